@@ -1,0 +1,1 @@
+"""The Convex snapshot ZIP: value encoding, document ids, writing, reading, inspecting."""

@@ -1,0 +1,125 @@
+"""Convex document ids (spec 7.10): VInt table number, 16-byte internal id, Fletcher-16 footer, base32."""
+
+from __future__ import annotations
+
+import os
+import time
+
+ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_DECODE = {c: i for i, c in enumerate(ALPHABET)}
+MIN_LEN, MAX_LEN = 31, 37
+MAX_TABLE_NUMBER = 2**32 - 1
+
+
+class InvalidIdError(ValueError):
+    """The string is not a canonical Convex document id."""
+
+
+def _base32_encode(data: bytes) -> str:
+    out = []
+    acc = 0
+    bits = 0
+    for byte in data:
+        acc = (acc << 8) | byte
+        bits += 8
+        while bits >= 5:
+            bits -= 5
+            out.append(ALPHABET[(acc >> bits) & 31])
+    if bits:
+        out.append(ALPHABET[(acc << (5 - bits)) & 31])
+    return "".join(out)
+
+
+def _base32_decode(text: str) -> bytes:
+    acc = 0
+    bits = 0
+    out = bytearray()
+    for ch in text:
+        value = _DECODE.get(ch)
+        if value is None:
+            raise InvalidIdError(f"character {ch!r} is not in the id alphabet")
+        acc = (acc << 5) | value
+        bits += 5
+        if bits >= 8:
+            bits -= 8
+            out.append((acc >> bits) & 0xFF)
+    return bytes(out)
+
+
+def _fletcher16(data: bytes) -> bytes:
+    c0 = c1 = 0
+    for byte in data:
+        c0 = (c0 + byte) & 0xFF
+        c1 = (c1 + c0) & 0xFF
+    return bytes((c0, c1))
+
+
+def _vint(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        group = number & 0x7F
+        number >>= 7
+        if number:
+            out.append(group | 0x80)
+        else:
+            out.append(group)
+            return bytes(out)
+
+
+def encode_id(table_number: int, internal_id: bytes) -> str:
+    if not 1 <= table_number <= MAX_TABLE_NUMBER:
+        raise InvalidIdError(f"table number {table_number} is out of range")
+    if len(internal_id) != 16:
+        raise InvalidIdError("the internal id must be 16 bytes")
+    body = _vint(table_number) + internal_id
+    return _base32_encode(body + _fletcher16(body))
+
+
+def decode_id(text: str) -> tuple[int, bytes]:
+    """Return (table number, internal id); raise InvalidIdError for anything not canonical."""
+    if not isinstance(text, str):
+        raise InvalidIdError("an id must be a string")
+    if not MIN_LEN <= len(text) <= MAX_LEN:
+        raise InvalidIdError(f"an id has {MIN_LEN} to {MAX_LEN} characters, this one has {len(text)}")
+    raw = _base32_decode(text)
+    number = 0
+    shift = 0
+    pos = 0
+    while True:
+        if pos >= len(raw) or shift > 28:
+            raise InvalidIdError("the table number is not a valid VInt")
+        byte = raw[pos]
+        number |= (byte & 0x7F) << shift
+        pos += 1
+        shift += 7
+        if not byte & 0x80:
+            break
+    if not 1 <= number <= MAX_TABLE_NUMBER:
+        raise InvalidIdError(f"table number {number} is out of range")
+    if len(raw) != pos + 16 + 2:
+        raise InvalidIdError("the id has the wrong length for its table number")
+    body, footer = raw[: pos + 16], raw[pos + 16 :]
+    if _fletcher16(body) != footer:
+        raise InvalidIdError("the id's checksum does not match")
+    internal = raw[pos : pos + 16]
+    if encode_id(number, internal) != text:
+        raise InvalidIdError("the id is not in canonical form")
+    return number, internal
+
+
+def table_number_of(text: str) -> int:
+    return decode_id(text)[0]
+
+
+def is_valid_id(text: object) -> bool:
+    try:
+        decode_id(text)  # type: ignore[arg-type]
+    except InvalidIdError:
+        return False
+    return True
+
+
+def new_id(table_number: int, now_s: float | None = None) -> str:
+    """14 random bytes then the day number since the epoch (big-endian), as Convex mints them."""
+    day = int((time.time() if now_s is None else now_s) // 86400) & 0xFFFF
+    return encode_id(table_number, os.urandom(14) + day.to_bytes(2, "big"))

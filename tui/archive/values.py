@@ -1,0 +1,208 @@
+"""Convex values in Python and their JSON encodings (spec 4.2, 7.5).
+
+Python mapping: None, bool, int (Int64), float (Float64), str, bytes, list, dict.
+Two encodings are spoken on the wire:
+- export JSON (ZIP files, with the "uniform" marker): Int64 as a bare integer, Float64 always with a
+  decimal point or exponent, NaN/±Infinity as {"$float": ...}, bytes as {"$bytes": ...};
+- encoded JSON (query API and sync protocol): Int64 as {"$integer": ...}, NaN/±Infinity/-0.0 as $float.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import struct
+
+import orjson
+from typing import Any
+
+from tui.archive.names import field_name_problem
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class ConvexValueError(ValueError):
+    """A JSON value that is not a valid Convex value; the message says why."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: object, what: str) -> bytes:
+    if not isinstance(text, str):
+        raise ConvexValueError(f"{what} must hold a base64 string")
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise ConvexValueError(f"{what} is not valid base64: {exc}") from None
+
+
+def float_to_b64(value: float) -> str:
+    return _b64(struct.pack("<d", value))
+
+
+def int_to_b64(value: int) -> str:
+    return _b64(struct.pack("<q", value))
+
+
+def _is_special_float(value: float, *, negative_zero_special: bool) -> bool:
+    if math.isnan(value) or math.isinf(value):
+        return True
+    return negative_zero_special and value == 0.0 and math.copysign(1.0, value) < 0
+
+
+def _decode_special(obj: dict) -> Any:
+    if len(obj) != 1:
+        raise ConvexValueError(f"an object whose first key starts with '$' must have exactly one key, got {sorted(obj)}")
+    ((key, payload),) = obj.items()
+    if key == "$bytes":
+        return _unb64(payload, "$bytes")
+    if key == "$integer":
+        raw = _unb64(payload, "$integer")
+        if len(raw) != 8:
+            raise ConvexValueError("$integer must hold 8 bytes")
+        return struct.unpack("<q", raw)[0]
+    if key == "$float":
+        raw = _unb64(payload, "$float")
+        if len(raw) != 8:
+            raise ConvexValueError("$float must hold 8 bytes")
+        value = struct.unpack("<d", raw)[0]
+        if not (math.isnan(value) or math.isinf(value) or value == 0.0):
+            raise ConvexValueError(f"$float must only hold NaN, ±Infinity or -0.0, not {value!r}")
+        return value
+    raise ConvexValueError(f"unknown special value {key!r}")
+
+
+def _decode(value: Any, *, bare_ints_are_int64: bool, depth: int, top_level: bool = False) -> Any:
+    if depth > 64:
+        raise ConvexValueError("the value is nested more than 64 levels deep")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        if bare_ints_are_int64 and INT64_MIN <= value <= INT64_MAX:
+            return value
+        return float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, list):
+        return [_decode(v, bare_ints_are_int64=bare_ints_are_int64, depth=depth + 1) for v in value]
+    if isinstance(value, dict):
+        if value:
+            first = next(iter(value))
+            if first.startswith("$"):
+                return _decode_special(value)
+        out = {}
+        for key, item in value.items():
+            problem = field_name_problem(key, top_level=top_level)
+            if problem:
+                raise ConvexValueError(problem)
+            out[key] = _decode(item, bare_ints_are_int64=bare_ints_are_int64, depth=depth + 1)
+        return out
+    raise ConvexValueError(f"unsupported JSON value {value!r}")
+
+
+def decode_export_value(value: Any) -> Any:
+    """Export JSON (uniform marker) -> Convex value."""
+    return _decode(value, bare_ints_are_int64=True, depth=0)
+
+
+def decode_export_document(obj: Any) -> dict:
+    """A documents.jsonl object -> a Convex document (dict), validating field names."""
+    if not isinstance(obj, dict):
+        raise ConvexValueError(f"expected an object, found {_preview(obj)}")
+    return _decode(obj, bare_ints_are_int64=True, depth=0, top_level=True)
+
+
+def decode_legacy_document(obj: Any) -> dict:
+    """No generated_schema.jsonl: every number is a Float64 and '$' keys are rejected (spec 7.6)."""
+    if not isinstance(obj, dict):
+        raise ConvexValueError(f"expected an object, found {_preview(obj)}")
+    _reject_dollar_keys(obj, 0)
+    return _decode(obj, bare_ints_are_int64=False, depth=0, top_level=True)
+
+
+def _reject_dollar_keys(value: Any, depth: int) -> None:
+    if depth > 64:
+        raise ConvexValueError("the value is nested more than 64 levels deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.startswith("$"):
+                raise ConvexValueError(f"field name {key!r} starts with '$', which is reserved")
+            _reject_dollar_keys(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _reject_dollar_keys(item, depth + 1)
+
+
+def decode_encoded_value(value: Any) -> Any:
+    """Encoded JSON (query args, sync protocol) -> Convex value: bare numbers are Float64."""
+    return _decode(value, bare_ints_are_int64=False, depth=0)
+
+
+def encode_export_value(value: Any) -> Any:
+    """Convex value -> export JSON (what documents.jsonl holds)."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        if _is_special_float(value, negative_zero_special=False):
+            return {"$float": float_to_b64(value)}
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$bytes": _b64(bytes(value))}
+    if isinstance(value, (list, tuple)):
+        return [encode_export_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: encode_export_value(v) for k, v in value.items()}
+    raise TypeError(f"{type(value).__name__} is not a Convex value")
+
+
+def encode_json_value(value: Any) -> Any:
+    """Convex value -> encoded JSON ("convex_encoded_json")."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return {"$integer": int_to_b64(value)}
+    if isinstance(value, float):
+        if _is_special_float(value, negative_zero_special=True):
+            return {"$float": float_to_b64(value)}
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$bytes": _b64(bytes(value))}
+    if isinstance(value, (list, tuple)):
+        return [encode_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: encode_json_value(v) for k, v in value.items()}
+    raise TypeError(f"{type(value).__name__} is not a Convex value")
+
+
+def encode_clean_value(value: Any) -> Any:
+    """Convex value -> clean JSON ("json"): lossy, Int64 as decimal strings."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return _b64(bytes(value))
+    if isinstance(value, (list, tuple)):
+        return [encode_clean_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: encode_clean_value(v) for k, v in value.items()}
+    raise TypeError(f"{type(value).__name__} is not a Convex value")
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def export_line(document: dict) -> bytes:
+    """One documents.jsonl line: export JSON, keys sorted as Convex sorts them, newline-terminated."""
+    return orjson.dumps(encode_export_value(document), option=orjson.OPT_SORT_KEYS) + b"\n"
