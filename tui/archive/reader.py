@@ -1,0 +1,391 @@
+"""Streaming reader for the snapshot ZIP (spec 7): every member is read incrementally, memory stays flat.
+
+Opening checks the central directory only (names, sizes, layout); data problems surface while
+iterating, as ArchiveError with the member and line.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+import re
+import uuid
+import weakref
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from tui.archive.errors import ArchiveError, archive_errors
+from tui.archive.ids import InvalidIdError, decode_id
+from tui.archive.layout import classify_member, parse_snapshot_filename
+from tui.archive.members import CHUNK, DEFAULT_MAX_TOTAL_BYTES, MemberStream, check_entries
+from tui.archive.names import component_name_problem, table_name_problem
+from tui.archive.values import decode_export_document, decode_legacy_document
+
+_BOM = b"\xef\xbb\xbf"
+_MAX_TABLE_NUMBER = 2**32 - 1
+_SCHEMA_LINE_LIMIT = 64 * 1024
+_MIME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;.*)?\Z", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class TableEntry:
+    """One user table in the archive: `<prefix><name>/documents.jsonl`."""
+
+    component_path: str  # "" for the root component
+    name: str
+    documents_member: str
+    schema_member: str | None  # generated_schema.jsonl, if present
+    uniform: bool  # the schema member says "uniform": values use the lossless export encoding
+    size: int  # declared uncompressed size of documents.jsonl
+
+    @property
+    def label(self) -> str:
+        return f"{self.component_path}/{self.name}" if self.component_path else self.name
+
+
+@dataclass
+class StorageEntry:
+    """A component's `_storage/documents.jsonl` and its files (files without an index are ignored, like Convex)."""
+
+    component_path: str
+    index_member: str
+    files: dict[str, str] = field(default_factory=dict)  # storage id -> member name
+
+
+@dataclass(frozen=True)
+class DocumentId:
+    text: str
+    table_number: int
+    internal: bytes
+
+
+def _component_problem(component_path: str) -> str | None:
+    for part in component_path.split("/") if component_path else ():
+        problem = component_name_problem(part)
+        if problem:
+            return f"component name {part!r} is not valid: {problem}"
+    return None
+
+
+class SnapshotReader:
+    """Read a snapshot ZIP from `path`. Use as a context manager.
+
+    Raises ArchiveError for anything wrong with the archive, OSError when `path` cannot be opened.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES):
+        self.path = os.fspath(path)
+        self._streams: weakref.WeakSet[MemberStream] = weakref.WeakSet()
+        self._tables_index_cache: dict[str, dict[str, int]] = {}
+        with open(self.path, "rb") as handle, archive_errors():
+            with zipfile.ZipFile(handle) as archive:
+                infos = archive.infolist()
+                central_dir_offset = archive.start_dir
+        check_entries(infos, central_dir_offset, max_total_bytes)
+        self._infos = {info.filename: info for info in infos if not info.is_dir()}
+        self.member_names: list[str] = [info.filename for info in infos if not info.is_dir()]
+        if len(self._infos) != len(self.member_names):
+            duplicate = next(n for n in self.member_names if self.member_names.count(n) > 1)
+            raise ArchiveError("InvalidZip", "the entry appears twice in the archive", member=duplicate)
+        self._classify()
+        parsed = parse_snapshot_filename(os.path.basename(self.path))
+        self.deployment_name: str | None = parsed[0] if parsed else None
+        self.snapshot_ts: int | None = parsed[1] if parsed else None  # ns since the epoch, from the file name
+
+    # -- layout -------------------------------------------------------------------------------------
+
+    def _classify(self) -> None:
+        documents: dict[tuple[str, str], str] = {}
+        schemas: dict[tuple[str, str], str] = {}
+        self._tables_members: dict[str, str] = {}
+        storage_index: dict[str, str] = {}
+        storage_files: dict[str, list[tuple[str, str]]] = {}
+        for name in self.member_names:
+            path = classify_member(name)
+            if path.kind == "ignored":
+                continue
+            if path.kind in ("documents", "schema") and path.table.startswith("_"):
+                continue  # system tables other than _tables/_storage are skipped silently, as Convex does
+            if path.kind == "storage_file":  # checked below, only if the component has an index
+                storage_files.setdefault(path.component_path, []).append((path.storage_id, name))
+                continue
+            problem = _component_problem(path.component_path)
+            if problem:
+                raise ArchiveError("InvalidComponentName", problem, member=name)
+            if path.kind in ("documents", "schema"):
+                problem = table_name_problem(path.table)
+                if problem:
+                    raise ArchiveError("InvalidTableName", f"{path.table!r} is not a valid table name: {problem}", member=name)
+            key = (path.component_path, path.table)
+            target = {"documents": documents, "schema": schemas}.get(path.kind)
+            if path.kind == "tables":
+                key, target = path.component_path, self._tables_members  # type: ignore[assignment]
+            elif path.kind == "storage_index":
+                key, target = path.component_path, storage_index  # type: ignore[assignment]
+            if key in target:  # e.g. users/documents.jsonl and backup/users/documents.jsonl
+                raise ArchiveError("DuplicateTableName", f"also found in {target[key]!r}", member=name)
+            target[key] = name
+        self.storage: dict[str, StorageEntry] = {}
+        for component, index_member in storage_index.items():
+            entry = StorageEntry(component, index_member)
+            for storage_id, name in storage_files.get(component, []):
+                try:
+                    decode_id(storage_id)
+                except InvalidIdError as exc:
+                    raise ArchiveError("InvalidStorageId", f"{storage_id!r} is not a storage id: {exc}", member=name) from None
+                if storage_id in entry.files:
+                    raise ArchiveError("DuplicateId", f"a file for {storage_id!r} is also in {entry.files[storage_id]!r}", member=name)
+                entry.files[storage_id] = name
+            self.storage[component] = entry
+        self.tables: list[TableEntry] = []
+        for (component, table), member in documents.items():
+            schema = schemas.get((component, table))
+            self.tables.append(
+                TableEntry(component, table, member, schema, self._says_uniform(schema), self._infos[member].file_size)
+            )
+
+    def _says_uniform(self, schema_member: str | None) -> bool:
+        """True for the `"uniform"` marker; a legacy shape line means legacy decoding (spec 7.6)."""
+        if schema_member is None:
+            return False
+        with self.open_member(schema_member) as stream:
+            head = b""
+            while b"\n" not in head and len(head) < _SCHEMA_LINE_LIMIT:
+                chunk = stream.read_chunk(_SCHEMA_LINE_LIMIT)
+                if not chunk:
+                    break
+                head += chunk
+        first = head.split(b"\n", 1)[0].rstrip(b"\r")
+        if not first:
+            return False
+        try:
+            marker = orjson.loads(first)
+        except orjson.JSONDecodeError as exc:
+            raise ArchiveError("InvalidGeneratedSchema", f"the first line is not JSON: {exc}", member=schema_member, line=1) from None
+        if not isinstance(marker, str):
+            raise ArchiveError("InvalidGeneratedSchema", "the first line must be a JSON string", member=schema_member, line=1)
+        return marker == "uniform"
+
+    @property
+    def components(self) -> list[str]:
+        seen = dict.fromkeys([*self._tables_members, *(t.component_path for t in self.tables), *self.storage])
+        return list(seen)
+
+    def member_size(self, name: str) -> int:
+        return self._infos[name].file_size
+
+    def tables_member(self, component_path: str = "") -> str | None:
+        return self._tables_members.get(component_path)
+
+    # -- raw access ---------------------------------------------------------------------------------
+
+    def open_member(self, name: str) -> MemberStream:
+        """A raw stream of one member; reading it to the end checks its size and CRC-32."""
+        stream = MemberStream(self.path, self._infos[name])
+        self._streams.add(stream)
+        return stream
+
+    def iter_member_lines(self, name: str) -> Iterator[tuple[int, bytes]]:
+        """(1-based line number, line without its line ending) for a JSONL member, read incrementally."""
+        with self.open_member(name) as stream:
+            pending: list[bytes] = []
+            line_no = 0
+            while chunk := stream.read_chunk(CHUNK):
+                if b"\n" not in chunk:
+                    pending.append(chunk)
+                    continue
+                lines = chunk.split(b"\n")
+                tail = lines.pop()
+                if pending:
+                    lines[0] = b"".join(pending) + lines[0]
+                    pending = []
+                for raw in lines:
+                    line_no += 1
+                    yield line_no, _checked_line(name, line_no, raw)
+                if tail:
+                    pending.append(tail)
+            if pending:  # a last line without its newline is accepted
+                line_no += 1
+                yield line_no, _checked_line(name, line_no, b"".join(pending))
+
+    def count_lines(self, name: str) -> int:
+        """Lines in a member without parsing them (reads it to the end, so size and CRC are checked)."""
+        count = 0
+        last = b"\n"
+        with self.open_member(name) as stream:
+            while chunk := stream.read_chunk(CHUNK):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+        return count + (last != b"\n")
+
+    # -- tables -------------------------------------------------------------------------------------
+
+    def iter_lines(self, table: TableEntry) -> Iterator[tuple[int, bytes]]:
+        return self.iter_member_lines(table.documents_member)
+
+    def iter_documents(self, table: TableEntry) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(line number, decoded Convex document) for every line of the table."""
+        for line_no, document, _ in self.iter_documents_with_ids(table):
+            yield line_no, document
+
+    def iter_documents_with_ids(self, table: TableEntry) -> Iterator[tuple[int, dict[str, Any], DocumentId | None]]:
+        """Like iter_documents, plus the decoded `_id` (None for documents without one)."""
+        decode: Callable[[Any], dict] = decode_export_document if table.uniform else decode_legacy_document
+        member = table.documents_member
+        for line_no, raw in self.iter_lines(table):
+            with archive_errors(member, line_no):
+                document = decode(orjson.loads(raw))
+            yield line_no, document, _document_id(document, member, line_no)
+
+    def tables_index(self, component_path: str = "") -> dict[str, int]:
+        """Table name -> table number from the component's `_tables/documents.jsonl` ({} if absent)."""
+        cached = self._tables_index_cache.get(component_path)
+        if cached is not None:
+            return dict(cached)
+        member = self._tables_members.get(component_path)
+        index: dict[str, int] = {}
+        by_number: dict[int, str] = {}
+        for line_no, raw in self.iter_member_lines(member) if member else ():
+            with archive_errors(member, line_no):
+                row = orjson.loads(raw)
+            name, number = _tables_row(row, member, line_no)  # type: ignore[arg-type]
+            if name in index:
+                raise ArchiveError("DuplicateTableName", f"table {name!r} is listed twice", member=member, line=line_no)
+            if number in by_number:
+                raise ArchiveError(
+                    "InvalidId", f"tables {by_number[number]!r} and {name!r} share the table number {number}",
+                    member=member, line=line_no,
+                )
+            index[name] = number
+            by_number[number] = name
+        self._tables_index_cache[component_path] = index
+        return dict(index)
+
+    # -- storage ------------------------------------------------------------------------------------
+
+    def iter_storage_index(self, component_path: str = "") -> Iterator[tuple[int, dict[str, Any]]]:
+        """(line number, metadata) for every line of the component's `_storage/documents.jsonl`."""
+        entry = self.storage.get(component_path)
+        if entry is None:
+            return
+        member = entry.index_member
+        for line_no, raw in self.iter_member_lines(member):
+            with archive_errors(member, line_no):
+                row = orjson.loads(raw)
+            _check_storage_row(row, member, line_no)
+            yield line_no, row
+
+    def open_storage_file(self, component_path: str, storage_id: str) -> io.BufferedReader:
+        """A readable binary stream of one stored file; reading it to the end checks size and CRC-32."""
+        entry = self.storage.get(component_path)
+        member = entry.files.get(storage_id) if entry else None
+        if member is None:
+            raise ArchiveError("MissingStorageFile", f"the archive has no file for storage id {storage_id!r}")
+        return io.BufferedReader(self.open_member(member), buffer_size=64 * 1024)
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        for stream in list(self._streams):
+            stream.close()
+
+    def __enter__(self) -> SnapshotReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _checked_line(member: str, line_no: int, raw: bytes) -> bytes:
+    if line_no == 1 and raw.startswith(_BOM):
+        raise ArchiveError(
+            "Utf8BomNotSupported", "the file starts with a UTF-8 byte order mark", member=member, line=1,
+            hint="Save the file as UTF-8 without a BOM",
+        )
+    if raw.endswith(b"\r"):  # \r\n line endings are tolerated
+        raw = raw[:-1]
+    if not raw:
+        raise ArchiveError("JsonInvalidRow", "the line is empty; every line must hold one JSON object", member=member, line=line_no)
+    return raw
+
+
+def _document_id(document: dict[str, Any], member: str, line_no: int) -> DocumentId | None:
+    if "_id" not in document:
+        return None
+    text = document["_id"]
+    if not isinstance(text, str):
+        raise ArchiveError("InvalidId", f"`_id` must be a string, found {type(text).__name__}", member=member, line=line_no)
+    try:
+        number, internal = decode_id(text)
+    except InvalidIdError as exc:
+        raise ArchiveError("InvalidId", f"`_id` {text!r} is not a valid document id: {exc}", member=member, line=line_no) from None
+    return DocumentId(text, number, internal)
+
+
+def _tables_row(row: Any, member: str, line_no: int) -> tuple[str, int]:
+    def bad(message: str, code: str = "InvalidConvexValue") -> ArchiveError:
+        return ArchiveError(code, message, member=member, line=line_no)
+
+    if not isinstance(row, dict):
+        raise bad('expected an object like {"name": "users", "id": 10001}')
+    name, number = row.get("name"), row.get("id")
+    if not isinstance(name, str):
+        raise bad("the line has no table `name` string")
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise bad("the line has no integer table number `id`")
+    problem = table_name_problem(name)
+    if problem:
+        raise bad(f"{name!r} is not a valid table name: {problem}", "InvalidTableName")
+    if not 1 <= number <= _MAX_TABLE_NUMBER:
+        raise bad(f"table number {number} is out of range")
+    return name, number
+
+
+def _check_storage_row(row: Any, member: str, line_no: int) -> None:
+    def bad(message: str, code: str = "InvalidConvexValue") -> ArchiveError:
+        return ArchiveError(code, message, member=member, line=line_no)
+
+    if not isinstance(row, dict):
+        raise bad("expected an object with the file's `_id`, `sha256`, `size`, `contentType` and `internalId`")
+    storage_id = row.get("_id")
+    if not isinstance(storage_id, str):
+        raise bad("the line has no `_id` string", "InvalidId")
+    try:
+        decode_id(storage_id)
+    except InvalidIdError as exc:
+        raise bad(f"`_id` {storage_id!r} is not a valid storage id: {exc}", "InvalidId") from None
+    created = row.get("_creationTime")
+    if created is not None and (isinstance(created, bool) or not isinstance(created, (int, float))):
+        raise bad("`_creationTime` must be a number of milliseconds")
+    if "sha256" in row and row["sha256"] is not None:
+        if sha256_bytes(row["sha256"]) is None:
+            raise bad(f"`sha256` {row['sha256']!r} is not the base64 of 32 bytes")
+    size = row.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        raise bad(f"`size` {size!r} is not a non-negative integer")
+    content_type = row.get("contentType")
+    if content_type is not None and (not isinstance(content_type, str) or not _MIME.match(content_type)):
+        raise bad(f"`contentType` {content_type!r} is not a MIME type")
+    internal_id = row.get("internalId")
+    if internal_id is not None:
+        try:
+            uuid.UUID(internal_id)
+        except (ValueError, TypeError, AttributeError):
+            raise bad(f"`internalId` {internal_id!r} is not a UUID") from None
+
+
+def sha256_bytes(text: Any) -> bytes | None:
+    """The 32 digest bytes of a base64 `sha256` field, or None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        digest = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        return None
+    return digest if len(digest) == 32 else None

@@ -1,0 +1,1 @@
+"""A local emulator of Convex's APIs: deployments (and later the platform) served on loopback."""

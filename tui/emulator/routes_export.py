@@ -1,0 +1,67 @@
+"""Snapshot export routes (spec 5): request, cancel, set expiration, download with Range support."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from tui.archive.layout import snapshot_filename
+from tui.emulator import exports
+from tui.emulator.auth import CREATE_BACKUPS, DELETE_BACKUPS, DOWNLOAD_BACKUPS, IMPORT_BACKUPS
+from tui.emulator.errors import bad_request, not_found
+from tui.emulator.http_common import admin, bool_param, deployment_of, empty_response, in_thread, json_body
+
+
+async def request_zip(request: Request) -> Response:
+    admin(request, CREATE_BACKUPS)
+    deployment = deployment_of(request)
+    include_storage = bool_param(request, "includeStorage")
+    component = request.query_params.get("component")
+    await in_thread(exports.request, deployment.db, include_storage=include_storage, component=component)
+    deployment.export_worker.notify()
+    return empty_response()
+
+
+async def cancel(request: Request) -> Response:
+    admin(request, IMPORT_BACKUPS)  # sic: Convex checks ImportBackups here (spec 5.4)
+    await in_thread(exports.cancel, deployment_of(request).db, request.path_params["snapshot_id"])
+    return empty_response()
+
+
+async def set_expiration(request: Request) -> Response:
+    admin(request, DELETE_BACKUPS)
+    body = await json_body(request)
+    value = body.get("expirationTsNs") if isinstance(body, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise bad_request("BadJsonBody", "Expected {\"expirationTsNs\": <nanoseconds>}.")
+    await in_thread(exports.set_expiration, deployment_of(request).db, request.path_params["snapshot_id"], value)
+    return empty_response()
+
+
+async def download(request: Request) -> Response:
+    admin(request, DOWNLOAD_BACKUPS)
+    deployment = deployment_of(request)
+    export = await in_thread(exports.find_for_download, deployment.db.connection(), request.path_params["key"])
+    path = deployment.export_worker.zip_path(export)
+    if not path.exists():
+        raise not_found("ExportNotFound", "The export's ZIP is no longer in storage.")
+    name = snapshot_filename(deployment.name, export["start_ts"])
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        headers={
+            # Unquoted, as Convex sends it: the CLI takes everything after "filename=" as the name.
+            "Content-Disposition": f"attachment; filename={name}",
+            "Cache-Control": "private, max-age=2592000",
+        },
+    )
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/export/request/zip", request_zip, methods=["POST"]),
+        Route("/api/export/cancel/{snapshot_id}", cancel, methods=["POST"]),
+        Route("/api/export/set_expiration/{snapshot_id}", set_expiration, methods=["POST"]),
+        Route("/api/export/zip/{key}", download, methods=["GET", "HEAD"]),
+    ]
