@@ -56,6 +56,8 @@ def check_entries(infos: list[zipfile.ZipInfo], central_dir_offset: int, max_tot
         problem = unsafe_name_problem(name)
         if problem:
             raise ArchiveError("UnsafePath", f"{problem}; refusing to read this archive", member=name)
+        if info.header_offset < 0:
+            raise ArchiveError("InvalidZip", "the entry's offset is negative", member=name, hint=CORRUPT_HINT)
         if info.flag_bits & 0x1:
             raise ArchiveError("InvalidZip", "encrypted entries are not supported", member=name)
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):

@@ -11,6 +11,7 @@ import binascii
 import io
 import os
 import re
+import struct
 import uuid
 import weakref
 import zipfile
@@ -20,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from tui.archive.errors import ArchiveError, archive_errors
+from tui.archive.errors import CORRUPT_HINT, ArchiveError, archive_errors
 from tui.archive.ids import InvalidIdError, decode_id
 from tui.archive.layout import classify_member, parse_snapshot_filename
 from tui.archive.members import CHUNK, DEFAULT_MAX_TOTAL_BYTES, MemberStream, check_entries
@@ -28,6 +29,9 @@ from tui.archive.names import component_name_problem, table_name_problem
 from tui.archive.values import decode_export_document, decode_legacy_document
 
 _BOM = b"\xef\xbb\xbf"
+_ZIPFILE_ERRORS = (
+    zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, struct.error, IndexError, OverflowError,
+)
 _MAX_TABLE_NUMBER = 2**32 - 1
 _SCHEMA_LINE_LIMIT = 64 * 1024
 _MIME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;.*)?\Z", re.DOTALL)
@@ -83,10 +87,13 @@ class SnapshotReader:
         self.path = os.fspath(path)
         self._streams: weakref.WeakSet[MemberStream] = weakref.WeakSet()
         self._tables_index_cache: dict[str, dict[str, int]] = {}
-        with open(self.path, "rb") as handle, archive_errors():
-            with zipfile.ZipFile(handle) as archive:
-                infos = archive.infolist()
-                central_dir_offset = archive.start_dir
+        with open(self.path, "rb") as handle:
+            try:
+                with zipfile.ZipFile(handle) as archive:
+                    infos = archive.infolist()
+                    central_dir_offset = archive.start_dir
+            except _ZIPFILE_ERRORS as exc:  # zipfile raises many kinds of errors on hostile input
+                raise ArchiveError("InvalidZip", f"not a valid ZIP archive: {exc}", hint=CORRUPT_HINT) from None
         check_entries(infos, central_dir_offset, max_total_bytes)
         self._infos = {info.filename: info for info in infos if not info.is_dir()}
         self.member_names: list[str] = [info.filename for info in infos if not info.is_dir()]
@@ -122,12 +129,15 @@ class SnapshotReader:
                 problem = table_name_problem(path.table)
                 if problem:
                     raise ArchiveError("InvalidTableName", f"{path.table!r} is not a valid table name: {problem}", member=name)
-            key = (path.component_path, path.table)
-            target = {"documents": documents, "schema": schemas}.get(path.kind)
-            if path.kind == "tables":
-                key, target = path.component_path, self._tables_members  # type: ignore[assignment]
-            elif path.kind == "storage_index":
-                key, target = path.component_path, storage_index  # type: ignore[assignment]
+            target: dict[Any, str]
+            key: Any = (path.component_path, path.table)
+            if path.kind == "documents":
+                target = documents
+            elif path.kind == "schema":
+                target = schemas
+            else:
+                key = path.component_path
+                target = self._tables_members if path.kind == "tables" else storage_index
             if key in target:  # e.g. users/documents.jsonl and backup/users/documents.jsonl
                 raise ArchiveError("DuplicateTableName", f"also found in {target[key]!r}", member=name)
             target[key] = name

@@ -1,0 +1,111 @@
+"""Start `convex-backups sandbox serve` as a real process on a free loopback port, for tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+_SERVING = re.compile(r"Deployment (\S+) is serving at (http://127\.0\.0\.1:\d+)")
+
+
+class SandboxProcess:
+    """One sandbox server process over a data folder; can be stopped, killed and started again."""
+
+    def __init__(self, data: Path, *, throttle: float = 0.0, extra_args: tuple[str, ...] = ()):
+        self.data = Path(data)
+        self.throttle = throttle
+        self.extra_args = extra_args
+        self.proc: subprocess.Popen | None = None
+        self.deployments: dict[str, str] = {}  # name -> url
+        self.output: list[str] = []
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def start(self, timeout: float = 30) -> SandboxProcess:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        cmd = [sys.executable, "-m", "tui", "sandbox", "serve", "--data", str(self.data), "--port", "0"]
+        if self.throttle:
+            cmd += ["--throttle", str(self.throttle)]
+        self.proc = subprocess.Popen(
+            [*cmd, *self.extra_args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
+        self.deployments = {}
+        ready = threading.Event()
+        threading.Thread(target=self._pump, args=(self.proc, ready), daemon=True).start()
+        if not ready.wait(timeout):
+            self.kill()
+            raise RuntimeError("the sandbox did not start:\n" + "".join(self.output))
+        return self
+
+    def _pump(self, proc: subprocess.Popen, ready: threading.Event) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.output.append(line)
+            match = _SERVING.search(line)
+            if match:
+                self.deployments[match.group(1)] = match.group(2)
+            if line.startswith("Data folder:"):
+                ready.set()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup at all, as when a machine loses power or the OOM killer strikes."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def restart(self) -> SandboxProcess:
+        self.stop()
+        return self.start()
+
+    # -- facts ---------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return next(iter(self.deployments))
+
+    @property
+    def url(self) -> str:
+        return self.deployments[self.name]
+
+    def credentials(self, name: str | None = None) -> dict[str, str]:
+        out = subprocess.run(
+            [sys.executable, "-m", "tui", "sandbox", "credentials", *([name] if name else []), "--data", str(self.data)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        return dict(line.split("=", 1) for line in out.strip().splitlines())
+
+    @property
+    def admin_key(self) -> str:
+        return self.credentials(self.name)["CONVEX_SELF_HOSTED_ADMIN_KEY"]
+
+    def client(self, key: str | None = None, **kwargs) -> httpx.Client:
+        """An httpx client on the deployment, authenticated with the admin key (or `key`)."""
+        headers = {"Authorization": f"Convex {key or self.admin_key}", "Convex-Client": "tests-0.1.0"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, **kwargs)
+
+
+def wait_for(predicate, timeout: float = 30, interval: float = 0.05, message: str = "condition"):
+    """Poll until predicate() returns something truthy; return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {message}")
+        time.sleep(interval)
