@@ -6,23 +6,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import orjson
 import pytest
 
-from tui.archive.ids import encode_id
-
 SNAPSHOT_NAME = "snapshot_happy-otter-123_1712345678901234567.zip"
-
-
-def sorted_id(table_number: int, n: int) -> str:
-    """Ids that ascend with n, as Convex writes them (documents in `_id` order)."""
-    return encode_id(table_number, n.to_bytes(16, "big"))
-
-
-def jsonl(*rows: object) -> bytes:
-    return b"".join(orjson.dumps(row) + b"\n" for row in rows)
-
-
 Entry = tuple  # (name, data) or (name, data, compress_type)
 
 
@@ -40,29 +26,5 @@ def make_zip(tmp_path: Path) -> Callable[..., Path]:
                 info.compress_type = method
                 archive.writestr(info, data)
         return path
-
-    return build
-
-
-@pytest.fixture
-def ids() -> Callable[[int, int], str]:
-    return sorted_id
-
-
-@pytest.fixture
-def users_table() -> Callable[..., list[Entry]]:
-    """Entries of a small valid root table `users` (number 10001) with its `_tables` line."""
-
-    def build(count: int = 3, *, first: int = 1) -> list[Entry]:
-        rows = [
-            {"_creationTime": 1712345678901.5 + i, "_id": sorted_id(10001, first + i), "name": f"user{i}"}
-            for i in range(count)
-        ]
-        return [
-            ("README.md", b"hello\n"),
-            ("_tables/documents.jsonl", jsonl({"name": "users", "id": 10001})),
-            ("users/documents.jsonl", jsonl(*rows)),
-            ("users/generated_schema.jsonl", b'"uniform"\n'),
-        ]
 
     return build

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import operator
 import os
 import time
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _DECODE = {c: i for i, c in enumerate(ALPHABET)}
+_ALPHABET_SET = frozenset(ALPHABET)
 MIN_LEN, MAX_LEN = 31, 37
 MAX_TABLE_NUMBER = 2**32 - 1
 
@@ -15,22 +19,31 @@ class InvalidIdError(ValueError):
     """The string is not a canonical Convex document id."""
 
 
+_RFC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_TO_CROCKFORD = str.maketrans(_RFC, ALPHABET)
+_TO_RFC = str.maketrans(ALPHABET, _RFC)
+_PAD = {0: "", 2: "======", 4: "====", 5: "===", 7: "="}  # chars mod 8 -> RFC 4648 padding
+
+
 def _base32_encode(data: bytes) -> str:
-    out = []
-    acc = 0
-    bits = 0
-    for byte in data:
-        acc = (acc << 8) | byte
-        bits += 8
-        while bits >= 5:
-            bits -= 5
-            out.append(ALPHABET[(acc >> bits) & 31])
-    if bits:
-        out.append(ALPHABET[(acc << (5 - bits)) & 31])
-    return "".join(out)
+    # base64's C codec does the bit shuffling; only the alphabet differs (Crockford, lower case).
+    return base64.b32encode(data).decode("ascii").rstrip("=").translate(_TO_CROCKFORD)
 
 
 def _base32_decode(text: str) -> bytes:
+    if not _ALPHABET_SET.issuperset(text):
+        bad = next(c for c in text if c not in _ALPHABET_SET)
+        raise InvalidIdError(f"character {bad!r} is not in the id alphabet")
+    pad = _PAD.get(len(text) % 8)
+    if pad is not None:
+        try:
+            return base64.b32decode(text.translate(_TO_RFC) + pad)
+        except binascii.Error:
+            pass
+    return _base32_decode_slow(text)
+
+
+def _base32_decode_slow(text: str) -> bytes:
     acc = 0
     bits = 0
     out = bytearray()
@@ -47,11 +60,10 @@ def _base32_decode(text: str) -> bytes:
 
 
 def _fletcher16(data: bytes) -> bytes:
-    c0 = c1 = 0
-    for byte in data:
-        c0 = (c0 + byte) & 0xFF
-        c1 = (c1 + c0) & 0xFF
-    return bytes((c0, c1))
+    # c0 = Σ b, c1 = Σ c0 after each byte = Σ (n - i)·b_i, both mod 256; map() keeps the loop in C.
+    n = len(data)
+    c1 = sum(map(operator.mul, range(n, 0, -1), data))
+    return bytes((sum(data) & 0xFF, c1 & 0xFF))
 
 
 def _vint(number: int) -> bytes:
@@ -82,6 +94,10 @@ def decode_id(text: str) -> tuple[int, bytes]:
     if not MIN_LEN <= len(text) <= MAX_LEN:
         raise InvalidIdError(f"an id has {MIN_LEN} to {MAX_LEN} characters, this one has {len(text)}")
     raw = _base32_decode(text)
+    # Canonical form: no whole spare character and no set bits in the final character's padding.
+    spare = len(text) * 5 - len(raw) * 8
+    if spare >= 5 or _DECODE[text[-1]] & ((1 << spare) - 1):
+        raise InvalidIdError("the id is not in canonical form")
     number = 0
     shift = 0
     pos = 0
@@ -98,13 +114,11 @@ def decode_id(text: str) -> tuple[int, bytes]:
         raise InvalidIdError(f"table number {number} is out of range")
     if len(raw) != pos + 16 + 2:
         raise InvalidIdError("the id has the wrong length for its table number")
-    body, footer = raw[: pos + 16], raw[pos + 16 :]
-    if _fletcher16(body) != footer:
+    if _fletcher16(raw[: pos + 16]) != raw[pos + 16 :]:
         raise InvalidIdError("the id's checksum does not match")
-    internal = raw[pos : pos + 16]
-    if encode_id(number, internal) != text:
-        raise InvalidIdError("the id is not in canonical form")
-    return number, internal
+    if _vint(number) != raw[:pos]:
+        raise InvalidIdError("the id is not in canonical form")  # an over-long VInt
+    return number, raw[pos : pos + 16]
 
 
 def table_number_of(text: str) -> int:

@@ -57,7 +57,8 @@ def inspect_archive(path: str | os.PathLike[str], *, samples: int = 3) -> Archiv
                             break
             if number is None:
                 number = _first_table_number(first)
-            tables.append(TableSummary(table.component_path, table.name, number, documents, table.size, first[:samples]))
+            summary = TableSummary(table.component_path, table.name, number, documents, table.size, first[:samples])
+            tables.append(summary)
         storage_files = storage_bytes = storage_members = 0
         for component, entry in reader.storage.items():
             storage_members += len(entry.files)

@@ -97,9 +97,8 @@ def check_entries(infos: list[zipfile.ZipInfo], central_dir_offset: int, max_tot
                     hint=CORRUPT_HINT,
                 )
         elif end > following.header_offset:
-            raise ArchiveError(
-                "ZipBomb", f"the entry's data overlaps the entry {following.orig_filename!r}", member=current.orig_filename
-            )
+            message = f"the entry's data overlaps the entry {following.orig_filename!r}"
+            raise ArchiveError("ZipBomb", message, member=current.orig_filename)
 
 
 class MemberStream(io.RawIOBase):
@@ -139,9 +138,8 @@ class MemberStream(io.RawIOBase):
         raw_name = self._file.read(name_length)
         local_name = raw_name.decode("utf-8" if flags & _UTF8_FLAG else "cp437", errors="replace")
         if local_name != self._info.orig_filename:
-            raise ArchiveError(
-                "InvalidZip", f"the entry's local header names {local_name!r} instead", member=self.name, hint=CORRUPT_HINT
-            )
+            message = f"the entry's local header names {local_name!r} instead"
+            raise ArchiveError("InvalidZip", message, member=self.name, hint=CORRUPT_HINT)
         self._file.seek(extra_length, io.SEEK_CUR)
 
     def _read_raw(self, size: int) -> bytes:

@@ -22,18 +22,19 @@ from typing import Any
 import orjson
 
 from tui.archive.errors import CORRUPT_HINT, ArchiveError, archive_errors
-from tui.archive.ids import InvalidIdError, decode_id
+from tui.archive.ids import MAX_TABLE_NUMBER, InvalidIdError, decode_id
 from tui.archive.layout import classify_member, parse_snapshot_filename
-from tui.archive.members import CHUNK, DEFAULT_MAX_TOTAL_BYTES, MemberStream, check_entries
+from tui.archive.members import DEFAULT_MAX_TOTAL_BYTES, MemberStream, check_entries
 from tui.archive.names import component_name_problem, table_name_problem
 from tui.archive.values import decode_export_document, decode_legacy_document
 
 _BOM = b"\xef\xbb\xbf"
 _ZIPFILE_ERRORS = (
     zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, struct.error, IndexError, OverflowError,
+    NotImplementedError,
 )
-_MAX_TABLE_NUMBER = 2**32 - 1
 _SCHEMA_LINE_LIMIT = 64 * 1024
+_LINE_CHUNK = 256 * 1024  # lines are split out of chunks this big: small enough to keep the peak low
 _MIME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;.*)?\Z", re.DOTALL)
 
 
@@ -128,7 +129,9 @@ class SnapshotReader:
             if path.kind in ("documents", "schema"):
                 problem = table_name_problem(path.table)
                 if problem:
-                    raise ArchiveError("InvalidTableName", f"{path.table!r} is not a valid table name: {problem}", member=name)
+                    raise ArchiveError(
+                        "InvalidTableName", f"{path.table!r} is not a valid table name: {problem}", member=name
+                    )
             target: dict[Any, str]
             key: Any = (path.component_path, path.table)
             if path.kind == "documents":
@@ -139,20 +142,12 @@ class SnapshotReader:
                 key = path.component_path
                 target = self._tables_members if path.kind == "tables" else storage_index
             if key in target:  # e.g. users/documents.jsonl and backup/users/documents.jsonl
-                raise ArchiveError("DuplicateTableName", f"also found in {target[key]!r}", member=name)
+                raise ArchiveError("DuplicateTableName", f"the same table is also in {target[key]!r}", member=name)
             target[key] = name
-        self.storage: dict[str, StorageEntry] = {}
-        for component, index_member in storage_index.items():
-            entry = StorageEntry(component, index_member)
-            for storage_id, name in storage_files.get(component, []):
-                try:
-                    decode_id(storage_id)
-                except InvalidIdError as exc:
-                    raise ArchiveError("InvalidStorageId", f"{storage_id!r} is not a storage id: {exc}", member=name) from None
-                if storage_id in entry.files:
-                    raise ArchiveError("DuplicateId", f"a file for {storage_id!r} is also in {entry.files[storage_id]!r}", member=name)
-                entry.files[storage_id] = name
-            self.storage[component] = entry
+        self.storage: dict[str, StorageEntry] = {
+            component: _storage_entry(component, index_member, storage_files.get(component, []))
+            for component, index_member in storage_index.items()
+        }
         self.tables: list[TableEntry] = []
         for (component, table), member in documents.items():
             schema = schemas.get((component, table))
@@ -177,9 +172,10 @@ class SnapshotReader:
         try:
             marker = orjson.loads(first)
         except orjson.JSONDecodeError as exc:
-            raise ArchiveError("InvalidGeneratedSchema", f"the first line is not JSON: {exc}", member=schema_member, line=1) from None
+            marker = exc
         if not isinstance(marker, str):
-            raise ArchiveError("InvalidGeneratedSchema", "the first line must be a JSON string", member=schema_member, line=1)
+            message = 'the first line must be a JSON string such as "uniform"'
+            raise ArchiveError("InvalidGeneratedSchema", message, member=schema_member, line=1)
         return marker == "uniform"
 
     @property
@@ -188,6 +184,7 @@ class SnapshotReader:
         return list(seen)
 
     def member_size(self, name: str) -> int:
+        """The member's declared uncompressed size (checked against the data when it is read to the end)."""
         return self._infos[name].file_size
 
     def tables_member(self, component_path: str = "") -> str | None:
@@ -206,7 +203,7 @@ class SnapshotReader:
         with self.open_member(name) as stream:
             pending: list[bytes] = []
             line_no = 0
-            while chunk := stream.read_chunk(CHUNK):
+            while chunk := stream.read_chunk(_LINE_CHUNK):
                 if b"\n" not in chunk:
                     pending.append(chunk)
                     continue
@@ -229,7 +226,7 @@ class SnapshotReader:
         count = 0
         last = b"\n"
         with self.open_member(name) as stream:
-            while chunk := stream.read_chunk(CHUNK):
+            while chunk := stream.read_chunk(_LINE_CHUNK):
                 count += chunk.count(b"\n")
                 last = chunk[-1:]
         return count + (last != b"\n")
@@ -251,6 +248,9 @@ class SnapshotReader:
         for line_no, raw in self.iter_lines(table):
             with archive_errors(member, line_no):
                 document = decode(orjson.loads(raw))
+            if not isinstance(document, dict):  # a top-level {"$bytes": ...} decodes to a non-object
+                message = f"expected an object, found a {type(document).__name__} value"
+                raise ArchiveError("InvalidConvexValue", message, member=member, line=line_no)
             yield line_no, document, _document_id(document, member, line_no)
 
     def tables_index(self, component_path: str = "") -> dict[str, int]:
@@ -312,6 +312,20 @@ class SnapshotReader:
         self.close()
 
 
+def _storage_entry(component: str, index_member: str, files: list[tuple[str, str]]) -> StorageEntry:
+    entry = StorageEntry(component, index_member)
+    for storage_id, name in files:
+        try:
+            decode_id(storage_id)
+        except InvalidIdError as exc:
+            raise ArchiveError("InvalidStorageId", f"{storage_id!r} is not a storage id: {exc}", member=name) from None
+        if storage_id in entry.files:
+            message = f"a file for {storage_id!r} is also in {entry.files[storage_id]!r}"
+            raise ArchiveError("DuplicateId", message, member=name)
+        entry.files[storage_id] = name
+    return entry
+
+
 def _checked_line(member: str, line_no: int, raw: bytes) -> bytes:
     if line_no == 1 and raw.startswith(_BOM):
         raise ArchiveError(
@@ -321,7 +335,8 @@ def _checked_line(member: str, line_no: int, raw: bytes) -> bytes:
     if raw.endswith(b"\r"):  # \r\n line endings are tolerated
         raw = raw[:-1]
     if not raw:
-        raise ArchiveError("JsonInvalidRow", "the line is empty; every line must hold one JSON object", member=member, line=line_no)
+        message = "the line is empty; every line must hold one JSON object"
+        raise ArchiveError("JsonInvalidRow", message, member=member, line=line_no, hint="Remove the empty line")
     return raw
 
 
@@ -330,11 +345,13 @@ def _document_id(document: dict[str, Any], member: str, line_no: int) -> Documen
         return None
     text = document["_id"]
     if not isinstance(text, str):
-        raise ArchiveError("InvalidId", f"`_id` must be a string, found {type(text).__name__}", member=member, line=line_no)
+        message = f"`_id` must be a string, found {type(text).__name__}"
+        raise ArchiveError("InvalidId", message, member=member, line=line_no)
     try:
         number, internal = decode_id(text)
     except InvalidIdError as exc:
-        raise ArchiveError("InvalidId", f"`_id` {text!r} is not a valid document id: {exc}", member=member, line=line_no) from None
+        message = f"`_id` {text!r} is not a valid document id: {exc}"
+        raise ArchiveError("InvalidId", message, member=member, line=line_no) from None
     return DocumentId(text, number, internal)
 
 
@@ -352,7 +369,7 @@ def _tables_row(row: Any, member: str, line_no: int) -> tuple[str, int]:
     problem = table_name_problem(name)
     if problem:
         raise bad(f"{name!r} is not a valid table name: {problem}", "InvalidTableName")
-    if not 1 <= number <= _MAX_TABLE_NUMBER:
+    if not 1 <= number <= MAX_TABLE_NUMBER:
         raise bad(f"table number {number} is out of range")
     return name, number
 

@@ -206,7 +206,8 @@ class _Verifier:
             elif id_number != number:
                 raise ArchiveError(
                     "InvalidId",
-                    f"the `_storage` entry id {storage_id!r} is from table number {id_number}, the others from {number}",
+                    f"the `_storage` entry id {storage_id!r} is from table number {id_number}, "
+                    f"the ones before it from {number}",
                     member=member, line=line_no,
                 )
             if storage_id in expected:
