@@ -23,7 +23,7 @@ def _writer(client, stop: threading.Event, written: list[int]) -> None:
         written.append(batch)
         if batch % 3 == 2:
             page = query(client, "_system/frontend/paginatedTableDocuments",
-                         {"table": "ledger", "paginationOpts": {"numItems": 200, "cursor": None}, "filters": None})
+                         {"table": "ledger", "paginationOpts": {"numItems": 200.0, "cursor": None}, "filters": None})
             victims = [d for d in page["page"] if d["batch"] == batch - 2]
             if victims:
                 mutation(client, "_system/frontend/deleteDocuments",

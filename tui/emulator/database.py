@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS documents (
     blob TEXT,                      -- for _storage documents: the internal id of the file's bytes
     PRIMARY KEY (tablet, id)
 );
+CREATE INDEX IF NOT EXISTS documents_by_creation ON documents(tablet, creation_time);
 CREATE INDEX IF NOT EXISTS documents_by_blob ON documents(blob) WHERE blob IS NOT NULL;
 CREATE TABLE IF NOT EXISTS blobs (
     internal_id TEXT PRIMARY KEY,
@@ -96,7 +97,7 @@ class Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a killed process
         conn.execute("PRAGMA busy_timeout=60000")
-        conn.execute("PRAGMA cache_size=-16000")  # 16 MB per connection, bounded
+        conn.execute("PRAGMA cache_size=-8000")  # 8 MB per connection, bounded
         return conn
 
     def connection(self) -> sqlite3.Connection:

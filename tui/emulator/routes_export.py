@@ -42,7 +42,9 @@ async def set_expiration(request: Request) -> Response:
 async def download(request: Request) -> Response:
     admin(request, DOWNLOAD_BACKUPS)
     deployment = deployment_of(request)
-    export = await in_thread(exports.find_for_download, deployment.db.connection(), request.path_params["key"])
+    key = request.path_params["key"]
+    # The connection is per thread: look it up inside the worker thread that uses it.
+    export = await in_thread(lambda: exports.find_for_download(deployment.db.connection(), key))
     path = deployment.export_worker.zip_path(export)
     if not path.exists():
         raise not_found("ExportNotFound", "The export's ZIP is no longer in storage.")
