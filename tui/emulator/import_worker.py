@@ -1,20 +1,215 @@
-"""Placeholder until the import pipeline lands (being written now)."""
+"""The import worker: one import at a time on one thread; parses `uploaded` imports before it executes
+`in_progress` ones (spec 4.5, 6.5).
+
+Uploads are files under the imports folder: `uploads/<token>.part` while they arrive, then
+`<importId>.<ext>` (the import's `object_key`) until the import ends, when the file is deleted.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from tui.emulator import imports
+from tui.emulator.clock import Clock
+from tui.emulator.database import Database
+from tui.emulator.import_execute import Canceled, Executor, Stopped
+from tui.emulator.import_parse import ParseStopped, parse
+from tui.emulator.import_source import ImportFailure, open_source
+from tui.emulator.tables import purge_dropped
+from tui.emulator.throttle import Throttle
+
+log = logging.getLogger(__name__)
+UPLOADS = "uploads"
+STALE_UPLOAD_S = 24 * 3600
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+def internal_error_message(exc: BaseException) -> str:
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return f"{imports.ERROR_PREFIX}Internal error while importing ({reason})."
+
 
 class ImportWorker:
-    def __init__(self, db, imports_dir, throttle, clock):
+    def __init__(self, db: Database, imports_dir: Path, throttle: Throttle, clock: Clock):
         self.db = db
+        self.dir = Path(imports_dir)
+        self.uploads = self.dir / UPLOADS
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        self.throttle = throttle
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"import-{self.dir.parent.name}", daemon=True)
+
+    # -- life cycle ---------------------------------------------------------------------------------
 
     def recover(self) -> None:
-        pass
+        """At startup: drop every hidden tablet (imports killed mid-way start their execution over),
+        forget unfinished uploads and delete files no running import needs."""
+        with self.db.write() as txn:
+            txn.execute("UPDATE tablets SET state = 'dropped', import_id = NULL WHERE state = 'hidden'")
+            for document in imports.in_state(txn.conn, "in_progress"):
+                imports.reset_for_restart(txn, document)
+        shutil.rmtree(self.uploads, ignore_errors=True)
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        self._sweep(orphans=True)
 
     def start(self) -> None:
-        pass
+        self._thread.start()
 
     def stop(self) -> None:
-        pass
+        self._stop.set()
+        self._wake.set()
+        self.throttle.set(self.throttle.step_delay)  # cut a throttled sleep short
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def notify(self) -> None:
-        pass
+        self._wake.set()
+
+    # -- upload files -------------------------------------------------------------------------------
+
+    def new_upload(self) -> str:
+        token = secrets.token_urlsafe(32)
+        self.upload_path(token).touch(mode=0o600)
+        return token
+
+    def upload_path(self, token: str) -> Path:
+        return self.uploads / f"{token}.part"
+
+    def is_upload_token(self, token: Any) -> bool:
+        return (
+            isinstance(token, str) and 16 <= len(token) <= 100 and set(token) <= _TOKEN_CHARS
+            and self.upload_path(token).is_file()
+        )
+
+    def file_path(self, document: dict[str, Any]) -> Path:
+        return self.dir / (document.get("object_key") or imports.file_name(document))
+
+    def adopt_upload(self, upload: Path, document: dict[str, Any]) -> str:
+        """Move a finished upload to the import's object key (called inside the creating transaction)."""
+        key = imports.file_name(document)
+        os.replace(upload, self.dir / key)
+        return key
+
+    # -- the loop -----------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                job = self._next_job()
+                if job is None:
+                    self._sweep()
+                    self._wake.wait(1.0)
+                    self._wake.clear()
+                    continue
+                kind, document = job
+                if kind == "parse":
+                    self._parse(document)
+                else:
+                    self._execute(document)
+            except Exception:  # a worker that dies silently would leave imports pending forever
+                log.exception("import worker error; retrying")
+                self._stop.wait(1.0)
+
+    def _next_job(self) -> tuple[str, dict[str, Any]] | None:
+        conn = self.db.connection()
+        for kind, state in (("parse", "uploaded"), ("execute", "in_progress")):
+            waiting = imports.in_state(conn, state)
+            if waiting:
+                return kind, waiting[0]
+        return None
+
+    def _too_old(self, document: dict[str, Any]) -> bool:
+        return self.clock.now() - document["_creationTime"] / 1000 > imports.MAX_IMPORT_AGE_S
+
+    def _parse(self, document: dict[str, Any]) -> None:
+        import_id = document["_id"]
+        self.throttle.pause()  # `uploaded` stays visible for one step
+        if self._too_old(document):
+            return self._fail(import_id, imports.TOO_OLD_MESSAGE)
+        try:
+            with open_source(self.file_path(document), document["format"], document.get("component_path")) as source:
+                checkpoints, message, require = parse(
+                    self.db.connection(), source, document["mode"], self._stop.is_set
+                )
+        except ParseStopped:
+            return
+        except ImportFailure as failure:
+            return self._fail(import_id, failure.text)
+        except Exception as exc:
+            log.exception("import %s: parsing failed", import_id)
+            return self._fail(import_id, internal_error_message(exc))
+        with self.db.write() as txn:
+            current = imports.current(txn, import_id, "uploaded")
+            if current is not None:
+                state = {
+                    "state": "waiting_for_confirmation",
+                    "message_to_confirm": message,
+                    "require_manual_confirmation": require,
+                }
+                imports.set_state(txn, current, state, checkpoints=checkpoints)
+
+    def _execute(self, document: dict[str, Any]) -> None:
+        import_id = document["_id"]
+        self.throttle.pause()
+        if self._too_old(document):
+            return self._fail(import_id, imports.TOO_OLD_MESSAGE)
+        with self.db.write() as txn:  # an earlier attempt in this process left tablets: start over
+            current = imports.current(txn, import_id, "in_progress")
+            if imports.drop_hidden_tablets(txn, import_id) and current is not None:
+                document = imports.reset_for_restart(txn, current)
+        try:
+            with open_source(self.file_path(document), document["format"], document.get("component_path")) as source:
+                Executor(self.db, self.throttle, document, source, self._stop.is_set).run()
+        except Stopped:
+            return  # hidden tablets stay until recover() drops them at the next start
+        except Canceled:
+            self._fail(import_id, imports.CANCELED_MESSAGE)
+        except ImportFailure as failure:
+            self._fail(import_id, failure.text)
+        except Exception as exc:
+            log.exception("import %s: execution failed", import_id)
+            self._fail(import_id, internal_error_message(exc))
+        else:
+            self.file_path(document).unlink(missing_ok=True)
+        purge_dropped(self.db)
+
+    def _fail(self, import_id: str, message: str) -> None:
+        """Fail the import unless it already ended; its hidden tablets go either way."""
+        with self.db.write() as txn:
+            document = imports.get(txn.conn, import_id)
+            imports.fail(txn, import_id, message)
+        if document is not None:
+            self.file_path(document).unlink(missing_ok=True)
+
+    def _sweep(self, orphans: bool = False) -> None:
+        """Delete the files of imports that ended (canceled before they ran, for instance) and uploads
+        abandoned for a day; with `orphans`, also files no import refers to (a crash between moving
+        a file and committing)."""
+        cutoff = time.time() - STALE_UPLOAD_S
+        for path in self.uploads.iterdir():
+            try:
+                if path.stat().st_mtime < cutoff:  # an upload nobody finished
+                    path.unlink(missing_ok=True)
+            except FileNotFoundError:
+                pass
+        conn = self.db.connection()
+        for path in self.dir.iterdir():
+            if not path.is_file():
+                continue
+            import_id = path.name.split(".", 1)[0]
+            document = imports.get(conn, import_id) if imports.is_import_id(import_id) else None
+            if document is None:
+                if orphans:
+                    path.unlink(missing_ok=True)
+            elif document["state"]["state"] in imports.TERMINAL_STATES:
+                path.unlink(missing_ok=True)
