@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from convex_http import latest_export
 from sandbox_process import wait_for
-from test_import_support import USERS, documents, dump, make_zip, run_import, seed, storage_entry
+from import_support import USERS, documents, dump, make_zip, run_import, seed, storage_entry
 
 from tui.archive.ids import new_id
 from tui.archive.values import export_line
@@ -140,7 +140,7 @@ def test_export_imported_with_replace_all_exports_identically(sandbox):
 
 def get_message(client, data: bytes) -> str:
     """The confirmation summary for importing `data` with replaceAll (then canceled)."""
-    from test_import_support import upload, wait_state
+    from import_support import upload, wait_state
 
     import_id = upload(client, data, mode="replaceAll")
     message = wait_state(client, import_id, "waiting_for_confirmation")["state"]["message_to_confirm"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from test_import_support import (
+from import_support import (
     MESSAGES,
     USERS,
     confirm,

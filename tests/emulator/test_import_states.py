@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from test_import_support import (
+from import_support import (
     MESSAGES,
     USERS,
     confirm,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from convex_http import query
-from test_import_support import (
+from import_support import (
     MESSAGES,
     USERS,
     confirm,
