@@ -19,7 +19,7 @@ from sandbox_process import SandboxProcess, wait_for
 
 from tui.emulator.demo_data import write_demo_zip
 
-pytestmark = pytest.mark.benchmark
+pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(7200)]
 PART = 5 * 1024 * 1024  # the CLI's part size
 MEMORY_LIMIT_MB = 300
 

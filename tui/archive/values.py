@@ -75,31 +75,61 @@ def _decode_special(obj: dict) -> Any:
     raise ConvexValueError(f"unknown special value {key!r}")
 
 
+# Field names repeat across millions of documents: remember the ones already found valid.
+_VALID_NAMES: tuple[set[str], set[str]] = (set(), set())  # (nested, top level)
+_NAME_CACHE_LIMIT = 100_000
+_SCALARS = (str, float, bool, type(None))
+
+
+def _check_name(key: str, top_level: bool) -> None:
+    known = _VALID_NAMES[top_level]
+    if key in known:
+        return
+    problem = field_name_problem(key, top_level=top_level)
+    if problem:
+        raise ConvexValueError(problem)
+    if len(known) < _NAME_CACHE_LIMIT:
+        known.add(key)
+
+
 def _decode(value: Any, *, bare_ints_are_int64: bool, depth: int, top_level: bool = False) -> Any:
-    if depth > 64:
-        raise ConvexValueError("the value is nested more than 64 levels deep")
-    if value is None or isinstance(value, (bool, str)):
+    """Validate and convert; containers are copied only when something inside them changes."""
+    kind = type(value)
+    if kind in _SCALARS:
         return value
-    if isinstance(value, int):
+    if kind is int:
         if bare_ints_are_int64 and INT64_MIN <= value <= INT64_MAX:
             return value
         return float(value)
-    if isinstance(value, float):
-        return value
-    if isinstance(value, list):
-        return [_decode(v, bare_ints_are_int64=bare_ints_are_int64, depth=depth + 1) for v in value]
-    if isinstance(value, dict):
-        if value:
-            first = next(iter(value))
-            if first.startswith("$"):
-                return _decode_special(value)
-        out = {}
+    if depth > 64:
+        raise ConvexValueError("the value is nested more than 64 levels deep")
+    if kind is list:
+        out_list: list | None = None
+        for index, item in enumerate(value):
+            if type(item) in _SCALARS:
+                continue
+            new = _decode(item, bare_ints_are_int64=bare_ints_are_int64, depth=depth + 1)
+            if new is not item:
+                if out_list is None:
+                    out_list = list(value)
+                out_list[index] = new
+        return value if out_list is None else out_list
+    if kind is dict:
+        if value and next(iter(value)).startswith("$"):
+            return _decode_special(value)
+        out: dict | None = None
         for key, item in value.items():
-            problem = field_name_problem(key, top_level=top_level)
-            if problem:
-                raise ConvexValueError(problem)
-            out[key] = _decode(item, bare_ints_are_int64=bare_ints_are_int64, depth=depth + 1)
-        return out
+            _check_name(key, top_level)
+            if type(item) in _SCALARS:
+                continue
+            new = _decode(item, bare_ints_are_int64=bare_ints_are_int64, depth=depth + 1)
+            if new is not item:
+                if out is None:
+                    out = dict(value)
+                out[key] = new
+        return value if out is None else out
+    if isinstance(value, (bool, str, float)):  # subclasses of the JSON scalar types
+        return value
     raise ConvexValueError(f"unsupported JSON value {value!r}")
 
 

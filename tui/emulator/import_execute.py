@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import queue
 import sqlite3
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
@@ -134,10 +136,18 @@ class Executor:
 
     def _write_table(self, unit: Unit, tablet: int) -> None:
         assert unit.table is not None and unit.number is not None
+        written = 0
+        # Reading and decoding (Python) runs on its own thread while SQLite writes the previous batch
+        # (SQLite releases the GIL), so both cores work on a large import.
+        for batch in _prefetched(self._batches(unit, tablet)):
+            written += self._insert(unit, batch, written)
+        written += self._insert(unit, [], written, final=True)
+        self.user_rows += written
+
+    def _batches(self, unit: Unit, tablet: int) -> Iterator[list[tuple]]:
         number = unit.number
         batch: list[tuple] = []
         size = 0
-        written = 0
         for obj, raw in self.source.rows(unit.table):
             if raw is not None:
                 doc_id, created, body = obj["_id"], obj["_creationTime"], raw + b"\n"
@@ -152,10 +162,10 @@ class Executor:
             batch.append((tablet, doc_id, created, body, None))
             size += len(body)
             if len(batch) >= BATCH_ROWS or size >= BATCH_BYTES:
-                written += self._insert(unit, batch, written)
+                yield batch
                 batch, size = [], 0
-        written += self._insert(unit, batch, written, final=True)
-        self.user_rows += written
+        if batch:
+            yield batch
 
     def _encode(self, document: dict[str, Any], number: int) -> tuple[str, float, bytes]:
         doc_id = document.get("_id")
@@ -173,7 +183,8 @@ class Executor:
         try:
             batch.sort(key=lambda row: row[1])  # B-tree friendly: insert in `_id` order
             with self.db.write() as txn:
-                txn.conn.executemany(_INSERT, batch)
+                if batch:
+                    txn.conn.executemany(_INSERT, batch)
                 if final:
                     message = f"Imported {label}{imports.in_component(unit.component)} ({written:,} documents)"
                     self._update(txn, unit, written=written, checkpoint=message)
@@ -330,3 +341,49 @@ class Executor:
                 f'Documents imported into table "{unit.name}" have the same _id as documents already in it.',
             ) from None
         drop_tablet(txn, hidden)
+
+
+_DONE = object()
+
+
+def _prefetched(batches: Iterator[list[tuple]], depth: int = 2) -> Iterator[list[tuple]]:
+    """Run `batches` on a helper thread, at most `depth` batches ahead; its exceptions re-raise here."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        buffer.put(batch, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            buffer.put(exc)
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full buffer
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                pass
+            thread.join(0.05)
+        close = getattr(batches, "close", None)
+        if close:
+            close()
