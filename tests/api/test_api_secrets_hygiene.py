@@ -1,0 +1,89 @@
+"""No admin key, token or env var value in any log record, repr or error text, across the whole client:
+real calls (successful and failing, HTTP and WebSocket) with every logger at DEBUG."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fault_server import FaultServer, Reply, SleepRecorder, error_reply
+
+from tui.api.deployment_client import DeploymentClient
+from tui.api.errors import ConvexApiError
+from tui.api.http import RetryPolicy
+from tui.api.platform_client import PlatformClient
+from tui.api.sync_client import SyncClient
+
+ENV_VALUE = "env-value-that-must-stay-private-5150"
+
+
+def secret_parts(key: str) -> list[str]:
+    return [key, key.split("|", 1)[-1]]
+
+
+async def test_deployment_and_sync_clients_never_reveal_the_key(deployment, caplog):
+    caplog.set_level(logging.DEBUG)
+    key = deployment.key
+    seen: list[str] = []
+    async with DeploymentClient(deployment.url, key, name=deployment.name) as api:
+        seen.append(repr(api))
+        await api.update_env({"PRIVATE": ENV_VALUE})
+        env = await api.list_env()
+        seen.append(repr(env))
+        await api.latest_export()
+        for call in (
+            lambda: api.update_env({"1bad": ENV_VALUE}),
+            lambda: api.query("_system/none:x"),
+            lambda: api.cancel_import("not-an-id"),
+            lambda: api.set_export_expiration("nope", 1),
+        ):
+            with pytest.raises(ConvexApiError) as caught:
+                await call()
+            seen += [str(caught.value), repr(caught.value), caught.value.detail or ""]
+        sync = SyncClient(deployment.url, key)
+        seen.append(repr(sync))
+        async with sync.watch_latest_export() as values:
+            seen.append(repr(values))
+            await values.next(10)
+    wrong = f"{deployment.name}|{'5' * 64}"
+    async with DeploymentClient(deployment.url, wrong) as api:
+        with pytest.raises(ConvexApiError) as caught:
+            await api.list_env()
+        seen += [str(caught.value), repr(caught.value)]
+    logged = [record.getMessage() for record in caught_records(caplog)]
+    assert logged, "the client should have logged something at DEBUG"
+    text = "\n".join(seen + logged)
+    for secret in (*secret_parts(key), *secret_parts(wrong), ENV_VALUE):
+        assert secret not in text
+
+
+async def test_tokens_never_reach_logs_or_errors_on_retries(caplog):
+    caplog.set_level(logging.DEBUG)
+    token = "pat-do-not-log-me-0123456789"
+    instance_key = "instance-credential-do-not-log-42"
+
+    def handler(request):
+        if request.route.endswith("/auth"):
+            return Reply(200, {"kind": "Cloud", "adminKey": instance_key, "instanceUrl": "http://x"})
+        if request.route == "/api/dashboard/teams":
+            return Reply(503)
+        return error_reply(401, "AccessTokenInvalid",
+                           f"token {token} and {instance_key} are invalid; Authorization: Bearer {token}")
+
+    async with FaultServer(handler) as server:
+        async with PlatformClient(server.url, token, sleep=SleepRecorder(),
+                                  retry=RetryPolicy(attempts=3)) as platform:
+            auth = await platform.instance_auth("x-y-1")
+            errors = []
+            for call in (platform.teams, platform.token_details):
+                with pytest.raises(ConvexApiError) as caught:
+                    await call()
+                errors += [str(caught.value), repr(caught.value), caught.value.detail or ""]
+            text = "\n".join([repr(platform), repr(auth), *errors,
+                              *(r.getMessage() for r in caught_records(caplog))])
+    assert "retrying" in text  # the 503s were logged...
+    assert token not in text and instance_key not in text  # ...without any credential
+
+
+def caught_records(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith(("tui.api", "httpx", "httpcore", "websockets"))]
