@@ -127,10 +127,13 @@ class Database:
         """Serialised write transaction; listeners hear of the commit after it is durable."""
         conn = self.connection()
         with self._write_lock:
-            ts = max(self.clock.now_ns(), self._last_ts + 1)
             conn.execute("BEGIN IMMEDIATE")
-            txn = Transaction(conn, ts)
             try:
+                # Under SQLite's write lock, so timestamps only grow whoever else writes this file.
+                row = conn.execute("SELECT value FROM meta WHERE key = 'ts'").fetchone()
+                stored = int(row[0]) if row else 0
+                ts = max(self.clock.now_ns(), stored + 1, self._last_ts + 1)
+                txn = Transaction(conn, ts)
                 yield txn
                 conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('ts', ?)", (str(ts),))
                 conn.execute("COMMIT")

@@ -46,7 +46,8 @@ class ExportWorker:
         self._stop.set()
         self._wake.set()
         self.throttle.set(self.throttle.step_delay)  # cut a throttled sleep short
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def notify(self) -> None:
         self._wake.set()
