@@ -24,3 +24,12 @@ def slow_sandbox(tmp_path):
     process = SandboxProcess(tmp_path / "sandbox", throttle=0.3).start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def platform_sandbox(tmp_path):
+    """A running sandbox with its emulated platform on a manual clock (`--clock manual`): use
+    `.platform_url`, `.access_token`, `.platform_client()`, `.advance_clock(seconds)`."""
+    process = SandboxProcess(tmp_path / "sandbox", extra_args=("--clock", "manual")).start()
+    yield process
+    process.stop()

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 _SERVING = re.compile(r"Deployment (\S+) is serving at (http://127\.0\.0\.1:\d+)")
+_PLATFORM = re.compile(r"Platform API is serving at (http://127\.0\.0\.1:\d+)")
 
 
 class SandboxProcess:
@@ -25,6 +26,7 @@ class SandboxProcess:
         self.extra_args = extra_args
         self.proc: subprocess.Popen | None = None
         self.deployments: dict[str, str] = {}  # name -> url
+        self.platform_url: str | None = None
         self.output: list[str] = []
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -37,6 +39,7 @@ class SandboxProcess:
             [*cmd, *self.extra_args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
         )
         self.deployments = {}
+        self.platform_url = None
         ready = threading.Event()
         threading.Thread(target=self._pump, args=(self.proc, ready), daemon=True).start()
         if not ready.wait(timeout):
@@ -51,6 +54,9 @@ class SandboxProcess:
             match = _SERVING.search(line)
             if match:
                 self.deployments[match.group(1)] = match.group(2)
+            match = _PLATFORM.search(line)
+            if match:
+                self.platform_url = match.group(1)
             if line.startswith("Data folder:"):
                 ready.set()
 
@@ -92,6 +98,39 @@ class SandboxProcess:
     @property
     def admin_key(self) -> str:
         return self.credentials(self.name)["CONVEX_SELF_HOSTED_ADMIN_KEY"]
+
+    # -- the platform API ---------------------------------------------------------------------------
+    @property
+    def access_token(self) -> str:
+        """The operator's personal access token (`<data>/access_token`)."""
+        return (self.data / "access_token").read_text().strip()
+
+    def team_token(self, slug: str) -> str:
+        return (self.data / "team_tokens" / slug).read_text().strip()
+
+    def platform_credentials(self, team: str | None = None) -> dict[str, str]:
+        args = ["--platform", *(["--team", team] if team else [])]
+        out = subprocess.run(
+            [sys.executable, "-m", "tui", "sandbox", "credentials", *args, "--data", str(self.data)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        return dict(line.split("=", 1) for line in out.strip().splitlines())
+
+    def platform_client(self, token: str | None = None, **kwargs) -> httpx.Client:
+        """An httpx client on the platform API with `Bearer <token>` (default: the operator's token)."""
+        headers = {"Authorization": f"Bearer {token or self.access_token}", "Convex-Client": "tests-0.1.0"}
+        return httpx.Client(base_url=self.platform_url, headers=headers, timeout=60, **kwargs)
+
+    def advance_clock(self, seconds: float) -> int:
+        """Move the manual clock (`--clock manual`) forward; returns the new time in ms."""
+        with self.platform_client() as client:
+            reply = client.post("/api/_emulator/clock", json={"advanceSecs": seconds})
+            assert reply.status_code == 200, reply.text
+            return reply.json()["nowMs"]
+
+    def now_ms(self) -> int:
+        with self.platform_client() as client:
+            return client.get("/api/_emulator/clock").json()["nowMs"]
 
     def client(self, key: str | None = None, **kwargs) -> httpx.Client:
         """An httpx client on the deployment, authenticated with the admin key (or `key`)."""

@@ -20,12 +20,23 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
         "--throttle", type=float, default=0.0, metavar="SECONDS",
         help="pause at every export/import state change and progress step, to watch them",
     )
+    serve.add_argument(
+        "--clock", default=None, metavar="real|manual[:EPOCH_SECONDS]",
+        help="manual: time moves only with POST /api/_emulator/clock on the platform port (tests)",
+    )
+    serve.add_argument("--seed", choices=["demo"], help="create the demo teams, projects, data and backups")
+    serve.add_argument("--traffic", action="store_true", help="keep writing to the demo deployments")
+    serve.add_argument("--platform-port", type=int, help="port of the platform API (default: remembered, 3200)")
 
     creds = actions.add_parser(
-        "credentials", help="print CONVEX_SELF_HOSTED_URL and CONVEX_SELF_HOSTED_ADMIN_KEY in .env form"
+        "credentials",
+        help="print CONVEX_SELF_HOSTED_URL and CONVEX_SELF_HOSTED_ADMIN_KEY (or, with --platform, "
+        "CONVEX_PROVISION_HOST and CONVEX_OVERRIDE_ACCESS_TOKEN) in .env form",
     )
     creds.add_argument("deployment", nargs="?", help="deployment name (default: the only or first one)")
     creds.add_argument("--data", type=Path, help="data folder (default: the platform data folder)")
+    creds.add_argument("--platform", action="store_true", help="the platform API's URL and the operator's token")
+    creds.add_argument("--team", metavar="SLUG", help="with --platform: that team's access token instead")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,9 +52,20 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     root = args.data or default_data_dir()
     if args.sandbox_command == "serve":
+        from tui.emulator.platform.clock_control import parse_spec
         from tui.emulator.sandbox_serve import serve
 
-        return serve(root, port=args.port, step_delay=args.throttle)
+        try:
+            parse_spec(args.clock)
+        except ValueError as exc:
+            print(f"convex-backups sandbox serve: {exc}", file=sys.stderr)
+            return 2
+        return serve(
+            root, port=args.port, step_delay=args.throttle, clock=args.clock, seed=args.seed,
+            traffic=args.traffic, platform_port=args.platform_port,
+        )
+    if args.platform or args.team:
+        return _platform_credentials(root, args.team)
     folder = SandboxFolder(root)
     names = folder.deployment_names()
     if not names:
@@ -56,6 +78,20 @@ def _sandbox(args: argparse.Namespace) -> int:
     # The one place a key is printed: the operator asked for it, to give it to the official CLI.
     print(f"CONVEX_SELF_HOSTED_URL={folder.url(name)}")
     print(f"CONVEX_SELF_HOSTED_ADMIN_KEY={folder.keys(name).admin_key}")
+    return 0
+
+
+def _platform_credentials(root: Path, team: str | None) -> int:
+    from tui.emulator.platform.credentials import platform_credentials
+
+    try:
+        lines = platform_credentials(root, team)
+    except LookupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    # Printed because the operator asked for it, to hand to the official CLI or another tool.
+    for line in lines:
+        print(line)
     return 0
 
 

@@ -132,7 +132,8 @@ class Database:
                 # Under SQLite's write lock, so timestamps only grow whoever else writes this file.
                 row = conn.execute("SELECT value FROM meta WHERE key = 'ts'").fetchone()
                 stored = int(row[0]) if row else 0
-                ts = max(self.clock.now_ns(), stored + 1, self._last_ts + 1)
+                # Steps of 1 µs keep `_creationTime` (float ms) strictly increasing even under a stopped clock.
+                ts = max(self.clock.now_ns(), stored + 1000, self._last_ts + 1000)
                 txn = Transaction(conn, ts)
                 yield txn
                 conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('ts', ?)", (str(ts),))

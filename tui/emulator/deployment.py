@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from tui.emulator.auth import AdminIdentity, KeyRing, authenticate
 from tui.emulator.change_feed import ChangeFeed
@@ -15,6 +17,33 @@ from tui.emulator.throttle import Throttle
 
 DB_FILE = "deployment.sqlite3"
 KEYS_FILE = "keys.json"
+
+
+@dataclass(frozen=True)
+class PlatformIdentity(AdminIdentity):
+    """An admin identity vouched for by the platform: an access token or the dashboard's instance
+    credential sent as `Convex <token>`, as Convex Cloud accepts them (spec 2.2)."""
+
+
+class PlatformLink(Protocol):
+    """What a deployment served by the emulated platform asks it (set as `Deployment.platform`)."""
+
+    def identify(self, key: str) -> PlatformIdentity | None: ...
+
+    def deployment_info(self) -> dict[str, Any]: ...
+
+
+class DeploymentKeys(KeyRing):
+    """The deployment's admin and restricted keys; on a platform-served deployment also the platform's
+    tokens, so every route and the sync WebSocket accept them as Convex Cloud does."""
+
+    platform: PlatformLink | None = None  # not a dataclass field: set at run time, never saved
+
+    def identify(self, key: str) -> AdminIdentity | None:
+        identity = super().identify(key)
+        if identity is None and self.platform is not None:
+            identity = self.platform.identify(key.strip())
+        return identity
 
 
 class Deployment:
@@ -36,7 +65,7 @@ class Deployment:
         self.kind = kind
         self.clock = clock or Clock()
         self.throttle = throttle or Throttle()
-        self.keys = KeyRing.load_or_create(self.folder / KEYS_FILE, name)
+        self.keys = DeploymentKeys.load_or_create(self.folder / KEYS_FILE, name)
         self.db = Database(self.folder / DB_FILE, self.clock)
         self.changes = ChangeFeed()
         self.db.add_commit_listener(self.changes.bump)
@@ -53,6 +82,15 @@ class Deployment:
 
     def authenticate(self, authorization: str | None, admin_key_param: str | None) -> AdminIdentity:
         return authenticate(self.keys, authorization, admin_key_param)
+
+    @property
+    def platform(self) -> PlatformLink | None:
+        """The emulated platform serving this deployment, if any (it vouches for platform tokens)."""
+        return self.keys.platform
+
+    @platform.setter
+    def platform(self, link: PlatformLink | None) -> None:
+        self.keys.platform = link
 
     def start(self) -> None:
         """Recover from a previous run (drop half-built import tablets, purge), then start workers."""

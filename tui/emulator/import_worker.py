@@ -94,6 +94,27 @@ class ImportWorker:
     def file_path(self, document: dict[str, Any]) -> Path:
         return self.dir / (document.get("object_key") or imports.file_name(document))
 
+    def import_file(
+        self, source: Path, *, mode: str, requestor: dict[str, Any] | None = None, format_: str = "zip",
+        table: str | None = None, component_path: str | None = None,
+    ) -> dict[str, Any]:
+        """Create an import from a file on disk, as if it had been uploaded: the file is copied (the
+        source stays), the import starts `uploaded` and the worker parses it next. `mode` and `format_`
+        are the stored forms (`ReplaceAll`, `zip`). Used by the platform's restore from a cloud backup."""
+        upload = self.upload_path(self.new_upload())
+        try:
+            shutil.copyfile(source, upload)
+            with self.db.write() as txn:
+                document = imports.create(
+                    txn, format_=format_, table=table, mode=mode, component_path=component_path,
+                    now_s=self.clock.now(), on_created=lambda d: self.adopt_upload(upload, d), requestor=requestor,
+                )
+        except BaseException:
+            upload.unlink(missing_ok=True)
+            raise
+        self.notify()
+        return document
+
     def adopt_upload(self, upload: Path, document: dict[str, Any]) -> str:
         """Move a finished upload to the import's object key (called inside the creating transaction)."""
         key = imports.file_name(document)

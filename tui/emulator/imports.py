@@ -97,9 +97,11 @@ def create(
     component_path: str | None,
     now_s: float,
     on_created: Callable[[dict[str, Any]], str] | None = None,
+    requestor: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A new `uploaded` import. `format_` and `mode` are the stored forms; `on_created` (called inside
-    the transaction) moves the uploaded file into place and returns its object key."""
+    the transaction) moves the uploaded file into place and returns its object key; `requestor`
+    defaults to `{"type": "snapshotImport"}` (a cloud restore passes its own, spec 4.5)."""
     stored_format: dict[str, Any] = {"format": format_}
     if format_ != "zip":
         stored_format["table"] = table
@@ -111,7 +113,7 @@ def create(
         "object_key": "",
         "member_id": None,
         "checkpoints": None,
-        "requestor": {"type": "snapshotImport"},
+        "requestor": requestor or {"type": "snapshotImport"},
     }
     document = system_tables.insert(txn, TABLE, fields, now_s=now_s)
     document["object_key"] = on_created(document) if on_created else file_name(document)

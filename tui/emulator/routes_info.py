@@ -9,8 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tui.emulator.auth import VIEW_DATA, AdminIdentity
+from tui.emulator.deployment import PlatformIdentity
 from tui.emulator.errors import ConvexError, bad_request
-from tui.emulator.http_common import admin, deployment_of, json_body, json_response
+from tui.emulator.http_common import admin, deployment_of, in_thread, json_body, json_response
 
 
 def _identity(request: Request) -> AdminIdentity:
@@ -20,8 +21,15 @@ def _identity(request: Request) -> AdminIdentity:
 
 
 async def deployment_info(request: Request) -> Response:
-    admin(request, VIEW_DATA)
+    """A platform-served deployment answers as Convex Cloud does to a platform credential (an access
+    token or the dashboard's instance credential); to its own admin key, which is what
+    `sandbox credentials` hands out as CONVEX_SELF_HOSTED_ADMIN_KEY, it answers as self-hosted."""
+    identity = admin(request, VIEW_DATA)
     deployment = deployment_of(request)
+    if deployment.platform is not None:
+        if isinstance(identity, PlatformIdentity):
+            return json_response(await in_thread(deployment.platform.deployment_info))
+        return json_response({"kind": "selfHosted"})
     if deployment.kind == "selfHosted":
         return json_response({"kind": "selfHosted"})
     # An emulated cloud deployment: its team and project ids live in big brain, not in the deployment.

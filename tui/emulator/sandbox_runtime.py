@@ -1,37 +1,52 @@
-"""Open every deployment of a sandbox folder and serve them, in the foreground or on a background thread."""
+"""Open the sandbox of a data folder and serve it: the emulated platform API on its own loopback port
+and every deployment on its own, in the foreground or on a background thread."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tui.emulator.deployment import Deployment
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.platform.app import PlatformServer
+from tui.emulator.platform.service import Platform
 from tui.emulator.server import DeploymentServer, serve_all
 from tui.emulator.throttle import Throttle
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class SandboxRuntime:
-    """Deployments opened and bound to loopback ports; `run()` serves them until `stop()`."""
+    """The platform and its deployments opened and bound to loopback ports; `run()` serves them until `stop()`."""
 
     root: Path
-    port: int | None = None  # None: each deployment's remembered port; 0: any free port
+    port: int | None = None  # None: each deployment's remembered port; 0: any free port (platform too)
     step_delay: float = 0.0
+    clock: str | None = None  # None/'real', 'manual' or 'manual:<epoch seconds>' (platform/clock_control.py)
+    seed: str | None = None  # None or 'demo' (platform/seed.py)
+    traffic: bool = False  # keep writing to the demo deployments (tui/emulator/traffic.py)
+    platform_port: int | None = None  # None: remembered (3200 at first), or any free port with port=0
     deployments: list[Deployment] = field(default_factory=list)
     servers: list[DeploymentServer] = field(default_factory=list)
+    platform: Platform | None = None
+    platform_server: PlatformServer | None = None
+    traffic_generator: Any = None
     _loop: asyncio.AbstractEventLoop | None = None
     _stop: asyncio.Event | None = None
     _thread: threading.Thread | None = None
 
     def open(self) -> SandboxRuntime:
-        folder = SandboxFolder(self.root)
-        names = folder.deployment_names() or [folder.create_deployment()]
+        self.platform = platform = Platform(self.root, clock_spec=self.clock)
         try:
-            for index, name in enumerate(names):
-                deployment = folder.open(name, throttle=Throttle(self.step_delay))
+            platform.prepare(seed=self.seed)
+            folder = platform.folder
+            for index, name in enumerate(platform.deployment_names()):
+                deployment = folder.open(name, clock=platform.clock, throttle=Throttle(self.step_delay))
+                platform.attach(deployment)
                 deployment.start()
                 self.deployments.append(deployment)
                 info = folder.info(name)
@@ -39,24 +54,56 @@ class SandboxRuntime:
                 server = DeploymentServer(deployment, wanted)
                 self.servers.append(server)
                 folder.save_info(name, {**info, "port": server.port})
+            self.platform_server = PlatformServer(platform, self._platform_port())
+            platform.start()
+            if self.seed == "demo":
+                from tui.emulator.platform import seed
+
+                seed.seed_contents(platform)
+            if self.traffic:
+                from tui.emulator.platform import seed
+
+                self.traffic_generator = seed.start_traffic(platform)
         except BaseException:
             self.close()
             raise
         return self
 
+    def _platform_port(self) -> int:
+        if self.platform_port is not None:
+            return self.platform_port
+        if self.port == 0:
+            return 0
+        return self.platform.remembered_port
+
+    @property
+    def all_servers(self) -> list:
+        return [*self.servers, *([self.platform_server] if self.platform_server else [])]
+
     async def serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        await serve_all(self.servers, self._stop)
+        await serve_all(self.all_servers, self._stop)
 
     def stop(self) -> None:
         if self._loop and self._stop:
             self._loop.call_soon_threadsafe(self._stop.set)
 
     def close(self) -> None:
+        if self.traffic_generator is not None:
+            try:
+                self.traffic_generator.stop()
+            except Exception:
+                log.exception("stopping the traffic generator failed")
+            self.traffic_generator = None
+        if self.platform is not None:
+            self.platform.stop_workers()
         for deployment in self.deployments:
             deployment.stop()
         self.deployments.clear()
+        if self.platform is not None:
+            self.platform.stop()
+            self.platform = None
 
     # -- embedded use: the app runs the sandbox on a background thread ---------------------------
     def start_in_background(self) -> SandboxRuntime:

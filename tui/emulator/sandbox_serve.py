@@ -1,4 +1,4 @@
-"""`convex-backups sandbox serve`: run every deployment of a data folder in the foreground."""
+"""`convex-backups sandbox serve`: run the emulated platform and every deployment in the foreground."""
 
 from __future__ import annotations
 
@@ -11,14 +11,23 @@ from pathlib import Path
 from tui.emulator.sandbox_runtime import SandboxRuntime
 
 
-def serve(root: Path, *, port: int | None = None, step_delay: float = 0.0, out=sys.stdout) -> int:
+def serve(
+    root: Path, *, port: int | None = None, step_delay: float = 0.0, clock: str | None = None,
+    seed: str | None = None, traffic: bool = False, platform_port: int | None = None, out=sys.stdout,
+) -> int:
+    """Prints one line per deployment, then the platform's URL, then the data folder (always last);
+    never a token or key."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    runtime = SandboxRuntime(root, port=port, step_delay=step_delay).open()
+    runtime = SandboxRuntime(
+        root, port=port, step_delay=step_delay, clock=clock, seed=seed, traffic=traffic, platform_port=platform_port
+    ).open()
     try:
         for server in runtime.servers:
             print(f"Deployment {server.deployment.name} is serving at {server.url}", file=out, flush=True)
+        print(f"Platform API is serving at {runtime.platform_server.url}", file=out, flush=True)
         print(
-            f"Data folder: {runtime.root}. Credentials: convex-backups sandbox credentials --data {runtime.root}",
+            f"Data folder: {runtime.root}. Credentials: convex-backups sandbox credentials [--platform] "
+            f"--data {runtime.root}",
             file=out,
             flush=True,
         )

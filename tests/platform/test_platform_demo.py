@@ -1,0 +1,128 @@
+"""`sandbox serve --seed demo --traffic`: the demo world, and a backup taken under traffic restored into
+another deployment, whose data then equals the source as of the backup's snapshot time."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import orjson
+import pytest
+from platform_support import Api, storage_files, tables_of
+from sandbox_process import SandboxProcess, wait_for
+
+from tui.archive.ids import decode_id, is_valid_id
+from tui.emulator.tables import STORAGE_TABLE_NUMBER
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    sandbox = SandboxProcess(tmp_path_factory.mktemp("demo") / "sandbox", extra_args=("--seed", "demo", "--traffic"))
+    sandbox.start(timeout=180)
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture(scope="module")
+def api(demo):
+    client = Api(demo)
+    yield client
+    client.close()
+
+
+def _by_slug(api, team: str) -> dict[str, dict]:
+    return {p["slug"]: p for p in api.ok("GET", f"/api/teams/{team}/projects")}
+
+
+def test_the_demo_world(api):
+    teams = {t["slug"]: t for t in api.ok("GET", "/api/dashboard/teams")}
+    assert list(teams) == ["indie-studio", "acme-corp"]
+    entitlements = {slug: api.ok("GET", f"/api/dashboard/teams/{t['id']}/get_entitlements") for slug, t in teams.items()}
+    assert entitlements["indie-studio"] == {"periodicBackupsEnabled": False, "maxCloudBackups": 2}
+    assert entitlements["acme-corp"]["periodicBackupsEnabled"] is True
+
+    data = api.ok("GET", "/api/dashboard/member_data")
+    assert len(data["projects"]) >= 4
+    assert all(p["prodDeploymentName"] and p["devDeploymentName"] for p in data["projects"])
+    assert {d["deploymentType"] for d in data["deployments"]} == {"prod", "dev", "preview"}
+
+    states, expiring, schedules = set(), [], {}
+    now = max(b["requestedTime"] for d in data["deployments"] for b in api.backups(d["name"]))
+    for deployment in data["deployments"]:
+        for backup in api.backups(deployment["name"]):
+            states.add(backup["state"])
+            if backup["state"] == "complete" and backup["expirationTime"] - now < 24 * 3600 * 1000:
+                expiring.append(backup)
+        config = api.ok("GET", f"/api/dashboard/deployments/{deployment['id']}/get_periodic_backup_config")
+        if config:
+            schedules[deployment["name"]] = config
+    assert {"complete", "failed", "canceled"} <= states
+    assert expiring, "some backups are about to expire"
+    pro_names = {d["name"] for d in data["deployments"]
+                 if next(p for p in data["projects"] if p["id"] == d["projectId"])["teamId"] == teams["acme-corp"]["id"]}
+    assert schedules and set(schedules) <= pro_names
+
+    # The demo deployments hold realistic data: thousands of documents and files.
+    shop = _by_slug(api, "acme-corp")["storefront"]
+    deployment = api.deployment(shop["prodDeploymentName"])
+    assert deployment.call("query", "_system/frontend/tableSize:sizeOfAllTables") > 5000
+    assert deployment.call("query", "_system/frontend/fileStorageV2:numFiles") > 0
+    deployment.close()
+
+
+def test_a_backup_under_traffic_restores_into_another_deployment(demo, api):
+    storefront = _by_slug(api, "acme-corp")["storefront"]
+    source_name, target_name = storefront["prodDeploymentName"], storefront["devDeploymentName"]
+    source, target = api.deployment(source_name), api.deployment(target_name)
+
+    before = source.call("query", "_system/frontend/tableSize:sizeOfAllTables")
+    backup = api.complete_backup(source_name, include_storage=True)
+    export = source.latest_cloud_export()
+    assert export["_id"] == backup["snapshotId"]
+    snapshot_ms = export["start_ts"] / 1_000_000  # int/int rounds once, as the server does
+    zip_bytes = source.download(backup["snapshotId"]).content
+
+    # The source kept changing: it is no longer what the backup holds.
+    wait_for(lambda: source.call("query", "_system/frontend/tableSize:sizeOfAllTables") != before, message="traffic")
+    backed_up = tables_of(zip_bytes)
+    assert tables_of(source.snapshot(include_storage=False)) != {
+        k: v for k, v in backed_up.items() if not k.startswith("_storage")}
+
+    # The backup is the source as of one instant: nothing newer, every reference resolves inside it.
+    documents = {name: [orjson.loads(line) for line in lines] for name, lines in backed_up.items()}
+    assert all(doc["_creationTime"] <= snapshot_ms for docs in documents.values() for doc in docs)
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+        numbers = {orjson.loads(line)["name"]: orjson.loads(line)["id"]
+                   for line in archive.read("_tables/documents.jsonl").splitlines()}
+    present = {doc["_id"] for docs in documents.values() for doc in docs}
+    references = [value for name, docs in documents.items() if not name.startswith("_storage")
+                  for doc in docs for value in _strings(doc) if value != doc["_id"] and is_valid_id(value)]
+    assert len(references) > 1000
+    tables = set(numbers.values()) | {STORAGE_TABLE_NUMBER}
+    dangling = [r for r in references if r not in present and decode_id(r)[0] in tables]
+    assert dangling == []
+
+    # Restore it into the quiet dev deployment of the same project; the client confirms.
+    assert api.restore(target_name, backup["id"]).status_code == 200
+    waiting = target.wait_restore("waiting_for_confirmation", timeout=120)
+    target.confirm(waiting["_id"])
+    done = target.wait_restore("completed", timeout=180)
+    assert done["state"]["num_rows_written"] == sum(
+        len(v) for k, v in backed_up.items() if not k.startswith("_storage"))
+
+    restored = target.snapshot(include_storage=True)
+    assert tables_of(restored) == backed_up
+    assert storage_files(restored) == storage_files(zip_bytes)
+    source.close()
+    target.close()
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)

@@ -1,0 +1,97 @@
+"""The platform's ASGI app and its loopback server (its own port, beside the deployments')."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from tui import __version__
+from tui.emulator.errors import ConvexError, internal
+from tui.emulator.http_common import error_response, json_response
+from tui.emulator.platform import routes_backups, routes_cli, routes_dashboard, routes_emulator, routes_management
+from tui.emulator.platform.service import Platform
+from tui.emulator.server import LOOPBACK, bind_loopback
+
+log = logging.getLogger(__name__)
+
+
+async def _convex_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ConvexError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "BadRequest")
+    return json_response({"code": code, "message": f"{request.method} {request.url.path}: {exc.detail}"}, exc.status_code)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # The type and route only: a message could quote a token.
+    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return error_response(internal())
+
+
+async def _root(request: Request) -> Response:
+    return PlainTextResponse(f"convex-backups emulated Convex platform {__version__}")
+
+
+def build_platform_app(platform: Platform) -> Starlette:
+    routes = [
+        Route("/", _root),
+        *routes_dashboard.routes(),
+        *routes_backups.routes(),
+        *routes_cli.routes(),
+        *routes_management.routes(),
+        *routes_emulator.routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={ConvexError: _convex_error, HTTPException: _http_error, Exception: _unexpected},
+    )
+    app.state.platform = platform
+    return app
+
+
+class _QuietServer(uvicorn.Server):
+    """Signals are handled once by whoever runs the servers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class PlatformServer:
+    """Serves the platform API on 127.0.0.1 (same interface as DeploymentServer for serve_all)."""
+
+    def __init__(self, platform: Platform, port: int = 0):
+        self.platform = platform
+        self.socket = bind_loopback(port)
+        self.port = self.socket.getsockname()[1]
+        platform.serving_at(self.url, self.port)
+        config = uvicorn.Config(
+            build_platform_app(platform),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
+        self.server = _QuietServer(config)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    async def serve(self) -> None:
+        await self.server.serve(sockets=[self.socket])
+
+    def request_stop(self) -> None:
+        self.server.should_exit = True

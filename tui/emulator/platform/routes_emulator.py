@@ -1,0 +1,66 @@
+"""Emulator-only routes on the platform port (not part of Convex): the manual clock.
+
+`POST /api/_emulator/clock` with `{"advanceSecs": n}` or `{"setMs": t}` moves the sandbox's manual
+clock (`sandbox serve --clock manual`) forward for the platform and every deployment, then lets the
+scheduler, retention and the backup tracker catch up before answering `{"nowMs", "manual"}`.
+`GET` reads it. Only the operator's access token may use them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from starlette.routing import Route
+
+from tui.emulator.clock import ManualClock
+from tui.emulator.platform.clock_control import SandboxClock
+from tui.emulator.errors import ConvexError, bad_request
+from tui.emulator.platform import bootstrap
+from tui.emulator.platform.endpoint import Call, endpoint
+
+MAX_ADVANCE_S = 10 * 365 * 24 * 3600
+
+
+def _operator_only(call: Call) -> None:
+    p = call.principal
+    if p.kind != "member" or p.member_id != bootstrap.operator_id(call.platform.store):
+        raise ConvexError(403, "OperatorOnly", "Only the sandbox operator's access token may move the clock.")
+
+
+def _answer(call: Call) -> dict[str, Any]:
+    return {"nowMs": call.platform.clock.now_ms(), "manual": isinstance(call.platform.clock, ManualClock)}
+
+
+def read_clock(call: Call) -> Any:
+    _operator_only(call)
+    return _answer(call)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def move_clock(call: Call) -> Any:
+    _operator_only(call)
+    clock = call.platform.clock
+    if not isinstance(clock, SandboxClock):
+        raise bad_request("ClockNotManual", "The sandbox runs on real time; start it with `--clock manual`.")
+    body = call.body if isinstance(call.body, dict) else {}
+    advance, set_ms = body.get("advanceSecs"), body.get("setMs")
+    if (advance is None) == (set_ms is None) or not _number(advance if set_ms is None else set_ms):
+        raise bad_request("BadJsonBody", 'Expected {"advanceSecs": <seconds>} or {"setMs": <epoch milliseconds>}.')
+    now_ns = clock.now_ns()
+    target_ns = now_ns + round(advance * 1e9) if set_ms is None else round(set_ms * 1e6)
+    if target_ns < now_ns or (advance is not None and advance > MAX_ADVANCE_S):
+        raise bad_request("ClockCannotGoBack", "The sandbox clock only moves forward (and by at most ten years).")
+    clock.set_ns(target_ns)
+    call.platform.after_clock_change()
+    return _answer(call)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/_emulator/clock", endpoint(read_clock), methods=["GET"]),
+        Route("/api/_emulator/clock", endpoint(move_clock, body=True), methods=["POST"]),
+    ]

@@ -1,0 +1,59 @@
+"""Edit a sandbox's world offline (the sandbox must not be running): add teams, projects and
+deployments to its data folder. The next `sandbox serve` creates their folders, tokens and servers.
+
+    with WorldEditor(root) as world:
+        acme = world.team("acme", "Acme", plan="pro")
+        shop = world.project(acme, "shop", "Shop")
+        world.deployment(shop, "shop-prod-101", "prod")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui.emulator.clock import Clock
+from tui.emulator.platform import bootstrap, directory
+from tui.emulator.platform.store import PlatformStore
+from tui.emulator.sandbox_folder import SandboxFolder
+
+
+class WorldEditor:
+    def __init__(self, root: Path, clock: Clock | None = None):
+        self.root = Path(root)
+        self.clock = clock or Clock()
+        self.store = PlatformStore(self.root)
+        self.folder = SandboxFolder(self.root)
+
+    def __enter__(self) -> WorldEditor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def default_world(self) -> tuple[int, int]:
+        """The default team and project (and the first prod deployment), as a first start makes them."""
+        bootstrap.ensure_deployments(self.store, self.folder, self.clock)
+        return bootstrap.ensure_default_team(self.store, self.clock)
+
+    def team(self, slug: str, name: str, *, plan: str = "starter") -> int:
+        operator = bootstrap.ensure_operator(self.store, self.clock)
+        with self.store.write() as conn:
+            return directory.create_team(
+                conn, name=name, slug=slug, plan=plan, creator=operator, now_ms=self.clock.now_ms()
+            )
+
+    def project(self, team_id: int, slug: str, name: str) -> int:
+        with self.store.write() as conn:
+            return directory.create_project(conn, team_id=team_id, name=name, slug=slug, now_ms=self.clock.now_ms())
+
+    def deployment(self, project_id: int, name: str, deployment_type: str, **options) -> int:
+        """`options`: region, deployment_class, is_default, reference, preview_identifier."""
+        operator = bootstrap.ensure_operator(self.store, self.clock)
+        with self.store.write() as conn:
+            return directory.create_deployment(
+                conn, project_id=project_id, name=name, deployment_type=deployment_type,
+                now_ms=self.clock.now_ms(), creator=operator, **options,
+            )
