@@ -1,4 +1,5 @@
-"""The `convex-backups` command: the TUI by default, `sandbox ...` for the local emulator."""
+"""The `convex-backups` command: the TUI by default, the headless commands of `COMMANDS`, and `sandbox ...`
+for the local emulator."""
 
 from __future__ import annotations
 
@@ -39,10 +40,40 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
     creds.add_argument("--team", metavar="SLUG", help="with --platform: that team's access token instead")
 
 
+# The headless commands: each module has `add_parser(subparsers)` and `run(args) -> int`, and `NAME` (the
+# subcommand; default: the module's name without `_cmd`, `_` as `-`).
+COMMANDS = (
+    "tui.commands.list_cmd",
+    "tui.commands.backup_cmd",
+    "tui.commands.restore_cmd",
+    "tui.commands.schedule_cmd",
+    "tui.commands.env_cmd",
+)
+
+
+def _command_modules() -> dict[str, object]:
+    import importlib
+
+    modules = {}
+    for path in COMMANDS:
+        try:
+            module = importlib.import_module(path)
+        except ImportError:  # a command still being written elsewhere must not break the others
+            continue
+        name = getattr(module, "NAME", None) or path.rsplit(".", 1)[-1].removesuffix("_cmd").replace("_", "-")
+        modules[name] = module
+    return modules
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="convex-backups", description="Backups and restores for Convex.")
+    parser = argparse.ArgumentParser(
+        prog="convex-backups", description="Backups and restores for Convex. With no command: the TUI."
+    )
     parser.add_argument("--version", action="version", version=f"convex-backups {__version__}")
+    parser.add_argument("--profile", metavar="NAME", help="a profile from config.toml (default: from the environment)")
     sub = parser.add_subparsers(dest="command")
+    for module in _command_modules().values():
+        module.add_parser(sub)
     _sandbox_parser(sub)
     return parser
 
@@ -99,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
         return _sandbox(args)
+    commands = _command_modules()
+    if args.command in commands:
+        return commands[args.command].run(args)
     from tui.launcher import run_app
 
-    return run_app()
+    return run_app(args.profile)

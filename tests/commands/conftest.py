@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# The repository first: `tests/tui` (a folder without __init__) would otherwise be imported as `tui`.
+sys.path.insert(0, str(Path(__file__).parent.parent / "services"))
+sys.path.insert(0, str(Path(__file__).parents[2]))
+
+from cloud_world import World  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    started = World(tmp_path_factory.mktemp("cloud") / "sandbox")
+    yield started
+    started.stop()
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """The process environment without any Convex or convex-backups setting, plus `extra`."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("CONVEX", "TZ"))}
+    return {**keep, "PYTHONUNBUFFERED": "1", **extra}
+
+
+def run_cli(home: Path, environ: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
+    home.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, cwd=home, env=environ, timeout=120,
+        **kwargs,
+    )

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# The repository first: `tests/tui` (a folder without __init__) would otherwise be imported as `tui`.
+sys.path.insert(0, str(Path(__file__).parents[2]))
+from cloud_world import World  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """A sandbox with a Starter and a Pro team, shared by the tests of one module."""
+    started = World(tmp_path_factory.mktemp("cloud") / "sandbox")
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def home(tmp_path):
+    """This app's home (config and data) for one test."""
+    return tmp_path / "home"

@@ -1,0 +1,250 @@
+"""`CloudTarget`: the `BackupTarget` of Convex Cloud, and of the sandbox (the same HTTP, with big brain's
+base URL pointed at the sandbox's platform). Big brain (`PlatformClient`) lists teams, projects,
+deployments and backups and runs backups, restores and schedules; each deployment's own API (with the
+credential of `instances/{name}/auth`) reports progress, confirms restores and holds env vars."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from tui.api.errors import ConvexApiError, PlanLimit
+from tui.api.platform_client import PlatformClient
+from tui.services import cloud_backups, env_ops, restore_flow
+from tui.services.cloud_directory import CloudDirectory
+from tui.services.cloud_schedule import CloudSchedules
+from tui.services.env_store import EnvStore
+from tui.services.file_import import FileImport
+from tui.services.errors import BackupLimitReached, ReadOnlyRefused
+from tui.services.protocol import (
+    BackupRecord,
+    DeploymentRef,
+    EnvDiff,
+    EnvSnapshot,
+    PlanLimits,
+    Progress,
+    ProgressCallback,
+    ProjectRef,
+    RestorePlan,
+    RestoreResult,
+    Schedule,
+    TargetInfo,
+    TeamRef,
+)
+
+log = logging.getLogger("tui.services.cloud")
+COUNTED_STATES = ("requested", "inProgress", "complete")
+
+
+class CloudTarget:
+    def __init__(
+        self,
+        platform: PlatformClient,
+        env_store: EnvStore,
+        *,
+        kind: str = "cloud",
+        label: str | None = None,
+        notice: str | None = None,
+        read_only: Callable[[str], bool] = lambda name: False,
+        use_sync: bool = True,
+    ):
+        self.platform = platform
+        self.directory = CloudDirectory(platform, read_only=read_only)
+        self.env_store = env_store
+        self.schedules = CloudSchedules(self.directory)
+        self.kind = kind
+        self.label = label or ("local sandbox" if kind == "sandbox" else f"Convex ({platform.base_url})")
+        self.notice = notice
+        self.use_sync = use_sync
+        self._restore_started: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        return f"CloudTarget({self.kind!r}, {self.platform.base_url!r})"
+
+    async def info(self) -> TargetInfo:
+        return TargetInfo(self.kind, self.label, self.notice, self.platform.base_url)  # type: ignore[arg-type]
+
+    async def aclose(self) -> None:
+        await self.directory.aclose()
+        await self.platform.aclose()
+
+    def _writable(self, ref: DeploymentRef, action: str) -> DeploymentRef:
+        ref = self.directory.with_read_only(ref)
+        if ref.read_only:
+            raise ReadOnlyRefused(ref.name, action)
+        return ref
+
+    # -- browsing -----------------------------------------------------------------------------------------
+    async def list_teams(self) -> list[TeamRef]:
+        return await self.directory.team_refs()
+
+    async def list_projects(self, team: str | None = None) -> list[ProjectRef]:
+        return await self.directory.project_refs(team)
+
+    async def list_deployments(self, project: str | None = None) -> list[DeploymentRef]:
+        return await self.directory.deployment_refs(project)
+
+    async def get_deployment(self, name: str) -> DeploymentRef:
+        return await self.directory.get(name)
+
+    async def plan_limits(self, deployment: DeploymentRef) -> PlanLimits:
+        placement = await self.directory.placement(deployment)
+        entitlements = await self.platform.entitlements(placement.team.id)
+        backups = await self.platform.list_cloud_backups(int(deployment.id))
+        counted = sum(1 for b in backups if b.state in COUNTED_STATES)
+        limit = entitlements.max_cloud_backups
+        explanation = (
+            f"Team {placement.team.slug}'s plan keeps at most {limit} backups per deployment; "
+            f"{deployment.name} has {counted}."
+        )
+        if not entitlements.periodic_backups_enabled:
+            explanation += " Periodic backups are a Convex Pro feature this plan lacks."
+        return PlanLimits(limit, counted, entitlements.periodic_backups_enabled, explanation)
+
+    # -- backups ------------------------------------------------------------------------------------------
+    async def list_backups(self, deployment: DeploymentRef) -> list[BackupRecord]:
+        backups = await self.platform.list_cloud_backups(int(deployment.id))
+        schedule = await self.schedules.raw(deployment)
+        saved = self._env_by_backup(deployment.name)
+        return [
+            cloud_backups.record(b, deployment.name, kind=cloud_backups.classify(b, schedule, str(b.id) in saved),
+                                 env_snapshot=saved.get(str(b.id)))
+            for b in backups
+        ]
+
+    async def get_backup(self, deployment: DeploymentRef, backup_id: str) -> BackupRecord:
+        backup = await self.platform.get_cloud_backup(int(backup_id))
+        saved = self._env_by_backup(backup.source_deployment_name)
+        schedule = await self.schedules.raw(deployment)
+        kind = cloud_backups.classify(backup, schedule, str(backup.id) in saved)
+        return cloud_backups.record(backup, deployment.name, kind=kind, env_snapshot=saved.get(str(backup.id)))
+
+    def _env_by_backup(self, deployment: str) -> dict[str, str]:
+        try:
+            snapshots = self.env_store.list(deployment)
+        except ConvexApiError:
+            return {}
+        return {s.reason.split(" ", 1)[1]: s.id for s in snapshots if s.reason.startswith("backup ") and s.id}
+
+    async def request_backup(self, deployment: DeploymentRef, *, include_storage: bool = False) -> BackupRecord:
+        limits = await self.plan_limits(deployment)
+        if limits.at_backup_limit:
+            raise BackupLimitReached(
+                f"{deployment.name} already keeps {limits.backups_counted} backups, the most its team's plan "
+                f"allows ({limits.max_backups}): delete an older backup first (convex-backups list shows them), "
+                "or move to a plan that keeps more.",
+                code="BackupLimitReached",
+            )
+        try:
+            backup = await self.platform.request_cloud_backup(int(deployment.id), include_storage=include_storage)
+        except PlanLimit as exc:  # the server's own rule, if it is stricter than the entitlements said
+            raise BackupLimitReached(exc.message, code=exc.code or "BackupLimitReached", status=exc.status) from None
+        notes: tuple[str, ...] = ()
+        env_id = None
+        try:
+            snapshot = await self.directory.on_deployment(
+                deployment.name,
+                lambda client: env_ops.save(client, self.env_store, deployment.name, reason=f"backup {backup.id}"),
+            )
+            env_id = snapshot.id
+        except (ConvexApiError, OSError) as exc:
+            log.warning("could not save the environment variables of %s (%s)", deployment.name, type(exc).__name__)
+            notes = (f"The environment variables were not saved ({exc}); save them with `convex-backups env save`.",)
+        return cloud_backups.record(backup, deployment.name, env_snapshot=env_id, notes=notes)
+
+    async def follow_backup(self, deployment: DeploymentRef, backup_id: str) -> AsyncIterator[Progress]:
+        async for progress in cloud_backups.follow(self.directory, int(backup_id), use_sync=self.use_sync):
+            yield progress
+
+    async def cancel_backup(self, deployment: DeploymentRef, backup_id: str) -> None:
+        self._writable(deployment, "cancel a backup of")
+        await self.platform.cancel_cloud_backup(int(backup_id))
+
+    async def delete_backup(self, deployment: DeploymentRef, backup_id: str) -> None:
+        self._writable(deployment, "delete a backup of")
+        await self.platform.delete_cloud_backup(int(backup_id))
+
+    # -- restore and import -------------------------------------------------------------------------------
+    async def prepare_restore(
+        self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None
+    ) -> RestorePlan:
+        target = self._writable(target, "restore into")
+        backup = await self.platform.get_cloud_backup(int(backup_id))
+        client = await self.directory.client(target.name)
+        before = {document.id for document in await client.list_imports()}
+        await self.platform.restore_from_cloud_backup(int(target.id), int(backup_id))
+
+        def ours(documents):
+            return next((d for d in documents if d.is_cloud_restore and d.id not in before
+                         and d.source_cloud_backup_id == backup.id), None)
+
+        document = await restore_flow.wait_for_import(client, ours, use_sync=self.use_sync)
+        requested = cloud_backups.record(backup, backup.source_deployment_name).requested
+        source_text = f"backup {backup.id} of {backup.source_deployment_name} ({requested:%Y-%m-%d %H:%M} UTC)"
+        self._restore_started[document.id] = time.monotonic()
+        return restore_flow.plan_from_import(document, source=source_text, target=target, backup_id=str(backup.id))
+
+    async def prepare_file_import(
+        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None
+    ) -> RestorePlan:
+        target = self._writable(target, "import into")
+        client = await self.directory.client(target.name)
+        plan = await FileImport(client, use_sync=self.use_sync).prepare(Path(path), target, on_progress=on_progress)
+        self._restore_started[plan.import_id] = time.monotonic()
+        return plan
+
+    async def confirm_restore(self, plan: RestorePlan) -> None:
+        target = self._writable(plan.target, "restore into")
+        await self.directory.on_deployment(target.name, lambda client: client.perform_import(plan.import_id))
+        self._restore_started[plan.import_id] = time.monotonic()
+
+    async def abandon_restore(self, plan: RestorePlan) -> None:
+        await self.directory.on_deployment(plan.target.name, lambda client: client.cancel_import(plan.import_id))
+
+    async def follow_restore(self, plan: RestorePlan) -> AsyncIterator[Progress]:
+        client = await self.directory.client(plan.target.name)
+        async for progress in restore_flow.follow_import(client, plan.import_id, use_sync=self.use_sync):
+            yield progress
+
+    async def restore_result(self, plan: RestorePlan) -> RestoreResult:
+        started = self._restore_started.get(plan.import_id)
+        return await self.directory.on_deployment(
+            plan.target.name, lambda client: restore_flow.import_result(client, plan.import_id, started)
+        )
+
+    # -- periodic schedule --------------------------------------------------------------------------------
+    async def get_schedule(self, deployment: DeploymentRef) -> Schedule | None:
+        return await self.schedules.get(deployment)
+
+    async def set_schedule(self, deployment: DeploymentRef, schedule: Schedule) -> Schedule:
+        return await self.schedules.set(self._writable(deployment, "change the backup schedule of"), schedule)
+
+    async def disable_schedule(self, deployment: DeploymentRef) -> None:
+        await self.schedules.disable(self._writable(deployment, "change the backup schedule of"))
+
+    # -- environment variables ----------------------------------------------------------------------------
+    async def env_live(self, deployment: DeploymentRef) -> EnvSnapshot:
+        return await self.directory.on_deployment(deployment.name, lambda c: env_ops.live(c, deployment.name))
+
+    async def env_save(self, deployment: DeploymentRef, *, reason: str = "manual") -> EnvSnapshot:
+        return await self.directory.on_deployment(
+            deployment.name, lambda c: env_ops.save(c, self.env_store, deployment.name, reason=reason)
+        )
+
+    async def env_saved(self, deployment: DeploymentRef) -> list[EnvSnapshot]:
+        return self.env_store.list(deployment.name)
+
+    async def env_diff(self, deployment: DeploymentRef, saved_id: str) -> EnvDiff:
+        saved = self.env_store.find(deployment.name, saved_id)
+        live = await self.env_live(deployment)
+        return env_ops.diff(live.values, saved)
+
+    async def env_restore(self, deployment: DeploymentRef, saved_id: str, *, keep_extra: bool = False) -> EnvDiff:
+        deployment = self._writable(deployment, "change the environment variables of")
+        return await self.directory.on_deployment(
+            deployment.name,
+            lambda c: env_ops.restore(c, self.env_store, deployment.name, saved_id, keep_extra=keep_extra),
+        )
+

@@ -1,0 +1,154 @@
+"""The Cloud directory as the token sees it: teams → projects → deployments (as `DeploymentRef`s), and a
+credential for each deployment's own API (`instances/{name}/auth`, fetched when first needed and again
+after the deployment rejects it with a 401)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from tui.api.deployment_client import DeploymentClient
+from tui.api.errors import AuthError, NotFound
+from tui.api.platform_client import PlatformClient
+from tui.api.platform_models import Deployment, Project, Team
+from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Placement:
+    team: Team
+    project: Project
+
+
+class CloudDirectory:
+    def __init__(self, platform: PlatformClient, *, read_only: Callable[[str], bool] = lambda name: False):
+        self.platform = platform
+        self._read_only = read_only
+        self._teams: list[Team] | None = None
+        self._projects: dict[int, list[Project]] = {}
+        self._deployments: dict[int, list[Deployment]] = {}
+        self._refs: dict[str, DeploymentRef] = {}
+        self._placement: dict[str, Placement] = {}
+        self._clients: dict[str, DeploymentClient] = {}
+        self._lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"CloudDirectory({self.platform.base_url!r})"
+
+    async def aclose(self) -> None:
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    def refresh(self) -> None:
+        """Forget what was listed (the next call asks big brain again)."""
+        self._teams, self._projects, self._deployments = None, {}, {}
+
+    # -- listing ------------------------------------------------------------------------------------------
+    async def teams(self) -> list[Team]:
+        if self._teams is None:
+            self._teams = await self.platform.teams()
+        return self._teams
+
+    async def projects(self, team: Team) -> list[Project]:
+        if team.id not in self._projects:
+            self._projects[team.id] = await self.platform.projects(team.id)
+        return self._projects[team.id]
+
+    async def deployments(self, project: Project) -> list[Deployment]:
+        if project.id not in self._deployments:
+            self._deployments[project.id] = await self.platform.list_deployments(project.id, include_local=False)
+        return self._deployments[project.id]
+
+    async def team_refs(self) -> list[TeamRef]:
+        return [TeamRef(str(t.id), t.slug, t.name) for t in await self.teams()]
+
+    async def project_refs(self, team_slug: str | None = None) -> list[ProjectRef]:
+        refs = []
+        for team in await self._chosen_teams(team_slug):
+            refs += [ProjectRef(str(p.id), p.slug, p.name, team.slug) for p in await self.projects(team)]
+        return refs
+
+    async def deployment_refs(self, project_slug: str | None = None) -> list[DeploymentRef]:
+        refs = []
+        for team in await self.teams():
+            projects = await self.projects(team)
+            chosen = [p for p in projects if project_slug is None or p.slug == project_slug]
+            for project, deployments in zip(chosen, await asyncio.gather(*(self.deployments(p) for p in chosen))):
+                for deployment in deployments:
+                    if deployment.supports_cloud_backups:
+                        refs.append(self._remember(team, project, deployment))
+        if project_slug is not None and not refs and not any(
+            p.slug == project_slug for t in await self.teams() for p in await self.projects(t)
+        ):
+            raise NotFound(f"No project named {project_slug!r} is visible to this login.", code="ProjectNotFound")
+        return refs
+
+    async def _chosen_teams(self, team_slug: str | None) -> list[Team]:
+        teams = await self.teams()
+        if team_slug is None:
+            return teams
+        chosen = [t for t in teams if t.slug == team_slug]
+        if not chosen:
+            known = ", ".join(t.slug for t in teams) or "none"
+            raise NotFound(f"No team named {team_slug!r} is visible to this login (teams: {known}).",
+                           code="TeamNotFound")
+        return chosen
+
+    def _remember(self, team: Team, project: Project, deployment: Deployment) -> DeploymentRef:
+        ref = DeploymentRef(
+            team=team.slug, project=project.slug, name=deployment.name, type=deployment.deployment_type,
+            region=deployment.region, url=deployment.url, id=str(deployment.id), is_prod=deployment.is_prod,
+            read_only=self._read_only(deployment.name),
+        )
+        self._refs[ref.name] = ref
+        self._placement[ref.name] = Placement(team, project)
+        return ref
+
+    async def get(self, name: str) -> DeploymentRef:
+        if name not in self._refs:
+            await self.deployment_refs()
+        if name not in self._refs:
+            known = sorted(self._refs)
+            hint = f" (deployments: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''})" if known else ""
+            raise NotFound(f"No deployment named {name!r} is visible to this login{hint}.",
+                           code="DeploymentNotFound")
+        return self._refs[name]
+
+    async def placement(self, ref: DeploymentRef) -> Placement:
+        if ref.name not in self._placement:
+            await self.get(ref.name)
+        return self._placement[ref.name]
+
+    def with_read_only(self, ref: DeploymentRef) -> DeploymentRef:
+        """The ref as the configuration marks it (a caller's copy may predate the config)."""
+        return replace(ref, read_only=ref.read_only or self._read_only(ref.name))
+
+    # -- each deployment's own API ------------------------------------------------------------------------
+    async def client(self, name: str) -> DeploymentClient:
+        async with self._lock:
+            if name not in self._clients:
+                auth = await self.platform.instance_auth(name)
+                url = auth.instance_url or (self._refs[name].url if name in self._refs else None)
+                if not url:
+                    raise NotFound(f"Convex gave no URL for deployment {name}.", code="DeploymentNotFound")
+                self._clients[name] = DeploymentClient(url, auth.admin_key, name=name)
+            return self._clients[name]
+
+    async def forget_client(self, name: str) -> None:
+        async with self._lock:
+            client = self._clients.pop(name, None)
+        if client is not None:
+            await client.aclose()
+
+    async def on_deployment(self, name: str, call: Callable[[DeploymentClient], Awaitable[T]]) -> T:
+        """`call(client)`, fetching a fresh credential and trying once more if the deployment says 401."""
+        try:
+            return await call(await self.client(name))
+        except AuthError:
+            await self.forget_client(name)
+            return await call(await self.client(name))

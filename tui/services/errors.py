@@ -1,0 +1,37 @@
+"""Refusals of the service layer. They extend `tui.api.errors` so one `except ConvexApiError` (and one
+exit-code table) covers both: a refusal is a `Refused`, a plan limit is also a `PlanLimit`."""
+
+from __future__ import annotations
+
+from tui.api.errors import ConvexApiError, PlanLimit
+
+
+class Refused(ConvexApiError):
+    """The app refused to do something for safety (nothing was sent)."""
+
+
+class ReadOnlyRefused(Refused):
+    """The profile marks the deployment read-only."""
+
+    def __init__(self, deployment: str, action: str):
+        super().__init__(
+            f"{deployment} is marked read_only in your profile, so this app will not {action} it. "
+            "Remove `read_only = true` from its [profiles.*.deployments] entry in config.toml to allow it.",
+            code="ReadOnlyDeployment",
+        )
+
+
+class ConfirmationRequired(Refused):
+    """A destructive operation lacks the operator's confirmation."""
+
+
+class BackupLimitReached(PlanLimit):
+    """The deployment already keeps as many backups as its plan allows (checked before requesting)."""
+
+
+class NotEntitled(PlanLimit):
+    """The plan lacks a feature (periodic backups are a Convex Pro feature)."""
+
+
+class ConfigError(ConvexApiError):
+    """config.toml is malformed, or names a profile that does not exist."""

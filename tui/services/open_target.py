@@ -1,0 +1,52 @@
+"""From a `TargetSpec` to a live `BackupTarget` (the launcher starts the sandbox first and passes its
+platform URL and token). Cloud and sandbox get a `CloudTarget`; self-hosted targets come from
+`tui.services.self_hosted.open_self_hosted(spec, homes)`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tui.api.platform_client import PRODUCTION_HOST, PlatformClient
+from tui.api.secrets import Secret
+from tui.services.cloud import CloudTarget
+from tui.services.config import Homes
+from tui.services.env_store import EnvStore
+from tui.services.errors import ConfigError
+from tui.services.protocol import BackupTarget
+from tui.services.targets import SANDBOX_NOTICE, TargetSpec
+
+
+def cloud_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> CloudTarget:
+    """Convex Cloud, or a sandbox's platform reached through `spec.provision_host` (a sandbox spec must
+    carry its platform URL and token, see `sandbox_spec`)."""
+    if spec.provision_host is None or spec.token is None:
+        raise ConfigError(f"The target from {spec.source} has no Convex API address or token.", code="BadTarget")
+    platform = PlatformClient(spec.provision_host, spec.token)
+    if spec.kind == "sandbox":
+        label, notice = f"local sandbox ({spec.provision_host})", SANDBOX_NOTICE
+    else:
+        what = "Convex Cloud" if spec.provision_host == PRODUCTION_HOST else f"Convex API at {spec.provision_host}"
+        label, notice = f"{what} ({spec.source})", None
+    return CloudTarget(
+        platform, EnvStore(homes.env_dir), kind=spec.kind, label=label, notice=notice,
+        read_only=spec.is_read_only, use_sync=use_sync,
+    )
+
+
+def sandbox_spec(spec: TargetSpec, platform_url: str, token: str | Secret) -> TargetSpec:
+    """A sandbox spec once its platform is serving."""
+    return replace(spec, provision_host=platform_url.rstrip("/"), token=Secret(token))
+
+
+async def open_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> BackupTarget:
+    if spec.kind in ("cloud", "sandbox"):
+        return cloud_target(spec, homes, use_sync=use_sync)
+    if spec.url is None and spec.admin_key is not None and spec.provision_host:
+        async with PlatformClient(spec.provision_host, spec.admin_key) as platform:  # a deploy key's URL
+            spec = replace(spec, url=await platform.url_for_key(spec.admin_key))
+    try:
+        from tui.services.self_hosted import open_self_hosted
+    except ImportError:
+        raise ConfigError("Self-hosted deployments are not supported by this build yet.",
+                          code="SelfHostedUnavailable") from None
+    return await open_self_hosted(spec, homes)
