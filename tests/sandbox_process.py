@@ -30,7 +30,7 @@ class SandboxProcess:
         self.output: list[str] = []
 
     # -- life cycle ---------------------------------------------------------------------------
-    def start(self, timeout: float = 30) -> SandboxProcess:
+    def start(self, timeout: float = 120) -> SandboxProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         cmd = [sys.executable, "-m", "tui", "sandbox", "serve", "--data", str(self.data), "--port", "0"]
         if self.throttle:

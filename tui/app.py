@@ -1,44 +1,182 @@
-"""The Textual application (the panes of backups arrive with the TUI work; this is its shell)."""
+"""The Textual application: opens the target in a worker (the first screen is drawn before any network
+answer), applies key remaps from config, offers every action in the command palette under a plain name,
+and asks before quitting while something runs. `esc` never quits."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.screen import Screen
+
+from tui import bindings as keys
+from tui.messages import TargetOpened
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.help import HelpScreen
+from tui.screens.main_screen import MainScreen
+from tui.screens.switch_target import SwitchTargetDialog
+from tui.services.config import Config
+from tui.services.protocol import BackupTarget, TargetInfo
+from tui.widgets import formatting as fmt
+
+CSS_FILES = ["styles/app.tcss", "styles/panes.tcss", "styles/dialogs_main.tcss"]
 
 
 class ConvexBackupsApp(App):
-    CSS_PATH = "styles/app.tcss"
+    CSS_PATH = CSS_FILES
     TITLE = "convex-backups"
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("escape", "back", "Back", show=False, id="back"),
-    ]
+    BINDINGS = keys.bindings(keys.APP_KEYS)
+    ENABLE_COMMAND_PALETTE = True
+    COMMAND_PALETTE_BINDING = "ctrl+p"
 
-    def __init__(self, targets: list[tuple[str, str]], data_dir: str):
+    def __init__(
+        self,
+        target: BackupTarget | None = None,
+        config: Config | None = None,
+        *,
+        session: Any = None,
+        opener: Callable[[], Awaitable[BackupTarget]] | None = None,
+        clock: Callable[[], datetime] = fmt.utc_now,
+        **_legacy: Any,
+    ) -> None:
+        """`target` when it is already open; else `opener` (or `session.open`) opens it in a worker."""
         super().__init__()
-        self.targets = targets
-        self.data_dir = data_dir
-        self.sub_title = "local sandbox (not your Convex account)"
+        self.target: BackupTarget | None = target
+        self.config = config if config is not None else getattr(session, "config", None)
+        self.session = session
+        self.opener = opener
+        self.clock = clock
+        self.target_info: TargetInfo | None = None
+        self.start_deployment: str | None = None
+        self.keymap: dict[str, str] = {}
+        self.sub_title = "connecting…"
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Vertical(id="sandbox"):
-            yield Static("Local sandbox deployments", classes="pane-title")
-            yield DataTable(id="deployments", cursor_type="row")
-            yield Static(
-                f"Data folder: {self.data_dir}\n"
-                "Point the official CLI at a deployment with: convex-backups sandbox credentials > .env.local",
-                id="hint",
-            )
-        yield Footer()
-
+    # -- start-up -----------------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Deployment", "Type", "URL")
-        for name, url in self.targets:
-            table.add_row(name, "sandbox", url)
+        if self.config is None:
+            self.config = getattr(self.session, "config", None)
+        self.keymap, warnings = keys.keymap_from_config(self.config.ui if self.config else None)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        for warning in warnings:
+            self.notify(warning, title="config.toml", severity="warning", timeout=10)
+        for warning in getattr(self.session, "warnings", None) or []:
+            self.notify(str(warning), severity="warning", timeout=10)
+        spec = getattr(self.session, "spec", None)
+        self.start_deployment = getattr(spec, "deployment", None)
+        self.push_screen(MainScreen(clock=self.clock))
+        self.open_target()
 
-    def action_back(self) -> None:
-        """`esc` backs out of dialogs and never quits."""
+    @property
+    def main(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    @work(exclusive=True, group="open-target", exit_on_error=False)
+    async def open_target(self) -> None:
+        try:
+            if self.target is None:
+                opener = self.opener or getattr(self.session, "open", None)
+                if opener is None:
+                    raise ValueError("No target was given to the app.")
+                self.target = await opener()
+            info = await self.target.info()
+        except Exception as exc:  # noqa: BLE001 - shown to the operator
+            from tui.messages import ServiceFailed
+
+            self.main.post_message(ServiceFailed("open the target", exc))
+            return
+        self.post_message(TargetOpened(info))
+
+    def on_target_opened(self, message: TargetOpened) -> None:
+        info = self.target_info = message.info
+        self.sub_title = info.label if not info.notice else f"{info.notice} · {info.label}"
+        if info.kind == "sandbox":
+            self.sub_title = f"{info.notice or 'local sandbox — not your Convex account'} ({info.base_url})"
+        self.main.target_ready()
+
+    # -- help, palette, quit ------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        if isinstance(screen, MainScreen):
+            specs, title = keys.MAIN_KEYS + keys.APP_KEYS, "main screen"
+        else:
+            specs = tuple(
+                keys.KeySpec(b.id or b.action, b.key, b.action, b.description or b.action, "screen")
+                for b in getattr(screen, "BINDINGS", []) if isinstance(b, Binding)
+            ) + keys.APP_KEYS
+            title = type(screen).__name__
+        self.push_screen(HelpScreen(title, specs, self.keymap, getattr(screen, "HELP", "")))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action under its plain name; on the main screen only those that make sense now."""
+        if isinstance(screen, MainScreen):
+            for spec in keys.MAIN_KEYS:
+                if not spec.palette or screen.check_action(spec.action, ()) is not True:
+                    continue
+                yield SystemCommand(spec.name, spec.help, lambda a=spec.action: screen.run_action(a))
+        yield SystemCommand("Help", "Keys that work on this screen", self.action_help)
+        yield SystemCommand("Switch target", "Open another profile", self.action_switch_target)
+        yield SystemCommand("Quit", "Leave the app (asks first while something runs)", self.action_request_quit)
+        yield from (c for c in super().get_system_commands(screen) if c.title in ("Theme", "Change theme"))
+
+    def action_request_quit(self) -> None:
+        busy = any(isinstance(s, MainScreen) and s.busy for s in self.screen_stack)
+        if not busy:
+            self.exit()
+            return
+        body = ("Something is still running (see the Running pane). Backups and restores continue on the "
+                "server without this app; a download stops and resumes next time. Quit now?")
+        self.push_screen(ConfirmDialog("Quit while something runs?", body, confirm_key="y", confirm_label="Quit",
+                                       danger=False), lambda yes: self.exit() if yes else None)
+
+    # -- switching target ---------------------------------------------------------------------------------
+    def action_switch_target(self) -> None:
+        current = self.target_info.label if self.target_info else "not connected"
+        self.push_screen(SwitchTargetDialog(self.config, current),
+                         lambda name: self.switch_to(name) if name else None)
+
+    @work(exclusive=True, group="open-target", exit_on_error=False)
+    async def switch_to(self, profile: str) -> None:
+        import os
+        from pathlib import Path
+
+        from tui.services.config import Homes
+        from tui.services.open_target import open_target
+        from tui.services.targets import from_profile
+
+        try:
+            chosen = self.config.profile(profile)
+            if chosen.kind == "sandbox":
+                spec = getattr(self.session, "spec", None)
+                if spec is None or spec.kind != "sandbox":
+                    raise ValueError("The sandbox is started at launch: run convex-backups --profile "
+                                     f"{profile} to use it.")
+            else:
+                spec = from_profile(self.config, chosen, dict(os.environ), Path.home())
+            homes = getattr(self.session, "homes", None) or Homes.from_environ()
+            target = await open_target(spec, homes)
+            info = await target.info()
+        except Exception as exc:  # noqa: BLE001
+            self.notify(fmt.error_text(exc), title=f"Could not open profile {profile}", severity="error")
+            return
+        old, self.target = self.target, target
+        if old is not None:
+            try:
+                await old.aclose()
+            except Exception:  # noqa: BLE001 - closing the old one is best effort
+                pass
+        self.main.current = None
+        self.post_message(TargetOpened(info))
+
+    async def on_unmount(self) -> None:
+        if self.target is not None and self.session is not None:
+            try:
+                await self.target.aclose()
+            except Exception:  # noqa: BLE001
+                pass

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-# The repository first: `tests/tui` (a folder without __init__) would otherwise be imported as `tui`.
+# The services tests' sandbox world is shared with these tests.
 sys.path.insert(0, str(Path(__file__).parent.parent / "services"))
-sys.path.insert(0, str(Path(__file__).parents[2]))
 
 from cloud_world import World  # noqa: E402
+from headless_support import clean_environ, run_cli  # noqa: E402,F401
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +21,3 @@ def world(tmp_path_factory):
     started.stop()
 
 
-def clean_environ(**extra: str) -> dict[str, str]:
-    """The process environment without any Convex or convex-backups setting, plus `extra`."""
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("CONVEX", "TZ"))}
-    return {**keep, "PYTHONUNBUFFERED": "1", **extra}
-
-
-def run_cli(home: Path, environ: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
-    home.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, cwd=home, env=environ, timeout=120,
-        **kwargs,
-    )

@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 from cloud_world import PRO_DEV, PRO_PROD, STARTER_DEV, STARTER_PROD
-from conftest import clean_environ, run_cli
+from headless_support import clean_environ, run_cli
 
 from tui.services.schedule_time import local_to_utc
 

@@ -1,13 +1,7 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-# The repository first: `tests/tui` (a folder without __init__) would otherwise be imported as `tui`.
-sys.path.insert(0, str(Path(__file__).parents[2]))
-from cloud_world import World  # noqa: E402
+from cloud_world import World
 
 
 @pytest.fixture(scope="module")

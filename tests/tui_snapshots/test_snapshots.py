@@ -1,0 +1,67 @@
+"""SVG snapshots of the main screen and each dialog at 120x40 and 80x24, on fixed data (see
+fixed_target.py) with a frozen clock and UTC as the local zone. Review the report before updating."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = str(Path(__file__).resolve().parents[2])
+if sys.path[0] != ROOT:
+    sys.path.insert(0, ROOT)
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fixed_target import NOW, FixedTarget  # noqa: E402
+
+from tui.app import ConvexBackupsApp  # noqa: E402
+
+SIZES = [(120, 40), (80, 24)]
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    import tui.services.downloads as downloads
+
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setattr(downloads, "default_download_folder", lambda: Path("/home/operator/Downloads"))
+
+
+def make_app() -> ConvexBackupsApp:
+    return ConvexBackupsApp(target=FixedTarget(), clock=lambda: NOW)
+
+
+async def settle(pilot) -> None:
+    screen = pilot.app.screen
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if screen.current is not None and screen.query_one("#detail").facts_loaded and screen.following:
+            break
+    await pilot.pause(0.3)
+    assert screen.current is not None, "the main screen did not fill in"
+
+
+def run(*keys: str):
+    async def before(pilot):
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause(0.3)
+        await pilot.pause(0.3)
+    return before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name,keys", [
+    ("main", ()),
+    ("backup_now", ("b",)),
+    ("delete_confirm", ("tab", "down", "d")),
+    ("periodic_pro", ("p",)),
+    ("download", ("tab", "down", "w")),
+    ("help", ("question_mark",)),
+    ("env_vars", ("e",)),
+    ("periodic_starter", ("end", "p")),
+])
+def test_snapshot(snap_compare, name, keys, size):
+    assert snap_compare(make_app(), terminal_size=size, run_before=run(*keys))

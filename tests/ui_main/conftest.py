@@ -1,0 +1,42 @@
+"""Fixtures for the TUI's Pilot tests: a real seeded `sandbox serve` process, and the Cloud-kind target
+opened on it through the services' own opening function."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox_process import SandboxProcess
+from tui.api.secrets import Secret
+from tui.services.config import Homes
+from tui.services.open_target import open_target
+from tui.services.targets import TargetSpec
+
+
+@pytest.fixture(scope="module")
+def demo_sandbox(tmp_path_factory):
+    """The demo teams (indie-studio on Starter, acme-corp on Pro), with a little throttle so a running
+    backup can be watched and canceled."""
+    process = SandboxProcess(tmp_path_factory.mktemp("tui") / "sandbox", throttle=0.15,
+                             extra_args=("--seed", "demo")).start(timeout=120)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def homes(tmp_path) -> Homes:
+    return Homes(tmp_path / "config", tmp_path / "data")
+
+
+@pytest.fixture
+def open_demo(demo_sandbox, homes):
+    """`await open_demo(read_only=...)` → a CloudTarget on the sandbox's platform API."""
+    opened = []
+
+    async def opener(read_only: frozenset[str] = frozenset()):
+        spec = TargetSpec("cloud", source="tests", provision_host=demo_sandbox.platform_url,
+                          token=Secret(demo_sandbox.access_token), read_only_names=read_only)
+        target = await open_target(spec, homes)
+        opened.append(target)
+        return target
+
+    yield opener

@@ -1,0 +1,38 @@
+"""Helpers for driving the app with the Pilot."""
+
+from __future__ import annotations
+
+import time
+
+
+async def wait_until(pilot, predicate, timeout: float = 30, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def choose(pilot, app, name: str):
+    """Move the tree cursor to deployment `name` and wait for its backups."""
+    from tui.widgets.deployment_tree import DeploymentTree
+
+    screen = app.screen
+    await wait_until(pilot, lambda: screen.deployments, what="deployments")
+    tree = screen.query_one(DeploymentTree)
+    await wait_until(pilot, lambda: name in tree._by_name and screen.current is not None, what="tree")
+    tree.move_cursor(tree._by_name[name])
+    await wait_until(pilot, lambda: screen.current is not None and screen.current.name == name
+                     and screen.query_one("#backups-pane").border_title.startswith("Backups of")
+                     and screen.query_one(DeploymentTree) is not None, what=f"{name} chosen")
+    await wait_until(pilot, lambda: not screen.query_one("#backups").empty_text.startswith("Loading"),
+                     what=f"backups of {name}")
+    await wait_until(pilot, lambda: screen.query_one("#detail").facts_loaded, what="plan facts")
+    return screen

@@ -1,0 +1,275 @@
+"""The main screen's actions: back up, cancel, delete, download, inspect, restore, import, schedule, env
+vars, refresh, switch target. Each checks what it needs, asks the operator where it must, and runs the
+service call in a worker that ends in a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+
+from tui import bindings as keys
+from tui.messages import OperationEnded, OperationProgress, ServiceFailed
+from tui.screens.backup_now import BackupNowDialog
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.download import DownloadDialog
+from tui.screens.env_vars import EnvVarsScreen
+from tui.screens.periodic import OFF, PeriodicDialog
+from tui.services.errors import ReadOnlyRefused
+from tui.services.protocol import BackupRecord, DeploymentRef, Progress, Schedule
+from tui.widgets import formatting as fmt
+from tui.widgets.backup_table import BackupTable
+
+NEEDS_BACKUP = {"cancel_backup", "delete_backup", "download_backup", "inspect_backup", "restore_backup"}
+MUTATING = {spec.action for spec in keys.MAIN_KEYS if spec.mutating}
+
+
+class MainActions:
+    """Mixed into `MainScreen` (which provides `current`, `target`, workers and widgets)."""
+
+    # -- availability -------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        current: DeploymentRef | None = self.current  # type: ignore[attr-defined]
+        if action in MUTATING and current is not None and current.read_only:
+            return False  # not offered; pressing the key says why (MainScreen.on_key)
+        if action in NEEDS_BACKUP and self.selected_backup is None:
+            return None  # shown, dimmed
+        if action == "cancel_backup" and not (self.selected_backup and self.selected_backup.is_running):
+            return None
+        return True
+
+    @property
+    def selected_backup(self) -> BackupRecord | None:
+        return self.query_one(BackupTable).selected  # type: ignore[attr-defined]
+
+    def refuse_read_only(self, what: str) -> None:
+        ref = self.current  # type: ignore[attr-defined]
+        self.notify(str(ReadOnlyRefused(ref.name, what.lower())), title="Read-only deployment",
+                    severity="warning", timeout=10)
+
+    def _need_deployment(self) -> DeploymentRef | None:
+        if self.current is None or self.target is None:  # type: ignore[attr-defined]
+            self.notify("Choose a deployment first (the tree on the left).", severity="warning")
+            return None
+        return self.current  # type: ignore[attr-defined]
+
+    def _need_backup(self) -> tuple[DeploymentRef, BackupRecord] | None:
+        ref = self._need_deployment()
+        if ref is None:
+            return None
+        if self.selected_backup is None:
+            self.notify("Choose a backup first (the table on the right).", severity="warning")
+            return None
+        return ref, self.selected_backup
+
+    # -- back up now --------------------------------------------------------------------------------------
+    def action_backup_now(self) -> None:
+        ref = self._need_deployment()
+        if ref is not None:
+            self.check_limits_then_ask(ref)
+
+    @work(exclusive=True, group="backup-now", exit_on_error=False)
+    async def check_limits_then_ask(self, ref: DeploymentRef) -> None:
+        """The plan's limit is read before anything is requested, and explained in the dialog."""
+        try:
+            limits = await self.target.plan_limits(ref)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"read the plan of {ref.name}", exc))
+            return
+        include = await self.app.push_screen_wait(BackupNowDialog(ref, limits))
+        if include is None:
+            return
+        try:
+            backup = await self.target.request_backup(ref, include_storage=include)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"back up {ref.name}", exc))
+            return
+        self.notify(f"Backup {backup.id} of {ref.name} requested" + (" with file storage." if include else "."))
+        for note in backup.notes:
+            self.notify(note, severity="warning", timeout=12)
+        self.post_message(OperationProgress(f"backup {backup.id}", f"Backup {backup.id} of {ref.name}",
+                                            Progress("Requested; waiting for the deployment to start it.",
+                                                     state="requested")))
+        self.follow(ref, backup.id)  # type: ignore[attr-defined]
+        self.load_backups(ref)  # type: ignore[attr-defined]
+
+    # -- cancel and delete --------------------------------------------------------------------------------
+    def action_cancel_backup(self) -> None:
+        chosen = self._need_backup()
+        if chosen is None:
+            return
+        ref, backup = chosen
+        if not backup.is_running:
+            self.notify(f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}; only a running backup can be "
+                        "canceled.", severity="warning")
+            return
+        body = f"Cancel backup {backup.id} of {ref.name}? The partial snapshot is discarded."
+        self.app.push_screen(ConfirmDialog("Cancel backup", body, confirm_key="y", confirm_label="Cancel it"),
+                             lambda yes: self.cancel_backup(ref, backup) if yes else None)
+
+    @work(group="mutate", exit_on_error=False)
+    async def cancel_backup(self, ref: DeploymentRef, backup: BackupRecord) -> None:
+        try:
+            await self.target.cancel_backup(ref, backup.id)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"cancel backup {backup.id}", exc))
+            return
+        self.notify(f"Asked Convex to cancel backup {backup.id}.")
+        self.load_backups(ref)  # type: ignore[attr-defined]
+
+    def action_delete_backup(self) -> None:
+        chosen = self._need_backup()
+        if chosen is None:
+            return
+        ref, backup = chosen
+        opener = self.app.keymap.get("delete_backup", keys.spec("delete_backup").key).split(",")  # type: ignore
+        confirm = next(k for k in ("y", "enter", "ctrl+y") if k not in opener)
+        prod = " This is a PRODUCTION deployment." if ref.is_prod else ""
+        body = (f"Delete backup {backup.id} of {ref.name}, requested {fmt.exact(backup.requested)}?{prod} "
+                "It cannot be restored or downloaded afterwards; this cannot be undone.")
+        self.app.push_screen(ConfirmDialog("Delete backup", body, confirm_key=confirm, confirm_label="Delete"),
+                             lambda yes: self.delete_backup(ref, backup) if yes else None)
+
+    @work(group="mutate", exit_on_error=False)
+    async def delete_backup(self, ref: DeploymentRef, backup: BackupRecord) -> None:
+        try:
+            await self.target.delete_backup(ref, backup.id)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"delete backup {backup.id}", exc))
+            return
+        self.notify(f"Deleted backup {backup.id} of {ref.name}.")
+        self.refresh_current()  # type: ignore[attr-defined]
+
+    # -- download -----------------------------------------------------------------------------------------
+    def action_download_backup(self) -> None:
+        chosen = self._need_backup()
+        if chosen is None:
+            return
+        ref, backup = chosen
+        if backup.state != "complete":
+            self.notify(f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}: only a complete backup can be "
+                        "downloaded.", severity="warning")
+            return
+        from tui.services.downloads import default_download_folder
+
+        self.app.push_screen(DownloadDialog(backup, default_download_folder()),
+                             lambda folder: self.download(ref, backup, folder) if folder else None)
+
+    @work(group="download", exit_on_error=False)
+    async def download(self, ref: DeploymentRef, backup: BackupRecord, folder: Path) -> None:
+        from tui.services.downloads import DownloadProgress
+
+        key, title = f"download {backup.id}", f"Download of backup {backup.id}"
+
+        def report(p: DownloadProgress) -> None:
+            message = p.message or f"{p.phase}: {fmt.size(p.done)} of {fmt.size(p.total)}"
+            self.post_message(OperationProgress(key, title, Progress(
+                message, done=p.done, total=p.total, fraction=p.fraction, elapsed=p.elapsed, eta=p.eta,
+                state=p.phase)))
+
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            result = await download_backup(self.target, ref, backup, folder, report)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(OperationEnded(key, False, f"{title} failed: {fmt.error_text(exc)}", ref.name))
+            return
+        self.post_message(OperationEnded(key, True, f"Saved and verified {result.path} "
+                                                    f"({fmt.size(result.size)}).", ref.name))
+
+    # -- colleague screens: inspect, restore, import ---------------------------------------------------------
+    def _push_colleague(self, module: str, name: str, *args, **kwargs) -> None:
+        try:
+            screen_class = getattr(__import__(f"tui.screens.{module}", fromlist=[name]), name)
+        except (ImportError, AttributeError):
+            self.notify(f"{name} is not part of this build yet.", severity="warning")
+            return
+        self.app.push_screen(screen_class(*args, **kwargs), lambda _: self.refresh_current())
+
+    def action_inspect_backup(self) -> None:
+        chosen = self._need_backup()
+        if chosen is not None:
+            self._push_colleague("inspect_backup", "InspectScreen", self.target, chosen[0], chosen[1])
+
+    def action_restore_backup(self) -> None:
+        ref = self._need_deployment()
+        if ref is not None:
+            self._push_colleague("restore_wizard", "RestoreWizard", self.target, ref, backup=self.selected_backup)
+
+    def action_import_file(self) -> None:
+        ref = self._need_deployment()
+        if ref is not None:
+            self._push_colleague("import_file", "ImportFileDialog", self.target, ref)
+
+    # -- periodic schedule --------------------------------------------------------------------------------
+    def action_periodic(self) -> None:
+        ref = self._need_deployment()
+        if ref is not None:
+            self.open_periodic(ref)
+
+    @work(exclusive=True, group="periodic", exit_on_error=False)
+    async def open_periodic(self, ref: DeploymentRef) -> None:
+        schedule = None
+        try:
+            limits = await self.target.plan_limits(ref)
+            if limits.periodic_backups:
+                schedule = await self.target.get_schedule(ref)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"read the schedule of {ref.name}", exc))
+            return
+        choice = await self.app.push_screen_wait(PeriodicDialog(ref, schedule, limits))
+        if choice is None:
+            return
+        if ref.read_only:
+            self.refuse_read_only("change the backup schedule of")
+            return
+        try:
+            if choice == OFF:
+                await self.target.disable_schedule(ref)
+                self.notify(f"Periodic backups of {ref.name} are off.")
+            else:
+                assert isinstance(choice, Schedule)
+                saved = await self.target.set_schedule(ref, choice)
+                self.notify(f"Periodic backups of {ref.name}: {saved.frequency}, next run "
+                            f"{fmt.exact(saved.next_run)}.")
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"change the schedule of {ref.name}", exc))
+            return
+        self.refresh_current()  # type: ignore[attr-defined]
+
+    # -- env vars, refresh, target, sort ------------------------------------------------------------------
+    def action_env_vars(self) -> None:
+        ref = self._need_deployment()
+        if ref is not None:
+            self.app.push_screen(EnvVarsScreen(self.target, ref))
+
+    def action_refresh(self) -> None:
+        if self.target is None:
+            self.app.open_target()  # type: ignore[attr-defined]
+            return
+        self.load_deployments()  # type: ignore[attr-defined]
+        self.refresh_current()  # type: ignore[attr-defined]
+        self.notify("Refreshing…", timeout=2)
+
+    def action_switch_target(self) -> None:
+        self.app.action_switch_target()  # type: ignore[attr-defined]
+
+    def action_cycle_sort(self) -> None:
+        self.notify(self.query_one(BackupTable).cycle_sort(), timeout=2)
+
+    def action_toggle_exact_time(self) -> None:
+        self.query_one(BackupTable).toggle_exact()
+
+
+async def download_backup(target, ref: DeploymentRef, backup: BackupRecord, folder: Path, report):
+    """The service's download of a backup: `target.download_backup` when the target offers it, else the
+    downloads service on the deployment's client (Convex Cloud and the sandbox)."""
+    own = getattr(target, "download_backup", None)
+    if own is not None:
+        return await own(ref, backup.id, folder=folder, progress=report)
+    from tui.services.downloads import download_export
+
+    directory = getattr(target, "directory", None)
+    if directory is None or backup.snapshot_id is None:
+        raise ValueError("This target cannot download backups yet.")
+    client = await directory.client(backup.source_deployment or ref.name)
+    return await download_export(client, backup.snapshot_id, folder=folder, progress=report)

@@ -1,0 +1,274 @@
+"""The main screen: deployments (tree), backups (table), detail and live progress. Every service call runs
+in a worker that ends in a message; the handlers here change state and tell the widgets to draw.
+
+Refresh is adaptive: each running backup is followed live (`follow_backup`); otherwise the selected
+deployment's backups are fetched again every `IDLE_POLL` seconds, and only while this screen is the one on
+screen. Nothing else is polled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Static
+
+from tui import bindings as keys
+from tui.messages import (
+    BackupsLoaded,
+    DeploymentFacts,
+    DeploymentsLoaded,
+    OperationEnded,
+    OperationProgress,
+    ServiceFailed,
+)
+from tui.screens.main_actions import MainActions
+from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
+from tui.widgets import formatting as fmt
+from tui.widgets.backup_table import BackupTable
+from tui.widgets.deployment_tree import DeploymentTree
+from tui.widgets.detail_pane import DetailPane
+from tui.widgets.progress_panel import ProgressPanel
+
+IDLE_POLL = 30.0  # seconds between refreshes of the visible deployment when nothing runs
+SETTLE = 0.25  # seconds the cursor must rest on a deployment before its backups are fetched
+
+
+class MainScreen(MainActions, Screen):
+    BINDINGS = keys.bindings(keys.MAIN_KEYS)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-normal"), (170, "-wide")]
+    HELP = ("Deployments on the left (PROD marks production), their backups on the right, the selected "
+            "backup's details and every running operation below. Actions marked * change a deployment.")
+
+    def __init__(self, clock: Callable[[], datetime] = fmt.utc_now) -> None:
+        super().__init__()
+        self.clock = clock
+        self.current: DeploymentRef | None = None
+        self.deployments: list[DeploymentRef] = []
+        self.backups: list[BackupRecord] = []
+        self.following: dict[str, str] = {}  # backup id -> deployment name
+        self._settle: Timer | None = None
+        self._poll: Timer | None = None
+        self.last_error: str | None = None
+
+    @property
+    def target(self) -> BackupTarget | None:
+        return getattr(self.app, "target", None)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="notice")
+        with Horizontal(id="panes"):
+            with Vertical(id="deployments-pane", classes="pane"):
+                yield DeploymentTree(id="deployments")
+            with Vertical(id="right"):
+                with Vertical(id="backups-pane", classes="pane"):
+                    box = Input(placeholder="filter: words such as failed, manual, files, an id…", id="filter")
+                    box.cursor_blink = False
+                    yield box
+                    yield BackupTable(id="backups", clock=self.clock)
+                    yield Static("", id="backups-note")
+                with Horizontal(id="lower"):
+                    with VerticalScroll(id="detail-pane", classes="pane"):
+                        yield DetailPane(id="detail", clock=self.clock)
+                    with VerticalScroll(id="progress-pane", classes="pane"):
+                        yield ProgressPanel(id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#deployments-pane").border_title = "Deployments"
+        self.query_one("#backups-pane").border_title = "Backups"
+        self.query_one("#detail-pane").border_title = "Details"
+        self.query_one("#progress-pane").border_title = "Running"
+        self.query_one("#filter", Input).display = False
+        self.query_one(DeploymentTree).set_loading_text("Connecting…")
+        self.query_one(DeploymentTree).focus()
+        self._poll = self.set_interval(IDLE_POLL, self.poll, pause=False)
+
+    # -- loading ------------------------------------------------------------------------------------------
+    def target_ready(self) -> None:
+        """The app opened its target: fetch the deployments."""
+        self.load_deployments()
+
+    def show_notice(self, text: str) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.update(text)
+        notice.display = bool(text)
+
+    @work(exclusive=True, group="deployments", exit_on_error=False)
+    async def load_deployments(self) -> None:
+        try:
+            deployments = await self.target.list_deployments()
+        except Exception as exc:  # noqa: BLE001 - becomes a message
+            self.post_message(ServiceFailed("list the deployments", exc))
+            return
+        self.post_message(DeploymentsLoaded(deployments))
+
+    @work(exclusive=True, group="backups", exit_on_error=False)
+    async def load_backups(self, deployment: DeploymentRef) -> None:
+        try:
+            backups = await self.target.list_backups(deployment)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"list the backups of {deployment.name}", exc))
+            return
+        self.post_message(BackupsLoaded(deployment, backups))
+
+    @work(exclusive=True, group="facts", exit_on_error=False)
+    async def load_facts(self, deployment: DeploymentRef) -> None:
+        limits = schedule = None
+        try:
+            limits = await self.target.plan_limits(deployment)
+            if limits.periodic_backups:
+                schedule = await self.target.get_schedule(deployment)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"read the plan and schedule of {deployment.name}", exc))
+        self.post_message(DeploymentFacts(deployment, schedule, limits))
+
+    def poll(self) -> None:
+        """The slow idle refresh: only the visible deployment, only while this screen is shown."""
+        if self.is_current and self.current is not None and self.target is not None:
+            self.load_backups(self.current)
+
+    def refresh_current(self) -> None:
+        if self.current is not None:
+            self.load_backups(self.current)
+            self.load_facts(self.current)
+
+    # -- handlers -----------------------------------------------------------------------------------------
+    def on_deployments_loaded(self, message: DeploymentsLoaded) -> None:
+        self.deployments = message.deployments
+        self.show_notice("")
+        keep = self.current.name if self.current else getattr(self.app, "start_deployment", None)
+        self.query_one(DeploymentTree).show_deployments(message.deployments, keep=keep)
+        if not message.deployments:
+            self.query_one(BackupTable).show_backups([])
+
+    @on(DeploymentTree.DeploymentChosen)
+    def deployment_chosen(self, message: DeploymentTree.DeploymentChosen) -> None:
+        ref = message.deployment
+        if self.current is not None and ref.name == self.current.name:
+            return
+        self.current = ref
+        self.backups = []
+        table = self.query_one(BackupTable)
+        table.empty_text = "Loading backups…"
+        table.show_backups([])
+        self.query_one(DetailPane).show(deployment=ref, backup=None)
+        self.query_one("#backups-pane").border_title = f"Backups of {ref.name}" + (" (PROD)" if ref.is_prod else "")
+        if self._settle is not None:
+            self._settle.stop()
+        self._settle = self.set_timer(SETTLE, self.refresh_current)
+
+    def on_backups_loaded(self, message: BackupsLoaded) -> None:
+        for backup in message.backups:  # follow every running backup, wherever it is
+            if backup.is_running and backup.id not in self.following:
+                self.follow(message.deployment, backup.id)
+        if self.current is None or message.deployment.name != self.current.name:
+            return
+        self.backups = message.backups
+        table = self.query_one(BackupTable)
+        table.empty_text = "No backups yet: b backs up now."
+        table.show_backups(message.backups)
+
+    def on_deployment_facts(self, message: DeploymentFacts) -> None:
+        if self.current is not None and message.deployment.name == self.current.name:
+            self.query_one(DetailPane).show(schedule=message.schedule, limits=message.limits)
+
+    @on(BackupTable.Emptiness)
+    def backups_note(self, message: BackupTable.Emptiness) -> None:
+        note = self.query_one("#backups-note", Static)
+        note.update(message.note)
+        note.display = bool(message.note)
+        self.query_one(BackupTable).set_class(bool(message.note), "-empty")
+
+    @on(BackupTable.BackupChosen)
+    def backup_chosen(self, message: BackupTable.BackupChosen) -> None:
+        self.query_one(DetailPane).show(backup=message.backup)
+        self.refresh_bindings()
+
+    def on_operation_progress(self, message: OperationProgress) -> None:
+        self.query_one(ProgressPanel).update_operation(message.key, message.title, message.progress)
+
+    def on_operation_ended(self, message: OperationEnded) -> None:
+        panel = self.query_one(ProgressPanel)
+        self.set_timer(8, lambda: panel.remove_operation(message.key))
+        self.notify(message.text, title="Done" if message.ok else "Did not finish",
+                    severity="information" if message.ok else "error")
+        if self.current is not None and message.deployment in (None, self.current.name):
+            self.refresh_current()
+
+    def on_service_failed(self, message: ServiceFailed) -> None:
+        text = fmt.error_text(message.error)
+        self.last_error = text
+        self.notify(text, title=f"Could not {message.what}", severity="error", timeout=12)
+        if not self.deployments:
+            self.query_one(DeploymentTree).set_loading_text("Not connected. F5 tries again.")
+            self.show_notice(f"Could not {message.what}: {text}")
+
+    # -- following running backups ------------------------------------------------------------------------
+    def follow(self, deployment: DeploymentRef, backup_id: str) -> None:
+        self.following[backup_id] = deployment.name
+        self.run_worker(self._follow(deployment, backup_id), group=f"follow-{backup_id}", exclusive=True,
+                        exit_on_error=False)
+
+    async def _follow(self, deployment: DeploymentRef, backup_id: str) -> None:
+        key, title = f"backup {backup_id}", f"Backup {backup_id} of {deployment.name}"
+        last = None
+        try:
+            async for progress in self.target.follow_backup(deployment, backup_id):
+                last = progress
+                self.post_message(OperationProgress(key, title, progress))
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(OperationEnded(key, False, f"Lost track of {title.lower()}: {fmt.error_text(exc)}",
+                                             deployment.name))
+            return
+        finally:
+            self.following.pop(backup_id, None)
+        state = last.state if last else "complete"
+        ok = state in ("complete", "")
+        self.post_message(OperationEnded(key, ok, f"{title} ended: {fmt.STATE_WORDS.get(state, state)}.",
+                                         deployment.name))
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.following) or bool(self.query_one(ProgressPanel).running)
+
+    # -- filter and back ----------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(BackupTable).set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self, event: Input.Submitted) -> None:
+        self.query_one(BackupTable).focus()
+
+    def action_back(self) -> None:
+        """esc: leave the filter, else go back to the deployments pane. Never quits."""
+        box = self.query_one("#filter", Input)
+        if box.display and (box.has_focus or box.value):
+            box.value = ""
+            box.display = False
+            self.query_one(BackupTable).focus()
+            return
+        self.query_one(DeploymentTree).focus()
+
+    def on_key(self, event: Key) -> None:
+        """A mutating key on a read-only deployment: its binding is not offered, so say why here."""
+        if self.current is None or not self.current.read_only or isinstance(self.focused, Input):
+            return
+        keymap = getattr(self.app, "keymap", {})
+        for spec in keys.MAIN_KEYS:
+            if spec.mutating and event.key in keymap.get(spec.id, spec.key).split(","):
+                event.stop()
+                self.refuse_read_only(spec.name)
+                return

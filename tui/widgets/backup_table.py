@@ -1,0 +1,137 @@
+"""The backups pane: one row per backup of the selected deployment. Sortable (`s` cycles the column),
+filterable (`/`), humanised times with the exact UTC time on demand (`t`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tui.services.protocol import BackupRecord
+from tui.widgets import formatting as fmt
+
+COLUMNS = (
+    ("state", "State"),
+    ("requested", "Requested"),
+    ("expires", "Expires"),
+    ("duration", "Took"),
+    ("storage", "Files"),
+    ("size", "Size"),
+    ("kind", "Kind"),
+    ("source", "Source"),
+)
+SORTS = ("requested", "state", "expires", "size", "kind")
+
+
+def _sort_key(column: str) -> Callable[[BackupRecord], object]:
+    return {
+        "requested": lambda b: b.requested,
+        "state": lambda b: (b.state, b.requested),
+        "expires": lambda b: (b.expires is None, b.expires or b.requested),
+        "size": lambda b: (b.size or 0, b.requested),
+        "kind": lambda b: (b.kind, b.requested),
+    }[column]
+
+
+class BackupTable(DataTable):
+    """Posts `BackupChosen` when the cursor rests on a backup (None when the table is empty)."""
+
+    class BackupChosen(Message):
+        def __init__(self, backup: BackupRecord | None) -> None:
+            super().__init__()
+            self.backup = backup
+
+    class Emptiness(Message):
+        """What to say instead of rows ("" when there are rows)."""
+
+        def __init__(self, note: str) -> None:
+            super().__init__()
+            self.note = note
+
+    def __init__(self, *, clock: Callable[[], datetime] = fmt.utc_now, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.clock = clock
+        self.backups: list[BackupRecord] = []
+        self.shown: list[BackupRecord] = []
+        self.filter_text = ""
+        self.sort_column = "requested"
+        self.sort_reverse = True
+        self.exact_times = False
+        self.empty_text = "Choose a deployment to see its backups."
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    @property
+    def selected(self) -> BackupRecord | None:
+        if not self.shown or self.cursor_row < 0 or self.cursor_row >= len(self.shown):
+            return None
+        return self.shown[self.cursor_row]
+
+    def show_backups(self, backups: list[BackupRecord]) -> None:
+        self.backups = list(backups)
+        self.redraw()
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.strip().lower()
+        self.redraw()
+
+    def cycle_sort(self) -> str:
+        index = SORTS.index(self.sort_column)
+        if self.sort_reverse:
+            self.sort_reverse = False
+        else:
+            self.sort_column, self.sort_reverse = SORTS[(index + 1) % len(SORTS)], True
+        self.redraw()
+        return f"sorted by {self.sort_column}, {'newest/largest' if self.sort_reverse else 'oldest/smallest'} first"
+
+    def toggle_exact(self) -> None:
+        self.exact_times = not self.exact_times
+        self.redraw()
+
+    def _matches(self, backup: BackupRecord) -> bool:
+        if not self.filter_text:
+            return True
+        words = " ".join((backup.id, backup.state, fmt.STATE_WORDS.get(backup.state, ""), backup.kind,
+                          backup.source_deployment, "files" if backup.include_storage else "",
+                          fmt.exact(backup.requested))).lower()
+        return all(part in words for part in self.filter_text.split())
+
+    def _row(self, backup: BackupRecord, now: datetime) -> tuple:
+        requested = fmt.exact(backup.requested) if self.exact_times else fmt.ago(backup.requested, now)
+        source = "" if backup.source_deployment == backup.deployment else f"from {backup.source_deployment}"
+        return (
+            fmt.state(backup),
+            requested,
+            fmt.expires(backup, now),
+            fmt.duration(backup, now),
+            "yes" if backup.include_storage else "no",
+            fmt.size(backup.size),
+            backup.kind,
+            Text(source, style="italic"),
+        )
+
+    def redraw(self) -> None:
+        keep = self.selected.id if self.selected else None
+        now = self.clock()
+        self.shown = sorted((b for b in self.backups if self._matches(b)), key=_sort_key(self.sort_column),
+                            reverse=self.sort_reverse)
+        self.clear()
+        for backup in self.shown:
+            self.add_row(*self._row(backup, now), key=backup.id)
+        note = ""
+        if not self.shown:
+            note = f"No backup matches “{self.filter_text}”." if self.backups else self.empty_text
+        else:
+            index = next((i for i, b in enumerate(self.shown) if b.id == keep), 0)
+            self.move_cursor(row=index)
+        self.post_message(self.Emptiness(note))
+        self.post_message(self.BackupChosen(self.selected))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.BackupChosen(self.selected))

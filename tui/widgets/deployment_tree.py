@@ -1,0 +1,78 @@
+"""The deployments pane: team → project → deployment, each deployment with its type in words (PROD, dev,
+preview) and region. Production is marked by the word PROD and bold style, never by colour alone."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from tui.services.protocol import DeploymentRef
+from tui.widgets.formatting import deployment_words
+
+
+def deployment_label(ref: DeploymentRef) -> Text:
+    words = deployment_words(ref)
+    label = Text()
+    if ref.is_prod:
+        label.append("PROD ", style="bold reverse")
+        label.append(ref.name, style="bold")
+    else:
+        label.append(f"{words:<4} ", style="dim")
+        label.append(ref.name)
+    if ref.region:
+        label.append(f" {ref.region.removeprefix('aws-')}", style="dim")
+    if ref.read_only:
+        label.append("  read-only", style="italic")
+    return label
+
+
+class DeploymentTree(Tree[DeploymentRef | None]):
+    """Posts `DeploymentChosen` when the cursor rests on a deployment."""
+
+    class DeploymentChosen(Message):
+        def __init__(self, deployment: DeploymentRef) -> None:
+            super().__init__()
+            self.deployment = deployment
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("Deployments", **kwargs)
+        self.show_root = False
+        self.guide_depth = 2
+        self._by_name: dict[str, TreeNode] = {}
+
+    def set_loading_text(self, text: str) -> None:
+        self.clear()
+        self.root.add_leaf(Text(text, style="italic"))
+
+    def show_deployments(self, deployments: list[DeploymentRef], keep: str | None = None) -> None:
+        """Rebuild the tree; the cursor returns to deployment `keep` when it is still there."""
+        self.clear()
+        self._by_name.clear()
+        if not deployments:
+            self.root.add_leaf(Text("No deployments these credentials can reach.", style="italic"))
+            return
+        teams: dict[str, TreeNode] = {}
+        projects: dict[tuple[str, str], TreeNode] = {}
+        for ref in deployments:
+            team = teams.get(ref.team)
+            if team is None:
+                team = teams[ref.team] = self.root.add(Text(ref.team or "(no team)", style="bold"), expand=True)
+            project = projects.get((ref.team, ref.project))
+            if project is None:
+                project = projects[(ref.team, ref.project)] = team.add(ref.project or "(no project)", expand=True)
+            self._by_name[ref.name] = project.add_leaf(deployment_label(ref), data=ref)
+        first = self._by_name.get(keep or "") or next(iter(self._by_name.values()))
+        self.call_after_refresh(self.move_cursor, first)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        event.stop()
+        if isinstance(event.node.data, DeploymentRef):
+            self.post_message(self.DeploymentChosen(event.node.data))
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        if isinstance(event.node.data, DeploymentRef):
+            event.stop()
+            self.post_message(self.DeploymentChosen(event.node.data))
+            self.screen.focus_next()
