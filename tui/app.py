@@ -41,6 +41,7 @@ class ConvexBackupsApp(App):
         session: Any = None,
         opener: Callable[[], Awaitable[BackupTarget]] | None = None,
         clock: Callable[[], datetime] = fmt.utc_now,
+        emergency: str | None = None,
         **_legacy: Any,
     ) -> None:
         """`target` when it is already open; else `opener` (or `session.open`) opens it in a worker."""
@@ -52,6 +53,7 @@ class ConvexBackupsApp(App):
         self.clock = clock
         self.target_info: TargetInfo | None = None
         self.start_deployment: str | None = None
+        self.emergency = emergency  # open the emergency checklist once connected ("" = production)
         self.keymap: dict[str, str] = {}
         self.sub_title = "connecting…"
 
@@ -97,6 +99,11 @@ class ConvexBackupsApp(App):
         if info.kind == "sandbox":
             self.sub_title = f"{info.notice or 'local sandbox — not your Convex account'} ({info.base_url})"
         self.main.target_ready()
+        if self.emergency is not None:
+            from tui.screens.emergency_open import open_emergency
+
+            open_emergency(self, self.target, self.emergency or None)
+            self.emergency = None
 
     # -- help, palette, quit ------------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -64,6 +64,8 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
             help="Periodic backups of the selected deployment (a Convex Pro feature)"),
     KeySpec("env_vars", "e", "env_vars", "Env vars", "main",
             help="Environment variables (masked), compared with saved sets"),
+    KeySpec("emergency", "E,exclamation_mark", "emergency", "Emergency restore", "main",
+            help="The emergency-restore checklist for the selected (or the production) deployment"),
     KeySpec("filter", "slash", "filter", "Filter", "main", help="Filter the backups table"),
     KeySpec("sort", "s", "cycle_sort", "Sort", "main", show=False,
             help="Sort the backups by the next column"),

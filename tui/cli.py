@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"convex-backups {__version__}")
     parser.add_argument("--profile", metavar="NAME", help="a profile from config.toml (default: from the environment)")
+    parser.add_argument("--emergency", nargs="?", const="", default=None, metavar="DEPLOYMENT",
+                        help="open the emergency-restore checklist (for DEPLOYMENT, default: production)")
     sub = parser.add_subparsers(dest="command")
     for module in _command_modules().values():
         module.add_parser(sub)
@@ -135,4 +137,4 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command].run(args)
     from tui.launcher import run_app
 
-    return run_app(args.profile)
+    return run_app(args.profile, emergency=args.emergency)

@@ -118,10 +118,11 @@ def session(
         result.close()
 
 
-def run_app(profile: str | None = None) -> int:
+def run_app(profile: str | None = None, *, emergency: str | None = None) -> int:
+    """`emergency`: open the emergency checklist at start ("" = the production deployment)."""
     with session(profile) as chosen:
         from tui.app import ConvexBackupsApp
 
         # The app opens its BackupTarget from the session in a worker (`await session.open()`).
-        ConvexBackupsApp(session=chosen, config=chosen.config).run()
+        ConvexBackupsApp(session=chosen, config=chosen.config, emergency=emergency).run()
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -16,11 +17,13 @@ from tui.screens.dialog import Dialog
 
 
 def keys_table(specs: tuple[KeySpec, ...], keymap: Mapping[str, str]) -> Table:
+    # Only the key column refuses to wrap: a table wider than the screen would be wrapped again by the
+    # widget, scattering cells across columns at 80x24.
     table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
     table.add_column("Key", no_wrap=True)
-    table.add_column("Action", no_wrap=True)
-    table.add_column("What it does")
-    table.add_column("id (for [ui.keys])", style="dim", no_wrap=True)
+    table.add_column("Action", ratio=2)
+    table.add_column("What it does", ratio=4)
+    table.add_column(Text("id (for [ui.keys])"), style="dim", ratio=2, overflow="fold")
     for spec in specs:
         name = spec.name + (" *" if spec.mutating else "")
         table.add_row(effective_keys(spec, keymap), name, spec.help, spec.id)
@@ -45,7 +48,7 @@ class HelpScreen(Dialog):
             yield Static(f"Help — {self.title_text}", classes="dialog-title")
             if self.about:
                 yield Static(self.about, classes="dialog-body")
-            yield Static(keys_table(self.specs, self.keymap))
+            yield Static(keys_table(self.specs, self.keymap), classes="help-keys")
             yield Static("* changes a deployment: not offered on deployments marked read_only.\n"
                          "Remap a key in config.toml, e.g. [ui.keys] backup_now = \"B\". "
                          "ctrl+p lists every action by name. esc backs out and never quits.",

@@ -153,6 +153,7 @@ class MainScreen(MainActions, Screen):
         ref = message.deployment
         if self.current is not None and ref.name == self.current.name:
             return
+        first = self.current is None  # the selection at start-up: no cursor to wait for, fetch at once
         self.current = ref
         self.backups = []
         table = self.query_one(BackupTable)
@@ -162,7 +163,9 @@ class MainScreen(MainActions, Screen):
         self.query_one("#backups-pane").border_title = f"Backups of {ref.name}" + (" (PROD)" if ref.is_prod else "")
         if self._settle is not None:
             self._settle.stop()
-        self._settle = self.set_timer(SETTLE, self.refresh_current)
+        self._settle = None if first else self.set_timer(SETTLE, self.refresh_current)
+        if first:
+            self.refresh_current()
 
     def on_backups_loaded(self, message: BackupsLoaded) -> None:
         for backup in message.backups:  # follow every running backup, wherever it is
@@ -237,6 +240,16 @@ class MainScreen(MainActions, Screen):
     @property
     def busy(self) -> bool:
         return bool(self.following) or bool(self.query_one(ProgressPanel).running)
+
+    # -- emergency checklist ------------------------------------------------------------------------------
+    def action_emergency(self) -> None:
+        """The emergency-restore checklist (tui/screens/emergency_screen.py), for the selected deployment."""
+        if self.target is None:
+            self.notify("Not connected yet.", severity="warning")
+            return
+        from tui.screens.emergency_open import open_emergency
+
+        open_emergency(self.app, self.target, self.current.name if self.current else None)
 
     # -- filter and back ----------------------------------------------------------------------------------
     def action_filter(self) -> None:

@@ -1,0 +1,150 @@
+"""TUI latency next to a minimal Textual app (Header, Footer, a DataTable of 1,000 rows), measured the
+same way in the same run (issue 5, "Done means"):
+
+(a) first complete screen: a fresh interpreter runs what `convex-backups` runs (tui.launcher.session with
+    CONVEX_BACKUPS_HOME on a prepared demo-seeded sandbox folder: the embedded sandbox starts in the
+    process) but under `App.run_test()`; "complete" is `tui_latency_support.app_complete` (the tree lists
+    every deployment and the backups table shows the selected one's backups, as loaded), polled every
+    5 ms. Reported from the launch of the interpreter (imports and sandbox start included) and from
+    `App.__init__`; the minimal app is complete when its 1,000 rows are in and laid out.
+(b) keypress to update with 1,000 deployments and 20,000 backups (an in-memory target): `down` in the
+    backups table until the detail pane holds the newly selected backup; the minimal app: `down` until
+    its DataTable's RowHighlighted handler ran. Median and p95 of 50 presses.
+(c) idle CPU over 10 s with nothing running (process CPU time, all threads).
+
+    .venv/bin/python -m pytest -m benchmark tests/benchmarks/test_tui_latency.py -s
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from measure import print_table  # noqa: E402
+from sandbox_process import SandboxProcess  # noqa: E402
+from tui_latency_support import BigTarget, MinimalApp, app_complete, minimal_complete  # noqa: E402
+
+PROBE = HERE / "tui_latency_probe.py"
+LAUNCHES = 5
+PRESSES = 50
+IDLE_SECONDS = 10.0
+POLL = 0.001  # keypress polling
+
+
+def launch(*args: str) -> dict:
+    start = time.time()
+    out = subprocess.run([sys.executable, str(PROBE), *args], capture_output=True, text=True, timeout=300,
+                         cwd=HERE)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["from_launch"] = result["wall_done"] - start
+    return result
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+async def press_latencies(app, complete, focus, changed, presses: int = PRESSES) -> list[float]:
+    """Seconds from sending `down` to `changed(app, before)` holding, `presses` times."""
+    out = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        deadline = time.monotonic() + 300
+        while not complete(app):
+            assert time.monotonic() < deadline, "the screen never completed"
+            await asyncio.sleep(0.01)
+        focus(app)
+        await pilot.pause(0.5)
+        for _ in range(presses):
+            before = changed(app, None)
+            start = time.perf_counter()
+            task = asyncio.create_task(pilot.press("down"))
+            while changed(app, before) == before:
+                await asyncio.sleep(POLL)
+            out.append(time.perf_counter() - start)
+            await task
+            await pilot.pause(0.02)
+    return out
+
+
+def _app_focus(app):
+    from tui.widgets.backup_table import BackupTable
+
+    app.screen.query_one(BackupTable).focus()
+
+
+def _app_shown(app, before):
+    """The id of the backup the detail pane shows (as text, what will be painted)."""
+    from tui.widgets.detail_pane import DetailPane
+
+    pane = app.screen.query_one(DetailPane)
+    return pane.backup.id if pane.backup is not None and f"Backup {pane.backup.id}" in str(pane.content) else None
+
+
+def _minimal_focus(app):
+    pass
+
+
+def _minimal_shown(app, before):
+    return app.highlighted
+
+
+def big_app_complete(app) -> bool:
+    return app_complete(app) and len(app.screen.query_one("#backups").shown) == 20_000
+
+
+@pytest.mark.benchmark
+@pytest.mark.timeout(1800)
+def test_tui_latency_next_to_a_minimal_textual_app(tmp_path):
+    from tui.app import ConvexBackupsApp
+
+    # A prepared CONVEX_BACKUPS_HOME: the demo world seeded into its sandbox folder.
+    home = tmp_path / "home"
+    SandboxProcess(home / "data" / "sandbox", extra_args=("--seed", "demo")).start(timeout=180).stop()
+
+    # (a) first complete screen, alternating the two apps; (c) idle CPU on the last launch of each.
+    apps, minimal = [], []
+    for i in range(LAUNCHES):
+        idle = ["--idle", str(IDLE_SECONDS)] if i == LAUNCHES - 1 else []
+        minimal.append(launch("minimal", *idle))
+        apps.append(launch("app", str(home), *idle))
+    assert all(a["target"] == "sandbox" for a in apps)
+
+    # (b) keypress to update.
+    app_keys = asyncio.run(press_latencies(ConvexBackupsApp(target=BigTarget()), big_app_complete, _app_focus,
+                                           _app_shown))
+    min_keys = asyncio.run(press_latencies(MinimalApp(), minimal_complete, _minimal_focus, _minimal_shown))
+
+    med = statistics.median
+    a_launch, m_launch = med(a["from_launch"] for a in apps), med(m["from_launch"] for m in minimal)
+    a_init, m_init = med(a["from_init"] for a in apps), med(m["from_init"] for m in minimal)
+    a_idle, m_idle = apps[-1]["idle_cpu"], minimal[-1]["idle_cpu"]
+    ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
+    rows = [
+        ["first screen, from launch (median of 5)", ms(a_launch), ms(m_launch), f"{a_launch / m_launch:.2f}x",
+         "<= 1.5x", "yes" if a_launch <= 1.5 * m_launch else "NO"],
+        ["first screen, from App.__init__", ms(a_init), ms(m_init), f"{a_init / m_init:.2f}x",
+         "<= 1.5x", "yes" if a_init <= 1.5 * m_init else "NO"],
+        ["keypress `down`, median of 50", f"{med(app_keys) * 1000:.1f} ms", f"{med(min_keys) * 1000:.1f} ms",
+         f"{med(app_keys) / med(min_keys):.2f}x", "<= 50 ms", "yes" if med(app_keys) <= 0.05 else "NO"],
+        ["keypress `down`, p95 of 50", f"{p95(app_keys) * 1000:.1f} ms", f"{p95(min_keys) * 1000:.1f} ms",
+         f"{p95(app_keys) / p95(min_keys):.2f}x", "<= 50 ms", "yes" if p95(app_keys) <= 0.05 else "NO"],
+        [f"idle CPU over {IDLE_SECONDS:.0f} s", f"{a_idle / IDLE_SECONDS * 100:.2f} %",
+         f"{m_idle / IDLE_SECONDS * 100:.2f} %", f"{a_idle / max(m_idle, 1e-6):.0f}x", "near 0 (< 1 %)",
+         "yes" if a_idle / IDLE_SECONDS < 0.01 else "NO"],
+    ]
+    print_table("TUI latency: convex-backups vs a minimal Textual app (Header, Footer, DataTable of 1,000 rows)",
+                ["measure", "convex-backups", "minimal app", "ratio", "target", "met"], rows)
+    print("first screen from launch, each run (app / minimal):",
+          [f"{a['from_launch']:.2f}/{m['from_launch']:.2f}" for a, m in zip(apps, minimal)])
+    print("keypress: 1,000 deployments and 20,000 backups in the app; 1,000 rows in the minimal app")

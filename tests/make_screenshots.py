@@ -1,0 +1,187 @@
+"""Pictures of the real app on demo data for the README: `screenshots/*.svg` and a PNG of each.
+
+    .venv/bin/python tests/make_screenshots.py [--out screenshots] [--keep-going]
+
+Starts a real seeded sandbox (`sandbox serve --seed demo --throttle 0.5`, so a running backup's progress
+can be seen) in a temporary folder, opens the real `ConvexBackupsApp` on it with the Pilot at 120x40 and
+saves: the main screen, a running backup, the restore flow (review and the typed confirmation on a PROD
+deployment) and the periodic backups dialog of a Pro-team deployment. PNGs come from `rsvg-convert`
+(`apt-get install -y librsvg2-bin`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from sandbox_process import SandboxProcess  # noqa: E402
+
+from tui.app import ConvexBackupsApp  # noqa: E402
+from tui.services.config import Homes  # noqa: E402
+from tui.services.open_target import open_target, sandbox_spec  # noqa: E402
+from tui.services.targets import TargetSpec  # noqa: E402
+
+SIZE = (120, 40)
+PROD = "brave-marmot-193"  # acme-corp (Pro plan), storefront, production
+PNG_WIDTH = 1200  # pixels: readable on GitHub, small files
+
+
+async def wait_until(pilot, condition, timeout: float = 90, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+class Shooter:
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.saved: list[Path] = []
+
+    async def shoot(self, pilot, name: str) -> None:
+        await pilot.pause(0.3)  # let the last refresh land
+        svg = self.out / f"{name}.svg"
+        pilot.app.save_screenshot(filename=svg.name, path=str(self.out))
+        png = svg.with_suffix(".png")
+        to_png(svg, png)
+        self.saved += [svg, png]
+        print(f"saved {svg.relative_to(ROOT) if svg.is_relative_to(ROOT) else svg} and .png", flush=True)
+
+
+def to_png(svg: Path, png: Path) -> None:
+    """librsvg collapses the no-break spaces Textual writes at the start of a span (so "^p Commands" would
+    read "^pComman ds"): convert a copy with plain spaces kept by `xml:space="preserve"`."""
+    text = svg.read_text(encoding="utf-8").replace("<svg ", '<svg xml:space="preserve" ', 1).replace("&#160;", " ")
+    with tempfile.NamedTemporaryFile("w", suffix=".svg", encoding="utf-8", delete=False) as copy:
+        copy.write(text)
+    try:
+        subprocess.run(["rsvg-convert", "--width", str(PNG_WIDTH), "--keep-aspect-ratio", "-b", "#1e1e1e",
+                        "-o", str(png), copy.name], check=True)
+    finally:
+        os.unlink(copy.name)
+
+
+async def choose(pilot, app, name: str):
+    from tui.widgets.deployment_tree import DeploymentTree
+
+    screen = app.screen
+    await wait_until(pilot, lambda: screen.deployments, what="deployments")
+    tree = screen.query_one(DeploymentTree)
+    await wait_until(pilot, lambda: name in tree._by_name, what="tree")
+    tree.move_cursor(tree._by_name[name])
+    await wait_until(pilot, lambda: screen.current is not None and screen.current.name == name, what=name)
+    await wait_until(pilot, lambda: not screen.query_one("#backups").empty_text.startswith("Loading"),
+                     what=f"backups of {name}")
+    await wait_until(pilot, lambda: screen.query_one("#detail").facts_loaded, what="plan facts")
+    return screen
+
+
+async def run(shooter: Shooter, sandbox: SandboxProcess, home: Path) -> None:
+    from tui.screens.backup_now import BackupNowDialog
+    from tui.screens.periodic import PeriodicDialog
+    from tui.screens.restore_wizard import RestoreWizard
+    from tui.widgets.backup_table import BackupTable
+    from tui.widgets.progress_panel import ProgressPanel
+
+    spec = sandbox_spec(TargetSpec("sandbox", source="screenshots"), sandbox.platform_url, sandbox.access_token)
+    homes = Homes(home / "config", home / "data")
+    target = await open_target(spec, homes)
+    app = ConvexBackupsApp(target=target)
+    async with app.run_test(size=SIZE) as pilot:
+        # 1. The main screen: PROD selected, its backups listed, the second backup's details.
+        screen = await choose(pilot, app, PROD)
+        table = screen.query_one(BackupTable)
+        await wait_until(pilot, lambda: table.row_count > 0, what="backup rows")
+        table.focus()
+        await pilot.press("down")
+        await pilot.pause(0.3)
+        await shooter.shoot(pilot, "main")
+
+        # 2. A running backup with live progress (the sandbox is throttled).
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, BackupNowDialog), what="backup dialog")
+        await pilot.press("f")  # with file storage
+        await pilot.press("enter")
+        panel = screen.query_one(ProgressPanel)
+
+        def progressing():
+            return any(row.progress.done and row.progress.state == "inProgress" and row.progress.message
+                       for row in panel.rows.values())
+
+        await wait_until(pilot, progressing, what="progress with counts")
+        await pilot.pause(1.2)
+        running = [b for b in table.shown if b.is_running]
+        if running:  # select the running backup so its details show next to its progress
+            table.move_cursor(row=table.shown.index(running[0]))
+        await shooter.shoot(pilot, "running-backup")
+        await wait_until(pilot, lambda: not panel.running and not screen.following, timeout=300,
+                         what="the backup to finish")
+        await wait_until(pilot, lambda: all(not b.is_running for b in table.shown), what="the table to refresh")
+
+        # 3. The restore flow on PROD: the fresh backup counts as the safety backup; review; typed confirmation.
+        table.focus()
+        table.move_cursor(row=min(1, table.row_count - 1))
+        await pilot.pause(0.3)
+        await pilot.press("r")
+        wizard = await wait_until(pilot, lambda: isinstance(app.screen, RestoreWizard) and app.screen,
+                                  what="the restore wizard")
+        await wait_until(pilot, lambda: wizard.query_one("SourceStep").backups, what="source backups")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.stage in ("safety-ready", "safety-offer"), what="safety step")
+        if wizard.stage == "safety-offer":
+            await pilot.press("b")
+            await wait_until(pilot, lambda: wizard.stage == "safety-ready", timeout=300, what="safety backup")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: wizard.stage == "review", timeout=120, what="the staged plan")
+        await shooter.shoot(pilot, "restore-review")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: wizard.stage == "confirm", what="the confirmation step")
+        await pilot.press(*PROD[:7])  # half typed: the picture shows what is still needed
+        await shooter.shoot(pilot, "restore-confirm")
+        await pilot.press("escape")  # back out: the staged import is dropped
+        await wait_until(pilot, lambda: app.screen is screen, what="back on the main screen")
+
+        # 4. The periodic backups dialog of the Pro team's PROD deployment.
+        await pilot.pause(0.5)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, PeriodicDialog), what="periodic dialog")
+        await shooter.shoot(pilot, "periodic")
+        await pilot.press("escape")
+    await target.aclose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    args = parser.parse_args()
+    if shutil.which("rsvg-convert") is None:
+        print("rsvg-convert is missing: apt-get install -y librsvg2-bin", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("TZ", "UTC")
+    with tempfile.TemporaryDirectory(prefix="convex-backups-shots-") as tmp:
+        sandbox = SandboxProcess(Path(tmp) / "sandbox", throttle=0.5, extra_args=("--seed", "demo"))
+        sandbox.start(timeout=180)
+        try:
+            asyncio.run(run(Shooter(args.out), sandbox, Path(tmp) / "home"))
+        finally:
+            sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

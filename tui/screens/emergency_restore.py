@@ -1,0 +1,140 @@
+"""Step 2 of the checklist, restore data: list the deployment's complete backups (age, size, files), run the
+`RestoreWizard` on the chosen one, and show per-table counts before and after.
+
+The wizard gets a `RecordingTarget`: the target itself, except that staging and confirming a restore are
+written into the checklist the moment they happen, so the import id is on disk before the restore is
+followed (a new app resumes it instead of restoring again)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+
+from tui.screens.restore_wizard import RestoreWizard
+from tui.services import checklist_ops as ops
+from tui.services.protocol import BackupRecord, RestorePlan, RestoreResult
+from tui.widgets import formatting as fmt
+
+
+class RecordingTarget:
+    """Delegates everything to `target`; records `prepare_restore` and `confirm_restore` in the checklist."""
+
+    def __init__(self, target: Any, checklist: Any) -> None:
+        self._target = target
+        self._checklist = checklist
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+    def __repr__(self) -> str:
+        return f"RecordingTarget({self._target!r})"
+
+    async def prepare_restore(self, backup_id: str, target: Any, *, source: Any = None) -> RestorePlan:
+        plan = await self._target.prepare_restore(backup_id, target, source=source)
+        ops.restore_staged(self._checklist, plan)
+        return plan
+
+    async def confirm_restore(self, plan: RestorePlan) -> None:
+        ops.restore_confirmed(self._checklist, plan)  # on disk first: never confirmed twice after a restart
+        await self._target.confirm_restore(plan)
+
+
+class RestoreStepMixin:
+    def init_restore_step(self) -> None:
+        self.backups: list[BackupRecord] = []
+        self.wizard: RestoreWizard | None = None
+
+    def panel_2(self, head: str) -> None:
+        state = self.checklist.steps[2]
+        before, after = state.data.get("counts_before") or {}, state.data.get("counts_after") or {}
+        if state.status in ("done", "failed") and (before or after):
+            table = self.show_table(["Table", "Before", "After"])
+            for row in ops.counts_table(before, after):
+                table.add_row(*row)
+            self.say(head + "Per-table document counts before and after the restore. x redoes this step.")
+            return
+        if state.status == "running":
+            self.say(head + "The restore is running on the server; it is followed to its end.")
+            return
+        self.say(head + "Loading backups…")
+        self.load_backups()
+
+    @work(exclusive=True, group="em-backups", exit_on_error=False)
+    async def load_backups(self) -> None:
+        try:
+            backups = await self.target.list_backups(self.ref)
+        except Exception as exc:  # noqa: BLE001
+            self.say(f"Could not list the backups: {fmt.error_text(exc)}")
+            return
+        if self.selected != 2:
+            return
+        self.backups = [b for b in backups if b.state == "complete"]
+        now = self.clock()
+        table = self.show_table(["Id", "Taken", "Files", "Kind", "Size", "Note", "At (UTC)"])
+        for b in self.backups:
+            note = "step 1 safety" if b.id == self.checklist.safety_backup_id else ""
+            table.add_row(b.id, fmt.ago(b.completed or b.requested, now), "yes" if b.include_storage else "no",
+                          b.kind, fmt.size(b.size), note, fmt.exact(b.requested), key=b.id)
+        good = next((i for i, b in enumerate(self.backups) if b.id != self.checklist.safety_backup_id), 0)
+        if self.backups:
+            table.move_cursor(row=good)
+        self.say("Choose a good backup from before the trouble (tab to the table, arrows). i inspects it: "
+                 "per-table counts compared with the current data. g starts the guided restore: safety check, "
+                 "the change summary, a typed confirmation, then it is followed to the end.")
+
+    def action_inspect_backup(self) -> None:
+        table = self.query_one("#em-table")
+        if self.selected != 2 or not self.backups or not table.display or not table.row_count:
+            return
+        backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        backup = next((b for b in self.backups if b.id == backup_id), None)
+        if backup is not None:
+            from tui.screens.inspect_backup import InspectScreen
+
+            self.app.push_screen(InspectScreen(self.target, self.ref, backup))
+
+    def run_2(self) -> None:
+        table = self.query_one("#em-table")
+        state = self.checklist.steps[2]
+        if state.status == "running":
+            self.notify("The restore is running; it is followed to its end.", severity="warning")
+            return
+        if state.status in ("done", "failed") and state.data.get("counts_after") is not None:
+            self.notify("x redoes this step (choose another backup).", severity="warning")
+            return
+        if not self.backups or not table.display or not table.row_count:
+            self.notify("No complete backup to restore from.", severity="warning")
+            return
+        backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        backup = next((b for b in self.backups if b.id == backup_id), None)
+        if backup is not None:
+            self.start_restore(backup)
+
+    @work(exclusive=True, group="em-restore", exit_on_error=False)
+    async def start_restore(self, backup: BackupRecord) -> None:
+        try:
+            before = await ops.table_counts(self.target, self.ref)
+        except Exception:  # noqa: BLE001 - counts are a nicety
+            before = {}
+        ops.begin_restore(self.checklist, backup, before)
+        self.after_change()
+        self.wizard = RestoreWizard(RecordingTarget(self.target, self.checklist), self.ref, backup)
+        self.app.push_screen(self.wizard, self.restore_ended)
+
+    def restore_ended(self, result: RestoreResult | None) -> None:
+        self.wizard = None
+        data = self.checklist.steps[2].data
+        if result is not None:
+            self.finish_restore_worker(result)
+        elif data.get("confirmed"):
+            self.resume_operations()  # the wizard lost track: follow the recorded import
+        else:
+            self.checklist.fail(2, "backed out before confirming; nothing was restored")
+            self.after_change()
+
+    @work(exclusive=True, group="em-restore-finish", exit_on_error=False)
+    async def finish_restore_worker(self, result: RestoreResult) -> None:
+        await ops.finish_restore(self.checklist, self.target, self.ref, result)
+        self.selected = 2
+        self.after_change()

@@ -1,0 +1,404 @@
+"""`EmergencyScreen`: the emergency-restore checklist. Steps on the left (with their status in words),
+the selected step's panel on the right. Each step's work runs in a worker through
+`tui.services.checklist_ops`; the checklist is saved after every change, and a checklist left unfinished
+is offered for resuming (a backup or restore that was running is followed again, never started twice).
+
+    EmergencyScreen(target, store, deployment=None, incidents=folder)
+
+Keys: g runs the selected step, s skips it (say why), x redoes it, tab moves between panes, esc backs out
+(of a prompt, then of the screen; never quits). Step panels add their own keys (shown in the footer).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Log, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.screens.emergency_code import CodeStepMixin
+from tui.screens.emergency_data import DataStepMixin
+from tui.screens.emergency_env import EnvStepMixin
+from tui.screens.emergency_restore import RestoreStepMixin
+from tui.screens.emergency_steps import BasicStepsMixin
+from tui.services import checklist_ops as ops
+from tui.services.checklist import DESTRUCTIVE_STEPS, STEP_TITLES, Checklist, ChecklistStore
+from tui.services.protocol import BackupTarget, DeploymentRef, Progress
+from tui.widgets import formatting as fmt
+
+STYLES = Path(__file__).parent.parent / "styles"
+MARKS = {"pending": "·", "running": "…", "done": "✓", "failed": "✗", "skipped": "–"}
+SHORT_TITLES = ("Deployment", "Safety backup", "Restore data", "Push code", "Env vars", "Manual fixes",
+                "Close + log")
+
+EMERGENCY_BINDINGS = [
+    Binding("g", "run_step", "Run step", id="emergency_run"),
+    Binding("s", "skip_step", "Skip (say why)", id="emergency_skip"),
+    Binding("x", "redo_step", "Redo", id="emergency_redo"),
+    Binding("r", "resume", "Resume", id="emergency_resume"),
+    Binding("n", "new_checklist", "New checklist", id="emergency_new"),
+    Binding("w", "download", "Download", id="emergency_download"),
+    Binding("space", "toggle", "Toggle", id="emergency_toggle"),
+    Binding("v", "reveal", "Reveal values", id="emergency_reveal"),
+    Binding("a", "apply", "Apply", id="emergency_apply"),
+    Binding("o", "open_file", "Compare a file", id="emergency_open_file"),
+    Binding("c", "next_set", "Next saved set", id="emergency_next_set"),
+    Binding("p", "project", "Project folder", id="emergency_project"),
+    Binding("k", "cancel_run", "Cancel deploy", id="emergency_cancel"),
+    Binding("m", "mark_done", "Mark done", id="emergency_mark_done"),
+    Binding("e", "edit_field", "Edit field", id="emergency_edit"),
+    Binding("d", "delete_doc", "Delete doc", id="emergency_delete"),
+    Binding("i", "insert_doc", "Insert doc", id="emergency_insert"),
+    Binding("u", "run_mutation", "Run mutation", id="emergency_mutation"),
+    Binding("i", "inspect_backup", "Inspect", id="emergency_inspect"),
+    Binding("backspace", "up_level", "Tables", id="emergency_up", show=False),
+    Binding("tab", "app.focus_next", "Next pane", show=False),
+    Binding("escape", "back", "Back", id="emergency_back"),
+]
+# step -> actions offered there (the footer shows only these)
+STEP_ACTIONS: dict[int, set[str]] = {
+    0: {"run_step"},
+    1: {"run_step", "skip_step", "redo_step", "download"},
+    2: {"run_step", "skip_step", "redo_step", "inspect_backup"},
+    3: {"run_step", "skip_step", "redo_step", "project", "cancel_run", "mark_done"},
+    4: {"run_step", "skip_step", "redo_step", "toggle", "reveal", "apply", "open_file", "next_set"},
+    5: {"run_step", "skip_step", "redo_step", "edit_field", "delete_doc", "insert_doc", "run_mutation",
+        "up_level", "mark_done"},
+    6: {"run_step"},
+}
+
+
+class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepMixin, DataStepMixin, Screen[None]):
+    CSS_PATH = [STYLES / "emergency.tcss"]
+    BINDINGS = EMERGENCY_BINDINGS
+    HELP = ("The emergency-restore checklist. Work down the steps: nothing that changes the deployment is "
+            "offered before the safety backup (step 1) is done or skipped with a reason. Every step can be "
+            "redone; the checklist is saved after every change and can be resumed after a dropped connection.")
+
+    def __init__(self, target: BackupTarget, store: ChecklistStore, deployment: str | None = None, *,
+                 incidents: Path | None = None, checklist: Checklist | None = None,
+                 deploy_command: str | None = None, project: Path | None = None,
+                 clock: Callable[[], Any] = fmt.utc_now, download_folder: Path | None = None) -> None:
+        super().__init__()
+        self.clock = clock
+        self.download_folder = download_folder  # None: the Downloads folder
+        self.target = target
+        self.store = store
+        self.wanted_name = deployment
+        self.incidents = incidents or store.root.parent / "incidents"
+        self.checklist: Checklist | None = checklist
+        self.ref: DeploymentRef | None = None
+        self.deployments: list[DeploymentRef] = []
+        self.selected = 0
+        self.mode = "loading"  # loading | offer-resume | steps
+        self.offered: Checklist | None = None
+        self._prompt: Callable[[str], Any] | None = None
+        self.busy: set[str] = set()
+        self.incident_path: Path | None = None
+        self.init_restore_step()
+        self.init_env_step()
+        self.init_code_step(deploy_command, project)
+        self.init_data_step()
+
+    # -- layout -------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static("EMERGENCY RESTORE", id="em-title", markup=False)
+        with Horizontal(id="em-body"):
+            yield OptionList(id="em-steps")
+            with Vertical(id="em-panel"):
+                yield Static("", id="em-step-title", markup=False)
+                with VerticalScroll(id="em-text-scroll"):
+                    yield Static("Loading…", id="em-text", markup=False)
+                yield DataTable(id="em-table", cursor_type="row", zebra_stripes=True)
+                yield Log(id="em-log", max_lines=2000)
+                yield Static("", id="em-prompt-label", markup=False)
+                yield Input(id="em-input")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#em-table").display = False
+        self.query_one("#em-log").display = False
+        self._hide_prompt()
+        self.query_one("#em-steps", OptionList).border_title = "Steps"
+        self.load()
+
+    # -- start: deployment and checklist ------------------------------------------------------------------
+    @work(exclusive=True, group="em-load", exit_on_error=False)
+    async def load(self) -> None:
+        try:
+            self.deployments = await self.target.list_deployments()
+            info = await self.target.info()
+        except Exception as exc:  # noqa: BLE001
+            self.say(f"Could not list the deployments: {fmt.error_text(exc)}\nesc goes back.")
+            return
+        self.target_label = info.label
+        self.pause_supported = await ops.supports_pause(self.target)
+        if self.checklist is not None:
+            self.ref = self._ref_named(self.checklist.deployment)
+            self.enter_steps()
+            return
+        self.offered = self.store.unfinished(self.wanted_name)
+        if self.offered is not None and self._ref_named(self.offered.deployment) is not None:
+            self.mode = "offer-resume"
+            step = self.offered.current_step()
+            running = self.offered.running_operations()
+            self.set_title(f"Unfinished checklist for {self.offered.deployment}")
+            self.say(f"An unfinished checklist for {self.offered.deployment} was started by {self.offered.who} at "
+                     f"{self.offered.created:%Y-%m-%d %H:%M} UTC; it stopped at step {step} "
+                     f"({STEP_TITLES[step]}).\n"
+                     + (f"Still running on the server: {', '.join(f'step {s} ({i})' for s, i in running)}; "
+                        "resuming follows it, it is not started again.\n" if running else "")
+                     + "\nr resume it · n start a new checklist · esc back")
+            self.refresh_bindings()
+            return
+        self.start_new()
+
+    def _ref_named(self, name: str | None) -> DeploymentRef | None:
+        return next((d for d in self.deployments if d.name == name), None)
+
+    def _default_ref(self) -> DeploymentRef | None:
+        return (self._ref_named(self.wanted_name) or next((d for d in self.deployments if d.is_prod), None)
+                or (self.deployments[0] if self.deployments else None))
+
+    def start_new(self) -> None:
+        ref = self._default_ref()
+        if ref is None:
+            self.say("There is no deployment to recover here. esc goes back.")
+            return
+        self.ref = ref
+        self.checklist = self.store.new(ref.name, target_label=getattr(self, "target_label", ""), is_prod=ref.is_prod)
+        self.enter_steps()
+
+    def enter_steps(self) -> None:
+        self.mode = "steps"
+        self.redraw_steps()
+        self.select_step(self.checklist.current_step())
+        self.query_one("#em-steps", OptionList).focus()
+        if self.checklist.running_operations():
+            self.resume_operations()
+
+    def action_resume(self) -> None:
+        if self.mode == "offer-resume" and self.offered is not None:
+            self.checklist, self.offered = self.offered, None
+            self.ref = self._ref_named(self.checklist.deployment)
+            self.enter_steps()
+
+    def action_new_checklist(self) -> None:
+        if self.mode == "offer-resume":
+            self.offered = None
+            self.start_new()
+
+    @work(exclusive=True, group="em-resume", exit_on_error=False)
+    async def resume_operations(self) -> None:
+        self.busy.add("resume")
+        self.notify("Following the operation that was running when the app stopped.", title="Resuming")
+        try:
+            said = await ops.resume(self.checklist, self.target, self.ref, self.show_progress)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(fmt.error_text(exc), title="Could not follow the running operation", severity="error")
+        else:
+            if said:
+                self.notify("; ".join(said), title="Resumed")
+        finally:
+            self.busy.discard("resume")
+        self.after_change()
+
+    # -- drawing ------------------------------------------------------------------------------------------
+    def redraw_steps(self) -> None:
+        if self.checklist is None:
+            return
+        ref = self.ref
+        words = f"{ref.name} ({ref.danger_label})" if ref else self.checklist.deployment
+        self.query_one("#em-title", Static).update(f"EMERGENCY RESTORE — {words} — checklist {self.checklist.id}")
+        self.query_one("#em-title").set_class(bool(ref and ref.is_prod), "-prod")
+        steps = self.query_one("#em-steps", OptionList)
+        steps.clear_options()
+        for number, state in enumerate(self.checklist.steps):
+            steps.add_option(Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<13} {state.status}",
+                                    id=str(number)))
+        steps.highlighted = self.selected
+
+    def after_change(self) -> None:
+        """The checklist changed: redraw the list and the selected step's panel."""
+        self.redraw_steps()
+        self.show_panel()
+
+    def set_title(self, text: str) -> None:
+        self.query_one("#em-step-title", Static).update(text)
+
+    def say(self, text: str) -> None:
+        self.query_one("#em-text", Static).update(text)
+
+    def show_table(self, columns: list[str] | None) -> DataTable:
+        table = self.query_one("#em-table", DataTable)
+        table.display = columns is not None
+        self._fit_text()
+        table.clear(columns=True)
+        if columns:
+            table.add_columns(*columns)
+        return table
+
+    def show_log(self, visible: bool) -> Log:
+        log = self.query_one("#em-log", Log)
+        log.display = visible
+        self._fit_text()
+        return log
+
+    def _fit_text(self) -> None:
+        """The text gets the whole panel when there is no table or log below it."""
+        alone = not self.query_one("#em-table").display and not self.query_one("#em-log").display
+        self.query_one("#em-text-scroll").set_class(alone, "-full")
+
+    def show_progress(self, progress: Progress) -> None:
+        self.query_one("#em-text", Static).update(self.progress_text(progress))
+
+    def progress_text(self, progress: Progress) -> str:
+        lines = [fmt.progress_line(progress)]
+        for table in progress.tables[:8]:
+            lines.append(f"  {table.table}: {table.written:,}/{table.total:,}")
+        return "\n".join(lines)
+
+    @on(OptionList.OptionHighlighted, "#em-steps")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != event.option_list.highlighted:
+            return  # a stale event from redrawing the list
+        if event.option.id is not None and int(event.option.id) != self.selected:
+            self.select_step(int(event.option.id))
+
+    def select_step(self, number: int) -> None:
+        self.selected = number
+        steps = self.query_one("#em-steps", OptionList)
+        if steps.highlighted != number:
+            steps.highlighted = number
+        self._hide_prompt()
+        self.show_panel()
+
+    def show_panel(self) -> None:
+        if self.checklist is None or self.mode != "steps":
+            return
+        number = self.selected
+        state = self.checklist.steps[number]
+        self.set_title(f"Step {number} · {state.status.upper()} · {STEP_TITLES[number]}")
+        self.show_table(None)
+        self.show_log(False)
+        head = ""
+        if state.outcome:
+            head = f"Last outcome: {state.outcome}\n"
+        if state.history:
+            head += f"Earlier: {'; '.join(state.history[-2:])}\n"
+        if number in DESTRUCTIVE_STEPS and not self.checklist.destructive_allowed:
+            self.say(head + "Nothing that changes the deployment is offered before the safety backup.\n"
+                     "Go to step 1 and take it (g), or skip it there with a typed reason (s).")
+        else:
+            getattr(self, f"panel_{number}")(head)
+        self.refresh_bindings()
+
+    # -- availability of keys -----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("back", "focus_next"):
+            return True
+        if action in ("resume", "new_checklist"):
+            return self.mode == "offer-resume"
+        offered = {a for acts in STEP_ACTIONS.values() for a in acts}
+        if action not in offered:
+            return True
+        if self.mode != "steps" or self.checklist is None:
+            return False
+        if action not in STEP_ACTIONS[self.selected]:
+            return False
+        if self.selected in DESTRUCTIVE_STEPS and not self.checklist.destructive_allowed and \
+                action not in ("skip_step",):
+            return False
+        if self.selected == 0 and self.checklist.steps[0].status == "done" and action == "run_step":
+            return True
+        return True
+
+    # -- shared actions -----------------------------------------------------------------------------------
+    def action_run_step(self) -> None:
+        if self.mode == "steps" and self.check_action("run_step", ()):
+            getattr(self, f"run_{self.selected}")()
+
+    def action_skip_step(self) -> None:
+        number = self.selected
+        if self.mode != "steps" or number in (0, 6):
+            return
+        if self.checklist.steps[number].status == "running":
+            self.notify("This step is running; wait for it to end.", severity="warning")
+            return
+
+        def skip(reason: str) -> None:
+            try:
+                self.checklist.skip(number, reason)
+            except ValueError as exc:
+                self.notify(str(exc), severity="warning")
+                self.ask(f"Why skip step {number}? (at least 8 characters)", skip)
+                return
+            self.after_change()
+
+        self.ask(f"Why skip step {number} ({STEP_TITLES[number]})? Type a reason, enter to skip:", skip)
+
+    def action_redo_step(self) -> None:
+        number = self.selected
+        try:
+            self.checklist.reset(number)
+        except ValueError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.after_change()
+
+    def action_back(self) -> None:
+        if self.query_one("#em-input", Input).display:
+            self._hide_prompt()
+            self.query_one("#em-steps").focus()
+            return
+        if self.back_within_step():
+            return
+        self.dismiss(None)
+
+    def back_within_step(self) -> bool:
+        return self.data_back() if self.selected == 5 else False
+
+    # -- the prompt ---------------------------------------------------------------------------------------
+    def ask(self, label: str, then: Callable[[str], Any], value: str = "", password: bool = False) -> None:
+        self._prompt = then
+        self.query_one("#em-prompt-label", Static).update(label)
+        self.query_one("#em-prompt-label").display = True
+        box = self.query_one("#em-input", Input)
+        box.password = password
+        box.value = value
+        box.display = True
+        box.focus()
+
+    def confirm_typed(self, what: str, then: Callable[[], Any]) -> None:
+        """Destructive actions: type the deployment's name (the restore flow's rule)."""
+        name = self.ref.name
+
+        def check(value: str) -> None:
+            if value.strip() == name:
+                then()
+            else:
+                self.notify(f"Refused: {value!r} is not {name}. Nothing was changed.", severity="warning")
+
+        self.ask(f"{what}\nType {name} and enter to confirm (esc: no):", check)
+
+    def _hide_prompt(self) -> None:
+        self._prompt = None
+        self.query_one("#em-prompt-label").display = False
+        box = self.query_one("#em-input", Input)
+        box.display = False
+        box.value = ""
+
+    @on(Input.Submitted, "#em-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        then, value = self._prompt, event.value
+        self._hide_prompt()
+        self.query_one("#em-steps").focus()
+        if then is not None:
+            then(value)

@@ -1,0 +1,265 @@
+"""What each checklist step does on the server, recorded in the `Checklist` as it happens. No textual.
+
+The rule that makes resuming safe: the id of a server-side operation (a backup, a restore's import) is
+saved in the checklist the moment it is known, before it is followed. A checklist opened again after the
+app died follows that id (`resume`), and never requests a second backup or confirms a second restore.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui.api.dotenv import parse_dotenv
+from tui.services.checklist import Checklist
+from tui.services.checklist_data import client_for
+from tui.services.protocol import (
+    BackupRecord,
+    BackupTarget,
+    DeploymentRef,
+    EnvSnapshot,
+    Progress,
+    RestorePlan,
+    RestoreResult,
+)
+
+OnProgress = Callable[[Progress], None] | None
+
+
+def _note(on_progress: OnProgress, progress: Progress) -> None:
+    if on_progress is not None:
+        on_progress(progress)
+
+
+# -- step 0 ------------------------------------------------------------------------------------------------
+async def supports_pause(target: BackupTarget) -> bool:
+    """Whether the target offers pausing (a `pause_deployment` method). None of today's targets do."""
+    return callable(getattr(target, "pause_deployment", None))
+
+
+def scope_text(ref: DeploymentRef, *, pause_supported: bool) -> str:
+    touched = (f"Will touch {ref.name} ({ref.danger_label}) only: its data (restore, manual fixes), its "
+               "environment variables and its deployed code, each only after you confirm.")
+    untouched = ("Will not touch: other deployments, existing backups (none is deleted), the periodic "
+                 "schedule, file storage outside a restore, your local project files (code is pushed from a "
+                 "temporary git worktree).")
+    pause = ("Pausing: supported by this target." if pause_supported else
+             "Pausing: not supported by this target (pause it from the Convex dashboard if you need to stop "
+             "further damage; data repair through system functions still works while paused).")
+    return f"{touched}\n{untouched}\n{pause}"
+
+
+# -- step 1 ------------------------------------------------------------------------------------------------
+async def safety_backup(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
+                        on_progress: OnProgress = None) -> BackupRecord:
+    """Take (or, after a restart, keep following) the safety backup with file storage. The backup id is
+    saved before it is followed, so a resumed checklist never requests a second one."""
+    state = checklist.steps[1]
+    backup_id = state.data.get("backup_id") if state.status == "running" else None
+    if backup_id is None:
+        checklist.start(1)
+        _note(on_progress, Progress("Asking for a backup with file storage…"))
+        try:
+            started = await target.request_backup(ref, include_storage=True)
+        except Exception as exc:
+            checklist.fail(1, f"the backup could not be requested: {exc}")
+            raise
+        checklist.record(1, backup_id=started.id, env_snapshot=started.env_snapshot, notes=list(started.notes))
+        backup_id = started.id
+    last: Progress | None = None
+    async for progress in target.follow_backup(ref, backup_id):
+        last = progress
+        _note(on_progress, progress)
+    record = await target.get_backup(ref, backup_id)
+    env_id = record.env_snapshot or state.data.get("env_snapshot")
+    if record.state == "complete":
+        size = f", {record.size:,} bytes" if record.size else ""
+        env = f"; env vars saved as {env_id}" if env_id else "; env vars NOT saved"
+        checklist.done(1, f"backup {backup_id} complete (with file storage{size}){env}",
+                       backup_id=backup_id, env_snapshot=env_id, size=record.size)
+    else:
+        checklist.fail(1, f"backup {backup_id} ended {record.state}: {last.message if last else ''}".strip(),
+                       backup_id=backup_id)
+    return record
+
+
+def download_command(ref: DeploymentRef, backup_id: str) -> str:
+    return f"convex-backups download --deployment {ref.name} {backup_id}"
+
+
+# -- step 2 ------------------------------------------------------------------------------------------------
+async def table_counts(target: BackupTarget, ref: DeploymentRef) -> dict[str, int]:
+    client = await client_for(target, ref)
+    return await client.table_sizes(await client.user_tables())
+
+
+def begin_restore(checklist: Checklist, backup: BackupRecord, counts_before: dict[str, int]) -> None:
+    checklist.start(2, backup_id=backup.id, source=backup.deployment, counts_before=counts_before)
+
+
+def restore_staged(checklist: Checklist, plan: RestorePlan) -> None:
+    checklist.record(2, import_id=plan.import_id, confirmed=False, backup_id=plan.backup_id,
+                     safety_backup_id=plan.safety_backup_id, rows_to_write=plan.rows_to_write,
+                     rows_to_delete=plan.rows_to_delete)
+
+
+def restore_confirmed(checklist: Checklist, plan: RestorePlan) -> None:
+    checklist.record(2, import_id=plan.import_id, confirmed=True)
+
+
+def plan_of(checklist: Checklist, ref: DeploymentRef) -> RestorePlan:
+    """The recorded restore, enough to follow it again and ask how it ended."""
+    data = checklist.steps[2].data
+    return RestorePlan(source=f"backup {data.get('backup_id')}", target=ref, changes=(), message_to_confirm=None,
+                       require_manual_confirmation=False, import_id=data["import_id"],
+                       backup_id=data.get("backup_id"), safety_backup_id=data.get("safety_backup_id"))
+
+
+async def finish_restore(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
+                         result: RestoreResult) -> dict[str, int]:
+    counts_after: dict[str, int] = {}
+    try:
+        counts_after = await table_counts(target, ref)
+    except Exception:  # noqa: BLE001 - the outcome matters more than the counts
+        pass
+    data = checklist.steps[2].data
+    what = f"backup {data.get('backup_id')} restored into {ref.name} (import {data.get('import_id')})"
+    if result.ok:
+        checklist.done(2, f"{what}: {result.rows_written or 0:,} documents written", counts_after=counts_after)
+    else:
+        checklist.fail(2, f"{what} ended {result.state}: {result.error or 'no reason given'}",
+                       counts_after=counts_after)
+    return counts_after
+
+
+async def follow_recorded_restore(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
+                                  on_progress: OnProgress = None) -> RestoreResult:
+    """After a restart: follow the restore whose import id was recorded at confirmation. Nothing is
+    confirmed or started again."""
+    plan = plan_of(checklist, ref)
+    first = await target.restore_result(plan)
+    if first.state == "waiting_for_confirmation":  # the app died between recording and confirming
+        try:
+            await target.abandon_restore(plan)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        checklist.fail(2, f"the restore {plan.import_id} never reached the server's confirmation; it was "
+                          "dropped and nothing was restored (redo this step)")
+        return first
+    async for progress in target.follow_restore(plan):
+        _note(on_progress, progress)
+    result = await target.restore_result(plan)
+    await finish_restore(checklist, target, ref, result)
+    return result
+
+
+async def resume(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
+                 on_progress: OnProgress = None) -> list[str]:
+    """Pick up every operation that was running when the checklist was last saved. Returns what was done."""
+    said = []
+    for step, op_id in checklist.running_operations():
+        if step == 1:
+            record = await safety_backup(checklist, target, ref, on_progress)
+            said.append(f"followed backup {op_id} to {record.state}")
+        elif step == 2:
+            result = await follow_recorded_restore(checklist, target, ref, on_progress)
+            said.append(f"followed restore {op_id} to {result.state}")
+    state = checklist.steps[2]
+    if state.status == "running" and state.data.get("import_id") and not state.data.get("confirmed"):
+        plan = plan_of(checklist, ref)  # staged, never confirmed: drop it so it cannot be confirmed by mistake
+        try:
+            await target.abandon_restore(plan)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        checklist.fail(2, f"the staged restore {plan.import_id} was never confirmed; it was dropped")
+        said.append("dropped a staged, unconfirmed restore")
+    elif state.status == "running" and not state.data.get("import_id"):
+        checklist.fail(2, "the app stopped before the restore was staged; nothing was restored")
+    return said
+
+
+# -- step 4 ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EnvComparison:
+    """Live versus wanted, by name. Values are kept for applying and revealing; repr shows names only."""
+
+    source: str  # "saved set <id>" or a file path
+    saved_id: str | None
+    live: dict[str, str]
+    wanted: dict[str, str]
+
+    def __repr__(self) -> str:
+        return f"EnvComparison({self.source!r}, added={self.added}, removed={self.removed}, changed={self.changed})"
+
+    @property
+    def added(self) -> tuple[str, ...]:  # in the wanted set only: applying creates them
+        return tuple(sorted(set(self.wanted) - set(self.live)))
+
+    @property
+    def removed(self) -> tuple[str, ...]:  # live only: applying deletes them
+        return tuple(sorted(set(self.live) - set(self.wanted)))
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        return tuple(sorted(n for n in set(self.live) & set(self.wanted) if self.live[n] != self.wanted[n]))
+
+    @property
+    def differences(self) -> tuple[tuple[str, str], ...]:
+        """(name, "added" | "removed" | "changed"), sorted by name."""
+        rows = [(n, "added") for n in self.added] + [(n, "removed") for n in self.removed] + \
+            [(n, "changed") for n in self.changed]
+        return tuple(sorted(rows))
+
+
+def saved_for_backup(saved: Iterable[EnvSnapshot], backup_id: str | None) -> EnvSnapshot | None:
+    return next((s for s in saved if backup_id and s.reason == f"backup {backup_id}"), None)
+
+
+async def compare_env(target: BackupTarget, ref: DeploymentRef, *, saved_id: str | None = None,
+                      file: Path | None = None) -> EnvComparison:
+    live = dict((await target.env_live(ref)).values)
+    if file is not None:
+        return EnvComparison(str(file), None, live, parse_dotenv(Path(file).read_text(encoding="utf-8")))
+    saved = await target.env_saved(ref)
+    chosen = next((s for s in saved if s.id == saved_id), None) if saved_id else (saved[0] if saved else None)
+    if chosen is None:
+        raise LookupError(f"No saved set {saved_id or ''} of {ref.name}'s environment variables.".replace("  ", " "))
+    return EnvComparison(f"saved set {chosen.id} ({chosen.reason})", chosen.id, live, dict(chosen.values))
+
+
+async def apply_env(checklist: Checklist, target: BackupTarget, ref: DeploymentRef, comparison: EnvComparison,
+                    names: Iterable[str]) -> dict[str, list[str]]:
+    """Apply the chosen differences in one all-or-nothing update: every one of a saved set through
+    `env_restore`, otherwise a partial update through the deployment's API. Records names only."""
+    chosen = set(names)
+    kinds = dict(comparison.differences)
+    chosen &= set(kinds)
+    applied = {kind: sorted(n for n in chosen if kinds[n] == kind) for kind in ("added", "removed", "changed")}
+    if not chosen:
+        checklist.done(4, f"nothing to apply from {comparison.source}", source=comparison.source, **applied)
+        return applied
+    checklist.start(4, source=comparison.source)
+    try:
+        if comparison.saved_id and chosen == set(kinds):
+            await target.env_restore(ref, comparison.saved_id)
+        else:
+            updates: dict[str, str | None] = {n: (None if kinds[n] == "removed" else comparison.wanted[n])
+                                              for n in chosen}
+            client = await client_for(target, ref)
+            await client.update_env(updates)
+    except Exception as exc:
+        checklist.fail(4, f"applying {len(chosen)} change(s) from {comparison.source} failed: {exc}")
+        raise
+    words = ", ".join(f"{len(v)} {k}" for k, v in applied.items() if v)
+    checklist.done(4, f"applied {words} from {comparison.source}", source=comparison.source, **applied)
+    return applied
+
+
+def counts_table(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(table, before, after) rows for every table in either."""
+    def cell(value: Any) -> str:
+        return f"{value:,}" if isinstance(value, int) else "–"
+
+    return [(t, cell(before.get(t)), cell(after.get(t))) for t in sorted(set(before) | set(after))]

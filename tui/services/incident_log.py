@@ -1,0 +1,87 @@
+"""The incident log: a checklist as Markdown — what was done, by whom, when, backup ids and outcomes —
+written to `<data>/incidents/<checklist id>.md` (mode 0600) where the operator can find it. Names of
+environment variables may appear; values never do (the checklist holds none)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from tui.services.checklist import STEP_TITLES, Checklist
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "—"
+
+
+def render(checklist: Checklist) -> str:
+    lines = [
+        f"# Incident log: emergency restore of {checklist.deployment}",
+        "",
+        f"- Deployment: `{checklist.deployment}`{' (PRODUCTION)' if checklist.is_prod else ''}",
+        f"- Target: {checklist.target_label or '—'}",
+        f"- Opened by: {checklist.who} at {_when(checklist.created)}",
+        f"- Closed: {_when(checklist.closed)}",
+        f"- Checklist id: `{checklist.id}`",
+        f"- Safety backup: {checklist.safety_backup_id or 'none'}",
+        f"- Restored from backup: {checklist.restore_backup_id or 'none'}"
+        + (f" (import {checklist.restore_import_id})" if checklist.restore_import_id else ""),
+        "",
+        "## Steps",
+        "",
+        "| # | Step | Status | Who | Started | Finished |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for number, (title, state) in enumerate(zip(STEP_TITLES, checklist.steps)):
+        lines.append(f"| {number} | {title} | {state.status} | {state.who or '—'} | {_when(state.started)} | "
+                     f"{_when(state.finished)} |")
+    lines.append("")
+    for number, (title, state) in enumerate(zip(STEP_TITLES, checklist.steps)):
+        lines += [f"### Step {number}: {title}", "", f"Status: **{state.status}**"]
+        if state.reason:
+            lines.append(f"Reason for skipping: {state.reason}")
+        if state.outcome:
+            lines.append(f"Outcome: {state.outcome}")
+        data = state.data
+        before, after = data.get("counts_before"), data.get("counts_after")
+        if before or after:
+            before, after = before or {}, after or {}
+            lines += ["", "| Table | Before | After |", "| --- | --- | --- |"]
+            for table in sorted(set(before) | set(after)):
+                lines.append(f"| {table} | {before.get(table, '—')} | {after.get(table, '—')} |")
+        for kind in ("added", "removed", "changed"):
+            if data.get(kind):
+                lines.append(f"Env vars {kind}: {', '.join(f'`{n}`' for n in data[kind])}")
+        for key in ("ref", "command", "exit_status"):
+            if data.get(key) is not None:
+                lines.append(f"{key.replace('_', ' ').capitalize()}: `{data[key]}`")
+        for entry in data.get("edits", []) or []:
+            lines.append(f"- {entry}")
+        if state.history:
+            lines.append("Earlier attempts: " + "; ".join(state.history))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write(checklist: Checklist, folder: Path) -> Path:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"{checklist.id}.md"
+    temporary = path.with_name(f".{path.name}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(render(checklist))
+    os.replace(temporary, path)
+    return path
+
+
+def incidents_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "incidents"
+
+
+def summary_lines(checklist: Checklist) -> list[str]:
+    out = [f"{checklist.deployment}: opened by {checklist.who} at {_when(checklist.created)}"]
+    for number, (title, state) in enumerate(zip(STEP_TITLES, checklist.steps)):
+        out.append(f"{number} {title}: {state.status}" + (f" — {state.outcome}" if state.outcome else ""))
+    return out
