@@ -48,6 +48,11 @@ COMMANDS = (
     "tui.commands.restore_cmd",
     "tui.commands.schedule_cmd",
     "tui.commands.env_cmd",
+    "tui.commands.download_cmd",
+    "tui.commands.verify_cmd",
+    "tui.commands.inspect_cmd",
+    "tui.commands.import_cmd",
+    "tui.commands.run_schedules_cmd",
 )
 
 
@@ -56,10 +61,7 @@ def _command_modules() -> dict[str, object]:
 
     modules = {}
     for path in COMMANDS:
-        try:
-            module = importlib.import_module(path)
-        except ImportError:  # a command still being written elsewhere must not break the others
-            continue
+        module = importlib.import_module(path)
         name = getattr(module, "NAME", None) or path.rsplit(".", 1)[-1].removesuffix("_cmd").replace("_", "-")
         modules[name] = module
     return modules

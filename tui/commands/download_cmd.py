@@ -1,0 +1,66 @@
+"""`convex-backups download BACKUP_ID [--to DIR] [--full-verify]`: save a backup as a ZIP file, verified,
+with a sha256 sidecar; a dropped connection resumes, and running it again resumes an interrupted one."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tui.commands import OK, Context, add_common, command_parser, print_json, run_command
+
+NAME = "download"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = command_parser(
+        subparsers, NAME, "download a backup as a ZIP file",
+        "Download backup BACKUP_ID of the deployment into DIR (default: your Downloads folder) under Convex's file "
+        "name, snapshot_<deployment>_<time>.zip. The file is written as NAME.part first; every entry's CRC and "
+        "every stored file's sha256 are checked before it gets its name, and NAME.sha256 is written beside it "
+        "(check it later with `sha256sum -c`). A dropped connection is resumed where it stopped; an existing "
+        "file is never overwritten. For self-hosted deployments the backup is copied out of this app's store.",
+    )
+    parser.add_argument("backup_id", metavar="BACKUP_ID")
+    parser.add_argument("--to", metavar="DIR", type=Path, help="the folder to save it in (default: ~/Downloads)")
+    parser.add_argument("--full-verify", action="store_true",
+                        help="also decode every document before keeping the file (slower)")
+    add_common(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_command(args, _download)
+
+
+def progress_printer(enabled: bool):
+    """A download progress callback writing one line in place on stderr, or None."""
+    if not enabled:
+        return None
+
+    def show(p) -> None:
+        total = f" of {p.total / 1e6:,.1f}" if p.total else ""
+        percent = f"{p.fraction * 100:5.1f}% " if p.fraction is not None else ""
+        rate = f" at {p.rate / 1e6:,.1f} MB/s" if p.rate else ""
+        line = f"{percent}{p.done / 1e6:,.1f}{total} MB{rate}" + (f" — {p.message}" if p.message else "")
+        sys.stderr.write("\r\x1b[2K" + line[:150] + ("\n" if p.phase == "done" else ""))
+        sys.stderr.flush()
+
+    return show
+
+
+async def _download(context: Context) -> int:
+    from tui.services.backup_download import save_backup
+    from tui.services.downloads import Downloader
+
+    args = context.args
+    deployment = await context.deployment()
+    result = await save_backup(
+        context.target, deployment, args.backup_id, folder=args.to,
+        downloader=Downloader(full_verify=args.full_verify), progress=progress_printer(context.stderr_is_tty),
+    )
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        resumed = f", resumed {result.resumes} time(s)" if result.resumes else ""
+        print(f"Saved {result.path} ({result.size:,} bytes{resumed}); sha256 {result.sha256} in {result.sidecar.name}.")
+    return OK
