@@ -92,6 +92,7 @@ async def choose(pilot, app, name: str):
 
 async def run(shooter: Shooter, sandbox: SandboxProcess, home: Path) -> None:
     from tui.screens.backup_now import BackupNowDialog
+    from tui.screens.emergency_screen import EmergencyScreen
     from tui.screens.periodic import PeriodicDialog
     from tui.screens.restore_wizard import RestoreWizard
     from tui.widgets.backup_table import BackupTable
@@ -160,6 +161,14 @@ async def run(shooter: Shooter, sandbox: SandboxProcess, home: Path) -> None:
         await pilot.press("p")
         await wait_until(pilot, lambda: isinstance(app.screen, PeriodicDialog), what="periodic dialog")
         await shooter.shoot(pilot, "periodic")
+        await pilot.press("escape")
+
+        # 5. The emergency-restore checklist for the selected PROD deployment.
+        await wait_until(pilot, lambda: app.screen is screen, what="back on the main screen")
+        await pilot.press("E")
+        await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen), what="the checklist")
+        await pilot.pause(1.5)
+        await shooter.shoot(pilot, "emergency")
         await pilot.press("escape")
     await target.aclose()
 
