@@ -78,8 +78,11 @@ def start_sandbox(root: Path):
     from tui.emulator.sandbox_runtime import SandboxRuntime
 
     _quiet_servers()
+    # A first start gets the demo world (teams, projects, data, backups in every state) to explore and
+    # rehearse on; later starts keep whatever the folder holds.
+    first_start = not (root / "platform.sqlite3").exists()
     root.mkdir(parents=True, exist_ok=True)
-    runtime = SandboxRuntime(root, port=0).open().start_in_background()
+    runtime = SandboxRuntime(root, port=0, seed="demo" if first_start else None).open().start_in_background()
     try:
         values = dict(line.split("=", 1) for line in platform_credentials(root))
     except BaseException:
