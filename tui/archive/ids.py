@@ -6,6 +6,7 @@ import base64
 import operator
 import os
 import time
+import zlib
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _DECODE = {c: i for i, c in enumerate(ALPHABET)}
@@ -83,8 +84,48 @@ def encode_id(table_number: int, internal_id: bytes) -> str:
     return _base32_encode(body + _fletcher16(body))
 
 
+# Every byte to its base-32 digit for int(); bytes outside the alphabet become "!", which int()
+# rejects (so no sign, space or underscore int() would otherwise accept can slip through).
+_TO_INT_BYTES = bytes(
+    (b"0123456789abcdefghijklmnopqrstuv"[ALPHABET.index(chr(b))] if chr(b) in _ALPHABET_SET else ord("!"))
+    for b in range(256)
+)
+
+
 def decode_id(text: str) -> tuple[int, bytes]:
-    """Return (table number, internal id); raise InvalidIdError for anything not canonical."""
+    """Return (table number, internal id); raise InvalidIdError for anything not canonical.
+
+    The common case (a valid id whose table number has one or two VInt bytes) is checked with a few
+    C calls; anything else goes through the step-by-step checks, which name the problem.
+    """
+    if type(text) is not str or not MIN_LEN <= len(text) <= MAX_LEN:
+        return _decode_id_checked(text)
+    try:
+        value = int(text.encode("ascii").translate(_TO_INT_BYTES), 32)
+    except ValueError:  # a character outside the alphabet (UnicodeEncodeError is a ValueError)
+        return _decode_id_checked(text)
+    nbytes, spare = divmod(len(text) * 5, 8)
+    if spare < 5 and not value & ((1 << spare) - 1):
+        raw = (value >> spare).to_bytes(nbytes, "big")
+        first = raw[0]
+        if first < 0x80:
+            number, pos = first, 1
+        elif 0 < raw[1] < 0x80:  # a second byte of 0 would be an over-long VInt
+            number, pos = (first & 0x7F) | (raw[1] << 7), 2
+        else:
+            number, pos = 0, 0
+        if number and nbytes == pos + 18:
+            # Fletcher-16 from Adler-32: for at most 22 bytes neither Adler sum wraps modulo 65521,
+            # so they are the exact Fletcher sums (the second offset by the length).
+            end = pos + 16
+            adler = zlib.adler32(raw[:end])
+            if raw[end] == ((adler & 0xFFFF) - 1) & 0xFF and raw[end + 1] == ((adler >> 16) - end) & 0xFF:
+                return number, raw[pos:end]
+    return _decode_id_checked(text)
+
+
+def _decode_id_checked(text: str) -> tuple[int, bytes]:
+    """decode_id, one check at a time: says exactly what is wrong with an id."""
     if not isinstance(text, str):
         raise InvalidIdError("an id must be a string")
     if not MIN_LEN <= len(text) <= MAX_LEN:

@@ -179,14 +179,15 @@ class MemberStream(io.RawIOBase):
         assert inflater is not None
         while not inflater.eof:
             raw = inflater.unconsumed_tail or self._read_raw(min(_RAW_CHUNK, self._compressed_left))
+            # With all the input given, zlib may still hold output that did not fit in `size`.
+            data = inflater.decompress(raw, size)
+            if data:
+                return data
             if not raw:
                 raise ArchiveError(
                     "InvalidZip", "the compressed data ends before the end of the entry", member=self.name,
                     hint=CORRUPT_HINT,
                 )
-            data = inflater.decompress(raw, size)
-            if data:
-                return data
         return b""
 
     def _finish(self) -> None:

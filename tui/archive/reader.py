@@ -24,7 +24,7 @@ import orjson
 from tui.archive.errors import CORRUPT_HINT, ArchiveError, archive_errors
 from tui.archive.ids import MAX_TABLE_NUMBER, InvalidIdError, decode_id
 from tui.archive.layout import classify_member, parse_snapshot_filename
-from tui.archive.members import DEFAULT_MAX_TOTAL_BYTES, MemberStream, check_entries
+from tui.archive.members import CHUNK, DEFAULT_MAX_TOTAL_BYTES, MemberStream, check_entries
 from tui.archive.names import component_name_problem, table_name_problem
 from tui.archive.values import decode_export_document, decode_legacy_document
 
@@ -221,6 +221,23 @@ class SnapshotReader:
                 line_no += 1
                 yield line_no, _checked_line(name, line_no, b"".join(pending))
 
+    def iter_line_blocks(self, name: str) -> Iterator[tuple[int, list[bytes]]]:
+        """The lines of a JSONL member in blocks: (number of the block's first line, its lines), each
+        line with exactly one b"\\n" at its end. The checks and the `\\r` handling are those of
+        iter_member_lines; a problem line ends the block before it, then raises."""
+        for first, body in self.iter_line_bodies(name):
+            lines, problem = split_body(name, first, body)
+            if lines:
+                yield first, lines
+            if problem is not None:
+                raise problem
+
+    def iter_line_bodies(self, name: str) -> Iterator[tuple[int, bytes]]:
+        """iter_line_blocks before the lines are split: (number of the first line, whole lines, the
+        last one ending in b"\\n"); split_body splits and checks them."""
+        with self.open_member(name) as stream:
+            yield from _line_bodies(iter(lambda: stream.read_chunk(CHUNK), b""))
+
     def count_lines(self, name: str) -> int:
         """Lines in a member without parsing them (reads it to the end, so size and CRC are checked)."""
         count = 0
@@ -243,15 +260,21 @@ class SnapshotReader:
 
     def iter_documents_with_ids(self, table: TableEntry) -> Iterator[tuple[int, dict[str, Any], DocumentId | None]]:
         """Like iter_documents, plus the decoded `_id` (None for documents without one)."""
+        for line_no, raw in self.iter_lines(table):
+            document, document_id = self.decode_line(table, line_no, raw)
+            yield line_no, document, document_id
+
+    @staticmethod
+    def decode_line(table: TableEntry, line_no: int, raw: bytes) -> tuple[dict[str, Any], DocumentId | None]:
+        """One line of the table -> (decoded document, its `_id` or None); ArchiveError if invalid."""
         decode: Callable[[Any], dict] = decode_export_document if table.uniform else decode_legacy_document
         member = table.documents_member
-        for line_no, raw in self.iter_lines(table):
-            with archive_errors(member, line_no):
-                document = decode(orjson.loads(raw))
-            if not isinstance(document, dict):  # a top-level {"$bytes": ...} decodes to a non-object
-                message = f"expected an object, found a {type(document).__name__} value"
-                raise ArchiveError("InvalidConvexValue", message, member=member, line=line_no)
-            yield line_no, document, _document_id(document, member, line_no)
+        with archive_errors(member, line_no):
+            document = decode(orjson.loads(raw))
+        if not isinstance(document, dict):  # a top-level {"$bytes": ...} decodes to a non-object
+            message = f"expected an object, found a {type(document).__name__} value"
+            raise ArchiveError("InvalidConvexValue", message, member=member, line=line_no)
+        return document, _document_id(document, member, line_no)
 
     def tables_index(self, component_path: str = "") -> dict[str, int]:
         """Table name -> table number from the component's `_tables/documents.jsonl` ({} if absent)."""
@@ -324,6 +347,50 @@ def _storage_entry(component: str, index_member: str, files: list[tuple[str, str
             raise ArchiveError("DuplicateId", message, member=name)
         entry.files[storage_id] = name
     return entry
+
+
+def _line_bodies(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    """iter_line_bodies over the member's inflated chunks."""
+    line_no = 0  # lines before the current body
+    pending: list[bytes] = []  # the start of a line that continues in the next chunk
+    for chunk in chunks:
+        cut = chunk.rfind(b"\n")
+        if cut < 0:
+            pending.append(chunk)
+            continue
+        body = chunk[: cut + 1] if cut + 1 < len(chunk) else chunk
+        if pending:
+            pending.append(body)
+            body = b"".join(pending)
+            pending.clear()
+        if cut + 1 < len(chunk):
+            pending.append(chunk[cut + 1 :])
+        yield line_no + 1, body
+        line_no += body.count(b"\n")
+    if pending:  # a last line without its newline is accepted
+        yield line_no + 1, b"".join(pending) + b"\n"
+
+
+def split_body(name: str, first: int, body: bytes) -> tuple[list[bytes], ArchiveError | None]:
+    """The lines of a body from iter_line_bodies, each ending in one b"\\n" (a `\\r` before it is
+    removed); with a problem line (line 1 starting with a BOM, an empty line), the lines before it
+    and its error."""
+    if b"\r" in body:
+        lines = [(p[:-1] if p.endswith(b"\r") else p) + b"\n" for p in body.split(b"\n")[:-1]]
+    else:
+        lines = body.splitlines(keepends=True)  # one C call; with no \r it splits at \n only
+    if first == 1 and lines[0].startswith(_BOM):
+        try:
+            _checked_line(name, 1, lines[0])
+        except ArchiveError as problem:
+            return [], problem
+    if b"\n" in lines:  # an empty line
+        bad = lines.index(b"\n")
+        try:
+            _checked_line(name, first + bad, b"")
+        except ArchiveError as problem:
+            return lines[:bad], problem
+    return lines, None
 
 
 def _checked_line(member: str, line_no: int, raw: bytes) -> bytes:

@@ -133,6 +133,75 @@ def _decode(value: Any, *, bare_ints_are_int64: bool, depth: int, top_level: boo
     raise ConvexValueError(f"unsupported JSON value {value!r}")
 
 
+# -- validation without decoding -------------------------------------------------------------------
+# The parse phase of an import only needs to know that a document is valid. These checks build
+# nothing and use C calls where they can (a set holding every known-good field name answers for a
+# whole object at once); they return False when they are not sure, and the caller then runs the
+# full decoder, which either accepts the document after all or raises its precise error.
+_DEEP = 60  # beyond this nesting the full decoder decides (its limit is 64)
+_PLAIN = frozenset({str, float, bool, type(None), int})
+
+
+def _names_valid(obj: dict, top_level: bool) -> bool:
+    known = _VALID_NAMES[top_level]
+    if known.issuperset(obj):
+        return True
+    for key in obj:
+        if key not in known:
+            if type(key) is not str or field_name_problem(key, top_level=top_level):
+                return False
+            if len(known) < _NAME_CACHE_LIMIT:
+                known.add(key)
+    return True
+
+
+def _object_valid(obj: dict, int64: bool, depth: int, top_level: bool) -> bool:
+    if not _names_valid(obj, top_level):
+        # A `$` key is never a valid field name: this may be a special value such as {"$float": ...}.
+        if not int64 or top_level or not obj or not next(iter(obj)).startswith("$"):
+            return False
+        try:
+            _decode_special(obj)
+        except ConvexValueError:
+            return False
+        return True
+    for item in obj.values():
+        kind = type(item)
+        if kind is dict:
+            if depth >= _DEEP or not _object_valid(item, int64, depth + 1, False):
+                return False
+        elif kind is list:
+            if depth >= _DEEP or not _array_valid(item, int64, depth + 1):
+                return False
+        elif kind not in _PLAIN:
+            return False
+    return True
+
+
+def _array_valid(items: list, int64: bool, depth: int) -> bool:
+    for item in items:
+        kind = type(item)
+        if kind is dict:
+            if depth >= _DEEP or not _object_valid(item, int64, depth + 1, False):
+                return False
+        elif kind is list:
+            if depth >= _DEEP or not _array_valid(item, int64, depth + 1):
+                return False
+        elif kind not in _PLAIN:
+            return False
+    return True
+
+
+def export_document_is_valid(obj: Any) -> bool:
+    """True only if decode_export_document(obj) returns a dict without raising (False: not sure)."""
+    return type(obj) is dict and _object_valid(obj, True, 0, True)
+
+
+def legacy_document_is_valid(obj: Any) -> bool:
+    """True only if decode_legacy_document(obj) returns a dict without raising (False: not sure)."""
+    return type(obj) is dict and _object_valid(obj, False, 0, True)
+
+
 def decode_export_value(value: Any) -> Any:
     """Export JSON (uniform marker) -> Convex value."""
     return _decode(value, bare_ints_are_int64=True, depth=0)

@@ -6,12 +6,16 @@ a cancel or a killed process leaves only hidden tablets behind, which are droppe
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import hashlib
+import operator
 import queue
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -37,9 +41,47 @@ from tui.emulator.throttle import Throttle
 
 BATCH_ROWS = 2000
 BATCH_BYTES = 8 * 1024 * 1024
+TXN_BYTES = 64 * 1024 * 1024  # bytes of rows per commit (unthrottled), see _write_table
+BULK_CACHE_KIB = 128 * 1024  # page cache of the importing connection, see _bulk_settings
 STORAGE_BATCH_FILES = 100
 STORAGE_BATCH_BYTES = 64 * 1024 * 1024
 _INSERT = "INSERT INTO documents(tablet, id, creation_time, body, blob) VALUES (?, ?, ?, ?, ?)"
+_INSERT_VALUES = "INSERT INTO documents(tablet, id, creation_time, body) VALUES "
+_ROW_VALUES = "({tablet}, ?, ?, ?)"
+# Rows per INSERT statement: 3 parameters each, within the 999 parameters and 500 compound rows
+# that older SQLite builds allow.
+STATEMENT_ROWS = 250
+_ID = operator.itemgetter(0)
+_BODY = operator.itemgetter(2)
+_AFTER_COMMIT = ((), 0)  # a batch is due once the transaction is committed
+
+
+def _insert_rows(conn: sqlite3.Connection, tablet: int, rows: list[tuple[str, float, bytes]]) -> None:
+    """INSERT the rows (`_id`, `_creationTime`, body) into `tablet`, STATEMENT_ROWS per statement.
+
+    One statement per row would return to Python, and need the GIL back, after every row; while
+    the reader thread holds the GIL that costs a thread switch per row. A statement of many rows
+    runs its whole SQLite work without the GIL.
+    """
+    params = list(chain.from_iterable(rows))
+    full = len(rows) - len(rows) % STATEMENT_ROWS
+    if full:
+        statement = _statement(tablet, STATEMENT_ROWS)
+        step = 3 * STATEMENT_ROWS
+        for start in range(0, 3 * full, step):
+            conn.execute(statement, params[start : start + step])
+    if full < len(rows):
+        conn.execute(_statement(tablet, len(rows) - full), params[3 * full :])
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(tablet: int, count: int) -> str:
+    values = _ROW_VALUES.format(tablet=int(tablet))
+    return _INSERT_VALUES + ",".join([values] * count)
+
+
+def _all_tuples(block: list) -> bool:
+    return set(map(type, block)) <= {tuple}
 
 
 class Canceled(Exception):
@@ -75,13 +117,14 @@ class Executor:
         Canceled or Stopped (the caller cleans up)."""
         conn = self.db.connection()
         plan = make_plan(conn, self.source, self.mode, first_numbers(self.source), check_ids=False)
-        for unit in plan.units:
-            self._check_stop()
-            tablet = self._create_tablet(unit, plan)
-            if unit.is_storage:
-                self._write_storage(unit, tablet)
-            else:
-                self._write_table(unit, tablet)
+        with _bulk_settings(conn):
+            for unit in plan.units:
+                self._check_stop()
+                tablet = self._create_tablet(unit, plan)
+                if unit.is_storage:
+                    self._write_storage(unit, tablet)
+                else:
+                    self._write_table(unit, tablet)
         return self._finalize(plan)
 
     def _check_stop(self) -> None:
@@ -137,35 +180,73 @@ class Executor:
     def _write_table(self, unit: Unit, tablet: int) -> None:
         assert unit.table is not None and unit.number is not None
         written = 0
-        # Reading and decoding (Python) runs on its own thread while SQLite writes the previous batch
-        # (SQLite releases the GIL), so both cores work on a large import.
-        for batch in _prefetched(self._batches(unit, tablet)):
-            written += self._insert(unit, batch, written)
-        written += self._insert(unit, [], written, final=True)
+        label = f'"{unit.name}"'
+        # Reading runs while SQLite writes the previous batch (on a thread here, and for a large
+        # table in a helper process, see import_helper), and SQLite writes many rows per statement
+        # without the GIL, so both cores work. Batches go into one transaction until TXN_BYTES:
+        # every commit writes each index page it touched again, so fewer, larger commits write much
+        # less. A throttled worker (which exists to be watched) commits every batch, as each commit
+        # is one progress step.
+        limit = TXN_BYTES if self.throttle.step_delay <= 0 else 1
+        batches = _prefetched(self._batches(unit))
+        try:
+            item = next(batches, None)
+            while item is not None:
+                try:
+                    with self.db.write() as txn:
+                        size = 0
+                        while item is not None and size < limit:
+                            rows, rows_bytes = item
+                            _insert_rows(txn.conn, tablet, rows)
+                            written += len(rows)
+                            size += rows_bytes
+                            item = next(batches, None) if size < limit else _AFTER_COMMIT
+                        self._update(txn, unit, written=written, progress=f"Importing {label} ({written:,} documents)")
+                except sqlite3.IntegrityError:
+                    raise failure("DuplicateId", f"Objects in table {label} have duplicate _id fields") from None
+                self.throttle.pause()
+                self._check_stop()
+                if item is _AFTER_COMMIT:
+                    item = next(batches, None)
+        finally:
+            batches.close()
+        with self.db.write() as txn:
+            message = f"Imported {label}{imports.in_component(unit.component)} ({written:,} documents)"
+            self._update(txn, unit, written=written, checkpoint=message)
+        self.throttle.pause()
+        self._check_stop()
         self.user_rows += written
 
-    def _batches(self, unit: Unit, tablet: int) -> Iterator[list[tuple]]:
+    def _batches(self, unit: Unit) -> Iterator[tuple[list[tuple[str, float, bytes]], int]]:
+        """(rows sorted by `_id`, their bytes) for the table, BATCH_ROWS or BATCH_BYTES at a time."""
         number = unit.number
-        batch: list[tuple] = []
+        assert number is not None
+        check_ids = unit.check_ids
+        batch: list[tuple[str, float, bytes]] = []
         size = 0
-        for obj, raw in self.source.rows(unit.table):
-            if raw is not None:
-                doc_id, created, body = obj["_id"], obj["_creationTime"], raw + b"\n"
-            else:
-                doc_id, created, body = self._encode(obj, number)
-            if unit.check_ids and decode_id(doc_id)[0] != number:
-                raise failure(
-                    "ImportConflict",
-                    f'An _id in table "{unit.name}" belongs to another table number than {number}: the ids come '
-                    "from a different deployment and clash with existing tables.",
-                )
-            batch.append((tablet, doc_id, created, body, None))
-            size += len(body)
-            if len(batch) >= BATCH_ROWS or size >= BATCH_BYTES:
-                yield batch
-                batch, size = [], 0
+        for block in self.source.row_blocks(unit.table):
+            if not _all_tuples(block):
+                block = [item if type(item) is tuple else self._encode(item, number) for item in block]
+            if check_ids:
+                for doc_id, _, _ in block:
+                    if decode_id(doc_id)[0] != number:
+                        raise failure(
+                            "ImportConflict",
+                            f'An _id in table "{unit.name}" belongs to another table number than {number}: the '
+                            "ids come from a different deployment and clash with existing tables.",
+                        )
+            while block:
+                room = BATCH_ROWS - len(batch)
+                taken, block = (block, []) if len(block) <= room else (block[:room], block[room:])
+                batch += taken
+                size += sum(map(len, map(_BODY, taken)))
+                if len(batch) >= BATCH_ROWS or size >= BATCH_BYTES:
+                    batch.sort(key=_ID)  # B-tree friendly: insert in `_id` order
+                    yield batch, size
+                    batch, size = [], 0
         if batch:
-            yield batch
+            batch.sort(key=_ID)
+            yield batch, size
 
     def _encode(self, document: dict[str, Any], number: int) -> tuple[str, float, bytes]:
         doc_id = document.get("_id")
@@ -176,25 +257,6 @@ class Executor:
             created = float(created) if created is not None else now_s * 1000.0
             document = {**document, "_id": doc_id, "_creationTime": created}
         return doc_id, created, export_line(document)
-
-    def _insert(self, unit: Unit, batch: list[tuple], before: int, final: bool = False) -> int:
-        written = before + len(batch)
-        label = f'"{unit.name}"'
-        try:
-            batch.sort(key=lambda row: row[1])  # B-tree friendly: insert in `_id` order
-            with self.db.write() as txn:
-                if batch:
-                    txn.conn.executemany(_INSERT, batch)
-                if final:
-                    message = f"Imported {label}{imports.in_component(unit.component)} ({written:,} documents)"
-                    self._update(txn, unit, written=written, checkpoint=message)
-                else:
-                    self._update(txn, unit, written=written, progress=f"Importing {label} ({written:,} documents)")
-        except sqlite3.IntegrityError:
-            raise failure("DuplicateId", f"Objects in table {label} have duplicate _id fields") from None
-        self.throttle.pause()
-        self._check_stop()
-        return len(batch)
 
     # -- file storage -------------------------------------------------------------------------------
 
@@ -341,6 +403,19 @@ class Executor:
                 f'Documents imported into table "{unit.name}" have the same _id as documents already in it.',
             ) from None
         drop_tablet(txn, hidden)
+
+
+@contextlib.contextmanager
+def _bulk_settings(conn: sqlite3.Connection) -> Iterator[None]:
+    """While an import writes its tablets, a larger page cache for this connection: the pages a
+    transaction of TXN_BYTES dirties stay in memory until its commit writes each of them once,
+    instead of being spilled and written again. Durability is unchanged."""
+    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size={int(cache)}")
 
 
 _DONE = object()

@@ -12,7 +12,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 from tui.archive.ids import decode_id
-from tui.emulator.import_source import ImportFailure, Source, SourceTable, failure, table_exists
+from tui.emulator import import_helper
+from tui.emulator.import_source import ImportFailure, Source, SourceTable, ZipSource, failure, table_exists
 from tui.emulator.imports import CLOSING_MESSAGE, render_changes
 from tui.emulator.tables import (
     STORAGE_TABLE,
@@ -82,23 +83,54 @@ def scan_source(
     facts: dict[tuple[str, str], TableFacts] = {}
     for table in source.tables:
         fact = facts[(table.component, table.name)] = TableFacts()
-        with closing(source.scan(table)) as rows:
-            for line, number in rows:
-                fact.rows += 1
-                if fact.rows % 50_000 == 0 and should_stop():
-                    raise ParseStopped()
-                if number is None:
-                    fact.missing_id = True
-                    continue
-                if fact.rows == 1:
-                    fact.first_number = number
-                if fact.id_number is None:
-                    fact.id_number, fact.id_line = number, line
-                elif number != fact.id_number:
-                    raise _conflict(table.name, line, number, fact.id_number)
+        if isinstance(source, ZipSource):
+            import_helper.scan_table(source, table, fact, should_stop)  # may share the work with a helper
+        else:
+            scan_rows(source, table, fact, should_stop)
     for component in source.storage_components:
         facts[(component, STORAGE_TABLE)] = _scan_storage(conn, source, component)
     return facts
+
+
+def scan_rows(source: Source, table: SourceTable, fact: TableFacts, should_stop) -> None:
+    """Add the rows of `table` to `fact`; raise ImportFailure at the first problem, ParseStopped when
+    asked to."""
+    scan_blocks = getattr(source, "scan_blocks", None)
+    if scan_blocks is not None:
+        blocks = scan_blocks(table)
+    else:
+        blocks = ((line, [number]) for line, number in source.scan(table))
+    checked = fact.rows
+    with closing(blocks):
+        for first, numbers in blocks:
+            absorb_rows(fact, table.name, first, numbers)
+            if fact.rows - checked >= 50_000:
+                checked = fact.rows
+                if should_stop():
+                    raise ParseStopped()
+
+
+def absorb_rows(fact: TableFacts, table: str, first: int, numbers: list[int | None]) -> None:
+    """Add consecutive rows (lines first, first + 1, ...; the table number of each `_id`, None when a
+    row has none) to `fact`; raise at the first row whose `_id` is from another table number."""
+    if not numbers:
+        return
+    if fact.rows == 0:
+        fact.first_number = numbers[0]
+    fact.rows += len(numbers)
+    distinct = set(numbers)
+    if None in distinct:
+        fact.missing_id = True
+        distinct.discard(None)
+    if not distinct:
+        return
+    if fact.id_number is None:
+        index = next(i for i, number in enumerate(numbers) if number is not None)
+        fact.id_number, fact.id_line = numbers[index], first + index
+    if len(distinct) > 1 or fact.id_number not in distinct:
+        for index, number in enumerate(numbers):
+            if number is not None and number != fact.id_number:
+                raise _conflict(table, first + index, number, fact.id_number)
 
 
 class ParseStopped(Exception):

@@ -24,8 +24,16 @@ from tui.archive.errors import ArchiveError
 from tui.archive.ids import InvalidIdError, decode_id
 from tui.archive.members import CHUNK
 from tui.archive.names import field_name_problem
-from tui.archive.reader import SnapshotReader, TableEntry
-from tui.archive.values import ConvexValueError, decode_encoded_value, decode_export_document, decode_legacy_document
+from tui.archive.reader import SnapshotReader, TableEntry, split_body
+from tui.archive.values import (
+    ConvexValueError,
+    decode_encoded_value,
+    decode_export_document,
+    decode_legacy_document,
+    export_document_is_valid,
+    legacy_document_is_valid,
+)
+from tui.emulator import import_helper
 from tui.emulator.imports import ERROR_PREFIX
 
 JSON_ARRAY_LIMIT = 16 * 1024 * 1024  # TRANSACTION_MAX_USER_WRITE_SIZE_BYTES
@@ -96,10 +104,17 @@ class Source:
     def documents(self, table: SourceTable) -> Iterator[tuple[int, dict[str, Any]]]:
         raise NotImplementedError
 
-    def rows(self, table: SourceTable) -> Iterator[tuple[Any, bytes | None]]:
-        """(document, None), or (raw JSON object, raw line) when the line can be stored as it is."""
+    def row_blocks(self, table: SourceTable) -> Iterator[list[tuple[str, float, bytes] | dict[str, Any]]]:
+        """The rows to store, a block at a time: (`_id`, `_creationTime`, line with its newline) for a
+        line stored as it is, else the decoded document (to be completed and encoded)."""
+        block: list[tuple[str, float, bytes] | dict[str, Any]] = []
         for _, document in self.documents(table):
-            yield document, None
+            block.append(document)
+            if len(block) >= 1000:
+                yield block
+                block = []
+        if block:
+            yield block
 
     def close(self) -> None:
         pass
@@ -131,6 +146,80 @@ def _check_creation_time(value: Any, line: int, member: str = "") -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         where = f"{member} line {line}: " if member else ""
         raise row_failure("InvalidConvexValue", line, f"{where}_creationTime must be a positive number, not {value!r}")
+
+
+_ABSENT = object()
+
+
+def check_lines(entry: TableEntry, first: int, lines: list[bytes]) -> tuple[list[int | None], ImportFailure | None]:
+    """Check lines `first`, `first + 1`, ... of a table (each ending in its newline) as the parse
+    phase does: the table number of each line's `_id` (None without one), up to the first bad line,
+    and that line's ImportFailure (None when all are good)."""
+    valid = export_document_is_valid if entry.uniform else legacy_document_is_valid
+    loads, decode_error, number_of, inf = orjson.loads, orjson.JSONDecodeError, decode_id, math.inf
+    numbers: list[int | None] = []
+    add = numbers.append
+    for raw in lines:
+        # The common case in a few C calls; anything unusual goes through the full checks
+        # (_check_line), which raise the precise error or accept the line after all.
+        try:
+            document = loads(raw)
+        except decode_error:
+            document = None
+        if valid(document):
+            created = document.get("_creationTime")
+            kind = type(created)
+            if created is None or (kind is float and 0.0 < created < inf) or (kind is int and created > 0):
+                text = document.get("_id", _ABSENT)
+                if text is _ABSENT:
+                    add(None)
+                    continue
+                if type(text) is str:
+                    try:
+                        add(number_of(text)[0])
+                        continue
+                    except InvalidIdError:
+                        pass
+        try:
+            # Without its newline, as the reader's lines (it changes some JSON messages).
+            add(_check_line(entry, first + len(numbers), raw[:-1]))
+        except ImportFailure as problem:
+            return numbers, problem
+    return numbers, None
+
+
+def check_body(entry: TableEntry, first: int, body: bytes) -> tuple[list[int | None], ImportFailure | None]:
+    """check_lines for a body of whole lines from SnapshotReader.iter_line_bodies."""
+    lines, broken = split_body(entry.documents_member, first, body)
+    numbers, problem = check_lines(entry, first, lines)
+    if problem is None and broken is not None:
+        problem = from_archive_error(broken)
+    return numbers, problem
+
+
+def _check_line(entry: TableEntry, line: int, raw: bytes) -> int | None:
+    """One line, every check in the order the reader makes them; raises ImportFailure."""
+    try:
+        document, document_id = SnapshotReader.decode_line(entry, line, raw)
+        created = document.get("_creationTime")
+    except ArchiveError as err:
+        raise from_archive_error(err) from None
+    except TypeError:
+        raise row_failure("InvalidConvexValue", line, "expected an object") from None
+    if created is not None:
+        _check_creation_time(created, line, entry.documents_member)
+    return document_id.table_number if document_id else None
+
+
+def _all_tuples(items: list) -> bool:
+    return set(map(type, items)) <= {tuple}
+
+
+# `{"_creationTime":<JSON number>,"_id":"<id characters>"` then `,` or `}`; group 2 is the fraction
+# or exponent that makes the number a float.
+_ROW_HEAD = re.compile(
+    rb'\{"_creationTime":(-?(?:0|[1-9][0-9]*)((?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)),"_id":"([0-9a-z]+)"[,}]'
+)
 
 
 def open_source(path: Path, fmt: dict[str, Any], component_path: str | None) -> Source:
@@ -207,21 +296,104 @@ class ZipSource(Source):
         except ArchiveError as err:
             raise from_archive_error(err) from None
 
-    def rows(self, table: SourceTable) -> Iterator[tuple[Any, bytes | None]]:
+    def table_size(self, table: SourceTable) -> int:
+        """Uncompressed bytes of the table's documents.jsonl (0 for a table without one)."""
+        return table.entry.size if table.entry is not None else 0
+
+    def scan_blocks(self, table: SourceTable) -> Iterator[tuple[int, list[int | None]]]:
+        """scan() a block of lines at a time: (first line, the table number of each line's `_id`).
+        A bad line ends the block before it and then raises, so problems surface in line order."""
         entry: TableEntry | None = table.entry
         if entry is None:
             return
-        decode = decode_export_document if entry.uniform else decode_legacy_document
         try:
-            for line, raw in self.reader.iter_lines(entry):
-                obj = orjson.loads(raw)
-                # Validated in the parse phase: a complete uniform line is stored as it is.
-                if entry.uniform and type(obj.get("_creationTime")) is float and isinstance(obj.get("_id"), str):
-                    yield obj, raw
-                else:
-                    yield decode(obj), None
+            bodies = self.reader.iter_line_bodies(entry.documents_member)
+            with closing(bodies):
+                for first, body in bodies:
+                    numbers, problem = check_body(entry, first, body)
+                    if numbers:
+                        yield first, numbers
+                    if problem is not None:
+                        raise problem
         except ArchiveError as err:
             raise from_archive_error(err) from None
+
+    def row_blocks(self, table: SourceTable) -> Iterator[list[tuple[str, float, bytes] | dict[str, Any]]]:
+        """The rows to store, a block at a time: (`_id`, `_creationTime`, line with its newline) for a
+        line stored as it is, else the decoded document (to be completed and encoded).
+
+        A large table is read by a helper process (import_helper), so that this process only writes.
+        """
+        if table.entry is None:
+            return
+        if table.entry.size >= import_helper.HELPER_MIN_BYTES:
+            yield from import_helper.row_blocks(self, table)
+        else:
+            yield from self.local_row_blocks(table)
+
+    def local_row_blocks(
+        self, table: SourceTable, skip: int = 0
+    ) -> Iterator[list[tuple[str, float, bytes] | dict[str, Any]]]:
+        """row_blocks, read here; the first `skip` rows are left out."""
+        entry: TableEntry | None = table.entry
+        if entry is None:
+            return
+        for items in self.stored_items(table, skip):
+            if not _all_tuples(items):
+                items = [item if type(item) is tuple else self.finish_row(entry, item) for item in items]
+            yield items
+
+    def stored_items(self, table: SourceTable, skip: int = 0) -> Iterator[list[tuple[str, float, bytes] | bytes]]:
+        """Like row_blocks, but a line that needs more than a glance is left as it is (bytes), for
+        finish_row: (`_id`, `_creationTime`, line) for a line that certainly starts with
+        `{"_creationTime":<float>,"_id":"<id>"` (no JSON parsing needed), else the line.
+
+        The file was fully checked in the parse phase, so a complete uniform line is stored as is.
+        """
+        entry: TableEntry | None = table.entry
+        if entry is None:
+            return
+        head, isfinite = _ROW_HEAD.match, math.isfinite
+        try:
+            blocks = self.reader.iter_line_blocks(entry.documents_member)
+            with closing(blocks):
+                for first, lines in blocks:
+                    if first <= skip:
+                        if first + len(lines) - 1 <= skip:
+                            continue
+                        lines = lines[skip - first + 1 :]
+                    if not entry.uniform:
+                        yield lines
+                        continue
+                    out: list[tuple[str, float, bytes] | bytes] = []
+                    add = out.append
+                    for raw in lines:
+                        match = head(raw)
+                        # Taken only when the prefix is certainly what JSON parsing would give: a
+                        # float (it has a '.' or an exponent), an id with no escapes, and no second
+                        # `_creationTime` or `_id` key later on the line (the last one would win).
+                        if match is not None and match[2] and raw.find(b'"_id"', match.end()) == -1 and (
+                            raw.find(b'"_creationTime"', match.end()) == -1
+                        ):
+                            created = float(match[1])
+                            if isfinite(created):
+                                add((match[3].decode(), created, raw))
+                                continue
+                        add(raw)
+                    yield out
+        except ArchiveError as err:
+            raise from_archive_error(err) from None
+
+    @staticmethod
+    def finish_row(entry: TableEntry, raw: bytes) -> tuple[str, float, bytes] | dict[str, Any]:
+        """A line stored_items left as it is -> (`_id`, `_creationTime`, line) or the decoded document."""
+        try:
+            obj = orjson.loads(raw[:-1])  # without the newline, which changes some JSON messages
+            if entry.uniform:
+                if type(obj.get("_creationTime")) is float and isinstance(obj.get("_id"), str):
+                    return obj["_id"], obj["_creationTime"], raw
+                return decode_export_document(obj)
+            return decode_legacy_document(obj)
         except (orjson.JSONDecodeError, ConvexValueError) as err:  # the file changed since it was parsed
             raise failure("InvalidZip", f"{entry.documents_member}: {err}") from None
 
