@@ -26,7 +26,8 @@ from tui.archive.values import (
 )
 from tui.emulator import import_helper
 from tui.emulator.import_parse import scan_source
-from tui.emulator.import_source import ImportFailure, open_source
+from tui.emulator.import_failures import ImportFailure
+from tui.emulator.import_formats import open_source
 
 NUMBER = 10001
 
@@ -143,11 +144,11 @@ def test_import_rows_read_by_a_helper_are_the_rows_read_here(tmp_path, monkeypat
             assert [row for block in source.row_blocks(table) for row in block] == here
             assert [row for block in source.local_row_blocks(table, skip=123) for row in block] == here[123:]
             # A helper that stops answering after a few blocks: the rest is read here.
-            real = import_helper._read_frame
+            real = import_helper.read_frame
             calls = iter(range(1000))
-            monkeypatch.setattr(import_helper, "_read_frame", lambda stream: real(stream) if next(calls) < 3 else None)
+            monkeypatch.setattr(import_helper, "read_frame", lambda stream: real(stream) if next(calls) < 3 else None)
             assert [row for block in source.row_blocks(table) for row in block] == here
-            monkeypatch.setattr(import_helper, "_read_frame", real)
+            monkeypatch.setattr(import_helper, "read_frame", real)
 
 
 def test_import_line_bodies_split_as_member_lines(tmp_path, monkeypatch):

@@ -6,13 +6,9 @@ iterating, as ArchiveError with the member and line.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import os
-import re
 import struct
-import uuid
 import weakref
 import zipfile
 from collections.abc import Callable, Iterator
@@ -22,20 +18,20 @@ from typing import Any
 import orjson
 
 from tui.archive.errors import CORRUPT_HINT, ArchiveError, archive_errors
-from tui.archive.ids import MAX_TABLE_NUMBER, InvalidIdError, decode_id
+from tui.archive.ids import InvalidIdError, decode_id
 from tui.archive.layout import classify_member, parse_snapshot_filename
 from tui.archive.members import CHUNK, DEFAULT_MAX_TOTAL_BYTES, MemberStream, check_entries
 from tui.archive.names import component_name_problem, table_name_problem
+from tui.archive.lines import checked_line, line_bodies, split_body
+from tui.archive.rows import DocumentId, check_storage_row, document_id, tables_row
 from tui.archive.values import decode_export_document, decode_legacy_document
 
-_BOM = b"\xef\xbb\xbf"
 _ZIPFILE_ERRORS = (
     zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, struct.error, IndexError, OverflowError,
     NotImplementedError,
 )
 _SCHEMA_LINE_LIMIT = 64 * 1024
 _LINE_CHUNK = 256 * 1024  # lines are split out of chunks this big: small enough to keep the peak low
-_MIME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;.*)?\Z", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -61,13 +57,6 @@ class StorageEntry:
     component_path: str
     index_member: str
     files: dict[str, str] = field(default_factory=dict)  # storage id -> member name
-
-
-@dataclass(frozen=True)
-class DocumentId:
-    text: str
-    table_number: int
-    internal: bytes
 
 
 def _component_problem(component_path: str) -> str | None:
@@ -214,12 +203,12 @@ class SnapshotReader:
                     pending = []
                 for raw in lines:
                     line_no += 1
-                    yield line_no, _checked_line(name, line_no, raw)
+                    yield line_no, checked_line(name, line_no, raw)
                 if tail:
                     pending.append(tail)
             if pending:  # a last line without its newline is accepted
                 line_no += 1
-                yield line_no, _checked_line(name, line_no, b"".join(pending))
+                yield line_no, checked_line(name, line_no, b"".join(pending))
 
     def iter_line_blocks(self, name: str) -> Iterator[tuple[int, list[bytes]]]:
         """The lines of a JSONL member in blocks: (number of the block's first line, its lines), each
@@ -236,7 +225,7 @@ class SnapshotReader:
         """iter_line_blocks before the lines are split: (number of the first line, whole lines, the
         last one ending in b"\\n"); split_body splits and checks them."""
         with self.open_member(name) as stream:
-            yield from _line_bodies(iter(lambda: stream.read_chunk(CHUNK), b""))
+            yield from line_bodies(iter(lambda: stream.read_chunk(CHUNK), b""))
 
     def count_lines(self, name: str) -> int:
         """Lines in a member without parsing them (reads it to the end, so size and CRC are checked)."""
@@ -274,7 +263,7 @@ class SnapshotReader:
         if not isinstance(document, dict):  # a top-level {"$bytes": ...} decodes to a non-object
             message = f"expected an object, found a {type(document).__name__} value"
             raise ArchiveError("InvalidConvexValue", message, member=member, line=line_no)
-        return document, _document_id(document, member, line_no)
+        return document, document_id(document, member, line_no)
 
     def tables_index(self, component_path: str = "") -> dict[str, int]:
         """Table name -> table number from the component's `_tables/documents.jsonl` ({} if absent)."""
@@ -287,7 +276,7 @@ class SnapshotReader:
         for line_no, raw in self.iter_member_lines(member) if member else ():
             with archive_errors(member, line_no):
                 row = orjson.loads(raw)
-            name, number = _tables_row(row, member, line_no)  # type: ignore[arg-type]
+            name, number = tables_row(row, member, line_no)  # type: ignore[arg-type]
             if name in index:
                 raise ArchiveError("DuplicateTableName", f"table {name!r} is listed twice", member=member, line=line_no)
             if number in by_number:
@@ -311,7 +300,7 @@ class SnapshotReader:
         for line_no, raw in self.iter_member_lines(member):
             with archive_errors(member, line_no):
                 row = orjson.loads(raw)
-            _check_storage_row(row, member, line_no)
+            check_storage_row(row, member, line_no)
             yield line_no, row
 
     def open_storage_file(self, component_path: str, storage_id: str) -> io.BufferedReader:
@@ -347,139 +336,3 @@ def _storage_entry(component: str, index_member: str, files: list[tuple[str, str
             raise ArchiveError("DuplicateId", message, member=name)
         entry.files[storage_id] = name
     return entry
-
-
-def _line_bodies(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
-    """iter_line_bodies over the member's inflated chunks."""
-    line_no = 0  # lines before the current body
-    pending: list[bytes] = []  # the start of a line that continues in the next chunk
-    for chunk in chunks:
-        cut = chunk.rfind(b"\n")
-        if cut < 0:
-            pending.append(chunk)
-            continue
-        body = chunk[: cut + 1] if cut + 1 < len(chunk) else chunk
-        if pending:
-            pending.append(body)
-            body = b"".join(pending)
-            pending.clear()
-        if cut + 1 < len(chunk):
-            pending.append(chunk[cut + 1 :])
-        yield line_no + 1, body
-        line_no += body.count(b"\n")
-    if pending:  # a last line without its newline is accepted
-        yield line_no + 1, b"".join(pending) + b"\n"
-
-
-def split_body(name: str, first: int, body: bytes) -> tuple[list[bytes], ArchiveError | None]:
-    """The lines of a body from iter_line_bodies, each ending in one b"\\n" (a `\\r` before it is
-    removed); with a problem line (line 1 starting with a BOM, an empty line), the lines before it
-    and its error."""
-    if b"\r" in body:
-        lines = [(p[:-1] if p.endswith(b"\r") else p) + b"\n" for p in body.split(b"\n")[:-1]]
-    else:
-        lines = body.splitlines(keepends=True)  # one C call; with no \r it splits at \n only
-    if first == 1 and lines[0].startswith(_BOM):
-        try:
-            _checked_line(name, 1, lines[0])
-        except ArchiveError as problem:
-            return [], problem
-    if b"\n" in lines:  # an empty line
-        bad = lines.index(b"\n")
-        try:
-            _checked_line(name, first + bad, b"")
-        except ArchiveError as problem:
-            return lines[:bad], problem
-    return lines, None
-
-
-def _checked_line(member: str, line_no: int, raw: bytes) -> bytes:
-    if line_no == 1 and raw.startswith(_BOM):
-        raise ArchiveError(
-            "Utf8BomNotSupported", "the file starts with a UTF-8 byte order mark", member=member, line=1,
-            hint="Save the file as UTF-8 without a BOM",
-        )
-    if raw.endswith(b"\r"):  # \r\n line endings are tolerated
-        raw = raw[:-1]
-    if not raw:
-        message = "the line is empty; every line must hold one JSON object"
-        raise ArchiveError("JsonInvalidRow", message, member=member, line=line_no, hint="Remove the empty line")
-    return raw
-
-
-def _document_id(document: dict[str, Any], member: str, line_no: int) -> DocumentId | None:
-    if "_id" not in document:
-        return None
-    text = document["_id"]
-    if not isinstance(text, str):
-        message = f"`_id` must be a string, found {type(text).__name__}"
-        raise ArchiveError("InvalidId", message, member=member, line=line_no)
-    try:
-        number, internal = decode_id(text)
-    except InvalidIdError as exc:
-        message = f"`_id` {text!r} is not a valid document id: {exc}"
-        raise ArchiveError("InvalidId", message, member=member, line=line_no) from None
-    return DocumentId(text, number, internal)
-
-
-def _tables_row(row: Any, member: str, line_no: int) -> tuple[str, int]:
-    def bad(message: str, code: str = "InvalidConvexValue") -> ArchiveError:
-        return ArchiveError(code, message, member=member, line=line_no)
-
-    if not isinstance(row, dict):
-        raise bad('expected an object like {"name": "users", "id": 10001}')
-    name, number = row.get("name"), row.get("id")
-    if not isinstance(name, str):
-        raise bad("the line has no table `name` string")
-    if isinstance(number, bool) or not isinstance(number, int):
-        raise bad("the line has no integer table number `id`")
-    problem = table_name_problem(name)
-    if problem:
-        raise bad(f"{name!r} is not a valid table name: {problem}", "InvalidTableName")
-    if not 1 <= number <= MAX_TABLE_NUMBER:
-        raise bad(f"table number {number} is out of range")
-    return name, number
-
-
-def _check_storage_row(row: Any, member: str, line_no: int) -> None:
-    def bad(message: str, code: str = "InvalidConvexValue") -> ArchiveError:
-        return ArchiveError(code, message, member=member, line=line_no)
-
-    if not isinstance(row, dict):
-        raise bad("expected an object with the file's `_id`, `sha256`, `size`, `contentType` and `internalId`")
-    storage_id = row.get("_id")
-    if not isinstance(storage_id, str):
-        raise bad("the line has no `_id` string", "InvalidId")
-    try:
-        decode_id(storage_id)
-    except InvalidIdError as exc:
-        raise bad(f"`_id` {storage_id!r} is not a valid storage id: {exc}", "InvalidId") from None
-    created = row.get("_creationTime")
-    if created is not None and (isinstance(created, bool) or not isinstance(created, (int, float))):
-        raise bad("`_creationTime` must be a number of milliseconds")
-    if "sha256" in row and row["sha256"] is not None:
-        if sha256_bytes(row["sha256"]) is None:
-            raise bad(f"`sha256` {row['sha256']!r} is not the base64 of 32 bytes")
-    size = row.get("size")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-        raise bad(f"`size` {size!r} is not a non-negative integer")
-    content_type = row.get("contentType")
-    if content_type is not None and (not isinstance(content_type, str) or not _MIME.match(content_type)):
-        raise bad(f"`contentType` {content_type!r} is not a MIME type")
-    internal_id = row.get("internalId")
-    if internal_id is not None:
-        try:
-            uuid.UUID(internal_id)
-        except (ValueError, TypeError, AttributeError):
-            raise bad(f"`internalId` {internal_id!r} is not a UUID") from None
-
-
-def sha256_bytes(text: Any) -> bytes | None:
-    """The 32 digest bytes of a base64 `sha256` field, or None when it is not one."""
-    if not isinstance(text, str):
-        return None
-    try:
-        digest = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        return None
-    return digest if len(digest) == 32 else None

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from tui.archive.errors import ArchiveError
 from tui.archive.ids import table_number_of
 from tui.archive.members import CHUNK, DEFAULT_MAX_TOTAL_BYTES
-from tui.archive.reader import SnapshotReader, StorageEntry, TableEntry, sha256_bytes
+from tui.archive.reader import SnapshotReader, StorageEntry, TableEntry
+from tui.archive.rows import sha256_bytes
 
 Progress = Callable[[int, int, str], None]  # (members done, members total, message)
 

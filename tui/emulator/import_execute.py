@@ -6,29 +6,27 @@ a cancel or a killed process leaves only hidden tablets behind, which are droppe
 from __future__ import annotations
 
 import base64
-import contextlib
-import functools
 import hashlib
 import operator
-import queue
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable, Iterator
-from itertools import chain
 from typing import Any
 
 import orjson
 
 from tui.archive.ids import decode_id, new_id
-from tui.archive.reader import sha256_bytes
+from tui.archive.rows import sha256_bytes
 from tui.archive.values import export_line
 from tui.archive.writer import storage_index_line
 from tui.emulator import imports
 from tui.emulator.database import Database, Transaction
 from tui.emulator.file_storage import put_blob
 from tui.emulator.import_parse import Plan, Unit, first_numbers, make_plan
-from tui.emulator.import_source import Source, failure, table_exists
+from tui.emulator.import_bulk_write import bulk_settings, insert_rows
+from tui.emulator.import_failures import failure, table_exists
+from tui.emulator.import_source import Source
+from tui.emulator.prefetch import prefetched
 from tui.emulator.tables import (
     count_documents,
     create_tablet,
@@ -42,42 +40,12 @@ from tui.emulator.throttle import Throttle
 BATCH_ROWS = 2000
 BATCH_BYTES = 8 * 1024 * 1024
 TXN_BYTES = 64 * 1024 * 1024  # bytes of rows per commit (unthrottled), see _write_table
-BULK_CACHE_KIB = 128 * 1024  # page cache of the importing connection, see _bulk_settings
 STORAGE_BATCH_FILES = 100
 STORAGE_BATCH_BYTES = 64 * 1024 * 1024
 _INSERT = "INSERT INTO documents(tablet, id, creation_time, body, blob) VALUES (?, ?, ?, ?, ?)"
-_INSERT_VALUES = "INSERT INTO documents(tablet, id, creation_time, body) VALUES "
-_ROW_VALUES = "({tablet}, ?, ?, ?)"
-# Rows per INSERT statement: 3 parameters each, within the 999 parameters and 500 compound rows
-# that older SQLite builds allow.
-STATEMENT_ROWS = 250
 _ID = operator.itemgetter(0)
 _BODY = operator.itemgetter(2)
 _AFTER_COMMIT = ((), 0)  # a batch is due once the transaction is committed
-
-
-def _insert_rows(conn: sqlite3.Connection, tablet: int, rows: list[tuple[str, float, bytes]]) -> None:
-    """INSERT the rows (`_id`, `_creationTime`, body) into `tablet`, STATEMENT_ROWS per statement.
-
-    One statement per row would return to Python, and need the GIL back, after every row; while
-    the reader thread holds the GIL that costs a thread switch per row. A statement of many rows
-    runs its whole SQLite work without the GIL.
-    """
-    params = list(chain.from_iterable(rows))
-    full = len(rows) - len(rows) % STATEMENT_ROWS
-    if full:
-        statement = _statement(tablet, STATEMENT_ROWS)
-        step = 3 * STATEMENT_ROWS
-        for start in range(0, 3 * full, step):
-            conn.execute(statement, params[start : start + step])
-    if full < len(rows):
-        conn.execute(_statement(tablet, len(rows) - full), params[3 * full :])
-
-
-@functools.lru_cache(maxsize=64)
-def _statement(tablet: int, count: int) -> str:
-    values = _ROW_VALUES.format(tablet=int(tablet))
-    return _INSERT_VALUES + ",".join([values] * count)
 
 
 def _all_tuples(block: list) -> bool:
@@ -117,7 +85,7 @@ class Executor:
         Canceled or Stopped (the caller cleans up)."""
         conn = self.db.connection()
         plan = make_plan(conn, self.source, self.mode, first_numbers(self.source), check_ids=False)
-        with _bulk_settings(conn):
+        with bulk_settings(conn):
             for unit in plan.units:
                 self._check_stop()
                 tablet = self._create_tablet(unit, plan)
@@ -188,7 +156,7 @@ class Executor:
         # less. A throttled worker (which exists to be watched) commits every batch, as each commit
         # is one progress step.
         limit = TXN_BYTES if self.throttle.step_delay <= 0 else 1
-        batches = _prefetched(self._batches(unit))
+        batches = prefetched(self._batches(unit))
         try:
             item = next(batches, None)
             while item is not None:
@@ -197,7 +165,7 @@ class Executor:
                         size = 0
                         while item is not None and size < limit:
                             rows, rows_bytes = item
-                            _insert_rows(txn.conn, tablet, rows)
+                            insert_rows(txn.conn, tablet, rows)
                             written += len(rows)
                             size += rows_bytes
                             item = next(batches, None) if size < limit else _AFTER_COMMIT
@@ -403,62 +371,3 @@ class Executor:
                 f'Documents imported into table "{unit.name}" have the same _id as documents already in it.',
             ) from None
         drop_tablet(txn, hidden)
-
-
-@contextlib.contextmanager
-def _bulk_settings(conn: sqlite3.Connection) -> Iterator[None]:
-    """While an import writes its tablets, a larger page cache for this connection: the pages a
-    transaction of TXN_BYTES dirties stay in memory until its commit writes each of them once,
-    instead of being spilled and written again. Durability is unchanged."""
-    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA cache_size={int(cache)}")
-
-
-_DONE = object()
-
-
-def _prefetched(batches: Iterator[list[tuple]], depth: int = 2) -> Iterator[list[tuple]]:
-    """Run `batches` on a helper thread, at most `depth` batches ahead; its exceptions re-raise here."""
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        buffer.put(batch, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            buffer.put(_DONE)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            buffer.put(exc)
-
-    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = buffer.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full buffer
-            try:
-                buffer.get_nowait()
-            except queue.Empty:
-                pass
-            thread.join(0.05)
-        close = getattr(batches, "close", None)
-        if close:
-            close()

@@ -28,20 +28,18 @@ from array import array
 from collections import deque
 from collections.abc import Iterator
 from contextlib import closing
-from itertools import accumulate
-from operator import itemgetter
 from typing import Any, BinaryIO
 
 from tui.archive.errors import ArchiveError
+from tui.emulator.import_failures import ImportFailure, from_archive_error
+from tui.emulator.import_helper_wire import ANSWER, END, ERROR, FRAME, LINES, ROWS, pack_rows, read_frame, unpack_rows
+from tui.emulator.import_row_checks import check_body
 
 log = logging.getLogger(__name__)
 
 HELPER_MIN_BYTES = 48 * 1024 * 1024  # smaller tables are not worth a process
 HELPER_BLOCKS = 8  # of every ten blocks of lines, those the helper checks in the parse phase
 
-_FRAME = struct.Struct("<cII")  # kind, rows, payload bytes
-_ROWS, _ERROR, _END = b"R", b"E", b"D"
-_ID, _CREATED, _LINE = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def _usable() -> bool:
@@ -86,7 +84,6 @@ class _HelperGone(Exception):
 def _scan_shared(source: Any, table: Any, helper: subprocess.Popen, fact: Any, should_stop: Any) -> bool:
     """The worker's side of scan_table; False if the helper stopped answering (nothing raised)."""
     from tui.emulator.import_parse import ParseStopped, absorb_rows
-    from tui.emulator.import_source import check_body, from_archive_error
 
     assert helper.stdin is not None and helper.stdout is not None
     answers: queue.Queue = queue.Queue()
@@ -124,7 +121,7 @@ def _scan_shared(source: Any, table: Any, helper: subprocess.Popen, fact: Any, s
             with closing(bodies):
                 for first, body in bodies:
                     if index % 10 < HELPER_BLOCKS:
-                        outbox.put((_LINES.pack(_ROWS, first, len(body)), body))
+                        outbox.put((LINES.pack(ROWS, first, len(body)), body))
                         order.append(None)
                     else:
                         numbers, problem = check_body(entry, first, body)
@@ -137,7 +134,7 @@ def _scan_shared(source: Any, table: Any, helper: subprocess.Popen, fact: Any, s
                         raise ParseStopped()
         except ArchiveError as err:  # after all the lines before it
             order.append((0, [], from_archive_error(err)))
-        outbox.put((_LINES.pack(_END, 0, 0), b""))
+        outbox.put((LINES.pack(END, 0, 0), b""))
         advance(wait=True)
     except _HelperGone:
         log.warning("import helper stopped answering; the worker checks the table itself")
@@ -177,14 +174,12 @@ _GONE = object()
 
 def _collect_answers(stream: BinaryIO, answers: queue.Queue) -> None:
     """On a thread: the helper's results, in order, then _GONE."""
-    from tui.emulator.import_source import ImportFailure
-
     try:
         while True:
-            head = stream.read(_ANSWER.size)
-            if len(head) != _ANSWER.size:
+            head = stream.read(ANSWER.size)
+            if len(head) != ANSWER.size:
                 break
-            first, count, size = _ANSWER.unpack(head)
+            first, count, size = ANSWER.unpack(head)
             payload = stream.read(size)
             if len(payload) != size or size < 4 * count:
                 break
@@ -206,30 +201,27 @@ def _scan(request: dict[str, Any], stdin: BinaryIO, out: BinaryIO) -> None:
     """The helper's side: check the blocks of lines the worker sends, answer each in turn, and stop
     at the first problem."""
     from tui.archive.reader import TableEntry
-    from tui.emulator.import_source import check_body
 
     entry = TableEntry(**request["entry"])
     while True:
         try:
-            head = stdin.read(_LINES.size)
-            kind, first, size = _LINES.unpack(head)
+            head = stdin.read(LINES.size)
+            kind, first, size = LINES.unpack(head)
             body = stdin.read(size)
         except (OSError, ValueError, struct.error):
             return  # the worker is gone
-        if kind != _ROWS or len(body) != size or not size:
+        if kind != ROWS or len(body) != size or not size:
             return  # the end
         numbers, problem = check_body(entry, first, body)
         payload = array("I", [n or 0 for n in numbers]).tobytes()
         if problem is not None:
             payload += json.dumps([problem.code, problem.text]).encode()
-        out.write(_ANSWER.pack(first, len(numbers), len(payload)) + payload)
+        out.write(ANSWER.pack(first, len(numbers), len(payload)) + payload)
         out.flush()
         if problem is not None:
             return
 
 
-_LINES = struct.Struct("<cQI")  # kind, first line number, bytes of whole lines that follow
-_ANSWER = struct.Struct("<QII")  # first line number, rows checked, payload bytes
 
 
 def _entry_fields(entry: Any) -> dict[str, Any]:
@@ -248,8 +240,6 @@ def _entry_fields(entry: Any) -> dict[str, Any]:
 
 def row_blocks(source: Any, table: Any) -> Iterator[list[Any]]:
     """ZipSource.row_blocks for a large table, read by a helper process."""
-    from tui.emulator.import_source import ImportFailure
-
     helper = _start(_rows_request(source, table)) if _usable() else None
     if helper is None:
         yield from source.local_row_blocks(table)
@@ -259,18 +249,18 @@ def row_blocks(source: Any, table: Any) -> Iterator[list[Any]]:
     try:
         assert helper.stdout is not None
         while True:
-            frame = _read_frame(helper.stdout)
+            frame = read_frame(helper.stdout)
             if frame is None:
                 log.warning("import helper stopped answering; the worker reads the rest itself")
                 yield from source.local_row_blocks(table, skip=done)
                 return
             kind, count, payload = frame
-            if kind == _END:
+            if kind == END:
                 return
-            if kind == _ERROR:
+            if kind == ERROR:
                 code, text = json.loads(payload)
                 raise ImportFailure(code, text)
-            items = _unpack_rows(count, payload)
+            items = unpack_rows(count, payload)
             done += count
             if not set(map(type, items)) <= {tuple}:
                 items = [item if type(item) is tuple else source.finish_row(entry, item) for item in items]
@@ -280,93 +270,18 @@ def row_blocks(source: Any, table: Any) -> Iterator[list[Any]]:
 
 
 def _rows(request: dict[str, Any], out: BinaryIO) -> None:
-    from tui.emulator.import_source import ImportFailure
-
     source, table = _open(request)
     with closing(source):
         try:
             for items in source.stored_items(table):
-                payload = _pack_rows(items)
-                out.write(_FRAME.pack(_ROWS, len(items), len(payload)))
+                payload = pack_rows(items)
+                out.write(FRAME.pack(ROWS, len(items), len(payload)))
                 out.write(payload)
         except ImportFailure as exc:
             payload = json.dumps([exc.code, exc.text]).encode()
-            out.write(_FRAME.pack(_ERROR, 0, len(payload)) + payload)
+            out.write(FRAME.pack(ERROR, 0, len(payload)) + payload)
             return
-    out.write(_FRAME.pack(_END, 0, 0))
-
-
-# A block of rows: flags (one byte a row: 1 = a line left as it is), only when some row has one;
-# the `_id`s of the other rows joined by "\n"; their `_creationTime`s (float64 each); the length of
-# every row's line (uint32 each); every line. Each part is preceded by its length (uint32).
-_PART = struct.Struct("<I")
-
-
-def _pack_rows(items: list[Any]) -> bytes:
-    if set(map(type, items)) <= {tuple}:
-        flags = b""
-        rows = items
-    else:
-        flags = bytes(type(item) is not tuple for item in items)
-        rows = [item for item in items if type(item) is tuple]
-    lines = [item if type(item) is bytes else item[2] for item in items] if flags else list(map(_LINE, rows))
-    parts = [
-        flags,
-        "\n".join(map(_ID, rows)).encode("ascii"),
-        array("d", map(_CREATED, rows)).tobytes(),
-        array("I", map(len, lines)).tobytes(),
-        b"".join(lines),
-    ]
-    out = bytearray()
-    for part in parts:
-        out += _PART.pack(len(part))
-        out += part
-    return bytes(out)
-
-
-def _unpack_rows(count: int, payload: bytes) -> list[Any]:
-    parts = []
-    offset = 0
-    view = memoryview(payload)
-    for _ in range(5):
-        (size,) = _PART.unpack_from(payload, offset)
-        offset += _PART.size
-        parts.append(view[offset : offset + size])
-        offset += size
-    flags, ids_part, created_part, lengths_part, lines_part = parts
-    ids = bytes(ids_part).decode("ascii").split("\n") if len(ids_part) else []
-    created = array("d")
-    created.frombytes(created_part)
-    lengths = array("I")
-    lengths.frombytes(lengths_part)
-    blob = bytes(lines_part)
-    ends = list(accumulate(lengths))
-    lines = list(map(blob.__getitem__, map(slice, [0, *ends[:-1]], ends)))
-    if not len(flags):
-        return list(zip(ids, created.tolist(), lines))
-    fast = iter(zip(ids, created.tolist()))
-    out: list[Any] = []
-    for flag, line in zip(bytes(flags), lines):
-        if flag:
-            out.append(line)
-        else:
-            doc_id, when = next(fast)
-            out.append((doc_id, when, line))
-    return out
-
-
-def _read_frame(stream: BinaryIO) -> tuple[bytes, int, bytes] | None:
-    try:
-        head = stream.read(_FRAME.size)
-        if len(head) != _FRAME.size:
-            return None
-        kind, count, size = _FRAME.unpack(head)
-        payload = stream.read(size) if size else b""
-    except (OSError, ValueError):
-        return None
-    if len(payload) != size or kind not in (_ROWS, _ERROR, _END):
-        return None
-    return kind, count, payload
+    out.write(FRAME.pack(END, 0, 0))
 
 
 # -- the helper process -----------------------------------------------------------------------------
@@ -416,7 +331,7 @@ def _stop(helper: subprocess.Popen | None) -> None:
 
 
 def _open(request: dict[str, Any]) -> tuple[Any, Any]:
-    from tui.emulator.import_source import ZipSource
+    from tui.emulator.import_zip_source import ZipSource
 
     source = ZipSource(request["path"], request["base"])
     wanted = (request["component"], request["name"])

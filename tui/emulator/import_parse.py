@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from tui.archive.ids import decode_id
 from tui.emulator import import_helper
-from tui.emulator.import_source import ImportFailure, Source, SourceTable, ZipSource, failure, table_exists
+from tui.emulator.import_failures import ImportFailure, failure, table_exists
+from tui.emulator.import_source import Source, SourceTable
+from tui.emulator.import_zip_source import ZipSource
 from tui.emulator.imports import CLOSING_MESSAGE, render_changes
 from tui.emulator.tables import (
     STORAGE_TABLE,

@@ -21,7 +21,8 @@ from tui.emulator.clock import Clock
 from tui.emulator.database import Database
 from tui.emulator.import_execute import Canceled, Executor, Stopped
 from tui.emulator.import_parse import ParseStopped, parse
-from tui.emulator.import_source import ImportFailure, open_source
+from tui.emulator.import_failures import ImportFailure
+from tui.emulator.import_formats import open_source
 from tui.emulator.tables import purge_dropped
 from tui.emulator.throttle import Throttle
 

@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass
 from tui.archive.errors import CORRUPT_HINT, ArchiveError
 from tui.archive.layout import classify_member
 from tui.archive.members import CHUNK
-from tui.archive.reader import SnapshotReader, sha256_bytes
+from tui.archive.reader import SnapshotReader
+from tui.archive.rows import sha256_bytes
 from tui.services.zip_stream_check import StreamedMember, StreamingZipCheck
 
 Progress = Callable[[int, int], None]  # (entries checked, entries in all)
