@@ -7,57 +7,33 @@ change. A deleted backup's export also gets its expiration set to now, as Convex
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import TYPE_CHECKING
 
 from tui.emulator import exports
 from tui.emulator.errors import ConvexError
+from tui.emulator.platform.wake_loop import WakeLoop
 
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform
 
-log = logging.getLogger(__name__)
-MAX_SLEEP_S = 60.0
 
+class Retention(WakeLoop):
+    name = "platform-retention"
 
-class Retention:
     def __init__(self, platform: Platform):
-        self.platform = platform
+        super().__init__(platform)
         self._purge_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="platform-retention", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
+    def work(self) -> None:
+        self.purge_now()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.purge_now()
-            except Exception:
-                log.exception("retention error; retrying")
-            self._wake.wait(self._sleep_s())
-            self._wake.clear()
-
-    def _sleep_s(self) -> float:
+    def next_due_ms(self) -> int | None:
         row = self.platform.store.one(
             "SELECT MIN(expiration_time) FROM cloud_backups WHERE purged = 0 AND deleted_time IS NULL "
             "AND state IN ('complete', 'failed', 'canceled')"
         )
-        if row is None or row[0] is None:
-            return MAX_SLEEP_S
-        return min(MAX_SLEEP_S, max(0.05, (row[0] - self.platform.clock.now_ms()) / 1000 + 0.01))
+        return None if row is None else row[0]
 
     def purge_now(self) -> int:
         """Purge every deleted or expired backup not purged yet; returns how many."""

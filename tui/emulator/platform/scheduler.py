@@ -18,48 +18,27 @@ from tui.emulator.errors import ConvexError
 from tui.emulator.platform import cloud_backups, directory, plans
 from tui.emulator.platform.periodic import next_run_ms
 from tui.emulator.platform.store import insert
+from tui.emulator.platform.wake_loop import WakeLoop
 
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform
 
 log = logging.getLogger(__name__)
-MAX_SLEEP_S = 60.0
 
 
-class Scheduler:
+class Scheduler(WakeLoop):
+    name = "platform-scheduler"
+
     def __init__(self, platform: Platform):
-        self.platform = platform
+        super().__init__(platform)
         self._run_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="platform-scheduler", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
+    def work(self) -> None:
+        self.run_due()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_due()
-            except Exception:
-                log.exception("scheduler error; retrying")
-            self._wake.wait(self._sleep_s())
-            self._wake.clear()
-
-    def _sleep_s(self) -> float:
+    def next_due_ms(self) -> int | None:
         row = self.platform.store.one("SELECT MIN(next_run) FROM periodic_configs")
-        if row is None or row[0] is None:
-            return MAX_SLEEP_S
-        return min(MAX_SLEEP_S, max(0.05, (row[0] - self.platform.clock.now_ms()) / 1000 + 0.01))
+        return None if row is None else row[0]
 
     def run_due(self) -> list[dict[str, Any]]:
         """Fire every schedule whose next run has come; returns the fires recorded."""
