@@ -9,8 +9,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from tui.commands import FAILED, NOT_FOUND, OK, REFUSED, Context, Failure, add_common, command_parser, print_json
-from tui.commands import run_command
+from tui.commands import NOT_FOUND, REFUSED, Context, add_common, command_parser, run_command
+from tui.commands.replace_data import check_target, confirm_and_follow, report, safety_backup
 
 NAME = "import"
 
@@ -44,50 +44,15 @@ def run(args: argparse.Namespace) -> int:
     return run_command(args, _import)
 
 
-def plan_lines(plan) -> list[str]:
-    lines = [f"Import {plan.source} into {plan.target.name} ({plan.target.danger_label}):"]
-    for change in plan.changes:
-        lines.append(f"  {change.table:<30} write {change.rows_to_write:>10,}  delete {change.rows_to_delete:>10,}"
-                     f" of {change.existing_rows:,}")
-    lines.append(f"  {'total':<30} write {plan.rows_to_write:>10,}  delete {plan.rows_to_delete:>10,}")
-    return lines
-
-
 async def _import(context: Context) -> int:
-    from tui.services.errors import ReadOnlyRefused
     from tui.services.file_import import check_before_upload
-    from tui.services.safety import ensure_safety_backup
 
     args, target = context.args, context.target
     deployment = await context.deployment()
-    if args.confirm != deployment.name:
-        raise Failure(f"refused: --confirm must be the target deployment's exact name ({deployment.name}); "
-                      f"it was {args.confirm!r}.", REFUSED)
-    if deployment.read_only:
-        raise ReadOnlyRefused(deployment.name, "import into")
+    check_target(context, deployment, "import into")
     context.note(f"Checking {args.file.name}...")
     await asyncio.to_thread(check_before_upload, args.file, full=False)  # fast; the full check comes next
-    safety_id = None
-    if not args.no_safety_backup:
-        context.note(f"Taking a safety backup of {deployment.name} first (skip with --no-safety-backup)...")
-        safety = await ensure_safety_backup(target, deployment, on_progress=context.progress)
-        safety_id = safety.backup.id
-        context.note(f"Safety backup: {safety_id}" + (" (taken less than five minutes ago)" if safety.reused else ""))
+    safety_id = await safety_backup(context, deployment)
     plan = await target.prepare_file_import(args.file, deployment, on_progress=context.progress)
-    try:
-        for line in plan_lines(plan):
-            context.note(line)
-        await target.confirm_restore(plan)  # only now, with the change summary shown
-    except BaseException:
-        await target.abandon_restore(plan)
-        raise
-    async for progress in target.follow_restore(plan):
-        context.progress(progress)
-    result = await target.restore_result(plan)
-    if args.json:
-        print_json({"plan": plan, "result": result, "safety_backup": safety_id})
-    elif result.ok:
-        print(f"Imported {args.file.name} into {deployment.name}: {result.rows_written or 0:,} documents written.")
-    else:
-        print(f"The import into {deployment.name} {result.state}: {result.error or 'no reason given'}")
-    return OK if result.ok else FAILED
+    result = await confirm_and_follow(context, plan, "Import", "import")
+    return report(context, plan, result, safety_id, f"Imported {args.file.name} into {deployment.name}", "import")

@@ -4,24 +4,10 @@ restore a backup into the deployment (the same one, or another of the team)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
-from tui.commands import (
-    FAILED,
-    NOT_FOUND,
-    OK,
-    REFUSED,
-    Context,
-    Failure,
-    add_common,
-    command_parser,
-    print_json,
-    run_command,
-)
-from tui.services.errors import ReadOnlyRefused
-from tui.services.protocol import RestorePlan
-from tui.services.safety import ensure_safety_backup
+from tui.commands import FAILED, NOT_FOUND, REFUSED, Context, Failure, add_common, command_parser, run_command
+from tui.commands.replace_data import check_target, confirm_and_follow, report, safety_backup
 
 NAME = "restore"
 
@@ -53,55 +39,17 @@ def run(args: argparse.Namespace) -> int:
     return run_command(args, _restore)
 
 
-def summary(plan: RestorePlan) -> list[str]:
-    lines = [f"Restore {plan.source} into {plan.target.name} ({plan.target.danger_label}):"]
-    for change in plan.changes:
-        lines.append(f"  {change.table:<30} write {change.rows_to_write:>10,}  delete {change.rows_to_delete:>10,}"
-                     f" of {change.existing_rows:,}")
-    lines.append(f"  {'total':<30} write {plan.rows_to_write:>10,}  delete {plan.rows_to_delete:>10,}")
-    return lines
-
-
 async def _restore(context: Context) -> int:
     args, target = context.args, context.target
     deployment = await context.deployment()
-    if args.confirm != deployment.name:
-        raise Failure(f"refused: --confirm must be the target deployment's exact name ({deployment.name}); "
-                      f"it was {args.confirm!r}.", REFUSED)
-    if deployment.read_only:
-        raise ReadOnlyRefused(deployment.name, "restore into")
+    check_target(context, deployment, "restore into")
     source = await target.get_deployment(args.source) if args.source else deployment
     backup = await target.get_backup(source, args.backup_id)
     if args.source and backup.source_deployment != source.name:
         raise Failure(f"Backup {args.backup_id} belongs to {backup.source_deployment}, not {source.name}.", NOT_FOUND)
     if backup.state != "complete":
         raise Failure(f"Backup {backup.id} is {backup.state}; only complete backups can be restored.", FAILED)
-    safety_id = None
-    if not args.no_safety_backup:
-        context.note(f"Taking a safety backup of {deployment.name} first (skip with --no-safety-backup)...")
-        safety = await ensure_safety_backup(target, deployment, on_progress=context.progress)
-        safety_id = safety.backup.id
-        context.note(f"Safety backup: {safety_id}" + (" (taken less than five minutes ago)" if safety.reused else ""))
+    safety_id = await safety_backup(context, deployment)
     plan = await target.prepare_restore(backup.id, deployment, source=source)
-    try:
-        for line in summary(plan):
-            context.note(line)
-        await target.confirm_restore(plan)  # only now, with the change summary shown
-    except BaseException:
-        await target.abandon_restore(plan)  # a staged import would block the next restore
-        raise
-    try:
-        async for progress in target.follow_restore(plan):
-            context.progress(progress)
-    except asyncio.CancelledError:
-        context.note(f"\nStopped watching; the restore into {deployment.name} continues on the deployment "
-                     "(interrupting does not cancel it).")
-        raise
-    result = await target.restore_result(plan)
-    if args.json:
-        print_json({"plan": plan, "result": result, "safety_backup": safety_id})
-    elif result.ok:
-        print(f"Restored backup {backup.id} into {deployment.name}: {result.rows_written or 0:,} documents written.")
-    else:
-        print(f"The restore into {deployment.name} {result.state}: {result.error or 'no reason given'}")
-    return OK if result.ok else FAILED
+    result = await confirm_and_follow(context, plan, "Restore", "restore")
+    return report(context, plan, result, safety_id, f"Restored backup {backup.id} into {deployment.name}", "restore")
