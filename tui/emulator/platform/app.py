@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,9 +13,9 @@ from starlette.routing import Route
 from tui import __version__
 from tui.emulator.errors import ConvexError, internal
 from tui.emulator.http_common import error_response, json_response
+from tui.emulator.loopback_server import LoopbackServer
 from tui.emulator.platform import routes_backups, routes_cli, routes_dashboard, routes_emulator, routes_management
 from tui.emulator.platform.service import Platform
-from tui.emulator.server import LOOPBACK, bind_loopback
 
 log = logging.getLogger(__name__)
 
@@ -61,37 +58,11 @@ def build_platform_app(platform: Platform) -> Starlette:
     return app
 
 
-class _QuietServer(uvicorn.Server):
-    """Signals are handled once by whoever runs the servers."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-class PlatformServer:
+class PlatformServer(LoopbackServer):
     """Serves the platform API on 127.0.0.1 (same interface as DeploymentServer for serve_all)."""
 
     def __init__(self, platform: Platform, port: int = 0):
+        super().__init__(port)
         self.platform = platform
-        self.socket = bind_loopback(port)
-        self.port = self.socket.getsockname()[1]
         platform.serving_at(self.url, self.port)
-        config = uvicorn.Config(
-            build_platform_app(platform),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self.server = _QuietServer(config)
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
-
-    async def serve(self) -> None:
-        await self.server.serve(sockets=[self.socket])
-
-    def request_stop(self) -> None:
-        self.server.should_exit = True
+        self.configure(build_platform_app(platform))

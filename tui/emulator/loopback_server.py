@@ -1,0 +1,67 @@
+"""An ASGI app served by uvicorn on 127.0.0.1 only, on a port bound before the app is built (a
+deployment's URL names its port), with signals left to whoever runs the servers."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+LOOPBACK = "127.0.0.1"
+
+
+def bind_loopback(port: int) -> socket.socket:
+    """Bind 127.0.0.1:port, or a free port when that one is taken or port is 0."""
+    for candidate in (port, 0) if port else (0,):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOOPBACK, candidate))
+        except OSError:
+            sock.close()
+            continue
+        sock.listen(128)
+        sock.setblocking(False)
+        return sock
+    raise OSError("no free loopback port")
+
+
+class _QuietServer(uvicorn.Server):
+    """Signals are handled once by whoever runs the servers, not by each uvicorn instance."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class LoopbackServer:
+    def __init__(self, port: int = 0):
+        self.socket = bind_loopback(port)
+        self.port = self.socket.getsockname()[1]
+        self.server: uvicorn.Server | None = None
+
+    def configure(self, app: Any, **options: Any) -> None:
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,  # access lines would carry `?adminKey=` query strings
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+            **options,
+        )
+        self.server = _QuietServer(config)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    async def serve(self) -> None:
+        assert self.server is not None, "configure() first"
+        await self.server.serve(sockets=[self.socket])
+
+    def request_stop(self) -> None:
+        if self.server is not None:
+            self.server.should_exit = True
