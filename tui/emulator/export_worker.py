@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from tui.emulator.documents import iter_bodies
 from tui.emulator.file_storage import read_blob
 from tui.emulator.tables import STORAGE_TABLE, Tablet, active_tablets, components, count_documents
 from tui.emulator.throttle import Throttle
+from tui.emulator.worker_thread import WorkerThread
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 1.0
@@ -28,29 +28,17 @@ class ExportCanceled(Exception):
     pass
 
 
-class ExportWorker:
+class ExportWorker(WorkerThread):
     def __init__(self, db: Database, exports_dir: Path, instance_name: str, throttle: Throttle):
         self.db = db
         self.dir = exports_dir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.instance_name = instance_name
         self.throttle = throttle
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"export-{instance_name}", daemon=True)
+        super().__init__(f"export-{instance_name}")
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
+    def interrupt(self) -> None:
         self.throttle.set(self.throttle.step_delay)  # cut a throttled sleep short
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def notify(self) -> None:
-        self._wake.set()
 
     def zip_path(self, export: dict[str, Any]) -> Path:
         return self.dir / f"{export['_id']}.zip"

@@ -11,7 +11,6 @@ import logging
 import os
 import secrets
 import shutil
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from tui.emulator.import_failures import ImportFailure
 from tui.emulator.import_formats import open_source
 from tui.emulator.tables import purge_dropped
 from tui.emulator.throttle import Throttle
+from tui.emulator.worker_thread import WorkerThread
 
 log = logging.getLogger(__name__)
 UPLOADS = "uploads"
@@ -38,7 +38,7 @@ def internal_error_message(exc: BaseException) -> str:
     return f"{imports.ERROR_PREFIX}Internal error while importing ({reason})."
 
 
-class ImportWorker:
+class ImportWorker(WorkerThread):
     def __init__(self, db: Database, imports_dir: Path, throttle: Throttle, clock: Clock):
         self.db = db
         self.dir = Path(imports_dir)
@@ -46,9 +46,7 @@ class ImportWorker:
         self.uploads.mkdir(parents=True, exist_ok=True)
         self.throttle = throttle
         self.clock = clock
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"import-{self.dir.parent.name}", daemon=True)
+        super().__init__(f"import-{self.dir.parent.name}")
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -63,18 +61,8 @@ class ImportWorker:
         self.uploads.mkdir(parents=True, exist_ok=True)
         self._sweep(orphans=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
+    def interrupt(self) -> None:
         self.throttle.set(self.throttle.step_delay)  # cut a throttled sleep short
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def notify(self) -> None:
-        self._wake.set()
 
     # -- upload files -------------------------------------------------------------------------------
 

@@ -114,7 +114,7 @@ def configure(platform: Platform, principal: Principal, row: dict[str, Any], bod
             metadata["previous"] = {**models.periodic_config_response(previous), "sourceDeploymentName": row["name"]}
         audit.record(conn, team_id=team["id"], actor=principal.actor(), action=audit.CONFIGURE_PERIODIC,
                      metadata=metadata, now_ms=now)
-    platform.scheduler.wake()
+    platform.scheduler.notify()
     return config
 
 

@@ -110,8 +110,8 @@ class Platform:
         self.scheduler.run_due()
         self.retention.purge_now()
         self.tracker.sync_pending()
-        self.scheduler.wake()
-        self.retention.wake()
+        self.scheduler.notify()
+        self.retention.notify()
         for deployment in self.deployments.values():
             deployment.export_worker.notify()
             deployment.import_worker.notify()

@@ -5,8 +5,9 @@ change or a new row wakes them early."""
 from __future__ import annotations
 
 import logging
-import threading
 from typing import TYPE_CHECKING
+
+from tui.emulator.worker_thread import WorkerThread
 
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform
@@ -15,26 +16,12 @@ log = logging.getLogger(__name__)
 MAX_SLEEP_S = 60.0  # look again at least this often, whatever the store says
 
 
-class WakeLoop:
+class WakeLoop(WorkerThread):
     name = "platform-loop"
 
     def __init__(self, platform: Platform):
+        super().__init__(self.name)
         self.platform = platform
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def work(self) -> None:
         raise NotImplementedError
