@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -131,6 +133,21 @@ class SandboxProcess:
     def now_ms(self) -> int:
         with self.platform_client() as client:
             return client.get("/api/_emulator/clock").json()["nowMs"]
+
+    def set_throttle(self, name: str, seconds: float) -> None:
+        """Slow one deployment's export and import workers: `seconds` at every step (its own admin key)."""
+        with self.client(self.credentials(name)["CONVEX_SELF_HOSTED_ADMIN_KEY"]) as client:
+            reply = client.post(self.deployments[name] + "/api/_emulator/throttle", json={"stepDelay": seconds})
+            assert reply.status_code == 200, reply.text
+
+    @contextlib.contextmanager
+    def throttled(self, name: str, seconds: float) -> Iterator[None]:
+        """set_throttle for the `with` block, then back to the process's own throttle."""
+        self.set_throttle(name, seconds)
+        try:
+            yield
+        finally:
+            self.set_throttle(name, self.throttle)
 
     def client(self, key: str | None = None, **kwargs) -> httpx.Client:
         """An httpx client on the deployment, authenticated with the admin key (or `key`)."""

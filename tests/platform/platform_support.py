@@ -213,9 +213,7 @@ class Deployment:
 
 def throttle(sandbox: SandboxProcess, name: str, seconds: float) -> None:
     """Slow one deployment's export/import workers (needs its own admin key)."""
-    with sandbox.client(sandbox.credentials(name)["CONVEX_SELF_HOSTED_ADMIN_KEY"]) as client:
-        reply = client.post(sandbox.deployments[name] + "/api/_emulator/throttle", json={"stepDelay": seconds})
-        assert reply.status_code == 200, reply.text
+    sandbox.set_throttle(name, seconds)
 
 
 def tables_of(zip_bytes: bytes) -> dict[str, list[bytes]]:

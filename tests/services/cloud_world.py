@@ -130,10 +130,7 @@ class World:
         return self.http(name).get("/api/v1/list_environment_variables").json()["environmentVariables"]
 
     def throttle(self, name: str, seconds: float) -> None:
-        key = self.sandbox.credentials(name)["CONVEX_SELF_HOSTED_ADMIN_KEY"]
-        reply = httpx.post(self.sandbox.deployments[name] + "/api/_emulator/throttle", json={"stepDelay": seconds},
-                           headers={"Authorization": f"Convex {key}"}, timeout=30)
-        assert reply.status_code == 200, reply.text
+        self.sandbox.set_throttle(name, seconds)
 
     def platform(self, method: str, path: str, body: Any = None) -> Any:
         with self.sandbox.platform_client() as platform:

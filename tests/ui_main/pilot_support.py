@@ -16,6 +16,14 @@ async def wait_until(pilot, predicate, timeout: float = 30, what: str = "conditi
         await pilot.pause(0.05)
 
 
+async def wait_for_screen(pilot, app, screen_type, what: str = ""):
+    """The pushed screen of `screen_type` once it is mounted (its widgets composed), ready to query."""
+    screen = await wait_until(pilot, lambda: isinstance(app.screen, screen_type) and app.screen.is_mounted
+                              and app.screen, what=what or screen_type.__name__)
+    await pilot.pause()
+    return screen
+
+
 def notes(app) -> list[str]:
     return [n.message for n in app._notifications]
 

@@ -3,7 +3,7 @@ against a real sandbox."""
 
 from __future__ import annotations
 
-from pilot_support import choose, notes, wait_until
+from pilot_support import choose, notes, wait_for_screen, wait_until
 
 from sandbox_process import SandboxProcess
 from tui.app import ConvexBackupsApp
@@ -24,8 +24,7 @@ async def test_periodic_dialog_sets_a_schedule_on_the_pro_team(open_demo):
     async with app.run_test(size=(120, 40)) as pilot:
         await choose(pilot, app, ref.name)
         await pilot.press("p")
-        dialog = await wait_until(pilot, lambda: isinstance(app.screen, PeriodicDialog) and app.screen,
-                                  what="periodic dialog")
+        dialog = await wait_for_screen(pilot, app, PeriodicDialog)
         assert dialog.entitled
         dialog.query_one("#on").value = True
         dialog.query_one("#frequency").value = "weekly"
@@ -48,8 +47,7 @@ async def test_periodic_dialog_explains_pro_on_starter(open_demo):
     async with app.run_test(size=(80, 24)) as pilot:
         await choose(pilot, app, ref.name)
         await pilot.press("p")
-        dialog = await wait_until(pilot, lambda: isinstance(app.screen, PeriodicDialog) and app.screen,
-                                  what="periodic dialog")
+        dialog = await wait_for_screen(pilot, app, PeriodicDialog, what="periodic dialog")
         assert "Convex Pro feature" in dialog.query_one("#pro").render().plain
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="closed")
@@ -64,7 +62,7 @@ async def test_env_view_masks_values(open_demo):
     async with app.run_test(size=(120, 40)) as pilot:
         await choose(pilot, app, ref.name)
         await pilot.press("e")
-        screen = await wait_until(pilot, lambda: isinstance(app.screen, EnvVarsScreen) and app.screen, what="env")
+        screen = await wait_for_screen(pilot, app, EnvVarsScreen, what="env")
         table = screen.query_one("#env-table")
         await wait_until(pilot, lambda: table.row_count == len(live.values), what="env rows")
         cells = [str(table.get_cell_at((row, 1))) for row in range(table.row_count)]

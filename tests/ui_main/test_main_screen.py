@@ -3,7 +3,7 @@ Starter limit explained before any request, cancel, delete (confirm key differs)
 
 from __future__ import annotations
 
-from pilot_support import choose, notes, wait_until
+from pilot_support import choose, notes, wait_for_screen, wait_until
 
 from tui.app import ConvexBackupsApp
 from tui.screens.backup_now import BackupNowDialog
@@ -58,8 +58,7 @@ async def test_back_up_now_shows_live_progress_and_completes(open_demo):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, ref.name)
         await pilot.press("b")
-        dialog = await wait_until(pilot, lambda: isinstance(app.screen, BackupNowDialog) and app.screen,
-                                  what="backup dialog")
+        dialog = await wait_for_screen(pilot, app, BackupNowDialog, what="backup dialog")
         assert "backups per deployment" in dialog.query_one("#limit").render().plain
         await pilot.press("f")  # with file storage
         await pilot.press("enter")
@@ -89,8 +88,7 @@ async def test_starter_limit_is_explained_before_any_request(open_demo):
     async with app.run_test(size=(120, 40)) as pilot:
         await choose(pilot, app, ref.name)
         await pilot.press("b")
-        dialog = await wait_until(pilot, lambda: isinstance(app.screen, BackupNowDialog) and app.screen,
-                                  what="backup dialog")
+        dialog = await wait_for_screen(pilot, app, BackupNowDialog, what="backup dialog")
         text = dialog.query_one("#limit").render().plain
         assert "would be refused" in text and "Delete an older backup" in text
         assert not dialog.query("#start")  # nothing to start
@@ -100,28 +98,29 @@ async def test_starter_limit_is_explained_before_any_request(open_demo):
         assert len(await target.list_backups(ref)) == count
 
 
-async def test_cancel_a_running_backup(open_demo):
+async def test_cancel_a_running_backup(open_demo, demo_sandbox):
     target = await open_demo()
     ref = await _pick(target, team="acme-corp", prod=True)
-    running = await target.request_backup(ref)
-    app = ConvexBackupsApp(target=target)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await choose(pilot, app, ref.name)
-        table = screen.query_one(BackupTable)
-        await wait_until(pilot, lambda: table.selected and table.selected.id == running.id, what="row")
-        if not table.selected.is_running:  # pragma: no cover - the throttle makes this unlikely
-            return
-        await pilot.press("c")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
-        await pilot.press("y")
-        await wait_until(pilot, lambda: any("cancel" in n for n in notes(app)), what="cancel notice")
-        final = None
-        for _ in range(200):
-            final = await target.get_backup(ref, running.id)
-            if final.is_terminal:
-                break
-            await pilot.pause(0.1)
-        assert final.state == "canceled"
+    # Seconds per export step, so that the backup is certainly still running when it is canceled.
+    with demo_sandbox.throttled(ref.name, 2.0):
+        running = await target.request_backup(ref)
+        app = ConvexBackupsApp(target=target)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await choose(pilot, app, ref.name)
+            table = screen.query_one(BackupTable)
+            await wait_until(pilot, lambda: table.selected and table.selected.id == running.id, what="row")
+            assert table.selected.is_running
+            await pilot.press("c")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: any("cancel" in n for n in notes(app)), what="cancel notice")
+            final = None
+            for _ in range(300):
+                final = await target.get_backup(ref, running.id)
+                if final.is_terminal:
+                    break
+                await pilot.pause(0.1)
+            assert final.state == "canceled"
 
 
 async def test_delete_needs_a_different_key_to_confirm(open_demo):
@@ -134,8 +133,7 @@ async def test_delete_needs_a_different_key_to_confirm(open_demo):
         table = screen.query_one(BackupTable)
         await wait_until(pilot, lambda: table.selected and table.selected.id == victim.id, what="row")
         await pilot.press("d")
-        dialog = await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen,
-                                  what="confirm")
+        dialog = await wait_for_screen(pilot, app, ConfirmDialog, what="confirm")
         assert dialog.confirm_key != "d"
         await pilot.press("d")  # the opening key does not confirm
         await pilot.pause(0.3)
