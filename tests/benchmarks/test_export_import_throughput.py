@@ -24,7 +24,9 @@ PART = 5 * 1024 * 1024  # the CLI's part size
 MEMORY_LIMIT_MB = 300
 
 
-def _import(client: httpx.Client, path: Path) -> None:
+def _import(client: httpx.Client, path: Path) -> dict[str, float]:
+    """Upload, parse (until waiting_for_confirmation) and execute (until completed): seconds of each."""
+    started = time.perf_counter()
     token = client.post("/api/import/start_upload").json()["uploadToken"]
     parts = []
     with open(path, "rb") as handle:
@@ -37,6 +39,7 @@ def _import(client: httpx.Client, path: Path) -> None:
             number += 1
     body = {"import": {"format": "zip", "mode": "replaceAll"}, "uploadToken": token, "partTokens": parts}
     import_id = client.post("/api/import/finish_upload", json=body).json()["importId"]
+    uploaded = time.perf_counter()
 
     def state():
         reply = client.post("/api/query", json={"path": "_system/cli/queryImport", "args": {"importId": import_id},
@@ -46,10 +49,13 @@ def _import(client: httpx.Client, path: Path) -> None:
     current = wait_for(lambda: (s := state())["state"] in ("waiting_for_confirmation", "completed", "failed") and s,
                        timeout=3600, interval=0.2, message="import parsed")
     assert current["state"] == "waiting_for_confirmation", current
+    parsed = time.perf_counter()
     client.post("/api/perform_import", json={"importId": import_id}).raise_for_status()
     final = wait_for(lambda: (s := state())["state"] in ("completed", "failed") and s, timeout=3600, interval=0.2,
                      message="import done")
     assert final["state"] == "completed", final
+    done = time.perf_counter()
+    return {"upload": uploaded - started, "parse": parsed - uploaded, "execute": done - parsed}
 
 
 def _export(client: httpx.Client) -> None:
@@ -77,9 +83,8 @@ def _measure(tmp: Path, documents: int) -> list[str]:
     sandbox = SandboxProcess(tmp / f"sandbox-{documents}").start()
     try:
         with sandbox.client() as client:
-            start = time.perf_counter()
-            _import(client, source)
-            import_s = time.perf_counter() - start
+            phases = _import(client, source)
+            import_s = sum(phases.values())
         import_peak = peak_rss_mb(sandbox.proc.pid)
         sandbox.restart()  # a fresh process, so the export's peak memory is its own
         with sandbox.client() as client:
@@ -95,6 +100,7 @@ def _measure(tmp: Path, documents: int) -> list[str]:
         f"{mb / zip_s:,.1f}",
         f"{total_docs / export_s:,.0f}", f"{mb / export_s:,.1f}", f"{(mb / export_s) / (mb / zip_s):.2f}", f"{export_peak:,.0f}",
         f"{total_docs / import_s:,.0f}", f"{mb / import_s:,.1f}", f"{(mb / import_s) / (mb / zip_s):.2f}", f"{import_peak:,.0f}",
+        "/".join(f"{phases[k]:.0f}" for k in ("upload", "parse", "execute")),
     ]
 
 
@@ -105,6 +111,6 @@ def test_export_and_import_throughput(tmp_path):
         "Export / import throughput vs `zip -1` on the same JSONL (targets: export >= 0.5x, import >= 0.33x, "
         f"peak < {MEMORY_LIMIT_MB} MB at every size)",
         ["docs", "JSON MB", "zip-1 MB/s", "exp docs/s", "exp MB/s", "exp/zip", "exp peak MB",
-         "imp docs/s", "imp MB/s", "imp/zip", "imp peak MB"],
+         "imp docs/s", "imp MB/s", "imp/zip", "imp peak MB", "imp up/parse/exec s"],
         rows,
     )
