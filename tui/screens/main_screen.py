@@ -7,6 +7,7 @@ screen. Nothing else is polled."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -120,14 +121,18 @@ class MainScreen(MainActions, Screen):
 
     @work(exclusive=True, group="facts", exit_on_error=False)
     async def load_facts(self, deployment: DeploymentRef) -> None:
-        limits = schedule = None
-        try:
-            limits = await self.target.plan_limits(deployment)
-            if limits.periodic_backups:
-                schedule = await self.target.get_schedule(deployment)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(ServiceFailed(f"read the plan and schedule of {deployment.name}", exc))
-        self.post_message(DeploymentFacts(deployment, schedule, limits))
+        # Side by side (the schedule is read even where the plan lacks periodic backups, then dropped): one
+        # round trip instead of two before the detail pane is complete.
+        limits, schedule = await asyncio.gather(self.target.plan_limits(deployment),
+                                                self.target.get_schedule(deployment), return_exceptions=True)
+        error = limits if isinstance(limits, Exception) else None
+        if error is not None or not limits.periodic_backups:
+            schedule = None
+        elif isinstance(schedule, Exception):
+            error, schedule = schedule, None
+        if error is not None:
+            self.post_message(ServiceFailed(f"read the plan and schedule of {deployment.name}", error))
+        self.post_message(DeploymentFacts(deployment, schedule, limits if error is not limits else None))
 
     def poll(self) -> None:
         """The slow idle refresh: only the visible deployment, only while this screen is shown."""
