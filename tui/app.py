@@ -15,10 +15,7 @@ from textual.screen import Screen
 
 from tui import bindings as keys
 from tui.messages import TargetOpened
-from tui.screens.confirm import ConfirmDialog
-from tui.screens.help import HelpScreen
 from tui.screens.main_screen import MainScreen
-from tui.screens.switch_target import SwitchTargetDialog
 from tui.services.config import Config
 from tui.services.protocol import BackupTarget, TargetInfo
 from tui.widgets import formatting as fmt
@@ -107,6 +104,8 @@ class ConvexBackupsApp(App):
 
     # -- help, palette, quit ------------------------------------------------------------------------------
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
@@ -133,6 +132,8 @@ class ConvexBackupsApp(App):
         yield from (c for c in super().get_system_commands(screen) if c.title in ("Theme", "Change theme"))
 
     def action_request_quit(self) -> None:
+        from tui.screens.confirm import ConfirmDialog
+
         busy = any(isinstance(s, MainScreen) and s.busy for s in self.screen_stack)
         if not busy:
             self.exit()
@@ -144,6 +145,8 @@ class ConvexBackupsApp(App):
 
     # -- switching target ---------------------------------------------------------------------------------
     def action_switch_target(self) -> None:
+        from tui.screens.switch_target import SwitchTargetDialog
+
         current = self.target_info.label if self.target_info else "not connected"
         self.push_screen(SwitchTargetDialog(self.config, current),
                          lambda name: self.switch_to(name) if name else None)

@@ -67,14 +67,30 @@ def _command_modules() -> dict[str, object]:
     return modules
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="convex-backups", description="Backups and restores for Convex. With no command: the TUI."
-    )
+def _top_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"convex-backups {__version__}")
     parser.add_argument("--profile", metavar="NAME", help="a profile from config.toml (default: from the environment)")
     parser.add_argument("--emergency", nargs="?", const="", default=None, metavar="DEPLOYMENT",
                         help="open the emergency-restore checklist (for DEPLOYMENT, default: production)")
+    return parser
+
+
+def tui_arguments(argv: list[str]) -> argparse.Namespace | None:
+    """The options when `argv` asks for the TUI (no command, no help), read without importing the
+    commands: building the full parser imports every command module, which the TUI's start need not wait
+    for. None: a command or help, for the full parser."""
+    if any(arg in ("-h", "--help") for arg in argv):
+        return None
+    light = _top_options(argparse.ArgumentParser(prog="convex-backups", add_help=False))
+    light.add_argument("rest", nargs=argparse.REMAINDER)
+    args, unknown = light.parse_known_args(argv)
+    return None if args.rest or unknown else args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _top_options(argparse.ArgumentParser(
+        prog="convex-backups", description="Backups and restores for Convex. With no command: the TUI."
+    ))
     sub = parser.add_subparsers(dest="command")
     for module in _command_modules().values():
         module.add_parser(sub)
@@ -131,12 +147,15 @@ def _platform_credentials(root: Path, team: str | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "sandbox":
-        return _sandbox(args)
-    commands = _command_modules()
-    if args.command in commands:
-        return commands[args.command].run(args)
+    argv = sys.argv[1:] if argv is None else argv
+    args = tui_arguments(argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
+        if args.command == "sandbox":
+            return _sandbox(args)
+        commands = _command_modules()
+        if args.command in commands:
+            return commands[args.command].run(args)
     from tui.launcher import run_app
 
     return run_app(args.profile, emergency=args.emergency)

@@ -1,21 +1,29 @@
 """Composition root: decide the target (profile → the Convex CLI's credentials → default profile → login
-→ the embedded sandbox), start the sandbox on a background thread when it is the target, and hand out a
+→ the embedded sandbox), start the sandbox in a child process when it is the target, and hand out a
 `BackupTarget`. The TUI (`run_app`) and the headless commands both start here. This module may import
 the emulator; services never do.
+
+The sandbox starts in the background: `session()` returns at once, so the app draws its first screen
+while the sandbox opens, and `Session.open()` waits for it. Imports that only opening a target needs are
+made there, not at the top, for the same reason.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from tui.services.config import Config, Homes, load_config
-from tui.services.open_target import open_target, sandbox_spec
-from tui.services.protocol import BackupTarget
+from tui.services.errors import ConfigError
 from tui.services.targets import TargetSpec, resolve_target
 
 log = logging.getLogger("tui.launcher")
@@ -28,10 +36,20 @@ class Session:
     homes: Homes
     config: Config
     spec: TargetSpec
-    runtime: Any = None  # SandboxRuntime when the sandbox runs in this process
+    runtime: SandboxChild | None = None  # the sandbox process this session started
     warnings: list[str] = field(default_factory=list)
+    # While the sandbox starts: resolves to (platform URL, operator token).
+    starting: Future | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _closed: bool = field(default=False, repr=False)
 
-    async def open(self, *, use_sync: bool = True) -> BackupTarget:
+    async def open(self, *, use_sync: bool = True):
+        """A `BackupTarget`, once the sandbox (if it is the target) serves."""
+        from tui.services.open_target import open_target, sandbox_spec
+
+        if self.starting is not None:
+            url, token = await asyncio.wrap_future(self.starting)
+            self.spec, self.starting = sandbox_spec(self.spec, url, token), None
         return await open_target(self.spec, self.homes, use_sync=use_sync)
 
     @property
@@ -39,20 +57,34 @@ class Session:
         return self.spec.kind == "sandbox"
 
     def close(self) -> None:
-        if self.runtime is not None:
-            self.runtime.shutdown()
-            self.runtime = None
+        with self._lock:
+            self._closed, runtime, self.runtime = True, self.runtime, None
+        if runtime is not None:
+            runtime.shutdown()
 
-
-def _quiet_servers() -> None:
-    # The servers' own logs would scribble over the terminal the TUI (or a command's output) uses.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    def _start_sandbox(self, root: Path, done: Future) -> None:
+        """On a background thread: use a sandbox already serving `root`, else start one."""
+        try:
+            running = running_sandbox(root)
+            if running is None:
+                with self._lock:
+                    if self._closed:
+                        raise ConfigError("The app closed before the sandbox started.", code="Closed")
+                    self.runtime = child = SandboxChild(root)
+                running = child.wait_ready(), sandbox_token(root)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever opens the target
+            done.set_exception(exc)
+            return
+        done.set_result(running)
 
 
 def running_sandbox(root: Path) -> tuple[str, str] | None:
     """(platform URL, token) of a sandbox already serving this data folder (e.g. `sandbox serve`), so a
-    second process does not open the same files."""
+    second process does not open the same files. Asked with the standard library: this runs while the
+    first screen is being built, and httpx would cost a CA bundle load here."""
+    import http.client
+    from urllib.parse import urlsplit
+
     from tui.emulator.platform.credentials import platform_credentials
 
     try:
@@ -60,35 +92,78 @@ def running_sandbox(root: Path) -> tuple[str, str] | None:
     except (LookupError, OSError, ValueError):
         return None
     url = values["CONVEX_PROVISION_HOST"]
+    parts = urlsplit(url)
     try:
-        import httpx
-
-        reply = httpx.get(url + "/", timeout=0.5)
-    except Exception:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=0.5)
+        try:
+            connection.request("GET", "/")
+            reply = connection.getresponse()
+            status, text = reply.status, reply.read(200).decode("utf-8", "replace")
+        finally:
+            connection.close()
+    except (OSError, http.client.HTTPException):
         return None
-    if reply.status_code == 200 and reply.text.startswith("convex-backups emulated Convex platform"):
+    if status == 200 and text.startswith("convex-backups emulated Convex platform"):
         return url, values["CONVEX_OVERRIDE_ACCESS_TOKEN"]
     return None
 
 
-def start_sandbox(root: Path):
-    """The embedded sandbox on free loopback ports, served from a background thread:
-    (runtime, platform URL, the operator's token)."""
-    from tui.emulator.platform.credentials import platform_credentials
-    from tui.emulator.sandbox_runtime import SandboxRuntime
+class SandboxChild:
+    """The embedded sandbox in a child process (tui/emulator/sandbox_child.py): its start-up and its
+    serving run on another core than the UI. It stops when its standard input closes."""
 
-    _quiet_servers()
-    # A first start gets the demo world (teams, projects, data, backups in every state) to explore and
-    # rehearse on; later starts keep whatever the folder holds.
-    first_start = not (root / "platform.sqlite3").exists()
-    root.mkdir(parents=True, exist_ok=True)
-    runtime = SandboxRuntime(root, port=0, seed="demo" if first_start else None).open().start_in_background()
-    try:
-        values = dict(line.split("=", 1) for line in platform_credentials(root))
-    except BaseException:
-        runtime.shutdown()
-        raise
-    return runtime, runtime.platform_server.url, values["CONVEX_OVERRIDE_ACCESS_TOKEN"]
+    START_TIMEOUT = 180.0  # a first start seeds the demo world
+
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        package_parent = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+        # A session of its own: the terminal's ctrl+c / ctrl+z / hang-up reach the app, which then closes
+        # the child's standard input.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tui.emulator.sandbox_child", "--data", str(root)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def wait_ready(self) -> str:
+        """The platform URL once it serves (blocking; run it off the event loop)."""
+        from tui.emulator.sandbox_child import LOG_NAME, READY
+
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode("utf-8", "replace").strip()
+        self.process.stdout.close()
+        if not line.startswith(READY):
+            self.shutdown()
+            raise ConfigError(f"The local sandbox did not start (see {self.root / LOG_NAME}).",
+                              code="SandboxDidNotStart")
+        return line[len(READY):]
+
+    def shutdown(self, timeout: float = 15.0) -> None:
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("the sandbox did not stop in %.0f s; killing it", timeout)
+            self.process.kill()
+            self.process.wait()
+
+
+def sandbox_token(root: Path) -> str:
+    from tui.emulator.platform.credentials import platform_credentials
+
+    values = dict(line.split("=", 1) for line in platform_credentials(root))
+    return values["CONVEX_OVERRIDE_ACCESS_TOKEN"]
 
 
 @contextmanager
@@ -108,24 +183,34 @@ def session(
                           home=home or Path.home())
     result = Session(homes, config, spec, warnings=[*config.warnings, *spec.warnings])
     if spec.kind == "sandbox" and spec.provision_host is None:
-        running = running_sandbox(homes.sandbox_dir)
-        if running is not None:
-            result.spec = sandbox_spec(spec, *running)
-        else:
-            runtime, url, token = start_sandbox(homes.sandbox_dir)
-            result.runtime = runtime
-            result.spec = sandbox_spec(spec, url, token)
+        result.starting = Future()
+        threading.Thread(target=result._start_sandbox, args=(homes.sandbox_dir, result.starting),
+                         name="sandbox-start", daemon=True).start()
     try:
         yield result
     finally:
         result.close()
 
 
-def run_app(profile: str | None = None, *, emergency: str | None = None) -> int:
-    """`emergency`: open the emergency checklist at start ("" = the production deployment)."""
-    with session(profile) as chosen:
+def run_app(
+    profile: str | None = None,
+    *,
+    emergency: str | None = None,
+    runner: Callable[[Callable[[], Any], Session], Any] | None = None,
+    **where: Any,
+) -> int:
+    """`emergency`: open the emergency checklist at start ("" = the production deployment). The sandbox
+    starts first, and Textual is imported while it does. `runner(make_app, session)` runs the app some
+    other way than `App.run()` (the start-up benchmark); `where`: `session()`'s environ, cwd and home."""
+    with session(profile, **where) as chosen:
         from tui.app import ConvexBackupsApp
 
         # The app opens its BackupTarget from the session in a worker (`await session.open()`).
-        ConvexBackupsApp(session=chosen, config=chosen.config, emergency=emergency).run()
+        def make_app() -> ConvexBackupsApp:
+            return ConvexBackupsApp(session=chosen, config=chosen.config, emergency=emergency)
+
+        if runner is not None:
+            runner(make_app, chosen)
+        else:
+            make_app().run()
     return 0

@@ -6,7 +6,8 @@
 Prints one JSON line: `wall_done` (time.time() when the screen was first complete, for the parent to
 subtract its launch time: interpreter start and imports included), `from_init` (seconds from App.__init__
 to complete, polled every 5 ms) and, with --idle, `idle_cpu` (process CPU seconds over that many idle
-seconds, all threads: for the app that includes the embedded sandbox it starts)."""
+seconds, all threads, plus the CPU of the sandbox process the app started, also reported alone as
+`idle_cpu_sandbox`)."""
 
 from __future__ import annotations
 
@@ -17,22 +18,39 @@ import time
 POLL = 0.005
 
 
-async def measure(make_app, complete, idle: float) -> dict:
+def child_cpu(session) -> float:
+    """CPU seconds used so far by the sandbox process the session started (0 without one), from
+    /proc/PID/stat: utime and stime, in clock ticks."""
+    import os
+
+    runtime = getattr(session, "runtime", None)
+    if runtime is None:
+        return 0.0
+    with open(f"/proc/{runtime.pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(make_app, complete, idle: float, session=None) -> dict:
     import asyncio
 
     start = time.perf_counter()
     app = make_app()
+    drawn = None
     async with app.run_test(size=(120, 40)) as pilot:
         while not complete(app):
+            if drawn is None and session is not None and type(app.screen).__name__ == "MainScreen":
+                drawn = time.time()
             await asyncio.sleep(POLL)
         done = time.perf_counter()
         wall_done = time.time()
-        out = {"from_init": done - start, "wall_done": wall_done}
+        out = {"from_init": done - start, "wall_done": wall_done, "wall_drawn": drawn or wall_done}
         if idle:
             await pilot.pause(2.0)  # let start-up work end
-            cpu0, t0 = time.process_time(), time.perf_counter()
+            cpu0, child0, t0 = time.process_time(), child_cpu(session), time.perf_counter()
             await asyncio.sleep(idle)
-            out["idle_cpu"] = time.process_time() - cpu0
+            out["idle_cpu"] = time.process_time() - cpu0 + child_cpu(session) - child0
+            out["idle_cpu_sandbox"] = child_cpu(session) - child0
             out["idle_wall"] = time.perf_counter() - t0
     return out
 
@@ -56,17 +74,26 @@ def main() -> None:
 
         result = asyncio.run(measure(MinimalApp, minimal_complete, args.idle))
     else:
-        # What `convex-backups` does (tui.cli → launcher.run_app), with run_test instead of run().
+        # What `convex-backups` does (tui.cli.main → launcher.run_app: the sandbox starts, then Textual is
+        # imported and the app built), with run_test instead of run().
+        from tui import cli
+
+        options = cli.tui_arguments([])
         from tui import launcher
-        from tui.app import ConvexBackupsApp
-        from tui_latency_support import app_complete
 
         home = Path(args.home)
         environ = {"CONVEX_BACKUPS_HOME": str(home), "HOME": str(home), "PATH": os.environ.get("PATH", "")}
-        with launcher.session(environ=environ, cwd=home, home=home) as chosen:
-            result = asyncio.run(measure(lambda: ConvexBackupsApp(session=chosen, config=chosen.config),
-                                         app_complete, args.idle))
-            result["target"] = chosen.spec.kind
+        outcome: dict = {}
+
+        def runner(make_app, chosen) -> None:
+            from tui_latency_support import app_complete
+
+            outcome.update(asyncio.run(measure(make_app, app_complete, args.idle, chosen)))
+            outcome["target"] = chosen.spec.kind
+
+        launcher.run_app(options.profile, emergency=options.emergency, runner=runner, environ=environ, cwd=home,
+                         home=home)
+        result = outcome
     print(json.dumps(result), flush=True)
 
 

@@ -1,9 +1,12 @@
-"""The composition root: with nothing configured the embedded sandbox starts in this process (or a sandbox
-already serving the same data folder is used), and the target says it is not the operator's account."""
+"""The composition root: with nothing configured the embedded sandbox starts in a child process while the
+caller goes on (or a sandbox already serving the same data folder is used), and the target says it is not
+the operator's account."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
 from sandbox_process import SandboxProcess
 
@@ -23,12 +26,51 @@ async def _deployments(chosen) -> tuple[str, list[str]]:
 def test_embedded_sandbox_starts_and_stops(tmp_path):
     environ = {"CONVEX_BACKUPS_HOME": str(tmp_path / "home")}
     with session(environ=environ, cwd=tmp_path, home=tmp_path) as chosen:
-        assert chosen.is_sandbox and chosen.runtime is not None
+        # session() does not wait for the sandbox: opening the target does.
+        assert chosen.is_sandbox and chosen.starting is not None and chosen.spec.provision_host is None
         notice, names = asyncio.run(_deployments(chosen))
         # A first start gets the demo world: several teams' prod, dev and preview deployments.
         assert notice == SANDBOX_NOTICE and len(names) >= 6
-        runtime = chosen.runtime
-    assert chosen.runtime is None and runtime.platform is None  # shut down on leaving
+        child = chosen.runtime
+        assert child is not None and child.process.poll() is None
+        assert chosen.spec.provision_host.startswith("http://127.0.0.1:")
+    assert chosen.runtime is None and child.process.poll() == 0  # stopped cleanly on leaving
+
+
+def test_the_sandbox_stops_when_the_app_dies(tmp_path):
+    """The child watches its standard input: a parent that vanishes without closing the session (killed)
+    still ends it."""
+    environ = {"CONVEX_BACKUPS_HOME": str(tmp_path / "home")}
+    with session(environ=environ, cwd=tmp_path, home=tmp_path) as chosen:
+        asyncio.run(_deployments(chosen))
+        child = chosen.runtime
+        child.process.stdin.close()  # what the kernel does for a parent that was killed
+        assert child.process.wait(timeout=30) == 0
+
+
+def _sandbox_processes(root) -> list[int]:
+    """Pids of live sandbox child processes serving `root` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"tui.emulator.sandbox_child" in argv and str(root).encode() in argv and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_session_left_before_the_sandbox_serves_leaves_no_process(tmp_path):
+    home = tmp_path / "home"
+    with session(environ={"CONVEX_BACKUPS_HOME": str(home)}, cwd=tmp_path, home=tmp_path) as chosen:
+        pass
+    chosen.starting.exception(timeout=60)  # the start ends one way or the other
+    deadline = time.monotonic() + 30
+    while _sandbox_processes(home / "data" / "sandbox") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _sandbox_processes(home / "data" / "sandbox") == []
 
 
 def test_a_running_sandbox_of_the_same_folder_is_reused(tmp_path):
@@ -36,8 +78,8 @@ def test_a_running_sandbox_of_the_same_folder_is_reused(tmp_path):
     serving = SandboxProcess(home / "data" / "sandbox").start()
     try:
         with session(environ={"CONVEX_BACKUPS_HOME": str(home)}, cwd=tmp_path, home=tmp_path) as chosen:
-            assert chosen.runtime is None and chosen.spec.provision_host == serving.platform_url
             _, names = asyncio.run(_deployments(chosen))
+            assert chosen.runtime is None and chosen.spec.provision_host == serving.platform_url
             assert names == [serving.name]
     finally:
         serving.stop()

@@ -160,3 +160,23 @@ async def test_delete_a_backup_and_read_only_refusals(world, home):
         assert victim.id not in {str(b["id"]) for b in world.backups(STARTER_DEV)}
     finally:
         await target.aclose()
+
+
+async def test_listed_backups_carry_the_size_of_their_zip(world, home):
+    """Convex's backup objects have no size: it is read from the source deployment's export (the download's
+    Content-Length) and must be the byte count a download gets."""
+    world.add(PRO_DEV, "sized", [{"n": i, "text": "x" * 200} for i in range(300)])
+    target = world.target(home)
+    try:
+        dev = await target.get_deployment(PRO_DEV)
+        record = await target.request_backup(dev)
+        assert record.size is None  # not complete yet: no ZIP to measure
+        [_ async for _ in target.follow_backup(dev, record.id)]
+        listed = {b.id: b for b in await target.list_backups(dev)}
+        done = listed[record.id]
+        zip_bytes = world.http(PRO_DEV).get(f"/api/export/zip/{done.snapshot_id}").content
+        assert zip_bytes[:2] == b"PK" and done.size == len(zip_bytes) > 300 * 200 // 10
+        assert all(b.size is None for b in listed.values() if b.state != "complete")
+        assert (await target.get_backup(dev, record.id)).size == done.size
+    finally:
+        await target.aclose()

@@ -2,59 +2,37 @@
 control plane (`PlatformClient`), typed models, typed errors, and finding the operator's credentials.
 
 This layer imports neither textual nor tui.services nor tui.emulator.
+
+The names below are loaded when first used (PEP 562): importing one light module of this package, such
+as `tui.api.secrets`, must not import httpx and every client (the app's start-up waits on imports).
 """
 
-from tui.api.credentials import Credentials, find_credentials
-from tui.api.deployment_client import DeploymentClient
-from tui.api.errors import (
-    AuthError,
-    Conflict,
-    ConvexApiError,
-    CredentialsError,
-    FunctionError,
-    ImportFailed,
-    InvalidRequest,
-    NetworkError,
-    NotFound,
-    PermissionDenied,
-    PlanLimit,
-    ProtocolError,
-    RateLimited,
-    RequestTimeout,
-    ServerError,
-    ServiceUnavailable,
-    StateError,
-)
-from tui.api.http import CONVEX_CLIENT, Retry, RetryPolicy
-from tui.api.platform_client import PlatformClient
-from tui.api.secrets import Secret
-from tui.api.sync_client import SyncClient
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "CONVEX_CLIENT",
-    "AuthError",
-    "Conflict",
-    "ConvexApiError",
-    "Credentials",
-    "CredentialsError",
-    "DeploymentClient",
-    "FunctionError",
-    "ImportFailed",
-    "InvalidRequest",
-    "NetworkError",
-    "NotFound",
-    "PermissionDenied",
-    "PlanLimit",
-    "PlatformClient",
-    "ProtocolError",
-    "RateLimited",
-    "RequestTimeout",
-    "Retry",
-    "RetryPolicy",
-    "Secret",
-    "ServerError",
-    "ServiceUnavailable",
-    "StateError",
-    "SyncClient",
-    "find_credentials",
-]
+_WHERE = {
+    "Credentials": "credentials",
+    "find_credentials": "credentials",
+    "DeploymentClient": "deployment_client",
+    "CONVEX_CLIENT": "http",
+    "Retry": "http",
+    "RetryPolicy": "http",
+    "PlatformClient": "platform_client",
+    "Secret": "secrets",
+    "SyncClient": "sync_client",
+    **{name: "errors" for name in (
+        "AuthError", "Conflict", "ConvexApiError", "CredentialsError", "FunctionError", "ImportFailed",
+        "InvalidRequest", "NetworkError", "NotFound", "PermissionDenied", "PlanLimit", "ProtocolError",
+        "RateLimited", "RequestTimeout", "ServerError", "ServiceUnavailable", "StateError",
+    )},
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -165,6 +165,15 @@ class DeploymentClient:
         value = await self.query(LATEST_CLOUD_EXPORT)
         return Export.from_json(value) if value is not None else None
 
+    async def export_size(self, id_or_ts: str | int) -> int | None:
+        """Bytes of a completed export's ZIP: the `Content-Length` of `HEAD /api/export/zip/{id}` (spec 5.3;
+        nothing is downloaded). None when the server does not say."""
+        response = await self._http.request(
+            "HEAD", f"/api/export/zip/{quote(str(id_or_ts), safe='')}", headers={"Accept-Encoding": "identity"}
+        )
+        length = response.headers.get("Content-Length")
+        return int(length) if length and length.isdigit() else None
+
     async def cancel_export(self, export_id: str) -> None:
         await self._http.request("POST", f"/api/export/cancel/{quote(export_id, safe='')}")
 

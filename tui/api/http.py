@@ -20,8 +20,10 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import enum
+import functools
 import logging
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -122,10 +124,41 @@ def build_client(
         base_url=base_url,
         headers=all_headers,
         timeout=timeout,
-        transport=transport,
+        transport=transport or SchemeTransport(),
         follow_redirects=False,  # a redirect must not carry the Authorization header anywhere
-        limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
     )
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context (CA bundle, `SSL_CERT_FILE`/`SSL_CERT_DIR`), built once per process: loading
+    the bundle takes about 50 ms, which every new client paid before."""
+    return httpx.create_ssl_context(trust_env=True)
+
+
+class SchemeTransport(httpx.AsyncBaseTransport):
+    """httpx's transport, made for each scheme on first use: a client of an http:// origin (the loopback
+    sandbox) never loads the CA bundle, and https:// verifies with the shared `tls_context()`."""
+
+    LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=8)
+
+    def __init__(self) -> None:
+        self._by_scheme: dict[str, httpx.AsyncHTTPTransport] = {}
+
+    def _for(self, scheme: str) -> httpx.AsyncHTTPTransport:
+        if scheme not in self._by_scheme:
+            # verify=False makes a context without loading certificates; plain http never uses it.
+            verify = tls_context() if scheme != "http" else False
+            self._by_scheme[scheme] = httpx.AsyncHTTPTransport(verify=verify, limits=self.LIMITS)
+        return self._by_scheme[scheme]
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._for(request.url.scheme).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        transports, self._by_scheme = list(self._by_scheme.values()), {}
+        for transport in transports:
+            await transport.aclose()
 
 
 def _path_of(request: httpx.Request) -> str:

@@ -86,6 +86,7 @@ class PlatformClient:
             sleep=sleep,
             secrets=[self._token],
         )
+        self._in_flight: dict[tuple[str, tuple], asyncio.Future] = {}
 
     def __repr__(self) -> str:
         return f"PlatformClient({self.base_url!r})"
@@ -101,8 +102,16 @@ class PlatformClient:
 
     # -- helpers ---------------------------------------------------------------------------------------
     async def _get(self, path: str, **params: Any) -> Any:
+        """GET and decode. Identical GETs made while one is in flight share its answer (no cache: the answer is
+        as fresh as theirs would be), e.g. the backups table and the plan's count listing the same backups."""
         query = {k: v for k, v in params.items() if v is not None}
-        return await self._http.json("GET", path, params=query or None)
+        key = (path, tuple(sorted(query.items())))
+        task = self._in_flight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._http.json("GET", path, params=query or None))
+            self._in_flight[key] = task
+            task.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        return await asyncio.shield(task)  # one caller giving up does not cancel the others' request
 
     async def _post(self, path: str, body: Any = None, *, retry: Retry | None = None, **kwargs: Any) -> Any:
         return await self._http.json("POST", path, json=body if body is not None else {}, retry=retry, **kwargs)

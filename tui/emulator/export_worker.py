@@ -6,11 +6,10 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tui.archive.writer import SnapshotWriter
 from tui.emulator import exports, system_tables
 from tui.emulator.database import Database
 from tui.emulator.documents import iter_bodies
@@ -18,6 +17,9 @@ from tui.emulator.file_storage import read_blob
 from tui.emulator.tables import STORAGE_TABLE, Tablet, active_tablets, components, count_documents
 from tui.emulator.throttle import Throttle
 from tui.emulator.worker_thread import WorkerThread
+
+if TYPE_CHECKING:  # imported by the first export (`_write_zip`): starting a deployment does not need it
+    from tui.archive.writer import SnapshotWriter
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 1.0
@@ -109,6 +111,8 @@ class ExportWorker(WorkerThread):
             return True
 
     def _write_zip(self, export_id: str, path: Path, include_storage: bool) -> tuple[int, int]:
+        from tui.archive.writer import SnapshotWriter
+
         progress = _Progress(self, export_id)
         with self.db.snapshot() as (conn, snapshot_ts), open(path, "wb") as raw:
             with SnapshotWriter(raw) as writer:

@@ -18,10 +18,6 @@ from typing import Any
 from tui.emulator import imports
 from tui.emulator.clock import Clock
 from tui.emulator.database import Database
-from tui.emulator.import_execute import Canceled, Executor, Stopped
-from tui.emulator.import_parse import ParseStopped, parse
-from tui.emulator.import_failures import ImportFailure
-from tui.emulator.import_formats import open_source
 from tui.emulator.tables import purge_dropped
 from tui.emulator.throttle import Throttle
 from tui.emulator.worker_thread import WorkerThread
@@ -142,6 +138,12 @@ class ImportWorker(WorkerThread):
         return self.clock.now() - document["_creationTime"] / 1000 > imports.MAX_IMPORT_AGE_S
 
     def _parse(self, document: dict[str, Any]) -> None:
+        # Parsing and executing are imported when an import first needs them: every deployment starts an
+        # import worker, and the app waits for the sandbox to start.
+        from tui.emulator.import_parse import ParseStopped, parse
+        from tui.emulator.import_failures import ImportFailure
+        from tui.emulator.import_formats import open_source
+
         import_id = document["_id"]
         self.throttle.pause()  # `uploaded` stays visible for one step
         if self._too_old(document):
@@ -169,6 +171,10 @@ class ImportWorker(WorkerThread):
                 imports.set_state(txn, current, state, checkpoints=checkpoints)
 
     def _execute(self, document: dict[str, Any]) -> None:
+        from tui.emulator.import_execute import Canceled, Executor, Stopped
+        from tui.emulator.import_failures import ImportFailure
+        from tui.emulator.import_formats import open_source
+
         import_id = document["_id"]
         self.throttle.pause()
         if self._too_old(document):

@@ -16,7 +16,9 @@ LOOPBACK = "127.0.0.1"
 def bind_loopback(port: int) -> socket.socket:
     """Bind 127.0.0.1:port, or a free port when that one is taken or port is 0."""
     for candidate in (port, 0) if port else (0,):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only when their proto says TCP, and
+        # without it a response written in two parts waits 40 ms for the client's delayed ACK.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((LOOPBACK, candidate))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,16 +45,22 @@ class SandboxRuntime:
         try:
             platform.prepare(seed=self.seed)
             folder = platform.folder
-            for index, name in enumerate(platform.deployment_names()):
-                deployment = folder.open(name, clock=platform.clock, throttle=Throttle(self.step_delay))
-                platform.attach(deployment)
-                deployment.start()
-                self.deployments.append(deployment)
-                info = folder.info(name)
-                wanted = info.get("port", 0) if self.port is None else (self.port + index if self.port else 0)
-                server = DeploymentServer(deployment, wanted)
-                self.servers.append(server)
-                folder.save_info(name, {**info, "port": server.port})
+            names = platform.deployment_names()
+            # Opening a deployment is mostly waiting on its own files (SQLite commits, renames, thread
+            # starts): the deployments are independent, so they open side by side.
+            with ThreadPoolExecutor(max_workers=min(8, len(names) or 1), thread_name_prefix="open") as pool:
+                opened = pool.map(lambda n: folder.open(n, clock=platform.clock, throttle=Throttle(self.step_delay)),
+                                  names)
+                for deployment in opened:
+                    platform.attach(deployment)  # before its workers start: they may report to the platform
+                    self.deployments.append(deployment)
+                list(pool.map(Deployment.start, self.deployments))
+                for index, deployment in enumerate(self.deployments):
+                    info = folder.info(deployment.name)
+                    wanted = info.get("port", 0) if self.port is None else (self.port + index if self.port else 0)
+                    self.servers.append(DeploymentServer(deployment, wanted))
+                list(pool.map(lambda s: folder.save_info(s.deployment.name, {**folder.info(s.deployment.name),
+                                                                              "port": s.port}), self.servers))
             self.platform_server = PlatformServer(platform, self._platform_port())
             platform.start()
             if self.seed == "demo":
@@ -78,7 +85,9 @@ class SandboxRuntime:
 
     @property
     def all_servers(self) -> list:
-        return [*self.servers, *([self.platform_server] if self.platform_server else [])]
+        # The platform first: an app waiting for the sandbox asks it first (each server loads its app as
+        # its task starts, one after another).
+        return [*([self.platform_server] if self.platform_server else []), *self.servers]
 
     async def serve(self) -> None:
         self._loop = asyncio.get_running_loop()

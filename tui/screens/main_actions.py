@@ -1,6 +1,7 @@
 """The main screen's actions: back up, cancel, delete, download, inspect, restore, import, schedule, env
 vars, refresh, switch target. Each checks what it needs, asks the operator where it must, and runs the
-service call in a worker that ends in a message."""
+service call in a worker that ends in a message. Each dialog's module is imported when it is first opened:
+the app's start does not wait for them."""
 
 from __future__ import annotations
 
@@ -10,11 +11,6 @@ from textual import work
 
 from tui import bindings as keys
 from tui.messages import OperationEnded, OperationProgress, ServiceFailed
-from tui.screens.backup_now import BackupNowDialog
-from tui.screens.confirm import ConfirmDialog
-from tui.screens.download import DownloadDialog
-from tui.screens.env_vars import EnvVarsScreen
-from tui.screens.periodic import OFF, PeriodicDialog
 from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import BackupRecord, DeploymentRef, Progress, Schedule
 from tui.widgets import formatting as fmt
@@ -71,6 +67,8 @@ class MainActions:
     @work(exclusive=True, group="backup-now", exit_on_error=False)
     async def check_limits_then_ask(self, ref: DeploymentRef) -> None:
         """The plan's limit is read before anything is requested, and explained in the dialog."""
+        from tui.screens.backup_now import BackupNowDialog
+
         try:
             limits = await self.target.plan_limits(ref)
         except Exception as exc:  # noqa: BLE001
@@ -95,6 +93,8 @@ class MainActions:
 
     # -- cancel and delete --------------------------------------------------------------------------------
     def action_cancel_backup(self) -> None:
+        from tui.screens.confirm import ConfirmDialog
+
         chosen = self._need_backup()
         if chosen is None:
             return
@@ -118,6 +118,8 @@ class MainActions:
         self.load_backups(ref)  # type: ignore[attr-defined]
 
     def action_delete_backup(self) -> None:
+        from tui.screens.confirm import ConfirmDialog
+
         chosen = self._need_backup()
         if chosen is None:
             return
@@ -142,6 +144,8 @@ class MainActions:
 
     # -- download -----------------------------------------------------------------------------------------
     def action_download_backup(self) -> None:
+        from tui.screens.download import DownloadDialog
+
         chosen = self._need_backup()
         if chosen is None:
             return
@@ -208,6 +212,8 @@ class MainActions:
 
     @work(exclusive=True, group="periodic", exit_on_error=False)
     async def open_periodic(self, ref: DeploymentRef) -> None:
+        from tui.screens.periodic import OFF, PeriodicDialog
+
         schedule = None
         try:
             limits = await self.target.plan_limits(ref)
@@ -238,6 +244,8 @@ class MainActions:
 
     # -- env vars, refresh, target, sort ------------------------------------------------------------------
     def action_env_vars(self) -> None:
+        from tui.screens.env_vars import EnvVarsScreen
+
         ref = self._need_deployment()
         if ref is not None:
             self.app.push_screen(EnvVarsScreen(self.target, ref))

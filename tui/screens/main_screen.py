@@ -7,11 +7,14 @@ screen. Nothing else is polled."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import ActiveBinding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import Screen
@@ -35,13 +38,21 @@ from tui.widgets.deployment_tree import DeploymentTree
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.progress_panel import ProgressPanel
 
+NARROW_BELOW, WIDE_FROM = 110, 170  # columns: the screen's "-narrow" (80x24 terminals) and "-wide" classes
+# What the footer shows below WIDE_FROM columns (help first): what fits in 80 and in 120 columns. The others
+# would be cut off; every key still works and is listed by help (?) and the command palette.
+FOOTER_KEYS = {
+    "narrow": ("help", "backup_now", "restore_backup", "emergency", "quit"),
+    "normal": ("help", "backup_now", "download_backup", "inspect_backup", "restore_backup", "periodic", "emergency",
+               "quit"),
+}
 IDLE_POLL = 30.0  # seconds between refreshes of the visible deployment when nothing runs
 SETTLE = 0.25  # seconds the cursor must rest on a deployment before its backups are fetched
 
 
 class MainScreen(MainActions, Screen):
     BINDINGS = keys.bindings(keys.MAIN_KEYS)
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-normal"), (170, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-normal"), (WIDE_FROM, "-wide")]
     HELP = ("Deployments on the left (PROD marks production), their backups on the right, the selected "
             "backup's details and every running operation below. Actions marked * change a deployment.")
 
@@ -55,6 +66,28 @@ class MainScreen(MainActions, Screen):
         self._settle: Timer | None = None
         self._poll: Timer | None = None
         self.last_error: str | None = None
+
+    @property
+    def narrow(self) -> bool:
+        return self.size.width < NARROW_BELOW
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """What the footer shows: below `WIDE_FROM` columns only `FOOTER_KEYS`, help first."""
+        active = super().active_bindings
+        if self.size.width >= WIDE_FROM:
+            return active
+        shown = FOOTER_KEYS["narrow" if self.narrow else "normal"]
+        ordered = sorted(active.items(), key=lambda item: item[1].binding.id != "help")
+        return {key: item if item.binding.id in shown else item._replace(binding=replace(item.binding, show=False))
+                for key, item in ordered}
+
+    def on_resize(self) -> None:
+        layout = (self.narrow, self.size.width >= WIDE_FROM)
+        if layout != getattr(self, "_layout", None):
+            self._layout = layout
+            self.query_one(DeploymentTree).set_regions(not self.narrow)
+            self.refresh_bindings()
 
     @property
     def target(self) -> BackupTarget | None:
@@ -120,14 +153,18 @@ class MainScreen(MainActions, Screen):
 
     @work(exclusive=True, group="facts", exit_on_error=False)
     async def load_facts(self, deployment: DeploymentRef) -> None:
-        limits = schedule = None
-        try:
-            limits = await self.target.plan_limits(deployment)
-            if limits.periodic_backups:
-                schedule = await self.target.get_schedule(deployment)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(ServiceFailed(f"read the plan and schedule of {deployment.name}", exc))
-        self.post_message(DeploymentFacts(deployment, schedule, limits))
+        # Side by side (the schedule is read even where the plan lacks periodic backups, then dropped): one
+        # round trip instead of two before the detail pane is complete.
+        limits, schedule = await asyncio.gather(self.target.plan_limits(deployment),
+                                                self.target.get_schedule(deployment), return_exceptions=True)
+        error = limits if isinstance(limits, Exception) else None
+        if error is not None or not limits.periodic_backups:
+            schedule = None
+        elif isinstance(schedule, Exception):
+            error, schedule = schedule, None
+        if error is not None:
+            self.post_message(ServiceFailed(f"read the plan and schedule of {deployment.name}", error))
+        self.post_message(DeploymentFacts(deployment, schedule, limits if error is not limits else None))
 
     def poll(self) -> None:
         """The slow idle refresh: only the visible deployment, only while this screen is shown."""

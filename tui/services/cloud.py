@@ -5,6 +5,7 @@ credential of `instances/{name}/auth`) reports progress, confirms restores and h
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -12,11 +13,12 @@ from pathlib import Path
 
 from tui.api.errors import ConvexApiError, PlanLimit
 from tui.api.platform_client import PlatformClient
-from tui.services import cloud_backups, env_ops, restore_flow
+# Only listing is needed to draw the first screen; env vars, restores and file imports are loaded when
+# first used (each pulls in the deployment client, the sync protocol or the archive reader).
+from tui.services import cloud_backups
 from tui.services.cloud_directory import CloudDirectory
 from tui.services.cloud_schedule import CloudSchedules
 from tui.services.env_store import EnvStore
-from tui.services.file_import import FileImport
 from tui.services.errors import BackupLimitReached, ReadOnlyRefused
 from tui.services.protocol import (
     BackupRecord,
@@ -59,6 +61,7 @@ class CloudTarget:
         self.notice = notice
         self.use_sync = use_sync
         self._restore_started: dict[str, float] = {}
+        self._sizes: dict[str, int] = {}  # snapshot id -> ZIP bytes (a completed export never changes)
 
     def __repr__(self) -> str:
         return f"CloudTarget({self.kind!r}, {self.platform.base_url!r})"
@@ -91,8 +94,8 @@ class CloudTarget:
 
     async def plan_limits(self, deployment: DeploymentRef) -> PlanLimits:
         placement = await self.directory.placement(deployment)
-        entitlements = await self.platform.entitlements(placement.team.id)
-        backups = await self.platform.list_cloud_backups(int(deployment.id))
+        entitlements, backups = await asyncio.gather(self.platform.entitlements(placement.team.id),
+                                                     self.platform.list_cloud_backups(int(deployment.id)))
         counted = sum(1 for b in backups if b.state in COUNTED_STATES)
         limit = entitlements.max_cloud_backups
         explanation = (
@@ -105,12 +108,14 @@ class CloudTarget:
 
     # -- backups ------------------------------------------------------------------------------------------
     async def list_backups(self, deployment: DeploymentRef) -> list[BackupRecord]:
-        backups = await self.platform.list_cloud_backups(int(deployment.id))
-        schedule = await self.schedules.raw(deployment)
+        # The deployment's own credential is fetched alongside: reading the sizes needs it next.
+        backups, schedule, _ = await asyncio.gather(self.platform.list_cloud_backups(int(deployment.id)),
+                                                    self.schedules.raw(deployment), self._client_or_none(deployment))
+        await cloud_backups.fill_sizes(self.directory, backups, self._sizes)
         saved = self._env_by_backup(deployment.name)
         return [
             cloud_backups.record(b, deployment.name, kind=cloud_backups.classify(b, schedule, str(b.id) in saved),
-                                 env_snapshot=saved.get(str(b.id)))
+                                 env_snapshot=saved.get(str(b.id)), size=self._sizes.get(b.snapshot_id or ""))
             for b in backups
         ]
 
@@ -119,7 +124,15 @@ class CloudTarget:
         saved = self._env_by_backup(backup.source_deployment_name)
         schedule = await self.schedules.raw(deployment)
         kind = cloud_backups.classify(backup, schedule, str(backup.id) in saved)
-        return cloud_backups.record(backup, deployment.name, kind=kind, env_snapshot=saved.get(str(backup.id)))
+        await cloud_backups.fill_sizes(self.directory, [backup], self._sizes)
+        return cloud_backups.record(backup, deployment.name, kind=kind, env_snapshot=saved.get(str(backup.id)),
+                                    size=self._sizes.get(backup.snapshot_id or ""))
+
+    async def _client_or_none(self, deployment: DeploymentRef) -> None:
+        try:
+            await self.directory.client(deployment.name)
+        except ConvexApiError:
+            pass  # the sizes are then left out, not the listing
 
     def _env_by_backup(self, deployment: str) -> dict[str, str]:
         try:
@@ -129,6 +142,8 @@ class CloudTarget:
         return {s.reason.split(" ", 1)[1]: s.id for s in snapshots if s.reason.startswith("backup ") and s.id}
 
     async def request_backup(self, deployment: DeploymentRef, *, include_storage: bool = False) -> BackupRecord:
+        from tui.services import env_ops
+
         limits = await self.plan_limits(deployment)
         if limits.at_backup_limit:
             raise BackupLimitReached(
@@ -170,6 +185,8 @@ class CloudTarget:
     async def prepare_restore(
         self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None
     ) -> RestorePlan:
+        from tui.services import restore_flow
+
         target = self._writable(target, "restore into")
         backup = await self.platform.get_cloud_backup(int(backup_id))
         client = await self.directory.client(target.name)
@@ -189,6 +206,8 @@ class CloudTarget:
     async def prepare_file_import(
         self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None
     ) -> RestorePlan:
+        from tui.services.file_import import FileImport
+
         target = self._writable(target, "import into")
         client = await self.directory.client(target.name)
         plan = await FileImport(client, use_sync=self.use_sync).prepare(Path(path), target, on_progress=on_progress)
@@ -204,11 +223,15 @@ class CloudTarget:
         await self.directory.on_deployment(plan.target.name, lambda client: client.cancel_import(plan.import_id))
 
     async def follow_restore(self, plan: RestorePlan) -> AsyncIterator[Progress]:
+        from tui.services import restore_flow
+
         client = await self.directory.client(plan.target.name)
         async for progress in restore_flow.follow_import(client, plan.import_id, use_sync=self.use_sync):
             yield progress
 
     async def restore_result(self, plan: RestorePlan) -> RestoreResult:
+        from tui.services import restore_flow
+
         started = self._restore_started.get(plan.import_id)
         return await self.directory.on_deployment(
             plan.target.name, lambda client: restore_flow.import_result(client, plan.import_id, started)
@@ -226,9 +249,13 @@ class CloudTarget:
 
     # -- environment variables ----------------------------------------------------------------------------
     async def env_live(self, deployment: DeploymentRef) -> EnvSnapshot:
+        from tui.services import env_ops
+
         return await self.directory.on_deployment(deployment.name, lambda c: env_ops.live(c, deployment.name))
 
     async def env_save(self, deployment: DeploymentRef, *, reason: str = "manual") -> EnvSnapshot:
+        from tui.services import env_ops
+
         return await self.directory.on_deployment(
             deployment.name, lambda c: env_ops.save(c, self.env_store, deployment.name, reason=reason)
         )
@@ -237,11 +264,15 @@ class CloudTarget:
         return self.env_store.list(deployment.name)
 
     async def env_diff(self, deployment: DeploymentRef, saved_id: str) -> EnvDiff:
+        from tui.services import env_ops
+
         saved = self.env_store.find(deployment.name, saved_id)
         live = await self.env_live(deployment)
         return env_ops.diff(live.values, saved)
 
     async def env_restore(self, deployment: DeploymentRef, saved_id: str, *, keep_extra: bool = False) -> EnvDiff:
+        from tui.services import env_ops
+
         deployment = self._writable(deployment, "change the environment variables of")
         return await self.directory.on_deployment(
             deployment.name,

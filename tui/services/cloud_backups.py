@@ -9,15 +9,16 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from tui.api.deployment_models import Export
 from tui.api.errors import ConvexApiError
 from tui.api.platform_models import CloudBackup, PeriodicBackupConfig
-from tui.api.sync_client import SyncClient
-from tui.services.cloud_directory import CloudDirectory
-from tui.services.live_values import live_values
 from tui.services.progress import Estimator, PollInterval, export_fraction
 from tui.services.protocol import BackupKind, BackupRecord, Progress
+
+if TYPE_CHECKING:  # following a backup needs these; listing (the app's start) does not load them
+    from tui.api.deployment_models import Export
+    from tui.services.cloud_directory import CloudDirectory
 
 DAY = timedelta(days=1)
 SCHEDULE_SLACK = timedelta(minutes=15)  # a periodic backup is requested within this of its scheduled time
@@ -58,6 +59,28 @@ def record(backup: CloudBackup, deployment: str, *, kind: BackupKind = "manual",
         include_storage=backup.include_storage, size=size, source_deployment=backup.source_deployment_name,
         kind=kind, snapshot_id=backup.snapshot_id, env_snapshot=env_snapshot, notes=notes,
     )
+
+
+async def fill_sizes(directory: CloudDirectory, backups: list[CloudBackup], sizes: dict[str, int]) -> None:
+    """Put the ZIP size of every complete backup not yet in `sizes` (snapshot id -> bytes) into it. Convex's
+    backup objects carry no size; the source deployment's export does (its download's Content-Length), and
+    a completed export never changes, so each is asked once. A size that cannot be read is left out."""
+    wanted: dict[str, list[str]] = {}
+    for backup in backups:
+        if backup.state == "complete" and backup.snapshot_id and backup.snapshot_id not in sizes:
+            wanted.setdefault(backup.source_deployment_name, []).append(backup.snapshot_id)
+
+    async def of_deployment(name: str, ids: list[str]) -> None:
+        async def ask(client):
+            return await asyncio.gather(*(client.export_size(i) for i in ids), return_exceptions=True)
+
+        try:
+            answers = await directory.on_deployment(name, ask)
+        except ConvexApiError:
+            return
+        sizes.update((i, size) for i, size in zip(ids, answers) if isinstance(size, int))
+
+    await asyncio.gather(*(of_deployment(name, ids) for name, ids in wanted.items()))
 
 
 def _backup_progress(backup: CloudBackup, export: Export | None, estimator: Estimator) -> Progress:
@@ -119,6 +142,9 @@ async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = 
                  interval: PollInterval | None = None) -> AsyncIterator[Progress]:
     """Progress until the backup is complete, failed or canceled (the last value has `finished`)."""
     platform = directory.platform
+    from tui.api.sync_client import SyncClient
+    from tui.services.live_values import live_values
+
     estimator = Estimator()
     backup = await platform.get_cloud_backup(backup_id)
     export_values: AsyncIterator[Export | None] | None = None

@@ -7,13 +7,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from tui.api.deployment_client import DeploymentClient
 from tui.api.errors import AuthError, NotFound
 from tui.api.platform_client import PlatformClient
 from tui.api.platform_models import Deployment, Project, Team
 from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
+
+if TYPE_CHECKING:  # loaded when a deployment's own API is first used, not for listing
+    from tui.api.deployment_client import DeploymentClient
 
 T = TypeVar("T")
 
@@ -68,23 +70,22 @@ class CloudDirectory:
         return [TeamRef(str(t.id), t.slug, t.name) for t in await self.teams()]
 
     async def project_refs(self, team_slug: str | None = None) -> list[ProjectRef]:
-        refs = []
-        for team in await self._chosen_teams(team_slug):
-            refs += [ProjectRef(str(p.id), p.slug, p.name, team.slug) for p in await self.projects(team)]
-        return refs
+        teams = await self._chosen_teams(team_slug)
+        projects = await asyncio.gather(*(self.projects(team) for team in teams))
+        return [ProjectRef(str(p.id), p.slug, p.name, team.slug) for team, ps in zip(teams, projects) for p in ps]
 
     async def deployment_refs(self, project_slug: str | None = None) -> list[DeploymentRef]:
-        refs = []
-        for team in await self.teams():
-            projects = await self.projects(team)
-            chosen = [p for p in projects if project_slug is None or p.slug == project_slug]
-            for project, deployments in zip(chosen, await asyncio.gather(*(self.deployments(p) for p in chosen))):
-                for deployment in deployments:
-                    if deployment.supports_cloud_backups:
-                        refs.append(self._remember(team, project, deployment))
-        if project_slug is not None and not refs and not any(
-            p.slug == project_slug for t in await self.teams() for p in await self.projects(t)
-        ):
+        # One round trip per level (teams, then every team's projects, then every project's deployments),
+        # not one per team: start-up waits on this listing.
+        teams = await self.teams()
+        projects = await asyncio.gather(*(self.projects(team) for team in teams))
+        chosen = [(team, p) for team, ps in zip(teams, projects) for p in ps
+                  if project_slug is None or p.slug == project_slug]
+        listed = await asyncio.gather(*(self.deployments(p) for _, p in chosen))
+        refs = [self._remember(team, project, deployment)
+                for (team, project), deployments in zip(chosen, listed)
+                for deployment in deployments if deployment.supports_cloud_backups]
+        if project_slug is not None and not refs and not any(p.slug == project_slug for ps in projects for p in ps):
             raise NotFound(f"No project named {project_slug!r} is visible to this login.", code="ProjectNotFound")
         return refs
 
@@ -136,6 +137,8 @@ class CloudDirectory:
                 url = auth.instance_url or (self._refs[name].url if name in self._refs else None)
                 if not url:
                     raise NotFound(f"Convex gave no URL for deployment {name}.", code="DeploymentNotFound")
+                from tui.api.deployment_client import DeploymentClient
+
                 self._clients[name] = DeploymentClient(url, auth.admin_key, name=name)
             return self._clients[name]
 

@@ -13,13 +13,13 @@ from textual.widgets import DataTable
 from tui.services.protocol import BackupRecord
 from tui.widgets import formatting as fmt
 
-COLUMNS = (
+COLUMNS = (  # most telling first: at 80 columns the table shows about five
     ("state", "State"),
     ("requested", "Requested"),
+    ("size", "Size"),
     ("expires", "Expires"),
     ("duration", "Took"),
     ("storage", "Files"),
-    ("size", "Size"),
     ("kind", "Kind"),
     ("source", "Source"),
 )
@@ -107,10 +107,10 @@ class BackupTable(DataTable):
         return (
             fmt.state(backup),
             requested,
+            fmt.size(backup.size),
             fmt.expires(backup, now),
             fmt.duration(backup, now),
             "yes" if backup.include_storage else "no",
-            fmt.size(backup.size),
             backup.kind,
             Text(source, style="italic"),
         )

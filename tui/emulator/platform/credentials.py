@@ -7,8 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from tui.emulator.platform import tokens
-from tui.emulator.platform.service import DEFAULT_PORT, PORT_META
-from tui.emulator.platform.store import FILE
+from tui.emulator.platform.store import DEFAULT_PORT, FILE, PORT_META
 from tui.emulator.secrets_file import read_secret
 
 

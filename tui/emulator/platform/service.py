@@ -19,12 +19,9 @@ from tui.emulator.platform import bootstrap, clock_control, directory
 from tui.emulator.platform.link import DeploymentLink
 from tui.emulator.platform.retention import Retention
 from tui.emulator.platform.scheduler import Scheduler
-from tui.emulator.platform.store import PlatformStore
+from tui.emulator.platform.store import DEFAULT_PORT, PORT_META, PlatformStore
 from tui.emulator.platform.tracker import BackupTracker
 from tui.emulator.sandbox_folder import SandboxFolder
-
-PORT_META = "port"
-DEFAULT_PORT = 3200
 
 
 class Platform:

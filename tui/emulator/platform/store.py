@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 FILE = "platform.sqlite3"
+PORT_META = "port"  # meta key: the platform's port as of its last start
+DEFAULT_PORT = 3200
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
