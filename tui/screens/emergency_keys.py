@@ -29,7 +29,9 @@ EMERGENCY_BINDINGS = [
     Binding("i", "insert_doc", "Insert doc", id="emergency_insert"),
     Binding("u", "run_mutation", "Run mutation", id="emergency_mutation"),
     Binding("i", "inspect_backup", "Inspect", id="emergency_inspect"),
-    Binding("backspace", "up_level", "Tables", id="emergency_up", show=False),
+    Binding("right_square_bracket", "next_page", "Next page", id="emergency_next_page"),
+    Binding("left_square_bracket", "previous_page", "Prev page", id="emergency_previous_page"),
+    Binding("backspace", "up_level", "Up", id="emergency_up", show=False),
     Binding("tab", "app.focus_next", "Next pane", show=False),
     Binding("escape", "back", "Back", id="emergency_back"),
 ]
@@ -41,6 +43,6 @@ STEP_ACTIONS: dict[int, set[str]] = {
     3: {"run_step", "skip_step", "redo_step", "project", "cancel_run", "mark_done"},
     4: {"run_step", "skip_step", "redo_step", "toggle", "reveal", "apply", "open_file", "next_set"},
     5: {"run_step", "skip_step", "redo_step", "edit_field", "delete_doc", "insert_doc", "run_mutation",
-        "up_level", "mark_done"},
+        "up_level", "mark_done", "next_page", "previous_page"},
     6: {"run_step"},
 }

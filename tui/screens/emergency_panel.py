@@ -3,12 +3,21 @@ panel (a text, and below it either a table or a log)."""
 
 from __future__ import annotations
 
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Log, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.screens.emergency_keys import MARKS, SHORT_TITLES
 from tui.services.protocol import Progress
 from tui.widgets import formatting as fmt
+
+
+class PanelText(VerticalScroll):
+    """The panel's text. Focusable only while it has something to scroll, so that tab goes from the steps
+    straight to the table below it."""
+
+    def allow_focus(self) -> bool:
+        return self.max_scroll_y > 0
 
 
 class PanelMixin:

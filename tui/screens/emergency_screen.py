@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Log, OptionList, Static
 
@@ -24,7 +24,7 @@ from tui.screens.emergency_code import CodeStepMixin
 from tui.screens.emergency_data import DataStepMixin
 from tui.screens.emergency_env import EnvStepMixin
 from tui.screens.emergency_keys import EMERGENCY_BINDINGS, STEP_ACTIONS
-from tui.screens.emergency_panel import PanelMixin
+from tui.screens.emergency_panel import PanelMixin, PanelText
 from tui.screens.emergency_prompt import PromptMixin
 from tui.screens.emergency_restore import RestoreStepMixin
 from tui.screens.emergency_steps import BasicStepsMixin
@@ -76,7 +76,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             yield OptionList(id="em-steps")
             with Vertical(id="em-panel"):
                 yield Static("", id="em-step-title", markup=False)
-                with VerticalScroll(id="em-text-scroll"):
+                with PanelText(id="em-text-scroll"):
                     yield Static("Loading…", id="em-text", markup=False)
                 yield DataTable(id="em-table", cursor_type="row", zebra_stripes=True)
                 yield Log(id="em-log", max_lines=2000)
@@ -223,8 +223,8 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         if self.selected in DESTRUCTIVE_STEPS and not self.checklist.destructive_allowed and \
                 action not in ("skip_step",):
             return False
-        if self.selected == 0 and self.checklist.steps[0].status == "done" and action == "run_step":
-            return True
+        if self.selected == 5:
+            return self.data_action_ok(action)
         return True
 
     # -- shared actions -----------------------------------------------------------------------------------
