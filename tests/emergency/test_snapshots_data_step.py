@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from emergency_support import PROD
 from sandbox_process import SandboxProcess
@@ -108,6 +108,8 @@ def scene(name: str):
                 fields = [k.value for k in table.rows]
                 await pilot.press(*["down"] * (fields.index("priceCents") - table.cursor_row), "e")
                 await _until(pilot, lambda: type(pilot.app.screen).__name__ == "FieldEditDialog", "the editor")
+        for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False  # a blinking cursor would be drawn or not by chance
         await pilot.pause(0.3)
     return before
 

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Log, OptionList, Static
 
+from tui.api.secrets import Secret
 from tui.screens.emergency_code import CodeStepMixin
 from tui.screens.emergency_data import DataStepMixin
 from tui.screens.emergency_env import EnvStepMixin
@@ -46,7 +47,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
 
     def __init__(self, target: BackupTarget, store: ChecklistStore, deployment: str | None = None, *,
                  incidents: Path | None = None, checklist: Checklist | None = None,
-                 deploy_command: str | None = None, project: Path | None = None,
+                 deploy_command: str | None = None, deploy_key: Secret | None = None, project: Path | None = None,
                  clock: Callable[[], Any] = fmt.utc_now, download_folder: Path | None = None) -> None:
         super().__init__()
         self.clock = clock
@@ -66,7 +67,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self.incident_path: Path | None = None
         self.init_restore_step()
         self.init_env_step()
-        self.init_code_step(deploy_command, project)
+        self.init_code_step(deploy_command, project, deploy_key)
         self.init_data_step()
 
     # -- layout -------------------------------------------------------------------------------------------
