@@ -108,7 +108,9 @@ async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_t
         await pilot.press("g")
         await wait_until(pilot, lambda: screen.data_table == name and table.row_count, what="the documents")
         doc_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        await pilot.press("e", *'fixed_by="checklist"', "enter")
+        await pilot.press("e")  # the field editor: a name, enter, a JSON value, enter
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldEditDialog", what="the field editor")
+        await pilot.press(*"fixed_by", "enter", *'"checklist"', "enter")
         await wait_until(pilot, lambda: len(screen.checklist.steps[5].data.get("edits", [])) == 1, what="the edit")
         await wait_until(pilot, lambda: table.row_count, what="the documents again")
         table.move_cursor(row=[str(k.value) for k in table.rows].index(doc_id))

@@ -5,7 +5,6 @@ other files here; review the report before updating (`--snapshot-update`)."""
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,46 +13,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui_snapshots"))
 
 from emergency_support import HostApp  # noqa: E402
 from fixed_target import NOW, FixedTarget  # noqa: E402
+from snapshot_checklist import SIZES, fixed_checklist  # noqa: E402
 
 from tui.screens import emergency_code  # noqa: E402
 from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
 from tui.services import code_push  # noqa: E402
-from tui.services.checklist import Checklist, ChecklistStore, StepState  # noqa: E402
-
-SIZES = [(120, 40), (80, 24)]
+from tui.services.checklist import ChecklistStore, StepState  # noqa: E402
 
 
 class EmergencyFixedTarget(FixedTarget):
     async def get_deployment(self, name):
         return next(d for d in await self.list_deployments() if d.name == name)
-
-
-def fixed_checklist(store: ChecklistStore) -> Checklist:
-    at = NOW - timedelta(minutes=20)
-
-    def state(status, outcome=None, minutes=0, **data):
-        return StepState(status, at + timedelta(minutes=minutes), at + timedelta(minutes=minutes + 1), "operator",
-                         None, outcome, data)
-
-    checklist = Checklist(
-        "20260302T114000Z-brave-marmot-193-0001", "brave-marmot-193", "Convex Cloud (snapshot fixture)", at,
-        "operator", is_prod=True,
-        steps=[
-            state("done", "brave-marmot-193 (PRODUCTION) chosen; pause not supported by this target"),
-            state("done", "backup 8000012 complete (with file storage); env vars saved as env-1", 1,
-                  backup_id="8000012", env_snapshot="env-1"),
-            state("done", "backup 8000011 restored into brave-marmot-193 (import imp-7): 40,120 documents written",
-                  5, backup_id="8000011", import_id="imp-7",
-                  counts_before={"orders": 39_100, "customers": 880, "products": 221},
-                  counts_after={"orders": 40_000, "customers": 900, "products": 220}),
-            StepState(),
-            StepState(),
-            StepState(),
-            StepState(),
-        ],
-    )
-    checklist.store = store
-    return checklist
 
 
 @pytest.fixture(autouse=True)

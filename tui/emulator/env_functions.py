@@ -6,7 +6,7 @@ from typing import Any
 
 from tui.emulator import environment
 from tui.emulator.auth import VIEW_ENV
-from tui.emulator.data_functions import STRING, check_args
+from tui.emulator.function_args import STRING, check_args
 from tui.emulator.functions import system_function
 
 

@@ -20,7 +20,8 @@ _MODULES = (
     "tui.emulator.export_functions",
     "tui.emulator.import_functions",
     "tui.emulator.env_functions",
-    "tui.emulator.data_functions",
+    "tui.emulator.data_browse",
+    "tui.emulator.data_edit",
 )
 
 

@@ -10,12 +10,15 @@ from pathlib import Path
 
 from textual import work
 
+from tui.api.secrets import Secret, reveal
 from tui.services import code_push
 from tui.widgets import formatting as fmt
 
 
 class CodeStepMixin:
-    def init_code_step(self, deploy_command: str | None, project: Path | None) -> None:
+    def init_code_step(self, deploy_command: str | None, project: Path | None,
+                       deploy_key: Secret | None = None) -> None:
+        self.deploy_key = deploy_key  # a profile's CONVEX_DEPLOY_KEY for the push; never shown
         self.deploy_command = (deploy_command or os.environ.get("CONVEX_BACKUPS_DEPLOY_COMMAND")
                                or code_push.DEFAULT_COMMAND)
         self.project = project or code_push.find_project()
@@ -24,7 +27,7 @@ class CodeStepMixin:
 
     def _manual(self, ref: str | None = None) -> str:
         return code_push.manual_instructions(self.ref.name, ref, project=self.project, command=self.deploy_command,
-                                             self_hosted=True)
+                                             self_hosted=self.deploy_key is None)
 
     def panel_3(self, head: str) -> None:
         missing = code_push.missing_tools(self.deploy_command)
@@ -43,7 +46,8 @@ class CodeStepMixin:
             table.add_row(ref.name if ref.kind == "tag" else ref.sha[:10], ref.summary, key=str(index))
         running = self.deploy_run is not None and self.deploy_run.exit_status is None
         self.show_log(running or bool(self.checklist.steps[3].data.get("ref")))
-        self.say(head + f"Project: {self.project}\nCommand: {self.deploy_command}\n"
+        with_key = " (with the profile's deploy key)" if self.deploy_key else ""
+        self.say(head + f"Project: {self.project}\nCommand: {self.deploy_command}{with_key}\n"
                  "Choose a known-good tag or commit, g deploys it from a clean worktree (k cancels) · "
                  "p another folder · m mark done by hand")
 
@@ -78,10 +82,11 @@ class CodeStepMixin:
         worktree = None
         try:
             url, key = await code_push.credentials_for(self.target, self.ref)
+            env = code_push.push_environment(self.ref.name, url, key, reveal(self.deploy_key))
             worktree = code_push.make_worktree(self.project, ref.sha)
-            log.write_line(f"$ {self.deploy_command}   (in a clean worktree of {ref.name})")
-            self.deploy_run = code_push.DeployRun(self.deploy_command, worktree,
-                                                  code_push.deploy_environment(url, key))
+            credential = "the profile's deploy key" if self.deploy_key else "the deployment's admin credential"
+            log.write_line(f"$ {self.deploy_command}   (in a clean worktree of {ref.name}, with {credential})")
+            self.deploy_run = code_push.DeployRun(self.deploy_command, worktree, env)
             async for line in self.deploy_run.lines():
                 log.write_line(line)
             status = self.deploy_run.exit_status

@@ -1,23 +1,49 @@
-"""Step 5 of the checklist, manual fixes: tables with counts (g opens the highlighted one), a page of
-documents (g views the highlighted document), e edit a field, d delete the document (typed confirmation),
-i insert a document, u run a mutation by name (the sandbox says it has none), backspace back to the
-tables, m mark the step done. Every edit is written into the checklist for the incident log."""
+"""Step 5 of the checklist, manual fixes, on three levels: the tables with their counts (g opens the
+highlighted one); a page of documents, oldest first, 100 at a time (] next page, [ previous page, g views
+the highlighted document); one document's fields with their types. e edits a field (a dialog), d deletes
+the document (typed confirmation), i inserts one, u runs a mutation by name (the sandbox says it has
+none), backspace or esc goes up a level, m marks the step done. Every edit is written into the checklist
+for the incident log."""
 
 from __future__ import annotations
 
-import json
-
 from textual import work
 
-from tui.services.checklist_data import NO_USER_FUNCTIONS, DataEditor, client_for, has_user_functions
+from tui.screens.emergency_field import FieldEditDialog
+from tui.services.checklist_data import (
+    NO_USER_FUNCTIONS, DataEditor, PageView, TablePager, client_for, document_fields, fields_line,
+    has_user_functions, parse_value,
+)
 from tui.widgets import formatting as fmt
+
+PAGE_SIZE = 100
+MIN_FIELDS = 24  # characters of a document's fields in the page's table; the document view has them all
+DATA_ACTIONS = {"edit_field", "delete_doc", "insert_doc", "up_level", "next_page", "previous_page"}
 
 
 class DataStepMixin:
     def init_data_step(self) -> None:
         self.data_table: str | None = None
-        self.documents: list[dict] = []
-        self.document: dict | None = None
+        self.pager: TablePager | None = None
+        self.page_view: PageView | None = None
+        self.document: dict | None = None  # the document on screen, when one is viewed
+        self._page_row = 0  # where the cursor was on the page when a document was opened
+
+    @property
+    def data_level(self) -> str:
+        if self.data_table is None:
+            return "tables"
+        return "documents" if self.document is None else "document"
+
+    def data_action_ok(self, action: str) -> bool:
+        """Which of step 5's keys make sense where the operator is (the footer shows only those)."""
+        if action not in DATA_ACTIONS:
+            return True
+        level, view = self.data_level, self.page_view
+        if action in ("next_page", "previous_page"):
+            return level == "documents" and view is not None and (
+                view.has_next if action == "next_page" else view.has_previous)
+        return level != "tables"
 
     def panel_5(self, head: str) -> None:
         self.say(head + "Loading…")
@@ -27,26 +53,74 @@ class DataStepMixin:
         return DataEditor(await client_for(self.target, self.ref))
 
     @work(exclusive=True, group="em-data", exit_on_error=False)
-    async def load_data(self) -> None:
+    async def load_data(self, move: str = "current") -> None:
+        """Draw the current level; `move` is "next" or "previous" to turn the page."""
         try:
             editor = await self.editor()
             if self.data_table is None:
                 counts = await editor.tables()
-                table = self.show_table(["Table", "Documents"])
-                for name, count in sorted(counts.items()):
-                    table.add_row(name, f"{count:,}", key=name)
-                self.say("Tables (tab to the list, g open) · u run a mutation by name · m mark this step done")
-                return
-            self.documents, _ = await editor.page(self.data_table, size=100)
+            else:
+                self.pager = self.pager or TablePager(self.data_table, PAGE_SIZE)
+                self.page_view = await getattr(self.pager, move)(editor)
         except Exception as exc:  # noqa: BLE001
             self.say(f"Could not read the data: {fmt.error_text(exc)}")
             return
-        table = self.show_table(["_id", "Fields"])
-        for doc in self.documents:
-            fields = {k: v for k, v in doc.items() if not k.startswith("_")}
-            table.add_row(doc["_id"], json.dumps(fields, default=str)[:200], key=doc["_id"])
-        self.say(f"{self.data_table}: first {len(self.documents)} documents, oldest first. g view · e edit a field · "
-                 "d delete · i insert · backspace tables")
+        if self.document is not None:  # the viewed document as it is now
+            self.document = self._page_document(self.document["_id"])
+        if self.data_table is None:
+            self._draw_tables(counts)
+        elif self.document is not None:
+            self._draw_document()
+        else:
+            self._draw_page()
+        self.refresh_bindings()
+
+    def _draw_tables(self, counts: dict[str, int]) -> None:
+        table = self.show_table(["Table", "Documents"])
+        for name, count in sorted(counts.items()):
+            table.add_row(name, f"{count:,}", key=name)
+        self.say("Tables and their document counts. tab to the list, g opens a table · u run a mutation by name · "
+                 "m mark this step done")
+
+    def _page_columns(self, last: int) -> tuple[int, bool]:
+        """Characters of fields that fit beside the number and the id, and whether the id fits whole (a
+        narrow terminal shows its last characters; the document view and every prompt show all of it)."""
+        width = self.query_one("#em-panel").size.width - 4  # padding and the scrollbar
+        number = len(f"{last:,}") + 2
+        fields = width - number - 34 - 2  # a cell is its text and a space either side
+        if fields >= MIN_FIELDS:
+            return fields, True
+        return max(width - number - 13 - 2, MIN_FIELDS), False
+
+    def _draw_page(self, row: int = 0) -> None:
+        view = self.page_view
+        fields_width, whole_id = self._page_columns(max(view.last, 1))
+        table = self.show_table(["#", "Fields", "_id"])
+        for number, doc in enumerate(view.documents, start=view.first):
+            text = fields_line(doc)
+            shown_id = doc["_id"] if whole_id else "…" + doc["_id"][-10:]
+            table.add_row(f"{number:,}", text if len(text) <= fields_width else text[:fields_width - 1] + "…",
+                          shown_id, key=doc["_id"])
+        if row:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        keys = ["g view", "e edit", "d delete", "i insert"] + ["] next"] * view.has_next + \
+            ["[ previous"] * view.has_previous + ["esc tables"]
+        self.say(f"{view.words()}.\n{' · '.join(keys)}")
+
+    def _draw_document(self) -> None:
+        doc, view = self.document, self.page_view
+        rows = document_fields(doc)
+        # what is left of the panel beside the field and type columns (each cell is padded by one space a side)
+        width = max(self.query_one("#em-panel").size.width - 4 - (max(len(f) for f, _, _ in rows) + 2) - 9 - 2, 12)
+        table = self.show_table(["Field", "Type", "Value"])
+        for field, kind, value in rows:
+            shown = value if len(value) <= width else value[:width - 1] + "…"
+            table.add_row(field, kind, shown, key=field)
+        table.move_cursor(row=next((i for i, (f, _, _) in enumerate(rows) if not f.startswith("_")), 0))
+        number = view.first + view.documents.index(doc) if view and doc in view.documents else None
+        where = f" (document {number:,} of about {max(view.total, view.last):,})" if number else ""
+        self.say(f"{self.data_table} › {doc['_id']}{where}\ne edit the highlighted field · d delete this document"
+                 " · i insert · esc back to the page")
 
     def _row_key(self) -> str | None:
         table = self.query_one("#em-table")
@@ -54,28 +128,46 @@ class DataStepMixin:
             return None
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
+    def _page_document(self, doc_id: str | None) -> dict | None:
+        documents = self.page_view.documents if self.page_view else []
+        return next((d for d in documents if d["_id"] == doc_id), None)
+
     def run_5(self) -> None:
         key = self._row_key()
-        if key is None:
+        if key is None or self.document is not None:
             return
         if self.data_table is None:
-            self.data_table = key
+            self.data_table, self.pager, self.page_view = key, None, None
             self.load_data()
             return
-        self.document = next((d for d in self.documents if d["_id"] == key), None)
+        self.document = self._page_document(key)
         if self.document is not None:
-            self.say(json.dumps(self.document, indent=1, default=str)[:3000] +
-                     "\n\ne edit a field · d delete · backspace tables")
+            self._page_row = self.query_one("#em-table").cursor_row
+            self._draw_document()
+            self.refresh_bindings()
 
     def data_back(self) -> bool:
-        if self.data_table is not None:
-            self.action_up_level()
-            return True
-        return False
+        if self.data_table is None:
+            return False
+        self.action_up_level()
+        return True
 
     def action_up_level(self) -> None:
-        self.data_table, self.document = None, None
+        if self.document is not None:
+            self.document = None
+            self._draw_page(self._page_row)
+            self.refresh_bindings()
+            return
+        self.data_table, self.pager, self.page_view = None, None, None
         self.load_data()
+
+    def action_next_page(self) -> None:
+        if self.data_action_ok("next_page"):
+            self.load_data("next")
+
+    def action_previous_page(self) -> None:
+        if self.data_action_ok("previous_page"):
+            self.load_data("previous")
 
     def _record_edit(self, text: str) -> None:
         state = self.checklist.steps[5]
@@ -85,29 +177,31 @@ class DataStepMixin:
         self.checklist.record(5, edits=edits)
         self.redraw_steps()
 
+    def _target_document(self) -> dict | None:
+        return self.document if self.document is not None else self._page_document(self._row_key())
+
     def action_edit_field(self) -> None:
-        doc_id = self._row_key()
-        if self.data_table is None or doc_id is None:
+        doc = self._target_document()
+        if self.data_table is None or doc is None:
             self.notify("Open a table and highlight a document first.", severity="warning")
             return
+        field = self._row_key() if self.document is not None else None
+        table, doc_id = self.data_table, doc["_id"]
 
-        def edit(value: str) -> None:
-            field, _, raw = value.partition("=")
-            try:
-                parsed = json.loads(raw)
-            except ValueError:
-                self.notify("The value must be JSON (\"text\", 12, true, null, {...}).", severity="warning")
-                return
-            self.data_write(f"set {field.strip()} of {doc_id} in {self.data_table}",
-                            lambda e: e.patch_field(self.data_table, doc_id, field.strip(), parsed))
+        def edited(result: tuple[str, object] | None) -> None:
+            if result is not None:
+                name, value = result
+                self.data_write(f"set {name} of {doc_id} in {table}",
+                                lambda e: e.patch_field(table, doc_id, name, value))
 
-        self.ask(f"Edit {doc_id}: type field=JSON value (e.g. status=\"ok\"):", edit)
+        where = f"{self.ref.name} ({self.ref.danger_label})"
+        self.app.push_screen(FieldEditDialog(table, doc, field, where, danger=self.ref.is_prod), edited)
 
     def action_delete_doc(self) -> None:
-        doc_id = self._row_key()
-        if self.data_table is None or doc_id is None:
+        doc = self._target_document()
+        if self.data_table is None or doc is None:
             return
-        table = self.data_table
+        table, doc_id = self.data_table, doc["_id"]
         self.confirm_typed(f"Delete document {doc_id} from {table}?",
                            lambda: self.data_write(f"deleted {doc_id} from {table}",
                                                    lambda e: e.delete(table, [doc_id])))
@@ -120,14 +214,14 @@ class DataStepMixin:
 
         def insert(value: str) -> None:
             try:
-                document = json.loads(value)
-            except ValueError:
-                self.notify("Type a JSON object, e.g. {\"name\": \"x\"}.", severity="warning")
+                document = parse_value(value)
+            except ValueError as exc:
+                self.notify(f"{exc} Type a JSON object, e.g. {{\"name\": \"x\"}}.", severity="warning")
                 return
             self.data_write(f"inserted into {table}: {sorted(document) if isinstance(document, dict) else '?'}",
                             lambda e: e.insert(table, document))
 
-        self.ask(f"New document for {table} (a JSON object):", insert)
+        self.ask(f"New document for {table} (a JSON object; a bare number is a Float64):", insert)
 
     @work(exclusive=True, group="em-data-write", exit_on_error=False)
     async def data_write(self, what: str, call) -> None:
@@ -138,7 +232,24 @@ class DataStepMixin:
             return
         self._record_edit(what)
         self.notify(what, title="Changed")
-        self.load_data()
+        self._reload_after_write()
+
+    @work(exclusive=True, group="em-data", exit_on_error=False)
+    async def _reload_after_write(self) -> None:
+        """The same page again; a viewed document is shown as it is now (or the page, if it is gone)."""
+        viewed = self.document["_id"] if self.document is not None else None
+        row = self._page_row if viewed else self.query_one("#em-table").cursor_row
+        try:
+            self.page_view = await self.pager.current(await self.editor())
+        except Exception as exc:  # noqa: BLE001
+            self.say(f"Could not read the data: {fmt.error_text(exc)}")
+            return
+        self.document = self._page_document(viewed) if viewed else None
+        if self.document is not None:
+            self._draw_document()
+        else:
+            self._draw_page(row)
+        self.refresh_bindings()
 
     @work(exclusive=True, group="em-mutation", exit_on_error=False)
     async def action_run_mutation(self) -> None:

@@ -1,6 +1,7 @@
 """Opening the emergency checklist from anywhere (the main screen's key, the command palette, and
 `convex-backups --emergency [DEPLOYMENT]`): the checklist store and the incident-log folder live in the
-data folder (`Homes`); an unfinished checklist is offered for resuming by the screen itself."""
+data folder (`Homes`); the code push takes the profile's `deploy_command` and `deploy_key`; an unfinished
+checklist is offered for resuming by the screen itself."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ def open_emergency(app: Any, target: Any, deployment: str | None = None) -> None
 
     homes = homes_of(app)
     config = getattr(app, "config", None)
-    command = ((getattr(config, "extra", None) or {}).get("emergency") or {}).get("deploy_command") \
-        if config is not None else None
+    # the profile's own deploy command first, then `[emergency] deploy_command` for every profile
+    profile = getattr(getattr(getattr(app, "session", None), "spec", None), "profile", None)
+    command = getattr(profile, "deploy_command", None) or (
+        ((getattr(config, "extra", None) or {}).get("emergency") or {}).get("deploy_command")
+        if config is not None else None)
     app.push_screen(EmergencyScreen(target, ChecklistStore.in_data_dir(homes.data_dir), deployment,
-                                    incidents=incidents_dir(homes.data_dir), deploy_command=command))
+                                    incidents=incidents_dir(homes.data_dir), deploy_command=command,
+                                    deploy_key=getattr(profile, "deploy_key", None)))

@@ -16,65 +16,29 @@ from typing import Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Log, OptionList, Static
-from textual.widgets.option_list import Option
 
+from tui.api.secrets import Secret
 from tui.screens.emergency_code import CodeStepMixin
 from tui.screens.emergency_data import DataStepMixin
 from tui.screens.emergency_env import EnvStepMixin
+from tui.screens.emergency_keys import EMERGENCY_BINDINGS, STEP_ACTIONS
+from tui.screens.emergency_panel import PanelMixin, PanelText
+from tui.screens.emergency_prompt import PromptMixin
 from tui.screens.emergency_restore import RestoreStepMixin
 from tui.screens.emergency_steps import BasicStepsMixin
 from tui.services import checklist_ops as ops
 from tui.services.checklist import DESTRUCTIVE_STEPS, STEP_TITLES, Checklist, ChecklistStore
-from tui.services.protocol import BackupTarget, DeploymentRef, Progress
+from tui.services.protocol import BackupTarget, DeploymentRef
 from tui.widgets import formatting as fmt
 
 STYLES = Path(__file__).parent.parent / "styles"
-MARKS = {"pending": "·", "running": "…", "done": "✓", "failed": "✗", "skipped": "–"}
-SHORT_TITLES = ("Deployment", "Safety backup", "Restore data", "Push code", "Env vars", "Manual fixes",
-                "Close + log")
-
-EMERGENCY_BINDINGS = [
-    Binding("g", "run_step", "Run step", id="emergency_run"),
-    Binding("s", "skip_step", "Skip (say why)", id="emergency_skip"),
-    Binding("x", "redo_step", "Redo", id="emergency_redo"),
-    Binding("r", "resume", "Resume", id="emergency_resume"),
-    Binding("n", "new_checklist", "New checklist", id="emergency_new"),
-    Binding("w", "download", "Download", id="emergency_download"),
-    Binding("space", "toggle", "Toggle", id="emergency_toggle"),
-    Binding("v", "reveal", "Reveal values", id="emergency_reveal"),
-    Binding("a", "apply", "Apply", id="emergency_apply"),
-    Binding("o", "open_file", "Compare a file", id="emergency_open_file"),
-    Binding("c", "next_set", "Next saved set", id="emergency_next_set"),
-    Binding("p", "project", "Project folder", id="emergency_project"),
-    Binding("k", "cancel_run", "Cancel deploy", id="emergency_cancel"),
-    Binding("m", "mark_done", "Mark done", id="emergency_mark_done"),
-    Binding("e", "edit_field", "Edit field", id="emergency_edit"),
-    Binding("d", "delete_doc", "Delete doc", id="emergency_delete"),
-    Binding("i", "insert_doc", "Insert doc", id="emergency_insert"),
-    Binding("u", "run_mutation", "Run mutation", id="emergency_mutation"),
-    Binding("i", "inspect_backup", "Inspect", id="emergency_inspect"),
-    Binding("backspace", "up_level", "Tables", id="emergency_up", show=False),
-    Binding("tab", "app.focus_next", "Next pane", show=False),
-    Binding("escape", "back", "Back", id="emergency_back"),
-]
-# step -> actions offered there (the footer shows only these)
-STEP_ACTIONS: dict[int, set[str]] = {
-    0: {"run_step"},
-    1: {"run_step", "skip_step", "redo_step", "download"},
-    2: {"run_step", "skip_step", "redo_step", "inspect_backup"},
-    3: {"run_step", "skip_step", "redo_step", "project", "cancel_run", "mark_done"},
-    4: {"run_step", "skip_step", "redo_step", "toggle", "reveal", "apply", "open_file", "next_set"},
-    5: {"run_step", "skip_step", "redo_step", "edit_field", "delete_doc", "insert_doc", "run_mutation",
-        "up_level", "mark_done"},
-    6: {"run_step"},
-}
 
 
-class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepMixin, DataStepMixin, Screen[None]):
+class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepMixin, DataStepMixin, PanelMixin,
+                      PromptMixin, Screen[None]):
     CSS_PATH = [STYLES / "emergency.tcss"]
     BINDINGS = EMERGENCY_BINDINGS
     HELP = ("The emergency-restore checklist. Work down the steps: nothing that changes the deployment is "
@@ -83,7 +47,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
 
     def __init__(self, target: BackupTarget, store: ChecklistStore, deployment: str | None = None, *,
                  incidents: Path | None = None, checklist: Checklist | None = None,
-                 deploy_command: str | None = None, project: Path | None = None,
+                 deploy_command: str | None = None, deploy_key: Secret | None = None, project: Path | None = None,
                  clock: Callable[[], Any] = fmt.utc_now, download_folder: Path | None = None) -> None:
         super().__init__()
         self.clock = clock
@@ -103,7 +67,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self.incident_path: Path | None = None
         self.init_restore_step()
         self.init_env_step()
-        self.init_code_step(deploy_command, project)
+        self.init_code_step(deploy_command, project, deploy_key)
         self.init_data_step()
 
     # -- layout -------------------------------------------------------------------------------------------
@@ -113,7 +77,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             yield OptionList(id="em-steps")
             with Vertical(id="em-panel"):
                 yield Static("", id="em-step-title", markup=False)
-                with VerticalScroll(id="em-text-scroll"):
+                with PanelText(id="em-text-scroll"):
                     yield Static("Loading…", id="em-text", markup=False)
                 yield DataTable(id="em-table", cursor_type="row", zebra_stripes=True)
                 yield Log(id="em-log", max_lines=2000)
@@ -209,61 +173,6 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             self.busy.discard("resume")
         self.after_change()
 
-    # -- drawing ------------------------------------------------------------------------------------------
-    def redraw_steps(self) -> None:
-        if self.checklist is None:
-            return
-        ref = self.ref
-        words = f"{ref.name} ({ref.danger_label})" if ref else self.checklist.deployment
-        self.query_one("#em-title", Static).update(f"EMERGENCY RESTORE — {words} — checklist {self.checklist.id}")
-        self.query_one("#em-title").set_class(bool(ref and ref.is_prod), "-prod")
-        steps = self.query_one("#em-steps", OptionList)
-        steps.clear_options()
-        for number, state in enumerate(self.checklist.steps):
-            steps.add_option(Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<13} {state.status}",
-                                    id=str(number)))
-        steps.highlighted = self.selected
-
-    def after_change(self) -> None:
-        """The checklist changed: redraw the list and the selected step's panel."""
-        self.redraw_steps()
-        self.show_panel()
-
-    def set_title(self, text: str) -> None:
-        self.query_one("#em-step-title", Static).update(text)
-
-    def say(self, text: str) -> None:
-        self.query_one("#em-text", Static).update(text)
-
-    def show_table(self, columns: list[str] | None) -> DataTable:
-        table = self.query_one("#em-table", DataTable)
-        table.display = columns is not None
-        self._fit_text()
-        table.clear(columns=True)
-        if columns:
-            table.add_columns(*columns)
-        return table
-
-    def show_log(self, visible: bool) -> Log:
-        log = self.query_one("#em-log", Log)
-        log.display = visible
-        self._fit_text()
-        return log
-
-    def _fit_text(self) -> None:
-        """The text gets the whole panel when there is no table or log below it."""
-        alone = not self.query_one("#em-table").display and not self.query_one("#em-log").display
-        self.query_one("#em-text-scroll").set_class(alone, "-full")
-
-    def show_progress(self, progress: Progress) -> None:
-        self.query_one("#em-text", Static).update(self.progress_text(progress))
-
-    def progress_text(self, progress: Progress) -> str:
-        lines = [fmt.progress_line(progress)]
-        for table in progress.tables[:8]:
-            lines.append(f"  {table.table}: {table.written:,}/{table.total:,}")
-        return "\n".join(lines)
-
     @on(OptionList.OptionHighlighted, "#em-steps")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_index != event.option_list.highlighted:
@@ -315,8 +224,8 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         if self.selected in DESTRUCTIVE_STEPS and not self.checklist.destructive_allowed and \
                 action not in ("skip_step",):
             return False
-        if self.selected == 0 and self.checklist.steps[0].status == "done" and action == "run_step":
-            return True
+        if self.selected == 5:
+            return self.data_action_ok(action)
         return True
 
     # -- shared actions -----------------------------------------------------------------------------------
@@ -364,41 +273,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
     def back_within_step(self) -> bool:
         return self.data_back() if self.selected == 5 else False
 
-    # -- the prompt ---------------------------------------------------------------------------------------
-    def ask(self, label: str, then: Callable[[str], Any], value: str = "", password: bool = False) -> None:
-        self._prompt = then
-        self.query_one("#em-prompt-label", Static).update(label)
-        self.query_one("#em-prompt-label").display = True
-        box = self.query_one("#em-input", Input)
-        box.password = password
-        box.value = value
-        box.display = True
-        box.focus()
-
-    def confirm_typed(self, what: str, then: Callable[[], Any]) -> None:
-        """Destructive actions: type the deployment's name (the restore flow's rule)."""
-        name = self.ref.name
-
-        def check(value: str) -> None:
-            if value.strip() == name:
-                then()
-            else:
-                self.notify(f"Refused: {value!r} is not {name}. Nothing was changed.", severity="warning")
-
-        self.ask(f"{what}\nType {name} and enter to confirm (esc: no):", check)
-
-    def _hide_prompt(self) -> None:
-        self._prompt = None
-        self.query_one("#em-prompt-label").display = False
-        box = self.query_one("#em-input", Input)
-        box.display = False
-        box.value = ""
-
     @on(Input.Submitted, "#em-input")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        then, value = self._prompt, event.value
-        self._hide_prompt()
-        self.query_one("#em-steps").focus()
-        if then is not None:
-            then(value)
+        self.prompt_submitted(event.value)

@@ -96,6 +96,25 @@ def deploy_environment(url: str | None, admin_key: str | None, deploy_key: str |
     return env
 
 
+def deploy_key_deployment(deploy_key: str) -> str | None:
+    """The deployment a deploy key names (`prod:<name>|...`, `dev:<name>|...`); None for keys that name a
+    team or project (preview and project keys) rather than one deployment."""
+    kind, _, rest = deploy_key.partition("|")[0].partition(":")
+    return rest if kind in ("prod", "dev") and rest and ":" not in rest else None
+
+
+def push_environment(deployment: str, url: str | None, admin_key: str | None, deploy_key: str | None,
+                     base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`deploy_environment`, refusing a profile's deploy key that names another deployment (the push would
+    go there). The message names both deployments, never the key."""
+    if deploy_key:
+        named = deploy_key_deployment(deploy_key)
+        if named is not None and named != deployment:
+            raise ValueError(f"The profile's deploy key is for {named}, not {deployment}: nothing was deployed. "
+                             "Use a profile whose deploy_key belongs to this deployment, or run the push by hand.")
+    return deploy_environment(url, admin_key, deploy_key, base)
+
+
 def missing_tools(command: str) -> list[str]:
     missing = [] if shutil.which("git") else ["git"]
     program = shlex.split(command)[0] if command.strip() else ""

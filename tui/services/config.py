@@ -11,6 +11,8 @@ it), else the platformdirs config and data folders of "convex-backups".
     token = "..."                       # or: use_cli_login = true (the token of `npx convex login`)
     provision_host = "https://api.convex.dev"   # optional
     deployment = "happy-otter-123"      # optional: the default --deployment
+    deploy_command = "npx convex deploy --yes"   # optional: the checklist's code push (step 3)
+    deploy_key = "prod:happy-otter-123|..."      # optional: CONVEX_DEPLOY_KEY for that push
 
     [profiles.acme.deployments.happy-otter-123]
     read_only = true                    # this app refuses to change it
@@ -97,6 +99,8 @@ class Profile:
     deployment: str | None = None  # the default deployment
     read_only: bool = False  # every deployment of the profile
     read_only_deployments: frozenset[str] = frozenset()
+    deploy_command: str | None = None  # the checklist's code push; None: the default
+    deploy_key: Secret | None = None  # given to that push as CONVEX_DEPLOY_KEY
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)  # unknown keys, kept
 
     def __post_init__(self) -> None:
@@ -110,11 +114,13 @@ class Profile:
             table["token"] = self.token.reveal()
         if self.use_cli_login:
             table["use_cli_login"] = True
-        for name in ("provision_host", "url", "deployment"):
+        for name in ("provision_host", "url", "deployment", "deploy_command"):
             if getattr(self, name):
                 table[name] = getattr(self, name)
         if self.admin_key is not None:
             table["admin_key"] = self.admin_key.reveal()
+        if self.deploy_key is not None:
+            table["deploy_key"] = self.deploy_key.reveal()
         if self.read_only:
             table["read_only"] = True
         if self.read_only_deployments:
@@ -189,7 +195,7 @@ def _read_only_names(table: Any, where: str) -> frozenset[str]:
 
 
 _PROFILE_KEYS = {"kind", "token", "use_cli_login", "provision_host", "url", "admin_key", "deployment",
-                 "read_only", "deployments"}
+                 "read_only", "deployments", "deploy_command", "deploy_key"}
 
 
 def parse_profile(name: str, table: Any) -> Profile:
@@ -213,6 +219,8 @@ def parse_profile(name: str, table: Any) -> Profile:
         admin_key=Secret(admin_key) if admin_key else None, deployment=_str(table, "deployment", where),
         read_only=table.get("read_only") is True,
         read_only_deployments=_read_only_names(table.get("deployments"), f"[profiles.{name}]"),
+        deploy_command=_str(table, "deploy_command", where),
+        deploy_key=Secret(deploy_key) if (deploy_key := _str(table, "deploy_key", where)) else None,
         extra={k: v for k, v in table.items() if k not in _PROFILE_KEYS},
     )
 

@@ -1,0 +1,48 @@
+"""The checklist's keys: every binding of the emergency screen, the steps that offer each, and how a
+step's status is marked in the list (a mark and the status in words, never colour alone)."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+MARKS = {"pending": "·", "running": "…", "done": "✓", "failed": "✗", "skipped": "–"}
+SHORT_TITLES = ("Deployment", "Safety backup", "Restore data", "Push code", "Env vars", "Manual fixes",
+                "Close + log")
+
+EMERGENCY_BINDINGS = [
+    Binding("g", "run_step", "Run step", id="emergency_run"),
+    Binding("s", "skip_step", "Skip (say why)", id="emergency_skip"),
+    Binding("x", "redo_step", "Redo", id="emergency_redo"),
+    Binding("r", "resume", "Resume", id="emergency_resume"),
+    Binding("n", "new_checklist", "New checklist", id="emergency_new"),
+    Binding("w", "download", "Download", id="emergency_download"),
+    Binding("space", "toggle", "Toggle", id="emergency_toggle"),
+    Binding("v", "reveal", "Reveal values", id="emergency_reveal"),
+    Binding("a", "apply", "Apply", id="emergency_apply"),
+    Binding("o", "open_file", "Compare a file", id="emergency_open_file"),
+    Binding("c", "next_set", "Next saved set", id="emergency_next_set"),
+    Binding("p", "project", "Project folder", id="emergency_project"),
+    Binding("k", "cancel_run", "Cancel deploy", id="emergency_cancel"),
+    Binding("m", "mark_done", "Mark done", id="emergency_mark_done"),
+    Binding("e", "edit_field", "Edit field", id="emergency_edit"),
+    Binding("d", "delete_doc", "Delete doc", id="emergency_delete"),
+    Binding("i", "insert_doc", "Insert doc", id="emergency_insert"),
+    Binding("u", "run_mutation", "Run mutation", id="emergency_mutation"),
+    Binding("i", "inspect_backup", "Inspect", id="emergency_inspect"),
+    Binding("right_square_bracket", "next_page", "Next page", id="emergency_next_page"),
+    Binding("left_square_bracket", "previous_page", "Prev page", id="emergency_previous_page"),
+    Binding("backspace", "up_level", "Up", id="emergency_up", show=False),
+    Binding("tab", "app.focus_next", "Next pane", show=False),
+    Binding("escape", "back", "Back", id="emergency_back"),
+]
+# step -> actions offered there (the footer shows only these)
+STEP_ACTIONS: dict[int, set[str]] = {
+    0: {"run_step"},
+    1: {"run_step", "skip_step", "redo_step", "download"},
+    2: {"run_step", "skip_step", "redo_step", "inspect_backup"},
+    3: {"run_step", "skip_step", "redo_step", "project", "cancel_run", "mark_done"},
+    4: {"run_step", "skip_step", "redo_step", "toggle", "reveal", "apply", "open_file", "next_set"},
+    5: {"run_step", "skip_step", "redo_step", "edit_field", "delete_doc", "insert_doc", "run_mutation",
+        "up_level", "mark_done", "next_page", "previous_page"},
+    6: {"run_step"},
+}

@@ -1,0 +1,77 @@
+"""Drawing the checklist: the title, the step list with each status in words, and the selected step's
+panel (a text, and below it either a table or a log)."""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Log, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.screens.emergency_keys import MARKS, SHORT_TITLES
+from tui.services.protocol import Progress
+from tui.widgets import formatting as fmt
+
+
+class PanelText(VerticalScroll):
+    """The panel's text. Focusable only while it has something to scroll, so that tab goes from the steps
+    straight to the table below it."""
+
+    def allow_focus(self) -> bool:
+        return self.max_scroll_y > 0
+
+
+class PanelMixin:
+    def redraw_steps(self) -> None:
+        if self.checklist is None:
+            return
+        ref = self.ref
+        words = f"{ref.name} ({ref.danger_label})" if ref else self.checklist.deployment
+        self.query_one("#em-title", Static).update(f"EMERGENCY RESTORE — {words} — checklist {self.checklist.id}")
+        self.query_one("#em-title").set_class(bool(ref and ref.is_prod), "-prod")
+        steps = self.query_one("#em-steps", OptionList)
+        steps.clear_options()
+        for number, state in enumerate(self.checklist.steps):
+            steps.add_option(Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<13} {state.status}",
+                                    id=str(number)))
+        steps.highlighted = self.selected
+
+    def after_change(self) -> None:
+        """The checklist changed: redraw the list and the selected step's panel."""
+        self.redraw_steps()
+        self.show_panel()
+
+    def set_title(self, text: str) -> None:
+        self.query_one("#em-step-title", Static).update(text)
+
+    def say(self, text: str) -> None:
+        self.query_one("#em-text", Static).update(text)
+
+    def show_table(self, columns: list[str] | None) -> DataTable:
+        table = self.query_one("#em-table", DataTable)
+        table.display = columns is not None
+        self._fit_text()
+        table.clear(columns=True)
+        if columns:
+            table.add_columns(*columns)
+        return table
+
+    def show_log(self, visible: bool) -> Log:
+        log = self.query_one("#em-log", Log)
+        log.display = visible
+        self._fit_text()
+        return log
+
+    def _fit_text(self) -> None:
+        """The text gets the whole panel when there is no table or log below it."""
+        alone = not self.query_one("#em-table").display and not self.query_one("#em-log").display
+        self.query_one("#em-text-scroll").set_class(alone, "-full")
+
+    def show_progress(self, progress: Progress) -> None:
+        self.query_one("#em-text", Static).update(self.progress_text(progress))
+
+    def progress_text(self, progress: Progress) -> str:
+        lines = [fmt.progress_line(progress)]
+        for table in progress.tables[:8]:
+            lines.append(f"  {table.table}: {table.written:,}/{table.total:,}")
+        return "\n".join(lines)
+
