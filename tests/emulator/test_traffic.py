@@ -158,3 +158,15 @@ def test_backup_under_traffic_has_no_dangling_references(tmp_path):
     members = [name.split("/")[1] for name in archive.namelist() if name.startswith("_storage/")]
     file_members = {member.split(".")[0] for member in members} - {"documents"}
     assert file_members == {row["_id"] for row in tables["_storage"]}
+
+
+def test_traffic_holds_while_the_deployment_is_paused(seeded):
+    """The traffic stands for the app's own mutations: a paused deployment refuses them (2.4)."""
+    from tui.emulator import backend_state
+
+    backend_state.pause(seeded)
+    traffic = TrafficGenerator([seeded], writes_per_second=100, seed=1)
+    assert [traffic.step() for _ in range(20)] == [None] * 20
+    assert traffic.writes == 0 and traffic.errors == 0
+    backend_state.unpause(seeded)
+    assert traffic.step() is not None

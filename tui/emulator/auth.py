@@ -22,14 +22,18 @@ VIEW_ENV = "deployment:env:view"
 WRITE_ENV = "deployment:env:write"
 VIEW_DATA = "deployment:data:view"
 WRITE_DATA = "deployment:data:write"
+PAUSE_DEPLOYMENT = "deployment:pause"
+UNPAUSE_DEPLOYMENT = "deployment:unpause"
+VIEW_AUDIT_LOG = "deployment:auditLog:view"
+ANY_ADMIN = None  # routes and functions that any admin identity may use
 
 
 @dataclass(frozen=True)
 class AdminIdentity:
     allowed_actions: frozenset[str] | None = None  # None: every operation
 
-    def require(self, action: str) -> None:
-        if self.allowed_actions is not None and action not in self.allowed_actions:
+    def require(self, action: str | None) -> None:
+        if action is not None and self.allowed_actions is not None and action not in self.allowed_actions:
             raise ConvexError(
                 403,
                 "OperationNotPermitted",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.archive.ids import is_valid_id
-from tui.emulator import documents, file_storage
+from tui.emulator import audit_log, documents, file_storage
 from tui.emulator.auth import WRITE_DATA
 from tui.emulator.function_args import ARRAY, COMPONENT_ID, NULL, OBJECT, STRING, check_args, component_of, user_table
 from tui.emulator.functions import FunctionError, system_function
@@ -96,10 +96,14 @@ def add_document(deployment, args: dict[str, Any]) -> Any:
     budget = _WriteBudget()
     with deployment.db.write() as txn:
         component = component_of(txn.conn, args)
+        new_ids = []
         for fields in new_documents:
             documents.check_fields(fields)  # before sizing: a non-object is InvalidDocumentError
             budget.charge(_with_system_fields(fields))
-            documents.insert(txn, component, args["table"], fields, now_s=deployment.clock.now())
+            new_ids.append(documents.insert(txn, component, args["table"], fields, now_s=deployment.clock.now()))
+        # The new ids are returned nowhere else (5.1).
+        audit_log.record_data_edit(txn, audit_log.ADD_DOCUMENTS, component,
+                                   {"table": args["table"], "document_ids": new_ids}, now_s=deployment.clock.now())
     return {"success": True}
 
 
@@ -128,6 +132,9 @@ def patch_documents_fields(deployment, args: dict[str, Any]) -> Any:
                 if value != UNDEFINED_PLACEHOLDER:
                     fields[key] = value
             _replace_fields(txn, tablet, old, fields, budget)
+        audit_log.record_data_edit(txn, audit_log.UPDATE_DOCUMENTS, component, {
+            "table": args["table"], "document_ids": [old["_id"] for _, old in targets],
+        }, now_s=deployment.clock.now())
     return {"success": True}
 
 
@@ -137,11 +144,15 @@ def replace_document(deployment, args: dict[str, Any]) -> Any:
     if not is_valid_id(args["id"]):
         raise FunctionError(f"Invalid argument `id`: {args['id']!r} is not a valid document id.")
     with deployment.db.write() as txn:
-        found = documents.locate(txn.conn, component_of(txn.conn, args), args["id"])
+        component = component_of(txn.conn, args)
+        found = documents.locate(txn.conn, component, args["id"])
         if found is None:
             return {"success": False, "error": "Document does not exist."}
         tablet, old = found
         _replace_fields(txn, tablet, old, _keep_system_fields(old, args["document"]), _WriteBudget())
+        # The table comes from the id's table number (5.3).
+        audit_log.record_data_edit(txn, audit_log.UPDATE_DOCUMENTS, component,
+                                   {"table": tablet.name, "document_ids": [args["id"]]}, now_s=deployment.clock.now())
     return {"success": True}
 
 
@@ -157,11 +168,16 @@ def delete_documents(deployment, args: dict[str, Any]) -> Any:
         check_args(entry, {"id": STRING, "tableName": STRING}, where=".toDelete[]")
     with deployment.db.write() as txn:
         component = component_of(txn.conn, args)
+        by_table: dict[str, list[str]] = {}
         for entry in entries:  # `tableName` only labels audit events in Convex; it is not checked
             found = documents.locate(txn.conn, component, entry["id"])
             if found is None or found[0].is_storage:
                 raise FunctionError(f"Delete on nonexistent document ID {entry['id']}")
             documents.delete(txn, component, entry["id"])
+            by_table.setdefault(entry["tableName"], []).append(entry["id"])
+        for table, ids in by_table.items():  # one event per distinct tableName (5.4)
+            audit_log.record_data_edit(txn, audit_log.DELETE_DOCUMENTS, component,
+                                       {"table": table, "document_ids": ids}, now_s=deployment.clock.now())
     return {"success": True}
 
 
@@ -173,4 +189,6 @@ def delete_files(deployment, args: dict[str, Any]) -> Any:
         for storage_id in args["storageIds"]:
             if not isinstance(storage_id, str) or not file_storage.delete_file(txn, component, storage_id):
                 raise FunctionError(f"Storage id {storage_id!r} not found.")
+        audit_log.record_data_edit(txn, audit_log.DELETE_FILES, component,
+                                   {"storage_ids": list(args["storageIds"])}, now_s=deployment.clock.now())
     return None

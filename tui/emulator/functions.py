@@ -22,6 +22,7 @@ _MODULES = (
     "tui.emulator.env_functions",
     "tui.emulator.data_browse",
     "tui.emulator.data_edit",
+    "tui.emulator.backend_state",
 )
 
 
@@ -29,7 +30,7 @@ _MODULES = (
 class SystemFunction:
     path: str  # always `module:export`
     kind: str  # "query" or "mutation"
-    action: str  # the deployment operation it needs (spec 2.2)
+    action: str | None  # the deployment operation it needs (spec 2.2); None: any admin identity
     body: FunctionBody
 
 
@@ -41,7 +42,7 @@ def normalize(path: str) -> str:
     return path if ":" in path else f"{path}:default"
 
 
-def system_function(path: str, kind: str, action: str) -> Callable[[FunctionBody], FunctionBody]:
+def system_function(path: str, kind: str, action: str | None) -> Callable[[FunctionBody], FunctionBody]:
     def register(body: FunctionBody) -> FunctionBody:
         key = normalize(path)
         REGISTRY[key] = SystemFunction(key, kind, action, body)

@@ -25,6 +25,8 @@ ROUTE_MODULES = (
     "tui.emulator.routes_env",
     "tui.emulator.routes_storage",
     "tui.emulator.routes_info",
+    "tui.emulator.routes_state",
+    "tui.emulator.routes_user_functions",
     "tui.emulator.sync",
 )
 

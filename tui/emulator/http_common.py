@@ -23,7 +23,7 @@ def deployment_of(request: Request) -> Deployment:
     return request.app.state.deployment
 
 
-def admin(request: Request, action: str) -> AdminIdentity:
+def admin(request: Request, action: str | None) -> AdminIdentity:
     """The caller's admin identity, checked for `action`; raises Convex's auth errors."""
     identity = deployment_of(request).authenticate(
         request.headers.get("authorization"), request.query_params.get("adminKey")

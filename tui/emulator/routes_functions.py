@@ -24,6 +24,7 @@ from tui.archive.values import (
     encode_export_value,
     encode_json_value,
 )
+from tui.emulator import backend_state
 from tui.emulator.auth import AdminIdentity
 from tui.emulator.errors import ConvexError, bad_request
 from tui.emulator.functions import FunctionError, resolve
@@ -141,6 +142,10 @@ def run_function(
     `identity` None means no admin identity (no header, a user token): system functions then look
     missing, as Convex reports them (data-and-functions 3, rule 2).
     """
+    if not path.startswith("_system/"):  # system functions ignore a stop (2.4); user functions may not run
+        stopped = backend_state.stop_message(backend_state.read(deployment.db.connection()))
+        if stopped is not None:
+            return _failed(stopped)
     function = resolve(path)
     if function is None or identity is None:
         return _failed(missing_function_message(path))
@@ -192,13 +197,13 @@ def run_queries_at_one_snapshot(
 
 
 # -- HTTP ----------------------------------------------------------------------------------------------
-def _check_client_header(request: Request) -> None:
+def check_client_header(request: Request) -> None:
     client = request.headers.get("convex-client")
     if client is not None and "-" not in client:
         raise bad_request("InvalidClientVersion", f"Convex-Client header {client!r} is not <client name>-<version>.")
 
 
-def _encoder(format_name: Any):
+def encoder(format_name: Any):
     if format_name is None:
         format_name = DEFAULT_FORMAT
     encoder = ENCODERS.get(format_name) if isinstance(format_name, str) else None
@@ -224,11 +229,11 @@ def caller_identity(request: Request) -> AdminIdentity | None:
 def _parse_call(body: Any) -> tuple[str, Any, Any]:
     if not isinstance(body, dict):
         raise bad_request("BadJsonBody", 'Expected {"path": ..., "args": ..., "format": ...}.')
-    return canonical_path(body.get("path")), body.get("args"), _encoder(body.get("format"))
+    return canonical_path(body.get("path")), body.get("args"), encoder(body.get("format"))
 
 
 async def _call(request: Request, kind: str, body: Any) -> Response:
-    _check_client_header(request)
+    check_client_header(request)
     path, raw_args, encode = _parse_call(body)
     identity = caller_identity(request)
     outcome = await in_thread(run_function, deployment_of(request), identity, path, raw_args, kind)
@@ -255,7 +260,7 @@ async def query_get(request: Request) -> Response:
 
 async def query_batch(request: Request) -> Response:
     """Several queries at one timestamp: `{"queries": [...]}` -> `{"results": [envelope, ...]}`."""
-    _check_client_header(request)
+    check_client_header(request)
     body = await json_body(request)
     queries = body.get("queries") if isinstance(body, dict) else None
     if not isinstance(queries, list):

@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from tui.archive.ids import is_valid_id
-from tui.emulator import file_storage
+from tui.emulator import backend_state, file_storage
 from tui.emulator.auth import WRITE_DATA
 from tui.emulator.database import Database
 from tui.emulator.errors import not_found
@@ -30,6 +30,7 @@ READ_CHUNK = 1 << 20
 async def upload(request: Request) -> Response:
     admin(request, WRITE_DATA)
     deployment = deployment_of(request)
+    await in_thread(backend_state.require_running, deployment)
     content_type = request.headers.get("content-type")
     # The temp file lives in the deployment's private (0700) folder and vanishes when closed.
     with tempfile.TemporaryFile(dir=deployment.folder) as spool:
@@ -78,6 +79,7 @@ def _file_stream(db: Database, key: str) -> Iterator[Any]:
 
 
 async def download(request: Request) -> Response:
+    await in_thread(backend_state.require_running, deployment_of(request))
     stream = _file_stream(deployment_of(request).db, request.path_params["storage_id"])
     meta = await in_thread(next, stream)
     if meta is None:

@@ -51,7 +51,7 @@ def list_documents(conn: sqlite3.Connection, table: str, *, newest_first: bool =
     order = "DESC" if newest_first else "ASC"
     rows = conn.execute(
         f"SELECT id, creation_time, body FROM system_documents WHERE table_name = ? "
-        f"ORDER BY creation_time {order}, id {order} LIMIT ?",
+        f"ORDER BY creation_time {order}, rowid {order} LIMIT ?",  # rowid: insertion order within a commit
         (table, limit),
     ).fetchall()
     return [_load(r) for r in rows]

@@ -16,6 +16,7 @@ SYSTEM_TABLE_NUMBERS = {
     "_snapshot_imports": 32,
     "_environment_variables": 33,
     "_deployment_audit_log": 34,
+    "_backend_state": 35,
 }
 
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import orjson
 
 from tui.archive.ids import encode_id
-from tui.emulator import documents, file_storage
+from tui.emulator import backend_state, documents, file_storage
 from tui.emulator.demo_apps import detect_flavour
 from tui.emulator.demo_maker import (
     ABSENT, FILE_KINDS, Flavour, Maker, NoCandidate, TableSpec, compact, file_content, kind_of,
@@ -185,7 +185,9 @@ class TrafficGenerator:
         turn = self._turns_by_deployment.get(id(deployment), 0)
         self._turns_by_deployment[id(deployment)] = turn + 1
         try:
-            flavour = self._flavour(deployment)
+            # The traffic stands for the app's own mutations, which a stopped deployment refuses (2.4).
+            stopped = backend_state.is_stopped(backend_state.read(deployment.db.connection()))
+            flavour = None if stopped else self._flavour(deployment)
             if flavour is not None:
                 for operation in self._plan(turn):
                     try:
