@@ -19,8 +19,16 @@ from urllib.parse import quote
 import httpx
 import orjson
 
-from tui.api.deployment_models import DeploymentInfo, DocumentPage, EnvironmentVariables, Export, SnapshotImport
-from tui.api.errors import ProtocolError, Target, function_error
+from tui.api.deployment_models import (
+    AuditEvent,
+    BackendState,
+    DeploymentInfo,
+    DocumentPage,
+    EnvironmentVariables,
+    Export,
+    SnapshotImport,
+)
+from tui.api.errors import InvalidRequest, NetworkError, ProtocolError, ServerError, Target, function_error
 from tui.api.export_download import ExportDownload, open_export_download
 from tui.api.http import DEFAULT_TIMEOUT, HttpSession, Retry, RetryPolicy, Sleep, target_for_url
 from tui.api.import_upload import DEFAULT_PART_SIZE, Progress, upload_file
@@ -36,6 +44,8 @@ GET_IMPORT = "_system/cli/queryImport"
 TABLE_MAPPING = "_system/frontend/getTableMapping"
 TABLE_SIZE = "_system/frontend/tableSize"
 PAGE_DOCUMENTS = "_system/frontend/paginatedTableDocuments"
+BACKEND_STATE = "_system/frontend/backendState:backendState"
+UNPAUSE_ATTEMPTS = 3
 
 
 class DeploymentClient:
@@ -55,6 +65,7 @@ class DeploymentClient:
         self.url = url.rstrip("/")
         self.name = name
         self._admin_key = Secret(admin_key)
+        self._sleep = sleep
         self._http = HttpSession(
             self.url,
             target=target_for_url(self.url, name),
@@ -144,6 +155,47 @@ class DeploymentClient:
         """The backend's own name (`GET /instance_name`, no auth needed)."""
         response = await self._http.request("GET", "/instance_name")
         return response.text.strip()
+
+    # -- pausing (data-and-functions 2) and the audit log (API 3.9) -----------------------------------------
+    async def backend_state(self) -> BackendState:
+        return BackendState.from_json(await self.query(BACKEND_STATE))
+
+    async def pause_deployment(self) -> None:
+        """Idempotent on the server (pausing a paused deployment changes nothing), so safe to retry."""
+        await self._http.request("POST", "/api/v1/pause_deployment", retry=Retry.IDEMPOTENT)
+
+    async def unpause_deployment(self) -> None:
+        """Unpause is not idempotent: if an attempt may have reached the server (no answer, a gateway error)
+        and the next one hears "not currently paused", the first one worked (2.3). A first attempt that
+        hears it raises: the deployment was not paused."""
+        for attempt in range(1, UNPAUSE_ATTEMPTS + 1):
+            try:
+                await self._http.request("POST", "/api/v1/unpause_deployment", retry=Retry.NEVER)
+                return
+            except InvalidRequest as exc:
+                if attempt > 1 and exc.code == "UnpauseDeploymentFailed" and "not currently paused" in str(exc):
+                    return
+                raise
+            except (NetworkError, ServerError):
+                if attempt == UNPAUSE_ATTEMPTS:
+                    raise
+                await self._sleep(self._http.retry.backoff(attempt))
+
+    async def audit_events(self, from_ms: int, *, page_size: int = 100) -> list[AuditEvent]:
+        """Every deployment audit-log event since `from_ms`, oldest first (all pages)."""
+        events: list[AuditEvent] = []
+        cursor: str | None = None
+        while True:
+            params = {"from": str(int(from_ms)), "limit": str(page_size), **({"cursor": cursor} if cursor else {})}
+            reply = await self._http.json("GET", "/api/v1/list_audit_log_events", params=params)
+            items = reply.get("items") if isinstance(reply, dict) else None
+            if not isinstance(items, list):
+                raise ProtocolError(f"{self.target} listed audit log events in an unexpected shape.")
+            events += [AuditEvent.from_json(item) for item in items]
+            pagination = reply.get("pagination") if isinstance(reply.get("pagination"), dict) else {}
+            cursor = pagination.get("nextCursor")
+            if not pagination.get("hasMore") or not isinstance(cursor, str):
+                return events
 
     # -- snapshot export (spec 5) -----------------------------------------------------------------------
     async def request_export(self, *, include_storage: bool = False) -> None:

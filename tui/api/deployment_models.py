@@ -234,3 +234,34 @@ class EnvironmentVariables(Mapping[str, str]):
         return f"EnvironmentVariables(names={list(self._values)!r})"
 
     __str__ = __repr__
+
+
+# -- pausing and the audit log (data-and-functions 2, API 3.9) -------------------------------------------
+@dataclass(frozen=True)
+class BackendState:
+    """`_backend_state`: three independent fields; the deployment is stopped if any is not "none"."""
+
+    system: str = "none"  # "disabled" | "suspended": set by Convex, cannot be undone by the user
+    usage_limit: str = "none"  # "disabled": a usage limit was crossed
+    user: str = "none"  # "paused": set by pause_deployment
+
+    @classmethod
+    def from_json(cls, data: Any) -> BackendState:
+        d = object_of(data, "the backend state")
+        return cls(as_str(d.get("system"), "none"), as_str(d.get("usage_limit"), "none"), as_str(d.get("user"), "none"))
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One deployment audit-log event; `create_time_ms` in milliseconds."""
+
+    action: str
+    create_time_ms: int
+    metadata: Mapping[str, Any]
+    id: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> AuditEvent:
+        d = object_of(data, "an audit log event")
+        metadata = d.get("metadata") if isinstance(d.get("metadata"), Mapping) else {}
+        return cls(as_str(d.get("action"), "unknown"), as_int(d.get("createTime")) or 0, metadata, as_str(d.get("id")))

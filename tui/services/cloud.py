@@ -21,6 +21,7 @@ from tui.services.cloud_schedule import CloudSchedules
 from tui.services.env_store import EnvStore
 from tui.services.errors import BackupLimitReached, ReadOnlyRefused
 from tui.services.protocol import (
+    DeploymentState,
     BackupRecord,
     DeploymentRef,
     EnvDiff,
@@ -279,3 +280,20 @@ class CloudTarget:
             lambda c: env_ops.restore(c, self.env_store, deployment.name, saved_id, keep_extra=keep_extra),
         )
 
+    # -- pausing (data-and-functions 2), through the deployment credential big brain hands out -------------
+    async def deployment_state(self, deployment: DeploymentRef) -> DeploymentState:
+        from tui.services import pausing
+
+        return await self.directory.on_deployment(deployment.name, pausing.read_state)
+
+    async def pause_deployment(self, deployment: DeploymentRef) -> DeploymentState:
+        from tui.services import pausing
+
+        self._writable(deployment, "pause")
+        return await self.directory.on_deployment(deployment.name, pausing.pause)
+
+    async def unpause_deployment(self, deployment: DeploymentRef) -> DeploymentState:
+        from tui.services import pausing
+
+        self._writable(deployment, "unpause")
+        return await self.directory.on_deployment(deployment.name, pausing.unpause)

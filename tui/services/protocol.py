@@ -246,6 +246,33 @@ class EnvDiff:
         return not (self.added or self.removed or self.changed)
 
 
+@dataclass(frozen=True)
+class DeploymentState:
+    """Whether the deployment serves its app (data-and-functions 2.1). Pausing is the operator's (`user`);
+    `system` ("disabled", "suspended") and `usage_limit` ("disabled") are Convex's and cannot be undone here."""
+
+    system: str = "none"
+    usage_limit: str = "none"
+    user: str = "none"
+
+    @property
+    def paused(self) -> bool:
+        return self.user == "paused"
+
+    @property
+    def stopped_by_convex(self) -> bool:
+        return self.system != "none" or self.usage_limit != "none"
+
+    @property
+    def summary(self) -> str:
+        """"running", "paused", or why Convex stopped it."""
+        if self.system != "none":
+            return self.system
+        if self.usage_limit != "none":
+            return "stopped by a usage limit" + (" (and paused)" if self.paused else "")
+        return "paused" if self.paused else "running"
+
+
 ProgressCallback = Callable[[Progress], None]
 
 
@@ -344,4 +371,17 @@ class BackupTarget(Protocol):
     async def env_restore(self, deployment: DeploymentRef, saved_id: str, *, keep_extra: bool = False) -> EnvDiff:
         """Makes the live set equal to the saved one in one all-or-nothing call; returns what changed.
         With `keep_extra`, variables that exist only live are left alone."""
+        ...
+
+    # -- pausing (data-and-functions 2) --------------------------------------------------------------------
+    async def deployment_state(self, deployment: DeploymentRef) -> DeploymentState: ...
+
+    async def pause_deployment(self, deployment: DeploymentRef) -> DeploymentState:
+        """Stops user functions, HTTP actions and file-storage HTTP; system functions, data edits, restores,
+        code pushes and env changes keep working. Pausing a paused deployment is not an error. Refused for
+        a `read_only` deployment; Convex refuses it (`PauseDeploymentFailed`) when it disabled the deployment."""
+        ...
+
+    async def unpause_deployment(self, deployment: DeploymentRef) -> DeploymentState:
+        """Raises `InvalidRequest` (`UnpauseDeploymentFailed`) when it is not paused or Convex stopped it."""
         ...

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from tui.api.deployment_client import DeploymentClient
 from tui.api.errors import Conflict, ConvexApiError, NotFound
-from tui.services import env_ops, schedules_runner
+from tui.services import env_ops, pausing, schedules_runner
 from tui.services.config import Homes
 from tui.services.downloads import Downloader
 from tui.services.env_store import EnvStore
@@ -27,6 +27,7 @@ from tui.services.errors import ConfigError, ReadOnlyRefused
 from tui.services.file_import import FileImport
 from tui.services.local_store import LocalStore, StoredBackup
 from tui.services.protocol import (
+    DeploymentState,
     BackupRecord,
     DeploymentRef,
     EnvDiff,
@@ -281,6 +282,18 @@ class SelfHostedTarget:
     async def env_restore(self, deployment: DeploymentRef, saved_id: str, *, keep_extra: bool = False) -> EnvDiff:
         self._writable(deployment, "change the environment variables of")
         return await env_ops.restore(self.client, self.env_store, deployment.name, saved_id, keep_extra=keep_extra)
+
+    # -- pausing (data-and-functions 2) ------------------------------------------------------------------
+    async def deployment_state(self, deployment: DeploymentRef) -> DeploymentState:
+        return await pausing.read_state(self.client)
+
+    async def pause_deployment(self, deployment: DeploymentRef) -> DeploymentState:
+        self._writable(deployment, "pause")
+        return await pausing.pause(self.client)
+
+    async def unpause_deployment(self, deployment: DeploymentRef) -> DeploymentState:
+        self._writable(deployment, "unpause")
+        return await pausing.unpause(self.client)
 
 
 def self_hosted_target(url: str, admin_key, homes: Homes, *, name: str | None = None,
