@@ -79,8 +79,8 @@ class DataStepMixin:
         table = self.show_table(["Table", "Documents"])
         for name, count in sorted(counts.items()):
             table.add_row(name, f"{count:,}", key=name)
-        self.say("Tables and their document counts. tab to the list, g opens a table · u run a mutation by name · "
-                 "m mark this step done")
+        self.say(self.paused_note_step5() + "Tables and their document counts. tab to the list, g opens a table · "
+                 "u run a mutation by name · m mark this step done")
 
     def _page_columns(self, last: int) -> tuple[int, bool]:
         """Characters of fields that fit beside the number and the id, and whether the id fits whole (a
@@ -253,6 +253,9 @@ class DataStepMixin:
 
     @work(exclusive=True, group="em-mutation", exit_on_error=False)
     async def action_run_mutation(self) -> None:
+        if self.is_paused:  # the paused deployment refuses every user function (data-and-functions 2.4)
+            self.say(self.paused_note_step5() + "Unpause it at step 6 (u) first, then run the mutation.")
+            return
         if not await has_user_functions(self.target):
             self.say(NO_USER_FUNCTIONS)
             return

@@ -16,6 +16,8 @@ EMERGENCY_BINDINGS = [
     Binding("r", "resume", "Resume", id="emergency_resume"),
     Binding("n", "new_checklist", "New checklist", id="emergency_new"),
     Binding("w", "download", "Download", id="emergency_download"),
+    Binding("p", "pause", "Pause first", id="emergency_pause"),
+    Binding("u", "unpause", "Unpause", id="emergency_unpause"),
     Binding("space", "toggle", "Toggle", id="emergency_toggle"),
     Binding("v", "reveal", "Reveal values", id="emergency_reveal"),
     Binding("a", "apply", "Apply", id="emergency_apply"),
@@ -37,12 +39,12 @@ EMERGENCY_BINDINGS = [
 ]
 # step -> actions offered there (the footer shows only these)
 STEP_ACTIONS: dict[int, set[str]] = {
-    0: {"run_step"},
+    0: {"run_step", "pause"},
     1: {"run_step", "skip_step", "redo_step", "download"},
     2: {"run_step", "skip_step", "redo_step", "inspect_backup"},
     3: {"run_step", "skip_step", "redo_step", "project", "cancel_run", "mark_done"},
     4: {"run_step", "skip_step", "redo_step", "toggle", "reveal", "apply", "open_file", "next_set"},
     5: {"run_step", "skip_step", "redo_step", "edit_field", "delete_doc", "insert_doc", "run_mutation",
         "up_level", "mark_done", "next_page", "previous_page"},
-    6: {"run_step"},
+    6: {"run_step", "unpause"},
 }

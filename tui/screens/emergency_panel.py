@@ -26,6 +26,8 @@ class PanelMixin:
             return
         ref = self.ref
         words = f"{ref.name} ({ref.danger_label})" if ref else self.checklist.deployment
+        if getattr(self, "is_paused", False):
+            words += " — PAUSED"
         self.query_one("#em-title", Static).update(f"EMERGENCY RESTORE — {words} — checklist {self.checklist.id}")
         self.query_one("#em-title").set_class(bool(ref and ref.is_prod), "-prod")
         steps = self.query_one("#em-steps", OptionList)

@@ -19,9 +19,10 @@ class PromptMixin:
         box.display = True
         box.focus()
 
-    def confirm_typed(self, what: str, then: Callable[[], Any]) -> None:
-        """Destructive actions: type the deployment's name (the restore flow's rule)."""
-        name = self.ref.name
+    def confirm_typed(self, what: str, then: Callable[[], Any], name: str | None = None) -> None:
+        """Destructive actions: type the deployment's name (the restore flow's rule); `name` when the action
+        is about another deployment than the checklist's so far (step 0)."""
+        name = name or self.ref.name
 
         def check(value: str) -> None:
             if value.strip() == name:

@@ -26,6 +26,7 @@ from tui.screens.emergency_data import DataStepMixin
 from tui.screens.emergency_env import EnvStepMixin
 from tui.screens.emergency_keys import EMERGENCY_BINDINGS, STEP_ACTIONS
 from tui.screens.emergency_panel import PanelMixin, PanelText
+from tui.screens.emergency_pause import PauseMixin
 from tui.screens.emergency_prompt import PromptMixin
 from tui.screens.emergency_restore import RestoreStepMixin
 from tui.screens.emergency_steps import BasicStepsMixin
@@ -37,8 +38,8 @@ from tui.widgets import formatting as fmt
 STYLES = Path(__file__).parent.parent / "styles"
 
 
-class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepMixin, DataStepMixin, PanelMixin,
-                      PromptMixin, Screen[None]):
+class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepMixin, DataStepMixin, PauseMixin,
+                      PanelMixin, PromptMixin, Screen[None]):
     CSS_PATH = [STYLES / "emergency.tcss"]
     BINDINGS = EMERGENCY_BINDINGS
     HELP = ("The emergency-restore checklist. Work down the steps: nothing that changes the deployment is "
@@ -69,6 +70,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self.init_env_step()
         self.init_code_step(deploy_command, project, deploy_key)
         self.init_data_step()
+        self.init_pause()
 
     # -- layout -------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -146,6 +148,8 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self.query_one("#em-steps", OptionList).focus()
         if self.checklist.running_operations():
             self.resume_operations()
+        else:
+            self.refresh_live_state()
 
     def action_resume(self) -> None:
         if self.mode == "offer-resume" and self.offered is not None:
@@ -172,6 +176,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         finally:
             self.busy.discard("resume")
         self.after_change()
+        self.refresh_live_state()
 
     @on(OptionList.OptionHighlighted, "#em-steps")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -226,7 +231,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             return False
         if self.selected == 5:
             return self.data_action_ok(action)
-        return True
+        return self.pause_action_ok(action)
 
     # -- shared actions -----------------------------------------------------------------------------------
     def action_run_step(self) -> None:

@@ -10,6 +10,7 @@ from textual import work
 from textual.widgets import DataTable
 
 from tui.services import checklist_ops as ops
+from tui.services import checklist_pause
 from tui.services import incident_log
 from tui.services.protocol import Progress
 from tui.widgets import formatting as fmt
@@ -26,29 +27,38 @@ class BasicStepsMixin:
             table.move_cursor(row=[d.name for d in self.deployments].index(ref.name))
         scope = ops.scope_text(ref, pause_supported=getattr(self, "pause_supported", False)) if ref else ""
         self.say(head + scope + "\n\ng: this is the deployment in trouble (the highlighted row; tab to the list "
-                 "to change it).")
+                 "to change it)." + self.pause_lines_step0())
 
-    def run_0(self) -> None:
+    def highlighted_ref(self):
         table = self.query_one("#em-table", DataTable)
         name = self.ref.name if self.ref else None
         if table.display and table.row_count:
             name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        ref = self._ref_named(name)
-        if ref is None:
-            return
+        return self._ref_named(name)
+
+    def run_0(self) -> None:
+        ref = self.highlighted_ref()
+        if ref is not None and self.choose_deployment(ref):
+            self.selected = 1
+            self.after_change()
+
+    def choose_deployment(self, ref) -> bool:
+        """Step 0 done with `ref` (again, if it already was). False when the checklist is bound elsewhere."""
         if ref.name != self.checklist.deployment:
-            if any(s.status != "pending" for s in self.checklist.steps[1:]):
+            if any(s.status != "pending" for s in self.checklist.steps[1:]) or self.checklist.pause_events:
                 self.notify("This checklist already did work on another deployment; n starts a new one from "
                             "the main screen's E.", severity="warning")
-                return
+                return False
             self.checklist.deployment, self.checklist.is_prod = ref.name, ref.is_prod
+        if self.ref is None or ref.name != self.ref.name:
+            self.live_state = None
         self.ref = ref
         self.checklist.start(0)
         self.checklist.done(0, f"{ref.name} ({ref.danger_label}) chosen; pause "
                                + ("available" if self.pause_supported else "not supported by this target"),
                             deployment=ref.name, pause="supported" if self.pause_supported else "not supported")
-        self.selected = 1
-        self.after_change()
+        self.refresh_live_state()
+        return True
 
     # -- step 1 -------------------------------------------------------------------------------------------
     def panel_1(self, head: str) -> None:
@@ -132,10 +142,11 @@ class BasicStepsMixin:
         lines = incident_log.summary_lines(self.checklist)
         where = f"\nIncident log: {self.incident_path}" if self.incident_path else \
             "\ng: close the checklist and write the Markdown incident log"
-        self.say(head + "\n".join(lines) + where)
+        self.say(head + "\n".join(lines) + where + self.pause_lines_step6())
 
     def run_6(self) -> None:
         self.checklist.start(6)
+        checklist_pause.left_paused(self.checklist)
         self.checklist.close()
         path = incident_log.write(self.checklist, self.incidents)
         self.incident_path = path

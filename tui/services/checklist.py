@@ -95,6 +95,9 @@ class Checklist:
     is_prod: bool = False
     steps: list[StepState] = field(default_factory=lambda: [StepState() for _ in STEP_TITLES])
     closed: datetime | None = None
+    # Pausing is not a step of its own (offered at step 0, undone at step 6): its events, oldest first,
+    # each {"action", "at", "who", "note"}. A request is recorded before it is sent (see running_operations).
+    pause_events: list[dict[str, str]] = field(default_factory=list)
     path: Path | None = field(default=None, repr=False, compare=False)
     store: ChecklistStore | None = field(default=None, repr=False, compare=False)
 
@@ -124,13 +127,28 @@ class Checklist:
     def restore_import_id(self) -> str | None:
         return self.steps[2].data.get("import_id")
 
+    @property
+    def pause_state(self) -> str | None:
+        """The last pause event's action ("paused", "unpaused", "pause requested", ...), None if none."""
+        return self.pause_events[-1]["action"] if self.pause_events else None
+
+    @property
+    def paused(self) -> bool:
+        """Whether the deployment was last known paused (by this checklist, or found paused)."""
+        return self.pause_state in ("paused", "found paused", "left paused at close", "unpause failed")
+
     def running_operations(self) -> list[tuple[int, str]]:
-        """(step, server-side id) of operations that were running when the checklist was last saved."""
+        """(step, server-side id) of operations that were running when the checklist was last saved; a pause
+        or unpause that was sent but whose answer was never recorded shows as (0, "pause") / (6, "unpause")."""
         found = []
+        if self.pause_state == "pause requested":
+            found.append((0, "pause"))
         if self.steps[1].status == "running" and self.safety_backup_id:
             found.append((1, self.safety_backup_id))
         if self.steps[2].status == "running" and self.restore_import_id and self.steps[2].data.get("confirmed"):
             found.append((2, self.restore_import_id))
+        if self.pause_state == "unpause requested":
+            found.append((6, "unpause"))
         return found
 
     def current_step(self) -> int:
@@ -192,6 +210,10 @@ class Checklist:
         self.save()
         return self.steps[number]
 
+    def record_pause(self, action: str, note: str = "") -> None:
+        self.pause_events.append({"action": action, "at": now_utc().isoformat(), "who": local_user(), "note": note})
+        self.save()
+
     def close(self) -> None:
         self.closed = now_utc()
         self.save()
@@ -214,7 +236,7 @@ class Checklist:
         return {
             "version": 1, "id": self.id, "deployment": self.deployment, "target_label": self.target_label,
             "created": _iso(self.created), "who": self.who, "is_prod": self.is_prod, "closed": _iso(self.closed),
-            "steps": [s.to_json() for s in self.steps],
+            "steps": [s.to_json() for s in self.steps], "pause_events": list(self.pause_events),
         }
 
     @classmethod
@@ -225,6 +247,7 @@ class Checklist:
             id=str(body["id"]), deployment=str(body["deployment"]), target_label=str(body.get("target_label", "")),
             created=_time(body.get("created")) or now_utc(), who=str(body.get("who", "")),
             is_prod=bool(body.get("is_prod")), steps=steps[: len(STEP_TITLES)], closed=_time(body.get("closed")),
+            pause_events=[dict(e) for e in body.get("pause_events") or [] if isinstance(e, dict) and "action" in e],
         )
 
 

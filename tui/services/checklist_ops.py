@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.api.dotenv import parse_dotenv
+from tui.services import checklist_pause
 from tui.services.checklist import Checklist
 from tui.services.checklist_data import client_for
 from tui.services.protocol import (
@@ -35,8 +36,8 @@ def _note(on_progress: OnProgress, progress: Progress) -> None:
 
 # -- step 0 ------------------------------------------------------------------------------------------------
 async def supports_pause(target: BackupTarget) -> bool:
-    """Whether the target offers pausing (a `pause_deployment` method). None of today's targets do."""
-    return callable(getattr(target, "pause_deployment", None))
+    """Whether the target can pause: Cloud, self-hosted and the sandbox all can (checklist_pause)."""
+    return checklist_pause.supports_pause(target)
 
 
 def scope_text(ref: DeploymentRef, *, pause_supported: bool) -> str:
@@ -45,7 +46,8 @@ def scope_text(ref: DeploymentRef, *, pause_supported: bool) -> str:
     untouched = ("Will not touch: other deployments, existing backups (none is deleted), the periodic "
                  "schedule, file storage outside a restore, your local project files (code is pushed from a "
                  "temporary git worktree).")
-    pause = ("Pausing: supported by this target." if pause_supported else
+    pause = (f"Pausing (optional, p): stops further damage while you work.\n{checklist_pause.WHAT_PAUSING_DOES}"
+             if pause_supported else
              "Pausing: not supported by this target (pause it from the Convex dashboard if you need to stop "
              "further damage; data repair through system functions still works while paused).")
     return f"{touched}\n{untouched}\n{pause}"
@@ -166,6 +168,8 @@ async def resume(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
         elif step == 2:
             result = await follow_recorded_restore(checklist, target, ref, on_progress)
             said.append(f"followed restore {op_id} to {result.state}")
+        elif op_id in ("pause", "unpause"):
+            said.append(await checklist_pause.reconcile(checklist, target, ref))
     state = checklist.steps[2]
     if state.status == "running" and state.data.get("import_id") and not state.data.get("confirmed"):
         plan = plan_of(checklist, ref)  # staged, never confirmed: drop it so it cannot be confirmed by mistake

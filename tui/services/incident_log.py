@@ -27,6 +27,7 @@ def render(checklist: Checklist) -> str:
         f"- Safety backup: {checklist.safety_backup_id or 'none'}",
         f"- Restored from backup: {checklist.restore_backup_id or 'none'}"
         + (f" (import {checklist.restore_import_id})" if checklist.restore_import_id else ""),
+        f"- Paused: {_pause_line(checklist)}",
         "",
         "## Steps",
         "",
@@ -61,7 +62,23 @@ def render(checklist: Checklist) -> str:
         if state.history:
             lines.append("Earlier attempts: " + "; ".join(state.history))
         lines.append("")
+    if checklist.pause_events:
+        lines += ["## Pausing", "", "| When | Who | What | Note |", "| --- | --- | --- | --- |"]
+        for event in checklist.pause_events:
+            lines.append(f"| {_when(_parse(event.get('at')))} | {event.get('who') or '—'} | {event['action']} | "
+                         f"{event.get('note') or ''} |")
+        lines.append("")
     return "\n".join(lines)
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _pause_line(checklist: Checklist) -> str:
+    if not checklist.pause_events:
+        return "no (not paused by this checklist)"
+    return "still paused" if checklist.paused else f"no (last: {checklist.pause_state})"
 
 
 def write(checklist: Checklist, folder: Path) -> Path:
@@ -84,4 +101,6 @@ def summary_lines(checklist: Checklist) -> list[str]:
     out = [f"{checklist.deployment}: opened by {checklist.who} at {_when(checklist.created)}"]
     for number, (title, state) in enumerate(zip(STEP_TITLES, checklist.steps)):
         out.append(f"{number} {title}: {state.status}" + (f" — {state.outcome}" if state.outcome else ""))
+    if checklist.pause_events:
+        out.append(f"Paused: {_pause_line(checklist)}")
     return out
