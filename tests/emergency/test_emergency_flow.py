@@ -29,7 +29,7 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
         assert screen.ref.is_prod  # production by default
-        assert "not supported by this target" in str(screen.query_one("#em-text").render())
+        assert "Pausing (optional, p)" in str(screen.query_one("#em-text").render())
         table = screen.query_one("#em-table")
         table.move_cursor(row=[str(k.value) for k in table.rows].index(PROD))  # the demo has several
         await pilot.press("g")  # step 0: the highlighted deployment is the one in trouble

@@ -52,8 +52,8 @@ class PauseMixin:
         if not getattr(self, "pause_supported", False):
             return ""
         if self.is_paused:
-            return f"\n{self.ref.name if self.ref else 'The deployment'} is PAUSED{self._since()}."
-        return "\np: choose the highlighted deployment and pause it first (you type its name to confirm)."
+            return f"\n{self.ref.name if self.ref else 'The deployment'} is PAUSED{self._since()}; step 6 unpauses it."
+        return "\np: choose the highlighted deployment and pause it first (you type its name to confirm)"
 
     def paused_note_step5(self) -> str:
         if not self.is_paused:
@@ -64,12 +64,9 @@ class PauseMixin:
     def pause_lines_step6(self) -> str:
         if not getattr(self, "pause_supported", False):
             return ""
-        if self.is_paused:
-            return (f"\n\nThe deployment is still PAUSED{self._since()}: its app refuses every user.\n"
-                    "u unpauses it (you type its name): the app serves its users again. Closing (g) while it is "
-                    "paused is allowed; the incident log then says it was left paused.")
-        if self.checklist.pause_state in ("unpaused", "found running"):
-            return f"\n\nPausing: {self.checklist.pause_state} (see the incident log)."
+        if self.is_paused:  # first: the one thing to decide before closing
+            return (f"The deployment is still PAUSED{self._since()}: its app refuses every user. u unpauses it "
+                    "(you type its name). Closing (g) while paused is allowed; the log says it was left paused.\n\n")
         return ""
 
     # -- actions --------------------------------------------------------------------------------------------
@@ -80,6 +77,7 @@ class PauseMixin:
         if ref is None:
             return
         self.set_title(f"Step 0 · PAUSE {ref.name}?")
+        self.show_table(None)  # the whole panel for what pausing does (esc draws step 0 again)
         self.say(f"Pause {ref.name} ({ref.danger_label}) before anything else?\n"
                  f"{checklist_pause.WHAT_PAUSING_DOES}\nStep 6 offers to unpause it.")
 
@@ -88,7 +86,8 @@ class PauseMixin:
                 self.selected = 1  # as after g: on to the safety backup
                 self.pause_worker()
 
-        self.confirm_typed(f"Pause {ref.name}? Its users get errors until it is unpaused.", confirmed, ref.name)
+        self.confirm_typed(f"Pause {ref.name}? Its users get errors until it is unpaused.", confirmed, ref.name,
+                           refused=self.show_panel)
 
     def action_unpause(self) -> None:
         if self.selected != 6 or not self.pause_action_ok("unpause"):

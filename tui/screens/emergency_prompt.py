@@ -19,7 +19,8 @@ class PromptMixin:
         box.display = True
         box.focus()
 
-    def confirm_typed(self, what: str, then: Callable[[], Any], name: str | None = None) -> None:
+    def confirm_typed(self, what: str, then: Callable[[], Any], name: str | None = None,
+                      refused: Callable[[], Any] | None = None) -> None:
         """Destructive actions: type the deployment's name (the restore flow's rule); `name` when the action
         is about another deployment than the checklist's so far (step 0)."""
         name = name or self.ref.name
@@ -29,6 +30,8 @@ class PromptMixin:
                 then()
             else:
                 self.notify(f"Refused: {value!r} is not {name}. Nothing was changed.", severity="warning")
+                if refused is not None:
+                    refused()
 
         self.ask(f"{what}\nType {name} and enter to confirm (esc: no):", check)
 

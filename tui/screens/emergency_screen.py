@@ -270,6 +270,8 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         if self.query_one("#em-input", Input).display:
             self._hide_prompt()
             self.query_one("#em-steps").focus()
+            if self.selected == 0:  # the pause question replaced the list of deployments
+                self.show_panel()
             return
         if self.back_within_step():
             return

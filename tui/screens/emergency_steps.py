@@ -26,8 +26,9 @@ class BasicStepsMixin:
         if ref is not None and ref.name in {d.name for d in self.deployments}:
             table.move_cursor(row=[d.name for d in self.deployments].index(ref.name))
         scope = ops.scope_text(ref, pause_supported=getattr(self, "pause_supported", False)) if ref else ""
-        self.say(head + scope + "\n\ng: this is the deployment in trouble (the highlighted row; tab to the list "
-                 "to change it)." + self.pause_lines_step0())
+        # the keys first: the scope below may need scrolling on a small terminal
+        self.say(head + "g: this is the deployment in trouble (the highlighted row; tab to the list to change it)"
+                 + self.pause_lines_step0() + "\n\n" + scope)
 
     def highlighted_ref(self):
         table = self.query_one("#em-table", DataTable)
@@ -142,7 +143,7 @@ class BasicStepsMixin:
         lines = incident_log.summary_lines(self.checklist)
         where = f"\nIncident log: {self.incident_path}" if self.incident_path else \
             "\ng: close the checklist and write the Markdown incident log"
-        self.say(head + "\n".join(lines) + where + self.pause_lines_step6())
+        self.say(head + self.pause_lines_step6() + "\n".join(lines) + where)
 
     def run_6(self) -> None:
         self.checklist.start(6)

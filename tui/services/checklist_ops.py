@@ -46,8 +46,8 @@ def scope_text(ref: DeploymentRef, *, pause_supported: bool) -> str:
     untouched = ("Will not touch: other deployments, existing backups (none is deleted), the periodic "
                  "schedule, file storage outside a restore, your local project files (code is pushed from a "
                  "temporary git worktree).")
-    pause = (f"Pausing (optional, p): stops further damage while you work.\n{checklist_pause.WHAT_PAUSING_DOES}"
-             if pause_supported else
+    pause = ("Pausing (optional, p): refuses the app's functions, HTTP actions and file URLs; data edits, "
+             "restores, code pushes and env changes keep working." if pause_supported else
              "Pausing: not supported by this target (pause it from the Convex dashboard if you need to stop "
              "further damage; data repair through system functions still works while paused).")
     return f"{touched}\n{untouched}\n{pause}"
