@@ -121,11 +121,12 @@ async def test_the_field_editor_writes_typed_values(fresh, fresh_target, homes, 
             await pilot.press(*keys)
 
         edits = lambda: len(screen.checklist.steps[5].data.get("edits", []))  # noqa: E731
-        await edit("count", "7", "enter")  # the value is selected: typing replaces it
+        confirm = (*name, "enter")  # a production deployment: every change waits for its typed name
+        await edit("count", "7", "enter", *confirm)  # the value is selected: typing replaces it
         await wait_until(pilot, lambda: edits() == 1, what="count")
-        await edit("price", "3", "enter")
+        await edit("price", "3", "enter", *confirm)
         await wait_until(pilot, lambda: edits() == 2, what="price")
-        await edit("label", "shift+tab", *"note", "enter", *'"hi"', "enter")  # a new field
+        await edit("label", "shift+tab", *"note", "enter", *'"hi"', "enter", *confirm)  # a new field
         await wait_until(pilot, lambda: edits() == 3, what="note")
         await edit("label", *"oops", "enter")  # not JSON: the dialog says so and stays
         dialog = app.screen
@@ -134,7 +135,7 @@ async def test_the_field_editor_writes_typed_values(fresh, fresh_target, homes, 
             dialog.query_one("#field-error").render())
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen, what="the editor closed")
-        await pilot.press("i", *'{"qty": 2}', "enter")
+        await pilot.press("i", *'{"qty": 2}', "enter", *confirm)
         await wait_until(pilot, lambda: edits() == 4, what="the insert")
 
     documents = await _documents(fresh, name, "items")
@@ -152,3 +153,38 @@ async def test_the_field_editor_writes_typed_values(fresh, fresh_target, homes, 
 async def _documents(process: SandboxProcess, name: str, table: str) -> list[dict]:
     async with client_of(process, name) as client:
         return [d async for d in client.iter_documents(table)]
+
+
+async def test_production_changes_wait_for_the_typed_name(fresh, fresh_target, homes, tmp_path):
+    """Issue 6: on production a field edit and an insert are only written once the deployment's name is
+    typed; the enter that ended the edit, a second enter or a wrong name change nothing."""
+    name = fresh.name
+    async with client_of(fresh, name) as client:
+        await client.mutation("_system/frontend/addDocument", {"table": "items", "documents": [{"label": "a"}]})
+    store = ChecklistStore.in_data_dir(homes.data_dir)
+    app = HostApp(lambda: EmergencyScreen(fresh_target, store, name, incidents=tmp_path / "incidents"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen_under_test
+        assert screen.ref is None or screen.ref.is_prod
+        await _open_step5(pilot, screen, "items")
+        assert screen.ref.is_prod
+        edits = lambda: screen.checklist.steps[5].data.get("edits", [])  # noqa: E731
+
+        await pilot.press("e")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldEditDialog", what="the editor")
+        await pilot.press(*"label", "enter", *'"b"', "enter")
+        await wait_until(pilot, lambda: app.screen is screen, what="the editor closed")
+        assert "On PRODUCTION: set label" in str(screen.query_one("#em-prompt-label").render())
+        await pilot.press("enter")  # a second enter is not the name
+        await pilot.press("i", *'{"qty": 1}', "enter", *"wrong-name", "enter")
+        await pilot.pause(0.5)
+        assert edits() == [] and [d["label"] for d in await _documents(fresh, name, "items")] == ["a"]
+
+        await pilot.press("e")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldEditDialog", what="the editor")
+        await pilot.press(*"label", "enter", *'"b"', "enter", *name, "enter")
+        await wait_until(pilot, lambda: len(edits()) == 1, what="the confirmed edit")
+        await pilot.press("i", *'{"qty": 1}', "enter", *name, "enter")
+        await wait_until(pilot, lambda: len(edits()) == 2, what="the confirmed insert")
+    documents = await _documents(fresh, name, "items")
+    assert [d.get("label") for d in documents] == ["b", None] and documents[1]["qty"] == 1.0

@@ -79,7 +79,8 @@ def _text(screen) -> str:
 
 def scene(name: str):
     """Walk to step 5 and on to the scene: the tables, a page of `products`, its next page, one document,
-    the field editor on its `priceCents`, or the sandbox's answer to "run a mutation"."""
+    the field editor on its `priceCents` (and the typed confirmation production asks after it), or the
+    sandbox's answer to "run a mutation"."""
     async def before(pilot):
         await _until(pilot, lambda: pilot.app.screen_under_test is not None, "the screen")
         screen = pilot.app.screen_under_test
@@ -101,13 +102,16 @@ def scene(name: str):
             if name == "page2":
                 await pilot.press("right_square_bracket")
                 await _until(pilot, lambda: "documents 101–200" in _text(screen), "the second page")
-            if name in ("document", "edit"):
+            if name in ("document", "edit", "edit_confirm"):
                 await pilot.press("down", "down", "g")
                 await _until(pilot, lambda: screen.data_level == "document", "the document")
-            if name == "edit":
+            if name in ("edit", "edit_confirm"):
                 fields = [k.value for k in table.rows]
                 await pilot.press(*["down"] * (fields.index("priceCents") - table.cursor_row), "e")
                 await _until(pilot, lambda: type(pilot.app.screen).__name__ == "FieldEditDialog", "the editor")
+            if name == "edit_confirm":  # production: the typed name, after the editor's enter
+                await pilot.press("1", "2", "5", "0", "enter")
+                await _until(pilot, lambda: screen.query_one("#em-input").display, "the typed confirmation")
         for box in pilot.app.screen.query(Input):
             box.cursor_blink = False  # a blinking cursor would be drawn or not by chance
         await pilot.pause(0.3)
@@ -115,6 +119,6 @@ def scene(name: str):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name", ["tables", "page1", "page2", "document", "edit", "no_functions"])
+@pytest.mark.parametrize("name", ["tables", "page1", "page2", "document", "edit", "edit_confirm", "no_functions"])
 def test_step5_snapshot(snap_compare, fixed_world, tmp_path, name, size):
     assert snap_compare(SandboxHost(fixed_world, tmp_path), terminal_size=size, run_before=scene(name))

@@ -191,8 +191,8 @@ class DataStepMixin:
         def edited(result: tuple[str, object] | None) -> None:
             if result is not None:
                 name, value = result
-                self.data_write(f"set {name} of {doc_id} in {table}",
-                                lambda e: e.patch_field(table, doc_id, name, value))
+                self.guarded_write(f"set {name} of {doc_id} in {table}",
+                                   lambda e: e.patch_field(table, doc_id, name, value))
 
         where = f"{self.ref.name} ({self.ref.danger_label})"
         self.app.push_screen(FieldEditDialog(table, doc, field, where, danger=self.ref.is_prod), edited)
@@ -218,10 +218,18 @@ class DataStepMixin:
             except ValueError as exc:
                 self.notify(f"{exc} Type a JSON object, e.g. {{\"name\": \"x\"}}.", severity="warning")
                 return
-            self.data_write(f"inserted into {table}: {sorted(document) if isinstance(document, dict) else '?'}",
-                            lambda e: e.insert(table, document))
+            self.guarded_write(f"inserted into {table}: {sorted(document) if isinstance(document, dict) else '?'}",
+                               lambda e: e.insert(table, document))
 
         self.ask(f"New document for {table} (a JSON object; a bare number is a Float64):", insert)
+
+    def guarded_write(self, what: str, call) -> None:
+        """On production every change waits for the typed deployment name (issue 6: destructive actions keep
+        the restore flow's typed confirmation); the enter that ended the edit does not confirm it."""
+        if self.ref.is_prod:
+            self.confirm_typed(f"On PRODUCTION: {what}?", lambda: self.data_write(what, call))
+        else:
+            self.data_write(what, call)
 
     @work(exclusive=True, group="em-data-write", exit_on_error=False)
     async def data_write(self, what: str, call) -> None:

@@ -1,5 +1,6 @@
 """The field editor of step 5: one field of one document, its value now and its type, and the new value
-as JSON. `enter` in the value box saves (never the `e` that opened the dialog); `esc` changes nothing.
+as JSON. `enter` in the value box saves (never the `e` that opened the dialog; on production the checklist
+then asks for the typed deployment name); `esc` changes nothing.
 
     FieldEditDialog(table, document, field, where, danger=is_prod) -> (field, value) or None
 """
@@ -46,8 +47,9 @@ class FieldEditDialog(Dialog):
             yield Input("" if current is _NEW else show_value(current), id="field-value",
                         placeholder='"text", 12.5, true, null, [...], {...}')
             yield Static("", id="field-error", markup=False)
+            save = "enter, then type the deployment's name, saves" if self.danger else "enter saves"
             yield Static('A bare number is a Float64; an Int64 field keeps whole numbers as Int64. '
-                         'enter saves · tab next box · esc cancels', classes="dialog-hint", markup=False)
+                         f'{save} · tab next box · esc cancels', classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#field-value" if self.field else "#field-name", Input).focus()

@@ -11,6 +11,8 @@ from textual.widgets import Input, Static
 class PromptMixin:
     def ask(self, label: str, then: Callable[[str], Any], value: str = "", password: bool = False) -> None:
         self._prompt = then
+        # back to where the operator was (a document's fields after a confirmed edit), not the step list
+        self._prompt_return = self.focused if self.focused is not self.query_one("#em-input") else None
         self.query_one("#em-prompt-label", Static).update(label)
         self.query_one("#em-prompt-label").display = True
         box = self.query_one("#em-input", Input)
@@ -45,6 +47,7 @@ class PromptMixin:
     def prompt_submitted(self, value: str) -> None:
         then = self._prompt
         self._hide_prompt()
-        self.query_one("#em-steps").focus()
+        back = getattr(self, "_prompt_return", None)
+        (back if back is not None and back.display and back.is_attached else self.query_one("#em-steps")).focus()
         if then is not None:
             then(value)
