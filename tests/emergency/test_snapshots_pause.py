@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui_snapshots"))
 from emergency_support import HostApp  # noqa: E402
 from fixed_target import NOW  # noqa: E402
 from snapshot_checklist import SIZES, fixed_checklist  # noqa: E402
-from test_snapshots_emergency import EmergencyFixedTarget, fixed_machine, run  # noqa: E402,F401
+from test_snapshots_emergency import EmergencyFixedTarget, fixed_machine  # noqa: E402,F401
+from textual.widgets import Input  # noqa: E402
 
 from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
 from tui.services.checklist import ChecklistStore, StepState  # noqa: E402
@@ -51,6 +52,20 @@ def make_app(tmp_path, fresh: bool, paused: bool) -> HostApp:
                                   {"action": "paused", "at": PAUSED_AT, "who": "operator", "note": ""}]
     return HostApp(lambda: EmergencyScreen(PausableFixedTarget(paused), store, "brave-marmot-193",
                                            checklist=checklist, clock=lambda: NOW, incidents=tmp_path / "incidents"))
+
+
+def run(steps_down: int, *keys: str):
+    async def before(pilot):
+        screen = pilot.app.screen_under_test
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if screen.mode == "steps":
+                break
+        for box in screen.query(Input):
+            box.cursor_blink = False  # a blinking cursor would be drawn or not by chance
+        await pilot.press("home", *(["down"] * steps_down), *keys)
+        await pilot.pause(0.6)
+    return before
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
