@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import enum
+import functools
 import logging
 import random
 import time
@@ -115,17 +116,28 @@ def build_client(
     headers: Mapping[str, str] | None = None,
 ) -> httpx.AsyncClient:
     """An `httpx.AsyncClient` configured the way every client of this app must be."""
+    return httpx.AsyncClient(transport=transport, **_client_options(base_url, authorization, timeout, headers))
+
+
+def build_blocking_client(
+    base_url: str, *, authorization: Secret | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+) -> httpx.Client:
+    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`)."""
+    return httpx.Client(**_client_options(base_url, authorization, timeout, None))
+
+
+def _client_options(base_url: str, authorization: Secret | None, timeout: httpx.Timeout,
+                    headers: Mapping[str, str] | None) -> dict[str, Any]:
     all_headers = {"Convex-Client": CONVEX_CLIENT, "User-Agent": USER_AGENT, **(headers or {})}
     if authorization:
         all_headers["Authorization"] = authorization.reveal()
-    return httpx.AsyncClient(
-        base_url=base_url,
-        headers=all_headers,
-        timeout=timeout,
-        transport=transport,
-        follow_redirects=False,  # a redirect must not carry the Authorization header anywhere
-        limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
-    )
+    return {
+        "base_url": base_url,
+        "headers": all_headers,
+        "timeout": timeout,
+        "follow_redirects": False,  # a redirect must not carry the Authorization header anywhere
+        "limits": httpx.Limits(max_connections=16, max_keepalive_connections=8),
+    }
 
 
 def _path_of(request: httpx.Request) -> str:
@@ -190,6 +202,10 @@ class HttpSession:
         if authorization is not None:  # the key without its scheme word, too
             self._secrets.append(Secret(authorization.reveal().split(" ", 1)[-1]))
         self._client = build_client(self.base_url, authorization=authorization, transport=transport, timeout=timeout)
+        # Large bodies are read with blocking calls on a worker thread: per network piece that costs a
+        # fraction of what the event loop's path does. Not with a transport handed in (tests, proxies).
+        self._blocking_options = (authorization, timeout) if transport is None else None
+        self._blocking: httpx.Client | None = None
 
     def __repr__(self) -> str:
         return f"HttpSession({self.base_url!r})"
@@ -204,6 +220,14 @@ class HttpSession:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if self._blocking is not None:
+            await asyncio.to_thread(self._blocking.close)
+            self._blocking = None
+
+    @property
+    def can_block(self) -> bool:
+        """Whether `stream(..., blocking=True)` gives a blocking response (else an async one)."""
+        return self._blocking_options is not None
 
     # -- one request --------------------------------------------------------------------------------
     async def request(
@@ -262,20 +286,31 @@ class HttpSession:
         headers: Mapping[str, str] | None = None,
         retry: Retry | None = None,
         timeout: httpx.Timeout | None = None,
+        blocking: bool = False,
     ) -> AsyncIterator[httpx.Response]:
         """A streamed response (headers received, body not yet read). Retries apply until the headers
-        arrive; a failure while reading the body is the caller's to handle (see `iter_body`)."""
+        arrive; a failure while reading the body is the caller's to handle (see `iter_body`).
+
+        With `blocking` (and `can_block`), the response comes from a blocking client: its body must be
+        read off the event loop (`tui.api.threaded_body.ThreadedBody`)."""
         retry = retry or (Retry.IDEMPOTENT if method in ("GET", "HEAD") else Retry.SAFE)
+        client: httpx.AsyncClient | httpx.Client = self._client
+        if blocking and self._blocking_options is not None:
+            if self._blocking is None:
+                authorization, client_timeout = self._blocking_options
+                self._blocking = build_blocking_client(self.base_url, authorization=authorization,
+                                                       timeout=client_timeout)
+            client = self._blocking
         attempt = 0
         while True:
             attempt += 1
-            request = self._client.build_request(
+            request = client.build_request(
                 method, path, params=params, headers=dict(headers or {}),
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
             started = time.monotonic()
             try:
-                response = await self._client.send(request, stream=True)
+                response = await _send_streamed(client, request)
             except httpx.TransportError as exc:
                 error = transport_error(exc, self.target, self._secrets)
                 if not await self._should_retry(attempt, retry, request, exc=exc, error=error):
@@ -289,14 +324,14 @@ class HttpSession:
             except httpx.TransportError:
                 body = b""
             finally:
-                await response.aclose()
+                await _close(response)
             error = self._status_error(request, response, body, self._secrets)
             if not await self._should_retry(attempt, retry, request, status=response.status_code, error=error):
                 raise error from None
         try:
             yield response
         finally:
-            await response.aclose()
+            await _close(response)
 
     # -- helpers --------------------------------------------------------------------------------------
     @staticmethod
@@ -363,9 +398,38 @@ class HttpSession:
             )
 
 
+async def _send_streamed(client: httpx.AsyncClient | httpx.Client, request: httpx.Request) -> httpx.Response:
+    if isinstance(client, httpx.AsyncClient):
+        return await client.send(request, stream=True)
+    sent = asyncio.get_running_loop().run_in_executor(None, functools.partial(client.send, request, stream=True))
+    try:
+        return await asyncio.shield(sent)
+    except asyncio.CancelledError:  # the thread still finishes: close what it gets, so no connection leaks
+        sent.add_done_callback(lambda done: done.exception() is None and done.result().close())
+        raise
+
+
+async def _close(response: httpx.Response) -> None:
+    if isinstance(response.stream, httpx.SyncByteStream):
+        await asyncio.to_thread(response.close)
+    else:
+        await response.aclose()
+
+
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    if isinstance(response.stream, httpx.SyncByteStream):
+        return await asyncio.to_thread(_read_limited_blocking, response, limit)
     data = bytearray()
     async for chunk in response.aiter_bytes():
+        data += chunk
+        if len(data) >= limit:
+            break
+    return bytes(data[:limit])
+
+
+def _read_limited_blocking(response: httpx.Response, limit: int) -> bytes:
+    data = bytearray()
+    for chunk in response.iter_bytes():
         data += chunk
         if len(data) >= limit:
             break

@@ -43,7 +43,6 @@ from tui.services.zip_stream_check import StreamingZipCheck
 
 Opener = Callable[[int], AbstractAsyncContextManager[ExportDownload]]
 _RETRIED = (NetworkError, ServerError, RateLimited)
-NETWORK_PIECE = None  # the body as the network delivers it: no re-chunking (and copying) inside httpx
 
 
 @dataclass(frozen=True)
@@ -260,23 +259,12 @@ class _Run:
         received = offset
         pipeline = self.pipeline
         assert pipeline is not None
-        # Network-sized pieces gathered into `chunk_size` ones here (not by httpx), so that the bytes
-        # that arrived before a drop are kept, not lost with httpx's half-filled buffer.
-        pieces: list[bytes] = []
-        gathered = 0
-        try:
-            async for piece in download.chunks(NETWORK_PIECE):  # type: ignore[arg-type]
-                pieces.append(piece)
-                gathered += len(piece)
-                if gathered >= self.o.chunk_size:
-                    await pipeline.put(b"".join(pieces))
-                    received += gathered
-                    pieces, gathered = [], 0
-                    self.meter.add(received)
-                    self._report("downloading", received=received)
-        finally:
-            if pieces:
-                await pipeline.put(b"".join(pieces))
+        # The transport hands over what arrived before a drop, so those bytes are kept for the resume.
+        async for chunk in download.chunks(self.o.chunk_size):
+            await pipeline.put(chunk)
+            received += len(chunk)
+            self.meter.add(received)
+            self._report("downloading", received=received)
 
     def _check_total(self, download: ExportDownload) -> None:
         total = download.total_size
