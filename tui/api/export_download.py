@@ -8,8 +8,9 @@ Writing to disk, resuming after a drop and verifying belong to the download serv
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
@@ -67,6 +68,16 @@ class ExportDownload:
             raise
         if pieces:
             yield b"".join(pieces)
+
+    async def pour(self, sink: Callable[[bytes], None], chunk_size: int = 1 << 20) -> None:
+        """The whole body into `sink`, in pieces as `chunks` gives them, called off the event loop (on the
+        reading thread when there is one, so the bytes never pass through the loop); `sink` may block.
+        A dropped connection raises `NetworkError` after `sink` had the bytes that arrived."""
+        if self._threaded is not None:
+            await self._threaded.pour(sink, chunk_size)
+            return
+        async for chunk in self.chunks(chunk_size):
+            await asyncio.to_thread(sink, chunk)
 
 
 def filename_from_disposition(header: str | None) -> str | None:

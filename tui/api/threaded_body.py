@@ -1,20 +1,21 @@
-"""A large response body read with blocking calls on its own thread, handed to the event loop in big pieces.
+"""A large response body read with blocking calls on its own thread.
 
 Through the event loop every network piece (64 KiB) costs a wakeup, a pause and resume of the socket and a
-timeout scope: for a 1 GB backup that was more CPU than hashing it. Here the thread reads the pieces one
-after another and the loop sees one piece of `size` bytes at a time; the next one is already being read
-while the caller handles the current one.
+timeout scope: for a 1 GB backup that was more CPU than hashing it. Here one thread reads the pieces one
+after another and gathers them into pieces of `size` bytes, which it either hands to the event loop
+(`chunks`, reading the next one ahead) or passes on itself (`pour`), so that the event loop is not on the
+data's path at all.
 
-What arrived before a failure is handed over first; the failure comes with the next piece. Closing
-while a read is in flight shuts the socket down, so the thread stops at once instead of at a timeout.
+What arrived before a failure is handed over first; the failure comes after it. Closing while a read is
+in flight shuts the socket down, so the thread stops at once instead of at the read timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
 
@@ -33,18 +34,29 @@ class ThreadedBody:
         self._secrets = tuple(secrets)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="download-read")
         self._failure: ConvexApiError | None = None
-        self._pending: asyncio.Future[bytes] | None = None
+        self._running: Future | None = None  # the thread's current job
+        self._stopping = False
 
     async def chunks(self, size: int) -> AsyncIterator[bytes]:
-        """Pieces of at least `size` bytes (the last one may be shorter)."""
-        loop = asyncio.get_running_loop()
-        self._pending = loop.run_in_executor(self._thread, self._gather, size)
+        """Pieces of at least `size` bytes (the last one may be shorter), on the event loop."""
+        self._running = self._thread.submit(self._gather, size)
         while True:
-            chunk = await self._pending
+            chunk = await asyncio.wrap_future(self._running)
             if not chunk:
                 return
-            self._pending = loop.run_in_executor(self._thread, self._gather, size)  # read ahead
+            self._running = self._thread.submit(self._gather, size)  # read ahead
             yield chunk
+
+    async def pour(self, sink: Callable[[bytes], None], size: int) -> None:
+        """Read the whole body, calling `sink` with each piece of at least `size` bytes on the reading
+        thread (a `sink` that blocks slows the reading down). Returns at the end of the body; raises
+        `NetworkError` after passing on what arrived, or what `sink` raised."""
+        self._running = self._thread.submit(self._pour, sink, size)
+        await asyncio.wrap_future(self._running)
+
+    def _pour(self, sink: Callable[[bytes], None], size: int) -> None:
+        while not self._stopping and (chunk := self._gather(size)):
+            sink(chunk)
 
     def _gather(self, size: int) -> bytes:
         if self._failure is not None:
@@ -59,18 +71,19 @@ class ThreadedBody:
                     break
         except httpx.TransportError as exc:
             self._failure = transport_error(exc, self._target, self._secrets)
-            if not pieces:
+            if not pieces or self._stopping:
                 raise self._failure from None
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     async def aclose(self) -> None:
         """Stop reading and close the response (its connection is not reused if the body was not read)."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            if not pending.done():
+        self._stopping = True
+        running, self._running = self._running, None
+        if running is not None:
+            if not running.done():
                 self._interrupt()
             try:
-                await asyncio.shield(pending)
+                await asyncio.shield(asyncio.wrap_future(running))
             except BaseException:  # noqa: BLE001 - what a read that nobody waits for met does not matter
                 pass
         try:
