@@ -13,8 +13,10 @@ from pathlib import Path
 from tui.api.errors import ConvexApiError, PlanLimit
 from tui.api.platform_client import PlatformClient
 from tui.services import cloud_backups, env_ops, restore_flow
+from tui.services.backup_download import download_cloud_backup
 from tui.services.cloud_directory import CloudDirectory
 from tui.services.cloud_schedule import CloudSchedules
+from tui.services.downloads import Downloader, DownloadProgress, DownloadResult
 from tui.services.env_store import EnvStore
 from tui.services.file_import import FileImport
 from tui.services.errors import BackupLimitReached, ReadOnlyRefused
@@ -49,6 +51,7 @@ class CloudTarget:
         notice: str | None = None,
         read_only: Callable[[str], bool] = lambda name: False,
         use_sync: bool = True,
+        downloader: Downloader | None = None,
     ):
         self.platform = platform
         self.directory = CloudDirectory(platform, read_only=read_only)
@@ -58,6 +61,7 @@ class CloudTarget:
         self.label = label or ("local sandbox" if kind == "sandbox" else f"Convex ({platform.base_url})")
         self.notice = notice
         self.use_sync = use_sync
+        self.downloader = downloader or Downloader()
         self._restore_started: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -165,6 +169,14 @@ class CloudTarget:
     async def delete_backup(self, deployment: DeploymentRef, backup_id: str) -> None:
         self._writable(deployment, "delete a backup of")
         await self.platform.delete_cloud_backup(int(backup_id))
+
+    async def download_backup(
+        self, deployment: DeploymentRef, backup_id: str, *, folder: Path | None = None,
+        progress: Callable[[DownloadProgress], None] | None = None, full_verify: bool = False,
+    ) -> DownloadResult:
+        record = await self.get_backup(deployment, backup_id)
+        return await download_cloud_backup(self.directory, record, folder=folder, progress=progress,
+                                           downloader=self.downloader.verifying(full_verify))
 
     # -- restore and import -------------------------------------------------------------------------------
     async def prepare_restore(

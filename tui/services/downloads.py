@@ -20,6 +20,7 @@ so the same code serves Cloud backups, self-hosted exports and the sandbox.
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import random
 import time
@@ -134,6 +135,14 @@ class Downloader:
         self.strict_storage = strict_storage
         self.full_verify = full_verify
         self.chunk_size = chunk_size
+
+    def verifying(self, full_verify: bool) -> Downloader:
+        """This downloader, or one like it that also decodes every document when `full_verify`."""
+        if full_verify == self.full_verify:
+            return self
+        twin = copy.copy(self)
+        twin.full_verify = full_verify
+        return twin
 
     async def download(
         self,
