@@ -43,6 +43,7 @@ from tui.api.errors import (
     error_from_response,
 )
 from tui.api.secrets import Secret, scrub
+from tui.api.wide_reads import wide_read_transport
 
 log = logging.getLogger("tui.api.http")
 
@@ -122,8 +123,10 @@ def build_client(
 def build_blocking_client(
     base_url: str, *, authorization: Secret | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
 ) -> httpx.Client:
-    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`)."""
-    return httpx.Client(**_client_options(base_url, authorization, timeout, None))
+    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), with
+    reads that take all the socket holds (`wide_reads`)."""
+    options = _client_options(base_url, authorization, timeout, None)
+    return httpx.Client(transport=wide_read_transport(options["limits"]), **options)
 
 
 def _client_options(base_url: str, authorization: Secret | None, timeout: httpx.Timeout,
