@@ -9,7 +9,7 @@ import threading
 import time
 
 
-from tui.api.http import build_blocking_client
+from tui.api.http_clients import build_blocking_client
 from tui.api.wide_reads import WIDE_READ, WideReadBackend
 
 BODY = os.urandom(3 * WIDE_READ + 12345)

@@ -25,7 +25,8 @@ from tui.api.errors import (
     ServiceUnavailable,
     StateError,
 )
-from tui.api.http import CONVEX_CLIENT, Retry, RetryPolicy
+from tui.api.http import Retry, RetryPolicy
+from tui.api.http_clients import CONVEX_CLIENT
 from tui.api.platform_client import PlatformClient
 from tui.api.secrets import Secret
 from tui.api.sync_client import SyncClient

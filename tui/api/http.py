@@ -33,23 +33,13 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from tui import __version__
-from tui.api.errors import (
-    ConvexApiError,
-    NetworkError,
-    ProtocolError,
-    RequestTimeout,
-    Target,
-    error_from_response,
-)
+from tui.api.errors import ConvexApiError, ProtocolError, Target, error_from_response
+from tui.api.http_clients import DEFAULT_TIMEOUT, build_blocking_client, build_client
+from tui.api.transport_errors import transport_error
 from tui.api.secrets import Secret, scrub
-from tui.api.wide_reads import wide_read_transport
 
 log = logging.getLogger("tui.api.http")
 
-CONVEX_CLIENT = f"convex-backups-{__version__}"
-USER_AGENT = f"convex-backups/{__version__}"
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=15.0)
 ERROR_BODY_LIMIT = 64 * 1024  # bytes of an error body read (enough for any {code, message})
 
 Sleep = Callable[[float], Awaitable[Any]]
@@ -108,65 +98,8 @@ def target_for_url(url: str, name: str | None = None, what: str = "the deploymen
     return Target(name or host, what)
 
 
-def build_client(
-    base_url: str,
-    *,
-    authorization: Secret | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-    headers: Mapping[str, str] | None = None,
-) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` configured the way every client of this app must be."""
-    return httpx.AsyncClient(transport=transport, **_client_options(base_url, authorization, timeout, headers))
-
-
-def build_blocking_client(
-    base_url: str, *, authorization: Secret | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
-) -> httpx.Client:
-    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), with
-    reads that take all the socket holds (`wide_reads`)."""
-    options = _client_options(base_url, authorization, timeout, None)
-    return httpx.Client(transport=wide_read_transport(options["limits"]), **options)
-
-
-def _client_options(base_url: str, authorization: Secret | None, timeout: httpx.Timeout,
-                    headers: Mapping[str, str] | None) -> dict[str, Any]:
-    all_headers = {"Convex-Client": CONVEX_CLIENT, "User-Agent": USER_AGENT, **(headers or {})}
-    if authorization:
-        all_headers["Authorization"] = authorization.reveal()
-    return {
-        "base_url": base_url,
-        "headers": all_headers,
-        "timeout": timeout,
-        "follow_redirects": False,  # a redirect must not carry the Authorization header anywhere
-        "limits": httpx.Limits(max_connections=16, max_keepalive_connections=8),
-    }
-
-
 def _path_of(request: httpx.Request) -> str:
     return request.url.path
-
-
-def transport_error(exc: httpx.TransportError, target: Target, secrets: Iterable[str | Secret | None]) -> NetworkError:
-    """The typed error for an httpx transport failure (the URL's query string is never included)."""
-    cause = scrub(str(exc) or type(exc).__name__, secrets)
-    if isinstance(exc, httpx.ConnectTimeout):
-        return RequestTimeout(f"{target} did not accept a connection in time: check the URL and the network.",
-                              code="ConnectTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.PoolTimeout):
-        return RequestTimeout(f"Too many requests to {target} are waiting: try again in a moment.",
-                              code="PoolTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.WriteTimeout):
-        return RequestTimeout(f"{target} stopped accepting data in time: check the network and try again.",
-                              code="WriteTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.TimeoutException):
-        return RequestTimeout(f"{target} did not answer in time: it may be overloaded; try again.",
-                              code="ReadTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.ConnectError):
-        return NetworkError(f"Could not connect to {target} ({cause}): check the URL and the network.",
-                            code="ConnectError", detail=cause, secrets=secrets)
-    return NetworkError(f"The connection to {target} dropped before the answer was complete ({cause}): try again.",
-                        code="ConnectionDropped", detail=cause, secrets=secrets)
 
 
 async def iter_body(

@@ -1,0 +1,53 @@
+"""How every httpx client of this app is built: the `Convex-Client` and `User-Agent` headers, timeouts on
+every phase, no redirects (they must not carry the Authorization header anywhere), bounded pools. The
+async client serves every request; the blocking one reads large download bodies on a worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from tui import __version__
+from tui.api.secrets import Secret
+from tui.api.wide_reads import wide_read_transport
+
+CONVEX_CLIENT = f"convex-backups-{__version__}"
+USER_AGENT = f"convex-backups/{__version__}"
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=15.0)
+
+
+def build_client(
+    base_url: str,
+    *,
+    authorization: Secret | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.AsyncClient:
+    """An `httpx.AsyncClient` configured the way every client of this app must be."""
+    return httpx.AsyncClient(transport=transport, **_client_options(base_url, authorization, timeout, headers))
+
+
+def build_blocking_client(
+    base_url: str, *, authorization: Secret | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+) -> httpx.Client:
+    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), with
+    reads that take all the socket holds (`wide_reads`)."""
+    options = _client_options(base_url, authorization, timeout, None)
+    return httpx.Client(transport=wide_read_transport(options["limits"]), **options)
+
+
+def _client_options(base_url: str, authorization: Secret | None, timeout: httpx.Timeout,
+                    headers: Mapping[str, str] | None) -> dict[str, Any]:
+    all_headers = {"Convex-Client": CONVEX_CLIENT, "User-Agent": USER_AGENT, **(headers or {})}
+    if authorization:
+        all_headers["Authorization"] = authorization.reveal()
+    return {
+        "base_url": base_url,
+        "headers": all_headers,
+        "timeout": timeout,
+        "follow_redirects": False,  # a redirect must not carry the Authorization header anywhere
+        "limits": httpx.Limits(max_connections=16, max_keepalive_connections=8),
+    }
