@@ -33,6 +33,7 @@ class Reply:
     body: bytes | str | dict | list | None = b""
     headers: dict[str, str] = field(default_factory=dict)
     truncate_at: int | None = None  # send only this many body bytes, then reset the connection
+    stall_at: int | None = None  # send only this many body bytes, then nothing more (the connection stays open)
     delay: float = 0.0  # wait before answering (a server that is too slow)
 
 
@@ -131,6 +132,12 @@ async def _write_reply(writer: asyncio.StreamWriter, reply: Reply, *, head_only:
     if head_only:
         await writer.drain()
         return True
+    if reply.stall_at is not None:
+        writer.write(body[: reply.stall_at])
+        await writer.drain()
+        while not writer.transport.is_closing():  # until the client or the server's exit closes it
+            await asyncio.sleep(0.05)
+        return False
     if reply.truncate_at is not None:
         writer.write(body[: reply.truncate_at])
         await writer.drain()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 
+import httpx
 import pytest
 from fault_server import FaultServer, Reply, SleepRecorder
 
@@ -110,3 +112,44 @@ def test_filename_from_disposition():
     assert filename_from_disposition("attachment; filename=../../evil.zip") == "evil.zip"
     assert filename_from_disposition("attachment; filename=..") is None
     assert filename_from_disposition(None) is None and filename_from_disposition("inline") is None
+
+
+async def test_leaving_a_stalled_download_returns_at_once():
+    """The body is read ahead on a thread; leaving the download must stop that read now, not when the
+    read timeout (a minute) runs out."""
+
+    def handler(request):
+        return Reply(200, ZIP, {"Content-Disposition": f"attachment; filename={NAME}"}, stall_at=100_000)
+
+    async with FaultServer(handler) as server:
+        async with api(server) as client:
+            received = 0
+            started = time.monotonic()
+            async with client.download_export("abc") as download:
+                async for chunk in download.chunks(50_000):
+                    received += len(chunk)
+                    break  # the read-ahead of the next piece is now waiting for bytes that never come
+            assert time.monotonic() - started < 5
+            assert received >= 50_000
+            # The session still works afterwards (a new connection).
+            async with client.download_export("abc") as download:
+                assert download.total_size == len(ZIP)
+
+
+async def test_the_event_loop_path_keeps_the_bytes_before_a_drop():
+    """With a transport handed in, the body is read on the event loop: the same promises hold."""
+    async with FaultServer(export_server(drop_first_at=100_000)) as server:
+        client = DeploymentClient(server.url, "test-deployment-1|0123456789abcdef", sleep=SleepRecorder(),
+                                  transport=httpx.AsyncHTTPTransport())
+        async with client:
+            received = bytearray()
+            with pytest.raises(NetworkError) as caught:
+                async with client.download_export("abc") as download:
+                    async for chunk in download.chunks(1 << 20):  # more than arrives before the drop
+                        received += chunk
+            assert caught.value.code == "ConnectionDropped" and 0 < len(received) < len(ZIP)
+            async with client.download_export("abc", offset=len(received)) as download:
+                async for chunk in download.chunks(64 * 1024):
+                    assert len(chunk) >= 64 * 1024 or len(received) + len(chunk) == len(ZIP)
+                    received += chunk
+    assert received == ZIP

@@ -12,7 +12,6 @@ from zip_samples import damage_member, sample_zip
 sys.path.insert(0, str(Path(__file__).parent.parent / "services"))
 from cloud_world import STARTER_DEV, World  # noqa: E402
 
-from tui.services.backup_download import save_backup  # noqa: E402
 from tui.services.download_errors import CorruptArchive  # noqa: E402
 from tui.services.verify import verify_file  # noqa: E402
 
@@ -37,7 +36,7 @@ async def test_a_cloud_backup_downloads_verified_under_convex_name(world, target
     record = await target.request_backup(deployment, include_storage=True)
     async for _ in target.follow_backup(deployment, record.id):
         pass
-    result = await save_backup(target, deployment, record.id, folder=tmp_path / "dl")
+    result = await target.download_backup(deployment, record.id, folder=tmp_path / "dl")
     assert result.path.name.startswith(f"snapshot_{STARTER_DEV}_") and result.path.suffix == ".zip"
     assert result.integrity.streamed
     outcome = verify_file(result.path)

@@ -12,7 +12,6 @@ import pytest
 from zip_samples import damage_member, sample_zip
 
 from tui.api.errors import Conflict
-from tui.services.backup_download import save_backup
 from tui.services.config import Homes
 from tui.services.download_errors import CorruptArchive, TargetExists
 from tui.services.errors import ReadOnlyRefused
@@ -130,13 +129,13 @@ async def test_a_damaged_stored_backup_is_refused_before_restoring(target, tmp_p
 async def test_a_stored_backup_is_copied_out_with_a_sidecar_and_never_over_a_file(target, tmp_path):
     ref = await target.deployment()
     stored = await target.run_backup(ref)
-    result = await save_backup(target, ref, stored.id, folder=tmp_path / "out")
+    result = await target.download_backup(ref, stored.id, folder=tmp_path / "out")
     assert result.path.name == f"snapshot_{ref.name}_{stored.snapshot_ts}.zip"
     assert result.path.read_bytes() == stored.zip_path.read_bytes()
     assert result.sidecar.read_text() == f"{stored.sha256}  {result.path.name}\n"
     assert result.integrity.entries > 0
     with pytest.raises(TargetExists):
-        await save_backup(target, ref, stored.id, folder=tmp_path / "out")
+        await target.download_backup(ref, stored.id, folder=tmp_path / "out")
 
 
 async def test_retention_applies_after_each_backup(target, clock):

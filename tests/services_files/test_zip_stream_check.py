@@ -1,19 +1,31 @@
 """The while-downloading ZIP check: any split of the bytes gives the same verdict as reading the file back,
 entries with data descriptors and ZIP64 fields are followed, layouts it cannot follow fall back to the
-disk check, and a central directory that disagrees with the entries is caught."""
+disk check, and a central directory that disagrees with the entries is caught. Every test runs with ISA-L's
+inflater and with zlib's (the fallback when python-isal is not installed)."""
 
 from __future__ import annotations
 
 import io
 import random
 import zipfile
+import zlib
 
 import pytest
 from zip_samples import damage_member, sample_zip
 
 from tui.archive.errors import ArchiveError
 from tui.services.archive_integrity import check_integrity, finish_check
-from tui.services.zip_stream_check import StreamingZipCheck
+from tui.services import zip_stream_check
+from tui.services.zip_stream_check import OUTPUT_CHUNK, StreamingZipCheck
+
+
+@pytest.fixture(autouse=True, params=["isal", "zlib"])
+def inflater(request, monkeypatch):
+    if request.param == "zlib":
+        monkeypatch.setattr(zip_stream_check, "fast_zlib", zlib)
+    elif zip_stream_check.fast_zlib is zlib:
+        pytest.skip("python-isal is not installed")
+    return request.param
 
 
 class _Unseekable(io.RawIOBase):
@@ -117,3 +129,19 @@ def test_not_a_zip_at_all(tmp_path):
     with pytest.raises(ArchiveError) as caught:
         finish_check(path, check)
     assert caught.value.code == "InvalidZip"
+
+
+def test_entries_far_larger_than_their_compressed_bytes_are_inflated_in_bounded_pieces():
+    """Zeros deflate about a thousandfold: each input piece must be asked for its output several times."""
+    sink = io.BytesIO()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("_tables/documents.jsonl", b"\0" * (12 * OUTPUT_CHUNK + 5))
+        archive.writestr("notes/documents.jsonl", b'{"text":"%s"}\n' % (b"ab" * 40_000))
+    data = sink.getvalue()
+    whole = StreamingZipCheck()
+    whole.feed(data)
+    assert whole.complete and [m.size for m in whole.members] == [12 * OUTPUT_CHUNK + 5, 80_012]
+    damaged = bytearray(data)
+    damaged[data.index(b"PK\x01\x02") - 30] ^= 0x01  # inside the second entry's compressed bytes
+    with pytest.raises(ArchiveError):
+        _feed(bytes(damaged), sizes=(4096, 1 << 20))

@@ -14,7 +14,7 @@ _WHERE = {
     "Credentials": "credentials",
     "find_credentials": "credentials",
     "DeploymentClient": "deployment_client",
-    "CONVEX_CLIENT": "http",
+    "CONVEX_CLIENT": "http_clients",
     "Retry": "http",
     "RetryPolicy": "http",
     "PlatformClient": "platform_client",

@@ -30,7 +30,8 @@ from tui.api.deployment_models import (
 )
 from tui.api.errors import InvalidRequest, NetworkError, ProtocolError, ServerError, Target, function_error
 from tui.api.export_download import ExportDownload, open_export_download
-from tui.api.http import DEFAULT_TIMEOUT, HttpSession, Retry, RetryPolicy, Sleep, target_for_url
+from tui.api.http import HttpSession, Retry, RetryPolicy, Sleep, target_for_url
+from tui.api.http_clients import DEFAULT_TIMEOUT
 from tui.api.import_upload import DEFAULT_PART_SIZE, Progress, upload_file
 from tui.api.secrets import Secret
 from tui.archive.values import ConvexValueError, decode_encoded_value, encode_json_value

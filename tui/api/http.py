@@ -34,22 +34,13 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from tui import __version__
-from tui.api.errors import (
-    ConvexApiError,
-    NetworkError,
-    ProtocolError,
-    RequestTimeout,
-    Target,
-    error_from_response,
-)
+from tui.api.errors import ConvexApiError, ProtocolError, Target, error_from_response
+from tui.api.http_clients import DEFAULT_TIMEOUT, build_blocking_client, build_client
+from tui.api.transport_errors import transport_error
 from tui.api.secrets import Secret, scrub
 
 log = logging.getLogger("tui.api.http")
 
-CONVEX_CLIENT = f"convex-backups-{__version__}"
-USER_AGENT = f"convex-backups/{__version__}"
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=15.0)
 ERROR_BODY_LIMIT = 64 * 1024  # bytes of an error body read (enough for any {code, message})
 
 Sleep = Callable[[float], Awaitable[Any]]
@@ -108,83 +99,8 @@ def target_for_url(url: str, name: str | None = None, what: str = "the deploymen
     return Target(name or host, what)
 
 
-def build_client(
-    base_url: str,
-    *,
-    authorization: Secret | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-    headers: Mapping[str, str] | None = None,
-) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` configured the way every client of this app must be."""
-    all_headers = {"Convex-Client": CONVEX_CLIENT, "User-Agent": USER_AGENT, **(headers or {})}
-    if authorization:
-        all_headers["Authorization"] = authorization.reveal()
-    return httpx.AsyncClient(
-        base_url=base_url,
-        headers=all_headers,
-        timeout=timeout,
-        transport=transport or SchemeTransport(),
-        follow_redirects=False,  # a redirect must not carry the Authorization header anywhere
-    )
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """The verifying TLS context (CA bundle, `SSL_CERT_FILE`/`SSL_CERT_DIR`), built once per process: loading
-    the bundle takes about 50 ms, which every new client paid before."""
-    return httpx.create_ssl_context(trust_env=True)
-
-
-class SchemeTransport(httpx.AsyncBaseTransport):
-    """httpx's transport, made for each scheme on first use: a client of an http:// origin (the loopback
-    sandbox) never loads the CA bundle, and https:// verifies with the shared `tls_context()`."""
-
-    LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=8)
-
-    def __init__(self) -> None:
-        self._by_scheme: dict[str, httpx.AsyncHTTPTransport] = {}
-
-    def _for(self, scheme: str) -> httpx.AsyncHTTPTransport:
-        if scheme not in self._by_scheme:
-            # verify=False makes a context without loading certificates; plain http never uses it.
-            verify = tls_context() if scheme != "http" else False
-            self._by_scheme[scheme] = httpx.AsyncHTTPTransport(verify=verify, limits=self.LIMITS)
-        return self._by_scheme[scheme]
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._for(request.url.scheme).handle_async_request(request)
-
-    async def aclose(self) -> None:
-        transports, self._by_scheme = list(self._by_scheme.values()), {}
-        for transport in transports:
-            await transport.aclose()
-
-
 def _path_of(request: httpx.Request) -> str:
     return request.url.path
-
-
-def transport_error(exc: httpx.TransportError, target: Target, secrets: Iterable[str | Secret | None]) -> NetworkError:
-    """The typed error for an httpx transport failure (the URL's query string is never included)."""
-    cause = scrub(str(exc) or type(exc).__name__, secrets)
-    if isinstance(exc, httpx.ConnectTimeout):
-        return RequestTimeout(f"{target} did not accept a connection in time: check the URL and the network.",
-                              code="ConnectTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.PoolTimeout):
-        return RequestTimeout(f"Too many requests to {target} are waiting: try again in a moment.",
-                              code="PoolTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.WriteTimeout):
-        return RequestTimeout(f"{target} stopped accepting data in time: check the network and try again.",
-                              code="WriteTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.TimeoutException):
-        return RequestTimeout(f"{target} did not answer in time: it may be overloaded; try again.",
-                              code="ReadTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.ConnectError):
-        return NetworkError(f"Could not connect to {target} ({cause}): check the URL and the network.",
-                            code="ConnectError", detail=cause, secrets=secrets)
-    return NetworkError(f"The connection to {target} dropped before the answer was complete ({cause}): try again.",
-                        code="ConnectionDropped", detail=cause, secrets=secrets)
 
 
 async def iter_body(
@@ -223,6 +139,10 @@ class HttpSession:
         if authorization is not None:  # the key without its scheme word, too
             self._secrets.append(Secret(authorization.reveal().split(" ", 1)[-1]))
         self._client = build_client(self.base_url, authorization=authorization, transport=transport, timeout=timeout)
+        # Large bodies are read with blocking calls on a worker thread: per network piece that costs a
+        # fraction of what the event loop's path does. Not with a transport handed in (tests, proxies).
+        self._blocking_options = (authorization, timeout) if transport is None else None
+        self._blocking: httpx.Client | None = None
 
     def __repr__(self) -> str:
         return f"HttpSession({self.base_url!r})"
@@ -237,6 +157,14 @@ class HttpSession:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if self._blocking is not None:
+            await asyncio.to_thread(self._blocking.close)
+            self._blocking = None
+
+    @property
+    def can_block(self) -> bool:
+        """Whether `stream(..., blocking=True)` gives a blocking response (else an async one)."""
+        return self._blocking_options is not None
 
     # -- one request --------------------------------------------------------------------------------
     async def request(
@@ -295,20 +223,31 @@ class HttpSession:
         headers: Mapping[str, str] | None = None,
         retry: Retry | None = None,
         timeout: httpx.Timeout | None = None,
+        blocking: bool = False,
     ) -> AsyncIterator[httpx.Response]:
         """A streamed response (headers received, body not yet read). Retries apply until the headers
-        arrive; a failure while reading the body is the caller's to handle (see `iter_body`)."""
+        arrive; a failure while reading the body is the caller's to handle (see `iter_body`).
+
+        With `blocking` (and `can_block`), the response comes from a blocking client: its body must be
+        read off the event loop (`tui.api.threaded_body.ThreadedBody`)."""
         retry = retry or (Retry.IDEMPOTENT if method in ("GET", "HEAD") else Retry.SAFE)
+        client: httpx.AsyncClient | httpx.Client = self._client
+        if blocking and self._blocking_options is not None:
+            if self._blocking is None:
+                authorization, client_timeout = self._blocking_options
+                self._blocking = build_blocking_client(self.base_url, authorization=authorization,
+                                                       timeout=client_timeout)
+            client = self._blocking
         attempt = 0
         while True:
             attempt += 1
-            request = self._client.build_request(
+            request = client.build_request(
                 method, path, params=params, headers=dict(headers or {}),
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
             started = time.monotonic()
             try:
-                response = await self._client.send(request, stream=True)
+                response = await _send_streamed(client, request)
             except httpx.TransportError as exc:
                 error = transport_error(exc, self.target, self._secrets)
                 if not await self._should_retry(attempt, retry, request, exc=exc, error=error):
@@ -322,14 +261,14 @@ class HttpSession:
             except httpx.TransportError:
                 body = b""
             finally:
-                await response.aclose()
+                await _close(response)
             error = self._status_error(request, response, body, self._secrets)
             if not await self._should_retry(attempt, retry, request, status=response.status_code, error=error):
                 raise error from None
         try:
             yield response
         finally:
-            await response.aclose()
+            await _close(response)
 
     # -- helpers --------------------------------------------------------------------------------------
     @staticmethod
@@ -396,9 +335,38 @@ class HttpSession:
             )
 
 
+async def _send_streamed(client: httpx.AsyncClient | httpx.Client, request: httpx.Request) -> httpx.Response:
+    if isinstance(client, httpx.AsyncClient):
+        return await client.send(request, stream=True)
+    sent = asyncio.get_running_loop().run_in_executor(None, functools.partial(client.send, request, stream=True))
+    try:
+        return await asyncio.shield(sent)
+    except asyncio.CancelledError:  # the thread still finishes: close what it gets, so no connection leaks
+        sent.add_done_callback(lambda done: done.exception() is None and done.result().close())
+        raise
+
+
+async def _close(response: httpx.Response) -> None:
+    if isinstance(response.stream, httpx.SyncByteStream):
+        await asyncio.to_thread(response.close)
+    else:
+        await response.aclose()
+
+
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    if isinstance(response.stream, httpx.SyncByteStream):
+        return await asyncio.to_thread(_read_limited_blocking, response, limit)
     data = bytearray()
     async for chunk in response.aiter_bytes():
+        data += chunk
+        if len(data) >= limit:
+            break
+    return bytes(data[:limit])
+
+
+def _read_limited_blocking(response: httpx.Response, limit: int) -> bytes:
+    data = bytearray()
+    for chunk in response.iter_bytes():
         data += chunk
         if len(data) >= limit:
             break

@@ -29,7 +29,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from tui.api.deployment_models import Export, SnapshotImport
 from tui.api.errors import AuthError, NetworkError, ProtocolError, function_error
-from tui.api.http import CONVEX_CLIENT, USER_AGENT, RetryPolicy, Sleep, target_for_url
+from tui.api.http import RetryPolicy, Sleep, target_for_url
+from tui.api.http_clients import CONVEX_CLIENT, USER_AGENT
 from tui.api.secrets import Secret, scrub
 from tui.archive.values import ConvexValueError, decode_encoded_value, encode_json_value
 

@@ -49,14 +49,11 @@ def progress_printer(enabled: bool):
 
 
 async def _download(context: Context) -> int:
-    from tui.services.backup_download import save_backup
-    from tui.services.downloads import Downloader
-
     args = context.args
     deployment = await context.deployment()
-    result = await save_backup(
-        context.target, deployment, args.backup_id, folder=args.to,
-        downloader=Downloader(full_verify=args.full_verify), progress=progress_printer(context.stderr_is_tty),
+    result = await context.target.download_backup(
+        deployment, args.backup_id, folder=args.to, full_verify=args.full_verify,
+        progress=progress_printer(context.stderr_is_tty),
     )
     if args.json:
         print_json(result.to_dict())

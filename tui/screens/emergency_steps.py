@@ -119,15 +119,13 @@ class BasicStepsMixin:
         command = ops.download_command(self.ref, backup_id)
         self.busy.add("download")
         try:
-            from tui.services.backup_download import save_backup
-
             def show(progress) -> None:
                 if self.selected == 1:
                     total = f" of {progress.total:,}" if progress.total else ""
                     self.say(f"Downloading backup {backup_id}: {progress.phase} {progress.done:,}{total} bytes")
 
-            result = await save_backup(self.target, self.ref, backup_id, folder=self.download_folder,
-                                       progress=show)
+            result = await self.target.download_backup(self.ref, backup_id, folder=self.download_folder,
+                                                       progress=show)
         except Exception as exc:  # noqa: BLE001
             self.say(f"The download did not finish: {fmt.error_text(exc)}\nRun it from a shell instead (it "
                      f"resumes where it stopped):\n\n  {command}")

@@ -3,8 +3,8 @@ sample documents — compared with the deployment's current tables where the tar
 
     InspectScreen(target, deployment, backup, path=None)
 
-Cloud backups can only be read as a ZIP, so the screen downloads the backup into a temporary folder
-through the target's download function (and says so), inspects that copy, and deletes it on leaving.
+A backup can only be read as a ZIP, so the screen saves it into a temporary folder with the target's
+`download_backup` (and says so), inspects that copy, and deletes it on leaving.
 With `path`, it inspects a ZIP already on disk. Dismisses with None; esc closes it."""
 
 from __future__ import annotations
@@ -101,15 +101,9 @@ class InspectScreen(Screen[None]):
 
     async def _download(self) -> Path | None:
         assert self.backup is not None
-        download = getattr(self.target, "download_backup", None)
-        if download is None:
-            self._status("This target cannot download backups yet, so the backup cannot be read here. "
-                         "Download it with `convex-backups download` and inspect the file "
-                         "(`convex-backups inspect FILE`).")
-            return None
         self._temp = tempfile.TemporaryDirectory(prefix="convex-backups-inspect-")
-        self._status(f"A cloud backup can only be read as its ZIP: downloading backup {self.backup.id} into a "
-                     f"temporary folder ({self._temp.name}), verified, deleted when you leave…")
+        self._status(f"A backup is read from its ZIP: saving backup {self.backup.id} into a temporary folder "
+                     f"({self._temp.name}), verified, deleted when you leave…")
         bar = self.query_one("#inspect-bar", ProgressBar)
         bar.remove_class("hidden")
 
@@ -118,7 +112,8 @@ class InspectScreen(Screen[None]):
             if fraction is not None:
                 bar.update(total=100, progress=fraction * 100)
 
-        result = await download(self.deployment, self.backup.id, folder=Path(self._temp.name), progress=progress)
+        result = await self.target.download_backup(self.deployment, self.backup.id, folder=Path(self._temp.name),
+                                                   progress=progress)
         return Path(getattr(result, "path", result))
 
     async def _current_counts(self) -> dict[str, int] | None:

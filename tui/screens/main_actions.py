@@ -173,7 +173,7 @@ class MainActions:
 
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            result = await download_backup(self.target, ref, backup, folder, report)
+            result = await self.target.download_backup(ref, backup.id, folder=folder, progress=report)
         except Exception as exc:  # noqa: BLE001
             self.post_message(OperationEnded(key, False, f"{title} failed: {fmt.error_text(exc)}", ref.name))
             return
@@ -266,18 +266,3 @@ class MainActions:
 
     def action_toggle_exact_time(self) -> None:
         self.query_one(BackupTable).toggle_exact()
-
-
-async def download_backup(target, ref: DeploymentRef, backup: BackupRecord, folder: Path, report):
-    """The service's download of a backup: `target.download_backup` when the target offers it, else the
-    downloads service on the deployment's client (Convex Cloud and the sandbox)."""
-    own = getattr(target, "download_backup", None)
-    if own is not None:
-        return await own(ref, backup.id, folder=folder, progress=report)
-    from tui.services.downloads import download_export
-
-    directory = getattr(target, "directory", None)
-    if directory is None or backup.snapshot_id is None:
-        raise ValueError("This target cannot download backups yet.")
-    client = await directory.client(backup.source_deployment or ref.name)
-    return await download_export(client, backup.snapshot_id, folder=folder, progress=report)

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.api.errors import ConvexApiError, PlanLimit
 from tui.api.platform_client import PlatformClient
@@ -37,6 +38,9 @@ from tui.services.protocol import (
     TeamRef,
 )
 
+if TYPE_CHECKING:
+    from tui.services.downloads import Downloader, DownloadProgress, DownloadResult
+
 log = logging.getLogger("tui.services.cloud")
 COUNTED_STATES = ("requested", "inProgress", "complete")
 
@@ -52,6 +56,7 @@ class CloudTarget:
         notice: str | None = None,
         read_only: Callable[[str], bool] = lambda name: False,
         use_sync: bool = True,
+        downloader: Downloader | None = None,
     ):
         self.platform = platform
         self.directory = CloudDirectory(platform, read_only=read_only)
@@ -61,8 +66,17 @@ class CloudTarget:
         self.label = label or ("local sandbox" if kind == "sandbox" else f"Convex ({platform.base_url})")
         self.notice = notice
         self.use_sync = use_sync
+        self._downloader = downloader
         self._restore_started: dict[str, float] = {}
         self._sizes: dict[str, int] = {}  # snapshot id -> ZIP bytes (a completed export never changes)
+
+    @property
+    def downloader(self) -> Downloader:
+        if self._downloader is None:  # made on first use: the downloads module is not needed to start
+            from tui.services.downloads import Downloader
+
+            self._downloader = Downloader()
+        return self._downloader
 
     def __repr__(self) -> str:
         return f"CloudTarget({self.kind!r}, {self.platform.base_url!r})"
@@ -181,6 +195,16 @@ class CloudTarget:
     async def delete_backup(self, deployment: DeploymentRef, backup_id: str) -> None:
         self._writable(deployment, "delete a backup of")
         await self.platform.delete_cloud_backup(int(backup_id))
+
+    async def download_backup(
+        self, deployment: DeploymentRef, backup_id: str, *, folder: Path | None = None,
+        progress: Callable[[DownloadProgress], None] | None = None, full_verify: bool = False,
+    ) -> DownloadResult:
+        from tui.services.backup_download import download_cloud_backup
+
+        record = await self.get_backup(deployment, backup_id)
+        return await download_cloud_backup(self.directory, record, folder=folder, progress=progress,
+                                           downloader=self.downloader.verifying(full_verify))
 
     # -- restore and import -------------------------------------------------------------------------------
     async def prepare_restore(

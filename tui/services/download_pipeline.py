@@ -1,6 +1,7 @@
 """The worker side of a download: each chunk is written (with its sha256) on one thread and checked (CRC,
-storage sha256) on another, while the event loop already receives the next chunk. At most `depth` chunks
-are in flight, so memory stays flat and a slow disk or checker slows the download instead of filling RAM.
+storage sha256) on another, while the next chunk is already being received. Chunks are handed over by the
+thread that reads the network (`feed`), not through the event loop. At most `depth` chunks are in
+flight, so memory stays flat and a slow disk or checker slows the download instead of filling RAM.
 
 Also the rate meter behind the progress values.
 """
@@ -11,14 +12,14 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from tui.services.part_file import PartFile
 from tui.services.zip_stream_check import StreamingZipCheck
 
 
 class ChunkPipeline:
-    """Ordered writes and checks off the event loop. Errors surface at the next `put` or at `drain`."""
+    """Ordered writes and checks off the event loop. Errors surface at a later `feed` or at `drain`."""
 
     def __init__(self, part: PartFile, checker: StreamingZipCheck, *, depth: int = 8):
         self.part = part
@@ -26,21 +27,22 @@ class ChunkPipeline:
         self._depth = depth
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="download-write")
         self._check = ThreadPoolExecutor(1, thread_name_prefix="download-check")
-        self._pending: deque[asyncio.Future] = deque()
+        self._pending: deque[Future] = deque()
 
-    async def put(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes) -> None:
+        """Hand over the next chunk; blocks while `depth` chunks are in flight. From one thread at a time,
+        and never while `drain` runs."""
         while len(self._pending) >= 2 * self._depth:
-            await self._pending.popleft()
-        loop = asyncio.get_running_loop()
-        self._pending.append(loop.run_in_executor(self._writer, self.part.write, chunk))
-        self._pending.append(loop.run_in_executor(self._check, self.checker.feed, chunk))
+            self._pending.popleft().result()
+        self._pending.append(self._writer.submit(self.part.write, chunk))
+        self._pending.append(self._check.submit(self.checker.feed, chunk))
 
     async def drain(self) -> None:
         """Wait for every chunk handed over so far; raises the first error any of them met."""
         first: BaseException | None = None
         while self._pending:
             try:
-                await self._pending.popleft()
+                await asyncio.wrap_future(self._pending.popleft())
             except BaseException as exc:  # keep draining so no thread still writes afterwards
                 first = first or exc
         if first is not None:

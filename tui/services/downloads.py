@@ -20,6 +20,7 @@ so the same code serves Cloud backups, self-hosted exports and the sandbox.
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import random
 import time
@@ -43,7 +44,7 @@ from tui.services.zip_stream_check import StreamingZipCheck
 
 Opener = Callable[[int], AbstractAsyncContextManager[ExportDownload]]
 _RETRIED = (NetworkError, ServerError, RateLimited)
-NETWORK_PIECE = None  # the body as the network delivers it: no re-chunking (and copying) inside httpx
+PROGRESS_EVERY = 0.1  # seconds between progress reports while bytes arrive
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,14 @@ class Downloader:
         self.strict_storage = strict_storage
         self.full_verify = full_verify
         self.chunk_size = chunk_size
+
+    def verifying(self, full_verify: bool) -> Downloader:
+        """This downloader, or one like it that also decodes every document when `full_verify`."""
+        if full_verify == self.full_verify:
+            return self
+        twin = copy.copy(self)
+        twin.full_verify = full_verify
+        return twin
 
     async def download(
         self,
@@ -257,26 +266,28 @@ class _Run:
     async def _receive(self, download: ExportDownload, offset: int) -> None:
         self._check_total(download)
         self._report("downloading", force=True)
-        received = offset
         pipeline = self.pipeline
         assert pipeline is not None
-        # Network-sized pieces gathered into `chunk_size` ones here (not by httpx), so that the bytes
-        # that arrived before a drop are kept, not lost with httpx's half-filled buffer.
-        pieces: list[bytes] = []
-        gathered = 0
+        received = offset
+
+        def take(chunk: bytes) -> None:  # on the thread that reads the network
+            nonlocal received
+            pipeline.feed(chunk)
+            received += len(chunk)
+
+        # The bytes go from the network thread to the writer and checker threads; the event loop only
+        # reports progress. The transport passes on what arrived before a drop, so the resume keeps it.
+        pouring = asyncio.ensure_future(download.pour(take, self.o.chunk_size))
         try:
-            async for piece in download.chunks(NETWORK_PIECE):  # type: ignore[arg-type]
-                pieces.append(piece)
-                gathered += len(piece)
-                if gathered >= self.o.chunk_size:
-                    await pipeline.put(b"".join(pieces))
-                    received += gathered
-                    pieces, gathered = [], 0
-                    self.meter.add(received)
-                    self._report("downloading", received=received)
+            while not pouring.done():
+                await asyncio.wait({pouring}, timeout=PROGRESS_EVERY)
+                self.meter.add(received)
+                self._report("downloading", received=received)
         finally:
-            if pieces:
-                await pipeline.put(b"".join(pieces))
+            if not pouring.done():
+                pouring.cancel()
+                await asyncio.wait({pouring})
+        pouring.result()
 
     def _check_total(self, download: ExportDownload) -> None:
         total = download.total_size

@@ -25,7 +25,10 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from tui.services.downloads import DownloadProgress, DownloadResult
 
 TargetKind = Literal["cloud", "selfHosted", "sandbox"]
 BackupState = Literal["requested", "inProgress", "complete", "failed", "canceled"]
@@ -321,6 +324,21 @@ class BackupTarget(Protocol):
     async def cancel_backup(self, deployment: DeploymentRef, backup_id: str) -> None: ...
 
     async def delete_backup(self, deployment: DeploymentRef, backup_id: str) -> None: ...
+
+    async def download_backup(
+        self, deployment: DeploymentRef, backup_id: str, *, folder: Path | None = None,
+        progress: Callable[[DownloadProgress], None] | None = None, full_verify: bool = False,
+    ) -> DownloadResult:
+        """Saves complete backup `backup_id` of `deployment` as a ZIP in `folder` (default: the Downloads
+        folder) under Convex's name, `snapshot_<deployment>_<ts>.zip`, with a `<name>.sha256` sidecar.
+        The bytes go to `<name>.part` first and get the final name only once every entry's CRC and every
+        stored file's sha256 checked out (`full_verify`: once every document decoded too); an existing
+        file is never overwritten (`TargetExists`). A dropped connection resumes with Range, and a `.part`
+        left by an interrupted run of the same backup is continued. Raises `tui.api.errors.Conflict`
+        (`BackupNotComplete`) for a backup that is not complete, `NotFound` for an unknown one, and a
+        `tui.services.download_errors.DownloadError` (`DiskFull`, `CorruptArchive`, `RetriesExhausted`,
+        ...) when no verified file could be saved. Allowed on read-only deployments."""
+        ...
 
     # -- restore and import ----------------------------------------------------------------------------------
     async def prepare_restore(

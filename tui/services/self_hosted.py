@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 from tui.api.deployment_client import DeploymentClient
 from tui.api.errors import Conflict, ConvexApiError, NotFound
 from tui.services import env_ops, pausing, schedules_runner
+from tui.services.backup_download import copy_stored_backup, require_complete
 from tui.services.config import Homes
-from tui.services.downloads import Downloader
+from tui.services.downloads import Downloader, DownloadProgress, DownloadResult
 from tui.services.env_store import EnvStore
 from tui.services.errors import ConfigError, ReadOnlyRefused
 from tui.services.file_import import FileImport
@@ -149,6 +150,16 @@ class SelfHostedTarget:
 
     def stored_backup(self, deployment: DeploymentRef, backup_id: str) -> StoredBackup:
         return self.store.get(self.key(deployment), backup_id)
+
+    async def download_backup(
+        self, deployment: DeploymentRef, backup_id: str, *, folder: Path | None = None,
+        progress: Callable[[DownloadProgress], None] | None = None, full_verify: bool = False,
+    ) -> DownloadResult:
+        """The backup is in this app's store already: copied out, its recorded sha256 checked on the way."""
+        record = await self.get_backup(deployment, backup_id)
+        require_complete(record)
+        return await copy_stored_backup(self.stored_backup(deployment, record.id), folder=folder, progress=progress,
+                                        downloader=self.downloader.verifying(full_verify))
 
     async def request_backup(self, deployment: DeploymentRef, *, include_storage: bool = False,
                              kind: str = "manual") -> BackupRecord:

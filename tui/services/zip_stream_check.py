@@ -36,7 +36,11 @@ _UTF8_FLAG = 0x800
 _DESCRIPTOR_FLAG = 0x08
 _ENCRYPTED_FLAG = 0x01
 _MASK32 = 0xFFFFFFFF
-OUTPUT_CHUNK = 256 * 1024  # small enough to stay in cache between inflate, crc32 and sha256
+OUTPUT_CHUNK = 1 << 20  # the most one inflate call produces (memory stays flat)
+# The most one inflate call is given: a quarter of the output room, so that data which barely compresses
+# (stored files) or compresses as documents do never fills it. A full output makes zlib copy the unused
+# input aside and costs another call: at 1:1 that doubled the time spent inflating.
+INPUT_PIECE = OUTPUT_CHUNK // 4
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,8 @@ class StreamingZipCheck:
             if entry.consumed == entry.compressed:
                 self._entry_done()
             return i + take
-        piece = view[i:] if entry.has_descriptor else view[i:i + (entry.compressed - entry.consumed)]
+        end = len(view) if entry.has_descriptor else i + (entry.compressed - entry.consumed)
+        piece = view[i:min(end, i + INPUT_PIECE)]
         used = entry.inflate(piece)
         if entry.inflater.eof:
             self._entry_done()
