@@ -1,5 +1,5 @@
-"""The one interface every kind of target offers (Convex Cloud, the sandbox, self-hosted Convex), and the
-plain values it returns. Screens and headless commands talk only to a `BackupTarget`.
+"""The one interface every kind of target offers (Convex Cloud, the sandbox, self-hosted Convex); the
+plain values it returns are in records.py (and importable from here). Screens and headless commands talk only to a `BackupTarget`.
 
 Conventions:
 - Every operation is async. Ids are strings (cloud backup ids are decimal integers as text).
@@ -21,262 +21,40 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from tui.services.records import (  # noqa: F401 (the values are part of this interface)
+    BackupKind,
+    BackupRecord,
+    BackupState,
+    DeploymentRef,
+    DeploymentState,
+    EnvDiff,
+    EnvSnapshot,
+    Frequency,
+    PlanLimits,
+    Progress,
+    ProgressCallback,
+    ProjectRef,
+    RestorePlan,
+    RestoreResult,
+    RestoreState,
+    RUNNING_BACKUP_STATES,
+    Schedule,
+    TableChange,
+    TableProgress,
+    TargetInfo,
+    TargetKind,
+    TeamRef,
+    TERMINAL_BACKUP_STATES,
+    WEEKDAYS,
+)
 
 if TYPE_CHECKING:
     from tui.services.downloads import DownloadProgress, DownloadResult
 
-TargetKind = Literal["cloud", "selfHosted", "sandbox"]
-BackupState = Literal["requested", "inProgress", "complete", "failed", "canceled"]
-BackupKind = Literal["manual", "daily", "weekly"]
-Frequency = Literal["daily", "weekly"]
-RestoreState = Literal["waiting_for_confirmation", "in_progress", "completed", "failed", "canceled"]
-
-RUNNING_BACKUP_STATES = ("requested", "inProgress")
-TERMINAL_BACKUP_STATES = ("complete", "failed", "canceled")
-WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # cron order
-
-
-@dataclass(frozen=True)
-class TargetInfo:
-    """What the app is connected to. `label` is one line for a header ("Convex Cloud (you@example)",
-    "local sandbox — not your Convex account", "self-hosted https://..."); `notice` a warning to show."""
-
-    kind: TargetKind
-    label: str
-    notice: str | None = None
-    base_url: str | None = None  # big brain (cloud, sandbox) or the deployment (self-hosted)
-
-
-@dataclass(frozen=True)
-class TeamRef:
-    id: str
-    slug: str
-    name: str
-
-
-@dataclass(frozen=True)
-class ProjectRef:
-    id: str
-    slug: str
-    name: str
-    team: str  # team slug
-
-
-@dataclass(frozen=True)
-class DeploymentRef:
-    team: str  # team slug ("" when unknown, e.g. self-hosted)
-    project: str  # project slug
-    name: str  # e.g. "happy-otter-123"; the name `--deployment` and `--confirm` take
-    type: str  # "prod", "dev", "preview", "custom", "selfHosted", ...
-    region: str | None
-    url: str | None
-    id: str | None  # big brain's numeric id as text (cloud, sandbox); None for self-hosted
-    is_prod: bool
-    read_only: bool = False  # from the profile: mutating operations are refused
-
-    @property
-    def danger_label(self) -> str:
-        """Words, never colour alone: "PRODUCTION" for prod deployments, else the type."""
-        return "PRODUCTION" if self.is_prod else self.type
-
-
-@dataclass(frozen=True)
-class PlanLimits:
-    """What the deployment's plan allows, and how much of it is used."""
-
-    max_backups: int | None  # None: no limit known
-    backups_counted: int  # requested + inProgress + complete backups of the deployment
-    periodic_backups: bool  # the plan includes periodic (scheduled) backups
-    explanation: str  # one sentence for a person, e.g. "The Starter plan keeps 2 backups per deployment."
-
-    @property
-    def at_backup_limit(self) -> bool:
-        return self.max_backups is not None and self.backups_counted >= self.max_backups
-
-
-@dataclass(frozen=True)
-class BackupRecord:
-    id: str
-    deployment: str  # the deployment whose list holds it
-    state: BackupState
-    requested: datetime
-    completed: datetime | None
-    expires: datetime | None
-    include_storage: bool
-    size: int | None  # bytes of the ZIP when known
-    source_deployment: str  # where the data came from
-    kind: BackupKind
-    snapshot_id: str | None  # the source deployment's `_exports` id (cloud) or the ZIP's snapshot time
-    env_snapshot: str | None = None  # id of the environment variables saved with it (this app's backups)
-    notes: tuple[str, ...] = ()  # things the operator should know (e.g. the env vars could not be saved)
-
-    @property
-    def is_running(self) -> bool:
-        return self.state in RUNNING_BACKUP_STATES
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.state in TERMINAL_BACKUP_STATES
-
-
-@dataclass(frozen=True)
-class TableProgress:
-    table: str  # display name, `component/table` for a component's table
-    written: int
-    total: int
-    existing: int = 0  # rows in the target's table before the restore
-    to_delete: int = 0  # of those, the ones the restore removes
-
-
-@dataclass(frozen=True)
-class Progress:
-    """The latest state of a running operation. `fraction` is None when unknown (show a spinner);
-    `eta` is None until it can be estimated. `state` is the operation's own state word."""
-
-    message: str
-    done: int | None = None
-    total: int | None = None
-    fraction: float | None = None
-    elapsed: float = 0.0
-    eta: float | None = None
-    state: str = ""
-    finished: bool = False  # the last value of the iterator (whatever the outcome)
-    tables: tuple[TableProgress, ...] = ()
-
-
-@dataclass(frozen=True)
-class TableChange:
-    """One table in a restore's change summary (from the import's checkpoints)."""
-
-    table: str
-    rows_to_write: int
-    existing_rows: int
-    rows_to_delete: int
-
-
-@dataclass(frozen=True)
-class RestorePlan:
-    """What a restore or import will do, shown to the operator before `confirm_restore`."""
-
-    source: str  # "backup 12 of happy-otter-123 (2024-05-01 10:00 UTC)" or a file path
-    target: DeploymentRef
-    changes: tuple[TableChange, ...]
-    message_to_confirm: str | None  # the server's own summary, when it sent one
-    require_manual_confirmation: bool
-    import_id: str
-    backup_id: str | None = None  # None for a file import
-    safety_backup_id: str | None = None  # the backup of the target taken first, if any
-
-    @property
-    def rows_to_write(self) -> int:
-        return sum(c.rows_to_write for c in self.changes)
-
-    @property
-    def rows_to_delete(self) -> int:
-        return sum(c.rows_to_delete for c in self.changes)
-
-
-@dataclass(frozen=True)
-class RestoreResult:
-    state: RestoreState
-    rows_written: int | None
-    error: str | None
-    finished: datetime | None
-    elapsed: float
-
-    @property
-    def ok(self) -> bool:
-        return self.state == "completed"
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """A periodic backup schedule, stored in UTC. `weekday` counts 0 = Sunday … 6 = Saturday (cron order)
-    and is None for daily schedules. Use `tui.services.schedule_time` to convert to and from local time."""
-
-    frequency: Frequency
-    utc_hour: int
-    utc_minute: int
-    weekday: int | None
-    include_storage: bool
-    next_run: datetime | None = None
-    retention: timedelta | None = None  # how long each backup is kept (None: the target's default)
-
-    @property
-    def cronspec(self) -> str:
-        day = "*" if self.weekday is None else str(self.weekday)
-        return f"{self.utc_minute} {self.utc_hour} * * {day}"
-
-
-@dataclass(frozen=True)
-class EnvSnapshot:
-    """A deployment's environment variables, live or saved. `id` is None for the live set."""
-
-    deployment: str
-    taken: datetime
-    values: Mapping[str, str] = field(repr=False)
-    id: str | None = None
-    reason: str = "manual"  # "manual", or "backup <id>" when saved alongside a backup
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(sorted(self.values))
-
-    def masked(self) -> dict[str, str]:
-        from tui.api.secrets import mask
-
-        return {name: mask(self.values[name]) for name in self.names}
-
-
-@dataclass(frozen=True)
-class EnvDiff:
-    """Live versus saved: `added` are in the saved set only (a restore creates them), `removed` live only
-    (a restore deletes them unless asked to keep them), `changed` in both with different values."""
-
-    saved_id: str
-    added: tuple[str, ...]
-    removed: tuple[str, ...]
-    changed: tuple[str, ...]
-    unchanged: tuple[str, ...]
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
-
-
-@dataclass(frozen=True)
-class DeploymentState:
-    """Whether the deployment serves its app (data-and-functions 2.1). Pausing is the operator's (`user`);
-    `system` ("disabled", "suspended") and `usage_limit` ("disabled") are Convex's and cannot be undone here."""
-
-    system: str = "none"
-    usage_limit: str = "none"
-    user: str = "none"
-
-    @property
-    def paused(self) -> bool:
-        return self.user == "paused"
-
-    @property
-    def stopped_by_convex(self) -> bool:
-        return self.system != "none" or self.usage_limit != "none"
-
-    @property
-    def summary(self) -> str:
-        """"running", "paused", or why Convex stopped it."""
-        if self.system != "none":
-            return self.system
-        if self.usage_limit != "none":
-            return "stopped by a usage limit" + (" (and paused)" if self.paused else "")
-        return "paused" if self.paused else "running"
-
-
-ProgressCallback = Callable[[Progress], None]
 
 
 @runtime_checkable
