@@ -49,6 +49,11 @@ class Session:
         from tui.services.open_target import open_target, sandbox_spec
 
         if self.starting is not None:
+            if not self.starting.done():  # meanwhile, the imports the first requests would make
+                from tui.api import deployment_client  # noqa: F401 - reads the backups' sizes
+                from tui.api.http import preload
+
+                preload()
             url, token = await asyncio.wrap_future(self.starting)
             self.spec, self.starting = sandbox_spec(self.spec, url, token), None
         return await open_target(self.spec, self.homes, use_sync=use_sync)

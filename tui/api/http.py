@@ -161,6 +161,16 @@ class SchemeTransport(httpx.AsyncBaseTransport):
             await transport.aclose()
 
 
+def preload() -> None:
+    """Import what the first request would otherwise import (httpx's connection pool, httpcore, and anyio's
+    sockets and streams: some 30-40 ms). The app calls this while the sandbox is still starting, so the
+    first request, on the path to the first complete screen, does not pay for it."""
+    import anyio.abc  # noqa: F401
+    import httpcore  # noqa: F401
+    from anyio import connect_tcp, create_memory_object_stream  # noqa: F401
+    from anyio.streams import stapled, tls  # noqa: F401
+
+
 def _path_of(request: httpx.Request) -> str:
     return request.url.path
 
