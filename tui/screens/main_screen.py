@@ -123,6 +123,7 @@ class MainScreen(MainActions, Screen):
         self.query_one(DeploymentTree).set_loading_text("Connecting…")
         self.query_one(DeploymentTree).focus()
         self._poll = self.set_interval(IDLE_POLL, self.poll, pause=False)
+        self.call_after_refresh(self.app.open_target)  # after this screen is first painted
 
     # -- loading ------------------------------------------------------------------------------------------
     def target_ready(self) -> None:
