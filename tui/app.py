@@ -67,8 +67,9 @@ class ConvexBackupsApp(App):
             self.notify(str(warning), severity="warning", timeout=10)
         spec = getattr(self.session, "spec", None)
         self.start_deployment = getattr(spec, "deployment", None)
+        # The target opens once the main screen's first frame is drawn (MainScreen.on_mount): opening
+        # imports the network stack, which would otherwise delay that frame.
         self.push_screen(MainScreen(clock=self.clock))
-        self.open_target()
 
     @property
     def main(self) -> MainScreen:

@@ -10,7 +10,6 @@ made there, not at the top, for the same reason.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import subprocess
@@ -45,9 +44,16 @@ class Session:
 
     async def open(self, *, use_sync: bool = True):
         """A `BackupTarget`, once the sandbox (if it is the target) serves."""
+        import asyncio  # here, not at the top: the sandbox starts before asyncio is imported
+
         from tui.services.open_target import open_target, sandbox_spec
 
         if self.starting is not None:
+            if not self.starting.done():  # meanwhile, the imports the first requests would make
+                from tui.api import deployment_client  # noqa: F401 - reads the backups' sizes
+                from tui.api.http_clients import preload
+
+                preload()
             url, token = await asyncio.wrap_future(self.starting)
             self.spec, self.starting = sandbox_spec(self.spec, url, token), None
         return await open_target(self.spec, self.homes, use_sync=use_sync)
@@ -82,7 +88,7 @@ def running_sandbox(root: Path) -> tuple[str, str] | None:
     """(platform URL, token) of a sandbox already serving this data folder (e.g. `sandbox serve`), so a
     second process does not open the same files. Asked with the standard library: this runs while the
     first screen is being built, and httpx would cost a CA bundle load here."""
-    import http.client
+    import socket
     from urllib.parse import urlsplit
 
     from tui.emulator.platform.credentials import platform_credentials
@@ -93,6 +99,12 @@ def running_sandbox(root: Path) -> tuple[str, str] | None:
         return None
     url = values["CONVEX_PROVISION_HOST"]
     parts = urlsplit(url)
+    try:  # nothing listening (the usual case): answered without importing http.client (some 20 ms)
+        socket.create_connection((parts.hostname, parts.port), timeout=0.5).close()
+    except OSError:
+        return None
+    import http.client
+
     try:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=0.5)
         try:

@@ -4,7 +4,8 @@
     python tui_latency_probe.py minimal [--idle SECONDS]     # the minimal Textual app
 
 Prints one JSON line: `wall_done` (time.time() when the screen was first complete, for the parent to
-subtract its launch time: interpreter start and imports included), `from_init` (seconds from App.__init__
+subtract its launch time: interpreter start and imports included), `cpu_done` (this process's CPU seconds
+by then, all threads: less noisy than wall time on a shared machine), `from_init` (seconds from App.__init__
 to complete, polled every 5 ms) and, with --idle, `idle_cpu` (process CPU seconds over that many idle
 seconds, all threads, plus the CPU of the sandbox process the app started, also reported alone as
 `idle_cpu_sandbox`)."""
@@ -44,7 +45,8 @@ async def measure(make_app, complete, idle: float, session=None) -> dict:
             await asyncio.sleep(POLL)
         done = time.perf_counter()
         wall_done = time.time()
-        out = {"from_init": done - start, "wall_done": wall_done, "wall_drawn": drawn or wall_done}
+        out = {"from_init": done - start, "wall_done": wall_done, "wall_drawn": drawn or wall_done,
+               "cpu_done": time.process_time()}
         if idle:
             await pilot.pause(2.0)  # let start-up work end
             cpu0, child0, t0 = time.process_time(), child_cpu(session), time.perf_counter()
@@ -57,7 +59,6 @@ async def measure(make_app, complete, idle: float, session=None) -> dict:
 
 def main() -> None:
     import argparse
-    import asyncio
     import os
     from pathlib import Path
 
@@ -70,6 +71,8 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.which == "minimal":
+        import asyncio
+
         from tui_latency_support import MinimalApp, minimal_complete
 
         result = asyncio.run(measure(MinimalApp, minimal_complete, args.idle))
@@ -86,6 +89,8 @@ def main() -> None:
         outcome: dict = {}
 
         def runner(make_app, chosen) -> None:
+            import asyncio  # as convex-backups: after the launcher started the sandbox
+
             from tui_latency_support import app_complete
 
             outcome.update(asyncio.run(measure(make_app, app_complete, args.idle, chosen)))

@@ -12,7 +12,6 @@ import httpx
 from tui import __version__
 from tui.api.secrets import Secret
 from tui.api.tls import tls_context
-from tui.api.wide_reads import wide_read_transport
 
 CONVEX_CLIENT = f"convex-backups-{__version__}"
 USER_AGENT = f"convex-backups/{__version__}"
@@ -37,8 +36,10 @@ def build_blocking_client(
 ) -> httpx.Client:
     """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), with
     reads that take all the socket holds (`wide_reads`)."""
+    from tui.api.wide_reads import wide_read_transport  # httpcore: not needed until a download starts
+
     options = _client_options(base_url, authorization, timeout, None)
-    return httpx.Client(transport=wide_read_transport(options["limits"]), **options)
+    return httpx.Client(transport=wide_read_transport(options.pop("limits")), **options)
 
 
 class SchemeTransport(httpx.AsyncBaseTransport):
@@ -77,3 +78,13 @@ def _client_options(base_url: str, authorization: Secret | None, timeout: httpx.
         "follow_redirects": False,  # a redirect must not carry the Authorization header anywhere
         "limits": httpx.Limits(max_connections=16, max_keepalive_connections=8),
     }
+
+
+def preload() -> None:
+    """Import what the first request would otherwise import (httpx's connection pool, httpcore, and anyio's
+    sockets and streams: some 30-40 ms). The app calls this while the sandbox is still starting, so the
+    first request, on the path to the first complete screen, does not pay for it."""
+    import anyio.abc  # noqa: F401
+    import httpcore  # noqa: F401
+    from anyio import connect_tcp, create_memory_object_stream  # noqa: F401
+    from anyio.streams import stapled, tls  # noqa: F401

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from tui import bindings as keys
 from tui.messages import (
@@ -36,6 +36,7 @@ from tui.widgets import formatting as fmt
 from tui.widgets.backup_table import BackupTable
 from tui.widgets.deployment_tree import DeploymentTree
 from tui.widgets.detail_pane import DetailPane
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.progress_panel import ProgressPanel
 
 NARROW_BELOW, WIDE_FROM = 110, 170  # columns: the screen's "-narrow" (80x24 terminals) and "-wide" classes
@@ -111,7 +112,7 @@ class MainScreen(MainActions, Screen):
                         yield DetailPane(id="detail", clock=self.clock)
                     with VerticalScroll(id="progress-pane", classes="pane"):
                         yield ProgressPanel(id="progress")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#deployments-pane").border_title = "Deployments"
@@ -122,6 +123,7 @@ class MainScreen(MainActions, Screen):
         self.query_one(DeploymentTree).set_loading_text("Connecting…")
         self.query_one(DeploymentTree).focus()
         self._poll = self.set_interval(IDLE_POLL, self.poll, pause=False)
+        self.call_after_refresh(self.app.open_target)  # after this screen is first painted
 
     # -- loading ------------------------------------------------------------------------------------------
     def target_ready(self) -> None:
