@@ -31,3 +31,19 @@ async def target(demo, homes):
     opened = await open_target(spec, homes)
     yield opened
     await opened.aclose()
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """An empty sandbox (no demo world)."""
+    process = SandboxProcess(tmp_path / "sandbox").start()
+    yield process
+    process.stop()
+
+
+@pytest_asyncio.fixture
+async def fresh_target(fresh, homes):
+    spec = sandbox_spec(TargetSpec("sandbox", source="tests"), fresh.platform_url, fresh.access_token)
+    opened = await open_target(spec, homes)
+    yield opened
+    await opened.aclose()

@@ -4,31 +4,11 @@ number is a Float64, an Int64 field stays an Int64, bad JSON changes nothing).""
 
 from __future__ import annotations
 
-import pytest
-import pytest_asyncio
-
 from emergency_support import HostApp, client_of, wait_until
 from sandbox_process import SandboxProcess
 
 from tui.screens.emergency_screen import EmergencyScreen
 from tui.services.checklist import ChecklistStore
-from tui.services.open_target import open_target, sandbox_spec
-from tui.services.targets import TargetSpec
-
-
-@pytest.fixture
-def fresh(tmp_path):
-    process = SandboxProcess(tmp_path / "sandbox").start()
-    yield process
-    process.stop()
-
-
-@pytest_asyncio.fixture
-async def fresh_target(fresh, homes):
-    spec = sandbox_spec(TargetSpec("sandbox", source="tests"), fresh.platform_url, fresh.access_token)
-    opened = await open_target(spec, homes)
-    yield opened
-    await opened.aclose()
 
 
 def _text(screen) -> str:

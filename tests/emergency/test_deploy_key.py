@@ -11,19 +11,15 @@ import tomllib
 from types import SimpleNamespace
 
 import pytest
-import pytest_asyncio
 from textual.app import App
 from textual.widgets import Static
 
 from emergency_support import wait_until
-from sandbox_process import SandboxProcess
 
 from tui.screens.emergency_open import open_emergency
 from tui.screens.emergency_screen import EmergencyScreen
 from tui.services import code_push
 from tui.services.config import ConfigError, load_config, parse_config, save_config
-from tui.services.open_target import open_target, sandbox_spec
-from tui.services.targets import TargetSpec
 
 SECRET = "s3cr3t-deploy-key-material-0123456789"
 COMMAND = "sh -c 'echo key-chars=${#CONVEX_DEPLOY_KEY}; echo admin=${CONVEX_SELF_HOSTED_ADMIN_KEY:-none}'"
@@ -58,21 +54,6 @@ def test_a_deploy_key_for_another_deployment_is_refused_without_showing_it():
     assert code_push.deploy_key_deployment(f"preview:acme:storefront|{SECRET}") is None  # names no deployment
     env = code_push.push_environment("brave-marmot-193", "http://x", "admin", None, base={})
     assert env == {"CONVEX_SELF_HOSTED_URL": "http://x", "CONVEX_SELF_HOSTED_ADMIN_KEY": "admin"}
-
-
-@pytest.fixture
-def fresh(tmp_path):
-    process = SandboxProcess(tmp_path / "sandbox").start()
-    yield process
-    process.stop()
-
-
-@pytest_asyncio.fixture
-async def fresh_target(fresh, homes):
-    spec = sandbox_spec(TargetSpec("sandbox", source="tests"), fresh.platform_url, fresh.access_token)
-    opened = await open_target(spec, homes)
-    yield opened
-    await opened.aclose()
 
 
 @pytest.fixture

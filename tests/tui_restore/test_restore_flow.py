@@ -18,6 +18,15 @@ async def imports_of(demo, name):
         return await client.list_imports()
 
 
+async def stage_skipping_safety(pilot, wizard, reason: str) -> None:
+    """Pick the first backup, skip the safety backup with `reason`, and wait for the staged plan."""
+    await wait_until(pilot, lambda: wizard.query_one("SourceStep").backups, what="backups")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
+    await pilot.press("s", *reason, "enter")
+    await wait_until(pilot, lambda: wizard.stage == "review", what="the staged plan")
+
+
 async def test_restore_end_to_end_puts_the_backups_data_back(demo, target):
     ref = await target.get_deployment(DEV)
     backup = await take_backup(target, ref)
@@ -87,11 +96,7 @@ async def test_esc_backs_out_and_drops_the_staged_import(demo, target):
     app = HostApp(lambda: RestoreWizard(target, ref))
     async with app.run_test(size=(80, 24)) as pilot:
         wizard = app.screen_under_test
-        await wait_until(pilot, lambda: wizard.query_one("SourceStep").backups, what="backups")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
-        await pilot.press("s", *"rehearsal on dev", "enter")
-        await wait_until(pilot, lambda: wizard.stage == "review", what="the staged plan")
+        await stage_skipping_safety(pilot, wizard, "rehearsal on dev")
         import_id = wizard.plan.import_id
         await pilot.press("c")
         await pilot.press("escape")
@@ -135,11 +140,7 @@ async def test_a_stopped_sandbox_is_a_clear_error_not_a_crash(demo, target):
     app = HostApp(lambda: RestoreWizard(target, ref))
     async with app.run_test(size=(120, 40)) as pilot:
         wizard = app.screen_under_test
-        await wait_until(pilot, lambda: wizard.query_one("SourceStep").backups, what="backups")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
-        await pilot.press("s", *"testing the error path", "enter")
-        await wait_until(pilot, lambda: wizard.stage == "review", what="the staged plan")
+        await stage_skipping_safety(pilot, wizard, "testing the error path")
         await pilot.press("c")
         demo.stop()
         await pilot.press("y")
