@@ -1,10 +1,20 @@
-"""Test helpers on a sandbox deployment's data, shared by the restore-screen and checklist tests: an admin
-client, every user table's documents in comparable form, and a backup taken to the end."""
+"""Test helpers on a sandbox process and its deployments' data, shared by the restore-screen and checklist
+tests: the target the app would open on it, an admin client, every user table's documents in comparable
+form, a backup taken to the end, and the mess a restore must undo."""
 
 from __future__ import annotations
 
 from sandbox_process import SandboxProcess
 from tui.api.deployment_client import DeploymentClient
+from tui.services.config import Homes
+from tui.services.open_target import open_target, sandbox_spec
+from tui.services.targets import TargetSpec
+
+
+async def open_sandbox(process: SandboxProcess, homes: Homes):
+    """The sandbox target on `process`, opened through the services as the app opens it."""
+    spec = sandbox_spec(TargetSpec("sandbox", source="tests"), process.platform_url, process.access_token)
+    return await open_target(spec, homes)
 
 
 def client_of(demo: SandboxProcess, name: str) -> DeploymentClient:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
+from deployment_data import open_sandbox
 from sandbox_process import SandboxProcess  # noqa: E402
 
 from tui.services.config import Homes  # noqa: E402
-from tui.services.open_target import open_target, sandbox_spec  # noqa: E402
-from tui.services.targets import TargetSpec  # noqa: E402
 
 
 @pytest.fixture
@@ -27,8 +26,7 @@ def demo(tmp_path):
 
 @pytest_asyncio.fixture
 async def target(demo, homes):
-    spec = sandbox_spec(TargetSpec("sandbox", source="tests"), demo.platform_url, demo.access_token)
-    opened = await open_target(spec, homes)
+    opened = await open_sandbox(demo, homes)
     yield opened
     await opened.aclose()
 
@@ -43,7 +41,6 @@ def fresh(tmp_path):
 
 @pytest_asyncio.fixture
 async def fresh_target(fresh, homes):
-    spec = sandbox_spec(TargetSpec("sandbox", source="tests"), fresh.platform_url, fresh.access_token)
-    opened = await open_target(spec, homes)
+    opened = await open_sandbox(fresh, homes)
     yield opened
     await opened.aclose()

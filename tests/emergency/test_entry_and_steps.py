@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 import pytest_asyncio
 
+from deployment_data import open_sandbox
 from emergency_support import HostApp, client_of, wait_until
 from sandbox_process import SandboxProcess
 
@@ -16,9 +17,6 @@ from tui.app import ConvexBackupsApp
 from tui.cli import build_parser
 from tui.screens.emergency_screen import EmergencyScreen
 from tui.services.checklist import ChecklistStore
-from tui.services.config import Homes
-from tui.services.open_target import open_target, sandbox_spec
-from tui.services.targets import TargetSpec
 
 DEV = "gentle-salmon-943"  # acme-corp, storefront, dev
 
@@ -32,8 +30,7 @@ def shared_demo(tmp_path_factory):
 
 @pytest_asyncio.fixture
 async def demo_target(shared_demo, homes):
-    spec = sandbox_spec(TargetSpec("sandbox", source="tests"), shared_demo.platform_url, shared_demo.access_token)
-    opened = await open_target(spec, homes)
+    opened = await open_sandbox(shared_demo, homes)
     yield opened
     await opened.aclose()
 

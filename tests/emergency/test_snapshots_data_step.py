@@ -10,6 +10,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Input, Static
 
+from deployment_data import open_sandbox
 from emergency_support import PROD
 from sandbox_process import SandboxProcess
 from snapshot_checklist import SIZES, fixed_checklist
@@ -17,8 +18,6 @@ from snapshot_checklist import SIZES, fixed_checklist
 from tui.screens.emergency_screen import EmergencyScreen
 from tui.services.checklist import ChecklistStore
 from tui.services.config import Homes
-from tui.services.open_target import open_target, sandbox_spec
-from tui.services.targets import TargetSpec
 
 CLOCK = "manual:1772452800"  # 2026-03-02 12:00 UTC, the fixed "now" of the other snapshots
 TABLES = ["carts", "customers", "events", "orders", "products", "reviews"]  # the storefront's, by name
@@ -53,8 +52,7 @@ class SandboxHost(App):
 
     async def on_mount(self) -> None:
         homes = Homes(self.tmp_path / "home" / "config", self.tmp_path / "home" / "data")
-        spec = sandbox_spec(TargetSpec("sandbox", source="tests"), self.world.platform_url, self.world.access_token)
-        self.target = await open_target(spec, homes)
+        self.target = await open_sandbox(self.world, homes)
         store = ChecklistStore(self.tmp_path / "checklists")
         self.screen_under_test = EmergencyScreen(self.target, store, PROD, checklist=fixed_checklist(store),
                                                  incidents=self.tmp_path / "incidents")

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
+from deployment_data import open_sandbox
 from sandbox_process import SandboxProcess  # noqa: E402
 
 from tui.services.config import Homes  # noqa: E402
-from tui.services.open_target import open_target, sandbox_spec  # noqa: E402
-from tui.services.targets import TargetSpec  # noqa: E402
 
 
 @pytest.fixture
@@ -22,7 +21,6 @@ def demo(tmp_path):
 
 @pytest_asyncio.fixture
 async def target(demo, tmp_path):
-    spec = sandbox_spec(TargetSpec("sandbox", source="tests"), demo.platform_url, demo.access_token)
-    opened = await open_target(spec, Homes(tmp_path / "home" / "config", tmp_path / "home" / "data"))
+    opened = await open_sandbox(demo, Homes(tmp_path / "home" / "config", tmp_path / "home" / "data"))
     yield opened
     await opened.aclose()
