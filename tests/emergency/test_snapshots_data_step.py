@@ -83,7 +83,9 @@ def scene(name: str):
         await _until(pilot, lambda: pilot.app.screen_under_test is not None, "the screen")
         screen = pilot.app.screen_under_test
         table = screen.query_one("#em-table")
-        await _until(pilot, lambda: screen.mode == "steps", "the checklist")
+        steps = screen.query_one("#em-steps")
+        # Keys sent before the step list has taken focus would be lost.
+        await _until(pilot, lambda: screen.mode == "steps" and steps.has_focus, "the checklist")
         await pilot.press("home", *["down"] * 5)
         await _until(pilot, lambda: table.display and table.row_count == len(TABLES), "the tables")
         if name == "tables":
