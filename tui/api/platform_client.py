@@ -287,11 +287,14 @@ class PlatformClient:
         )
         return [Deployment.from_json(d) for d in _items_and_pagination(data, "deployments")[0]]
 
-    async def team_deployments(self, team_id: int, *, project_id: int | None = None) -> list[Deployment]:
-        """Every deployment of a team through `/v1` (following the pagination)."""
+    async def team_deployments(self, team_id: int, *, project_id: int | None = None, sort_by: str | None = None,
+                               sort_order: str | None = None) -> list[Deployment]:
+        """Every deployment of a team through `/v1` (following the pagination); `sort_by` is createTime,
+        lastDeployTime or reference, `sort_order` asc or desc (Convex's default: newest first)."""
         return await self._all_pages(
             lambda cursor: self._get(
-                f"/v1/teams/{_seg(team_id)}/list_deployments", cursor=cursor, limit=100, projectId=project_id
+                f"/v1/teams/{_seg(team_id)}/list_deployments", cursor=cursor, limit=100, projectId=project_id,
+                sortBy=sort_by, sortOrder=sort_order,
             ),
             Deployment.from_json, "deployments",
         )

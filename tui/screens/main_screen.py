@@ -105,8 +105,10 @@ class MainScreen(MainActions, Screen):
                     box = Input(placeholder="filter: words such as failed, manual, files, an id…", id="filter")
                     box.cursor_blink = False
                     yield box
-                    yield BackupTable(id="backups", clock=self.clock)
-                    yield Static("", id="backups-note")
+                    # Empty until a deployment's backups arrive, and said so from the first frame: the note's
+                    # line is laid out once, not added and removed while the screen loads.
+                    yield BackupTable(id="backups", clock=self.clock, classes="-empty")
+                    yield Static("Connecting…", id="backups-note")
                 with Horizontal(id="lower"):
                     with VerticalScroll(id="detail-pane", classes="pane"):
                         yield DetailPane(id="detail", clock=self.clock)
@@ -250,6 +252,7 @@ class MainScreen(MainActions, Screen):
         self.notify(text, title=f"Could not {message.what}", severity="error", timeout=12)
         if not self.deployments:
             self.query_one(DeploymentTree).set_loading_text("Not connected. F5 tries again.")
+            self.query_one("#backups-note", Static).update("Not connected.")
             self.show_notice(f"Could not {message.what}: {text}")
 
     # -- following running backups ------------------------------------------------------------------------

@@ -75,19 +75,33 @@ class CloudDirectory:
         return [ProjectRef(str(p.id), p.slug, p.name, team.slug) for team, ps in zip(teams, projects) for p in ps]
 
     async def deployment_refs(self, project_slug: str | None = None) -> list[DeploymentRef]:
-        # One round trip per level (teams, then every team's projects, then every project's deployments),
-        # not one per team: start-up waits on this listing.
+        # Two round trips: the teams, then each team's projects and all its deployments side by side (one
+        # `/v1/teams/{id}/list_deployments` per team, not one listing per project): start-up waits on this.
         teams = await self.teams()
-        projects = await asyncio.gather(*(self.projects(team) for team in teams))
+        projects = await asyncio.gather(*(self._projects_and_deployments(team) for team in teams))
         chosen = [(team, p) for team, ps in zip(teams, projects) for p in ps
                   if project_slug is None or p.slug == project_slug]
-        listed = await asyncio.gather(*(self.deployments(p) for _, p in chosen))
         refs = [self._remember(team, project, deployment)
-                for (team, project), deployments in zip(chosen, listed)
-                for deployment in deployments if deployment.supports_cloud_backups]
+                for team, project in chosen
+                for deployment in self._deployments.get(project.id, []) if deployment.supports_cloud_backups]
         if project_slug is not None and not refs and not any(p.slug == project_slug for ps in projects for p in ps):
             raise NotFound(f"No project named {project_slug!r} is visible to this login.", code="ProjectNotFound")
         return refs
+
+    async def _projects_and_deployments(self, team: Team) -> list[Project]:
+        """The team's projects, with every project's deployments listed into the cache (oldest first, the
+        order of a project's own listing)."""
+        known = self._projects.get(team.id)
+        if known is not None and all(p.id in self._deployments for p in known):
+            return known
+        projects, deployments = await asyncio.gather(
+            self.projects(team), self.platform.team_deployments(team.id, sort_by="createTime", sort_order="asc"))
+        by_project: dict[int | None, list[Deployment]] = {}
+        for deployment in deployments:
+            by_project.setdefault(deployment.project_id, []).append(deployment)
+        for project in projects:
+            self._deployments[project.id] = by_project.get(project.id, [])
+        return projects
 
     async def _chosen_teams(self, team_slug: str | None) -> list[Team]:
         teams = await self.teams()

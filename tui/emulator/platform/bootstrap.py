@@ -15,6 +15,7 @@ from pathlib import Path
 from tui.emulator.clock import Clock
 from tui.emulator.platform import directory, tokens
 from tui.emulator.platform.store import PlatformStore
+from tui.emulator.platform.token_files import TEAM_TOKENS_DIR, operator_token_path, team_token_path
 from tui.emulator.sandbox_folder import SandboxFolder
 
 OPERATOR_NAME = "Sandbox Operator"
@@ -80,17 +81,17 @@ def ensure_tokens(store: PlatformStore, root: Path, clock: Clock) -> None:
     operator is a member of every team."""
     member_id = operator_id(store)
     now = clock.now_ms()
-    team_dir = Path(root) / tokens.TEAM_TOKENS_DIR
+    team_dir = Path(root) / TEAM_TOKENS_DIR
     team_dir.mkdir(parents=True, exist_ok=True)
     team_dir.chmod(0o700)
     with store.write() as conn:
         tokens.ensure_token_file(
-            conn, tokens.operator_token_path(root), kind="member", name="sandbox operator", now_ms=now,
+            conn, operator_token_path(root), kind="member", name="sandbox operator", now_ms=now,
             member_id=member_id,
         )
         for team in directory.all_teams(conn):
             directory.add_team_member(conn, team["id"], member_id)
             tokens.ensure_token_file(
-                conn, tokens.team_token_path(root, team["slug"]), kind="team", name=f"{team['slug']} team token",
+                conn, team_token_path(root, team["slug"]), kind="team", name=f"{team['slug']} team token",
                 now_ms=now, team_id=team["id"],
             )

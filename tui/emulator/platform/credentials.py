@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tui.emulator.platform import tokens
+from tui.emulator.platform.token_files import operator_token_path, team_token_path
 from tui.emulator.platform.store import DEFAULT_PORT, FILE, PORT_META
 from tui.emulator.secrets_file import read_secret
 
@@ -26,7 +26,7 @@ def platform_url(root: Path) -> str:
 
 def platform_credentials(root: Path, team: str | None = None) -> list[str]:
     url = platform_url(root)
-    path = tokens.team_token_path(root, team) if team else tokens.operator_token_path(root)
+    path = team_token_path(root, team) if team else operator_token_path(root)
     token = read_secret(path) if not team or "/" not in team else None
     if not token:
         what = f"team {team!r}" if team else "the operator"

@@ -21,8 +21,6 @@ import orjson
 from tui.emulator.platform.store import insert
 from tui.emulator.secrets_file import read_secret, write_secret
 
-OPERATOR_TOKEN_FILE = "access_token"
-TEAM_TOKENS_DIR = "team_tokens"
 _PREFIX = {"member": "sbx_pat_", "team": "sbx_team_"}
 _CREDENTIAL_PREFIX = "sbxi_"
 
@@ -65,14 +63,6 @@ def ensure_token_file(
         token = new_token(kind)
         write_secret(path, token)
     register(conn, token, kind=kind, name=name, now_ms=now_ms, member_id=member_id, team_id=team_id)
-
-
-def team_token_path(root: Path, slug: str) -> Path:
-    return Path(root) / TEAM_TOKENS_DIR / slug
-
-
-def operator_token_path(root: Path) -> Path:
-    return Path(root) / OPERATOR_TOKEN_FILE
 
 
 def instance_credential(token: str) -> str:
