@@ -34,12 +34,13 @@ def build_client(
 def build_blocking_client(
     base_url: str, *, authorization: Secret | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
 ) -> httpx.Client:
-    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), with
-    reads that take all the socket holds (`wide_reads`)."""
-    from tui.api.wide_reads import wide_read_transport  # httpcore: not needed until a download starts
+    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), through
+    `http.client`, which reads a body straight into the buffers handed on (`direct_transport`)."""
+    from tui.api.direct_transport import DirectTransport
 
     options = _client_options(base_url, authorization, timeout, None)
-    return httpx.Client(transport=wide_read_transport(options.pop("limits")), **options)
+    del options["limits"]  # one connection per response: nothing to pool
+    return httpx.Client(transport=DirectTransport(), **options)
 
 
 class SchemeTransport(httpx.AsyncBaseTransport):
