@@ -68,7 +68,17 @@ async def _until(pilot, condition, what: str, timeout: float = 60) -> None:
         if condition():
             return
         await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}; {_state(pilot.app)}")
+
+
+def _state(app) -> str:
+    """What the screen showed, for a failure message."""
+    screen = app.screen_under_test
+    if screen is None:
+        return "no checklist screen"
+    steps, table = screen.query_one("#em-steps"), screen.query_one("#em-table")
+    return (f"mode {screen.mode}, step {steps.highlighted}, focus {app.focused}, table shown {table.display} "
+            f"with {table.row_count} rows, screen {type(app.screen).__name__}, text {_text(screen)[:300]!r}")
 
 
 def _text(screen) -> str:

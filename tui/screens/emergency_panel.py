@@ -31,11 +31,22 @@ class PanelMixin:
         self.query_one("#em-title", Static).update(f"EMERGENCY RESTORE — {words} — checklist {self.checklist.id}")
         self.query_one("#em-title").set_class(bool(ref and ref.is_prod), "-prod")
         steps = self.query_one("#em-steps", OptionList)
+        if steps.highlighted is not None:
+            # Where the operator left the cursor: a key pressed just before this redraw has moved it while its
+            # OptionHighlighted message still waits in the queue (and would be dropped as stale after it).
+            self.selected = steps.highlighted
         steps.clear_options()
         for number, state in enumerate(self.checklist.steps):
             steps.add_option(Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<13} {state.status}",
                                     id=str(number)))
         steps.highlighted = self.selected
+
+    def move_selection(self, number: int) -> None:
+        """Select step `number` (drawn by the next `after_change`)."""
+        self.selected = number
+        steps = self.query_one("#em-steps", OptionList)
+        if number < steps.option_count:
+            steps.highlighted = number
 
     def after_change(self) -> None:
         """The checklist changed: redraw the list and the selected step's panel."""

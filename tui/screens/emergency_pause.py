@@ -83,7 +83,7 @@ class PauseMixin:
 
         def confirmed() -> None:
             if self.choose_deployment(ref):
-                self.selected = 1  # as after g: on to the safety backup
+                self.move_selection(1)  # as after g: on to the safety backup
                 self.pause_worker()
 
         self.confirm_typed(f"Pause {ref.name}? Its users get errors until it is unpaused.", confirmed, ref.name,

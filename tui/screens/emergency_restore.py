@@ -136,5 +136,5 @@ class RestoreStepMixin:
     @work(exclusive=True, group="em-restore-finish", exit_on_error=False)
     async def finish_restore_worker(self, result: RestoreResult) -> None:
         await ops.finish_restore(self.checklist, self.target, self.ref, result)
-        self.selected = 2
+        self.move_selection(2)
         self.after_change()

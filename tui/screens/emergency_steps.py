@@ -40,7 +40,7 @@ class BasicStepsMixin:
     def run_0(self) -> None:
         ref = self.highlighted_ref()
         if ref is not None and self.choose_deployment(ref):
-            self.selected = 1
+            self.move_selection(1)
             self.after_change()
 
     def choose_deployment(self, ref) -> bool:
