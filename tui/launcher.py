@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from tui.module_loading import loading_modules
+from tui.collector import loading_modules
 from tui.services.config import Config, Homes, load_config
 from tui.services.errors import ConfigError
 from tui.services.targets import TargetSpec, resolve_target

@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from tui import bindings as keys
+from tui import collector
 from tui.messages import (
     BackupsLoaded,
     DeploymentFacts,
@@ -218,6 +219,8 @@ class MainScreen(MainActions, Screen):
         table = self.query_one(BackupTable)
         table.empty_text = "No backups yet: b backs up now."
         table.show_backups(message.backups)
+        if len(message.backups) >= collector.LARGE_TABLE:
+            self.call_after_refresh(collector.settle_after_large_table)  # once the rows are on screen
 
     def on_deployment_facts(self, message: DeploymentFacts) -> None:
         if self.current is not None and message.deployment.name == self.current.name:
