@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
+import subprocess
 import threading
 
 import httpx
@@ -127,3 +129,39 @@ def test_a_head_request_has_no_body(serve):
         response = client.head("/zip")
     assert response.status_code == 200 and response.headers["content-length"] == str(len(BODY))
     assert response.content == b""
+
+
+def test_a_connection_the_server_will_close_can_still_be_interrupted(serve):
+    # `http.client` forgets the socket of a response whose connection closes after it; stopping a download
+    # shuts that socket down to wake the read.
+    server = serve(_head(len(BODY), extra="Connection: close\r\n") + BODY[:1000], hold=5)
+    with build_blocking_client(server.url) as client:
+        with client.stream("GET", "/zip") as response:
+            sock = response.extensions["network_stream"].get_extra_info("socket")
+            assert isinstance(sock, socket.socket)
+
+
+def test_an_untrusted_certificate_is_a_connect_error(tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def handshake() -> None:
+        connection, _ = listener.accept()
+        try:
+            context.wrap_socket(connection, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            connection.close()
+
+    thread = threading.Thread(target=handshake, daemon=True)
+    thread.start()
+    try:
+        with build_blocking_client(f"https://127.0.0.1:{listener.getsockname()[1]}") as client:
+            with pytest.raises(httpx.ConnectError, match="(?i)certificate"):
+                client.get("/zip")
+    finally:
+        thread.join(5)
+        listener.close()

@@ -114,3 +114,20 @@ async def test_an_unpause_sent_before_a_crash_that_did_not_arrive(demo, target, 
     said = await ops.resume(checklist, target, ref)
     assert said == ["unpause requested: found paused"] and checklist.paused
     assert await server_state(demo) == "paused"
+
+
+async def test_a_key_pressed_just_before_a_redraw_of_the_steps_is_kept(demo, target, homes):
+    """The live-state refresh redraws the step list while the message of a key that moved the cursor still
+    waits in the queue: the cursor stays where the key put it, and that step's panel is drawn."""
+    store = ChecklistStore.in_data_dir(homes.data_dir)
+    app = HostApp(lambda: EmergencyScreen(target, store, PROD, incidents=homes.data_dir / "incidents"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen_under_test
+        await wait_until(pilot, lambda: screen.mode == "steps" and screen.pause_supported, what="the checklist")
+        steps = screen.query_one("#em-steps")
+        start = screen.selected
+        steps.action_cursor_down()  # as the key does; its OptionHighlighted message is queued, not handled
+        screen.redraw_steps()  # a refresh lands first
+        await wait_until(pilot, lambda: screen.selected == start + 1, what="the step under the cursor")
+        assert steps.highlighted == start + 1
+        assert f"Step {start + 1}" in str(screen.query_one("#em-step-title").render())

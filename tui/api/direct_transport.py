@@ -48,6 +48,7 @@ class DirectTransport(httpx.BaseTransport):
         try:
             with _as_httpx_error(request, httpx.ConnectTimeout, httpx.ConnectError):
                 connection.connect()
+            sock = connection.sock  # kept: `getresponse` forgets it when the server will close the connection
             with _as_httpx_error(request, httpx.WriteTimeout, httpx.WriteError):
                 connection.sock.settimeout(timeouts.get("write"))
                 connection.putrequest(request.method, url.raw_path.decode("ascii"), skip_host=True,
@@ -66,7 +67,7 @@ class DirectTransport(httpx.BaseTransport):
             headers=[(name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.getheaders()],
             stream=_Body(request, connection, reply),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": reply.reason.encode("latin-1", "replace"),
-                        "network_stream": _Socket(connection.sock)},
+                        "network_stream": _Socket(sock)},
         )
 
 
@@ -113,6 +114,8 @@ def _as_httpx_error(request: httpx.Request, timeout: type[httpx.TimeoutException
         yield
     except (TimeoutError, socket.timeout) as exc:
         raise timeout(str(exc) or "timed out", request=request) from exc
+    except ssl.SSLError as exc:  # before ValueError: a failed certificate check is both
+        raise failure(str(exc) or type(exc).__name__, request=request) from exc
     except (http.client.HTTPException, ValueError) as exc:  # a malformed status line or header
         raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__, request=request) from exc
     except OSError as exc:  # refused, reset, unreachable, TLS failures (ssl.SSLError is an OSError)

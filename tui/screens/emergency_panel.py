@@ -31,15 +31,15 @@ class PanelMixin:
         self.query_one("#em-title", Static).update(f"EMERGENCY RESTORE — {words} — checklist {self.checklist.id}")
         self.query_one("#em-title").set_class(bool(ref and ref.is_prod), "-prod")
         steps = self.query_one("#em-steps", OptionList)
-        if steps.highlighted is not None:
-            # Where the operator left the cursor: a key pressed just before this redraw has moved it while its
-            # OptionHighlighted message still waits in the queue (and would be dropped as stale after it).
-            self.selected = steps.highlighted
+        # The cursor stays where the operator left it: a key pressed just before this redraw has moved it while
+        # its OptionHighlighted message still waits in the queue. That message (or the one the new highlight
+        # posts) then selects the step and draws its panel.
+        keep = steps.highlighted if steps.highlighted is not None else self.selected
         steps.clear_options()
         for number, state in enumerate(self.checklist.steps):
             steps.add_option(Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<13} {state.status}",
                                     id=str(number)))
-        steps.highlighted = self.selected
+        steps.highlighted = keep
 
     def move_selection(self, number: int) -> None:
         """Select step `number` (drawn by the next `after_change`)."""

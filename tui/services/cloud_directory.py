@@ -61,11 +61,6 @@ class CloudDirectory:
             self._projects[team.id] = await self.platform.projects(team.id)
         return self._projects[team.id]
 
-    async def deployments(self, project: Project) -> list[Deployment]:
-        if project.id not in self._deployments:
-            self._deployments[project.id] = await self.platform.list_deployments(project.id, include_local=False)
-        return self._deployments[project.id]
-
     async def team_refs(self) -> list[TeamRef]:
         return [TeamRef(str(t.id), t.slug, t.name) for t in await self.teams()]
 
