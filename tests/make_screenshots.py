@@ -27,7 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from sandbox_process import SandboxProcess  # noqa: E402
 
 from tui.app import ConvexBackupsApp  # noqa: E402
-from tui.services.config import Homes  # noqa: E402
+from tui.services.config import HOME_VARIABLE, Homes  # noqa: E402
 from tui.services.open_target import open_target, sandbox_spec  # noqa: E402
 from tui.services.targets import TargetSpec  # noqa: E402
 
@@ -183,6 +183,9 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("TZ", "UTC")
     with tempfile.TemporaryDirectory(prefix="convex-backups-shots-") as tmp:
+        # Everything the app keeps (the emergency checklist's state, incident logs) goes to the temporary
+        # home too: not into this machine's own data folder, where a later run would find it.
+        os.environ[HOME_VARIABLE] = str(Path(tmp) / "home")
         sandbox = SandboxProcess(Path(tmp) / "sandbox", throttle=0.5, extra_args=("--seed", "demo"))
         sandbox.start(timeout=180)
         try:

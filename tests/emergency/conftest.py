@@ -31,16 +31,9 @@ async def target(demo, homes):
     await opened.aclose()
 
 
-@pytest.fixture
-def fresh(tmp_path):
-    """An empty sandbox (no demo world)."""
-    process = SandboxProcess(tmp_path / "sandbox").start()
-    yield process
-    process.stop()
-
-
 @pytest_asyncio.fixture
-async def fresh_target(fresh, homes):
-    opened = await open_sandbox(fresh, homes)
+async def fresh_target(sandbox, homes):
+    """The target on an empty sandbox (no demo world: tests/conftest.py's `sandbox`)."""
+    opened = await open_sandbox(sandbox, homes)
     yield opened
     await opened.aclose()

@@ -37,9 +37,9 @@ async def _open_step5(pilot, screen, table_name: str):
     return table
 
 
-async def test_pages_of_a_large_table_by_cursor(fresh, fresh_target, homes, tmp_path):
-    name = fresh.name
-    async with client_of(fresh, name) as client:
+async def test_pages_of_a_large_table_by_cursor(sandbox, fresh_target, homes, tmp_path):
+    name = sandbox.name
+    async with client_of(sandbox, name) as client:
         await client.mutation("_system/frontend/addDocument",
                               {"table": "ledger", "documents": [{"n": float(i)} for i in range(250)]})
         oldest_first = [d["_id"] async for d in client.iter_documents("ledger")]
@@ -79,12 +79,12 @@ async def test_pages_of_a_large_table_by_cursor(fresh, fresh_target, homes, tmp_
         assert app.screen is screen  # esc went up a level, it did not leave the checklist
 
 
-async def test_the_field_editor_writes_typed_values(fresh, fresh_target, homes, tmp_path):
-    name = fresh.name
-    async with client_of(fresh, name) as client:
+async def test_the_field_editor_writes_typed_values(sandbox, fresh_target, homes, tmp_path):
+    name = sandbox.name
+    async with client_of(sandbox, name) as client:
         await client.mutation("_system/frontend/addDocument",
                               {"table": "items", "documents": [{"count": 5, "price": 2.5, "label": "a"}]})
-    assert type((await _documents(fresh, name, "items"))[0]["count"]) is int  # an Int64
+    assert type((await _documents(sandbox, name, "items"))[0]["count"]) is int  # an Int64
 
     store = ChecklistStore.in_data_dir(homes.data_dir)
     app = HostApp(lambda: EmergencyScreen(fresh_target, store, name, incidents=tmp_path / "incidents"))
@@ -118,7 +118,7 @@ async def test_the_field_editor_writes_typed_values(fresh, fresh_target, homes, 
         await pilot.press("i", *'{"qty": 2}', "enter", *confirm)
         await wait_until(pilot, lambda: edits() == 4, what="the insert")
 
-    documents = await _documents(fresh, name, "items")
+    documents = await _documents(sandbox, name, "items")
     edited = next(d for d in documents if "label" in d)
     assert edited["count"] == 7 and type(edited["count"]) is int  # still an Int64
     assert edited["price"] == 3.0 and type(edited["price"]) is float  # a bare number is a Float64
@@ -135,11 +135,11 @@ async def _documents(process: SandboxProcess, name: str, table: str) -> list[dic
         return [d async for d in client.iter_documents(table)]
 
 
-async def test_production_changes_wait_for_the_typed_name(fresh, fresh_target, homes, tmp_path):
+async def test_production_changes_wait_for_the_typed_name(sandbox, fresh_target, homes, tmp_path):
     """Issue 6: on production a field edit and an insert are only written once the deployment's name is
     typed; the enter that ended the edit, a second enter or a wrong name change nothing."""
-    name = fresh.name
-    async with client_of(fresh, name) as client:
+    name = sandbox.name
+    async with client_of(sandbox, name) as client:
         await client.mutation("_system/frontend/addDocument", {"table": "items", "documents": [{"label": "a"}]})
     store = ChecklistStore.in_data_dir(homes.data_dir)
     app = HostApp(lambda: EmergencyScreen(fresh_target, store, name, incidents=tmp_path / "incidents"))
@@ -158,7 +158,7 @@ async def test_production_changes_wait_for_the_typed_name(fresh, fresh_target, h
         await pilot.press("enter")  # a second enter is not the name
         await pilot.press("i", *'{"qty": 1}', "enter", *"wrong-name", "enter")
         await pilot.pause(0.5)
-        assert edits() == [] and [d["label"] for d in await _documents(fresh, name, "items")] == ["a"]
+        assert edits() == [] and [d["label"] for d in await _documents(sandbox, name, "items")] == ["a"]
 
         await pilot.press("e")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldEditDialog", what="the editor")
@@ -166,5 +166,5 @@ async def test_production_changes_wait_for_the_typed_name(fresh, fresh_target, h
         await wait_until(pilot, lambda: len(edits()) == 1, what="the confirmed edit")
         await pilot.press("i", *'{"qty": 1}', "enter", *name, "enter")
         await wait_until(pilot, lambda: len(edits()) == 2, what="the confirmed insert")
-    documents = await _documents(fresh, name, "items")
+    documents = await _documents(sandbox, name, "items")
     assert [d.get("label") for d in documents] == ["b", None] and documents[1]["qty"] == 1.0

@@ -102,8 +102,8 @@ async def _push(pilot, app, name):
     return screen
 
 
-async def test_the_push_runs_with_the_profiles_deploy_key(fresh, fresh_target, homes, project):
-    name = fresh.name
+async def test_the_push_runs_with_the_profiles_deploy_key(sandbox, fresh_target, homes, project):
+    name = sandbox.name
     app = ProfileHost(fresh_target, homes, parse_config(_profile_toml(name)), name)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _push(pilot, app, name)
@@ -114,8 +114,8 @@ async def test_the_push_runs_with_the_profiles_deploy_key(fresh, fresh_target, h
     assert SECRET not in shown and SECRET not in screen.checklist.path.read_text()
 
 
-async def test_a_key_for_another_deployment_stops_the_push(fresh, fresh_target, homes, project):
-    name = fresh.name
+async def test_a_key_for_another_deployment_stops_the_push(sandbox, fresh_target, homes, project):
+    name = sandbox.name
     app = ProfileHost(fresh_target, homes, parse_config(_profile_toml(name, key_for="gentle-salmon-943")), name)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _push(pilot, app, name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 from tui.api.errors import ImportFailed
 from tui.services.protocol import (
@@ -131,7 +132,8 @@ def write_demo_zip(path: Path) -> Path:
 
 class InspectableFake(FakeTarget):
     async def download_backup(self, deployment, backup_id, *, folder, progress=None):
-        return write_demo_zip(Path(folder) / "snapshot_brave-marmot-193_1764063000000000000.zip")
+        """Like a `DownloadResult`, as far as the inspect screen reads it: where the ZIP is."""
+        return SimpleNamespace(path=write_demo_zip(Path(folder) / "snapshot_brave-marmot-193_1764063000000000000.zip"))
 
     async def table_counts(self, deployment):
         return {"products": 3, "orders": 1, "carts": 4}

@@ -23,7 +23,6 @@ import enum
 import functools
 import logging
 import random
-import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager

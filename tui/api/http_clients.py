@@ -16,6 +16,7 @@ from tui.api.tls import tls_context
 CONVEX_CLIENT = f"convex-backups-{__version__}"
 USER_AGENT = f"convex-backups/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=15.0)
+POOL_LIMITS = httpx.Limits(max_connections=16, max_keepalive_connections=8)
 
 
 def build_client(
@@ -27,8 +28,8 @@ def build_client(
     headers: Mapping[str, str] | None = None,
 ) -> httpx.AsyncClient:
     """An `httpx.AsyncClient` configured the way every client of this app must be."""
-    options = _client_options(base_url, authorization, timeout, headers)
-    return httpx.AsyncClient(transport=transport or SchemeTransport(options.pop("limits")), **options)
+    return httpx.AsyncClient(transport=transport or SchemeTransport(POOL_LIMITS),
+                             **_client_options(base_url, authorization, timeout, headers))
 
 
 def build_blocking_client(
@@ -38,9 +39,8 @@ def build_blocking_client(
     `http.client`, which reads a body straight into the buffers handed on (`direct_transport`)."""
     from tui.api.direct_transport import DirectTransport
 
-    options = _client_options(base_url, authorization, timeout, None)
-    del options["limits"]  # one connection per response: nothing to pool
-    return httpx.Client(transport=DirectTransport(), **options)
+    # One connection per response: nothing to pool.
+    return httpx.Client(transport=DirectTransport(), **_client_options(base_url, authorization, timeout, None))
 
 
 class SchemeTransport(httpx.AsyncBaseTransport):
@@ -77,14 +77,13 @@ def _client_options(base_url: str, authorization: Secret | None, timeout: httpx.
         "headers": all_headers,
         "timeout": timeout,
         "follow_redirects": False,  # a redirect must not carry the Authorization header anywhere
-        "limits": httpx.Limits(max_connections=16, max_keepalive_connections=8),
     }
 
 
 def preload() -> None:
     """Import what the first request would otherwise import (httpx's connection pool, httpcore, and anyio's
-    sockets and streams: some 30-40 ms). The app calls this while the sandbox is still starting, so the
-    first request, on the path to the first complete screen, does not pay for it."""
+    sockets and streams: some 30-40 ms), so that it loads with the collector paused (`Session.open`), and
+    while the sandbox may still be starting."""
     import anyio.abc  # noqa: F401
     import httpcore  # noqa: F401
     from anyio import connect_tcp, create_memory_object_stream  # noqa: F401

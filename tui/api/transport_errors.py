@@ -11,21 +11,23 @@ from tui.api.errors import NetworkError, RequestTimeout, Target
 from tui.api.secrets import Secret, scrub
 
 
+# (httpx's failure, this app's code, what to tell the operator), most specific first; `{target}` is filled in.
+_TIMEOUTS = (
+    (httpx.ConnectTimeout, "ConnectTimeout",
+     "{target} did not accept a connection in time: check the URL and the network."),
+    (httpx.PoolTimeout, "PoolTimeout", "Too many requests to {target} are waiting: try again in a moment."),
+    (httpx.WriteTimeout, "WriteTimeout",
+     "{target} stopped accepting data in time: check the network and try again."),
+    (httpx.TimeoutException, "ReadTimeout", "{target} did not answer in time: it may be overloaded; try again."),
+)
+
+
 def transport_error(exc: httpx.TransportError, target: Target, secrets: Iterable[str | Secret | None]) -> NetworkError:
     """The typed error for an httpx transport failure (the URL's query string is never included)."""
     cause = scrub(str(exc) or type(exc).__name__, secrets)
-    if isinstance(exc, httpx.ConnectTimeout):
-        return RequestTimeout(f"{target} did not accept a connection in time: check the URL and the network.",
-                              code="ConnectTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.PoolTimeout):
-        return RequestTimeout(f"Too many requests to {target} are waiting: try again in a moment.",
-                              code="PoolTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.WriteTimeout):
-        return RequestTimeout(f"{target} stopped accepting data in time: check the network and try again.",
-                              code="WriteTimeout", detail=cause, secrets=secrets)
-    if isinstance(exc, httpx.TimeoutException):
-        return RequestTimeout(f"{target} did not answer in time: it may be overloaded; try again.",
-                              code="ReadTimeout", detail=cause, secrets=secrets)
+    for kind, code, text in _TIMEOUTS:
+        if isinstance(exc, kind):
+            return RequestTimeout(text.format(target=target), code=code, detail=cause, secrets=secrets)
     if isinstance(exc, httpx.ConnectError):
         return NetworkError(f"Could not connect to {target} ({cause}): check the URL and the network.",
                             code="ConnectError", detail=cause, secrets=secrets)

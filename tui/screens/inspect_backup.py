@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 from tui.services.inspect import inspect_file
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
 from tui.screens.restore_text import explain
-from tui.widgets.formatting import exact, size
+from tui.widgets.formatting import size
 
 STYLES = Path(__file__).parent.parent / "styles"
 SAMPLE_CHARS = 300
@@ -114,7 +114,7 @@ class InspectScreen(Screen[None]):
 
         result = await self.target.download_backup(self.deployment, self.backup.id, folder=Path(self._temp.name),
                                                    progress=progress)
-        return Path(getattr(result, "path", result))
+        return result.path
 
     async def _current_counts(self) -> dict[str, int] | None:
         counts = getattr(self.target, "table_counts", None)

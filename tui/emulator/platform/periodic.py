@@ -16,7 +16,6 @@ import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-
 from tui.emulator.errors import bad_request
 from tui.emulator.platform import audit, directory, models, plans
 from tui.emulator.platform.bearer_auth import Principal
