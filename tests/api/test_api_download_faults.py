@@ -70,6 +70,18 @@ async def test_drop_mid_body_then_resume_with_range():
     assert server.requests[1].headers["accept-encoding"] == "identity"
 
 
+@pytest.mark.parametrize("size", [10_000, 7_000, 1 << 20])
+async def test_chunks_are_exactly_the_size_asked_for(size):
+    """Whole chunks (the last may be shorter) whatever pieces the network delivers: the download writes
+    them to disk in whole blocks."""
+    async with FaultServer(export_server()) as server:
+        async with api(server) as client:
+            async with client.download_export("abc") as download:
+                chunks = [chunk async for chunk in download.chunks(size)]
+    assert b"".join(chunks) == ZIP
+    assert all(len(chunk) == size for chunk in chunks[:-1]) and 0 < len(chunks[-1]) <= size
+
+
 async def test_a_server_that_ignores_range_restarts_at_zero():
     async with FaultServer(export_server(honour_range=False)) as server:
         async with api(server) as client:

@@ -190,10 +190,10 @@ async def test_a_truncated_body_without_a_length_fails_verification(tmp_path):
 async def test_a_full_disk_is_a_permanent_error_that_removes_the_partial_file(tmp_path):
     written = []
 
-    def full_after_a_little(fd, data):
+    def full_after_a_little(fd, data, offset):
         if sum(written) >= 300_000:
             raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(os.write(fd, data))
+        written.append(os.pwrite(fd, data, offset))
         return written[-1]
 
     async with FaultServer(ScriptedExport()) as server, _client(server) as client:
@@ -206,7 +206,7 @@ async def test_a_full_disk_is_a_permanent_error_that_removes_the_partial_file(tm
 
 
 async def test_a_quota_error_counts_as_a_full_disk(tmp_path):
-    def over_quota(fd, data):
+    def over_quota(fd, data, offset):
         raise OSError(errno.EDQUOT, "Disk quota exceeded")
 
     async with FaultServer(ScriptedExport()) as server, _client(server) as client:

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fixed_target import NOW, FixedTarget  # noqa: E402
 
 from tui.app import ConvexBackupsApp  # noqa: E402
+from tui.widgets.progress_panel import ProgressPanel  # noqa: E402
 
 SIZES = [(120, 40), (80, 24)]
 
@@ -32,14 +33,23 @@ def make_app() -> ConvexBackupsApp:
     return ConvexBackupsApp(target=FixedTarget(), clock=lambda: NOW)
 
 
+def _progress_shown(screen) -> bool:
+    """The running backup's first progress (which FixedTarget sends at once) has reached its row. Without
+    this wait, a loaded machine took the snapshot while the row still showed only its title."""
+    rows = screen.query_one(ProgressPanel).rows.values()
+    return any(row.progress.state == "inProgress" for row in rows)
+
+
 async def settle(pilot) -> None:
     screen = pilot.app.screen
-    for _ in range(100):
+    for _ in range(200):
         await pilot.pause(0.05)
-        if screen.current is not None and screen.query_one("#detail").facts_loaded and screen.following:
+        if (screen.current is not None and screen.query_one("#detail").facts_loaded and screen.following
+                and _progress_shown(screen)):
             break
     await pilot.pause(0.3)
     assert screen.current is not None, "the main screen did not fill in"
+    assert _progress_shown(screen), "the running backup's progress never reached the screen"
 
 
 def run(*keys: str):

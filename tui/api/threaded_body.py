@@ -2,7 +2,8 @@
 
 Through the event loop every network piece (64 KiB) costs a wakeup, a pause and resume of the socket and a
 timeout scope: for a 1 GB backup that was more CPU than hashing it. Here one thread reads the pieces one
-after another and gathers them into pieces of `size` bytes, which it either hands to the event loop
+after another and gathers them into pieces of exactly `size` bytes (the last one may be shorter; whole
+pieces let a file written with O_DIRECT take them without a buffered remainder), which it either hands to the event loop
 (`chunks`, reading the next one ahead) or passes on itself (`pour`), so that the event loop is not on the
 data's path at all.
 
@@ -35,10 +36,11 @@ class ThreadedBody:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="download-read")
         self._failure: ConvexApiError | None = None
         self._running: Future | None = None  # the thread's current job
+        self._carry: memoryview | None = None  # what the last network piece had beyond the last chunk
         self._stopping = False
 
     async def chunks(self, size: int) -> AsyncIterator[bytes]:
-        """Pieces of at least `size` bytes (the last one may be shorter), on the event loop."""
+        """Pieces of `size` bytes (the last one may be shorter), on the event loop."""
         self._running = self._thread.submit(self._gather, size)
         while True:
             chunk = await asyncio.wrap_future(self._running)
@@ -48,7 +50,7 @@ class ThreadedBody:
             yield chunk
 
     async def pour(self, sink: Callable[[bytes], None], size: int) -> None:
-        """Read the whole body, calling `sink` with each piece of at least `size` bytes on the reading
+        """Read the whole body, calling `sink` with each piece of `size` bytes on the reading
         thread (a `sink` that blocks slows the reading down). Returns at the end of the body; raises
         `NetworkError` after passing on what arrived, or what `sink` raised."""
         self._running = self._thread.submit(self._pour, sink, size)
@@ -61,19 +63,24 @@ class ThreadedBody:
     def _gather(self, size: int) -> bytes:
         if self._failure is not None:
             raise self._failure
-        pieces: list[bytes] = []
-        gathered = 0
+        pieces: list[bytes | memoryview] = [self._carry] if self._carry is not None else []
+        gathered = len(self._carry) if self._carry is not None else 0
+        self._carry = None
         try:
-            for piece in self._pieces:
+            while gathered < size and (piece := next(self._pieces, None)) is not None:
                 pieces.append(piece)
                 gathered += len(piece)
-                if gathered >= size:
-                    break
         except httpx.TransportError as exc:
             self._failure = transport_error(exc, self._target, self._secrets)
             if not pieces or self._stopping:
                 raise self._failure from None
-        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        if gathered > size:  # keep the overshoot (a view, not a copy) for the next chunk
+            last = memoryview(pieces[-1])
+            cut = len(last) - (gathered - size)
+            pieces[-1], self._carry = last[:cut], last[cut:]
+        if len(pieces) == 1 and isinstance(pieces[0], bytes):
+            return pieces[0]
+        return b"".join(pieces)
 
     async def aclose(self) -> None:
         """Stop reading and close the response (its connection is not reused if the body was not read)."""

@@ -74,7 +74,7 @@ async def copy_stored_backup(
 
 
 def copy_verified(source: Path, final: Path, expected_sha256: str, *,
-                  progress: ProgressSink | None = None, writer: FileWriter = os.write,
+                  progress: ProgressSink | None = None, writer: FileWriter = os.pwrite,
                   integrity: IntegrityReport | None = None, full_verify: bool = False) -> DownloadResult:
     """Copy `source` to `final` through `<final>.part`, refusing to overwrite, checking the sha256 on the
     way (and decoding every document first with `full_verify`); then a sidecar. `integrity` is the check

@@ -61,7 +61,7 @@ class Downloader:
         *,
         retry: RetryPlan = RetryPlan(),
         sleep: Callable[[float], object] = asyncio.sleep,
-        file_writer: FileWriter = os.write,
+        file_writer: FileWriter = os.pwrite,
         clock: Callable[[], float] = time.monotonic,
         strict_storage: bool = True,
         full_verify: bool = False,

@@ -1,0 +1,161 @@
+"""The `.part` file a download writes: whole blocks go to disk with O_DIRECT, the unaligned rest through the
+page cache, and whatever path each byte takes, the file and its sha256 are exactly what was handed in
+(fresh, resumed at an odd size, with O_DIRECT refused or cut short, with the disk full)."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import os
+
+import pytest
+
+from tui.services.download_errors import DiskFull
+from tui.services.part_file import DIRECT_BLOCK, PartFile
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="O_DIRECT is Linux's")
+
+
+@pytest.fixture(autouse=True)
+def direct_io_works(tmp_path):
+    """These tests need a file system that takes O_DIRECT (ext4, xfs, btrfs, tmpfs since Linux 6.6)."""
+    probe = tmp_path / "probe"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600)
+    except OSError:
+        pytest.skip(f"{tmp_path} does not take O_DIRECT")
+    os.close(fd)
+    probe.unlink()
+
+
+class RecordingWriter:
+    """os.pwrite, noting for every call whether it went through an O_DIRECT descriptor."""
+
+    def __init__(self, refuse_direct_after: int | None = None, short_direct_at: int | None = None):
+        self.calls: list[tuple[bool, int, int]] = []  # (direct, offset, length)
+        self.refuse_direct_after = refuse_direct_after
+        self.short_direct_at = short_direct_at
+
+    def __call__(self, fd: int, data: memoryview, offset: int) -> int:
+        direct = bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT)
+        if direct and self.refuse_direct_after is not None and self.direct_calls() >= self.refuse_direct_after:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        if direct and self.short_direct_at is not None and self.direct_calls() == self.short_direct_at:
+            data = data[:DIRECT_BLOCK]  # a short write: the rest is not aligned to the device any more
+        self.calls.append((direct, offset, len(data)))
+        return os.pwrite(fd, data, offset)
+
+    def direct_calls(self) -> int:
+        return sum(1 for direct, _, _ in self.calls if direct)
+
+
+def pieces(*sizes: int) -> list[bytes]:
+    return [os.urandom(size) for size in sizes]
+
+
+def write_all(part: PartFile, chunks: list[bytes]) -> str:
+    for chunk in chunks:
+        part.write(chunk)
+    digest = part.finish()
+    part.close()
+    return digest
+
+
+def test_whole_blocks_go_direct_and_the_rest_through_the_page_cache(tmp_path):
+    writer = RecordingWriter()
+    chunks = pieces(1 << 20, 1 << 20, 3 * DIRECT_BLOCK + 123, 5000, 1 << 20, 17)
+    part = PartFile(tmp_path / "a.zip.part", writer=writer)
+    part.open(keep_existing=False)
+    digest = write_all(part, chunks)
+
+    whole = b"".join(chunks)
+    assert (tmp_path / "a.zip.part").read_bytes() == whole
+    assert digest == hashlib.sha256(whole).hexdigest()
+    direct = [(offset, length) for is_direct, offset, length in writer.calls if is_direct]
+    buffered = [(offset, length) for is_direct, offset, length in writer.calls if not is_direct]
+    assert sum(length for _, length in direct) > 0.95 * len(whole)
+    assert all(offset % DIRECT_BLOCK == 0 and length % DIRECT_BLOCK == 0 for offset, length in direct)
+    assert all(length < DIRECT_BLOCK for _, length in buffered)  # only heads and tails of blocks
+    assert sum(length for _, length in direct + buffered) == len(whole)
+
+
+def test_a_resumed_file_of_odd_size_is_realigned(tmp_path):
+    path = tmp_path / "b.zip.part"
+    kept = os.urandom(5000)
+    path.write_bytes(kept)
+    writer = RecordingWriter()
+    part = PartFile(path, writer=writer)
+    assert part.open(keep_existing=True) == 5000
+    more = pieces(1 << 20, 1 << 20)
+    digest = write_all(part, more)
+
+    whole = kept + b"".join(more)
+    assert path.read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
+    first = writer.calls[0]
+    assert first == (False, 5000, 2 * DIRECT_BLOCK - 5000)  # up to the next block boundary, buffered
+    assert writer.calls[1][:2] == (True, 2 * DIRECT_BLOCK)
+
+
+def test_o_direct_refused_while_writing_falls_back_to_the_page_cache(tmp_path):
+    writer = RecordingWriter(refuse_direct_after=1)
+    chunks = pieces(1 << 20, 1 << 20, 1 << 20)
+    part = PartFile(tmp_path / "c.zip.part", writer=writer)
+    part.open(keep_existing=False)
+    digest = write_all(part, chunks)
+
+    whole = b"".join(chunks)
+    assert (tmp_path / "c.zip.part").read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
+    assert writer.direct_calls() == 1
+    assert writer.calls[-1][0] is False
+
+
+def test_a_short_direct_write_is_completed_through_the_page_cache(tmp_path):
+    writer = RecordingWriter(short_direct_at=1)
+    chunks = pieces(1 << 20, 1 << 20, 1 << 20)
+    part = PartFile(tmp_path / "d.zip.part", writer=writer)
+    part.open(keep_existing=False)
+    digest = write_all(part, chunks)
+
+    whole = b"".join(chunks)
+    assert (tmp_path / "d.zip.part").read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
+    assert writer.direct_calls() == 2  # one whole chunk, then the short one; none after it
+
+
+def test_without_o_direct_everything_is_buffered(tmp_path):
+    writer = RecordingWriter()
+    chunks = pieces(1 << 20, 4321)
+    part = PartFile(tmp_path / "e.zip.part", writer=writer, direct=False)
+    part.open(keep_existing=False)
+    digest = write_all(part, chunks)
+
+    whole = b"".join(chunks)
+    assert (tmp_path / "e.zip.part").read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
+    assert writer.direct_calls() == 0
+
+
+def test_a_full_disk_during_a_direct_write_is_a_disk_full_error(tmp_path):
+    def full(fd, data, offset):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return os.pwrite(fd, data, offset)
+
+    part = PartFile(tmp_path / "f.zip.part", writer=full, expected_size=1 << 21)
+    part.open(keep_existing=False)
+    with pytest.raises(DiskFull):
+        part.write(os.urandom(1 << 20))
+    assert part.size == 0
+    part.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_restart_then_direct_writes_start_again_at_zero(tmp_path):
+    writer = RecordingWriter()
+    part = PartFile(tmp_path / "g.zip.part", writer=writer)
+    part.open(keep_existing=False)
+    part.write(os.urandom(1 << 20))
+    part.restart()
+    again = os.urandom(1 << 20)
+    digest = write_all(part, [again])
+    assert (tmp_path / "g.zip.part").read_bytes() == again and digest == hashlib.sha256(again).hexdigest()
+    assert writer.calls[-1][:2] == (True, 0)
