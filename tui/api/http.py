@@ -35,6 +35,7 @@ import orjson
 
 from tui.api.errors import ConvexApiError, ProtocolError, Target, error_from_response
 from tui.api.http_clients import DEFAULT_TIMEOUT, build_blocking_client, build_client
+from tui.api.proxies import ProxyRoutes
 from tui.api.transport_errors import transport_error
 from tui.api.secrets import Secret, scrub
 
@@ -137,9 +138,12 @@ class HttpSession:
         self._secrets: list[str | Secret] = [s for s in (authorization, *secrets) if s]
         if authorization is not None:  # the key without its scheme word, too
             self._secrets.append(Secret(authorization.reveal().split(" ", 1)[-1]))
-        self._client = build_client(self.base_url, authorization=authorization, transport=transport, timeout=timeout)
+        self._proxies = ProxyRoutes()
+        self._secrets += [Secret(password) for password in self._proxies.passwords]
+        self._client = build_client(self.base_url, authorization=authorization, transport=transport, timeout=timeout,
+                                    proxies=self._proxies)
         # Large bodies are read with blocking calls on a worker thread: per network piece that costs a
-        # fraction of what the event loop's path does. Not with a transport handed in (tests, proxies).
+        # fraction of what the event loop's path does. Not with a transport handed in (tests).
         self._blocking_options = (authorization, timeout) if transport is None else None
         self._blocking: httpx.Client | None = None
 
@@ -235,7 +239,7 @@ class HttpSession:
             if self._blocking is None:
                 authorization, client_timeout = self._blocking_options
                 self._blocking = build_blocking_client(self.base_url, authorization=authorization,
-                                                       timeout=client_timeout)
+                                                       timeout=client_timeout, proxies=self._proxies)
             client = self._blocking
         attempt = 0
         while True:

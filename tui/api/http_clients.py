@@ -1,6 +1,7 @@
 """How every httpx client of this app is built: the `Convex-Client` and `User-Agent` headers, timeouts on
-every phase, no redirects (they must not carry the Authorization header anywhere), bounded pools. The
-async client serves every request; the blocking one reads large download bodies on a worker thread."""
+every phase, no redirects (they must not carry the Authorization header anywhere), bounded pools, the
+environment's proxies (`proxies`). The async client serves every request; the blocking one reads large
+download bodies on a worker thread."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 
 from tui import __version__
+from tui.api.proxies import ProxyRoutes
 from tui.api.secrets import Secret
 from tui.api.tls import tls_context
 
@@ -26,43 +28,56 @@ def build_client(
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     headers: Mapping[str, str] | None = None,
+    proxies: ProxyRoutes | None = None,
 ) -> httpx.AsyncClient:
     """An `httpx.AsyncClient` configured the way every client of this app must be."""
-    return httpx.AsyncClient(transport=transport or SchemeTransport(POOL_LIMITS),
+    return httpx.AsyncClient(transport=transport or SchemeTransport(POOL_LIMITS, proxies or ProxyRoutes()),
                              **_client_options(base_url, authorization, timeout, headers))
 
 
 def build_blocking_client(
-    base_url: str, *, authorization: Secret | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    base_url: str, *, authorization: Secret | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    proxies: ProxyRoutes | None = None,
 ) -> httpx.Client:
     """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), through
-    `http.client`, which reads a body straight into the buffers handed on (`direct_transport`)."""
+    `http.client`, which reads a body straight into the buffers handed on (`direct_transport`); through
+    httpx's own transport when a proxy is in the way."""
     from tui.api.direct_transport import DirectTransport
 
-    # One connection per response: nothing to pool.
-    return httpx.Client(transport=DirectTransport(), **_client_options(base_url, authorization, timeout, None))
+    url = httpx.URL(base_url)
+    proxy = (proxies or ProxyRoutes()).for_url(url.scheme, url.host, url.port)
+    transport: httpx.BaseTransport
+    if proxy is None:
+        transport = DirectTransport()  # one connection per response: nothing to pool
+    else:
+        transport = httpx.HTTPTransport(verify=tls_context(), limits=POOL_LIMITS, proxy=proxy)
+    return httpx.Client(transport=transport, **_client_options(base_url, authorization, timeout, None))
 
 
 class SchemeTransport(httpx.AsyncBaseTransport):
-    """httpx's transport, made for each scheme on first use: a client of an http:// origin (the loopback
-    sandbox) never loads the CA bundle, and https:// verifies with the shared `tls_context()`."""
+    """httpx's transport, made for each scheme (and proxy) on first use: a client of an http:// origin (the
+    loopback sandbox) never loads the CA bundle, https:// verifies with the shared `tls_context()`, and
+    a proxy from the environment is used where `ProxyRoutes` says so."""
 
-    def __init__(self, limits: httpx.Limits) -> None:
+    def __init__(self, limits: httpx.Limits, proxies: ProxyRoutes) -> None:
         self._limits = limits
-        self._by_scheme: dict[str, httpx.AsyncHTTPTransport] = {}
+        self._proxies = proxies
+        self._transports: dict[tuple[str, str | None], httpx.AsyncHTTPTransport] = {}
 
-    def _for(self, scheme: str) -> httpx.AsyncHTTPTransport:
-        if scheme not in self._by_scheme:
+    def _for(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+        proxy = self._proxies.for_url(url.scheme, url.host, url.port)
+        key = (url.scheme, proxy)
+        if key not in self._transports:
             # verify=False makes a context without loading certificates; plain http never uses it.
-            verify = tls_context() if scheme != "http" else False
-            self._by_scheme[scheme] = httpx.AsyncHTTPTransport(verify=verify, limits=self._limits)
-        return self._by_scheme[scheme]
+            verify = tls_context() if url.scheme != "http" else False
+            self._transports[key] = httpx.AsyncHTTPTransport(verify=verify, limits=self._limits, proxy=proxy)
+        return self._transports[key]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._for(request.url.scheme).handle_async_request(request)
+        return await self._for(request.url).handle_async_request(request)
 
     async def aclose(self) -> None:
-        transports, self._by_scheme = list(self._by_scheme.values()), {}
+        transports, self._transports = list(self._transports.values()), {}
         for transport in transports:
             await transport.aclose()
 

@@ -31,6 +31,7 @@ from tui.api.deployment_models import Export, SnapshotImport
 from tui.api.errors import AuthError, NetworkError, ProtocolError, function_error
 from tui.api.http import RetryPolicy, Sleep, target_for_url
 from tui.api.http_clients import CONVEX_CLIENT, USER_AGENT
+from tui.api.proxies import ProxyRoutes
 from tui.api.secrets import Secret, scrub
 from tui.archive.values import ConvexValueError, decode_encoded_value, encode_json_value
 
@@ -85,6 +86,11 @@ class SyncClient:
     ):
         self.url = url.rstrip("/")
         self.ws_url = sync_url(self.url, version)
+        parts = urlsplit(self.ws_url)
+        # websockets would read the proxy variables itself, but without sparing loopback (the sandbox).
+        routes = ProxyRoutes()
+        self.proxy = routes.for_url(parts.scheme, parts.hostname or "", parts.port)
+        self._proxy_passwords = routes.passwords
         self._admin_key = Secret(admin_key)
         self.target = target_for_url(self.url, name)
         self.open_timeout = open_timeout
@@ -130,7 +136,7 @@ class SyncClient:
         ).decode()
 
     def _scrub(self, text: str) -> str:
-        return scrub(text, [self._admin_key])
+        return scrub(text, [self._admin_key, *self._proxy_passwords])
 
 
 class Subscription(Generic[T]):
@@ -211,6 +217,7 @@ class Subscription(Generic[T]):
             try:
                 async with connect(
                     client.ws_url,
+                    proxy=client.proxy,
                     open_timeout=client.open_timeout,
                     close_timeout=2,
                     max_size=MAX_MESSAGE_BYTES,
