@@ -1,6 +1,7 @@
-"""The `.part` file a download writes: whole blocks go to disk with O_DIRECT, the unaligned rest through the
-page cache, and whatever path each byte takes, the file and its sha256 are exactly what was handed in
-(fresh, resumed at an odd size, with O_DIRECT refused or cut short, with the disk full)."""
+"""The `.part` file a download writes: whole blocks go to disk with O_DIRECT, an unaligned tail waits for
+the next write, and whatever path each byte takes, the file and its sha256 are exactly what was handed in
+(fresh, resumed at an odd size, with O_DIRECT refused or cut short, with the disk full, after a failed
+write)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import os
 import pytest
 
 from tui.services.download_errors import DiskFull
-from tui.services.part_file import DIRECT_BLOCK, PartFile
+from tui.services.block_writer import DIRECT_BLOCK
+from tui.services.part_file import PartFile
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="O_DIRECT is Linux's")
 
@@ -92,9 +94,10 @@ def test_a_resumed_file_of_odd_size_is_realigned(tmp_path):
 
     whole = kept + b"".join(more)
     assert path.read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
-    first = writer.calls[0]
-    assert first == (False, 5000, 2 * DIRECT_BLOCK - 5000)  # up to the next block boundary, buffered
-    assert writer.calls[1][:2] == (True, 2 * DIRECT_BLOCK)
+    # The kept partial block is rewritten whole, so everything but the final tail goes direct.
+    assert writer.calls[0][:2] == (True, DIRECT_BLOCK)
+    assert [call for call in writer.calls if not call[0]] == [(False, len(whole) // DIRECT_BLOCK * DIRECT_BLOCK,
+                                                               len(whole) % DIRECT_BLOCK)]
 
 
 def test_o_direct_refused_while_writing_falls_back_to_the_page_cache(tmp_path):
@@ -144,6 +147,8 @@ def test_a_full_disk_during_a_direct_write_is_a_disk_full_error(tmp_path):
     part.open(keep_existing=False)
     with pytest.raises(DiskFull):
         part.write(os.urandom(1 << 20))
+    with pytest.raises(DiskFull):  # and it stays full: nothing is written after the gap
+        part.write(os.urandom(1 << 20))
     assert part.size == 0
     part.discard()
     assert list(tmp_path.iterdir()) == []
@@ -159,3 +164,40 @@ def test_restart_then_direct_writes_start_again_at_zero(tmp_path):
     digest = write_all(part, [again])
     assert (tmp_path / "g.zip.part").read_bytes() == again and digest == hashlib.sha256(again).hexdigest()
     assert writer.calls[-1][:2] == (True, 0)
+
+
+def test_after_a_failed_write_nothing_more_is_written(tmp_path):
+    """Chunks queued behind a failed one must not land at its offset (the file would lose a chunk)."""
+    calls = []
+
+    def failing_second(fd, data, offset):
+        calls.append(offset)
+        if len(calls) == 2:
+            raise OSError(errno.EIO, "Input/output error")
+        return os.pwrite(fd, data, offset)
+
+    first, second, third = pieces(1 << 20, 1 << 20, 1 << 20)
+    part = PartFile(tmp_path / "h.zip.part", writer=failing_second)
+    part.open(keep_existing=False)
+    part.write(first)
+    for chunk in (second, third):
+        with pytest.raises(OSError):
+            part.write(chunk)
+    part.close()
+    assert len(calls) == 2 and part.size == len(first)
+    assert (tmp_path / "h.zip.part").read_bytes() == first
+
+
+def test_closing_without_finishing_keeps_every_byte_counted(tmp_path):
+    """A download that gives up keeps its part file for the next run: the tail waiting in memory is
+    written when the file is closed."""
+    chunks = pieces(1 << 20, 777)
+    part = PartFile(tmp_path / "i.zip.part")
+    part.open(keep_existing=False)
+    for chunk in chunks:
+        part.write(chunk)
+    part.close()
+    assert (tmp_path / "i.zip.part").read_bytes() == b"".join(chunks)
+    again = PartFile(tmp_path / "i.zip.part")
+    assert again.open(keep_existing=True) == part.size
+    again.close()

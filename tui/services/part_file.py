@@ -1,12 +1,7 @@
 """The `<final>.part` file a download streams into: appends with a running sha256, an exclusive lock so two
-downloads never write the same file, and a clear `DiskFull` (never a retry) when the disk or quota runs out.
-
-Whole blocks are written with O_DIRECT where the file system allows it: a backup is written once and not
-read again soon, and on the VMs ops boxes run on, copying 1 GB into the page cache and writing it back cost
-the download 1-2.5 s of CPU, against 0.1 s this way (measured on this project's 2-core VM). It also leaves
-the operator's page cache alone. The unaligned head and tail of a write go through the page cache, and so
-does everything where O_DIRECT is refused (tmpfs, some network and FUSE file systems), with early writeback
-so that the final fsync is short.
+downloads never write the same file, early writeback so the final fsync is short, and a clear `DiskFull`
+(never a retry) when the disk or quota runs out. How the bytes reach the disk (O_DIRECT where it can) is
+`block_writer`'s business.
 
 `FileWriter` is the seam for writes (`os.pwrite` by default): tests hand in one that raises
 `OSError(ENOSPC)` to play a full disk.
@@ -14,22 +9,18 @@ so that the final fsync is short.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import json
-import mmap
 import os
 from collections.abc import Callable
 from pathlib import Path
 
+from tui.services.block_writer import BlockWriter, FileWriter
 from tui.services.download_errors import DiskFull, DownloadBusy, is_disk_full
 
-FileWriter = Callable[[int, memoryview, int], int]  # like os.pwrite: (fd, data, offset) -> bytes written
 WRITEBACK_WINDOW = 32 * 1024 * 1024  # start writing dirty pages back every this many bytes
-READ_CHUNK = 1 << 20
-DIRECT_BLOCK = 4096  # O_DIRECT offsets and lengths are multiples of this (covers 512- and 4096-byte devices)
-STAGING = 1 << 20  # the page-aligned buffer O_DIRECT writes go through (the data handed in is not aligned)
+READ_CHUNK = 1 << 20  # a multiple of the block size: the last partial block is inside the last piece read
 
 
 class PartFile:
@@ -45,9 +36,8 @@ class PartFile:
         self._hash = hashlib.sha256()
         self._fd: int | None = None
         self._written_back = 0
-        self._want_direct = direct and hasattr(os, "O_DIRECT")
-        self._direct_fd: int | None = None  # the same file opened with O_DIRECT, while it works
-        self._staging: mmap.mmap | None = None
+        self._direct = direct
+        self._blocks: BlockWriter | None = None
 
     def __repr__(self) -> str:
         return f"PartFile({str(self.path)!r}, size={self.size})"
@@ -64,16 +54,19 @@ class PartFile:
             os.close(fd)
             raise DownloadBusy(str(self.path)) from None
         self._fd = fd
-        self._open_direct()
+        self._blocks = BlockWriter(self.path, fd, writer=self._writer, direct=self._direct)
         if not keep_existing:
             self.restart()
             return 0
         self._hash = hashlib.sha256()
         self.size = 0
+        last = b""
         os.lseek(fd, 0, os.SEEK_SET)
         while chunk := os.read(fd, READ_CHUNK):
             self._hash.update(chunk)
             self.size += len(chunk)
+            last = chunk
+        self._blocks.reset(self.size, last)
         self._written_back = self.size
         return self.size
 
@@ -89,73 +82,24 @@ class PartFile:
         """Throw away what was written and start again from byte 0."""
         fd = self._require_fd()
         os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
+        self._require_blocks().reset(0)
         self._hash = hashlib.sha256()
         self.size = 0
         self._written_back = 0
 
     # -- writing -------------------------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
-        """Append `data`: its whole aligned blocks with O_DIRECT when that is on, the rest buffered."""
-        view = memoryview(data)
-        offset = self.size
+        """Append `data`. After a failure every later write fails too, until `restart`."""
         try:
-            if self._direct_fd is not None and len(view) >= DIRECT_BLOCK:
-                head = -offset % DIRECT_BLOCK
-                self._write_buffered(view[:head], offset)
-                done = head + self._write_direct(view[head:len(view) - (len(view) - head) % DIRECT_BLOCK],
-                                                 offset + head)
-                view, offset = view[done:], offset + done
-            self._write_buffered(view, offset)
+            self._require_blocks().append(data)
         except OSError as exc:
             if is_disk_full(exc):
                 raise DiskFull(str(self.path.parent), self.expected_size) from None
             raise
         self._hash.update(data)
         self.size += len(data)
-        if self._direct_fd is None and self.size - self._written_back >= WRITEBACK_WINDOW:
+        if self.size - self._written_back >= WRITEBACK_WINDOW:
             self._start_writeback()
-
-    def _write_buffered(self, view: memoryview, offset: int) -> None:
-        while view:
-            written = self._writer(self._require_fd(), view, offset)
-            if written <= 0:
-                raise OSError("the file system accepted no bytes")
-            view, offset = view[written:], offset + written
-
-    def _write_direct(self, view: memoryview, offset: int) -> int:
-        """Write whole blocks through the aligned staging buffer; returns how many bytes were written
-        (fewer than asked when O_DIRECT stopped working: the caller writes the rest buffered)."""
-        staging, done = self._staging, 0
-        assert staging is not None
-        while done < len(view) and self._direct_fd is not None:
-            size = min(STAGING, len(view) - done)
-            staging[:size] = view[done:done + size]
-            try:
-                written = self._writer(self._direct_fd, memoryview(staging)[:size], offset + done)
-            except OSError as exc:
-                if exc.errno != errno.EINVAL:
-                    raise
-                written = 0  # refused after all (alignment rules of this file system): go buffered
-            done += max(written, 0)
-            if written != size:  # refused or cut short: what is left is no longer aligned
-                self._close_direct()
-        return done
-
-    def _open_direct(self) -> None:
-        if not self._want_direct or self._direct_fd is not None:
-            return
-        try:
-            self._direct_fd = os.open(self.path, os.O_WRONLY | os.O_DIRECT)
-        except OSError:  # EINVAL: this file system has no O_DIRECT
-            return
-        self._staging = mmap.mmap(-1, STAGING)  # anonymous mappings are page-aligned
-
-    def _close_direct(self) -> None:
-        if self._direct_fd is not None:
-            os.close(self._direct_fd)
-            self._direct_fd = None
-        self._staging = None  # unmapped when the last view of it is gone
 
     def _start_writeback(self) -> None:
         """Ask the kernel to start writing the last window to disk now (without waiting), so the final
@@ -169,9 +113,10 @@ class PartFile:
         self._written_back = self.size
 
     def finish(self) -> str:
-        """fsync and return the sha256 (hex) of the whole file."""
+        """Write what waits in memory, fsync, and return the sha256 (hex) of the whole file."""
         fd = self._require_fd()
         try:
+            self._require_blocks().flush()
             os.fsync(fd)
         except OSError as exc:
             if is_disk_full(exc):
@@ -180,7 +125,15 @@ class PartFile:
         return self._hash.hexdigest()
 
     def close(self) -> None:
-        self._close_direct()
+        """Close, first writing what waits in memory (so that a later run resumes after every byte
+        counted), unless the disk refuses it."""
+        if self._blocks is not None:
+            try:
+                self._blocks.flush()
+            except OSError:
+                pass
+            self._blocks.close()
+            self._blocks = None
         if self._fd is not None:
             os.close(self._fd)  # also releases the lock
             self._fd = None
@@ -200,6 +153,11 @@ class PartFile:
 
     def write_note(self, body: dict) -> None:
         self.note_path.write_text(json.dumps(body), encoding="utf-8")
+
+    def _require_blocks(self) -> BlockWriter:
+        if self._blocks is None:
+            raise RuntimeError("the part file is not open")
+        return self._blocks
 
     def _require_fd(self) -> int:
         if self._fd is None:
