@@ -64,6 +64,15 @@ def write_all(part: PartFile, chunks: list[bytes]) -> str:
     return digest
 
 
+def check_written(path, chunks: list[bytes], **options) -> None:
+    """Write `chunks` into a new part file at `path`: the file and its sha256 must be exactly them."""
+    part = PartFile(path, **options)
+    part.open(keep_existing=False)
+    digest = write_all(part, chunks)
+    whole = b"".join(chunks)
+    assert path.read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
+
+
 def test_whole_blocks_go_direct_and_the_rest_through_the_page_cache(tmp_path):
     writer = RecordingWriter()
     chunks = pieces(1 << 20, 1 << 20, 3 * DIRECT_BLOCK + 123, 5000, 1 << 20, 17)
@@ -102,38 +111,20 @@ def test_a_resumed_file_of_odd_size_is_realigned(tmp_path):
 
 def test_o_direct_refused_while_writing_falls_back_to_the_page_cache(tmp_path):
     writer = RecordingWriter(refuse_direct_after=1)
-    chunks = pieces(1 << 20, 1 << 20, 1 << 20)
-    part = PartFile(tmp_path / "c.zip.part", writer=writer)
-    part.open(keep_existing=False)
-    digest = write_all(part, chunks)
-
-    whole = b"".join(chunks)
-    assert (tmp_path / "c.zip.part").read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
+    check_written(tmp_path / "c.zip.part", pieces(1 << 20, 1 << 20, 1 << 20), writer=writer)
     assert writer.direct_calls() == 1
     assert writer.calls[-1][0] is False
 
 
 def test_a_short_direct_write_is_completed_through_the_page_cache(tmp_path):
     writer = RecordingWriter(short_direct_at=1)
-    chunks = pieces(1 << 20, 1 << 20, 1 << 20)
-    part = PartFile(tmp_path / "d.zip.part", writer=writer)
-    part.open(keep_existing=False)
-    digest = write_all(part, chunks)
-
-    whole = b"".join(chunks)
-    assert (tmp_path / "d.zip.part").read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
+    check_written(tmp_path / "d.zip.part", pieces(1 << 20, 1 << 20, 1 << 20), writer=writer)
     assert writer.direct_calls() == 2  # one whole chunk, then the short one; none after it
 
 
 def test_without_o_direct_everything_is_buffered(tmp_path):
     writer = RecordingWriter()
-    chunks = pieces(1 << 20, 4321)
-    part = PartFile(tmp_path / "e.zip.part", writer=writer, direct=False)
-    part.open(keep_existing=False)
-    digest = write_all(part, chunks)
-
-    whole = b"".join(chunks)
-    assert (tmp_path / "e.zip.part").read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
+    check_written(tmp_path / "e.zip.part", pieces(1 << 20, 4321), writer=writer, direct=False)
     assert writer.direct_calls() == 0
 
 
