@@ -13,7 +13,7 @@ import os
 import pytest
 
 from tui.services.download_errors import DiskFull
-from tui.services.block_writer import DIRECT_BLOCK
+from tui.services.block_writer import DIRECT_BLOCK, DIRECT_FILE_SYSTEMS, file_system_type, type_in_mount_table
 from tui.services.part_file import PartFile
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="O_DIRECT is Linux's")
@@ -21,14 +21,17 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="O_DIRECT is
 
 @pytest.fixture(autouse=True)
 def direct_io_works(tmp_path):
-    """These tests need a file system that takes O_DIRECT (ext4, xfs, btrfs, tmpfs since Linux 6.6)."""
+    """These tests need a local disk file system that takes O_DIRECT (ext4, xfs, btrfs...)."""
     probe = tmp_path / "probe"
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600)
     except OSError:
         pytest.skip(f"{tmp_path} does not take O_DIRECT")
+    kind = file_system_type(fd)
     os.close(fd)
     probe.unlink()
+    if kind not in DIRECT_FILE_SYSTEMS:
+        pytest.skip(f"{tmp_path} is on {kind}, where downloads are written through the page cache")
 
 
 class RecordingWriter:
@@ -192,3 +195,29 @@ def test_closing_without_finishing_keeps_every_byte_counted(tmp_path):
     again = PartFile(tmp_path / "i.zip.part")
     assert again.open(keep_existing=True) == part.size
     again.close()
+
+
+MOUNT_TABLE = """\
+22 27 0:21 / /proc rw,relatime - proc proc rw
+27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard
+25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=24684084k
+31 27 0:45 / /home/ops rw,relatime shared:12 master:3 - nfs4 files:/home/ops rw,vers=4.2
+32 27 0:46 / /mnt/with\\040space rw - cifs //nas/backups rw
+"""
+
+
+@pytest.mark.parametrize("device,kind", [("254:0", "ext4"), ("0:23", "tmpfs"), ("0:45", "nfs4"), ("0:46", "cifs"),
+                                         ("8:1", None)])
+def test_the_file_system_type_comes_from_the_mount_table(device, kind):
+    assert type_in_mount_table(MOUNT_TABLE, device) == kind
+
+
+def test_network_and_memory_file_systems_are_written_through_the_page_cache(tmp_path, monkeypatch):
+    """An NFS home folder would make every direct write wait for the server; tmpfs is the page cache."""
+    import tui.services.block_writer as block_writer
+
+    for kind in ("nfs4", "cifs", "tmpfs", "fuse.sshfs"):
+        monkeypatch.setattr(block_writer, "file_system_type", lambda fd, kind=kind: kind)
+        writer = RecordingWriter()
+        check_written(tmp_path / f"{kind}.zip.part", pieces(1 << 20, 1 << 20), writer=writer)
+        assert writer.direct_calls() == 0, kind

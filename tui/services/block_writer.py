@@ -11,6 +11,10 @@ cache at the end. After a resume at an odd size, the file's last partial block i
 `pending` and rewritten whole, so a resumed download is written direct too. Where O_DIRECT is refused
 (at open, or EINVAL or a short write later), the rest of the file is written through the page cache.
 
+O_DIRECT is used only on local disk file systems (`DIRECT_FILE_SYSTEMS`): on NFS or SMB each direct write
+would wait for a round trip to the server (home folders on ops boxes are often there), tmpfs is the page
+cache itself, and others may take the flag without honouring it.
+
 After any failed write the writer refuses further writes until `reset`: bytes written after a gap would
 land at the wrong offset.
 """
@@ -21,10 +25,13 @@ import errno
 import mmap
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 FileWriter = Callable[[int, memoryview, int], int]  # like os.pwrite: (fd, data, offset) -> bytes written
 DIRECT_BLOCK = 4096  # O_DIRECT offsets and lengths are multiples of this (covers 512- and 4096-byte devices)
 STAGING = 1 << 20  # the page-aligned buffer O_DIRECT writes go through (the data handed in is not aligned)
+DIRECT_FILE_SYSTEMS = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs"})
+MOUNT_TABLE = Path("/proc/self/mountinfo")
 
 
 class BlockWriter:
@@ -39,7 +46,7 @@ class BlockWriter:
         self._pending = b""  # accepted, not yet in the file: the unaligned tail (always < DIRECT_BLOCK)
         self._on_disk = 0  # where `_pending` starts: every byte before it has been written
         self._failure: OSError | None = None
-        if direct and hasattr(os, "O_DIRECT"):
+        if direct and hasattr(os, "O_DIRECT") and file_system_type(fd) in DIRECT_FILE_SYSTEMS:
             self._open_direct(path)
 
     @property
@@ -135,3 +142,24 @@ class BlockWriter:
             return
         self._direct_fd = direct_fd
         self._staging = mmap.mmap(-1, STAGING)  # anonymous mappings are page-aligned
+
+
+def file_system_type(fd: int) -> str | None:
+    """The type of the file system holding the open file `fd` ("ext4", "nfs4", ...), from the mount table;
+    None where there is no mount table (not Linux) or the device is not in it."""
+    device = os.fstat(fd).st_dev
+    try:
+        table = MOUNT_TABLE.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return type_in_mount_table(table, f"{os.major(device)}:{os.minor(device)}")
+
+
+def type_in_mount_table(table: str, device: str) -> str | None:
+    """The file system type of `device` ("major:minor") in the text of /proc/self/mountinfo: each line is
+    `id parent major:minor root mount-point options [optional fields] - type source super-options`."""
+    for line in table.splitlines():
+        fields = line.split(" ")
+        if len(fields) > 2 and fields[2] == device and " - " in line:
+            return line.split(" - ", 1)[1].split(" ", 1)[0]
+    return None
