@@ -6,11 +6,12 @@
   collector rescan them again and again: some 30-50 ms of a start-up of about half a second
   (tests/benchmarks/test_tui_latency.py).
 - After a large table has been drawn (thousands of backups; once per table, not at each refresh of it), one
-  full collection runs and everything still alive is frozen. Otherwise every later full collection walks each row again: with 20,000 backups shown,
-  pauses of 100-400 ms that landed inside keypresses. The full collection starts from an unfrozen heap, so
-  nothing frozen earlier that has since become garbage is kept.
+  full collection runs and everything still alive is frozen. Otherwise every later full collection walks
+  each row again: with 20,000 backups shown, pauses of 100-400 ms that landed inside keypresses. The full
+  collection starts from an unfrozen heap, so nothing frozen earlier that has since become garbage is kept.
 
-Textual offers a pause of the collector during smooth scrolling too (`App.PAUSE_GC_ON_SCROLL`, off by default).
+Textual offers a pause of the collector during smooth scrolling too (`App.PAUSE_GC_ON_SCROLL`, off by
+default).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import orjson
+from loopback_test_server import LoopbackTestServer
 
 
 @dataclass
@@ -48,32 +49,13 @@ REASONS = {200: "OK", 206: "Partial Content", 400: "Bad Request", 401: "Unauthor
            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
-class FaultServer:
+class FaultServer(LoopbackTestServer):
     def __init__(self, handler: Handler):
+        super().__init__()
         self.handler = handler
         self.requests: list[Request] = []
-        self._server: asyncio.AbstractServer | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self.url = ""
-
-    async def __aenter__(self) -> FaultServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):  # idle keep-alive connections would otherwise linger
-            writer.transport.abort()
-        try:
-            await asyncio.wait_for(self._server.wait_closed(), 2)
-        except TimeoutError:
-            pass
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
         try:
             while True:
                 request = await _read_request(reader)
@@ -93,7 +75,6 @@ class FaultServer:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
-            self._writers.discard(writer)
             if not writer.transport.is_closing():
                 writer.close()
 

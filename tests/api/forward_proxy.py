@@ -9,28 +9,18 @@ import asyncio
 import base64
 from urllib.parse import urlsplit
 
+from loopback_test_server import LoopbackTestServer
 
-class ForwardProxy:
+
+class ForwardProxy(LoopbackTestServer):
     def __init__(self, hosts: dict[str, tuple[str, int]], *, credentials: tuple[str, str] | None = None):
+        super().__init__()
         self.hosts = hosts
         self.credentials = credentials
         self.seen: list[tuple[str, str]] = []  # (method, target) of every request the proxy took
         self.refused = 0  # requests without the right Proxy-Authorization
-        self._server: asyncio.base_events.Server | None = None
-        self.url = ""
 
-    async def __aenter__(self) -> ForwardProxy:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             request_line, *header_lines = head.decode("latin-1").split("\r\n")[:-2]

@@ -3,9 +3,9 @@
 Through the event loop every network piece (64 KiB) costs a wakeup, a pause and resume of the socket and a
 timeout scope: for a 1 GB backup that was more CPU than hashing it. Here one thread reads the pieces one
 after another and gathers them into pieces of exactly `size` bytes (the last one may be shorter; whole
-pieces let a file written with O_DIRECT take them without a buffered remainder), which it either hands to the event loop
-(`chunks`, reading the next one ahead) or passes on itself (`pour`), so that the event loop is not on the
-data's path at all.
+blocks are what a file written with O_DIRECT takes), which it either hands to the event loop (`chunks`,
+reading the next one ahead) or passes on itself (`pour`), so that the event loop is not on the data's path
+at all.
 
 What arrived before a failure is handed over first; the failure comes after it. Closing while a read is
 in flight shuts the socket down, so the thread stops at once instead of at the read timeout.

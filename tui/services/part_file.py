@@ -13,7 +13,8 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tui.services.block_writer import BlockWriter, FileWriter
@@ -90,12 +91,8 @@ class PartFile:
     # -- writing -------------------------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
         """Append `data`. After a failure every later write fails too, until `restart`."""
-        try:
+        with self._disk_full_as_error():
             self._require_blocks().append(data)
-        except OSError as exc:
-            if is_disk_full(exc):
-                raise DiskFull(str(self.path.parent), self.expected_size) from None
-            raise
         self._hash.update(data)
         self.size += len(data)
         if self.size - self._written_back >= WRITEBACK_WINDOW:
@@ -115,13 +112,9 @@ class PartFile:
     def finish(self) -> str:
         """Write what waits in memory, fsync, and return the sha256 (hex) of the whole file."""
         fd = self._require_fd()
-        try:
+        with self._disk_full_as_error():
             self._require_blocks().flush()
             os.fsync(fd)
-        except OSError as exc:
-            if is_disk_full(exc):
-                raise DiskFull(str(self.path.parent), self.expected_size) from None
-            raise
         return self._hash.hexdigest()
 
     def close(self) -> None:
@@ -153,6 +146,16 @@ class PartFile:
 
     def write_note(self, body: dict) -> None:
         self.note_path.write_text(json.dumps(body), encoding="utf-8")
+
+    @contextmanager
+    def _disk_full_as_error(self) -> Iterator[None]:
+        """ENOSPC and EDQUOT become `DiskFull`: permanent, never retried."""
+        try:
+            yield
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise DiskFull(str(self.path.parent), self.expected_size) from None
+            raise
 
     def _require_blocks(self) -> BlockWriter:
         if self._blocks is None:
