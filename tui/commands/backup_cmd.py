@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from tui.api.secrets import scrub
 from tui.commands import FAILED, OK, Context, add_common, command_parser, print_json, run_command
 
 NAME = "backup"
@@ -51,6 +52,9 @@ async def _backup(context: Context) -> int:
         print_json(final if not record.env_snapshot else _with_env(final, record))
     else:
         print(f"Backup {final.id} is {final.state}.")
+    if final.state != "complete":
+        why = "; ".join(n for n in final.notes if n) or "no reason was given"
+        context.note(f"convex-backups backup: backup {final.id} {final.state}: {scrub(why)}")
     return OK if final.state == "complete" else FAILED
 
 
