@@ -129,12 +129,15 @@ async def test_a_damaged_download_fails_the_backup_with_its_reason(sandbox, home
     async with FaultServer(SpoilingProxy(sandbox.url, "corrupt")) as server:
         result = await _run(home, self_hosted(sandbox, home, url=server.url), "backup", "--wait")
         as_json = await _run(home, self_hosted(sandbox, home, url=server.url), "backup", "--wait", "--json")
+        unwaited = await _run(home, self_hosted(sandbox, home, url=server.url), "backup")
     printed = assert_plain_failure(result, 1)
     assert "is failed" in result.stdout and "damaged" in result.stderr and "not kept" in result.stderr
     assert_plain_failure(as_json, 1)
     record = json.loads(as_json.stdout)
     assert record["state"] == "failed" and any("damaged" in note for note in record["notes"])
     assert "kept" not in printed.replace("not kept", "")  # nothing claims a partial file stayed
+    # Without --wait the process still ends with the download (it makes it), and says how that went.
+    assert "damaged" in assert_plain_failure(unwaited, 1)
     store = home / "data" / "backups"
     assert [p for p in store.rglob("*") if p.is_dir() and p.parent.parent == store] == []  # no folder left
 

@@ -1,5 +1,6 @@
 """`convex-backups backup [--include-storage] [--wait] [--json]`: take a backup now (its environment
-variables are saved beside it), and with --wait follow it to the end."""
+variables are saved beside it), and with --wait follow it to the end (a self-hosted backup always is: this
+process downloads it)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ async def _backup(context: Context) -> int:
     if not context.args.json:
         print(f"Backup {record.id} of {deployment.name} requested"
               + (f"; environment variables saved as {record.env_snapshot}" if record.env_snapshot else "") + ".")
-    if not context.args.wait:
+    # A self-hosted backup is downloaded by this very process, which cannot end before it does: so it is
+    # followed to its end with or without --wait, and a failure is told rather than left unsaid.
+    if not context.args.wait and context.info.kind != "selfHosted":
         if context.args.json:
             print_json(record)
         return OK
