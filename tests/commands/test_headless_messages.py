@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -167,3 +168,15 @@ async def _export(sandbox, action: str) -> None:
         export = await client.latest_export()
         if export is not None and not export.is_terminal:
             await client.cancel_export(export.id)
+
+
+def test_the_tui_refuses_a_bad_configuration_in_one_line(sandbox, home):
+    """Before the app opens: a URL with a password, a key with a line break, a profile that does not exist."""
+    url = sandbox.url.replace("http://", f"http://operator:{PASSWORD}@")
+    for environ, args in ((self_hosted(sandbox, home, url=url), ()),
+                          (self_hosted(sandbox, home, key=f"{sandbox.key}\n{TAIL}"), ()),
+                          (cloud(sandbox, home), ("--profile", "nobody"))):
+        result = run_cli(home, environ, *args, stdin=subprocess.DEVNULL)
+        printed = assert_plain_failure(result, USAGE)
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert PASSWORD not in printed and TAIL not in printed
