@@ -5,9 +5,10 @@ Neither refusal quotes the value: what follows a line break is often another var
 file, and a URL's password is a secret. A URL is named by its scheme, host and port only.
 
 Why a URL with credentials is refused rather than used (README.md, "Self-hosted URLs with a user name or
-password"): Convex's CLI sends its requests with `fetch`, which refuses such a URL, and Convex's
-credential is the admin key; sending the pair as Basic authentication would replace the admin key's
-Authorization header, and keeping it would put the password into messages and folder names.
+password"): Convex's CLI sends its HTTP requests (export, import, setting variables) with `fetch`, which
+refuses such a URL, and Convex's credential is the admin key; sending the pair as Basic authentication
+would replace the admin key's Authorization header, and keeping it would put the password into messages
+and folder names.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def require_no_userinfo(url: str | None, what: str) -> None:
     if url and has_userinfo(url):
         raise CredentialsError(
             f"{what} holds a user name or password (`user:password@` before the host), which convex-backups never "
-            f"sends, as Convex's CLI cannot use such a URL either: set it to {without_userinfo(url)} (the admin key "
-            "is the credential). A password for a proxy goes in HTTPS_PROXY.",
+            "sends (Convex's CLI cannot export or import through such a URL either): set it to "
+            f"{without_userinfo(url)}; the admin key is the credential. A password for a proxy goes in HTTPS_PROXY.",
             code="UrlWithCredentials",
         )
