@@ -93,7 +93,7 @@ def caught_records(caplog) -> list[logging.LogRecord]:
     lambda url, key: DeploymentClient(url, key),
     lambda url, key: PlatformClient(url, key),
 ])
-@pytest.mark.parametrize("spoil", ["\n{tail}", "\r\n{tail}", "\u00e9{tail}", "\x00{tail}"])
+@pytest.mark.parametrize("spoil", ["\n{tail}", "\r\n{tail}", "\u00e9{tail}", "\x00{tail}", " "])
 async def test_a_credential_a_header_cannot_carry_is_refused_by_every_client_without_quoting_it(make, spoil):
     """Whatever the key came from (a profile, a form), the client refuses it before any request, and the
     refusal quotes none of it: after a line break there is often the next line of a pasted .env file."""

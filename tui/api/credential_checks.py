@@ -29,6 +29,8 @@ def header_problem(value: str) -> str | None:
         if not char.isascii():
             return (f"a character that is not ASCII at position {index + 1} (keys are plain ASCII: it was probably "
                     "changed while being copied)")
+    if value != value.strip(" \t"):
+        return "a space at its start or end"
     return None
 
 
