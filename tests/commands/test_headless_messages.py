@@ -116,7 +116,7 @@ def test_a_backup_refused_by_a_wrong_admin_key_says_so_without_a_traceback(sandb
 
 
 def test_a_backup_during_another_export_says_why_without_a_traceback(sandbox, home):
-    with sandbox.throttled(sandbox.name, 0.5):
+    with sandbox.throttled(sandbox.name, 60):  # the export waits at its first step until the throttle changes
         asyncio.run(_export(sandbox, "request"))  # someone else's export, still running
         try:
             result = run_cli(home, self_hosted(sandbox, home), "backup", "--wait")

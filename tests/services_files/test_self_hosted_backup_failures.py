@@ -94,7 +94,7 @@ async def test_a_full_disk_fails_the_backup_with_advice_for_a_backup(filled, tmp
 
 async def test_a_concurrent_export_refuses_the_backup_before_it_is_requested(filled, tmp_path):
     homes = Homes(tmp_path / "config", tmp_path / "data")
-    with filled.throttled(filled.name, 0.5):
+    with filled.throttled(filled.name, 60):  # the export waits at its first step until the throttle changes
         async with DeploymentClient(filled.url, filled.key) as client:
             await client.request_export()  # someone else's export, still running
             target = SelfHostedTarget(client, LocalStore(homes.store_dir), EnvStore(homes.env_dir), use_sync=False)
