@@ -156,6 +156,19 @@ def main(argv: list[str] | None = None) -> int:
         commands = _command_modules()
         if args.command in commands:
             return commands[args.command].run(args)
+    return _run_tui(args)
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    """The TUI; a configuration refused before it opens (a malformed key, a URL with a password, a
+    profile that does not exist) is one line and the commands' exit code, not a traceback."""
+    from tui.api.errors import ConvexApiError
     from tui.launcher import run_app
 
-    return run_app(args.profile, emergency=args.emergency)
+    try:
+        return run_app(args.profile, emergency=args.emergency)
+    except ConvexApiError as error:
+        from tui.commands import exit_code_for
+
+        print(f"convex-backups: {error}", file=sys.stderr)
+        return exit_code_for(error)

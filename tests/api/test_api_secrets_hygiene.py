@@ -9,7 +9,7 @@ import pytest
 from fault_server import FaultServer, Reply, SleepRecorder, error_reply
 
 from tui.api.deployment_client import DeploymentClient
-from tui.api.errors import ConvexApiError
+from tui.api.errors import ConvexApiError, CredentialsError
 from tui.api.http import RetryPolicy
 from tui.api.platform_client import PlatformClient
 from tui.api.sync_client import SyncClient
@@ -87,3 +87,30 @@ async def test_tokens_never_reach_logs_or_errors_on_retries(caplog):
 
 def caught_records(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name.startswith(("tui.api", "httpx", "httpcore", "websockets"))]
+
+
+@pytest.mark.parametrize("make", [
+    lambda url, key: DeploymentClient(url, key),
+    lambda url, key: PlatformClient(url, key),
+])
+@pytest.mark.parametrize("spoil", ["\n{tail}", "\r\n{tail}", "\u00e9{tail}", "\x00{tail}", " "])
+async def test_a_credential_a_header_cannot_carry_is_refused_by_every_client_without_quoting_it(make, spoil):
+    """Whatever the key came from (a profile, a form), the client refuses it before any request, and the
+    refusal quotes none of it: after a line break there is often the next line of a pasted .env file."""
+    tail = "NEXT_SECRET=the-next-line-of-the-env-file"
+    key = "prod:some-deployment-123|" + "k" * 40 + spoil.format(tail=tail)
+    with pytest.raises(CredentialsError) as caught:
+        make("http://127.0.0.1:9", key)
+    text = "\n".join([str(caught.value), repr(caught.value), caught.value.detail or ""])
+    assert "nothing was sent" in text
+    assert tail not in text and "k" * 40 not in text
+
+
+@pytest.mark.parametrize("url", ["http://ops:pa55-word-in-url@127.0.0.1:9", "https://ops@convex.example.com",
+                                 "http://:pa55-word-in-url@127.0.0.1:9/"])
+def test_a_url_with_a_user_or_password_is_refused_without_showing_them(url):
+    with pytest.raises(CredentialsError) as caught:
+        DeploymentClient(url, "prod:x|" + "k" * 40)
+    text = "\n".join([str(caught.value), repr(caught.value)])
+    assert "pa55-word-in-url" not in text and "ops" not in text
+    assert "user name or password" in text

@@ -100,7 +100,7 @@ def test_import_then_download_the_safety_backup(good, self_hosted_env, tmp_path,
     saved = json.loads(capsys.readouterr().out)
     assert saved["path"].endswith(".zip") and (tmp_path / "dl").is_dir()
     assert cli("verify", saved["path"]) == 0
-    assert cli("download", "no-such-backup", "--to", str(tmp_path / "dl")) == 5
+    assert cli("download", "20200101T000000Z-0000", "--to", str(tmp_path / "dl")) == 5  # well formed, absent
     bad = tmp_path / "bad.zip"
     bad.write_bytes(damage_member(good.read_bytes(), "users/"))
     capsys.readouterr()

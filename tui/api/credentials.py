@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.api.credential_checks import require_no_userinfo, require_sendable
 from tui.api.dotenv import read_dotenv
 from tui.api.errors import CredentialsError
 from tui.api.secrets import Secret, mask
@@ -39,6 +40,9 @@ _DEPLOYMENT_COMMENT = re.compile(
     r"^\s*(?:export\s+)?CONVEX_DEPLOYMENT\s*=.*#\s*team:\s*([^,\s]+),\s*project:\s*(\S+)", re.MULTILINE
 )
 DEPLOYMENT_TYPES = ("dev", "prod", "preview", "local")
+_NEW_ADMIN_KEY = ("Set it to the key alone, as `./generate_admin_key.sh` (self-hosted) or the dashboard prints it, "
+                  "quoted if it is in a .env file.")
+_NEW_TOKEN = "Set it to the token alone, as the Convex dashboard shows it."
 
 
 @dataclass(frozen=True)
@@ -242,7 +246,9 @@ def find_credentials(
     # With explicit flags the CLI loads no `.env` file at all.
     env = _Environment(environ, cwd if not explicit else None)
     warnings: list[str] = []
-    override, _ = env.secret("CONVEX_OVERRIDE_ACCESS_TOKEN")
+    require_no_userinfo(environ.get("CONVEX_PROVISION_HOST"), "CONVEX_PROVISION_HOST")
+    override, override_source = env.secret("CONVEX_OVERRIDE_ACCESS_TOKEN")
+    require_sendable(override, override_source, advice=_NEW_TOKEN)
     if override is not None:
         access_token = AccessToken(override, "CONVEX_OVERRIDE_ACCESS_TOKEN")
     else:
@@ -251,6 +257,8 @@ def find_credentials(
     base = dict(provision_host=host, config_dir=folder, access_token=access_token)
 
     if explicit:
+        require_no_userinfo(url, "The deployment URL")
+        require_sendable(admin_key, "The admin key", advice=_NEW_ADMIN_KEY)
         given = SelfHosted(url.rstrip("/"), Secret(admin_key), "command line")
         return Credentials("explicit", self_hosted=given, warnings=tuple(warnings), **base)
 
@@ -263,13 +271,14 @@ def find_credentials(
             raise CredentialsError(missing.group(1), code="MissingDeployKey")
         if key.reveal() == IGNORE_DEPLOY_KEY:
             key = None
+        require_sendable(key, key_source, advice="Copy the deploy key again from the Convex dashboard.")
     deploy_key = parse_deploy_key(key, key_source) if key is not None else None
     if deploy_key is not None:
         return Credentials("deployKey", deploy_key=deploy_key, warnings=tuple(warnings), **base)
 
     deployment_raw, deployment_source = env.get("CONVEX_DEPLOYMENT")
     self_url, url_source = env.get("CONVEX_SELF_HOSTED_URL")
-    self_key, _ = env.secret("CONVEX_SELF_HOSTED_ADMIN_KEY")
+    self_key, key_source = env.secret("CONVEX_SELF_HOSTED_ADMIN_KEY")
     if self_url is not None and self_key is not None:
         if deployment_raw is not None:
             raise CredentialsError(
@@ -278,6 +287,8 @@ def find_credentials(
                 code="ConflictingDeploymentSettings",
                 secrets=[self_key],
             )
+        require_no_userinfo(self_url, url_source)
+        require_sendable(self_key, key_source, advice=_NEW_ADMIN_KEY)
         self_hosted = SelfHosted(self_url.rstrip("/"), self_key, url_source)
         return Credentials("selfHosted", self_hosted=self_hosted, warnings=tuple(warnings), **base)
     if deployment_raw is not None:

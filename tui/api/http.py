@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from tui.api.credential_checks import require_no_userinfo, require_sendable
 from tui.api.errors import ConvexApiError, ProtocolError, Target, error_from_response
 from tui.api.http_clients import DEFAULT_TIMEOUT, build_blocking_client, build_client
 from tui.api.proxies import ProxyRoutes
@@ -93,7 +94,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 def target_for_url(url: str, name: str | None = None, what: str = "the deployment") -> Target:
     """A `Target` naming a deployment (or host) for messages: `name at host` when both are known."""
-    host = urlsplit(url).netloc or url
+    host = urlsplit(url).netloc.rpartition("@")[2] or url  # never a `user:password@`
     if name and name not in host:
         return Target(f"{name} ({host})", what)
     return Target(name or host, what)
@@ -130,6 +131,10 @@ class HttpSession:
         rng: Callable[[], float] = random.random,
         secrets: Iterable[str | Secret | None] = (),
     ):
+        # Refused here too, whatever the key or URL came from (a profile, a form): see credential_checks.
+        require_no_userinfo(base_url, "The URL")
+        if authorization is not None:
+            require_sendable(authorization.reveal().split(" ", 1)[-1], f"The credential for {target}")
         self.base_url = base_url.rstrip("/")
         self.target = target
         self.retry = retry

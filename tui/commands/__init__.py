@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable
@@ -51,6 +52,20 @@ def command_parser(subparsers: argparse._SubParsersAction, name: str, help: str,
     return subparsers.add_parser(
         name, help=help, description=textwrap.fill(description or help, 100), epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+_BACKUP_ID = re.compile(r"[0-9][0-9A-Za-z-]{0,63}")
+
+
+def backup_id(text: str) -> str:
+    """argparse `type` of a BACKUP_ID argument: a Convex Cloud backup's number, one of this app's own backups
+    (`20261207T110606Z-abb1`, or the start of one) or `latest`; anything else is a usage error (exit 2)."""
+    if text == "latest" or _BACKUP_ID.fullmatch(text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text[:40]!r} is not a backup id: give one that `convex-backups list` shows (a number for Convex Cloud, "
+        "like 20261207T110606Z-abb1 for self-hosted backups, or `latest` for the newest self-hosted one)"
     )
 
 

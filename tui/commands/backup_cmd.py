@@ -1,11 +1,13 @@
 """`convex-backups backup [--include-storage] [--wait] [--json]`: take a backup now (its environment
-variables are saved beside it), and with --wait follow it to the end."""
+variables are saved beside it), and with --wait follow it to the end (a self-hosted backup always is: this
+process downloads it)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 
+from tui.api.secrets import scrub
 from tui.commands import FAILED, OK, Context, add_common, command_parser, print_json, run_command
 
 NAME = "backup"
@@ -36,7 +38,9 @@ async def _backup(context: Context) -> int:
     if not context.args.json:
         print(f"Backup {record.id} of {deployment.name} requested"
               + (f"; environment variables saved as {record.env_snapshot}" if record.env_snapshot else "") + ".")
-    if not context.args.wait:
+    # A self-hosted backup is downloaded by this very process, which cannot end before it does: so it is
+    # followed to its end with or without --wait, and a failure is told rather than left unsaid.
+    if not context.args.wait and context.info.kind != "selfHosted":
         if context.args.json:
             print_json(record)
         return OK
@@ -51,6 +55,9 @@ async def _backup(context: Context) -> int:
         print_json(final if not record.env_snapshot else _with_env(final, record))
     else:
         print(f"Backup {final.id} is {final.state}.")
+    if final.state != "complete":
+        why = "; ".join(n for n in final.notes if n) or "no reason was given"
+        context.note(f"convex-backups backup: backup {final.id} {final.state}: {scrub(why)}")
     return OK if final.state == "complete" else FAILED
 
 

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tui.commands import OK, Context, add_common, command_parser, print_json, run_command
+from tui.commands import OK, Context, add_common, backup_id, command_parser, print_json, run_command
 
 NAME = "download"
 
@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "(check it later with `sha256sum -c`). A dropped connection is resumed where it stopped; an existing "
         "file is never overwritten. For self-hosted deployments the backup is copied out of this app's store.",
     )
-    parser.add_argument("backup_id", metavar="BACKUP_ID")
+    parser.add_argument("backup_id", metavar="BACKUP_ID", type=backup_id)
     parser.add_argument("--to", metavar="DIR", type=Path, help="the folder to save it in (default: ~/Downloads)")
     parser.add_argument("--full-verify", action="store_true",
                         help="also decode every document before keeping the file (slower)")

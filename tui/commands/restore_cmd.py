@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from tui.commands import FAILED, NOT_FOUND, REFUSED, Context, Failure, add_common, command_parser, run_command
+from tui.commands import backup_id
 from tui.commands.replace_data import check_target, confirm_and_follow, report, safety_backup
 
 NAME = "restore"
@@ -21,7 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "minutes exists, or --no-safety-backup), then stages the restore, prints the change summary, "
         "confirms it and follows it to the end. Environment variables, code and schedules are not changed.",
     )
-    parser.add_argument("backup_id", metavar="BACKUP_ID")
+    parser.add_argument("backup_id", metavar="BACKUP_ID", type=backup_id)
     parser.add_argument("--from", dest="source", metavar="DEPLOYMENT",
                         help="the deployment the backup belongs to (default: the target)")
     parser.add_argument("--confirm", metavar="NAME", help="the target deployment's exact name")

@@ -20,7 +20,7 @@ from tui.services import cloud_backups
 from tui.services.cloud_directory import CloudDirectory
 from tui.services.cloud_schedule import CloudSchedules
 from tui.services.env_store import EnvStore
-from tui.services.errors import BackupLimitReached, ReadOnlyRefused
+from tui.services.errors import BackupLimitReached, BadArgument, ReadOnlyRefused
 from tui.services.protocol import (
     DeploymentState,
     BackupRecord,
@@ -43,6 +43,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tui.services.cloud")
 COUNTED_STATES = ("requested", "inProgress", "complete")
+
+
+def cloud_backup_id(backup_id: str) -> int:
+    """Convex Cloud's backup ids are numbers; anything else is the operator's typo, not a server error."""
+    text = str(backup_id).strip()
+    if not text.isascii() or not text.isdigit():
+        raise BadArgument(f"{backup_id!r} is not a Convex Cloud backup id: those are numbers, as "
+                          "`convex-backups list` shows them.", code="BadBackupId")
+    return int(text)
 
 
 class CloudTarget:
@@ -135,7 +144,7 @@ class CloudTarget:
         ]
 
     async def get_backup(self, deployment: DeploymentRef, backup_id: str) -> BackupRecord:
-        backup = await self.platform.get_cloud_backup(int(backup_id))
+        backup = await self.platform.get_cloud_backup(cloud_backup_id(backup_id))
         saved = self._env_by_backup(backup.source_deployment_name)
         schedule = await self.schedules.raw(deployment)
         kind = cloud_backups.classify(backup, schedule, str(backup.id) in saved)
@@ -185,16 +194,16 @@ class CloudTarget:
         return cloud_backups.record(backup, deployment.name, env_snapshot=env_id, notes=notes)
 
     async def follow_backup(self, deployment: DeploymentRef, backup_id: str) -> AsyncIterator[Progress]:
-        async for progress in cloud_backups.follow(self.directory, int(backup_id), use_sync=self.use_sync):
+        async for progress in cloud_backups.follow(self.directory, cloud_backup_id(backup_id), use_sync=self.use_sync):
             yield progress
 
     async def cancel_backup(self, deployment: DeploymentRef, backup_id: str) -> None:
         self._writable(deployment, "cancel a backup of")
-        await self.platform.cancel_cloud_backup(int(backup_id))
+        await self.platform.cancel_cloud_backup(cloud_backup_id(backup_id))
 
     async def delete_backup(self, deployment: DeploymentRef, backup_id: str) -> None:
         self._writable(deployment, "delete a backup of")
-        await self.platform.delete_cloud_backup(int(backup_id))
+        await self.platform.delete_cloud_backup(cloud_backup_id(backup_id))
 
     async def download_backup(
         self, deployment: DeploymentRef, backup_id: str, *, folder: Path | None = None,
@@ -213,10 +222,10 @@ class CloudTarget:
         from tui.services import restore_flow
 
         target = self._writable(target, "restore into")
-        backup = await self.platform.get_cloud_backup(int(backup_id))
+        backup = await self.platform.get_cloud_backup(cloud_backup_id(backup_id))
         client = await self.directory.client(target.name)
         before = {document.id for document in await client.list_imports()}
-        await self.platform.restore_from_cloud_backup(int(target.id), int(backup_id))
+        await self.platform.restore_from_cloud_backup(int(target.id), cloud_backup_id(backup_id))
 
         def ours(documents):
             return next((d for d in documents if d.is_cloud_restore and d.id not in before

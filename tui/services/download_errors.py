@@ -19,13 +19,12 @@ class DiskFull(DownloadError):
     """No space left (or over quota) where the file was being written: permanent, never retried; the
     partial file is removed."""
 
-    def __init__(self, folder: str, needed: int | None = None):
+    def __init__(self, folder: str, needed: int | None = None, *,
+                 advice: str = "free some space or download somewhere else with --to"):
         more = f" (the backup is {needed / 1e6:,.0f} MB)" if needed else ""
-        super().__init__(
-            f"The disk holding {folder} is full{more}: free some space or download somewhere else with --to. "
-            "The partial file was removed.",
-            code="DiskFull",
-        )
+        super().__init__(f"The disk holding {folder} is full{more}: {advice}. The partial file was removed.",
+                         code="DiskFull")
+        self.folder, self.needed = folder, needed
 
 
 class TargetExists(DownloadError):

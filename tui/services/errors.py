@@ -35,3 +35,7 @@ class NotEntitled(PlanLimit):
 
 class ConfigError(ConvexApiError):
     """config.toml is malformed, or names a profile that does not exist."""
+
+
+class BadArgument(ConfigError):
+    """A value given to a command cannot be what it names (a Convex Cloud backup id that is not a number)."""

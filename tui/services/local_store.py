@@ -204,7 +204,7 @@ class LocalStore:
     def key_for(name: str, url: str | None) -> str:
         """The folder of a deployment: its name and host, since many self-hosted backends share the name
         `convex-self-hosted`."""
-        host = urlsplit(url).netloc if url else ""
+        host = urlsplit(url).netloc.rpartition("@")[2] if url else ""  # a `user:password@` never names a folder
         key = f"{name}@{host}" if host else name
         return _UNSAFE.sub("_", key).strip("._") or "deployment"
 

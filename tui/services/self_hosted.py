@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from tui.api.deployment_client import DeploymentClient
-from tui.api.errors import Conflict, ConvexApiError, NotFound
+from tui.api.errors import Conflict, ConvexApiError, NotFound, PermissionDenied
 from tui.services import env_ops, pausing, schedules_runner
 from tui.services.backup_download import copy_stored_backup, require_complete
 from tui.services.config import Homes
@@ -44,6 +45,8 @@ from tui.services.protocol import (
     TeamRef,
 )
 from tui.services.self_hosted_backup import BackupJob, make_backup
+
+log = logging.getLogger("tui.services.self_hosted")
 
 
 def _is_loopback(url: str) -> bool:
@@ -99,10 +102,19 @@ class SelfHostedTarget:
     async def deployment(self) -> DeploymentRef:
         if self._ref is None:
             name = self._name or (await self.client.instance_name()).strip() or "convex-self-hosted"
+            await self._check_admin_key()
             url = self.client.url
             self._ref = DeploymentRef(team="", project="", name=name, type="selfHosted", region=None, url=url,
                                       id=None, is_prod=not _is_loopback(url), read_only=self._read_only(name))
         return self._ref
+
+    async def _check_admin_key(self) -> None:
+        """A rejected admin key is an error here, once: listing, copying out and restoring read this app's
+        store, so without this a wrong key would show "(no backups)" as if all were well."""
+        try:
+            await self.client.latest_export()
+        except PermissionDenied:
+            pass  # a genuine key without the export permission: what needs that permission says so
 
     def key(self, deployment: DeploymentRef) -> str:
         return LocalStore.key_for(deployment.name, deployment.url)
@@ -171,9 +183,15 @@ class SelfHostedTarget:
         job = BackupJob(deployment.name, kind, include_storage, self.store.clock())
 
         async def run() -> None:
+            # A failure is kept as the job's outcome (its record and final progress say why), not raised:
+            # nobody awaits this task, so a raised error would only reach asyncio's "Task exception was
+            # never retrieved" traceback. Cancellation still propagates.
             try:
                 job.stored = await self.run_backup(deployment, kind=kind, include_storage=include_storage,
                                                    on_progress=job.update, on_started=job.begin)
+            except Exception as exc:
+                job.error = exc
+                log.info("backup of %s failed (%s)", deployment.name, type(exc).__name__)
             except BaseException as exc:
                 job.error = exc
                 raise
@@ -185,7 +203,9 @@ class SelfHostedTarget:
         await asyncio.wait({job.task, started}, return_when=asyncio.FIRST_COMPLETED)
         started.cancel()
         if job.task.done() and not job.started.is_set():
-            job.task.result()  # raises why it could not start
+            if job.task.cancelled():
+                raise asyncio.CancelledError()
+            raise job.error if job.error is not None else RuntimeError("the backup did not start")
         self._jobs[job.id] = job
         return job.record()
 

@@ -18,6 +18,7 @@ from tui.api.deployment_client import DeploymentClient
 from tui.api.deployment_models import Export
 from tui.api.errors import ConvexApiError, ProtocolError
 from tui.api.sync_client import SyncClient
+from tui.services.download_errors import DiskFull, RetriesExhausted
 from tui.services.downloads import Downloader, DownloadProgress
 from tui.services.env_store import EnvStore
 from tui.services.live_values import live_values
@@ -69,10 +70,10 @@ async def make_backup(
                                  state=state, **extra))
 
     with store.begin(key, deployment=deployment, kind=kind, include_storage=include_storage) as pending:
-        if on_started is not None:
-            on_started(pending.id, pending.requested)
         say("Requesting a snapshot export", 0.0, "requested")
         await client.request_export(include_storage=include_storage)
+        if on_started is not None:  # only once the deployment took the request: a refusal is the caller's error
+            on_started(pending.id, pending.requested)
         export = await client.latest_export()  # only one export runs at a time: this one is ours
         if export is None:
             raise ProtocolError(f"{client.target} accepted the export but shows none.")
@@ -90,10 +91,13 @@ async def make_backup(
             say(f"{words} {p.done / 1e6:,.1f} of {(p.total or 0) / 1e6:,.1f} MB{rate}",
                 EXPORT_SHARE + share * (1 - EXPORT_SHARE) * 0.98, done=p.done, total=p.total)
 
-        downloaded = await (downloader or Downloader()).download(
-            lambda offset: client.download_export(export.id, offset=offset), source=export.id,
-            path=pending.zip_path, progress=download_step,
-        )
+        try:
+            downloaded = await (downloader or Downloader()).download(
+                lambda offset: client.download_export(export.id, offset=offset), source=export.id,
+                path=pending.zip_path, progress=download_step,
+            )
+        except (RetriesExhausted, DiskFull) as exc:
+            raise _for_backup(exc, store) from None
         notes: list[str] = []
         env_snapshot = None
         try:
@@ -113,6 +117,18 @@ async def make_backup(
         log.info("retention removed %d old backup(s) of %s", len(pruned), deployment)
     say(f"Backup {stored.id} complete ({stored.size / 1e6:,.1f} MB)", 1.0, "complete", finished=True)
     return stored
+
+
+def _for_backup(error: RetriesExhausted | DiskFull, store: LocalStore) -> RetriesExhausted | DiskFull:
+    """The download's error, told for a backup: an unfinished backup's folder is removed (a new backup is
+    a new export, so there is nothing to resume), and there is no --to to download elsewhere."""
+    if isinstance(error, DiskFull):
+        return DiskFull(str(store.root), error.needed,
+                        advice="free some space there (or move the store with CONVEX_BACKUPS_HOME), then take "
+                               "the backup again")
+    last = f" ({error.last})" if error.last is not None else ""
+    return RetriesExhausted(f"The download of the snapshot export kept failing{last}. The unfinished backup was "
+                            "removed: take the backup again once the connection is steady.", error.last)
 
 
 class BackupJob:
@@ -147,7 +163,7 @@ class BackupJob:
     def record(self) -> BackupRecord:
         if self.stored is not None:
             return self.stored.record()
-        notes = (f"{self.error}",) if self.error is not None else ()
+        notes = (str(self.error),) if isinstance(self.error, Exception) else ()
         return BackupRecord(
             id=self.id, deployment=self.deployment, state=self.state,  # type: ignore[arg-type]
             requested=self.requested, completed=None, expires=None, include_storage=self.include_storage,
@@ -173,5 +189,5 @@ class BackupJob:
         if state == "complete":
             return Progress(self.progress.message, fraction=1.0, elapsed=self.progress.elapsed, state="complete",
                             finished=True)
-        reason = str(self.error) if self.error is not None else state
+        reason = str(self.error) if isinstance(self.error, Exception) else state
         return Progress(f"The backup {state}: {reason}", elapsed=self.progress.elapsed, state=state, finished=True)

@@ -42,8 +42,17 @@ def principal_for_token(conn: sqlite3.Connection, token: str) -> Principal | Non
     if not token or not tokens.is_well_formed(token):
         return None
     row = conn.execute("SELECT * FROM access_tokens WHERE token_sha256 = ?", (tokens.sha256(token),)).fetchone()
-    if row is None:
-        return None
+    return _principal(conn, row) if row is not None else None
+
+
+def principal_for_credential(conn: sqlite3.Connection, key: bytes, credential: str) -> Principal | None:
+    """The principal whose token an instance credential stands for (see `tokens.instance_credential`)."""
+    token_id = tokens.credential_token_id(conn, key, credential)
+    row = conn.execute("SELECT * FROM access_tokens WHERE id = ?", (token_id,)).fetchone() if token_id else None
+    return _principal(conn, row) if row is not None else None
+
+
+def _principal(conn: sqlite3.Connection, row: sqlite3.Row) -> Principal:
     if row["kind"] == "member":
         team_ids = directory.member_team_ids(conn, row["member_id"])
     else:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.emulator.deployment import PlatformIdentity
 from tui.emulator.platform import directory, models, tokens
-from tui.emulator.platform.bearer_auth import principal_for_token
+from tui.emulator.platform.bearer_auth import principal_for_credential, principal_for_token
 
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform
@@ -23,7 +23,10 @@ class DeploymentLink:
     def identify(self, key: str) -> PlatformIdentity | None:
         """An instance credential or bare access token of a principal that can see this deployment."""
         conn = self.platform.store.conn()
-        principal = principal_for_token(conn, tokens.unwrap_credential(key))
+        if tokens.is_instance_credential(key):
+            principal = principal_for_credential(conn, self.platform.credential_key, key)
+        else:
+            principal = principal_for_token(conn, key)
         row = directory.deployment_by_name(conn, self.name)
         if principal is None or row is None or directory.team_id_of_deployment(conn, row) not in principal.team_ids:
             return None

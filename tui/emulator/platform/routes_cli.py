@@ -87,7 +87,7 @@ def team_and_project_for_key(call: Call) -> Any:
 def _credentials(call: Call, row: dict[str, Any]) -> dict[str, Any]:
     return {
         "deploymentName": row["name"],
-        "adminKey": tokens.instance_credential(bearer_token(call.headers.get("authorization"))),
+        "adminKey": tokens.instance_credential(call.conn, call.platform.credential_key, call.principal.token_id),
         "url": call.platform.url_of(row["name"]),
         "deploymentType": row["deployment_type"],
         "reference": row["reference"],

@@ -9,7 +9,6 @@ from starlette.routing import Route
 
 from tui.emulator.platform import audit, directory, models, plans, tokens
 from tui.emulator.platform.bearer_auth import (
-    bearer_token,
     project_not_found,
     visible_deployment_by_name,
     visible_project,
@@ -92,7 +91,7 @@ def member_data(call: Call) -> Any:
 def instance_auth(call: Call) -> Any:
     """`{"kind": "Cloud", "adminKey", "instanceUrl"}`: the credential wraps the caller's token."""
     row = visible_deployment_by_name(call.conn, call.principal, call.path["deployment_name"])
-    credential = tokens.instance_credential(bearer_token(call.headers.get("authorization")))
+    credential = tokens.instance_credential(call.conn, call.platform.credential_key, call.principal.token_id)
     return {"kind": "Cloud", "adminKey": credential, "instanceUrl": call.platform.url_of(row["name"]).rstrip("/")}
 
 

@@ -11,11 +11,12 @@ Life cycle (driven by SandboxRuntime):
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
 from tui.emulator.deployment import Deployment
-from tui.emulator.platform import bootstrap, clock_control, directory
+from tui.emulator.platform import bootstrap, clock_control, directory, tokens
 from tui.emulator.platform.link import DeploymentLink
 from tui.emulator.platform.retention import Retention
 from tui.emulator.platform.scheduler import Scheduler
@@ -61,6 +62,11 @@ class Platform:
         deployment.platform = DeploymentLink(self, deployment.name)
         self.deployments[deployment.name] = deployment
         self.tracker.attach(deployment)
+
+    @functools.cached_property
+    def credential_key(self) -> bytes:
+        """The secret instance credentials are minted with (`tokens.credential_key`)."""
+        return tokens.credential_key(self.root)
 
     @property
     def remembered_port(self) -> int:
