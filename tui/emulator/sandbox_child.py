@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from tui.emulator.sandbox_runtime import SandboxRuntime
 
     deadline = time.monotonic() + OWNER_WAIT_S
+    said_busy = False
     while True:
         # A first start gets the demo world (teams, projects, data, backups in every state) to explore and
         # rehearse on; later starts keep whatever the folder holds.
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
             runtime = SandboxRuntime(root, port=0, seed="demo" if first_start else None).open()
             break
         except FolderBusy as busy:
+            if not said_busy:
+                logging.warning("%s Waiting for it to serve, to use that sandbox.", busy)
+                said_busy = True
             running = read_running(root)
             if running is not None and running.platform_url and platform_answers(running.platform_url):
                 logging.warning("%s This app uses that sandbox.", busy)
