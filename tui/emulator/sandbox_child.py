@@ -98,7 +98,10 @@ async def _serve(runtime, ready_out) -> None:
                 pass
         finally:
             wait_until_unused(runtime.root, stopping.is_set)  # another app may still be using this sandbox
-            loop.call_soon_threadsafe(stop)
+            try:
+                loop.call_soon_threadsafe(stop)
+            except RuntimeError:  # the loop already ended (stopped by a signal meanwhile)
+                pass
 
     threading.Thread(target=watch_stdin, name="parent-watch", daemon=True).start()
     # The first request would otherwise import anyio's thread-pool backend (some 50 ms) while the app waits.
