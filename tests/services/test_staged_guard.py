@@ -57,7 +57,8 @@ async def test_backing_out_while_a_restore_is_staged_cancels_it(world, home, bac
             throwaway = upload(client, make_zip({"notes": documents(10001, 1)}), mode="replaceAll")
             wait_state(client, throwaway, "waiting_for_confirmation", timeout=60)
             assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
-            staging = asyncio.create_task(target.prepare_restore(backup_id, dev, source=await target.get_deployment(PRO_PROD)))
+            prod = await target.get_deployment(PRO_PROD)
+            staging = asyncio.create_task(target.prepare_restore(backup_id, dev, source=prod))
             staged = await _until(lambda: next((i for i in world.imports(PRO_DEV)
                                                 if i["state"]["state"] == "uploaded"), None), "the restore's import")
             assert StagedLedger(homes.data_dir).entries()  # recorded before anything was requested

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.commands import FAILED, NOT_FOUND, OK, REFUSED, USAGE, Context, Failure, add_common, command_parser, run_command
+from tui.commands import (
+    FAILED, NOT_FOUND, OK, REFUSED, USAGE, Context, Failure, add_common, command_parser, run_command,
+)
 from tui.services.protocol import DeploymentRef
 from tui.services.staged_imports import ImportRecord
 
