@@ -120,8 +120,11 @@ def test_an_import_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_
             process.wait()
         wait_state(client, staged, "waiting_for_confirmation", timeout=60)  # and there it would stay
 
-    listed = _imports(cli, PRO_DEV)  # the next start of the app
-    (record,) = [r for r in listed if r["id"] == staged]
+    result = cli("imports", "--deployment", PRO_DEV, "--json")  # the next start of the app
+    assert result.returncode == 0, result.stderr
+    assert f"Cancelled import {staged} on {PRO_DEV}" in result.stderr  # and it says so
+    (listed,) = json.loads(result.stdout)["deployments"]
+    (record,) = [r for r in listed["imports"] if r["id"] == staged]
     assert record["state"] == "failed" and record["error"] == "Import canceled"
     assert not (home / "data" / "staged_imports.json").exists() or \
         staged not in (home / "data" / "staged_imports.json").read_text()
