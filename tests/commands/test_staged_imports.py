@@ -59,6 +59,7 @@ def test_a_staged_import_left_by_a_killed_client_is_listed_and_cancelled(world, 
     blocked = cli("import", str(snapshot), "--deployment", STARTER_DEV, "--confirm", STARTER_DEV, "--yes",
                   "--no-safety-backup")
     assert blocked.returncode != 0 and left in blocked.stderr, blocked.stderr
+    assert f"cancel-import {left} --deployment {STARTER_DEV}" in blocked.stderr
 
     (listed,) = [r for r in _imports(cli, STARTER_DEV) if r["id"] == left]
     assert listed["state"] == "waiting_for_confirmation" and listed["staged"]
