@@ -106,3 +106,25 @@ def test_an_app_started_while_the_sandbox_is_frozen_leaves_its_import_alone(tmp_
             finally:
                 os.kill(owner, signal.SIGCONT)
     wait_for(lambda: not _sandbox_processes(root), message="the sandbox stopped after both apps left")
+
+
+def test_two_lists_started_together_on_a_fresh_home_open_one_sandbox(tmp_path):
+    """The reported race: two `convex-backups list` on a fresh home, nothing configured, each starting the
+    embedded sandbox on the same folder (the first start seeds the demo world)."""
+    import json
+    import subprocess
+    import sys
+
+    from headless_support import clean_environ
+
+    home = tmp_path / "home"
+    environ = clean_environ(CONVEX_BACKUPS_HOME=str(home), HOME=str(tmp_path))
+    runs = [subprocess.Popen([sys.executable, "-m", "tui", "list", "--json"], cwd=tmp_path, env=environ,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    listed = [{d["deployment"]["name"] for d in json.loads(out)["deployments"]} for out, _ in outputs]
+    root = home / "data" / "sandbox"
+    assert listed[0] == listed[1] == set(SandboxFolder(root).deployment_names())
+    assert (root / "sandbox.log").read_text().count("This app uses that sandbox") <= 1  # 0: it found it serving
+    wait_for(lambda: not _sandbox_processes(root), message="the sandbox stopped after both apps left")
