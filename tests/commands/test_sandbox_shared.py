@@ -123,7 +123,9 @@ def test_two_lists_started_together_on_a_fresh_home_open_one_sandbox(tmp_path):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
-    listed = [{d["deployment"]["name"] for d in json.loads(out)["deployments"]} for out, _ in outputs]
+    replies = [json.loads(out) for out, _ in outputs]
+    assert replies[0]["target"]["base_url"] == replies[1]["target"]["base_url"]  # one platform served both
+    listed = [{d["deployment"]["name"] for d in reply["deployments"]} for reply in replies]
     root = home / "data" / "sandbox"
     assert listed[0] == listed[1] == set(SandboxFolder(root).deployment_names())
     assert (root / "sandbox.log").read_text().count("This app uses that sandbox") <= 1  # 0: it found it serving
