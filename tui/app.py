@@ -97,6 +97,8 @@ class ConvexBackupsApp(App):
         if info.kind == "sandbox":
             self.sub_title = f"{info.notice or 'local sandbox — not your Convex account'} ({info.base_url})"
         self.main.target_ready()
+        for note in getattr(self.target, "cleanup_notes", ()):  # imports an earlier run left staged
+            self.notify(note, title="Staged import cancelled", timeout=20)
         if self.emergency is not None:
             from tui.screens.emergency_open import open_emergency
 

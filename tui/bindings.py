@@ -60,6 +60,8 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
             help="Guided restore of the selected backup into a deployment"),
     KeySpec("import_file", "m", "import_file", "Import ZIP", "main", show=False, mutating=True,
             help="Import a snapshot ZIP from disk into the selected deployment"),
+    KeySpec("staged_imports", "I", "staged_imports", "Staged imports", "main", show=False,
+            help="The selected deployment's imports and restores; cancel one left staged (it blocks restores)"),
     KeySpec("periodic", "p", "periodic", "Schedule", "main",
             help="Periodic backups of the selected deployment (a Convex Pro feature)"),
     KeySpec("env_vars", "e", "env_vars", "Env vars", "main",

@@ -53,6 +53,8 @@ COMMANDS = (
     "tui.commands.inspect_cmd",
     "tui.commands.import_cmd",
     "tui.commands.run_schedules_cmd",
+    "tui.commands.imports_cmd",
+    "tui.commands.cancel_import_cmd",
 )
 
 

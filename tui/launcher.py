@@ -42,6 +42,8 @@ class Session:
     starting: Future | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _closed: bool = field(default=False, repr=False)
+    # Held while this session uses the sandbox: the sandbox another app started keeps serving meanwhile.
+    lease: Any = field(default=None, repr=False)
 
     async def open(self, *, use_sync: bool = True):
         """A `BackupTarget`, once the sandbox (if it is the target) serves."""
@@ -65,12 +67,24 @@ class Session:
     def close(self) -> None:
         with self._lock:
             self._closed, runtime, self.runtime = True, self.runtime, None
+            lease, self.lease = self.lease, None
+        if lease is not None:
+            lease.release()  # first: the sandbox this app started waits for every app using it to leave
         if runtime is not None:
             runtime.shutdown()
 
     def _start_sandbox(self, root: Path, done: Future) -> None:
-        """On a background thread: use a sandbox already serving `root`, else start one."""
+        """On a background thread: use a sandbox already serving `root`, else start one (whose child finds
+        and uses the folder's owner if another process started one meanwhile)."""
+        from tui.emulator.folder_lock import UserLease
+
         try:
+            lease = UserLease(root)
+            with self._lock:
+                if self._closed:
+                    lease.release()
+                    raise ConfigError("The app closed before the sandbox started.", code="Closed")
+                self.lease = lease
             running = running_sandbox(root)
             if running is None:
                 with self._lock:
@@ -85,39 +99,18 @@ class Session:
 
 
 def running_sandbox(root: Path) -> tuple[str, str] | None:
-    """(platform URL, token) of a sandbox already serving this data folder (e.g. `sandbox serve`), so a
-    second process does not open the same files. Asked with the standard library: this runs while the
-    first screen is being built, and httpx would cost a CA bundle load here."""
-    import socket
-    from urllib.parse import urlsplit
+    """(platform URL, token) of a sandbox already serving this data folder (`sandbox serve`, or another
+    app's), found through the file its owner writes (tui/emulator/folder_lock.py), so a second process does
+    not open the same files."""
+    from tui.emulator.folder_lock import platform_answers, read_running
 
-    from tui.emulator.platform.credentials import platform_credentials
-
+    running = read_running(root)
+    if running is None or not running.platform_url or not platform_answers(running.platform_url):
+        return None
     try:
-        values = dict(line.split("=", 1) for line in platform_credentials(root))
+        return running.platform_url, sandbox_token(root)
     except (LookupError, OSError, ValueError):
         return None
-    url = values["CONVEX_PROVISION_HOST"]
-    parts = urlsplit(url)
-    try:  # nothing listening (the usual case): answered without importing http.client (some 20 ms)
-        socket.create_connection((parts.hostname, parts.port), timeout=0.5).close()
-    except OSError:
-        return None
-    import http.client
-
-    try:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=0.5)
-        try:
-            connection.request("GET", "/")
-            reply = connection.getresponse()
-            status, text = reply.status, reply.read(200).decode("utf-8", "replace")
-        finally:
-            connection.close()
-    except (OSError, http.client.HTTPException):
-        return None
-    if status == 200 and text.startswith("convex-backups emulated Convex platform"):
-        return url, values["CONVEX_OVERRIDE_ACCESS_TOKEN"]
-    return None
 
 
 class SandboxChild:
@@ -158,14 +151,24 @@ class SandboxChild:
         return line[len(READY):]
 
     def shutdown(self, timeout: float = 15.0) -> None:
+        """Say goodbye (close its standard input). While another app still uses the sandbox it serves on
+        (tui/emulator/sandbox_child.py), so it is neither waited for nor killed then."""
+        from tui.emulator.folder_lock import in_use
+
+        others = self.process.poll() is None and in_use(self.root)
         if self.process.stdin is not None and not self.process.stdin.closed:
             try:
                 self.process.stdin.close()
             except OSError:
                 pass
+        if others:
+            log.info("another app uses the sandbox; it keeps serving")
+            return
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
+            if in_use(self.root):
+                return
             log.warning("the sandbox did not stop in %.0f s; killing it", timeout)
             self.process.kill()
             self.process.wait()

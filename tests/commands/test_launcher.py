@@ -44,7 +44,8 @@ def test_the_sandbox_stops_when_the_app_dies(tmp_path):
     with session(environ=environ, cwd=tmp_path, home=tmp_path) as chosen:
         asyncio.run(_deployments(chosen))
         child = chosen.runtime
-        child.process.stdin.close()  # what the kernel does for a parent that was killed
+        chosen.lease.release()  # what the kernel does for a parent that was killed: its descriptors close
+        child.process.stdin.close()
         assert child.process.wait(timeout=30) == 0
 
 

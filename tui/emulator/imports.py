@@ -23,6 +23,9 @@ TABLE = "_snapshot_imports"
 LIST_LIMIT = 20
 CANCELED_MESSAGE = "Import canceled"
 ERROR_PREFIX = "Hit an error while importing:\n"
+# Convex's MAX_IMPORT_AGE (7 days, common/src/knobs.rs in get-convex/convex-backend), checked only when the
+# worker parses (`uploaded`) or runs (`in_progress`) an import. Nothing times out an import waiting for
+# confirmation, there or here: it waits until confirmed (then fails if too old) or cancelled.
 MAX_IMPORT_AGE_S = 7 * 24 * 3600
 TOO_OLD_MESSAGE = ERROR_PREFIX + "Import took too long. Try again or contact Convex."
 CLOSING_MESSAGE = (

@@ -4,7 +4,11 @@ The launcher starts it so that the emulator's start-up and every request it serv
 than the UI, instead of contending with it for one interpreter lock. It serves the data folder on free
 loopback ports, prints one line `READY <platform URL>` (no token: the launcher reads the operator's token
 from the folder), sends anything it logs to `<data>/sandbox.log`, and stops when its standard input
-closes, which is how the app says goodbye and how a crashed app is noticed."""
+closes, which is how the app says goodbye and how a crashed app is noticed; while another app still uses the
+sandbox (folder_lock.UserLease) it serves on until that one leaves too.
+
+When another live process already owns the data folder (folder_lock.py), it opens nothing: it waits until
+that process serves, prints `READY <its platform URL>` and exits, and the app uses that sandbox."""
 
 from __future__ import annotations
 
@@ -15,10 +19,12 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 READY = "READY "
 LOG_NAME = "sandbox.log"
+OWNER_WAIT_S = 170.0  # a little under the launcher's own start timeout: a first start seeds the demo world
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,12 +44,32 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
+    from tui.emulator.folder_lock import FolderBusy, platform_answers, read_running
     from tui.emulator.sandbox_runtime import SandboxRuntime
 
-    # A first start gets the demo world (teams, projects, data, backups in every state) to explore and
-    # rehearse on; later starts keep whatever the folder holds.
-    first_start = not (root / "platform.sqlite3").exists()
-    runtime = SandboxRuntime(root, port=0, seed="demo" if first_start else None).open()
+    deadline = time.monotonic() + OWNER_WAIT_S
+    said_busy = False
+    while True:
+        # A first start gets the demo world (teams, projects, data, backups in every state) to explore and
+        # rehearse on; later starts keep whatever the folder holds.
+        first_start = not (root / "platform.sqlite3").exists()
+        try:
+            runtime = SandboxRuntime(root, port=0, seed="demo" if first_start else None).open()
+            break
+        except FolderBusy as busy:
+            if not said_busy:
+                logging.warning("%s Waiting for it to serve, to use that sandbox.", busy)
+                said_busy = True
+            running = read_running(root)
+            if running is not None and running.platform_url and platform_answers(running.platform_url):
+                logging.warning("%s This app uses that sandbox.", busy)
+                ready_out.write(f"{READY}{running.platform_url}\n")
+                ready_out.close()
+                return 0
+            if time.monotonic() > deadline:
+                logging.error("%s It did not start serving within %.0f s.", busy, OWNER_WAIT_S)
+                return 1
+            time.sleep(0.1)  # the owner is starting (or just died, and the lock is about to be free)
     try:
         asyncio.run(_serve(runtime, ready_out))
     finally:
@@ -52,18 +78,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _serve(runtime, ready_out) -> None:
+    from tui.emulator.folder_lock import wait_until_unused
+
     loop = asyncio.get_running_loop()
     task = asyncio.create_task(runtime.serve())
     await asyncio.sleep(0)
+    stopping = threading.Event()
+
+    def stop() -> None:
+        stopping.set()
+        runtime.stop()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, runtime.stop)
+        loop.add_signal_handler(sig, stop)
 
     def watch_stdin() -> None:
         try:
             while sys.stdin.buffer.read(4096):
                 pass
         finally:
-            loop.call_soon_threadsafe(runtime.stop)
+            wait_until_unused(runtime.root, stopping.is_set)  # another app may still be using this sandbox
+            try:
+                loop.call_soon_threadsafe(stop)
+            except RuntimeError:  # the loop already ended (stopped by a signal meanwhile)
+                pass
 
     threading.Thread(target=watch_stdin, name="parent-watch", daemon=True).start()
     # The first request would otherwise import anyio's thread-pool backend (some 50 ms) while the app waits.

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.emulator.deployment import Deployment
+from tui.emulator.folder_lock import FolderLock
 from tui.emulator.platform.app import PlatformServer
 from tui.emulator.platform.service import Platform
 from tui.emulator.server import DeploymentServer, serve_all
@@ -39,9 +40,17 @@ class SandboxRuntime:
     _loop: asyncio.AbstractEventLoop | None = None
     _stop: asyncio.Event | None = None
     _thread: threading.Thread | None = None
+    _lock: FolderLock | None = None
 
     def open(self) -> SandboxRuntime:
-        self.platform = platform = Platform(self.root, clock_spec=self.clock)
+        """Raises `folder_lock.FolderBusy` (and opens nothing) when another live process owns the folder: the
+        lock comes first, so start-up recovery never touches what another process is doing."""
+        self._lock = FolderLock(self.root).acquire()
+        try:
+            self.platform = platform = Platform(self.root, clock_spec=self.clock)
+        except BaseException:
+            self.close()
+            raise
         try:
             platform.prepare(seed=self.seed)
             folder = platform.folder
@@ -71,6 +80,7 @@ class SandboxRuntime:
                 from tui.emulator.platform import seed
 
                 self.traffic_generator = seed.start_traffic(platform)
+            self._lock.announce(self.platform_server.url)
         except BaseException:
             self.close()
             raise
@@ -113,6 +123,9 @@ class SandboxRuntime:
         if self.platform is not None:
             self.platform.stop()
             self.platform = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # -- embedded use: the app runs the sandbox on a background thread ---------------------------
     def start_in_background(self) -> SandboxRuntime:

@@ -204,6 +204,11 @@ class MainActions:
         if ref is not None:
             self._push_colleague("import_file", "ImportFileDialog", self.target, ref)
 
+    def action_staged_imports(self) -> None:
+        ref = self._need_deployment()
+        if ref is not None:
+            self._push_colleague("staged_imports", "StagedImportsDialog", self.target, ref)
+
     # -- periodic schedule --------------------------------------------------------------------------------
     def action_periodic(self) -> None:
         ref = self._need_deployment()

@@ -39,6 +39,7 @@ from tui.services.protocol import (
 )
 
 if TYPE_CHECKING:
+    from tui.services.staged_imports import ImportRecord
     from tui.services.downloads import Downloader, DownloadProgress, DownloadResult
 
 log = logging.getLogger("tui.services.cloud")
@@ -270,6 +271,17 @@ class CloudTarget:
         return await self.directory.on_deployment(
             plan.target.name, lambda client: restore_flow.import_result(client, plan.import_id, started)
         )
+
+    # -- staged imports (tui/services/staged_imports.py) --------------------------------------------------
+    async def list_imports(self, deployment: DeploymentRef) -> list[ImportRecord]:
+        from tui.services.staged_imports import record_of
+
+        documents = await self.directory.on_deployment(deployment.name, lambda client: client.list_imports())
+        return [record_of(document, deployment.name) for document in documents]
+
+    async def cancel_import(self, deployment: DeploymentRef, import_id: str) -> None:
+        self._writable(deployment, "cancel an import of")
+        await self.directory.on_deployment(deployment.name, lambda client: client.cancel_import(import_id))
 
     # -- periodic schedule --------------------------------------------------------------------------------
     async def get_schedule(self, deployment: DeploymentRef) -> Schedule | None:

@@ -63,9 +63,11 @@ async def refuse_if_importing(client: DeploymentClient) -> None:
     """Only one import runs at a time: say which one is in the way instead of queueing behind it."""
     for document in await client.list_imports():
         if document.state in RUNNING_IMPORT_STATES:
+            where = f" --deployment {client.name}" if client.name else ""
             raise Conflict(
                 f"{client.target} already has an import {document.state.replace('_', ' ')} ({document.id}): "
-                "wait for it to finish, or cancel it first.",
+                f"wait for it to finish, or cancel it first (convex-backups cancel-import {document.id}{where}, "
+                "or I in the app; a staged import has changed nothing).",
                 code="ImportInProgress",
             )
 

@@ -39,6 +39,16 @@ def sandbox_spec(spec: TargetSpec, platform_url: str, token: str | Secret) -> Ta
 
 
 async def open_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> BackupTarget:
+    """The target, guarded so that no import it stages is left behind (tui/services/staged_guard.py); an
+    import an earlier run of the app left staged is cancelled here."""
+    from tui.services.staged_guard import guard_staged_imports
+    from tui.services.staged_ledger import StagedLedger
+
+    target = await _open(spec, homes, use_sync=use_sync)
+    return await guard_staged_imports(target, StagedLedger(homes.data_dir))
+
+
+async def _open(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> BackupTarget:
     if spec.kind in ("cloud", "sandbox"):
         return cloud_target(spec, homes, use_sync=use_sync)
     if spec.url is None and spec.admin_key is not None and spec.provision_host:

@@ -53,6 +53,7 @@ from tui.services.records import (  # noqa: F401 (the values are part of this in
 )
 
 if TYPE_CHECKING:
+    from tui.services.staged_imports import ImportRecord
     from tui.services.downloads import DownloadProgress, DownloadResult
 
 
@@ -143,6 +144,17 @@ class BackupTarget(Protocol):
         ...
 
     async def restore_result(self, plan: RestorePlan) -> RestoreResult: ...
+
+    # -- staged imports (tui/services/staged_imports.py) --------------------------------------------------
+    async def list_imports(self, deployment: DeploymentRef) -> list[ImportRecord]:
+        """The deployment's newest snapshot imports (at most 20), newest first, in every state."""
+        ...
+
+    async def cancel_import(self, deployment: DeploymentRef, import_id: str) -> None:
+        """Cancel an unfinished import (`POST /api/cancel_import`): it fails with "Import canceled" and no
+        data changes. Raises `tui.api.errors.Conflict` once it completed or failed; refused for a
+        `read_only` deployment before any request."""
+        ...
 
     # -- periodic schedule -----------------------------------------------------------------------------------
     async def get_schedule(self, deployment: DeploymentRef) -> Schedule | None:

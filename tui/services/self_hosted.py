@@ -45,6 +45,7 @@ from tui.services.protocol import (
     TeamRef,
 )
 from tui.services.self_hosted_backup import BackupJob, make_backup
+from tui.services.staged_imports import ImportRecord
 
 log = logging.getLogger("tui.services.self_hosted")
 
@@ -283,6 +284,16 @@ class SelfHostedTarget:
 
     async def restore_result(self, plan: RestorePlan) -> RestoreResult:
         return await self._imports.result(plan)
+
+    # -- staged imports (tui/services/staged_imports.py) --------------------------------------------------
+    async def list_imports(self, deployment: DeploymentRef) -> list[ImportRecord]:
+        from tui.services.staged_imports import record_of
+
+        return [record_of(document, deployment.name) for document in await self.client.list_imports()]
+
+    async def cancel_import(self, deployment: DeploymentRef, import_id: str) -> None:
+        self._writable(deployment, "cancel an import of")
+        await self.client.cancel_import(import_id)
 
     # -- schedule ----------------------------------------------------------------------------------------
     async def get_schedule(self, deployment: DeploymentRef) -> Schedule | None:

@@ -1,0 +1,78 @@
+"""No import the app stages is left behind (tui/services/staged_guard.py): a cloud restore the operator backs
+out of while it is still being staged is cancelled, and so is a plan that is abandoned; the ledger of staged
+imports is empty afterwards, and the deployment accepts the next restore."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+from cloud_world import PRO_DEV, PRO_PROD
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "emulator"))  # the import tests' helpers
+
+from import_support import documents, make_zip, upload, wait_state  # noqa: E402
+
+from tui.services.config import Homes  # noqa: E402
+from tui.services.open_target import open_target  # noqa: E402
+from tui.services.staged_ledger import StagedLedger  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def backup_id(world, tmp_path_factory):
+    """A complete backup of PRO_PROD."""
+    world.add(PRO_PROD, "notes", [{"n": i} for i in range(40)])
+
+    async def take():
+        target = world.target(tmp_path_factory.mktemp("home"))
+        try:
+            prod = await target.get_deployment(PRO_PROD)
+            record = await target.request_backup(prod)
+            assert [p async for p in target.follow_backup(prod, record.id)][-1].state == "complete"
+            return record.id
+        finally:
+            await target.aclose()
+
+    return asyncio.run(take())
+
+
+async def _until(predicate, what: str, timeout: float = 60):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (value := predicate()):
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+    return value
+
+
+async def test_backing_out_while_a_restore_is_staged_cancels_it(world, home, backup_id):
+    homes = Homes(home / "config", home / "data")
+    target = await open_target(world.spec(), homes)
+    try:
+        dev = await target.get_deployment(PRO_DEV)
+        with world.sandbox.throttled(PRO_DEV, 2.0):  # `uploaded` stays visible for a step
+            # A change of the delay also cuts the next pause short: let a throwaway import take that one.
+            client = world.http(PRO_DEV)
+            throwaway = upload(client, make_zip({"notes": documents(10001, 1)}), mode="replaceAll")
+            wait_state(client, throwaway, "waiting_for_confirmation", timeout=60)
+            assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
+            prod = await target.get_deployment(PRO_PROD)
+            staging = asyncio.create_task(target.prepare_restore(backup_id, dev, source=prod))
+            staged = await _until(lambda: next((i for i in world.imports(PRO_DEV)
+                                                if i["state"]["state"] == "uploaded"), None), "the restore's import")
+            assert StagedLedger(homes.data_dir).entries()  # recorded before anything was requested
+            staging.cancel()  # the operator pressed esc
+            with pytest.raises(asyncio.CancelledError):
+                await staging
+        state = next(i for i in world.imports(PRO_DEV) if i["_id"] == staged["_id"])["state"]
+        assert state == {"state": "failed", "error_message": "Import canceled"}
+        assert StagedLedger(homes.data_dir).entries() == []
+
+        plan = await target.prepare_restore(backup_id, dev, source=await target.get_deployment(PRO_PROD))
+        assert StagedLedger(homes.data_dir).entries()[0].import_id == plan.import_id
+        await target.abandon_restore(plan)
+        assert next(i for i in world.imports(PRO_DEV) if i["_id"] == plan.import_id)["state"]["state"] == "failed"
+        assert StagedLedger(homes.data_dir).entries() == []
+    finally:
+        await target.aclose()
