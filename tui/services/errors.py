@@ -35,3 +35,8 @@ class NotEntitled(PlanLimit):
 
 class ConfigError(ConvexApiError):
     """config.toml is malformed, or names a profile that does not exist."""
+
+
+class RestoreRefused(Refused):
+    """Convex would refuse this restore or import (or it would collide with work running on the target):
+    found before anything was done, so no safety backup was spent on it."""
