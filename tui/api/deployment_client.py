@@ -351,7 +351,7 @@ class DeploymentClient:
         return int(value or 0)
 
     async def file_count(self, component_id: str | None = None) -> int:
-        """Files in `_storage` (a `_`-table cannot be counted with tableSize; data-and-functions 4)."""
+        """Files in `_storage` (tableSize refuses `_` tables, so Convex counts them with fileStorageV2)."""
         value = await self.query(FILE_COUNT, {"componentId": component_id})
         return int(value or 0)
 

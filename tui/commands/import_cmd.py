@@ -12,6 +12,7 @@ from pathlib import Path
 from tui.commands import NOT_FOUND, REFUSED, Context, add_common, command_parser, run_command
 from tui.commands.replace_data import (
     add_safety_option,
+    check_convex_refusals,
     check_target,
     confirm_and_follow,
     report,
@@ -70,7 +71,7 @@ async def _import(context: Context) -> int:
     check_target(context, deployment, "import into")
     context.note(f"Checking {args.file.name}...")
     await asyncio.to_thread(check_before_upload, args.file, full=False)  # fast; the full check comes next
-    await target.check_restore(deployment)  # before any safety backup is spent
+    await check_convex_refusals(context, deployment)  # before any safety backup is spent
     safety_id = await safety_backup(context, deployment, source_has_storage=holds_files(args.file))
     plan = await target.prepare_file_import(args.file, deployment, on_progress=context.progress)
     result = await confirm_and_follow(context, plan, "Import", "import")

@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from tui.commands import FAILED, OK, REFUSED, USAGE, Context, Failure, print_json
-from tui.services.errors import ReadOnlyRefused
+from tui.services.errors import ReadOnlyRefused, RestoreRefused
 from tui.services.safety import SAFETY_MODES, reuse_words, safety_options, take_fresh, take_local
 
 
@@ -22,6 +22,14 @@ def check_target(context: Context, deployment: Any, verb: str) -> None:
                       f"it was {confirm!r}.", REFUSED)
     if deployment.read_only:
         raise ReadOnlyRefused(deployment.name, verb)
+
+
+async def check_convex_refusals(context: Context, deployment: Any, backup: Any = None) -> None:
+    """What Convex would refuse, before any safety backup is spent on it (`BackupTarget.check_restore`)."""
+    try:
+        await context.target.check_restore(deployment, backup=backup)
+    except RestoreRefused as exc:
+        raise Failure(f"refused before anything was done: {exc}", REFUSED) from None
 
 
 def add_safety_option(parser: argparse.ArgumentParser, noun: str) -> None:

@@ -9,6 +9,7 @@ import sys
 from tui.commands import FAILED, NOT_FOUND, REFUSED, Context, Failure, add_common, command_parser, run_command
 from tui.commands.replace_data import (
     add_safety_option,
+    check_convex_refusals,
     check_target,
     confirm_and_follow,
     report,
@@ -63,7 +64,7 @@ async def _restore(context: Context) -> int:
                       f"--from {backup.source_deployment}.", REFUSED)
     if backup.state != "complete":
         raise Failure(f"Backup {backup.id} is {backup.state}; only complete backups can be restored.", FAILED)
-    await target.check_restore(deployment, backup=backup)  # before any safety backup is spent
+    await check_convex_refusals(context, deployment, backup)  # before any safety backup is spent
     safety_id = await safety_backup(context, deployment, source_has_storage=backup.include_storage)
     plan = await target.prepare_restore(backup.id, deployment, source=source)
     result = await confirm_and_follow(context, plan, "Restore", "restore")

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
+from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
 from tui.services.safety import (
     SafetyBackupFailed,
@@ -153,6 +154,12 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         step = self.query_one(SafetyStep)
         try:
             await self.target.check_restore(self.deployment, backup=self.restore_backup())
+        except RestoreRefused as exc:
+            step.show_refused(f"Refused before anything was done: {exc}",
+                              "esc, then choose another backup or deployment, or follow the advice above.")
+            self.stage = "safety-refused"
+            self.refresh_bindings()
+            return
         except Exception as exc:
             step.show_refused(*explain(exc, f"checking that {self.deployment.name} can be restored into"))
             self.stage = "safety-refused"

@@ -42,7 +42,7 @@ def utc_now() -> datetime:
 def age_words(moment: datetime, now: datetime | None = None) -> str:
     seconds = max(0, int(((now or utc_now()) - moment).total_seconds()))
     if seconds < 90:
-        return f"{seconds} seconds ago"
+        return f"{seconds} second{'s' if seconds != 1 else ''} ago"
     if seconds < 90 * 60:
         return f"{round(seconds / 60)} minutes ago"
     if seconds < 36 * 3600:
