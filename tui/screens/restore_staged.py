@@ -41,6 +41,10 @@ RESTORE_BINDINGS = [
     Binding("l", "safety_local", "Local snapshot", id="restore_safety_local"),
     Binding("o", "safety_oldest", "Free a slot", id="restore_safety_oldest"),
     Binding("u", "safety_recent", "Use recent", id="restore_safety_recent"),
+    # The same keys where they cannot run: hidden from the footer, they say why instead of doing nothing.
+    Binding("b", "safety_why('b')", show=False, id="restore_safety_backup_why"),
+    Binding("o", "safety_why('o')", show=False, id="restore_safety_oldest_why"),
+    Binding("u", "safety_why('u')", show=False, id="restore_safety_recent_why"),
     Binding("s", "skip_safety", "Skip (say why)", id="restore_skip_safety"),
     Binding("y", "confirm", "Yes, restore", id="restore_confirm"),
     Binding("f", "follow_again", "Follow again", id="restore_follow_again"),
@@ -53,6 +57,7 @@ _ACTION_STAGES = {
     "safety_local": ("safety-offer",),
     "safety_oldest": ("safety-offer",),
     "safety_recent": ("safety-offer",),
+    "safety_why": ("safety-offer",),
     "skip_safety": ("safety-offer",),
     "confirm": ("confirm",),
     "follow_again": ("lost",),
@@ -125,7 +130,24 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             return True
         if action == "confirm" and self.deployment.is_prod:
             return False  # production: only the typed name confirms
-        return self.stage in stages
+        if self.stage not in stages:
+            return False
+        runs = {"safety_backup": "b", "safety_oldest": "o", "safety_recent": "u"}
+        if action in runs:
+            return self._safety_key_runs(runs[action])
+        if action == "safety_why":
+            return not self._safety_key_runs(str(parameters[0]))
+        return True
+
+    def _safety_key_runs(self, key: str) -> bool:
+        options = self.safety_options
+        if options is None:
+            return False
+        if key == "b":
+            return not options.at_limit
+        if key == "o":
+            return options.at_limit and options.oldest is not None
+        return options.recent is not None
 
     # -- to be provided by subclasses ---------------------------------------------------------------------
     async def stage_plan(self) -> RestorePlan:
@@ -178,50 +200,43 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         self.stage = "safety-offer"
         self.refresh_bindings()
 
-    def _safety_options_or_say(self) -> SafetyOptions | None:
-        if self.safety_options is None:
-            self.query_one(SafetyStep).show_note("The backups could not be read: only s (skip, saying why) works "
-                                                 "now; esc and start again to retry.")
-        return self.safety_options
+    def action_safety_why(self, key: str) -> None:
+        """A safety key pressed where it cannot run: a line says why and what would."""
+        options = self.safety_options
+        step = self.query_one(SafetyStep)
+        if options is None:
+            step.show_note(f"{key} does nothing here: the backups could not be read. s skips (saying why); "
+                           "esc, then start again, retries.")
+        elif key == "b":
+            step.show_note(f"b does nothing here: {options.limit_words()}. Press l for a local safety snapshot "
+                           "(no backup slot)" + (", or o to download and delete the oldest backup first."
+                                                  if options.oldest else "."))
+        elif key == "o":
+            why = ("there is a free backup slot: b backs up now" if not options.at_limit
+                   else "there is no complete backup to download")
+            step.show_note(f"o does nothing here: {why}.")
+        else:
+            lacking = (f" (backup {options.recent_without_files.id} has no file storage, which this restore needs)"
+                       if options.recent_without_files else "")
+            step.show_note(f"u does nothing here: no complete backup from the last five minutes can serve{lacking}.")
 
     def action_safety_backup(self) -> None:
-        options = self._safety_options_or_say()
-        if options is None:
-            return
-        if options.at_limit:
-            self.query_one(SafetyStep).show_note(
-                f"b does nothing here: {options.limit_words()}. Press l for a local safety snapshot (no backup "
-                "slot)" + (", or o to download and delete the oldest backup first." if options.oldest else "."))
-            return
         self._run_safety("fresh")
 
     def action_safety_local(self) -> None:
-        if self._safety_options_or_say() is not None:
-            self._run_safety("local")
+        if self.safety_options is None:
+            self.action_safety_why("l")
+            return
+        self._run_safety("local")
 
     def action_safety_oldest(self) -> None:
-        options = self._safety_options_or_say()
-        if options is None:
-            return
-        if not options.at_limit or options.oldest is None:
-            why = ("there is a free backup slot: b backs up now" if not options.at_limit
-                   else "there is no complete backup to download")
-            self.query_one(SafetyStep).show_note(f"o does nothing here: {why}.")
-            return
         self._run_safety("oldest")
 
     def action_safety_recent(self) -> None:
-        options = self._safety_options_or_say()
-        if options is None:
-            return
-        if options.recent is None:
-            lacking = (f" (backup {options.recent_without_files.id} has no file storage, which this restore needs)"
-                       if options.recent_without_files else "")
-            self.query_one(SafetyStep).show_note(
-                f"u does nothing here: no complete backup from the last five minutes can serve{lacking}.")
-            return
+        options = self.safety_options
+        assert options is not None and options.recent is not None
         self.safety_backup_id = options.recent.id
-        self.safety_label = f"{reuse_words(options.recent)}"
+        self.safety_label = reuse_words(options.recent)
         self.query_one(SafetyStep).show_reused(options.recent)
         self.stage = "safety-ready"
         self.refresh_bindings()
