@@ -135,7 +135,7 @@ def test_a_restore_waiting_on_the_target_is_refused_before_a_safety_backup(cli, 
     try:
         before = counts(world, TASKS_DEV)
         result = restore(cli, shop_backup, TASKS_DEV, "--from", SHOP_PROD)
-        assert result.returncode == 3 and "waiting for confirmation" in result.stderr, result.stderr
+        assert result.returncode == 3 and "a second restore would be refused" in result.stderr, result.stderr
         assert counts(world, TASKS_DEV) == before
     finally:
         for staged in cloud_restores(world, TASKS_DEV):

@@ -104,3 +104,48 @@ async def test_a_starter_deployment_at_its_limit_restores_after_a_local_safety_s
         assert wizard.result.ok
     assert len(await target.list_backups(ref)) == len(backups)  # no backup slot was used
     assert "junk_after_backup" not in await documents_of(demo, ref.name)
+
+
+async def test_at_the_limit_the_oldest_backup_is_kept_on_disk_before_it_is_deleted(demo, target):
+    ref = await starter_at_its_limit(target)
+    backups = [b for b in await target.list_backups(ref) if b.state == "complete"]
+    oldest = min(backups, key=lambda b: b.completed or b.requested)
+    app = HostApp(lambda: RestoreWizard(target, ref, backups[0]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        wizard = app.screen_under_test
+        await wait_until(pilot, lambda: wizard.query_one("SourceStep").backups, what="backups")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
+        assert f"o downloads backup {oldest.id} (the oldest)" in screen_text(wizard)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: wizard.stage == "safety-ready", timeout=180, what="the freed slot's backup")
+        fresh = await target.get_backup(ref, wizard.safety_backup_id)
+        assert fresh.state == "complete" and fresh.include_storage
+    after = {b.id for b in await target.list_backups(ref)}
+    assert oldest.id not in after and fresh.id in after and len(after) == len(backups)
+    kept = list(target.local_backup_folder(ref).glob("snapshot_*.zip"))
+    assert len(kept) == 1 and kept[0].stat().st_size == oldest.size
+    assert kept[0].with_name(kept[0].name + ".sha256").exists()
+
+
+async def test_a_restore_convex_would_refuse_is_refused_before_any_safety_backup(demo, target):
+    ref = await target.get_deployment(DEV)
+    backup = next(b for b in await target.list_backups(ref) if b.state == "complete")
+    # a restore left waiting for confirmation on the target (a dashboard tab closed half way): Convex refuses
+    # the next one (`RestoreInProgress`), so no safety backup may be spent on it
+    await target.platform.restore_from_cloud_backup(int(ref.id), int(backup.id))
+    count = len(await target.list_backups(ref))
+    app = HostApp(lambda: RestoreWizard(target, ref, backup))
+    async with app.run_test(size=(80, 24)) as pilot:
+        wizard = app.screen_under_test
+        await wait_until(pilot, lambda: backup.id in wizard.query_one("SourceStep").backups, what="backups")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.stage == "safety-refused", what="the refusal")
+        assert "Refused before anything was done" in screen_text(wizard)
+        assert "a second restore would be refused" in screen_text(wizard).replace("\n", " ")
+        await pilot.press("b", "l", "s")  # nothing to choose: no key takes a backup
+        await pilot.pause(0.2)
+        assert wizard.stage == "safety-refused"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.results, what="backing out")
+    assert len(await target.list_backups(ref)) == count
