@@ -9,9 +9,17 @@ import argparse
 import asyncio
 from typing import Any
 
+from tui.api.errors import ConvexApiError
 from tui.commands import FAILED, OK, REFUSED, USAGE, Context, Failure, print_json
-from tui.services.errors import ReadOnlyRefused, RestoreRefused
-from tui.services.safety import SAFETY_MODES, reuse_words, safety_options, take_fresh, take_local
+from tui.services.errors import BackupLimitReached, ReadOnlyRefused, RestoreRefused
+from tui.services.safety import (
+    SAFETY_MODES,
+    SafetyBackupFailed,
+    reuse_words,
+    safety_options,
+    take_fresh,
+    take_local,
+)
 
 
 def check_target(context: Context, deployment: Any, verb: str) -> None:
@@ -69,21 +77,33 @@ async def safety_backup(context: Context, deployment: Any, *, source_has_storage
         context.note(f"Safety backup (--safety recent): {reuse_words(options.recent)}.")
         return options.recent.id
     if mode == "fresh" and options.at_limit:
-        folder = context.target.local_backup_folder(deployment)
+        try:
+            folder = str(context.target.local_backup_folder(deployment))
+        except ConvexApiError:
+            folder = "this app's backup folder"
         raise Failure(f"refused: {options.limit_words()}; nothing was changed. Use --safety local to save a "
                       f"snapshot export into {folder} instead (no backup slot), or delete an older backup first "
                       "(convex-backups list shows them), or --safety recent / --safety none.", REFUSED)
     if mode == "local":
         context.note(f"Saving a local safety snapshot of {deployment.name}{files} (a snapshot export, no backup "
                      "slot)...")
-        record = await take_local(context.target, deployment, include_storage=options.include_storage,
-                                  on_progress=context.progress)
+        try:
+            record = await take_local(context.target, deployment, include_storage=options.include_storage,
+                                      on_progress=context.progress)
+        except SafetyBackupFailed as exc:
+            raise Failure(f"{exc} Retry, or choose another safety copy: --safety fresh, --safety recent, or "
+                          "--safety none to go without.", FAILED) from None
         context.note(f"Safety snapshot: {record.id}. {record.notes[0] if record.notes else ''}".rstrip())
         return record.id
     context.note(f"Taking a fresh safety backup of {deployment.name}{files} first (--safety recent|local|none "
                  "to choose otherwise)...")
-    record = await take_fresh(context.target, deployment, include_storage=options.include_storage,
-                              on_progress=context.progress)
+    try:
+        record = await take_fresh(context.target, deployment, include_storage=options.include_storage,
+                                  on_progress=context.progress)
+    except (SafetyBackupFailed, BackupLimitReached) as exc:
+        done = "" if isinstance(exc, SafetyBackupFailed) else " Nothing was restored."
+        raise Failure(f"{exc}{done} Retry, or choose another safety copy: --safety local (a snapshot export, no "
+                      "backup slot), or --safety none to go without.", FAILED) from None
     context.note(f"Safety backup: {record.id}")
     return record.id
 

@@ -272,6 +272,12 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         except Exception as exc:
             doing = "the safety backup" if isinstance(exc, SafetyBackupFailed) else \
                 f"backing up {self.deployment.name}"
+            try:  # what is possible now (a slot may have been freed, a backup may have been added)
+                self.safety_options = options = await safety_options(
+                    self.target, self.deployment, source_has_storage=self.source_has_storage())
+                step.show_offer(options)
+            except Exception:  # noqa: BLE001 - the error below is what matters; the old options stand
+                pass
             step.show_error(*explain(exc, doing), offer_keys(options))
             self.stage = "safety-offer"
             self.refresh_bindings()
