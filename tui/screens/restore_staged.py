@@ -165,6 +165,11 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         """Whether the data restored holds file storage (when unknown: yes)."""
         return True
 
+    async def _read_safety_options(self) -> SafetyOptions:
+        backup = self.restore_backup()
+        return await safety_options(self.target, self.deployment, source_has_storage=self.source_has_storage(),
+                                    restoring=backup.id if backup is not None else None)
+
     def start_safety(self) -> None:
         self.show_step("safety", "safety-check")
         self._check_safety()
@@ -188,8 +193,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             self.refresh_bindings()
             return
         try:
-            self.safety_options = await safety_options(self.target, self.deployment,
-                                                       source_has_storage=self.source_has_storage())
+            self.safety_options = await self._read_safety_options()
         except Exception as exc:
             step.show_error(*explain(exc, f"looking at the backups of {self.deployment.name}"),
                             "s skip, saying why · esc back out")
@@ -273,8 +277,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             doing = "the safety backup" if isinstance(exc, SafetyBackupFailed) else \
                 f"backing up {self.deployment.name}"
             try:  # what is possible now (a slot may have been freed, a backup may have been added)
-                self.safety_options = options = await safety_options(
-                    self.target, self.deployment, source_has_storage=self.source_has_storage())
+                self.safety_options = options = await self._read_safety_options()
                 step.show_offer(options)
             except Exception:  # noqa: BLE001 - the error below is what matters; the old options stand
                 pass

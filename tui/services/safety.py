@@ -71,7 +71,7 @@ class SafetyOptions:
     recent: BackupRecord | None  # may be reused, on request
     recent_without_files: BackupRecord | None  # recent, but lacks the file storage this restore needs
     newest: BackupRecord | None  # the newest complete backup, whatever its age
-    oldest: BackupRecord | None  # the oldest complete backup (downloaded and deleted to free a slot)
+    oldest: BackupRecord | None  # the oldest complete one but the backup restored (downloaded, deleted to free a slot)
     limits: PlanLimits | None  # None: the target's backups have no plan limit (self-hosted)
 
     @property
@@ -89,8 +89,9 @@ class SafetyOptions:
 
 
 async def safety_options(target: BackupTarget, deployment: DeploymentRef, *, source_has_storage: bool,
-                         now: datetime | None = None) -> SafetyOptions:
-    """Look (changing nothing) at the deployment's backups, plan limit and stored files."""
+                         restoring: str | None = None, now: datetime | None = None) -> SafetyOptions:
+    """Look (changing nothing) at the deployment's backups, plan limit and stored files. `restoring`: the
+    id of the backup being restored, never offered for deletion to free a slot."""
     now = now or utc_now()
     backups = await target.list_backups(deployment)
     if source_has_storage:
@@ -107,8 +108,9 @@ async def safety_options(target: BackupTarget, deployment: DeploymentRef, *, sou
     limits = None
     if (await target.info()).kind != "selfHosted":  # self-hosted backups are local, pruned by the store's policy
         limits = await target.plan_limits(deployment)
+    deletable = [b for b in complete if b.id != restoring]
     return SafetyOptions(deployment, include_storage, reason, recent, without, complete[0] if complete else None,
-                         complete[-1] if complete else None, limits)
+                         deletable[-1] if deletable else None, limits)
 
 
 async def take_fresh(target: BackupTarget, deployment: DeploymentRef, *, include_storage: bool,
