@@ -117,7 +117,13 @@ async def test_at_the_limit_the_oldest_backup_is_kept_on_disk_before_it_is_delet
         await pilot.press("enter")
         await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
         assert f"o downloads backup {oldest.id} (the oldest)" in screen_text(wizard)
+        await pilot.press("o")  # deleting a backup asks again, with another key
+        assert wizard.stage == "safety-oldest-ask" and "DELETED" in screen_text(wizard)
         await pilot.press("o")
+        assert wizard.stage == "safety-oldest-ask"
+        await pilot.press("escape")  # back to the choices, not out of the restore
+        assert wizard.stage == "safety-offer" and len(await target.list_backups(ref)) == len(backups)
+        await pilot.press("o", "d")
         await wait_until(pilot, lambda: wizard.stage == "safety-ready", timeout=180, what="the freed slot's backup")
         fresh = await target.get_backup(ref, wizard.safety_backup_id)
         assert fresh.state == "complete" and fresh.include_storage

@@ -86,6 +86,12 @@ class SafetyStep(Vertical):
     def show_offer(self, options: SafetyOptions) -> None:
         self._text(offer_text(options), offer_keys(options))
 
+    def ask_delete_oldest(self, oldest: BackupRecord, folder) -> None:
+        self._text(f"o: backup {oldest.id} (the oldest) is downloaded into {folder}, every entry checked; only "
+                   "then is it DELETED from Convex, and a fresh backup is taken in the freed slot. The copy on "
+                   "disk is a ZIP that convex-backups import (or Import ZIP) restores.",
+                   "d download, then delete · esc back to the choices")
+
     def show_refused(self, happened: str, todo: str) -> None:
         """Refused before anything happened: nothing to choose here."""
         self._text("Nothing was done: no safety backup was taken and nothing was restored.",

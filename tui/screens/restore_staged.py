@@ -41,6 +41,7 @@ RESTORE_BINDINGS = [
     Binding("l", "safety_local", "Local snapshot", id="restore_safety_local"),
     Binding("o", "safety_oldest", "Free a slot", id="restore_safety_oldest"),
     Binding("u", "safety_recent", "Use recent", id="restore_safety_recent"),
+    Binding("d", "safety_oldest_go", "Download, then delete", id="restore_safety_oldest_go"),
     # The same keys where they cannot run: hidden from the footer, they say why instead of doing nothing.
     Binding("b", "safety_why('b')", show=False, id="restore_safety_backup_why"),
     Binding("o", "safety_why('o')", show=False, id="restore_safety_oldest_why"),
@@ -58,6 +59,7 @@ _ACTION_STAGES = {
     "safety_oldest": ("safety-offer",),
     "safety_recent": ("safety-offer",),
     "safety_why": ("safety-offer",),
+    "safety_oldest_go": ("safety-oldest-ask",),
     "skip_safety": ("safety-offer",),
     "confirm": ("confirm",),
     "follow_again": ("lost",),
@@ -234,6 +236,14 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         self._run_safety("local")
 
     def action_safety_oldest(self) -> None:
+        """Deleting a backup is asked again with another key, though it is kept on disk first."""
+        options = self.safety_options
+        assert options is not None and options.oldest is not None
+        self.query_one(SafetyStep).ask_delete_oldest(options.oldest, self.target.local_backup_folder(self.deployment))
+        self.stage = "safety-oldest-ask"
+        self.refresh_bindings()
+
+    def action_safety_oldest_go(self) -> None:
         self._run_safety("oldest")
 
     def action_safety_recent(self) -> None:
@@ -403,7 +413,12 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             self.dismiss(self.result)
 
     def action_back_out(self) -> None:
-        if self.stage == "done":
+        if self.stage == "safety-oldest-ask":  # back to the safety choices, not out of the flow
+            assert self.safety_options is not None
+            self.query_one(SafetyStep).show_offer(self.safety_options)
+            self.stage = "safety-offer"
+            self.refresh_bindings()
+        elif self.stage == "done":
             self.dismiss(self.result)
         elif self.stage in ("following", "confirming"):
             self.notify("The restore runs on the server and cannot be stopped; this screen shows its end.",
