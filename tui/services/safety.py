@@ -155,9 +155,8 @@ async def free_slot_then_fresh(
 
     def downloading(p: DownloadProgress) -> None:
         if on_progress is not None:
-            fraction = p.fraction if p.fraction is not None else None
             on_progress(Progress(f"Downloading backup {oldest.id} before deleting it: {p.done / 1e6:,.1f} MB",
-                                 fraction=fraction, state="downloading"))
+                                 fraction=p.fraction, state="downloading"))
 
     saved = await target.download_backup(deployment, oldest.id, folder=folder, progress=downloading,
                                          full_verify=True)
