@@ -33,7 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("backup_id", metavar="BACKUP_ID")
     parser.add_argument("--from", dest="source", metavar="DEPLOYMENT",
-                        help="the deployment the backup belongs to (default: the target)")
+                        help="the deployment the backup belongs to (default: the target; a backup of another "
+                             "deployment is refused without it)")
     parser.add_argument("--confirm", metavar="NAME", help="the target deployment's exact name")
     parser.add_argument("--yes", action="store_true", help="really restore (required)")
     add_safety_option(parser, "restore")
