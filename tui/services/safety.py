@@ -107,7 +107,10 @@ async def safety_options(target: BackupTarget, deployment: DeploymentRef, *, sou
     without = next((b for b in young if not b.include_storage), None) if include_storage and recent is None else None
     limits = None
     if (await target.info()).kind != "selfHosted":  # self-hosted backups are local, pruned by the store's policy
-        limits = await target.plan_limits(deployment)
+        try:
+            limits = await target.plan_limits(deployment)
+        except ConvexApiError:
+            limits = None  # unknown: a fresh backup is still offered, and checked again when requested
     deletable = [b for b in complete if b.id != restoring]
     return SafetyOptions(deployment, include_storage, reason, recent, without, complete[0] if complete else None,
                          deletable[-1] if deletable else None, limits)
