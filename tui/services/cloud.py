@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.api.errors import ConvexApiError, PlanLimit
+from tui.api.errors import ConvexApiError, NotFound, PlanLimit
 from tui.api.platform_client import PlatformClient
 # Only listing is needed to draw the first screen; env vars, restores and file imports are loaded when
 # first used (each pulls in the deployment client, the sync protocol or the archive reader).
@@ -248,8 +248,11 @@ class CloudTarget:
 
         target = self._writable(target, "restore into" if backup is not None else "import into")
         if backup is not None:
-            source = await self.get_deployment(backup.source_deployment)
-            refusal = restore_checks.cross_refusal(backup, source, target)
+            try:
+                source = await self.get_deployment(backup.source_deployment)
+            except NotFound:
+                source = None  # not listed (deleted?): Convex decides, as before
+            refusal = restore_checks.cross_refusal(backup, source, target) if source is not None else None
             if refusal is not None:
                 raise refusal
         refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))
