@@ -252,7 +252,7 @@ class CloudTarget:
                 source = await self.get_deployment(backup.source_deployment)
             except NotFound:
                 source = None  # not listed (deleted?): Convex decides, as before
-            refusal = restore_checks.cross_refusal(backup, source, target) if source is not None else None
+            refusal = restore_checks.cross_refusal(backup, source, target)
             if refusal is not None:
                 raise refusal
         refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))

@@ -19,10 +19,11 @@ DOWNLOAD_AND_IMPORT = ("Download the backup (convex-backups download {backup} --
 ENDED_IMPORT_STATES = ("completed", "failed", "canceled")
 
 
-def cross_refusal(backup: BackupRecord, source: DeploymentRef, target: DeploymentRef) -> RestoreRefused | None:
-    """The rules that depend only on where the backup and the target live."""
-    advice = DOWNLOAD_AND_IMPORT.format(backup=backup.id, source=source.name, target=target.name)
-    if source.team and target.team and source.team != target.team:
+def cross_refusal(backup: BackupRecord, source: DeploymentRef | None, target: DeploymentRef) -> RestoreRefused | None:
+    """The rules that depend only on where the backup and the target live (`source` None: not listed, so
+    only the target's own rule is checked)."""
+    advice = DOWNLOAD_AND_IMPORT.format(backup=backup.id, source=backup.source_deployment, target=target.name)
+    if source is not None and source.team and target.team and source.team != target.team:
         return RestoreRefused(
             f"Backup {backup.id} of {source.name} belongs to team {source.team}; Convex restores it only into "
             f"deployments of that team, and {target.name} is in team {target.team}. {advice}",
@@ -32,7 +33,7 @@ def cross_refusal(backup: BackupRecord, source: DeploymentRef, target: Deploymen
             f"{target.name} is a dedicated deployment; Convex restores no cloud backup into it. Restore it from its "
             "physical backups (Convex support), or import a ZIP with convex-backups import; no flag of restore "
             "gets past this.", code="DedicatedDeploymentRestore")
-    if source.region and target.region and source.region != target.region:
+    if source is not None and source.region and target.region and source.region != target.region:
         return RestoreRefused(
             f"Backup {backup.id} of {source.name} is in {source.region} and {target.name} in {target.region}; "
             f"Convex restores a backup only within its region. {advice}", code="CrossRegionRestore")
