@@ -62,6 +62,8 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
         wizard = app.screen
         await wait_until(pilot, lambda: good.id in wizard.query_one("SourceStep").backups, what="wizard backups")
         await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
+        await pilot.press("u")  # step 1's backup, minutes old: reused on the operator's word
         await wait_until(pilot, lambda: wizard.stage == "safety-ready", what="the recent safety backup")
         assert wizard.safety_backup_id == safety
         await pilot.press("c")

@@ -12,11 +12,13 @@ from tui.api.errors import ImportFailed
 from tui.services.protocol import (
     BackupRecord,
     DeploymentRef,
+    PlanLimits,
     Progress,
     RestorePlan,
     RestoreResult,
     TableChange,
     TableProgress,
+    TargetInfo,
 )
 
 FIXED = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
@@ -49,7 +51,7 @@ CHANGES = (
 
 
 class FakeTarget:
-    def __init__(self, *, recent: bool = False, fail_stage: bool = False):
+    def __init__(self, *, recent: bool = False, fail_stage: bool = False, at_limit: bool = False):
         self.backups = {
             PROD.name: [backup("8000011", PROD.name, 26), backup("8000010", PROD.name, 50),
                         backup("8000008", PROD.name, 74, state="failed")],
@@ -59,7 +61,28 @@ class FakeTarget:
         if recent:
             self.backups[PROD.name].insert(0, backup("8000020", PROD.name, 0.02))
         self.fail_stage = fail_stage
+        self.at_limit = at_limit
         self.calls: list[str] = []
+
+    async def info(self):
+        return TargetInfo("sandbox", "local sandbox (fixture)")
+
+    async def check_restore(self, target, *, backup=None):
+        self.calls.append("check_restore")
+
+    async def plan_limits(self, deployment):
+        counted = len([b for b in self.backups.get(deployment.name, []) if b.state == "complete"])
+        return PlanLimits(counted if self.at_limit else 50, counted, not self.at_limit, "fixture plan")
+
+    async def stored_file_count(self, deployment):
+        return 12
+
+    def local_backup_folder(self, deployment):
+        return Path("/backups") / deployment.name
+
+    async def safety_snapshot(self, deployment, *, include_storage=True, on_progress=None):
+        self.calls.append("safety_snapshot")
+        return backup("20261125T113000Z-ab12", deployment.name, 0)
 
     async def list_deployments(self, project=None):
         return [PROD, DEV, EU]

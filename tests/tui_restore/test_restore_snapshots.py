@@ -11,7 +11,6 @@ from fake_target import DEV, NOW, PROD, FakeTarget, InspectableFake, backup
 from host_app import HostApp
 from textual.widgets import Input
 
-from tui.services.safety import recent_backup
 from tui.screens.import_file import ImportFileDialog
 from tui.screens.inspect_backup import InspectScreen
 from tui.screens.restore_wizard import RestoreWizard
@@ -21,9 +20,8 @@ from tui.screens.restore_wizard import RestoreWizard
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
     """Ages and exact times on screen do not move with the wall clock."""
-    for module in ("tui.screens.restore_source", "tui.screens.restore_safety"):
+    for module in ("tui.screens.restore_source", "tui.screens.restore_safety", "tui.services.safety"):
         monkeypatch.setattr(f"{module}.utc_now", lambda: NOW)
-    monkeypatch.setattr("tui.screens.restore_staged.recent_backup", lambda backups: recent_backup(backups, NOW))
 
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
@@ -66,6 +64,8 @@ def test_wizard_recent_backup_on_dev(snap_compare, size):
         wizard = pilot.app.screen_under_test
         await wait_until(pilot, lambda: wizard.query_one("SourceStep").backups, what="backups")
         await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
+        await pilot.press("u")  # reusing the recent backup is the operator's explicit choice
         await wait_until(pilot, lambda: wizard.stage == "safety-ready", what="the recent backup")
         await pilot.press("c")
         await wait_until(pilot, lambda: wizard.stage == "review")

@@ -44,6 +44,7 @@ LIST_IMPORTS = "_system/frontend/snapshotImport:list"
 GET_IMPORT = "_system/cli/queryImport"
 TABLE_MAPPING = "_system/frontend/getTableMapping"
 TABLE_SIZE = "_system/frontend/tableSize"
+FILE_COUNT = "_system/frontend/fileStorageV2:numFiles"
 PAGE_DOCUMENTS = "_system/frontend/paginatedTableDocuments"
 BACKEND_STATE = "_system/frontend/backendState:backendState"
 UNPAUSE_ATTEMPTS = 3
@@ -347,6 +348,11 @@ class DeploymentClient:
 
     async def table_size(self, table: str, component_id: str | None = None) -> int:
         value = await self.query(TABLE_SIZE, {"tableName": table, "componentId": component_id})
+        return int(value or 0)
+
+    async def file_count(self, component_id: str | None = None) -> int:
+        """Files in `_storage` (tableSize refuses `_` tables, so Convex counts them with fileStorageV2)."""
+        value = await self.query(FILE_COUNT, {"componentId": component_id})
         return int(value or 0)
 
     async def table_sizes(self, tables: Iterable[str], component_id: str | None = None) -> dict[str, int]:

@@ -1,5 +1,5 @@
-"""`convex-backups restore BACKUP_ID [--from DEPLOYMENT] --confirm NAME --yes [--no-safety-backup]`:
-restore a backup into the deployment (the same one, or another of the team)."""
+"""`convex-backups restore BACKUP_ID [--from DEPLOYMENT] --confirm NAME --yes [--safety MODE]`: restore a
+backup into the deployment (its own, or another deployment's of the team, named with --from)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import sys
 
 from tui.commands import FAILED, NOT_FOUND, REFUSED, Context, Failure, add_common, command_parser, run_command
 from tui.commands import backup_id
-from tui.commands.replace_data import check_target, confirm_and_follow, report, safety_backup
+from tui.commands.replace_data import (
+    add_safety_option,
+    check_convex_refusals,
+    check_target,
+    confirm_and_follow,
+    report,
+    safety_backup,
+    safety_mode,
+)
 
 NAME = "restore"
 
@@ -18,39 +26,48 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         subparsers, NAME, "restore a backup into a deployment (replaces its tables)",
         "Restore backup BACKUP_ID into the deployment (--deployment, default the configured one). Every table "
         "in the deployment is replaced by the backup's. Refused unless --yes is given and --confirm names the "
-        "target deployment exactly. First takes a safety backup of the target (unless one younger than five "
-        "minutes exists, or --no-safety-backup), then stages the restore, prints the change summary, "
-        "confirms it and follows it to the end. Environment variables, code and schedules are not changed.",
+        "target deployment exactly. A backup of another deployment is restored only when --from names that "
+        "deployment. What Convex would refuse (another team or region, a dedicated target, a backup or restore "
+        "running on the target) is refused before anything happens. Then a safety copy of the target is taken "
+        "(--safety, default: a fresh backup now), the restore is staged, the change summary printed, and it "
+        "is confirmed and followed to the end. Environment variables, code and schedules are not changed.",
     )
     parser.add_argument("backup_id", metavar="BACKUP_ID", type=backup_id)
     parser.add_argument("--from", dest="source", metavar="DEPLOYMENT",
-                        help="the deployment the backup belongs to (default: the target)")
+                        help="the deployment the backup belongs to (default: the target; a backup of another "
+                             "deployment is refused without it)")
     parser.add_argument("--confirm", metavar="NAME", help="the target deployment's exact name")
     parser.add_argument("--yes", action="store_true", help="really restore (required)")
-    parser.add_argument("--no-safety-backup", action="store_true",
-                        help="do not back up the target first (its current data is then lost for good)")
+    add_safety_option(parser, "restore")
     add_common(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.yes:
         print("convex-backups restore: refused: a restore replaces the target's tables; add --yes and "
-              "--confirm <target deployment name> to go ahead.", file=sys.stderr)
+              "--confirm <target deployment name> to go ahead (--safety none too needs --yes).", file=sys.stderr)
         return REFUSED
     return run_command(args, _restore)
 
 
 async def _restore(context: Context) -> int:
     args, target = context.args, context.target
+    safety_mode(args)  # a contradiction of the safety flags is a usage error before anything is asked
     deployment = await context.deployment()
     check_target(context, deployment, "restore into")
     source = await target.get_deployment(args.source) if args.source else deployment
     backup = await target.get_backup(source, args.backup_id)
-    if args.source and backup.source_deployment != source.name:
-        raise Failure(f"Backup {args.backup_id} belongs to {backup.source_deployment}, not {source.name}.", NOT_FOUND)
+    if backup.source_deployment != source.name:
+        if args.source:
+            raise Failure(f"Backup {args.backup_id} belongs to {backup.source_deployment}, not {source.name}.",
+                          NOT_FOUND)
+        raise Failure(f"refused: backup {backup.id} belongs to {backup.source_deployment}, not to {deployment.name}; "
+                      "nothing was changed. To restore another deployment's backup into this one, say so with "
+                      f"--from {backup.source_deployment}.", REFUSED)
     if backup.state != "complete":
         raise Failure(f"Backup {backup.id} is {backup.state}; only complete backups can be restored.", FAILED)
-    safety_id = await safety_backup(context, deployment)
+    await check_convex_refusals(context, deployment, backup)  # before any safety backup is spent
+    safety_id = await safety_backup(context, deployment, source_has_storage=backup.include_storage)
     plan = await target.prepare_restore(backup.id, deployment, source=source)
     result = await confirm_and_follow(context, plan, "Restore", "restore")
     return report(context, plan, result, safety_id, f"Restored backup {backup.id} into {deployment.name}", "restore")

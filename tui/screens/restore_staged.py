@@ -16,9 +16,18 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
-from tui.services.protocol import BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
-from tui.services.safety import SafetyBackupFailed, ensure_safety_backup, recent_backup
-from tui.screens.restore_safety import SafetyStep
+from tui.services.errors import RestoreRefused
+from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
+from tui.services.safety import (
+    SafetyBackupFailed,
+    SafetyOptions,
+    free_slot_then_fresh,
+    reuse_words,
+    safety_options,
+    take_fresh,
+    take_local,
+)
+from tui.screens.restore_safety import SafetyStep, offer_keys
 from tui.screens.restore_steps import ConfirmStep, FollowStep, ReviewStep
 from tui.screens.restore_text import deployment_words, explain
 from tui.widgets.typed_confirmation import TypedConfirmation
@@ -29,6 +38,14 @@ RESTORE_BINDINGS = [
     Binding("escape", "back_out", "Back out", id="restore_back_out"),
     Binding("c", "continue", "Continue", id="restore_continue"),
     Binding("b", "safety_backup", "Back up first", id="restore_safety_backup"),
+    Binding("l", "safety_local", "Local snapshot", id="restore_safety_local"),
+    Binding("o", "safety_oldest", "Free a slot", id="restore_safety_oldest"),
+    Binding("u", "safety_recent", "Use recent", id="restore_safety_recent"),
+    Binding("d", "safety_oldest_go", "Download, then delete", id="restore_safety_oldest_go"),
+    # The same keys where they cannot run: hidden from the footer, they say why instead of doing nothing.
+    Binding("b", "safety_why('b')", show=False, id="restore_safety_backup_why"),
+    Binding("o", "safety_why('o')", show=False, id="restore_safety_oldest_why"),
+    Binding("u", "safety_why('u')", show=False, id="restore_safety_recent_why"),
     Binding("s", "skip_safety", "Skip (say why)", id="restore_skip_safety"),
     Binding("y", "confirm", "Yes, restore", id="restore_confirm"),
     Binding("f", "follow_again", "Follow again", id="restore_follow_again"),
@@ -38,6 +55,11 @@ RESTORE_BINDINGS = [
 _ACTION_STAGES = {
     "continue": ("safety-ready", "review"),
     "safety_backup": ("safety-offer",),
+    "safety_local": ("safety-offer",),
+    "safety_oldest": ("safety-offer",),
+    "safety_recent": ("safety-offer",),
+    "safety_why": ("safety-offer",),
+    "safety_oldest_go": ("safety-oldest-ask",),
     "skip_safety": ("safety-offer",),
     "confirm": ("confirm",),
     "follow_again": ("lost",),
@@ -68,6 +90,8 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         self.plan: RestorePlan | None = None
         self.result: RestoreResult | None = None
         self.safety_backup_id: str | None = None
+        self.safety_label = ""  # how the confirmation names the safety copy
+        self.safety_options: SafetyOptions | None = None
         self.skip_reason: str | None = None
         self._leaving = False
 
@@ -108,7 +132,24 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             return True
         if action == "confirm" and self.deployment.is_prod:
             return False  # production: only the typed name confirms
-        return self.stage in stages
+        if self.stage not in stages:
+            return False
+        runs = {"safety_backup": "b", "safety_oldest": "o", "safety_recent": "u"}
+        if action in runs:
+            return self._safety_key_runs(runs[action])
+        if action == "safety_why":
+            return not self._safety_key_runs(str(parameters[0]))
+        return True
+
+    def _safety_key_runs(self, key: str) -> bool:
+        options = self.safety_options
+        if options is None:
+            return False
+        if key == "b":
+            return not options.at_limit
+        if key == "o":
+            return options.at_limit and options.oldest is not None
+        return options.recent is not None
 
     # -- to be provided by subclasses ---------------------------------------------------------------------
     async def stage_plan(self) -> RestorePlan:
@@ -118,52 +159,146 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         return f"Staging the data in {self.deployment.name}: uploading and checking it. Nothing changes yet."
 
     # -- step: safety backup ------------------------------------------------------------------------------
+    def restore_backup(self) -> BackupRecord | None:
+        """The backup restored (None: a file import), for the checks made before the safety backup."""
+        return None
+
+    def source_has_storage(self) -> bool:
+        """Whether the data restored holds file storage (when unknown: yes)."""
+        return True
+
+    async def _read_safety_options(self) -> SafetyOptions:
+        backup = self.restore_backup()
+        return await safety_options(self.target, self.deployment, source_has_storage=self.source_has_storage(),
+                                    restoring=backup.id if backup is not None else None)
+
     def start_safety(self) -> None:
         self.show_step("safety", "safety-check")
         self._check_safety()
 
     @work(exclusive=True, group="restore-safety", exit_on_error=False)
     async def _check_safety(self) -> None:
+        """What Convex would refuse is found first (nothing is spent on a restore that cannot happen), then
+        the safety options are offered; nothing is chosen for the operator."""
         step = self.query_one(SafetyStep)
         try:
-            backups = await self.target.list_backups(self.deployment)
+            await self.target.check_restore(self.deployment, backup=self.restore_backup())
+        except RestoreRefused as exc:
+            step.show_refused(f"Refused before anything was done: {exc}",
+                              "esc, then choose another backup or deployment, or follow the advice above.")
+            self.stage = "safety-refused"
+            self.refresh_bindings()
+            return
         except Exception as exc:
-            step.show_error(*explain(exc, f"listing the backups of {self.deployment.name}"))
+            step.show_refused(*explain(exc, f"checking that {self.deployment.name} can be restored into"))
+            self.stage = "safety-refused"
+            self.refresh_bindings()
+            return
+        try:
+            self.safety_options = await self._read_safety_options()
+        except Exception as exc:
+            step.show_error(*explain(exc, f"looking at the backups of {self.deployment.name}"),
+                            "s skip, saying why · esc back out")
             self.stage = "safety-offer"
             self.refresh_bindings()
             return
-        recent = recent_backup(backups)
-        if recent is not None:
-            self.safety_backup_id = recent.id
-            step.show_recent(recent)
-            self.stage = "safety-ready"
-        else:
-            complete = [b for b in backups if b.state == "complete"]
-            step.show_offer(max(complete, key=lambda b: b.completed or b.requested, default=None))
-            self.stage = "safety-offer"
+        step.show_offer(self.safety_options)
+        self.stage = "safety-offer"
         self.refresh_bindings()
+
+    def action_safety_why(self, key: str) -> None:
+        """A safety key pressed where it cannot run: a line says why and what would."""
+        options = self.safety_options
+        step = self.query_one(SafetyStep)
+        if options is None:
+            step.show_note(f"{key} does nothing here: the backups could not be read. s skips (saying why); "
+                           "esc, then start again, retries.")
+        elif key == "b":
+            step.show_note(f"b does nothing here: {options.limit_words()}. Press l for a local safety snapshot "
+                           "(no backup slot)" + (", or o to download and delete the oldest backup first."
+                                                  if options.oldest else "."))
+        elif key == "o":
+            why = ("there is a free backup slot: b backs up now" if not options.at_limit
+                   else "there is no complete backup to download")
+            step.show_note(f"o does nothing here: {why}.")
+        else:
+            lacking = (f" (backup {options.recent_without_files.id} has no file storage, which this restore needs)"
+                       if options.recent_without_files else "")
+            step.show_note(f"u does nothing here: no complete backup from the last five minutes can serve{lacking}.")
 
     def action_safety_backup(self) -> None:
+        self._run_safety("fresh")
+
+    def action_safety_local(self) -> None:
+        if self.safety_options is None:
+            self.action_safety_why("l")
+            return
+        self._run_safety("local")
+
+    def action_safety_oldest(self) -> None:
+        """Deleting a backup is asked again with another key, though it is kept on disk first."""
+        options = self.safety_options
+        assert options is not None and options.oldest is not None
+        self.query_one(SafetyStep).ask_delete_oldest(options.oldest, self.target.local_backup_folder(self.deployment))
+        self.stage = "safety-oldest-ask"
+        self.refresh_bindings()
+
+    def action_safety_oldest_go(self) -> None:
+        self._run_safety("oldest")
+
+    def action_safety_recent(self) -> None:
+        options = self.safety_options
+        assert options is not None and options.recent is not None
+        self.safety_backup_id = options.recent.id
+        self.safety_label = reuse_words(options.recent)
+        self.query_one(SafetyStep).show_reused(options.recent)
+        self.stage = "safety-ready"
+        self.refresh_bindings()
+
+    def _run_safety(self, how: str) -> None:
         self.stage = "safety-running"
         self.refresh_bindings()
-        self._take_safety_backup()
+        self._take_safety_backup(how)
 
     @work(exclusive=True, group="restore-safety", exit_on_error=False)
-    async def _take_safety_backup(self) -> None:
+    async def _take_safety_backup(self, how: str) -> None:
         step = self.query_one(SafetyStep)
-        step.show_progress(Progress("Asking for a backup…"))
+        options = self.safety_options
+        assert options is not None
+        storage = options.include_storage
+        what = "Saving a local safety snapshot of" if how == "local" else "Backing up"
+        step.show_progress(Progress("Starting…"), what)
+
+        def progress(value: Progress) -> None:
+            step.show_progress(value, what)
+
         try:
-            safety = await ensure_safety_backup(self.target, self.deployment, include_storage=True,
-                                                on_progress=step.show_progress)
+            if how == "local":
+                record = await take_local(self.target, self.deployment, include_storage=storage, on_progress=progress)
+            elif how == "oldest":
+                assert options.oldest is not None
+                saved, record = await free_slot_then_fresh(self.target, self.deployment, options.oldest,
+                                                           include_storage=storage, on_progress=progress)
+                self.app.notify(f"Backup {options.oldest.id} was saved to {saved.path} (verified) and then deleted "
+                                "from Convex.", title="Oldest backup kept on disk", timeout=15)
+            else:
+                record = await take_fresh(self.target, self.deployment, include_storage=storage, on_progress=progress)
         except Exception as exc:
             doing = "the safety backup" if isinstance(exc, SafetyBackupFailed) else \
                 f"backing up {self.deployment.name}"
-            step.show_error(*explain(exc, doing))
+            try:  # what is possible now (a slot may have been freed, a backup may have been added)
+                self.safety_options = options = await self._read_safety_options()
+                step.show_offer(options)
+            except Exception:  # noqa: BLE001 - the error below is what matters; the old options stand
+                pass
+            step.show_error(*explain(exc, doing), offer_keys(options))
             self.stage = "safety-offer"
             self.refresh_bindings()
             return
-        self.safety_backup_id = safety.backup.id
-        step.show_done(safety.backup)
+        self.safety_backup_id = record.id
+        self.safety_label = (f"local safety snapshot {record.id} ({record.notes[0]})" if how == "local" and record.notes
+                             else f"backup {record.id}, taken just now")
+        step.show_done(record, local=how == "local")
         self.stage = "safety-ready"
         self.refresh_bindings()
 
@@ -213,7 +348,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             self.start_staging()
         elif self.stage == "review" and self.plan is not None:
             step = self.query_one(ConfirmStep)
-            safety = (f"backup {self.safety_backup_id}" if self.safety_backup_id
+            safety = (self.safety_label or f"backup {self.safety_backup_id}" if self.safety_backup_id
                       else f"SKIPPED — {self.skip_reason}")
             step.show(self.plan, safety)
             self.show_step("confirm", "confirm")
@@ -278,7 +413,12 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             self.dismiss(self.result)
 
     def action_back_out(self) -> None:
-        if self.stage == "done":
+        if self.stage == "safety-oldest-ask":  # back to the safety choices, not out of the flow
+            assert self.safety_options is not None
+            self.query_one(SafetyStep).show_offer(self.safety_options)
+            self.stage = "safety-offer"
+            self.refresh_bindings()
+        elif self.stage == "done":
             self.dismiss(self.result)
         elif self.stage in ("following", "confirming"):
             self.notify("The restore runs on the server and cannot be stopped; this screen shows its end.",

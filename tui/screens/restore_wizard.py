@@ -41,6 +41,12 @@ class RestoreWizard(StagedRestoreScreen):
         self.source, self.backup = event.source, event.backup
         self.start_safety()
 
+    def restore_backup(self) -> BackupRecord | None:
+        return self.backup
+
+    def source_has_storage(self) -> bool:
+        return self.backup is None or self.backup.include_storage
+
     def staging_text(self) -> str:
         assert self.backup is not None
         return (f"Staging backup {self.backup.id} in {self.deployment.name}: the deployment reads it and "

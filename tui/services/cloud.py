@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.api.errors import ConvexApiError, PlanLimit
+from tui.api.errors import ConvexApiError, NotFound, PlanLimit
 from tui.api.platform_client import PlatformClient
 # Only listing is needed to draw the first screen; env vars, restores and file imports are loaded when
 # first used (each pulls in the deployment client, the sync protocol or the archive reader).
@@ -41,6 +42,7 @@ from tui.services.protocol import (
 if TYPE_CHECKING:
     from tui.services.staged_imports import ImportRecord
     from tui.services.downloads import Downloader, DownloadProgress, DownloadResult
+    from tui.services.local_store import LocalStore
 
 log = logging.getLogger("tui.services.cloud")
 COUNTED_STATES = ("requested", "inProgress", "complete")
@@ -67,8 +69,10 @@ class CloudTarget:
         read_only: Callable[[str], bool] = lambda name: False,
         use_sync: bool = True,
         downloader: Downloader | None = None,
+        store: LocalStore | None = None,
     ):
         self.platform = platform
+        self.store = store  # local copies: safety snapshots (None: not offered)
         self.directory = CloudDirectory(platform, read_only=read_only)
         self.env_store = env_store
         self.schedules = CloudSchedules(self.directory)
@@ -216,7 +220,58 @@ class CloudTarget:
         return await download_cloud_backup(self.directory, record, folder=folder, progress=progress,
                                            downloader=self.downloader.verifying(full_verify))
 
+    # -- safety copies that use no backup slot ------------------------------------------------------------
+    def local_backup_folder(self, deployment: DeploymentRef) -> Path:
+        from tui.services.local_store import LocalStore
+
+        if self.store is None:
+            raise ConvexApiError("This target has no local backup folder.", code="NoLocalStore")
+        return self.store.folder(LocalStore.key_for(deployment.name, deployment.url))
+
+    async def safety_snapshot(
+        self, deployment: DeploymentRef, *, include_storage: bool = True, on_progress: ProgressCallback | None = None
+    ) -> BackupRecord:
+        from tui.services.local_store import LocalStore
+        from tui.services.self_hosted_backup import make_backup
+
+        folder = self.local_backup_folder(deployment)  # refuses first when there is no store
+        assert self.store is not None
+        client = await self.directory.client(deployment.name)
+        stored = await make_backup(
+            client, self.store, LocalStore.key_for(deployment.name, deployment.url), deployment.name,
+            include_storage=include_storage, downloader=self.downloader, env_store=self.env_store,
+            on_progress=on_progress, use_sync=self.use_sync,
+        )
+        record = stored.record()
+        where = f"Saved in {folder / stored.id}: the snapshot export, verified, and its environment variables."
+        return replace(record, notes=(where, *record.notes))
+
+    async def stored_file_count(self, deployment: DeploymentRef) -> int | None:
+        try:
+            return await self.directory.on_deployment(deployment.name, lambda client: client.file_count())
+        except ConvexApiError:
+            return None
+
     # -- restore and import -------------------------------------------------------------------------------
+    async def check_restore(self, target: DeploymentRef, *, backup: BackupRecord | None = None) -> None:
+        from tui.services import restore_checks
+
+        target = self._writable(target, "restore into" if backup is not None else "import into")
+        if backup is not None:
+            try:
+                source = await self.get_deployment(backup.source_deployment)
+            except NotFound:
+                source = None  # not listed (deleted?): Convex decides, as before
+            refusal = restore_checks.cross_refusal(backup, source, target)
+            if refusal is not None:
+                raise refusal
+        refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))
+        if refusal is None:
+            imports = await self.directory.on_deployment(target.name, lambda client: client.list_imports())
+            refusal = restore_checks.running_import_refusal(target, imports, cloud_restore=backup is not None)
+        if refusal is not None:
+            raise refusal
+
     async def prepare_restore(
         self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None
     ) -> RestorePlan:

@@ -39,3 +39,8 @@ class ConfigError(ConvexApiError):
 
 class BadArgument(ConfigError):
     """A value given to a command cannot be what it names (a Convex Cloud backup id that is not a number)."""
+
+
+class RestoreRefused(Refused):
+    """Convex would refuse this restore or import (or it would collide with work running on the target):
+    found before anything was done, so no safety backup was spent on it."""

@@ -27,9 +27,11 @@ def cloud_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> Cl
     else:
         what = "Convex Cloud" if spec.provision_host == PRODUCTION_HOST else f"Convex API at {spec.provision_host}"
         label, notice = f"{what} ({spec.source})", None
+    from tui.services.local_store import LocalStore
+
     return CloudTarget(
         platform, EnvStore(homes.env_dir), kind=spec.kind, label=label, notice=notice,
-        read_only=spec.is_read_only, use_sync=use_sync,
+        read_only=spec.is_read_only, use_sync=use_sync, store=LocalStore(homes.store_dir),
     )
 
 

@@ -119,7 +119,32 @@ class BackupTarget(Protocol):
         ...) when no verified file could be saved. Allowed on read-only deployments."""
         ...
 
+    async def safety_snapshot(
+        self, deployment: DeploymentRef, *, include_storage: bool = True, on_progress: ProgressCallback | None = None
+    ) -> BackupRecord:
+        """A safety copy that uses no backup slot of the plan: the deployment's own snapshot export (the one
+        `npx convex export` makes), downloaded and verified into `local_backup_folder(deployment)` with the
+        environment variables beside it (mode 0600, never printed). Returns once it is complete; its `notes`
+        say where it is."""
+        ...
+
+    def local_backup_folder(self, deployment: DeploymentRef) -> Path:
+        """Where this app keeps local copies of the deployment's data (safety snapshots, a backup downloaded
+        before it is deleted to free a slot)."""
+        ...
+
+    async def stored_file_count(self, deployment: DeploymentRef) -> int | None:
+        """Files in the deployment's `_storage`; None when they cannot be counted."""
+        ...
+
     # -- restore and import ----------------------------------------------------------------------------------
+    async def check_restore(self, target: DeploymentRef, *, backup: BackupRecord | None = None) -> None:
+        """Raises `tui.services.errors.RestoreRefused` (or `ReadOnlyRefused`) for what would make restoring
+        `backup` (None: importing a ZIP) into `target` fail before anything changes: another team or region,
+        a dedicated target, a backup or a restore running on the target. Changes nothing; call it before
+        the safety backup."""
+        ...
+
     async def prepare_restore(
         self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None
     ) -> RestorePlan:

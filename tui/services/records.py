@@ -57,6 +57,7 @@ class DeploymentRef:
     id: str | None  # big brain's numeric id as text (cloud, sandbox); None for self-hosted
     is_prod: bool
     read_only: bool = False  # from the profile: mutating operations are refused
+    dedicated: bool = False  # a dedicated class (`d1024`, ...): Convex restores no cloud backup into it
 
     @property
     def danger_label(self) -> str:

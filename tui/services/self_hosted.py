@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+from dataclasses import replace
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -254,7 +255,35 @@ class SelfHostedTarget:
         self._writable(deployment, "delete a backup of")
         self.store.delete(self.key(deployment), backup_id)
 
+    # -- safety copies (every backup here is local: no plan slot is used) ------------------------------------
+    def local_backup_folder(self, deployment: DeploymentRef) -> Path:
+        return self.store.folder(self.key(deployment))
+
+    async def safety_snapshot(self, deployment: DeploymentRef, *, include_storage: bool = True,
+                              on_progress: ProgressCallback | None = None) -> BackupRecord:
+        stored = await self.run_backup(deployment, include_storage=include_storage, on_progress=on_progress)
+        record = stored.record()
+        where = f"Saved in {stored.folder}: the snapshot export, verified, and its environment variables."
+        return replace(record, notes=(where, *record.notes))
+
+    async def stored_file_count(self, deployment: DeploymentRef) -> int | None:
+        try:
+            return await self.client.file_count()
+        except ConvexApiError:
+            return None
+
     # -- restore and import ----------------------------------------------------------------------------------
+    async def check_restore(self, target: DeploymentRef, *, backup: BackupRecord | None = None) -> None:
+        from tui.services import restore_checks
+
+        self._writable(target, "restore into" if backup is not None else "import into")
+        refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))
+        if refusal is None:
+            refusal = restore_checks.running_import_refusal(target, await self.client.list_imports(),
+                                                            cloud_restore=False)
+        if refusal is not None:
+            raise refusal
+
     async def prepare_restore(self, backup_id: str, target: DeploymentRef, *,
                               source: DeploymentRef | None = None) -> RestorePlan:
         self._writable(target, "restore into")
