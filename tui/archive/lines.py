@@ -1,20 +1,90 @@
-"""Splitting a member's inflated bytes into lines, and the checks every line gets first (a BOM on line 1,
-an empty line, a `\r\n` ending)."""
+"""Splitting a member's inflated bytes into lines, and the checks every line gets first (no longer than
+MAX_LINE_BYTES, no BOM on line 1, not empty; a `\r\n` ending is accepted)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from tui.archive.errors import ArchiveError
+from tui.archive.limits import MAX_LINE_BYTES, line_too_long_text
 
 _BOM = b"\xef\xbb\xbf"
 
 
-def line_bodies(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
-    """iter_line_bodies over the member's inflated chunks."""
+class LineLengthGuard:
+    """Follows a member's lines chunk by chunk, keeping none of them, and raises ArchiveError
+    ("LineTooLong", with the line's number) as soon as one grows past `limit` bytes."""
+
+    def __init__(self, member: str | None, limit: int = MAX_LINE_BYTES):
+        self.member = member
+        self.limit = limit
+        self.newlines = 0  # before the current line
+        self.length = 0  # of the current line so far
+
+    def feed(self, chunk: bytes) -> None:
+        first = chunk.find(b"\n")
+        if first < 0:
+            self.length += len(chunk)
+            if self.length > self.limit:
+                self._refuse(0)
+            return
+        if self.length + first > self.limit:
+            self._refuse(0)
+        last = chunk.rfind(b"\n")
+        if last - first > self.limit:  # only a chunk longer than the limit can hold a whole long line
+            start = first + 1
+            for index, line in enumerate(chunk[start:last].split(b"\n"), start=1):
+                if len(line) > self.limit:
+                    self._refuse(index)
+        self.newlines += chunk.count(b"\n", first, last + 1)
+        self.length = len(chunk) - last - 1
+        if self.length > self.limit:
+            self._refuse(0)
+
+    @property
+    def lines(self) -> int:
+        """Lines seen so far, counting a last one without its newline."""
+        return self.newlines + (self.length > 0)
+
+    def _refuse(self, further: int) -> None:
+        line = self.newlines + further + 1
+        raise ArchiveError("LineTooLong", line_too_long_text(), member=self.member, line=line,
+                           hint="No Convex export holds such a line: the file is damaged or was made to harm")
+
+
+def split_lines(chunks: Iterable[bytes], member: str | None = None) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, line without its `\\n`) from a stream's chunks; a last line without its
+    newline counts. A line past MAX_LINE_BYTES raises ArchiveError before it is held whole."""
+    pending: list[bytes] = []
+    line_no = 0
+    guard = LineLengthGuard(member)
+    for chunk in chunks:
+        guard.feed(chunk)
+        if b"\n" not in chunk:
+            pending.append(chunk)
+            continue
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        if pending:
+            lines[0] = b"".join(pending) + lines[0]
+            pending = []
+        for raw in lines:
+            line_no += 1
+            yield line_no, raw
+        if tail:
+            pending.append(tail)
+    if pending:
+        yield line_no + 1, b"".join(pending)
+
+
+def line_bodies(chunks: Iterator[bytes], member: str | None = None) -> Iterator[tuple[int, bytes]]:
+    """iter_line_bodies over the member's inflated chunks; a line past MAX_LINE_BYTES raises
+    ArchiveError before it is held whole."""
     line_no = 0  # lines before the current body
     pending: list[bytes] = []  # the start of a line that continues in the next chunk
+    guard = LineLengthGuard(member)
     for chunk in chunks:
+        guard.feed(chunk)
         cut = chunk.rfind(b"\n")
         if cut < 0:
             pending.append(chunk)
