@@ -1,0 +1,85 @@
+"""Hostile snapshot ZIPs for the tests (no tests here), and how much memory a process peaked at.
+
+The NUL-line bomb is the one of the fault campaign in README's "Hostile archives": a 2 MB ZIP whose
+`messages/documents.jsonl` inflates to a single 2 GiB line of NUL bytes. It is written streaming (1 MiB
+at a time), so building it takes a few seconds and no memory; it is built once per test session.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import orjson
+
+from tui.archive.ids import new_id
+
+BOMB_MEMBER = "messages/documents.jsonl"
+BOMB_LINE_BYTES = 2 << 30
+MEMORY_LIMIT_MB = 300
+BIG_STRING_BYTES = 20_000_000  # the "20 MB document" of the fault campaign
+
+
+def nul_line_bomb(folder: Path) -> Path:
+    """`folder/nul-line-bomb.zip`, built if it is not there yet."""
+    path = folder / "nul-line-bomb.zip"
+    if not path.exists():
+        partial = path.with_suffix(".part")
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            with archive.open(BOMB_MEMBER, "w", force_zip64=True) as member:
+                chunk = bytes(1 << 20)
+                for _ in range(BOMB_LINE_BYTES // len(chunk)):
+                    member.write(chunk)
+        os.replace(partial, path)
+    return path
+
+
+def document_line(table_number: int, n: int, **fields) -> bytes:
+    document = {"_creationTime": 1700000000000.5 + n, "_id": new_id(table_number), "n": float(n), **fields}
+    return orjson.dumps(document) + b"\n"
+
+
+def zip_of_lines(path: Path, member: str, lines: list[bytes], *, uniform: bool = True) -> Path:
+    """A ZIP with one table made of `lines` as they are (and the "uniform" marker, as Convex writes)."""
+    table = member.split("/")[0]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        if uniform:
+            archive.writestr(f"{table}/generated_schema.jsonl", b'"uniform"\n')
+        with archive.open(member, "w", force_zip64=True) as out:
+            for line in lines:
+                out.write(line)
+    return path
+
+
+def run_measured(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
+                 timeout: float = 120) -> tuple[int, str, int]:
+    """Run `python -m tui ARGS`; return (exit code, stdout and stderr, its peak resident memory in MB)."""
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen([sys.executable, "-m", "tui", *args], stdout=out, stderr=subprocess.STDOUT,
+                                   env=env, cwd=cwd)
+        deadline = time.monotonic() + timeout
+        while True:  # wait4 gives this one process's rusage (getrusage(RUSAGE_CHILDREN) mixes in the others)
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise AssertionError(f"convex-backups {' '.join(args)} ran longer than {timeout} s")
+            time.sleep(0.02)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        return process.returncode, out.read().decode("utf-8", "replace"), usage.ru_maxrss // 1024
+
+
+def peak_of_process(pid: int) -> int:
+    """A running process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError(f"no VmHWM for process {pid}")
