@@ -49,7 +49,7 @@ class LineLengthGuard:
     def _refuse(self, further: int) -> None:
         line = self.newlines + further + 1
         raise ArchiveError("LineTooLong", line_too_long_text(), member=self.member, line=line,
-                           hint="No Convex export holds such a line: the file is damaged or was made to harm")
+                           hint="No Convex export holds such a line: the file is damaged, or was not written by Convex")
 
 
 def split_lines(chunks: Iterable[bytes], member: str | None = None) -> Iterator[tuple[int, bytes]]:
