@@ -52,3 +52,13 @@ def test_convex_size_metric_and_message():
     assert too_large_text(1 << 20) is None
     assert too_large_text(20 << 20) == "Value is too large (20 MiB > maximum size 1 MiB)"
     assert binary_size(1000) == "1000 B" and binary_size(1536) == "1.50 KiB"
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 64, 1000])
+def test_without_counting_the_refusal_names_the_byte_the_line_starts_at(chunk):
+    for data, start in ((b"ab\n" + b"z" * (LIMIT + 1) + b"\n", 3), (b"a\nb\n" + b"z" * (LIMIT + 5) + b"\nc\n", 4)):
+        guard = LineLengthGuard("m", LIMIT, counting=False)
+        with pytest.raises(ArchiveError) as caught:
+            for at in range(0, len(data), chunk):
+                guard.feed(data[at:at + chunk])
+        assert caught.value.line is None and f"(the line that starts at byte {start})" in caught.value.message

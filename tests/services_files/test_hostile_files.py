@@ -34,6 +34,7 @@ from hostile_archives import (  # noqa: E402
 from tui.archive.errors import ArchiveError  # noqa: E402
 from tui.archive.limits import MAX_DOCUMENT_SIZE, value_size  # noqa: E402
 from tui.archive.verify import verify_archive  # noqa: E402
+from tui.services.zip_stream_check import StreamingZipCheck  # noqa: E402
 
 USERS = 10001
 TOO_LONG = "the line is longer than 32 MiB"
@@ -73,6 +74,18 @@ def test_headless_import_refuses_the_bomb_before_uploading_it(bomb, deployment, 
     assert peak_mb < MEMORY_LIMIT_MB, f"import peaked at {peak_mb} MB"
     with deployment.client(key=deployment.key) as client:
         assert query(client, "_system/frontend/snapshotImport:list") == []  # nothing was uploaded
+
+
+def test_a_download_check_refuses_the_bomb_as_it_streams(bomb):
+    check = StreamingZipCheck()
+    fed = 0
+    with pytest.raises(ArchiveError) as caught, bomb.open("rb") as data:
+        while piece := data.read(64 * 1024):
+            check.feed(piece)
+            fed += len(piece)
+    assert caught.value.code == "LineTooLong" and caught.value.member == BOMB_MEMBER
+    assert "(the line that starts at byte 0)" in caught.value.message
+    assert fed < bomb.stat().st_size // 2  # refused long before the end
 
 
 # -- a document over Convex's 1 MiB ---------------------------------------------------------------------

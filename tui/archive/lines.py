@@ -13,42 +13,55 @@ _BOM = b"\xef\xbb\xbf"
 
 class LineLengthGuard:
     """Follows a member's lines chunk by chunk, keeping none of them, and raises ArchiveError
-    ("LineTooLong", with the line's number) as soon as one grows past `limit` bytes."""
+    ("LineTooLong") as soon as one grows past `limit` bytes: with the line's number when `counting`,
+    else (counting newlines costs as much as inflating) with the byte where the line starts."""
 
-    def __init__(self, member: str | None, limit: int = MAX_LINE_BYTES):
+    def __init__(self, member: str | None, limit: int = MAX_LINE_BYTES, *, counting: bool = True):
         self.member = member
         self.limit = limit
-        self.newlines = 0  # before the current line
+        self.counting = counting
+        self.newlines = 0  # before the current line (when counting)
         self.length = 0  # of the current line so far
+        self.fed = 0  # bytes before the current chunk
 
     def feed(self, chunk: bytes) -> None:
         first = chunk.find(b"\n")
         if first < 0:
             self.length += len(chunk)
             if self.length > self.limit:
-                self._refuse(0)
+                self._refuse(0, self.fed + len(chunk) - self.length)
+            self.fed += len(chunk)
             return
         if self.length + first > self.limit:
-            self._refuse(0)
+            self._refuse(0, self.fed - self.length)
         last = chunk.rfind(b"\n")
         if last - first > self.limit:  # only a chunk longer than the limit can hold a whole long line
             start = first + 1
-            for index, line in enumerate(chunk[start:last].split(b"\n"), start=1):
+            for index, line in enumerate(chunk[first + 1:last].split(b"\n"), start=1):
                 if len(line) > self.limit:
-                    self._refuse(index)
-        self.newlines += chunk.count(b"\n", first, last + 1)
+                    self._refuse(index, self.fed + start)
+                start += len(line) + 1
+        if self.counting:
+            self.newlines += chunk.count(b"\n", first, last + 1)
         self.length = len(chunk) - last - 1
+        self.fed += len(chunk)
         if self.length > self.limit:
-            self._refuse(0)
+            self._refuse(0, self.fed - self.length)
 
     @property
     def lines(self) -> int:
-        """Lines seen so far, counting a last one without its newline."""
+        """Lines seen so far (when counting), with a last one without its newline."""
         return self.newlines + (self.length > 0)
 
-    def _refuse(self, further: int) -> None:
-        line = self.newlines + further + 1
-        raise ArchiveError("LineTooLong", line_too_long_text(), member=self.member, line=line,
+    def _refuse(self, further: int, start: int) -> None:
+        """`further`: how many lines after the current one the long line is; `start`: its first byte."""
+        message = line_too_long_text()
+        line = None
+        if self.counting:
+            line = self.newlines + further + 1
+        else:
+            message = f"{message} (the line that starts at byte {start:,})"
+        raise ArchiveError("LineTooLong", message, member=self.member, line=line,
                            hint="No Convex export holds such a line: the file is damaged, or was not written by Convex")
 
 

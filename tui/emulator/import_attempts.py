@@ -73,7 +73,3 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def forget(folder: Path, import_id: str, phase: str) -> None:
-    _mark(folder, import_id, phase).unlink(missing_ok=True)

@@ -112,7 +112,8 @@ def _read_back(reader: SnapshotReader, infos: list[zipfile.ZipInfo],
             progress(index, len(infos))
         kind = classify_member(name)
         digest = hashlib.sha256() if kind.kind == "storage_file" else None
-        lines = LineLengthGuard(name) if kind.is_jsonl else None  # a line too long to import is refused
+        # A line too long to import is refused; the entry is read again to say which line it is.
+        lines = LineLengthGuard(name, counting=False) if kind.is_jsonl else None
         size = 0
         with reader.open_member(name) as stream:  # reading to the end checks size and CRC-32
             while chunk := stream.read_chunk(CHUNK):
@@ -120,7 +121,11 @@ def _read_back(reader: SnapshotReader, infos: list[zipfile.ZipInfo],
                 if digest is not None:
                     digest.update(chunk)
                 if lines is not None:
-                    lines.feed(chunk)
+                    try:
+                        lines.feed(chunk)
+                    except ArchiveError:
+                        reader.count_lines(name)  # raises the same refusal, with the line's number
+                        raise
         members.append(StreamedMember(name, info.header_offset, info.CRC, info.compress_size, size,
                                       digest.digest() if digest else None))
     return members

@@ -225,7 +225,9 @@ class _Entry:
 
     def begin(self, hash_it: bool, has_lines: bool) -> None:
         self._sha = hashlib.sha256() if hash_it else None
-        self._lines = LineLengthGuard(self.name) if has_lines else None  # a line too long to import is refused
+        # A line too long to import is refused (by the byte it starts at: counting lines would cost as
+        # much as inflating them).
+        self._lines = LineLengthGuard(self.name, counting=False) if has_lines else None
 
     def output(self, data: memoryview | bytes) -> None:
         if not data:
