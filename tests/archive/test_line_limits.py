@@ -12,17 +12,21 @@ from tui.archive.lines import LineLengthGuard, split_lines
 LIMIT = 10
 
 
-def _feed(data: bytes, chunk: int) -> LineLengthGuard:
+def _feed(data: bytes, chunk: int) -> int:
+    """Feed `data` in pieces of `chunk` bytes, telling the guard the lines before each; the lines seen."""
     guard = LineLengthGuard("t/documents.jsonl", LIMIT)
+    newlines = 0
     for start in range(0, len(data), chunk):
-        guard.feed(data[start:start + chunk])
-    return guard
+        piece = data[start:start + chunk]
+        guard.feed(piece, newlines)
+        newlines += piece.count(b"\n")
+    return newlines + (not data.endswith(b"\n"))
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 10, 11, 64])
 def test_a_line_at_the_limit_passes_and_one_byte_more_is_refused_with_its_number(chunk):
     good = b"a\n" + b"x" * LIMIT + b"\n" + b"y" * LIMIT
-    assert _feed(good, chunk).lines == 3
+    assert _feed(good, chunk) == 3
     bad = b"a\n" + b"x" * LIMIT + b"\nb\n" + b"z" * (LIMIT + 1) + b"\nc\n"
     with pytest.raises(ArchiveError) as caught:
         _feed(bad, chunk)
@@ -30,9 +34,10 @@ def test_a_line_at_the_limit_passes_and_one_byte_more_is_refused_with_its_number
 
 
 def test_a_long_line_inside_one_big_chunk_is_found():
-    with pytest.raises(ArchiveError) as caught:
-        _feed(b"a\nb\n" + b"z" * (LIMIT + 5) + b"\nc\n", 1000)
-    assert caught.value.line == 3
+    for data, line in ((b"a\nb\n" + b"z" * (LIMIT + 5) + b"\nc\n", 3), (b"a\nb\n" + b"z" * (LIMIT + 5), 3)):
+        with pytest.raises(ArchiveError) as caught:
+            _feed(data, 1000)
+        assert caught.value.line == line
 
 
 def test_split_lines_refuses_before_holding_the_line():
@@ -55,9 +60,9 @@ def test_convex_size_metric_and_message():
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 64, 1000])
-def test_without_counting_the_refusal_names_the_byte_the_line_starts_at(chunk):
+def test_without_the_lines_before_the_refusal_names_the_byte_the_line_starts_at(chunk):
     for data, start in ((b"ab\n" + b"z" * (LIMIT + 1) + b"\n", 3), (b"a\nb\n" + b"z" * (LIMIT + 5) + b"\nc\n", 4)):
-        guard = LineLengthGuard("m", LIMIT, counting=False)
+        guard = LineLengthGuard("m", LIMIT)
         with pytest.raises(ArchiveError) as caught:
             for at in range(0, len(data), chunk):
                 guard.feed(data[at:at + chunk])

@@ -13,52 +13,45 @@ _BOM = b"\xef\xbb\xbf"
 
 class LineLengthGuard:
     """Follows a member's lines chunk by chunk, keeping none of them, and raises ArchiveError
-    ("LineTooLong") as soon as one grows past `limit` bytes: with the line's number when `counting`,
-    else (counting newlines costs as much as inflating) with the byte where the line starts."""
+    ("LineTooLong") as soon as one grows past `limit` bytes: with the line's number when the caller
+    says how many lines came before the chunk (counting them here would cost as much as inflating
+    them), else with the byte where the line starts."""
 
-    def __init__(self, member: str | None, limit: int = MAX_LINE_BYTES, *, counting: bool = True):
+    def __init__(self, member: str | None, limit: int = MAX_LINE_BYTES):
         self.member = member
         self.limit = limit
-        self.counting = counting
-        self.newlines = 0  # before the current line (when counting)
         self.length = 0  # of the current line so far
         self.fed = 0  # bytes before the current chunk
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes, lines_before: int | None = None) -> None:
+        """`lines_before`: the newlines in the member before `chunk`, if the caller knows them."""
         first = chunk.find(b"\n")
         if first < 0:
             self.length += len(chunk)
             if self.length > self.limit:
-                self._refuse(0, self.fed + len(chunk) - self.length)
+                self._refuse(lines_before, 0, self.fed + len(chunk) - self.length)
             self.fed += len(chunk)
             return
         if self.length + first > self.limit:
-            self._refuse(0, self.fed - self.length)
+            self._refuse(lines_before, 0, self.fed - self.length)
         last = chunk.rfind(b"\n")
         if last - first > self.limit:  # only a chunk longer than the limit can hold a whole long line
             start = first + 1
             for index, line in enumerate(chunk[first + 1:last].split(b"\n"), start=1):
                 if len(line) > self.limit:
-                    self._refuse(index, self.fed + start)
+                    self._refuse(lines_before, index, self.fed + start)
                 start += len(line) + 1
-        if self.counting:
-            self.newlines += chunk.count(b"\n", first, last + 1)
         self.length = len(chunk) - last - 1
-        self.fed += len(chunk)
         if self.length > self.limit:
-            self._refuse(0, self.fed - self.length)
+            self._refuse(lines_before, chunk.count(b"\n"), self.fed + last + 1)
+        self.fed += len(chunk)
 
-    @property
-    def lines(self) -> int:
-        """Lines seen so far (when counting), with a last one without its newline."""
-        return self.newlines + (self.length > 0)
-
-    def _refuse(self, further: int, start: int) -> None:
-        """`further`: how many lines after the current one the long line is; `start`: its first byte."""
+    def _refuse(self, lines_before: int | None, further: int, start: int) -> None:
+        """`further`: how many newlines of this chunk come before the long line; `start`: its first byte."""
         message = line_too_long_text()
         line = None
-        if self.counting:
-            line = self.newlines + further + 1
+        if lines_before is not None:
+            line = lines_before + further + 1
         else:
             message = f"{message} (the line that starts at byte {start:,})"
         raise ArchiveError("LineTooLong", message, member=self.member, line=line,
@@ -72,7 +65,7 @@ def split_lines(chunks: Iterable[bytes], member: str | None = None) -> Iterator[
     line_no = 0
     guard = LineLengthGuard(member)
     for chunk in chunks:
-        guard.feed(chunk)
+        guard.feed(chunk, line_no)
         if b"\n" not in chunk:
             pending.append(chunk)
             continue
@@ -97,7 +90,7 @@ def line_bodies(chunks: Iterator[bytes], member: str | None = None) -> Iterator[
     pending: list[bytes] = []  # the start of a line that continues in the next chunk
     guard = LineLengthGuard(member)
     for chunk in chunks:
-        guard.feed(chunk)
+        guard.feed(chunk, line_no)
         cut = chunk.rfind(b"\n")
         if cut < 0:
             pending.append(chunk)

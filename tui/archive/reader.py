@@ -215,11 +215,15 @@ class SnapshotReader:
     def count_lines(self, name: str) -> int:
         """Lines in a member without parsing them (reads it to the end, so size and CRC are checked; a
         line past MAX_LINE_BYTES raises ArchiveError)."""
+        count = 0
+        last = b"\n"
         guard = LineLengthGuard(name)
         with self.open_member(name) as stream:
             while chunk := stream.read_chunk(_LINE_CHUNK):
-                guard.feed(chunk)
-        return guard.lines
+                guard.feed(chunk, count)
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+        return count + (last != b"\n")
 
     # -- tables -------------------------------------------------------------------------------------
 

@@ -113,7 +113,7 @@ def _read_back(reader: SnapshotReader, infos: list[zipfile.ZipInfo],
         kind = classify_member(name)
         digest = hashlib.sha256() if kind.kind == "storage_file" else None
         # A line too long to import is refused; the entry is read again to say which line it is.
-        lines = LineLengthGuard(name, counting=False) if kind.is_jsonl else None
+        lines = LineLengthGuard(name) if kind.is_jsonl else None
         size = 0
         with reader.open_member(name) as stream:  # reading to the end checks size and CRC-32
             while chunk := stream.read_chunk(CHUNK):

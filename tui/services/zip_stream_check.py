@@ -227,7 +227,7 @@ class _Entry:
         self._sha = hashlib.sha256() if hash_it else None
         # A line too long to import is refused (by the byte it starts at: counting lines would cost as
         # much as inflating them).
-        self._lines = LineLengthGuard(self.name, counting=False) if has_lines else None
+        self._lines = LineLengthGuard(self.name) if has_lines else None
 
     def output(self, data: memoryview | bytes) -> None:
         if not data:
