@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -56,25 +54,31 @@ def zip_of_lines(path: Path, member: str, lines: list[bytes], *, uniform: bool =
     return path
 
 
-def run_measured(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
-                 timeout: float = 120) -> tuple[int, str, int]:
+# Runs `python -m tui ARGS` and, at its exit, writes its own peak resident memory (VmHWM, in kB) to the
+# file $PEAK_FILE names. The rusage of a child is no measure: it starts from the parent's peak when the
+# parent spawns it (Linux keeps the larger of the two across exec), and the test process is large.
+_REPORTING_MAIN = """
+import atexit, os, runpy, sys
+
+def report():
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:")).split()[1]
+    with open(os.environ["PEAK_FILE"], "w") as out:
+        out.write(peak)
+
+atexit.register(report)
+sys.argv = ["convex-backups", *sys.argv[1:]]
+runpy.run_module("tui", run_name="__main__", alter_sys=True)
+"""
+
+
+def run_measured(args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 120) -> tuple[int, str, int]:
     """Run `python -m tui ARGS`; return (exit code, stdout and stderr, its peak resident memory in MB)."""
-    with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen([sys.executable, "-m", "tui", *args], stdout=out, stderr=subprocess.STDOUT,
-                                   env=env, cwd=cwd)
-        deadline = time.monotonic() + timeout
-        while True:  # wait4 gives this one process's rusage (getrusage(RUSAGE_CHILDREN) mixes in the others)
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                raise AssertionError(f"convex-backups {' '.join(args)} ran longer than {timeout} s")
-            time.sleep(0.02)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        return process.returncode, out.read().decode("utf-8", "replace"), usage.ru_maxrss // 1024
+    peak_file = cwd / "peak-kb.txt"
+    peak_file.unlink(missing_ok=True)
+    completed = subprocess.run([sys.executable, "-c", _REPORTING_MAIN, *args], capture_output=True, text=True,
+                               env={**env, "PEAK_FILE": str(peak_file)}, cwd=cwd, timeout=timeout)
+    return completed.returncode, completed.stdout + completed.stderr, int(peak_file.read_text()) // 1024
 
 
 def peak_of_process(pid: int) -> int:
