@@ -91,6 +91,20 @@ def test_a_20_mb_document_is_refused_with_its_line(sandbox, tmp_path):
         assert "big" not in dump(client)
 
 
+@pytest.mark.parametrize(("fmt", "where"), [("jsonLines", "Row 2"), ("csv", "CSV line 3")])
+def test_a_single_table_upload_with_a_line_over_32_mib_is_refused_with_its_line(sandbox, fmt, where):
+    head = b'{"n": 1}\n' if fmt == "jsonLines" else b"n,text\n1,a\n"
+    data = head + b"2," + b"z" * (33 << 20) + b"\n"
+    with sandbox.client() as client:
+        import_id = upload(client, data, fmt=fmt, table="long", mode="replace", part_size=8 << 20)
+        failed = wait_state(client, import_id, "waiting_for_confirmation", "completed", "failed")
+        assert failed["state"]["state"] == "failed"
+        assert failed["state"]["error_message"].startswith(
+            f"Hit an error while importing:\n{where}: the line is longer than 32 MiB"
+        )
+    assert peak_of_process(sandbox.proc.pid) < MEMORY_LIMIT_MB
+
+
 def test_a_document_of_exactly_1_mib_imports(sandbox, tmp_path):
     padding = MAX_DOCUMENT_SIZE - value_size(orjson.loads(document_line(USERS, 1, blob="")))
     line = document_line(USERS, 1, blob="y" * padding)

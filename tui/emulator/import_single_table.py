@@ -76,6 +76,8 @@ class JsonLinesSource(_SingleTable):
                         yield held[0], self._parse(held[1], held[0])
                     held = (line, raw)
             except ArchiveError as err:  # a line too long to hold
+                if held is not None:
+                    self._parse(held[1], held[0])  # a problem in the line before it comes first
                 raise failure(err.code, f"Row {err.line}: {err.message}") from None
             if held is not None and (held[1].strip() or _ends_with_newline(handle)):
                 yield held[0], self._parse(held[1], held[0])  # a blank last line without its newline is ignored
