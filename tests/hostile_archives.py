@@ -1,7 +1,7 @@
 """Hostile snapshot ZIPs for the tests (no tests here), and how much memory a process peaked at.
 
-The NUL-line bomb is the one of the fault campaign in README's "Hostile archives": a 2 MB ZIP whose
-`messages/documents.jsonl` inflates to a single 2 GiB line of NUL bytes. It is written streaming (1 MiB
+The NUL-line bomb is a 2 MB ZIP whose `messages/documents.jsonl` inflates to a single 2 GiB line of
+NUL bytes (Deflate's best ratio, about 1030:1, so the reader's zip bomb checks let it through). It is written streaming (1 MiB
 at a time), so building it takes a few seconds and no memory; it is built once per test session.
 """
 
@@ -20,7 +20,7 @@ from tui.archive.ids import new_id
 BOMB_MEMBER = "messages/documents.jsonl"
 BOMB_LINE_BYTES = 2 << 30
 MEMORY_LIMIT_MB = 300
-BIG_STRING_BYTES = 20_000_000  # the "20 MB document" of the fault campaign
+BIG_STRING_BYTES = 20_000_000  # a "20 MB document"
 
 
 def nul_line_bomb(folder: Path) -> Path:
@@ -38,16 +38,16 @@ def nul_line_bomb(folder: Path) -> Path:
 
 
 def document_line(table_number: int, n: int, **fields) -> bytes:
+    """One documents.jsonl line in export JSON, with a fresh `_id` of `table_number`."""
     document = {"_creationTime": 1700000000000.5 + n, "_id": new_id(table_number), "n": float(n), **fields}
     return orjson.dumps(document) + b"\n"
 
 
-def zip_of_lines(path: Path, member: str, lines: list[bytes], *, uniform: bool = True) -> Path:
+def zip_of_lines(path: Path, member: str, lines: list[bytes]) -> Path:
     """A ZIP with one table made of `lines` as they are (and the "uniform" marker, as Convex writes)."""
     table = member.split("/")[0]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        if uniform:
-            archive.writestr(f"{table}/generated_schema.jsonl", b'"uniform"\n')
+        archive.writestr(f"{table}/generated_schema.jsonl", b'"uniform"\n')
         with archive.open(member, "w", force_zip64=True) as out:
             for line in lines:
                 out.write(line)

@@ -2,7 +2,7 @@
 in bounded memory, and refuse a line past 32 MiB or a document over 1 MiB (as Convex refuses it) with
 its line number, before anything is uploaded.
 
-Each command runs as its own process, whose peak resident memory (from wait4) must stay under 300 MB:
+Each command runs as its own process, whose peak resident memory (its VmHWM at exit) must stay under 300 MB:
 on the NUL-line bomb (a 2 MB ZIP holding one 2 GiB line) they used to peak at 6.3 GB.
 """
 
@@ -69,7 +69,7 @@ def test_headless_import_refuses_the_bomb_before_uploading_it(bomb, deployment, 
         ["import", str(bomb), "--yes", "--confirm", name, "--no-safety-backup"], env=env, cwd=tmp_path
     )
     assert code == 1, output
-    assert f"{BOMB_MEMBER} line 1: {TOO_LONG}" in output
+    assert f"{bomb} was not imported, nothing was uploaded: {BOMB_MEMBER} line 1: {TOO_LONG}" in output
     assert "Traceback" not in output
     assert peak_mb < MEMORY_LIMIT_MB, f"import peaked at {peak_mb} MB"
     with deployment.client(key=deployment.key) as client:
