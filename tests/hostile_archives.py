@@ -1,8 +1,9 @@
 """Hostile snapshot ZIPs for the tests (no tests here), and how much memory a process peaked at.
 
 The NUL-line bomb is a 2 MB ZIP whose `messages/documents.jsonl` inflates to a single 2 GiB line of
-NUL bytes (Deflate's best ratio, about 1030:1, so the reader's zip bomb checks let it through). It is written streaming (1 MiB
-at a time), so building it takes a few seconds and no memory; it is built once per test session.
+NUL bytes (Deflate's best ratio, about 1030:1, so the reader's zip bomb checks let it through). It is
+written streaming (1 MiB at a time), so building it takes a few seconds and no memory; it is built once
+per test session.
 """
 
 from __future__ import annotations
