@@ -105,6 +105,22 @@ def test_a_single_table_upload_with_a_line_over_32_mib_is_refused_with_its_line(
     assert peak_of_process(sandbox.proc.pid) < MEMORY_LIMIT_MB
 
 
+@pytest.mark.timeout(120)
+def test_lines_just_under_the_line_limit_keep_the_sandbox_in_bounded_memory(sandbox, tmp_path):
+    # The longest lines a reader holds (31 MiB each, valid JSON): the most memory a hostile file can cost.
+    lines = [document_line(USERS, n, blob="x" * (31 << 20)) for n in range(2)]
+    archive = zip_of_lines(tmp_path / "long.zip", "users/documents.jsonl", lines * 10)
+    del lines
+    with sandbox.client() as client:
+        import_id = upload(client, archive.read_bytes(), mode="replaceAll")
+        failed = wait_state(client, import_id, "waiting_for_confirmation", "completed", "failed", timeout=60)
+        assert failed["state"]["error_message"] == (
+            "Hit an error while importing:\n"
+            "users/documents.jsonl line 1: Value is too large (31.00 MiB > maximum size 1 MiB)"
+        )
+    assert peak_of_process(sandbox.proc.pid) < MEMORY_LIMIT_MB
+
+
 def test_a_document_of_exactly_1_mib_imports(sandbox, tmp_path):
     padding = MAX_DOCUMENT_SIZE - value_size(orjson.loads(document_line(USERS, 1, blob="")))
     line = document_line(USERS, 1, blob="y" * padding)

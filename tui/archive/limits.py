@@ -35,7 +35,7 @@ def value_size(value: Any) -> int:
     if kind is int or kind is float:
         return 9
     if kind is str:
-        return 2 + len(value.encode("utf-8", "surrogatepass"))
+        return 2 + (len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass")))
     if kind is bytes:
         return 2 + len(value)
     if kind is list:

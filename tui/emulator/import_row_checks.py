@@ -73,6 +73,7 @@ def check_lines(entry: TableEntry, first: int, lines: list[bytes]) -> tuple[list
                         continue
                     except InvalidIdError:
                         pass
+        document = None  # the full checks parse the line again: a long one is not held twice
         try:
             # Without its newline, as the reader's lines (it changes some JSON messages).
             add(_check_line(entry, first + len(numbers), raw[:-1]))
