@@ -29,10 +29,11 @@ CONVEX_CODES = frozenset(
         "TableNumberConflict",
         "Utf8BomNotSupported",
         "ImportConflict",
+        "ValueTooLargeError",  # a document over 1 MiB (crates/common/src/document.rs)
     }
 )
 # ... and the ones this app adds for things Convex does not check or reports differently.
-OWN_CODES = frozenset({"UnsafePath", "ZipBomb", "StorageSizeMismatch", "MissingStorageFile"})
+OWN_CODES = frozenset({"UnsafePath", "ZipBomb", "StorageSizeMismatch", "MissingStorageFile", "LineTooLong"})
 
 
 class ArchiveError(Exception):

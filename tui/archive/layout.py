@@ -61,6 +61,11 @@ class MemberPath:
     table: str = ""
     storage_id: str = ""
 
+    @property
+    def is_jsonl(self) -> bool:
+        """Whether the importer reads the member line by line."""
+        return self.kind in ("documents", "schema", "tables", "storage_index")
+
 
 _COMPONENT_SEGMENT = re.compile(r"_components/([^/]+)/\Z")
 

@@ -22,7 +22,8 @@ from tui.archive.ids import InvalidIdError, decode_id
 from tui.archive.layout import classify_member, parse_snapshot_filename
 from tui.archive.members import CHUNK, DEFAULT_MAX_TOTAL_BYTES, MemberStream, check_entries
 from tui.archive.names import component_name_problem, table_name_problem
-from tui.archive.lines import checked_line, line_bodies, split_body
+from tui.archive.limits import UNMEASURED_LINE_BYTES, document_size, too_large_text
+from tui.archive.lines import LineLengthGuard, checked_line, line_bodies, split_body, split_lines
 from tui.archive.rows import DocumentId, check_storage_row, document_id, tables_row
 from tui.archive.values import decode_export_document, decode_legacy_document
 
@@ -188,27 +189,11 @@ class SnapshotReader:
         return stream
 
     def iter_member_lines(self, name: str) -> Iterator[tuple[int, bytes]]:
-        """(1-based line number, line without its line ending) for a JSONL member, read incrementally."""
+        """(1-based line number, line without its line ending) for a JSONL member, read incrementally;
+        a line past MAX_LINE_BYTES raises ArchiveError ("LineTooLong") before it is held whole."""
         with self.open_member(name) as stream:
-            pending: list[bytes] = []
-            line_no = 0
-            while chunk := stream.read_chunk(_LINE_CHUNK):
-                if b"\n" not in chunk:
-                    pending.append(chunk)
-                    continue
-                lines = chunk.split(b"\n")
-                tail = lines.pop()
-                if pending:
-                    lines[0] = b"".join(pending) + lines[0]
-                    pending = []
-                for raw in lines:
-                    line_no += 1
-                    yield line_no, checked_line(name, line_no, raw)
-                if tail:
-                    pending.append(tail)
-            if pending:  # a last line without its newline is accepted
-                line_no += 1
-                yield line_no, checked_line(name, line_no, b"".join(pending))
+            for line_no, raw in split_lines(iter(lambda: stream.read_chunk(_LINE_CHUNK), b""), name):
+                yield line_no, checked_line(name, line_no, raw)
 
     def iter_line_blocks(self, name: str) -> Iterator[tuple[int, list[bytes]]]:
         """The lines of a JSONL member in blocks: (number of the block's first line, its lines), each
@@ -225,14 +210,17 @@ class SnapshotReader:
         """iter_line_blocks before the lines are split: (number of the first line, whole lines, the
         last one ending in b"\\n"); split_body splits and checks them."""
         with self.open_member(name) as stream:
-            yield from line_bodies(iter(lambda: stream.read_chunk(CHUNK), b""))
+            yield from line_bodies(iter(lambda: stream.read_chunk(CHUNK), b""), name)
 
     def count_lines(self, name: str) -> int:
-        """Lines in a member without parsing them (reads it to the end, so size and CRC are checked)."""
+        """Lines in a member without parsing them (reads it to the end, so size and CRC are checked; a
+        line past MAX_LINE_BYTES raises ArchiveError)."""
         count = 0
         last = b"\n"
+        guard = LineLengthGuard(name)
         with self.open_member(name) as stream:
             while chunk := stream.read_chunk(_LINE_CHUNK):
+                guard.feed(chunk, count)
                 count += chunk.count(b"\n")
                 last = chunk[-1:]
         return count + (last != b"\n")
@@ -263,7 +251,12 @@ class SnapshotReader:
         if not isinstance(document, dict):  # a top-level {"$bytes": ...} decodes to a non-object
             message = f"expected an object, found a {type(document).__name__} value"
             raise ArchiveError("InvalidConvexValue", message, member=member, line=line_no)
-        return document, document_id(document, member, line_no)
+        found = document_id(document, member, line_no)
+        if len(raw) > UNMEASURED_LINE_BYTES:  # a shorter line cannot hold a document over the limit
+            too_large = too_large_text(document_size(document))
+            if too_large:
+                raise ArchiveError("ValueTooLargeError", too_large, member=member, line=line_no)
+        return document, found
 
     def tables_index(self, component_path: str = "") -> dict[str, int]:
         """Table name -> table number from the component's `_tables/documents.jsonl` ({} if absent)."""

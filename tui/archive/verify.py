@@ -133,6 +133,14 @@ class _Verifier:
     # -- tables -------------------------------------------------------------------------------------
 
     def _check_table(self, table: TableEntry) -> None:
+        try:
+            self._check_table_documents(table)
+        except ArchiveError as exc:
+            if exc.code == "ValueTooLargeError" and exc.hint is None:
+                exc.hint = "Convex refuses documents over 1 MiB, so an import of this file would fail"
+            raise
+
+    def _check_table_documents(self, table: TableEntry) -> None:
         pinned = self.reader.tables_index(table.component_path).get(table.name)
         try:
             documents, number = self._scan_table(table, pinned, None)

@@ -11,6 +11,7 @@ import orjson
 
 from tui.archive.errors import ArchiveError
 from tui.archive.ids import InvalidIdError, decode_id
+from tui.archive.limits import UNMEASURED_LINE_BYTES
 from tui.archive.lines import split_body
 from tui.archive.reader import SnapshotReader, TableEntry
 from tui.archive.values import export_document_is_valid, legacy_document_is_valid
@@ -48,6 +49,7 @@ def check_lines(entry: TableEntry, first: int, lines: list[bytes]) -> tuple[list
     and that line's ImportFailure (None when all are good)."""
     valid = export_document_is_valid if entry.uniform else legacy_document_is_valid
     loads, decode_error, number_of, inf = orjson.loads, orjson.JSONDecodeError, decode_id, math.inf
+    short = UNMEASURED_LINE_BYTES + 1  # with its newline; a longer line's document size is measured
     numbers: list[int | None] = []
     add = numbers.append
     for raw in lines:
@@ -57,7 +59,7 @@ def check_lines(entry: TableEntry, first: int, lines: list[bytes]) -> tuple[list
             document = loads(raw)
         except decode_error:
             document = None
-        if valid(document):
+        if len(raw) <= short and valid(document):
             created = document.get("_creationTime")
             kind = type(created)
             if created is None or (kind is float and 0.0 < created < inf) or (kind is int and created > 0):
@@ -71,6 +73,7 @@ def check_lines(entry: TableEntry, first: int, lines: list[bytes]) -> tuple[list
                         continue
                     except InvalidIdError:
                         pass
+        document = None  # the full checks parse the line again: a long one is not held twice
         try:
             # Without its newline, as the reader's lines (it changes some JSON messages).
             add(_check_line(entry, first + len(numbers), raw[:-1]))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 from collections.abc import Iterator
@@ -12,6 +11,9 @@ from typing import Any
 
 import orjson
 
+from tui.archive.errors import ArchiveError
+from tui.archive.limits import UNMEASURED_LINE_BYTES, document_size, too_large_text
+from tui.archive.lines import split_lines
 from tui.archive.members import CHUNK
 from tui.archive.names import field_name_problem
 from tui.archive.values import ConvexValueError, decode_encoded_value
@@ -20,11 +22,13 @@ from tui.emulator.import_source import Source, SourceTable
 
 JSON_ARRAY_LIMIT = 16 * 1024 * 1024  # TRANSACTION_MAX_USER_WRITE_SIZE_BYTES
 _BOM = b"\xef\xbb\xbf"
+_AFTER_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 _CSV_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z", re.I)
 
 
-def _decode_plain(value: Any, line: int) -> dict[str, Any]:
-    """A JSONL / JSON-array / CSV row: plain JSON, bare numbers are Float64 ($-objects as in 4.2)."""
+def _decode_plain(value: Any, line: int, *, measure: bool = True) -> dict[str, Any]:
+    """A JSONL / JSON-array / CSV row: plain JSON, bare numbers are Float64 ($-objects as in 4.2); with
+    `measure`, refused as Convex refuses a document over 1 MiB."""
     if not isinstance(value, dict):
         raise row_failure("NotAnObject", line, _preview(value))
     try:
@@ -37,6 +41,9 @@ def _decode_plain(value: Any, line: int) -> dict[str, Any]:
                 raise ConvexValueError(problem)
     except ConvexValueError as err:
         raise row_failure("InvalidConvexValue", line, str(err)) from None
+    too_large = too_large_text(document_size(document)) if measure else None
+    if too_large:
+        raise failure("ValueTooLargeError", f"Row {line}: {too_large}")
     return document
 
 
@@ -61,21 +68,19 @@ class _SingleTable(Source):
 
 class JsonLinesSource(_SingleTable):
     def documents(self, table: SourceTable) -> Iterator[tuple[int, dict[str, Any]]]:
-        line = 0
         with open(self.path, "rb") as handle:
-            pending = b""
-            while True:
-                chunk = handle.read(CHUNK)
-                if not chunk:
-                    break
-                pieces = (pending + chunk).split(b"\n")
-                pending = pieces.pop()
-                for raw in pieces:
-                    line += 1
-                    yield line, self._parse(raw, line)
-            if pending.strip():
-                line += 1
-                yield line, self._parse(pending, line)
+            held: tuple[int, bytes] | None = None  # the line before, until we know whether it is the last
+            try:
+                for line, raw in split_lines(iter(lambda: handle.read(CHUNK), b"")):
+                    if held is not None:
+                        yield held[0], self._parse(held[1], held[0])
+                    held = (line, raw)
+            except ArchiveError as err:  # a line too long to hold
+                if held is not None:
+                    self._parse(held[1], held[0])  # a problem in the line before it comes first
+                raise failure(err.code, f"Row {err.line}: {err.message}") from None
+            if held is not None and (held[1].strip() or _ends_with_newline(handle)):
+                yield held[0], self._parse(held[1], held[0])  # a blank last line without its newline is ignored
 
     @staticmethod
     def _parse(raw: bytes, line: int) -> dict[str, Any]:
@@ -83,7 +88,12 @@ class JsonLinesSource(_SingleTable):
             value = orjson.loads(raw.removesuffix(b"\r"))
         except orjson.JSONDecodeError as err:
             raise row_failure("JsonInvalidRow", line, str(err)) from None
-        return _decode_plain(value, line)
+        return _decode_plain(value, line, measure=len(raw) > UNMEASURED_LINE_BYTES)
+
+
+def _ends_with_newline(handle: Any) -> bool:
+    handle.seek(-1, os.SEEK_END)
+    return handle.read(1) == b"\n"
 
 
 class JsonArraySource(_SingleTable):
@@ -107,9 +117,8 @@ class JsonArraySource(_SingleTable):
 class CsvSource(_SingleTable):
     def documents(self, table: SourceTable) -> Iterator[tuple[int, dict[str, Any]]]:
         with open(self.path, "rb") as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
             try:
-                rows = csv.reader(text, strict=True)
+                rows = csv.reader(_text_lines(raw), strict=True)
                 header = next(rows, None)
                 if not header:
                     raise ImportFailure("CsvMissingHeaders", "CSV file doesn't have headers")
@@ -127,6 +136,15 @@ class CsvSource(_SingleTable):
                 raise ImportFailure("CsvInvalidRow", f"Failed to parse CSV row: {err}") from None
             except UnicodeDecodeError as err:
                 raise ImportFailure("NotUtf8", f"Import wasn't valid UTF8: {err.reason}") from None
+            except ArchiveError as err:  # a line too long to hold
+                raise failure(err.code, f"CSV line {err.line}: {err.message}") from None
+
+
+def _text_lines(handle: Any) -> Iterator[str]:
+    """The file's lines as text, each with its line ending (`\\n`, `\\r\\n` or a lone `\\r`, as a
+    text file opened with `newline=""` gives them), read in bounded memory."""
+    for _, raw in split_lines(iter(lambda: handle.read(CHUNK), b"")):
+        yield from _AFTER_LONE_CR.split((raw + b"\n").decode("utf-8"))
 
 
 def _csv_cell(cell: str) -> Any:

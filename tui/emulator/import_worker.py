@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tui.emulator import imports
+from tui.emulator import import_attempts, imports
 from tui.emulator.clock import Clock
 from tui.emulator.database import Database
 from tui.emulator.tables import purge_dropped
@@ -48,11 +48,19 @@ class ImportWorker(WorkerThread):
 
     def recover(self) -> None:
         """At startup: drop every hidden tablet (imports killed mid-way start their execution over),
-        forget unfinished uploads and delete files no running import needs."""
+        fail the imports the last process died reading (or writing, too often: import_attempts), forget
+        unfinished uploads and delete files no running import needs."""
         with self.db.write() as txn:
             txn.execute("UPDATE tablets SET state = 'dropped', import_id = NULL WHERE state = 'hidden'")
+            for document in imports.in_state(txn.conn, "uploaded"):
+                if import_attempts.attempts(self.dir, document["_id"], import_attempts.READING):
+                    imports.fail(txn, document["_id"], import_attempts.READING_DIED_MESSAGE)
             for document in imports.in_state(txn.conn, "in_progress"):
-                imports.reset_for_restart(txn, document)
+                tries = import_attempts.attempts(self.dir, document["_id"], import_attempts.WRITING)
+                if tries >= import_attempts.MAX_WRITE_ATTEMPTS:
+                    imports.fail(txn, document["_id"], import_attempts.WRITING_DIED_MESSAGE)
+                else:
+                    imports.reset_for_restart(txn, document)
         shutil.rmtree(self.uploads, ignore_errors=True)
         self.uploads.mkdir(parents=True, exist_ok=True)
         self._sweep(orphans=True)
@@ -149,7 +157,9 @@ class ImportWorker(WorkerThread):
         if self._too_old(document):
             return self._fail(import_id, imports.TOO_OLD_MESSAGE)
         try:
-            with open_source(self.file_path(document), document["format"], document.get("component_path")) as source:
+            with import_attempts.attempt(self.dir, import_id, import_attempts.READING), open_source(
+                self.file_path(document), document["format"], document.get("component_path")
+            ) as source:
                 checkpoints, message, require = parse(
                     self.db.connection(), source, document["mode"], self._stop.is_set
                 )
@@ -184,7 +194,9 @@ class ImportWorker(WorkerThread):
             if imports.drop_hidden_tablets(txn, import_id) and current is not None:
                 document = imports.reset_for_restart(txn, current)
         try:
-            with open_source(self.file_path(document), document["format"], document.get("component_path")) as source:
+            with import_attempts.attempt(self.dir, import_id, import_attempts.WRITING), open_source(
+                self.file_path(document), document["format"], document.get("component_path")
+            ) as source:
                 Executor(self.db, self.throttle, document, source, self._stop.is_set).run()
         except Stopped:
             return  # hidden tablets stay until recover() drops them at the next start

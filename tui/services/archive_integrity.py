@@ -3,8 +3,8 @@ entries, and every `_storage` file's sha256 and size against `_storage/documents
 
 This is the check a download must pass before it gets its final name, and the quick form of `verify`.
 It does not decode documents (`tui.archive.verify.verify_archive` does, far more slowly): a file that
-passes is exactly the file the server sent, undamaged; whether Convex would accept every document in
-it is the full verification's question.
+passes is exactly the file the server sent, undamaged, with no line too long to read; whether Convex
+would accept every document in it is the full verification's question.
 
 With a `StreamingZipCheck` that followed the whole download, nothing is inflated twice: only the central
 directory and the small storage index are read from disk. Without one, every entry is read from disk.
@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 
 from tui.archive.errors import CORRUPT_HINT, ArchiveError
 from tui.archive.layout import classify_member
+from tui.archive.lines import LineLengthGuard
 from tui.archive.members import CHUNK
 from tui.archive.reader import SnapshotReader
 from tui.archive.rows import sha256_bytes
@@ -109,13 +110,22 @@ def _read_back(reader: SnapshotReader, infos: list[zipfile.ZipInfo],
         name = info.filename
         if progress:
             progress(index, len(infos))
-        digest = hashlib.sha256() if classify_member(name).kind == "storage_file" else None
+        kind = classify_member(name)
+        digest = hashlib.sha256() if kind.kind == "storage_file" else None
+        # A line too long to import is refused; the entry is read again to say which line it is.
+        lines = LineLengthGuard(name) if kind.is_jsonl else None
         size = 0
         with reader.open_member(name) as stream:  # reading to the end checks size and CRC-32
             while chunk := stream.read_chunk(CHUNK):
                 size += len(chunk)
                 if digest is not None:
                     digest.update(chunk)
+                if lines is not None:
+                    try:
+                        lines.feed(chunk)
+                    except ArchiveError:
+                        reader.count_lines(name)  # raises the same refusal, with the line's number
+                        raise
         members.append(StreamedMember(name, info.header_offset, info.CRC, info.compress_size, size,
                                       digest.digest() if digest else None))
     return members

@@ -54,6 +54,16 @@ class CorruptArchive(DownloadError):
         self.archive_error = error
 
 
+class RefusedArchive(CorruptArchive):
+    """A ZIP on disk that no import should take (damaged, or holding what Convex refuses): nothing was
+    uploaded, and the file stays where it is."""
+
+    def __init__(self, path: str, error: ArchiveError):
+        DownloadError.__init__(self, f"{path} was not imported, nothing was uploaded: {error}", code=error.code,
+                               detail=str(error))
+        self.archive_error = error
+
+
 class RetriesExhausted(DownloadError):
     """The connection kept failing; the partial file is kept so the next attempt resumes it."""
 

@@ -24,7 +24,7 @@ from tui.archive.errors import ArchiveError
 from tui.archive.verify import verify_archive
 from tui.services import restore_flow
 from tui.services.archive_integrity import check_integrity
-from tui.services.download_errors import CorruptArchive
+from tui.services.download_errors import RefusedArchive
 from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import DeploymentRef, Progress, ProgressCallback, RestorePlan, RestoreResult
 from tui.services.sidecar import sha256_file
@@ -34,8 +34,9 @@ RUNNING_IMPORT_STATES = ("uploaded", "waiting_for_confirmation", "in_progress")
 
 def check_before_upload(path: Path, *, full: bool = True, expected_sha256: str | None = None,
                         on_progress: ProgressCallback | None = None) -> None:
-    """Raise `CorruptArchive` unless `path` is a sound snapshot ZIP: every document decoded (`full`) or
-    the CRC/sha256 integrity check, and the whole file's sha256 when one is expected. Blocking."""
+    """Raise `RefusedArchive` (a `CorruptArchive`) unless `path` is a sound snapshot ZIP: every document
+    decoded (`full`) or the CRC/sha256 integrity check, and the whole file's sha256 when one is expected.
+    Blocking."""
     started = time.monotonic()
 
     def say(message: str) -> None:
@@ -56,7 +57,7 @@ def check_before_upload(path: Path, *, full: bool = True, expected_sha256: str |
             say(f"Checking {path.name}")
             check_integrity(path)
     except ArchiveError as exc:
-        raise CorruptArchive(str(path), exc) from None
+        raise RefusedArchive(str(path), exc) from None
 
 
 async def refuse_if_importing(client: DeploymentClient) -> None:

@@ -8,7 +8,8 @@ sizes), and compares the storage hashes with `_storage/documents.jsonl`.
 
 Layouts the stream cannot follow (an uncompressed entry whose size comes only after its data, an
 encrypted entry, an unknown method or signature) make the check step aside (`abandoned`): the finished
-file is then checked from disk instead, which is slower but equally strict.
+file is then checked from disk instead, which is slower but equally strict. A JSONL entry's lines are
+followed too: one too long to import is refused (`tui.archive.limits`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 from tui.archive.errors import CORRUPT_HINT, ArchiveError
 from tui.archive.layout import classify_member
+from tui.archive.lines import LineLengthGuard
 from tui.archive.members import MAX_RATIO
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")  # signature .. extra length: 30 bytes
@@ -126,7 +128,8 @@ class StreamingZipCheck:
         if entry.has_descriptor and entry.method == 0:
             self.abandoned = "an uncompressed entry gives its size only after its data"
             return
-        entry.begin(classify_member(entry.name).kind == "storage_file")
+        kind = classify_member(entry.name)
+        entry.begin(kind.kind == "storage_file", kind.is_jsonl)
         self._state = "data"
         if entry.method == 0 and entry.compressed == 0:
             self._entry_done()
@@ -200,6 +203,7 @@ class _Entry:
         self.running_crc = 0
         self.inflater = fast_zlib.decompressobj(-15)
         self._sha: hashlib._Hash | None = None
+        self._lines: LineLengthGuard | None = None
 
     @property
     def has_descriptor(self) -> bool:
@@ -219,8 +223,11 @@ class _Entry:
                     self.compressed = values.pop(0)
             at += 4 + length
 
-    def begin(self, hash_it: bool) -> None:
+    def begin(self, hash_it: bool, has_lines: bool) -> None:
         self._sha = hashlib.sha256() if hash_it else None
+        # A line too long to import is refused (by the byte it starts at: counting lines would cost as
+        # much as inflating them).
+        self._lines = LineLengthGuard(self.name) if has_lines else None
 
     def output(self, data: memoryview | bytes) -> None:
         if not data:
@@ -231,6 +238,8 @@ class _Entry:
         self.running_crc = fast_zlib.crc32(data, self.running_crc)
         if self._sha is not None:
             self._sha.update(data)
+        if self._lines is not None:
+            self._lines.feed(data if isinstance(data, bytes) else bytes(data))
 
     def inflate(self, piece: memoryview) -> int:
         """Inflate from `piece`; returns how many of its bytes belong to this entry."""
