@@ -27,3 +27,12 @@ def tiny_project(parent: Path, *, tag: str = "v1", without: tuple[str, ...] = ()
     git(folder, "commit", "-qm", "known good")
     git(folder, "tag", tag)
     return folder
+
+
+def write_empty_lockfile(folder: Path) -> None:
+    """package.json and package-lock.json of a package with no dependencies: `npm ci` installs nothing and
+    needs no network (for the tests whose deploy command is a stand-in for the CLI)."""
+    (folder / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
+    (folder / "package-lock.json").write_text(
+        '{"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,\n'
+        ' "packages": {"": {"name": "app", "version": "1.0.0"}}}\n')
