@@ -9,8 +9,10 @@ import subprocess
 from pathlib import Path
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny_project"
+# Fixed names and dates: the same files make the same commit ids (the snapshots show them).
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+           "GIT_COMMITTER_EMAIL": "t@t", "GIT_AUTHOR_DATE": "2026-03-01T10:00:00Z",
+           "GIT_COMMITTER_DATE": "2026-03-01T10:00:00Z", "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
 
 
 def git(folder: Path, *args: str) -> str:

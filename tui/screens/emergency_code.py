@@ -26,6 +26,16 @@ SANDBOX_SAYS = ("The sandbox runs no code. g rehearses the push: clean checkout,
                 "sandbox refuses the push itself. The step records \"rehearsed, not deployed\", never done.")
 
 
+def _shown(folder: Path) -> str:
+    """A folder as the operator knows it: from the working directory when inside it, else from home."""
+    folder = folder.resolve()
+    for base, prefix in ((Path.cwd().resolve(), "."), (Path.home().resolve(), "~")):
+        if folder == base or base in folder.parents:
+            return str(Path(prefix, folder.relative_to(base))) if prefix == "~" else (
+                str(folder.relative_to(base)) if folder != base else ".")
+    return str(folder)
+
+
 class CodeStepMixin:
     def init_code_step(self, deploy_command: str | None, project: Path | None,
                        deploy_key: Secret | None = None) -> None:
@@ -68,21 +78,31 @@ class CodeStepMixin:
             self.say(head + sandbox + f"Could not read the git history of {self.project}: {fmt.error_text(exc)}\n\n"
                      + self._manual())
             return
-        table = self.show_table(["Ref", "What"])
+        table = self.show_table([])  # shown, columns of fixed widths added below
+        table.add_column("Ref", width=10)
+        table.add_column("What", width=max(20, self.app.size.width - 30 - 2 - 12 - 5))  # no sideways scrolling
         for index, ref in enumerate(self.refs):  # a tag and a commit may share a sha: keyed by position
-            table.add_row(ref.name if ref.kind == "tag" else ref.sha[:10], ref.summary, key=str(index))
-        self.show_log(bool(self.checklist.steps[3].data.get("ref")))
+            what = ref.summary.split(" — ", 1)[-1]
+            table.add_row(ref.name if ref.kind == "tag" else ref.sha[:10],
+                          f"tag · {what}" if ref.kind == "tag" else what, key=str(index))
+        state = self.checklist.steps[3]
+        log = self.show_log(bool(state.data.get("ref")))
+        self.call_after_refresh(log.scroll_end, animate=False)  # the end of the run, however the log was resized
+        keys = "g rehearse" if self.on_sandbox else "g push"
+        by_hand = "" if self.on_sandbox else " · m pushed by hand"
+        choose = f"Choose a known-good tag or commit: {keys} · p another folder{by_hand}"
+        if state.status != "pending":  # the outcome and the log below say the rest
+            self.say(head + choose.replace(keys, keys + " again"))
+            return
         with_key = " (with the profile's deploy key)" if self.deploy_key else ""
-        lines = [f"Project: {self.project}"]
+        lines = [f"Project: {_shown(self.project)}"]
         head_plan = self._head_plan()
         if head_plan is not None and head_plan.installer is not None:
             lines.append(f"Install: {head_plan.installer.command}")
         lines.append(f"Push: {deploy_command(self.deploy_command, 'restore <ref>')}{with_key}")
         if head_plan is not None and head_plan.missing:
             lines += ["Missing at HEAD:", *(f"- {why}" for why in head_plan.missing)]
-        keys = "g rehearse" if self.on_sandbox else "g push"
-        by_hand = "" if self.on_sandbox else " · m pushed by hand"
-        lines.append(f"Choose a known-good tag or commit: {keys} · p another folder{by_hand}")
+        lines.append(choose)
         self.say(head + sandbox + "\n".join(lines))
 
     def _head_plan(self) -> PushPlan | None:
@@ -126,8 +146,9 @@ class CodeStepMixin:
 
     def _log_line(self, log, text: str) -> None:
         """Lines wrapped to the log's width, so that nothing needs sideways scrolling at 80x24."""
-        width = log.scrollable_content_region.width or (self.app.size.width - 36)
-        for line in textwrap.wrap(text, width=max(20, width - 1), subsequent_indent="  ",
+        # the log's width less its border and a vertical scrollbar (which appears once it fills up)
+        width = (log.size.width or self.app.size.width - 30 - 2) - 5
+        for line in textwrap.wrap(text, width=max(20, width), subsequent_indent="  ",
                                   break_on_hyphens=False, drop_whitespace=True) or [""]:
             log.write_line(line)
 
@@ -157,7 +178,7 @@ class CodeStepMixin:
             self._log_line(log, fmt.error_text(exc))
         else:
             result = run.result
-            self._log_line(log, f"Step 3: {result.status} — {result.outcome}")
+            self._log_line(log, f"Result: {result.outcome}")
             if result.status == "done":
                 self.checklist.done(3, result.outcome, **result.data)
             elif result.status == "rehearsed":

@@ -87,14 +87,13 @@ class PushRun:
         short = plan.sha[:7]
         try:
             self.stage = "worktree"
-            yield f"[1/4] Clean checkout of {ref} ({short})"
+            yield f"[1/4] Clean checkout of {ref} ({short}) in a temporary worktree"
             try:
                 self.worktree = code_push.make_worktree(plan.repo_root, plan.sha)
             except Exception as exc:  # noqa: BLE001 - git's own words say why
                 self._end("failed", f"could not check out {ref}: {code_push.git_error(exc)}")
                 return
             folder = plan.worktree_folder(self.worktree)
-            yield f"      in {folder}"
             if self.canceled:
                 self._end("canceled", f"push of {ref} canceled before the install")
                 return
