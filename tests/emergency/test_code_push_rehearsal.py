@@ -59,7 +59,7 @@ async def test_step_3_rehearses_a_real_push_and_the_sandbox_refuses_it(sandbox, 
         assert max(len(line) for line in lines) <= 46  # no sideways scrolling at 80x24
         assert state.data["ref"] == "v1" and state.data["message"].startswith(f"restore v1 ({state.data['sha'][:12]})")
         assert state.data["install"] == "npm ci --no-audit --no-fund" and state.data["exit_status"] == 1
-        assert "≈ 3 Push code     rehearsed" in [str(o.prompt) for o in screen.query_one("#em-steps").options]
+        assert "≈ 3 Push code    rehearsed" in [str(o.prompt) for o in screen.query_one("#em-steps").options]
         await pilot.press("m")  # nothing can be pushed to the sandbox by hand either
         assert screen.checklist.steps[3].status == "rehearsed"
     assert time.monotonic() - started < 90

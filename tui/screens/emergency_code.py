@@ -168,7 +168,8 @@ class CodeStepMixin:
                           confirm=lambda since_ms: confirm_push(client, since_ms, plan.message))
             self.push_run = run
             credential = "the profile's deploy key" if self.deploy_key else "the deployment's admin credential"
-            self._log_line(log, f"Pushing {ref.name} to {self.ref.name} with {credential}")
+            self._log_line(log, f"Pushing {ref.name} to {self.ref.name}")
+            self._log_line(log, f"with {credential}")
             async for line in run.lines():
                 self._log_line(log, line)
                 if line.startswith("["):
