@@ -81,6 +81,9 @@ def test_each_missing_prerequisite_is_said(tmp_path, monkeypatch):
     assert any("lists no `convex` dependency" in why for why in missing)
     assert any(why.startswith("Node.js is not installed") for why in missing)
     assert any(why.startswith("`npx` is not installed") for why in missing)
+    (app / "convex.json").write_text('{"functions": "src/convex/"}')
+    assert "There is no src/convex/ folder (the app's functions) in the repository root at main." in plan_push(
+        app, "main", _commit(app, "functions moved")).missing
     monkeypatch.setattr(push_plan.shutil, "which", lambda name: None)
     assert plan_push(app, "main", sha).missing[0].startswith("git is not installed")
 

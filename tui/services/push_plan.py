@@ -155,6 +155,16 @@ def find_installer(root: Path, sha: str, subfolder: str, package_json: dict) -> 
     return None, []
 
 
+def _functions_folder(root: Path, sha: str, subfolder: str) -> str:
+    """convex/, or the folder convex.json's `functions` names."""
+    try:
+        config = json.loads(_read_at(root, sha, _join(subfolder, "convex.json")) or "{}")
+    except ValueError:
+        config = {}
+    named = config.get("functions") if isinstance(config, dict) else None
+    return str(PurePosixPath(named)) if isinstance(named, str) and named.strip() else "convex"
+
+
 def _has_convex(package_json: dict) -> bool:
     return any("convex" in (package_json.get(key) or {}) for key in ("dependencies", "devDependencies"))
 
@@ -210,7 +220,8 @@ def plan_push(project: Path, ref_name: str, sha: str, *, command: str = DEFAULT_
         if is_deploy and not _has_convex(package_json):
             plan.missing.append(f"package.json in {where} lists no `convex` dependency, so `npx convex` would "
                                 "fetch whatever version is newest: add it, or push by hand.")
-    if not _files_at(plan.repo_root, sha, _join(plan.subfolder, "convex")):
-        plan.missing.append(f"There is no convex/ folder in {where}.")
+    functions = _functions_folder(plan.repo_root, sha, plan.subfolder)
+    if not _files_at(plan.repo_root, sha, _join(plan.subfolder, functions)):
+        plan.missing.append(f"There is no {functions}/ folder (the app's functions) in {where}.")
     plan.missing += missing_programs(command, plan.installer)
     return plan
