@@ -146,3 +146,20 @@ def test_a_rehearsed_step_is_gone_through_and_never_done():
     checklist.rehearsed(3, "rehearsed, not deployed: the sandbox runs no code")
     assert checklist.steps[3].status == "rehearsed" and checklist.current_step() == 4
     assert StepState.from_json(checklist.steps[3].to_json()).status == "rehearsed"
+
+
+async def test_cancel_ends_the_running_stage_and_starts_no_other(tmp_path):
+    project = tmp_path / "app"
+    (project / "convex").mkdir(parents=True)
+    (project / "convex" / "q.ts").write_text("export const q = 1;\n")
+    write_empty_lockfile(project)
+    git(tmp_path, "init", "-q", str(project))
+    plan = plan_push(project, "main", _commit(project, "good"), command="sh -c 'echo started; sleep 30; echo never'")
+    run = PushRun(plan, {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, sandbox=False)
+    seen = []
+    async for line in run.lines():
+        seen.append(line)
+        if line == "started":
+            run.cancel()
+    assert run.result.status == "canceled" and "never" not in seen and not any(s.startswith("[4/4]") for s in seen)
+    assert "worktree" not in git(project, "worktree", "list").split("\n", 1)[-1]  # removed

@@ -8,6 +8,7 @@ ends "rehearsed, not deployed". Where it cannot run, the exact commands to run b
 
 from __future__ import annotations
 
+import asyncio
 import os
 import textwrap
 from pathlib import Path
@@ -45,6 +46,7 @@ class CodeStepMixin:
         self.project = project or code_push.find_project()
         self.refs: list[code_push.GitRef] = []
         self.push_run: PushRun | None = None
+        self.push_starting = False  # from the typed confirmation until the run exists
 
     @property
     def on_sandbox(self) -> bool:
@@ -56,14 +58,15 @@ class CodeStepMixin:
                                              installer=plan.installer if plan else None)
 
     def _pushing(self) -> bool:
-        return self.push_run is not None and self.push_run.result is None
+        return self.push_starting or (self.push_run is not None and self.push_run.result is None)
 
     def panel_3(self, head: str) -> None:
         sandbox = SANDBOX_SAYS + "\n" if self.on_sandbox else ""
         if self._pushing():
             run = self.push_run
             self.show_log(True)
-            self.say(head + sandbox + f"Pushing {run.plan.ref_name} ({run.plan.sha[:7]}): {run.stage} · k cancels")
+            stage = f"{run.plan.ref_name} ({run.plan.sha[:7]}): {run.stage}" if run else "starting"
+            self.say(head + sandbox + f"Pushing {stage} · k cancels")
             return
         missing = code_push.missing_tools(self.deploy_command)
         if self.project is None or missing:
@@ -160,20 +163,26 @@ class CodeStepMixin:
         self.checklist.start(3, ref=ref.name, sha=ref.sha, command=plan.command, rehearsal=self.on_sandbox)
         self.redraw_steps()
         run = None
+        self.push_starting = True
         try:
             client = await client_for(self.target, self.ref)
             env = code_push.push_environment(self.ref.name, client.url, reveal(client.admin_key),
                                              reveal(self.deploy_key))
             run = PushRun(plan, env, sandbox=self.on_sandbox,
                           confirm=lambda since_ms: confirm_push(client, since_ms, plan.message))
-            self.push_run = run
+            self.push_run, self.push_starting = run, False
             credential = "the profile's deploy key" if self.deploy_key else "the deployment's admin credential"
             self._log_line(log, f"Pushing {ref.name} to {self.ref.name}")
             self._log_line(log, f"with {credential}")
             async for line in run.lines():
                 self._log_line(log, line)
-                if line.startswith("["):
+                if line.startswith("[") and self.selected == 3:
                     self.show_panel()  # the stage in the text above the log
+        except asyncio.CancelledError:  # the screen was closed: the push's processes end with it
+            if run is not None:
+                run.cancel()
+            self.checklist.fail(3, f"push of {ref.name} stopped: the checklist was closed while it ran")
+            raise
         except Exception as exc:  # noqa: BLE001
             self.checklist.fail(3, f"could not run the push: {fmt.error_text(exc)}")
             self._log_line(log, fmt.error_text(exc))
@@ -186,10 +195,12 @@ class CodeStepMixin:
                 self.checklist.rehearsed(3, result.outcome, **result.data)
             else:
                 self.checklist.fail(3, result.outcome, **result.data)
+        finally:
+            self.push_starting = False
         self.after_change()
 
     def action_cancel_run(self) -> None:
-        if self._pushing():
+        if self.push_run is not None and self.push_run.result is None:
             self.push_run.cancel()
 
     def action_mark_done(self) -> None:

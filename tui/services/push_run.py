@@ -150,6 +150,8 @@ class PushRun:
                     self._end("failed", f"the push of {ref} exited 0 but {evidence.text}: check the deployment "
                               "before going on", exit_status=status)
         finally:
+            if self.result is None and self.current is not None:
+                self.current.cancel()  # the caller is gone (an exception, a cancelled task): so is the stage
             self.current = None
             if self.worktree is not None and not self.keep_worktree:
                 code_push.remove_worktree(plan.repo_root, self.worktree)
