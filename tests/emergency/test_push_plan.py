@@ -30,7 +30,7 @@ def test_a_ready_plan_names_the_install_and_the_message(tmp_path):
     assert plan.ready, plan.missing
     assert plan.installer.command == "npm ci --no-audit --no-fund" and plan.installer.lockfile == "package-lock.json"
     assert plan.message == f"restore v1 ({sha[:12]}) · convex-backups checklist c-1"
-    assert plan.command == f"npx convex deploy --yes --message 'restore v1 ({sha[:12]}) · convex-backups checklist c-1'"
+    assert plan.command == f"npx convex deploy --yes --message '{plan.message}'"
     assert push_plan.deploy_command("npx convex deploy --message x", "y") == "npx convex deploy --message x"
     assert push_plan.deploy_command("make deploy", "y") == "make deploy"  # not the CLI: run as written
     assert len(push_plan.push_message("v" * 2000, "a" * 40).encode()) <= push_plan.MAX_MESSAGE_BYTES
