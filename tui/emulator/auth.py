@@ -25,6 +25,7 @@ WRITE_DATA = "deployment:data:write"
 PAUSE_DEPLOYMENT = "deployment:pause"
 UNPAUSE_DEPLOYMENT = "deployment:unpause"
 VIEW_AUDIT_LOG = "deployment:auditLog:view"
+DEPLOY = "deployment:deploy"
 ANY_ADMIN = None  # routes and functions that any admin identity may use
 
 

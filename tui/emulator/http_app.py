@@ -27,6 +27,7 @@ ROUTE_MODULES = (
     "tui.emulator.routes_info",
     "tui.emulator.routes_state",
     "tui.emulator.routes_user_functions",
+    "tui.emulator.routes_push",
     "tui.emulator.sync",
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-MARKS = {"pending": "·", "running": "…", "done": "✓", "failed": "✗", "skipped": "–"}
+MARKS = {"pending": "·", "running": "…", "done": "✓", "failed": "✗", "skipped": "–", "rehearsed": "≈"}
 SHORT_TITLES = ("Deployment", "Safety backup", "Restore data", "Push code", "Env vars", "Manual fixes",
                 "Close + log")
 

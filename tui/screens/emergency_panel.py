@@ -37,7 +37,9 @@ class PanelMixin:
         keep = steps.highlighted if steps.highlighted is not None else self.selected
         steps.clear_options()
         for number, state in enumerate(self.checklist.steps):
-            steps.add_option(Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<13} {state.status}",
+            # one line in the 30-column list at 80x24: a longer status ("rehearsed") takes a column of padding
+            pad = min(13, 21 - len(state.status))
+            steps.add_option(Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<{pad}} {state.status}",
                                     id=str(number)))
         steps.highlighted = keep
 

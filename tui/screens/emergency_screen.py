@@ -104,6 +104,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             self.say(f"Could not list the deployments: {fmt.error_text(exc)}\nesc goes back.")
             return
         self.target_label = info.label
+        self.target_kind = info.kind
         self.pause_supported = await ops.supports_pause(self.target)
         if self.checklist is not None:
             self.ref = self._ref_named(self.checklist.deployment)

@@ -1,5 +1,5 @@
-"""The emergency-restore checklist's state: seven steps (0–6), each pending, running, done, failed or
-skipped (with a reason), with timestamps, who did it (the local user), and what came of it (backup ids,
+"""The emergency-restore checklist's state: seven steps (0–6), each pending, running, done, failed,
+skipped (with a reason) or rehearsed (gone through on the sandbox, which runs no code: step 3), with timestamps, who did it (the local user), and what came of it (backup ids,
 the restore's import id, outcomes).
 
 The state is one JSON file per checklist in `<data>/checklists/`, written atomically (temporary file,
@@ -21,8 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-StepStatus = Literal["pending", "running", "done", "failed", "skipped"]
-STATUSES: tuple[str, ...] = ("pending", "running", "done", "failed", "skipped")
+StepStatus = Literal["pending", "running", "done", "failed", "skipped", "rehearsed"]
+STATUSES: tuple[str, ...] = ("pending", "running", "done", "failed", "skipped", "rehearsed")
+FINISHED: tuple[str, ...] = ("done", "skipped", "rehearsed")  # a step the checklist has gone past
 MIN_REASON = 8  # characters a typed skip reason needs (the restore flow's rule)
 
 STEP_TITLES: tuple[str, ...] = (
@@ -152,16 +153,16 @@ class Checklist:
         return found
 
     def current_step(self) -> int:
-        """The first step that is not done or skipped (6 when all are)."""
+        """The first step that is not done, skipped or rehearsed (6 when all are)."""
         for number, state in enumerate(self.steps):
-            if state.status not in ("done", "skipped"):
+            if state.status not in FINISHED:
                 return number
         return len(self.steps) - 1
 
     # -- changing (each saves) ----------------------------------------------------------------------------
     def start(self, number: int, **data: Any) -> StepState:
         state = self.steps[number]
-        if state.status in ("done", "failed", "skipped") and state.outcome:
+        if state.status in ("done", "failed", "skipped", "rehearsed") and state.outcome:
             state.history.append(f"{state.status}: {state.outcome}")
         if state.status != "running":
             state.data = {}
@@ -182,6 +183,10 @@ class Checklist:
 
     def fail(self, number: int, outcome: str, **data: Any) -> StepState:
         return self._end(number, "failed", outcome, data)
+
+    def rehearsed(self, number: int, outcome: str, **data: Any) -> StepState:
+        """Gone through up to what the sandbox cannot do (run code): never recorded as done."""
+        return self._end(number, "rehearsed", outcome, data)
 
     def skip(self, number: int, reason: str) -> StepState:
         reason = " ".join(reason.split())

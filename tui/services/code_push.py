@@ -1,15 +1,16 @@
-"""Step 3, push known-good code: find the app's project folder, list its git tags and commits, make a clean
-`git worktree` of the chosen ref in a temporary folder, and run the deploy command there (default
-`npx convex deploy --yes`) with the target's credentials in its environment. Output is streamed line by
-line; cancel terminates the whole process group; the exit status is the step's result. Where the deploy
-cannot run (no git, no Node, no project folder) `manual_instructions` says exactly what to run by hand.
-No textual.
+"""Step 3, push known-good code, the pieces: find the app's project folder, list its git tags and commits,
+make and remove a clean `git worktree` of a ref, the deploy's environment (the target's credentials), and
+one command run in its own process group with its output streamed line by line (colour codes and spinner
+redraws removed) and cancel ending the whole group. What runs in which order is `tui.services.push_run`,
+what it needs first `tui.services.push_plan`. Where the push cannot run here, `manual_instructions` says
+exactly what to run by hand. No textual.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -19,7 +20,9 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_COMMAND = "npx convex deploy --yes"
+from tui.services.push_plan import DEFAULT_COMMAND, Installer, deploy_command
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
 
 def is_project(folder: Path) -> bool:
@@ -74,6 +77,13 @@ def make_worktree(project: Path, ref: str) -> Path:
     return folder
 
 
+def git_error(exc: Exception) -> str:
+    """git's own last words about a failed command."""
+    stderr = getattr(exc, "stderr", None)
+    lines = [line for line in (stderr or "").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else str(exc)
+
+
 def remove_worktree(project: Path, worktree: Path) -> None:
     try:
         _git(project, "worktree", "remove", "--force", str(worktree))
@@ -126,20 +136,21 @@ def missing_tools(command: str) -> list[str]:
 
 
 def manual_instructions(deployment: str, ref: str | None, *, project: Path | None, command: str = DEFAULT_COMMAND,
-                        self_hosted: bool = True) -> str:
+                        self_hosted: bool = True, installer: Installer | None = None) -> str:
     """What to run by hand when the app cannot (credentials are named, never printed)."""
     folder = str(project) if project else "<your app's folder (it has convex/ and package.json)>"
     ref = ref or "<a known-good tag or commit>"
     creds = ("export CONVEX_SELF_HOSTED_URL=... CONVEX_SELF_HOSTED_ADMIN_KEY=...   "
              f"# convex-backups sandbox credentials {deployment}, or your self-hosted values"
              if self_hosted else f"export CONVEX_DEPLOY_KEY=...   # a production deploy key of {deployment}")
+    install = installer.command if installer else "npm ci   # or pnpm/yarn/bun install, following your lockfile"
     return "\n".join([
         f"cd {folder}",
         f"git worktree add --detach /tmp/known-good {ref}",
-        "cd /tmp/known-good && npm ci",
+        f"cd /tmp/known-good && {install}",
         creds,
-        f"{command} --message \"restore {ref}\"" if command == DEFAULT_COMMAND else command,
-        "Then mark step 3 done here.",
+        deploy_command(command, f"restore {ref}"),
+        "Then press m here and name the ref.",
     ])
 
 
@@ -165,7 +176,9 @@ class DeployRun:
             line = await self.process.stdout.readline()
             if not line:
                 break
-            yield line.decode("utf-8", errors="replace").rstrip("\n")
+            text = ANSI.sub("", line.decode("utf-8", errors="replace").rstrip("\n"))
+            # a spinner redraws its line with carriage returns: what it ended on is what counts
+            yield text.rstrip("\r").rsplit("\r", 1)[-1]
         self.exit_status = await self.process.wait()
 
     def cancel(self) -> None:
