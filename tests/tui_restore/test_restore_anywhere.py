@@ -112,7 +112,8 @@ async def test_a_fast_restore_ends_with_every_table_at_its_total(demo, target):
         files = sum(c.rows_to_write for c in plan.changes if c.table == "_storage")
         review = text_of(wizard, "#review-summary")
         result = text_of(wizard, "#follow-result")
-        assert f"it writes {documents:,} documents" in review and f"{documents:,} documents written" in result
-        if files:
-            assert f"and {files:,} file" in review and f"and {files:,} file" in result
+        written = f"{documents:,} documents" + (f" and {files:,} files" if files else "")
+        assert f"it writes {written}" in review and f"{written} written" in result
+        counts = f"{documents:,} / {documents:,} documents" + (f" and {files:,} / {files:,} files" if files else "")
+        assert text_of(wizard, "#follow-counts").startswith(f"{counts} written")
         assert wizard.result.rows_written == documents

@@ -136,6 +136,8 @@ class FollowStep(Vertical):
         box = self.query_one("#follow-result", Static)
         title = self.query_one("#follow-title", Static)
         self.query_one("#follow-status", Static).update(f"Finished: {result.state}.")
+        if result.ok:
+            self.query_one(TableProgressList).complete()
         tables = tuple(self.query_one(TableProgressList).counts.values())
         counts = f"{progress_counts(tables)} · " if tables else ""
         self.query_one("#follow-counts", Static).update(f"{counts}{span(result.elapsed)} in all")

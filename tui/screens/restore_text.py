@@ -130,7 +130,7 @@ def result_counts(result: RestoreResult, tables: tuple[TableProgress, ...]) -> s
     documents = result.rows_written
     if documents is None:
         documents = sum(t.written for t in tables if not is_storage(t.table))
-    text = f"{documents:,} document{'s' * (documents != 1)} written"
+    text = f"{documents:,} document{'s' * (documents != 1)}"
     if files:
         text += f" and {files:,} file{'s' * (files != 1)}"
-    return text
+    return text + " written"

@@ -3,6 +3,8 @@ anything changes) and `TableProgressList` (rows written per table while it runs)
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -101,6 +103,12 @@ class TableProgressList(VerticalScroll):
                 self.mount(row)
             else:
                 row.show(table)
+
+    def complete(self) -> None:
+        """The restore completed: it wrote every table whole (an import is all or nothing), whatever the
+        last counters said."""
+        for row in self._rows.values():
+            row.show(replace(row.latest, written=max(row.latest.written, row.latest.total)))
 
     @property
     def counts(self) -> dict[str, TableProgress]:
