@@ -21,6 +21,9 @@ from tui.widgets.formatting import ago, exact, size, state, utc_now
 
 ZIP_CHOICE = ":zip"  # the Select's value for "a ZIP on disk" (no deployment name starts with a colon)
 ZIP_LABEL = "A snapshot ZIP file on disk…"
+BACKUP_KEYS = ("enter choose the highlighted backup · shift+tab another deployment's backups or a ZIP on disk · "
+               "esc back out")
+ZIP_KEYS = "enter check the file and go on · shift+tab back to the list of sources · esc back out"
 
 
 def option_label(ref: DeploymentRef, target: DeploymentRef) -> str:
@@ -55,8 +58,7 @@ class SourceStep(Vertical):
         yield DataTable(id="source-backups", cursor_type="row")
         yield ZipChooser(id="source-zip", classes="hidden")
         yield Static("Loading…", id="source-note", markup=False)
-        yield Static("enter choose the highlighted backup · shift+tab another deployment's backups or a ZIP on disk · "
-                     "esc back out", classes="keys-hint", id="source-keys")
+        yield Static(BACKUP_KEYS, classes="keys-hint", id="source-keys")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -98,13 +100,10 @@ class SourceStep(Vertical):
             self.backups = {}
             self._note("Type the path of a snapshot ZIP (from convex-backups download, the dashboard or "
                        "npx convex export) and press enter: it is checked before anything else happens.")
-            self.query_one("#source-keys", Static).update(
-                "enter check the file and go on · shift+tab back to the list of sources · esc back out")
+            self.query_one("#source-keys", Static).update(ZIP_KEYS)
             self.query_one(ZipChooser).focus_path()
         else:
-            self.query_one("#source-keys", Static).update(
-                "enter choose the highlighted backup · shift+tab another deployment's backups or a ZIP on disk · "
-                "esc back out")
+            self.query_one("#source-keys", Static).update(BACKUP_KEYS)
             self._load_backups(event.value)
 
     @work(exclusive=True, group="source-backups", exit_on_error=False)
