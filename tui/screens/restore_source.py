@@ -98,8 +98,10 @@ class SourceStep(Vertical):
         if zip_chosen:
             self.workers.cancel_group(self, "source-backups")
             self.backups = {}
-            self._note("Type the path of a snapshot ZIP (from convex-backups download, the dashboard or "
-                       "npx convex export) and press enter: it is checked before anything else happens.")
+            self._note("")
+            self.query_one(ZipChooser).hint(
+                "Type the path of a snapshot ZIP (from convex-backups download, the dashboard or npx convex "
+                "export) and press enter: it is checked before anything else happens.")
             self.query_one("#source-keys", Static).update(ZIP_KEYS)
             self.query_one(ZipChooser).focus_path()
         else:
@@ -164,4 +166,6 @@ class SourceStep(Vertical):
             self.post_message(self.Chosen(source, backup))
 
     def _note(self, text: str) -> None:
-        self.query_one("#source-note", Static).update(text)
+        note = self.query_one("#source-note", Static)
+        note.update(text)
+        note.display = bool(text)

@@ -79,10 +79,12 @@ def zip_accepted(path: Path, outcome: VerifyOutcome) -> str:
 def zip_refused(path: Path, outcome: VerifyOutcome) -> str:
     """A damaged file: what is wrong, that nothing happened, and the commands that say more."""
     error = outcome.error or {}
-    where = f" (in {error['member']}" + (f", line {error['line']}" if error.get("line") else "") + ")" \
-        if error.get("member") else ""
+    message = error.get("message") or "it failed its check"
+    where = ""
+    if error.get("member") and error["member"] not in message:
+        where = f" (in {error['member']}" + (f", line {error['line']}" if error.get("line") else "") + ")"
     hint = f" {error['hint'].rstrip('.')}." if error.get("hint") else ""
-    return (f"Refused: {path.name} is damaged: {error.get('message') or 'it failed its check'}{where}.{hint}\n"
+    return (f"Refused: {path.name} is damaged: {message.rstrip('.')}{where}.{hint}\n"
             "Nothing was uploaded and nothing changed. What to do: run "
             f"`convex-backups verify {path}` for the full check, `convex-backups inspect {path}` to see what it "
             "holds; download the backup again (`convex-backups download BACKUP_ID`) or choose another file.")

@@ -113,5 +113,10 @@ class ZipChooser(Vertical):
         note.remove_class("error-text")
         note.update(text)
 
+    def hint(self, text: str) -> None:
+        """What to type, until a file is checked."""
+        if not self.checking and self.refused is None:
+            self._say(text)
+
     def focus_path(self) -> None:
         self.query_one("#file-path", Input).focus()
