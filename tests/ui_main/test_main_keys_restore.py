@@ -34,9 +34,11 @@ async def test_r_on_a_deployment_without_backups_restores_another_deployments_ba
                          what="the empty deployment's note")
         assert "snapshot ZIP on disk" in str(step.query_one("#source-note").render())
         await wait_until(pilot, lambda: SOURCE in step.deployments, what="the team's deployments")
-        step.query_one("#source-deployment").value = SOURCE
+        assert step.query_one("#source-deployment").has_focus  # nothing to choose here: the list of sources
+        await pilot.press("enter", *["down"] * list(step.deployments).index(SOURCE), "enter")
         await wait_until(pilot, lambda: backup.id in step.backups, what="the other deployment's backups")
-        step.query_one("#source-backups").focus()
+        table = step.query_one("#source-backups")
+        assert table.has_focus and table.get_row_index(backup.id) == table.cursor_row  # the newest complete one
         await pilot.press("enter")
         await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
         await pilot.press("s", *"an empty deployment: nothing to keep", "enter")
