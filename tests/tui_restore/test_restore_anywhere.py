@@ -117,3 +117,19 @@ async def test_a_fast_restore_ends_with_every_table_at_its_total(demo, target):
         counts = f"{documents:,} / {documents:,} documents" + (f" and {files:,} / {files:,} files" if files else "")
         assert text_of(wizard, "#follow-counts").startswith(f"{counts} written")
         assert wizard.result.rows_written == documents
+
+
+async def test_a_zip_that_no_longer_matches_its_sha256_file_is_refused_at_the_first_step(demo, target, tmp_path):
+    path = await downloaded_zip(demo, target, tmp_path / "zips")
+    sidecar = path.with_name(path.name + ".sha256")
+    assert sidecar.is_file()  # every download writes one
+    sidecar.write_text(f"{'0' * 64}  {path.name}\n")
+    ref = await target.get_deployment(EMPTY)
+    app = HostApp(lambda: ImportFileDialog(target, ref))
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = app.screen_under_test
+        await pilot.press(*str(path), "enter")
+        await wait_until(pilot, lambda: "Refused" in text_of(dialog, "#file-note"), what="the refusal")
+        note = text_of(dialog, "#file-note")
+        assert f"{path.name}.sha256" in note and "convex-backups verify" in note
+        assert dialog.stage == "file"
