@@ -146,3 +146,17 @@ def test_wizard_refuses_a_damaged_zip_at_the_first_step(snap_compare, size, tmp_
 
     app = HostApp(lambda: RestoreWizard(FakeTarget(), DEV))
     assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_wizard_on_a_deployment_without_backups(snap_compare, size):
+    fake = FakeTarget()
+    fake.backups[DEV.name] = []
+
+    async def run(pilot):
+        step = pilot.app.screen_under_test.query_one("SourceStep")
+        await wait_until(pilot, lambda: len(step.deployments) > 1 and "has no backups" in
+                         str(step.query_one("#source-note").render()), what="the note")
+        await pilot.pause(0.2)
+
+    assert snap_compare(HostApp(lambda: RestoreWizard(fake, DEV)), terminal_size=size, run_before=run)

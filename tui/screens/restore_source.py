@@ -23,6 +23,7 @@ ZIP_CHOICE = ":zip"  # the Select's value for "a ZIP on disk" (no deployment nam
 ZIP_LABEL = "A snapshot ZIP file on disk…"
 BACKUP_KEYS = ("enter choose the highlighted backup · shift+tab another deployment's backups or a ZIP on disk · "
                "esc back out")
+LIST_KEYS = "enter open the list of sources: another deployment of the team, or a ZIP on disk · esc back out"
 ZIP_KEYS = "enter check the file and go on · shift+tab back to the list of sources · esc back out"
 
 
@@ -86,6 +87,7 @@ class SourceStep(Vertical):
             select.set_options([(option_label(d, self.deployment), d.name) for d in team]
                                + [(ZIP_LABEL, ZIP_CHOICE)])
             select.value = self.source_name
+            select.mutate_reactive(Select.value)  # the same value: its label (kind, project) is drawn anyway
 
     @on(Select.Changed, "#source-deployment")
     def _deployment_changed(self, event: Select.Changed) -> None:
@@ -144,8 +146,10 @@ class SourceStep(Vertical):
         if wanted in self.backups:
             table.move_cursor(row=table.get_row_index(wanted))
         if complete:
+            self.query_one("#source-keys", Static).update(BACKUP_KEYS)
             table.focus()
         else:  # nothing to choose here: the way on is another source
+            self.query_one("#source-keys", Static).update(LIST_KEYS)
             self.query_one(Select).focus()
 
     @on(DataTable.RowSelected, "#source-backups")
