@@ -20,8 +20,8 @@ from tui.api.errors import (
 )
 from tui.services.errors import ReadOnlyRefused, Refused
 from tui.services.protocol import BackupRecord, DeploymentRef, RestorePlan, RestoreResult, TableProgress
-from tui.services.verify import VerifyOutcome
 from tui.services.restore_flow import is_storage
+from tui.services.verify import VerifyOutcome
 from tui.widgets.formatting import ago, error_text, exact, size, utc_now
 
 UNCHANGED = ("code (functions)", "environment variables", "scheduled functions and crons", "deployment settings")
