@@ -75,7 +75,8 @@ class SourceStep(Vertical):
             everything = await self.target.list_deployments()
         except Exception as exc:
             happened, todo = explain(exc, "listing the team's deployments")
-            self._note(f"{happened} {todo} You can still restore from {self.deployment.name}'s own backups.")
+            self._note(f"{happened} {todo} You can still restore from {self.deployment.name}'s own backups or a ZIP "
+                       "on disk (the list above).")
             return
         team = [d for d in everything if d.team == self.deployment.team] or [self.deployment]
         team.sort(key=lambda d: (d.name != self.deployment.name, d.project, not d.is_prod, d.name))
