@@ -57,7 +57,7 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
     KeySpec("inspect_backup", "i", "inspect_backup", "Inspect", "main",
             help="Tables, counts and sample documents of the selected backup"),
     KeySpec("restore_backup", "r", "restore_backup", "Restore", "main", mutating=True,
-            help="Guided restore of the selected backup into a deployment"),
+            help="Guided restore into the selected deployment: its backup, another deployment's of the team, or a ZIP"),
     KeySpec("import_file", "m", "import_file", "Import ZIP", "main", show=False, mutating=True,
             help="Import a snapshot ZIP from disk into the selected deployment"),
     KeySpec("staged_imports", "I", "staged_imports", "Staged imports", "main", show=False,

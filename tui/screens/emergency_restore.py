@@ -35,6 +35,12 @@ class RecordingTarget:
         ops.restore_staged(self._checklist, plan)
         return plan
 
+    async def prepare_file_import(self, path: Any, target: Any, *, on_progress: Any = None) -> RestorePlan:
+        plan = await self._target.prepare_file_import(path, target, on_progress=on_progress)
+        ops.restore_staged(self._checklist, plan)
+        self._checklist.record(2, source_file=str(path))
+        return plan
+
     async def confirm_restore(self, plan: RestorePlan) -> None:
         ops.restore_confirmed(self._checklist, plan)  # on disk first: never confirmed twice after a restart
         await self._target.confirm_restore(plan)
@@ -76,6 +82,11 @@ class RestoreStepMixin:
             note = "step 1 safety" if b.id == self.checklist.safety_backup_id else ""
             table.add_row(b.id, fmt.ago(b.completed or b.requested, now), "yes" if b.include_storage else "no",
                           b.kind, fmt.size(b.size), note, fmt.exact(b.requested), key=b.id)
+        if not self.backups:  # the wizard offers the team's other deployments' backups and a ZIP on disk
+            self.say(f"{self.ref.name} has no complete backup of its own. g opens the guided restore: choose "
+                     "another deployment's backup (same team) or a snapshot ZIP on disk, then the safety check, "
+                     "the change summary, a typed confirmation, and it is followed to the end.")
+            return
         good = next((i for i, b in enumerate(self.backups) if b.id != self.checklist.safety_backup_id), 0)
         if self.backups:
             table.move_cursor(row=good)
@@ -86,6 +97,9 @@ class RestoreStepMixin:
     def action_inspect_backup(self) -> None:
         table = self.query_one("#em-table")
         if self.selected != 2 or not self.backups or not table.display or not table.row_count:
+            self.notify(f"{self.ref.name} has no complete backup of its own to inspect. g opens the guided "
+                        "restore, where another deployment's backup or a ZIP on disk can be chosen.",
+                        severity="warning")
             return
         backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         backup = next((b for b in self.backups if b.id == backup_id), None)
@@ -104,7 +118,7 @@ class RestoreStepMixin:
             self.notify("x redoes this step (choose another backup).", severity="warning")
             return
         if not self.backups or not table.display or not table.row_count:
-            self.notify("No complete backup to restore from.", severity="warning")
+            self.start_restore(None)  # no backup of its own: the wizard chooses another source
             return
         backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         backup = next((b for b in self.backups if b.id == backup_id), None)
@@ -112,7 +126,7 @@ class RestoreStepMixin:
             self.start_restore(backup)
 
     @work(exclusive=True, group="em-restore", exit_on_error=False)
-    async def start_restore(self, backup: BackupRecord) -> None:
+    async def start_restore(self, backup: BackupRecord | None) -> None:
         try:
             before = await ops.table_counts(self.target, self.ref)
         except Exception:  # noqa: BLE001 - counts are a nicety

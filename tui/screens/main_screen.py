@@ -325,12 +325,21 @@ class MainScreen(MainActions, Screen):
         self.query_one(DeploymentTree).focus()
 
     def on_key(self, event: Key) -> None:
-        """A mutating key on a read-only deployment: its binding is not offered, so say why here."""
-        if self.current is None or not self.current.read_only or isinstance(self.focused, Input):
+        """A key whose action `check_action` holds back (a mutating key on a read-only deployment, a backup
+        key with no backup chosen) would otherwise do nothing at all: say why here, and what would help."""
+        if isinstance(self.focused, Input):
             return
         keymap = getattr(self.app, "keymap", {})
         for spec in keys.MAIN_KEYS:
-            if spec.mutating and event.key in keymap.get(spec.id, spec.key).split(","):
-                event.stop()
-                self.refuse_read_only(spec.name)
+            if event.key not in keymap.get(spec.id, spec.key).split(","):
+                continue
+            allowed = self.check_action(spec.action, ())
+            if allowed is True:
                 return
+            event.stop()
+            if allowed is False and self.current is not None and self.current.read_only:
+                self.refuse_read_only(spec.name)
+            else:
+                self.notify(self.why_not(spec.action, spec.name), title=f"{spec.name}: not now",
+                            severity="warning", timeout=8)
+            return

@@ -97,8 +97,10 @@ async def table_counts(target: BackupTarget, ref: DeploymentRef) -> dict[str, in
     return await client.table_sizes(await client.user_tables())
 
 
-def begin_restore(checklist: Checklist, backup: BackupRecord, counts_before: dict[str, int]) -> None:
-    checklist.start(2, backup_id=backup.id, source=backup.deployment, counts_before=counts_before)
+def begin_restore(checklist: Checklist, backup: BackupRecord | None, counts_before: dict[str, int]) -> None:
+    """`backup` None: the wizard chooses the source (another deployment's backup, a ZIP on disk)."""
+    checklist.start(2, backup_id=backup.id if backup else None, source=backup.deployment if backup else None,
+                    counts_before=counts_before)
 
 
 def restore_staged(checklist: Checklist, plan: RestorePlan) -> None:
@@ -127,7 +129,8 @@ async def finish_restore(checklist: Checklist, target: BackupTarget, ref: Deploy
     except Exception:  # noqa: BLE001 - the outcome matters more than the counts
         pass
     data = checklist.steps[2].data
-    what = f"backup {data.get('backup_id')} restored into {ref.name} (import {data.get('import_id')})"
+    source = f"backup {data.get('backup_id')}" if data.get("backup_id") else f"file {data.get('source_file')}"
+    what = f"{source} restored into {ref.name} (import {data.get('import_id')})"
     if result.ok:
         checklist.done(2, f"{what}: {result.rows_written or 0:,} documents written", counts_after=counts_after)
     else:
