@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
@@ -13,16 +14,23 @@ from textual.widgets import DataTable
 from tui.services.protocol import BackupRecord
 from tui.widgets import formatting as fmt
 
-COLUMNS = (  # most telling first: at 80 columns the table shows about five
+# Most telling first. Columns are shown in this order while they fit the table's width whole; the rest are
+# dropped (the detail pane shows every field) so that nothing scrolls sideways. The first four always stay:
+# below FULL_FROM columns they are abbreviated ("Age" without "ago", exact times without the year).
+COLUMNS = (
     ("state", "State"),
     ("requested", "Requested"),
     ("size", "Size"),
-    ("expires", "Expires"),
-    ("duration", "Took"),
     ("storage", "Files"),
+    ("expires", "Expires"),
+    ("id", "Id"),
+    ("duration", "Took"),
     ("kind", "Kind"),
     ("source", "Source"),
 )
+KEPT = 4  # state, age, size, files: never dropped
+SHORT_LABELS = {"requested": "Age"}
+CURSOR_MARK, NO_MARK = "▶ ", "  "  # the highlighted row is marked in the text, not by colour alone
 SORTS = ("requested", "state", "expires", "size", "kind")
 
 
@@ -34,6 +42,10 @@ def _sort_key(column: str) -> Callable[[BackupRecord], object]:
         "size": lambda b: (b.size or 0, b.requested),
         "kind": lambda b: (b.kind, b.requested),
     }[column]
+
+
+def _width(cell: Text | str) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
 class BackupTable(DataTable):
@@ -61,10 +73,15 @@ class BackupTable(DataTable):
         self.sort_reverse = True
         self.exact_times = False
         self.empty_text = "Choose a deployment to see its backups."
+        self._marked = -1  # the row showing CURSOR_MARK
+        self._drawn_width = 0
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        self._draw(None)
+
+    def on_resize(self) -> None:
+        if self.size.width != self._drawn_width:
+            self._draw(self.selected.id if self.selected else None)
 
     @property
     def selected(self) -> BackupRecord | None:
@@ -101,37 +118,89 @@ class BackupTable(DataTable):
                           fmt.exact(backup.requested))).lower()
         return all(part in words for part in self.filter_text.split())
 
-    def _row(self, backup: BackupRecord, now: datetime) -> tuple:
-        requested = fmt.exact(backup.requested) if self.exact_times else fmt.ago(backup.requested, now)
+    def _cells(self, backup: BackupRecord, now: datetime, short: bool) -> dict[str, Text | str]:
+        if self.exact_times:
+            requested = fmt.exact_short(backup.requested) if short else fmt.exact(backup.requested)
+        else:
+            requested = fmt.age(backup.requested, now) if short else fmt.ago(backup.requested, now)
         source = "" if backup.source_deployment == backup.deployment else f"from {backup.source_deployment}"
-        return (
-            fmt.state(backup),
-            requested,
-            fmt.size(backup.size),
-            fmt.expires(backup, now),
-            fmt.duration(backup, now),
-            "yes" if backup.include_storage else "no",
-            backup.kind,
-            Text(source, style="italic"),
-        )
+        return {
+            "state": self._state_cell(backup, marked=False),
+            "requested": requested,
+            "size": fmt.size(backup.size),
+            "storage": "yes" if backup.include_storage else "no",
+            "expires": fmt.expires(backup, now),
+            "id": backup.id,
+            "duration": fmt.duration(backup, now),
+            "kind": backup.kind,
+            "source": Text(source, style="italic"),
+        }
+
+    @staticmethod
+    def _state_cell(backup: BackupRecord, *, marked: bool) -> Text:
+        return Text(CURSOR_MARK if marked else NO_MARK) + fmt.state(backup)
+
+    def _fit(self, rows: list[dict[str, Text | str]], short: bool) -> list[str] | None:
+        """The columns that fit whole in the table's width, or None when even the kept four do not."""
+        room = self.size.width
+        if len(rows) + 1 > self.size.height:  # header + rows: the vertical scrollbar takes its share
+            room -= self.styles.scrollbar_size_vertical
+        chosen, used = [], 0
+        for index, (key, label) in enumerate(COLUMNS):
+            label = SHORT_LABELS.get(key, label) if short else label
+            width = max([cell_len(label), *(_width(r[key]) for r in rows)]) + 2 * self.cell_padding
+            if used + width > room:
+                if index < KEPT:
+                    return None
+                break
+            chosen.append(key)
+            used += width
+        return chosen
 
     def redraw(self) -> None:
+        """Sort and filter again, draw, and say what is chosen."""
         keep = self.selected.id if self.selected else None
-        now = self.clock()
         self.shown = sorted((b for b in self.backups if self._matches(b)), key=_sort_key(self.sort_column),
                             reverse=self.sort_reverse)
-        self.clear()
-        for backup in self.shown:
-            self.add_row(*self._row(backup, now), key=backup.id)
+        self._draw(keep)
         note = ""
         if not self.shown:
             note = f"No backup matches “{self.filter_text}”." if self.backups else self.empty_text
-        else:
-            index = next((i for i, b in enumerate(self.shown) if b.id == keep), 0)
-            self.move_cursor(row=index)
         self.post_message(self.Emptiness(note))
         self.post_message(self.BackupChosen(self.selected))
 
+    def _draw(self, keep: str | None) -> None:
+        """Columns for this width, then the rows of `shown`; the cursor stays on backup `keep`."""
+        now = self.clock()
+        short = False
+        rows = [self._cells(b, now, short=False) for b in self.shown]
+        columns = self._fit(rows, short) if self.size.width else [key for key, _ in COLUMNS[:KEPT]]
+        if columns is None:
+            short = True
+            rows = [self._cells(b, now, short=True) for b in self.shown]
+            columns = self._fit(rows, short) or [key for key, _ in COLUMNS[:KEPT]]
+        self._drawn_width = self.size.width
+        self.clear(columns=True)
+        self._marked = -1
+        labels = dict(COLUMNS) | (SHORT_LABELS if short else {})
+        for key in columns:
+            self.add_column(labels[key], key=key)
+        for backup, cells in zip(self.shown, rows):
+            self.add_row(*(cells[key] for key in columns), key=backup.id)
+        if self.shown:
+            index = next((i for i, b in enumerate(self.shown) if b.id == keep), 0)
+            self.move_cursor(row=index)
+            self._mark(index)
+
+    def _mark(self, row: int) -> None:
+        """Move the ▶ to `row` (the cursor's), off the row that had it."""
+        for index in {self._marked, row}:
+            if 0 <= index < len(self.shown):
+                backup = self.shown[index]
+                self.update_cell(backup.id, "state", self._state_cell(backup, marked=index == row))
+        self._marked = row
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
+        self._mark(event.cursor_row)
         self.post_message(self.BackupChosen(self.selected))
