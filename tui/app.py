@@ -95,7 +95,8 @@ class ConvexBackupsApp(App):
         info = self.target_info = message.info
         self.sub_title = info.label if not info.notice else f"{info.notice} · {info.label}"
         if info.kind == "sandbox":
-            self.sub_title = f"{info.notice or 'local sandbox — not your Convex account'} ({info.base_url})"
+            where = f" ({info.base_url})" if info.base_url else ""
+            self.sub_title = f"{info.notice or 'local sandbox — not your Convex account'}{where}"
         self.main.target_ready()
         if self.emergency is not None:
             from tui.screens.emergency_open import open_emergency

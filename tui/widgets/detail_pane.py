@@ -101,9 +101,9 @@ class DetailPane(Static):
                     style="bold reverse" if ref.is_prod else "")
         if ref.read_only:
             text.append("  READ-ONLY (config)", style="italic")
-        text.append(f"\n{ref.team}/{ref.project}")
-        if ref.region:
-            text.append(f"  {ref.region}")
+        place = "  ".join(part for part in ("/".join(p for p in (ref.team, ref.project) if p), ref.region) if part)
+        if place:  # a self-hosted deployment has no team, project or region
+            text.append(f"\n{place}")
         if ref.url:
             text.append(f"\n{ref.url}")
         text.append("\n")
