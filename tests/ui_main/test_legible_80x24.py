@@ -13,6 +13,7 @@ from tui.app import ConvexBackupsApp
 from tui.screens.backup_now import BackupNowDialog
 from tui.screens.main_screen import MainScreen
 from tui.screens.periodic import PeriodicDialog
+from tui.services.protocol import Schedule
 from tui.widgets.backup_table import BackupTable
 from tui.widgets.deployment_tree import DeploymentTree
 from tui.widgets.progress_panel import ProgressPanel
@@ -66,10 +67,12 @@ async def test_backups_table_keeps_state_age_size_files_whole_without_sideways_s
 
 
 async def test_backup_ids_are_whole_where_they_are_shown(open_demo):
-    """Every backup's id is drawn whole for the row under the cursor, so two backups never look alike."""
+    """Every backup's id is drawn whole for the row under the cursor, so two backups never look alike; also
+    on a deployment whose details are long (a periodic schedule and the plan's limits)."""
     target = await open_demo()
     ref = await _acme(target, prod=False)
     backups = await _with_backups(target, ref, 3)
+    await target.set_schedule(ref, Schedule("weekly", 3, 30, 1, True))
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, app, ref.name)
