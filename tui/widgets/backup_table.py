@@ -30,6 +30,7 @@ COLUMNS = (
 )
 KEPT = 4  # state, age, size, files: never dropped
 SHORT_LABELS = {"requested": "Age"}
+SHORT_EXACT_LABELS = {"requested": "At (UTC)"}
 CURSOR_MARK, NO_MARK = "▶ ", "  "  # the highlighted row is marked in the text, not by colour alone
 SORTS = ("requested", "state", "expires", "size", "kind")
 
@@ -127,7 +128,7 @@ class BackupTable(DataTable):
         return {
             "state": self._state_cell(backup, marked=False),
             "requested": requested,
-            "size": fmt.size(backup.size),
+            "size": fmt.size_short(backup.size) if short else fmt.size(backup.size),
             "storage": "yes" if backup.include_storage else "no",
             "expires": fmt.expires(backup, now),
             "id": backup.id,
@@ -140,6 +141,11 @@ class BackupTable(DataTable):
     def _state_cell(backup: BackupRecord, *, marked: bool) -> Text:
         return Text(CURSOR_MARK if marked else NO_MARK) + fmt.state(backup)
 
+    def _labels(self, short: bool) -> dict[str, str]:
+        if not short:
+            return {}
+        return SHORT_EXACT_LABELS if self.exact_times else SHORT_LABELS
+
     def _fit(self, rows: list[dict[str, Text | str]], short: bool) -> list[str] | None:
         """The columns that fit whole in the table's width, or None when even the kept four do not."""
         room = self.size.width
@@ -147,7 +153,7 @@ class BackupTable(DataTable):
             room -= self.styles.scrollbar_size_vertical
         chosen, used = [], 0
         for index, (key, label) in enumerate(COLUMNS):
-            label = SHORT_LABELS.get(key, label) if short else label
+            label = self._labels(short).get(key, label)
             width = max([cell_len(label), *(_width(r[key]) for r in rows)]) + 2 * self.cell_padding
             if used + width > room:
                 if index < KEPT:
@@ -182,7 +188,7 @@ class BackupTable(DataTable):
         self._drawn_width = self.size.width
         self.clear(columns=True)
         self._marked = -1
-        labels = dict(COLUMNS) | (SHORT_LABELS if short else {})
+        labels = dict(COLUMNS) | self._labels(short)
         for key in columns:
             self.add_column(labels[key], key=key)
         for backup, cells in zip(self.shown, rows):

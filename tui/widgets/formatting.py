@@ -28,7 +28,7 @@ def exact(moment: datetime | None) -> str:
 
 
 def exact_short(moment: datetime | None) -> str:
-    """The exact UTC time without year and zone, for a narrow column headed so."""
+    """The exact UTC time without year and zone ('12-06 11:29'), for a narrow column headed "At (UTC)"."""
     return "—" if moment is None else moment.astimezone(timezone.utc).strftime("%m-%d %H:%M")
 
 
@@ -86,6 +86,15 @@ def size(count: int | None) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TB"
+
+
+def size_short(count: int | None) -> str:
+    """`size` in at most 7 characters, for a narrow column: no decimal from 100 up ('1016 KB', '46.2 MB')."""
+    text = size(count)
+    number, _, unit = text.partition(" ")
+    if unit and unit != "B" and float(number) >= 100:
+        return f"{float(number):.0f} {unit}"
+    return text
 
 
 def duration(backup: BackupRecord, now: datetime) -> str:
