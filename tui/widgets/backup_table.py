@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
@@ -31,7 +33,7 @@ COLUMNS = (
 KEPT = 4  # state, age, size, files: never dropped
 SHORT_LABELS = {"requested": "Age"}
 SHORT_EXACT_LABELS = {"requested": "At (UTC)"}
-CURSOR_MARK, NO_MARK = "▶ ", "  "  # the highlighted row is marked in the text, not by colour alone
+CURSOR_MARK, NO_MARK = "▶ ", "  "  # the cursor's row is marked in the text, not by colour alone
 SORTS = ("requested", "state", "expires", "size", "kind")
 
 
@@ -74,7 +76,6 @@ class BackupTable(DataTable):
         self.sort_reverse = True
         self.exact_times = False
         self.empty_text = "Choose a deployment to see its backups."
-        self._marked = -1  # the row showing CURSOR_MARK
         self._drawn_width = 0
 
     def on_mount(self) -> None:
@@ -126,7 +127,7 @@ class BackupTable(DataTable):
             requested = fmt.age(backup.requested, now) if short else fmt.ago(backup.requested, now)
         source = "" if backup.source_deployment == backup.deployment else f"from {backup.source_deployment}"
         return {
-            "state": self._state_cell(backup, marked=False),
+            "state": Text(NO_MARK) + fmt.state(backup),
             "requested": requested,
             "size": fmt.size_short(backup.size) if short else fmt.size(backup.size),
             "storage": "yes" if backup.include_storage else "no",
@@ -136,10 +137,6 @@ class BackupTable(DataTable):
             "kind": backup.kind,
             "source": Text(source, style="italic"),
         }
-
-    @staticmethod
-    def _state_cell(backup: BackupRecord, *, marked: bool) -> Text:
-        return Text(CURSOR_MARK if marked else NO_MARK) + fmt.state(backup)
 
     def _labels(self, short: bool) -> dict[str, str]:
         if not short:
@@ -187,7 +184,6 @@ class BackupTable(DataTable):
             columns = self._fit(rows, short) or [key for key, _ in COLUMNS[:KEPT]]
         self._drawn_width = self.size.width
         self.clear(columns=True)
-        self._marked = -1
         labels = dict(COLUMNS) | self._labels(short)
         for key in columns:
             self.add_column(labels[key], key=key)
@@ -196,17 +192,22 @@ class BackupTable(DataTable):
         if self.shown:
             index = next((i for i, b in enumerate(self.shown) if b.id == keep), 0)
             self.move_cursor(row=index)
-            self._mark(index)
 
-    def _mark(self, row: int) -> None:
-        """Move the ▶ to `row` (the cursor's), off the row that had it."""
-        for index in {self._marked, row}:
-            if 0 <= index < len(self.shown):
-                backup = self.shown[index]
-                self.update_cell(backup.id, "state", self._state_cell(backup, marked=index == row))
-        self._marked = row
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+        """The cursor's row shows CURSOR_MARK in the room its state cell keeps for it. Drawn here rather than
+        written into the cell: DataTable caches each cell drawn with and without the cursor, so moving the
+        cursor redraws two rows, where changing a cell would redraw every row on screen."""
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if not (cursor and row_index >= 0 and column_index == 0 and self.show_cursor and lines):
+            return lines
+        first = lines[0]
+        head, room, rest = Segment.divide(first, [self.cell_padding, self.cell_padding + 1,
+                                                  Segment.get_line_length(first)])
+        if "".join(segment.text for segment in room) != " ":
+            return lines
+        return [[*head, Segment(CURSOR_MARK[0], room[0].style), *rest], *lines[1:]]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        self._mark(event.cursor_row)
         self.post_message(self.BackupChosen(self.selected))
