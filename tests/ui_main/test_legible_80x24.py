@@ -47,7 +47,7 @@ async def _with_backups(target, ref, count: int):
 async def test_backups_table_keeps_state_age_size_files_whole_without_sideways_scrolling(open_demo):
     target = await open_demo()
     ref = await _acme(target, prod=False)
-    backups = await _with_backups(target, ref, 4)
+    backups = await _with_backups(target, ref, 6)
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, app, ref.name)
@@ -64,6 +64,16 @@ async def test_backups_table_keeps_state_age_size_files_whole_without_sideways_s
         assert "Files" in header
         for backup, line in zip(table.shown, drawn[1:]):
             assert (" yes " if backup.include_storage else " no ") in line + " ", line
+        # Exact times (t) and the filter box (/, which leaves fewer rows and so a scrollbar) still fit.
+        table.focus()
+        await pilot.press("t", "slash")
+        await wait_until(pilot, lambda: screen.query_one("#filter").has_focus, what="the filter box")
+        await pilot.pause(0.3)
+        assert table.exact_times
+        assert table.row_count + 1 > table.size.height  # rows below the fold: the vertical scrollbar is there
+        assert [column.key.value for column in table.ordered_columns][:4] == list(KEPT)
+        assert table.max_scroll_x == 0
+        assert "(UTC)" in widget_lines(app, table)[0]
 
 
 async def test_backup_ids_are_whole_where_they_are_shown(open_demo):
@@ -198,3 +208,20 @@ async def test_no_none_on_any_screen_reachable_from_the_main_screen(open_demo):
                     await pilot.pause(0.2)
                 app.clear_notifications()
     assert len(seen) >= 8 * len(kinds)
+
+
+def test_every_checkbox_of_the_app_is_a_state_checkbox():
+    """Textual's own Checkbox tells on from off by colour only: no screen may use it directly."""
+    import ast
+    from pathlib import Path
+
+    import tui
+
+    offenders = []
+    for path in Path(tui.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name in ("Checkbox", "Switch", "RadioButton", "ToggleButton"):
+                    offenders.append(f"{path.name}:{node.lineno}")
+    assert not offenders, f"use tui.widgets.state_checkbox.StateCheckbox: {offenders}"

@@ -17,8 +17,9 @@ from tui.services.protocol import BackupRecord
 from tui.widgets import formatting as fmt
 
 # Most telling first. Columns are shown in this order while they fit the table's width whole; the rest are
-# dropped (the detail pane shows every field) so that nothing scrolls sideways. The first four always stay:
-# below FULL_FROM columns they are abbreviated ("Age" without "ago", exact times without the year).
+# dropped (the detail pane shows every field) so that nothing scrolls sideways. The first four always stay;
+# where even they do not fit (80 columns), they are abbreviated: "Age" without "ago", sizes without a decimal
+# from 100 up, exact times without year ("At (UTC)").
 COLUMNS = (
     ("state", "State"),
     ("requested", "Requested"),
