@@ -7,14 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.cells import cell_len
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.services.protocol import BackupRecord
 from tui.widgets import formatting as fmt
+from tui.widgets.marked_table import MarkedDataTable
 
 # Most telling first. Columns are shown in this order while they fit the table's width whole; the rest are
 # dropped (the detail pane shows every field) so that nothing scrolls sideways. The first four always stay;
@@ -34,7 +33,7 @@ COLUMNS = (
 KEPT = 4  # state, age, size, files: never dropped
 SHORT_LABELS = {"requested": "Age"}
 SHORT_EXACT_LABELS = {"requested": "At (UTC)"}
-CURSOR_MARK, NO_MARK = "▶ ", "  "  # the cursor's row is marked in the text, not by colour alone
+NO_MARK = "  "  # room for the cursor's ▶ (MarkedDataTable) and a space before the state's own glyph
 SORTS = ("requested", "state", "expires", "size", "kind")
 
 
@@ -52,7 +51,7 @@ def _width(cell: Text | str) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
 
-class BackupTable(DataTable):
+class BackupTable(MarkedDataTable):
     """Posts `BackupChosen` when the cursor rests on a backup (None when the table is empty)."""
 
     class BackupChosen(Message):
@@ -66,6 +65,8 @@ class BackupTable(DataTable):
         def __init__(self, note: str) -> None:
             super().__init__()
             self.note = note
+
+    MARK_AT = 1  # past the cell padding (1): the first space of NO_MARK
 
     def __init__(self, *, clock: Callable[[], datetime] = fmt.utc_now, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
@@ -193,21 +194,6 @@ class BackupTable(DataTable):
         if self.shown:
             index = next((i for i, b in enumerate(self.shown) if b.id == keep), 0)
             self.move_cursor(row=index)
-
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
-        """The cursor's row shows CURSOR_MARK in the room its state cell keeps for it. Drawn here rather than
-        written into the cell: DataTable caches each cell drawn with and without the cursor, so moving the
-        cursor redraws two rows, where changing a cell would redraw every row on screen."""
-        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        if not (cursor and row_index >= 0 and column_index == 0 and self.show_cursor and lines):
-            return lines
-        first = lines[0]
-        head, room, rest = Segment.divide(first, [self.cell_padding, self.cell_padding + 1,
-                                                  Segment.get_line_length(first)])
-        if "".join(segment.text for segment in room) != " ":
-            return lines
-        return [[*head, Segment(CURSOR_MARK[0], room[0].style), *rest], *lines[1:]]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
