@@ -78,14 +78,18 @@ class BackupTable(MarkedDataTable):
         self.sort_reverse = True
         self.exact_times = False
         self.empty_text = "Choose a deployment to see its backups."
-        self._drawn_width = 0
+        self._drawn_for: tuple[int, bool] = (0, False)  # the `_layout` the columns were chosen for
 
     def on_mount(self) -> None:
         self._draw(None)
 
     def on_resize(self) -> None:
-        if self.size.width != self._drawn_width:
+        """Columns again when the width changes, or the height brings or takes away the scrollbar."""
+        if self._layout() != self._drawn_for:
             self._draw(self.selected.id if self.selected else None)
+
+    def _layout(self) -> tuple[int, bool]:
+        return self.size.width, len(self.shown) + 1 > self.size.height
 
     @property
     def selected(self) -> BackupRecord | None:
@@ -147,8 +151,8 @@ class BackupTable(MarkedDataTable):
 
     def _fit(self, rows: list[dict[str, Text | str]], short: bool) -> list[str] | None:
         """The columns that fit whole in the table's width, or None when even the kept four do not."""
-        room = self.size.width
-        if len(rows) + 1 > self.size.height:  # header + rows: the vertical scrollbar takes its share
+        room, scrolls = self._layout()
+        if scrolls:  # more rows than lines (with the header): the vertical scrollbar takes its share
             room -= self.styles.scrollbar_size_vertical
         chosen, used = [], 0
         for index, (key, label) in enumerate(COLUMNS):
@@ -184,7 +188,7 @@ class BackupTable(MarkedDataTable):
             short = True
             rows = [self._cells(b, now, short=True) for b in self.shown]
             columns = self._fit(rows, short) or [key for key, _ in COLUMNS[:KEPT]]
-        self._drawn_width = self.size.width
+        self._drawn_for = self._layout()
         self.clear(columns=True)
         labels = dict(COLUMNS) | self._labels(short)
         for key in columns:
