@@ -4,8 +4,8 @@ the cursor's line: it starts with CURSOR_MARK."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from rich.style import Style
+from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode

@@ -162,7 +162,7 @@ def progress_line(progress: Progress) -> str:
 
 
 def time_left(progress: Progress) -> str:
-    """The short form of the last part of `progress_line`: 'about 2 min 22 s left', 'finished', 'no estimate'."""
+    """The last part of `progress_line`, short: 'about 2 min 22 s left', 'finished' or 'no estimate yet'."""
     if progress.finished:
         return "finished"
     if progress.eta is not None:
