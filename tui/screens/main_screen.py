@@ -90,6 +90,8 @@ class MainScreen(MainActions, Screen):
         if layout != getattr(self, "_layout", None):
             self._layout = layout
             self.query_one(DeploymentTree).set_regions(not self.narrow)
+            self.query_one(DetailPane).set_compact(self.narrow)
+            self.query_one(ProgressPanel).set_compact(self.narrow)
             self.refresh_bindings()
 
     @property

@@ -31,7 +31,7 @@ def option_label(ref: DeploymentRef, target: DeploymentRef) -> str:
     kind = "PROD" if ref.is_prod else ref.type
     note = " — the target itself" if ref.name == target.name else ""
     if ref.region != target.region:
-        note += f" — other region ({ref.region})"
+        note += f" — other region ({ref.region or 'region unknown'})"
     return f"{ref.name}  {kind}  {ref.project}{note}"
 
 
@@ -165,7 +165,8 @@ class SourceStep(Vertical):
         elif source is None:
             self._note(f"Backup {backup.id} belongs to {backup.deployment}, which is not listed.")
         elif source.region != self.deployment.region:
-            self._note(f"{source.name} is in {source.region}, {self.deployment.name} in {self.deployment.region}: "
+            self._note(f"{source.name} is in {source.region or 'an unknown region'}, {self.deployment.name} in "
+                       f"{self.deployment.region or 'an unknown region'}: "
                        "Convex restores only within a region. Download that backup and use Import ZIP instead.")
         else:
             self.post_message(self.Chosen(source, backup))

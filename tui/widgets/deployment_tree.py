@@ -1,8 +1,10 @@
 """The deployments pane: team → project → deployment, each deployment with its type in words (PROD, dev,
-preview) and region. Production is marked by the word PROD and bold style, never by colour alone."""
+preview) and region. Production is marked by the word PROD and bold style, never by colour alone, and so is
+the cursor's line: it starts with CURSOR_MARK."""
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
@@ -10,6 +12,8 @@ from textual.widgets.tree import TreeNode
 
 from tui.services.protocol import DeploymentRef
 from tui.widgets.formatting import deployment_words
+
+CURSOR_MARK = "▶ "
 
 
 def deployment_label(ref: DeploymentRef, *, region: bool = True) -> Text:
@@ -42,6 +46,12 @@ class DeploymentTree(Tree[DeploymentRef | None]):
         self.guide_depth = 2
         self._by_name: dict[str, TreeNode] = {}
         self.show_regions = True  # off in a narrow pane: the name matters more (the details show the region)
+
+    def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
+        label = super().render_label(node, base_style, style)
+        if node is self.cursor_node:
+            return Text.assemble((CURSOR_MARK, base_style + Style(bold=True)), label)
+        return label
 
     def set_loading_text(self, text: str) -> None:
         self.clear()
