@@ -121,5 +121,6 @@ def keymap_from_config(ui: Mapping[str, Any] | None) -> tuple[dict[str, str], li
 def effective_keys(spec: KeySpec, keymap: Mapping[str, str]) -> str:
     """The keys after remapping, in a form for people (`?`, `F1`, `ctrl+r`)."""
     names = keymap.get(spec.id, spec.key).split(",")
-    pretty = {"question_mark": "?", "slash": "/", "escape": "esc", "f1": "F1", "f5": "F5", "tab": "tab"}
+    pretty = {"question_mark": "?", "slash": "/", "escape": "esc", "f1": "F1", "f5": "F5", "tab": "tab",
+              "exclamation_mark": "!"}
     return " / ".join(pretty.get(name, name) for name in names)
