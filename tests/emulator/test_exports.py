@@ -73,16 +73,24 @@ def test_one_export_at_a_time(slow_sandbox):
         assert client.post("/api/export/request/zip").status_code == 200
 
 
-def test_range_requests_resume_a_download(sandbox):
+def test_the_download_answers_like_convex_whole_file_and_no_range(sandbox):
+    """Convex's `get_zip_export` sends Content-Length, Content-Disposition and Cache-Control only and
+    ignores Range (spec 5.3): a resumed download gets the whole file again."""
     with sandbox.client() as client:
         _seed(client, 200)
         client.post("/api/export/request/zip")
         export = _completed(client)
-        whole = client.get(f"/api/export/zip/{export['_id']}").content
+        whole = client.get(f"/api/export/zip/{export['_id']}")
         part = client.get(f"/api/export/zip/{export['_id']}", headers={"Range": "bytes=100-"})
-        assert part.status_code == 206
-        assert part.headers["content-range"] == f"bytes 100-{len(whole) - 1}/{len(whole)}"
-        assert whole[:100] + part.content == whole
+        assert part.status_code == 200 and "content-range" not in part.headers
+        assert part.content == whole.content
+        assert int(whole.headers["content-length"]) == len(whole.content)
+        assert whole.headers["content-disposition"].startswith("attachment; filename=snapshot_")
+        assert whole.headers["cache-control"] == "private, max-age=2592000"
+        for absent in ("accept-ranges", "etag", "last-modified", "content-type", "content-range"):
+            assert absent not in whole.headers, absent
+        head = client.head(f"/api/export/zip/{export['_id']}")
+        assert head.status_code == 200 and head.headers["content-length"] == whole.headers["content-length"]
 
 
 def test_download_errors(slow_sandbox):

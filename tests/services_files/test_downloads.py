@@ -44,6 +44,8 @@ class ScriptedExport:
         if isinstance(step, tuple) and step[0] == "status":
             return Reply(step[1], {"code": "Oops", "message": f"status {step[1]}"}, dict(step[2]) if len(step) > 2 else {})
         headers = {"Content-Disposition": f"attachment; filename={NAME}"}
+        if step != "ignore_range":
+            headers["Accept-Ranges"] = "bytes"  # as range-serving servers (S3, nginx) say; Convex does not
         match = re.match(r"bytes=(\d+)-$", request.headers.get("range", ""))
         if match and step != "ignore_range":
             start = int(match.group(1))
@@ -91,9 +93,15 @@ async def test_a_clean_download_has_the_servers_name_a_sidecar_and_no_part_file(
 
 
 async def test_a_dropped_connection_resumes_with_range_and_the_sha256_matches(tmp_path):
+    """Against a server that offers Range (not Convex's handler): the download resumes where it stopped."""
+    seen = []
     async with FaultServer(ScriptedExport(script=[("drop", 150_000), ("drop", 200_000)])) as server:
         async with _client(server) as client:
-            result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader())
+            result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader(),
+                                           progress=seen.append)
+    retries = [p.message for p in seen if p.phase == "retrying"]
+    assert len(retries) == 2 and all("Retrying in" in m and "cannot resume" not in m for m in retries)
+    assert not any(p.phase == "restarting" for p in seen)
     assert hashlib.sha256(result.path.read_bytes()).hexdigest() == hashlib.sha256(ZIP).hexdigest() == result.sha256
     ranges = [r.headers.get("range") for r in server.requests]
     assert ranges[0] is None and ranges[1].startswith("bytes=") and len(server.requests) == 3
@@ -103,9 +111,15 @@ async def test_a_dropped_connection_resumes_with_range_and_the_sha256_matches(tm
 
 async def test_a_server_that_ignores_range_makes_the_download_start_over(tmp_path):
     script = [("drop", 100_000), "ignore_range"]
+    seen = []
     async with FaultServer(ScriptedExport(script=script)) as server, _client(server) as client:
-        result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader())
+        result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader(),
+                                       progress=seen.append)
     assert result.path.read_bytes() == ZIP and result.restarts == 1
+    # The whole-file answer to the Range request is used from byte 0, not asked for once more.
+    assert len(server.requests) == 2
+    restarting = [p for p in seen if p.phase == "restarting"]
+    assert len(restarting) == 1 and "cannot resume" in restarting[0].message and restarting[0].done == 0
 
 
 async def test_a_wrong_content_range_makes_the_download_start_over(tmp_path):
