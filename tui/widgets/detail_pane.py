@@ -84,7 +84,8 @@ class DetailPane(Static):
                     style="bold reverse" if ref.is_prod else "")
         if ref.read_only:
             text.append("  READ-ONLY (config)", style="italic")
-        text.append(f"\n{ref.team}/{ref.project}  {ref.region or ''}\n{ref.url or ''}\n")
+        kind = f"  {ref.class_words}" if ref.class_words else ""
+        text.append(f"\n{ref.team}/{ref.project}  {ref.region or ''}{kind}\n{ref.url or ''}\n")
         if self.limits is not None:
             text.append(f"{self.limits.explanation}\n", style="dim")
         if self.facts_loaded:
