@@ -14,9 +14,8 @@ from tui.api.errors import Target, error_from_response
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = ROOT / "tui" / "emulator" / "platform"
-# Codes found in Convex's own sources (crates/common/src/http/extract.rs, crates/application/src/lib.rs,
-# npm-packages/convex/src/cli/lib/api.ts, npm-packages/dashboard/src/api/api.ts), and the generic ones of
-# an unknown route or method.
+# Codes Convex's own code uses (its HTTP extractors, its export rules, its CLI's and dashboard's API
+# clients), and the generic ones of an unknown route or method.
 CONFIRMED = {
     "AccessTokenInvalid", "BadJsonBody", "BadQueryArgs", "BadPathArgs", "ExportInProgress", "TeamNotFound",
     "ProjectNotFound", "DeploymentNotFound", "BadRequest", "NotFound", "MethodNotAllowed", "SSORequired",

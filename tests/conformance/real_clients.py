@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from official_cli import CACHE, CONVEX_VERSION, install_cli
 
-PLATFORM_VERSION = "0.1.10"  # @convex-dev/platform, npm-packages/@convex-dev/platform/package.json
+PLATFORM_VERSION = "0.1.10"  # @convex-dev/platform on npm
 PYTHON_CLIENT_VERSION = "0.8.1"  # `convex` on PyPI: the Rust client behind a Python API
 HERE = Path(__file__).parent
 

@@ -11,7 +11,10 @@ import pytest
 from platform_support import Api, storage_files, tables_of
 from sandbox_process import SandboxProcess, wait_for
 
+from tui.api.export_download import filename_from_disposition
 from tui.archive.ids import decode_id, is_valid_id
+from tui.archive.layout import parse_snapshot_filename
+from tui.archive.verify import verify_archive
 from tui.emulator.tables import STORAGE_TABLE_NUMBER
 
 
@@ -132,10 +135,6 @@ def test_demo_backups_hold_their_listed_time_and_one_deployment_is_dedicated(api
     """Each seeded complete backup's snapshot (the ZIP's name, its documents) is as of the time it is listed
     at, not of the moment the sandbox made it; and the world holds one dedicated deployment (`class` d...,
     the dashboard's test), on both APIs' deployment records."""
-    from tui.archive.layout import parse_snapshot_filename
-    from tui.archive.verify import verify_archive
-    from tui.api.export_download import filename_from_disposition
-
     data = api.ok("GET", "/api/dashboard/member_data")
     dedicated = [d for d in data["deployments"] if d["class"].startswith("d")]
     assert [(d["class"], d["deploymentType"]) for d in dedicated] == [("d1024", "prod")]

@@ -61,7 +61,7 @@ def test_table_fraction_is_the_current_tables_alone(message, expected):
     assert (reading.fraction, reading.done, reading.total) == expected and not reading.overall
 
 
-# What Convex's export worker writes (crates/exports/src/lib.rs), smallest table first, then _storage.
+# What Convex's export worker writes, smallest table first, then _storage (tui/services/export_progress.py).
 CONVEX_MESSAGES = [
     "Beginning backup", "Backing up _tables",
     "Backing up tags", "Backing up tags: 100 / 100 documents",

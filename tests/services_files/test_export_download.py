@@ -82,13 +82,15 @@ async def test_a_connection_dropped_mid_stream_restarts_and_ends_verified(deploy
     the second request's whole-file answer is taken from byte 0, and the file verifies."""
     proxy = SpoilingProxy(deployment.url, spoil="drop_mid_once")
     seen: list = []
-    async with FaultServer(proxy) as server, DeploymentClient(server.url, deployment.key, sleep=SleepRecorder()) as client:
+    async with FaultServer(proxy) as server, \
+            DeploymentClient(server.url, deployment.key, sleep=SleepRecorder()) as client:
         downloader = Downloader(sleep=SleepRecorder())
         result = await download_export(client, export.id, folder=tmp_path, downloader=downloader, progress=seen.append)
     retry = [p.message for p in seen if p.phase == "retrying"]
     assert len(retry) == 1 and "cannot resume" in retry[0] and "starts again from the beginning" in retry[0]
     assert any(p.phase == "restarting" for p in seen)
     assert proxy.downloads == 2 and result.restarts == 1
-    assert proxy.ranges[0] is None and proxy.ranges[1].startswith("bytes=")  # asked; the sandbox, like Convex, ignored it
+    # Range was asked for; the sandbox, like Convex, ignored it.
+    assert proxy.ranges[0] is None and proxy.ranges[1].startswith("bytes=")
     assert result.size == export.size and result.integrity.streamed and result.integrity.storage_files == 3
     assert subprocess.run(["sha256sum", "--quiet", "-c", result.sidecar.name], cwd=tmp_path).returncode == 0

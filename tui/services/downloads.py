@@ -5,9 +5,10 @@
   HTTP Range from the last byte written where the server offers it. Convex's own download handler ignores
   Range (spec 5.3): its answer (200, the whole file) is taken as a fresh start from byte 0, and the
   progress says so (phase "restarting", and the retry message before it when the server sent no
-  `Accept-Ranges: bytes`). Another range than asked is refused and the file starts again from byte 0. Failures in a row without progress are bounded
-  (`RetryPlan.attempts`); progress resets that count. When they run out, the `.part` file is kept and the
-  next run of the same download resumes it (a `<final>.part.json` note says which backup it holds).
+  `Accept-Ranges: bytes`). Another range than asked is refused and the file starts again from byte 0.
+  Failures in a row without progress are bounded (`RetryPlan.attempts`); progress resets that count. When
+  they run out, the `.part` file is kept and the next run of the same download resumes it (a
+  `<final>.part.json` note says which backup it holds; against Convex it starts again).
 - Every entry's CRC-32 and size and every `_storage` file's sha256 are checked while the bytes arrive and
   completed against the central directory at the end (`archive_integrity`); a damaged ZIP never gets the
   final name. `full_verify=True` also decodes every document (`tui.archive.verify`), much more slowly.
