@@ -5,7 +5,9 @@ Convex's export worker (spec 5.5, README) says `Backing up <table>` as it starts
 It writes the tables small to large, then `_storage` (`n / total entries (metadata)`, then
 `n / total files (downloading)`). The words never say "table i of N", so the export as a whole is measured
 against the deployment's own table sizes, read when following starts (`ExportProgress(table_sizes)`):
-tables already passed, and tables smaller than the current one (Convex's order), count as written.
+tables already passed, and tables smaller than the current one, count as written. (Convex orders by
+bytes, the client knows document counts: a table guessed wrong only holds the fraction still for a
+while, as it never goes back.)
 
 Without those sizes (the deployment refused the query, an old server) only the current table's fraction is
 known. That is reported honestly: `overall` is False, and callers show no time left (it would start over
