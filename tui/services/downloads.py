@@ -8,7 +8,8 @@
   `Accept-Ranges: bytes`). Another range than asked is refused and the file starts again from byte 0.
   Failures in a row without progress are bounded (`RetryPlan.attempts`); progress resets that count. When
   they run out, the `.part` file is kept and the next run of the same download resumes it (a
-  `<final>.part.json` note says which backup it holds; against Convex it starts again).
+  `<final>.part.json` note says which backup it holds), unless the server offers no Range: then it is
+  removed, and the error says the next run starts over.
 - Every entry's CRC-32 and size and every `_storage` file's sha256 are checked while the bytes arrive and
   completed against the central directory at the end (`archive_integrity`); a damaged ZIP never gets the
   final name. `full_verify=True` also decodes every document (`tui.archive.verify`), much more slowly.
@@ -140,7 +141,7 @@ class _Run:
         except (DownloadError, NotFound) as exc:
             # Damaged, disk full, gone, or the name taken: nothing worth resuming. After retries ran out
             # (and on anything else, such as a cancel), the part file stays for the next run to resume.
-            if not isinstance(exc, RetriesExhausted):
+            if not isinstance(exc, RetriesExhausted) or not self.ranges_offered:  # nothing a later run could use
                 await self._discard()
             raise
         finally:
@@ -166,7 +167,11 @@ class _Run:
                 failures_in_a_row = 1 if progressed else failures_in_a_row + 1
                 failures += 1
             if failures_in_a_row > self.o.retry.attempts or failures > self.o.retry.max_failures:
-                where = f" {self.part.path} was kept: run the download again to resume it." if self.part else ""
+                if self.part is not None and not self.ranges_offered:
+                    where = (" The server cannot resume a download (it ignores HTTP Range, as Convex does), so "
+                             "the partial file was removed: run the download again to start it over.")
+                else:
+                    where = f" {self.part.path} was kept: run the download again to resume it." if self.part else ""
                 raise RetriesExhausted(f"The download kept failing ({last}).{where}", last)
             wait = self.o.retry.delay(failures_in_a_row)
             if last is not None and last.retry_after:
