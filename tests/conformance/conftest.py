@@ -14,7 +14,7 @@ from sandbox_process import SandboxProcess  # noqa: E402
 
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def world(tmp_path_factory):
     """One sandbox for the whole suite: `.url`, `.name`, `.key` (admin key), `.platform_url`,
     `.access_token`, `.team_token("sandbox")`."""
