@@ -152,12 +152,12 @@ class SyncSession:
                                     "logLines": []}
         if outcome.ok:
             response["result"] = encode_json_value(outcome.value)
-            if kind == "Mutation":
-                response["ts"] = encode_ts(ts)
         else:
             response["result"] = outcome.error_message
             if outcome.error_data is not None:
                 response["errorData"] = encode_json_value(outcome.error_data)
+        if kind == "Mutation":  # Convex sends the key either way, null for a failure
+            response["ts"] = encode_ts(ts) if outcome.ok else None
         await self._send(response)
         await self._transition(force=True)
 
