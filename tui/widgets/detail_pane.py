@@ -101,12 +101,16 @@ class DetailPane(Static):
                     style="bold reverse" if ref.is_prod else "")
         if ref.read_only:
             text.append("  READ-ONLY (config)", style="italic")
-        place = "  ".join(part for part in ("/".join(p for p in (ref.team, ref.project) if p), ref.region) if part)
+        place = "  ".join(part for part in ("/".join(p for p in (ref.team, ref.project) if p), ref.region,
+                                            ref.class_words) if part)
         if place:  # a self-hosted deployment has no team, project or region
-            text.append(f"\n{place}")
+            text.append(f"
+{place}")
         if ref.url:
-            text.append(f"\n{ref.url}")
-        text.append("\n")
+            text.append(f"
+{ref.url}")
+        text.append("
+")
         if self.limits is not None:
             text.append(f"{self.limits.explanation}\n", style="dim")
         if self.facts_loaded:
