@@ -104,13 +104,10 @@ class DetailPane(Static):
         place = "  ".join(part for part in ("/".join(p for p in (ref.team, ref.project) if p), ref.region,
                                             ref.class_words) if part)
         if place:  # a self-hosted deployment has no team, project or region
-            text.append(f"
-{place}")
+            text.append(f"\n{place}")
         if ref.url:
-            text.append(f"
-{ref.url}")
-        text.append("
-")
+            text.append(f"\n{ref.url}")
+        text.append("\n")
         if self.limits is not None:
             text.append(f"{self.limits.explanation}\n", style="dim")
         if self.facts_loaded:
