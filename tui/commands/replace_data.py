@@ -8,6 +8,9 @@ import asyncio
 from typing import Any
 
 from tui.commands import FAILED, OK, REFUSED, Context, Failure, print_json
+from tui.api.errors import NetworkError, RateLimited, ServerError
+from tui.api.secrets import scrub
+from tui.services import lost_restore
 from tui.services.errors import ReadOnlyRefused
 from tui.services.safety import ensure_safety_backup
 
@@ -54,11 +57,14 @@ async def confirm_and_follow(context: Context, plan: Any, verb: str, noun: str) 
     try:
         async for progress in target.follow_restore(plan):
             context.progress(progress)
+        return await target.restore_result(plan)
     except asyncio.CancelledError:
         context.note(f"\nStopped watching; the {noun} into {plan.target.name} continues on the deployment "
                      "(interrupting does not cancel it).")
         raise
-    return await target.restore_result(plan)
+    except (NetworkError, ServerError, RateLimited) as exc:  # confirmed: it carries on without us
+        happened, todo = lost_restore.words(plan.target.name, plan.import_id, scrub(str(exc)))
+        raise Failure(f"{happened}\n{todo}", FAILED) from None
 
 
 def report(context: Context, plan: Any, result: Any, safety_id: str | None, done: str, noun: str) -> int:

@@ -16,11 +16,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 
+from tui.services import lost_restore
 from tui.services.protocol import BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
 from tui.services.safety import SafetyBackupFailed, ensure_safety_backup, recent_backup
 from tui.screens.restore_safety import SafetyStep
 from tui.screens.restore_steps import ConfirmStep, FollowStep, ReviewStep
 from tui.screens.restore_text import deployment_words, explain
+from tui.widgets.formatting import error_text
 from tui.widgets.typed_confirmation import TypedConfirmation
 
 STYLES = Path(__file__).parent.parent / "styles"
@@ -261,8 +263,9 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             async for progress in self.target.follow_restore(self.plan):
                 follow.show_progress(progress)
             result = await self.target.restore_result(self.plan)
-        except Exception as exc:
-            follow.show_lost(*explain(exc, "following the restore"))
+        except Exception as exc:  # the restore is confirmed: it carries on on the server whatever happens here
+            follow.show_lost(*lost_restore.words(self.deployment.name, self.plan.import_id, error_text(exc),
+                                                 again="f here follows it again"))
             self.stage = "lost"
             self.refresh_bindings()
             return

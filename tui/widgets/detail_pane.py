@@ -56,13 +56,17 @@ class DetailPane(Static):
         self.schedule: Schedule | None = None
         self.limits: PlanLimits | None = None
         self.facts_loaded = False
+        self.paused: bool | None = None  # as last read from the server; None: not known
 
     def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | bool = False,
-             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False) -> None:
-        """Update some parts (False leaves a part as it was)."""
+             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False,
+             paused: bool | None = None) -> None:
+        """Update some parts (False leaves a part as it was; `paused` None leaves it)."""
         if deployment is not None and deployment != self.deployment:
             self.deployment, self.facts_loaded = deployment, False
-            self.schedule = self.limits = None
+            self.schedule = self.limits = self.paused = None
+        if paused is not None:
+            self.paused = paused
         if backup is not False:
             self.backup = backup  # type: ignore[assignment]
         if schedule is not False:
@@ -84,6 +88,9 @@ class DetailPane(Static):
                     style="bold reverse" if ref.is_prod else "")
         if ref.read_only:
             text.append("  READ-ONLY (config)", style="italic")
+        if self.paused:
+            text.append("  PAUSED", style="bold reverse")
+            text.append(" (its app refuses every user)")
         text.append(f"\n{ref.team}/{ref.project}  {ref.region or ''}\n{ref.url or ''}\n")
         if self.limits is not None:
             text.append(f"{self.limits.explanation}\n", style="dim")
