@@ -158,8 +158,9 @@ class Checklist:
 
     @property
     def deployment_chosen(self) -> bool:
-        """Step 0 is done: every other step works on the deployment the operator chose there."""
-        return self.steps[0].status == "done"
+        """Step 0 is done (or work was done, which binds the deployment): every other step works on the
+        deployment chosen there."""
+        return self.steps[0].status == "done" or self.did_work
 
     @property
     def did_work(self) -> bool:

@@ -53,7 +53,7 @@ def render(checklist: Checklist) -> str:
         for kind in ("added", "removed", "changed"):
             if data.get(kind):
                 lines.append(f"Env vars {kind}: {', '.join(f'`{n}`' for n in data[kind])}")
-        for key in ("ref", "command", "exit_status"):
+        for key in ("backup_id", "import_id", "canceled_imports", "ref", "command", "exit_status"):
             if data.get(key) is not None:
                 lines.append(f"{key.replace('_', ' ').capitalize()}: `{data[key]}`")
         for entry in data.get("edits", []) or []:
