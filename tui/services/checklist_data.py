@@ -231,15 +231,8 @@ class FieldEdit:
                 f"{value_words(self.new)}{change}")
 
     def type_question(self) -> str:
-        new = type_name(self.new)
-        shown = show_value(self.new)
-        shown = shown if len(shown) <= 40 else shown[:39] + "…"
-        return (f"{self.field} is {_a(self.old_type)} now; {shown} is {_a(new)}. This edit CHANGES THE FIELD'S "
-                f"TYPE from {self.old_type} to {new}.")
-
-
-def _a(word: str) -> str:
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+        return (f"{self.field}: {value_words(self.old)} → {value_words(self.new)}. This edit CHANGES THE FIELD'S "
+                f"TYPE from {self.old_type} to {type_name(self.new)}.")
 
 
 def fields_line(document: dict) -> str:
