@@ -21,8 +21,9 @@ def deployment_label(ref: DeploymentRef, *, region: bool = True, paused: bool = 
     else:
         label.append(f"{words:<4} ", style="dim")
         label.append(ref.name)
-    if paused:  # in words, never colour alone
-        label.append(" PAUSED", style="bold reverse")
+    if paused and region:  # in words, never colour alone; a narrow pane has no room (the line above says it)
+        label.append(" ")
+        label.append("PAUSED", style="bold reverse")
     if region and ref.region:
         label.append(f" {ref.region.removeprefix('aws-')}", style="dim")
     if ref.read_only:

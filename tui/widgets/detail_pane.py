@@ -89,8 +89,9 @@ class DetailPane(Static):
         if ref.read_only:
             text.append("  READ-ONLY (config)", style="italic")
         if self.paused:
-            text.append("  PAUSED", style="bold reverse")
-            text.append(" (its app refuses every user)")
+            text.append("  ")
+            text.append("PAUSED", style="bold reverse")
+            text.append(": users get errors")
         text.append(f"\n{ref.team}/{ref.project}  {ref.region or ''}\n{ref.url or ''}\n")
         if self.limits is not None:
             text.append(f"{self.limits.explanation}\n", style="dim")
