@@ -281,6 +281,12 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
 
     def action_redo_step(self) -> None:
         number = self.selected
+        if number == 2 and ops.interrupted_restore(self.checklist) and self.wizard is None and \
+                "resume" not in self.busy:
+            # a restore left staged would refuse the next one: find and cancel it first, then say what happened
+            self.notify("First asking the server what the stopped restore left behind.", title="Redo")
+            self.resume_operations()
+            return
         try:
             self.checklist.reset(number)
         except ValueError as exc:
