@@ -113,8 +113,10 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             return
         # the asked-for deployment's unfinished checklist first, else any (the main screen's line says E resumes
         # it); n starts a new one for the asked-for deployment either way
-        self.offered = self.store.unfinished(self.wanted_name) or self.store.unfinished()
-        if self.offered is not None and self._ref_named(self.offered.deployment) is not None:
+        reachable = [c for c in self.store.all() if not c.finished and self._ref_named(c.deployment) is not None]
+        self.offered = next((c for c in reachable if c.deployment == self.wanted_name), None) or \
+            next(iter(reachable), None)
+        if self.offered is not None:
             self.mode = "offer-resume"
             step = self.offered.current_step()
             running = self.offered.running_operations()

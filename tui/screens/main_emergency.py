@@ -43,7 +43,8 @@ class EmergencyFactsMixin:
         except OSError:
             unfinished = []
         by_name = {d.name: d for d in self.deployments}
-        asked = {c.deployment for c in unfinished if c.deployment in by_name}
+        unfinished = [c for c in unfinished if c.deployment in by_name]  # this target's deployments only
+        asked = {c.deployment for c in unfinished}
         if also is not None:
             asked.add(also.name)
         paused = {}
