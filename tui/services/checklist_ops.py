@@ -200,13 +200,18 @@ async def drop_unconfirmed_restore(checklist: Checklist, target: BackupTarget, r
         staged = await staged_imports(checklist, target, ref)
     except Exception as exc:  # noqa: BLE001 - said in the outcome; the step stays as it was
         raise RuntimeError(f"Could not read the imports of {ref.name} to find the staged restore: {exc}") from exc
-    canceled, left = [], []
+    errors: dict[str, str] = {}
     for document in staged:
         try:
             await target.abandon_restore(plan_of(checklist, ref, document.id))
-            canceled.append(document.id)
         except Exception as exc:  # noqa: BLE001 - said below, with the command that cancels it
-            left.append(f"{document.id} ({exc})")
+            errors[document.id] = str(exc)
+    try:  # asked again: some targets cancel quietly, and the step must say what is really on the server
+        waiting = {d.id for d in await staged_imports(checklist, target, ref)}
+    except Exception:  # noqa: BLE001 - then only the errors tell
+        waiting = set(errors)
+    canceled = [d.id for d in staged if d.id not in waiting]
+    left = [f"{i} ({errors[i]})" if i in errors else i for i in sorted(waiting)]
     if canceled:
         server = (f"the staged restore {', '.join(canceled)} was never confirmed and was canceled on the server")
     else:
