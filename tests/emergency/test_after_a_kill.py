@@ -84,10 +84,14 @@ async def test_resume_after_a_kill_at_the_review_cancels_the_staged_restore(demo
     checklist.done(0, f"{PROD} chosen")
     checklist.skip(1, "rehearsing a kill at the review")
     ops.begin_restore(checklist, good, await ops.table_counts(target, ref))
-    plan = await RecordingTarget(target, checklist).prepare_restore(good.id, ref)
+    recording = RecordingTarget(target, checklist)
+    safety = await recording.request_backup(ref, include_storage=True)  # the wizard's safety backup
+    async for _ in target.follow_backup(ref, safety.id):
+        pass
+    plan = await recording.prepare_restore(good.id, ref)
     assert (await imports_of(demo, PROD))[plan.import_id].state == "waiting_for_confirmation"
     checklist_id = checklist.id
-    del checklist
+    del checklist, recording
 
     app = HostApp(lambda: EmergencyScreen(target, ChecklistStore.in_data_dir(homes.data_dir), PROD))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -102,6 +106,7 @@ async def test_resume_after_a_kill_at_the_review_cancels_the_staged_restore(demo
         assert state.status == "failed" and state.data["nothing_restored"]
         assert plan.import_id in state.outcome and "canceled on the server" in state.outcome
         assert "nothing was restored" in state.outcome
+        assert f"the restore's safety backup {safety.id} is complete" in state.outcome
         assert (await imports_of(demo, PROD))[plan.import_id].state == "failed"  # canceled: blocks nothing
         assert await documents_of(demo, PROD) == broken
 

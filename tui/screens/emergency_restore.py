@@ -18,7 +18,8 @@ from tui.widgets import formatting as fmt
 
 
 class RecordingTarget:
-    """Delegates everything to `target`; records `prepare_restore` and `confirm_restore` in the checklist."""
+    """Delegates everything to `target`; records the safety backup, `prepare_restore` and `confirm_restore`
+    in the checklist."""
 
     def __init__(self, target: Any, checklist: Any) -> None:
         self._target = target
@@ -29,6 +30,12 @@ class RecordingTarget:
 
     def __repr__(self) -> str:
         return f"RecordingTarget({self._target!r})"
+
+    async def request_backup(self, deployment: Any, **options: Any) -> BackupRecord:
+        """The wizard's safety backup: its id is kept, so a resumed checklist can say what it left behind."""
+        started = await self._target.request_backup(deployment, **options)
+        ops.restore_safety_requested(self._checklist, started.id)
+        return started
 
     async def prepare_restore(self, backup_id: str, target: Any, *, source: Any = None) -> RestorePlan:
         plan = await self._target.prepare_restore(backup_id, target, source=source)

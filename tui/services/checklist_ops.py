@@ -101,10 +101,15 @@ def begin_restore(checklist: Checklist, backup: BackupRecord, counts_before: dic
     checklist.start(2, backup_id=backup.id, source=backup.deployment, counts_before=counts_before)
 
 
+def restore_safety_requested(checklist: Checklist, backup_id: str) -> None:
+    if checklist.steps[2].status == "running":
+        checklist.record(2, safety_backup_id=backup_id)
+
+
 def restore_staged(checklist: Checklist, plan: RestorePlan) -> None:
+    safety = {"safety_backup_id": plan.safety_backup_id} if plan.safety_backup_id else {}  # else keep the wizard's
     checklist.record(2, import_id=plan.import_id, confirmed=False, backup_id=plan.backup_id,
-                     safety_backup_id=plan.safety_backup_id, rows_to_write=plan.rows_to_write,
-                     rows_to_delete=plan.rows_to_delete)
+                     rows_to_write=plan.rows_to_write, rows_to_delete=plan.rows_to_delete, **safety)
 
 
 def restore_confirmed(checklist: Checklist, plan: RestorePlan) -> None:
@@ -219,6 +224,13 @@ async def drop_unconfirmed_restore(checklist: Checklist, target: BackupTarget, r
     if left:
         server += (f"; could NOT cancel {', '.join(left)}: it changes nothing but blocks the next restore "
                    f"until canceled (convex-backups imports --deployment {ref.name})")
+    safety = state.data.get("safety_backup_id")
+    if safety:  # taken by the restore wizard before it stopped: say where it stands, it may be the way back
+        try:
+            record = await target.get_backup(ref, str(safety))
+            server += f"; the restore's safety backup {safety} is {record.state}"
+        except Exception:  # noqa: BLE001 - the id is still worth saying
+            server += f"; the restore's safety backup was {safety}"
     outcome = (f"the app stopped at the restore's {where}; {server}; nothing was restored, the data is as it "
                "was (g starts the restore again)")
     checklist.fail(2, outcome, counts_after=await counts_now(target, ref), nothing_restored=True,
