@@ -43,7 +43,8 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
                       PanelMixin, PromptMixin, Screen[None]):
     CSS_PATH = [STYLES / "emergency.tcss"]
     BINDINGS = EMERGENCY_BINDINGS
-    HELP = ("The emergency-restore checklist. Work down the steps: nothing that changes the deployment is "
+    HELP = ("The emergency-restore checklist. Work down the steps: step 0 chooses the deployment every other "
+            "step works on (nothing is saved before it), and nothing that changes the deployment is "
             "offered before the safety backup (step 1) is done or skipped with a reason. Every step can be "
             "redone; the checklist is saved after every change and can be resumed after a dropped connection.")
 

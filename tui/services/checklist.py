@@ -317,8 +317,8 @@ class ChecklistStore:
     def draft(self, deployment: str, *, target_label: str = "", is_prod: bool = False) -> Checklist:
         """A checklist not yet on disk: its first change writes it (so leaving before any step leaves nothing)."""
         created = now_utc()
-        checklist = Checklist(id=new_checklist_id(deployment, created), deployment=deployment, target_label=target_label,
-                              created=created, who=local_user(), is_prod=is_prod)
+        checklist = Checklist(id=new_checklist_id(deployment, created), deployment=deployment,
+                              target_label=target_label, created=created, who=local_user(), is_prod=is_prod)
         checklist.store = self
         return checklist
 
