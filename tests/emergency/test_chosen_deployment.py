@@ -23,7 +23,8 @@ async def test_the_checklist_and_its_log_carry_the_chosen_deployment(target, hom
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
-        assert screen.ref.name == DEV  # opened on the highlighted row
+        assert screen.ref.name == DEV  # opened on the highlighted row, which is not the checklist's yet
+        assert DEV not in str(screen.query_one("#em-title").render())
         await pilot.press("down")  # nothing before the deployment is chosen
         assert screen.check_action("run_step", ()) is False and screen.check_action("skip_step", ()) is False
         assert "Choose the deployment first" in str(screen.query_one("#em-text").render())
@@ -33,6 +34,7 @@ async def test_the_checklist_and_its_log_carry_the_chosen_deployment(target, hom
         table.move_cursor(row=[str(k.value) for k in table.rows].index(PROD))
         await pilot.press("g")  # production is the one in trouble
         checklist = screen.checklist
+        assert f"{PROD} (PRODUCTION)" in str(screen.query_one("#em-title").render())
         assert checklist.deployment == PROD and checklist.is_prod and PROD in checklist.id and DEV not in checklist.id
         assert files_under(store.root) == [f"{checklist.id}.json"]
 
