@@ -29,8 +29,10 @@ from tui.services.safety import (
     take_local,
 )
 from tui.screens.restore_safety import SafetyStep, offer_keys
+from tui.services import lost_restore
 from tui.screens.restore_steps import ConfirmStep, FollowStep, ReviewStep
 from tui.screens.restore_text import deployment_words, explain
+from tui.widgets.formatting import error_text
 from tui.widgets.typed_confirmation import TypedConfirmation
 
 STYLES = Path(__file__).parent.parent / "styles"
@@ -411,8 +413,9 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             async for progress in self.target.follow_restore(self.plan):
                 follow.show_progress(progress)
             result = await self.target.restore_result(self.plan)
-        except Exception as exc:
-            follow.show_lost(*explain(exc, "following the restore"))
+        except Exception as exc:  # the restore is confirmed: it carries on on the server whatever happens here
+            follow.show_lost(*lost_restore.words(self.deployment.name, self.plan.import_id, error_text(exc),
+                                                 again="f here follows it again"))
             self.stage = "lost"
             self.refresh_bindings()
             return

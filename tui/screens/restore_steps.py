@@ -161,7 +161,7 @@ class FollowStep(Vertical):
 
     def show_lost(self, happened: str, todo: str) -> None:
         box = self.query_one("#follow-result", Static)
-        box.update(f"{happened}\nThe restore goes on on the server whatever happens here.\nWhat to do: {todo}")
+        box.update(f"{happened}\nWhat to do: {todo}")  # `happened` says that it goes on on the server
         box.add_class("-failed")
         box.remove_class("hidden")
         self.query_one("#follow-keys", Static).update("f follow again · esc close (the restore continues)")

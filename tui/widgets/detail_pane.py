@@ -59,6 +59,7 @@ class DetailPane(Static):
         self.limits: PlanLimits | None = None
         self.facts_loaded = False
         self.compact = False
+        self.paused: bool | None = None  # as last read from the server; None: not known
 
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
@@ -66,11 +67,14 @@ class DetailPane(Static):
             self.redraw()
 
     def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | bool = False,
-             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False) -> None:
-        """Update some parts (False leaves a part as it was)."""
+             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False,
+             paused: bool | None = None) -> None:
+        """Update some parts (False leaves a part as it was; `paused` None leaves it)."""
         if deployment is not None and deployment != self.deployment:
             self.deployment, self.facts_loaded = deployment, False
-            self.schedule = self.limits = None
+            self.schedule = self.limits = self.paused = None
+        if paused is not None:
+            self.paused = paused
         if backup is not False:
             self.backup = backup  # type: ignore[assignment]
         if schedule is not False:
@@ -101,6 +105,10 @@ class DetailPane(Static):
                     style="bold reverse" if ref.is_prod else "")
         if ref.read_only:
             text.append("  READ-ONLY (config)", style="italic")
+        if self.paused:
+            text.append("  ")
+            text.append("PAUSED", style="bold reverse")
+            text.append(": users get errors")
         place = "  ".join(part for part in ("/".join(p for p in (ref.team, ref.project) if p), ref.region,
                                             ref.class_words) if part)
         if place:  # a self-hosted deployment has no team, project or region
