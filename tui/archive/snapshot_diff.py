@@ -18,6 +18,7 @@ sha256, under the name `_storage` (with its component's prefix).
 from __future__ import annotations
 
 import math
+import operator
 import os
 import re
 import sqlite3
@@ -25,6 +26,7 @@ import struct
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,9 @@ _BATCH = 5_000
 # The `_id` of a line as Convex writes it (keys sorted: `_creationTime` then `_id` unless a field name
 # starts with a capital letter); any other line is parsed to find it.
 _ID_AT_START = re.compile(rb'\{(?:"_creationTime":[-+0-9.eE]+,)?"_id":"([0-9a-z]+)"')
+# The same after a newline: a literal start lets the regex engine skip through a block at C speed (a raw
+# newline only ever ends a line: inside JSON strings it is escaped).
+_ID_AFTER_NEWLINE = re.compile(rb'\n\{(?:"_creationTime":[-+0-9.eE]+,)?"_id":"([0-9a-z]+)"')
 
 Progress = Callable[[str, int, int], None]  # (what is being compared, bytes read, bytes in all)
 
@@ -252,48 +257,55 @@ class DiffStore:
 
 # -- reading one side ------------------------------------------------------------------------------------------
 
-def _line_id(line: bytes, member: str) -> str:
+Block = tuple[list[bytes], list[bytes]]  # (ids, lines each ending in b"\n"), in the member's order
+_RUN = 32  # lines compared at once while both sides agree
+
+
+def _line_id(line: bytes, member: str) -> bytes:
     match = _ID_AT_START.match(line)
     if match is not None:
-        return match.group(1).decode("ascii")
+        return match.group(1)
     with archive_errors(member):
         document = orjson.loads(line)
     found = document.get("_id") if isinstance(document, dict) else None
     if not isinstance(found, str):
         raise ArchiveError("InvalidId", "a line has no `_id` string", member=member)
-    return found
+    return found.encode()
 
 
 class _Side:
-    """The lines of one member as (id, line without its newline), with the bytes read so far."""
+    """One member's lines in blocks, with their ids (as bytes: they are ASCII), and the bytes read so far."""
 
     def __init__(self, reader: SnapshotReader | None, member: str | None, on_bytes: Callable[[int], None]):
         self.reader, self.member, self.on_bytes = reader, member, on_bytes
 
-    def lines(self, check_order: bool) -> Iterator[tuple[str, bytes]]:
+    def blocks(self, check_order: bool) -> Iterator[Block]:
         if self.reader is None or self.member is None:
             return
         member = self.member
-        previous = ""
+        previous = b""
         for first, body in self.reader.iter_line_bodies(member):
             self.on_bytes(len(body))
             lines, problem = split_body(member, first, body)
-            for line in lines:
-                line = line[:-1]
-                match = _ID_AT_START.match(line)
-                key = match.group(1).decode("ascii") if match is not None else _line_id(line, member)
-                if key <= previous:
-                    if key == previous:
-                        raise ArchiveError("DuplicateId", f"the id {key!r} appears twice", member=member)
-                    if check_order:
-                        raise _Unsorted(member)
-                previous = key
-                yield key, line
+            # One C call finds every line's id when every line starts as Convex writes it; else line by line.
+            ids = _ID_AFTER_NEWLINE.findall(b"\n" + body)
+            if len(ids) != len(lines):
+                ids = [_line_id(line, member) for line in lines]
+            if ids and not (previous < ids[0] and all(map(operator.lt, ids, islice(ids, 1, None)))):
+                seen = [previous, *ids]
+                if any(map(operator.eq, seen, islice(seen, 1, None))):
+                    twice = next(a for a, b in zip(seen, seen[1:]) if a == b).decode()
+                    raise ArchiveError("DuplicateId", f"the id {twice!r} appears twice", member=member)
+                if check_order:
+                    raise _Unsorted(member)
+            if ids:
+                previous = ids[-1]
+                yield ids, lines
             if problem is not None:
                 raise problem
 
 
-def _sorted_lines(side: _Side, folder: Path) -> Iterator[tuple[str, bytes]]:
+def _sorted_blocks(side: _Side, folder: Path) -> Iterator[Block]:
     """The side's lines in id order through a SQLite sort on disk (for a member Convex did not write)."""
     handle, name = tempfile.mkstemp(suffix=".sqlite", dir=folder)
     os.close(handle)
@@ -301,24 +313,15 @@ def _sorted_lines(side: _Side, folder: Path) -> Iterator[tuple[str, bytes]]:
     try:
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
-        db.execute("CREATE TABLE side (id TEXT PRIMARY KEY, line BLOB) WITHOUT ROWID")
-
-        def unsorted() -> Iterator[tuple[str, bytes]]:
-            yield from side.lines(check_order=False)
-
-        batch: list[tuple[str, bytes]] = []
+        db.execute("CREATE TABLE side (id BLOB PRIMARY KEY, line BLOB) WITHOUT ROWID")
         try:
-            for row in unsorted():
-                batch.append(row)
-                if len(batch) >= _BATCH:
-                    db.executemany("INSERT INTO side VALUES (?, ?)", batch)
-                    batch.clear()
-            db.executemany("INSERT INTO side VALUES (?, ?)", batch)
+            for ids, lines in side.blocks(check_order=False):
+                db.executemany("INSERT INTO side VALUES (?, ?)", zip(ids, lines))
         except sqlite3.IntegrityError:
             raise ArchiveError("DuplicateId", "an id appears twice", member=side.member) from None
         cursor = db.execute("SELECT id, line FROM side ORDER BY id")
         while rows := cursor.fetchmany(_BATCH):
-            yield from rows
+            yield [row[0] for row in rows], [row[1] for row in rows]
     finally:
         db.close()
         os.unlink(name)
@@ -326,46 +329,72 @@ def _sorted_lines(side: _Side, folder: Path) -> Iterator[tuple[str, bytes]]:
 
 # -- the comparison ------------------------------------------------------------------------------------------
 
-def _merge(label: str, old: Iterator[tuple[str, bytes]], new: Iterator[tuple[str, bytes]], legacy: tuple[bool, bool],
+class _Cursor:
+    """A position in one side's blocks."""
+
+    def __init__(self, blocks: Iterator[Block]):
+        self.blocks = blocks
+        self.ids: list[bytes] = []
+        self.lines: list[bytes] = []
+        self.at = 0
+
+    def ready(self) -> bool:
+        """Whether a line is available (the next block is fetched when this one is used up)."""
+        while self.at >= len(self.ids):
+            block = next(self.blocks, None)
+            if block is None:
+                return False
+            self.ids, self.lines = block
+            self.at = 0
+        return True
+
+
+def _merge(label: str, old_blocks: Iterator[Block], new_blocks: Iterator[Block], legacy: tuple[bool, bool],
            store: DiffStore, storage: bool) -> dict[str, int]:
     unchanged = changed = created = deleted = 0
     rows: list[tuple[str, str, str, bytes | None, bytes | None]] = []
-    o = next(old, None)
-    n = next(new, None)
-    while o is not None and n is not None:
-        if o[0] == n[0]:
-            if o[1] == n[1] or _same_document(o[1], n[1], legacy, storage):
+    old, new = _Cursor(old_blocks), _Cursor(new_blocks)
+    while old.ready() and new.ready():
+        i, j = old.at, new.at
+        run = min(len(old.ids) - i, len(new.ids) - j, _RUN)
+        if old.lines[i:i + run] == new.lines[j:j + run]:  # the common case: the same lines (so the same ids)
+            unchanged += run
+            old.at += run
+            new.at += run
+            continue
+        a, b = old.ids[i], new.ids[j]
+        if a == b:
+            if old.lines[i] == new.lines[j] or _same_document(old.lines[i], new.lines[j], legacy, storage):
                 unchanged += 1
             else:
                 changed += 1
-                rows.append((label, o[0], "changed", o[1], n[1]))
-            o = next(old, None)
-            n = next(new, None)
-        elif o[0] < n[0]:
+                rows.append((label, a.decode(), "changed", old.lines[i].rstrip(b"\n"), new.lines[j].rstrip(b"\n")))
+            old.at += 1
+            new.at += 1
+        elif a < b:
             deleted += 1
-            rows.append((label, o[0], "deleted", o[1], None))
-            o = next(old, None)
+            rows.append((label, a.decode(), "deleted", old.lines[i].rstrip(b"\n"), None))
+            old.at += 1
         else:
             created += 1
-            rows.append((label, n[0], "created", None, n[1]))
-            n = next(new, None)
+            rows.append((label, b.decode(), "created", None, new.lines[j].rstrip(b"\n")))
+            new.at += 1
         if len(rows) >= _BATCH:
             store._add(rows)
             rows.clear()
-    while o is not None:
-        deleted += 1
-        rows.append((label, o[0], "deleted", o[1], None))
-        if len(rows) >= _BATCH:
+    for side, status in ((old, "deleted"), (new, "created")):
+        while side.ready():
+            for key, line in zip(side.ids[side.at:], side.lines[side.at:]):
+                line = line.rstrip(b"\n")
+                rows.append((label, key.decode(), status, line if status == "deleted" else None,
+                             line if status == "created" else None))
+            if status == "deleted":
+                deleted += len(side.ids) - side.at
+            else:
+                created += len(side.ids) - side.at
+            side.at = len(side.ids)
             store._add(rows)
             rows.clear()
-        o = next(old, None)
-    while n is not None:
-        created += 1
-        rows.append((label, n[0], "created", None, n[1]))
-        if len(rows) >= _BATCH:
-            store._add(rows)
-            rows.clear()
-        n = next(new, None)
     store._add(rows)
     return {"unchanged": unchanged, "changed": changed, "created": created, "deleted": deleted}
 
@@ -450,12 +479,12 @@ def diff_snapshots(old_path: str | os.PathLike[str], new_path: str | os.PathLike
                 new_side = _Side(new_reader, pair.new_member, read)
                 before = done
                 try:
-                    counts = _merge(label, old_side.lines(True), new_side.lines(True), pair.legacy, store,
+                    counts = _merge(label, old_side.blocks(True), new_side.blocks(True), pair.legacy, store,
                                     pair.storage)
                 except _Unsorted:
                     store._forget_table(label)
                     done = before
-                    counts = _merge(label, _sorted_lines(old_side, folder), _sorted_lines(new_side, folder),
+                    counts = _merge(label, _sorted_blocks(old_side, folder), _sorted_blocks(new_side, folder),
                                     pair.legacy, store, pair.storage)
                 store._finish_table(label, counts)
             store._db.commit()
