@@ -5,6 +5,9 @@ under 300 MB.
 Run: .venv/bin/python -m pytest -m benchmark tests/benchmarks/test_diff_throughput.py -s
 BENCH_DIFF_DOCS sets the size (default 1,000,000). The newer snapshot has 1% of the documents changed (half
 of those with an Int64 turned Float64), 0.5% deleted and 0.5% created, spread over three tables.
+
+A run on the 2-core development machine (loaded by other work): unzip -p 6.6 s, diff 12.9 s (ratio 1.96),
+peak RSS 55 MB.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def test_diff_of_two_million_document_snapshots(tmp_path):
         ["ratio", f"{ratio:.2f} (limit {MAX_RATIO})"],
         ["peak RSS (MB)", f"{peak_mb:.0f} (limit {MEMORY_LIMIT_MB})"],
         ["unchanged / changed / created / deleted", f"{unchanged:,.0f} / {changed:,.0f} / {created:,.0f} / {deleted:,.0f}"],
-        ["JSONL bytes", f"{old.stat().st_size + new.stat().st_size:,} zipped"],
+        ["ZIP bytes (both)", f"{old.stat().st_size + new.stat().st_size:,}"],
     ])
     assert deleted > 0 and created > 0 and changed > 0
     assert unchanged + changed + deleted == sum(int(documents * s) for _, _, s in TABLES)
