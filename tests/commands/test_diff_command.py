@@ -96,3 +96,7 @@ def test_two_files_on_disk(tmp_path):
     assert documents[sid(10001, 3)]["old"]["v"] == 3 and documents[sid(10001, 4)]["new"]["v"] == 4
     absent = run_cli(home, clean_environ(CONVEX_BACKUPS_HOME=str(home)), "diff", str(old), str(tmp_path / "x.zip"))
     assert absent.returncode == 5 and "no such file" in absent.stderr
+    one_file = run_cli(home, clean_environ(CONVEX_BACKUPS_HOME=str(home)), "diff", str(old))
+    assert one_file.returncode == 2 and "two ZIP files" in one_file.stderr
+    not_an_id = run_cli(home, clean_environ(CONVEX_BACKUPS_HOME=str(home)), "diff", "abc$")
+    assert not_an_id.returncode == 2 and "not a backup id" in not_an_id.stderr

@@ -10,7 +10,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tui.commands import FAILED, NOT_FOUND, OK, USAGE, Context, add_common, command_parser, run_command
+from tui.commands import (
+    FAILED, NOT_FOUND, OK, USAGE, Context, add_common, backup_id, command_parser, run_command,
+)
 
 NAME = "diff"
 
@@ -40,6 +42,13 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.first).suffix == ".zip" or Path(args.first).exists():
         print("convex-backups diff: give two ZIP files (diff FILE FILE), or a backup id to compare with now",
               file=sys.stderr)
+        return USAGE
+    try:
+        backup_id(args.first)
+        if args.against != "now":
+            backup_id(args.against)
+    except argparse.ArgumentTypeError as exc:
+        print(f"convex-backups diff: {exc}", file=sys.stderr)
         return USAGE
     return run_command(args, _backup)
 
