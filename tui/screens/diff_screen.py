@@ -15,7 +15,6 @@ import json
 import tempfile
 from pathlib import Path
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,6 +28,7 @@ from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Pro
 STYLES = Path(__file__).parent.parent / "styles"
 PAGE = 500  # documents listed for one table (the headless `diff --json` lists them all)
 VALUE_CHARS = 60
+COUNT_WIDTH = 11  # counts up to 999,999,999 line up on the right
 
 
 def value_text(value, type_name: str | None) -> str:
@@ -129,11 +129,15 @@ class DiffScreen(Screen[None]):
         self.show_tables()
 
     # -- the three levels ---------------------------------------------------------------------------------
-    def _grid(self, *columns: str) -> DataTable:
+    def _grid(self, *columns: str, numbers: tuple[str, ...] = ()) -> DataTable:
+        """`numbers`: columns of counts, given a fixed width so their figures line up on the right."""
         grid = self.query_one(DataTable)
         grid.clear(columns=True)
         for label in columns:
-            grid.add_column(label, key=label)
+            if label in numbers:
+                grid.add_column(f"{label:>{COUNT_WIDTH}}", key=label)
+            else:
+                grid.add_column(label, key=label)
         grid.display = True
         return grid
 
@@ -145,10 +149,11 @@ class DiffScreen(Screen[None]):
         since = " since the backup" if self.paths is None else ""
         self._status(f"{len(tables)} tables, {differing} with changes{since}")
         self.query_one("#diff-where", Static).update("")
-        grid = self._grid("Table", "Unchanged", "Changed", "Created", "Deleted")
+        grid = self._grid("Table", "Unchanged", "Changed", "Created", "Deleted",
+                          numbers=("Unchanged", "Changed", "Created", "Deleted"))
         for t in tables:
-            grid.add_row(t.table, *(Text(f"{n:,}", justify="right") for n in (t.unchanged, t.changed, t.created,
-                                                                             t.deleted)), key=t.table)
+            grid.add_row(t.table, *(f"{n:>{COUNT_WIDTH},}" for n in (t.unchanged, t.changed, t.created, t.deleted)),
+                         key=t.table)
         self._hint("Enter: the table's documents · esc: close")
         self._focus(grid, focus)
 
