@@ -100,3 +100,53 @@ def test_two_files_on_disk(tmp_path):
     assert one_file.returncode == 2 and "two ZIP files" in one_file.stderr
     not_an_id = run_cli(home, clean_environ(CONVEX_BACKUPS_HOME=str(home)), "diff", "abc$")
     assert not_an_id.returncode == 2 and "not a backup id" in not_an_id.stderr
+
+
+@pytest.fixture(scope="module")
+def plain_sandbox(tmp_path_factory):
+    from sandbox_process import SandboxProcess
+
+    process = SandboxProcess(tmp_path_factory.mktemp("diff-self-hosted") / "sandbox").start()
+    yield process
+    process.stop()
+
+
+def _mutate(sandbox, path: str, args: dict) -> None:
+    from tui.archive.values import encode_json_value
+
+    with sandbox.client() as http:
+        reply = http.post("/api/mutation", json={"path": path, "args": encode_json_value(args),
+                                                 "format": "convex_encoded_json"})
+    assert reply.status_code == 200 and reply.json()["status"] == "success", reply.text
+
+
+def test_self_hosted_latest_backup_against_now(plain_sandbox, tmp_path):
+    """Self-hosted: the backup is the store's own ZIP, `latest` names it, now is a fresh export."""
+    home = tmp_path / "home"
+    environ = clean_environ(CONVEX_BACKUPS_HOME=str(home), HOME=str(home),
+                            CONVEX_SELF_HOSTED_URL=plain_sandbox.url,
+                            CONVEX_SELF_HOSTED_ADMIN_KEY=plain_sandbox.admin_key)
+    _mutate(plain_sandbox, "_system/frontend/addDocument",
+            {"table": "notes", "documents": [{"n": i} for i in range(12)]})
+    taken = run_cli(home, environ, "backup", "--wait", "--json")
+    assert taken.returncode == 0, taken.stderr
+    with plain_sandbox.client() as http:
+        from tui.archive.values import decode_encoded_value
+
+        reply = http.post("/api/query", json={"path": "_system/frontend/paginatedTableDocuments", "args": {
+            "table": "notes", "paginationOpts": {"numItems": 100.0, "cursor": None}, "filters": None,
+            "componentId": None}, "format": "convex_encoded_json"})
+        notes = sorted(decode_encoded_value(reply.json()["value"])["page"], key=lambda d: d["_id"])
+    _mutate(plain_sandbox, "_system/frontend/patchDocumentsFields",
+            {"table": "notes", "ids": [notes[0]["_id"]], "fields": {"n": "zero"}})
+    _mutate(plain_sandbox, "_system/frontend/deleteDocuments",
+            {"toDelete": [{"id": notes[1]["_id"], "tableName": "notes"}]})
+    result = run_cli(home, environ, "diff", "latest", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert _counts(report) == {"notes": (10, 1, 0, 1)}
+    changed = next(d for d in report["tables"][0]["documents"] if d["status"] == "changed")
+    assert changed["fields"] == [{"field": "n", "kind": "changed", "old": notes[0]["n"], "new": "zero", "old_type": "Int64",
+                                  "new_type": "String"}]
+    listed = run_cli(home, environ, "list", "--json")
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)["deployments"][0]["backups"]) == 1  # not kept
