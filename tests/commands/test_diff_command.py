@@ -146,7 +146,7 @@ def test_self_hosted_latest_backup_against_now(plain_sandbox, tmp_path):
     report = json.loads(result.stdout)
     assert _counts(report) == {"notes": (10, 1, 0, 1)}
     changed = next(d for d in report["tables"][0]["documents"] if d["status"] == "changed")
-    assert changed["fields"] == [{"field": "n", "kind": "changed", "old": notes[0]["n"], "new": "zero", "old_type": "Int64",
-                                  "new_type": "String"}]
+    assert changed["fields"] == [{"field": "n", "kind": "changed", "old": notes[0]["n"], "new": "zero",
+                                  "old_type": "Int64", "new_type": "String"}]
     listed = run_cli(home, environ, "list", "--json")
     assert listed.returncode == 0 and len(json.loads(listed.stdout)["deployments"][0]["backups"]) == 1  # not kept
