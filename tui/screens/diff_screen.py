@@ -11,7 +11,6 @@ then the diff engine compares them in a thread; the progress bar follows both.""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -22,8 +21,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
-from tui.archive.snapshot_diff import DiffStore, DocumentChange
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress
+from tui.services.snapshot_compare import DiffStore, DocumentChange, value_json
 
 STYLES = Path(__file__).parent.parent / "styles"
 PAGE = 500  # documents listed for one table (the headless `diff --json` lists them all)
@@ -32,11 +31,9 @@ COUNT_WIDTH = 11  # counts up to 999,999,999 line up on the right
 
 
 def value_text(value, type_name: str | None) -> str:
-    from tui.archive.values import encode_export_value
-
     if type_name is None:
         return "(absent)"
-    text = json.dumps(encode_export_value(value), ensure_ascii=False)
+    text = value_json(value)
     return text if len(text) <= VALUE_CHARS else text[:VALUE_CHARS - 1] + "…"
 
 

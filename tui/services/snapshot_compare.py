@@ -14,11 +14,20 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from tui.archive.snapshot_diff import DiffStore, diff_snapshots
+from tui.archive.snapshot_diff import DiffStore, DocumentChange, FieldChange, diff_snapshots  # noqa: F401 (for screens)
 from tui.services.protocol import BackupTarget, DeploymentRef, Progress
 
 NOW = "now"
 ProgressCallback = Callable[[Progress], None]
+
+
+def value_json(value: object) -> str:
+    """A Convex value as export JSON text (bytes as {"$bytes": ...}, NaN as {"$float": ...})."""
+    import json
+
+    from tui.archive.values import encode_export_value
+
+    return json.dumps(encode_export_value(value), ensure_ascii=False)
 
 
 def _say(on_progress: ProgressCallback | None, message: str, fraction: float | None = None) -> None:
