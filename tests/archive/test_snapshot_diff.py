@@ -184,3 +184,16 @@ def test_memory_stays_bounded_on_200k_documents(tmp_path):
     unchanged, changed, peak_mb = map(int, done.stdout.split())
     assert (unchanged, changed) == (180_000, 20_000)
     assert peak_mb < 300
+
+
+def test_legacy_tables_decode_bare_integers_as_float64(tmp_path):
+    """Without the "uniform" marker a bare 1 is a Float64 (spec 7.6): the same value as 1.0, not as Int64 1."""
+    line = b'{"_creationTime":1.0,"_id":"%s","n":1}\n' % sid(10001, 1).encode()
+    legacy = _raw_zip(tmp_path / "legacy.zip", {"t/documents.jsonl": line})
+    as_float = write(tmp_path / "float.zip", {"t": [{"_creationTime": 1.0, "_id": sid(10001, 1), "n": 1.0}]})
+    as_int = write(tmp_path / "int.zip", {"t": [{"_creationTime": 1.0, "_id": sid(10001, 1), "n": 1}]})
+    with diff_snapshots(legacy, as_float, tmp_path / "a.sqlite") as store:
+        assert store.counts("t").unchanged == 1
+    with diff_snapshots(legacy, as_int, tmp_path / "b.sqlite") as store:
+        (change,) = store.document("t", sid(10001, 1)).fields()
+        assert (change.old_type, change.new_type) == ("Float64", "Int64")

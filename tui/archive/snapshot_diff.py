@@ -354,17 +354,21 @@ def _merge(label: str, old_blocks: Iterator[Block], new_blocks: Iterator[Block],
     unchanged = changed = created = deleted = 0
     rows: list[tuple[str, str, str, bytes | None, bytes | None]] = []
     old, new = _Cursor(old_blocks), _Cursor(new_blocks)
+    # Equal bytes are an equal document only when both sides use the same encoding: a bare 1 is an Int64 in
+    # a "uniform" export and a Float64 in a legacy one.
+    same_encoding = legacy[0] == legacy[1]
     while old.ready() and new.ready():
         i, j = old.at, new.at
         run = min(len(old.ids) - i, len(new.ids) - j, _RUN)
-        if old.lines[i:i + run] == new.lines[j:j + run]:  # the common case: the same lines (so the same ids)
+        if same_encoding and old.lines[i:i + run] == new.lines[j:j + run]:  # the common case: nothing changed
             unchanged += run
             old.at += run
             new.at += run
             continue
         a, b = old.ids[i], new.ids[j]
         if a == b:
-            if old.lines[i] == new.lines[j] or _same_document(old.lines[i], new.lines[j], legacy, storage):
+            if (same_encoding and old.lines[i] == new.lines[j]) or _same_document(old.lines[i], new.lines[j],
+                                                                                   legacy, storage):
                 unchanged += 1
             else:
                 changed += 1
