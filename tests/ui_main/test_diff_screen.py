@@ -65,3 +65,46 @@ async def test_compare_with_now_from_a_backup(open_demo):
         await wait_until(pilot, lambda: diff.level == 0, what="back to the tables")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back on the main screen")
+
+
+async def test_a_table_s_documents_page_by_page(tmp_path):
+    """Two ZIPs on disk (no deployment): `]` and `[` turn pages of a table's documents, and coming back from a
+    document keeps the page."""
+    import sys
+    from pathlib import Path
+
+    from textual.app import App
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "tui_snapshots"))
+    from diff_data import write_pair
+
+    screen = DiffScreen(None, None, None, paths=write_pair(tmp_path))
+    screen.PAGE = 5
+
+    class Host(App):
+        def on_mount(self) -> None:
+            self.push_screen(screen)
+
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: screen.store is not None, what="the diff")
+        grid = screen.query_one("#diff-grid")
+        grid.move_cursor(row=grid.get_row_index("orders"))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.level == 1, what="the orders")
+        first = [grid.get_row_at(i)[1] for i in range(grid.row_count)]
+        assert len(first) == 5 and "page 1 of 3" in str(screen.query_one("#diff-status").render())
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        last = [grid.get_row_at(i)[1] for i in range(grid.row_count)]
+        assert len(last) == 3 and "page 3 of 3" in str(screen.query_one("#diff-status").render())
+        await pilot.press("right_square_bracket")  # no page 4
+        assert screen.page == 2
+        await pilot.press("left_square_bracket")
+        middle = [grid.get_row_at(i)[1] for i in range(grid.row_count)]
+        assert len(middle) == 5 and not set(middle) & set(first) and not set(middle) & set(last)
+        assert sorted(first + middle + last) == first + middle + last  # by id, none twice
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.level == 2, what="a document")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen.level == 1, what="back to the documents")
+        assert screen.page == 1 and grid.get_row_at(grid.cursor_row)[1] == middle[0]

@@ -25,7 +25,6 @@ from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Pro
 from tui.services.snapshot_compare import DiffStore, DocumentChange, value_json
 
 STYLES = Path(__file__).parent.parent / "styles"
-PAGE = 500  # documents listed for one table (the headless `diff --json` lists them all)
 VALUE_CHARS = 60
 COUNT_WIDTH = 11  # counts up to 999,999,999 line up on the right
 
@@ -39,7 +38,12 @@ def value_text(value, type_name: str | None) -> str:
 
 class DiffScreen(Screen[None]):
     CSS_PATH = [STYLES / "diff.tcss"]
-    BINDINGS = [Binding("escape", "back", "Back", id="diff_back")]
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="diff_back"),
+        Binding("right_square_bracket", "next_page", "Next page", show=False, id="diff_next_page"),
+        Binding("left_square_bracket", "previous_page", "Previous page", show=False, id="diff_previous_page"),
+    ]
+    PAGE = 500  # documents of a table shown at once (the headless `diff --json` lists them all)
     HELP = ("Tables first, with documents unchanged, changed, created and deleted since the backup. Enter opens "
             "a table's documents, Enter again one document's fields (old → new, with their types); esc goes back.")
 
@@ -51,6 +55,8 @@ class DiffScreen(Screen[None]):
         self.level = 0  # 0 tables, 1 documents of `table`, 2 fields of `document`
         self.table: str | None = None
         self.document: DocumentChange | None = None
+        self.page = 0  # of the table's documents
+        self.starts: list[str] = [""]  # the id each page of documents starts after
         self._temp: tempfile.TemporaryDirectory | None = None
         self._latest: Progress | None = None
         self._shown: Progress | None = None
@@ -154,13 +160,23 @@ class DiffScreen(Screen[None]):
         self._hint("Enter: the table's documents · esc: close")
         self._focus(grid, focus)
 
-    def show_documents(self, table: str, focus: str | None = None) -> None:
+    def show_documents(self, table: str, focus: str | None = None, page: int | None = None) -> None:
+        """One page of the table's changed, created and deleted documents, by id (`]` and `[` turn pages)."""
         assert self.store is not None
+        if table != self.table or (page is None and focus is None):
+            self.starts = [""]
         self.level, self.table, self.document = 1, table, None
+        if page is not None:
+            self.page = page
+        elif focus is None:
+            self.page = 0  # a table opened from the tables; coming back from a document keeps its page
         counts = self.store.counts(table)
         total = counts.changed + counts.created + counts.deleted
-        documents = self.store.documents(table, limit=PAGE)
-        shown = f" (the first {PAGE:,} by id; `convex-backups diff --json` lists all)" if total > PAGE else ""
+        documents = self.store.documents(table, after=self.starts[self.page], limit=self.PAGE)
+        if len(self.starts) == self.page + 1 and total > (self.page + 1) * self.PAGE:
+            self.starts.append(documents[-1].id)
+        pages = max(1, -(-total // self.PAGE))
+        shown = f" · page {self.page + 1} of {pages:,} (] next, [ previous)" if pages > 1 else ""
         self._status(f"{table}: {counts.changed:,} changed, {counts.created:,} created, {counts.deleted:,} deleted, "
                      f"{counts.unchanged:,} unchanged{shown}")
         self.query_one("#diff-where", Static).update(f"Tables › {table}")
@@ -174,6 +190,14 @@ class DiffScreen(Screen[None]):
                          key=document.id)
         self._hint("Enter: the document's fields · esc: back to the tables")
         self._focus(grid, focus)
+
+    def action_next_page(self) -> None:
+        if self.level == 1 and self.table is not None and self.page + 1 < len(self.starts):
+            self.show_documents(self.table, page=self.page + 1)
+
+    def action_previous_page(self) -> None:
+        if self.level == 1 and self.table is not None and self.page > 0:
+            self.show_documents(self.table, page=self.page - 1)
 
     def show_document(self, document: DocumentChange) -> None:
         self.level, self.document = 2, document
