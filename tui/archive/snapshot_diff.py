@@ -37,7 +37,6 @@ from tui.archive.lines import split_body
 from tui.archive.reader import SnapshotReader, TableEntry
 
 STORAGE = "_storage"
-STATUSES = ("changed", "created", "deleted")
 _BATCH = 5_000
 # The `_id` of a line as Convex writes it (keys sorted: `_creationTime` then `_id` unless a field name
 # starts with a capital letter); any other line is parsed to find it.
