@@ -2,8 +2,8 @@
 document by document, streaming: memory stays flat whatever the size.
 
 Each table's two documents.jsonl members are read side by side and merged by `_id`. Snapshot exports list a
-table's documents in `_id` order (the sandbox's do, as table scans by id; an id's base32 text sorts as its
-bytes), so the merge needs no storage at all. The order is checked as the lines go by, never assumed: a
+table's documents in `_id` order (Convex's export streams each table through its by-id index, the
+sandbox's scans by id, and an id's base32 text sorts as its bytes), so the merge needs no storage at all. The order is checked as the lines go by, never assumed: a
 member that is not in order is merged again from an on-disk SQLite sort. Identical lines are unchanged documents and cost nothing more; lines that
 differ are decoded (with the table's own encoding, Int64 vs Float64 kept apart) and compared as Convex
 values, so a different key order or number spelling is not a change.
