@@ -56,6 +56,8 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
             help="Download the selected backup to a folder, verified"),
     KeySpec("inspect_backup", "i", "inspect_backup", "Inspect", "main",
             help="Tables, counts and sample documents of the selected backup"),
+    KeySpec("compare_backup", "D", "compare_backup", "Compare with now", "main", show=False,
+            help="What changed since the selected backup: tables, documents, fields (nothing is changed)"),
     KeySpec("restore_backup", "r", "restore_backup", "Restore", "main", mutating=True,
             help="Guided restore into the selected deployment: its backup, another deployment's of the team, or a ZIP"),
     KeySpec("import_file", "m", "import_file", "Import ZIP", "main", show=False, mutating=True,
