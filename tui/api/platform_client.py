@@ -92,6 +92,11 @@ class PlatformClient:
     def __repr__(self) -> str:
         return f"PlatformClient({self.base_url!r})"
 
+    @property
+    def token(self) -> Secret:
+        """The bearer token (a `Secret`: no repr or log shows it); team tokens also open deployments."""
+        return self._token
+
     async def __aenter__(self) -> PlatformClient:
         return self
 

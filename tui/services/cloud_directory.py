@@ -1,6 +1,7 @@
 """The Cloud directory as the token sees it: teams → projects → deployments (as `DeploymentRef`s), and a
-credential for each deployment's own API (`instances/{name}/auth`, fetched when first needed and again
-after the deployment rejects it with a 401)."""
+credential for each deployment's own API (deployment_credentials.py: `instances/{name}/auth`, or the
+Convex CLI's routes when that refuses; fetched when first needed and again after the deployment rejects it
+with a 401)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 from tui.api.errors import AuthError, NotFound
 from tui.api.platform_client import PlatformClient
 from tui.api.platform_models import Deployment, Project, Team
+from tui.services.deployment_credentials import CredentialRoutes
 from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
 
 if TYPE_CHECKING:  # loaded when a deployment's own API is first used, not for listing
@@ -37,6 +39,7 @@ class CloudDirectory:
         self._placement: dict[str, Placement] = {}
         self._clients: dict[str, DeploymentClient] = {}
         self._lock = asyncio.Lock()
+        self.credentials = CredentialRoutes(platform)
 
     def __repr__(self) -> str:
         return f"CloudDirectory({self.platform.base_url!r})"
@@ -142,13 +145,14 @@ class CloudDirectory:
     async def client(self, name: str) -> DeploymentClient:
         async with self._lock:
             if name not in self._clients:
-                auth = await self.platform.instance_auth(name)
-                url = auth.instance_url or (self._refs[name].url if name in self._refs else None)
+                ref = self._refs.get(name)
+                credential = await self.credentials.fetch(name, ref)
+                url = credential.url or (ref.url if ref is not None else None)
                 if not url:
                     raise NotFound(f"Convex gave no URL for deployment {name}.", code="DeploymentNotFound")
                 from tui.api.deployment_client import DeploymentClient
 
-                self._clients[name] = DeploymentClient(url, auth.admin_key, name=name)
+                self._clients[name] = DeploymentClient(url, credential.admin_key, name=name)
             return self._clients[name]
 
     async def forget_client(self, name: str) -> None:
