@@ -22,9 +22,10 @@ class TargetOpened(Message):
 
 
 class DeploymentsLoaded(Message):
-    def __init__(self, deployments: list[DeploymentRef]) -> None:
+    def __init__(self, deployments: list[DeploymentRef], notes: list | None = None) -> None:
         super().__init__()
         self.deployments = deployments
+        self.notes = notes or []  # `ListingNote`s: a team that could not be listed, what the token can do
 
 
 class BackupsLoaded(Message):

@@ -286,6 +286,9 @@ class PlatformClient:
             Project.from_json, "projects",
         )
 
+    async def v1_project(self, project_id: int) -> Project:
+        return Project.from_json(await self._get(f"/v1/projects/{_seg(project_id)}"))
+
     async def list_deployments(self, project_id: int, *, include_local: bool = True) -> list[Deployment]:
         data = await self._get(
             f"/v1/projects/{_seg(project_id)}/list_deployments", includeLocal="true" if include_local else "false"

@@ -146,7 +146,8 @@ class MainScreen(MainActions, Screen):
         except Exception as exc:  # noqa: BLE001 - becomes a message
             self.post_message(ServiceFailed("list the deployments", exc))
             return
-        self.post_message(DeploymentsLoaded(deployments))
+        notes = getattr(self.target, "listing_notes", None)  # Cloud targets only
+        self.post_message(DeploymentsLoaded(deployments, notes() if notes is not None else []))
 
     @work(exclusive=True, group="backups", exit_on_error=False)
     async def load_backups(self, deployment: DeploymentRef) -> None:
@@ -187,7 +188,7 @@ class MainScreen(MainActions, Screen):
         self.deployments = message.deployments
         self.show_notice("")
         keep = self.current.name if self.current else getattr(self.app, "start_deployment", None)
-        self.query_one(DeploymentTree).show_deployments(message.deployments, keep=keep)
+        self.query_one(DeploymentTree).show_deployments(message.deployments, keep=keep, notes=message.notes)
         if not message.deployments:
             self.query_one(BackupTable).show_backups([])
 

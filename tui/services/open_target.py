@@ -29,13 +29,13 @@ def cloud_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> Cl
         label, notice = f"{what} ({spec.source})", None
     return CloudTarget(
         platform, EnvStore(homes.env_dir), kind=spec.kind, label=label, notice=notice,
-        read_only=spec.is_read_only, use_sync=use_sync,
+        read_only=spec.is_read_only, use_sync=use_sync, token_kind=spec.token_kind,
     )
 
 
 def sandbox_spec(spec: TargetSpec, platform_url: str, token: str | Secret) -> TargetSpec:
     """A sandbox spec once its platform is serving."""
-    return replace(spec, provision_host=platform_url.rstrip("/"), token=Secret(token))
+    return replace(spec, provision_host=platform_url.rstrip("/"), token=Secret(token), token_kind="login")
 
 
 async def open_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> BackupTarget:

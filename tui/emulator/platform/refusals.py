@@ -40,6 +40,7 @@ class Refusals:
         self._lock = threading.Lock()
         self._routes: dict[str, Refusal] = {}
         self._teams: dict[str, Refusal] = {}  # team slug -> refusal
+        self._suspended: set[str] = set()  # team slugs listed with `suspended: true`
 
     @property
     def active(self) -> bool:
@@ -52,21 +53,29 @@ class Refusals:
             else:
                 self._routes[route] = refusal
 
-    def set_team(self, slug: str, refusal: Refusal | None) -> None:
+    def set_team(self, slug: str, refusal: Refusal | None, *, suspended: bool = False) -> None:
         with self._lock:
             if refusal is None:
                 self._teams.pop(slug, None)
+                self._suspended.discard(slug)
             else:
                 self._teams[slug] = refusal
+                if suspended:
+                    self._suspended.add(slug)
+
+    def suspended_teams(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._suspended)
 
     def clear(self) -> None:
         with self._lock:
             self._routes.clear()
             self._teams.clear()
+            self._suspended.clear()
 
     def describe(self) -> dict[str, Any]:
         with self._lock:
-            return {"routes": sorted(self._routes), "teams": sorted(self._teams)}
+            return {"routes": sorted(self._routes), "teams": sorted(self._teams), "suspended": sorted(self._suspended)}
 
     def check(self, conn: sqlite3.Connection, path: str, params: dict[str, str], principal_kind: str | None) -> None:
         """Raise the refusal that applies to this request, if any."""

@@ -68,7 +68,7 @@ def read_refusals(call: Call) -> Any:
 
 def set_refusals(call: Call) -> Any:
     """`{"route": "instanceAuth" | "dashboardForTeamTokens", "refuse": bool, "status", "code", "message"}`,
-    `{"team": <slug>, "refuse": bool, ...}`, or `{"clear": true}` (refusals.py)."""
+    `{"team": <slug>, "refuse": bool, "suspended": bool, ...}` (suspended: also listed as suspended), or `{"clear": true}` (refusals.py)."""
     _operator_only(call)
     body = call.body if isinstance(call.body, dict) else {}
     refusals = call.platform.refusals
@@ -86,7 +86,7 @@ def set_refusals(call: Call) -> Any:
     elif isinstance(team, str) and route is None:
         refusal = Refusal(status, str(code or "SSORequired"),
                           str(message or f"Team {team} requires single sign-on: log in to it through SSO."))
-        refusals.set_team(team, refusal if refuse else None)
+        refusals.set_team(team, refusal if refuse else None, suspended=body.get("suspended") is True)
     else:
         raise bad_request("BadJsonBody", 'Expected {"route": "instanceAuth" | "dashboardForTeamTokens"}, '
                           '{"team": "<slug>"} or {"clear": true}.')
