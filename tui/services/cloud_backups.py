@@ -83,6 +83,13 @@ async def fill_sizes(directory: CloudDirectory, backups: list[CloudBackup], size
     await asyncio.gather(*(of_deployment(name, ids) for name, ids in wanted.items()))
 
 
+# The dashboard's pace (README "How often the app asks Convex"): big brain is asked about a running backup at
+# most once a second, backing off to the dashboard's 5 s while nothing changes; the deployment's own
+# progress comes over its WebSocket in between.
+FASTEST_POLL_S = 1.0
+IDLE_BACKUP_POLL_S = 5.0
+
+
 def _backup_progress(backup: CloudBackup, export: Export | None, estimator: Estimator) -> Progress:
     state = backup.state
     ours = export is not None and backup.snapshot_id is not None and export.id == backup.snapshot_id
@@ -155,7 +162,7 @@ async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = 
         export_values = live_values(client.latest_cloud_export, subscribe, tick=5.0)
     except ConvexApiError:
         export_values = None  # no access to the source deployment: big brain's state only
-    interval = interval or PollInterval(fast=0.25, slow=5.0)
+    interval = interval or PollInterval(fast=FASTEST_POLL_S, slow=IDLE_BACKUP_POLL_S, current=FASTEST_POLL_S)
     latest = _Latest(export_values)
     polled = time.monotonic()
     try:
