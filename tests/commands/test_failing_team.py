@@ -52,4 +52,5 @@ def test_when_every_team_refuses_the_list_fails_with_each_reason(world, tmp_path
     finally:
         world.sandbox.refuse(clear=True)
     assert text.returncode == 1
-    assert "team acme: could not be listed" in text.stdout and "team sandbox: could not be listed: Listing refused." in text.stdout
+    assert "team acme: could not be listed" in text.stdout
+    assert "team sandbox: could not be listed: Listing refused." in text.stdout

@@ -37,7 +37,8 @@ def test_instance_auth_refuses_and_the_cli_routes_still_answer(world, api):
 
 
 def test_a_refusing_team_refuses_every_route_that_names_it(world, api):
-    acme, acme_dev, starter = api.team_id("acme"), api.deployment_id("acme-dev-202"), api.deployment_id("starter-prod-101")
+    acme = api.team_id("acme")
+    acme_dev, starter = api.deployment_id("acme-dev-202"), api.deployment_id("starter-prod-101")
     world.refuse(team="acme", code="SSORequired", message="SSO", suspended=True)
     for path in (f"/api/dashboard/teams/{acme}/projects", f"/v1/teams/{acme}/list_deployments",
                  "/api/teams/acme/projects", "/v1/deployments/acme-prod-201",

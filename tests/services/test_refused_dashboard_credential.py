@@ -61,3 +61,20 @@ async def test_every_operation_works_through_the_cli_routes(world, home, tmp_pat
     # the refused route is asked once, not again for every deployment
     assert _requests(caplog, "POST /api/dashboard/instances/") == 1
     assert "kept-secret-123" not in caplog.text
+
+
+async def test_the_prod_deployment_falls_back_to_authorize_prod(world, home, caplog):
+    caplog.set_level(logging.DEBUG, logger="tui")
+    world.sandbox.refuse(route="instanceAuth", status=401, code="AccessTokenInvalid", message="not here")
+    world.sandbox.refuse(route="authorizeWithinProject", status=403, code="Forbidden", message="nor here")
+    target = world.target(home)
+    try:
+        prod, dev = await target.get_deployment(STARTER_PROD), await target.get_deployment(STARTER_DEV)
+        assert (await target.env_live(prod)).deployment == STARTER_PROD
+        with pytest.raises(Exception, match="nor here"):  # a dev deployment has no such fallback: said plainly
+            await target.env_live(dev)
+    finally:
+        world.sandbox.refuse(clear=True)
+        await target.aclose()
+    said = [r.getMessage() for r in caplog.records if r.name == "tui.services.credentials"]
+    assert f"credential for deployment {STARTER_PROD}: POST /api/deployment/authorize_prod" in said

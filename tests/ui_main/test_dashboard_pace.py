@@ -23,7 +23,8 @@ def _requests(records) -> list[tuple[float, str]]:
     for record in records:
         match = REQUEST.match(record.getMessage()) if record.name == "tui.api.http" else None
         if match:
-            out.append((record.created, f"{match.group(1)} {re.sub(r'/(?!v1/)[^/]*[0-9][^/]*', '/{id}', match.group(2) + '/').rstrip('/')}"))
+            path = re.sub(r"/(?!v1/)[^/]*[0-9][^/]*", "/{id}", match.group(2) + "/").rstrip("/")
+            out.append((record.created, f"{match.group(1)} {path}"))
     return out
 
 
@@ -51,8 +52,8 @@ async def test_request_counts_of_a_cold_start_and_of_idling(open_demo, caplog):
     print(f"\ncold start on the demo world: {len(cold)} requests to Convex")
     for path, count in sorted(Counter(p for _, p in cold).items()):
         print(f"  {count:3d}  {path}")
-    print(f"idle: {len(cycle)} requests every {main_screen.IDLE_POLL:.0f} s (the first {first_idle:.1f} s after start-up "
-          f"began) = "
+    print(f"idle: {len(cycle)} requests every {main_screen.IDLE_POLL:.0f} s (the first {first_idle:.1f} s after "
+          f"start-up began) = "
           f"{per_minute:.1f} a minute, {per_minute * 10:.0f} in ten minutes: {sorted(p for _, p in cycle)}")
     assert credentials == {shown}  # no credential (and so no size) for a deployment not on screen
     assert first_idle >= main_screen.IDLE_POLL - 1  # nothing at all between start-up and the refresh

@@ -22,7 +22,8 @@ from tui.emulator.platform import directory
 
 INSTANCE_AUTH = "instanceAuth"
 DASHBOARD_FOR_TEAM_TOKENS = "dashboardForTeamTokens"  # every /api/dashboard route, to a team token
-ROUTES = (INSTANCE_AUTH, DASHBOARD_FOR_TEAM_TOKENS)
+WITHIN_PROJECT = "authorizeWithinProject"  # the CLI's POST /api/deployment/authorize_within_current_project
+ROUTES = (INSTANCE_AUTH, DASHBOARD_FOR_TEAM_TOKENS, WITHIN_PROJECT)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class Refusals:
                 raise routes[INSTANCE_AUTH].error()
             if DASHBOARD_FOR_TEAM_TOKENS in routes and principal_kind == "team":
                 raise routes[DASHBOARD_FOR_TEAM_TOKENS].error()
+        if WITHIN_PROJECT in routes and path == "/api/deployment/authorize_within_current_project":
+            raise routes[WITHIN_PROJECT].error()
         if teams:
             slug = _team_slug(conn, params)
             if slug is not None and slug in teams:

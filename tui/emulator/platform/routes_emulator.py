@@ -67,8 +67,9 @@ def read_refusals(call: Call) -> Any:
 
 
 def set_refusals(call: Call) -> Any:
-    """`{"route": "instanceAuth" | "dashboardForTeamTokens", "refuse": bool, "status", "code", "message"}`,
-    `{"team": <slug>, "refuse": bool, "suspended": bool, ...}` (suspended: also listed as suspended), or `{"clear": true}` (refusals.py)."""
+    """`{"route": <one of refusals.ROUTES>, "refuse": bool, "status", "code", "message"}`,
+    `{"team": <slug>, "refuse": bool, "suspended": bool, ...}` (suspended: also listed as suspended), or
+    `{"clear": true}` (refusals.py)."""
     _operator_only(call)
     body = call.body if isinstance(call.body, dict) else {}
     refusals = call.platform.refusals
@@ -88,7 +89,7 @@ def set_refusals(call: Call) -> Any:
                           str(message or f"Team {team} requires single sign-on: log in to it through SSO."))
         refusals.set_team(team, refusal if refuse else None, suspended=body.get("suspended") is True)
     else:
-        raise bad_request("BadJsonBody", 'Expected {"route": "instanceAuth" | "dashboardForTeamTokens"}, '
+        raise bad_request("BadJsonBody", f'Expected {{"route": <one of {", ".join(ROUTES)}>}}, '
                           '{"team": "<slug>"} or {"clear": true}.')
     return refusals.describe()
 
