@@ -29,10 +29,11 @@ class DeploymentsLoaded(Message):
 
 
 class BackupsLoaded(Message):
-    def __init__(self, deployment: DeploymentRef, backups: list[BackupRecord]) -> None:
+    def __init__(self, deployment: DeploymentRef, backups: list[BackupRecord], error: str | None = None) -> None:
         super().__init__()
         self.deployment = deployment
         self.backups = backups
+        self.error = error  # why they could not be listed (the table says so instead of "Loading")
 
 
 class DeploymentFacts(Message):

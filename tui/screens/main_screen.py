@@ -155,6 +155,7 @@ class MainScreen(MainActions, Screen):
             backups = await self.target.list_backups(deployment)
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"list the backups of {deployment.name}", exc))
+            self.post_message(BackupsLoaded(deployment, [], error=fmt.error_text(exc)))
             return
         self.post_message(BackupsLoaded(deployment, backups))
 
@@ -217,9 +218,12 @@ class MainScreen(MainActions, Screen):
                 self.follow(message.deployment, backup.id)
         if self.current is None or message.deployment.name != self.current.name:
             return
+        if message.error and self.backups:
+            return  # a refresh that failed keeps the rows it had (the notification says why)
         self.backups = message.backups
         table = self.query_one(BackupTable)
-        table.empty_text = "No backups yet: b backs up now."
+        table.empty_text = (f"The backups could not be listed: {message.error}" if message.error
+                            else "No backups yet: b backs up now.")
         table.show_backups(message.backups)
         drawn = (message.deployment.name, len(message.backups))
         if len(message.backups) >= collector.LARGE_TABLE and drawn != self._settled_for:
