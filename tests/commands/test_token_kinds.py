@@ -57,3 +57,14 @@ def test_a_project_key_starts_with_v1_and_a_refusal_is_a_note(world, tmp_path):
     assert listed.returncode == 0, listed.stderr
     assert [path for _, path, _ in _requests(listed.stderr)] == ["/v1/token_details"]
     assert "token: project deploy key: Convex's /v1/token_details refused it" in listed.stdout
+
+
+def test_a_deployment_deploy_key_alone_goes_to_the_deployment_itself(world, tmp_path):
+    key = world.sandbox.credentials(STARTER_PROD)["CONVEX_SELF_HOSTED_ADMIN_KEY"]
+    environ = clean_environ(**{**world.environ(tmp_path), "CONVEX_DEPLOY_KEY": f"prod:{key}"})
+    environ.pop("CONVEX_OVERRIDE_ACCESS_TOKEN")
+    listed = run_cli(tmp_path, environ, "list", "--debug")
+    assert listed.returncode == 0, listed.stderr
+    paths = [path for _, path, _ in _requests(listed.stderr)]
+    assert paths[0] == "/api/deployment/url_for_key" and not any(p.startswith("/api/dashboard") for p in paths)
+    assert STARTER_PROD in listed.stdout and key.split("|")[1] not in listed.stdout + listed.stderr

@@ -78,3 +78,16 @@ async def test_the_prod_deployment_falls_back_to_authorize_prod(world, home, cap
         await target.aclose()
     said = [r.getMessage() for r in caplog.records if r.name == "tui.services.credentials"]
     assert f"credential for deployment {STARTER_PROD}: POST /api/deployment/authorize_prod" in said
+
+
+async def test_a_deploy_keys_url_is_derived_as_the_cli_does_when_url_for_key_refuses(world):
+    from tui.api.errors import AuthError
+    from tui.api.platform_client import PlatformClient
+    from tui.api.secrets import Secret
+    from tui.services.open_target import deploy_key_url
+
+    unknown = Secret("prod:gentle-salmon-943|c2VjcmV0LW5vdC1rbm93bg")  # big brain does not know this key
+    async with PlatformClient(world.platform_url, unknown) as platform:
+        assert await deploy_key_url(platform, unknown, production=True) == "https://gentle-salmon-943.convex.cloud"
+        with pytest.raises(AuthError):  # elsewhere (a sandbox, a test host) the refusal is the answer
+            await deploy_key_url(platform, unknown, production=False)
