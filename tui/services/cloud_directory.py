@@ -15,8 +15,8 @@ from tui.api.platform_client import PlatformClient
 from tui.api.platform_models import Deployment, Project, Team
 from tui.services.deployment_credentials import CredentialRoutes
 from tui.services.listing_notes import ListingNote
-from tui.services.token_access import TokenAccess
 from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
+from tui.services.token_access import TokenAccess
 
 if TYPE_CHECKING:  # loaded when a deployment's own API is first used, not for listing
     from tui.api.deployment_client import DeploymentClient
