@@ -174,7 +174,8 @@ async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = 
             await latest.wait(min(interval.current, 1.0))  # at least a value a second, for elapsed times
             export = latest.value
             finishing = export is not None and export.id == backup.snapshot_id and export.is_terminal
-            if not finishing and time.monotonic() - polled < interval.current:
+            # A finished export is checked with big brain at once, but never more than once a second.
+            if time.monotonic() - polled < (min(interval.current, FASTEST_POLL_S) if finishing else interval.current):
                 continue
             fresh = await platform.get_cloud_backup(backup_id)
             polled = time.monotonic()
