@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
@@ -134,7 +135,7 @@ class MainScreen(MainActions, Screen):
         """The app opened its target: fetch the deployments."""
         self.load_deployments()
 
-    def show_notice(self, text: str) -> None:
+    def show_notice(self, text: str | Text) -> None:
         notice = self.query_one("#notice", Static)
         notice.update(text)
         notice.display = bool(text)
@@ -187,7 +188,8 @@ class MainScreen(MainActions, Screen):
     # -- handlers -----------------------------------------------------------------------------------------
     def on_deployments_loaded(self, message: DeploymentsLoaded) -> None:
         self.deployments = message.deployments
-        self.show_notice("")
+        # A team that could not be listed: its node says so, and the full reason is read here (the tree is narrow).
+        self.show_notice(Text("  ".join(f"Team {n.team} {n.message.rstrip('.')}." for n in message.notes if n.error)))
         keep = self.current.name if self.current else getattr(self.app, "start_deployment", None)
         self.query_one(DeploymentTree).show_deployments(message.deployments, keep=keep, notes=message.notes)
         if not message.deployments:

@@ -70,10 +70,6 @@ class DeploymentTree(Tree[DeploymentRef | None]):
             return
         teams: dict[str, TreeNode] = {}
         projects: dict[tuple[str, str], TreeNode] = {}
-        for note in team_notes.values():
-            if note.error:  # a team with nothing listed: the node carries the error
-                node = teams[note.team] = self.root.add(team_label(note.team, note), expand=True)
-                node.add_leaf(Text(note.message, style="italic"))
         for ref in deployments:
             team = teams.get(ref.team)
             if team is None:
@@ -83,6 +79,10 @@ class DeploymentTree(Tree[DeploymentRef | None]):
             if project is None:
                 project = projects[(ref.team, ref.project)] = team.add(ref.project or "(no project)", expand=True)
             self._by_name[ref.name] = project.add_leaf(deployment_label(ref, region=self.show_regions), data=ref)
+        for note in team_notes.values():
+            if note.error and note.team not in teams:  # a team with nothing listed: its node carries the error
+                node = self.root.add(team_label(note.team, note), expand=True)
+                node.add_leaf(Text(note.message.removeprefix("could not be listed: "), style="italic"))
         first = self._by_name.get(keep or "") or next(iter(self._by_name.values()), None)
         if first is not None:
             self.call_after_refresh(self.move_cursor, first)
