@@ -68,3 +68,16 @@ def test_a_deployment_deploy_key_alone_goes_to_the_deployment_itself(world, tmp_
     paths = [path for _, path, _ in _requests(listed.stderr)]
     assert paths[0] == "/api/deployment/url_for_key" and not any(p.startswith("/api/dashboard") for p in paths)
     assert STARTER_PROD in listed.stdout and key.split("|")[1] not in listed.stdout + listed.stderr
+
+
+def test_a_login_the_dashboard_listing_refuses_lists_through_the_cli_and_v1_routes(world, tmp_path):
+    environ = clean_environ(**world.environ(tmp_path))
+    world.sandbox.refuse(route="dashboardListing", status=403, code="Forbidden", message="dashboard sessions only")
+    try:
+        listed = run_cli(tmp_path, environ, "list", "--debug")
+    finally:
+        world.sandbox.refuse(clear=True)
+    assert listed.returncode == 0, listed.stderr
+    paths = [path for _, path, _ in _requests(listed.stderr)]
+    assert "/api/teams" in paths and any(p.startswith("/v1/teams/") and p.endswith("/projects") for p in paths)
+    assert STARTER_PROD in listed.stdout and PRO_PROD in listed.stdout

@@ -1,6 +1,7 @@
 """Which routes a token is sent to, by its kind (README "Which token reaches what"):
 
-- `login` (the token of `npx convex login`): the dashboard's routes, as the dashboard uses them;
+- `login` (the token of `npx convex login`): the dashboard's routes, as the dashboard uses them; where the
+  dashboard's team or project listing refuses the token, the CLI's `GET /api/teams` and `/v1` projects;
 - `unknown` (a token given in the environment or a profile): `GET /v1/token_details` first, the one route
   Convex documents for every kind of token. A team token then lists through the `/v1` management API only
   (its team's projects and deployments); a project token, its project; anything else is taken as a login;
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from tui.api.errors import ConvexApiError
+from tui.api.errors import AuthError, ConvexApiError, PermissionDenied
 from tui.api.platform_client import PlatformClient
 from tui.api.platform_models import Deployment, Project, Team
 from tui.services.listing_notes import ListingNote
@@ -82,7 +83,12 @@ class TokenAccess:
     async def teams(self) -> list[Team]:
         access = await self.resolve()
         if access.kind == "login":
-            return await self.platform.teams()
+            try:
+                return await self.platform.teams()
+            except (AuthError, PermissionDenied) as error:  # the CLI's route lists the same teams
+                log.debug("GET /api/dashboard/teams refused (%s); using the Convex CLI's GET /api/teams",
+                          error.code or error.status)
+                return await self.platform.cli_teams()
         if access.kind == "team":
             # /v1 has no "get team": the slug comes with the team's projects.
             projects = await self.platform.v1_projects(access.team_id)
@@ -97,7 +103,12 @@ class TokenAccess:
     async def projects(self, team: Team) -> list[Project]:
         access = await self.resolve()
         if access.kind == "login":
-            return await self.platform.projects(team.id)
+            try:
+                return await self.platform.projects(team.id)
+            except (AuthError, PermissionDenied) as error:  # the management API lists the same projects
+                log.debug("GET /api/dashboard/teams/{id}/projects refused (%s); using GET /v1/teams/{id}/projects",
+                          error.code or error.status)
+                return await self.platform.v1_projects(team.id)
         if access.kind == "team":
             return await self.platform.v1_projects(team.id)
         if access.kind == "project":

@@ -3,6 +3,7 @@ be shown (README "The sandbox's test switches"). Convex's own behaviour here is 
 
 - the dashboard's `POST /api/dashboard/instances/{name}/auth` with a CLI login token (no Convex client
   calls it with one; the CLI uses `/api/deployment/authorize_within_current_project` and `authorize_prod`);
+- the dashboard's team and project listings (the CLI's `/api/teams` and `/v1` list the same);
 - every dashboard route with a team token (Convex documents team tokens for `/v1` only);
 - one team's routes, as for a team that requires SSO, is suspended, or refuses listing.
 
@@ -23,7 +24,8 @@ from tui.emulator.platform import directory
 INSTANCE_AUTH = "instanceAuth"
 DASHBOARD_FOR_TEAM_TOKENS = "dashboardForTeamTokens"  # every /api/dashboard route, to a team token
 WITHIN_PROJECT = "authorizeWithinProject"  # the CLI's POST /api/deployment/authorize_within_current_project
-ROUTES = (INSTANCE_AUTH, DASHBOARD_FOR_TEAM_TOKENS, WITHIN_PROJECT)
+DASHBOARD_LISTING = "dashboardListing"  # GET /api/dashboard/teams and /api/dashboard/teams/{id}/projects
+ROUTES = (INSTANCE_AUTH, DASHBOARD_FOR_TEAM_TOKENS, WITHIN_PROJECT, DASHBOARD_LISTING)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class Refusals:
         if path.startswith("/api/dashboard/"):
             if INSTANCE_AUTH in routes and path.startswith("/api/dashboard/instances/") and path.endswith("/auth"):
                 raise routes[INSTANCE_AUTH].error()
+            if DASHBOARD_LISTING in routes and _is_dashboard_listing(path):
+                raise routes[DASHBOARD_LISTING].error()
             if DASHBOARD_FOR_TEAM_TOKENS in routes and principal_kind == "team":
                 raise routes[DASHBOARD_FOR_TEAM_TOKENS].error()
         if WITHIN_PROJECT in routes and path == "/api/deployment/authorize_within_current_project":
@@ -95,6 +99,11 @@ class Refusals:
             slug = _team_slug(conn, params)
             if slug is not None and slug in teams:
                 raise teams[slug].error()
+
+
+def _is_dashboard_listing(path: str) -> bool:
+    parts = path.removeprefix("/api/dashboard/").split("/")
+    return parts == ["teams"] or (len(parts) == 3 and parts[0] == "teams" and parts[2] == "projects")
 
 
 def _team_slug(conn: sqlite3.Connection, params: dict[str, str]) -> str | None:
