@@ -130,6 +130,14 @@ class SandboxProcess:
             assert reply.status_code == 200, reply.text
             return reply.json()["nowMs"]
 
+    def refuse(self, **switch) -> dict:
+        """A platform test switch (tui/emulator/platform/refusals.py): `refuse(route="instanceAuth")`,
+        `refuse(team="acme", code="SSORequired", status=403)`, `refuse(..., refuse=False)`, `refuse(clear=True)`."""
+        with self.platform_client() as client:
+            reply = client.post("/api/_emulator/refusals", json=switch)
+            assert reply.status_code == 200, reply.text
+            return reply.json()
+
     def now_ms(self) -> int:
         with self.platform_client() as client:
             return client.get("/api/_emulator/clock").json()["nowMs"]

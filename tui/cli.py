@@ -75,6 +75,9 @@ def _top_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--profile", metavar="NAME", help="a profile from config.toml (default: from the environment)")
     parser.add_argument("--emergency", nargs="?", const="", default=None, metavar="DEPLOYMENT",
                         help="open the emergency-restore checklist (for DEPLOYMENT, default: production)")
+    parser.add_argument("--debug", action="store_true",
+                        help="log requests and which route gave each deployment credential (the TUI: to "
+                             "<data>/debug.log; a command: to stderr); never a secret")
     return parser
 
 
@@ -159,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         commands = _command_modules()
         if args.command in commands:
             return commands[args.command].run(args)
+    if args.debug:
+        from tui.debug_log import debug_to_file
+        from tui.services.config import Homes
+
+        print(f"convex-backups: debug log in {debug_to_file(Homes.from_environ().data_dir)}", file=sys.stderr)
     return _run_tui(args)
 
 

@@ -22,16 +22,18 @@ class TargetOpened(Message):
 
 
 class DeploymentsLoaded(Message):
-    def __init__(self, deployments: list[DeploymentRef]) -> None:
+    def __init__(self, deployments: list[DeploymentRef], notes: list | None = None) -> None:
         super().__init__()
         self.deployments = deployments
+        self.notes = notes or []  # `ListingNote`s: a team that could not be listed, what the token can do
 
 
 class BackupsLoaded(Message):
-    def __init__(self, deployment: DeploymentRef, backups: list[BackupRecord]) -> None:
+    def __init__(self, deployment: DeploymentRef, backups: list[BackupRecord], error: str | None = None) -> None:
         super().__init__()
         self.deployment = deployment
         self.backups = backups
+        self.error = error  # why they could not be listed (the table says so instead of "Loading")
 
 
 class DeploymentFacts(Message):

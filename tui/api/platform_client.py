@@ -92,6 +92,11 @@ class PlatformClient:
     def __repr__(self) -> str:
         return f"PlatformClient({self.base_url!r})"
 
+    @property
+    def token(self) -> Secret:
+        """The bearer token (a `Secret`: no repr or log shows it); team tokens also open deployments."""
+        return self._token
+
     async def __aenter__(self) -> PlatformClient:
         return self
 
@@ -280,6 +285,9 @@ class PlatformClient:
             lambda cursor: self._get(f"/v1/teams/{_seg(team_id)}/projects", cursor=cursor, limit=100),
             Project.from_json, "projects",
         )
+
+    async def v1_project(self, project_id: int) -> Project:
+        return Project.from_json(await self._get(f"/v1/projects/{_seg(project_id)}"))
 
     async def list_deployments(self, project_id: int, *, include_local: bool = True) -> list[Deployment]:
         data = await self._get(

@@ -46,6 +46,9 @@ def add_common(parser: argparse.ArgumentParser, *, deployment: bool = True) -> N
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
                         help="a profile from config.toml (default: found from the environment)")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="log each request (method, path, status) and which route gave each deployment "
+                             "credential to stderr; never a secret")
 
 
 def command_parser(subparsers: argparse._SubParsersAction, name: str, help: str, description: str = "") -> argparse.ArgumentParser:
@@ -151,6 +154,10 @@ def run_command(args: argparse.Namespace, body: Callable[[Context], Awaitable[in
     from tui.launcher import session
 
     name = args.command
+    if getattr(args, "debug", False):
+        from tui.debug_log import debug_to_stderr
+
+        debug_to_stderr()
     try:
         with session(getattr(args, "profile", None)) as chosen:
             for warning in chosen.warnings:

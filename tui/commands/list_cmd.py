@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands import OK, Context, add_common, command_parser, print_json, run_command
+from tui.api.errors import AuthError, NotFound, PermissionDenied
+from tui.commands import FAILED, OK, Context, add_common, command_parser, print_json, run_command
 from tui.services.protocol import BackupRecord, DeploymentRef
 
 NAME = "list"
@@ -39,22 +40,40 @@ def backup_line(record: BackupRecord) -> str:
     return "  " + "  ".join(p for p in parts if p)
 
 
+async def _backups(target, ref: DeploymentRef, several: bool) -> tuple[list[BackupRecord], str | None]:
+    """The deployment's backups; with several deployments listed, one that refuses is said on its own line
+    (a team token may not reach the dashboard's backup routes) and the others are still listed."""
+    try:
+        return await target.list_backups(ref), None
+    except (AuthError, PermissionDenied, NotFound) as error:
+        if not several:
+            raise
+        return [], error.message
+
+
 async def _list(context: Context) -> int:
     target = context.target
     if getattr(context.args, "deployment", None):
         deployments = [await context.deployment()]
     else:
         deployments = await target.list_deployments()
-    listed = [(ref, await target.list_backups(ref)) for ref in deployments]
+    listed = [(ref, *await _backups(target, ref, len(deployments) > 1)) for ref in deployments]
+    notes = target.listing_notes() if hasattr(target, "listing_notes") else []
     if context.args.json:
-        print_json({"target": context.info,
-                    "deployments": [{"deployment": ref, "backups": backups} for ref, backups in listed]})
-        return OK
-    print(context.info.label)
-    for ref, backups in listed:
-        print(describe_deployment(ref))
-        if not backups:
-            print("  (no backups)")
-        for record in backups:
-            print(backup_line(record))
-    return OK
+        print_json({"target": context.info, "notes": notes,
+                    "deployments": [{"deployment": ref, "backups": backups, "error": error}
+                                    for ref, backups, error in listed]})
+    else:
+        print(context.info.label)
+        for note in notes:
+            print(f"team {note.team}: {note.message}" if note.team else f"token: {note.message}")
+        for ref, backups, error in listed:
+            print(describe_deployment(ref))
+            if error:
+                print(f"  (backups could not be listed: {error})")
+            elif not backups:
+                print("  (no backups)")
+            for record in backups:
+                print(backup_line(record))
+    # Nothing at all could be listed: that is a failure, with every reason said above.
+    return FAILED if not deployments and any(n.error for n in notes) else OK

@@ -10,6 +10,7 @@ from datetime import timedelta
 from tui.commands import OK, USAGE, Context, Failure, add_common, command_parser, print_json, run_command
 from tui.services import schedule_time
 from tui.services.protocol import Schedule
+from tui.services.schedule_change import changed_schedule
 
 NAME = "schedule"
 
@@ -23,10 +24,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "explanation.",
     )
     parser.add_argument("words", nargs="*", metavar="show | daily HH:MM | weekly DAY HH:MM | off")
-    parser.add_argument("--include-storage", action="store_true", help="include file storage in each backup")
+    parser.add_argument("--include-storage", action=argparse.BooleanOptionalAction, default=None,
+                        help="include file storage in each backup (--no-include-storage: leave it out; "
+                             "neither: as the current schedule has it)")
     parser.add_argument("--utc", action="store_true", help="the time (and day) given are UTC, not local")
     parser.add_argument("--retention-days", type=int, metavar="DAYS",
-                        help="keep each backup this many days (default: 7 daily, 14 weekly)")
+                        help="keep each backup this many days (default: as the current schedule keeps them; "
+                             "7 daily, 14 weekly for a new schedule)")
     add_common(parser)
 
 
@@ -82,8 +86,9 @@ async def _schedule(context: Context) -> int:
         weekday, hour, minute = when
         if args.retention_days is not None and args.retention_days <= 0:
             raise Failure("--retention-days must be at least 1.", USAGE)
-        wanted = Schedule(
-            frequency="daily" if weekday is None else "weekly", utc_hour=hour, utc_minute=minute, weekday=weekday,
+        # What was not asked stays as it is: read the current schedule first.
+        wanted = changed_schedule(
+            await target.get_schedule(deployment), weekday=weekday, utc_hour=hour, utc_minute=minute,
             include_storage=args.include_storage,
             retention=timedelta(days=args.retention_days) if args.retention_days else None,
         )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding
@@ -140,7 +141,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         """The app opened its target: fetch the deployments."""
         self.load_deployments()
 
-    def show_notice(self, text: str) -> None:
+    def show_notice(self, text: str | Text) -> None:
         notice = self.query_one("#notice", Static)
         notice.update(text)
         notice.display = bool(text)
@@ -152,7 +153,8 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         except Exception as exc:  # noqa: BLE001 - becomes a message
             self.post_message(ServiceFailed("list the deployments", exc))
             return
-        self.post_message(DeploymentsLoaded(deployments))
+        notes = getattr(self.target, "listing_notes", None)  # Cloud targets only
+        self.post_message(DeploymentsLoaded(deployments, notes() if notes is not None else []))
 
     @work(exclusive=True, group="backups", exit_on_error=False)
     async def load_backups(self, deployment: DeploymentRef) -> None:
@@ -160,6 +162,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
             backups = await self.target.list_backups(deployment)
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"list the backups of {deployment.name}", exc))
+            self.post_message(BackupsLoaded(deployment, [], error=fmt.error_text(exc)))
             return
         self.post_message(BackupsLoaded(deployment, backups))
 
@@ -197,9 +200,10 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     # -- handlers -----------------------------------------------------------------------------------------
     def on_deployments_loaded(self, message: DeploymentsLoaded) -> None:
         self.deployments = message.deployments
-        self.show_notice("")
+        # A team that could not be listed: its node says so, and the full reason is read here (the tree is narrow).
+        self.show_notice(Text("  ".join(f"Team {n.team} {n.message.rstrip('.')}." for n in message.notes if n.error)))
         keep = self.current.name if self.current else getattr(self.app, "start_deployment", None)
-        self.query_one(DeploymentTree).show_deployments(message.deployments, keep=keep)
+        self.query_one(DeploymentTree).show_deployments(message.deployments, keep=keep, notes=message.notes)
         if not message.deployments:
             self.query_one(BackupTable).show_backups([])
 
@@ -228,9 +232,12 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
                 self.follow(message.deployment, backup.id)
         if self.current is None or message.deployment.name != self.current.name:
             return
+        if message.error and self.backups:
+            return  # a refresh that failed keeps the rows it had (the notification says why)
         self.backups = message.backups
         table = self.query_one(BackupTable)
-        table.empty_text = "No backups yet: b backs up now."
+        table.empty_text = (f"The backups could not be listed: {message.error}" if message.error
+                            else "No backups yet: b backs up now.")
         table.show_backups(message.backups)
         drawn = (message.deployment.name, len(message.backups))
         if len(message.backups) >= collector.LARGE_TABLE and drawn != self._settled_for:

@@ -12,6 +12,7 @@ from tui.screens.dialog import Dialog
 from tui.services import schedule_time
 from tui.services.protocol import WEEKDAYS, DeploymentRef, PlanLimits, Schedule
 from tui.widgets.state_checkbox import StateCheckbox
+from tui.services.schedule_change import changed_schedule
 
 OFF = "off"
 
@@ -120,8 +121,9 @@ class PeriodicDialog(Dialog):
             self.notify(str(exc), severity="error")
             return
         utc_day, utc_hour, utc_minute = schedule_time.local_to_utc(day, hour, minute)
-        self.dismiss(Schedule("weekly" if day is not None else "daily", utc_hour, utc_minute, utc_day,
-                              self.query_one("#storage", StateCheckbox).value))
+        # The dialog has no retention field: the current schedule's retention is kept.
+        self.dismiss(changed_schedule(self.schedule, weekday=utc_day, utc_hour=utc_hour, utc_minute=utc_minute,
+                                      include_storage=self.query_one("#storage", StateCheckbox).value))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -21,6 +21,7 @@ from tui.services import cloud_backups
 from tui.services.cloud_directory import CloudDirectory
 from tui.services.cloud_schedule import CloudSchedules
 from tui.services.env_store import EnvStore
+from tui.services.listing_notes import ListingNote
 from tui.services.errors import BackupLimitReached, BadArgument, ReadOnlyRefused
 from tui.services.protocol import (
     DeploymentState,
@@ -70,10 +71,11 @@ class CloudTarget:
         use_sync: bool = True,
         downloader: Downloader | None = None,
         store: LocalStore | None = None,
+        token_kind: str = "login",
     ):
         self.platform = platform
         self.store = store  # local copies: safety snapshots (None: not offered)
-        self.directory = CloudDirectory(platform, read_only=read_only)
+        self.directory = CloudDirectory(platform, read_only=read_only, token_kind=token_kind)
         self.env_store = env_store
         self.schedules = CloudSchedules(self.directory)
         self.kind = kind
@@ -117,6 +119,10 @@ class CloudTarget:
 
     async def list_deployments(self, project: str | None = None) -> list[DeploymentRef]:
         return await self.directory.deployment_refs(project)
+
+    def listing_notes(self) -> list[ListingNote]:
+        """After `list_deployments`: teams that could not be listed, and what the token can do."""
+        return self.directory.notes()
 
     async def get_deployment(self, name: str) -> DeploymentRef:
         return await self.directory.get(name)

@@ -84,6 +84,13 @@ async def fill_sizes(directory: CloudDirectory, backups: list[CloudBackup], size
     await asyncio.gather(*(of_deployment(name, ids) for name, ids in wanted.items()))
 
 
+# The dashboard's pace (README "How often the app asks Convex"): big brain is asked about a running backup at
+# most once a second, backing off to the dashboard's 5 s while nothing changes; the deployment's own
+# progress comes over its WebSocket in between.
+FASTEST_POLL_S = 1.0
+IDLE_BACKUP_POLL_S = 5.0
+
+
 def _backup_progress(backup: CloudBackup, export: Export | None, estimator: Estimator,
                      tracker: ExportProgress) -> Progress:
     state = backup.state
@@ -160,7 +167,7 @@ async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = 
     except ConvexApiError:
         export_values = None  # no access to the source deployment: big brain's state only
         tracker = ExportProgress(None)
-    interval = interval or PollInterval(fast=0.25, slow=5.0)
+    interval = interval or PollInterval(fast=FASTEST_POLL_S, slow=IDLE_BACKUP_POLL_S, current=FASTEST_POLL_S)
     latest = _Latest(export_values)
     polled = time.monotonic()
     try:
@@ -172,7 +179,8 @@ async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = 
             await latest.wait(min(interval.current, 1.0))  # at least a value a second, for elapsed times
             export = latest.value
             finishing = export is not None and export.id == backup.snapshot_id and export.is_terminal
-            if not finishing and time.monotonic() - polled < interval.current:
+            # A finished export is checked with big brain at once, but never more than once a second.
+            if time.monotonic() - polled < (min(interval.current, FASTEST_POLL_S) if finishing else interval.current):
                 continue
             fresh = await platform.get_cloud_backup(backup_id)
             polled = time.monotonic()

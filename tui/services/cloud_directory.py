@@ -1,6 +1,7 @@
 """The Cloud directory as the token sees it: teams → projects → deployments (as `DeploymentRef`s), and a
-credential for each deployment's own API (`instances/{name}/auth`, fetched when first needed and again
-after the deployment rejects it with a 401)."""
+credential for each deployment's own API (deployment_credentials.py: `instances/{name}/auth`, or the
+Convex CLI's routes when that refuses; fetched when first needed and again after the deployment rejects it
+with a 401)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from tui.api.errors import AuthError, NotFound
+from tui.api.errors import AuthError, ConvexApiError, NotFound
 from tui.api.platform_client import PlatformClient
 from tui.api.platform_models import Deployment, Project, Team
+from tui.services.deployment_credentials import CredentialRoutes
+from tui.services.listing_notes import ListingNote
 from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
+from tui.services.token_access import TokenAccess
 
 if TYPE_CHECKING:  # loaded when a deployment's own API is first used, not for listing
     from tui.api.deployment_client import DeploymentClient
@@ -27,9 +31,11 @@ class Placement:
 
 
 class CloudDirectory:
-    def __init__(self, platform: PlatformClient, *, read_only: Callable[[str], bool] = lambda name: False):
+    def __init__(self, platform: PlatformClient, *, read_only: Callable[[str], bool] = lambda name: False,
+                 token_kind: str = "login"):
         self.platform = platform
         self._read_only = read_only
+        self._access = TokenAccess(platform, token_kind)
         self._teams: list[Team] | None = None
         self._projects: dict[int, list[Project]] = {}
         self._deployments: dict[int, list[Deployment]] = {}
@@ -37,6 +43,8 @@ class CloudDirectory:
         self._placement: dict[str, Placement] = {}
         self._clients: dict[str, DeploymentClient] = {}
         self._lock = asyncio.Lock()
+        self._team_notes: dict[str, ListingNote] = {}
+        self.credentials = CredentialRoutes(platform)
 
     def __repr__(self) -> str:
         return f"CloudDirectory({self.platform.base_url!r})"
@@ -50,15 +58,21 @@ class CloudDirectory:
         """Forget what was listed (the next call asks big brain again)."""
         self._teams, self._projects, self._deployments = None, {}, {}
 
+    def notes(self) -> list[ListingNote]:
+        """What the last listing could not show (a team that refused) and what the token can do."""
+        return [*self._access.notes(), *self._team_notes.values()]
+
     # -- listing ------------------------------------------------------------------------------------------
     async def teams(self) -> list[Team]:
         if self._teams is None:
-            self._teams = await self.platform.teams()
+            access = await self._access.resolve()
+            self.credentials.token_is_login = access.kind == "login"
+            self._teams = await self._access.teams()
         return self._teams
 
     async def projects(self, team: Team) -> list[Project]:
         if team.id not in self._projects:
-            self._projects[team.id] = await self.platform.projects(team.id)
+            self._projects[team.id] = await self._access.projects(team)
         return self._projects[team.id]
 
     async def team_refs(self) -> list[TeamRef]:
@@ -72,8 +86,25 @@ class CloudDirectory:
     async def deployment_refs(self, project_slug: str | None = None) -> list[DeploymentRef]:
         # Two round trips: the teams, then each team's projects and all its deployments side by side (one
         # `/v1/teams/{id}/list_deployments` per team, not one listing per project): start-up waits on this.
+        # A team that refuses (SSO required, suspended, ...) becomes a note; the other teams still load.
         teams = await self.teams()
-        projects = await asyncio.gather(*(self._projects_and_deployments(team) for team in teams))
+        answers = await asyncio.gather(*(self._projects_and_deployments(team) for team in teams),
+                                       return_exceptions=True)
+        projects: list[list[Project]] = []
+        for team, answer in zip(teams, answers):
+            if isinstance(answer, ConvexApiError):
+                self._team_notes[team.slug] = ListingNote(
+                    f"could not be listed: {answer.message}" + (" (the team is suspended)" if team.suspended else ""),
+                    team=team.slug, team_name=team.name, error=True)
+                answer = []
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                self._team_notes.pop(team.slug, None)
+                if team.suspended:
+                    self._team_notes[team.slug] = ListingNote("the team is suspended", team=team.slug,
+                                                              team_name=team.name)
+            projects.append(answer)
         chosen = [(team, p) for team, ps in zip(teams, projects) for p in ps
                   if project_slug is None or p.slug == project_slug]
         refs = [self._remember(team, project, deployment)
@@ -89,8 +120,7 @@ class CloudDirectory:
         known = self._projects.get(team.id)
         if known is not None and all(p.id in self._deployments for p in known):
             return known
-        projects, deployments = await asyncio.gather(
-            self.projects(team), self.platform.team_deployments(team.id, sort_by="createTime", sort_order="asc"))
+        projects, deployments = await asyncio.gather(self.projects(team), self._access.deployments(team))
         by_project: dict[int | None, list[Deployment]] = {}
         for deployment in deployments:
             by_project.setdefault(deployment.project_id, []).append(deployment)
@@ -142,13 +172,15 @@ class CloudDirectory:
     async def client(self, name: str) -> DeploymentClient:
         async with self._lock:
             if name not in self._clients:
-                auth = await self.platform.instance_auth(name)
-                url = auth.instance_url or (self._refs[name].url if name in self._refs else None)
+                self.credentials.token_is_login = (await self._access.resolve()).kind == "login"
+                ref = self._refs.get(name)
+                credential = await self.credentials.fetch(name, ref)
+                url = credential.url or (ref.url if ref is not None else None)
                 if not url:
                     raise NotFound(f"Convex gave no URL for deployment {name}.", code="DeploymentNotFound")
                 from tui.api.deployment_client import DeploymentClient
 
-                self._clients[name] = DeploymentClient(url, auth.admin_key, name=name)
+                self._clients[name] = DeploymentClient(url, credential.admin_key, name=name)
             return self._clients[name]
 
     async def forget_client(self, name: str) -> None:

@@ -4,16 +4,20 @@ platform URL and token). Cloud and sandbox get a `CloudTarget`; self-hosted targ
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from tui.api.platform_client import PRODUCTION_HOST, PlatformClient
 from tui.api.secrets import Secret
 from tui.services.cloud import CloudTarget
 from tui.services.config import Homes
+from tui.services.deployment_credentials import REFUSED
 from tui.services.env_store import EnvStore
 from tui.services.errors import ConfigError
 from tui.services.protocol import BackupTarget
 from tui.services.targets import SANDBOX_NOTICE, TargetSpec
+
+log = logging.getLogger("tui.services.credentials")
 
 
 def cloud_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> CloudTarget:
@@ -32,12 +36,13 @@ def cloud_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> Cl
     return CloudTarget(
         platform, EnvStore(homes.env_dir), kind=spec.kind, label=label, notice=notice,
         read_only=spec.is_read_only, use_sync=use_sync, store=LocalStore(homes.store_dir),
+        token_kind=spec.token_kind,
     )
 
 
 def sandbox_spec(spec: TargetSpec, platform_url: str, token: str | Secret) -> TargetSpec:
     """A sandbox spec once its platform is serving."""
-    return replace(spec, provision_host=platform_url.rstrip("/"), token=Secret(token))
+    return replace(spec, provision_host=platform_url.rstrip("/"), token=Secret(token), token_kind="login")
 
 
 async def open_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> BackupTarget:
@@ -50,12 +55,27 @@ async def open_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) 
     return await guard_staged_imports(target, StagedLedger(homes.data_dir))
 
 
+async def deploy_key_url(platform: PlatformClient, deploy_key: Secret, *, production: bool) -> str:
+    """A deploy key reaches its deployment only. Its URL: big brain's `url_for_key` (custom domains make it
+    non-derivable); when that refuses on Convex Cloud, `https://<name>.convex.cloud`, as the Convex CLI
+    derives it (its `deriveUrlFromAdminKey`)."""
+    try:
+        return await platform.url_for_key(deploy_key)
+    except REFUSED as error:
+        name = deploy_key.reveal().split("|", 1)[0].split(":")[-1]  # the part before `|` is not secret
+        if not production or not name:
+            raise
+        log.debug("POST /api/deployment/url_for_key refused (%s): using https://%s.convex.cloud", error.code, name)
+        return f"https://{name}.convex.cloud"
+
+
 async def _open(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> BackupTarget:
     if spec.kind in ("cloud", "sandbox"):
         return cloud_target(spec, homes, use_sync=use_sync)
     if spec.url is None and spec.admin_key is not None and spec.provision_host:
         async with PlatformClient(spec.provision_host, spec.admin_key) as platform:  # a deploy key's URL
-            spec = replace(spec, url=await platform.url_for_key(spec.admin_key))
+            url = await deploy_key_url(platform, spec.admin_key, production=spec.provision_host == PRODUCTION_HOST)
+            spec = replace(spec, url=url)
     try:
         from tui.services.self_hosted import open_self_hosted
     except ImportError:

@@ -36,6 +36,9 @@ class TargetSpec:
     source: str  # where it came from, for `status` lines: "profile acme", "CONVEX_DEPLOY_KEY", ...
     provision_host: str | None = None  # cloud: big brain's base URL
     token: Secret | None = None  # cloud: the bearer token for big brain
+    # cloud: what the token is (tui/services/token_access.py): login (from `npx convex login`), unknown
+    # (given in the environment or a profile: asked with /v1/token_details), projectKey or previewKey
+    token_kind: str = "login"
     url: str | None = None  # selfHosted: the deployment URL (None: ask big brain for the deploy key's URL)
     admin_key: Secret | None = None  # selfHosted: admin key or deploy key
     deployment: str | None = None  # the default deployment the credentials name
@@ -93,8 +96,8 @@ def from_profile(config: Config, profile: Profile, environ: Mapping[str, str], h
                 + (f" ({warning})" if warning else "") + ": run `npx convex login`, or put a token in the profile.",
                 code="NoLogin",
             )
-        token = found.value
-    return TargetSpec("cloud", provision_host=host, token=token, **common)
+        return TargetSpec("cloud", provision_host=host, token=found.value, **common)
+    return TargetSpec("cloud", provision_host=host, token=token, token_kind="unknown", **common)
 
 
 def from_credentials(config: Config, credentials: Credentials) -> TargetSpec:
@@ -114,9 +117,12 @@ def from_credentials(config: Config, credentials: Credentials) -> TargetSpec:
             # so it is backed up like a self-hosted deployment (snapshot exports kept locally).
             return TargetSpec("selfHosted", source=key.source, url=None, admin_key=key.value,
                               deployment=key.deployment_name, provision_host=credentials.provision_host, **common)
-        token = access.value if access is not None else bearer[1]
+        if access is not None:
+            token, kind = access.value, _kind_of(access)
+        else:  # a project or preview key alone: the routes Convex documents for it (token_access.py)
+            token, kind = bearer[1], "projectKey" if key.kind == "project" else "previewKey"
         return TargetSpec("cloud", source=key.source, provision_host=credentials.provision_host, token=token,
-                          deployment=key.deployment_name, **common)
+                          token_kind=kind, deployment=key.deployment_name, **common)
     if target == "deployment":
         chosen = credentials.deployment
         if access is None:
@@ -126,6 +132,12 @@ def from_credentials(config: Config, credentials: Credentials) -> TargetSpec:
                 code="NoLogin",
             )
         return TargetSpec("cloud", source=chosen.source, provision_host=credentials.provision_host,
-                          token=access.value, deployment=chosen.name, **common)
+                          token=access.value, token_kind=_kind_of(access), deployment=chosen.name, **common)
     return TargetSpec("cloud", source=access.source, provision_host=credentials.provision_host, token=access.value,
-                      **common)
+                      token_kind=_kind_of(access), **common)
+
+
+def _kind_of(access) -> str:
+    """The token `npx convex login` stored is a login; one given in CONVEX_OVERRIDE_ACCESS_TOKEN may be a
+    team or project token as well (the CLI takes those there)."""
+    return "unknown" if access.source == "CONVEX_OVERRIDE_ACCESS_TOKEN" else "login"

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from tui.services.listing_notes import ListingNote
 from tui.services.protocol import DeploymentRef
 from tui.widgets.formatting import deployment_words
 
@@ -32,6 +33,13 @@ def deployment_label(ref: DeploymentRef, *, region: bool = True, paused: bool = 
         label.append(f" {ref.region.removeprefix('aws-')}", style="dim")
     if ref.read_only:
         label.append("  read-only", style="italic")
+    return label
+
+
+def team_label(slug: str, note: ListingNote | None) -> Text:
+    label = Text(slug, style="bold")
+    if note is not None:
+        label.append("  (could not be listed)" if note.error else f"  ({note.message})", style="italic")
     return label
 
 
@@ -61,11 +69,17 @@ class DeploymentTree(Tree[DeploymentRef | None]):
         self.clear()
         self.root.add_leaf(Text(text, style="italic"))
 
-    def show_deployments(self, deployments: list[DeploymentRef], keep: str | None = None) -> None:
-        """Rebuild the tree; the cursor returns to deployment `keep` when it is still there."""
+    def show_deployments(self, deployments: list[DeploymentRef], keep: str | None = None,
+                         notes: list[ListingNote] = ()) -> None:
+        """Rebuild the tree; the cursor returns to deployment `keep` when it is still there. `notes`: what the
+        token can do (first), and a team's error on that team's own node."""
         self.clear()
         self._by_name.clear()
-        if not deployments:
+        team_notes = {n.team: n for n in notes if n.team is not None}
+        for note in notes:
+            if note.team is None:
+                self.root.add_leaf(Text(note.message, style="italic"))
+        if not deployments and not team_notes:
             self.root.add_leaf(Text("No deployments these credentials can reach.", style="italic"))
             return
         teams: dict[str, TreeNode] = {}
@@ -73,14 +87,20 @@ class DeploymentTree(Tree[DeploymentRef | None]):
         for ref in deployments:
             team = teams.get(ref.team)
             if team is None:
-                team = teams[ref.team] = self.root.add(Text(ref.team or "(no team)", style="bold"), expand=True)
+                label = team_label(ref.team or "(no team)", team_notes.get(ref.team))
+                team = teams[ref.team] = self.root.add(label, expand=True)
             project = projects.get((ref.team, ref.project))
             if project is None:
                 project = projects[(ref.team, ref.project)] = team.add(ref.project or "(no project)", expand=True)
             self._by_name[ref.name] = project.add_leaf(
                 deployment_label(ref, region=self.show_regions, paused=ref.name in self.paused), data=ref)
-        first = self._by_name.get(keep or "") or next(iter(self._by_name.values()))
-        self.call_after_refresh(self.move_cursor, first)
+        for note in team_notes.values():
+            if note.error and note.team not in teams:  # a team with nothing listed: its node carries the error
+                node = self.root.add(team_label(note.team, note), expand=True)
+                node.add_leaf(Text(note.message.removeprefix("could not be listed: "), style="italic"))
+        first = self._by_name.get(keep or "") or next(iter(self._by_name.values()), None)
+        if first is not None:
+            self.call_after_refresh(self.move_cursor, first)
 
     def set_regions(self, show: bool) -> None:
         if show != self.show_regions:

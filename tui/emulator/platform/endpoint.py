@@ -49,6 +49,11 @@ def endpoint(fn: Callable[[Call], Any], *, auth: bool = True, body: bool = False
         principal = None
         if auth:
             principal = await in_thread(lambda: authenticate(platform.store.conn(), authorization))
+        if platform.refusals.active:
+            # The test switches (refusals.py): a route or a team that refuses, as Convex may.
+            kind = principal.kind if principal is not None else None
+            await in_thread(lambda: platform.refusals.check(
+                platform.store.conn(), request.url.path, dict(request.path_params), kind))
         payload = await json_body(request, required=False) if body else None
         call = Call(platform, principal, request.path_params, request.query_params, payload, request.headers)
         result = await in_thread(fn, call)

@@ -20,7 +20,9 @@ BASE = "/api/dashboard"
 
 
 def team_list(call: Call) -> list[dict[str, Any]]:
-    return [models.team_response(t) for t in directory.teams(call.conn, call.principal.team_ids)]
+    suspended = call.platform.refusals.suspended_teams()  # a test switch (refusals.py)
+    return [{**models.team_response(t), **({"suspended": True} if t["slug"] in suspended else {})}
+            for t in directory.teams(call.conn, call.principal.team_ids)]
 
 
 def project_list(call: Call, team_id: int) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Emulator-only routes on the platform port (not part of Convex): the manual clock.
+"""Emulator-only routes on the platform port (not part of Convex): the manual clock, and the test
+switches that make routes or teams refuse (`/api/_emulator/refusals`, see refusals.py).
 
 `POST /api/_emulator/clock` with `{"advanceSecs": n}` or `{"setMs": t}` moves the sandbox's manual
 clock (`sandbox serve --clock manual`) forward for the platform and every deployment, then lets the
@@ -18,6 +19,7 @@ from tui.emulator.platform.clock_control import SandboxClock
 from tui.emulator.errors import ConvexError, bad_request
 from tui.emulator.platform import bootstrap
 from tui.emulator.platform.endpoint import Call, endpoint
+from tui.emulator.platform.refusals import ROUTES, Refusal
 
 MAX_ADVANCE_S = 10 * 365 * 24 * 3600
 
@@ -59,8 +61,43 @@ def move_clock(call: Call) -> Any:
     return _answer(call)
 
 
+def read_refusals(call: Call) -> Any:
+    _operator_only(call)
+    return call.platform.refusals.describe()
+
+
+def set_refusals(call: Call) -> Any:
+    """`{"route": <one of refusals.ROUTES>, "refuse": bool, "status", "code", "message"}`,
+    `{"team": <slug>, "refuse": bool, "suspended": bool, ...}` (suspended: also listed as suspended), or
+    `{"clear": true}` (refusals.py)."""
+    _operator_only(call)
+    body = call.body if isinstance(call.body, dict) else {}
+    refusals = call.platform.refusals
+    if body.get("clear") is True:
+        refusals.clear()
+        return refusals.describe()
+    status, code, message = body.get("status", 403), body.get("code"), body.get("message")
+    if not isinstance(status, int) or not 400 <= status <= 599:
+        raise bad_request("BadJsonBody", "`status` must be an HTTP error status (400-599).")
+    refuse = body.get("refuse", True) is not False
+    route, team = body.get("route"), body.get("team")
+    if route is not None and route in ROUTES and team is None:
+        refusal = Refusal(status, str(code or "Forbidden"), str(message or "This route refuses the token."))
+        refusals.set_route(route, refusal if refuse else None)
+    elif isinstance(team, str) and route is None:
+        refusal = Refusal(status, str(code or "SSORequired"),
+                          str(message or f"Team {team} requires single sign-on: log in to it through SSO."))
+        refusals.set_team(team, refusal if refuse else None, suspended=body.get("suspended") is True)
+    else:
+        raise bad_request("BadJsonBody", f'Expected {{"route": <one of {", ".join(ROUTES)}>}}, '
+                          '{"team": "<slug>"} or {"clear": true}.')
+    return refusals.describe()
+
+
 def routes() -> list[Route]:
     return [
+        Route("/api/_emulator/refusals", endpoint(read_refusals), methods=["GET"]),
+        Route("/api/_emulator/refusals", endpoint(set_refusals, body=True), methods=["POST"]),
         Route("/api/_emulator/clock", endpoint(read_clock), methods=["GET"]),
         Route("/api/_emulator/clock", endpoint(move_clock, body=True), methods=["POST"]),
     ]

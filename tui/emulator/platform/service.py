@@ -18,6 +18,7 @@ from pathlib import Path
 from tui.emulator.deployment import Deployment
 from tui.emulator.platform import bootstrap, clock_control, directory, tokens
 from tui.emulator.platform.link import DeploymentLink
+from tui.emulator.platform.refusals import Refusals
 from tui.emulator.platform.retention import Retention
 from tui.emulator.platform.scheduler import Scheduler
 from tui.emulator.platform.store import DEFAULT_PORT, PORT_META, PlatformStore
@@ -38,6 +39,7 @@ class Platform:
         self.tracker = BackupTracker(self)
         self.scheduler = Scheduler(self)
         self.retention = Retention(self)
+        self.refusals = Refusals()  # test switches; nothing refused unless a test asks
         self.url: str | None = None
         self._started = False
 
