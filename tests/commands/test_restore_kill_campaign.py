@@ -1,0 +1,286 @@
+"""The kill campaign (README.md, "Tests and benchmarks"): the sandbox is SIGKILLed at random moments of a
+throttled headless `convex-backups restore` and started again on the same folder and ports. Every time, each
+table and `_storage` must hold exactly the data from before the restore or exactly the backup's (all or
+nothing across the whole restore), the outcome must match what the import and the client say, no import may
+be left uploaded, waiting for confirmation or in progress, and a further restore must go through.
+
+The kill moments are drawn from a seeded RNG, anchored in turn on the client's start (its checks and the
+restore request), the import being `uploaded` (staging), `waiting_for_confirmation` (the confirmation) and
+`in_progress` (writing). CONVEX_BACKUPS_KILL_TRIALS sets the number of trials (20) and
+CONVEX_BACKUPS_KILL_SEED the seed (a new one each run, printed and named in every failure)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cloud_world import PRO_DEV, World
+from headless_support import clean_environ, run_cli
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "emulator"))  # the import tests' helpers
+
+from convex_http import query  # noqa: E402
+from import_support import documents, seed  # noqa: E402
+from sandbox_process import wait_for  # noqa: E402
+
+from tui.archive.ids import new_id  # noqa: E402
+from tui.emulator import imports  # noqa: E402
+from tui.emulator.tables import STORAGE_TABLE_NUMBER  # noqa: E402
+
+TRIALS = int(os.environ.get("CONVEX_BACKUPS_KILL_TRIALS") or 20)
+SEED = int(os.environ.get("CONVEX_BACKUPS_KILL_SEED") or random.SystemRandom().randrange(1_000_000))
+THROTTLE = 0.05  # seconds at every step of the import worker: a restore takes about a second
+USERS, MESSAGES, NOTES, TAGS = 10001, 10002, 10003, 10004
+# What each kill moment is measured from, and the longest delay drawn after it (seconds).
+WINDOWS = {"client start": 0.6, "uploaded": THROTTLE, "waiting_for_confirmation": 0.02, "in_progress": 0.5}
+ORDER = ("uploaded", "waiting_for_confirmation", "in_progress", "completed", "failed")
+REPRODUCE = "CONVEX_BACKUPS_KILL_SEED={seed} .venv/bin/python -m pytest tests/commands/test_restore_kill_campaign.py"
+
+
+@dataclass
+class Moment:
+    trial: int
+    anchor: str
+    delay: float
+    client_too: bool  # the client is killed with the sandbox (a machine that lost power), not left retrying
+    killed_after: float | None = None  # seconds after the client started
+    seen: str = "not yet killed"  # the restore's import as the killed process left it on disk
+
+    def __str__(self) -> str:
+        when = f"{self.killed_after:.2f}s after the client started" if self.killed_after is not None else "not killed"
+        who = "the sandbox and the client" if self.client_too else "the sandbox"
+        return (f"seed {SEED} trial {self.trial}: {who} killed {self.delay:.3f}s after {self.anchor} ({when}; "
+                f"{self.seen}) — reproduce with {REPRODUCE.format(seed=SEED)}")
+
+
+def _state(tag: str, users: int, extra: tuple[str, int, int], files: int) -> tuple[dict, dict[str, bytes]]:
+    name, number, count = extra
+    tables = {
+        "users": documents(USERS, users, state=tag),
+        "messages": documents(MESSAGES, 40 if tag == "A" else 25, state=tag, text=f"message of {tag}"),
+        name: documents(number, count, state=tag),
+    }
+    return tables, {new_id(STORAGE_TABLE_NUMBER): f"file {i} of state {tag}".encode() for i in range(files)}
+
+
+def _snapshot(client: httpx.Client) -> dict[str, Any]:
+    """Every non-empty user table's documents by id, and `_storage` by id with each file's bytes."""
+    mapping = query(client, "_system/frontend/getTableMapping", {})
+    out: dict[str, Any] = {}
+    for name in sorted(mapping.values()):
+        if name.startswith("_"):
+            continue
+        rows = _pages(client, "_system/frontend/paginatedTableDocuments", {"table": name})
+        if rows:
+            out[name] = rows
+    files = _pages(client, "_system/cli/tableData", {"table": "_storage"})
+    for storage_id, document in files.items():
+        reply = client.get(f"/api/storage/{storage_id}")
+        assert reply.status_code == 200, f"_storage {storage_id} is listed but its file answers {reply.status_code}"
+        files[storage_id] = {**document, "#bytes": reply.content}
+    if files:
+        out["_storage"] = files
+    return out
+
+
+def _pages(client: httpx.Client, path: str, args: dict[str, Any]) -> dict[str, Any]:
+    rows: dict[str, Any] = {}
+    cursor = None
+    while True:
+        page = query(client, path, {**args, "paginationOpts": {"numItems": 1000.0, "cursor": cursor}})
+        rows.update({d["_id"]: d for d in page["page"]})
+        if page["isDone"]:
+            return rows
+        cursor = page["continueCursor"]
+
+
+def _differences(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
+    out = []
+    for table in sorted(set(got) | set(want)):
+        a, b = got.get(table, {}), want.get(table, {})
+        if a != b:
+            changed = sum(1 for k in set(a) & set(b) if a[k] != b[k])
+            out.append(f"{table}: {len(set(a) - set(b))} extra, {len(set(b) - set(a))} missing, {changed} changed")
+    return out
+
+
+def _imports(client: httpx.Client) -> list[dict[str, Any]]:
+    return query(client, "_system/frontend/snapshotImport:list", {}) or []
+
+
+def _left_on_disk(sandbox, before: set[str]) -> str:
+    """The restore's import as the killed process left it in its database (read after the kill)."""
+    (database,) = sandbox.data.glob(f"deployments/{PRO_DEV}/deployment.sqlite3")
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        new = [d for d in imports.recent(conn) if d["_id"] not in before]
+    finally:
+        conn.close()
+    if not new:
+        return "no import yet"
+    document = new[0]
+    written = sum(c.get("num_rows_written") or 0 for c in document.get("checkpoints") or [])
+    return f"import {document['_id']} {document['state']['state']}, {written:,} rows written"
+
+
+class Campaign:
+    def __init__(self, root: Path):
+        self.world = World(root / "sandbox", throttle=THROTTLE)
+        self.home = root / "home"
+        self.home.mkdir()
+        self.environ = clean_environ(**self.world.environ(self.home))
+        self.client = self.world.http(PRO_DEV)
+        self.backups: dict[str, int] = {}
+        self.expected: dict[str, dict[str, Any]] = {}
+        for tag, users, extra, files in (("A", 2100, ("notes", NOTES, 6), 2), ("B", 2300, ("tags", TAGS, 7), 3)):
+            tables, stored = _state(tag, users, extra, files)
+            seed(self.client, tables, files=stored)
+            self.expected[tag] = _snapshot(self.client)
+            assert len(self.expected[tag]["_storage"]) == files and len(self.expected[tag]["users"]) == users
+            self.backups[tag] = self._backup()
+        self.current = "B"
+
+    def _backup(self) -> int:
+        path = f"/api/dashboard/deployments/{self.world.deployment_id(PRO_DEV)}/request_cloud_backup"
+        backup_id = self.world.platform("POST", path, {"includeStorage": True})["id"]
+
+        def complete():
+            backup = self.world.platform("GET", f"/api/dashboard/cloud_backups/{backup_id}")
+            assert backup["state"] not in ("failed", "canceled"), backup
+            return backup["state"] == "complete"
+
+        wait_for(complete, timeout=60, message=f"backup {backup_id}")
+        return backup_id
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return run_cli(self.home, self.environ, *args)
+
+    def restore_args(self, tag: str) -> list[str]:
+        return [sys.executable, "-m", "tui", "restore", str(self.backups[tag]), "--deployment", PRO_DEV,
+                "--confirm", PRO_DEV, "--yes", "--safety", "none"]
+
+    def which(self, moment: Moment | str) -> str:
+        """"A" or "B": the state the deployment holds, which must be exactly one of them."""
+        got = _snapshot(self.client)
+        for tag, want in self.expected.items():
+            if got == want:
+                return tag
+        raise AssertionError(f"{moment}: the data is neither state A nor state B:\n  against A: "
+                             f"{_differences(got, self.expected['A'])}\n  against B: {_differences(got, self.expected['B'])}")
+
+    # -- one trial ----------------------------------------------------------------------------------------
+    def trial(self, moment: Moment) -> str:
+        sandbox = self.world.sandbox
+        old = self.current
+        new = "A" if old == "B" else "B"
+        before = {d["_id"] for d in _imports(self.client)}
+        started = time.monotonic()
+        process = subprocess.Popen(self.restore_args(new), cwd=self.home, env=self.environ, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            self._wait_for_anchor(moment, process, before, started)
+            time.sleep(moment.delay)
+            sandbox.kill()
+            if moment.client_too:
+                process.kill()
+            moment.killed_after = time.monotonic() - started
+            moment.seen = _left_on_disk(sandbox, before)
+            sandbox.start(same_ports=True)  # the client, still retrying, reaches the restarted sandbox
+            stdout, stderr = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        said = (stdout.strip().splitlines() or stderr.strip().splitlines() or ["(nothing)"])[-1]
+        assert "Traceback" not in stderr, f"{moment}: the client printed a traceback:\n{stderr}"
+
+        def settled():
+            ours = [d for d in _imports(self.client) if d["_id"] not in before]
+            return None if any(d["state"]["state"] in ("uploaded", "in_progress") for d in ours) else ours or [None]
+
+        ours = [d for d in wait_for(settled, timeout=60, message=f"{moment}: the import to settle") if d]
+        staged = [d["_id"] for d in ours if d["state"]["state"] == "waiting_for_confirmation"]
+        cleanup = self._clean_up(moment, staged)
+        stuck = [(d["_id"], d["state"]["state"]) for d in _imports(self.client)
+                 if d["state"]["state"] in imports.ACTIVE_STATES]
+        assert not stuck, f"{moment}: imports left stuck: {stuck}"
+
+        holds = self.which(moment)
+        final = [d["state"] for d in _imports(self.client) if d["_id"] not in before]
+        completed = any(state["state"] == "completed" for state in final)
+        assert holds == (new if completed else old), (
+            f"{moment}: the deployment holds state {holds} (before: {old}, backup: {new}) but the restore's "
+            f"imports ended {final}")
+        if process.returncode == 0:
+            assert holds == new and "Restored backup" in stdout, f"{moment}: exit 0 but {said!r}, state {holds}"
+        self.current = holds
+        client = "client killed" if moment.client_too else f"client exit {process.returncode} ({said})"
+        outcome = {new: "the backup's data (new)", old: "the data from before (old)"}[holds]
+        who = "sandbox and client" if moment.client_too else "sandbox"
+        return (f"{who} killed {moment.delay:.3f}s after {moment.anchor}: {moment.seen}; {client}; {cleanup}; "
+                f"holds {outcome} [{time.monotonic() - started:.1f}s]")
+
+    def _wait_for_anchor(self, moment: Moment, process: subprocess.Popen, before: set[str], started: float) -> None:
+        if moment.anchor == "client start":
+            return
+        wanted = ORDER.index(moment.anchor)
+
+        def reached():
+            if process.poll() is not None:
+                return "the client ended first"
+            ours = [d for d in _imports(self.client) if d["_id"] not in before]
+            return bool(ours) and ORDER.index(ours[0]["state"]["state"]) >= wanted
+
+        wait_for(reached, timeout=60, interval=0.005, message=f"{moment}: the import to reach {moment.anchor}")
+
+    def _clean_up(self, moment: Moment, staged: list[str]) -> str:
+        """A restore left waiting for confirmation by a client that gave up: the app's next start cancels
+        what it staged (tui/services/staged_guard.py); otherwise `cancel-import` does. Says which happened."""
+        if not staged:
+            return "nothing left staged"
+        listed = self.cli("imports", "--deployment", PRO_DEV, "--json")
+        assert listed.returncode == 0, f"{moment}: imports failed: {listed.stderr}"
+        done = []
+        for import_id in staged:
+            if f"Cancelled import {import_id}" in listed.stderr:
+                done.append(f"{import_id} cancelled by the app's next start")
+                continue
+            record = next(r for r in json.loads(listed.stdout)["deployments"][0]["imports"] if r["id"] == import_id)
+            assert record["state"] == "waiting_for_confirmation", f"{moment}: {record}"
+            cancelled = self.cli("cancel-import", import_id, "--deployment", PRO_DEV)
+            assert cancelled.returncode == 0, f"{moment}: cancel-import {import_id} failed: {cancelled.stderr}"
+            done.append(f"{import_id} cancelled with cancel-import")
+        return "left staged: " + ", ".join(done)
+
+
+@pytest.mark.timeout(120 + 30 * TRIALS)
+def test_killing_the_sandbox_during_a_restore_leaves_old_or_new_data_and_nothing_stuck(tmp_path):
+    print(f"\nkill campaign: seed {SEED}, {TRIALS} trials ({REPRODUCE.format(seed=SEED)})")
+    campaign = Campaign(tmp_path)
+    try:
+        anchors = list(WINDOWS)
+        for number in range(TRIALS):
+            rng = random.Random(f"{SEED}/{number}")
+            anchor = anchors[number % len(anchors)]
+            # Each anchor in turn, with the client left running (it retries and reaches the restarted
+            # sandbox) in one round and killed with the sandbox in the next.
+            moment = Moment(number, anchor, rng.uniform(0, WINDOWS[anchor]), client_too=number // len(anchors) % 2 == 1)
+            print(f"trial {number}: {campaign.trial(moment)}")
+        # The deployment is not blocked: one more restore, left alone, goes through.
+        other = "A" if campaign.current == "B" else "B"
+        last = subprocess.run(campaign.restore_args(other), cwd=campaign.home, env=campaign.environ,
+                              capture_output=True, text=True, timeout=120)
+        assert last.returncode == 0, f"seed {SEED}: the restore after the campaign failed: {last.stderr}"
+        assert campaign.which(f"seed {SEED}, the restore after the campaign") == other
+    finally:
+        campaign.world.stop()
