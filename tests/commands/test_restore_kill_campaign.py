@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from cloud_world import PRO_DEV, World
 from headless_support import clean_environ, run_cli
@@ -35,14 +36,14 @@ from sandbox_process import wait_for  # noqa: E402
 
 from tui.archive.ids import new_id  # noqa: E402
 from tui.emulator import imports  # noqa: E402
-from tui.emulator.tables import STORAGE_TABLE_NUMBER  # noqa: E402
+from tui.emulator.tables import STORAGE_TABLE_NUMBER, active_tablets  # noqa: E402
 
 TRIALS = int(os.environ.get("CONVEX_BACKUPS_KILL_TRIALS") or 20)
 SEED = int(os.environ.get("CONVEX_BACKUPS_KILL_SEED") or random.SystemRandom().randrange(1_000_000))
 THROTTLE = 0.05  # seconds at every step of the import worker: a restore takes about a second
 USERS, MESSAGES, NOTES, TAGS = 10001, 10002, 10003, 10004
 # What each kill moment is measured from, and the longest delay drawn after it (seconds).
-WINDOWS = {"client start": 0.6, "uploaded": THROTTLE, "waiting_for_confirmation": 0.02, "in_progress": 0.5}
+WINDOWS = {"client start": 0.8, "uploaded": THROTTLE, "waiting_for_confirmation": 0.02, "in_progress": 0.5}
 ORDER = ("uploaded", "waiting_for_confirmation", "in_progress", "completed", "failed")
 REPRODUCE = "CONVEX_BACKUPS_KILL_SEED={seed} .venv/bin/python -m pytest tests/commands/test_restore_kill_campaign.py"
 
@@ -118,19 +119,42 @@ def _imports(client: httpx.Client) -> list[dict[str, Any]]:
     return query(client, "_system/frontend/snapshotImport:list", {}) or []
 
 
-def _left_on_disk(sandbox, before: set[str]) -> str:
-    """The restore's import as the killed process left it in its database (read after the kill)."""
-    (database,) = sandbox.data.glob(f"deployments/{PRO_DEV}/deployment.sqlite3")
+def _database(sandbox) -> Path:
+    return sandbox.data / "deployments" / PRO_DEV / "deployment.sqlite3"
+
+
+def _visible_on_disk(database: Path) -> dict[str, Any]:
+    """What the deployment shows, read from its database file in one read transaction: every non-empty active
+    table's documents by id (each with its stored file's bytes for `_storage`). Read while the sandbox is
+    down, it is exactly what the killed process left visible."""
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        conn.execute("BEGIN")
+        out: dict[str, Any] = {}
+        for tablet in active_tablets(conn):
+            rows = conn.execute(
+                "SELECT d.id, d.body, b.data FROM documents d LEFT JOIN blobs b ON b.internal_id = d.blob "
+                "WHERE d.tablet = ?", (tablet.tablet,)).fetchall()
+            if rows:
+                out[tablet.name] = {doc_id: (orjson.loads(body), data) for doc_id, body, data in rows}
+        return out
+    finally:
+        conn.close()
+
+
+def _left_on_disk(sandbox, before: set[str]) -> tuple[str | None, str]:
+    """The state of the restore's import as the killed process left it in its database, and words for it."""
+    conn = sqlite3.connect(f"file:{_database(sandbox)}?mode=ro", uri=True)
     try:
         new = [d for d in imports.recent(conn) if d["_id"] not in before]
     finally:
         conn.close()
     if not new:
-        return "no import yet"
+        return None, "no import yet"
     document = new[0]
     written = sum(c.get("num_rows_written") or 0 for c in document.get("checkpoints") or [])
-    return f"import {document['_id']} {document['state']['state']}, {written:,} rows written"
+    state = document["state"]["state"]
+    return state, f"import {document['_id']} {state}, {written:,} rows written"
 
 
 class Campaign:
@@ -141,11 +165,13 @@ class Campaign:
         self.environ = clean_environ(**self.world.environ(self.home))
         self.client = self.world.http(PRO_DEV)
         self.backups: dict[str, int] = {}
-        self.expected: dict[str, dict[str, Any]] = {}
+        self.expected: dict[str, dict[str, Any]] = {}  # over HTTP
+        self.on_disk: dict[str, dict[str, Any]] = {}  # in the database file
         for tag, users, extra, files in (("A", 2100, ("notes", NOTES, 6), 2), ("B", 2300, ("tags", TAGS, 7), 3)):
             tables, stored = _state(tag, users, extra, files)
             seed(self.client, tables, files=stored)
             self.expected[tag] = _snapshot(self.client)
+            self.on_disk[tag] = _visible_on_disk(_database(self.world.sandbox))
             assert len(self.expected[tag]["_storage"]) == files and len(self.expected[tag]["users"]) == users
             self.backups[tag] = self._backup()
         self.current = "B"
@@ -194,7 +220,14 @@ class Campaign:
             if moment.client_too:
                 process.kill()
             moment.killed_after = time.monotonic() - started
-            moment.seen = _left_on_disk(sandbox, before)
+            state_at_kill, moment.seen = _left_on_disk(sandbox, before)
+            visible = _visible_on_disk(_database(sandbox))
+            at_kill = next((tag for tag, want in self.on_disk.items() if visible == want), None)
+            assert at_kill is not None, (
+                f"{moment}: at the kill the deployment showed neither state A nor state B:\n  against A: "
+                f"{_differences(visible, self.on_disk['A'])}\n  against B: {_differences(visible, self.on_disk['B'])}")
+            assert at_kill == (new if state_at_kill == "completed" else old), (
+                f"{moment}: at the kill the deployment showed state {at_kill} (before: {old}, backup: {new})")
             sandbox.start(same_ports=True)  # the client, still retrying, reaches the restarted sandbox
             stdout, stderr = process.communicate(timeout=120)
         finally:
@@ -227,8 +260,8 @@ class Campaign:
         client = "client killed" if moment.client_too else f"client exit {process.returncode} ({said})"
         outcome = {new: "the backup's data (new)", old: "the data from before (old)"}[holds]
         who = "sandbox and client" if moment.client_too else "sandbox"
-        return (f"{who} killed {moment.delay:.3f}s after {moment.anchor}: {moment.seen}; {client}; {cleanup}; "
-                f"holds {outcome} [{time.monotonic() - started:.1f}s]")
+        return (f"{who} killed {moment.delay:.3f}s after {moment.anchor}: {moment.seen}, showing state {at_kill}; "
+                f"{client}; {cleanup}; holds {outcome} [{time.monotonic() - started:.1f}s]")
 
     def _wait_for_anchor(self, moment: Moment, process: subprocess.Popen, before: set[str], started: float) -> None:
         if moment.anchor == "client start":
