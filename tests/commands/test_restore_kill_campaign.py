@@ -115,6 +115,15 @@ def _differences(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
     return out
 
 
+def _which(got: dict[str, Any], expected: dict[str, dict[str, Any]], where: str) -> str:
+    """"A" or "B": the state `got` is exactly; anything else fails, saying how it differs from each."""
+    for tag, want in expected.items():
+        if got == want:
+            return tag
+    raise AssertionError(f"{where} showed neither state A nor state B:\n  against A: "
+                         f"{_differences(got, expected['A'])}\n  against B: {_differences(got, expected['B'])}")
+
+
 def _imports(client: httpx.Client) -> list[dict[str, Any]]:
     return query(client, "_system/frontend/snapshotImport:list", {}) or []
 
@@ -175,6 +184,7 @@ class Campaign:
             assert len(self.expected[tag]["_storage"]) == files and len(self.expected[tag]["users"]) == users
             self.backups[tag] = self._backup()
         self.current = "B"
+        self.tally: dict[str, int] = {}  # what the trials ended with, for the summary line
 
     def _backup(self) -> int:
         path = f"/api/dashboard/deployments/{self.world.deployment_id(PRO_DEV)}/request_cloud_backup"
@@ -196,13 +206,8 @@ class Campaign:
                 "--confirm", PRO_DEV, "--yes", "--safety", "none"]
 
     def which(self, moment: Moment | str) -> str:
-        """"A" or "B": the state the deployment holds, which must be exactly one of them."""
-        got = _snapshot(self.client)
-        for tag, want in self.expected.items():
-            if got == want:
-                return tag
-        raise AssertionError(f"{moment}: the data is neither state A nor state B:\n  against A: "
-                             f"{_differences(got, self.expected['A'])}\n  against B: {_differences(got, self.expected['B'])}")
+        """"A" or "B": the state the deployment holds over HTTP, which must be exactly one of them."""
+        return _which(_snapshot(self.client), self.expected, f"{moment}: the deployment")
 
     # -- one trial ----------------------------------------------------------------------------------------
     def trial(self, moment: Moment) -> str:
@@ -214,18 +219,14 @@ class Campaign:
         process = subprocess.Popen(self.restore_args(new), cwd=self.home, env=self.environ, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            self._wait_for_anchor(moment, process, before, started)
+            self._wait_for_anchor(moment, process, before)
             time.sleep(moment.delay)
             sandbox.kill()
             if moment.client_too:
                 process.kill()
             moment.killed_after = time.monotonic() - started
             state_at_kill, moment.seen = _left_on_disk(sandbox, before)
-            visible = _visible_on_disk(_database(sandbox))
-            at_kill = next((tag for tag, want in self.on_disk.items() if visible == want), None)
-            assert at_kill is not None, (
-                f"{moment}: at the kill the deployment showed neither state A nor state B:\n  against A: "
-                f"{_differences(visible, self.on_disk['A'])}\n  against B: {_differences(visible, self.on_disk['B'])}")
+            at_kill = _which(_visible_on_disk(_database(sandbox)), self.on_disk, f"{moment}: at the kill the database")
             assert at_kill == (new if state_at_kill == "completed" else old), (
                 f"{moment}: at the kill the deployment showed state {at_kill} (before: {old}, backup: {new})")
             sandbox.start(same_ports=True)  # the client, still retrying, reaches the restarted sandbox
@@ -243,7 +244,8 @@ class Campaign:
 
         ours = [d for d in wait_for(settled, timeout=60, message=f"{moment}: the import to settle") if d]
         staged = [d["_id"] for d in ours if d["state"]["state"] == "waiting_for_confirmation"]
-        cleanup = self._clean_up(moment, staged)
+        ways = self._clean_up(moment, staged)
+        cleanup = f"left staged ({', '.join(staged)}): {', '.join(ways)}" if staged else "nothing left staged"
         stuck = [(d["_id"], d["state"]["state"]) for d in _imports(self.client)
                  if d["state"]["state"] in imports.ACTIVE_STATES]
         assert not stuck, f"{moment}: imports left stuck: {stuck}"
@@ -257,13 +259,15 @@ class Campaign:
         if process.returncode == 0:
             assert holds == new and "Restored backup" in stdout, f"{moment}: exit 0 but {said!r}, state {holds}"
         self.current = holds
+        for fact in ("new" if holds == new else "old", *ways):
+            self.tally[fact] = self.tally.get(fact, 0) + 1
         client = "client killed" if moment.client_too else f"client exit {process.returncode} ({said})"
         outcome = {new: "the backup's data (new)", old: "the data from before (old)"}[holds]
         who = "sandbox and client" if moment.client_too else "sandbox"
         return (f"{who} killed {moment.delay:.3f}s after {moment.anchor}: {moment.seen}, showing state {at_kill}; "
                 f"{client}; {cleanup}; holds {outcome} [{time.monotonic() - started:.1f}s]")
 
-    def _wait_for_anchor(self, moment: Moment, process: subprocess.Popen, before: set[str], started: float) -> None:
+    def _wait_for_anchor(self, moment: Moment, process: subprocess.Popen, before: set[str]) -> None:
         if moment.anchor == "client start":
             return
         wanted = ORDER.index(moment.anchor)
@@ -276,24 +280,25 @@ class Campaign:
 
         wait_for(reached, timeout=60, interval=0.005, message=f"{moment}: the import to reach {moment.anchor}")
 
-    def _clean_up(self, moment: Moment, staged: list[str]) -> str:
-        """A restore left waiting for confirmation by a client that gave up: the app's next start cancels
-        what it staged (tui/services/staged_guard.py); otherwise `cancel-import` does. Says which happened."""
+    def _clean_up(self, moment: Moment, staged: list[str]) -> list[str]:
+        """A restore left waiting for confirmation by a client that died or gave up: the app's next start
+        cancels what it staged (tui/services/staged_guard.py); otherwise `cancel-import` does. Which did,
+        for each import."""
         if not staged:
-            return "nothing left staged"
+            return []
         listed = self.cli("imports", "--deployment", PRO_DEV, "--json")
         assert listed.returncode == 0, f"{moment}: imports failed: {listed.stderr}"
         done = []
         for import_id in staged:
             if f"Cancelled import {import_id}" in listed.stderr:
-                done.append(f"{import_id} cancelled by the app's next start")
+                done.append("cancelled by the app's next start")
                 continue
             record = next(r for r in json.loads(listed.stdout)["deployments"][0]["imports"] if r["id"] == import_id)
             assert record["state"] == "waiting_for_confirmation", f"{moment}: {record}"
             cancelled = self.cli("cancel-import", import_id, "--deployment", PRO_DEV)
             assert cancelled.returncode == 0, f"{moment}: cancel-import {import_id} failed: {cancelled.stderr}"
-            done.append(f"{import_id} cancelled with cancel-import")
-        return "left staged: " + ", ".join(done)
+            done.append("cancelled with cancel-import")
+        return done
 
 
 @pytest.mark.timeout(120 + 30 * TRIALS)
@@ -307,8 +312,10 @@ def test_killing_the_sandbox_during_a_restore_leaves_old_or_new_data_and_nothing
             anchor = anchors[number % len(anchors)]
             # Each anchor in turn, with the client left running (it retries and reaches the restarted
             # sandbox) in one round and killed with the sandbox in the next.
-            moment = Moment(number, anchor, rng.uniform(0, WINDOWS[anchor]), client_too=number // len(anchors) % 2 == 1)
+            client_too = number // len(anchors) % 2 == 1
+            moment = Moment(number, anchor, rng.uniform(0, WINDOWS[anchor]), client_too)
             print(f"trial {number}: {campaign.trial(moment)}")
+        print(f"kill campaign, seed {SEED}: " + ", ".join(f"{n} {fact}" for fact, n in sorted(campaign.tally.items())))
         # The deployment is not blocked: one more restore, left alone, goes through.
         other = "A" if campaign.current == "B" else "B"
         last = subprocess.run(campaign.restore_args(other), cwd=campaign.home, env=campaign.environ,
