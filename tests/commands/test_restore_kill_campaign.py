@@ -1,13 +1,14 @@
 """The kill campaign (README.md, "Tests and benchmarks"): the sandbox is SIGKILLed at random moments of a
-throttled headless `convex-backups restore` and started again on the same folder and ports. Every time, each
-table and `_storage` must hold exactly the data from before the restore or exactly the backup's (all or
-nothing across the whole restore), the outcome must match what the import and the client say, no import may
-be left uploaded, waiting for confirmation or in progress, and a further restore must go through.
+throttled headless `convex-backups restore` (or `import` of the same backup's ZIP), every other round with the
+client, and started again on the same folder and ports. Every time, each table and `_storage` must show exactly
+the data from before or exactly the backup's (all or nothing across the whole restore), both in the database
+the killed process left and after recovery; the outcome must match what the import and the client say; no
+import may be left uploaded, waiting for confirmation or in progress; and a further restore must go through.
 
-The kill moments are drawn from a seeded RNG, anchored in turn on the client's start (its checks and the
-restore request), the import being `uploaded` (staging), `waiting_for_confirmation` (the confirmation) and
-`in_progress` (writing). CONVEX_BACKUPS_KILL_TRIALS sets the number of trials (20) and
-CONVEX_BACKUPS_KILL_SEED the seed (a new one each run, printed and named in every failure)."""
+The kill moments are drawn from a seeded RNG, anchored in turn on the client's start (its checks, the upload,
+the restore request), the import being `uploaded` (staging), `waiting_for_confirmation` (the confirmation) and
+`in_progress` (writing). CONVEX_BACKUPS_KILL_TRIALS sets the number of trials (20) and CONVEX_BACKUPS_KILL_SEED
+the seed (a new one each run, printed and named in every failure)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ REPRODUCE = "CONVEX_BACKUPS_KILL_SEED={seed} .venv/bin/python -m pytest tests/co
 @dataclass
 class Moment:
     trial: int
+    command: str  # "restore" (a cloud backup) or "import" (the same backup's ZIP from disk)
     anchor: str
     delay: float
     client_too: bool  # the client is killed with the sandbox (a machine that lost power), not left retrying
@@ -60,7 +62,8 @@ class Moment:
     def __str__(self) -> str:
         when = f"{self.killed_after:.2f}s after the client started" if self.killed_after is not None else "not killed"
         who = "the sandbox and the client" if self.client_too else "the sandbox"
-        return (f"seed {SEED} trial {self.trial}: {who} killed {self.delay:.3f}s after {self.anchor} ({when}; "
+        return (f"seed {SEED} trial {self.trial}, {self.command}: {who} killed {self.delay:.3f}s after {self.anchor} "
+                f"({when}; "
                 f"{self.seen}) — reproduce with {REPRODUCE.format(seed=SEED)}")
 
 
@@ -174,6 +177,7 @@ class Campaign:
         self.environ = clean_environ(**self.world.environ(self.home))
         self.client = self.world.http(PRO_DEV)
         self.backups: dict[str, int] = {}
+        self.zips: dict[str, Path] = {}
         self.expected: dict[str, dict[str, Any]] = {}  # over HTTP
         self.on_disk: dict[str, dict[str, Any]] = {}  # in the database file
         for tag, users, extra, files in (("A", 2100, ("notes", NOTES, 6), 2), ("B", 2300, ("tags", TAGS, 7), 3)):
@@ -183,6 +187,10 @@ class Campaign:
             self.on_disk[tag] = _visible_on_disk(_database(self.world.sandbox))
             assert len(self.expected[tag]["_storage"]) == files and len(self.expected[tag]["users"]) == users
             self.backups[tag] = self._backup()
+            folder = root / "zips" / tag
+            downloaded = self.cli("download", str(self.backups[tag]), "--deployment", PRO_DEV, "--to", str(folder))
+            assert downloaded.returncode == 0, downloaded.stderr
+            (self.zips[tag],) = folder.glob("*.zip")
         self.current = "B"
         self.tally: dict[str, int] = {}  # what the trials ended with, for the summary line
 
@@ -201,9 +209,12 @@ class Campaign:
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         return run_cli(self.home, self.environ, *args)
 
-    def restore_args(self, tag: str) -> list[str]:
-        return [sys.executable, "-m", "tui", "restore", str(self.backups[tag]), "--deployment", PRO_DEV,
-                "--confirm", PRO_DEV, "--yes", "--safety", "none"]
+    def replace_args(self, command: str, tag: str) -> list[str]:
+        """The headless command that replaces the deployment's data with state `tag`: `restore` of its cloud
+        backup or `import` of that backup's ZIP (both as the app does them, with no safety copy)."""
+        what = str(self.backups[tag]) if command == "restore" else str(self.zips[tag])
+        return [sys.executable, "-m", "tui", command, what, "--deployment", PRO_DEV, "--confirm", PRO_DEV, "--yes",
+                "--safety", "none"]
 
     def which(self, moment: Moment | str) -> str:
         """"A" or "B": the state the deployment holds over HTTP, which must be exactly one of them."""
@@ -216,7 +227,7 @@ class Campaign:
         new = "A" if old == "B" else "B"
         before = {d["_id"] for d in _imports(self.client)}
         started = time.monotonic()
-        process = subprocess.Popen(self.restore_args(new), cwd=self.home, env=self.environ, text=True,
+        process = subprocess.Popen(self.replace_args(moment.command, new), cwd=self.home, env=self.environ, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             self._wait_for_anchor(moment, process, before)
@@ -257,15 +268,16 @@ class Campaign:
             f"{moment}: the deployment holds state {holds} (before: {old}, backup: {new}) but the restore's "
             f"imports ended {final}")
         if process.returncode == 0:
-            assert holds == new and "Restored backup" in stdout, f"{moment}: exit 0 but {said!r}, state {holds}"
+            done = "Restored backup" if moment.command == "restore" else "Imported"
+            assert holds == new and done in stdout, f"{moment}: exit 0 but {said!r}, state {holds}"
         self.current = holds
         for fact in ("new" if holds == new else "old", *ways):
             self.tally[fact] = self.tally.get(fact, 0) + 1
         client = "client killed" if moment.client_too else f"client exit {process.returncode} ({said})"
         outcome = {new: "the backup's data (new)", old: "the data from before (old)"}[holds]
         who = "sandbox and client" if moment.client_too else "sandbox"
-        return (f"{who} killed {moment.delay:.3f}s after {moment.anchor}: {moment.seen}, showing state {at_kill}; "
-                f"{client}; {cleanup}; holds {outcome} [{time.monotonic() - started:.1f}s]")
+        return (f"{moment.command}, {who} killed {moment.delay:.3f}s after {moment.anchor}: {moment.seen}, showing "
+                f"state {at_kill}; {client}; {cleanup}; holds {outcome} [{time.monotonic() - started:.1f}s]")
 
     def _wait_for_anchor(self, moment: Moment, process: subprocess.Popen, before: set[str]) -> None:
         if moment.anchor == "client start":
@@ -309,16 +321,17 @@ def test_killing_the_sandbox_during_a_restore_leaves_old_or_new_data_and_nothing
         anchors = list(WINDOWS)
         for number in range(TRIALS):
             rng = random.Random(f"{SEED}/{number}")
-            anchor = anchors[number % len(anchors)]
-            # Each anchor in turn, with the client left running (it retries and reaches the restarted
-            # sandbox) in one round and killed with the sandbox in the next.
-            client_too = number // len(anchors) % 2 == 1
-            moment = Moment(number, anchor, rng.uniform(0, WINDOWS[anchor]), client_too)
+            # Every 16 trials, each command with each anchor, once with the client left running (it retries
+            # and reaches the restarted sandbox) and once with the client killed with the sandbox.
+            command = ("restore", "import")[number % 2]
+            anchor = anchors[number // 2 % len(anchors)]
+            client_too = number // (2 * len(anchors)) % 2 == 1
+            moment = Moment(number, command, anchor, rng.uniform(0, WINDOWS[anchor]), client_too)
             print(f"trial {number}: {campaign.trial(moment)}")
         print(f"kill campaign, seed {SEED}: " + ", ".join(f"{n} {fact}" for fact, n in sorted(campaign.tally.items())))
         # The deployment is not blocked: one more restore, left alone, goes through.
         other = "A" if campaign.current == "B" else "B"
-        last = subprocess.run(campaign.restore_args(other), cwd=campaign.home, env=campaign.environ,
+        last = subprocess.run(campaign.replace_args("restore", other), cwd=campaign.home, env=campaign.environ,
                               capture_output=True, text=True, timeout=120)
         assert last.returncode == 0, f"seed {SEED}: the restore after the campaign failed: {last.stderr}"
         assert campaign.which(f"seed {SEED}, the restore after the campaign") == other
