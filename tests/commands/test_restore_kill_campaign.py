@@ -46,6 +46,7 @@ USERS, MESSAGES, NOTES, TAGS = 10001, 10002, 10003, 10004
 # What each kill moment is measured from, and the longest delay drawn after it (seconds).
 WINDOWS = {"client start": 0.8, "uploaded": THROTTLE, "waiting_for_confirmation": 0.02, "in_progress": 0.5}
 ORDER = ("uploaded", "waiting_for_confirmation", "in_progress", "completed", "failed")
+CLIENT_TIMEOUT = 60  # seconds a client may take to finish after the restart (its retries take well under 10)
 REPRODUCE = "CONVEX_BACKUPS_KILL_SEED={seed} .venv/bin/python -m pytest tests/commands/test_restore_kill_campaign.py"
 
 
@@ -169,9 +170,20 @@ def _left_on_disk(sandbox, before: set[str]) -> tuple[str | None, str]:
     return state, f"import {document['_id']} {state}, {written:,} rows written"
 
 
+def _outcome(process: subprocess.Popen, moment: Moment) -> tuple[str, str]:
+    """The client's stdout and stderr once it ends; a client that never ends fails the trial with what it said."""
+    try:
+        return process.communicate(timeout=CLIENT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        raise AssertionError(f"{moment}: the client was still running {CLIENT_TIMEOUT}s after the sandbox came back:"
+                             f"\n{stdout}\n{stderr}") from None
+
+
 class Campaign:
-    def __init__(self, root: Path):
-        self.world = World(root / "sandbox", throttle=THROTTLE)
+    def __init__(self, world: World, root: Path):
+        self.world = world
         self.home = root / "home"
         self.home.mkdir()
         self.environ = clean_environ(**self.world.environ(self.home))
@@ -240,8 +252,19 @@ class Campaign:
             at_kill = _which(_visible_on_disk(_database(sandbox)), self.on_disk, f"{moment}: at the kill the database")
             assert at_kill == (new if state_at_kill == "completed" else old), (
                 f"{moment}: at the kill the deployment showed state {at_kill} (before: {old}, backup: {new})")
+            urls = (sandbox.platform_url, sandbox.deployments[PRO_DEV])
             sandbox.start(same_ports=True)  # the client, still retrying, reaches the restarted sandbox
-            stdout, stderr = process.communicate(timeout=120)
+            if (sandbox.platform_url, sandbox.deployments[PRO_DEV]) != urls:
+                # Another process took a port in between (the sandbox then serves on a free one): the client
+                # cannot reach the sandbox any more, as if it had been killed too.
+                moment.client_too = True
+                moment.seen += "; the restarted sandbox could not have its ports back, so the client was killed"
+                process.kill()
+                for stale in self.world._http.values():
+                    stale.close()
+                self.world._http.clear()
+                self.client = self.world.http(PRO_DEV)
+            stdout, stderr = _outcome(process, moment)
         finally:
             if process.poll() is None:
                 process.kill()
@@ -316,8 +339,9 @@ class Campaign:
 @pytest.mark.timeout(120 + 30 * TRIALS)
 def test_killing_the_sandbox_during_a_restore_leaves_old_or_new_data_and_nothing_stuck(tmp_path):
     print(f"\nkill campaign: seed {SEED}, {TRIALS} trials ({REPRODUCE.format(seed=SEED)})")
-    campaign = Campaign(tmp_path)
+    world = World(tmp_path / "sandbox", throttle=THROTTLE)
     try:
+        campaign = Campaign(world, tmp_path)
         anchors = list(WINDOWS)
         for number in range(TRIALS):
             rng = random.Random(f"{SEED}/{number}")
@@ -336,4 +360,4 @@ def test_killing_the_sandbox_during_a_restore_leaves_old_or_new_data_and_nothing
         assert last.returncode == 0, f"seed {SEED}: the restore after the campaign failed: {last.stderr}"
         assert campaign.which(f"seed {SEED}, the restore after the campaign") == other
     finally:
-        campaign.world.stop()
+        world.stop()
