@@ -64,8 +64,7 @@ class Moment:
         when = f"{self.killed_after:.2f}s after the client started" if self.killed_after is not None else "not killed"
         who = "the sandbox and the client" if self.client_too else "the sandbox"
         return (f"seed {SEED} trial {self.trial}, {self.command}: {who} killed {self.delay:.3f}s after {self.anchor} "
-                f"({when}; "
-                f"{self.seen}) — reproduce with {REPRODUCE.format(seed=SEED)}")
+                f"({when}; {self.seen}) — reproduce with {REPRODUCE.format(seed=SEED)}")
 
 
 def _state(tag: str, users: int, extra: tuple[str, int, int], files: int) -> tuple[dict, dict[str, bytes]]:
@@ -252,18 +251,7 @@ class Campaign:
             at_kill = _which(_visible_on_disk(_database(sandbox)), self.on_disk, f"{moment}: at the kill the database")
             assert at_kill == (new if state_at_kill == "completed" else old), (
                 f"{moment}: at the kill the deployment showed state {at_kill} (before: {old}, backup: {new})")
-            urls = (sandbox.platform_url, sandbox.deployments[PRO_DEV])
-            sandbox.start(same_ports=True)  # the client, still retrying, reaches the restarted sandbox
-            if (sandbox.platform_url, sandbox.deployments[PRO_DEV]) != urls:
-                # Another process took a port in between (the sandbox then serves on a free one): the client
-                # cannot reach the sandbox any more, as if it had been killed too.
-                moment.client_too = True
-                moment.seen += "; the restarted sandbox could not have its ports back, so the client was killed"
-                process.kill()
-                for stale in self.world._http.values():
-                    stale.close()
-                self.world._http.clear()
-                self.client = self.world.http(PRO_DEV)
+            self._restart(moment, process)
             stdout, stderr = _outcome(process, moment)
         finally:
             if process.poll() is None:
@@ -301,6 +289,22 @@ class Campaign:
         who = "sandbox and client" if moment.client_too else "sandbox"
         return (f"{moment.command}, {who} killed {moment.delay:.3f}s after {moment.anchor}: {moment.seen}, showing "
                 f"state {at_kill}; {client}; {cleanup}; holds {outcome} [{time.monotonic() - started:.1f}s]")
+
+    def _restart(self, moment: Moment, process: subprocess.Popen) -> None:
+        """Start the sandbox again on its ports, where the client, still retrying, reaches it."""
+        sandbox = self.world.sandbox
+        urls = (sandbox.platform_url, sandbox.deployments[PRO_DEV])
+        sandbox.start(same_ports=True)
+        if (sandbox.platform_url, sandbox.deployments[PRO_DEV]) != urls:
+            # Another process took a port in between (the sandbox then serves on a free one): the client cannot
+            # reach the sandbox any more, as if it had been killed too.
+            moment.client_too = True
+            moment.seen += "; the restarted sandbox could not have its ports back, so the client was killed"
+            process.kill()
+            for stale in self.world._http.values():
+                stale.close()
+            self.world._http.clear()
+            self.client = self.world.http(PRO_DEV)
 
     def _wait_for_anchor(self, moment: Moment, process: subprocess.Popen, before: set[str]) -> None:
         if moment.anchor == "client start":
