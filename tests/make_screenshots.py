@@ -5,7 +5,8 @@
 Starts a real seeded sandbox (`sandbox serve --seed demo --throttle 0.5`, so a running backup's progress
 can be seen) in a temporary folder, opens the real `ConvexBackupsApp` on it with the Pilot at 120x40 and
 saves: the main screen, a running backup, the restore flow (review and the typed confirmation on a PROD
-deployment) and the periodic backups dialog of a Pro-team deployment. PNGs come from `rsvg-convert`
+deployment), the periodic backups dialog of a Pro-team deployment, the emergency checklist and the diff
+of a backup with now. PNGs come from `rsvg-convert`
 (`apt-get install -y librsvg2-bin`).
 """
 
@@ -170,7 +171,44 @@ async def run(shooter: Shooter, sandbox: SandboxProcess, home: Path) -> None:
         await pilot.pause(1.5)
         await shooter.shoot(pilot, "emergency")
         await pilot.press("escape")
+
+        # 6. The diff of the newest backup with now, after a few changes through the deployment's own API.
+        await wait_until(pilot, lambda: app.screen is screen, what="back on the main screen")
+        await shoot_diff(shooter, pilot, app, screen, target)
     await target.aclose()
+
+
+async def shoot_diff(shooter: Shooter, pilot, app, screen, target) -> None:
+    """A bad migration in miniature: one table's field changed in a few documents, two deleted, one new."""
+    from tui.screens.diff_screen import DiffScreen
+    from tui.widgets.backup_table import BackupTable
+
+    client = await target.directory.client(PROD)
+    tables = sorted(await client.user_tables())
+    name = tables[0]
+    documents = sorted([d async for d in client.iter_documents(name)], key=lambda d: d["_id"])
+    for document in documents[:4]:  # a field rewritten, another added
+        field = next((k for k in sorted(document) if not k.startswith("_")), "status")
+        await client.mutation("_system/frontend/patchDocumentsFields",
+                              {"table": name, "ids": [document["_id"]], "fields": {field: "MIGRATED", "migrated": 1.0}})
+    await client.mutation("_system/frontend/deleteDocuments",
+                          {"toDelete": [{"id": d["_id"], "tableName": name} for d in documents[4:6]]})
+    table = screen.query_one(BackupTable)
+    complete = [i for i, b in enumerate(table.shown) if b.state == "complete"]
+    table.focus()
+    table.move_cursor(row=complete[0])
+    await pilot.pause(0.3)
+    await pilot.press("D")
+    diff = await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen) and app.screen, what="the diff")
+    await wait_until(pilot, lambda: diff.store is not None, timeout=300, what="the comparison")
+    grid = diff.query_one("#diff-grid")
+    grid.move_cursor(row=grid.get_row_index(name))
+    await shooter.shoot(pilot, "diff")
+    await pilot.press("enter")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: diff.level == 2, what="a document's fields")
+    await shooter.shoot(pilot, "diff-document")
+    await pilot.press("escape", "escape", "escape")
 
 
 def main() -> int:

@@ -95,7 +95,8 @@ class ConvexBackupsApp(App):
         info = self.target_info = message.info
         self.sub_title = info.label if not info.notice else f"{info.notice} · {info.label}"
         if info.kind == "sandbox":
-            self.sub_title = f"{info.notice or 'local sandbox — not your Convex account'} ({info.base_url})"
+            where = f" ({info.base_url})" if info.base_url else ""
+            self.sub_title = f"{info.notice or 'local sandbox — not your Convex account'}{where}"
         self.main.target_ready()
         for note in getattr(self.target, "cleanup_notes", ()):  # imports an earlier run left staged
             self.notify(note, title="Staged import cancelled", timeout=20)

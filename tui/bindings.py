@@ -56,8 +56,10 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
             help="Download the selected backup to a folder, verified"),
     KeySpec("inspect_backup", "i", "inspect_backup", "Inspect", "main",
             help="Tables, counts and sample documents of the selected backup"),
+    KeySpec("compare_backup", "D", "compare_backup", "Compare with now", "main", show=False,
+            help="What changed since the selected backup: tables, documents, fields (nothing is changed)"),
     KeySpec("restore_backup", "r", "restore_backup", "Restore", "main", mutating=True,
-            help="Guided restore of the selected backup into a deployment"),
+            help="Guided restore into the selected deployment: its backup, another deployment's of the team, or a ZIP"),
     KeySpec("import_file", "m", "import_file", "Import ZIP", "main", show=False, mutating=True,
             help="Import a snapshot ZIP from disk into the selected deployment"),
     KeySpec("staged_imports", "I", "staged_imports", "Staged imports", "main", show=False,
@@ -121,5 +123,6 @@ def keymap_from_config(ui: Mapping[str, Any] | None) -> tuple[dict[str, str], li
 def effective_keys(spec: KeySpec, keymap: Mapping[str, str]) -> str:
     """The keys after remapping, in a form for people (`?`, `F1`, `ctrl+r`)."""
     names = keymap.get(spec.id, spec.key).split(",")
-    pretty = {"question_mark": "?", "slash": "/", "escape": "esc", "f1": "F1", "f5": "F5", "tab": "tab"}
+    pretty = {"question_mark": "?", "slash": "/", "escape": "esc", "f1": "F1", "f5": "F5", "tab": "tab",
+              "exclamation_mark": "!"}
     return " / ".join(pretty.get(name, name) for name in names)

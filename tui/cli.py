@@ -55,6 +55,7 @@ COMMANDS = (
     "tui.commands.run_schedules_cmd",
     "tui.commands.imports_cmd",
     "tui.commands.cancel_import_cmd",
+    "tui.commands.diff_cmd",
 )
 
 

@@ -75,3 +75,13 @@ class ServiceFailed(Message):
         super().__init__()
         self.what = what
         self.error = error
+
+
+class EmergencyFacts(Message):
+    """What the main screen says about emergencies: the unfinished checklists (newest first) and which
+    deployments were found PAUSED (name -> paused; only those that were asked)."""
+
+    def __init__(self, unfinished: list, paused: dict[str, bool]) -> None:
+        super().__init__()
+        self.unfinished = unfinished
+        self.paused = paused

@@ -13,19 +13,24 @@ ZIP_ROUTE = "/api/export/zip/"
 
 
 class SpoilingProxy:
-    """`spoil`: None (pass everything), "corrupt" (bytes of every ZIP download flipped) or "drop" (every ZIP
-    download's connection reset before an answer). `downloads` counts the ZIP requests."""
+    """`spoil`: None (pass everything), "corrupt" (bytes of every ZIP download flipped), "drop" (every ZIP
+    download's connection reset before an answer) or "drop_mid_once" (the first ZIP download's connection
+    reset after half its body; later ones pass). `downloads` counts the ZIP requests, `ranges` the Range
+    header each of them carried (None without)."""
 
     def __init__(self, upstream: str, spoil: str | None = None):
         self.upstream = upstream.rstrip("/")
         self.spoil = spoil
         self.downloads = 0
+        self.ranges: list[str | None] = []
 
     async def __call__(self, request: Request) -> Reply | Reset:
         if request.route == "/api/sync":
             return error_reply(404, "NotFound", "No WebSocket here.")
         is_zip = request.route.startswith(ZIP_ROUTE)
         self.downloads += is_zip
+        if is_zip:
+            self.ranges.append(request.headers.get("range"))
         if is_zip and self.spoil == "drop":
             return Reset()
         headers = {k: v for k, v in request.headers.items() if k not in _NOT_FORWARDED}
@@ -37,4 +42,6 @@ class SpoilingProxy:
             middle = len(body) // 3
             body = body[:middle] + bytes(b ^ 0xA5 for b in body[middle:middle + 16]) + body[middle + 16:]
         returned = {k: v for k, v in answer.headers.items() if k.lower() not in _NOT_RETURNED}
+        if is_zip and self.spoil == "drop_mid_once" and self.downloads == 1 and request.method == "GET":
+            return Reply(answer.status_code, body, returned, truncate_at=len(body) // 2)
         return Reply(answer.status_code, body, returned)

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from tui.services import code_push, incident_log
-from tui.services.checklist import Checklist, ChecklistStore
+from tui.services.checklist import ChecklistStore
 
 
 def test_every_change_is_saved_atomically_with_mode_0600(tmp_path):
@@ -124,3 +124,32 @@ def test_manual_instructions_name_the_credentials_never_print_them(project):
     assert "git worktree add --detach" in text and "v1" in text and "npx convex deploy --yes" in text
     assert "CONVEX_SELF_HOSTED_ADMIN_KEY=..." in text
     assert code_push.missing_tools("definitely-not-a-program --x") == ["definitely-not-a-program"]
+
+
+def test_a_draft_is_written_at_its_first_change_under_the_chosen_deployment(tmp_path):
+    store = ChecklistStore(tmp_path / "checklists")
+    checklist = store.draft("gentle-salmon-943")
+    assert not store.root.exists() and store.unfinished() is None
+    checklist.bind("brave-marmot-193", is_prod=True)
+    checklist.done(0, "brave-marmot-193 chosen")
+    assert [p.name for p in store.root.iterdir()] == [f"{checklist.id}.json"] and "brave-marmot-193" in checklist.id
+    checklist.bind("clever-raven-321", is_prod=False)  # chosen again before any work: renamed, not copied
+    assert [p.name for p in store.root.iterdir()] == [f"{checklist.id}.json"] and "clever-raven-321" in checklist.id
+    checklist.skip(1, "rehearsal on a preview")
+    with pytest.raises(ValueError):
+        checklist.bind("brave-marmot-193", is_prod=True)
+    assert store.load(checklist.id).deployment == "clever-raven-321"
+
+
+def test_the_log_names_a_completed_restore_after_step_2_is_redone(tmp_path):
+    checklist = ChecklistStore(tmp_path / "c").new("d")
+    checklist.start(2, backup_id="5", counts_before={"users": 1})
+    checklist.record(2, import_id="imp1", confirmed=True)
+    checklist.record_restore("5", "imp1", 4)
+    checklist.done(2, "restored", counts_after={"users": 4})
+    checklist.reset(2)
+    checklist.start(2, backup_id="6", counts_before=None)
+    checklist.fail(2, "backed out before confirming; nothing was restored", nothing_restored=True)
+    text = incident_log.render(checklist)
+    assert "- Restored from backup: 5 (import imp1, completed" in text and "4 documents written" in text
+    assert "| users |" not in text.split("### Step 2")[1].split("### Step 3")[0]  # no table for nothing restored

@@ -126,8 +126,9 @@ async def test_the_field_editor_writes_typed_values(sandbox, fresh_target, homes
     inserted = next(d for d in documents if "qty" in d)
     assert type(inserted["qty"]) is float
     assert screen.checklist.steps[5].data["edits"][:3] == [
-        f"set count of {edited['_id']} in items", f"set price of {edited['_id']} in items",
-        f"set note of {edited['_id']} in items"]
+        f"set count of {edited['_id']} in items: 5 (Int64) → 7 (Int64)",
+        f"set price of {edited['_id']} in items: 2.5 (Float64) → 3.0 (Float64)",
+        f"set note of {edited['_id']} in items: not set → \"hi\" (string)"]
 
 
 async def _documents(process: SandboxProcess, name: str, table: str) -> list[dict]:

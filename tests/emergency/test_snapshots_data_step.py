@@ -113,16 +113,19 @@ def scene(name: str):
             if name == "page2":
                 await pilot.press("right_square_bracket")
                 await _until(pilot, lambda: "documents 101–200" in _text(screen), "the second page")
-            if name in ("document", "edit", "edit_confirm"):
+            if name in ("document", "edit", "edit_confirm", "type_change"):
                 await pilot.press("down", "down", "g")
                 await _until(pilot, lambda: screen.data_level == "document", "the document")
-            if name in ("edit", "edit_confirm"):
+            if name in ("edit", "edit_confirm", "type_change"):
                 fields = [k.value for k in table.rows]
                 await pilot.press(*["down"] * (fields.index("priceCents") - table.cursor_row), "e")
                 await _until(pilot, lambda: type(pilot.app.screen).__name__ == "FieldEditDialog", "the editor")
             if name == "edit_confirm":  # production: the typed name, after the editor's enter
                 await pilot.press("1", "2", "5", "0", "enter")
                 await _until(pilot, lambda: screen.query_one("#em-input").display, "the typed confirmation")
+            if name == "type_change":  # an Int64 given a fraction: the type question comes first, on its own
+                await pilot.press(*"1250.5", "enter")
+                await _until(pilot, lambda: screen.query_one("#em-input").display, "the type question")
         for box in pilot.app.screen.query(Input):
             box.cursor_blink = False  # a blinking cursor would be drawn or not by chance
         await pilot.pause(0.3)
@@ -130,6 +133,7 @@ def scene(name: str):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name", ["tables", "page1", "page2", "document", "edit", "edit_confirm", "no_functions"])
+@pytest.mark.parametrize("name", ["tables", "page1", "page2", "document", "edit", "edit_confirm", "type_change",
+                                  "no_functions"])
 def test_step5_snapshot(snap_compare, fixed_world, tmp_path, name, size):
     assert snap_compare(SandboxHost(fixed_world, tmp_path), terminal_size=size, run_before=scene(name))

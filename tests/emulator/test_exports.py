@@ -45,7 +45,9 @@ def test_states_progress_and_download(slow_sandbox):
         export = wait_for(progressed, message="completion")
         assert {"in_progress", "completed"} <= seen_states
         assert "Beginning backup" in messages
-        assert "Backing up items: 30 / 30 documents (table 1 of 1)" in messages
+        # Convex's words exactly (README): no "(table i of N)", which Convex never sends.
+        assert {"Backing up _tables", "Backing up items", "Backing up items: 30 / 30 documents"} <= messages
+        assert not any("(table" in m for m in messages), messages
         assert export["start_ts"] <= export["complete_ts"]
         assert export["size"] > 0 and "progress_message" not in export
 
@@ -73,16 +75,24 @@ def test_one_export_at_a_time(slow_sandbox):
         assert client.post("/api/export/request/zip").status_code == 200
 
 
-def test_range_requests_resume_a_download(sandbox):
+def test_the_download_answers_like_convex_whole_file_and_no_range(sandbox):
+    """Convex's `get_zip_export` sends Content-Length, Content-Disposition and Cache-Control only and
+    ignores Range (spec 5.3): a resumed download gets the whole file again."""
     with sandbox.client() as client:
         _seed(client, 200)
         client.post("/api/export/request/zip")
         export = _completed(client)
-        whole = client.get(f"/api/export/zip/{export['_id']}").content
+        whole = client.get(f"/api/export/zip/{export['_id']}")
         part = client.get(f"/api/export/zip/{export['_id']}", headers={"Range": "bytes=100-"})
-        assert part.status_code == 206
-        assert part.headers["content-range"] == f"bytes 100-{len(whole) - 1}/{len(whole)}"
-        assert whole[:100] + part.content == whole
+        assert part.status_code == 200 and "content-range" not in part.headers
+        assert part.content == whole.content
+        assert int(whole.headers["content-length"]) == len(whole.content)
+        assert whole.headers["content-disposition"].startswith("attachment; filename=snapshot_")
+        assert whole.headers["cache-control"] == "private, max-age=2592000"
+        for absent in ("accept-ranges", "etag", "last-modified", "content-type", "content-range"):
+            assert absent not in whole.headers, absent
+        head = client.head(f"/api/export/zip/{export['_id']}")
+        assert head.status_code == 200 and head.headers["content-length"] == whole.headers["content-length"]
 
 
 def test_download_errors(slow_sandbox):

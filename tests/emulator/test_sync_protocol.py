@@ -24,8 +24,10 @@ def _ts(version: dict) -> int:
 class SyncClient:
     """A bare protocol client that checks every Transition chains onto the previous one."""
 
-    def __init__(self, url: str, version_segment: str = "1.48.0"):
-        uri = url.replace("http://", "ws://") + f"/api/{version_segment}/sync"
+    def __init__(self, url: str, version_segment: str | None = "1.48.0"):
+        # None: the unversioned `/api/sync` the official Python and Rust clients use (README).
+        route = f"/api/{version_segment}/sync" if version_segment else "/api/sync"
+        uri = url.replace("http://", "ws://") + route
         self.ws = connect(uri, open_timeout=10).__enter__()  # entered here, closed in __exit__ / by tests
         self.version = dict(ZERO)
         self.query_set = 0
@@ -147,6 +149,43 @@ def test_env_list_is_pushed_when_a_variable_changes_and_only_then(server):
         assert client.post("/api/mutation", json=add).json()["status"] == "success"
         with pytest.raises(TimeoutError):
             sync.transition(timeout=0.5)
+
+
+def _response(sync: SyncClient) -> dict:
+    message = sync.receive()
+    while message["type"] == "Ping":
+        message = sync.receive()
+    return message
+
+
+def test_mutations_and_actions_are_answered_then_a_transition_reaches_the_mutations_ts(server):
+    """As Convex's sync worker does (README): a MutationResponse carrying the commit's ts,
+    then a Transition at or past it (convex/browser resolves the mutation only then); failures for a missing
+    function; an ActionResponse for an action. Over the unversioned /api/sync route."""
+    with SyncClient(server.url, version_segment=None) as sync:
+        sync.hello(server.key, {})
+        sync.until_query_set(1)
+        add = {"table": "ws_notes", "documents": [{"text": "over the socket"}]}
+        sync.send({"type": "Mutation", "requestId": 0, "udfPath": "_system/frontend/addDocument", "args": [add]})
+        done = _response(sync)
+        assert done["type"] == "MutationResponse" and done["requestId"] == 0 and done["success"] is True
+        assert done["result"] == {"success": True} and done["logLines"] == []
+        assert _ts(sync.transition()["endVersion"]) >= _ts({"ts": done["ts"]})
+
+        sync.send({"type": "Mutation", "requestId": 1, "udfPath": "notes:add", "args": [{}]})
+        missing = _response(sync)
+        assert missing["type"] == "MutationResponse" and missing["requestId"] == 1 and missing["success"] is False
+        assert missing["result"].startswith("Could not find public function for 'notes:add'.")
+        assert missing["ts"] is None
+        sync.transition()
+
+        sync.send({"type": "Action", "requestId": 2, "udfPath": "notes:send", "args": [{}]})
+        action = _response(sync)
+        assert action["type"] == "ActionResponse" and action["requestId"] == 2 and action["success"] is False
+        assert action["result"].startswith("Could not find public function for 'notes:send'.")
+    with server.client(server.key) as client:
+        size = client.post("/api/query", json={"path": "_system/cli/tableSize", "args": {"tableName": "ws_notes"}})
+        assert size.json()["value"] == 1
 
 
 def test_unparseable_udf_path_fails_that_query_only(server):

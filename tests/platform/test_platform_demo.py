@@ -11,7 +11,10 @@ import pytest
 from platform_support import Api, storage_files, tables_of
 from sandbox_process import SandboxProcess, wait_for
 
+from tui.api.export_download import filename_from_disposition
 from tui.archive.ids import decode_id, is_valid_id
+from tui.archive.layout import parse_snapshot_filename
+from tui.archive.verify import verify_archive
 from tui.emulator.tables import STORAGE_TABLE_NUMBER
 
 
@@ -126,3 +129,37 @@ def _strings(value):
     elif isinstance(value, dict):
         for item in value.values():
             yield from _strings(item)
+
+
+def test_demo_backups_hold_their_listed_time_and_one_deployment_is_dedicated(api, tmp_path):
+    """Each seeded complete backup's snapshot (the ZIP's name, its documents) is as of the time it is listed
+    at, not of the moment the sandbox made it; and the world holds one dedicated deployment (`class` d...,
+    the dashboard's test), on both APIs' deployment records."""
+    data = api.ok("GET", "/api/dashboard/member_data")
+    dedicated = [d for d in data["deployments"] if d["class"].startswith("d")]
+    assert [(d["class"], d["deploymentType"]) for d in dedicated] == [("d1024", "prod")]
+    analytics = _by_slug(api, "acme-corp")["analytics"]
+    assert analytics["prodDeploymentName"] == dedicated[0]["name"]
+    listed = api.ok("GET", f"/v1/projects/{analytics['id']}/list_deployments")
+    assert {d["name"]: d["class"] for d in listed}[dedicated[0]["name"]] == "d1024"
+    assert all(not d["class"].startswith("d") for d in data["deployments"] if d not in dedicated)
+
+    checked = 0
+    for name in (_by_slug(api, "acme-corp")["storefront"]["prodDeploymentName"], dedicated[0]["name"]):
+        deployment = api.deployment(name)
+        for backup in api.backups(name):
+            if backup["state"] != "complete":
+                continue
+            reply = deployment.download(backup["snapshotId"])
+            assert reply.status_code == 200
+            _, snapshot_ns = parse_snapshot_filename(filename_from_disposition(reply.headers["content-disposition"]))
+            snapshot_ms = snapshot_ns / 1_000_000
+            assert backup["requestedTime"] <= snapshot_ms <= backup["completedTime"], (backup, snapshot_ms)
+            documents = [orjson.loads(line) for lines in tables_of(reply.content).values() for line in lines]
+            assert documents and all(doc["_creationTime"] <= snapshot_ms for doc in documents)
+            path = tmp_path / f"{backup['id']}.zip"
+            path.write_bytes(reply.content)
+            verify_archive(path, strict_storage=True)  # whole: every kept file's bytes, no file left without one
+            checked += 1
+        deployment.close()
+    assert checked >= 3

@@ -74,6 +74,11 @@ async def test_backup_shows_live_progress_and_saves_env_vars(world, home):
         assert running, [p.message for p in seen]
         fractions = [p.fraction for p in running if p.fraction is not None]
         assert fractions and fractions == sorted(fractions)
+        # Convex's words carry no "table i of N": the fraction covers the whole export, from the table sizes
+        # (customers, the smaller, is written first, so orders starts at a third).
+        assert not any("(table" in p.message for p in running)
+        in_orders = [p.fraction for p in running if p.message.startswith("Backing up orders:")]
+        assert in_orders and min(in_orders) >= 300 / 900 - 1e-9
         assert any(p.done is not None and p.total for p in running)
         assert [p.elapsed for p in seen] == sorted(p.elapsed for p in seen)
         listed = await target.list_backups(prod)

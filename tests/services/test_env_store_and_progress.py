@@ -12,7 +12,8 @@ from tui.api.errors import NotFound
 from tui.services import env_ops
 from tui.services.env_store import EnvStore
 from tui.services.errors import ConfigError
-from tui.services.progress import Estimator, PollInterval, export_fraction
+from tui.services.export_progress import ExportProgress, table_fraction
+from tui.services.progress import Estimator, PollInterval
 from tui.services.protocol import EnvSnapshot
 
 
@@ -48,14 +49,52 @@ def test_diff():
 
 
 @pytest.mark.parametrize("message, expected", [
-    ("Backing up users: 1,000 / 4,000 documents (table 2 of 5)", (0.25, 1000, 4000)),
-    ("Backing up users (table 3 of 4)", (0.5, None, None)),
+    ("Backing up users: 1,000 / 4,000 documents", (0.25, 1000, 4000)),
+    ("Backing up users in 'waitlist': 10 / 40 documents", (0.25, 10, 40)),
+    ("Backing up users", (None, None, None)),
     ("Backing up _storage: 5 / 10 files (downloading)", (0.5, 5, 10)),
     ("Beginning backup", (None, None, None)),
     (None, (None, None, None)),
 ])
-def test_export_fraction(message, expected):
-    assert export_fraction(message) == expected
+def test_table_fraction_is_the_current_tables_alone(message, expected):
+    reading = table_fraction(message)
+    assert (reading.fraction, reading.done, reading.total) == expected and not reading.overall
+
+
+# What Convex's export worker writes, smallest table first, then _storage (tui/services/export_progress.py).
+CONVEX_MESSAGES = [
+    "Beginning backup", "Backing up _tables",
+    "Backing up tags", "Backing up tags: 100 / 100 documents",
+    "Backing up users", "Backing up users: 1,000 / 3,000 documents", "Backing up users: 3,000 / 3,000 documents",
+    "Backing up orders", "Backing up orders: 3,450 / 6,900 documents",
+    "Backing up _storage", "Backing up _storage: 4 / 4 entries (metadata)",
+    "Backing up _storage: 1 / 4 files (downloading)", "Backing up _storage: 4 / 4 files (downloading)",
+]
+
+
+def test_the_overall_fraction_comes_from_table_sizes_and_convexs_order():
+    tracker = ExportProgress({"tags": 100, "users": 3000, "orders": 6900})
+    readings = [tracker.read(m) for m in CONVEX_MESSAGES]
+    assert all(r.overall for r in readings)
+    fractions = [r.fraction for r in readings]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    at = dict(zip(CONVEX_MESSAGES, readings))
+    assert at["Backing up users: 1,000 / 3,000 documents"].fraction == pytest.approx(1100 / 10_000)
+    assert at["Backing up orders: 3,450 / 6,900 documents"].fraction == pytest.approx(6550 / 10_000)
+    assert (at["Backing up orders: 3,450 / 6,900 documents"].done,
+            at["Backing up orders: 3,450 / 6,900 documents"].total) == (3450, 6900)
+
+
+def test_a_table_passed_between_polls_still_counts_by_convexs_small_to_large_order():
+    tracker = ExportProgress({"tags": 100, "users": 3000, "orders": 6900})
+    assert tracker.read("Backing up orders: 690 / 6,900 documents").fraction == pytest.approx(3790 / 10_000)
+
+
+def test_without_table_sizes_only_the_tables_fraction_and_no_overall():
+    tracker = ExportProgress(None)
+    readings = [tracker.read(m) for m in CONVEX_MESSAGES]
+    assert not any(r.overall for r in readings)
+    assert tracker.read("Backing up orders: 3,450 / 6,900 documents").fraction == 0.5
 
 
 def test_estimator_and_poll_interval(monkeypatch):

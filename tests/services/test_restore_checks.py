@@ -29,7 +29,7 @@ def test_another_team_another_region_and_a_dedicated_target_are_refused():
     assert refused.code == "CrossTeamRestore" and "rival" in str(refused) and "convex-backups import" in str(refused)
     eu = replace(DEV, region="aws-eu-west-1")
     assert cross_refusal(backup(SHOP), SHOP, eu).code == "CrossRegionRestore"
-    dedicated = replace(DEV, dedicated=True)
+    dedicated = replace(DEV, deployment_class="d1024")
     assert cross_refusal(backup(SHOP), SHOP, dedicated).code == "DedicatedDeploymentRestore"
     assert cross_refusal(backup(SHOP), None, dedicated).code == "DedicatedDeploymentRestore"  # source unlisted
 

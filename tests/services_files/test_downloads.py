@@ -30,10 +30,11 @@ class ScriptedExport:
     "ok", ("drop", n) (send n bytes, then reset), ("status", code, headers), "ignore_range" (answer 200
     with the whole file to a Range request), ("wrong_range", delta). Past the script: "ok"."""
 
-    def __init__(self, body: bytes = ZIP, script=(), *, total_header: bool = True):
+    def __init__(self, body: bytes = ZIP, script=(), *, total_header: bool = True, ranges: bool = True):
         self.body = body
         self.script = list(script)
         self.total_header = total_header
+        self.ranges = ranges  # False: Range ignored and not offered, as Convex's download handler does
 
     def __call__(self, request):
         if not request.route.startswith("/api/export/zip/"):
@@ -44,8 +45,11 @@ class ScriptedExport:
         if isinstance(step, tuple) and step[0] == "status":
             return Reply(step[1], {"code": "Oops", "message": f"status {step[1]}"}, dict(step[2]) if len(step) > 2 else {})
         headers = {"Content-Disposition": f"attachment; filename={NAME}"}
+        honour = self.ranges and step != "ignore_range"
+        if honour:
+            headers["Accept-Ranges"] = "bytes"  # as range-serving servers (S3, nginx) say; Convex does not
         match = re.match(r"bytes=(\d+)-$", request.headers.get("range", ""))
-        if match and step != "ignore_range":
+        if match and honour:
             start = int(match.group(1))
             if isinstance(step, tuple) and step[0] == "wrong_range":
                 start += step[1]
@@ -91,9 +95,15 @@ async def test_a_clean_download_has_the_servers_name_a_sidecar_and_no_part_file(
 
 
 async def test_a_dropped_connection_resumes_with_range_and_the_sha256_matches(tmp_path):
+    """Against a server that offers Range (not Convex's handler): the download resumes where it stopped."""
+    seen = []
     async with FaultServer(ScriptedExport(script=[("drop", 150_000), ("drop", 200_000)])) as server:
         async with _client(server) as client:
-            result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader())
+            result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader(),
+                                           progress=seen.append)
+    retries = [p.message for p in seen if p.phase == "retrying"]
+    assert len(retries) == 2 and all("Retrying in" in m and "cannot resume" not in m for m in retries)
+    assert not any(p.phase == "restarting" for p in seen)
     assert hashlib.sha256(result.path.read_bytes()).hexdigest() == hashlib.sha256(ZIP).hexdigest() == result.sha256
     ranges = [r.headers.get("range") for r in server.requests]
     assert ranges[0] is None and ranges[1].startswith("bytes=") and len(server.requests) == 3
@@ -103,9 +113,15 @@ async def test_a_dropped_connection_resumes_with_range_and_the_sha256_matches(tm
 
 async def test_a_server_that_ignores_range_makes_the_download_start_over(tmp_path):
     script = [("drop", 100_000), "ignore_range"]
+    seen = []
     async with FaultServer(ScriptedExport(script=script)) as server, _client(server) as client:
-        result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader())
+        result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader(),
+                                       progress=seen.append)
     assert result.path.read_bytes() == ZIP and result.restarts == 1
+    # The whole-file answer to the Range request is used from byte 0, not asked for once more.
+    assert len(server.requests) == 2
+    restarting = [p for p in seen if p.phase == "restarting"]
+    assert len(restarting) == 1 and "cannot resume" in restarting[0].message and restarting[0].done == 0
 
 
 async def test_a_wrong_content_range_makes_the_download_start_over(tmp_path):
@@ -135,6 +151,18 @@ async def test_a_server_that_keeps_failing_ends_in_a_clear_error_after_bounded_r
     assert len(server.requests) == 4 and len(sleep.waits) == 3
     assert sleep.waits == sorted(sleep.waits)  # backing off
     assert "kept failing" in str(caught.value)
+    assert _left_over(tmp_path) == []
+
+
+async def test_when_retries_run_out_against_a_server_without_range_nothing_is_kept_and_it_says_so(tmp_path):
+    """Like Convex's handler: no Range offered, so a part file could never be resumed: it is removed, and
+    the error says the next run starts over rather than promising a resume."""
+    script = [("drop", 120_000)] + [Reset()] * 10
+    async with FaultServer(ScriptedExport(script=script, ranges=False)) as server, _client(server) as client:
+        with pytest.raises(RetriesExhausted) as caught:
+            await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader(retry=RetryPlan(attempts=2)))
+    assert "cannot resume" in str(caught.value) and "start it over" in str(caught.value)
+    assert "was kept" not in str(caught.value)
     assert _left_over(tmp_path) == []
 
 

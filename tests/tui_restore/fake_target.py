@@ -136,7 +136,7 @@ class FakeTarget:
             await asyncio.Event().wait()
 
     async def restore_result(self, plan):
-        return RestoreResult("completed", 7442, None, FIXED, 33.0)
+        return RestoreResult("completed", 7430, None, FIXED, 33.0)  # documents: Convex counts no files
 
 
 def write_demo_zip(path: Path) -> Path:

@@ -1,9 +1,9 @@
-"""The ZIP import dialog against a real sandbox: a good file is imported; a damaged one is refused and
-nothing changes."""
+"""The ZIP import dialog against a real sandbox: a good file is imported; one with a bad document is refused
+before upload and nothing changes."""
 
 from __future__ import annotations
 
-import shutil
+import zipfile
 
 from restore_support import client_of, documents_of, take_backup, wait_until
 from host_app import HostApp
@@ -53,14 +53,15 @@ async def test_a_good_zip_is_imported(demo, target, tmp_path):
     assert await documents_of(demo, TARGET) == wanted
 
 
-async def test_a_damaged_zip_is_refused_and_nothing_changes(demo, target, tmp_path):
+async def test_a_zip_with_a_bad_document_passes_the_first_check_and_is_refused_before_upload(demo, target, tmp_path):
+    """The first step checks CRCs and sizes (a damaged file: tests/tui_restore/test_restore_anywhere.py);
+    a document that does not decode is caught while staging, still before anything is uploaded."""
     good = await downloaded_zip(demo, target, tmp_path / "zips")
-    bad = tmp_path / "damaged.zip"
-    shutil.copy(good, bad)
-    data = bytearray(bad.read_bytes())
-    middle = len(data) // 2
-    data[middle:middle + 64] = bytes(64)  # zeroes inside a compressed entry: its CRC cannot match
-    bad.write_bytes(bytes(data))
+    bad = tmp_path / "bad-document.zip"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as out:
+        broken = next(name for name in source.namelist() if name.endswith("documents.jsonl"))
+        for info in source.infolist():
+            out.writestr(info, b'{"_id": not json\n' if info.filename == broken else source.read(info))
     before = await documents_of(demo, TARGET)
     async with client_of(demo, TARGET) as client:
         imports_before = {i.id for i in await client.list_imports()}
@@ -76,6 +77,4 @@ async def test_a_damaged_zip_is_refused_and_nothing_changes(demo, target, tmp_pa
         await wait_until(pilot, lambda: app.results == [None], what="backing out")
     assert await documents_of(demo, TARGET) == before
     async with client_of(demo, TARGET) as client:
-        waiting = [i for i in await client.list_imports()
-                   if i.id not in imports_before and i.state in ("waiting_for_confirmation", "in_progress")]
-    assert waiting == []
+        assert {i.id for i in await client.list_imports()} == imports_before  # nothing was uploaded

@@ -108,3 +108,55 @@ def test_inspect_screen(snap_compare, size):
 
     app = HostApp(lambda: InspectScreen(InspectableFake(), PROD, backup("8000011", PROD.name, 26)))
     assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+def damage(path):
+    """Flip a byte inside the first compressed entry: its CRC (or its inflation) fails, deterministically."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        info = archive.infolist()[0]
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + int.from_bytes(
+        data[info.header_offset + 28:info.header_offset + 30], "little")
+    data[start + info.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_wizard_refuses_a_damaged_zip_at_the_first_step(snap_compare, size, tmp_path, monkeypatch):
+    from fake_target import write_demo_zip
+
+    from tui.screens.restore_source import ZIP_CHOICE
+
+    monkeypatch.chdir(tmp_path)  # the advice names the file as typed: a relative path keeps the picture fixed
+    damage(write_demo_zip(tmp_path / "damaged.zip"))
+
+    async def run(pilot):
+        wizard = pilot.app.screen_under_test
+        step = wizard.query_one("SourceStep")
+        await wait_until(pilot, lambda: step.backups and len(step.deployments) > 1, what="deployments and backups")
+        step.query_one("#source-deployment").value = ZIP_CHOICE
+        await wait_until(pilot, lambda: step.query_one("#file-path").has_focus, what="the path box")
+        await pilot.press(*"damaged.zip", "enter")
+        await wait_until(pilot, lambda: step.query_one("ZipChooser").refused, what="the refusal")
+        no_blink(pilot.app)
+        await pilot.pause(0.2)
+
+    app = HostApp(lambda: RestoreWizard(FakeTarget(), DEV))
+    assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_wizard_on_a_deployment_without_backups(snap_compare, size):
+    fake = FakeTarget()
+    fake.backups[DEV.name] = []
+
+    async def run(pilot):
+        step = pilot.app.screen_under_test.query_one("SourceStep")
+        await wait_until(pilot, lambda: len(step.deployments) > 1 and "has no backups" in
+                         str(step.query_one("#source-note").render()), what="the note")
+        await pilot.pause(0.2)
+
+    assert snap_compare(HostApp(lambda: RestoreWizard(fake, DEV)), terminal_size=size, run_before=run)

@@ -44,6 +44,11 @@ class ExportDownload:
     def resumed(self) -> bool:
         return self.status == 206
 
+    @property
+    def accepts_ranges(self) -> bool:
+        """The server said it serves byte ranges (`Accept-Ranges: bytes`); Convex's handler does not."""
+        return self.status == 206 or "bytes" in self._response.headers.get("accept-ranges", "").lower()
+
     async def chunks(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
         """The body in pieces of at least `chunk_size` bytes (the last may be shorter). A dropped connection
         raises `NetworkError` (resume with a new `offset`) after the bytes that arrived before it."""

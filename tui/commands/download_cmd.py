@@ -1,5 +1,6 @@
 """`convex-backups download BACKUP_ID [--to DIR] [--full-verify]`: save a backup as a ZIP file, verified,
-with a sha256 sidecar; a dropped connection resumes, and running it again resumes an interrupted one."""
+with a sha256 sidecar; a dropped connection resumes (or starts over where the server cannot resume, as
+Convex's download cannot), and running it again continues an interrupted one."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "Download backup BACKUP_ID of the deployment into DIR (default: your Downloads folder) under Convex's file "
         "name, snapshot_<deployment>_<time>.zip. The file is written as NAME.part first; every entry's CRC and "
         "every stored file's sha256 are checked before it gets its name, and NAME.sha256 is written beside it "
-        "(check it later with `sha256sum -c`). A dropped connection is resumed where it stopped; an existing "
-        "file is never overwritten. For self-hosted deployments the backup is copied out of this app's store.",
+        "(check it later with `sha256sum -c`). A dropped connection is resumed where it stopped when the server "
+        "offers HTTP Range; Convex's own download does not, so there the download starts over and says so. An "
+        "existing file is never overwritten. For self-hosted deployments the backup is copied out of this app's store.",
     )
     parser.add_argument("backup_id", metavar="BACKUP_ID", type=backup_id)
     parser.add_argument("--to", metavar="DIR", type=Path, help="the folder to save it in (default: ~/Downloads)")
@@ -58,6 +60,9 @@ async def _download(context: Context) -> int:
     if args.json:
         print_json(result.to_dict())
     else:
-        resumed = f", resumed {result.resumes} time(s)" if result.resumes else ""
+        if result.restarts:
+            resumed = f", started over {result.restarts} time(s): the server cannot resume a download"
+        else:
+            resumed = f", resumed {result.resumes} time(s)" if result.resumes else ""
         print(f"Saved {result.path} ({result.size:,} bytes{resumed}); sha256 {result.sha256} in {result.sidecar.name}.")
     return OK

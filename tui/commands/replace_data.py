@@ -9,7 +9,8 @@ import argparse
 import asyncio
 from typing import Any
 
-from tui.api.errors import ConvexApiError
+from tui.api.errors import ConvexApiError, NetworkError, RateLimited, ServerError
+from tui.api.secrets import scrub
 from tui.commands import FAILED, OK, REFUSED, USAGE, Context, Failure, print_json
 from tui.services.errors import BackupLimitReached, ReadOnlyRefused, RestoreRefused
 from tui.services.safety import (
@@ -20,6 +21,7 @@ from tui.services.safety import (
     take_fresh,
     take_local,
 )
+from tui.services import lost_restore
 
 
 def check_target(context: Context, deployment: Any, verb: str) -> None:
@@ -130,11 +132,14 @@ async def confirm_and_follow(context: Context, plan: Any, verb: str, noun: str) 
     try:
         async for progress in target.follow_restore(plan):
             context.progress(progress)
+        return await target.restore_result(plan)
     except asyncio.CancelledError:
         context.note(f"\nStopped watching; the {noun} into {plan.target.name} continues on the deployment "
                      "(interrupting does not cancel it).")
         raise
-    return await target.restore_result(plan)
+    except (NetworkError, ServerError, RateLimited) as exc:  # confirmed: it carries on without us
+        happened, todo = lost_restore.words(plan.target.name, plan.import_id, scrub(str(exc)))
+        raise Failure(f"{happened}\n{todo}", FAILED) from None
 
 
 def report(context: Context, plan: Any, result: Any, safety_id: str | None, done: str, noun: str) -> int:

@@ -123,9 +123,8 @@ class ExportWorker(WorkerThread):
                     writer.write_tables_index(component, [(t.name, t.number) for t in user if t.component == component])
                 sizes = {t.tablet: count_documents(conn, t.tablet) for t in tablets}
                 ordered = sorted(user, key=lambda t: (sizes[t.tablet], t.component, t.number))
-                for index, tablet in enumerate(ordered, start=1):
-                    where = f" (table {index} of {len(ordered)})"
-                    self._write_table(conn, writer, tablet, sizes[tablet.tablet], where, progress)
+                for tablet in ordered:
+                    self._write_table(conn, writer, tablet, sizes[tablet.tablet], progress)
                 if include_storage:
                     for component in components(conn):
                         storage = next((t for t in tablets if t.component == component and t.is_storage), None)
@@ -135,18 +134,16 @@ class ExportWorker(WorkerThread):
             size = raw.tell()
         return snapshot_ts, size
 
-    def _write_table(
-        self, conn, writer: SnapshotWriter, tablet: Tablet, total: int, where: str, progress: _Progress
-    ) -> None:
-        # Convex's wording, plus which table of how many: the app shows progress across tables.
+    def _write_table(self, conn, writer: SnapshotWriter, tablet: Tablet, total: int, progress: _Progress) -> None:
+        # Convex's words exactly (README): nothing says which table of how many.
         label = f"{tablet.name}{_in(tablet.component)}"
-        progress.set(f"Backing up {label}{where}", force=True)
+        progress.set(f"Backing up {label}", force=True)
         with writer.open_table(tablet.component, tablet.name) as table:
             for body in iter_bodies(conn, tablet.tablet):
                 table.write_line(body)
                 if table.documents % 1000 == 0:
-                    progress.set(f"Backing up {label}: {table.documents:,} / {total:,} documents{where}")
-        progress.set(f"Backing up {label}: {total:,} / {total:,} documents{where}", force=True)
+                    progress.set(f"Backing up {label}: {table.documents:,} / {total:,} documents")
+        progress.set(f"Backing up {label}: {total:,} / {total:,} documents", force=True)
 
     def _write_storage(self, conn, writer, component: str, storage: Tablet | None, total: int, progress) -> None:
         label = f"_storage{_in(component)}"

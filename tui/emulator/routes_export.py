@@ -1,6 +1,9 @@
-"""Snapshot export routes (spec 5): request, cancel, set expiration, download with Range support."""
+"""Snapshot export routes (spec 5): request, cancel, set expiration, download (whole files only, as Convex:
+its handler ignores `Range` and never answers 206)."""
 
 from __future__ import annotations
+
+import os
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -16,9 +19,25 @@ from tui.emulator.http_common import admin, bool_param, deployment_of, empty_res
 class SnapshotFileResponse(FileResponse):
     """Starlette's file response, read in 1 MiB pieces instead of 64 KiB: each piece is a hop to a worker
     thread and back, and at 64 KiB serving a 1 GB backup cost the sandbox about 3 s of CPU (0.55 s now),
-    CPU taken from the client downloading it on the same machine."""
+    CPU taken from the client downloading it on the same machine.
+
+    Answered as Convex's `get_zip_export` answers (spec 5.3): the whole file with Content-Length,
+    Content-Disposition and Cache-Control only. No Accept-Ranges, ETag, Last-Modified or Content-Type, and
+    a `Range` header is ignored, so a dropped download can only start over."""
 
     chunk_size = 1 << 20
+    _NOT_SENT = ("accept-ranges", "etag", "last-modified", "content-type")
+    _IGNORED = (b"range", b"if-range")
+
+    def __init__(self, path, headers: dict[str, str]):
+        super().__init__(path, headers=headers, stat_result=os.stat(path))
+        for name in self._NOT_SENT:
+            if name in self.headers:
+                del self.headers[name]
+
+    async def __call__(self, scope, receive, send) -> None:
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() not in self._IGNORED]}
+        await super().__call__(scope, receive, send)
 
 
 async def request_zip(request: Request) -> Response:
@@ -57,15 +76,14 @@ async def download(request: Request) -> Response:
     if not path.exists():
         raise not_found("ExportNotFound", "The export's ZIP is no longer in storage.")
     name = snapshot_filename(deployment.name, export["start_ts"])
-    return SnapshotFileResponse(
+    return await in_thread(lambda: SnapshotFileResponse(
         path,
-        media_type="application/zip",
         headers={
             # Unquoted, as Convex sends it: the CLI takes everything after "filename=" as the name.
             "Content-Disposition": f"attachment; filename={name}",
             "Cache-Control": "private, max-age=2592000",
         },
-    )
+    ))
 
 
 def routes() -> list[Route]:

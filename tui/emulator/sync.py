@@ -1,6 +1,12 @@
-"""The WebSocket sync protocol (cli-wire 3) at `/api/<any version>/sync`: how the CLI reads export,
-import and env state. Query subscriptions only: Connect, Authenticate and ModifyQuerySet are handled,
-everything else (Event, Mutation, Action) is ignored.
+"""The WebSocket sync protocol (cli-wire 3) at `/api/<any version>/sync` and the unversioned `/api/sync`
+(Convex serves both; the official Python and Rust clients use the latter): how the CLI reads
+export, import and env state, and how `convex/browser` and the Python client run functions.
+
+Authenticate and ModifyQuerySet are handled as Convex's sync worker handles them (README);
+a Mutation or Action runs and is answered with a `MutationResponse`/`ActionResponse` (an error for a
+missing function), followed, as Convex schedules it, by a Transition at a timestamp at or past the
+mutation's: `convex/browser` resolves a mutation only once its query set has reached that timestamp.
+Connect and Event need no answer.
 
 Each connection is one task. It waits for the next client frame, a commit (the deployment's change feed)
 or the Ping deadline, whichever comes first. Queries run in a worker thread, all of a connection's queries
@@ -29,7 +35,7 @@ from tui.emulator.auth import AdminIdentity
 from tui.emulator.deployment import Deployment
 from tui.emulator.errors import ConvexError
 from tui.emulator.http_common import in_thread
-from tui.emulator.routes_functions import FunctionOutcome, canonical_path, run_queries_at_one_snapshot
+from tui.emulator.routes_functions import FunctionOutcome, canonical_path, run_function, run_queries_at_one_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +133,33 @@ class SyncSession:
             await self._authenticate(message)
         elif kind == "ModifyQuerySet":
             return await self._modify_query_set(message)
-        return True  # Connect, Event, Mutation, Action: nothing to do for a query-only emulator
+        elif kind in ("Mutation", "Action"):
+            await self._run(kind, message)
+        return True  # Connect, Event: nothing to answer
+
+    async def _run(self, kind: str, message: dict[str, Any]) -> None:
+        """One Mutation or Action: its response, then a Transition to the timestamp after it."""
+        request_id = message.get("requestId")
+        try:
+            path = canonical_path(message.get("udfPath"))
+        except ConvexError as exc:
+            outcome, ts = FunctionOutcome(False, error_message=exc.message), None
+        else:
+            function_kind = kind.lower()
+            outcome, ts = await in_thread(_run_one, self.deployment, self.identity, path, message.get("args"),
+                                          function_kind)
+        response: dict[str, Any] = {"type": f"{kind}Response", "requestId": request_id, "success": outcome.ok,
+                                    "logLines": []}
+        if outcome.ok:
+            response["result"] = encode_json_value(outcome.value)
+        else:
+            response["result"] = outcome.error_message
+            if outcome.error_data is not None:
+                response["errorData"] = encode_json_value(outcome.error_data)
+        if kind == "Mutation":  # Convex sends the key either way, null for a failure
+            response["ts"] = encode_ts(ts) if outcome.ok else None
+        await self._send(response)
+        await self._transition(force=True)
 
     async def _authenticate(self, message: dict[str, Any]) -> None:
         base = message.get("baseVersion")
@@ -251,6 +283,15 @@ def _evaluate(
     return ts, {query_id: _encode_modification(outcome) for query_id, outcome in results.items()}
 
 
+def _run_one(
+    deployment: Deployment, identity: AdminIdentity | None, path: str, raw_args: Any, kind: str
+) -> tuple[FunctionOutcome, int]:
+    """Worker thread: run a mutation or action; its outcome and the deployment's timestamp after it."""
+    outcome = run_function(deployment, identity, path, raw_args, kind)
+    row = deployment.db.connection().execute("SELECT value FROM meta WHERE key = 'ts'").fetchone()
+    return outcome, int(row[0]) if row else 0
+
+
 def _encode_modification(outcome: FunctionOutcome) -> bytes:
     if outcome.ok:
         body = {"type": "QueryUpdated", "value": encode_json_value(outcome.value), "logLines": [], "journal": None}
@@ -272,4 +313,4 @@ async def sync_endpoint(websocket: WebSocket) -> None:
 
 
 def routes() -> list[WebSocketRoute]:
-    return [WebSocketRoute("/api/{version}/sync", sync_endpoint)]
+    return [WebSocketRoute("/api/sync", sync_endpoint), WebSocketRoute("/api/{version}/sync", sync_endpoint)]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Button, Static
 
 from tui.screens.dialog import Dialog
 from tui.services.protocol import DeploymentRef, PlanLimits
+from tui.widgets.state_checkbox import StateCheckbox
 
 
 def limit_text(deployment: DeploymentRef, limits: PlanLimits | None) -> str:
@@ -54,7 +55,7 @@ class BackupNowDialog(Dialog):
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Close (esc)", id="close")
             else:
-                yield Checkbox("Include file storage (f)", value=False, id="files")
+                yield StateCheckbox("Include file storage (f)", value=False, id="files")
                 yield Static("A backup copies every table (and, if chosen, every stored file) into a snapshot "
                              "Convex keeps for a limited time. The deployment keeps running meanwhile.",
                              classes="dialog-hint")
@@ -67,14 +68,14 @@ class BackupNowDialog(Dialog):
 
     def action_toggle_files(self) -> None:
         if not self.blocked:
-            box = self.query_one("#files", Checkbox)
+            box = self.query_one("#files", StateCheckbox)
             box.value = not box.value
 
     def action_start(self) -> None:
         if self.blocked:
             self.dismiss(None)
             return
-        self.dismiss(self.query_one("#files", Checkbox).value)
+        self.dismiss(self.query_one("#files", StateCheckbox).value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -4,7 +4,6 @@ key that opened the dialog; `esc` and `n` say no. What will happen is said in wo
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 

@@ -24,7 +24,8 @@ class DownloadDialog(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Download backup {self.backup.id} of {self.backup.deployment}", classes="dialog-title")
-            yield Static("Folder (created if missing; a partial download there is resumed):", classes="dialog-body")
+            yield Static("Folder (created if missing; a partial download there is continued where the server "
+                         "can resume, else started over):", classes="dialog-body")
             folder = Input(str(self.default_folder), id="folder")
             folder.cursor_blink = False
             yield folder

@@ -11,8 +11,8 @@ from textual import work
 
 from tui.screens.emergency_field import FieldEditDialog
 from tui.services.checklist_data import (
-    NO_USER_FUNCTIONS, DataEditor, PageView, TablePager, client_for, document_fields, fields_line,
-    has_user_functions, parse_value,
+    NO_USER_FUNCTIONS, DataEditor, FieldEdit, PageView, TablePager, client_for, document_fields, fields_line,
+    has_user_functions, parse_value, type_name,
 )
 from tui.widgets import formatting as fmt
 
@@ -189,21 +189,42 @@ class DataStepMixin:
         table, doc_id = self.data_table, doc["_id"]
 
         def edited(result: tuple[str, object] | None) -> None:
-            if result is not None:
-                name, value = result
-                self.guarded_write(f"set {name} of {doc_id} in {table}",
-                                   lambda e: e.patch_field(table, doc_id, name, value))
+            if result is None:
+                return
+            name, value = result
+            edit = FieldEdit.of(table, doc, name, value)
+
+            def write() -> None:
+                self.guarded_write(edit.words(), lambda e: e.patch_field(table, doc_id, name, value))
+
+            if edit.type_changes:  # its own confirmation, typed, before production's typed name
+                self.confirm_type_change(edit, write)
+            else:
+                write()
 
         where = f"{self.ref.name} ({self.ref.danger_label})"
         self.app.push_screen(FieldEditDialog(table, doc, field, where, danger=self.ref.is_prod), edited)
+
+    def confirm_type_change(self, edit: FieldEdit, then) -> None:
+        wanted = type_name(edit.new)
+
+        def check(typed: str) -> None:
+            if typed.strip().lower() == wanted.lower():
+                then()
+            else:
+                self.notify(f"Refused: {typed!r} is not {wanted}. {edit.field} was not changed.", severity="warning")
+
+        self.ask(f"{edit.type_question()}\nType {wanted} and enter to change the type (esc: no):", check)
 
     def action_delete_doc(self) -> None:
         doc = self._target_document()
         if self.data_table is None or doc is None:
             return
         table, doc_id = self.data_table, doc["_id"]
+        was = fields_line(doc)  # in the incident log: what the document held, to put it back by hand if need be
+        was = was if len(was) <= 300 else was[:299] + "…"
         self.confirm_typed(f"Delete document {doc_id} from {table}?",
-                           lambda: self.data_write(f"deleted {doc_id} from {table}",
+                           lambda: self.data_write(f"deleted {doc_id} from {table} (it held: {was or 'no fields'})",
                                                    lambda e: e.delete(table, [doc_id])))
 
     def action_insert_doc(self) -> None:

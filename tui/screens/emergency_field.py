@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from tui.screens.dialog import Dialog
-from tui.services.checklist_data import parse_value, show_value, type_name
+from tui.services.checklist_data import FieldEdit, parse_value, show_value, type_name, value_words
 
 STYLES = Path(__file__).parent.parent / "styles"
 _NEW = object()
@@ -46,6 +46,7 @@ class FieldEditDialog(Dialog):
             yield Static("New value (JSON)", classes="field-label")
             yield Input("" if current is _NEW else show_value(current), id="field-value",
                         placeholder='"text", 12.5, true, null, [...], {...}')
+            yield Static(self._will_be(self.field, None), id="field-new", markup=False)
             yield Static("", id="field-error", markup=False)
             save = "enter, then type the deployment's name, saves" if self.danger else "enter saves"
             yield Static('A bare number is a Float64; an Int64 field keeps whole numbers as Int64. '
@@ -64,6 +65,25 @@ class FieldEditDialog(Dialog):
     @on(Input.Changed, "#field-name")
     def _name_changed(self, event: Input.Changed) -> None:
         self.query_one("#field-now", Static).update(self._now(self.document.get(event.value.strip(), _NEW)))
+        self._value_changed()
+
+    @on(Input.Changed, "#field-value")
+    def _value_changed(self) -> None:
+        name = self.query_one("#field-name", Input).value.strip()
+        self.query_one("#field-new", Static).update(self._will_be(name, self.query_one("#field-value", Input).value))
+
+    def _will_be(self, name: str, text: str | None) -> str:
+        """The new value with its type as it will be written, and whether that changes the field's type."""
+        if text is None:
+            current = self.document.get(name, _NEW)
+            text = "" if current is _NEW else show_value(current)
+        try:
+            value = parse_value(text, like=self.document.get(name))
+        except ValueError:
+            return "Will be: (not a JSON value yet)"
+        edit = FieldEdit.of(self.table, self.document, name, value)
+        shown = value_words(value)
+        return f"Will be: {shown}" + (f" — CHANGES THE TYPE from {edit.old_type}" if edit.type_changes else "")
 
     @on(Input.Submitted, "#field-name")
     def _name_done(self, event: Input.Submitted) -> None:

@@ -25,11 +25,16 @@ class PanelMixin:
         if self.checklist is None:
             return
         ref = self.ref
-        words = f"{ref.name} ({ref.danger_label})" if ref else self.checklist.deployment
-        if getattr(self, "is_paused", False):
-            words += " — PAUSED"
-        self.query_one("#em-title", Static).update(f"EMERGENCY RESTORE — {words} — checklist {self.checklist.id}")
-        self.query_one("#em-title").set_class(bool(ref and ref.is_prod), "-prod")
+        if not self.checklist.deployment_chosen:  # a draft: no deployment is the checklist's before step 0
+            self.query_one("#em-title", Static).update("EMERGENCY RESTORE — step 0: choose the deployment in trouble")
+            self.query_one("#em-title").set_class(False, "-prod")
+        else:
+            words = f"{ref.name} ({ref.danger_label})" if ref else self.checklist.deployment
+            if getattr(self, "is_paused", False):
+                words += " — PAUSED"
+            self.query_one("#em-title", Static).update(
+                f"EMERGENCY RESTORE — {words} — checklist {self.checklist.id}")
+            self.query_one("#em-title").set_class(bool(ref and ref.is_prod), "-prod")
         steps = self.query_one("#em-steps", OptionList)
         # The cursor stays where the operator left it: a key pressed just before this redraw has moved it while
         # its OptionHighlighted message still waits in the queue. That message (or the one the new highlight

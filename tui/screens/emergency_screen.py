@@ -31,6 +31,7 @@ from tui.screens.emergency_prompt import PromptMixin
 from tui.screens.emergency_restore import RestoreStepMixin
 from tui.screens.emergency_steps import BasicStepsMixin
 from tui.services import checklist_ops as ops
+from tui.services import lost_restore
 from tui.services.checklist import DESTRUCTIVE_STEPS, STEP_TITLES, Checklist, ChecklistStore
 from tui.services.protocol import BackupTarget, DeploymentRef
 from tui.widgets import formatting as fmt
@@ -42,7 +43,8 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
                       PanelMixin, PromptMixin, Screen[None]):
     CSS_PATH = [STYLES / "emergency.tcss"]
     BINDINGS = EMERGENCY_BINDINGS
-    HELP = ("The emergency-restore checklist. Work down the steps: nothing that changes the deployment is "
+    HELP = ("The emergency-restore checklist. Work down the steps: step 0 chooses the deployment every other "
+            "step works on (nothing is saved before it), and nothing that changes the deployment is "
             "offered before the safety backup (step 1) is done or skipped with a reason. Every step can be "
             "redone; the checklist is saved after every change and can be resumed after a dropped connection.")
 
@@ -66,6 +68,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self._prompt: Callable[[str], Any] | None = None
         self.busy: set[str] = set()
         self.incident_path: Path | None = None
+        self.restore_lost: tuple[str, str] | None = None  # (what happened, what to do) when following step 2 failed
         self.init_restore_step()
         self.init_env_step()
         self.init_code_step(deploy_command, project, deploy_key)
@@ -110,8 +113,12 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             self.ref = self._ref_named(self.checklist.deployment)
             self.enter_steps()
             return
-        self.offered = self.store.unfinished(self.wanted_name)
-        if self.offered is not None and self._ref_named(self.offered.deployment) is not None:
+        # the asked-for deployment's unfinished checklist first, else any (the main screen's line says E resumes
+        # it); n starts a new one for the asked-for deployment either way
+        reachable = [c for c in self.store.all() if not c.finished and self._ref_named(c.deployment) is not None]
+        self.offered = next((c for c in reachable if c.deployment == self.wanted_name), None) or \
+            next(iter(reachable), None)
+        if self.offered is not None:
             self.mode = "offer-resume"
             step = self.offered.current_step()
             running = self.offered.running_operations()
@@ -121,6 +128,9 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
                      f"({STEP_TITLES[step]}).\n"
                      + (f"Still running on the server: {', '.join(f'step {s} ({i})' for s, i in running)}; "
                         "resuming follows it, it is not started again.\n" if running else "")
+                     + (f"Stopped inside the restore wizard: resuming asks {self.offered.deployment} what was "
+                        "staged and cancels it (nothing unconfirmed is left to block a restore).\n"
+                        if ops.interrupted_restore(self.offered) else "")
                      + "\nr resume it · n start a new checklist · esc back")
             self.refresh_bindings()
             return
@@ -139,7 +149,9 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             self.say("There is no deployment to recover here. esc goes back.")
             return
         self.ref = ref
-        self.checklist = self.store.new(ref.name, target_label=getattr(self, "target_label", ""), is_prod=ref.is_prod)
+        # a draft: written only when step 0 names the deployment (leaving before that leaves nothing behind)
+        self.checklist = self.store.draft(ref.name, target_label=getattr(self, "target_label", ""),
+                                          is_prod=ref.is_prod)
         self.enter_steps()
 
     def enter_steps(self) -> None:
@@ -147,7 +159,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self.redraw_steps()
         self.select_step(self.checklist.current_step())
         self.query_one("#em-steps", OptionList).focus()
-        if self.checklist.running_operations():
+        if ops.needs_resume(self.checklist):
             self.resume_operations()
         else:
             self.refresh_live_state()
@@ -166,14 +178,22 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
     @work(exclusive=True, group="em-resume", exit_on_error=False)
     async def resume_operations(self) -> None:
         self.busy.add("resume")
-        self.notify("Following the operation that was running when the app stopped.", title="Resuming")
+        self.notify("Asking the server about the operation that was running when the app stopped.",
+                    title="Resuming")
+        self.restore_lost = None
         try:
             said = await ops.resume(self.checklist, self.target, self.ref, self.show_progress)
         except Exception as exc:  # noqa: BLE001
-            self.notify(fmt.error_text(exc), title="Could not follow the running operation", severity="error")
+            if self.checklist.restore_import_id and self.checklist.steps[2].data.get("confirmed") and \
+                    self.checklist.steps[2].status == "running":
+                self.restore_lost = lost_restore.words(self.ref.name, self.checklist.restore_import_id,
+                                                       fmt.error_text(exc), again="g on step 2 follows it again")
+                self.notify(self.restore_lost[0], title="Lost the running restore", severity="error", timeout=15)
+            else:
+                self.notify(fmt.error_text(exc), title="Could not follow the running operation", severity="error")
         else:
             if said:
-                self.notify("; ".join(said), title="Resumed")
+                self.notify("; ".join(said), title="Resumed", timeout=12)
         finally:
             self.busy.discard("resume")
         self.after_change()
@@ -207,7 +227,10 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             head = f"Last outcome: {state.outcome}\n"
         if state.history:
             head += f"Earlier: {'; '.join(state.history[-2:])}\n"
-        if number in DESTRUCTIVE_STEPS and not self.checklist.destructive_allowed:
+        if number != 0 and not self.checklist.deployment_chosen:
+            self.say(head + "Choose the deployment first: step 0 (g on the deployment in trouble). Every step "
+                     "works on the deployment chosen there.")
+        elif number in DESTRUCTIVE_STEPS and not self.checklist.destructive_allowed:
             self.say(head + "Nothing that changes the deployment is offered before the safety backup.\n"
                      "Go to step 1 and take it (g), or skip it there with a typed reason (s).")
         else:
@@ -226,6 +249,8 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         if self.mode != "steps" or self.checklist is None:
             return False
         if action not in STEP_ACTIONS[self.selected]:
+            return False
+        if self.selected != 0 and not self.checklist.deployment_chosen:
             return False
         if self.selected in DESTRUCTIVE_STEPS and not self.checklist.destructive_allowed and \
                 action not in ("skip_step",):
@@ -260,6 +285,12 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
 
     def action_redo_step(self) -> None:
         number = self.selected
+        if number == 2 and ops.interrupted_restore(self.checklist) and self.wizard is None and \
+                "resume" not in self.busy:
+            # a restore left staged would refuse the next one: find and cancel it first, then say what happened
+            self.notify("First asking the server what the stopped restore left behind.", title="Redo")
+            self.resume_operations()
+            return
         try:
             self.checklist.reset(number)
         except ValueError as exc:

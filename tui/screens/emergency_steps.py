@@ -45,12 +45,12 @@ class BasicStepsMixin:
 
     def choose_deployment(self, ref) -> bool:
         """Step 0 done with `ref` (again, if it already was). False when the checklist is bound elsewhere."""
-        if ref.name != self.checklist.deployment:
-            if any(s.status != "pending" for s in self.checklist.steps[1:]) or self.checklist.pause_events:
-                self.notify("This checklist already did work on another deployment; n starts a new one from "
-                            "the main screen's E.", severity="warning")
-                return False
-            self.checklist.deployment, self.checklist.is_prod = ref.name, ref.is_prod
+        try:  # the checklist's id, file and incident log carry this deployment from now on
+            self.checklist.bind(ref.name, is_prod=ref.is_prod)
+        except ValueError:
+            self.notify(f"This checklist already did work on {self.checklist.deployment}; leave it (esc) and "
+                        "start a new one from the main screen's E.", severity="warning")
+            return False
         if self.ref is None or ref.name != self.ref.name:
             self.live_state = None
         self.ref = ref

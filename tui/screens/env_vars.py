@@ -15,6 +15,7 @@ from tui.screens.confirm import ConfirmDialog
 from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import BackupTarget, DeploymentRef, EnvDiff, EnvSnapshot
 from tui.widgets import formatting as fmt
+from tui.widgets.marked_table import MarkedDataTable
 
 
 class EnvVarsScreen(Screen):
@@ -41,7 +42,7 @@ class EnvVarsScreen(Screen):
                      id="env-title", classes="screen-title")
         with Horizontal(id="env-panes"):
             with Vertical(id="env-live", classes="pane"):
-                yield DataTable(id="env-table", cursor_type="row")
+                yield MarkedDataTable(id="env-table", cursor_type="row")
             with Vertical(id="env-saved", classes="pane"):
                 yield Static("Saved sets", classes="pane-title")
                 yield OptionList(id="env-sets")

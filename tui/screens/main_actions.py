@@ -16,7 +16,8 @@ from tui.services.protocol import BackupRecord, DeploymentRef, Progress, Schedul
 from tui.widgets import formatting as fmt
 from tui.widgets.backup_table import BackupTable
 
-NEEDS_BACKUP = {"cancel_backup", "delete_backup", "download_backup", "inspect_backup", "restore_backup"}
+NEEDS_BACKUP = {"cancel_backup", "delete_backup", "download_backup", "inspect_backup", "restore_backup",
+                "compare_backup"}
 MUTATING = {spec.action for spec in keys.MAIN_KEYS if spec.mutating}
 
 
@@ -193,6 +194,11 @@ class MainActions:
         chosen = self._need_backup()
         if chosen is not None:
             self._push_colleague("inspect_backup", "InspectScreen", self.target, chosen[0], chosen[1])
+
+    def action_compare_backup(self) -> None:
+        chosen = self._need_backup()
+        if chosen is not None:
+            self._push_colleague("diff_screen", "DiffScreen", self.target, chosen[0], chosen[1])
 
     def action_restore_backup(self) -> None:
         ref = self._need_deployment()

@@ -32,6 +32,7 @@ from tui.messages import (
     ServiceFailed,
 )
 from tui.screens.main_actions import MainActions
+from tui.screens.main_emergency import EmergencyFactsMixin
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
 from tui.widgets import formatting as fmt
 from tui.widgets.backup_table import BackupTable
@@ -52,7 +53,7 @@ IDLE_POLL = 30.0  # seconds between refreshes of the visible deployment when not
 SETTLE = 0.25  # seconds the cursor must rest on a deployment before its backups are fetched
 
 
-class MainScreen(MainActions, Screen):
+class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     BINDINGS = keys.bindings(keys.MAIN_KEYS)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-normal"), (WIDE_FROM, "-wide")]
     HELP = ("Deployments on the left (PROD marks production), their backups on the right, the selected "
@@ -69,6 +70,7 @@ class MainScreen(MainActions, Screen):
         self._poll: Timer | None = None
         self.last_error: str | None = None
         self._settled_for: tuple[str, int] | None = None  # the large table the collector last settled after
+        self.init_emergency_facts()
 
     @property
     def narrow(self) -> bool:
@@ -90,6 +92,8 @@ class MainScreen(MainActions, Screen):
         if layout != getattr(self, "_layout", None):
             self._layout = layout
             self.query_one(DeploymentTree).set_regions(not self.narrow)
+            self.query_one(DetailPane).set_compact(self.narrow)
+            self.query_one(ProgressPanel).set_compact(self.narrow)
             self.refresh_bindings()
 
     @property
@@ -99,6 +103,7 @@ class MainScreen(MainActions, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="notice")
+        yield Static("", id="emergency-line", markup=False)  # after a crash: PAUSED, an unfinished checklist
         with Horizontal(id="panes"):
             with Vertical(id="deployments-pane", classes="pane"):
                 yield DeploymentTree(id="deployments")
@@ -124,6 +129,7 @@ class MainScreen(MainActions, Screen):
         self.query_one("#detail-pane").border_title = "Details"
         self.query_one("#progress-pane").border_title = "Running"
         self.query_one("#filter", Input).display = False
+        self.query_one("#emergency-line").display = False
         self.query_one(DeploymentTree).set_loading_text("Connecting…")
         self.query_one(DeploymentTree).focus()
         self._poll = self.set_interval(IDLE_POLL, self.poll, pause=False)
@@ -181,6 +187,12 @@ class MainScreen(MainActions, Screen):
         if self.current is not None:
             self.load_backups(self.current)
             self.load_facts(self.current)
+            self.load_emergency_facts(self.current)
+
+    def on_screen_resume(self) -> None:
+        """Back from another screen (the checklist may have paused, unpaused or closed): ask again."""
+        if self.deployments and self.target is not None:
+            self.load_emergency_facts(self.current)
 
     # -- handlers -----------------------------------------------------------------------------------------
     def on_deployments_loaded(self, message: DeploymentsLoaded) -> None:
@@ -325,12 +337,21 @@ class MainScreen(MainActions, Screen):
         self.query_one(DeploymentTree).focus()
 
     def on_key(self, event: Key) -> None:
-        """A mutating key on a read-only deployment: its binding is not offered, so say why here."""
-        if self.current is None or not self.current.read_only or isinstance(self.focused, Input):
+        """A key whose action `check_action` holds back (a mutating key on a read-only deployment, a backup
+        key with no backup chosen) would otherwise do nothing at all: say why here, and what would help."""
+        if isinstance(self.focused, Input):
             return
         keymap = getattr(self.app, "keymap", {})
         for spec in keys.MAIN_KEYS:
-            if spec.mutating and event.key in keymap.get(spec.id, spec.key).split(","):
-                event.stop()
-                self.refuse_read_only(spec.name)
+            if event.key not in keymap.get(spec.id, spec.key).split(","):
+                continue
+            allowed = self.check_action(spec.action, ())
+            if allowed is True:
                 return
+            event.stop()
+            if allowed is False and self.current is not None and self.current.read_only:
+                self.refuse_read_only(spec.name)
+            else:
+                self.notify(self.why_not(spec.action, spec.name), title=f"{spec.name}: not now",
+                            severity="warning", timeout=8)
+            return

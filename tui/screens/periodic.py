@@ -6,11 +6,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from tui.screens.dialog import Dialog
 from tui.services import schedule_time
 from tui.services.protocol import WEEKDAYS, DeploymentRef, PlanLimits, Schedule
+from tui.widgets.state_checkbox import StateCheckbox
 
 OFF = "off"
 
@@ -50,7 +51,7 @@ class PeriodicDialog(Dialog):
             if current is not None:
                 day, hour, minute = schedule_time.utc_to_local(current.weekday, current.utc_hour,
                                                                current.utc_minute)
-            yield Checkbox("Periodic backups on", value=current is not None, id="on")
+            yield StateCheckbox("Periodic backups", value=current is not None, id="on")
             with Horizontal(classes="form-row"):
                 yield Static("Every", classes="form-label")
                 yield Select([("day", "daily"), ("week", "weekly")], value="weekly" if day is not None else "daily",
@@ -62,7 +63,7 @@ class PeriodicDialog(Dialog):
                 time_box = Input(f"{hour:02d}:{minute:02d}", id="time", max_length=5)
                 time_box.cursor_blink = False
                 yield time_box
-            yield Checkbox("Include file storage", value=bool(current and current.include_storage), id="storage")
+            yield StateCheckbox("Include file storage", value=bool(current and current.include_storage), id="storage")
             yield Static("", id="utc", classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
@@ -70,7 +71,7 @@ class PeriodicDialog(Dialog):
 
     def on_mount(self) -> None:
         if self.entitled:
-            self.query_one("#on", Checkbox).focus()
+            self.query_one("#on", StateCheckbox).focus()
             self._explain()
         else:
             self.query_one("#close", Button).focus()
@@ -85,7 +86,7 @@ class PeriodicDialog(Dialog):
         weekly = self.query_one("#frequency", Select).value == "weekly"
         self.query_one("#weekday", Select).display = weekly
         note = self.query_one("#utc", Static)
-        if not self.query_one("#on", Checkbox).value:
+        if not self.query_one("#on", StateCheckbox).value:
             note.update("Off: no backups are taken on a schedule. Saving turns them off.")
             return
         try:
@@ -103,14 +104,14 @@ class PeriodicDialog(Dialog):
     def on_select_changed(self, event: Select.Changed) -> None:
         self._explain()
 
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+    def on_checkbox_changed(self, event: StateCheckbox.Changed) -> None:
         self._explain()
 
     def action_save(self) -> None:
         if not self.entitled:
             self.dismiss(None)
             return
-        if not self.query_one("#on", Checkbox).value:
+        if not self.query_one("#on", StateCheckbox).value:
             self.dismiss(OFF)
             return
         try:
@@ -120,7 +121,7 @@ class PeriodicDialog(Dialog):
             return
         utc_day, utc_hour, utc_minute = schedule_time.local_to_utc(day, hour, minute)
         self.dismiss(Schedule("weekly" if day is not None else "daily", utc_hour, utc_minute, utc_day,
-                              self.query_one("#storage", Checkbox).value))
+                              self.query_one("#storage", StateCheckbox).value))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

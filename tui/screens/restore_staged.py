@@ -12,9 +12,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.events import Key
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
@@ -28,8 +29,10 @@ from tui.services.safety import (
     take_local,
 )
 from tui.screens.restore_safety import SafetyStep, offer_keys
+from tui.services import lost_restore
 from tui.screens.restore_steps import ConfirmStep, FollowStep, ReviewStep
 from tui.screens.restore_text import deployment_words, explain
+from tui.widgets.formatting import error_text
 from tui.widgets.typed_confirmation import TypedConfirmation
 
 STYLES = Path(__file__).parent.parent / "styles"
@@ -51,6 +54,20 @@ RESTORE_BINDINGS = [
     Binding("f", "follow_again", "Follow again", id="restore_follow_again"),
     Binding("enter", "close", "Close", id="restore_close", show=True),
 ]
+# what a held-back key says, by stage: no key does nothing in silence
+_WAIT_WORDS = {
+    "source": "first choose what to restore (enter on a backup, or a ZIP's path)",
+    "file": "first give the ZIP's path and press enter",
+    "safety-check": "the deployment's backups are being read; wait a moment",
+    "safety-offer": "first b takes a safety backup, or s skips it with a reason",
+    "safety-running": "the safety backup is running; wait for it",
+    "safety-reason": "first type why the safety backup is skipped, then enter",
+    "staging": "the data is being staged; wait for the plan",
+    "stage-failed": "staging failed (see the box); esc backs out",
+    "confirming": "the restore is starting; wait",
+    "following": "the restore runs on the server; wait for its end",
+    "abandoning": "the staged data is being dropped; wait",
+}
 # which stage each action works in (check_action hides the others from the footer)
 _ACTION_STAGES = {
     "continue": ("safety-ready", "review"),
@@ -396,8 +413,9 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             async for progress in self.target.follow_restore(self.plan):
                 follow.show_progress(progress)
             result = await self.target.restore_result(self.plan)
-        except Exception as exc:
-            follow.show_lost(*explain(exc, "following the restore"))
+        except Exception as exc:  # the restore is confirmed: it carries on on the server whatever happens here
+            follow.show_lost(*lost_restore.words(self.deployment.name, self.plan.import_id, error_text(exc),
+                                                 again="f here follows it again"))
             self.stage = "lost"
             self.refresh_bindings()
             return
@@ -406,6 +424,22 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         self.stage = "done"
         self.refresh_bindings()
         self.post_message(self.Finished(result, self.plan, self.skip_reason))
+
+    def on_key(self, event: Key) -> None:
+        """A key of this flow that does nothing at this stage says why (the footer lists those that work)."""
+        if isinstance(self.focused, Input):
+            return
+        binding = next((b for b in RESTORE_BINDINGS if b.key == event.key and b.key not in ("escape", "enter")),
+                       None)
+        if binding is None or self.check_action(binding.action, ()) is True:
+            return
+        event.stop()
+        if binding.action == "confirm" and self.stage == "confirm" and self.deployment.is_prod:
+            why = f"this is production: type its name ({self.deployment.name}) in the box, then enter"
+        else:
+            why = _WAIT_WORDS.get(self.stage, "the keys at the bottom are the ones that work now")
+        self.notify(f"{binding.key} ({binding.description}) does nothing now: {why}.", severity="warning",
+                    timeout=6)
 
     # -- leaving ------------------------------------------------------------------------------------------
     def action_close(self) -> None:

@@ -3,21 +3,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
 from tui.services.protocol import DeploymentRef, Progress, RestorePlan, RestoreResult
-from tui.screens.restore_text import UNCHANGED, deployment_words
+from tui.screens.restore_text import UNCHANGED, deployment_words, plan_counts, progress_counts, result_counts
 from tui.widgets.formatting import exact, progress_line, span
 from tui.widgets.table_changes import TableChanges, TableProgressList
 from tui.widgets.typed_confirmation import TypedConfirmation
 
 
 def plan_sentence(plan: RestorePlan) -> str:
-    tables = len(plan.changes)
-    return (f"Restore {plan.source}\ninto {deployment_words(plan.target)}: {tables} table{'s' * (tables != 1)}, "
-            f"{plan.rows_to_write:,} rows written, {plan.rows_to_delete:,} rows deleted.")
+    return f"Restore {plan.source}\ninto {deployment_words(plan.target)}: {plan_counts(plan)}."
 
 
 class ReviewStep(VerticalScroll):
@@ -32,7 +32,7 @@ class ReviewStep(VerticalScroll):
         yield ProgressBar(total=100, show_eta=False, id="stage-bar", classes="hidden")
         yield Static("", id="review-error", classes="error-box hidden", markup=False)
         yield Static("", id="review-summary", classes="hidden", markup=False)
-        yield Static("What changes, table by table:", id="review-changes-title",
+        yield Static("What changes, table by table (documents; files for _storage):", id="review-changes-title",
                      classes="section hidden")
         yield TableChanges(id="review-changes", classes="hidden")
         yield Static("", id="review-unchanged", classes="hidden", markup=False)
@@ -126,20 +126,25 @@ class FollowStep(Vertical):
         self.query_one("#follow-status", Static).update(progress.message)
         if progress.fraction is not None:
             self.query_one("#follow-bar", ProgressBar).update(total=100, progress=progress.fraction * 100)
-        self.query_one("#follow-counts", Static).update(progress_line(progress))
-        if progress.tables:
+        line = progress_line(progress)
+        if progress.tables:  # the counts in the review's words instead of one sum of documents and files
             self.query_one(TableProgressList).show(progress.tables)
+            line = f"{progress_counts(progress.tables)} · {progress_line(replace(progress, done=None))}"
+        self.query_one("#follow-counts", Static).update(line)
 
     def show_result(self, result: RestoreResult, plan: RestorePlan) -> None:
         box = self.query_one("#follow-result", Static)
         title = self.query_one("#follow-title", Static)
         self.query_one("#follow-status", Static).update(f"Finished: {result.state}.")
-        self.query_one("#follow-counts", Static).update(f"{span(result.elapsed)} in all")
+        if result.ok:
+            self.query_one(TableProgressList).complete()
+        tables = tuple(self.query_one(TableProgressList).counts.values())
+        counts = f"{progress_counts(tables)} · " if tables else ""
+        self.query_one("#follow-counts", Static).update(f"{counts}{span(result.elapsed)} in all")
         if result.ok:
             self.query_one("#follow-bar", ProgressBar).update(total=100, progress=100)
             title.update("Restore complete")
-            rows = f"{result.rows_written:,}" if result.rows_written is not None else "all"
-            box.update(f"✓ DONE. {rows} rows written into {plan.target.name} in {span(result.elapsed)}"
+            box.update(f"✓ DONE. {result_counts(result, tables)} into {plan.target.name} in {span(result.elapsed)}"
                        f"{f' (finished {exact(result.finished)})' if result.finished else ''}.\n"
                        "Code, environment variables and scheduled functions were not changed.")
             box.remove_class("-failed")
@@ -156,7 +161,7 @@ class FollowStep(Vertical):
 
     def show_lost(self, happened: str, todo: str) -> None:
         box = self.query_one("#follow-result", Static)
-        box.update(f"{happened}\nThe restore goes on on the server whatever happens here.\nWhat to do: {todo}")
+        box.update(f"{happened}\nWhat to do: {todo}")  # `happened` says that it goes on on the server
         box.add_class("-failed")
         box.remove_class("hidden")
         self.query_one("#follow-keys", Static).update("f follow again · esc close (the restore continues)")

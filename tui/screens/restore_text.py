@@ -4,6 +4,7 @@ happened plus what to do next. No Textual here, so the wording can be tested on 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from tui.api.errors import (
     AuthError,
@@ -18,8 +19,10 @@ from tui.api.errors import (
     ServerError,
 )
 from tui.services.errors import ReadOnlyRefused, Refused
-from tui.services.protocol import BackupRecord, DeploymentRef
-from tui.widgets.formatting import ago, error_text, exact, utc_now
+from tui.services.protocol import BackupRecord, DeploymentRef, RestorePlan, RestoreResult, TableProgress
+from tui.services.restore_flow import is_storage
+from tui.services.verify import VerifyOutcome
+from tui.widgets.formatting import ago, error_text, exact, size, utc_now
 
 UNCHANGED = ("code (functions)", "environment variables", "scheduled functions and crons", "deployment settings")
 
@@ -63,3 +66,73 @@ def explain(exc: BaseException, doing: str) -> tuple[str, str]:
     else:
         todo = "Nothing more is known. Retry; if it fails again, use the CLI (convex-backups restore) and report it."
     return happened, todo
+
+
+# -- a ZIP from disk: what its check found ------------------------------------------------------------------
+def zip_accepted(path: Path, outcome: VerifyOutcome) -> str:
+    files = f", {outcome.storage_files:,} stored files" if outcome.storage_files else ", no stored files"
+    sidecar = f"; its sha256 matches {path.name}.sha256" if outcome.sidecar == "match" else ""
+    return (f"{path.name}: {size(outcome.size)}, {outcome.entries or 0:,} entries{files}: every CRC and size is "
+            f"right{sidecar}. Its documents are decoded once more before it is uploaded.")
+
+
+def zip_refused(path: Path, outcome: VerifyOutcome) -> str:
+    """A damaged file: what is wrong, that nothing happened, and the commands that say more."""
+    error = outcome.error or {}
+    message = error.get("message") or "it failed its check"
+    where = ""
+    if error.get("member") and error["member"] not in message:
+        where = f" (in {error['member']}" + (f", line {error['line']}" if error.get("line") else "") + ")"
+    hint = f" {error['hint'].rstrip('.')}." if error.get("hint") else ""
+    return (f"Refused: {path.name} is damaged: {message.rstrip('.')}{where}.{hint}\n"
+            "Nothing was uploaded and nothing changed. What to do: run "
+            f"`convex-backups verify {path}` for the full check, `convex-backups inspect {path}` to see what it "
+            "holds; download the backup again (`convex-backups download BACKUP_ID`) or choose another file.")
+
+
+def zip_unreadable(path: Path, exc: OSError) -> str:
+    return (f"Refused: {path} cannot be read ({exc.strerror or type(exc).__name__}). Nothing changed. "
+            "What to do: check the path and its permissions, then press enter again.")
+
+
+# -- counts: documents in tables, files in `_storage`, said the same way in the review, progress and result -----
+def documents_and_files(pairs: list[tuple[str, int]]) -> str:
+    """"1,012 documents and 30 files" from (table, count) pairs; files only when there are some."""
+    documents = sum(n for table, n in pairs if not is_storage(table))
+    files = sum(n for table, n in pairs if is_storage(table))
+    text = f"{documents:,} document{'s' * (documents != 1)}"
+    if files:
+        text += f" and {files:,} file{'s' * (files != 1)}"
+    return text
+
+
+def plan_counts(plan: RestorePlan) -> str:
+    """What the review says the restore will do, counted as the progress and the result count it."""
+    tables = sum(1 for c in plan.changes if not is_storage(c.table))
+    write = documents_and_files([(c.table, c.rows_to_write) for c in plan.changes])
+    delete = documents_and_files([(c.table, c.rows_to_delete) for c in plan.changes])
+    return f"{tables} table{'s' * (tables != 1)}; it writes {write}, and deletes {delete} that are there now"
+
+
+def progress_counts(tables: tuple[TableProgress, ...]) -> str:
+    """"812 / 1,012 documents and 30 / 30 files written" while the restore runs."""
+    documents = [t for t in tables if not is_storage(t.table)]
+    files = [t for t in tables if is_storage(t.table)]
+    text = (f"{sum(min(t.written, t.total) for t in documents):,} / {sum(t.total for t in documents):,} "
+            "documents")
+    if files:
+        text += f" and {sum(min(t.written, t.total) for t in files):,} / {sum(t.total for t in files):,} files"
+    return text + " written"
+
+
+def result_counts(result: RestoreResult, tables: tuple[TableProgress, ...]) -> str:
+    """The result in the review's words: the server's count of documents (Convex counts no files in it),
+    and the files from the last per-table progress."""
+    files = sum(t.written for t in tables if is_storage(t.table))
+    documents = result.rows_written
+    if documents is None:
+        documents = sum(t.written for t in tables if not is_storage(t.table))
+    text = f"{documents:,} document{'s' * (documents != 1)}"
+    if files:
+        text += f" and {files:,} file{'s' * (files != 1)}"
+    return text + " written"

@@ -3,7 +3,9 @@ skipped (with a reason) or rehearsed (gone through on the sandbox, which runs no
 the restore's import id, outcomes).
 
 The state is one JSON file per checklist in `<data>/checklists/`, written atomically (temporary file,
-fsync, rename) with mode 0600 after every change. It may hold environment variable *names*, never their
+fsync, rename) with mode 0600 after every change. A checklist opened and left before any step is a draft
+that was never written (`ChecklistStore.draft`); its id and file name carry the deployment chosen at step 0
+(`Checklist.bind`), not the one it was opened on. It may hold environment variable *names*, never their
 values. `ChecklistStore.unfinished(deployment)` finds a checklist to resume; an operation that was running
 on the server is recorded by its id before it is followed, so a resumed checklist follows it again
 instead of starting a second one (see `tui.services.checklist_ops`).
@@ -99,6 +101,9 @@ class Checklist:
     # Pausing is not a step of its own (offered at step 0, undone at step 6): its events, oldest first,
     # each {"action", "at", "who", "note"}. A request is recorded before it is sent (see running_operations).
     pause_events: list[dict[str, str]] = field(default_factory=list)
+    # Every restore that completed in this checklist, oldest first, each {"backup_id", "import_id", "at",
+    # "rows_written"}: step 2 may be redone after one, and the incident log must still name it.
+    completed_restores: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = field(default=None, repr=False, compare=False)
     store: ChecklistStore | None = field(default=None, repr=False, compare=False)
 
@@ -151,6 +156,17 @@ class Checklist:
         if self.pause_state == "unpause requested":
             found.append((6, "unpause"))
         return found
+
+    @property
+    def deployment_chosen(self) -> bool:
+        """Step 0 is done (or work was done, which binds the deployment): every other step works on the
+        deployment chosen there."""
+        return self.steps[0].status == "done" or self.did_work
+
+    @property
+    def did_work(self) -> bool:
+        """Anything beyond choosing the deployment: a later step started, or a pause asked for."""
+        return any(s.status != "pending" for s in self.steps[1:]) or bool(self.pause_events)
 
     def current_step(self) -> int:
         """The first step that is not done, skipped or rehearsed (6 when all are)."""
@@ -215,6 +231,26 @@ class Checklist:
         self.save()
         return self.steps[number]
 
+    def bind(self, deployment: str, *, is_prod: bool) -> None:
+        """Step 0: the deployment in trouble. The id (and so the file and incident log names) is made from it;
+        a checklist that already did work on another deployment cannot be moved."""
+        if deployment == self.deployment:
+            return
+        if self.did_work:
+            raise ValueError(f"This checklist already did work on {self.deployment}; start a new one.")
+        old = self.path
+        self.id = new_checklist_id(deployment, self.created)
+        self.deployment, self.is_prod = deployment, is_prod
+        self.path = None
+        if self.store is not None and old is not None:
+            self.save()
+            old.unlink(missing_ok=True)
+
+    def record_restore(self, backup_id: str | None, import_id: str | None, rows_written: int | None) -> None:
+        self.completed_restores.append({"backup_id": backup_id, "import_id": import_id, "at": now_utc().isoformat(),
+                                        "rows_written": rows_written})
+        self.save()
+
     def record_pause(self, action: str, note: str = "") -> None:
         self.pause_events.append({"action": action, "at": now_utc().isoformat(), "who": local_user(), "note": note})
         self.save()
@@ -242,6 +278,7 @@ class Checklist:
             "version": 1, "id": self.id, "deployment": self.deployment, "target_label": self.target_label,
             "created": _iso(self.created), "who": self.who, "is_prod": self.is_prod, "closed": _iso(self.closed),
             "steps": [s.to_json() for s in self.steps], "pause_events": list(self.pause_events),
+            "completed_restores": list(self.completed_restores),
         }
 
     @classmethod
@@ -253,10 +290,15 @@ class Checklist:
             created=_time(body.get("created")) or now_utc(), who=str(body.get("who", "")),
             is_prod=bool(body.get("is_prod")), steps=steps[: len(STEP_TITLES)], closed=_time(body.get("closed")),
             pause_events=[dict(e) for e in body.get("pause_events") or [] if isinstance(e, dict) and "action" in e],
+            completed_restores=[dict(r) for r in body.get("completed_restores") or [] if isinstance(r, dict)],
         )
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def new_checklist_id(deployment: str, created: datetime) -> str:
+    return f"{created:%Y%m%dT%H%M%SZ}-{_SAFE.sub('-', deployment)}-{secrets.token_hex(2)}"
 
 
 class ChecklistStore:
@@ -273,13 +315,16 @@ class ChecklistStore:
         return f"ChecklistStore({str(self.root)!r})"
 
     def new(self, deployment: str, *, target_label: str = "", is_prod: bool = False) -> Checklist:
-        created = now_utc()
-        checklist = Checklist(
-            id=f"{created:%Y%m%dT%H%M%SZ}-{_SAFE.sub('-', deployment)}-{secrets.token_hex(2)}",
-            deployment=deployment, target_label=target_label, created=created, who=local_user(), is_prod=is_prod,
-        )
-        checklist.store = self
+        checklist = self.draft(deployment, target_label=target_label, is_prod=is_prod)
         self.save(checklist)
+        return checklist
+
+    def draft(self, deployment: str, *, target_label: str = "", is_prod: bool = False) -> Checklist:
+        """A checklist not yet on disk: its first change writes it (so leaving before any step leaves nothing)."""
+        created = now_utc()
+        checklist = Checklist(id=new_checklist_id(deployment, created), deployment=deployment,
+                              target_label=target_label, created=created, who=local_user(), is_prod=is_prod)
+        checklist.store = self
         return checklist
 
     def path_of(self, checklist_id: str) -> Path:

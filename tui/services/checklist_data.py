@@ -190,6 +190,51 @@ def document_fields(document: dict) -> list[tuple[str, str, str]]:
     return sorted(rows, key=lambda row: not row[0].startswith("_"))
 
 
+SHOWN_VALUE = 120  # characters of a value in a confirmation and the incident log
+
+
+def value_words(value: Any = _MISSING) -> str:
+    """A value and its type for a confirmation and the incident log: `4982 (Int64)`, `"a" (string)`."""
+    if value is _MISSING:
+        return "not set"
+    shown = show_value(value)
+    return f"{shown if len(shown) <= SHOWN_VALUE else shown[:SHOWN_VALUE - 1] + '…'} ({type_name(value)})"
+
+
+@dataclass(frozen=True)
+class FieldEdit:
+    """One field of one document set to a new value: what the confirmation and the incident log say."""
+
+    table: str
+    doc_id: str
+    field: str
+    old: Any
+    new: Any
+
+    @classmethod
+    def of(cls, table: str, document: dict, field: str, new: Any) -> FieldEdit:
+        return cls(table, document["_id"], field, document.get(field, _MISSING), new)
+
+    @property
+    def type_changes(self) -> bool:
+        """The field exists with another type: an Int64 given 4982.5 becomes a Float64, and every reader of
+        the field sees the other type from then on."""
+        return self.old is not _MISSING and type_name(self.old) != type_name(self.new)
+
+    @property
+    def old_type(self) -> str:
+        return "not set" if self.old is _MISSING else type_name(self.old)
+
+    def words(self) -> str:
+        change = " — TYPE CHANGED" if self.type_changes else ""
+        return (f"set {self.field} of {self.doc_id} in {self.table}: {value_words(self.old)} → "
+                f"{value_words(self.new)}{change}")
+
+    def type_question(self) -> str:
+        return (f"{self.field}: {value_words(self.old)} → {value_words(self.new)}. This edit CHANGES THE FIELD'S "
+                f"TYPE from {self.old_type} to {type_name(self.new)}.")
+
+
 def fields_line(document: dict) -> str:
     """A document's own fields on one line, plain values before objects and arrays, so that the start of
     the line (all a narrow terminal shows) says the most."""

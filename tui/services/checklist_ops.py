@@ -97,49 +97,63 @@ async def table_counts(target: BackupTarget, ref: DeploymentRef) -> dict[str, in
     return await client.table_sizes(await client.user_tables())
 
 
-def begin_restore(checklist: Checklist, backup: BackupRecord, counts_before: dict[str, int]) -> None:
-    checklist.start(2, backup_id=backup.id, source=backup.deployment, counts_before=counts_before)
+def begin_restore(checklist: Checklist, backup: BackupRecord | None, counts_before: dict[str, int] | None) -> None:
+    """`backup` None: the wizard chooses the source (another deployment's backup, a ZIP on disk)."""
+    checklist.start(2, backup_id=backup.id if backup else None, source=backup.deployment if backup else None,
+                    counts_before=counts_before)
+
+
+def restore_safety_requested(checklist: Checklist, backup_id: str) -> None:
+    if checklist.steps[2].status == "running":
+        checklist.record(2, safety_backup_id=backup_id)
 
 
 def restore_staged(checklist: Checklist, plan: RestorePlan) -> None:
+    safety = {"safety_backup_id": plan.safety_backup_id} if plan.safety_backup_id else {}  # else keep the wizard's
     checklist.record(2, import_id=plan.import_id, confirmed=False, backup_id=plan.backup_id,
-                     safety_backup_id=plan.safety_backup_id, rows_to_write=plan.rows_to_write,
-                     rows_to_delete=plan.rows_to_delete)
+                     rows_to_write=plan.rows_to_write, rows_to_delete=plan.rows_to_delete, **safety)
 
 
 def restore_confirmed(checklist: Checklist, plan: RestorePlan) -> None:
     checklist.record(2, import_id=plan.import_id, confirmed=True)
 
 
-def plan_of(checklist: Checklist, ref: DeploymentRef) -> RestorePlan:
-    """The recorded restore, enough to follow it again and ask how it ended."""
+def plan_of(checklist: Checklist, ref: DeploymentRef, import_id: str | None = None) -> RestorePlan:
+    """The recorded restore (or the import `import_id` of it), enough to follow it again and ask how it ended."""
     data = checklist.steps[2].data
     return RestorePlan(source=f"backup {data.get('backup_id')}", target=ref, changes=(), message_to_confirm=None,
-                       require_manual_confirmation=False, import_id=data["import_id"],
+                       require_manual_confirmation=False, import_id=import_id or data["import_id"],
                        backup_id=data.get("backup_id"), safety_backup_id=data.get("safety_backup_id"))
 
 
-async def finish_restore(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
-                         result: RestoreResult) -> dict[str, int]:
-    counts_after: dict[str, int] = {}
+async def counts_now(target: BackupTarget, ref: DeploymentRef) -> dict[str, int] | None:
+    """The per-table counts as they are now; None when they cannot be read (never an empty table of "–")."""
     try:
-        counts_after = await table_counts(target, ref)
+        return await table_counts(target, ref)
     except Exception:  # noqa: BLE001 - the outcome matters more than the counts
-        pass
+        return None
+
+
+async def finish_restore(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
+                         result: RestoreResult) -> dict[str, int] | None:
+    counts_after = await counts_now(target, ref)
     data = checklist.steps[2].data
-    what = f"backup {data.get('backup_id')} restored into {ref.name} (import {data.get('import_id')})"
+    source = f"backup {data.get('backup_id')}" if data.get("backup_id") else f"file {data.get('source_file')}"
+    what = f"{source} restored into {ref.name} (import {data.get('import_id')})"
     if result.ok:
+        checklist.record_restore(data.get("backup_id"), data.get("import_id"), result.rows_written)
         checklist.done(2, f"{what}: {result.rows_written or 0:,} documents written", counts_after=counts_after)
     else:
-        checklist.fail(2, f"{what} ended {result.state}: {result.error or 'no reason given'}",
-                       counts_after=counts_after)
+        # A failed import changes nothing (Convex writes a restore's tables all at once, at its end).
+        checklist.fail(2, f"{what} ended {result.state}: {result.error or 'no reason given'}; nothing was restored",
+                       counts_after=counts_after, nothing_restored=True)
     return counts_after
 
 
 async def follow_recorded_restore(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
                                   on_progress: OnProgress = None) -> RestoreResult:
-    """After a restart: follow the restore whose import id was recorded at confirmation. Nothing is
-    confirmed or started again."""
+    """After a restart or a lost connection: follow the restore whose import id was recorded at
+    confirmation. Nothing is confirmed or started again."""
     plan = plan_of(checklist, ref)
     first = await target.restore_result(plan)
     if first.state == "waiting_for_confirmation":  # the app died between recording and confirming
@@ -148,13 +162,83 @@ async def follow_recorded_restore(checklist: Checklist, target: BackupTarget, re
         except Exception:  # noqa: BLE001 - already gone
             pass
         checklist.fail(2, f"the restore {plan.import_id} never reached the server's confirmation; it was "
-                          "dropped and nothing was restored (redo this step)")
+                          "dropped and nothing was restored (g starts it again)",
+                       counts_after=await counts_now(target, ref), nothing_restored=True)
         return first
     async for progress in target.follow_restore(plan):
         _note(on_progress, progress)
     result = await target.restore_result(plan)
     await finish_restore(checklist, target, ref, result)
     return result
+
+
+# A restore staged and never confirmed: it changes nothing, but it blocks every later restore and import of
+# the deployment until it is canceled (or expires).
+UNCONFIRMED = ("uploaded", "waiting_for_confirmation")
+STAGING_CLOCK_SLACK_S = 120.0  # the server's clock against this machine's, when matching by time
+
+
+async def staged_imports(checklist: Checklist, target: BackupTarget, ref: DeploymentRef) -> list[Any]:
+    """The unconfirmed imports of `ref` that step 2 staged: the recorded one, or, when the app died between
+    the server staging it and the checklist recording its id, a restore of the same backup (or, on
+    self-hosted, a replace-all import) created since step 2 began."""
+    state = checklist.steps[2]
+    recorded, backup_id = state.data.get("import_id"), state.data.get("backup_id")
+    since = state.started.timestamp() * 1000 - STAGING_CLOCK_SLACK_S * 1000 if state.started else None
+    client = await client_for(target, ref)
+
+    def ours(document: Any) -> bool:
+        if document.id == recorded:
+            return True
+        if since is None or (document.creation_time_ms or 0) < since:
+            return False
+        if document.is_cloud_restore:
+            return str(document.source_cloud_backup_id) == str(backup_id)
+        return (document.mode or "").lower() == "replaceall"
+
+    return [d for d in await client.list_imports() if d.state in UNCONFIRMED and ours(d)]
+
+
+async def drop_unconfirmed_restore(checklist: Checklist, target: BackupTarget, ref: DeploymentRef) -> str:
+    """After a restart, step 2 running without a confirmation: the app stopped at the restore's safety or
+    review step. Cancel what it staged and end the step saying what is on the server now."""
+    state = checklist.steps[2]
+    where = "review" if state.data.get("import_id") else "safety backup or review"
+    try:
+        staged = await staged_imports(checklist, target, ref)
+    except Exception as exc:  # noqa: BLE001 - said in the outcome; the step stays as it was
+        raise RuntimeError(f"Could not read the imports of {ref.name} to find the staged restore: {exc}") from exc
+    errors: dict[str, str] = {}
+    for document in staged:
+        try:
+            await target.abandon_restore(plan_of(checklist, ref, document.id))
+        except Exception as exc:  # noqa: BLE001 - said below, with the command that cancels it
+            errors[document.id] = str(exc)
+    try:  # asked again: some targets cancel quietly, and the step must say what is really on the server
+        waiting = {d.id for d in await staged_imports(checklist, target, ref)}
+    except Exception:  # noqa: BLE001 - then only the errors tell
+        waiting = set(errors)
+    canceled = [d.id for d in staged if d.id not in waiting]
+    left = [f"{i} ({errors[i]})" if i in errors else i for i in sorted(waiting)]
+    if canceled:
+        server = (f"the staged restore {', '.join(canceled)} was never confirmed and was canceled on the server")
+    else:
+        server = "no restore of it is staged on the server"
+    if left:
+        server += (f"; could NOT cancel {', '.join(left)}: it changes nothing but blocks the next restore "
+                   f"until canceled (convex-backups imports --deployment {ref.name})")
+    safety = state.data.get("safety_backup_id")
+    if safety:  # taken by the restore wizard before it stopped: say where it stands, it may be the way back
+        try:
+            record = await target.get_backup(ref, str(safety))
+            server += f"; the restore's safety backup {safety} is {record.state}"
+        except Exception:  # noqa: BLE001 - the id is still worth saying
+            server += f"; the restore's safety backup was {safety}"
+    outcome = (f"the app stopped at the restore's {where}; {server}; nothing was restored, the data is as it "
+               "was (g starts the restore again)")
+    checklist.fail(2, outcome, counts_after=await counts_now(target, ref), nothing_restored=True,
+                   canceled_imports=canceled)
+    return outcome
 
 
 async def resume(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
@@ -170,18 +254,19 @@ async def resume(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
             said.append(f"followed restore {op_id} to {result.state}")
         elif op_id in ("pause", "unpause"):
             said.append(await checklist_pause.reconcile(checklist, target, ref))
-    state = checklist.steps[2]
-    if state.status == "running" and state.data.get("import_id") and not state.data.get("confirmed"):
-        plan = plan_of(checklist, ref)  # staged, never confirmed: drop it so it cannot be confirmed by mistake
-        try:
-            await target.abandon_restore(plan)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
-        checklist.fail(2, f"the staged restore {plan.import_id} was never confirmed; it was dropped")
-        said.append("dropped a staged, unconfirmed restore")
-    elif state.status == "running" and not state.data.get("import_id"):
-        checklist.fail(2, "the app stopped before the restore was staged; nothing was restored")
+    if interrupted_restore(checklist):
+        said.append(await drop_unconfirmed_restore(checklist, target, ref))
     return said
+
+
+def interrupted_restore(checklist: Checklist) -> bool:
+    """Step 2 "running" without a confirmed import: the app stopped inside the restore wizard."""
+    state = checklist.steps[2]
+    return state.status == "running" and not state.data.get("confirmed")
+
+
+def needs_resume(checklist: Checklist) -> bool:
+    return bool(checklist.running_operations()) or interrupted_restore(checklist)
 
 
 # -- step 4 ------------------------------------------------------------------------------------------------
@@ -261,9 +346,14 @@ async def apply_env(checklist: Checklist, target: BackupTarget, ref: DeploymentR
     return applied
 
 
-def counts_table(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(table, before, after) rows for every table in either."""
-    def cell(value: Any) -> str:
+def counts_table(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, str, str]]:
+    """(table, before, after) rows for every table in either. A side that was never read says "not read";
+    "–" means the table is not there on that side."""
+    def cell(counts: dict[str, Any] | None, table: str) -> str:
+        if counts is None:
+            return "not read"
+        value = counts.get(table)
         return f"{value:,}" if isinstance(value, int) else "–"
 
-    return [(t, cell(before.get(t)), cell(after.get(t))) for t in sorted(set(before) | set(after))]
+    tables = sorted(set(before or {}) | set(after or {}))
+    return [(t, cell(before, t), cell(after, t)) for t in tables]

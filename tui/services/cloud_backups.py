@@ -1,6 +1,6 @@
 """Cloud backups as `BackupRecord`s, and following one to its end: the backup's state from big brain,
 its progress words from the source deployment's `_exports` row (live over the sync WebSocket when it
-can, else polled), with a fraction parsed from "n / total documents (table i of N)"."""
+can, else polled), measured against the deployment's table sizes (`export_progress`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from tui.api.errors import ConvexApiError
 from tui.api.platform_models import CloudBackup, PeriodicBackupConfig
-from tui.services.progress import Estimator, PollInterval, export_fraction
+from tui.services.export_progress import ExportProgress, read_table_sizes
+from tui.services.progress import Estimator, PollInterval
 from tui.services.protocol import BackupKind, BackupRecord, Progress
 
 if TYPE_CHECKING:  # following a backup needs these; listing (the app's start) does not load them
@@ -83,7 +84,8 @@ async def fill_sizes(directory: CloudDirectory, backups: list[CloudBackup], size
     await asyncio.gather(*(of_deployment(name, ids) for name, ids in wanted.items()))
 
 
-def _backup_progress(backup: CloudBackup, export: Export | None, estimator: Estimator) -> Progress:
+def _backup_progress(backup: CloudBackup, export: Export | None, estimator: Estimator,
+                     tracker: ExportProgress) -> Progress:
     state = backup.state
     ours = export is not None and backup.snapshot_id is not None and export.id == backup.snapshot_id
     if state == "complete":
@@ -98,9 +100,10 @@ def _backup_progress(backup: CloudBackup, export: Export | None, estimator: Esti
     if export.state == "completed":
         return Progress("Backup written; finishing.", fraction=1.0, elapsed=estimator.elapsed, eta=0.0, state=state)
     message = export.progress_message or "Backing up"
-    fraction, done, total = export_fraction(message)
-    return Progress(message, done=done, total=total, fraction=fraction, elapsed=estimator.elapsed,
-                    eta=estimator.eta(fraction), state=state)
+    reading = tracker.read(message)
+    eta = estimator.eta(reading.fraction) if reading.overall else None  # a table's own fraction: no time left
+    return Progress(message, done=reading.done, total=reading.total, fraction=reading.fraction,
+                    elapsed=estimator.elapsed, eta=eta, state=state)
 
 
 class _Latest:
@@ -153,14 +156,16 @@ async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = 
         subscribe = (lambda: SyncClient(client.url, client.admin_key, name=client.name).watch_latest_cloud_export()
                      ) if use_sync else None
         export_values = live_values(client.latest_cloud_export, subscribe, tick=5.0)
+        tracker = ExportProgress(await read_table_sizes(client))
     except ConvexApiError:
         export_values = None  # no access to the source deployment: big brain's state only
+        tracker = ExportProgress(None)
     interval = interval or PollInterval(fast=0.25, slow=5.0)
     latest = _Latest(export_values)
     polled = time.monotonic()
     try:
         while True:
-            progress = _backup_progress(backup, latest.value, estimator)
+            progress = _backup_progress(backup, latest.value, estimator, tracker)
             yield progress
             if progress.finished:
                 return

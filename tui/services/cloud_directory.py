@@ -113,7 +113,7 @@ class CloudDirectory:
         ref = DeploymentRef(
             team=team.slug, project=project.slug, name=deployment.name, type=deployment.deployment_type,
             region=deployment.region, url=deployment.url, id=str(deployment.id), is_prod=deployment.is_prod,
-            read_only=self._read_only(deployment.name), dedicated=deployment.is_dedicated,
+            read_only=self._read_only(deployment.name), deployment_class=deployment.deployment_class,
         )
         self._refs[ref.name] = ref
         self._placement[ref.name] = Placement(team, project)

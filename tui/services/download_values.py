@@ -15,7 +15,7 @@ from tui.services.protocol import Progress
 
 @dataclass(frozen=True)
 class DownloadProgress:
-    phase: str  # connecting | downloading | retrying | verifying | done
+    phase: str  # connecting | downloading | retrying | restarting | verifying | done
     done: int  # bytes in the part file
     total: int | None
     rate: float  # bytes per second, recently

@@ -2,10 +2,14 @@
 
 - The bytes stream into `<final>.part` (mode 0600, locked), memory flat whatever the size.
 - A dropped connection, a timeout, 429, 500 or 503 is retried with backoff and the download resumes with
-  HTTP Range from the last byte written; a server that ignores the Range (answers 200) or sends another
-  range is detected and the file starts again from byte 0. Failures in a row without progress are bounded
-  (`RetryPlan.attempts`); progress resets that count. When they run out, the `.part` file is kept and the
-  next run of the same download resumes it (a `<final>.part.json` note says which backup it holds).
+  HTTP Range from the last byte written where the server offers it. Convex's own download handler ignores
+  Range (spec 5.3): its answer (200, the whole file) is taken as a fresh start from byte 0, and the
+  progress says so (phase "restarting", and the retry message before it when the server sent no
+  `Accept-Ranges: bytes`). Another range than asked is refused and the file starts again from byte 0.
+  Failures in a row without progress are bounded (`RetryPlan.attempts`); progress resets that count. When
+  they run out, the `.part` file is kept and the next run of the same download resumes it (a
+  `<final>.part.json` note says which backup it holds), unless the server offers no Range: then it is
+  removed, and the error says the next run starts over.
 - Every entry's CRC-32 and size and every `_storage` file's sha256 are checked while the bytes arrive and
   completed against the central directory at the end (`archive_integrity`); a damaged ZIP never gets the
   final name. `full_verify=True` also decodes every document (`tui.archive.verify`), much more slowly.
@@ -119,6 +123,7 @@ class _Run:
         self.pipeline: ChunkPipeline | None = None
         self.total: int | None = None
         self.resumes = self.restarts = 0
+        self.ranges_offered = True  # until an answer shows no `Accept-Ranges: bytes`
 
     # -- progress ------------------------------------------------------------------------------------------
     def _report(self, phase: str, message: str = "", force: bool = False, received: int | None = None) -> None:
@@ -136,7 +141,7 @@ class _Run:
         except (DownloadError, NotFound) as exc:
             # Damaged, disk full, gone, or the name taken: nothing worth resuming. After retries ran out
             # (and on anything else, such as a cancel), the part file stays for the next run to resume.
-            if not isinstance(exc, RetriesExhausted):
+            if not isinstance(exc, RetriesExhausted) or not self.ranges_offered:  # nothing a later run could use
                 await self._discard()
             raise
         finally:
@@ -162,12 +167,19 @@ class _Run:
                 failures_in_a_row = 1 if progressed else failures_in_a_row + 1
                 failures += 1
             if failures_in_a_row > self.o.retry.attempts or failures > self.o.retry.max_failures:
-                where = f" {self.part.path} was kept: run the download again to resume it." if self.part else ""
+                if self.part is not None and not self.ranges_offered:
+                    where = (" The server cannot resume a download (it ignores HTTP Range, as Convex does), so "
+                             "the partial file was removed: run the download again to start it over.")
+                else:
+                    where = f" {self.part.path} was kept: run the download again to resume it." if self.part else ""
                 raise RetriesExhausted(f"The download kept failing ({last}).{where}", last)
             wait = self.o.retry.delay(failures_in_a_row)
             if last is not None and last.retry_after:
                 wait = max(wait, min(last.retry_after, self.o.retry.max_delay * 4))
-            self._report("retrying", f"{last} Retrying in {wait:.0f} s", force=True)
+            again = "Retrying"
+            if self.part is not None and self.part.size and not self.ranges_offered:
+                again = f"{self._cannot_resume(self.part.size)} It starts again from the beginning"
+            self._report("retrying", f"{last} {again} in {wait:.0f} s.", force=True)
             await self.o._sleep(wait)
             if self.part is not None and self.part.size:
                 self.resumes += 1
@@ -183,8 +195,17 @@ class _Run:
                         return False  # an earlier run's part file: continue it with a Range request
                     offset = kept
                 if offset != download.offset and offset != self.total:
-                    raise _Restart(None)
+                    if download.offset != 0:
+                        raise _Restart(None)
+                    # The whole file again, as Convex's download handler always answers (it ignores
+                    # Range): start over with this very answer rather than ask once more.
+                    self.restarts += 1
+                    await self._start_over()
+                    self._report("restarting", f"{self._cannot_resume(offset)} Starting again from the beginning.",
+                                 force=True, received=0)
+                    offset = 0
                 if offset != self.total:
+                    self.ranges_offered = download.accepts_ranges
                     await self._receive(download, offset)
         except ProtocolError as exc:  # a 206 for another range than asked
             raise _Restart(exc) from None
@@ -312,6 +333,10 @@ class _Run:
                                 self.meter.elapsed, integrity, full)
         self._report("done", f"Saved {final.name}", force=True)
         return result
+
+    def _cannot_resume(self, kept: int) -> str:
+        return (f"The server cannot resume a download (it ignores HTTP Range, as Convex does): the "
+                f"{kept / 1e6:,.1f} MB received are discarded.")
 
     def _what(self) -> str:
         return f"The download of {self.source}"

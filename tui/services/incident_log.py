@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tui.services.checklist import STEP_TITLES, Checklist
+from tui.services.checklist_ops import counts_table
 
 
 def _when(moment: datetime | None) -> str:
@@ -25,8 +26,7 @@ def render(checklist: Checklist) -> str:
         f"- Closed: {_when(checklist.closed)}",
         f"- Checklist id: `{checklist.id}`",
         f"- Safety backup: {checklist.safety_backup_id or 'none'}",
-        f"- Restored from backup: {checklist.restore_backup_id or 'none'}"
-        + (f" (import {checklist.restore_import_id})" if checklist.restore_import_id else ""),
+        f"- Restored from backup: {_restores_line(checklist)}",
         f"- Paused: {_pause_line(checklist)}",
         "",
         "## Steps",
@@ -46,15 +46,14 @@ def render(checklist: Checklist) -> str:
             lines.append(f"Outcome: {state.outcome}")
         data = state.data
         before, after = data.get("counts_before"), data.get("counts_after")
-        if before or after:
-            before, after = before or {}, after or {}
+        if (before or after) and not data.get("nothing_restored"):
             lines += ["", "| Table | Before | After |", "| --- | --- | --- |"]
-            for table in sorted(set(before) | set(after)):
-                lines.append(f"| {table} | {before.get(table, '—')} | {after.get(table, '—')} |")
+            for table, was, now in counts_table(before, after):
+                lines.append(f"| {table} | {was} | {now} |")
         for kind in ("added", "removed", "changed"):
             if data.get(kind):
                 lines.append(f"Env vars {kind}: {', '.join(f'`{n}`' for n in data[kind])}")
-        for key in ("ref", "command", "exit_status"):
+        for key in ("backup_id", "import_id", "canceled_imports", "ref", "command", "exit_status"):
             if data.get(key) is not None:
                 lines.append(f"{key.replace('_', ' ').capitalize()}: `{data[key]}`")
         for entry in data.get("edits", []) or []:
@@ -69,6 +68,22 @@ def render(checklist: Checklist) -> str:
                          f"{event.get('note') or ''} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _restores_line(checklist: Checklist) -> str:
+    """Every restore that completed in this checklist (step 2 may have been redone since), else what the
+    last attempt did; never "none" after a completed restore."""
+    done = []
+    for restore in checklist.completed_restores:
+        rows = restore.get("rows_written")
+        done.append(f"{restore.get('backup_id')} (import {restore.get('import_id')}, completed "
+                    f"{_when(_parse(restore.get('at')))}" + (f", {rows:,} documents written)" if rows else ")"))
+    if done:
+        return "; ".join(done)
+    state = checklist.steps[2]
+    if state.status in ("running", "failed") and checklist.restore_backup_id:
+        return f"none completed (backup {checklist.restore_backup_id} was tried: {state.outcome or state.status})"
+    return "none"
 
 
 def _parse(value: str | None) -> datetime | None:

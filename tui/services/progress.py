@@ -1,33 +1,10 @@
-"""Turning a server's progress words into a `Progress`: fractions from export messages, an ETA from how
-fast the fraction moves, and the adaptive poll interval (fast while things change, slower when not)."""
+"""An ETA from how fast a fraction moves, and the adaptive poll interval (fast while things change, slower
+when not). Export messages are read in `export_progress`."""
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
-
-_COUNT = re.compile(r":\s*([\d,]+)\s*/\s*([\d,]+)\s+(documents|entries|files)")
-_TABLE = re.compile(r"\(table (\d+) of (\d+)\)")
-
-
-def export_fraction(message: str | None) -> tuple[float | None, int | None, int | None]:
-    """(fraction, done, total) from an export progress message such as
-    `Backing up users: 1,000 / 4,000 documents (table 2 of 5)`; Nones when it says nothing countable."""
-    if not message:
-        return None, None, None
-    count, table = _COUNT.search(message), _TABLE.search(message)
-    done = int(count.group(1).replace(",", "")) if count else None
-    total = int(count.group(2).replace(",", "")) if count else None
-    within = (done / total if total else 1.0) if count else 0.0
-    if table:
-        index, tables = int(table.group(1)), int(table.group(2))
-        if tables > 0:
-            return min(1.0, max(0.0, (index - 1 + min(within, 1.0)) / tables)), done, total
-    if count and total:
-        return min(1.0, done / total), done, total
-    return None, done, total
-
 
 @dataclass
 class Estimator:

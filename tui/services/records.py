@@ -57,7 +57,20 @@ class DeploymentRef:
     id: str | None  # big brain's numeric id as text (cloud, sandbox); None for self-hosted
     is_prod: bool
     read_only: bool = False  # from the profile: mutating operations are refused
-    dedicated: bool = False  # a dedicated class (`d1024`, ...): Convex restores no cloud backup into it
+    # The deployment record's `class` (e.g. "s16"; "d1024" is dedicated); None where there is none.
+    deployment_class: str | None = None
+
+    @property
+    def is_dedicated(self) -> bool:
+        """The dashboard's test (`deployment.class.startsWith("d")`): a ZIP backup cannot be restored into it."""
+        return bool(self.deployment_class and self.deployment_class.startswith("d"))
+
+    @property
+    def class_words(self) -> str | None:
+        """"dedicated (d1024)" or "shared (s16)"; None when the class is unknown."""
+        if not self.deployment_class:
+            return None
+        return f"{'dedicated' if self.is_dedicated else 'shared'} ({self.deployment_class})"
 
     @property
     def danger_label(self) -> str:

@@ -28,7 +28,7 @@ def cross_refusal(backup: BackupRecord, source: DeploymentRef | None, target: De
             f"Backup {backup.id} of {source.name} belongs to team {source.team}; Convex restores it only into "
             f"deployments of that team, and {target.name} is in team {target.team}. {advice}",
             code="CrossTeamRestore")
-    if target.dedicated:
+    if target.is_dedicated:
         return RestoreRefused(
             f"{target.name} is a dedicated deployment; Convex restores no cloud backup into it. Restore it from its "
             "physical backups (Convex support), or import a ZIP with convex-backups import; no flag of restore "

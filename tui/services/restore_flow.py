@@ -29,6 +29,12 @@ def _sync(client: DeploymentClient) -> SyncClient:
     return SyncClient(client.url, client.admin_key, name=client.name)
 
 
+def is_storage(table: str) -> bool:
+    """`_storage` (or a component's `<path>/_storage`): file storage, whose rows are files, not documents
+    (Convex's `num_rows_written` of a completed import counts documents only)."""
+    return table.rsplit("/", 1)[-1] == "_storage"
+
+
 def table_name(checkpoint) -> str:
     path = checkpoint.component_path
     return f"{path}/{checkpoint.display_table_name}" if path else checkpoint.display_table_name
@@ -59,9 +65,14 @@ def progress_of(document: SnapshotImport | None, estimator: Estimator) -> Progre
     if document is None:
         return Progress("The import is gone from the deployment.", state="failed", finished=True,
                         elapsed=estimator.elapsed)
+    # A completed import wrote every document (and file) of every table: it is all or nothing. Its per-table
+    # counters are progress counters and may lag behind the end, so a completed table shows its total,
+    # however fast the import was (a watcher may never see a value in between).
+    completed = document.state == "completed"
     tables = tuple(
-        TableProgress(table_name(c), c.num_rows_written, c.total_num_rows_to_write, c.existing_rows_in_table,
-                      c.existing_rows_to_delete)
+        TableProgress(table_name(c),
+                      max(c.num_rows_written, c.total_num_rows_to_write) if completed else c.num_rows_written,
+                      c.total_num_rows_to_write, c.existing_rows_in_table, c.existing_rows_to_delete)
         for c in document.checkpoints
     )
     done = sum(min(t.written, t.total) for t in tables)

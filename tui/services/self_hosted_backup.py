@@ -23,7 +23,8 @@ from tui.services.downloads import Downloader, DownloadProgress
 from tui.services.env_store import EnvStore
 from tui.services.live_values import live_values
 from tui.services.local_store import LocalStore, StoredBackup
-from tui.services.progress import Estimator, export_fraction
+from tui.services.export_progress import ExportProgress, read_table_sizes
+from tui.services.progress import Estimator
 from tui.services.protocol import BackupRecord, Progress
 
 log = logging.getLogger("tui.services.self_hosted")
@@ -64,13 +65,16 @@ async def make_backup(
     """Take one backup into `store` under `key`; returns it once its manifest is written."""
     estimator = Estimator()
 
-    def say(message: str, fraction: float | None = None, state: str = "inProgress", **extra) -> None:
+    def say(message: str, fraction: float | None = None, state: str = "inProgress", timed: bool = True,
+            **extra) -> None:
         if on_progress is not None:
-            on_progress(Progress(message, fraction=fraction, elapsed=estimator.elapsed, eta=estimator.eta(fraction),
-                                 state=state, **extra))
+            eta = estimator.eta(fraction) if timed else None
+            on_progress(Progress(message, fraction=fraction, elapsed=estimator.elapsed, eta=eta, state=state,
+                                 **extra))
 
     with store.begin(key, deployment=deployment, kind=kind, include_storage=include_storage) as pending:
         say("Requesting a snapshot export", 0.0, "requested")
+        tracker = ExportProgress(await read_table_sizes(client))  # Convex's words alone give no overall fraction
         await client.request_export(include_storage=include_storage)
         if on_started is not None:  # only once the deployment took the request: a refusal is the caller's error
             on_started(pending.id, pending.requested)
@@ -79,8 +83,11 @@ async def make_backup(
             raise ProtocolError(f"{client.target} accepted the export but shows none.")
 
         def export_step(message: str | None) -> None:
-            fraction, _, _ = export_fraction(message)
-            say(message or "Exporting", (fraction or 0.0) * EXPORT_SHARE)
+            reading = tracker.read(message)
+            if reading.overall:
+                say(message or "Exporting", (reading.fraction or 0.0) * EXPORT_SHARE)
+            else:  # only the current table's fraction: shown as such, with no time left
+                say(message or "Exporting", reading.fraction, timed=False, done=reading.done, total=reading.total)
 
         export = await wait_for_export(client, export.id, use_sync=use_sync, on_progress=export_step)
 

@@ -6,23 +6,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.services.protocol import BackupRecord
 from tui.widgets import formatting as fmt
+from tui.widgets.marked_table import MarkedDataTable
 
-COLUMNS = (  # most telling first: at 80 columns the table shows about five
+# Most telling first. Columns are shown in this order while they fit the table's width whole; the rest are
+# dropped (the detail pane shows every field) so that nothing scrolls sideways. The first four always stay;
+# where even they do not fit (80 columns), they are abbreviated: "Age" without "ago", sizes without a decimal
+# from 100 up, exact times without year ("At (UTC)").
+COLUMNS = (
     ("state", "State"),
     ("requested", "Requested"),
     ("size", "Size"),
-    ("expires", "Expires"),
-    ("duration", "Took"),
     ("storage", "Files"),
+    ("expires", "Expires"),
+    ("id", "Id"),
+    ("duration", "Took"),
     ("kind", "Kind"),
     ("source", "Source"),
 )
+KEPT = 4  # state, age, size, files: never dropped
+SHORT_LABELS = {"requested": "Age"}
+SHORT_EXACT_LABELS = {"requested": "At (UTC)"}
+NO_MARK = "  "  # room for the cursor's ▶ (MarkedDataTable) and a space before the state's own glyph
 SORTS = ("requested", "state", "expires", "size", "kind")
 
 
@@ -36,7 +47,11 @@ def _sort_key(column: str) -> Callable[[BackupRecord], object]:
     }[column]
 
 
-class BackupTable(DataTable):
+def _width(cell: Text | str) -> int:
+    return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
+
+
+class BackupTable(MarkedDataTable):
     """Posts `BackupChosen` when the cursor rests on a backup (None when the table is empty)."""
 
     class BackupChosen(Message):
@@ -51,6 +66,8 @@ class BackupTable(DataTable):
             super().__init__()
             self.note = note
 
+    MARK_AT = 1  # past the cell padding (1): the first space of NO_MARK
+
     def __init__(self, *, clock: Callable[[], datetime] = fmt.utc_now, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self.clock = clock
@@ -61,10 +78,18 @@ class BackupTable(DataTable):
         self.sort_reverse = True
         self.exact_times = False
         self.empty_text = "Choose a deployment to see its backups."
+        self._drawn_for: tuple[int, bool] = (0, False)  # the `_layout` the columns were chosen for
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        self._draw(None)
+
+    def on_resize(self) -> None:
+        """Columns again when the width changes, or the height brings or takes away the scrollbar."""
+        if self._layout() != self._drawn_for:
+            self._draw(self.selected.id if self.selected else None)
+
+    def _layout(self) -> tuple[int, bool]:
+        return self.size.width, len(self.shown) + 1 > self.size.height
 
     @property
     def selected(self) -> BackupRecord | None:
@@ -101,36 +126,78 @@ class BackupTable(DataTable):
                           fmt.exact(backup.requested))).lower()
         return all(part in words for part in self.filter_text.split())
 
-    def _row(self, backup: BackupRecord, now: datetime) -> tuple:
-        requested = fmt.exact(backup.requested) if self.exact_times else fmt.ago(backup.requested, now)
+    def _cells(self, backup: BackupRecord, now: datetime, short: bool) -> dict[str, Text | str]:
+        if self.exact_times:
+            requested = fmt.exact_short(backup.requested) if short else fmt.exact(backup.requested)
+        else:
+            requested = fmt.age(backup.requested, now) if short else fmt.ago(backup.requested, now)
         source = "" if backup.source_deployment == backup.deployment else f"from {backup.source_deployment}"
-        return (
-            fmt.state(backup),
-            requested,
-            fmt.size(backup.size),
-            fmt.expires(backup, now),
-            fmt.duration(backup, now),
-            "yes" if backup.include_storage else "no",
-            backup.kind,
-            Text(source, style="italic"),
-        )
+        return {
+            "state": Text(NO_MARK) + fmt.state(backup),
+            "requested": requested,
+            "size": fmt.size_short(backup.size) if short else fmt.size(backup.size),
+            "storage": "yes" if backup.include_storage else "no",
+            "expires": fmt.expires(backup, now),
+            "id": backup.id,
+            "duration": fmt.duration(backup, now),
+            "kind": backup.kind,
+            "source": Text(source, style="italic"),
+        }
+
+    def _labels(self, short: bool) -> dict[str, str]:
+        if not short:
+            return {}
+        return SHORT_EXACT_LABELS if self.exact_times else SHORT_LABELS
+
+    def _fit(self, rows: list[dict[str, Text | str]], short: bool) -> list[str] | None:
+        """The columns that fit whole in the table's width, or None when even the kept four do not."""
+        room, scrolls = self._layout()
+        if scrolls:  # more rows than lines (with the header): the vertical scrollbar takes its share
+            room -= self.styles.scrollbar_size_vertical
+        chosen, used = [], 0
+        for index, (key, label) in enumerate(COLUMNS):
+            label = self._labels(short).get(key, label)
+            width = max([cell_len(label), *(_width(r[key]) for r in rows)]) + 2 * self.cell_padding
+            if used + width > room:
+                if index < KEPT:
+                    return None
+                break
+            chosen.append(key)
+            used += width
+        return chosen
 
     def redraw(self) -> None:
+        """Sort and filter again, draw, and say what is chosen."""
         keep = self.selected.id if self.selected else None
-        now = self.clock()
         self.shown = sorted((b for b in self.backups if self._matches(b)), key=_sort_key(self.sort_column),
                             reverse=self.sort_reverse)
-        self.clear()
-        for backup in self.shown:
-            self.add_row(*self._row(backup, now), key=backup.id)
+        self._draw(keep)
         note = ""
         if not self.shown:
             note = f"No backup matches “{self.filter_text}”." if self.backups else self.empty_text
-        else:
-            index = next((i for i, b in enumerate(self.shown) if b.id == keep), 0)
-            self.move_cursor(row=index)
         self.post_message(self.Emptiness(note))
         self.post_message(self.BackupChosen(self.selected))
+
+    def _draw(self, keep: str | None) -> None:
+        """Columns for this width, then the rows of `shown`; the cursor stays on backup `keep`."""
+        now = self.clock()
+        short = False
+        rows = [self._cells(b, now, short=False) for b in self.shown]
+        columns = self._fit(rows, short) if self.size.width else [key for key, _ in COLUMNS[:KEPT]]
+        if columns is None:
+            short = True
+            rows = [self._cells(b, now, short=True) for b in self.shown]
+            columns = self._fit(rows, short) or [key for key, _ in COLUMNS[:KEPT]]
+        self._drawn_for = self._layout()
+        self.clear(columns=True)
+        labels = dict(COLUMNS) | self._labels(short)
+        for key in columns:
+            self.add_column(labels[key], key=key)
+        for backup, cells in zip(self.shown, rows):
+            self.add_row(*(cells[key] for key in columns), key=backup.id)
+        if self.shown:
+            index = next((i for i, b in enumerate(self.shown) if b.id == keep), 0)
+            self.move_cursor(row=index)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()

@@ -1,8 +1,10 @@
 """The deployments pane: team → project → deployment, each deployment with its type in words (PROD, dev,
-preview) and region. Production is marked by the word PROD and bold style, never by colour alone."""
+preview) and region. Production is marked by the word PROD and bold style, never by colour alone, and so is
+the cursor's line: it starts with CURSOR_MARK."""
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
@@ -11,8 +13,10 @@ from textual.widgets.tree import TreeNode
 from tui.services.protocol import DeploymentRef
 from tui.widgets.formatting import deployment_words
 
+CURSOR_MARK = "▶ "
 
-def deployment_label(ref: DeploymentRef, *, region: bool = True) -> Text:
+
+def deployment_label(ref: DeploymentRef, *, region: bool = True, paused: bool = False) -> Text:
     words = deployment_words(ref)
     label = Text()
     if ref.is_prod:
@@ -21,6 +25,9 @@ def deployment_label(ref: DeploymentRef, *, region: bool = True) -> Text:
     else:
         label.append(f"{words:<4} ", style="dim")
         label.append(ref.name)
+    if paused and region:  # in words, never colour alone; a narrow pane has no room (the line above says it)
+        label.append(" ")
+        label.append("PAUSED", style="bold reverse")
     if region and ref.region:
         label.append(f" {ref.region.removeprefix('aws-')}", style="dim")
     if ref.read_only:
@@ -42,6 +49,13 @@ class DeploymentTree(Tree[DeploymentRef | None]):
         self.guide_depth = 2
         self._by_name: dict[str, TreeNode] = {}
         self.show_regions = True  # off in a narrow pane: the name matters more (the details show the region)
+        self.paused: set[str] = set()  # deployments found PAUSED (the main screen asks the server)
+
+    def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
+        label = super().render_label(node, base_style, style)
+        if node is self.cursor_node:
+            return Text.assemble((CURSOR_MARK, base_style + Style(bold=True)), label)
+        return label
 
     def set_loading_text(self, text: str) -> None:
         self.clear()
@@ -63,15 +77,24 @@ class DeploymentTree(Tree[DeploymentRef | None]):
             project = projects.get((ref.team, ref.project))
             if project is None:
                 project = projects[(ref.team, ref.project)] = team.add(ref.project or "(no project)", expand=True)
-            self._by_name[ref.name] = project.add_leaf(deployment_label(ref, region=self.show_regions), data=ref)
+            self._by_name[ref.name] = project.add_leaf(
+                deployment_label(ref, region=self.show_regions, paused=ref.name in self.paused), data=ref)
         first = self._by_name.get(keep or "") or next(iter(self._by_name.values()))
         self.call_after_refresh(self.move_cursor, first)
 
     def set_regions(self, show: bool) -> None:
         if show != self.show_regions:
             self.show_regions = show
-            for node in self._by_name.values():
-                node.set_label(deployment_label(node.data, region=show))
+            self._relabel()
+
+    def set_paused(self, names: set[str]) -> None:
+        if names != self.paused:
+            self.paused = set(names)
+            self._relabel()
+
+    def _relabel(self) -> None:
+        for name, node in self._by_name.items():
+            node.set_label(deployment_label(node.data, region=self.show_regions, paused=name in self.paused))
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         event.stop()

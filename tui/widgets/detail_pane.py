@@ -1,5 +1,7 @@
 """The detail pane: the selected deployment (URL, plan) and backup (every field, exact times), and the
-deployment's periodic schedule in local time and UTC with its next run."""
+deployment's periodic schedule in local time and UTC with its next run. Compact (80 columns, a few lines
+tall): the selected backup comes first, so its whole id is in view; the deployment is named in the backups
+pane's title anyway."""
 
 from __future__ import annotations
 
@@ -56,13 +58,23 @@ class DetailPane(Static):
         self.schedule: Schedule | None = None
         self.limits: PlanLimits | None = None
         self.facts_loaded = False
+        self.compact = False
+        self.paused: bool | None = None  # as last read from the server; None: not known
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self.redraw()
 
     def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | bool = False,
-             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False) -> None:
-        """Update some parts (False leaves a part as it was)."""
+             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False,
+             paused: bool | None = None) -> None:
+        """Update some parts (False leaves a part as it was; `paused` None leaves it)."""
         if deployment is not None and deployment != self.deployment:
             self.deployment, self.facts_loaded = deployment, False
-            self.schedule = self.limits = None
+            self.schedule = self.limits = self.paused = None
+        if paused is not None:
+            self.paused = paused
         if backup is not False:
             self.backup = backup  # type: ignore[assignment]
         if schedule is not False:
@@ -73,30 +85,44 @@ class DetailPane(Static):
 
     def redraw(self) -> None:
         now = self.clock()
-        text = Text()
         ref = self.deployment
         if ref is None:
             self.update(Text("Choose a deployment on the left.", style="italic"))
             return
+        deployment = self._deployment_text(ref, now)
+        if self.backup is None:
+            backup = Text("No backup selected.", style="italic")
+        else:
+            backup = Text("\n".join(backup_lines(self.backup, now)))
+        parts = (backup, deployment) if self.compact else (deployment, backup)
+        self.update(Text("\n\n").join(parts))
+
+    def _deployment_text(self, ref: DeploymentRef, now: datetime) -> Text:
+        text = Text()
         text.append(f"{ref.name}", style="bold")
         text.append("  ")
         text.append('PRODUCTION' if ref.is_prod else fmt.deployment_words(ref),
                     style="bold reverse" if ref.is_prod else "")
         if ref.read_only:
             text.append("  READ-ONLY (config)", style="italic")
-        text.append(f"\n{ref.team}/{ref.project}  {ref.region or ''}\n{ref.url or ''}\n")
+        if self.paused:
+            text.append("  ")
+            text.append("PAUSED", style="bold reverse")
+            text.append(": users get errors")
+        place = "  ".join(part for part in ("/".join(p for p in (ref.team, ref.project) if p), ref.region,
+                                            ref.class_words) if part)
+        if place:  # a self-hosted deployment has no team, project or region
+            text.append(f"\n{place}")
+        if ref.url:
+            text.append(f"\n{ref.url}")
+        text.append("\n")
         if self.limits is not None:
             text.append(f"{self.limits.explanation}\n", style="dim")
         if self.facts_loaded:
-            text.append("\n".join(schedule_lines(self.schedule, self.limits, now)) + "\n")
+            text.append("\n".join(schedule_lines(self.schedule, self.limits, now)))
         else:
-            text.append("Periodic backups: loading…\n", style="dim")
-        text.append("\n")
-        if self.backup is None:
-            text.append("No backup selected.", style="italic")
-        else:
-            text.append("\n".join(backup_lines(self.backup, now)))
-        self.update(text)
+            text.append("Periodic backups: loading…", style="dim")
+        return text
 
 
 def weekday_name(day: int | None) -> str:

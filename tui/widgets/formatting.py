@@ -27,6 +27,28 @@ def exact(moment: datetime | None) -> str:
     return "—" if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def exact_short(moment: datetime | None) -> str:
+    """The exact UTC time without year and zone ('12-06 11:29'), for a narrow column headed "At (UTC)"."""
+    return "—" if moment is None else moment.astimezone(timezone.utc).strftime("%m-%d %H:%M")
+
+
+def age(moment: datetime | None, now: datetime) -> str:
+    """How long ago, for a narrow column headed "Age": '4 min', '5 h 12 m', '2 d 22 h', 'just now'."""
+    if moment is None:
+        return "—"
+    seconds = (now - moment).total_seconds()
+    if seconds < 45:
+        return "just now" if seconds >= 0 else "in " + span(-seconds)
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} m" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
 def ago(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "—"
@@ -64,6 +86,15 @@ def size(count: int | None) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TB"
+
+
+def size_short(count: int | None) -> str:
+    """`size` in at most 7 characters, for a narrow column: no decimal from 100 up ('1016 KB', '46.2 MB')."""
+    text = size(count)
+    number, _, unit = text.partition(" ")
+    if unit and unit != "B" and float(number) >= 100:
+        return f"{float(number):.0f} {unit}"
+    return text
 
 
 def duration(backup: BackupRecord, now: datetime) -> str:
@@ -128,6 +159,15 @@ def progress_line(progress: Progress) -> str:
     elif progress.fraction is None:
         parts.append("no estimate: Convex reports no total")
     return " · ".join(parts)
+
+
+def time_left(progress: Progress) -> str:
+    """The last part of `progress_line`, short: 'about 2 min 22 s left', 'finished' or 'no estimate yet'."""
+    if progress.finished:
+        return "finished"
+    if progress.eta is not None:
+        return f"about {span(progress.eta)} left"
+    return "no estimate yet"
 
 
 def error_text(error: BaseException) -> str:

@@ -5,12 +5,13 @@ Two teams, both with the operator as a member:
   already has a Starter one, else "Indie Studio";
 - the Pro team "Acme Corp", with a daily schedule on its storefront and a weekly one on its tasks app.
 Several projects, each with a prod and a dev deployment (the storefront also a preview one; the CRM is
-in aws-eu-west-1), filled with the demo apps of `demo_seed` (thousands of documents, files, env vars).
+in aws-eu-west-1; Analytics' prod is a dedicated deployment, class `d1024`), filled with the demo apps of `demo_seed` (thousands of documents, files, env vars).
 
 Backups in every state: complete ones (some periodic, one kept at the Starter limit, some about to
 expire), failed and canceled ones from the past, and a fresh one requested at the end that runs while
-the app starts. Backups are made for real (exports and ZIPs) and then dated back; the failed and
-canceled ones are history rows.
+the app starts. Backups are made for real (exports and ZIPs) and then dated back, their snapshots with
+them (`seed_dating`): a ZIP holds what existed at its listed time. The failed and canceled ones are
+history rows.
 
 Seeding is idempotent: the directory is get-or-create by slug and name, a deployment holding data is
 not seeded again, and a deployment that has backups gets no demo backups; a kill part-way is finished
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from tui.emulator import exports
 from tui.emulator.demo_seed import SeedError, seed_deployment
 from tui.emulator.names import deployment_name
-from tui.emulator.platform import bootstrap, cloud_backups, directory
+from tui.emulator.platform import bootstrap, cloud_backups, directory, seed_dating
 from tui.emulator.platform.periodic import next_run_ms, parse_cronspec
 from tui.emulator.platform.store import insert
 
@@ -53,6 +54,7 @@ class DemoDeployment:
     profile: str  # demo_seed profile
     region: str = "aws-us-east-1"
     preview: str | None = None
+    deployment_class: str = directory.DEFAULT_CLASS  # "d..." is a dedicated deployment (the dashboard's test)
 
 
 STARTER_SLUG, STARTER_NAME = "indie-studio", "Indie Studio"
@@ -71,6 +73,8 @@ WORLD = (
     DemoDeployment(PRO_SLUG, "team-tasks", "Team Tasks", "dev", "tasks-dev"),
     DemoDeployment(PRO_SLUG, "sales-crm", "Sales CRM", "prod", "crm-prod", region=EU),
     DemoDeployment(PRO_SLUG, "sales-crm", "Sales CRM", "dev", "crm-dev", region=EU),
+    DemoDeployment(PRO_SLUG, "analytics", "Analytics", "prod", "chat-dev", deployment_class="d1024"),
+    DemoDeployment(PRO_SLUG, "analytics", "Analytics", "dev", "chat-dev"),
 )
 SCHEDULES = {("storefront", "prod"): ("15 4 * * *", True), ("team-tasks", "prod"): ("30 2 * * 1", False)}
 
@@ -114,6 +118,7 @@ def seed_directory(platform: Platform) -> None:
             directory.create_deployment(
                 conn, project_id=project_id, name=name, deployment_type=spec.kind, region=spec.region,
                 creator=operator, preview_identifier=spec.preview, now_ms=now - (59 - index) * DAY_MS,
+                deployment_class=spec.deployment_class,
             )
         _schedules(conn, now)
 
@@ -193,6 +198,7 @@ def _seed_backups(platform: Platform, spec: DemoDeployment, row: dict[str, Any])
         ("storefront", "dev"): [("complete", 12 * HOUR_MS, False)],
         ("team-tasks", "prod"): [("periodic-weekly", 5 * DAY_MS, False)],
         ("sales-crm", "prod"): [("complete", 2 * DAY_MS, True), ("canceled", 6 * HOUR_MS, False)],
+        ("analytics", "prod"): [("complete", 1 * DAY_MS + 3 * HOUR_MS, False)],
     }.get((spec.project, spec.kind), [])
     for state, age_ms, storage in sorted(plan, key=lambda p: -p[1]):
         requested = now - age_ms
@@ -237,10 +243,13 @@ def _real_backup(
         return
     deployment = platform.deployments[row["name"]]
     exports.set_expiration(deployment.db, snapshot_id, expiration * 1_000_000)
+    # The snapshot is taken as the export starts, a moment after the request; the ZIP is then as of then.
+    snapshot, completed = requested + 2_000, requested + 40_000 + (backup["id"] % 50) * 1000
+    seed_dating.date_back(deployment, snapshot_id, snapshot, completed)
     with platform.store.write() as conn:
         conn.execute(
             "UPDATE cloud_backups SET requested_time = ?, completed_time = ?, expiration_time = ? WHERE id = ?",
-            (requested, requested + 40_000 + (backup["id"] % 50) * 1000, expiration, backup["id"]),
+            (requested, completed, expiration, backup["id"]),
         )
 
 
