@@ -32,9 +32,15 @@ class SandboxProcess:
         self.output: list[str] = []
 
     # -- life cycle ---------------------------------------------------------------------------
-    def start(self, timeout: float = 120) -> SandboxProcess:
+    def start(self, timeout: float = 120, *, same_ports: bool = False) -> SandboxProcess:
+        """Start serving; with `same_ports`, on the ports of the last start (each deployment's remembered
+        port and the platform's), so a client that was talking to a killed sandbox reaches the new one."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        cmd = [sys.executable, "-m", "tui", "sandbox", "serve", "--data", str(self.data), "--port", "0"]
+        cmd = [sys.executable, "-m", "tui", "sandbox", "serve", "--data", str(self.data)]
+        if same_ports and self.platform_url:
+            cmd += ["--platform-port", self.platform_url.rsplit(":", 1)[1]]
+        else:
+            cmd += ["--port", "0"]
         if self.throttle:
             cmd += ["--throttle", str(self.throttle)]
         self.proc = subprocess.Popen(
