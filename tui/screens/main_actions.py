@@ -11,6 +11,7 @@ from textual import work
 
 from tui import bindings as keys
 from tui.messages import OperationEnded, OperationProgress, ServiceFailed
+from tui.services.cancel_checks import cancel_refusal
 from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import BackupRecord, DeploymentRef, Progress, Schedule
 from tui.widgets import formatting as fmt
@@ -93,8 +94,6 @@ class MainActions:
 
     # -- cancel and delete --------------------------------------------------------------------------------
     def action_cancel_backup(self) -> None:
-        from tui.screens.confirm import ConfirmDialog
-
         chosen = self._need_backup()
         if chosen is None:
             return
@@ -102,6 +101,25 @@ class MainActions:
         if not backup.is_running:
             self.notify(f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}; only a running backup can be "
                         "canceled.", severity="warning")
+            return
+        self.ask_cancel(ref, backup)
+
+    @work(exclusive=True, group="cancel-ask", exit_on_error=False)
+    async def ask_cancel(self, ref: DeploymentRef, backup: BackupRecord) -> None:
+        """The row may be older than the backup: its state now decides, as the dashboard's Cancel, which is
+        offered only while a backup is in progress (tui/services/cancel_checks.py)."""
+        from tui.screens.confirm import ConfirmDialog
+
+        try:
+            info = await self.target.info()  # type: ignore[attr-defined]
+            if info.kind != "selfHosted":  # this app's own exports are not Convex's cloud backups
+                backup = await self.target.get_backup(ref, backup.id)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"read backup {backup.id}", exc))
+            return
+        refusal = cancel_refusal(backup.id, backup.state) if info.kind != "selfHosted" else None
+        if refusal is not None:
+            self.notify(refusal.message, title="Not cancelled", severity="warning", timeout=10)
             return
         body = f"Cancel backup {backup.id} of {ref.name}? The partial snapshot is discarded."
         self.app.push_screen(ConfirmDialog("Cancel backup", body, confirm_key="y", confirm_label="Cancel it"),
