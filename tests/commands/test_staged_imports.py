@@ -135,3 +135,43 @@ def _raw_imports(client) -> list[dict]:
     from convex_http import query
 
     return query(client, "_system/frontend/snapshotImport:list", {}) or []
+
+
+def test_a_cloud_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_start(world, cli, home):
+    """Convex's dashboard confirms the newest cloud restore waiting for confirmation on its own, so one left
+    staged by a killed `restore` would go ahead the next time anyone opens the Backups page: the next start of
+    the app cancels it."""
+    made = cli("backup", "--deployment", PRO_DEV, "--wait", "--json")
+    assert made.returncode == 0, made.stderr
+    backup_id = json.loads(made.stdout)["id"]
+    client = world.http(PRO_DEV)
+    environ = clean_environ(**world.environ(home))
+    with world.sandbox.throttled(PRO_DEV, 1.0):  # `uploaded` stays visible for a step
+        throwaway = upload(client, make_zip({"notes": documents(NOTES, 1)}), mode="replaceAll")  # see above
+        wait_state(client, throwaway, "waiting_for_confirmation", timeout=60)
+        assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tui", "restore", str(backup_id), "--deployment", PRO_DEV, "--confirm", PRO_DEV,
+             "--yes", "--safety", "none"], cwd=home, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            def staged_restore():
+                assert process.poll() is None, process.communicate()
+                return next((d["_id"] for d in _raw_imports(client) if d["requestor"]["type"] == "cloudRestore"
+                             and d["state"]["state"] == "uploaded"), None)
+
+            staged = wait_for(staged_restore, timeout=90, message="the restore's import")
+        finally:
+            process.send_signal(signal.SIGKILL)  # killed before it could confirm or cancel
+            process.wait()
+        wait_state(client, staged, "waiting_for_confirmation", timeout=60)  # what a dashboard tab would confirm
+    ledger = (home / "data" / "staged_imports.json").read_text()
+    assert f'"backup_id": "{backup_id}"' in ledger and '"kind": "cloudRestore"' in ledger  # recorded first
+
+    result = cli("imports", "--deployment", PRO_DEV, "--json")  # the next start of the app
+    assert result.returncode == 0, result.stderr
+    assert f"Cancelled import {staged} on {PRO_DEV}" in result.stderr
+    (listed,) = json.loads(result.stdout)["deployments"]
+    (record,) = [r for r in listed["imports"] if r["id"] == staged]
+    assert record["state"] == "failed" and record["error"] == "Import canceled"
+    assert record["who"].startswith(f"a cloud restore of backup {backup_id}")
+    assert staged not in (home / "data" / "staged_imports.json").read_text()

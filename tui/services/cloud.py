@@ -301,7 +301,8 @@ class CloudTarget:
         requested = cloud_backups.record(backup, backup.source_deployment_name).requested
         source_text = f"backup {backup.id} of {backup.source_deployment_name} ({requested:%Y-%m-%d %H:%M} UTC)"
         self._restore_started[document.id] = time.monotonic()
-        return restore_flow.plan_from_import(document, source=source_text, target=target, backup_id=str(backup.id))
+        plan = restore_flow.plan_from_import(document, source=source_text, target=target, backup_id=str(backup.id))
+        return replace(plan, cloud_restore=True)
 
     async def prepare_file_import(
         self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None
