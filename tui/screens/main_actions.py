@@ -214,13 +214,22 @@ class MainActions:
 
     def action_restore_backup(self) -> None:
         ref = self._need_deployment()
-        if ref is not None:
+        if ref is not None and not self._refused_by_running_restore(cloud_restore=True):
             self._push_colleague("restore_wizard", "RestoreWizard", self.target, ref, backup=self.selected_backup)
 
     def action_import_file(self) -> None:
         ref = self._need_deployment()
-        if ref is not None:
+        if ref is not None and not self._refused_by_running_restore(cloud_restore=False):
             self._push_colleague("import_file", "ImportFileDialog", self.target, ref)
+
+    def _refused_by_running_restore(self, *, cloud_restore: bool) -> bool:
+        """A restore already running or waiting on the deployment (shown in the detail pane, whoever started
+        it) is said at once; nothing is opened or sent. The wizard checks again with fresh data."""
+        refusal = self.restore_refusal(cloud_restore=cloud_restore)  # type: ignore[attr-defined]
+        if refusal is None:
+            return False
+        self.notify(refusal.message, title="Not now: a restore is running here", severity="warning", timeout=15)
+        return True
 
     def action_staged_imports(self) -> None:
         ref = self._need_deployment()

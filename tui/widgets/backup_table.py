@@ -60,6 +60,7 @@ class BackupTable(DataTable):
         self.sort_column = "requested"
         self.sort_reverse = True
         self.exact_times = False
+        self.restoring: frozenset[str] = frozenset()  # backups being restored into this deployment now
         self.empty_text = "Choose a deployment to see its backups."
 
     def on_mount(self) -> None:
@@ -75,6 +76,12 @@ class BackupTable(DataTable):
     def show_backups(self, backups: list[BackupRecord]) -> None:
         self.backups = list(backups)
         self.redraw()
+
+    def mark_restoring(self, backup_ids: frozenset[str]) -> None:
+        """As the dashboard's "Restoring…" on the row of the backup a running restore reads from."""
+        if backup_ids != self.restoring:
+            self.restoring = backup_ids
+            self.redraw()
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().lower()
@@ -98,14 +105,18 @@ class BackupTable(DataTable):
             return True
         words = " ".join((backup.id, backup.state, fmt.STATE_WORDS.get(backup.state, ""), backup.kind,
                           backup.source_deployment, "files" if backup.include_storage else "",
+                          "restoring" if backup.id in self.restoring else "",
                           fmt.exact(backup.requested))).lower()
         return all(part in words for part in self.filter_text.split())
 
     def _row(self, backup: BackupRecord, now: datetime) -> tuple:
         requested = fmt.exact(backup.requested) if self.exact_times else fmt.ago(backup.requested, now)
         source = "" if backup.source_deployment == backup.deployment else f"from {backup.source_deployment}"
+        state = fmt.state(backup)
+        if backup.id in self.restoring:
+            state = Text.assemble(state, (" ⟳ restoring", "bold"))
         return (
-            fmt.state(backup),
+            state,
             requested,
             fmt.size(backup.size),
             fmt.expires(backup, now),

@@ -1,5 +1,6 @@
-"""The detail pane: the selected deployment (URL, plan) and backup (every field, exact times), and the
-deployment's periodic schedule in local time and UTC with its next run."""
+"""The detail pane: the selected deployment (URL, plan), any restore or import running or waiting on it
+(whoever started it), the selected backup (every field, exact times), and the deployment's periodic
+schedule in local time and UTC with its next run."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.widgets import Static
 
 from tui.services import schedule_time
 from tui.services.protocol import WEEKDAYS, BackupRecord, DeploymentRef, PlanLimits, Schedule
+from tui.services.staged_imports import ImportRecord
 from tui.widgets import formatting as fmt
 
 
@@ -26,6 +28,24 @@ def schedule_lines(schedule: Schedule | None, limits: PlanLimits | None, now: da
              + ("with file storage" if schedule.include_storage else "without file storage")]
     if schedule.next_run is not None:
         lines.append(f"  next run {fmt.exact(schedule.next_run)} ({fmt.ago(schedule.next_run, now)})")
+    return lines
+
+
+def restore_lines(imports: list[ImportRecord], now: datetime) -> list[str]:
+    """The restores and imports not ended on the deployment, started here or elsewhere (the dashboard,
+    another operator, `npx convex import`): while one runs, no other restore can start."""
+    lines = []
+    for record in (r for r in imports if r.unfinished):
+        if record.state == "in_progress":
+            lines.append(f"Restore running: import {record.id}, {record.who}; started "
+                         f"{fmt.ago(record.created, now)} (progress: Running pane).")
+        else:
+            lines.append(f"Restore waiting for confirmation: import {record.id}, {record.who}; staged "
+                         f"{fmt.ago(record.created, now)}.")
+            if record.requestor == "cloudRestore":
+                lines.append("  An open Convex dashboard Backups page confirms it by itself; I cancels it.")
+    if lines:
+        lines.append("  No other restore or import can start here until it ends.")
     return lines
 
 
@@ -55,14 +75,20 @@ class DetailPane(Static):
         self.backup: BackupRecord | None = None
         self.schedule: Schedule | None = None
         self.limits: PlanLimits | None = None
+        self.imports: list[ImportRecord] = []
         self.facts_loaded = False
 
     def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | bool = False,
-             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False) -> None:
-        """Update some parts (False leaves a part as it was)."""
+             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False,
+             imports: list[ImportRecord] | None = None) -> None:
+        """Update some parts (False, or None for `imports`, leaves a part as it was)."""
         if deployment is not None and deployment != self.deployment:
+            if deployment.name != getattr(self.deployment, "name", None):
+                self.imports = []
             self.deployment, self.facts_loaded = deployment, False
             self.schedule = self.limits = None
+        if imports is not None:
+            self.imports = imports
         if backup is not False:
             self.backup = backup  # type: ignore[assignment]
         if schedule is not False:
@@ -91,6 +117,9 @@ class DetailPane(Static):
             text.append("\n".join(schedule_lines(self.schedule, self.limits, now)) + "\n")
         else:
             text.append("Periodic backups: loading…\n", style="dim")
+        restores = restore_lines(self.imports, now)
+        if restores:
+            text.append("\n".join(restores) + "\n", style="bold")
         text.append("\n")
         if self.backup is None:
             text.append("No backup selected.", style="italic")
