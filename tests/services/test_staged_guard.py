@@ -15,6 +15,8 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "emulator"))  # the import
 
 from import_support import documents, make_zip, upload, wait_state  # noqa: E402
 
+from tui.api.errors import RequestTimeout  # noqa: E402
+from tui.services import restore_flow  # noqa: E402
 from tui.services.config import Homes  # noqa: E402
 from tui.services.open_target import open_target  # noqa: E402
 from tui.services.staged_ledger import StagedLedger  # noqa: E402
@@ -73,6 +75,30 @@ async def test_backing_out_while_a_restore_is_staged_cancels_it(world, home, bac
         assert StagedLedger(homes.data_dir).entries()[0].import_id == plan.import_id
         await target.abandon_restore(plan)
         assert next(i for i in world.imports(PRO_DEV) if i["_id"] == plan.import_id)["state"]["state"] == "failed"
+        assert StagedLedger(homes.data_dir).entries() == []
+    finally:
+        await target.aclose()
+
+
+async def test_a_restore_whose_staging_times_out_is_cancelled(world, home, backup_id, monkeypatch):
+    """Convex's dashboard would confirm a cloud restore left waiting for confirmation: one that the app gave up
+    waiting for (the staging timeout) is cancelled, not left there."""
+    monkeypatch.setattr(restore_flow, "STAGING_TIMEOUT", 1.5)  # the deployment takes longer to read it
+    homes = Homes(home / "config", home / "data")
+    target = await open_target(world.spec(), homes)
+    try:
+        dev, prod = await target.get_deployment(PRO_DEV), await target.get_deployment(PRO_PROD)
+        with world.sandbox.throttled(PRO_DEV, 4.0):  # a step of reading outlasts the timeout
+            client = world.http(PRO_DEV)  # a throwaway import takes the pause the change cuts short (above)
+            throwaway = upload(client, make_zip({"notes": documents(10001, 1)}), mode="replaceAll")
+            wait_state(client, throwaway, "waiting_for_confirmation", timeout=60)
+            assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
+            known = {i["_id"] for i in world.imports(PRO_DEV)}
+            with pytest.raises(RequestTimeout, match="within 2 seconds"):
+                await target.prepare_restore(backup_id, dev, source=prod)
+            (staged,) = [i for i in world.imports(PRO_DEV) if i["_id"] not in known]
+            assert staged["requestor"]["type"] == "cloudRestore"
+            assert staged["state"] == {"state": "failed", "error_message": "Import canceled"}
         assert StagedLedger(homes.data_dir).entries() == []
     finally:
         await target.aclose()

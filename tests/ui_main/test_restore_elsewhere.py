@@ -82,9 +82,9 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await choose(pilot, app, name)
             detail = screen.query_one("#detail")
-            await wait_until(pilot, lambda: f"Restore running: import {elsewhere['_id']}" in str(detail.render()),
-                             what="the restore in the detail pane")
+            await wait_until(pilot, lambda: "RESTORE RUNNING" in str(detail.render()), what="the restore in the details")
             assert f"a cloud restore of backup {backup['id']}" in str(detail.render())
+            assert f"Import {elsewhere['_id']}" in str(detail.render())
             table = screen.query_one(BackupTable)
             await wait_until(pilot, lambda: table.row_count and "restoring" in str(table.get_cell_at((0, 0))),
                              what="the backup marked as being restored")
@@ -101,7 +101,7 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
             sandbox_process.set_throttle(name, 0)
             await wait_until(pilot, lambda: key not in panel.rows or panel.rows[key].progress.finished,
                              timeout=60, what="the restore's end")
-            await wait_until(pilot, lambda: "Restore running" not in str(detail.render()), timeout=30,
+            await wait_until(pilot, lambda: "RESTORE RUNNING" not in str(detail.render()), timeout=30,
                              what="the detail pane cleared")
         await target.aclose()
     finally:

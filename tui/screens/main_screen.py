@@ -249,9 +249,8 @@ class MainScreen(MainActions, Screen):
     def on_imports_loaded(self, message: ImportsLoaded) -> None:
         if self.current is None or message.deployment.name != self.current.name:
             return
-        if message.imports is None:
-            self.last_error = fmt.error_text(message.error) if message.error else None
-            return  # what was shown stays; the next refresh tries again
+        if message.imports is None:  # what was shown stays; the next refresh tries again, and a restore
+            return  # started then is still refused by the wizard's own check (BackupTarget.check_restore)
         self.imports = message.imports
         unfinished = [r for r in message.imports if r.unfinished]
         self.query_one(DetailPane).show(imports=unfinished)

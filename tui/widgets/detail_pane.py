@@ -37,15 +37,15 @@ def restore_lines(imports: list[ImportRecord], now: datetime) -> list[str]:
     lines = []
     for record in (r for r in imports if r.unfinished):
         if record.state == "in_progress":
-            lines.append(f"Restore running: import {record.id}, {record.who}; started "
-                         f"{fmt.ago(record.created, now)} (progress: Running pane).")
+            lines.append(f"RESTORE RUNNING: {record.who}, started {fmt.ago(record.created, now)}; progress under "
+                         f"Running. Import {record.id}.")
         else:
-            lines.append(f"Restore waiting for confirmation: import {record.id}, {record.who}; staged "
-                         f"{fmt.ago(record.created, now)}.")
+            lines.append(f"RESTORE WAITING for confirmation: {record.who}, staged {fmt.ago(record.created, now)}. "
+                         f"Import {record.id}.")
             if record.requestor == "cloudRestore":
-                lines.append("  An open Convex dashboard Backups page confirms it by itself; I cancels it.")
+                lines.append("An open Convex dashboard Backups page confirms it by itself; I cancels it.")
     if lines:
-        lines.append("  No other restore or import can start here until it ends.")
+        lines.append("No other restore or import can start here until it ends.")
     return lines
 
 
@@ -111,15 +111,15 @@ class DetailPane(Static):
         if ref.read_only:
             text.append("  READ-ONLY (config)", style="italic")
         text.append(f"\n{ref.team}/{ref.project}  {ref.region or ''}\n{ref.url or ''}\n")
+        restores = restore_lines(self.imports, now)
+        if restores:
+            text.append("\n".join(restores) + "\n", style="bold")
         if self.limits is not None:
             text.append(f"{self.limits.explanation}\n", style="dim")
         if self.facts_loaded:
             text.append("\n".join(schedule_lines(self.schedule, self.limits, now)) + "\n")
         else:
             text.append("Periodic backups: loading…\n", style="dim")
-        restores = restore_lines(self.imports, now)
-        if restores:
-            text.append("\n".join(restores) + "\n", style="bold")
         text.append("\n")
         if self.backup is None:
             text.append("No backup selected.", style="italic")
