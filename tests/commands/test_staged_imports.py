@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cloud_world import PRO_DEV, STARTER_DEV
+from cloud_world import PRO_DEV, STARTER_DEV, STARTER_PROD
 from headless_support import clean_environ, run_cli
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "emulator"))  # the import tests' helpers
@@ -175,3 +175,42 @@ def test_a_cloud_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the
     assert record["state"] == "failed" and record["error"] == "Import canceled"
     assert record["who"].startswith(f"a cloud restore of backup {backup_id}")
     assert staged not in (home / "data" / "staged_imports.json").read_text()
+
+
+def test_a_self_hosted_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_start(world, home,
+                                                                                                  tmp_path):
+    """On self-hosted Convex a restore uploads this app's own copy of the backup as a snapshot import: the
+    next start finds and cancels that one too, although the killed run never learnt its id."""
+    credentials = world.sandbox.credentials(STARTER_PROD)
+    environ = clean_environ(CONVEX_SELF_HOSTED_URL=credentials["CONVEX_SELF_HOSTED_URL"],
+                            CONVEX_SELF_HOSTED_ADMIN_KEY=credentials["CONVEX_SELF_HOSTED_ADMIN_KEY"],
+                            CONVEX_BACKUPS_HOME=str(tmp_path), HOME=str(tmp_path))
+    made = run_cli(tmp_path, environ, "backup", "--wait", "--json")
+    assert made.returncode == 0, made.stderr
+    stored = json.loads(made.stdout)
+    name = stored["deployment"]
+    client = world.http(STARTER_PROD)
+    with world.sandbox.throttled(STARTER_PROD, 1.0):  # `uploaded` stays visible for a step
+        throwaway = upload(client, make_zip({"notes": documents(NOTES, 1)}), mode="replaceAll")  # see above
+        wait_state(client, throwaway, "waiting_for_confirmation", timeout=60)
+        assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
+        known = {d["_id"] for d in _raw_imports(client)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tui", "restore", stored["id"], "--confirm", name, "--yes", "--safety", "none"],
+            cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            def staged_restore():
+                assert process.poll() is None, process.communicate()
+                return next((d["_id"] for d in _raw_imports(client) if d["_id"] not in known
+                             and d["state"]["state"] == "uploaded"), None)
+
+            staged = wait_for(staged_restore, timeout=90, message="the restore's upload")
+        finally:
+            process.send_signal(signal.SIGKILL)  # killed before it could confirm or cancel
+            process.wait()
+        wait_state(client, staged, "waiting_for_confirmation", timeout=60)
+
+    result = run_cli(tmp_path, environ, "imports", "--json")  # the next start of the app
+    assert result.returncode == 0, result.stderr
+    assert f"Cancelled import {staged} on {name}" in result.stderr
+    assert get_import(client, staged)["state"] == {"state": "failed", "error_message": "Import canceled"}

@@ -58,7 +58,10 @@ class StagedImportGuard:
     # -- staging ------------------------------------------------------------------------------------------
     async def prepare_restore(self, backup_id: str, target: DeploymentRef, *,
                               source: DeploymentRef | None = None) -> RestorePlan:
-        entry = await self._record(target, "cloudRestore", str(backup_id))
+        # On self-hosted Convex a restore is this app's own ZIP uploaded as a snapshot import: the import it
+        # stages is found by that kind (a cloud restore by its requestor and backup id).
+        kind = "snapshotImport" if self.target_kind == "selfHosted" else "cloudRestore"
+        entry = await self._record(target, kind, str(backup_id))
         return await self._staged(entry, self._inner.prepare_restore(backup_id, target, source=source))
 
     async def prepare_file_import(self, path, target: DeploymentRef, *,
