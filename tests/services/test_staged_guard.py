@@ -102,4 +102,3 @@ async def test_a_restore_whose_staging_times_out_is_cancelled(world, home, backu
         assert StagedLedger(homes.data_dir).entries() == []
     finally:
         await target.aclose()
-
