@@ -214,3 +214,23 @@ def test_a_self_hosted_restore_the_app_staged_before_it_was_killed_is_cancelled_
     assert result.returncode == 0, result.stderr
     assert f"Cancelled import {staged} on {name}" in result.stderr
     assert get_import(client, staged)["state"] == {"state": "failed", "error_message": "Import canceled"}
+
+
+def test_a_cloud_restore_staged_elsewhere_is_listed_with_the_dashboards_auto_confirm(world, cli):
+    """A restore someone else staged (the platform's restore route called directly) waits for confirmation:
+    `imports` says that any open dashboard Backups page would confirm it, and `cancel-import` cancels it."""
+    made = cli("backup", "--deployment", PRO_DEV, "--wait", "--json")
+    assert made.returncode == 0, made.stderr
+    backup_id = json.loads(made.stdout)["id"]
+    world.platform("POST", f"/api/dashboard/deployments/{world.deployment_id(PRO_DEV)}/restore_from_cloud_backup",
+                   {"id": int(backup_id)})
+    client = world.http(PRO_DEV)
+    staged = next(d["_id"] for d in _raw_imports(client) if d["requestor"]["type"] == "cloudRestore"
+                  and d["state"]["state"] in ("uploaded", "waiting_for_confirmation"))
+    wait_state(client, staged, "waiting_for_confirmation", timeout=60)
+    listed = cli("imports", "--deployment", PRO_DEV)
+    assert listed.returncode == 0 and staged in listed.stdout, listed.stderr
+    assert f"confirms the newest staged cloud restore by itself as soon as anyone opens the Backups page of " \
+           f"{PRO_DEV}" in listed.stdout
+    assert cli("cancel-import", staged, "--deployment", PRO_DEV).returncode == 0
+    assert get_import(client, staged)["state"] == {"state": "failed", "error_message": "Import canceled"}
