@@ -82,7 +82,7 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await choose(pilot, app, name)
             detail = screen.query_one("#detail")
-            await wait_until(pilot, lambda: "RESTORE RUNNING" in str(detail.render()), what="the restore in the details")
+            await wait_until(pilot, lambda: "RESTORE RUNNING" in str(detail.render()), what="the restore shown")
             assert f"a cloud restore of backup {backup['id']}" in str(detail.render())
             assert f"Import {elsewhere['_id']}" in str(detail.render())
             table = screen.query_one(BackupTable)

@@ -34,6 +34,7 @@ from tui.messages import (
     ServiceFailed,
 )
 from tui.screens.main_actions import MainActions
+from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
 from tui.services.staged_imports import ImportRecord
 from tui.widgets import formatting as fmt
@@ -183,7 +184,7 @@ class MainScreen(MainActions, Screen):
         operator) before the operator starts another."""
         try:
             imports = await self.target.list_imports(deployment)
-        except Exception as exc:  # noqa: BLE001 - said in the detail pane's stead, not as a pop-up at every poll
+        except Exception as exc:  # noqa: BLE001 - no pop-up at every poll: the wizard's own check still runs
             self.post_message(ImportsLoaded(deployment, None, exc))
             return
         self.post_message(ImportsLoaded(deployment, imports))
@@ -261,7 +262,7 @@ class MainScreen(MainActions, Screen):
             if record.state == "in_progress" and record.id not in self.following_imports:
                 self.follow_import(message.deployment, record)
 
-    def restore_refusal(self, *, cloud_restore: bool):
+    def restore_refusal(self, *, cloud_restore: bool) -> RestoreRefused | None:
         """Why a restore (or import) into the current deployment cannot start now, from what is on screen:
         Convex's own rule, the newest cloud restore not ended, or an import writing into it
         (tui/services/restore_checks.py). None when nothing known stands in the way."""
