@@ -36,11 +36,12 @@ def restore_lines(imports: list[ImportRecord], now: datetime) -> list[str]:
     another operator, `npx convex import`): while one runs, no other restore can start."""
     lines = []
     for record in (r for r in imports if r.unfinished):
+        what = "RESTORE" if record.requestor == "cloudRestore" else "IMPORT"
         if record.state == "in_progress":
-            lines.append(f"RESTORE RUNNING: {record.who}, started {fmt.ago(record.created, now)}; progress under "
+            lines.append(f"{what} RUNNING: {record.who}, started {fmt.ago(record.created, now)}; progress under "
                          f"Running. Import {record.id}.")
         else:
-            lines.append(f"RESTORE WAITING for confirmation: {record.who}, staged {fmt.ago(record.created, now)}. "
+            lines.append(f"{what} WAITING for confirmation: {record.who}, staged {fmt.ago(record.created, now)}. "
                          f"Import {record.id}.")
             if record.requestor == "cloudRestore":
                 lines.append("An open Convex dashboard Backups page confirms it by itself; I cancels it.")
