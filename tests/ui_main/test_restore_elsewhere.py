@@ -2,7 +2,8 @@
 directly with httpx, and confirmed the way the dashboard's Backups page confirms it) shows on its deployment
 before the operator does anything: the detail pane says who started it, the backup being restored is marked
 "restoring" in the backups table, the Running pane follows its progress, and `r` says at once that no
-other restore can start, opening nothing and sending nothing."""
+other restore can start, opening nothing and sending nothing. One staged elsewhere and left waiting shows too,
+with the warning that any open dashboard Backups page would confirm it."""
 
 from __future__ import annotations
 
@@ -106,3 +107,32 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
         await target.aclose()
     finally:
         sandbox_process.set_throttle(name, 0)
+
+
+async def test_a_restore_staged_elsewhere_and_left_waiting_shows_and_blocks_another(sandbox_process, homes):
+    name = sandbox_process.name
+    _add(sandbox_process, "orders", 50)
+    deployment_id = _platform(sandbox_process, "GET", f"/v1/deployments/{name}")["id"]
+    backup = _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
+    wait_for(lambda: _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{backup['id']}")["state"]
+             == "complete", timeout=120, message="the backup")
+    _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/restore_from_cloud_backup",
+              {"id": backup["id"]})  # and nobody confirms it (yet)
+    (elsewhere,) = _restores(sandbox_process)
+    with sandbox_process.client() as client:
+        wait_state(client, elsewhere["_id"], "waiting_for_confirmation", timeout=60)
+
+    target = await open_target(TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
+                                          token=Secret(sandbox_process.access_token)), homes)
+    app = ConvexBackupsApp(target=target)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await choose(pilot, app, name)
+        detail = screen.query_one("#detail")
+        await wait_until(pilot, lambda: "RESTORE WAITING for confirmation" in str(detail.render()),
+                         what="the staged restore shown")
+        assert "Backups page confirms it by itself" in str(detail.render())
+        await pilot.press("r")
+        await wait_until(pilot, lambda: any(elsewhere["_id"] in n for n in notes(app)), what="the refusal")
+        assert isinstance(app.screen, MainScreen)
+        assert [r["_id"] for r in _restores(sandbox_process)] == [elsewhere["_id"]]
+    await target.aclose()
