@@ -102,3 +102,20 @@ async def test_a_restore_whose_staging_times_out_is_cancelled(world, home, backu
         assert StagedLedger(homes.data_dir).entries() == []
     finally:
         await target.aclose()
+
+
+async def test_a_restore_still_staged_when_the_app_closes_is_cancelled(world, home, backup_id):
+    """Quitting at the review step closes the target: what this run staged and never confirmed is cancelled
+    then, not left for an open dashboard Backups page to confirm until the app next starts."""
+    homes = Homes(home / "config", home / "data")
+    target = await open_target(world.spec(), homes)
+    try:
+        dev, prod = await target.get_deployment(PRO_DEV), await target.get_deployment(PRO_PROD)
+        plan = await target.prepare_restore(backup_id, dev, source=prod)
+        assert next(i for i in world.imports(PRO_DEV) if i["_id"] == plan.import_id)["state"]["state"] == \
+            "waiting_for_confirmation"
+    finally:
+        await target.aclose()
+    state = next(i for i in world.imports(PRO_DEV) if i["_id"] == plan.import_id)["state"]
+    assert state == {"state": "failed", "error_message": "Import canceled"}
+    assert StagedLedger(homes.data_dir).entries() == []

@@ -4,13 +4,17 @@ A staged restore or import (`uploaded`, `waiting_for_confirmation`) that nobody 
 deployment and blocks every later restore and import (tui/services/staged_imports.py). So every staging is
 written to this machine's ledger (tui/services/staged_ledger.py) before it starts, and the import is
 cancelled when it is not confirmed: when the operator backs out (`abandon_restore`), when staging fails
-or times out, and, for a run that died, on the next start (`clean_left_behind`). Everything else is the
-wrapped target's.
+or times out, when the app closes with one still staged (`aclose`: quitting at the review step), and, for a
+run that died, on the next start (`clean_left_behind`). A staged cloud restore is the urgent case: Convex's
+dashboard confirms the newest one on its own as soon as anyone opens the Backups page. Everything else is
+the wrapped target's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -20,6 +24,7 @@ from tui.services.staged_imports import ImportRecord
 from tui.services.staged_ledger import StagedEntry, StagedLedger
 
 log = logging.getLogger("tui.services.staged_guard")
+CLOSE_CANCEL_TIMEOUT = 15.0  # seconds to cancel one staged import while closing
 
 
 def _is_staging_of(entry: StagedEntry, record: ImportRecord) -> bool:
@@ -130,6 +135,24 @@ class StagedImportGuard:
                 cancelled.append(record.id)
         self.ledger.remove(entry.key)
         return cancelled
+
+    # -- closing with something still staged ---------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Cancel what this process staged and never confirmed (the operator quit at the review step), then
+        close the wrapped target. Errors leave the entry for the next start."""
+        try:
+            mine = [e for e in self.ledger.entries() if e.target_kind == self.target_kind and e.pid == os.getpid()]
+        except OSError:
+            mine = []
+        for entry in mine:
+            try:  # bounded: an unreachable server must not hold up quitting (the next start tries again)
+                for import_id in await asyncio.wait_for(self._settle(entry), CLOSE_CANCEL_TIMEOUT):
+                    log.warning("cancelled import %s on %s: it was staged and never confirmed", import_id,
+                                entry.deployment)
+            except Exception as exc:  # noqa: BLE001 - the next start tries again
+                log.warning("could not cancel the import staged on %s (%s); the next start tries again",
+                            entry.deployment, type(exc).__name__)
+        await self._inner.aclose()
 
     # -- after a run that died ----------------------------------------------------------------------------
     async def clean_left_behind(self) -> list[str]:
