@@ -18,7 +18,7 @@ import os
 from dataclasses import replace
 from typing import Any
 
-from tui.api.errors import Conflict, ConvexApiError, NotFound
+from tui.api.errors import Conflict, ConvexApiError, NotFound, RequestTimeout
 from tui.services.protocol import BackupTarget, DeploymentRef, ProgressCallback, RestorePlan
 from tui.services.staged_imports import ImportRecord
 from tui.services.staged_ledger import StagedEntry, StagedLedger
@@ -103,37 +103,46 @@ class StagedImportGuard:
     async def _staged(self, entry: StagedEntry | None, staging) -> RestorePlan:
         try:
             plan = await staging
-        except BaseException:  # refused, failed, timed out or the operator backed out while it staged
+        except BaseException as exc:  # refused, failed, timed out or the operator backed out while it staged
             if entry is not None:
-                await self._cancel_quietly(entry)
+                # A cloud restore given up on (backed out, timed out) may have been asked for already and its
+                # import not made yet: big brain makes it, and the dashboard would confirm it. Then the entry
+                # stays, and closing the app or the next start looks again.
+                keep = entry.kind == "cloudRestore" and isinstance(exc, (asyncio.CancelledError, RequestTimeout))
+                await self._cancel_quietly(entry, keep_unmatched=keep)
             raise
         if entry is not None:
             self._note(self.ledger.set_import, entry.key, plan.import_id)
         return plan
 
-    async def _cancel_quietly(self, entry: StagedEntry) -> None:
+    async def _cancel_quietly(self, entry: StagedEntry, *, keep_unmatched: bool = False) -> None:
         try:
-            await self._settle(entry)
+            await self._settle(entry, keep_unmatched=keep_unmatched)
         except Exception as exc:  # noqa: BLE001 - the entry stays and the next start tries again
             log.warning("could not cancel the import staged on %s (%s); the next start tries again",
                         entry.deployment, type(exc).__name__)
 
-    async def _settle(self, entry: StagedEntry) -> list[str]:
-        """Cancel what `entry` staged if it is still unconfirmed, then forget the entry; the ids cancelled."""
+    async def _settle(self, entry: StagedEntry, *, keep_unmatched: bool = False) -> list[str]:
+        """Cancel what `entry` staged if it is still unconfirmed, then forget the entry (with `keep_unmatched`
+        not while no import of it is found); the ids cancelled."""
         try:
             deployment = await self._inner.get_deployment(entry.deployment)
         except NotFound:
             self.ledger.remove(entry.key)  # the deployment is gone, and its imports with it
             return []
-        cancelled = []
+        cancelled, found = [], False
         for record in await self._inner.list_imports(deployment):
-            if _is_staging_of(entry, record) and record.staged:
+            if _is_staging_of(entry, record):
+                found = True
+                if not record.staged:
+                    continue
                 try:
                     await self._inner.cancel_import(deployment, record.id)
                 except Conflict:
                     continue  # it ended meanwhile
                 cancelled.append(record.id)
-        self.ledger.remove(entry.key)
+        if found or not keep_unmatched:
+            self.ledger.remove(entry.key)
         return cancelled
 
     # -- closing with something still staged ---------------------------------------------------------------
@@ -146,7 +155,8 @@ class StagedImportGuard:
             mine = []
         for entry in mine:
             try:  # bounded: an unreachable server must not hold up quitting (the next start tries again)
-                for import_id in await asyncio.wait_for(self._settle(entry), CLOSE_CANCEL_TIMEOUT):
+                settled = self._settle(entry, keep_unmatched=True)  # not made yet: the next start looks again
+                for import_id in await asyncio.wait_for(settled, CLOSE_CANCEL_TIMEOUT):
                     log.warning("cancelled import %s on %s: it was staged and never confirmed", import_id,
                                 entry.deployment)
             except Exception as exc:  # noqa: BLE001 - the next start tries again
