@@ -46,6 +46,16 @@ class DeploymentFacts(Message):
         self.limits = limits
 
 
+class ImportsLoaded(Message):
+    """A deployment's imports and restores, newest first (None: they could not be read, `error` says why)."""
+
+    def __init__(self, deployment: DeploymentRef, imports: list | None, error: BaseException | None = None) -> None:
+        super().__init__()
+        self.deployment = deployment
+        self.imports = imports
+        self.error = error
+
+
 class OperationProgress(Message):
     """The latest progress of one operation (`key` such as "backup 12" or "download 12")."""
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cloud_world import PRO_DEV, STARTER_DEV
+from cloud_world import PRO_DEV, STARTER_DEV, STARTER_PROD
 from headless_support import clean_environ, run_cli
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "emulator"))  # the import tests' helpers
@@ -135,3 +135,102 @@ def _raw_imports(client) -> list[dict]:
     from convex_http import query
 
     return query(client, "_system/frontend/snapshotImport:list", {}) or []
+
+
+def test_a_cloud_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_start(world, cli, home):
+    """Convex's dashboard confirms the newest cloud restore waiting for confirmation on its own, so one left
+    staged by a killed `restore` would go ahead the next time anyone opens the Backups page: the next start of
+    the app cancels it."""
+    made = cli("backup", "--deployment", PRO_DEV, "--wait", "--json")
+    assert made.returncode == 0, made.stderr
+    backup_id = json.loads(made.stdout)["id"]
+    client = world.http(PRO_DEV)
+    environ = clean_environ(**world.environ(home))
+    with world.sandbox.throttled(PRO_DEV, 1.0):  # `uploaded` stays visible for a step
+        throwaway = upload(client, make_zip({"notes": documents(NOTES, 1)}), mode="replaceAll")  # see above
+        wait_state(client, throwaway, "waiting_for_confirmation", timeout=60)
+        assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tui", "restore", str(backup_id), "--deployment", PRO_DEV, "--confirm", PRO_DEV,
+             "--yes", "--safety", "none"], cwd=home, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            def staged_restore():
+                assert process.poll() is None, process.communicate()
+                return next((d["_id"] for d in _raw_imports(client) if d["requestor"]["type"] == "cloudRestore"
+                             and d["state"]["state"] == "uploaded"), None)
+
+            staged = wait_for(staged_restore, timeout=90, message="the restore's import")
+        finally:
+            process.send_signal(signal.SIGKILL)  # killed before it could confirm or cancel
+            process.wait()
+        wait_state(client, staged, "waiting_for_confirmation", timeout=60)  # what a dashboard tab would confirm
+    ledger = (home / "data" / "staged_imports.json").read_text()
+    assert f'"backup_id": "{backup_id}"' in ledger and '"kind": "cloudRestore"' in ledger  # recorded first
+
+    result = cli("imports", "--deployment", PRO_DEV, "--json")  # the next start of the app
+    assert result.returncode == 0, result.stderr
+    assert f"Cancelled import {staged} on {PRO_DEV}" in result.stderr
+    (listed,) = json.loads(result.stdout)["deployments"]
+    (record,) = [r for r in listed["imports"] if r["id"] == staged]
+    assert record["state"] == "failed" and record["error"] == "Import canceled"
+    assert record["who"].startswith(f"a cloud restore of backup {backup_id}")
+    assert staged not in (home / "data" / "staged_imports.json").read_text()
+
+
+def test_a_self_hosted_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_start(world, home,
+                                                                                                  tmp_path):
+    """On self-hosted Convex a restore uploads this app's own copy of the backup as a snapshot import: the
+    next start finds and cancels that one too, although the killed run never learnt its id."""
+    credentials = world.sandbox.credentials(STARTER_PROD)
+    environ = clean_environ(CONVEX_SELF_HOSTED_URL=credentials["CONVEX_SELF_HOSTED_URL"],
+                            CONVEX_SELF_HOSTED_ADMIN_KEY=credentials["CONVEX_SELF_HOSTED_ADMIN_KEY"],
+                            CONVEX_BACKUPS_HOME=str(tmp_path), HOME=str(tmp_path))
+    made = run_cli(tmp_path, environ, "backup", "--wait", "--json")
+    assert made.returncode == 0, made.stderr
+    stored = json.loads(made.stdout)
+    name = stored["deployment"]
+    client = world.http(STARTER_PROD)
+    with world.sandbox.throttled(STARTER_PROD, 1.0):  # `uploaded` stays visible for a step
+        throwaway = upload(client, make_zip({"notes": documents(NOTES, 1)}), mode="replaceAll")  # see above
+        wait_state(client, throwaway, "waiting_for_confirmation", timeout=60)
+        assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
+        known = {d["_id"] for d in _raw_imports(client)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tui", "restore", stored["id"], "--confirm", name, "--yes", "--safety", "none"],
+            cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            def staged_restore():
+                assert process.poll() is None, process.communicate()
+                return next((d["_id"] for d in _raw_imports(client) if d["_id"] not in known
+                             and d["state"]["state"] == "uploaded"), None)
+
+            staged = wait_for(staged_restore, timeout=90, message="the restore's upload")
+        finally:
+            process.send_signal(signal.SIGKILL)  # killed before it could confirm or cancel
+            process.wait()
+        wait_state(client, staged, "waiting_for_confirmation", timeout=60)
+
+    result = run_cli(tmp_path, environ, "imports", "--json")  # the next start of the app
+    assert result.returncode == 0, result.stderr
+    assert f"Cancelled import {staged} on {name}" in result.stderr
+    assert get_import(client, staged)["state"] == {"state": "failed", "error_message": "Import canceled"}
+
+
+def test_a_cloud_restore_staged_elsewhere_is_listed_with_the_dashboards_auto_confirm(world, cli):
+    """A restore someone else staged (the platform's restore route called directly) waits for confirmation:
+    `imports` says that any open dashboard Backups page would confirm it, and `cancel-import` cancels it."""
+    made = cli("backup", "--deployment", PRO_DEV, "--wait", "--json")
+    assert made.returncode == 0, made.stderr
+    backup_id = json.loads(made.stdout)["id"]
+    world.platform("POST", f"/api/dashboard/deployments/{world.deployment_id(PRO_DEV)}/restore_from_cloud_backup",
+                   {"id": int(backup_id)})
+    client = world.http(PRO_DEV)
+    staged = next(d["_id"] for d in _raw_imports(client) if d["requestor"]["type"] == "cloudRestore"
+                  and d["state"]["state"] in ("uploaded", "waiting_for_confirmation"))
+    wait_state(client, staged, "waiting_for_confirmation", timeout=60)
+    listed = cli("imports", "--deployment", PRO_DEV)
+    assert listed.returncode == 0 and staged in listed.stdout, listed.stderr
+    assert f"confirms the newest staged cloud restore by itself as soon as anyone opens the Backups page of " \
+           f"{PRO_DEV}" in listed.stdout
+    assert cli("cancel-import", staged, "--deployment", PRO_DEV).returncode == 0
+    assert get_import(client, staged)["state"] == {"state": "failed", "error_message": "Import canceled"}

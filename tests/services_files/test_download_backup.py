@@ -6,6 +6,7 @@ name with a sidecar, never over an existing file, and refuses unknown and unfini
 from __future__ import annotations
 
 import sys
+from contextlib import aclosing
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,10 @@ async def test_unknown_and_unfinished_backups_are_refused(kind, world, tmp_path)
         with pytest.raises(Conflict) as refused:
             await target.download_backup(ref, record.id, folder=folder)
         assert refused.value.code == "BackupNotComplete"
+        async with aclosing(target.follow_backup(ref, record.id)) as progress:
+            async for step in progress:  # Convex cancels a backup only once it is in progress
+                if step.state != "requested":
+                    break
         await target.cancel_backup(ref, record.id)
     finally:
         world.throttle(ref.name, 0)

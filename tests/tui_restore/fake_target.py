@@ -107,7 +107,7 @@ class FakeTarget:
 
     def _plan(self, source: str, target: DeploymentRef, backup_id: str | None) -> RestorePlan:
         return RestorePlan(source, target, CHANGES, "Import will replace all 4 tables (8,571 documents).", True,
-                           "import-1", backup_id)
+                           "import-1", backup_id, cloud_restore=backup_id is not None)  # as CloudTarget's
 
     async def prepare_restore(self, backup_id, target, *, source=None):
         self.calls.append("prepare_restore")

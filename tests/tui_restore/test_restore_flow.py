@@ -46,6 +46,9 @@ async def test_restore_end_to_end_puts_the_backups_data_back(demo, target):
         await pilot.press("c")
         await wait_until(pilot, lambda: wizard.stage == "review", what="the staged plan")
         assert wizard.plan.changes and wizard.plan.backup_id == backup.id
+        # Convex's dashboard would confirm this staged cloud restore on its own: the review says so.
+        status = str(wizard.query_one("#review-status").render())
+        assert "dashboard starts a staged cloud restore by itself" in status and f"Backups page of {DEV}" in status
         await pilot.press("c")
         assert wizard.stage == "confirm"
         await pilot.press("r")  # the key that started the flow does nothing here

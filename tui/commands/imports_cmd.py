@@ -76,6 +76,9 @@ async def _imports(context: Context) -> int:
         if staged:
             print(f"  {len(staged)} staged import(s) block the next restore or import of {ref.name}; cancel with "
                   f"convex-backups cancel-import ID --deployment {ref.name}")
+            if any(r.requestor == "cloudRestore" for r in staged):
+                print("  Convex's dashboard confirms the newest staged cloud restore by itself as soon as anyone "
+                      f"opens the Backups page of {ref.name}.")
     return OK
 
 

@@ -11,6 +11,7 @@ from textual import work
 
 from tui import bindings as keys
 from tui.messages import OperationEnded, OperationProgress, ServiceFailed
+from tui.services.cancel_checks import cancel_refusal
 from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import BackupRecord, DeploymentRef, Progress, Schedule
 from tui.widgets import formatting as fmt
@@ -94,8 +95,6 @@ class MainActions:
 
     # -- cancel and delete --------------------------------------------------------------------------------
     def action_cancel_backup(self) -> None:
-        from tui.screens.confirm import ConfirmDialog
-
         chosen = self._need_backup()
         if chosen is None:
             return
@@ -103,6 +102,25 @@ class MainActions:
         if not backup.is_running:
             self.notify(f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}; only a running backup can be "
                         "canceled.", severity="warning")
+            return
+        self.ask_cancel(ref, backup)
+
+    @work(exclusive=True, group="cancel-ask", exit_on_error=False)
+    async def ask_cancel(self, ref: DeploymentRef, backup: BackupRecord) -> None:
+        """The row may be older than the backup: its state now decides, as the dashboard's Cancel, which is
+        offered only while a backup is in progress (tui/services/cancel_checks.py)."""
+        from tui.screens.confirm import ConfirmDialog
+
+        try:
+            info = await self.target.info()  # type: ignore[attr-defined]
+            if info.kind != "selfHosted":  # this app's own exports are not Convex's cloud backups
+                backup = await self.target.get_backup(ref, backup.id)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServiceFailed(f"read backup {backup.id}", exc))
+            return
+        refusal = cancel_refusal(backup.id, backup.state) if info.kind != "selfHosted" else None
+        if refusal is not None:
+            self.notify(refusal.message, title="Not cancelled", severity="warning", timeout=10)
             return
         body = f"Cancel backup {backup.id} of {ref.name}? The partial snapshot is discarded."
         self.app.push_screen(ConfirmDialog("Cancel backup", body, confirm_key="y", confirm_label="Cancel it"),
@@ -202,13 +220,22 @@ class MainActions:
 
     def action_restore_backup(self) -> None:
         ref = self._need_deployment()
-        if ref is not None:
+        if ref is not None and not self._refused_by_running_restore(cloud_restore=True):
             self._push_colleague("restore_wizard", "RestoreWizard", self.target, ref, backup=self.selected_backup)
 
     def action_import_file(self) -> None:
         ref = self._need_deployment()
-        if ref is not None:
+        if ref is not None and not self._refused_by_running_restore(cloud_restore=False):
             self._push_colleague("import_file", "ImportFileDialog", self.target, ref)
+
+    def _refused_by_running_restore(self, *, cloud_restore: bool) -> bool:
+        """A restore already running or waiting on the deployment (shown in the detail pane, whoever started
+        it) is said at once; nothing is opened or sent. The wizard checks again with fresh data."""
+        refusal = self.restore_refusal(cloud_restore=cloud_restore)  # type: ignore[attr-defined]
+        if refusal is None:
+            return False
+        self.notify(refusal.message, title="Not now: a restore is running here", severity="warning", timeout=15)
+        return True
 
     def action_staged_imports(self) -> None:
         ref = self._need_deployment()

@@ -1,9 +1,10 @@
 """The main screen: deployments (tree), backups (table), detail and live progress. Every service call runs
 in a worker that ends in a message; the handlers here change state and tell the widgets to draw.
 
-Refresh is adaptive: each running backup is followed live (`follow_backup`); otherwise the selected
-deployment's backups are fetched again every `IDLE_POLL` seconds, and only while this screen is the one on
-screen. Nothing else is polled."""
+Refresh is adaptive: each running backup is followed live (`follow_backup`), and so is a restore running on
+the selected deployment, whoever started it (`follow_restore`); otherwise the selected deployment's backups
+and imports are fetched again every `IDLE_POLL` seconds, and only while this screen is the one on screen.
+Nothing else is polled."""
 
 from __future__ import annotations
 
@@ -28,13 +29,16 @@ from tui.messages import (
     BackupsLoaded,
     DeploymentFacts,
     DeploymentsLoaded,
+    ImportsLoaded,
     OperationEnded,
     OperationProgress,
     ServiceFailed,
 )
 from tui.screens.main_actions import MainActions
 from tui.screens.main_emergency import EmergencyFactsMixin
-from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
+from tui.services.errors import RestoreRefused
+from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
+from tui.services.staged_imports import ImportRecord
 from tui.widgets import formatting as fmt
 from tui.widgets.backup_table import BackupTable
 from tui.widgets.deployment_tree import DeploymentTree
@@ -67,6 +71,8 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self.deployments: list[DeploymentRef] = []
         self.backups: list[BackupRecord] = []
         self.following: dict[str, str] = {}  # backup id -> deployment name
+        self.imports: list[ImportRecord] = []  # the current deployment's, newest first
+        self.following_imports: set[str] = set()  # ids of restores followed in the Running pane
         self._settle: Timer | None = None
         self._poll: Timer | None = None
         self.last_error: str | None = None
@@ -181,16 +187,29 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
             self.post_message(ServiceFailed(f"read the plan and schedule of {deployment.name}", error))
         self.post_message(DeploymentFacts(deployment, schedule, limits if error is not limits else None))
 
+    @work(exclusive=True, group="imports", exit_on_error=False)
+    async def load_imports(self, deployment: DeploymentRef) -> None:
+        """Restores and imports on the deployment, to show one started elsewhere (the dashboard, another
+        operator) before the operator starts another."""
+        try:
+            imports = await self.target.list_imports(deployment)
+        except Exception as exc:  # noqa: BLE001 - no pop-up at every poll: the wizard's own check still runs
+            self.post_message(ImportsLoaded(deployment, None, exc))
+            return
+        self.post_message(ImportsLoaded(deployment, imports))
+
     def poll(self) -> None:
         """The slow idle refresh: only the visible deployment, only while this screen is shown."""
         if self.is_current and self.current is not None and self.target is not None:
             self.load_backups(self.current)
+            self.load_imports(self.current)
 
     def refresh_current(self) -> None:
         if self.current is not None:
             self.load_backups(self.current)
             self.load_facts(self.current)
             self.load_emergency_facts(self.current)
+            self.load_imports(self.current)
 
     def on_screen_resume(self) -> None:
         """Back from another screen (the checklist may have paused, unpaused or closed): ask again."""
@@ -215,7 +234,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         first = self.current is None  # the selection at start-up: no cursor to wait for, fetch at once
         self.current = ref
         self.backups = []
+        self.imports = []
         table = self.query_one(BackupTable)
+        table.mark_restoring(frozenset())
         table.empty_text = "Loading backups…"
         table.show_backups([])
         self.query_one(DetailPane).show(deployment=ref, backup=None)
@@ -244,6 +265,31 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
             # Once per table (not at every refresh of the same one), when its rows are on screen.
             self._settled_for = drawn
             self.call_after_refresh(collector.settle_after_large_table)
+
+    def on_imports_loaded(self, message: ImportsLoaded) -> None:
+        if self.current is None or message.deployment.name != self.current.name:
+            return
+        if message.imports is None:  # what was shown stays; the next refresh tries again, and a restore
+            return  # started then is still refused by the wizard's own check (BackupTarget.check_restore)
+        self.imports = message.imports
+        unfinished = [r for r in message.imports if r.unfinished]
+        self.query_one(DetailPane).show(imports=unfinished)
+        self.query_one(BackupTable).mark_restoring(frozenset(
+            str(r.source_cloud_backup_id) for r in unfinished
+            if r.requestor == "cloudRestore" and r.source_cloud_backup_id is not None))
+        for record in unfinished:
+            if record.state == "in_progress" and record.id not in self.following_imports:
+                self.follow_import(message.deployment, record)
+
+    def restore_refusal(self, *, cloud_restore: bool) -> RestoreRefused | None:
+        """Why a restore (or import) into the current deployment cannot start now, from what is on screen:
+        Convex's own rule, the newest cloud restore not ended, or an import writing into it
+        (tui/services/restore_checks.py). None when nothing known stands in the way."""
+        from tui.services.restore_checks import running_import_refusal
+
+        if self.current is None:
+            return None
+        return running_import_refusal(self.current, self.imports, cloud_restore=cloud_restore)
 
     def on_deployment_facts(self, message: DeploymentFacts) -> None:
         if self.current is not None and message.deployment.name == self.current.name:
@@ -304,6 +350,32 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         ok = state in ("complete", "")
         self.post_message(OperationEnded(key, ok, f"{title} ended: {fmt.STATE_WORDS.get(state, state)}.",
                                          deployment.name))
+
+    # -- following a restore running on the deployment, whoever started it ---------------------------------
+    def follow_import(self, deployment: DeploymentRef, record: ImportRecord) -> None:
+        self.following_imports.add(record.id)
+        self.run_worker(self._follow_import(deployment, record), group=f"follow-import-{record.id}",
+                        exclusive=True, exit_on_error=False)
+
+    async def _follow_import(self, deployment: DeploymentRef, record: ImportRecord) -> None:
+        key, title = f"restore {record.id}", f"Restore into {deployment.name} ({record.who})"
+        plan = RestorePlan(source=record.who, target=deployment, changes=(), message_to_confirm=None,
+                           require_manual_confirmation=False, import_id=record.id,
+                           backup_id=str(record.source_cloud_backup_id) if record.source_cloud_backup_id else None)
+        last = None
+        try:
+            async for progress in self.target.follow_restore(plan):
+                last = progress
+                self.post_message(OperationProgress(key, title, progress))
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(OperationEnded(key, False, f"Lost track of the restore into {deployment.name}: "
+                                                         f"{fmt.error_text(exc)}", deployment.name))
+            return
+        finally:
+            self.following_imports.discard(record.id)
+        state = last.state if last else "completed"
+        self.post_message(OperationEnded(key, state == "completed",
+                                         f"The restore into {deployment.name} ended: {state}.", deployment.name))
 
     @property
     def busy(self) -> bool:

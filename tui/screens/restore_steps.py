@@ -10,7 +10,14 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
 from tui.services.protocol import DeploymentRef, Progress, RestorePlan, RestoreResult
-from tui.screens.restore_text import UNCHANGED, deployment_words, plan_counts, progress_counts, result_counts
+from tui.screens.restore_text import (
+    DASHBOARD_CONFIRMS,
+    UNCHANGED,
+    deployment_words,
+    plan_counts,
+    progress_counts,
+    result_counts,
+)
 from tui.widgets.formatting import exact, progress_line, span
 from tui.widgets.table_changes import TableChanges, TableProgressList
 from tui.widgets.typed_confirmation import TypedConfirmation
@@ -49,7 +56,8 @@ class ReviewStep(VerticalScroll):
 
     def show_plan(self, plan: RestorePlan) -> None:
         self.query_one("#review-status", Static).update(
-            "Staged: the data is uploaded and checked, and waits for your confirmation. Nothing has changed yet.")
+            "Staged: the data is uploaded and checked, and waits for your confirmation. Nothing has changed yet."
+            + (f"\n{DASHBOARD_CONFIRMS.format(target=plan.target.name)}" if plan.cloud_restore else ""))
         self.query_one("#stage-bar").add_class("hidden")
         self.query_one("#review-summary", Static).update(plan_sentence(plan))
         self.query_one(TableChanges).show(plan.changes)

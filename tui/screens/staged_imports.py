@@ -34,6 +34,9 @@ def describe(record: ImportRecord, now: datetime) -> str:
     if record.staged:
         lines.append("Nothing has changed yet; until it is confirmed or cancelled, every restore and import of "
                      "this deployment is refused.")
+        if record.requestor == "cloudRestore":
+            lines.append("Careful: Convex's dashboard confirms the newest staged cloud restore by itself as soon as "
+                         "anyone opens this deployment's Backups page.")
     elif record.state == "in_progress":
         lines.append("It is writing now. Cancelling stops it and leaves the data as it was before it.")
     if record.error:

@@ -209,8 +209,14 @@ class CloudTarget:
             yield progress
 
     async def cancel_backup(self, deployment: DeploymentRef, backup_id: str) -> None:
+        from tui.services.cancel_checks import cancel_refusal
+
         self._writable(deployment, "cancel a backup of")
-        await self.platform.cancel_cloud_backup(cloud_backup_id(backup_id))
+        backup = await self.platform.get_cloud_backup(cloud_backup_id(backup_id))
+        refusal = cancel_refusal(str(backup.id), backup.state)  # the dashboard's rule, before asking
+        if refusal is not None:
+            raise refusal
+        await self.platform.cancel_cloud_backup(backup.id)
 
     async def delete_backup(self, deployment: DeploymentRef, backup_id: str) -> None:
         self._writable(deployment, "delete a backup of")
@@ -285,6 +291,10 @@ class CloudTarget:
 
         target = self._writable(target, "restore into")
         backup = await self.platform.get_cloud_backup(cloud_backup_id(backup_id))
+        # The dashboard's rules again, however the caller got here (no request goes out for a restore that
+        # Convex's own client would not offer): another team or region, a dedicated target, a backup or a
+        # restore running on the target, whoever started it.
+        await self.check_restore(target, backup=cloud_backups.record(backup, backup.source_deployment_name))
         client = await self.directory.client(target.name)
         before = {document.id for document in await client.list_imports()}
         await self.platform.restore_from_cloud_backup(int(target.id), cloud_backup_id(backup_id))
@@ -297,7 +307,8 @@ class CloudTarget:
         requested = cloud_backups.record(backup, backup.source_deployment_name).requested
         source_text = f"backup {backup.id} of {backup.source_deployment_name} ({requested:%Y-%m-%d %H:%M} UTC)"
         self._restore_started[document.id] = time.monotonic()
-        return restore_flow.plan_from_import(document, source=source_text, target=target, backup_id=str(backup.id))
+        plan = restore_flow.plan_from_import(document, source=source_text, target=target, backup_id=str(backup.id))
+        return replace(plan, cloud_restore=True)
 
     async def prepare_file_import(
         self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None

@@ -164,6 +164,9 @@ class RestorePlan:
     import_id: str
     backup_id: str | None = None  # None for a file import
     safety_backup_id: str | None = None  # the backup of the target taken first, if any
+    # A restore from a Convex cloud backup (requestor `cloudRestore`): Convex's dashboard confirms the newest
+    # one waiting for confirmation by itself, so anyone with the target's Backups page open would start it.
+    cloud_restore: bool = False
 
     @property
     def rows_to_write(self) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from tui.api.deployment_models import SnapshotImport
 from tui.services.errors import RestoreRefused
 from tui.services.records import BackupRecord, DeploymentRef
+from tui.services.staged_imports import ImportRecord
 
 DOWNLOAD_AND_IMPORT = ("Download the backup (convex-backups download {backup} --deployment {source}) and import "
                        "the ZIP into {target} (convex-backups import FILE --deployment {target}); no flag of "
@@ -50,10 +51,11 @@ def running_backup_refusal(target: DeploymentRef, backups: Iterable[BackupRecord
         "gets past this.", code="BackupInProgress")
 
 
-def running_import_refusal(target: DeploymentRef, imports: Iterable[SnapshotImport], *,
+def running_import_refusal(target: DeploymentRef, imports: Iterable[SnapshotImport | ImportRecord], *,
                            cloud_restore: bool) -> RestoreRefused | None:
     """An import writing into the target now; for a restore from a cloud backup also Convex's own rule, the
-    newest cloud restore not ended (`RestoreInProgress`)."""
+    newest cloud restore not ended (`RestoreInProgress`), whoever started it (the dashboard, another
+    operator). `imports` newest first, as the deployment lists them."""
     imports = list(imports)
     writing = next((i for i in imports if i.state == "in_progress"), None)
     if writing is None and cloud_restore:

@@ -113,7 +113,7 @@ async def wait_for_import(
     choose: Callable[[list[SnapshotImport]], SnapshotImport | None],
     *,
     until: Container[str] = ("waiting_for_confirmation", "in_progress", "completed", "failed"),
-    timeout: float = STAGING_TIMEOUT,
+    timeout: float | None = None,  # STAGING_TIMEOUT
     use_sync: bool = True,
 ) -> SnapshotImport:
     """The import `choose` picks from the newest imports, once its state is in `until`. A failure while
@@ -128,15 +128,20 @@ async def wait_for_import(
                     return document
         raise NotFound("The import disappeared from the deployment.")  # pragma: no cover
 
+    timeout = STAGING_TIMEOUT if timeout is None else timeout
     try:
         document = await asyncio.wait_for(watch(), timeout)
     except TimeoutError:
-        raise RequestTimeout(f"{client.target} did not get the import ready within {timeout / 60:.0f} minutes.",
+        raise RequestTimeout(f"{client.target} did not get the import ready within {_span(timeout)}.",
                              code="ImportTimeout") from None
     if document.state == "failed":
         raise ImportFailed(f"{client.target} could not read the backup: {document.error_message or 'no reason'}",
                            code="ImportFailed", detail=document.error_message)
     return document
+
+
+def _span(seconds: float) -> str:
+    return f"{seconds / 60:.0f} minutes" if seconds >= 120 else f"{seconds:.0f} seconds"
 
 
 async def follow_import(client: DeploymentClient, import_id: str, *, use_sync: bool = True) -> AsyncIterator[Progress]:

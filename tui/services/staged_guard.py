@@ -4,22 +4,27 @@ A staged restore or import (`uploaded`, `waiting_for_confirmation`) that nobody 
 deployment and blocks every later restore and import (tui/services/staged_imports.py). So every staging is
 written to this machine's ledger (tui/services/staged_ledger.py) before it starts, and the import is
 cancelled when it is not confirmed: when the operator backs out (`abandon_restore`), when staging fails
-or times out, and, for a run that died, on the next start (`clean_left_behind`). Everything else is the
-wrapped target's.
+or times out, when the app closes with one still staged (`aclose`: quitting at the review step), and, for a
+run that died, on the next start (`clean_left_behind`). A staged cloud restore is the urgent case: Convex's
+dashboard confirms the newest one on its own as soon as anyone opens the Backups page. Everything else is
+the wrapped target's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from dataclasses import replace
 from typing import Any
 
-from tui.api.errors import Conflict, ConvexApiError, NotFound
+from tui.api.errors import Conflict, ConvexApiError, NotFound, RequestTimeout
 from tui.services.protocol import BackupTarget, DeploymentRef, ProgressCallback, RestorePlan
 from tui.services.staged_imports import ImportRecord
 from tui.services.staged_ledger import StagedEntry, StagedLedger
 
 log = logging.getLogger("tui.services.staged_guard")
+CLOSE_CANCEL_TIMEOUT = 15.0  # seconds to cancel one staged import while closing
 
 
 def _is_staging_of(entry: StagedEntry, record: ImportRecord) -> bool:
@@ -58,7 +63,10 @@ class StagedImportGuard:
     # -- staging ------------------------------------------------------------------------------------------
     async def prepare_restore(self, backup_id: str, target: DeploymentRef, *,
                               source: DeploymentRef | None = None) -> RestorePlan:
-        entry = await self._record(target, "cloudRestore", str(backup_id))
+        # On self-hosted Convex a restore is this app's own ZIP uploaded as a snapshot import: the import it
+        # stages is found by that kind (a cloud restore by its requestor and backup id).
+        kind = "snapshotImport" if self.target_kind == "selfHosted" else "cloudRestore"
+        entry = await self._record(target, kind, str(backup_id))
         return await self._staged(entry, self._inner.prepare_restore(backup_id, target, source=source))
 
     async def prepare_file_import(self, path, target: DeploymentRef, *,
@@ -95,38 +103,66 @@ class StagedImportGuard:
     async def _staged(self, entry: StagedEntry | None, staging) -> RestorePlan:
         try:
             plan = await staging
-        except BaseException:  # refused, failed, timed out or the operator backed out while it staged
+        except BaseException as exc:  # refused, failed, timed out or the operator backed out while it staged
             if entry is not None:
-                await self._cancel_quietly(entry)
+                # A cloud restore given up on (backed out, timed out) may have been asked for already and its
+                # import not made yet: big brain makes it, and the dashboard would confirm it. Then the entry
+                # stays, and closing the app or the next start looks again.
+                keep = entry.kind == "cloudRestore" and isinstance(exc, (asyncio.CancelledError, RequestTimeout))
+                await self._cancel_quietly(entry, keep_unmatched=keep)
             raise
         if entry is not None:
             self._note(self.ledger.set_import, entry.key, plan.import_id)
         return plan
 
-    async def _cancel_quietly(self, entry: StagedEntry) -> None:
+    async def _cancel_quietly(self, entry: StagedEntry, *, keep_unmatched: bool = False) -> None:
         try:
-            await self._settle(entry)
+            await self._settle(entry, keep_unmatched=keep_unmatched)
         except Exception as exc:  # noqa: BLE001 - the entry stays and the next start tries again
             log.warning("could not cancel the import staged on %s (%s); the next start tries again",
                         entry.deployment, type(exc).__name__)
 
-    async def _settle(self, entry: StagedEntry) -> list[str]:
-        """Cancel what `entry` staged if it is still unconfirmed, then forget the entry; the ids cancelled."""
+    async def _settle(self, entry: StagedEntry, *, keep_unmatched: bool = False) -> list[str]:
+        """Cancel what `entry` staged if it is still unconfirmed, then forget the entry (with `keep_unmatched`
+        not while no import of it is found); the ids cancelled."""
         try:
             deployment = await self._inner.get_deployment(entry.deployment)
         except NotFound:
             self.ledger.remove(entry.key)  # the deployment is gone, and its imports with it
             return []
-        cancelled = []
+        cancelled, found = [], False
         for record in await self._inner.list_imports(deployment):
-            if _is_staging_of(entry, record) and record.staged:
+            if _is_staging_of(entry, record):
+                found = True
+                if not record.staged:
+                    continue
                 try:
                     await self._inner.cancel_import(deployment, record.id)
                 except Conflict:
                     continue  # it ended meanwhile
                 cancelled.append(record.id)
-        self.ledger.remove(entry.key)
+        if found or not keep_unmatched:
+            self.ledger.remove(entry.key)
         return cancelled
+
+    # -- closing with something still staged ---------------------------------------------------------------
+    async def aclose(self) -> None:
+        """Cancel what this process staged and never confirmed (the operator quit at the review step), then
+        close the wrapped target. Errors leave the entry for the next start."""
+        try:
+            mine = [e for e in self.ledger.entries() if e.target_kind == self.target_kind and e.pid == os.getpid()]
+        except OSError:
+            mine = []
+        for entry in mine:
+            try:  # bounded: an unreachable server must not hold up quitting (the next start tries again)
+                settled = self._settle(entry, keep_unmatched=True)  # not made yet: the next start looks again
+                for import_id in await asyncio.wait_for(settled, CLOSE_CANCEL_TIMEOUT):
+                    log.warning("cancelled import %s on %s: it was staged and never confirmed", import_id,
+                                entry.deployment)
+            except Exception as exc:  # noqa: BLE001 - the next start tries again
+                log.warning("could not cancel the import staged on %s (%s); the next start tries again",
+                            entry.deployment, type(exc).__name__)
+        await self._inner.aclose()
 
     # -- after a run that died ----------------------------------------------------------------------------
     async def clean_left_behind(self) -> list[str]:

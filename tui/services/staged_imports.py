@@ -43,6 +43,11 @@ class ImportRecord:
     def unfinished(self) -> bool:
         return self.state in UNFINISHED_STATES
 
+    @property
+    def requestor_type(self) -> str:
+        """As `SnapshotImport.requestor_type`: the restore checks read either (tui/services/restore_checks.py)."""
+        return self.requestor
+
     def age_seconds(self, now: datetime | None = None) -> float | None:
         if self.created is None:
             return None

@@ -77,6 +77,7 @@ class BackupTable(MarkedDataTable):
         self.sort_column = "requested"
         self.sort_reverse = True
         self.exact_times = False
+        self.restoring: frozenset[str] = frozenset()  # backups being restored into this deployment now
         self.empty_text = "Choose a deployment to see its backups."
         self._drawn_for: tuple[int, bool] = (0, False)  # the `_layout` the columns were chosen for
 
@@ -101,6 +102,12 @@ class BackupTable(MarkedDataTable):
         self.backups = list(backups)
         self.redraw()
 
+    def mark_restoring(self, backup_ids: frozenset[str]) -> None:
+        """As the dashboard's "Restoring…" on the row of the backup a running restore reads from."""
+        if backup_ids != self.restoring:
+            self.restoring = backup_ids
+            self.redraw()
+
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().lower()
         self.redraw()
@@ -123,6 +130,7 @@ class BackupTable(MarkedDataTable):
             return True
         words = " ".join((backup.id, backup.state, fmt.STATE_WORDS.get(backup.state, ""), backup.kind,
                           backup.source_deployment, "files" if backup.include_storage else "",
+                          "restoring" if backup.id in self.restoring else "",
                           fmt.exact(backup.requested))).lower()
         return all(part in words for part in self.filter_text.split())
 
@@ -132,8 +140,11 @@ class BackupTable(MarkedDataTable):
         else:
             requested = fmt.age(backup.requested, now) if short else fmt.ago(backup.requested, now)
         source = "" if backup.source_deployment == backup.deployment else f"from {backup.source_deployment}"
+        state = Text(NO_MARK) + fmt.state(backup)
+        if backup.id in self.restoring:
+            state.append(" ⟳ restoring", style="bold")
         return {
-            "state": Text(NO_MARK) + fmt.state(backup),
+            "state": state,
             "requested": requested,
             "size": fmt.size_short(backup.size) if short else fmt.size(backup.size),
             "storage": "yes" if backup.include_storage else "no",

@@ -1,7 +1,8 @@
-"""The detail pane: the selected deployment (URL, plan) and backup (every field, exact times), and the
-deployment's periodic schedule in local time and UTC with its next run. Compact (80 columns, a few lines
-tall): the selected backup comes first, so its whole id is in view; the deployment is named in the backups
-pane's title anyway."""
+"""The detail pane: the selected deployment (URL, plan), any restore or import running or waiting on it
+(whoever started it), the selected backup (every field, exact times), and the deployment's periodic
+schedule in local time and UTC with its next run. Compact (80 columns, a few lines tall): the selected
+backup comes first, so its whole id is in view; the deployment is named in the backups pane's title
+anyway."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.widgets import Static
 
 from tui.services import schedule_time
 from tui.services.protocol import WEEKDAYS, BackupRecord, DeploymentRef, PlanLimits, Schedule
+from tui.services.staged_imports import ImportRecord
 from tui.widgets import formatting as fmt
 
 
@@ -28,6 +30,25 @@ def schedule_lines(schedule: Schedule | None, limits: PlanLimits | None, now: da
              + ("with file storage" if schedule.include_storage else "without file storage")]
     if schedule.next_run is not None:
         lines.append(f"  next run {fmt.exact(schedule.next_run)} ({fmt.ago(schedule.next_run, now)})")
+    return lines
+
+
+def restore_lines(imports: list[ImportRecord], now: datetime) -> list[str]:
+    """The restores and imports not ended on the deployment, started here or elsewhere (the dashboard,
+    another operator, `npx convex import`): while one runs, no other restore can start."""
+    lines = []
+    for record in (r for r in imports if r.unfinished):
+        what = "RESTORE" if record.requestor == "cloudRestore" else "IMPORT"
+        if record.state == "in_progress":
+            lines.append(f"{what} RUNNING: {record.who}, started {fmt.ago(record.created, now)}; progress under "
+                         f"Running. Import {record.id}.")
+        else:
+            lines.append(f"{what} WAITING for confirmation: {record.who}, staged {fmt.ago(record.created, now)}. "
+                         f"Import {record.id}.")
+            if record.requestor == "cloudRestore":
+                lines.append("An open Convex dashboard Backups page confirms it by itself; I cancels it.")
+    if lines:
+        lines.append("No other restore or import can start here until it ends.")
     return lines
 
 
@@ -57,6 +78,7 @@ class DetailPane(Static):
         self.backup: BackupRecord | None = None
         self.schedule: Schedule | None = None
         self.limits: PlanLimits | None = None
+        self.imports: list[ImportRecord] = []
         self.facts_loaded = False
         self.compact = False
         self.paused: bool | None = None  # as last read from the server; None: not known
@@ -68,13 +90,17 @@ class DetailPane(Static):
 
     def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | bool = False,
              schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False,
-             paused: bool | None = None) -> None:
-        """Update some parts (False leaves a part as it was; `paused` None leaves it)."""
+             paused: bool | None = None, imports: list[ImportRecord] | None = None) -> None:
+        """Update some parts (False leaves a part as it was; `paused` or `imports` None leaves it)."""
         if deployment is not None and deployment != self.deployment:
+            if deployment.name != getattr(self.deployment, "name", None):
+                self.imports = []
             self.deployment, self.facts_loaded = deployment, False
             self.schedule = self.limits = self.paused = None
         if paused is not None:
             self.paused = paused
+        if imports is not None:
+            self.imports = imports
         if backup is not False:
             self.backup = backup  # type: ignore[assignment]
         if schedule is not False:
@@ -116,6 +142,9 @@ class DetailPane(Static):
         if ref.url:
             text.append(f"\n{ref.url}")
         text.append("\n")
+        restores = restore_lines(self.imports, now)
+        if restores:
+            text.append("\n".join(restores) + "\n", style="bold")
         if self.limits is not None:
             text.append(f"{self.limits.explanation}\n", style="dim")
         if self.facts_loaded:

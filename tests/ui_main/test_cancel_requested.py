@@ -1,0 +1,56 @@
+"""Convex's dashboard offers Cancel only for a backup in progress ("This backup hasn't started yet" for one
+requested): `c` on a backup still waiting to start says so and asks nothing of Convex, even when the row was
+drawn before the backup's state was read again."""
+
+from __future__ import annotations
+
+import pytest
+from pilot_support import choose, notes, wait_until
+
+from sandbox_process import SandboxProcess
+from tui.api.secrets import Secret
+from tui.app import ConvexBackupsApp
+from tui.screens.confirm import ConfirmDialog
+from tui.services.open_target import open_target
+from tui.services.targets import TargetSpec
+from tui.widgets.backup_table import BackupTable
+
+
+@pytest.fixture
+def sandbox_process(tmp_path):
+    process = SandboxProcess(tmp_path / "sandbox").start()
+    yield process
+    process.stop()
+
+
+def _platform(process, method: str, path: str):
+    with process.platform_client() as platform:
+        reply = platform.request(method, path)
+    assert reply.status_code == 200, reply.text
+    return reply.json() if reply.content else None
+
+
+async def test_c_on_a_backup_that_has_not_started_says_so_and_sends_nothing(sandbox_process, homes):
+    name = sandbox_process.name
+    deployment_id = _platform(sandbox_process, "GET", f"/v1/deployments/{name}")["id"]
+    sandbox_process.set_throttle(name, 2.0)
+    try:
+        with sandbox_process.client() as client:  # a snapshot export holds the deployment's one export slot
+            assert client.post("/api/export/request/zip").status_code == 200
+        waiting = _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
+        assert waiting["state"] == "requested"
+        target = await open_target(TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
+                                              token=Secret(sandbox_process.access_token)), homes)
+        app = ConvexBackupsApp(target=target)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await choose(pilot, app, name)
+            table = screen.query_one(BackupTable)
+            await wait_until(pilot, lambda: table.selected and table.selected.id == str(waiting["id"]), what="row")
+            await pilot.press("c")
+            await wait_until(pilot, lambda: any("has not started yet" in n for n in notes(app)), what="the refusal")
+            assert not isinstance(app.screen, ConfirmDialog)
+        await target.aclose()
+        state = _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{waiting['id']}")["state"]
+        assert state in ("requested", "inProgress")  # not cancelled
+    finally:
+        sandbox_process.set_throttle(name, 0)
