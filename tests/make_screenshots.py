@@ -1,12 +1,13 @@
 """Pictures of the real app on demo data for the README: `screenshots/*.svg` and a PNG of each.
 
-    .venv/bin/python tests/make_screenshots.py [--out screenshots] [--keep-going]
+    .venv/bin/python tests/make_screenshots.py [--out screenshots] [--scene wide|narrow|all]
 
 Starts a real seeded sandbox (`sandbox serve --seed demo --throttle 0.5`, so a running backup's progress
-can be seen) in a temporary folder, opens the real `ConvexBackupsApp` on it with the Pilot at 120x40 and
-saves: the main screen, a running backup, the restore flow (review and the typed confirmation on a PROD
-deployment), the periodic backups dialog of a Pro-team deployment, the emergency checklist and the diff
-of a backup with now. PNGs come from `rsvg-convert`
+can be seen) in a temporary folder, opens the real `ConvexBackupsApp` on it with the Pilot and saves. At
+120x40 ("wide"): the main screen, a running backup, the restore flow (review and the typed confirmation on a
+PROD deployment), the periodic backups dialog of a Pro-team deployment, the emergency checklist and the diff
+of a backup with now. At 80x24
+("narrow"): the main screen with a backup running. PNGs come from `rsvg-convert`
 (`apt-get install -y librsvg2-bin`).
 """
 
@@ -33,6 +34,7 @@ from tui.services.open_target import open_target, sandbox_spec  # noqa: E402
 from tui.services.targets import TargetSpec  # noqa: E402
 
 SIZE = (120, 40)
+NARROW = (80, 24)  # the smallest terminal the app is made for (README.md)
 PROD = "brave-marmot-193"  # acme-corp (Pro plan), storefront, production
 PNG_WIDTH = 1200  # pixels: readable on GitHub, small files
 
@@ -82,7 +84,8 @@ async def choose(pilot, app, name: str):
     screen = app.screen
     await wait_until(pilot, lambda: screen.deployments, what="deployments")
     tree = screen.query_one(DeploymentTree)
-    await wait_until(pilot, lambda: name in tree._by_name, what="tree")
+    # After the tree's own first cursor move (to the first deployment), or that move would undo this one.
+    await wait_until(pilot, lambda: name in tree._by_name and screen.current is not None, what="tree")
     tree.move_cursor(tree._by_name[name])
     await wait_until(pilot, lambda: screen.current is not None and screen.current.name == name, what=name)
     await wait_until(pilot, lambda: not screen.query_one("#backups").empty_text.startswith("Loading"),
@@ -91,7 +94,51 @@ async def choose(pilot, app, name: str):
     return screen
 
 
-async def run(shooter: Shooter, sandbox: SandboxProcess, home: Path) -> None:
+async def run(shooter: Shooter, sandbox: SandboxProcess, home: Path, scene: str) -> None:
+    spec = sandbox_spec(TargetSpec("sandbox", source="screenshots"), sandbox.platform_url, sandbox.access_token)
+    homes = Homes(home / "config", home / "data")
+    target = await open_target(spec, homes)
+    try:
+        if scene in ("wide", "all"):
+            await run_wide(shooter, target)
+        if scene in ("narrow", "all"):
+            await run_narrow(shooter, target)
+    finally:
+        await target.aclose()
+
+
+async def run_narrow(shooter: Shooter, target) -> None:
+    """80x24: the main screen while a backup of PROD runs: the four kept columns, the ▶ on the cursor's
+    rows, the selected backup's whole id, and the running backup's time left and message."""
+    from tui.screens.backup_now import BackupNowDialog
+    from tui.widgets.backup_table import BackupTable
+    from tui.widgets.progress_panel import ProgressPanel
+
+    app = ConvexBackupsApp(target=target)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await choose(pilot, app, PROD)
+        table = screen.query_one(BackupTable)
+        await wait_until(pilot, lambda: table.row_count > 0, what="backup rows")
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, BackupNowDialog), what="backup dialog")
+        await pilot.press("enter")
+        panel = screen.query_one(ProgressPanel)
+
+        def progressing():
+            return any(row.progress.done and row.progress.state == "inProgress" and row.progress.message
+                       and row.progress.eta is not None for row in panel.rows.values())
+
+        await wait_until(pilot, progressing, what="progress with a time left")
+        running = await wait_until(pilot, lambda: [b for b in table.shown if b.is_running], what="the new row")
+        table.focus()
+        table.move_cursor(row=table.shown.index(running[0]))  # its details beside its progress
+        await pilot.pause(1.2)
+        await shooter.shoot(pilot, "narrow-80x24")
+        await wait_until(pilot, lambda: not panel.running and not screen.following, timeout=300,
+                         what="the backup to finish")
+
+
+async def run_wide(shooter: Shooter, target) -> None:
     from tui.screens.backup_now import BackupNowDialog
     from tui.screens.emergency_screen import EmergencyScreen
     from tui.screens.periodic import PeriodicDialog
@@ -99,9 +146,6 @@ async def run(shooter: Shooter, sandbox: SandboxProcess, home: Path) -> None:
     from tui.widgets.backup_table import BackupTable
     from tui.widgets.progress_panel import ProgressPanel
 
-    spec = sandbox_spec(TargetSpec("sandbox", source="screenshots"), sandbox.platform_url, sandbox.access_token)
-    homes = Homes(home / "config", home / "data")
-    target = await open_target(spec, homes)
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=SIZE) as pilot:
         # 1. The main screen: PROD selected, its backups listed, the second backup's details.
@@ -175,7 +219,6 @@ async def run(shooter: Shooter, sandbox: SandboxProcess, home: Path) -> None:
         # 6. The diff of the newest backup with now, after a few changes through the deployment's own API.
         await wait_until(pilot, lambda: app.screen is screen, what="back on the main screen")
         await shoot_diff(shooter, pilot, app, screen, target)
-    await target.aclose()
 
 
 async def shoot_diff(shooter: Shooter, pilot, app, screen, target) -> None:
@@ -214,6 +257,8 @@ async def shoot_diff(shooter: Shooter, pilot, app, screen, target) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--scene", choices=("wide", "narrow", "all"), default="all",
+                        help="wide: the 120x40 pictures; narrow: the 80x24 one")
     args = parser.parse_args()
     if shutil.which("rsvg-convert") is None:
         print("rsvg-convert is missing: apt-get install -y librsvg2-bin", file=sys.stderr)
@@ -227,7 +272,7 @@ def main() -> int:
         sandbox = SandboxProcess(Path(tmp) / "sandbox", throttle=0.5, extra_args=("--seed", "demo"))
         sandbox.start(timeout=180)
         try:
-            asyncio.run(run(Shooter(args.out), sandbox, Path(tmp) / "home"))
+            asyncio.run(run(Shooter(args.out), sandbox, Path(tmp) / "home", args.scene))
         finally:
             sandbox.stop()
     return 0

@@ -17,8 +17,9 @@ from tui.services.protocol import BackupRecord, DeploymentRef, Progress, Schedul
 from tui.widgets import formatting as fmt
 from tui.widgets.backup_table import BackupTable
 
-NEEDS_BACKUP = {"cancel_backup", "delete_backup", "download_backup", "inspect_backup", "restore_backup",
-                "compare_backup"}
+# Restore is not here: its wizard chooses the source (this deployment's backups, another deployment's of the
+# team, or a ZIP on disk), so a deployment without backups can be restored into.
+NEEDS_BACKUP = {"cancel_backup", "delete_backup", "download_backup", "inspect_backup", "compare_backup"}
 MUTATING = {spec.action for spec in keys.MAIN_KEYS if spec.mutating}
 
 
@@ -36,6 +37,33 @@ class MainActions:
             return None
         return True
 
+    def why_not(self, action: str, name: str) -> str:
+        """Why `action` (called `name`) cannot run now, and what would make it possible: said when its key
+        is pressed while `check_action` holds it back, so that no key does nothing in silence."""
+        current: DeploymentRef | None = self.current  # type: ignore[attr-defined]
+        if current is None:
+            return self._no_deployment_text()
+        table = self.query_one(BackupTable)  # type: ignore[attr-defined]
+        backup = self.selected_backup
+        if action == "cancel_backup" and backup is not None:
+            return (f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}: only a running backup can be "
+                    "canceled.")
+        if not table.backups and table.empty_text.startswith("Loading"):
+            return f"The backups of {current.name} are still loading: press the key again in a moment."
+        if not table.backups:
+            return (f"{name} needs a backup, and {current.name} has none yet. b backs it up now; r restores into "
+                    "it from another deployment's backup or a ZIP on disk.")
+        if not table.shown:
+            return f"{name} needs a backup, and none matches the filter “{table.filter_text}”: esc clears it."
+        return f"{name} needs a backup: choose one in the backups table (tab to it, then the arrows)."
+
+    def _no_deployment_text(self) -> str:
+        if self.target is None:  # type: ignore[attr-defined]
+            return "Not connected yet: wait for the connection, or F5 tries again (ctrl+t opens another target)."
+        if not self.deployments:  # type: ignore[attr-defined]
+            return "No deployment is listed yet: wait for the list, or F5 fetches it again."
+        return "Choose a deployment first (the tree on the left)."
+
     @property
     def selected_backup(self) -> BackupRecord | None:
         return self.query_one(BackupTable).selected  # type: ignore[attr-defined]
@@ -47,7 +75,7 @@ class MainActions:
 
     def _need_deployment(self) -> DeploymentRef | None:
         if self.current is None or self.target is None:  # type: ignore[attr-defined]
-            self.notify("Choose a deployment first (the tree on the left).", severity="warning")
+            self.notify(self._no_deployment_text(), severity="warning")
             return None
         return self.current  # type: ignore[attr-defined]
 
