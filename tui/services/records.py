@@ -151,6 +151,7 @@ class RestorePlan:
     import_id: str
     backup_id: str | None = None  # None for a file import
     safety_backup_id: str | None = None  # the backup of the target taken first, if any
+    only_tables: tuple[str, ...] = ()  # a restore of these tables only (import `replace`); () = every table
 
     @property
     def rows_to_write(self) -> int:
