@@ -1,10 +1,14 @@
-"""`convex-backups list [--deployment NAME] [--json]`: deployments and their backups."""
+"""`convex-backups list [--deployment NAME] [--json] [--no-counts]`: deployments and their backups, each
+backup with its per-table document counts and a DROP flag when a table lost more than `[trend]
+drop_percent` of its documents since the backup before (tui/services/backup_stats.py)."""
 
 from __future__ import annotations
 
 import argparse
 
-from tui.commands import OK, Context, add_common, command_parser, print_json, run_command
+from tui.commands import OK, Context, add_common, command_parser, plain, print_json, run_command
+from tui.services.backup_stats import StatsCache, Trend, learn_missing, trend
+from tui.services.config import trend_settings
 from tui.services.protocol import BackupRecord, DeploymentRef
 
 NAME = "list"
@@ -13,7 +17,13 @@ NAME = "list"
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(subparsers, NAME, "list deployments and their backups",
                             "List the deployments the target reaches and each one's backups, newest first "
-                            "(with --deployment: that deployment only).")
+                            "(with --deployment: that deployment only). Each complete backup carries its "
+                            "documents per table and a DROP flag (\"DROP orders -40%%\") when a table lost more "
+                            "than [trend] drop_percent (default 20) of its documents since the backup before; "
+                            "counts are kept in the data folder, so a backup is counted once (a cloud backup "
+                            "by downloading it once, up to [trend] count_download_mb).")
+    parser.add_argument("--no-counts", action="store_true",
+                        help="download nothing to count documents; show only the counts already known")
     add_common(parser)
 
 
@@ -45,16 +55,46 @@ async def _list(context: Context) -> int:
         deployments = [await context.deployment()]
     else:
         deployments = await target.list_deployments()
-    listed = [(ref, await target.list_backups(ref)) for ref in deployments]
+    settings = trend_settings(context.config)
+    cache = StatsCache.for_data_dir(context.homes.data_dir) if context.homes else StatsCache.for_target(target)
+    listed = []
+    for ref in deployments:
+        backups = await target.list_backups(ref)
+        listed.append((ref, backups, await _trend(context, cache, ref, backups, settings)))
     if context.args.json:
-        print_json({"target": context.info,
-                    "deployments": [{"deployment": ref, "backups": backups} for ref, backups in listed]})
+        print_json({"target": context.info, "drop_percent": settings.drop_percent,
+                    "deployments": [{"deployment": ref, "backups": [_backup_json(b, found) for b in backups]}
+                                    for ref, backups, found in listed]})
         return OK
     print(context.info.label)
-    for ref, backups in listed:
+    for ref, backups, found in listed:
         print(describe_deployment(ref))
         if not backups:
             print("  (no backups)")
         for record in backups:
-            print(backup_line(record))
+            flag = found.flag(record.id)
+            print(backup_line(record) + (f"  {flag}" if flag else ""))
     return OK
+
+
+async def _trend(context: Context, cache: StatsCache | None, ref: DeploymentRef, backups: list[BackupRecord],
+                 settings) -> Trend:
+    if cache is None:
+        return Trend()
+    if context.args.no_counts:
+        known = cache.load(ref)
+    else:
+        known = await learn_missing(context.target, ref, backups, cache, limit_bytes=settings.count_download_bytes)
+    return trend(backups, known, settings.drop_share)
+
+
+def _backup_json(record: BackupRecord, found: Trend) -> dict:
+    """The record, plus `tables` (documents per table, null when not known), `documents` and the drops."""
+    stats = next((p for p in found.points if p.backup_id == record.id), None)
+    drops = found.drops.get(record.id, ())
+    return {**plain(record),
+            "tables": dict(stats.tables) if stats else None,
+            "documents": stats.documents if stats else None,
+            "drops": [{"table": d.table, "before": d.before, "after": d.after, "share": round(d.share, 4)}
+                      for d in drops],
+            "flag": found.flag(record.id) or None}

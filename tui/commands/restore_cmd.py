@@ -18,6 +18,7 @@ from tui.commands.replace_data import (
     safety_backup,
     safety_mode,
 )
+from tui.services.backup_stats import StatsCache, record_plan
 from tui.services.table_restore import TablesRestore, UnknownTables, parse_tables, tables_words
 
 NAME = "restore"
@@ -78,6 +79,7 @@ async def _restore(context: Context) -> int:
         return await _restore_tables(context, deployment, source, backup)
     safety_id = await safety_backup(context, deployment, source_has_storage=backup.include_storage)
     plan = await target.prepare_restore(backup.id, deployment, source=source)
+    record_plan(_stats(context), source, backup, plan)  # the review's counts are the backup's: kept for the trend
     result = await confirm_and_follow(context, plan, "Restore", "restore")
     return report(context, plan, result, safety_id, f"Restored backup {backup.id} into {deployment.name}", "restore")
 
@@ -92,7 +94,7 @@ def parse_tables_argument(text: str) -> list[str]:
 async def _restore_tables(context: Context, deployment, source, backup) -> int:
     """Only the tables of --tables: every check of a full restore, with the names checked against the
     backup before the safety backup is taken (`tui.services.table_restore`)."""
-    restore = TablesRestore(context.target, source, backup)
+    restore = TablesRestore(context.target, source, backup, stats=_stats(context))
     try:
         context.note(f"Downloading backup {backup.id} to read its tables (verified; deleted afterwards)...")
         await restore.fetch(context.progress)
@@ -110,3 +112,7 @@ async def _restore_tables(context: Context, deployment, source, backup) -> int:
     result = await confirm_and_follow(context, plan, "Restore", "restore")
     return report(context, plan, result, safety_id,
                   f"Restored tables {tables_words(chosen)} of backup {backup.id} into {deployment.name}", "restore")
+
+
+def _stats(context: Context) -> StatsCache | None:
+    return StatsCache.for_data_dir(context.homes.data_dir) if context.homes else StatsCache.for_target(context.target)

@@ -14,6 +14,7 @@ the tables present in the ZIP (what `npx convex import --replace` does). So:
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import replace
@@ -21,9 +22,11 @@ from pathlib import Path
 
 from tui.archive.reader import SnapshotReader
 from tui.archive.subset import table_labels, write_table_subset
+from tui.services.backup_stats import StatsCache, record_zip
 from tui.services.errors import Refused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan
 
+log = logging.getLogger("tui.services.table_restore")
 REPLACE_MODE = "replace"  # spec 6.7: replaces the tables in the file, leaves the others alone
 
 
@@ -41,8 +44,10 @@ def tables_words(tables: Collection[str]) -> str:
 
 
 class TablesRestore:
-    def __init__(self, target: BackupTarget, source: DeploymentRef, backup: BackupRecord) -> None:
+    def __init__(self, target: BackupTarget, source: DeploymentRef, backup: BackupRecord, *,
+                 stats: StatsCache | None = None) -> None:
         self.target = target
+        self.stats = stats
         self.source = source
         self.backup = backup
         self._folder: tempfile.TemporaryDirectory | None = None
@@ -63,6 +68,10 @@ class TablesRestore:
                                                    progress=progress)
         self.zip_path = result.path
         self.tables = await asyncio.to_thread(_read_tables, result.path)
+        try:  # counted while it is here: the trend never downloads it again
+            await asyncio.to_thread(record_zip, self.stats, self.source, self.backup, result.path)
+        except Exception as exc:  # noqa: BLE001 - a trend must never stop a restore
+            log.info("could not count backup %s (%s)", self.backup.id, type(exc).__name__)
         return self.tables
 
     def check(self, chosen: Collection[str]) -> list[str]:
