@@ -34,6 +34,16 @@ class BackupsLoaded(Message):
         self.backups = backups
 
 
+class TrendLoaded(Message):
+    """The counts of a deployment's backups are known (`tui.services.backup_stats.Trend`)."""
+
+    def __init__(self, deployment: DeploymentRef, trend, drop_percent: float) -> None:
+        super().__init__()
+        self.deployment = deployment
+        self.trend = trend
+        self.drop_percent = drop_percent
+
+
 class DeploymentFacts(Message):
     """The schedule and plan of a deployment (for the detail pane)."""
 

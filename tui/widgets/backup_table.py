@@ -61,6 +61,7 @@ class BackupTable(DataTable):
         self.sort_reverse = True
         self.exact_times = False
         self.empty_text = "Choose a deployment to see its backups."
+        self.flags: dict[str, str] = {}  # backup id -> "DROP customers -40%" (tui/services/backup_stats.py)
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
@@ -75,6 +76,12 @@ class BackupTable(DataTable):
     def show_backups(self, backups: list[BackupRecord]) -> None:
         self.backups = list(backups)
         self.redraw()
+
+    def show_flags(self, flags: dict[str, str]) -> None:
+        """The DROP flags, in words next to each flagged backup's state."""
+        if flags != self.flags:
+            self.flags = dict(flags)
+            self.redraw()
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().lower()
@@ -97,6 +104,7 @@ class BackupTable(DataTable):
         if not self.filter_text:
             return True
         words = " ".join((backup.id, backup.state, fmt.STATE_WORDS.get(backup.state, ""), backup.kind,
+                          self.flags.get(backup.id, ""),
                           backup.source_deployment, "files" if backup.include_storage else "",
                           fmt.exact(backup.requested))).lower()
         return all(part in words for part in self.filter_text.split())
@@ -104,8 +112,11 @@ class BackupTable(DataTable):
     def _row(self, backup: BackupRecord, now: datetime) -> tuple:
         requested = fmt.exact(backup.requested) if self.exact_times else fmt.ago(backup.requested, now)
         source = "" if backup.source_deployment == backup.deployment else f"from {backup.source_deployment}"
+        state = fmt.state(backup)
+        if self.flags.get(backup.id):
+            state.append(f"  {self.flags[backup.id]}", style="bold reverse")
         return (
-            fmt.state(backup),
+            state,
             requested,
             fmt.size(backup.size),
             fmt.expires(backup, now),

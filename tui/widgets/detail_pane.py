@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.services import schedule_time
+from tui.services.backup_stats import Trend
 from tui.services.protocol import WEEKDAYS, BackupRecord, DeploymentRef, PlanLimits, Schedule
 from tui.widgets import formatting as fmt
 
@@ -26,6 +27,19 @@ def schedule_lines(schedule: Schedule | None, limits: PlanLimits | None, now: da
              + ("with file storage" if schedule.include_storage else "without file storage")]
     if schedule.next_run is not None:
         lines.append(f"  next run {fmt.exact(schedule.next_run)} ({fmt.ago(schedule.next_run, now)})")
+    return lines
+
+
+def count_lines(backup: BackupRecord, trend: Trend | None) -> list[str]:
+    """The backup's documents per table, when known, and its DROP flag in words."""
+    stats = next((p for p in trend.points if p.backup_id == backup.id), None) if trend else None
+    if stats is None:
+        return []
+    tables = ", ".join(f"{name} {count:,}" for name, count in sorted(stats.tables.items()))
+    lines = [f"  {stats.documents:,} documents in {len(stats.tables)} tables: {tables}"]
+    flag = trend.flag(backup.id)
+    if flag:
+        lines.append(f"  {flag} since the backup before (r restores chosen tables)")
     return lines
 
 
@@ -56,13 +70,18 @@ class DetailPane(Static):
         self.schedule: Schedule | None = None
         self.limits: PlanLimits | None = None
         self.facts_loaded = False
+        self.trend: Trend | None = None  # the counts of the deployment's backups, when known
+
+    def show_trend(self, trend: Trend | None) -> None:
+        self.trend = trend
+        self.redraw()
 
     def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | bool = False,
              schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False) -> None:
         """Update some parts (False leaves a part as it was)."""
         if deployment is not None and deployment != self.deployment:
             self.deployment, self.facts_loaded = deployment, False
-            self.schedule = self.limits = None
+            self.schedule = self.limits = self.trend = None
         if backup is not False:
             self.backup = backup  # type: ignore[assignment]
         if schedule is not False:
@@ -95,7 +114,7 @@ class DetailPane(Static):
         if self.backup is None:
             text.append("No backup selected.", style="italic")
         else:
-            text.append("\n".join(backup_lines(self.backup, now)))
+            text.append("\n".join(backup_lines(self.backup, now) + count_lines(self.backup, self.trend)))
         self.update(text)
 
 
