@@ -36,6 +36,16 @@ def _sort_key(column: str) -> Callable[[BackupRecord], object]:
     }[column]
 
 
+def short_flag(flag: str, width: int = 24) -> str:
+    """The first DROP of a flag, its table name cut to fit, and how many more (the details pane has all)."""
+    first, *others = flag.split(", ")
+    if len(first) > width:
+        word, table, share = first.split(" ")[0], " ".join(first.split(" ")[1:-1]), first.split(" ")[-1]
+        table = table[: max(3, width - len(word) - len(share) - 3)] + "…"
+        first = f"{word} {table} {share}"
+    return first + (f" +{len(others)}" if others else "")
+
+
 class BackupTable(DataTable):
     """Posts `BackupChosen` when the cursor rests on a backup (None when the table is empty)."""
 
@@ -114,7 +124,8 @@ class BackupTable(DataTable):
         source = "" if backup.source_deployment == backup.deployment else f"from {backup.source_deployment}"
         state = fmt.state(backup)
         if self.flags.get(backup.id):
-            state.append(f"  {self.flags[backup.id]}", style="bold reverse")
+            state.append(" ")
+            state.append(short_flag(self.flags[backup.id]), style="bold reverse")
         return (
             state,
             requested,

@@ -20,8 +20,8 @@ class TrendPanel(Vertical):
     TrendPanel > Horizontal { height: 1; }
     TrendPanel .trend-label { width: 10; color: $text-muted; }
     TrendPanel Sparkline { width: 1fr; max-width: 40; }
-    TrendPanel .trend-value { width: auto; padding-left: 1; }
-    TrendPanel #trend-drops { height: auto; text-style: bold; }
+    TrendPanel .trend-value { width: 10; text-align: right; }
+    TrendPanel #trend-drops { height: auto; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -53,13 +53,15 @@ class TrendPanel(Vertical):
         self.query_one("#trend-documents", Sparkline).data = trend.documents
         self.query_one("#trend-size", Sparkline).data = trend.sizes
         last = points[-1]
-        over = f" ({len(points)} backups)" if len(points) > 1 else " (1 backup)"
-        self.query_one("#trend-documents-value", Static).update(f"{last.documents:,}{over}")
+        self.query_one("#trend-documents-value", Static).update(f"{last.documents:,}")
         self.query_one("#trend-size-value", Static).update(fmt.size(last.size))
         self.query_one("#trend-drops", Static).update(self.drops_text())
 
     def drops_text(self) -> str:
+        count = len(self.trend.points)
+        over = f"Over {count} backups (oldest left): " if count > 1 else "1 backup counted so far: "
         flagged = [(p, self.trend.flag(p.backup_id)) for p in self.trend.points if self.trend.flag(p.backup_id)]
         if not flagged:
-            return f"No table lost more than {self.drop_percent:g}% of its documents between backups."
-        return "\n".join(f"{flag} in backup {point.backup_id} ({fmt.exact(point.taken)})" for point, flag in flagged)
+            return f"{over}no table lost more than {self.drop_percent:g}% of its documents."
+        return over + "; ".join(f"{flag} in backup {point.backup_id} ({fmt.exact(point.taken)})"
+                                for point, flag in flagged)
