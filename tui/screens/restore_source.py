@@ -37,7 +37,7 @@ def option_label(ref: DeploymentRef, target: DeploymentRef) -> str:
 
 
 class SourceStep(Vertical):
-    BINDINGS = [Binding("t", "tables", "Only chosen tables", id="restore_only_tables")]
+    BINDINGS = [Binding("t", "tables", "Only chosen tables", show=False, id="restore_only_tables")]  # in the hint
 
     class Chosen(Message):
         def __init__(self, source: DeploymentRef, backup: BackupRecord) -> None:
