@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cloud_world import PRO_PROD
+from cloud_world import PRO_DEV, PRO_PROD
 from headless_support import clean_environ, run_cli
 
 TABLES = {"orders": 30, "users": 20, "messages": 25, "logs": 10}
@@ -78,3 +78,37 @@ def test_an_unknown_table_is_refused_listing_the_backups_tables(cli, world, back
     assert len(world.imports(PRO_PROD)) == imports_before  # nothing was staged
     assert len(world.backups(PRO_PROD)) == backups_before  # no safety backup was spent on it
     assert world.documents(PRO_PROD, "orders") == orders_before
+
+
+def test_self_hosted_restores_two_tables_only_and_lists_their_counts(world, tmp_path):
+    """The same on a self-hosted target: its backups lie in this app's store, so their counts are read
+    there (nothing downloaded) and the tables-only restore imports from the stored ZIP."""
+    home = tmp_path / "home"
+    environ = clean_environ(CONVEX_BACKUPS_HOME=str(home), HOME=str(home),
+                            CONVEX_SELF_HOSTED_URL=world.sandbox.deployments[PRO_DEV],
+                            CONVEX_SELF_HOSTED_ADMIN_KEY=world.sandbox.credentials(PRO_DEV)[
+                                "CONVEX_SELF_HOSTED_ADMIN_KEY"])
+    for table, count in TABLES.items():
+        world.add(PRO_DEV, table, [{"table": table, "n": i} for i in range(count)])
+    made = run_cli(home, environ, "backup", "--wait", "--json")
+    assert made.returncode == 0, made.stderr
+    backup = json.loads(made.stdout)
+    name = backup["deployment"]
+    at_backup = {table: world.documents(PRO_DEV, table) for table in TABLES}
+    for table in TABLES:
+        world.add(PRO_DEV, table, [{"junk": True}])
+    before = {table: world.documents(PRO_DEV, table) for table in TABLES}
+
+    listed = json.loads(run_cli(home, environ, "list", "--json").stdout)
+    (entry,) = [b for d in listed["deployments"] for b in d["backups"] if b["id"] == backup["id"]]
+    assert entry["tables"] == TABLES and entry["flag"] is None
+
+    result = run_cli(home, environ, "restore", backup["id"], "--tables", "logs,messages", "--confirm", name, "--yes",
+                     "--safety", "none", "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["plan"]["only_tables"] == ["logs", "messages"]
+    for table in ("logs", "messages"):
+        assert world.documents(PRO_DEV, table) == at_backup[table], table
+    for table in ("orders", "users"):
+        assert world.documents(PRO_DEV, table) == before[table], table
