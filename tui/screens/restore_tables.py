@@ -5,6 +5,7 @@ downloaded and verified first to list its tables; the wizard runs that in a work
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, SelectionList, Static
@@ -67,6 +68,13 @@ class TablesStep(Vertical):
 
     def show_note(self, text: str) -> None:
         self.query_one("#tables-note", Static).update(text)
+
+    @on(SelectionList.SelectedChanged)
+    def _marked(self, event: SelectionList.SelectedChanged) -> None:
+        marked = self.marked
+        count = self.query_one(SelectionList).option_count
+        self.show_note(f"Marked {len(marked)} of {count}: {', '.join(marked)}. c continues with them; every other "
+                       "table is left as it is." if marked else "Nothing is marked yet.")
 
     @property
     def marked(self) -> list[str]:
