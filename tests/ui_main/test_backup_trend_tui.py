@@ -64,3 +64,26 @@ async def test_a_table_losing_40_percent_is_flagged_in_the_table_and_the_details
         details = str(screen.query_one("#detail").render())
         assert "DROP customers -40% since the backup before" in details
         assert "60 documents in 2 tables: customers 30, orders 30" in details
+
+
+async def test_inspecting_a_backup_keeps_its_counts_so_the_trend_never_downloads_it_again(world, tmp_path):
+    from pilot_host import HostApp
+
+    from tui.screens.inspect_backup import InspectScreen
+    from tui.services.backup_stats import StatsCache
+
+    target = world.target(tmp_path)
+    ref = await target.get_deployment(PRO_PROD)
+    backup_id = await _backup(target, ref)
+    backup = await target.get_backup(ref, backup_id)
+    cache = StatsCache.for_target(target)
+    assert backup_id not in cache.load(ref)
+    expected = {table: len(world.documents(PRO_PROD, table)) for table in world.tables(PRO_PROD)}
+
+    app = HostApp(lambda: InspectScreen(target, ref, backup))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen_under_test
+        await wait_until(pilot, lambda: screen.body is not None, timeout=60, what="the inspected backup")
+
+    stats = cache.load(ref)[backup_id]
+    assert dict(stats.tables) == expected and stats.learned_from == "zip"

@@ -56,7 +56,7 @@ async def _list(context: Context) -> int:
     else:
         deployments = await target.list_deployments()
     settings = trend_settings(context.config)
-    cache = StatsCache.for_data_dir(context.homes.data_dir) if context.homes else StatsCache.for_target(target)
+    cache = StatsCache.of_session(context, target)
     listed = []
     for ref in deployments:
         backups = await target.list_backups(ref)

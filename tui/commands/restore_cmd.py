@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
         subparsers, NAME, "restore a backup into a deployment (replaces its tables)",
         "Restore backup BACKUP_ID into the deployment (--deployment, default the configured one). Every table "
-        "in the deployment is replaced by the backup's. Refused unless --yes is given and --confirm names the "
+        "in the deployment is replaced by the backup's (with --tables, only those tables). Refused unless --yes is given and --confirm names the "
         "target deployment exactly. A backup of another deployment is restored only when --from names that "
         "deployment. What Convex would refuse (another team or region, a dedicated target, a backup or restore "
         "running on the target) is refused before anything happens. Then a safety copy of the target is taken "
@@ -115,4 +115,4 @@ async def _restore_tables(context: Context, deployment, source, backup) -> int:
 
 
 def _stats(context: Context) -> StatsCache | None:
-    return StatsCache.for_data_dir(context.homes.data_dir) if context.homes else StatsCache.for_target(context.target)
+    return StatsCache.of_session(context, context.target)

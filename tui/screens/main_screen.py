@@ -175,9 +175,7 @@ class MainScreen(MainActions, Screen):
         from tui.services import backup_stats
         from tui.services.config import trend_settings
 
-        homes = getattr(getattr(self.app, "session", None), "homes", None)
-        cache = (backup_stats.StatsCache.for_data_dir(homes.data_dir) if homes is not None
-                 else backup_stats.StatsCache.for_target(self.target))
+        cache = backup_stats.StatsCache.of_session(getattr(self.app, "session", None), self.target)
         if cache is None:
             return
         try:

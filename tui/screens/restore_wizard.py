@@ -129,10 +129,7 @@ class RestoreWizard(StagedRestoreScreen):
         self.tables_restore, self.chosen_tables = None, None
 
     def _stats(self) -> backup_stats.StatsCache | None:
-        homes = getattr(getattr(self.app, "session", None), "homes", None)
-        if homes is not None:
-            return backup_stats.StatsCache.for_data_dir(homes.data_dir)
-        return backup_stats.StatsCache.for_target(self.target)
+        return backup_stats.StatsCache.of_session(getattr(self.app, "session", None), self.target)
 
     # -- staging --------------------------------------------------------------------------------------------
     def restore_backup(self) -> BackupRecord | None:

@@ -121,6 +121,13 @@ class StatsCache:
         return cls(Path(data_dir) / FOLDER)
 
     @classmethod
+    def of_session(cls, session: Any, target: Any) -> StatsCache | None:
+        """In the session's data folder (the TUI's and the commands' `Session.homes`), else beside the
+        target's backup store; None when neither is known."""
+        homes = getattr(session, "homes", None)
+        return cls.for_data_dir(homes.data_dir) if homes is not None else cls.for_target(target)
+
+    @classmethod
     def for_target(cls, target: Any) -> StatsCache | None:
         """Beside the target's local backup store (`<data folder>/backups`); None when it has none."""
         store = getattr(target, "store", None)
@@ -191,6 +198,16 @@ def record_plan(cache: StatsCache | None, source: DeploymentRef | None, backup: 
     stats = stats_from_plan(backup, plan)
     if stats is not None and backup.id not in cache.load(source):
         cache.put(source, stats)
+
+
+def record_summary(cache: StatsCache | None, source: DeploymentRef, backup: BackupRecord,
+                   summary: Mapping[str, Any]) -> None:
+    """Keep the counts an inspection of the backup's ZIP found (`tui.services.inspect.inspect_file`'s dict)."""
+    if cache is None or backup.id in cache.load(source):
+        return
+    tables = {(f"{t['component']}/{t['name']}" if t["component"] else t["name"]): int(t["documents"])
+              for t in summary["tables"]}
+    cache.put(source, BackupStats(backup.id, backup.requested, backup.size or summary.get("zipBytes"), tables, "zip"))
 
 
 def record_zip(cache: StatsCache | None, source: DeploymentRef, backup: BackupRecord, path: Path) -> None:
