@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(subparsers, NAME, "list deployments and their backups",
                             "List the deployments the target reaches and each one's backups, newest first "
                             "(with --deployment: that deployment only). Each complete backup carries its "
-                            "documents per table and a DROP flag (\"DROP orders -40%%\") when a table lost more "
+                            "documents per table and a DROP flag (\"DROP orders -40%\") when a table lost more "
                             "than [trend] drop_percent (default 20) of its documents since the backup before; "
                             "counts are kept in the data folder, so a backup is counted once (a cloud backup "
                             "by downloading it once, up to [trend] count_download_mb).")
