@@ -62,12 +62,14 @@ def test_list_json_carries_counts_and_the_drop_flag(cli, two_backups, home):
     assert backups[first]["flag"] is None and backups[first]["drops"] == []
     assert backups[second]["flag"] == "DROP customers -40%"
     assert backups[second]["drops"] == [{"table": "customers", "before": 50, "after": 30, "share": 0.4}]
-    # kept in the data folder: the next listing downloads nothing (--no-counts reads only what is known)
+    assert result.stderr.count("Counting the documents of backup") == 2  # each downloaded once, said so
+    # kept in the data folder: the next listing downloads nothing again
     assert list((home / "data" / "backup-stats").glob("*.json"))
-    again = _backups(json.loads(cli("list", "--json", "--no-counts", "--deployment", PRO_PROD).stdout))
-    assert again[second]["flag"] == "DROP customers -40%"
     text = cli("list", "--deployment", PRO_PROD)
     assert text.returncode == 0 and "DROP customers -40%" in text.stdout
+    assert "Counting" not in text.stderr
+    again = _backups(json.loads(cli("list", "--json", "--no-counts", "--deployment", PRO_PROD).stdout))
+    assert again[second]["flag"] == "DROP customers -40%"
 
 
 def test_the_share_is_configurable(cli, two_backups, home):

@@ -84,7 +84,8 @@ async def _trend(context: Context, cache: StatsCache | None, ref: DeploymentRef,
     if context.args.no_counts:
         known = cache.load(ref)
     else:
-        known = await learn_missing(context.target, ref, backups, cache, limit_bytes=settings.count_download_bytes)
+        known = await learn_missing(context.target, ref, backups, cache, limit_bytes=settings.count_download_bytes,
+                                    note=context.note)
     return trend(backups, known, settings.drop_share)
 
 

@@ -20,7 +20,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -217,7 +217,8 @@ def record_zip(cache: StatsCache | None, source: DeploymentRef, backup: BackupRe
 
 
 async def learn_missing(target: BackupTarget, deployment: DeploymentRef, backups: Iterable[BackupRecord],
-                        cache: StatsCache, *, limit_bytes: int = DEFAULT_COUNT_DOWNLOAD_LIMIT) -> dict[str, BackupStats]:
+                        cache: StatsCache, *, limit_bytes: int = DEFAULT_COUNT_DOWNLOAD_LIMIT,
+                        note: Callable[[str], None] | None = None) -> dict[str, BackupStats]:
     """The counts of every complete backup of `deployment`, learning the missing ones: from this app's own
     store where the ZIP lies on disk, else by downloading it once (verified, into a temporary folder,
     deleted at once) when it is no larger than `limit_bytes`. A backup that cannot be counted is left
@@ -227,7 +228,7 @@ async def learn_missing(target: BackupTarget, deployment: DeploymentRef, backups
         if backup.state != "complete" or backup.id in known or backup.source_deployment != deployment.name:
             continue
         try:
-            stats = await _count(target, deployment, backup, limit_bytes)
+            stats = await _count(target, deployment, backup, limit_bytes, note)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - one backup that cannot be read must not hide the others
@@ -240,13 +241,16 @@ async def learn_missing(target: BackupTarget, deployment: DeploymentRef, backups
 
 
 async def _count(target: BackupTarget, deployment: DeploymentRef, backup: BackupRecord,
-                 limit_bytes: int) -> BackupStats | None:
+                 limit_bytes: int, note: Callable[[str], None] | None) -> BackupStats | None:
     stored = getattr(target, "stored_backup", None)
     if stored is not None:  # self-hosted: the ZIP is in this app's store already
         path = stored(deployment, backup.id).zip_path
         return await asyncio.to_thread(stats_from_zip, backup, path)
     if backup.size is None or backup.size > limit_bytes:
         return None
+    if note is not None:
+        note(f"Counting the documents of backup {backup.id} of {deployment.name}: downloading it once "
+             f"({backup.size / 1e6:,.1f} MB, verified, deleted at once; --no-counts skips this)...")
     with tempfile.TemporaryDirectory(prefix="convex-backups-counts-") as folder:
         result = await target.download_backup(deployment, backup.id, folder=Path(folder))
         return await asyncio.to_thread(stats_from_zip, backup, result.path)
