@@ -37,11 +37,12 @@ class BackupsLoaded(Message):
 class TrendLoaded(Message):
     """The counts of a deployment's backups are known (`tui.services.backup_stats.Trend`)."""
 
-    def __init__(self, deployment: DeploymentRef, trend, drop_percent: float) -> None:
+    def __init__(self, deployment: DeploymentRef, trend, drop_percent: float, counting: int = 0) -> None:
         super().__init__()
         self.deployment = deployment
         self.trend = trend
         self.drop_percent = drop_percent
+        self.counting = counting  # backups still being counted (each downloaded once)
 
 
 class DeploymentFacts(Message):

@@ -184,9 +184,10 @@ class MainScreen(MainActions, Screen):
             self.post_message(ServiceFailed("read [trend] in config.toml", exc))
             settings = trend_settings(None)
         known = cache.load(deployment)
-        if any(b.state == "complete" and b.id not in known for b in backups):  # draw what is known at once
+        missing = sum(1 for b in backups if b.state == "complete" and b.id not in known)
+        if missing:  # draw what is known at once, and say that the rest is being counted
             self.post_message(TrendLoaded(deployment, backup_stats.trend(backups, known, settings.drop_share),
-                                          settings.drop_percent))
+                                          settings.drop_percent, counting=missing))
             known = await backup_stats.learn_missing(self.target, deployment, backups, cache,
                                                      limit_bytes=settings.count_download_bytes)
         self.post_message(TrendLoaded(deployment, backup_stats.trend(backups, known, settings.drop_share),
@@ -270,7 +271,8 @@ class MainScreen(MainActions, Screen):
         trend = message.trend
         self.query_one(BackupTable).show_flags({b: trend.flag(b) for b in trend.drops})
         self.query_one(DetailPane).show_trend(trend)
-        self.query_one(TrendPanel).show_trend(message.deployment.name, trend, message.drop_percent)
+        self.query_one(TrendPanel).show_trend(message.deployment.name, trend, message.drop_percent,
+                                              counting=message.counting)
 
     def on_deployment_facts(self, message: DeploymentFacts) -> None:
         if self.current is not None and message.deployment.name == self.current.name:

@@ -44,18 +44,23 @@ class TrendPanel(Vertical):
     def on_mount(self) -> None:
         self.display = False
 
-    def show_trend(self, deployment: str, trend: Trend, drop_percent: float) -> None:
+    def show_trend(self, deployment: str, trend: Trend, drop_percent: float, *, counting: int = 0) -> None:
         self.deployment, self.trend, self.drop_percent = deployment, trend, drop_percent
         points = trend.points
-        self.display = bool(points)
+        self.display = bool(points) or counting > 0
+        counting_words = (f"Counting the documents of {counting} backup{'s' * (counting != 1)} (each downloaded "
+                          "once, then remembered)…" if counting else "")
+        for row in self.query(Horizontal):
+            row.display = bool(points)
         if not points:
+            self.query_one("#trend-drops", Static).update(counting_words)
             return
         self.query_one("#trend-documents", Sparkline).data = trend.documents
         self.query_one("#trend-size", Sparkline).data = trend.sizes
         last = points[-1]
         self.query_one("#trend-documents-value", Static).update(f"{last.documents:,}")
         self.query_one("#trend-size-value", Static).update(fmt.size(last.size))
-        self.query_one("#trend-drops", Static).update(self.drops_text())
+        self.query_one("#trend-drops", Static).update("\n".join(filter(None, (self.drops_text(), counting_words))))
 
     def drops_text(self) -> str:
         count = len(self.trend.points)
