@@ -28,9 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
         subparsers, NAME, "restore a backup into a deployment (replaces its tables)",
         "Restore backup BACKUP_ID into the deployment (--deployment, default the configured one). Every table "
-        "in the deployment is replaced by the backup's (with --tables, only those tables). Refused unless --yes is given and --confirm names the "
-        "target deployment exactly. A backup of another deployment is restored only when --from names that "
-        "deployment. What Convex would refuse (another team or region, a dedicated target, a backup or restore "
+        "in the deployment is replaced by the backup's (with --tables, only those tables). Refused unless --yes "
+        "is given and --confirm names the target deployment exactly. A backup of another deployment is "
+        "restored only when --from names that deployment. What Convex would refuse (another team or region, a dedicated target, a backup or restore "
         "running on the target) is refused before anything happens. Then a safety copy of the target is taken "
         "(--safety, default: a fresh backup now), the restore is staged, the change summary printed, and it "
         "is confirmed and followed to the end. Environment variables, code and schedules are not changed.",
