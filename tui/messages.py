@@ -36,6 +36,17 @@ class BackupsLoaded(Message):
         self.error = error  # why they could not be listed (the table says so instead of "Loading")
 
 
+class TrendLoaded(Message):
+    """The counts of a deployment's backups are known (`tui.services.backup_stats.Trend`)."""
+
+    def __init__(self, deployment: DeploymentRef, trend, drop_percent: float, counting: int = 0) -> None:
+        super().__init__()
+        self.deployment = deployment
+        self.trend = trend
+        self.drop_percent = drop_percent
+        self.counting = counting  # backups still being counted (each downloaded once)
+
+
 class DeploymentFacts(Message):
     """The schedule and plan of a deployment (for the detail pane)."""
 

@@ -87,6 +87,8 @@ class Context:
     info: TargetInfo
     default_deployment: str | None
     stderr_is_tty: bool
+    homes: Any = None  # tui.services.config.Homes of the session (None in a bare Context)
+    config: Any = None  # tui.services.config.Config of the session
 
     async def deployment(self, name: str | None = None) -> DeploymentRef:
         """`--deployment`, else the one the configuration names, else the only one there is."""
@@ -185,7 +187,8 @@ async def _run(args: argparse.Namespace, chosen, body: Callable[[Context], Await
         info = await target.info()
         if info.notice and not getattr(args, "json", False):
             print(f"convex-backups: {info.notice}", file=sys.stderr)
-        context = Context(args, target, info, chosen.spec.deployment, sys.stderr.isatty())
+        context = Context(args, target, info, chosen.spec.deployment, sys.stderr.isatty(),
+                          getattr(chosen, "homes", None), getattr(chosen, "config", None))
         return await body(context)
     finally:
         await target.aclose()

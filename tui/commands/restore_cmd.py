@@ -1,5 +1,6 @@
-"""`convex-backups restore BACKUP_ID [--from DEPLOYMENT] --confirm NAME --yes [--safety MODE]`: restore a
-backup into the deployment (its own, or another deployment's of the team, named with --from)."""
+"""`convex-backups restore BACKUP_ID [--from DEPLOYMENT] [--tables A,B] --confirm NAME --yes [--safety MODE]`:
+restore a backup into the deployment (its own, or another deployment's of the team, named with --from);
+with --tables only those tables, leaving every other table as it is."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from tui.commands.replace_data import (
     safety_backup,
     safety_mode,
 )
+from tui.services.backup_stats import StatsCache, record_plan
+from tui.services.table_restore import TablesRestore, UnknownTables, parse_tables, tables_words
 
 NAME = "restore"
 
@@ -25,9 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
         subparsers, NAME, "restore a backup into a deployment (replaces its tables)",
         "Restore backup BACKUP_ID into the deployment (--deployment, default the configured one). Every table "
-        "in the deployment is replaced by the backup's. Refused unless --yes is given and --confirm names the "
-        "target deployment exactly. A backup of another deployment is restored only when --from names that "
-        "deployment. What Convex would refuse (another team or region, a dedicated target, a backup or restore "
+        "in the deployment is replaced by the backup's (with --tables, only those tables). Refused unless --yes "
+        "is given and --confirm names the target deployment exactly. A backup of another deployment is "
+        "restored only when --from names that deployment. What Convex would refuse (another team or region, a dedicated target, a backup or restore "
         "running on the target) is refused before anything happens. Then a safety copy of the target is taken "
         "(--safety, default: a fresh backup now), the restore is staged, the change summary printed, and it "
         "is confirmed and followed to the end. Environment variables, code and schedules are not changed.",
@@ -38,6 +41,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "deployment is refused without it)")
     parser.add_argument("--confirm", metavar="NAME", help="the target deployment's exact name")
     parser.add_argument("--yes", action="store_true", help="really restore (required)")
+    parser.add_argument("--tables", metavar="A,B", type=parse_tables_argument,
+                        help="restore only these tables (comma-separated; `_storage` for file storage) and leave "
+                             "every other table as it is: the backup is downloaded and verified, and a ZIP of "
+                             "those tables is imported in replace mode (npx convex import --replace); a name "
+                             "the backup lacks is refused, listing the tables it has")
     add_safety_option(parser, "restore")
     add_common(parser)
 
@@ -67,7 +75,44 @@ async def _restore(context: Context) -> int:
     if backup.state != "complete":
         raise Failure(f"Backup {backup.id} is {backup.state}; only complete backups can be restored.", FAILED)
     await check_convex_refusals(context, deployment, backup)  # before any safety backup is spent
+    if args.tables:
+        return await _restore_tables(context, deployment, source, backup)
     safety_id = await safety_backup(context, deployment, source_has_storage=backup.include_storage)
     plan = await target.prepare_restore(backup.id, deployment, source=source)
+    record_plan(_stats(context), source, backup, plan)  # the review's counts are the backup's: kept for the trend
     result = await confirm_and_follow(context, plan, "Restore", "restore")
     return report(context, plan, result, safety_id, f"Restored backup {backup.id} into {deployment.name}", "restore")
+
+
+def parse_tables_argument(text: str) -> list[str]:
+    tables = parse_tables(text)
+    if not tables:
+        raise argparse.ArgumentTypeError("name at least one table, e.g. --tables messages,users")
+    return tables
+
+
+async def _restore_tables(context: Context, deployment, source, backup) -> int:
+    """Only the tables of --tables: every check of a full restore, with the names checked against the
+    backup before the safety backup is taken (`tui.services.table_restore`)."""
+    restore = TablesRestore(context.target, source, backup, stats=_stats(context))
+    try:
+        context.note(f"Downloading backup {backup.id} to read its tables (verified; deleted afterwards)...")
+        await restore.fetch(context.progress)
+        try:
+            chosen = restore.check(context.args.tables)
+        except UnknownTables as exc:
+            raise Failure(f"refused: {exc} Nothing was changed.", REFUSED) from None
+        safety_id = await safety_backup(context, deployment, source_has_storage="_storage" in chosen)
+        plan = await restore.stage(deployment, chosen, on_progress=context.progress)
+    finally:
+        restore.close()
+    untouched = [name for name in restore.tables if name not in chosen]
+    context.note(f"Only {tables_words(chosen)} will be replaced; every other table of {deployment.name} is left as "
+                 "it is" + (f" (of the backup's tables: {tables_words(untouched)})." if untouched else "."))
+    result = await confirm_and_follow(context, plan, "Restore", "restore")
+    return report(context, plan, result, safety_id,
+                  f"Restored tables {tables_words(chosen)} of backup {backup.id} into {deployment.name}", "restore")
+
+
+def _stats(context: Context) -> StatsCache | None:
+    return StatsCache.of_session(context, context.target)

@@ -42,8 +42,9 @@ class RecordingTarget:
         ops.restore_staged(self._checklist, plan)
         return plan
 
-    async def prepare_file_import(self, path: Any, target: Any, *, on_progress: Any = None) -> RestorePlan:
-        plan = await self._target.prepare_file_import(path, target, on_progress=on_progress)
+    async def prepare_file_import(self, path: Any, target: Any, *, on_progress: Any = None,
+                                  **options: Any) -> RestorePlan:
+        plan = await self._target.prepare_file_import(path, target, on_progress=on_progress, **options)
         ops.restore_staged(self._checklist, plan)
         self._checklist.record(2, source_file=str(path))
         return plan

@@ -93,6 +93,7 @@ class InspectScreen(Screen[None]):
             self.query_one("#inspect-status").add_class("error-text")
             return
         self.query_one("#inspect-bar").add_class("hidden")
+        self._remember_counts()
         where = "a temporary copy, deleted when you leave" if self._temp else str(path)
         self._status(f"{self.body['documents']:,} documents in {len(self.body['tables'])} tables · "
                      f"snapshot {self.body.get('snapshotTime') or '—'} · read from {where}")
@@ -115,6 +116,18 @@ class InspectScreen(Screen[None]):
         result = await self.target.download_backup(self.deployment, self.backup.id, folder=Path(self._temp.name),
                                                    progress=progress)
         return result.path
+
+    def _remember_counts(self) -> None:
+        """The counts just read are the backup's: kept for the trend, so it never downloads them again."""
+        from tui.services import backup_stats
+
+        if self.backup is None or self.body is None or self.backup.deployment != self.deployment.name:
+            return
+        cache = backup_stats.StatsCache.of_session(getattr(self.app, "session", None), self.target)
+        try:
+            backup_stats.record_summary(cache, self.deployment, self.backup, self.body)
+        except Exception:  # noqa: BLE001 - a trend must never stop an inspection
+            pass
 
     async def _current_counts(self) -> dict[str, int] | None:
         counts = getattr(self.target, "table_counts", None)

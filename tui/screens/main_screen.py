@@ -33,9 +33,11 @@ from tui.messages import (
     OperationEnded,
     OperationProgress,
     ServiceFailed,
+    TrendLoaded,
 )
 from tui.screens.main_actions import MainActions
 from tui.screens.main_emergency import EmergencyFactsMixin
+from tui.services.backup_stats import Trend
 from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
 from tui.services.staged_imports import ImportRecord
@@ -45,6 +47,7 @@ from tui.widgets.deployment_tree import DeploymentTree
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.progress_panel import ProgressPanel
+from tui.widgets.trend_panel import TrendPanel
 
 NARROW_BELOW, WIDE_FROM = 110, 170  # columns: the screen's "-narrow" (80x24 terminals) and "-wide" classes
 # What the footer shows below WIDE_FROM columns (help first): what fits in 80 and in 120 columns. The others
@@ -125,6 +128,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
                     yield Static("Connecting…", id="backups-note")
                 with Horizontal(id="lower"):
                     with VerticalScroll(id="detail-pane", classes="pane"):
+                        yield TrendPanel(id="trend")
                         yield DetailPane(id="detail", clock=self.clock)
                     with VerticalScroll(id="progress-pane", classes="pane"):
                         yield ProgressPanel(id="progress")
@@ -171,6 +175,38 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
             self.post_message(BackupsLoaded(deployment, [], error=fmt.error_text(exc)))
             return
         self.post_message(BackupsLoaded(deployment, backups))
+
+    def _start_trend(self, deployment: DeploymentRef, backups: list[BackupRecord]) -> None:
+        """Not restarted by every refresh while it downloads a backup to count it (that could never end)."""
+        worker = getattr(self, "_trend_worker", None)
+        if worker is not None and worker.is_running and getattr(self, "_trend_of", None) == deployment.name:
+            return
+        self._trend_of = deployment.name
+        self._trend_worker = self.load_trend(deployment, backups)
+
+    @work(exclusive=True, group="trend", exit_on_error=False)
+    async def load_trend(self, deployment: DeploymentRef, backups: list[BackupRecord]) -> None:
+        """Counts of the backups (learned once, then kept: tui/services/backup_stats.py) and the drops."""
+        from tui.services import backup_stats
+        from tui.services.config import trend_settings
+
+        cache = backup_stats.StatsCache.of_session(getattr(self.app, "session", None), self.target)
+        if cache is None:
+            return
+        try:
+            settings = trend_settings(getattr(self.app, "config", None))
+        except Exception as exc:  # noqa: BLE001 - a bad [trend] table: said once, defaults used
+            self.post_message(ServiceFailed("read [trend] in config.toml", exc))
+            settings = trend_settings(None)
+        known = cache.load(deployment)
+        missing = sum(1 for b in backups if b.state == "complete" and b.id not in known)
+        if missing:  # draw what is known at once, and say that the rest is being counted
+            self.post_message(TrendLoaded(deployment, backup_stats.trend(backups, known, settings.drop_share),
+                                          settings.drop_percent, counting=missing))
+            known = await backup_stats.learn_missing(self.target, deployment, backups, cache,
+                                                     limit_bytes=settings.count_download_bytes)
+        self.post_message(TrendLoaded(deployment, backup_stats.trend(backups, known, settings.drop_share),
+                                      settings.drop_percent))
 
     @work(exclusive=True, group="facts", exit_on_error=False)
     async def load_facts(self, deployment: DeploymentRef) -> None:
@@ -238,7 +274,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         table = self.query_one(BackupTable)
         table.mark_restoring(frozenset())
         table.empty_text = "Loading backups…"
+        table.flags = {}
         table.show_backups([])
+        self.query_one(TrendPanel).show_trend(ref.name, Trend(), 20.0)
         self.query_one(DetailPane).show(deployment=ref, backup=None)
         self.query_one("#backups-pane").border_title = f"Backups of {ref.name}" + (" (PROD)" if ref.is_prod else "")
         if self._settle is not None:
@@ -260,6 +298,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         table.empty_text = (f"The backups could not be listed: {message.error}" if message.error
                             else "No backups yet: b backs up now.")
         table.show_backups(message.backups)
+        self._start_trend(message.deployment, message.backups)
         drawn = (message.deployment.name, len(message.backups))
         if len(message.backups) >= collector.LARGE_TABLE and drawn != self._settled_for:
             # Once per table (not at every refresh of the same one), when its rows are on screen.
@@ -290,6 +329,15 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         if self.current is None:
             return None
         return running_import_refusal(self.current, self.imports, cloud_restore=cloud_restore)
+
+    def on_trend_loaded(self, message: TrendLoaded) -> None:
+        if self.current is None or message.deployment.name != self.current.name:
+            return
+        trend = message.trend
+        self.query_one(BackupTable).show_flags({b: trend.flag(b) for b in trend.drops})
+        self.query_one(DetailPane).show_trend(trend)
+        self.query_one(TrendPanel).show_trend(message.deployment.name, trend, message.drop_percent,
+                                              counting=message.counting)
 
     def on_deployment_facts(self, message: DeploymentFacts) -> None:
         if self.current is not None and message.deployment.name == self.current.name:

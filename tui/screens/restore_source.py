@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Select, Static
@@ -21,8 +22,8 @@ from tui.widgets.formatting import ago, exact, size, state, utc_now
 
 ZIP_CHOICE = ":zip"  # the Select's value for "a ZIP on disk" (no deployment name starts with a colon)
 ZIP_LABEL = "A snapshot ZIP file on disk…"
-BACKUP_KEYS = ("enter choose the highlighted backup · shift+tab another deployment's backups or a ZIP on disk · "
-               "esc back out")
+BACKUP_KEYS = ("enter restore the highlighted backup · t only chosen tables of it · shift+tab another deployment's "
+               "backups or a ZIP on disk · esc back out")
 LIST_KEYS = "enter open the list of sources: another deployment of the team, or a ZIP on disk · esc back out"
 ZIP_KEYS = "enter check the file and go on · shift+tab back to the list of sources · esc back out"
 
@@ -36,7 +37,17 @@ def option_label(ref: DeploymentRef, target: DeploymentRef) -> str:
 
 
 class SourceStep(Vertical):
+    BINDINGS = [Binding("t", "tables", "Only chosen tables", show=False, id="restore_only_tables")]  # in the hint
+
     class Chosen(Message):
+        def __init__(self, source: DeploymentRef, backup: BackupRecord) -> None:
+            super().__init__()
+            self.source = source
+            self.backup = backup
+
+    class TablesWanted(Message):
+        """`t` on a backup: restore only chosen tables of it (tui/screens/restore_tables.py)."""
+
         def __init__(self, source: DeploymentRef, backup: BackupRecord) -> None:
             super().__init__()
             self.source = source
@@ -156,7 +167,15 @@ class SourceStep(Vertical):
     @on(DataTable.RowSelected, "#source-backups")
     def _chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        backup = self.backups.get(str(event.row_key.value))
+        self._choose(str(event.row_key.value), self.Chosen)
+
+    def action_tables(self) -> None:
+        table = self.query_one(DataTable)
+        if table.has_focus and table.row_count:
+            self._choose(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value), self.TablesWanted)
+
+    def _choose(self, backup_id: str, message: type[Chosen] | type[TablesWanted]) -> None:
+        backup = self.backups.get(backup_id)
         if backup is None:
             return
         source = self.deployments.get(backup.deployment)
@@ -169,7 +188,7 @@ class SourceStep(Vertical):
                        f"{self.deployment.region or 'an unknown region'}: "
                        "Convex restores only within a region. Download that backup and use Import ZIP instead.")
         else:
-            self.post_message(self.Chosen(source, backup))
+            self.post_message(message(source, backup))
 
     def _note(self, text: str) -> None:
         note = self.query_one("#source-note", Static)

@@ -61,7 +61,10 @@ class ReviewStep(VerticalScroll):
         self.query_one("#stage-bar").add_class("hidden")
         self.query_one("#review-summary", Static).update(plan_sentence(plan))
         self.query_one(TableChanges).show(plan.changes)
-        self.query_one("#review-unchanged", Static).update("Not changed by a restore: " + ", ".join(UNCHANGED) + ".")
+        only = (f"Only {', '.join(plan.only_tables)} {'is' if len(plan.only_tables) == 1 else 'are'} replaced; every "
+                f"other table of {plan.target.name} is left exactly as it is.\n" if plan.only_tables else "")
+        self.query_one("#review-unchanged", Static).update(
+            only + "Not changed by a restore: " + ", ".join(UNCHANGED) + ".")
         message = self.query_one("#review-message", Static)
         message.update(f"The deployment says: {plan.message_to_confirm}" if plan.message_to_confirm else "")
         message.set_class(not plan.message_to_confirm, "hidden")
@@ -99,7 +102,9 @@ class ConfirmStep(Vertical):
         yield Static("", id="confirm-error", classes="error-box hidden", markup=False)
 
     def show(self, plan: RestorePlan, safety: str) -> None:
-        self.query_one("#confirm-summary", Static).update(f"{plan_sentence(plan)}\nSafety backup: {safety}")
+        only = (f"\nOnly {', '.join(plan.only_tables)} {'is' if len(plan.only_tables) == 1 else 'are'} replaced; "
+                "every other table is left as it is." if plan.only_tables else "")
+        self.query_one("#confirm-summary", Static).update(f"{plan_sentence(plan)}{only}\nSafety backup: {safety}")
 
     def show_starting(self) -> None:
         self.query_one("#confirm-error").add_class("hidden")

@@ -27,6 +27,10 @@ it), else the platformdirs config and data folders of "convex-backups".
 
     [ui]                                # the TUI's settings
 
+    [trend]                             # noticing trouble early (README "Noticing trouble early")
+    drop_percent = 20                   # flag a backup whose table lost more than this share of documents
+    count_download_mb = 500             # cloud backups up to this size are downloaded once to count them
+
 The file holds secrets: it is written with mode 0600 (and tightened to 0600 when found wider).
 """
 
@@ -167,6 +171,37 @@ class Config:
         if self.ui:
             document["ui"] = dict(self.ui)
         return document
+
+
+@dataclass(frozen=True)
+class TrendSettings:
+    """`[trend]` (kept in `Config.extra`, so it is written back as it was)."""
+
+    drop_percent: float = 20.0
+    count_download_mb: float = 500.0
+
+    @property
+    def drop_share(self) -> float:
+        return self.drop_percent / 100
+
+    @property
+    def count_download_bytes(self) -> int:
+        return int(self.count_download_mb * 1000 * 1000)
+
+
+def trend_settings(config: Config | None) -> TrendSettings:
+    """The `[trend]` table, checked: a value that makes no sense is a `ConfigError` naming it."""
+    table = (config.extra.get("trend") if config is not None else None) or {}
+    if not isinstance(table, Mapping):
+        raise ConfigError("`trend` in config.toml must be a table: [trend] with drop_percent = 20.", code="BadConfig")
+    values = {}
+    for name, words, fits in (("drop_percent", "above 0 and at most 100", lambda v: 0 < v <= 100),
+                              ("count_download_mb", "of 0 (never download to count) or more", lambda v: v >= 0)):
+        value = table.get(name, getattr(TrendSettings, name))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not fits(value):
+            raise ConfigError(f"[trend] {name} = {value!r} in config.toml: give a number {words}.", code="BadConfig")
+        values[name] = float(value)
+    return TrendSettings(**values)
 
 
 # -- reading ------------------------------------------------------------------------------------------------

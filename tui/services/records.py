@@ -167,6 +167,7 @@ class RestorePlan:
     # A restore from a Convex cloud backup (requestor `cloudRestore`): Convex's dashboard confirms the newest
     # one waiting for confirmation by itself, so anyone with the target's Backups page open would start it.
     cloud_restore: bool = False
+    only_tables: tuple[str, ...] = ()  # a restore of these tables only (import `replace`); () = every table
 
     @property
     def rows_to_write(self) -> int:

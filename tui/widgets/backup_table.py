@@ -47,6 +47,16 @@ def _sort_key(column: str) -> Callable[[BackupRecord], object]:
     }[column]
 
 
+def short_flag(flag: str, width: int = 24) -> str:
+    """The first DROP of a flag, its table name cut to fit, and how many more (the details pane has all)."""
+    first, *others = flag.split(", ")
+    if len(first) > width:
+        word, table, share = first.split(" ")[0], " ".join(first.split(" ")[1:-1]), first.split(" ")[-1]
+        table = table[: max(3, width - len(word) - len(share) - 3)] + "…"
+        first = f"{word} {table} {share}"
+    return first + (f" +{len(others)}" if others else "")
+
+
 def _width(cell: Text | str) -> int:
     return cell.cell_len if isinstance(cell, Text) else cell_len(cell)
 
@@ -80,6 +90,7 @@ class BackupTable(MarkedDataTable):
         self.restoring: frozenset[str] = frozenset()  # backups being restored into this deployment now
         self.empty_text = "Choose a deployment to see its backups."
         self._drawn_for: tuple[int, bool] = (0, False)  # the `_layout` the columns were chosen for
+        self.flags: dict[str, str] = {}  # backup id -> "DROP customers -40%" (tui/services/backup_stats.py)
 
     def on_mount(self) -> None:
         self._draw(None)
@@ -108,6 +119,12 @@ class BackupTable(MarkedDataTable):
             self.restoring = backup_ids
             self.redraw()
 
+    def show_flags(self, flags: dict[str, str]) -> None:
+        """The DROP flags, in words next to each flagged backup's state."""
+        if flags != self.flags:
+            self.flags = dict(flags)
+            self.redraw()
+
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip().lower()
         self.redraw()
@@ -129,6 +146,7 @@ class BackupTable(MarkedDataTable):
         if not self.filter_text:
             return True
         words = " ".join((backup.id, backup.state, fmt.STATE_WORDS.get(backup.state, ""), backup.kind,
+                          self.flags.get(backup.id, ""),
                           backup.source_deployment, "files" if backup.include_storage else "",
                           "restoring" if backup.id in self.restoring else "",
                           fmt.exact(backup.requested))).lower()
@@ -143,6 +161,9 @@ class BackupTable(MarkedDataTable):
         state = Text(NO_MARK) + fmt.state(backup)
         if backup.id in self.restoring:
             state.append(" ⟳ restoring", style="bold")
+        if self.flags.get(backup.id):
+            state.append(" ")
+            state.append(short_flag(self.flags[backup.id]), style="bold reverse")
         return {
             "state": state,
             "requested": requested,

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.services import schedule_time
+from tui.services.backup_stats import Trend
 from tui.services.protocol import WEEKDAYS, BackupRecord, DeploymentRef, PlanLimits, Schedule
 from tui.services.staged_imports import ImportRecord
 from tui.widgets import formatting as fmt
@@ -30,6 +31,19 @@ def schedule_lines(schedule: Schedule | None, limits: PlanLimits | None, now: da
              + ("with file storage" if schedule.include_storage else "without file storage")]
     if schedule.next_run is not None:
         lines.append(f"  next run {fmt.exact(schedule.next_run)} ({fmt.ago(schedule.next_run, now)})")
+    return lines
+
+
+def count_lines(backup: BackupRecord, trend: Trend | None) -> list[str]:
+    """The backup's documents per table, when known, and its DROP flag in words."""
+    stats = next((p for p in trend.points if p.backup_id == backup.id), None) if trend else None
+    if stats is None:
+        return []
+    tables = ", ".join(f"{name} {count:,}" for name, count in sorted(stats.tables.items()))
+    lines = [f"  {stats.documents:,} documents in {len(stats.tables)} tables: {tables}"]
+    flag = trend.flag(backup.id)
+    if flag:
+        lines.append(f"  {flag} since the backup before (r restores chosen tables)")
     return lines
 
 
@@ -82,11 +96,16 @@ class DetailPane(Static):
         self.facts_loaded = False
         self.compact = False
         self.paused: bool | None = None  # as last read from the server; None: not known
+        self.trend: Trend | None = None  # the counts of the deployment's backups, when known
 
     def set_compact(self, compact: bool) -> None:
         if compact != self.compact:
             self.compact = compact
             self.redraw()
+
+    def show_trend(self, trend: Trend | None) -> None:
+        self.trend = trend
+        self.redraw()
 
     def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | bool = False,
              schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False,
@@ -96,7 +115,7 @@ class DetailPane(Static):
             if deployment.name != getattr(self.deployment, "name", None):
                 self.imports = []
             self.deployment, self.facts_loaded = deployment, False
-            self.schedule = self.limits = self.paused = None
+            self.schedule = self.limits = self.paused = self.trend = None
         if paused is not None:
             self.paused = paused
         if imports is not None:
@@ -119,7 +138,7 @@ class DetailPane(Static):
         if self.backup is None:
             backup = Text("No backup selected.", style="italic")
         else:
-            backup = Text("\n".join(backup_lines(self.backup, now)))
+            backup = Text("\n".join(backup_lines(self.backup, now) + count_lines(self.backup, self.trend)))
         parts = (backup, deployment) if self.compact else (deployment, backup)
         self.update(Text("\n\n").join(parts))
 
