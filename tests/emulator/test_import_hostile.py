@@ -207,3 +207,13 @@ def test_an_import_whose_writing_died_three_times_is_not_started_again(slow_sand
             else:
                 assert state == {"state": "failed", "error_message": died_message(WRITING, {"type": "snapshotImport"})}
             assert dump(client) == before
+
+
+def test_the_final_message_fits_a_cloud_restore_or_an_uploaded_file():
+    """A restore from a cloud backup has no file of the operator's: it is not told to verify one it has."""
+    cloud = died_message(READING, {"type": "cloudRestore", "sourceCloudBackupId": 8000001})
+    assert "reading this backup" in cloud and "this file" not in cloud
+    assert "another backup" in cloud and "convex-backups download" in cloud
+    upload = died_message(READING, {"type": "snapshotImport"})
+    assert "reading this file" in upload and "Check the file with `convex-backups verify`" in upload
+    assert "writing this import" in died_message(WRITING, {"type": "cloudRestore"})
