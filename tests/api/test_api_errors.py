@@ -63,6 +63,15 @@ def test_known_codes(status, code, cls, words):
         assert word in str(error)
 
 
+@pytest.mark.parametrize("said", ["Team acme requires single sign-on: log in through Okta at acme.okta.com.",
+                                  "SSO enforced for this team"])
+def test_sso_required_shows_the_servers_message_then_advice(said):
+    """What big brain says with `SSORequired` is not known in detail: its words are shown as sent, first."""
+    error = _error(403, "SSORequired", said)
+    assert type(error) is AuthError
+    assert str(error).startswith(said) and "npx convex login" in str(error)
+
+
 def test_permission_denied_names_the_missing_action():
     error = _error(403, "OperationNotPermitted", "You do not have permission to perform this operation "
                                                  "(deployment:backups:create).")

@@ -24,7 +24,7 @@ def test_a_team_that_requires_sso_is_its_own_line(world, tmp_path, acme_refuses)
     environ = clean_environ(**world.environ(tmp_path))
     text = run_cli(tmp_path, environ, "list")
     assert text.returncode == 0, text.stderr
-    assert "team acme: could not be listed: Your team requires single sign-on" in text.stdout
+    assert f"team acme: could not be listed: {SSO}" in text.stdout  # the server's own words
     assert STARTER_PROD in text.stdout and STARTER_DEV in text.stdout and PRO_PROD not in text.stdout
     listed = json.loads(run_cli(tmp_path, environ, "list", "--json").stdout)
     assert {d["deployment"]["name"] for d in listed["deployments"]} == {STARTER_PROD, STARTER_DEV}

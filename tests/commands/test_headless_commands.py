@@ -144,7 +144,10 @@ def test_restore_with_a_safety_backup(cli, world):
 
 def test_schedule(cli, world):
     starter = cli("schedule", "daily", "04:00", "--deployment", STARTER_PROD)
-    assert starter.returncode == 1 and "Pro" in starter.stderr
+    assert starter.returncode == 1 and "Periodic backups are a Convex Pro feature" in starter.stderr
+    assert "upgrade the team to Pro" in starter.stderr and "Traceback" not in starter.stderr
+    weekly = cli("schedule", "weekly", "sun", "01:00", "--include-storage", "--deployment", STARTER_PROD, "--json")
+    assert weekly.returncode == 1 and "Periodic backups are a Convex Pro feature" in weekly.stderr
     assert cli("schedule", "--deployment", STARTER_PROD).stdout.strip().endswith("off")
     utc = cli("schedule", "weekly", "sun", "23:05", "--utc", "--include-storage", "--deployment", PRO_PROD,
               "--json")

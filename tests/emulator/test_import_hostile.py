@@ -1,8 +1,8 @@
 """Hostile uploads to the sandbox: the NUL-line bomb is refused at line 1 with the sandbox's memory under
 300 MB, and stays failed across a restart; a document over 1 MiB is refused as Convex refuses it, with its
-line; an import the sandbox died reading is failed at the next start instead of read again (a file that
-kills the sandbox would otherwise kill it at every start, and every deployment with it), and one whose
-writing died three times is not started a fourth time.
+line; an import the sandbox died reading is read again at the next start, as Convex does, but one whose
+reading or writing died three times is failed instead of started a fourth time (a file that kills the
+sandbox would otherwise kill it at every start, and every deployment with it).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from hostile_archives import (  # noqa: E402
 )
 
 from tui.archive.limits import MAX_DOCUMENT_SIZE, value_size  # noqa: E402
-from tui.emulator.import_attempts import READING_DIED_MESSAGE, WRITING_DIED_MESSAGE  # noqa: E402
+from tui.emulator.import_attempts import READING, WRITING, died_message  # noqa: E402
 
 TOO_LARGE = "Value is too large (19.07 MiB > maximum size 1 MiB)"  # Convex's words for the 20 MB document
 
@@ -137,7 +137,28 @@ def test_a_document_of_exactly_1_mib_imports(sandbox, tmp_path):
 
 
 @pytest.mark.timeout(120)
-def test_an_import_the_sandbox_died_reading_is_failed_at_the_next_start(sandbox, tmp_path):
+def test_an_import_the_sandbox_died_reading_once_is_read_again_and_completes(sandbox):
+    key = sandbox.admin_key
+    with sandbox.client(key=key) as client:
+        seed(client, {"users": documents(USERS, 3)})
+        wanted = documents(USERS, 40)
+        sandbox.set_throttle(sandbox.name, 5.0)  # the reader pauses with its mark on disk: time to kill it
+        import_id = upload(client, make_zip({"users": wanted}), mode="replaceAll")
+    mark = _imports_folder(sandbox) / f"{import_id}.reading"
+    wait_for(mark.exists, timeout=30, message="the sandbox to start reading the import")
+    sandbox.kill()  # as the OOM killer would
+
+    sandbox.start()  # at full speed: the throttle lives in the process
+    with sandbox.client(key=key) as client:
+        wait_state(client, import_id, "waiting_for_confirmation")
+        confirm(client, import_id)
+        assert wait_state(client, import_id, "completed", "failed")["state"]["state"] == "completed"
+        assert len(dump(client)["users"]) == len(wanted)
+    wait_for(lambda: not mark.exists(), message="the mark to go with the completed import")
+
+
+@pytest.mark.timeout(180)
+def test_an_import_whose_reading_died_three_times_is_failed_at_the_next_start(sandbox, tmp_path):
     # A million rows take the sandbox seconds to read: long enough to kill it in the middle.
     line = document_line(USERS, 1)
     archive = zip_of_lines(tmp_path / "slow.zip", "users/documents.jsonl", [line * 10_000] * 100)
@@ -147,13 +168,20 @@ def test_an_import_the_sandbox_died_reading_is_failed_at_the_next_start(sandbox,
         before = dump(client)
         import_id = upload(client, archive.read_bytes(), mode="replaceAll")
     mark = _imports_folder(sandbox) / f"{import_id}.reading"
-    wait_for(mark.exists, timeout=30, message="the sandbox to start reading the import")
-    sandbox.kill()  # as the OOM killer would
-
-    sandbox.start()
-    with sandbox.client(key=key) as client:
-        assert get_import(client, import_id)["state"] == {"state": "failed", "error_message": READING_DIED_MESSAGE}
-        assert dump(client) == before
+    for attempt in (1, 2, 3):
+        wait_for(lambda: mark.exists() and mark.read_text() == str(attempt), timeout=60,
+                 message=f"reading attempt {attempt}")
+        sandbox.kill()  # as the OOM killer would
+        sandbox.start()
+        with sandbox.client(key=key) as client:
+            state = get_import(client, import_id)["state"]
+            if attempt < 3:
+                assert state["state"] == "uploaded"  # read again, as Convex does
+            else:
+                message = died_message(READING, {"type": "snapshotImport"})
+                assert state == {"state": "failed", "error_message": message}
+                assert "reading this file" in message and "convex-backups verify" in message
+            assert dump(client) == before
     wait_for(lambda: not mark.exists(), message="the mark to go with the failed import")
 
 
@@ -177,5 +205,15 @@ def test_an_import_whose_writing_died_three_times_is_not_started_again(slow_sand
             if attempt < 3:
                 assert state["state"] == "in_progress"  # started over, as Convex does
             else:
-                assert state == {"state": "failed", "error_message": WRITING_DIED_MESSAGE}
+                assert state == {"state": "failed", "error_message": died_message(WRITING, {"type": "snapshotImport"})}
             assert dump(client) == before
+
+
+def test_the_final_message_fits_a_cloud_restore_or_an_uploaded_file():
+    """A restore from a cloud backup has no file of the operator's: it is not told to verify one it has."""
+    cloud = died_message(READING, {"type": "cloudRestore", "sourceCloudBackupId": 8000001})
+    assert "reading this backup" in cloud and "this file" not in cloud
+    assert "another backup" in cloud and "convex-backups download" in cloud
+    upload = died_message(READING, {"type": "snapshotImport"})
+    assert "reading this file" in upload and "Check the file with `convex-backups verify`" in upload
+    assert "writing this import" in died_message(WRITING, {"type": "cloudRestore"})

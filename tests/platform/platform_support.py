@@ -40,6 +40,8 @@ WORLD: dict[str, tuple[str, str, str, dict[str, Any]]] = {
 TEAMS = {"sandbox": ("Sandbox", "starter"), "acme": ("Acme Corp", "pro")}
 PROJECT_NAMES = {"sandbox": "Sandbox", "notes": "Notes", "shop": "Shop", "ops": "Ops", "europe": "Europe",
                  "spare": "Spare"}
+# The login token of a member of one team only (the operator is in every team): team slug -> token.
+MEMBER_TOKENS = {"sandbox": "sbx_pat_member-of-sandbox-only-0000", "acme": "sbx_pat_member-of-acme-only-00000000"}
 
 
 def build_world(data: Path, names: list[str] | None = None) -> None:
@@ -53,6 +55,8 @@ def build_world(data: Path, names: list[str] | None = None) -> None:
             if project not in projects:
                 projects[project] = world.project(teams[team], project, PROJECT_NAMES[project])
             world.deployment(projects[project], name, kind, **options)
+        for slug, token in MEMBER_TOKENS.items():
+            world.member(f"{slug} member", f"{slug}-member@example.com", [teams[slug]], token)
 
 
 def start_world(data: Path, *extra: str, clock: str | None = f"manual:{EPOCH_S}", throttle: float = 0.0,

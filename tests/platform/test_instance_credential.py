@@ -9,7 +9,7 @@ import binascii
 import stat
 
 import httpx
-from platform_support import Api, expect_error
+from platform_support import MEMBER_TOKENS, Api, expect_error
 
 STARTER = "starter-prod-101"
 
@@ -31,17 +31,17 @@ def _decodings(value: str) -> list[bytes]:
 
 def test_the_credential_does_not_reveal_the_token(world, api):
     operator = world.access_token
-    team = world.team_token("sandbox")
-    team_api = Api(world, team)
+    member = MEMBER_TOKENS["sandbox"]
+    member_api = Api(world, member)
     try:
-        for token, client in ((operator, api), (team, team_api)):
+        for token, client in ((operator, api), (member, member_api)):
             _, credential = client.instance(STARTER)
             assert credential.startswith("sbxi_")
             secret_part = token.removeprefix("sbx_team_").removeprefix("sbx_pat_").encode()
             leaks = sum(secret_part in decoded for decoded in _decodings(credential))
             assert leaks == 0  # (a count, so that a failure does not print the token)
     finally:
-        team_api.close()
+        member_api.close()
     key_file = world.data / "instance_credential_key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 

@@ -1,5 +1,6 @@
-"""The platform API's directory over real HTTP: bearer auth and its failures, other teams' resources,
-tokens and credentials, and every discovery route (dashboard, CLI, /v1) with Convex's shapes."""
+"""The platform API's directory over real HTTP: bearer auth and its failures, each kind of token only on
+the routes Convex documents for it, other teams' resources, tokens and credentials, and every discovery
+route (dashboard, CLI, /v1) with Convex's shapes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 
 import httpx
 import pytest
-from platform_support import EPOCH_MS, Api, expect_error
+from platform_support import EPOCH_MS, MEMBER_TOKENS, Api, expect_error
 from websockets.sync.client import connect
 
 TEAM_KEYS = {"id", "name", "slug", "creator", "suspended", "referralCode", "referredBy", "managedBy",
@@ -24,15 +25,16 @@ DEPLOYMENT_KEYS = {"kind", "id", "name", "createTime", "lastDeployTime", "deploy
 
 @pytest.fixture(scope="module")
 def starter_api(world):
-    """The Starter team's team token: it sees team `sandbox` only."""
-    client = Api(world, world.team_token("sandbox"))
+    """The login token of a member of the Starter team only: it sees team `sandbox` only."""
+    client = Api(world, MEMBER_TOKENS["sandbox"])
     yield client
     client.close()
 
 
 @pytest.fixture(scope="module")
-def acme_api(world):
-    client = Api(world, world.team_token("acme"))
+def starter_team_api(world):
+    """The Starter team's team token: `/v1` only, and team `sandbox` only."""
+    client = Api(world, world.team_token("sandbox"))
     yield client
     client.close()
 
@@ -61,14 +63,71 @@ def test_missing_wrong_or_malformed_tokens_are_401(world, authorization):
     assert head.status_code == 401
 
 
-def test_authorize_accepts_good_tokens(world):
-    for token in (world.access_token, world.team_token("sandbox"), world.team_token("acme")):
+def test_authorize_accepts_login_tokens(world):
+    for token in (world.access_token, MEMBER_TOKENS["sandbox"]):
         reply = httpx.head(world.platform_url + "/api/authorize", headers={"Authorization": f"Bearer {token}"})
         assert reply.status_code == 200
+    for token in (world.team_token("sandbox"), world.team_token("acme")):
+        reply = httpx.head(world.platform_url + "/api/authorize", headers={"Authorization": f"Bearer {token}"})
+        assert reply.status_code == 403
 
 
-def test_other_teams_resources_look_missing(world, api, starter_api):
-    """A Starter team token gets the same 404 for Acme's resources as for ones that do not exist."""
+def test_a_team_token_works_on_v1_only(world, api, starter_api, starter_team_api):
+    """Convex documents team tokens for the management API (`/v1`) and, as `Convex <token>`, for the
+    team's deployments; the dashboard's and the CLI's routes are for the token of `npx convex login`."""
+    starter, deployment = api.team_id("sandbox"), api.deployment_id("starter-prod-101")
+    selection = {"selectedDeploymentName": "starter-prod-101",
+                 "projectSelection": {"kind": "deploymentName", "deploymentName": "starter-prod-101"}}
+    for method, path, body in [
+        ("GET", "/api/dashboard/teams", None),
+        ("GET", "/api/dashboard/member_data", None),
+        ("GET", f"/api/dashboard/teams/{starter}/projects", None),
+        ("GET", f"/api/dashboard/teams/{starter}/get_entitlements", None),
+        ("GET", f"/api/dashboard/teams/{starter}/get_audit_log_events", None),
+        ("GET", f"/api/dashboard/deployments/{deployment}/list_cloud_backups", None),
+        ("POST", f"/api/dashboard/deployments/{deployment}/request_cloud_backup", {}),
+        ("GET", f"/api/dashboard/deployments/{deployment}/get_periodic_backup_config", None),
+        ("POST", "/api/dashboard/instances/starter-prod-101/auth", None),
+        ("GET", "/api/teams", None),
+        ("GET", "/api/teams/sandbox/projects", None),
+        ("GET", "/api/deployment/starter-prod-101/team_and_project", None),
+        ("POST", "/api/deployment/authorize_within_current_project", selection),
+        ("POST", "/api/deployment/authorize_prod", {"deploymentName": "starter-prod-101"}),
+    ]:
+        before = len(api.backups("starter-prod-101"))
+        reply = starter_team_api.get(path) if method == "GET" else starter_team_api.post(path, body)
+        message = expect_error(reply, 403, "TokenKindNotAccepted")
+        assert "/v1" in message and world.team_token("sandbox") not in message, path
+        assert len(api.backups("starter-prod-101")) == before  # nothing was started
+        if method == "GET":  # the login token of a member of the same team may
+            assert starter_api.get(path).status_code == 200, path
+    for path in ("/v1/token_details", f"/v1/teams/{starter}/projects", f"/v1/teams/{starter}/list_deployments",
+                 "/v1/deployments/starter-prod-101"):
+        assert starter_team_api.get(path).status_code == 200, path
+    url = world.deployments["starter-prod-101"]
+    reply = httpx.get(url + "/api/v1/list_environment_variables",
+                      headers={"Authorization": f"Convex {world.team_token('sandbox')}"})
+    assert reply.status_code == 200
+
+
+def test_a_deploy_key_works_on_its_deployment_only(world, api):
+    """A deploy key is no access token: big brain knows it on the CLI's two deploy-key lookups only."""
+    key = "prod:" + world.credentials("starter-prod-101")["CONVEX_SELF_HOSTED_ADMIN_KEY"]
+    with world.platform_client(key) as client:
+        for method, path in [("GET", "/api/dashboard/teams"), ("GET", "/api/teams"), ("GET", "/v1/token_details"),
+                             ("GET", "/v1/deployments/starter-prod-101"),
+                             ("POST", "/api/dashboard/instances/starter-prod-101/auth")]:
+            expect_error(client.request(method, path), 401, "AccessTokenInvalid")
+        assert client.post("/api/deployment/url_for_key", json={"deployKey": key}).json() \
+            == world.deployments["starter-prod-101"]
+    url = world.deployments["starter-prod-101"]
+    assert httpx.get(url + "/api/v1/list_environment_variables",
+                     headers={"Authorization": f"Convex {key}"}).status_code == 200
+
+
+def test_other_teams_resources_look_missing(world, api, starter_api, starter_team_api):
+    """A member of the Starter team only gets the same 404 for Acme's resources as for ones that do not
+    exist, on every route; so does the Starter team's token on `/v1`."""
     acme = api.team_id("acme")
     acme_deployment = api.deployment_id("acme-prod-201")
     acme_project = api.ok("GET", "/v1/deployments/acme-prod-201")["projectId"]
@@ -91,6 +150,10 @@ def test_other_teams_resources_look_missing(world, api, starter_api):
          "DeploymentNotFound"),
     ]:
         expect_error(reply, 404, code)
+    for path, code in [(f"/v1/teams/{acme}/projects", "TeamNotFound"),
+                       (f"/v1/projects/{acme_project}/list_deployments", "ProjectNotFound"),
+                       ("/v1/deployments/acme-prod-201", "DeploymentNotFound")]:
+        expect_error(starter_team_api.get(path), 404, code)
     assert [t["slug"] for t in starter_api.ok("GET", "/api/dashboard/teams")] == ["sandbox"]
     # ... and a backup of another team is missing too.
     backup = api.complete_backup("acme-spare-208")
@@ -107,8 +170,8 @@ def test_bad_path_ids(api):
 # -- tokens and credentials -------------------------------------------------------------------------
 
 
-def test_token_details(api, starter_api):
-    team = starter_api.ok("GET", "/v1/token_details")
+def test_token_details(api, starter_team_api):
+    team = starter_team_api.ok("GET", "/v1/token_details")
     assert team["type"] == "teamToken" and team["teamId"] == api.team_id("sandbox")
     assert set(team) == {"type", "teamId", "id", "name", "createTime"}
     member = api.ok("GET", "/v1/token_details")
@@ -163,7 +226,7 @@ def test_instance_credential_opens_the_deployment(world, api, starter_api):
     admin_key = world.credentials("starter-prod-101")["CONVEX_SELF_HOSTED_ADMIN_KEY"]
     info = httpx.get(url + "/api/v1/deployment_info", headers={"Authorization": f"Convex {admin_key}"}).json()
     assert info == {"kind": "selfHosted"}
-    # The team token's own credential works on its team's deployments only.
+    # A one-team member's credential works on its team's deployments only.
     assert starter_api.instance("starter-dev-102")[0] == world.deployments["starter-dev-102"]
 
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from platform_support import DAY_S, EPOCH_S, Api, build_world, settle, start_world, tables_of, throttle
-from sandbox_process import SandboxProcess
+from sandbox_process import SandboxProcess, wait_for
 
 from tui.emulator import documents
 from tui.emulator.sandbox_folder import SandboxFolder
@@ -173,6 +173,38 @@ def test_a_kill_in_the_middle_of_a_restore(tmp_path, stopper):
         target = api.deployment("acme-dev-202")
         done = target.wait_restore("completed")
         assert done["_id"] == waiting["_id"] and done["state"]["num_rows_written"] == 2500
+        expected = tables_of(api.deployment("acme-prod-201").download(backup["snapshotId"]).content)
+        assert tables_of(target.snapshot(include_storage=False)) == expected
+    finally:
+        api.close()
+
+
+def test_a_restore_the_sandbox_died_reading_is_read_again_and_completes(tmp_path, stopper):
+    """Convex reads a restore's backup again after a crash: so does the sandbox (a few times at most)."""
+    root = tmp_path / "sandbox"
+    build_world(root, names=["acme-prod-201", "acme-dev-202"])
+    sandbox = start_world(root, clock=None)
+    stopper(sandbox)
+    api = Api(sandbox)
+    api.deployment("acme-prod-201").add("rows", [{"i": i} for i in range(500)])
+    api.deployment("acme-dev-202").add("old", [{"x": 1}])
+    backup = api.complete_backup("acme-prod-201")
+    throttle(sandbox, "acme-dev-202", 5.0)  # the reader pauses with its mark on disk: time to kill it
+    assert api.restore("acme-dev-202", backup["id"]).status_code == 200
+    restore = api.deployment("acme-dev-202").wait_restore("uploaded")
+    mark = root / "deployments" / "acme-dev-202" / "imports" / f"{restore['_id']}.reading"
+    wait_for(mark.exists, message="the sandbox to start reading the backup")
+    api.close()
+
+    sandbox.kill()
+    sandbox.start()  # at full speed: the throttle lives in the process
+    api = Api(sandbox)
+    try:
+        target = api.deployment("acme-dev-202")
+        waiting = target.wait_restore("waiting_for_confirmation", "failed")
+        assert waiting["_id"] == restore["_id"] and waiting["state"]["state"] == "waiting_for_confirmation"
+        target.confirm(waiting["_id"])
+        assert target.wait_restore("completed")["state"]["num_rows_written"] == 500
         expected = tables_of(api.deployment("acme-prod-201").download(backup["snapshotId"]).content)
         assert tables_of(target.snapshot(include_storage=False)) == expected
     finally:

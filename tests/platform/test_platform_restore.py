@@ -4,7 +4,7 @@ import left at `waiting_for_confirmation` for the client, and every refusal."""
 from __future__ import annotations
 
 import pytest
-from platform_support import Api, expect_error, settle, start_world, tables_of, throttle
+from platform_support import MEMBER_TOKENS, Api, expect_error, settle, start_world, tables_of, throttle
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_refusals(world, api, no_throttle):
     message = expect_error(api.restore("acme-opsdev-205", starter_backup["id"]), 400, "CrossTeamRestore")
     assert "sandbox" in message and "acme" in message
     expect_error(api.restore("starter-extra-103", acme_backup["id"]), 400, "CrossTeamRestore")
-    acme_only = Api(world, world.team_token("acme"))
+    acme_only = Api(world, MEMBER_TOKENS["acme"])
     try:
         expect_error(acme_only.restore("acme-opsdev-205", starter_backup["id"]), 404, "CloudBackupNotFound")
         target = api.deployment_id("starter-extra-103")

@@ -49,8 +49,14 @@ async def test_periodic_dialog_explains_pro_on_starter(open_demo):
         await pilot.press("p")
         dialog = await wait_for_screen(pilot, app, PeriodicDialog, what="periodic dialog")
         assert "Convex Pro feature" in dialog.query_one("#pro").render().plain
+        assert not dialog.query("#on")  # no form to fill in on a plan without periodic backups
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="closed")
+        await pilot.press("p")
+        await wait_for_screen(pilot, app, PeriodicDialog, what="periodic dialog again")
+        await pilot.press("ctrl+s")  # saving from the explanation only closes it
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="closed by ctrl+s")
+    assert await target.get_schedule(ref) is None
 
 
 async def test_env_view_masks_values(open_demo):

@@ -29,10 +29,10 @@ async def test_the_refusing_team_has_its_error_on_its_node(open_demo, demo_sandb
             await wait_until(pilot, lambda: screen.deployments and tree._by_name, what="deployments")
             labels = _labels(tree)
             assert "acme-corp  (could not be listed)" in labels
-            assert any(label.startswith("Your team requires single sign-on") for label in labels)
+            assert any(label.startswith("SSO please. To sign in with single sign-on") for label in labels)
             assert all(ref.team == "indie-studio" for ref in screen.deployments)
             notice = screen.query_one("#notice").render().plain
-            assert notice.startswith("Team acme-corp could not be listed: Your team requires single sign-on")
+            assert notice.startswith("Team acme-corp could not be listed: SSO please.")
             await wait_until(pilot, lambda: screen.current is not None, what="a deployment chosen")
             assert screen.current.team == "indie-studio"
     finally:

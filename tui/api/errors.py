@@ -172,6 +172,13 @@ _LOGIN_AGAIN = "run `npx convex login` again (or set CONVEX_OVERRIDE_ACCESS_TOKE
 
 Guidance = Callable[[Target, str], str]  # (target, server message) -> message for a person
 
+
+def _then(said: str, advice: str) -> str:
+    """The server's message as it was sent, then our advice."""
+    said = said.strip()
+    return f"{said}{'' if said.endswith(('.', '!', '?')) else '.'} {advice}"
+
+
 ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
     # deployment authentication (spec 2.2)
     "BadAdminKey": (
@@ -193,8 +200,11 @@ ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
     # big brain authentication (spec 2.7)
     "AccessTokenInvalid": (AuthError, lambda t, d: f"Your Convex login is no longer valid: {_LOGIN_AGAIN}."),
     "InvalidIdentity": (AuthError, lambda t, d: f"Convex did not accept your login ({d}): {_LOGIN_AGAIN}."),
+    # The server's words first: what big brain says with this code is not known in detail.
     "SSORequired": (
-        AuthError, lambda t, d: "Your team requires single sign-on: run `npx convex login` and sign in with SSO."
+        AuthError,
+        lambda t, d: _then(d or "The team requires single sign-on.",
+                           "To sign in with single sign-on, run `npx convex login` and choose SSO."),
     ),
     "TeamNotFound": (NotFound, lambda t, d: "That team was not found, or your login is not a member of it."),
     "ProjectNotFound": (NotFound, lambda t, d: "That project was not found, or your login has no access to it."),

@@ -2,9 +2,9 @@
 doing it is known at the next start.
 
 A file that kills the process while it is read (say, a hostile upload that exhausts memory) would kill
-it again at every start, and every deployment it serves with it. So an import whose reading (the parse
-phase) was under way when the process died is failed at the next start instead of read again; one whose
-writing (the execute phase) was, starts over as Convex's does, but no more than MAX_WRITE_ATTEMPTS times.
+it again at every start, and every deployment it serves with it. Convex reads an import again after a crash;
+so does the sandbox, but no more than MAX_ATTEMPTS times for each phase (reading, then writing): an import
+whose phase was begun that often when the process died is failed at the next start instead.
 
 A mark is `<imports folder>/<import id>.<phase>` holding the number of attempts begun; the worker's sweep
 deletes it with the import's file once the import has ended.
@@ -16,20 +16,30 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tui.emulator.imports import ERROR_PREFIX
 
 READING, WRITING = "reading", "writing"
-MAX_WRITE_ATTEMPTS = 3
-READING_DIED_MESSAGE = (
-    ERROR_PREFIX + "The sandbox stopped while it was reading this file, so it was not read again: a file that "
-    "stops the sandbox would stop it at every start. Nothing was changed. Check the file with "
-    "`convex-backups verify`, then import it again."
-)
-WRITING_DIED_MESSAGE = (
-    ERROR_PREFIX + f"The sandbox stopped {MAX_WRITE_ATTEMPTS} times while it was writing this import, so it was "
-    "not started again. Nothing was changed. Check the file with `convex-backups verify`, then import it again."
-)
+MAX_ATTEMPTS = 3
+CLOUD_RESTORE = "cloudRestore"  # the `requestor.type` of a restore from a cloud backup (spec 6.11)
+
+
+def died_message(phase: str, requestor: dict[str, Any] | None) -> str:
+    """Why an import was failed after the sandbox died MAX_ATTEMPTS times in `phase`, and what to do:
+    for a restore from a cloud backup there is no file of the operator's to check."""
+    cloud = isinstance(requestor, dict) and requestor.get("type") == CLOUD_RESTORE
+    what = "this backup" if cloud else "this file"
+    doing = f"reading {what}" if phase == READING else "writing this import"
+    said = (f"The sandbox stopped {MAX_ATTEMPTS} times while it was {doing}, so it was not started again: "
+            f"{'a backup' if cloud else 'a file'} that stops the sandbox would stop it at every start. "
+            "Nothing was changed. ")
+    if cloud:
+        advice = ("Restore from another backup; to check this one, download it (`convex-backups download`) "
+                  "and run `convex-backups verify` on the ZIP.")
+    else:
+        advice = "Check the file with `convex-backups verify`, then import it again."
+    return ERROR_PREFIX + said + advice
 
 
 def _mark(folder: Path, import_id: str, phase: str) -> Path:

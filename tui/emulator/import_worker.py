@@ -48,22 +48,26 @@ class ImportWorker(WorkerThread):
 
     def recover(self) -> None:
         """At startup: drop every hidden tablet (imports killed mid-way start their execution over),
-        fail the imports the last process died reading (or writing, too often: import_attempts), forget
+        fail the imports the process died reading or writing too often (import_attempts), forget
         unfinished uploads and delete files no running import needs."""
         with self.db.write() as txn:
             txn.execute("UPDATE tablets SET state = 'dropped', import_id = NULL WHERE state = 'hidden'")
-            for document in imports.in_state(txn.conn, "uploaded"):
-                if import_attempts.attempts(self.dir, document["_id"], import_attempts.READING):
-                    imports.fail(txn, document["_id"], import_attempts.READING_DIED_MESSAGE)
+            for document in imports.in_state(txn.conn, "uploaded"):  # read again, as Convex does
+                if self._died_too_often(document, import_attempts.READING):
+                    imports.fail(txn, document["_id"], import_attempts.died_message(
+                        import_attempts.READING, document.get("requestor")))
             for document in imports.in_state(txn.conn, "in_progress"):
-                tries = import_attempts.attempts(self.dir, document["_id"], import_attempts.WRITING)
-                if tries >= import_attempts.MAX_WRITE_ATTEMPTS:
-                    imports.fail(txn, document["_id"], import_attempts.WRITING_DIED_MESSAGE)
+                if self._died_too_often(document, import_attempts.WRITING):
+                    imports.fail(txn, document["_id"], import_attempts.died_message(
+                        import_attempts.WRITING, document.get("requestor")))
                 else:
                     imports.reset_for_restart(txn, document)
         shutil.rmtree(self.uploads, ignore_errors=True)
         self.uploads.mkdir(parents=True, exist_ok=True)
         self._sweep(orphans=True)
+
+    def _died_too_often(self, document: dict[str, Any], phase: str) -> bool:
+        return import_attempts.attempts(self.dir, document["_id"], phase) >= import_attempts.MAX_ATTEMPTS
 
     def interrupt(self) -> None:
         self.throttle.set(self.throttle.step_delay)  # cut a throttled sleep short
@@ -153,13 +157,13 @@ class ImportWorker(WorkerThread):
         from tui.emulator.import_formats import open_source
 
         import_id = document["_id"]
-        self.throttle.pause()  # `uploaded` stays visible for one step
         if self._too_old(document):
             return self._fail(import_id, imports.TOO_OLD_MESSAGE)
         try:
             with import_attempts.attempt(self.dir, import_id, import_attempts.READING), open_source(
                 self.file_path(document), document["format"], document.get("component_path")
             ) as source:
+                self.throttle.pause()  # `uploaded` (and reading) stays visible for one step
                 checkpoints, message, require = parse(
                     self.db.connection(), source, document["mode"], self._stop.is_set
                 )

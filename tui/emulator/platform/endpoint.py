@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from tui.emulator.errors import bad_request
 from tui.emulator.http_common import empty_response, in_thread, json_body, json_response
+from tui.emulator.platform import token_scopes
 from tui.emulator.platform.bearer_auth import Principal, authenticate
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ class Call:
 
 
 def endpoint(fn: Callable[[Call], Any], *, auth: bool = True, body: bool = False) -> Callable:
-    """A Starlette handler running `fn(call)` in a worker thread after authenticating the bearer token."""
+    """A Starlette handler running `fn(call)` in a worker thread after authenticating the bearer token
+    (and refusing a kind of token the route is not for: token_scopes.py)."""
 
     async def handle(request: Request) -> Response:
         platform = request.app.state.platform
@@ -49,11 +51,11 @@ def endpoint(fn: Callable[[Call], Any], *, auth: bool = True, body: bool = False
         principal = None
         if auth:
             principal = await in_thread(lambda: authenticate(platform.store.conn(), authorization))
+            token_scopes.check(principal, request.url.path)
         if platform.refusals.active:
             # The test switches (refusals.py): a route or a team that refuses, as Convex may.
-            kind = principal.kind if principal is not None else None
             await in_thread(lambda: platform.refusals.check(
-                platform.store.conn(), request.url.path, dict(request.path_params), kind))
+                platform.store.conn(), request.url.path, dict(request.path_params)))
         payload = await json_body(request, required=False) if body else None
         call = Call(platform, principal, request.path_params, request.query_params, payload, request.headers)
         result = await in_thread(fn, call)

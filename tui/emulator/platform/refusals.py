@@ -4,11 +4,11 @@ be shown (README "The sandbox's test switches"). Convex's own behaviour here is 
 - the dashboard's `POST /api/dashboard/instances/{name}/auth` with a CLI login token (no Convex client
   calls it with one; the CLI uses `/api/deployment/authorize_within_current_project` and `authorize_prod`);
 - the dashboard's team and project listings (the CLI's `/api/teams` and `/v1` list the same);
-- every dashboard route with a team token (Convex documents team tokens for `/v1` only);
 - one team's routes, as for a team that requires SSO, is suspended, or refuses listing.
 
 Switched with `POST /api/_emulator/refusals` (routes_emulator.py); kept in memory only, so a restart of the
-sandbox clears them. By default nothing is refused.
+sandbox clears them. By default nothing is refused. (A team token is refused on every route but `/v1`
+without a switch, as Convex documents: token_scopes.py.)
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from tui.emulator.errors import ConvexError
 from tui.emulator.platform import directory
 
 INSTANCE_AUTH = "instanceAuth"
-DASHBOARD_FOR_TEAM_TOKENS = "dashboardForTeamTokens"  # every /api/dashboard route, to a team token
 WITHIN_PROJECT = "authorizeWithinProject"  # the CLI's POST /api/deployment/authorize_within_current_project
 DASHBOARD_LISTING = "dashboardListing"  # GET /api/dashboard/teams and /api/dashboard/teams/{id}/projects
-ROUTES = (INSTANCE_AUTH, DASHBOARD_FOR_TEAM_TOKENS, WITHIN_PROJECT, DASHBOARD_LISTING)
+ROUTES = (INSTANCE_AUTH, WITHIN_PROJECT, DASHBOARD_LISTING)
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ class Refusals:
         with self._lock:
             return {"routes": sorted(self._routes), "teams": sorted(self._teams), "suspended": sorted(self._suspended)}
 
-    def check(self, conn: sqlite3.Connection, path: str, params: dict[str, str], principal_kind: str | None) -> None:
+    def check(self, conn: sqlite3.Connection, path: str, params: dict[str, str]) -> None:
         """Raise the refusal that applies to this request, if any."""
         with self._lock:
             routes, teams = dict(self._routes), dict(self._teams)
@@ -91,8 +90,6 @@ class Refusals:
                 raise routes[INSTANCE_AUTH].error()
             if DASHBOARD_LISTING in routes and _is_dashboard_listing(path):
                 raise routes[DASHBOARD_LISTING].error()
-            if DASHBOARD_FOR_TEAM_TOKENS in routes and principal_kind == "team":
-                raise routes[DASHBOARD_FOR_TEAM_TOKENS].error()
         if WITHIN_PROJECT in routes and path == "/api/deployment/authorize_within_current_project":
             raise routes[WITHIN_PROJECT].error()
         if teams:

@@ -5,6 +5,7 @@ deployments to its data folder. The next `sandbox serve` creates their folders, 
         acme = world.team("acme", "Acme", plan="pro")
         shop = world.project(acme, "shop", "Shop")
         world.deployment(shop, "shop-prod-101", "prod")
+        world.member("Sam", "sam@example.com", [acme], access_token)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui.emulator.clock import Clock
-from tui.emulator.platform import bootstrap, directory
+from tui.emulator.platform import bootstrap, directory, tokens
 from tui.emulator.platform.store import PlatformStore
 from tui.emulator.sandbox_folder import SandboxFolder
 
@@ -48,6 +49,17 @@ class WorldEditor:
     def project(self, team_id: int, slug: str, name: str) -> int:
         with self.store.write() as conn:
             return directory.create_project(conn, team_id=team_id, name=name, slug=slug, now_ms=self.clock.now_ms())
+
+    def member(self, name: str, email: str, team_ids: list[int], access_token: str) -> int:
+        """A team member besides the operator, in `team_ids` only, whose personal access token (what
+        `npx convex login` would store for them) is `access_token` (kept as its hash only)."""
+        with self.store.write() as conn:
+            member_id = directory.create_member(conn, name, email, self.clock.now_ms())
+            for team_id in team_ids:
+                directory.add_team_member(conn, team_id, member_id)
+            tokens.register(conn, access_token, kind="member", name=f"{name}'s login", now_ms=self.clock.now_ms(),
+                            member_id=member_id)
+            return member_id
 
     def deployment(self, project_id: int, name: str, deployment_type: str, **options) -> int:
         """`options`: region, deployment_class, is_default, reference, preview_identifier."""
