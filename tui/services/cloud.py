@@ -294,13 +294,15 @@ class CloudTarget:
         return restore_flow.plan_from_import(document, source=source_text, target=target, backup_id=str(backup.id))
 
     async def prepare_file_import(
-        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None
+        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None,
+        mode: str = "replaceAll", source: str | None = None, backup_id: str | None = None,
     ) -> RestorePlan:
         from tui.services.file_import import FileImport
 
         target = self._writable(target, "import into")
         client = await self.directory.client(target.name)
-        plan = await FileImport(client, use_sync=self.use_sync).prepare(Path(path), target, on_progress=on_progress)
+        plan = await FileImport(client, use_sync=self.use_sync).prepare(
+            Path(path), target, on_progress=on_progress, mode=mode, source=source, backup_id=backup_id)
         self._restore_started[plan.import_id] = time.monotonic()
         return plan
 

@@ -153,9 +153,12 @@ class BackupTarget(Protocol):
         ...
 
     async def prepare_file_import(
-        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None
+        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None,
+        mode: str = "replaceAll", source: str | None = None, backup_id: str | None = None,
     ) -> RestorePlan:
-        """Uploads a snapshot ZIP from disk into `target` (replacing all its tables once confirmed)."""
+        """Uploads a snapshot ZIP from disk into `target` (replacing all its tables once confirmed; with
+        `mode="replace"` only the tables the ZIP holds, as `npx convex import --replace`). `source` is how
+        the plan names the data (default: the path)."""
         ...
 
     async def confirm_restore(self, plan: RestorePlan) -> None: ...

@@ -296,9 +296,11 @@ class SelfHostedTarget:
         )
 
     async def prepare_file_import(self, path: Path, target: DeploymentRef, *,
-                                  on_progress: ProgressCallback | None = None) -> RestorePlan:
+                                  on_progress: ProgressCallback | None = None, mode: str = "replaceAll",
+                                  source: str | None = None, backup_id: str | None = None) -> RestorePlan:
         self._writable(target, "import into")
-        return await self._imports.prepare(Path(path), target, on_progress=on_progress, full_verify=True)
+        return await self._imports.prepare(Path(path), target, on_progress=on_progress, full_verify=True, mode=mode,
+                                           source=source, backup_id=backup_id)
 
     async def confirm_restore(self, plan: RestorePlan) -> None:
         self._writable(plan.target, "restore into")

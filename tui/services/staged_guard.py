@@ -62,9 +62,10 @@ class StagedImportGuard:
         return await self._staged(entry, self._inner.prepare_restore(backup_id, target, source=source))
 
     async def prepare_file_import(self, path, target: DeploymentRef, *,
-                                  on_progress: ProgressCallback | None = None) -> RestorePlan:
+                                  on_progress: ProgressCallback | None = None, **options: Any) -> RestorePlan:
         entry = await self._record(target, "snapshotImport", None)
-        return await self._staged(entry, self._inner.prepare_file_import(path, target, on_progress=on_progress))
+        return await self._staged(entry, self._inner.prepare_file_import(path, target, on_progress=on_progress,
+                                                                         **options))
 
     async def confirm_restore(self, plan: RestorePlan) -> None:
         await self._inner.confirm_restore(plan)
