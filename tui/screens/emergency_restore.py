@@ -18,7 +18,8 @@ from tui.widgets import formatting as fmt
 
 
 class RecordingTarget:
-    """Delegates everything to `target`; records `prepare_restore` and `confirm_restore` in the checklist."""
+    """Delegates everything to `target`; records the safety backup, `prepare_restore` and `confirm_restore`
+    in the checklist."""
 
     def __init__(self, target: Any, checklist: Any) -> None:
         self._target = target
@@ -29,6 +30,12 @@ class RecordingTarget:
 
     def __repr__(self) -> str:
         return f"RecordingTarget({self._target!r})"
+
+    async def request_backup(self, deployment: Any, **options: Any) -> BackupRecord:
+        """The wizard's safety backup: its id is kept, so a resumed checklist can say what it left behind."""
+        started = await self._target.request_backup(deployment, **options)
+        ops.restore_safety_requested(self._checklist, started.id)
+        return started
 
     async def prepare_restore(self, backup_id: str, target: Any, *, source: Any = None) -> RestorePlan:
         plan = await self._target.prepare_restore(backup_id, target, source=source)
@@ -54,21 +61,35 @@ class RestoreStepMixin:
 
     def panel_2(self, head: str) -> None:
         state = self.checklist.steps[2]
-        before, after = state.data.get("counts_before") or {}, state.data.get("counts_after") or {}
-        if state.status in ("done", "failed") and (before or after):
+        before, after = state.data.get("counts_before"), state.data.get("counts_after")
+        if state.status in ("done", "failed") and not state.data.get("nothing_restored") and (before or after):
             table = self.show_table(["Table", "Before", "After"])
             for row in ops.counts_table(before, after):
                 table.add_row(*row)
-            self.say(head + "Per-table document counts before and after the restore. x redoes this step.")
+            unread = " (\"not read\": the counts could not be read then)" if before is None or after is None else ""
+            self.say(head + f"Per-table document counts before and after the restore{unread}. x redoes this step.")
             return
         if state.status == "running":
-            self.say(head + "The restore is running on the server; it is followed to its end.")
+            self.say(head + self._running_text())
             return
         self.say(head + "Loading backups…")
-        self.load_backups()
+        self.load_backups(head)
+
+    def _running_text(self) -> str:
+        import_id = self.checklist.restore_import_id
+        if "resume" in self.busy:
+            return f"Following the restore (import {import_id}) on the server to its end…"
+        if self.restore_lost is not None:
+            happened, todo = self.restore_lost
+            return f"{happened}\nWhat to do: {todo}"
+        if self.wizard is not None:
+            return "The restore wizard is open: it stages, confirms and follows the restore."
+        if import_id and self.checklist.steps[2].data.get("confirmed"):
+            return f"The restore (import {import_id}) runs on the server. g follows it to its end."
+        return "The restore was started here and is not followed any more. g asks the server what happened."
 
     @work(exclusive=True, group="em-backups", exit_on_error=False)
-    async def load_backups(self) -> None:
+    async def load_backups(self, head: str = "") -> None:
         try:
             backups = await self.target.list_backups(self.ref)
         except Exception as exc:  # noqa: BLE001
@@ -91,7 +112,7 @@ class RestoreStepMixin:
         good = next((i for i, b in enumerate(self.backups) if b.id != self.checklist.safety_backup_id), 0)
         if self.backups:
             table.move_cursor(row=good)
-        self.say("Choose a good backup from before the trouble (tab to the table, arrows). i inspects it: "
+        self.say(head + "Choose a good backup from before the trouble (tab to the table, arrows). i inspects it: "
                  "per-table counts compared with the current data. g starts the guided restore: safety check, "
                  "the change summary, a typed confirmation, then it is followed to the end.")
 
@@ -113,9 +134,12 @@ class RestoreStepMixin:
         table = self.query_one("#em-table")
         state = self.checklist.steps[2]
         if state.status == "running":
-            self.notify("The restore is running; it is followed to its end.", severity="warning")
+            if "resume" in self.busy or self.wizard is not None:
+                self.notify("The restore is being followed; its end shows here.", severity="warning")
+            else:  # lost track of it (a dropped connection, a restart): ask the server again
+                self.resume_operations()
             return
-        if state.status in ("done", "failed") and state.data.get("counts_after") is not None:
+        if state.status == "done" or (state.status == "failed" and not state.data.get("nothing_restored")):
             self.notify("x redoes this step (choose another backup).", severity="warning")
             return
         if not self.backups or not table.display or not table.row_count:
@@ -128,10 +152,8 @@ class RestoreStepMixin:
 
     @work(exclusive=True, group="em-restore", exit_on_error=False)
     async def start_restore(self, backup: BackupRecord | None) -> None:
-        try:
-            before = await ops.table_counts(self.target, self.ref)
-        except Exception:  # noqa: BLE001 - counts are a nicety
-            before = {}
+        before = await ops.counts_now(self.target, self.ref)  # None when unreadable: said as "not read"
+        self.restore_lost = None
         ops.begin_restore(self.checklist, backup, before)
         self.after_change()
         self.wizard = RestoreWizard(RecordingTarget(self.target, self.checklist), self.ref, backup)
@@ -145,8 +167,13 @@ class RestoreStepMixin:
         elif data.get("confirmed"):
             self.resume_operations()  # the wizard lost track: follow the recorded import
         else:
-            self.checklist.fail(2, "backed out before confirming; nothing was restored")
-            self.after_change()
+            self.backed_out_worker()
+
+    @work(exclusive=True, group="em-restore-finish", exit_on_error=False)
+    async def backed_out_worker(self) -> None:
+        self.checklist.fail(2, "backed out before confirming; nothing was restored, the data is as it was",
+                            counts_after=await ops.counts_now(self.target, self.ref), nothing_restored=True)
+        self.after_change()
 
     @work(exclusive=True, group="em-restore-finish", exit_on_error=False)
     async def finish_restore_worker(self, result: RestoreResult) -> None:
