@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 
-from tui.commands import FAILED, NOT_FOUND, REFUSED, Context, Failure, add_common, command_parser, run_command
+from tui.commands import FAILED, NOT_FOUND, REFUSED, USAGE, Context, Failure, add_common, command_parser, run_command
 from tui.commands import backup_id
 from tui.commands.replace_data import (
     add_safety_option,
@@ -39,6 +41,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--confirm", metavar="NAME", help="the target deployment's exact name")
     parser.add_argument("--yes", action="store_true", help="really restore (required)")
     add_safety_option(parser, "restore")
+    parser.add_argument("--documents", metavar="PLAN.json", type=Path,
+                        help="restore only the documents of a plan (diff BACKUP --plan-out PLAN.json writes one): "
+                             "revert changed ones, re-create deleted ones with their own ids, remove ones created "
+                             "since; only the tables it names are touched (README \"Restore only what is broken\")")
+    parser.add_argument("--rescue", action=argparse.BooleanOptionalAction, default=None,
+                        help="before a full restore, save the documents it would revert or remove to a rescue "
+                             "ZIP beside the safety backups (default: yes, unless the backup is over 1 GB); "
+                             "`reapply` puts chosen ones back")
     add_common(parser)
 
 
@@ -47,6 +57,24 @@ def run(args: argparse.Namespace) -> int:
         print("convex-backups restore: refused: a restore replaces the target's tables; add --yes and "
               "--confirm <target deployment name> to go ahead (--safety none too needs --yes).", file=sys.stderr)
         return REFUSED
+    if args.documents is not None:
+        from tui.services.documents_plan import PlanError, parse_plan
+
+        try:
+            args.documents_plan = parse_plan(args.documents.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"convex-backups restore: {args.documents}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            return NOT_FOUND
+        except PlanError as exc:
+            print(f"convex-backups restore: {args.documents}: {exc}; nothing was changed.", file=sys.stderr)
+            return USAGE
+        plan = args.documents_plan
+        for said, given, what in ((plan.backup, args.backup_id, "backup"), (plan.deployment, args.confirm, "deployment")):
+            if said and given and given != "latest" and said != given:
+                print(f"convex-backups restore: refused: {args.documents} was made for {what} {said}, not {given}; "
+                      "nothing was changed. Make a plan for this one with: convex-backups diff BACKUP --plan-out "
+                      "PLAN.json", file=sys.stderr)
+                return REFUSED
     return run_command(args, _restore)
 
 
@@ -68,6 +96,37 @@ async def _restore(context: Context) -> int:
         raise Failure(f"Backup {backup.id} is {backup.state}; only complete backups can be restored.", FAILED)
     await check_convex_refusals(context, deployment, backup)  # before any safety backup is spent
     safety_id = await safety_backup(context, deployment, source_has_storage=backup.include_storage)
+    if args.documents is not None:
+        return await _restore_documents(context, deployment, source, backup, safety_id)
+    from tui.commands.documents_steps import rescue_before_full_restore
+
+    await rescue_before_full_restore(context, deployment, source, backup)
     plan = await target.prepare_restore(backup.id, deployment, source=source)
     result = await confirm_and_follow(context, plan, "Restore", "restore")
     return report(context, plan, result, safety_id, f"Restored backup {backup.id} into {deployment.name}", "restore")
+
+
+async def _restore_documents(context: Context, deployment, source, backup, safety_id: str | None) -> int:
+    """--documents: the plan against a diff of the backup and a snapshot of now (`tui.services.documents_plan`)."""
+    from tui.commands.documents_steps import apply_documents
+    from tui.services.documents_plan import PlanError, edits_from_diff
+    from tui.services.snapshot_compare import backup_zip, compare_files
+
+    plan = context.args.documents_plan
+    with tempfile.TemporaryDirectory(prefix="convex-backups-plan-") as folder:
+        old = await backup_zip(context.target, source, backup.id, Path(folder), on_progress=context.progress)
+
+        def edits_from(now_zip: Path, work: Path):
+            from tui.archive.snapshot_diff import diff_snapshots
+
+            with diff_snapshots(old, now_zip, work / "plan-diff.sqlite") as store:
+                edits, reviews = edits_from_diff(plan, store)
+            return edits, [f"  {r.table:<30} {r.words()}" for r in reviews]
+
+        try:
+            return await apply_documents(
+                context, deployment, edits_from, source=f"documents of backup {backup.id} of {source.name}",
+                backup_id=backup.id, safety_id=safety_id,
+                done=f"Restored the plan's documents of backup {backup.id} into {deployment.name}")
+        except PlanError as exc:
+            raise Failure(f"{context.args.documents}: {exc}; nothing was changed.", USAGE) from None
