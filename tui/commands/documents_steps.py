@@ -13,9 +13,7 @@ from tui.commands import FAILED, OK, Context, Failure, print_json
 from tui.commands.replace_data import confirm_and_follow
 from tui.services import documents_restore
 
-RACE_WARNING = ("Writes made to these tables between the snapshot just taken and the end of the import are at "
-                "risk (the import replaces the tables with their contents at that snapshot); pause the "
-                "deployment first (P in the app) if it is busy. Every other table is left alone.")
+RACE_WARNING = documents_restore.RACE_WARNING
 
 
 async def apply_documents(context: Context, deployment: Any, edits_from: documents_restore.EditsFrom, *,

@@ -109,24 +109,16 @@ async def _restore(context: Context) -> int:
 async def _restore_documents(context: Context, deployment, source, backup, safety_id: str | None) -> int:
     """--documents: the plan against a diff of the backup and a snapshot of now (`tui.services.documents_plan`)."""
     from tui.commands.documents_steps import apply_documents
-    from tui.services.documents_plan import PlanError, edits_from_diff
-    from tui.services.snapshot_compare import backup_zip, compare_files
+    from tui.services.documents_plan import PlanError
+    from tui.services.documents_restore import edits_for_plan
+    from tui.services.snapshot_compare import backup_zip
 
-    plan = context.args.documents_plan
     with tempfile.TemporaryDirectory(prefix="convex-backups-plan-") as folder:
         old = await backup_zip(context.target, source, backup.id, Path(folder), on_progress=context.progress)
-
-        def edits_from(now_zip: Path, work: Path):
-            from tui.archive.snapshot_diff import diff_snapshots
-
-            with diff_snapshots(old, now_zip, work / "plan-diff.sqlite") as store:
-                edits, reviews = edits_from_diff(plan, store)
-            return edits, [f"  {r.table:<30} {r.words()}" for r in reviews]
-
         try:
             return await apply_documents(
-                context, deployment, edits_from, source=f"documents of backup {backup.id} of {source.name}",
-                backup_id=backup.id, safety_id=safety_id,
+                context, deployment, edits_for_plan(context.args.documents_plan, old),
+                source=f"documents of backup {backup.id} of {source.name}", backup_id=backup.id, safety_id=safety_id,
                 done=f"Restored the plan's documents of backup {backup.id} into {deployment.name}")
         except PlanError as exc:
             raise Failure(f"{context.args.documents}: {exc}; nothing was changed.", USAGE) from None

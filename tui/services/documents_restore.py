@@ -38,6 +38,9 @@ REPLACE_MODE = "replace"  # replaces exactly the tables in the ZIP, leaves the o
 # A full restore's rescue needs the backup's ZIP and a snapshot of now, then a diff: skipped by default
 # above this size (say so, and `--rescue` asks for it anyway).
 RESCUE_AUTO_LIMIT = 1 << 30
+RACE_WARNING = ("Writes made to these tables between the snapshot just taken and the end of the import are at "
+                "risk (the import replaces the tables with their contents at that snapshot); pause the deployment "
+                "first (step 0 of the emergency checklist, p) if it is busy. Every other table is left alone.")
 
 EditsFrom = Callable[[Path, Path], "tuple[dict[str, TableEdit], list[str]]"]  # (now ZIP, folder) -> edits, review
 
@@ -168,6 +171,19 @@ def _lines_of(path: Path, label: str, ids: set[str]) -> dict[str, tuple[bytes, b
                     if document_id in ids:
                         found[document_id] = (raw, not entry.uniform)
     return found
+
+
+def edits_for_plan(plan, backup_zip: Path) -> EditsFrom:
+    """The edits of a `DocumentsPlan` (`tui.services.documents_plan`), worked out against a diff of
+    `backup_zip` with the snapshot `stage` takes; the review says per table what they do."""
+    from tui.services.documents_plan import edits_from_diff
+
+    def edits_from(now_zip: Path, work: Path) -> tuple[dict[str, TableEdit], list[str]]:
+        with diff_snapshots(backup_zip, now_zip, work / "plan-diff.sqlite") as store:
+            edits, reviews = edits_from_diff(plan, store)
+        return edits, [f"  {r.table:<30} {r.words()}" for r in reviews]
+
+    return edits_from
 
 
 # -- rescue ------------------------------------------------------------------------------------------------------
