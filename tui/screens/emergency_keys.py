@@ -31,7 +31,7 @@ EMERGENCY_BINDINGS = [
     Binding("u", "run_mutation", "Run mutation", id="emergency_mutation"),
     Binding("u", "unpause", "Unpause", id="emergency_unpause"),  # step 6 only; same key, other step
     Binding("i", "inspect_backup", "Inspect", id="emergency_inspect"),
-    Binding("D", "restore_documents", "Documents", id="emergency_documents"),
+    Binding("D", "restore_documents", "Docs", id="emergency_documents"),
     Binding("right_square_bracket", "next_page", "Next page", id="emergency_next_page"),
     Binding("left_square_bracket", "previous_page", "Prev page", id="emergency_previous_page"),
     Binding("backspace", "up_level", "Up", id="emergency_up", show=False),
