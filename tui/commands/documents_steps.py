@@ -64,9 +64,8 @@ async def rescue_before_full_restore(context: Context, deployment: Any, source: 
                      "diff it against a snapshot of now first (--rescue to do it anyway).")
         return None
     context.note("Saving the documents this restore would revert or remove (--no-rescue to skip)...")
-    with tempfile.TemporaryDirectory(prefix="convex-backups-rescue-") as folder:
-        path, counts = await documents_restore.save_rescue(context.target, deployment, source, backup, Path(folder),
-                                                           on_progress=context.progress)
+    path, counts = await documents_restore.save_rescue_in_temp(context.target, deployment, source, backup,
+                                                               on_progress=context.progress)
     total = sum(counts.values())
     per_table = ", ".join(f"{table} {count:,}" for table, count in counts.items()) or "none"
     context.note(f"Rescue file: {path} ({total:,} documents: {per_table}). Put chosen ones back afterwards with: "

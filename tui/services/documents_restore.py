@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import zipfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -285,12 +284,23 @@ async def save_rescue(target: BackupTarget, deployment: DeploymentRef, source: D
     return path, counts
 
 
-def is_rescue_zip(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path):
-            return True
-    except (OSError, zipfile.BadZipFile):
-        return False
+async def save_rescue_in_temp(target: BackupTarget, deployment: DeploymentRef, source: DeploymentRef,
+                              backup: BackupRecord, *,
+                              on_progress: Callable[[Progress], None] | None = None) -> tuple[Path, dict[str, int]]:
+    """`save_rescue` with its downloads in a temporary folder removed afterwards."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="convex-backups-rescue-") as folder:
+        return await save_rescue(target, deployment, source, backup, Path(folder), on_progress=on_progress)
+
+
+def has_data_api(target: BackupTarget) -> bool:
+    """Whether a snapshot of now can be taken through the target (Cloud, sandbox, self-hosted all can)."""
+    from tui.api.deployment_client import DeploymentClient
+
+    directory = getattr(target, "directory", None)
+    return (directory is not None and hasattr(directory, "client")) or isinstance(getattr(target, "client", None),
+                                                                                  DeploymentClient)
 
 
 def _made(path: Path) -> Path:
