@@ -211,6 +211,8 @@ def edits_from_diff(plan: DocumentsPlan, store: DiffStore) -> tuple[dict[str, Ta
                 continue
             for document_id in sorted(value):
                 if document_id in edit.put or document_id in edit.drop:
+                    if (action == "remove") == (document_id in edit.put):
+                        review.skipped += 1  # listed to be both brought back and removed: brought back
                     continue
                 document = store.document(label, document_id)
                 if document is None:
