@@ -1,7 +1,8 @@
 """`DiffScreen`: what changed between a backup and the deployment now (README "Comparing a backup with now"),
 in three levels: the tables with their four counts; Enter: one table's changed, created and deleted
 documents; Enter: one document field by field, old -> new with their Convex types. esc backs out one
-level, then closes.
+level, then closes. Against now, space marks a table or a document and R restores the marked ones
+(`DocumentsRestoreScreen`, README "Restore only what is broken").
 
     DiffScreen(target, deployment, backup)        # the backup against a fresh snapshot of now
     DiffScreen(None, None, None, paths=(old, new)) # two ZIPs on disk

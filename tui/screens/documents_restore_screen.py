@@ -44,6 +44,8 @@ class DocumentsRestoreScreen(Screen[bool]):
         self.staged = None
         self.state = "preparing"  # preparing | review | applying | done | failed | nothing
         self.verification = None
+        self.safety_id: str | None = None
+        self._leaving = False  # esc while preparing: drop whatever gets staged, then leave
         self._temp = tempfile.TemporaryDirectory(prefix="convex-backups-documents-")
 
     def compose(self) -> ComposeResult:
@@ -96,14 +98,23 @@ class DocumentsRestoreScreen(Screen[bool]):
                 backup_id=self.backup.id, on_progress=self._progress)
         except Exception as exc:  # noqa: BLE001 (every failure is shown, with what to do)
             happened, todo = explain(exc, "preparing the documents restore")
+            if self._leaving:
+                self.dismiss(False)
+                return
             self.state = "failed"
             self._status(f"{happened}\nWhat to do: {todo}", error=True)
+            return
+        if self._leaving:
+            if self.staged is not None:
+                await self._drop_staged()
+            self.dismiss(False)
             return
         if self.staged is None:
             self.state = "nothing"
             self._status("Nothing to change: every marked document is already as in the backup. esc: back.")
             return
         self.state = "review"
+        self.refresh_bindings()
         self._lines([f"Safety backup: {self.safety_id}", "", "What will change:", *self.staged.review, "",
                      documents_restore.RACE_WARNING])
         if self.deployment.is_prod:
@@ -113,6 +124,11 @@ class DocumentsRestoreScreen(Screen[bool]):
             typed.focus()
         else:
             self._status("Review, then press y to restore these documents. esc drops the staged import.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "confirm":  # only once the review is shown; production confirms by the typed name
+            return self.state == "review" and not self.deployment.is_prod
+        return True
 
     def action_confirm(self) -> None:
         if self.state == "review" and not self.deployment.is_prod:
@@ -130,6 +146,7 @@ class DocumentsRestoreScreen(Screen[bool]):
         from tui.services import documents_restore
 
         self.state = "applying"
+        self.refresh_bindings()
         plan = self.staged.plan
         try:
             await self.target.confirm_restore(plan)
@@ -155,12 +172,19 @@ class DocumentsRestoreScreen(Screen[bool]):
         if self.state == "applying":
             self._status("The import is running; it continues on the deployment. Wait for it to finish.")
             return
+        if self.state == "preparing":
+            self._leaving = True
+            self._status("Stopping: anything staged is dropped first; nothing is changed.")
+            return
         if self.state == "review" and self.staged is not None:
-            try:
-                await self.target.abandon_restore(self.staged.plan)
-            except Exception:  # noqa: BLE001 (already gone: nothing was changed either way)
-                pass
+            await self._drop_staged()
         self.dismiss(self.state == "done")
+
+    async def _drop_staged(self) -> None:
+        try:
+            await self.target.abandon_restore(self.staged.plan)
+        except Exception:  # noqa: BLE001 (already gone: nothing was changed either way)
+            pass
 
     def on_unmount(self) -> None:
         self._temp.cleanup()
