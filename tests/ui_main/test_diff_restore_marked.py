@@ -60,3 +60,55 @@ async def test_mark_a_table_and_restore_it(open_demo):
                          what="the diff compared again")
         counts = {t.table: t for t in diff.store.tables()}
         assert not counts[table].differs and counts["diff_probe"].created == 1
+
+
+async def test_on_production_one_marked_document_is_restored_after_the_name_is_typed(open_demo):
+    from textual.app import App
+
+    from tui.widgets.typed_confirmation import TypedConfirmation
+
+    target = await open_demo()
+    ref = next(r for r in await target.list_deployments() if r.team == "acme-corp" and r.is_prod)
+    started = await target.request_backup(ref)
+    async for _ in target.follow_backup(ref, started.id):
+        pass
+    backup = await target.get_backup(ref, started.id)
+    client = await target.directory.client(ref.name)
+    table = sorted(await client.user_tables())[0]
+    documents = sorted([d async for d in client.iter_documents(table)], key=lambda d: d["_id"])
+    await client.mutation("_system/frontend/deleteDocuments",
+                          {"toDelete": [{"id": d["_id"], "tableName": table} for d in documents[:2]]})
+    diff = DiffScreen(target, ref, backup)
+
+    class Host(App):
+        def on_mount(self) -> None:
+            self.push_screen(diff)
+
+    app = Host()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: diff.store is not None, timeout=90, what="the diff")
+        grid = diff.query_one("#diff-grid")
+        grid.move_cursor(row=grid.get_row_index(table))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: diff.level == 1, what="the table's documents")
+        grid.move_cursor(row=grid.get_row_index(documents[0]["_id"]))
+        await pilot.press("space")  # only the first of the two deleted documents
+        assert diff.marked_documents == {table: {documents[0]["_id"]}}
+        await pilot.press("R")
+        restore = await wait_for_screen(pilot, app, DocumentsRestoreScreen, what="the documents restore")
+        await wait_until(pilot, lambda: restore.state in ("review", "failed"), timeout=120, what="the review")
+        assert restore.state == "review", str(restore.query_one("#documents-status").render())
+        assert "revert 0 changed, re-create 1 deleted" in str(restore.query_one("#documents-lines").render())
+        assert restore.check_action("confirm", ()) is False  # production: y is not enough
+        await pilot.press("y")
+        assert restore.state == "review"
+        typed = restore.query_one(TypedConfirmation)
+        assert typed.display and typed.input.has_focus
+        await pilot.press(*"wrong", "enter")
+        assert restore.state == "review"
+        typed.input.value = ""
+        await pilot.press(*ref.name, "enter")
+        await wait_until(pilot, lambda: restore.state in ("done", "failed"), timeout=120, what="the restore")
+        assert restore.state == "done" and restore.verification.ok
+        now = sorted([d async for d in client.iter_documents(table)], key=lambda d: d["_id"])
+        assert now == [documents[0], *documents[2:]]  # back with its own id and creation time; the other not

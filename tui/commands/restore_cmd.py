@@ -94,10 +94,12 @@ async def _restore(context: Context) -> int:
                       f"--from {backup.source_deployment}.", REFUSED)
     if backup.state != "complete":
         raise Failure(f"Backup {backup.id} is {backup.state}; only complete backups can be restored.", FAILED)
+    if args.documents is not None:  # an import of a ZIP: what refuses an import, not a cloud restore's refusals
+        await check_convex_refusals(context, deployment)
+        return await _restore_documents(context, deployment, source, backup,
+                                        await safety_backup(context, deployment, source_has_storage=False))
     await check_convex_refusals(context, deployment, backup)  # before any safety backup is spent
     safety_id = await safety_backup(context, deployment, source_has_storage=backup.include_storage)
-    if args.documents is not None:
-        return await _restore_documents(context, deployment, source, backup, safety_id)
     from tui.commands.documents_steps import rescue_before_full_restore
 
     await rescue_before_full_restore(context, deployment, source, backup)

@@ -85,7 +85,9 @@ class DocumentsRestoreScreen(Screen[bool]):
 
         try:
             self._status("Checking what Convex would refuse…")
-            await self.target.check_restore(self.deployment, backup=self.backup)
+            # what would refuse an import (one running, a backup running): the documents go back through an
+            # import of a ZIP, so the cloud-restore-only refusals (a dedicated target, another region) do not apply
+            await self.target.check_restore(self.deployment, backup=None)
             options = await safety_options(self.target, self.deployment, source_has_storage=False)
             self._status(f"Taking a fresh safety backup of {self.deployment.name}…")
             take = take_local if options.at_limit else take_fresh
