@@ -78,6 +78,24 @@ def run(args: argparse.Namespace) -> int:
     return run_command(args, _restore)
 
 
+async def _restore_documents(context: Context, deployment, source, backup, safety_id: str | None) -> int:
+    """--documents: the plan against a diff of the backup and a snapshot of now (`tui.services.documents_plan`)."""
+    from tui.commands.documents_steps import apply_documents
+    from tui.services.documents_plan import PlanError
+    from tui.services.documents_restore import edits_for_plan
+    from tui.services.snapshot_compare import backup_zip
+
+    with tempfile.TemporaryDirectory(prefix="convex-backups-plan-") as folder:
+        old = await backup_zip(context.target, source, backup.id, Path(folder), on_progress=context.progress)
+        try:
+            return await apply_documents(
+                context, deployment, edits_for_plan(context.args.documents_plan, old),
+                source=f"documents of backup {backup.id} of {source.name}", backup_id=backup.id, safety_id=safety_id,
+                done=f"Restored the plan's documents of backup {backup.id} into {deployment.name}")
+        except PlanError as exc:
+            raise Failure(f"{context.args.documents}: {exc}; nothing was changed.", USAGE) from None
+
+
 async def _restore(context: Context) -> int:
     args, target = context.args, context.target
     safety_mode(args)  # a contradiction of the safety flags is a usage error before anything is asked
@@ -107,20 +125,3 @@ async def _restore(context: Context) -> int:
     result = await confirm_and_follow(context, plan, "Restore", "restore")
     return report(context, plan, result, safety_id, f"Restored backup {backup.id} into {deployment.name}", "restore")
 
-
-async def _restore_documents(context: Context, deployment, source, backup, safety_id: str | None) -> int:
-    """--documents: the plan against a diff of the backup and a snapshot of now (`tui.services.documents_plan`)."""
-    from tui.commands.documents_steps import apply_documents
-    from tui.services.documents_plan import PlanError
-    from tui.services.documents_restore import edits_for_plan
-    from tui.services.snapshot_compare import backup_zip
-
-    with tempfile.TemporaryDirectory(prefix="convex-backups-plan-") as folder:
-        old = await backup_zip(context.target, source, backup.id, Path(folder), on_progress=context.progress)
-        try:
-            return await apply_documents(
-                context, deployment, edits_for_plan(context.args.documents_plan, old),
-                source=f"documents of backup {backup.id} of {source.name}", backup_id=backup.id, safety_id=safety_id,
-                done=f"Restored the plan's documents of backup {backup.id} into {deployment.name}")
-        except PlanError as exc:
-            raise Failure(f"{context.args.documents}: {exc}; nothing was changed.", USAGE) from None
