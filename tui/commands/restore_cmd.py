@@ -124,4 +124,3 @@ async def _restore(context: Context) -> int:
     plan = await target.prepare_restore(backup.id, deployment, source=source)
     result = await confirm_and_follow(context, plan, "Restore", "restore")
     return report(context, plan, result, safety_id, f"Restored backup {backup.id} into {deployment.name}", "restore")
-
