@@ -63,13 +63,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             args.documents_plan = parse_plan(args.documents.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
-            print(f"convex-backups restore: {args.documents}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            reason = getattr(exc, "strerror", None) or exc
+            print(f"convex-backups restore: {args.documents}: {reason}", file=sys.stderr)
             return NOT_FOUND
         except PlanError as exc:
             print(f"convex-backups restore: {args.documents}: {exc}; nothing was changed.", file=sys.stderr)
             return USAGE
         plan = args.documents_plan
-        for said, given, what in ((plan.backup, args.backup_id, "backup"), (plan.deployment, args.confirm, "deployment")):
+        made_for = ((plan.backup, args.backup_id, "backup"), (plan.deployment, args.confirm, "deployment"))
+        for said, given, what in made_for:
             if said and given and given != "latest" and said != given:
                 print(f"convex-backups restore: refused: {args.documents} was made for {what} {said}, not {given}; "
                       "nothing was changed. Make a plan for this one with: convex-backups diff BACKUP --plan-out "
