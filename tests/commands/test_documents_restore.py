@@ -148,8 +148,10 @@ def test_reapply_only_chosen_ids(cli, world, tmp_path):
     chosen = tmp_path / "ids.txt"
     chosen.write_text(f"{new_notes[1]['_id']}\n{new_notes[3]['_id']}\n")
     result = cli("reapply", rescue, "--deployment", PRO_DEV, "--ids", str(chosen), "--yes", "--confirm", PRO_DEV,
-                 "--safety", "none", "--json")
+                 "--safety", "none", "--json", "--pause")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["verified"] is True
+    assert f"Pausing {PRO_DEV}" in result.stderr and f"Unpaused {PRO_DEV}" in result.stderr
+    assert world.call(PRO_DEV, "query", "_system/frontend/backendState:backendState")["user"] != "paused"
     notes = world.documents(PRO_DEV, "notes")
     assert [d for d in notes if d["n"] >= 10] == [new_notes[1], new_notes[3]]

@@ -16,8 +16,37 @@ from tui.services import documents_restore
 RACE_WARNING = documents_restore.RACE_WARNING
 
 
+def add_pause_option(parser: Any) -> None:
+    parser.add_argument("--pause", action="store_true",
+                        help="(documents only) pause the deployment from just before the snapshot until the "
+                             "import is checked, so no write of the app can land in the tables between (then "
+                             "unpaused, unless it was paused already)")
+
+
 async def apply_documents(context: Context, deployment: Any, edits_from: documents_restore.EditsFrom, *,
                           source: str, backup_id: str | None, safety_id: str | None, done: str) -> int:
+    if not getattr(context.args, "pause", False):
+        return await _apply_documents(context, deployment, edits_from, source=source, backup_id=backup_id,
+                                      safety_id=safety_id, done=done)
+    from tui.services import pausing
+    from tui.services.checklist_data import client_for
+
+    client = await client_for(context.target, deployment)
+    was_paused = (await pausing.read_state(client)).paused
+    if not was_paused:
+        context.note(f"Pausing {deployment.name} (--pause) until the documents are back and checked...")
+        await pausing.pause(client)
+    try:
+        return await _apply_documents(context, deployment, edits_from, source=source, backup_id=backup_id,
+                                      safety_id=safety_id, done=done)
+    finally:
+        if not was_paused:
+            await pausing.unpause(client)
+            context.note(f"Unpaused {deployment.name}.")
+
+
+async def _apply_documents(context: Context, deployment: Any, edits_from: documents_restore.EditsFrom, *,
+                           source: str, backup_id: str | None, safety_id: str | None, done: str) -> int:
     with tempfile.TemporaryDirectory(prefix="convex-backups-documents-") as folder:
         context.note(f"Taking a snapshot of {deployment.name} as it is now, to work out the changes...")
         staged = await documents_restore.stage(context.target, deployment, Path(folder), edits_from, source=source,

@@ -30,6 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--confirm", metavar="NAME", help="the target deployment's exact name")
     parser.add_argument("--yes", action="store_true", help="really write (required)")
     add_safety_option(parser, "reapply")
+    from tui.commands.documents_steps import add_pause_option
+
+    add_pause_option(parser)
     add_common(parser)
 
 

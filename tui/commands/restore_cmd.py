@@ -49,6 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="before a full restore, save the documents it would revert or remove to a rescue "
                              "ZIP beside the safety backups (default: yes, unless the backup is over 1 GB); "
                              "`reapply` puts chosen ones back")
+    from tui.commands.documents_steps import add_pause_option
+
+    add_pause_option(parser)
     add_common(parser)
 
 
