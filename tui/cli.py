@@ -56,6 +56,7 @@ COMMANDS = (
     "tui.commands.imports_cmd",
     "tui.commands.cancel_import_cmd",
     "tui.commands.diff_cmd",
+    "tui.commands.reapply_cmd",
 )
 
 

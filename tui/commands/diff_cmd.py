@@ -33,6 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--table", action="append", metavar="T", help="only this table (repeat for more)")
     parser.add_argument("--limit", type=int, default=20, metavar="N",
                         help="documents listed per table in the text output (default 20; --json lists all)")
+    parser.add_argument("--plan-out", metavar="PLAN.json", type=Path,
+                        help="also write a documents plan that brings every difference back to the backup's "
+                             "version (edit it, then: restore BACKUP --documents PLAN.json)")
     add_common(parser)
 
 
@@ -79,6 +82,8 @@ def _files(args: argparse.Namespace) -> int:
                 sys.stderr.write("\r\x1b[2K")
         with store:
             _report(store, args.first, args.second, args)
+            if args.plan_out is not None and not _write_plan(store, args, backup=None, deployment=None):
+                return FAILED
     return OK
 
 
@@ -100,7 +105,28 @@ async def _backup(context: Context) -> int:
         with store:
             newer = f"{deployment.name} now" if args.against == NOW else f"backup {args.against}"
             _report(store, f"backup {args.first}", newer, args)
+            if args.plan_out is not None and not _write_plan(store, args, backup=args.first,
+                                                             deployment=deployment.name):
+                return FAILED
     return OK
+
+
+def _write_plan(store, args: argparse.Namespace, *, backup: str | None, deployment: str | None) -> bool:
+    """--plan-out: every difference brought back (README "Restore only what is broken"); False if not written."""
+    from tui.services.documents_plan import plan_from_diff, plan_json
+
+    plan = plan_from_diff(store, backup=backup, deployment=deployment)
+    try:
+        args.plan_out.write_text(plan_json(plan), encoding="utf-8")
+    except OSError as exc:
+        print(f"convex-backups diff: {args.plan_out}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    counts = {action: sum(len(getattr(c, action)) for c in plan.tables.values())
+              for action in ("revert", "recreate", "remove")}
+    print(f"Plan written to {args.plan_out}: revert {counts['revert']:,}, re-create {counts['recreate']:,}, remove "
+          f"{counts['remove']:,} in {len(plan.tables)} table(s). Apply it with: convex-backups restore "
+          f"{backup or 'BACKUP'} --documents {args.plan_out}", file=sys.stderr)
+    return True
 
 
 def _progress_line(table: str, done: int, total: int) -> None:

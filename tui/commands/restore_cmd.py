@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from pathlib import Path
 
-from tui.commands import FAILED, NOT_FOUND, REFUSED, Context, Failure, add_common, command_parser, run_command
+from tui.commands import FAILED, NOT_FOUND, REFUSED, USAGE, Context, Failure, add_common, command_parser, run_command
 from tui.commands import backup_id
 from tui.commands.replace_data import (
     add_safety_option,
@@ -47,6 +49,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                              "those tables is imported in replace mode (npx convex import --replace); a name "
                              "the backup lacks is refused, listing the tables it has")
     add_safety_option(parser, "restore")
+    parser.add_argument("--documents", metavar="PLAN.json", type=Path,
+                        help="restore only the documents of a plan (diff BACKUP --plan-out PLAN.json writes one): "
+                             "revert changed ones, re-create deleted ones with their own ids, remove ones created "
+                             "since; only the tables it names are touched (README \"Restore only what is broken\")")
+    parser.add_argument("--rescue", action=argparse.BooleanOptionalAction, default=None,
+                        help="before a full restore, save the documents it would revert or remove to a rescue "
+                             "ZIP beside the safety backups (default: yes, unless the backup is over 1 GB); "
+                             "`reapply` puts chosen ones back")
+    from tui.commands.documents_steps import add_pause_option
+
+    add_pause_option(parser)
     add_common(parser)
 
 
@@ -55,7 +68,45 @@ def run(args: argparse.Namespace) -> int:
         print("convex-backups restore: refused: a restore replaces the target's tables; add --yes and "
               "--confirm <target deployment name> to go ahead (--safety none too needs --yes).", file=sys.stderr)
         return REFUSED
+    if args.documents is not None:
+        from tui.services.documents_plan import PlanError, parse_plan
+
+        try:
+            args.documents_plan = parse_plan(args.documents.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            print(f"convex-backups restore: {args.documents}: {reason}", file=sys.stderr)
+            return NOT_FOUND
+        except PlanError as exc:
+            print(f"convex-backups restore: {args.documents}: {exc}; nothing was changed.", file=sys.stderr)
+            return USAGE
+        plan = args.documents_plan
+        made_for = ((plan.backup, args.backup_id, "backup"), (plan.deployment, args.confirm, "deployment"))
+        for said, given, what in made_for:
+            if said and given and given != "latest" and said != given:
+                print(f"convex-backups restore: refused: {args.documents} was made for {what} {said}, not {given}; "
+                      "nothing was changed. Make a plan for this one with: convex-backups diff BACKUP --plan-out "
+                      "PLAN.json", file=sys.stderr)
+                return REFUSED
     return run_command(args, _restore)
+
+
+async def _restore_documents(context: Context, deployment, source, backup, safety_id: str | None) -> int:
+    """--documents: the plan against a diff of the backup and a snapshot of now (`tui.services.documents_plan`)."""
+    from tui.commands.documents_steps import apply_documents
+    from tui.services.documents_plan import PlanError
+    from tui.services.documents_restore import edits_for_plan
+    from tui.services.snapshot_compare import backup_zip
+
+    with tempfile.TemporaryDirectory(prefix="convex-backups-plan-") as folder:
+        old = await backup_zip(context.target, source, backup.id, Path(folder), on_progress=context.progress)
+        try:
+            return await apply_documents(
+                context, deployment, edits_for_plan(context.args.documents_plan, old),
+                source=f"documents of backup {backup.id} of {source.name}", backup_id=backup.id, safety_id=safety_id,
+                done=f"Restored the plan's documents of backup {backup.id} into {deployment.name}")
+        except PlanError as exc:
+            raise Failure(f"{context.args.documents}: {exc}; nothing was changed.", USAGE) from None
 
 
 async def _restore(context: Context) -> int:
@@ -74,10 +125,17 @@ async def _restore(context: Context) -> int:
                       f"--from {backup.source_deployment}.", REFUSED)
     if backup.state != "complete":
         raise Failure(f"Backup {backup.id} is {backup.state}; only complete backups can be restored.", FAILED)
+    if args.documents is not None:  # an import of a ZIP: what refuses an import, not a cloud restore's refusals
+        await check_convex_refusals(context, deployment)
+        return await _restore_documents(context, deployment, source, backup,
+                                        await safety_backup(context, deployment, source_has_storage=False))
     await check_convex_refusals(context, deployment, backup)  # before any safety backup is spent
     if args.tables:
         return await _restore_tables(context, deployment, source, backup)
     safety_id = await safety_backup(context, deployment, source_has_storage=backup.include_storage)
+    from tui.commands.documents_steps import rescue_before_full_restore
+
+    await rescue_before_full_restore(context, deployment, source, backup)
     plan = await target.prepare_restore(backup.id, deployment, source=source)
     record_plan(_stats(context), source, backup, plan)  # the review's counts are the backup's: kept for the trend
     result = await confirm_and_follow(context, plan, "Restore", "restore")

@@ -1,7 +1,8 @@
 """`DiffScreen`: what changed between a backup and the deployment now (README "Comparing a backup with now"),
 in three levels: the tables with their four counts; Enter: one table's changed, created and deleted
 documents; Enter: one document field by field, old -> new with their Convex types. esc backs out one
-level, then closes.
+level, then closes. Against now, space marks a table or a document and R restores the marked ones
+(`DocumentsRestoreScreen`, README "Restore only what is broken").
 
     DiffScreen(target, deployment, backup)        # the backup against a fresh snapshot of now
     DiffScreen(None, None, None, paths=(old, new)) # two ZIPs on disk
@@ -42,10 +43,15 @@ class DiffScreen(Screen[None]):
         Binding("escape", "back", "Back", id="diff_back"),
         Binding("right_square_bracket", "next_page", "Next page", show=False, id="diff_next_page"),
         Binding("left_square_bracket", "previous_page", "Previous page", show=False, id="diff_previous_page"),
+        Binding("space", "mark", "Mark", id="diff_mark"),
+        Binding("R", "restore_marked", "Restore marked", id="diff_restore_marked"),
     ]
     PAGE = 500  # documents of a table shown at once (the headless `diff --json` lists them all)
     HELP = ("Tables first, with documents unchanged, changed, created and deleted since the backup. Enter opens "
-            "a table's documents, Enter again one document's fields (old → new, with their types); esc goes back.")
+            "a table's documents, Enter again one document's fields (old → new, with their types); esc goes back. "
+            "Against now: space marks a table or a document, R restores the marked ones from the backup (README "
+            "\"Restore only what is broken\").")
+    MARK = "✓ "
 
     def __init__(self, target: BackupTarget | None, deployment: DeploymentRef | None, backup: BackupRecord | None,
                  *, paths: tuple[Path, Path] | None = None) -> None:
@@ -60,6 +66,8 @@ class DiffScreen(Screen[None]):
         self._temp: tempfile.TemporaryDirectory | None = None
         self._latest: Progress | None = None
         self._shown: Progress | None = None
+        self.marked_tables: set[str] = set()  # every difference of these tables
+        self.marked_documents: dict[str, set[str]] = {}  # table -> ids
 
     # -- layout --------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -155,9 +163,10 @@ class DiffScreen(Screen[None]):
         grid = self._grid("Table", "Unchanged", "Changed", "Created", "Deleted",
                           numbers=("Unchanged", "Changed", "Created", "Deleted"))
         for t in tables:
-            grid.add_row(t.table, *(f"{n:>{COUNT_WIDTH},}" for n in (t.unchanged, t.changed, t.created, t.deleted)),
-                         key=t.table)
-        self._hint("Enter: the table's documents · esc: close")
+            grid.add_row(self._table_cell(t.table),
+                         *(f"{n:>{COUNT_WIDTH},}" for n in (t.unchanged, t.changed, t.created, t.deleted)), key=t.table)
+        self._hint("Enter: the table's documents · space: mark · R: restore marked · esc: close" if self._can_restore
+                   else "Enter: the table's documents · esc: close")
         self._focus(grid, focus)
 
     def show_documents(self, table: str, focus: str | None = None, page: int | None = None) -> None:
@@ -186,10 +195,116 @@ class DiffScreen(Screen[None]):
                 names = ", ".join(f.path for f in document.fields())
             else:
                 names = "(the whole document)"
-            grid.add_row(document.status, document.id, names if len(names) <= 60 else names[:59] + "…",
-                         key=document.id)
-        self._hint("Enter: the document's fields · esc: back to the tables")
+            grid.add_row(self._status_cell(table, document.id, document.status), document.id,
+                         names if len(names) <= 60 else names[:59] + "…", key=document.id)
+        self._hint("Enter: the document's fields · space: mark · R: restore marked · esc: back to the tables"
+                   if self._can_restore else "Enter: the document's fields · esc: back to the tables")
         self._focus(grid, focus)
+
+    # -- marking and restoring what is marked (README "Restore only what is broken") -------------------------
+    @property
+    def _can_restore(self) -> bool:
+        return self.paths is None and self.target is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("mark", "restore_marked"):
+            return self._can_restore  # two ZIPs on disk have no deployment to restore into
+        return True
+
+    def _table_cell(self, table: str) -> str:
+        return self.MARK + table if table in self.marked_tables else table
+
+    def _status_cell(self, table: str, document_id: str, status: str) -> str:
+        marked = table in self.marked_tables or document_id in self.marked_documents.get(table, ())
+        return self.MARK + status if marked else status
+
+    def action_mark(self) -> None:
+        if self.store is None or not self._can_restore:
+            return
+        grid = self.query_one(DataTable)
+        if grid.row_count == 0:
+            return
+        key = grid.coordinate_to_cell_key(grid.cursor_coordinate).row_key.value
+        if self.level == 0 and key is not None:
+            if key == "_storage" or key.endswith("/_storage"):
+                self._status("Stored files are restored with whole tables (restore --tables), not marked here.")
+                return
+            if not self.store.counts(key).differs:
+                self._status(f"{key} has no differences to restore.")
+                return
+            self.marked_tables ^= {key}
+            self.marked_documents.pop(key, None)
+            grid.update_cell(key, "Table", self._table_cell(key))
+        elif self.level == 1 and self.table is not None and key is not None:
+            if self.table in self.marked_tables:
+                self._status(f"All of {self.table} is marked; unmark it on the tables (esc) to choose documents.")
+                return
+            chosen = self.marked_documents.setdefault(self.table, set())
+            chosen ^= {key}
+            if not chosen:
+                del self.marked_documents[self.table]
+            document = self.store.document(self.table, key)
+            grid.update_cell(key, "Status", self._status_cell(self.table, key, document.status if document else ""))
+        else:
+            return
+        if grid.cursor_row + 1 < grid.row_count:
+            grid.move_cursor(row=grid.cursor_row + 1)
+        self._status(self._marked_words())
+
+    def _marked_words(self) -> str:
+        documents = sum(len(ids) for ids in self.marked_documents.values())
+        parts = []
+        if self.marked_tables:
+            parts.append(f"all differences of {', '.join(sorted(self.marked_tables))}")
+        if documents:
+            parts.append(f"{documents:,} document(s)")
+        return f"Marked: {' and '.join(parts)}. R restores them from the backup." if parts else "Nothing marked."
+
+    def marked_plan(self):
+        """The marks as a `DocumentsPlan`: a marked table brings every difference back, a marked document its own."""
+        from tui.services.documents_plan import ALL, DocumentsPlan, TableChoice
+
+        tables = {table: TableChoice(ALL, ALL, ALL) for table in sorted(self.marked_tables)}
+        assert self.store is not None
+        for table, ids in self.marked_documents.items():
+            choice = TableChoice(set(), set(), set())
+            for document_id in ids:
+                document = self.store.document(table, document_id)
+                if document is not None:
+                    action = {"changed": "revert", "deleted": "recreate", "created": "remove"}[document.status]
+                    getattr(choice, action).add(document_id)
+            tables[table] = choice
+        return DocumentsPlan(tables, backup=self.backup.id if self.backup else None,
+                             deployment=self.deployment.name if self.deployment else None)
+
+    def action_restore_marked(self) -> None:
+        if self.store is None or not self._can_restore:
+            return
+        if not self.marked_tables and not self.marked_documents:
+            self._status("Nothing marked: mark tables or documents with space first, then R.")
+            return
+        from tui.screens.documents_restore_screen import DocumentsRestoreScreen
+
+        assert self.target is not None and self.deployment is not None and self.backup is not None
+        screen = DocumentsRestoreScreen(self.target, self.deployment, self.backup, self.marked_plan(),
+                                        Path(self.store.sides["old"]))
+        self.app.push_screen(screen, self._restored)
+
+    def _restored(self, done: bool | None) -> None:
+        if not done:
+            return
+        self.marked_tables.clear()
+        self.marked_documents.clear()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.query_one(DataTable).display = False
+        self.query_one(ProgressBar).display = True
+        self._status("Comparing the backup with now again…")
+        if self._temp is not None:
+            self._temp.cleanup()
+            self._temp = None
+        self._compare()
 
     def action_next_page(self) -> None:
         if self.level == 1 and self.table is not None and self.page + 1 < len(self.starts):

@@ -31,6 +31,7 @@ EMERGENCY_BINDINGS = [
     Binding("u", "run_mutation", "Run mutation", id="emergency_mutation"),
     Binding("u", "unpause", "Unpause", id="emergency_unpause"),  # step 6 only; same key, other step
     Binding("i", "inspect_backup", "Inspect", id="emergency_inspect"),
+    Binding("D", "restore_documents", "Docs", id="emergency_documents"),
     Binding("right_square_bracket", "next_page", "Next page", id="emergency_next_page"),
     Binding("left_square_bracket", "previous_page", "Prev page", id="emergency_previous_page"),
     Binding("backspace", "up_level", "Up", id="emergency_up", show=False),
@@ -41,7 +42,7 @@ EMERGENCY_BINDINGS = [
 STEP_ACTIONS: dict[int, set[str]] = {
     0: {"run_step", "pause"},
     1: {"run_step", "skip_step", "redo_step", "download"},
-    2: {"run_step", "skip_step", "redo_step", "inspect_backup"},
+    2: {"run_step", "skip_step", "redo_step", "inspect_backup", "restore_documents"},
     3: {"run_step", "skip_step", "redo_step", "project", "cancel_run", "mark_done"},
     4: {"run_step", "skip_step", "redo_step", "toggle", "reveal", "apply", "open_file", "next_set"},
     5: {"run_step", "skip_step", "redo_step", "edit_field", "delete_doc", "insert_doc", "run_mutation",

@@ -1,5 +1,6 @@
 """Step 2 of the checklist, restore data: list the deployment's complete backups (age, size, files), run the
-`RestoreWizard` on the chosen one, and show per-table counts before and after.
+`RestoreWizard` on the chosen one (full or chosen tables), or `D`: the diff screen to restore only documents;
+and show per-table counts before and after.
 
 The wizard gets a `RecordingTarget`: the target itself, except that staging and confirming a restore are
 written into the checklist the moment they happen, so the import id is on disk before the restore is
@@ -114,7 +115,9 @@ class RestoreStepMixin:
             table.move_cursor(row=good)
         self.say(head + "Choose a good backup from before the trouble (tab to the table, arrows). i inspects it: "
                  "per-table counts compared with the current data. g starts the guided restore: safety check, "
-                 "the change summary, a typed confirmation, then it is followed to the end.")
+                 "the change summary, a typed confirmation, then it is followed to the end. Full, tables or "
+                 "documents: g restores every table (or, in the wizard, only chosen ones); D compares the backup "
+                 "with now and restores only the documents marked there.")
 
     def action_inspect_backup(self) -> None:
         table = self.query_one("#em-table")
@@ -129,6 +132,20 @@ class RestoreStepMixin:
             from tui.screens.inspect_backup import InspectScreen
 
             self.app.push_screen(InspectScreen(self.target, self.ref, backup))
+
+    def action_restore_documents(self) -> None:
+        """Step 2's "documents": the diff screen for the chosen backup, where space marks and R restores
+        (README "Restore only what is broken"); the checklist does not record it as the step's restore."""
+        table = self.query_one("#em-table")
+        if self.selected != 2 or not self.backups or not table.display or not table.row_count:
+            self.notify(f"{self.ref.name} has no complete backup of its own to compare with now.", severity="warning")
+            return
+        backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        backup = next((b for b in self.backups if b.id == backup_id), None)
+        if backup is not None:
+            from tui.screens.diff_screen import DiffScreen
+
+            self.app.push_screen(DiffScreen(self.target, self.ref, backup))
 
     def run_2(self) -> None:
         table = self.query_one("#em-table")

@@ -107,6 +107,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         self.plan: RestorePlan | None = None
         self.result: RestoreResult | None = None
         self.safety_backup_id: str | None = None
+        self.rescue_path: Path | None = None  # what a full restore would lose, kept first (`_rescue`)
         self.safety_label = ""  # how the confirmation names the safety copy
         self.safety_options: SafetyOptions | None = None
         self.skip_reason: str | None = None
@@ -338,6 +339,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
     @work(exclusive=True, group="restore-stage", exit_on_error=False)
     async def _stage(self) -> None:
         review = self.query_one(ReviewStep)
+        await self._rescue()
         try:
             plan = await self.stage_plan()
         except Exception as exc:
@@ -358,6 +360,33 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
 
     def on_staging_progress(self, progress: Progress) -> None:
         self.query_one(ReviewStep).show_staging(f"{self.staging_text()}\n{progress.message}", progress)
+
+    async def _rescue(self) -> None:
+        """Before a full restore of a backup, keep what it would revert or remove in a rescue ZIP beside the safety
+        backups (README "Restore only what is broken"); said in a notice, never in the way of the restore (the
+        safety backup holds everything). Not for a ZIP on disk, chosen tables, or a target without a data API."""
+        from tui.services import documents_restore
+
+        backup = self.restore_backup()
+        if backup is None or getattr(self, "file", None) is not None or getattr(self, "chosen_tables", None) \
+                or not documents_restore.has_data_api(self.target):
+            return
+        if (backup.size or 0) > documents_restore.RESCUE_AUTO_LIMIT:
+            self.notify(f"No rescue file: backup {backup.id} is {backup.size / 1e9:,.1f} GB and the rescue step would "
+                        "download it and diff it against now first. The safety backup holds everything.", timeout=15)
+            return
+        self.on_staging_progress(Progress("Saving the documents this restore would revert or remove (rescue file)"))
+        try:
+            path, counts = await documents_restore.save_rescue_in_temp(
+                self.target, self.deployment, getattr(self, "source", None) or self.deployment, backup,
+                on_progress=self.on_staging_progress)
+        except Exception as exc:  # noqa: BLE001 - the rescue is a convenience: the safety backup has it all
+            self.notify(f"No rescue file ({error_text(exc)}); the safety backup still holds everything.",
+                        severity="warning", timeout=15)
+            return
+        self.rescue_path = path
+        self.notify(f"Rescue file: {path} ({sum(counts.values()):,} documents this restore reverts or removes). "
+                    f"convex-backups reapply {path.name} --table T puts chosen ones back.", timeout=20)
 
     # -- step: confirm ------------------------------------------------------------------------------------
     def action_continue(self) -> None:
