@@ -85,7 +85,8 @@ def executemany_floor(folder: Path, database: Path) -> float:
     conn = db.connection()
     started = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
-    for number, path in enumerate(sorted(folder.rglob("documents.jsonl")), start=1):
+    tables = [path for path in sorted(folder.rglob("documents.jsonl")) if path.parent.name != "_tables"]
+    for number, path in enumerate(tables, start=1):
         def rows(path=path):
             with open(path, "rb") as handle:
                 for line in handle:
