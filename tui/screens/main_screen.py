@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from tui import bindings as keys
+from tui import collector
 from tui.messages import (
     BackupsLoaded,
     DeploymentFacts,
@@ -68,6 +69,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self._settle: Timer | None = None
         self._poll: Timer | None = None
         self.last_error: str | None = None
+        self._settled_for: tuple[str, int] | None = None  # the large table the collector last settled after
         self.init_emergency_facts()
 
     @property
@@ -230,6 +232,11 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         table = self.query_one(BackupTable)
         table.empty_text = "No backups yet: b backs up now."
         table.show_backups(message.backups)
+        drawn = (message.deployment.name, len(message.backups))
+        if len(message.backups) >= collector.LARGE_TABLE and drawn != self._settled_for:
+            # Once per table (not at every refresh of the same one), when its rows are on screen.
+            self._settled_for = drawn
+            self.call_after_refresh(collector.settle_after_large_table)
 
     def on_deployment_facts(self, message: DeploymentFacts) -> None:
         if self.current is not None and message.deployment.name == self.current.name:
