@@ -70,6 +70,18 @@ async def test_drop_mid_body_then_resume_with_range():
     assert server.requests[1].headers["accept-encoding"] == "identity"
 
 
+@pytest.mark.parametrize("size", [10_000, 7_000, 1 << 20])
+async def test_chunks_are_exactly_the_size_asked_for(size):
+    """Whole chunks (the last may be shorter) whatever pieces the network delivers: the download writes
+    them to disk in whole blocks."""
+    async with FaultServer(export_server()) as server:
+        async with api(server) as client:
+            async with client.download_export("abc") as download:
+                chunks = [chunk async for chunk in download.chunks(size)]
+    assert b"".join(chunks) == ZIP
+    assert all(len(chunk) == size for chunk in chunks[:-1]) and 0 < len(chunks[-1]) <= size
+
+
 async def test_a_server_that_ignores_range_restarts_at_zero():
     async with FaultServer(export_server(honour_range=False)) as server:
         async with api(server) as client:
@@ -115,8 +127,8 @@ def test_filename_from_disposition():
 
 
 async def test_leaving_a_stalled_download_returns_at_once():
-    """Leaving the download while the server stalls must return now, not when the read timeout (a
-    minute) runs out."""
+    """The body is read ahead on a thread; leaving the download must stop that read now, not when the
+    read timeout (a minute) runs out."""
 
     def handler(request):
         return Reply(200, ZIP, {"Content-Disposition": f"attachment; filename={NAME}"}, stall_at=100_000)
@@ -137,8 +149,7 @@ async def test_leaving_a_stalled_download_returns_at_once():
 
 
 async def test_the_event_loop_path_keeps_the_bytes_before_a_drop():
-    """A transport handed in (as tests do) takes the same path: the bytes before a drop are handed on and
-    the resume continues after them."""
+    """With a transport handed in, the body is read on the event loop: the same promises hold."""
     async with FaultServer(export_server(drop_first_at=100_000)) as server:
         client = DeploymentClient(server.url, "test-deployment-1|0123456789abcdef", sleep=SleepRecorder(),
                                   transport=httpx.AsyncHTTPTransport())

@@ -2,14 +2,15 @@
 
 This is the transport only: it asks for the bytes from `offset` on (HTTP Range when resuming), reports what
 the server answered (status, where the body starts, the ZIP's total size, the file name it suggests) and
-hands out the body chunk by chunk.
+hands out the body chunk by chunk, read on a thread of its own when the session can (`ThreadedBody`).
 Writing to disk, resuming after a drop and verifying belong to the download service.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
@@ -18,6 +19,7 @@ import httpx
 
 from tui.api.errors import InvalidRequest, NetworkError, ProtocolError
 from tui.api.http import HttpSession, Retry, iter_body
+from tui.api.threaded_body import ThreadedBody
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 _UNSATISFIED_RANGE = re.compile(r"bytes\s+\*/(\d+)", re.IGNORECASE)
@@ -36,6 +38,7 @@ class ExportDownload:
     content_length: int | None  # bytes in this body
     _response: httpx.Response = field(repr=False)
     _session: HttpSession = field(repr=False)
+    _threaded: ThreadedBody | None = field(default=None, repr=False)
 
     @property
     def resumed(self) -> bool:
@@ -49,6 +52,10 @@ class ExportDownload:
     async def chunks(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
         """The body in pieces of at least `chunk_size` bytes (the last may be shorter). A dropped connection
         raises `NetworkError` (resume with a new `offset`) after the bytes that arrived before it."""
+        if self._threaded is not None:
+            async for chunk in self._threaded.chunks(chunk_size):
+                yield chunk
+            return
         pieces: list[bytes] = []
         gathered = 0
         try:
@@ -66,6 +73,16 @@ class ExportDownload:
             raise
         if pieces:
             yield b"".join(pieces)
+
+    async def pour(self, sink: Callable[[bytes], None], chunk_size: int = 1 << 20) -> None:
+        """The whole body into `sink`, in pieces as `chunks` gives them, called off the event loop (on the
+        reading thread when there is one, so the bytes never pass through the loop); `sink` may block.
+        A dropped connection raises `NetworkError` after `sink` had the bytes that arrived."""
+        if self._threaded is not None:
+            await self._threaded.pour(sink, chunk_size)
+            return
+        async for chunk in self.chunks(chunk_size):
+            await asyncio.to_thread(sink, chunk)
 
 
 def filename_from_disposition(header: str | None) -> str | None:
@@ -106,8 +123,15 @@ async def open_export_download(
         headers["Range"] = f"bytes={offset}-"
     path = f"/api/export/zip/{quote(str(id_or_ts), safe='')}"
     try:
-        async with session.stream("GET", path, headers=headers, retry=Retry.IDEMPOTENT) as response:
-            yield _describe(session, response, offset)
+        async with session.stream("GET", path, headers=headers, retry=Retry.IDEMPOTENT, blocking=True) as response:
+            download = _describe(session, response, offset)
+            if session.can_block:
+                download._threaded = ThreadedBody(response, target=session.target, secrets=session.secrets)
+            try:
+                yield download
+            finally:
+                if download._threaded is not None:
+                    await download._threaded.aclose()
     except InvalidRequest as error:
         if error.status == 416:  # the offset is at or past the end: nothing left to fetch
             raise InvalidRequest(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import enum
+import functools
 import logging
 import random
 import time
@@ -34,7 +35,7 @@ import orjson
 
 from tui.api.credential_checks import require_no_userinfo, require_sendable
 from tui.api.errors import ConvexApiError, ProtocolError, Target, error_from_response
-from tui.api.http_clients import DEFAULT_TIMEOUT, build_client
+from tui.api.http_clients import DEFAULT_TIMEOUT, build_blocking_client, build_client
 from tui.api.proxies import ProxyRoutes
 from tui.api.transport_errors import transport_error
 from tui.api.secrets import Secret, scrub
@@ -146,6 +147,10 @@ class HttpSession:
         self._secrets += [Secret(password) for password in self._proxies.passwords]
         self._client = build_client(self.base_url, authorization=authorization, transport=transport, timeout=timeout,
                                     proxies=self._proxies)
+        # Large bodies are read with blocking calls on a worker thread: per network piece that costs a
+        # fraction of what the event loop's path does. Not with a transport handed in (tests).
+        self._blocking_options = (authorization, timeout) if transport is None else None
+        self._blocking: httpx.Client | None = None
 
     def __repr__(self) -> str:
         return f"HttpSession({self.base_url!r})"
@@ -160,6 +165,14 @@ class HttpSession:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if self._blocking is not None:
+            await asyncio.to_thread(self._blocking.close)
+            self._blocking = None
+
+    @property
+    def can_block(self) -> bool:
+        """Whether `stream(..., blocking=True)` gives a blocking response (else an async one)."""
+        return self._blocking_options is not None
 
     # -- one request --------------------------------------------------------------------------------
     async def request(
@@ -218,11 +231,21 @@ class HttpSession:
         headers: Mapping[str, str] | None = None,
         retry: Retry | None = None,
         timeout: httpx.Timeout | None = None,
+        blocking: bool = False,
     ) -> AsyncIterator[httpx.Response]:
         """A streamed response (headers received, body not yet read). Retries apply until the headers
-        arrive; a failure while reading the body is the caller's to handle (see `iter_body`)."""
+        arrive; a failure while reading the body is the caller's to handle (see `iter_body`).
+
+        With `blocking` (and `can_block`), the response comes from a blocking client: its body must be
+        read off the event loop (`tui.api.threaded_body.ThreadedBody`)."""
         retry = retry or (Retry.IDEMPOTENT if method in ("GET", "HEAD") else Retry.SAFE)
-        client = self._client
+        client: httpx.AsyncClient | httpx.Client = self._client
+        if blocking and self._blocking_options is not None:
+            if self._blocking is None:
+                authorization, client_timeout = self._blocking_options
+                self._blocking = build_blocking_client(self.base_url, authorization=authorization,
+                                                       timeout=client_timeout, proxies=self._proxies)
+            client = self._blocking
         attempt = 0
         while True:
             attempt += 1
@@ -232,7 +255,7 @@ class HttpSession:
             )
             started = time.monotonic()
             try:
-                response = await client.send(request, stream=True)
+                response = await _send_streamed(client, request)
             except httpx.TransportError as exc:
                 error = transport_error(exc, self.target, self._secrets)
                 if not await self._should_retry(attempt, retry, request, exc=exc, error=error):
@@ -246,14 +269,14 @@ class HttpSession:
             except httpx.TransportError:
                 body = b""
             finally:
-                await response.aclose()
+                await _close(response)
             error = self._status_error(request, response, body, self._secrets)
             if not await self._should_retry(attempt, retry, request, status=response.status_code, error=error):
                 raise error from None
         try:
             yield response
         finally:
-            await response.aclose()
+            await _close(response)
 
     # -- helpers --------------------------------------------------------------------------------------
     @staticmethod
@@ -320,9 +343,38 @@ class HttpSession:
             )
 
 
+async def _send_streamed(client: httpx.AsyncClient | httpx.Client, request: httpx.Request) -> httpx.Response:
+    if isinstance(client, httpx.AsyncClient):
+        return await client.send(request, stream=True)
+    sent = asyncio.get_running_loop().run_in_executor(None, functools.partial(client.send, request, stream=True))
+    try:
+        return await asyncio.shield(sent)
+    except asyncio.CancelledError:  # the thread still finishes: close what it gets, so no connection leaks
+        sent.add_done_callback(lambda done: done.exception() is None and done.result().close())
+        raise
+
+
+async def _close(response: httpx.Response) -> None:
+    if isinstance(response.stream, httpx.SyncByteStream):
+        await asyncio.to_thread(response.close)
+    else:
+        await response.aclose()
+
+
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    if isinstance(response.stream, httpx.SyncByteStream):
+        return await asyncio.to_thread(_read_limited_blocking, response, limit)
     data = bytearray()
     async for chunk in response.aiter_bytes():
+        data += chunk
+        if len(data) >= limit:
+            break
+    return bytes(data[:limit])
+
+
+def _read_limited_blocking(response: httpx.Response, limit: int) -> bytes:
+    data = bytearray()
+    for chunk in response.iter_bytes():
         data += chunk
         if len(data) >= limit:
             break

@@ -1,6 +1,7 @@
 """How every httpx client of this app is built: the `Convex-Client` and `User-Agent` headers, timeouts on
 every phase, no redirects (they must not carry the Authorization header anywhere), bounded pools, the
-environment's proxies (`proxies`)."""
+environment's proxies (`proxies`). The async client serves every request; the blocking one reads large
+download bodies on a worker thread."""
 
 from __future__ import annotations
 
@@ -32,6 +33,25 @@ def build_client(
     """An `httpx.AsyncClient` configured the way every client of this app must be."""
     return httpx.AsyncClient(transport=transport or SchemeTransport(POOL_LIMITS, proxies or ProxyRoutes()),
                              **_client_options(base_url, authorization, timeout, headers))
+
+
+def build_blocking_client(
+    base_url: str, *, authorization: Secret | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    proxies: ProxyRoutes | None = None,
+) -> httpx.Client:
+    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), through
+    `http.client`, which reads a body straight into the buffers handed on (`direct_transport`); through
+    httpx's own transport when a proxy is in the way."""
+    from tui.api.direct_transport import DirectTransport
+
+    url = httpx.URL(base_url)
+    proxy = (proxies or ProxyRoutes()).for_url(url.scheme, url.host, url.port)
+    transport: httpx.BaseTransport
+    if proxy is None:
+        transport = DirectTransport()  # one connection per response: nothing to pool
+    else:
+        transport = httpx.HTTPTransport(verify=tls_context(), limits=POOL_LIMITS, proxy=proxy)
+    return httpx.Client(transport=transport, **_client_options(base_url, authorization, timeout, None))
 
 
 class SchemeTransport(httpx.AsyncBaseTransport):
@@ -77,7 +97,8 @@ def _client_options(base_url: str, authorization: Secret | None, timeout: httpx.
 
 def preload() -> None:
     """Import what the first request would otherwise import (httpx's connection pool, httpcore, and anyio's
-    sockets and streams: some 30-40 ms) while the sandbox may still be starting (`Session.open`)."""
+    sockets and streams: some 30-40 ms), so that it loads with the collector paused (`Session.open`), and
+    while the sandbox may still be starting."""
     import anyio.abc  # noqa: F401
     import httpcore  # noqa: F401
     from anyio import connect_tcp, create_memory_object_stream  # noqa: F401

@@ -1,5 +1,6 @@
 """The worker side of a download: each chunk is written (with its sha256) on one thread and checked (CRC,
-storage sha256) on another, while the event loop receives the next one. At most `depth` chunks are in
+storage sha256) on another, while the next chunk is already being received. Chunks are handed over by the
+thread that reads the network (`feed`), not through the event loop. At most `depth` chunks are in
 flight, so memory stays flat and a slow disk or checker slows the download instead of filling RAM.
 
 Also the rate meter behind the progress values.
@@ -28,10 +29,11 @@ class ChunkPipeline:
         self._check = ThreadPoolExecutor(1, thread_name_prefix="download-check")
         self._pending: deque[Future] = deque()
 
-    async def put(self, chunk: bytes) -> None:
-        """Hand over the next chunk; waits while `depth` chunks are in flight. Never while `drain` runs."""
+    def feed(self, chunk: bytes) -> None:
+        """Hand over the next chunk; blocks while `depth` chunks are in flight. From one thread at a time,
+        and never while `drain` runs."""
         while len(self._pending) >= 2 * self._depth:
-            await asyncio.wrap_future(self._pending.popleft())
+            self._pending.popleft().result()
         self._pending.append(self._writer.submit(self.part.write, chunk))
         self._pending.append(self._check.submit(self.checker.feed, chunk))
 

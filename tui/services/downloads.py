@@ -46,6 +46,7 @@ from tui.services.zip_stream_check import StreamingZipCheck
 
 Opener = Callable[[int], AbstractAsyncContextManager[ExportDownload]]
 _RETRIED = (NetworkError, ServerError, RateLimited)
+PROGRESS_EVERY = 0.1  # seconds between progress reports while bytes arrive
 
 
 def default_download_folder() -> Path:
@@ -228,12 +229,25 @@ class _Run:
         pipeline = self.pipeline
         assert pipeline is not None
         received = offset
-        # The transport hands on what arrived before a drop, so the resume keeps it.
-        async for chunk in download.chunks(self.o.chunk_size):
-            await pipeline.put(chunk)
+
+        def take(chunk: bytes) -> None:  # on the thread that reads the network
+            nonlocal received
+            pipeline.feed(chunk)
             received += len(chunk)
-            self.meter.add(received)
-            self._report("downloading", received=received)  # at most every `RateMeter.every` seconds
+
+        # The bytes go from the network thread to the writer and checker threads; the event loop only
+        # reports progress. The transport passes on what arrived before a drop, so the resume keeps it.
+        pouring = asyncio.ensure_future(download.pour(take, self.o.chunk_size))
+        try:
+            while not pouring.done():
+                await asyncio.wait({pouring}, timeout=PROGRESS_EVERY)
+                self.meter.add(received)
+                self._report("downloading", received=received)
+        finally:
+            if not pouring.done():
+                pouring.cancel()
+                await asyncio.wait({pouring})
+        pouring.result()
 
     def _check_total(self, download: ExportDownload) -> None:
         total = download.total_size

@@ -1,7 +1,7 @@
 """The `<final>.part` file a download streams into: appends with a running sha256, an exclusive lock so two
-downloads never write the same file, and a clear `DiskFull` (never a retry) when the disk or quota runs out.
-After the final fsync the file's pages are dropped from the page cache (`posix_fadvise`): a backup is
-written once and not read again soon, and the operator's cache is spared.
+downloads never write the same file, early writeback so the final fsync is short, and a clear `DiskFull`
+(never a retry) when the disk or quota runs out. How the bytes reach the disk (O_DIRECT where it can) is
+`block_writer`'s business.
 
 `FileWriter` is the seam for writes (`os.pwrite` by default): tests hand in one that raises
 `OSError(ENOSPC)` to play a full disk.
@@ -9,7 +9,6 @@ written once and not read again soon, and the operator's cache is spared.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import json
@@ -18,16 +17,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tui.services.block_writer import BlockWriter, FileWriter
 from tui.services.download_errors import DiskFull, DownloadBusy, is_disk_full
 
-FileWriter = Callable[[int, memoryview, int], int]  # like os.pwrite: (fd, data, offset) -> bytes written
-READ_CHUNK = 1 << 20
+WRITEBACK_WINDOW = 32 * 1024 * 1024  # start writing dirty pages back every this many bytes
+READ_CHUNK = 1 << 20  # a multiple of the block size: the last partial block is inside the last piece read
 
 
 class PartFile:
     """Owns `<final>.part` while a download runs. Not thread-safe: one writer thread at a time."""
 
-    def __init__(self, path: Path, *, writer: FileWriter = os.pwrite, expected_size: int | None = None):
+    def __init__(self, path: Path, *, writer: FileWriter = os.pwrite, expected_size: int | None = None,
+                 direct: bool = True):
         self.path = Path(path)
         self.note_path = self.path.with_name(self.path.name + ".json")  # what the part file holds
         self.size = 0
@@ -35,7 +36,9 @@ class PartFile:
         self._writer = writer
         self._hash = hashlib.sha256()
         self._fd: int | None = None
-        self._failure: OSError | None = None  # a failed write: bytes after a gap would land at the wrong offset
+        self._written_back = 0
+        self._direct = direct
+        self._blocks: BlockWriter | None = None
 
     def __repr__(self) -> str:
         return f"PartFile({str(self.path)!r}, size={self.size})"
@@ -52,16 +55,20 @@ class PartFile:
             os.close(fd)
             raise DownloadBusy(str(self.path)) from None
         self._fd = fd
-        self._failure = None
+        self._blocks = BlockWriter(self.path, fd, writer=self._writer, direct=self._direct)
         if not keep_existing:
             self.restart()
             return 0
         self._hash = hashlib.sha256()
         self.size = 0
+        last = b""
         os.lseek(fd, 0, os.SEEK_SET)
         while chunk := os.read(fd, READ_CHUNK):
             self._hash.update(chunk)
             self.size += len(chunk)
+            last = chunk
+        self._blocks.reset(self.size, last)
+        self._written_back = self.size
         return self.size
 
     def read_existing(self, consume: Callable[[bytes], None], limit: int) -> None:
@@ -76,40 +83,50 @@ class PartFile:
         """Throw away what was written and start again from byte 0."""
         fd = self._require_fd()
         os.ftruncate(fd, 0)
-        self._failure = None
+        self._require_blocks().reset(0)
         self._hash = hashlib.sha256()
         self.size = 0
+        self._written_back = 0
 
     # -- writing -------------------------------------------------------------------------------------------
     def write(self, data: bytes) -> None:
         """Append `data`. After a failure every later write fails too, until `restart`."""
-        fd = self._require_fd()
         with self._disk_full_as_error():
-            if self._failure is not None:
-                raise OSError(self._failure.errno, f"an earlier write to this file failed ({self._failure.strerror})")
-            view, at = memoryview(data), self.size
-            try:
-                while view:
-                    written = self._writer(fd, view, at)
-                    if written <= 0:
-                        raise OSError(errno.EIO, "the file system accepted no bytes")
-                    view, at = view[written:], at + written
-            except OSError as exc:
-                self._failure = exc
-                raise
+            self._require_blocks().append(data)
         self._hash.update(data)
         self.size += len(data)
+        if self.size - self._written_back >= WRITEBACK_WINDOW:
+            self._start_writeback()
+
+    def _start_writeback(self) -> None:
+        """Ask the kernel to start writing the last window to disk now (without waiting), so the final
+        fsync does not have to flush the whole file at once."""
+        fd = self._require_fd()
+        if hasattr(os, "posix_fadvise"):
+            try:
+                os.posix_fadvise(fd, self._written_back, self.size - self._written_back, os.POSIX_FADV_DONTNEED)
+            except OSError:
+                pass
+        self._written_back = self.size
 
     def finish(self) -> str:
-        """fsync, drop the file from the page cache, and return the sha256 (hex) of the whole file."""
+        """Write what waits in memory, fsync, and return the sha256 (hex) of the whole file."""
         fd = self._require_fd()
         with self._disk_full_as_error():
+            self._require_blocks().flush()
             os.fsync(fd)
-        if hasattr(os, "posix_fadvise"):  # only clean pages are dropped: hence after the fsync
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         return self._hash.hexdigest()
 
     def close(self) -> None:
+        """Close, first writing what waits in memory (so that a later run resumes after every byte
+        counted), unless the disk refuses it."""
+        if self._blocks is not None:
+            try:
+                self._blocks.flush()
+            except OSError:
+                pass
+            self._blocks.close()
+            self._blocks = None
         if self._fd is not None:
             os.close(self._fd)  # also releases the lock
             self._fd = None
@@ -139,6 +156,11 @@ class PartFile:
             if is_disk_full(exc):
                 raise DiskFull(str(self.path.parent), self.expected_size) from None
             raise
+
+    def _require_blocks(self) -> BlockWriter:
+        if self._blocks is None:
+            raise RuntimeError("the part file is not open")
+        return self._blocks
 
     def _require_fd(self) -> int:
         if self._fd is None:
