@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from tui.collector import loading_modules
 from tui.services.config import Config, Homes, load_config
 from tui.services.errors import ConfigError
 from tui.services.targets import TargetSpec, resolve_target
@@ -49,12 +48,12 @@ class Session:
         """A `BackupTarget`, once the sandbox (if it is the target) serves."""
         import asyncio  # here, not at the top: the sandbox starts before asyncio is imported
 
-        with loading_modules():  # and, while the sandbox may still be starting, what the first requests need
-            from tui.api import deployment_client  # noqa: F401 - reads the backups' sizes
-            from tui.api.http_clients import preload
-            from tui.services.open_target import open_target, sandbox_spec
+        # While the sandbox may still be starting: what the first requests need.
+        from tui.api import deployment_client  # noqa: F401 - reads the backups' sizes
+        from tui.api.http_clients import preload
+        from tui.services.open_target import open_target, sandbox_spec
 
-            preload()
+        preload()
         if self.starting is not None:
             url, token = await asyncio.wrap_future(self.starting)
             self.spec, self.starting = sandbox_spec(self.spec, url, token), None
@@ -218,8 +217,7 @@ def run_app(
     starts first, and Textual is imported while it does. `runner(make_app, session)` runs the app some
     other way than `App.run()` (the start-up benchmark); `where`: `session()`'s environ, cwd and home."""
     with session(profile, **where) as chosen:
-        with loading_modules():
-            from tui.app import ConvexBackupsApp
+        from tui.app import ConvexBackupsApp
 
         # The app opens its BackupTarget from the session in a worker (`await session.open()`).
         def make_app() -> ConvexBackupsApp:

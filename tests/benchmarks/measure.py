@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import subprocess
 import time
@@ -33,3 +35,28 @@ def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
     print(line.format(*header))
     for row in rows:
         print(line.format(*row))
+
+
+class CpuMeter:
+    """CPU seconds (user + system) used meanwhile by this process's finished children (`client`) and by
+    the sandbox (`sandbox`)."""
+
+    def __init__(self, sandbox_pid: int):
+        self._stat = Path(f"/proc/{sandbox_pid}/stat")
+
+    def __enter__(self) -> CpuMeter:
+        self._children, self._sandbox = self._children_now(), self._sandbox_now()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.client = self._children_now() - self._children
+        self.sandbox = self._sandbox_now() - self._sandbox
+
+    @staticmethod
+    def _children_now() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def _sandbox_now(self) -> float:
+        fields = self._stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime

@@ -1,23 +1,25 @@
-"""TUI latency next to a minimal Textual app (Header, Footer, a DataTable of 1,000 rows), measured the
-same way in the same run (issue 5, "Done means"):
+"""TUI latency next to a minimal Textual app (one label; `m` opens a modal), measured the same way in the
+same run:
 
 (a) first complete screen: a fresh interpreter runs what `convex-backups` runs (tui.cli's argument reading,
     then tui.launcher.run_app with CONVEX_BACKUPS_HOME on a prepared demo-seeded sandbox folder: the
     embedded sandbox starts in its child process) but under `App.run_test()`; "complete" is
     `tui_latency_support.app_complete` (the tree lists every deployment and the backups table shows the
-    selected one's backups, as loaded from the live sandbox: there is no cache), polled every 5 ms.
+    selected PROD deployment's backups, a complete one among them, as loaded from the live sandbox: there
+    is no cache), polled every 5 ms. Target: <= 1.5x the minimal app.
     The Size column is part of "complete": the app fills the sizes before it shows the rows.
     Reported from the launch of the interpreter (imports and sandbox start included) and from
-    `App.__init__`; the minimal app is complete when its 1,000 rows are in and laid out. Also printed: when
+    `App.__init__`; the minimal app is complete when its label is laid out. Also printed: when
     the main screen came up, before its data, and the UI process's CPU time by "complete" (all threads; less
     noisy than wall time on a shared machine).
     Both apps run from compiled bytecode, as an installed app does: the package's modules are compiled
     first, because an environment with PYTHONDONTWRITEBYTECODE=1 would otherwise compile them from source
     on every launch (about 90 ms of CPU for this app, nothing for the minimal app, whose Textual is compiled).
 (b) keypress to update with 1,000 deployments and 20,000 backups (an in-memory target): `down` in the
-    backups table until the detail pane holds the newly selected backup; the minimal app: `down` until
-    its DataTable's RowHighlighted handler ran. Median and p95 of 50 presses.
-(c) idle CPU over 10 s with nothing running (process CPU time, all threads, plus the sandbox process's).
+    backups table until the detail pane holds the newly selected backup; the minimal app: `m` until its
+    modal is the screen, laid out. Median and p95 of 50 presses. Target: p95 <= 50 ms.
+(c) idle over 60 s with nothing running: CPU (process CPU time, all threads, plus the sandbox
+    process's; target < 0.5 %) and HTTP requests the app sent (target 0).
 
     .venv/bin/python -m pytest -m benchmark tests/benchmarks/test_tui_latency.py -s
 """
@@ -43,9 +45,9 @@ from sandbox_process import SandboxProcess  # noqa: E402
 from tui_latency_support import BigTarget, MinimalApp, app_complete, minimal_complete  # noqa: E402
 
 PROBE = HERE / "tui_latency_probe.py"
-LAUNCHES = 5
+LAUNCHES = 3
 PRESSES = 50
-IDLE_SECONDS = 10.0
+IDLE_SECONDS = 60.0
 POLL = 0.001  # keypress polling
 
 
@@ -65,8 +67,10 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
 
-async def press_latencies(app, complete, focus, changed, presses: int = PRESSES) -> list[float]:
-    """Seconds from sending `down` to `changed(app, before)` holding, `presses` times."""
+async def press_latencies(app, complete, focus, changed, key: str = "down", after=None,
+                          presses: int = PRESSES) -> list[float]:
+    """Seconds from sending `key` to `changed(app, before)` holding, `presses` times (`after(pilot)` then
+    puts things back)."""
     out = []
     async with app.run_test(size=(120, 40)) as pilot:
         deadline = time.monotonic() + 300
@@ -78,11 +82,13 @@ async def press_latencies(app, complete, focus, changed, presses: int = PRESSES)
         for _ in range(presses):
             before = changed(app, None)
             start = time.perf_counter()
-            task = asyncio.create_task(pilot.press("down"))
+            task = asyncio.create_task(pilot.press(key))
             while changed(app, before) == before:
                 await asyncio.sleep(POLL)
             out.append(time.perf_counter() - start)
             await task
+            if after is not None:
+                await after(pilot)
             await pilot.pause(0.02)
     return out
 
@@ -106,7 +112,15 @@ def _minimal_focus(app):
 
 
 def _minimal_shown(app, before):
-    return app.highlighted
+    """Whether the modal is up and painted."""
+    from tui_latency_support import Modal
+
+    return isinstance(app.screen, Modal) and app.screen.size.height > 0
+
+
+async def _close_modal(pilot):
+    pilot.app.pop_screen()
+    await pilot.pause()
 
 
 def big_app_complete(app) -> bool:
@@ -136,7 +150,8 @@ def test_tui_latency_next_to_a_minimal_textual_app(tmp_path):
     # (b) keypress to update.
     app_keys = asyncio.run(press_latencies(ConvexBackupsApp(target=BigTarget()), big_app_complete, _app_focus,
                                            _app_shown))
-    min_keys = asyncio.run(press_latencies(MinimalApp(), minimal_complete, _minimal_focus, _minimal_shown))
+    min_keys = asyncio.run(press_latencies(MinimalApp(), minimal_complete, _minimal_focus, _minimal_shown, key="m",
+                                           after=_close_modal))
 
     med = statistics.median
     a_launch, m_launch = med(a["from_launch"] for a in apps), med(m["from_launch"] for m in minimal)
@@ -144,7 +159,7 @@ def test_tui_latency_next_to_a_minimal_textual_app(tmp_path):
     a_idle, m_idle = apps[-1]["idle_cpu"], minimal[-1]["idle_cpu"]
     ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
     rows = [
-        ["first screen, from launch (median of 5)", ms(a_launch), ms(m_launch), f"{a_launch / m_launch:.2f}x",
+        [f"first screen, from launch (median of {LAUNCHES})", ms(a_launch), ms(m_launch), f"{a_launch / m_launch:.2f}x",
          "<= 1.5x", "yes" if a_launch <= 1.5 * m_launch else "NO"],
         # Not the issue's measure (that is from launch): after App.__init__ this app still imports its network
         # stack and makes four rounds of requests to the sandbox, which the minimal app never does.
@@ -153,11 +168,13 @@ def test_tui_latency_next_to_a_minimal_textual_app(tmp_path):
          f"{med(app_keys) / med(min_keys):.2f}x", "<= 50 ms", "yes" if med(app_keys) <= 0.05 else "NO"],
         ["keypress `down`, p95 of 50", f"{p95(app_keys) * 1000:.1f} ms", f"{p95(min_keys) * 1000:.1f} ms",
          f"{p95(app_keys) / p95(min_keys):.2f}x", "<= 50 ms", "yes" if p95(app_keys) <= 0.05 else "NO"],
-        [f"idle CPU over {IDLE_SECONDS:.0f} s", f"{a_idle / IDLE_SECONDS * 100:.2f} %",
-         f"{m_idle / IDLE_SECONDS * 100:.2f} %", f"{a_idle / max(m_idle, 1e-6):.0f}x", "near 0 (< 1 %)",
-         "yes" if a_idle / IDLE_SECONDS < 0.01 else "NO"],
+        [f"idle CPU over {IDLE_SECONDS:.0f} s (app + sandbox)", f"{a_idle / IDLE_SECONDS * 100:.2f} %",
+         f"{m_idle / IDLE_SECONDS * 100:.2f} %", f"{a_idle / max(m_idle, 1e-6):.0f}x", "< 0.5 %",
+         "yes" if a_idle / IDLE_SECONDS < 0.005 else "NO"],
+        [f"idle requests over {IDLE_SECONDS:.0f} s", str(apps[-1]["idle_requests"]), "", "", "0",
+         "yes" if apps[-1]["idle_requests"] == 0 else "NO"],
     ]
-    print_table("TUI latency: convex-backups vs a minimal Textual app (Header, Footer, DataTable of 1,000 rows)",
+    print_table("TUI latency: convex-backups vs a minimal Textual app (one label; keypress: it opens a modal)",
                 ["measure", "convex-backups", "minimal app", "ratio", "target", "met"], rows)
     print("first screen from launch, each run (app / minimal):",
           [f"{a['from_launch']:.2f}/{m['from_launch']:.2f}" for a, m in zip(apps, minimal)])
@@ -165,5 +182,6 @@ def test_tui_latency_next_to_a_minimal_textual_app(tmp_path):
           f" / minimal app {ms(med(m['cpu_done'] for m in minimal))}")
     print(f"main screen up (before its data), from launch: {ms(med(a['drawn_from_launch'] for a in apps))}"
           f"; idle CPU of the sandbox process alone: {apps[-1]['idle_cpu_sandbox'] / IDLE_SECONDS * 100:.2f} %")
-    print("keypress: 1,000 deployments and 20,000 backups in the app; 1,000 rows in the minimal app; slowest of 50:"
+    print("keypress: 1,000 deployments and 20,000 backups in the app, `down`; `m` opens a modal in the minimal app; "
+          "slowest of 50:"
           f" {max(app_keys) * 1000:.0f} ms / {max(min_keys) * 1000:.0f} ms")

@@ -8,7 +8,7 @@ subtract its launch time: interpreter start and imports included), `cpu_done` (t
 by then, all threads: less noisy than wall time on a shared machine), `from_init` (seconds from App.__init__
 to complete, polled every 5 ms) and, with --idle, `idle_cpu` (process CPU seconds over that many idle
 seconds, all threads, plus the CPU of the sandbox process the app started, also reported alone as
-`idle_cpu_sandbox`)."""
+`idle_cpu_sandbox`) and `idle_requests` (HTTP requests the app sent meanwhile)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,20 @@ import sys
 import time
 
 POLL = 0.005
+REQUESTS = [0]  # HTTP requests the app sent so far
+
+
+def count_requests() -> None:
+    """Count every request any httpx client of this process sends."""
+    import httpx
+
+    send = httpx.AsyncClient.send
+
+    async def counted(self, request, **kwargs):
+        REQUESTS[0] += 1
+        return await send(self, request, **kwargs)
+
+    httpx.AsyncClient.send = counted
 
 
 def child_cpu(session) -> float:
@@ -50,7 +64,9 @@ async def measure(make_app, complete, idle: float, session=None) -> dict:
         if idle:
             await pilot.pause(2.0)  # let start-up work end
             cpu0, child0, t0 = time.process_time(), child_cpu(session), time.perf_counter()
+            requests0 = REQUESTS[0]
             await asyncio.sleep(idle)
+            out["idle_requests"] = REQUESTS[0] - requests0
             out["idle_cpu"] = time.process_time() - cpu0 + child_cpu(session) - child0
             out["idle_cpu_sandbox"] = child_cpu(session) - child0
             out["idle_wall"] = time.perf_counter() - t0
@@ -79,6 +95,7 @@ def main() -> None:
     else:
         # What `convex-backups` does (tui.cli.main → launcher.run_app: the sandbox starts, then Textual is
         # imported and the app built), with run_test instead of run().
+        count_requests()
         from tui import cli
 
         options = cli.tui_arguments([])

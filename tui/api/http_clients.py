@@ -97,8 +97,7 @@ def _client_options(base_url: str, authorization: Secret | None, timeout: httpx.
 
 def preload() -> None:
     """Import what the first request would otherwise import (httpx's connection pool, httpcore, and anyio's
-    sockets and streams: some 30-40 ms), so that it loads with the collector paused (`Session.open`), and
-    while the sandbox may still be starting."""
+    sockets and streams: some 30-40 ms) while the sandbox may still be starting (`Session.open`)."""
     import anyio.abc  # noqa: F401
     import httpcore  # noqa: F401
     from anyio import connect_tcp, create_memory_object_stream  # noqa: F401

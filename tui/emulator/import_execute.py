@@ -149,9 +149,8 @@ class Executor:
         assert unit.table is not None and unit.number is not None
         written = 0
         label = f'"{unit.name}"'
-        # Reading runs while SQLite writes the previous batch (on a thread here, and for a large
-        # table in a helper process, see import_helper), and SQLite writes many rows per statement
-        # without the GIL, so both cores work. Batches go into one transaction until TXN_BYTES:
+        # Reading runs on a thread while SQLite writes the previous batch, and SQLite writes many
+        # rows per statement without the GIL, so both cores work. Batches go into one transaction until TXN_BYTES:
         # every commit writes each index page it touched again, so fewer, larger commits write much
         # less. A throttled worker (which exists to be watched) commits every batch, as each commit
         # is one progress step.

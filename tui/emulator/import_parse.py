@@ -12,10 +12,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 from tui.archive.ids import decode_id
-from tui.emulator import import_helper
 from tui.emulator.import_failures import ImportFailure, failure, table_exists
 from tui.emulator.import_source import Source, SourceTable
-from tui.emulator.import_zip_source import ZipSource
 from tui.emulator.imports import CLOSING_MESSAGE, render_changes
 from tui.emulator.tables import (
     STORAGE_TABLE,
@@ -85,10 +83,7 @@ def scan_source(
     facts: dict[tuple[str, str], TableFacts] = {}
     for table in source.tables:
         fact = facts[(table.component, table.name)] = TableFacts()
-        if isinstance(source, ZipSource):
-            import_helper.scan_table(source, table, fact, should_stop)  # may share the work with a helper
-        else:
-            scan_rows(source, table, fact, should_stop)
+        scan_rows(source, table, fact, should_stop)
     for component in source.storage_components:
         facts[(component, STORAGE_TABLE)] = _scan_storage(conn, source, component)
     return facts

@@ -1,7 +1,7 @@
 """A snapshot ZIP as an import source (spec 7), read with the archive package's `SnapshotReader`.
 
 The parse phase checks every line (scan_blocks); the execute phase then stores complete uniform lines as
-they are (stored_items), and a large table is read by a helper process (import_helper).
+they are (stored_items).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from tui.archive.errors import ArchiveError
 from tui.archive.members import CHUNK
 from tui.archive.reader import SnapshotReader, TableEntry
 from tui.archive.values import ConvexValueError, decode_export_document, decode_legacy_document
-from tui.emulator import import_helper
 from tui.emulator.import_failures import failure, from_archive_error, row_failure
 from tui.emulator.import_row_checks import check_body, check_creation_time
 from tui.emulator.import_source import Source, SourceTable, join_component
@@ -117,30 +116,16 @@ class ZipSource(Source):
 
     def row_blocks(self, table: SourceTable) -> Iterator[list[tuple[str, float, bytes] | dict[str, Any]]]:
         """The rows to store, a block at a time: (`_id`, `_creationTime`, line with its newline) for a
-        line stored as it is, else the decoded document (to be completed and encoded).
-
-        A large table is read by a helper process (import_helper), so that this process only writes.
-        """
-        if table.entry is None:
-            return
-        if table.entry.size >= import_helper.HELPER_MIN_BYTES:
-            yield from import_helper.row_blocks(self, table)
-        else:
-            yield from self.local_row_blocks(table)
-
-    def local_row_blocks(
-        self, table: SourceTable, skip: int = 0
-    ) -> Iterator[list[tuple[str, float, bytes] | dict[str, Any]]]:
-        """row_blocks, read here; the first `skip` rows are left out."""
+        line stored as it is, else the decoded document (to be completed and encoded)."""
         entry: TableEntry | None = table.entry
         if entry is None:
             return
-        for items in self.stored_items(table, skip):
+        for items in self.stored_items(table):
             if not _all_tuples(items):
                 items = [item if type(item) is tuple else self.finish_row(entry, item) for item in items]
             yield items
 
-    def stored_items(self, table: SourceTable, skip: int = 0) -> Iterator[list[tuple[str, float, bytes] | bytes]]:
+    def stored_items(self, table: SourceTable) -> Iterator[list[tuple[str, float, bytes] | bytes]]:
         """Like row_blocks, but a line that needs more than a glance is left as it is (bytes), for
         finish_row: (`_id`, `_creationTime`, line) for a line that certainly starts with
         `{"_creationTime":<float>,"_id":"<id>"` (no JSON parsing needed), else the line.
@@ -154,11 +139,7 @@ class ZipSource(Source):
         try:
             blocks = self.reader.iter_line_blocks(entry.documents_member)
             with closing(blocks):
-                for first, lines in blocks:
-                    if first <= skip:
-                        if first + len(lines) - 1 <= skip:
-                            continue
-                        lines = lines[skip - first + 1 :]
+                for _, lines in blocks:
                     if not entry.uniform:
                         yield lines
                         continue
