@@ -14,7 +14,6 @@ BENCH_DOCS sets the large size (default 1,000,000); a size ten times smaller run
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 import zipfile
 from pathlib import Path
