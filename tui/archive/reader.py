@@ -244,7 +244,7 @@ class SnapshotReader:
     @staticmethod
     def decode_line(table: TableEntry, line_no: int, raw: bytes) -> tuple[dict[str, Any], DocumentId | None]:
         """One line of the table -> (decoded document, its `_id` or None); ArchiveError if invalid."""
-        decode: Callable[[Any], dict] = decode_export_document if table.uniform else decode_legacy_document
+        decode: Callable[[Any], dict[str, Any]] = decode_export_document if table.uniform else decode_legacy_document
         member = table.documents_member
         with archive_errors(member, line_no):
             document = decode(orjson.loads(raw))
