@@ -211,7 +211,8 @@ def decode_export_document(obj: Any) -> dict[str, Any]:
     """A documents.jsonl object -> a Convex document (dict), validating field names."""
     if not isinstance(obj, dict):
         raise ConvexValueError(f"expected an object, found {_preview(obj)}")
-    return _decode(obj, bare_ints_are_int64=True, depth=0, top_level=True)
+    document: dict[str, Any] = _decode(obj, bare_ints_are_int64=True, depth=0, top_level=True)
+    return document
 
 
 def decode_legacy_document(obj: Any) -> dict[str, Any]:
@@ -219,7 +220,8 @@ def decode_legacy_document(obj: Any) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise ConvexValueError(f"expected an object, found {_preview(obj)}")
     _reject_dollar_keys(obj, 0)
-    return _decode(obj, bare_ints_are_int64=False, depth=0, top_level=True)
+    document: dict[str, Any] = _decode(obj, bare_ints_are_int64=False, depth=0, top_level=True)
+    return document
 
 
 def _reject_dollar_keys(value: Any, depth: int) -> None:
