@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import re
 import sys
 from pathlib import Path
 
@@ -7,7 +9,36 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sandbox_process import SandboxProcess  # noqa: E402
+from sandbox_process import DEMO, SandboxProcess, wait_for  # noqa: E402
+
+# The lanes (README.md, "Tests"). A test is in the `sandbox` lane when it asks, directly or through other
+# fixtures, for one of these fixtures (each starts a sandbox process or a Pilot snapshot app)...
+_SLOW_FIXTURES = frozenset({
+    "sandbox", "slow_sandbox", "platform_sandbox", "demo_template", "world", "deployment", "slow_deployment",
+    "demo_sandbox", "snap_compare",
+})
+# ...or when its module starts a process, a Textual app or npm by itself.
+_SLOW_MODULE = re.compile(
+    r"SandboxProcess|start_demo_copy|start_world|\bWorld\(|run_test\(|pilot_host|official_cli|real_clients"
+    r"|\bsubprocess\b|snap_compare|run_measured|tiny_project"
+)
+
+
+@functools.cache
+def _module_starts_processes(path: Path) -> bool:
+    return bool(_SLOW_MODULE.search(path.read_text(encoding="utf-8")))
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects and before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow lane `sandbox`; and keep each such module's tests on one xdist worker
+    (`--dist loadgroup`), so the worlds its module-scoped fixtures build are built once, not once a worker."""
+    for item in items:
+        if item.get_closest_marker("benchmark"):
+            item.add_marker(pytest.mark.slow)  # a lane's `-m` replaces the default `-m 'not benchmark'`
+        if _SLOW_FIXTURES.intersection(item.fixturenames) or _module_starts_processes(item.path):
+            item.add_marker(pytest.mark.sandbox)
+            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(config.rootpath).as_posix()))
 
 
 @pytest.fixture
@@ -33,3 +64,27 @@ def platform_sandbox(tmp_path):
     process = SandboxProcess(tmp_path / "sandbox", extra_args=("--clock", "manual")).start()
     yield process
     process.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo world's data folder, seeded once per session (per xdist worker): seeding takes half a
+    minute, a copy of its folder starts in a few seconds. Stopped only once the backup the seed requests
+    as it opens has finished, so every copy starts from the same settled world."""
+    folder = tmp_path_factory.mktemp("demo-template") / "sandbox"
+    process = SandboxProcess(folder, extra_args=DEMO).start(timeout=300)
+    try:
+        with process.platform_client() as platform:
+            def settled() -> bool:
+                for name in process.deployments:
+                    deployment_id = platform.get(f"/v1/deployments/{name}").json()["id"]
+                    backups = platform.get(f"/api/dashboard/deployments/{deployment_id}/list_cloud_backups").json()
+                    if any(b["state"] in ("requested", "inProgress") for b in backups):
+                        return False
+                return True
+
+            wait_for(settled, timeout=120, interval=0.2, message="the seeded demo world's backups to finish")
+    finally:
+        process.stop()
+    return folder
+

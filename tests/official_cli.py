@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,21 +22,35 @@ _SCRUB = (
 )
 
 
+@contextlib.contextmanager
+def install_lock() -> Iterator[None]:
+    """One installer at a time across processes: xdist workers (`-n auto`) share the cache folder, and two
+    npm installs into one prefix can leave a broken tree."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def install_cli() -> Path:
     """node_modules holding the CLI; installs it with npm on first use. Skips, saying why, without Node."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("Node.js and npm are not installed, so the official convex CLI cannot run (apt-get install nodejs npm)")
     prefix = CACHE / f"convex-{CONVEX_VERSION}"
     binary = prefix / "node_modules" / "convex" / "bin" / "main.js"
-    if not binary.exists():
-        prefix.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(prefix),
-             f"convex@{CONVEX_VERSION}"],
-            capture_output=True, text=True, timeout=600,
-        )
-        if result.returncode != 0 or not binary.exists():
-            pytest.fail(f"npm could not install convex@{CONVEX_VERSION}:\n{result.stderr[-2000:]}")
+    with install_lock():
+        if not binary.exists():
+            prefix.mkdir(parents=True, exist_ok=True)
+            result = subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(prefix),
+                 f"convex@{CONVEX_VERSION}"],
+                capture_output=True, text=True, timeout=600,
+            )
+            if result.returncode != 0 or not binary.exists():
+                pytest.fail(f"npm could not install convex@{CONVEX_VERSION}:\n{result.stderr[-2000:]}")
     return prefix / "node_modules"
 
 

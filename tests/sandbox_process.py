@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+DEMO = ("--seed", "demo")
 _SERVING = re.compile(r"Deployment (\S+) is serving at (http://127\.0\.0\.1:\d+)")
 _PLATFORM = re.compile(r"Platform API is serving at (http://127\.0\.0\.1:\d+)")
 
@@ -167,6 +169,13 @@ class SandboxProcess:
         """An httpx client on the deployment, authenticated with the admin key (or `key`)."""
         headers = {"Authorization": f"Convex {key or self.admin_key}", "Convex-Client": "tests-0.1.0"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30, **kwargs)
+
+
+def start_demo_copy(template: Path, folder: Path, *, throttle: float = 0.0, timeout: float = 120) -> SandboxProcess:
+    """A sandbox serving a fresh copy of the seeded demo world (tests/conftest.py's `demo_template`) from
+    `folder`; started with `--seed demo` like the original, which leaves a seeded world as it is."""
+    shutil.copytree(template, folder, ignore=shutil.ignore_patterns("sandbox.lock", "sandbox.running*"))
+    return SandboxProcess(folder, throttle=throttle, extra_args=DEMO).start(timeout=timeout)
 
 
 def wait_for(predicate, timeout: float = 30, interval: float = 0.05, message: str = "condition"):

@@ -231,12 +231,14 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, i
     return out
 
 
+@pytest.mark.slow
 def test_writing_keeps_memory_flat(written: dict[int, tuple[Path, int]]) -> None:
     big, small = written[200_000][1], written[20_000][1]
     assert big < FEW_MB
     assert abs(big - small) < 2**19  # independent of the document count
 
 
+@pytest.mark.slow
 def test_reading_keeps_memory_flat(written: dict[int, tuple[Path, int]]) -> None:
     peaks = {}
     for count, (path, _) in written.items():
@@ -251,6 +253,7 @@ def test_reading_keeps_memory_flat(written: dict[int, tuple[Path, int]]) -> None
     assert abs(peaks[200_000] - peaks[20_000]) < 2**19
 
 
+@pytest.mark.slow
 def test_verify_keeps_memory_flat_on_both_duplicate_checks(tmp_path: Path) -> None:
     path = tmp_path / "ids.zip"
     _write_many(path, 10_000, with_ids=True)  # not in `_id` order: exercises the on-disk re-scan too

@@ -84,17 +84,20 @@ def test_a_staged_import_left_by_a_killed_client_is_listed_and_cancelled(world, 
 
 def test_cancelling_a_running_import_needs_yes(world, cli):
     client = world.http(STARTER_DEV)
-    with world.sandbox.throttled(STARTER_DEV, 0.5):
-        running = upload(client, make_zip({"notes": documents(NOTES, 3000)}), mode="replaceAll")
+    before = world.documents(STARTER_DEV, "notes")
+    # Four batches at 2 s a step: the import is still running when the command has started, even on a busy
+    # machine (at 0.5 s and two batches it could finish first).
+    with world.sandbox.throttled(STARTER_DEV, 2.0):
+        running = upload(client, make_zip({"notes": documents(NOTES, 8000)}), mode="replaceAll")
         wait_state(client, running, "waiting_for_confirmation", timeout=60)
         assert client.post("/api/perform_import", json={"importId": running}).status_code == 200
         refused = cli("cancel-import", running, "--deployment", STARTER_DEV)
-        assert refused.returncode == 3 and "--yes" in refused.stderr
+        assert refused.returncode == 3 and "--yes" in refused.stderr, refused.stderr
         assert get_import(client, running)["state"]["state"] in ("in_progress", "completed")
         done = cli("cancel-import", running, "--deployment", STARTER_DEV, "--yes")
     if done.returncode == 0:
         assert get_import(client, running)["state"]["error_message"] == "Import canceled"
-        assert len(world.documents(STARTER_DEV, "notes")) == 30  # all or nothing: the data from before
+        assert world.documents(STARTER_DEV, "notes") == before  # all or nothing: the data from before
     else:  # it finished first
         assert "already completed" in done.stderr
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from official_cli import CACHE, CONVEX_VERSION, install_cli
+from official_cli import CACHE, CONVEX_VERSION, install_cli, install_lock
 
 PLATFORM_VERSION = "0.1.10"  # @convex-dev/platform on npm
 PYTHON_CLIENT_VERSION = "0.8.1"  # `convex` on PyPI: the Rust client behind a Python API
@@ -36,15 +36,16 @@ def platform_npm() -> Path:
     require_node()
     prefix = CACHE / f"convex-dev-platform-{PLATFORM_VERSION}"
     marker = prefix / "node_modules" / "@convex-dev" / "platform" / "package.json"
-    if not marker.exists():
-        prefix.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(prefix),
-             f"@convex-dev/platform@{PLATFORM_VERSION}"],
-            capture_output=True, text=True, timeout=600,
-        )
-        if result.returncode != 0 or not marker.exists():
-            pytest.fail(f"npm could not install @convex-dev/platform@{PLATFORM_VERSION}:\n{result.stderr[-2000:]}")
+    with install_lock():
+        if not marker.exists():
+            prefix.mkdir(parents=True, exist_ok=True)
+            result = subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(prefix),
+                 f"@convex-dev/platform@{PLATFORM_VERSION}"],
+                capture_output=True, text=True, timeout=600,
+            )
+            if result.returncode != 0 or not marker.exists():
+                pytest.fail(f"npm could not install @convex-dev/platform@{PLATFORM_VERSION}:\n{result.stderr[-2000:]}")
     return prefix / "node_modules"
 
 
@@ -52,18 +53,19 @@ def python_client() -> Path:
     """A folder holding the `convex` package from PyPI (pip --target), for PYTHONPATH."""
     target = CACHE / f"pypi-convex-{PYTHON_CLIENT_VERSION}"
     marker = target / "convex" / "__init__.py"
-    if not marker.exists():
-        partial = target.with_name(target.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        result = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
-             "--target", str(partial), f"convex=={PYTHON_CLIENT_VERSION}"],
-            capture_output=True, text=True, timeout=600,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"pip could not install convex=={PYTHON_CLIENT_VERSION} from PyPI:\n{result.stderr[-2000:]}")
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(partial, target)
+    with install_lock():
+        if not marker.exists():
+            partial = target.with_name(target.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            result = subprocess.run(
+                [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
+                 "--target", str(partial), f"convex=={PYTHON_CLIENT_VERSION}"],
+                capture_output=True, text=True, timeout=600,
+            )
+            if result.returncode != 0:
+                pytest.fail(f"pip could not install convex=={PYTHON_CLIENT_VERSION} from PyPI:\n{result.stderr[-2000:]}")
+            shutil.rmtree(target, ignore_errors=True)
+            os.replace(partial, target)
     return target
 
 

@@ -7,7 +7,7 @@ import pytest
 import pytest_asyncio
 
 from deployment_data import open_sandbox
-from sandbox_process import SandboxProcess  # noqa: E402
+from sandbox_process import start_demo_copy
 
 from tui.services.config import Homes  # noqa: E402
 
@@ -18,8 +18,9 @@ def homes(tmp_path):
 
 
 @pytest.fixture
-def demo(tmp_path):
-    process = SandboxProcess(tmp_path / "sandbox", extra_args=("--seed", "demo")).start()
+def demo(demo_template, tmp_path):
+    """A fresh copy of the demo world (seeded once per session: tests/conftest.py)."""
+    process = start_demo_copy(demo_template, tmp_path / "sandbox")
     yield process
     process.stop()
 

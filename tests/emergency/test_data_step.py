@@ -110,9 +110,9 @@ async def test_the_field_editor_writes_typed_values(sandbox, fresh_target, homes
         await wait_until(pilot, lambda: edits() == 3, what="note")
         await edit("label", *"oops", "enter")  # not JSON: the dialog says so and stays
         dialog = app.screen
-        await pilot.pause(0.2)
-        assert type(dialog).__name__ == "FieldEditDialog" and "Not a JSON value" in str(
-            dialog.query_one("#field-error").render())
+        assert type(dialog).__name__ == "FieldEditDialog"
+        await wait_until(pilot, lambda: "Not a JSON value" in str(dialog.query_one("#field-error").render()),
+                         what="the dialog saying why")
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen, what="the editor closed")
         await pilot.press("i", *'{"qty": 2}', "enter", *confirm)

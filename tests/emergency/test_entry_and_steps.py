@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from deployment_data import open_sandbox
 from emergency_support import HostApp, client_of, wait_until
-from sandbox_process import SandboxProcess
+from sandbox_process import start_demo_copy
 from tiny_project import write_empty_lockfile
 
 from tui.app import ConvexBackupsApp
@@ -23,8 +23,8 @@ DEV = "gentle-salmon-943"  # acme-corp, storefront, dev
 
 
 @pytest.fixture(scope="module")
-def shared_demo(tmp_path_factory):
-    process = SandboxProcess(tmp_path_factory.mktemp("em") / "sandbox", extra_args=("--seed", "demo")).start()
+def shared_demo(demo_template, tmp_path_factory):
+    process = start_demo_copy(demo_template, tmp_path_factory.mktemp("em") / "sandbox")
     yield process
     process.stop()
 

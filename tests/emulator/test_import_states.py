@@ -17,6 +17,7 @@ from import_support import (
     upload,
     wait_state,
 )
+from sandbox_process import wait_for
 
 
 def _cancel(client, import_id: str):
@@ -100,9 +101,9 @@ def test_cancel_in_each_state(slow_sandbox):
         assert get_import(client, running)["state"]["state"] == "in_progress"
         assert _cancel(client, running).status_code == 200
         assert get_import(client, running)["state"] == {"state": "failed", "error_message": "Import canceled"}
-        time.sleep(0.8)  # the worker notices at its next step and drops what it wrote
+        # The worker notices at its next step and drops what it wrote.
+        wait_for(lambda: dump(client) == before, timeout=30, message="the canceled import's rows dropped")
         assert get_import(client, running)["state"]["state"] == "failed"
-        assert dump(client) == before
 
         reply = _cancel(client, running)
         assert reply.status_code == 400 and reply.json()["code"] == "CannotCancelImport"

@@ -19,6 +19,8 @@ from tui.emulator.sandbox_folder import SandboxFolder
 from tui.emulator.sandbox_runtime import SandboxRuntime
 from tui.emulator.traffic import TrafficGenerator
 
+pytestmark = pytest.mark.slow  # a seeded emulator under steady writes, in this process
+
 
 @pytest.fixture
 def seeded(tmp_path):

@@ -87,7 +87,8 @@ def test_state_survives_a_kill(tmp_path, stopper):
         assert api.ok("GET", f"/api/dashboard/deployments/{api.deployment_id('acme-ops-204')}/"
                              "get_periodic_backup_config") == config
         again = api.ok("GET", "/api/dashboard/member_data")
-        strip = lambda data: [{k: v for k, v in d.items() if k != "deploymentUrl"} for d in data["deployments"]]
+        def strip(data):
+            return [{k: v for k, v in d.items() if k != "deploymentUrl"} for d in data["deployments"]]
         assert strip(again) == strip(member_data) and again["teams"] == member_data["teams"]
         assert api.deployment("acme-prod-201").download(backup["snapshotId"]).status_code == 200
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox_process import SandboxProcess
+from sandbox_process import start_demo_copy
 from tui.api.secrets import Secret
 from tui.services.config import Homes
 from tui.services.open_target import open_target
@@ -13,11 +13,10 @@ from tui.services.targets import TargetSpec
 
 
 @pytest.fixture(scope="module")
-def demo_sandbox(tmp_path_factory):
+def demo_sandbox(demo_template, tmp_path_factory):
     """The demo teams (indie-studio on Starter, acme-corp on Pro), with a little throttle so a running
-    backup can be watched and canceled."""
-    process = SandboxProcess(tmp_path_factory.mktemp("tui") / "sandbox", throttle=0.15,
-                             extra_args=("--seed", "demo")).start(timeout=120)
+    backup can be watched and canceled; a copy of the demo world seeded once per session."""
+    process = start_demo_copy(demo_template, tmp_path_factory.mktemp("tui") / "sandbox", throttle=0.15)
     yield process
     process.stop()
 

@@ -30,8 +30,7 @@ async def test_periodic_dialog_sets_a_schedule_on_the_pro_team(open_demo):
         dialog.query_one("#frequency").value = "weekly"
         dialog.query_one("#weekday").value = 3
         dialog.query_one("#time").value = "04:30"
-        await pilot.pause(0.1)
-        assert "UTC" in dialog.query_one("#utc").render().plain
+        await wait_until(pilot, lambda: "UTC" in dialog.query_one("#utc").render().plain, what="the time in UTC")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: any("Periodic backups of" in n for n in notes(app)), what="saved")
         schedule = await target.get_schedule(ref)

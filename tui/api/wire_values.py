@@ -9,11 +9,15 @@ import base64
 import binascii
 import struct
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 
 from tui.api.errors import ProtocolError
 
 
+@overload
+def as_int(value: Any, default: int) -> int: ...
+@overload
+def as_int(value: Any, default: None = None) -> int | None: ...
 def as_int(value: Any, default: int | None = None) -> int | None:
     """An integer from a JSON number, a decimal string or `{"$integer": "<base64 LE>"}`."""
     if value is None or isinstance(value, bool):
@@ -36,6 +40,10 @@ def as_int(value: Any, default: int | None = None) -> int | None:
     return default
 
 
+@overload
+def as_float(value: Any, default: float) -> float: ...
+@overload
+def as_float(value: Any, default: None = None) -> float | None: ...
 def as_float(value: Any, default: float | None = None) -> float | None:
     if isinstance(value, bool) or value is None:
         return default
@@ -45,6 +53,10 @@ def as_float(value: Any, default: float | None = None) -> float | None:
     return float(number) if number is not None else default
 
 
+@overload
+def as_str(value: Any, default: str) -> str: ...
+@overload
+def as_str(value: Any, default: None = None) -> str | None: ...
 def as_str(value: Any, default: str | None = None) -> str | None:
     return value if isinstance(value, str) else default
 

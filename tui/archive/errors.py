@@ -68,7 +68,7 @@ class ArchiveError(Exception):
             text = f"{text}. {self.hint}"
         return text
 
-    def __reduce__(self):  # keeps the keyword-only fields when pickled (e.g. across processes)
+    def __reduce__(self) -> tuple[object, ...]:  # keeps the keyword-only fields when pickled (e.g. across processes)
         return (_rebuild, (self.code, self.message, self.member, self.line, self.hint))
 
     def __repr__(self) -> str:

@@ -203,7 +203,7 @@ class MemberStream(io.RawIOBase):
                 "InvalidZip", "the CRC-32 check failed: the data is damaged", member=self.name, hint=CORRUPT_HINT
             )
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self.read_chunk(len(buffer))
         buffer[: len(data)] = data
         return len(data)

@@ -11,7 +11,7 @@ import os
 import struct
 import weakref
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,12 +230,14 @@ class SnapshotReader:
     def iter_lines(self, table: TableEntry) -> Iterator[tuple[int, bytes]]:
         return self.iter_member_lines(table.documents_member)
 
-    def iter_documents(self, table: TableEntry) -> Iterator[tuple[int, dict[str, Any]]]:
+    def iter_documents(self, table: TableEntry) -> Generator[tuple[int, dict[str, Any]], None, None]:
         """(line number, decoded Convex document) for every line of the table."""
         for line_no, document, _ in self.iter_documents_with_ids(table):
             yield line_no, document
 
-    def iter_documents_with_ids(self, table: TableEntry) -> Iterator[tuple[int, dict[str, Any], DocumentId | None]]:
+    def iter_documents_with_ids(
+        self, table: TableEntry
+    ) -> Generator[tuple[int, dict[str, Any], DocumentId | None], None, None]:
         """Like iter_documents, plus the decoded `_id` (None for documents without one)."""
         for line_no, raw in self.iter_lines(table):
             document, document_id = self.decode_line(table, line_no, raw)
@@ -244,7 +246,7 @@ class SnapshotReader:
     @staticmethod
     def decode_line(table: TableEntry, line_no: int, raw: bytes) -> tuple[dict[str, Any], DocumentId | None]:
         """One line of the table -> (decoded document, its `_id` or None); ArchiveError if invalid."""
-        decode: Callable[[Any], dict] = decode_export_document if table.uniform else decode_legacy_document
+        decode: Callable[[Any], dict[str, Any]] = decode_export_document if table.uniform else decode_legacy_document
         member = table.documents_member
         with archive_errors(member, line_no):
             document = decode(orjson.loads(raw))

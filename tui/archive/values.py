@@ -53,7 +53,7 @@ def _is_special_float(value: float, *, negative_zero_special: bool) -> bool:
     return negative_zero_special and value == 0.0 and math.copysign(1.0, value) < 0
 
 
-def _decode_special(obj: dict) -> Any:
+def _decode_special(obj: dict[str, Any]) -> Any:
     if len(obj) != 1:
         raise ConvexValueError(f"an object whose first key starts with '$' must have exactly one key, got {sorted(obj)}")
     ((key, payload),) = obj.items()
@@ -104,7 +104,7 @@ def _decode(value: Any, *, bare_ints_are_int64: bool, depth: int, top_level: boo
     if depth > 64:
         raise ConvexValueError("the value is nested more than 64 levels deep")
     if kind is list:
-        out_list: list | None = None
+        out_list: list[Any] | None = None
         for index, item in enumerate(value):
             if type(item) in _SCALARS:
                 continue
@@ -117,7 +117,7 @@ def _decode(value: Any, *, bare_ints_are_int64: bool, depth: int, top_level: boo
     if kind is dict:
         if value and next(iter(value)).startswith("$"):
             return _decode_special(value)
-        out: dict | None = None
+        out: dict[str, Any] | None = None
         for key, item in value.items():
             _check_name(key, top_level)
             if type(item) in _SCALARS:
@@ -142,7 +142,7 @@ _DEEP = 60  # beyond this nesting the full decoder decides (its limit is 64)
 _PLAIN = frozenset({str, float, bool, type(None), int})
 
 
-def _names_valid(obj: dict, top_level: bool) -> bool:
+def _names_valid(obj: dict[str, Any], top_level: bool) -> bool:
     known = _VALID_NAMES[top_level]
     if known.issuperset(obj):
         return True
@@ -155,7 +155,7 @@ def _names_valid(obj: dict, top_level: bool) -> bool:
     return True
 
 
-def _object_valid(obj: dict, int64: bool, depth: int, top_level: bool) -> bool:
+def _object_valid(obj: dict[str, Any], int64: bool, depth: int, top_level: bool) -> bool:
     if not _names_valid(obj, top_level):
         # A `$` key is never a valid field name: this may be a special value such as {"$float": ...}.
         if not int64 or top_level or not obj or not next(iter(obj)).startswith("$"):
@@ -178,7 +178,7 @@ def _object_valid(obj: dict, int64: bool, depth: int, top_level: bool) -> bool:
     return True
 
 
-def _array_valid(items: list, int64: bool, depth: int) -> bool:
+def _array_valid(items: list[Any], int64: bool, depth: int) -> bool:
     for item in items:
         kind = type(item)
         if kind is dict:
@@ -207,19 +207,21 @@ def decode_export_value(value: Any) -> Any:
     return _decode(value, bare_ints_are_int64=True, depth=0)
 
 
-def decode_export_document(obj: Any) -> dict:
+def decode_export_document(obj: Any) -> dict[str, Any]:
     """A documents.jsonl object -> a Convex document (dict), validating field names."""
     if not isinstance(obj, dict):
         raise ConvexValueError(f"expected an object, found {_preview(obj)}")
-    return _decode(obj, bare_ints_are_int64=True, depth=0, top_level=True)
+    document: dict[str, Any] = _decode(obj, bare_ints_are_int64=True, depth=0, top_level=True)
+    return document
 
 
-def decode_legacy_document(obj: Any) -> dict:
+def decode_legacy_document(obj: Any) -> dict[str, Any]:
     """No generated_schema.jsonl: every number is a Float64 and '$' keys are rejected (spec 7.6)."""
     if not isinstance(obj, dict):
         raise ConvexValueError(f"expected an object, found {_preview(obj)}")
     _reject_dollar_keys(obj, 0)
-    return _decode(obj, bare_ints_are_int64=False, depth=0, top_level=True)
+    document: dict[str, Any] = _decode(obj, bare_ints_are_int64=False, depth=0, top_level=True)
+    return document
 
 
 def _reject_dollar_keys(value: Any, depth: int) -> None:
@@ -302,6 +304,6 @@ def _preview(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def export_line(document: dict) -> bytes:
+def export_line(document: dict[str, Any]) -> bytes:
     """One documents.jsonl line: export JSON, keys sorted as Convex sorts them, newline-terminated."""
     return orjson.dumps(encode_export_value(document), option=orjson.OPT_SORT_KEYS) + b"\n"

@@ -64,7 +64,8 @@ class _OnDiskIdSet:
         """Remember `key`; return the line that already had it, else None."""
         if self._db.execute("INSERT OR IGNORE INTO ids VALUES (?, ?)", (key, line)).rowcount:
             return None
-        return self._db.execute("SELECT line FROM ids WHERE id = ?", (key,)).fetchone()[0]
+        earlier: int = self._db.execute("SELECT line FROM ids WHERE id = ?", (key,)).fetchone()[0]
+        return earlier
 
     def close(self) -> None:
         self._db.close()
