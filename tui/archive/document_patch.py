@@ -66,7 +66,7 @@ def write_patched_tables(now_path: str | os.PathLike[str], out_path: str | os.Pa
     `numbers`: table numbers (by label) for tables `now_path` lacks; else the number is read from a put
     document's id. Raises `ArchiveError` for `_storage` (files are restored with whole tables)."""
     outcomes: list[TableOutcome] = []
-    with SnapshotReader(now_path) as reader, SnapshotWriter(out_path) as writer:
+    with SnapshotReader(now_path) as reader, SnapshotWriter(os.fspath(out_path)) as writer:
         current: dict[str, TableEntry] = {t.label: t for t in reader.tables}
         by_component: dict[str, list[tuple[str, int]]] = {}
         for label, edit in edits.items():

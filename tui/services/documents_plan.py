@@ -214,12 +214,12 @@ def edits_from_diff(plan: DocumentsPlan, store: DiffStore) -> tuple[dict[str, Ta
                     if (action == "remove") == (document_id in edit.put):
                         review.skipped += 1  # listed to be both brought back and removed: brought back
                     continue
-                document = store.document(label, document_id)
-                if document is None:
+                found = store.document(label, document_id)
+                if found is None:
                     review.already += 1  # the same in the backup and now (or in neither)
-                elif document.status in statuses:
-                    apply(document)
-                elif action == "remove" and document.status == "deleted":
+                elif found.status in statuses:
+                    apply(found)
+                elif action == "remove" and found.status == "deleted":
                     review.already += 1
                 else:
                     review.skipped += 1

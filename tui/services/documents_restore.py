@@ -120,7 +120,8 @@ def _check(staged: StagedDocuments, after: Path, folder: Path) -> Verification:
     with SnapshotReader(staged.now_zip) as reader:
         present |= {t.label for t in reader.tables}
     compared = [t for t in tables if t in present]
-    as_planned, wrong, other = 0, [], {}
+    as_planned, wrong = 0, []
+    other: dict[str, int] = {}
     store = diff_snapshots(staged.now_zip, after, folder / "verify.sqlite", tables=compared) if compared else None
     try:
         for label in tables:
@@ -142,9 +143,9 @@ def _check(staged: StagedDocuments, after: Path, folder: Path) -> Verification:
                 else:
                     other[label] = other.get(label, 0) + 1
             unchanged = edit.put.keys() - seen  # no difference: right only if it already was as put
-            for document_id, line in _lines_of(staged.now_zip, label, unchanged).items():
+            for document_id, now_line in _lines_of(staged.now_zip, label, unchanged).items():
                 put_line, legacy = edit.put[document_id]
-                if same_value(_decode(put_line, legacy), _decode(*line)):
+                if same_value(_decode(put_line, legacy), _decode(*now_line)):
                     as_planned += 1
                     unchanged.discard(document_id)
             wrong.extend(f"{label} {document_id}: not put back" for document_id in sorted(unchanged))
