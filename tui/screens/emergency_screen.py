@@ -29,6 +29,7 @@ from tui.screens.emergency_panel import PanelMixin, PanelText
 from tui.screens.emergency_pause import PauseMixin
 from tui.screens.emergency_prompt import PromptMixin
 from tui.screens.emergency_restore import RestoreStepMixin
+from tui.screens.emergency_safety import SafetyStepMixin
 from tui.screens.emergency_steps import BasicStepsMixin
 from tui.services import checklist_ops as ops
 from tui.services import lost_restore
@@ -39,7 +40,7 @@ from tui.widgets import formatting as fmt
 STYLES = Path(__file__).parent.parent / "styles"
 
 
-class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepMixin, DataStepMixin, PauseMixin,
+class EmergencyScreen(BasicStepsMixin, SafetyStepMixin, RestoreStepMixin, EnvStepMixin, CodeStepMixin, DataStepMixin, PauseMixin,
                       PanelMixin, PromptMixin, Screen[None]):
     CSS_PATH = [STYLES / "emergency.tcss"]
     BINDINGS = EMERGENCY_BINDINGS
@@ -69,6 +70,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self.busy: set[str] = set()
         self.incident_path: Path | None = None
         self.restore_lost: tuple[str, str] | None = None  # (what happened, what to do) when following step 2 failed
+        self.init_safety_step()
         self.init_restore_step()
         self.init_env_step()
         self.init_code_step(deploy_command, project, deploy_key)
@@ -257,6 +259,10 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             return False
         if self.selected == 5:
             return self.data_action_ok(action)
+        if self.selected == 1:
+            return self.safety_action_ok(action, parameters)
+        if self.selected == 3 and action in ("mark_done", "mark_done_why"):
+            return (action == "mark_done_why") == self.on_sandbox  # the sandbox runs no code: m says why
         return self.pause_action_ok(action)
 
     # -- shared actions -----------------------------------------------------------------------------------
@@ -310,7 +316,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self.dismiss(None)
 
     def back_within_step(self) -> bool:
-        return self.data_back() if self.selected == 5 else False
+        return self.data_back() if self.selected == 5 else self.safety_back()
 
     @on(Input.Submitted, "#em-input")
     def _submitted(self, event: Input.Submitted) -> None:
