@@ -36,6 +36,7 @@ from tui.services import lost_restore
 from tui.services.checklist import DESTRUCTIVE_STEPS, STEP_TITLES, Checklist, ChecklistStore
 from tui.services.protocol import BackupTarget, DeploymentRef
 from tui.widgets import formatting as fmt
+from tui.widgets.marked_table import MarkedDataTable
 
 STYLES = Path(__file__).parent.parent / "styles"
 
@@ -86,7 +87,7 @@ class EmergencyScreen(BasicStepsMixin, SafetyStepMixin, RestoreStepMixin, EnvSte
                 yield Static("", id="em-step-title", markup=False)
                 with PanelText(id="em-text-scroll"):
                     yield Static("Loading…", id="em-text", markup=False)
-                yield DataTable(id="em-table", cursor_type="row", zebra_stripes=True)
+                yield MarkedDataTable(id="em-table", cursor_type="row", zebra_stripes=True)
                 yield Log(id="em-log", max_lines=2000)
                 yield Static("", id="em-prompt-label", markup=False)
                 yield Input(id="em-input")
