@@ -7,6 +7,7 @@ the way there is download + a ZIP on disk). Loads through the services in worker
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -131,7 +132,8 @@ class SourceStep(Vertical):
         now = utc_now()
         for backup in backups:
             when = backup.completed or backup.requested
-            table.add_row(state(backup), backup.id, ago(when, now), exact(when).removesuffix(" UTC"),
+            # a space before the state's glyph: the cursor's ▶ (MarkedDataTable) stands in the padding before it
+            table.add_row(Text.assemble(" ", state(backup)), backup.id, ago(when, now), exact(when).removesuffix(" UTC"),
                           size(backup.size), "yes" if backup.include_storage else "no", backup.kind, key=backup.id)
             self.backups[backup.id] = backup
         complete = [b for b in backups if b.state == "complete"]
