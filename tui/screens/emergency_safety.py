@@ -96,13 +96,13 @@ class SafetyStepMixin:
     # -- which keys run ------------------------------------------------------------------------------------
     def safety_action_ok(self, action: str, parameters: tuple[object, ...]) -> bool:
         if action not in SAFETY_ACTIONS:
-            return True
+            return not self.safety_asking_oldest  # while d is asked, only d and esc
+        if self.safety_asking_oldest:
+            return action == "safety_oldest_go"
         if self.checklist.steps[1].status in ("running", "done") or "safety" in self.busy:
             return False
         options = self.safety_choices
-        if action == "safety_oldest_go":
-            return self.safety_asking_oldest
-        if options is None or self.safety_asking_oldest:
+        if options is None or action == "safety_oldest_go":
             return False
         if action == "safety_local":
             return True  # as g at the limit, said as "l" in the wizard's words
