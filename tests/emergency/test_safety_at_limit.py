@@ -53,3 +53,30 @@ async def test_step_1_at_the_starter_limit_takes_a_local_snapshot_and_is_done(ta
         assert manifest["include_storage"] and (folder / "snapshot.zip").stat().st_size
         assert str(folder) in text().replace("\n", "")
     assert {b.id for b in await target.list_backups(ref)} == backups  # no backup slot was used
+
+
+async def test_step_1_at_the_limit_frees_the_oldest_slot_on_o_then_d(target, homes, tmp_path):
+    ref = await starter_at_its_limit(target)
+    complete = [b for b in await target.list_backups(ref) if b.state == "complete"]
+    oldest = min(complete, key=lambda b: b.completed or b.requested)
+    store = ChecklistStore.in_data_dir(homes.data_dir)
+    app = HostApp(lambda: EmergencyScreen(target, store, ref.name, incidents=tmp_path / "incidents"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen_under_test
+        await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: screen.safety_choices is not None, what="step 1's choices")
+        await pilot.press("o")  # deleting a backup is asked again, with another key
+        assert "DELETED" in str(screen.query_one("#em-text").render())
+        assert screen.check_action("run_step", ()) is False
+        await pilot.press("escape")  # back to the choices, not out of the checklist
+        assert app.screen is screen and not screen.safety_asking_oldest
+        await pilot.press("o", "d")
+        await wait_until(pilot, lambda: screen.checklist.steps[1].status in ("done", "failed"), timeout=180,
+                         what="the freed slot's backup")
+        state = screen.checklist.steps[1]
+        assert state.status == "done", state.outcome
+        assert state.data["freed"] == oldest.id and f"backup {oldest.id} was saved to" in state.outcome
+    after = {b.id for b in await target.list_backups(ref)}
+    assert oldest.id not in after and screen.checklist.safety_backup_id in after
+    assert list(target.local_backup_folder(ref).glob("snapshot_*.zip"))
