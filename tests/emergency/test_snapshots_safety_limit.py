@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from snapshot_checklist import SIZES  # noqa: E402
 
 from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
 from tui.services import safety  # noqa: E402
-from tui.services.checklist import ChecklistStore  # noqa: E402
+from tui.services.checklist import Checklist, ChecklistStore, StepState  # noqa: E402
 
 STARTER = "witty-marmot-395"  # indie-studio: 2 backups, the most its plan keeps
 
@@ -45,10 +46,20 @@ def fixed_machine(monkeypatch):
     monkeypatch.setattr(safety, "utc_now", lambda: NOW)
 
 
+def starter_checklist(store: ChecklistStore) -> Checklist:
+    """Step 0 done on the Starter deployment, at a fixed time (its id is in the title)."""
+    at = NOW - timedelta(minutes=5)
+    chosen = StepState("done", at, at, "operator", None, f"{STARTER} (PRODUCTION) chosen; pause available")
+    checklist = Checklist(f"20260302T115500Z-{STARTER}-0001", STARTER, "Convex Cloud (snapshot fixture)", at,
+                          "operator", is_prod=True, steps=[chosen, *(StepState() for _ in range(6))])
+    checklist.store = store
+    return checklist
+
+
 def make_app(tmp_path) -> HostApp:
     store = ChecklistStore(tmp_path / "checklists")
-    return HostApp(lambda: EmergencyScreen(StarterAtItsLimit(), store, STARTER, clock=lambda: NOW,
-                                           incidents=tmp_path / "incidents"))
+    return HostApp(lambda: EmergencyScreen(StarterAtItsLimit(), store, STARTER, checklist=starter_checklist(store),
+                                           clock=lambda: NOW, incidents=tmp_path / "incidents"))
 
 
 def run(*keys: str):
@@ -58,7 +69,6 @@ def run(*keys: str):
             await pilot.pause(0.05)
             if screen.mode == "steps":
                 break
-        await pilot.press("g")  # step 0: the Starter deployment, asked for
         for _ in range(100):
             await pilot.pause(0.05)
             if screen.safety_choices is not None:
