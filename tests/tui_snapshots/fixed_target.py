@@ -69,7 +69,7 @@ class FixedTarget:
         return SCHEDULE if deployment.team == "acme-corp" else None
 
     async def follow_backup(self, deployment, backup_id):
-        yield Progress("Backing up orders: 12,000 / 40,000 documents (table 3 of 7)", done=12_000,
+        yield Progress("Backing up orders: 12000 / 40000 documents", done=12_000,
                        total=40_000, fraction=0.34, elapsed=75.0, eta=142.0, state="inProgress")
         await asyncio.Event().wait()  # stays running
 

@@ -1,5 +1,9 @@
 """SVG snapshots of the main screen and each dialog at 120x40 and 80x24, on fixed data (see
-fixed_target.py) with a frozen clock and UTC as the local zone. Review the report before updating."""
+fixed_target.py) with a frozen clock and UTC as the local zone. Review the report before updating.
+
+Look at an SVG through tests/make_screenshots.py's `to_png`, not a bare `rsvg-convert`: librsvg drops the
+no-break spaces that open a text run, so a table's continuation line (the help's "What it does") seems to
+start at column 0 when the app draws it in its column."""
 
 from __future__ import annotations
 

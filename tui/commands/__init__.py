@@ -32,7 +32,9 @@ EXIT_CODES = """exit codes:
   0  done
   1  the operation failed (or did not finish as hoped)
   2  usage or configuration error
-  3  refused for safety (missing --yes/--confirm, or the deployment is read_only)
+  3  refused for safety (missing --yes/--confirm, the deployment is read_only), or refused before anything
+     was done (what Convex would refuse: another team or region, a backup or restore already running;
+     a --safety copy that cannot be had: the plan's backup limit, no recent backup)
   4  the credentials were rejected or lack the permission
   5  not found (deployment, backup, saved env set, profile's deployment)"""
 

@@ -203,14 +203,15 @@ class CodeStepMixin:
         if self.push_run is not None and self.push_run.result is None:
             self.push_run.cancel()
 
+    def action_mark_done_why(self) -> None:
+        """m on the sandbox's step 3 (hidden from the footer there): say why nothing is marked."""
+        self.notify("The sandbox runs no code, so nothing can be pushed to it by hand either: g rehearses the "
+                    "push.", severity="warning")
+
     def action_mark_done(self) -> None:
         if self.selected == 5:
             self.checklist.done(5, "manual fixes finished", **{"edits": self.checklist.steps[5].data.get("edits", [])})
             self.after_change()
-            return
-        if self.on_sandbox:
-            self.notify("The sandbox runs no code, so nothing can be pushed to it by hand either: g rehearses the "
-                        "push.", severity="warning")
             return
 
         def mark(ref: str) -> None:

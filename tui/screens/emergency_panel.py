@@ -64,7 +64,11 @@ class PanelMixin:
         self.query_one("#em-step-title", Static).update(text)
 
     def say(self, text: str) -> None:
-        self.query_one("#em-text", Static).update(text)
+        widget = self.query_one("#em-text", Static)
+        widget.update(text)
+        # Measured again once the frame is drawn: a second update before the first layout kept the first
+        # text's height (a panel said "Reading…", then its choices, and showed four lines of them).
+        self.call_after_refresh(widget.refresh, layout=True)
 
     def show_table(self, columns: list[str] | None) -> DataTable:
         table = self.query_one("#em-table", DataTable)

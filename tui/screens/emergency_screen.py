@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Log, OptionList, Static
+from textual.widgets import Footer, Input, Log, OptionList, Static
 
 from tui.api.secrets import Secret
 from tui.screens.emergency_code import CodeStepMixin
@@ -29,17 +29,19 @@ from tui.screens.emergency_panel import PanelMixin, PanelText
 from tui.screens.emergency_pause import PauseMixin
 from tui.screens.emergency_prompt import PromptMixin
 from tui.screens.emergency_restore import RestoreStepMixin
+from tui.screens.emergency_safety import SafetyStepMixin
 from tui.screens.emergency_steps import BasicStepsMixin
 from tui.services import checklist_ops as ops
 from tui.services import lost_restore
 from tui.services.checklist import DESTRUCTIVE_STEPS, STEP_TITLES, Checklist, ChecklistStore
 from tui.services.protocol import BackupTarget, DeploymentRef
 from tui.widgets import formatting as fmt
+from tui.widgets.marked_table import MarkedDataTable
 
 STYLES = Path(__file__).parent.parent / "styles"
 
 
-class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepMixin, DataStepMixin, PauseMixin,
+class EmergencyScreen(BasicStepsMixin, SafetyStepMixin, RestoreStepMixin, EnvStepMixin, CodeStepMixin, DataStepMixin, PauseMixin,
                       PanelMixin, PromptMixin, Screen[None]):
     CSS_PATH = [STYLES / "emergency.tcss"]
     BINDINGS = EMERGENCY_BINDINGS
@@ -69,6 +71,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self.busy: set[str] = set()
         self.incident_path: Path | None = None
         self.restore_lost: tuple[str, str] | None = None  # (what happened, what to do) when following step 2 failed
+        self.init_safety_step()
         self.init_restore_step()
         self.init_env_step()
         self.init_code_step(deploy_command, project, deploy_key)
@@ -84,7 +87,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
                 yield Static("", id="em-step-title", markup=False)
                 with PanelText(id="em-text-scroll"):
                     yield Static("Loading…", id="em-text", markup=False)
-                yield DataTable(id="em-table", cursor_type="row", zebra_stripes=True)
+                yield MarkedDataTable(id="em-table", cursor_type="row", zebra_stripes=True)
                 yield Log(id="em-log", max_lines=2000)
                 yield Static("", id="em-prompt-label", markup=False)
                 yield Input(id="em-input")
@@ -257,6 +260,10 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
             return False
         if self.selected == 5:
             return self.data_action_ok(action)
+        if self.selected == 1:
+            return self.safety_action_ok(action, parameters)
+        if self.selected == 3 and action in ("mark_done", "mark_done_why"):
+            return (action == "mark_done_why") == self.on_sandbox  # the sandbox runs no code: m says why
         return self.pause_action_ok(action)
 
     # -- shared actions -----------------------------------------------------------------------------------
@@ -310,7 +317,7 @@ class EmergencyScreen(BasicStepsMixin, RestoreStepMixin, EnvStepMixin, CodeStepM
         self.dismiss(None)
 
     def back_within_step(self) -> bool:
-        return self.data_back() if self.selected == 5 else False
+        return self.data_back() if self.selected == 5 else self.safety_back()
 
     @on(Input.Submitted, "#em-input")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -26,6 +26,7 @@ from tui.services.inspect import inspect_file
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
 from tui.screens.restore_text import explain
 from tui.widgets.formatting import size
+from tui.widgets.marked_table import MarkedDataTable
 
 STYLES = Path(__file__).parent.parent / "styles"
 SAMPLE_CHARS = 300
@@ -62,7 +63,7 @@ class InspectScreen(Screen[None]):
             yield Static("", id="inspect-status", markup=False)
             yield ProgressBar(total=100, show_eta=False, id="inspect-bar", classes="hidden")
             with VerticalScroll(id="inspect-body"):
-                yield DataTable(id="inspect-tables", cursor_type="row")
+                yield MarkedDataTable(id="inspect-tables", cursor_type="row")
                 yield Static("", id="inspect-storage", markup=False)
                 yield Static("", id="inspect-compare", markup=False)
                 yield Static("Sample documents", classes="section")

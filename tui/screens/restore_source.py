@@ -7,6 +7,7 @@ the way there is download + a ZIP on disk). Loads through the services in worker
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +19,7 @@ from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
 from tui.screens.restore_text import explain
 from tui.screens.restore_zip import ZipChooser
 from tui.widgets.formatting import ago, exact, size, state, utc_now
+from tui.widgets.marked_table import MarkedDataTable
 
 
 ZIP_CHOICE = ":zip"  # the Select's value for "a ZIP on disk" (no deployment name starts with a colon)
@@ -67,15 +69,15 @@ class SourceStep(Vertical):
         yield Static("Choose what to restore", classes="step-title")
         yield Select([(self.source_name, self.source_name), (ZIP_LABEL, ZIP_CHOICE)], value=self.source_name,
                      allow_blank=False, id="source-deployment")
-        yield DataTable(id="source-backups", cursor_type="row")
+        yield MarkedDataTable(id="source-backups", cursor_type="row")
         yield ZipChooser(id="source-zip", classes="hidden")
         yield Static("Loading…", id="source-note", markup=False)
         yield Static(BACKUP_KEYS, classes="keys-hint", id="source-keys")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key in (("State", "state"), ("Taken", "ago"), ("At (UTC)", "at"), ("Size", "size"),
-                           ("Files", "storage"), ("Kind", "kind"), ("Id", "id")):
+        for label, key in (("State", "state"), ("Id", "id"), ("Taken", "ago"), ("At (UTC)", "at"),
+                           ("Size", "size"), ("Files", "storage"), ("Kind", "kind")):
             table.add_column(label, key=key)
         self._load_deployments()
         self._load_backups(self.source_name)
@@ -141,8 +143,9 @@ class SourceStep(Vertical):
         now = utc_now()
         for backup in backups:
             when = backup.completed or backup.requested
-            table.add_row(state(backup), ago(when, now), exact(when).removesuffix(" UTC"), size(backup.size),
-                          "yes" if backup.include_storage else "no", backup.kind, backup.id, key=backup.id)
+            # a space before the state's glyph: the cursor's ▶ (MarkedDataTable) stands in the padding before it
+            table.add_row(Text.assemble(" ", state(backup)), backup.id, ago(when, now), exact(when).removesuffix(" UTC"),
+                          size(backup.size), "yes" if backup.include_storage else "no", backup.kind, key=backup.id)
             self.backups[backup.id] = backup
         complete = [b for b in backups if b.state == "complete"]
         elsewhere = ("Choose another deployment of the team above (enter opens the list), or the last entry there: "

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tui.api.dotenv import parse_dotenv
-from tui.services import checklist_pause
+from tui.services import checklist_pause, safety
 from tui.services.checklist import Checklist
 from tui.services.checklist_data import client_for
 from tui.services.protocol import (
@@ -25,6 +25,7 @@ from tui.services.protocol import (
     RestorePlan,
     RestoreResult,
 )
+from tui.services.safety import SafetyOptions
 
 OnProgress = Callable[[Progress], None] | None
 
@@ -54,14 +55,42 @@ def scope_text(ref: DeploymentRef, *, pause_supported: bool) -> str:
 
 
 # -- step 1 ------------------------------------------------------------------------------------------------
+# The same choices as the restore wizard's safety step (README "Restoring"), always with file storage: a
+# fresh backup (recommended below the plan's limit), a local safety snapshot that uses no backup slot
+# (recommended at the limit, where a fresh backup would be refused), the oldest backup downloaded and
+# deleted to free a slot, or a backup from the last five minutes reused on request.
+SafetyHow = Literal["fresh", "local", "oldest", "recent"]
+
+
+async def safety_choices(target: BackupTarget, ref: DeploymentRef) -> SafetyOptions:
+    """What step 1 can do on `ref` now (changes nothing)."""
+    return await safety.safety_options(target, ref, source_has_storage=True)
+
+
 async def safety_backup(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
-                        on_progress: OnProgress = None) -> BackupRecord:
-    """Take (or, after a restart, keep following) the safety backup with file storage. The backup id is
-    saved before it is followed, so a resumed checklist never requests a second one."""
+                        on_progress: OnProgress = None, *, how: SafetyHow = "fresh",
+                        options: SafetyOptions | None = None) -> BackupRecord:
+    """Take (or, after a restart, keep following) the safety copy with file storage. A cloud backup's id
+    is saved before it is followed, so a resumed checklist never requests a second one. `options` (from
+    `safety_choices`) is needed for "oldest" and "recent"."""
     state = checklist.steps[1]
     backup_id = state.data.get("backup_id") if state.status == "running" else None
     if backup_id is None:
-        checklist.start(1)
+        if how == "local":
+            return await _local_snapshot(checklist, target, ref, on_progress)
+        if how == "recent":
+            assert options is not None and options.recent is not None
+            return _reuse(checklist, options.recent)
+        checklist.start(1, how=how)
+        if how == "oldest":
+            assert options is not None and options.oldest is not None
+            try:
+                saved = await safety.free_slot(target, ref, options.oldest, on_progress=on_progress)
+            except Exception as exc:
+                checklist.fail(1, f"the oldest backup {options.oldest.id} could not be kept on disk and deleted: "
+                                  f"{exc}; nothing was deleted unless it was saved first")
+                raise
+            checklist.record(1, freed=options.oldest.id, freed_to=str(saved.path))
         _note(on_progress, Progress("Asking for a backup with file storage…"))
         try:
             started = await target.request_backup(ref, include_storage=True)
@@ -79,12 +108,39 @@ async def safety_backup(checklist: Checklist, target: BackupTarget, ref: Deploym
     if record.state == "complete":
         size = f", {record.size:,} bytes" if record.size else ""
         env = f"; env vars saved as {env_id}" if env_id else "; env vars NOT saved"
-        checklist.done(1, f"backup {backup_id} complete (with file storage{size}){env}",
+        freed = state.data.get("freed")
+        kept = f"; backup {freed} was saved to {state.data.get('freed_to')} and deleted to free a slot" \
+            if freed else ""
+        checklist.done(1, f"backup {backup_id} complete (with file storage{size}){env}{kept}",
                        backup_id=backup_id, env_snapshot=env_id, size=record.size)
     else:
         checklist.fail(1, f"backup {backup_id} ended {record.state}: {last.message if last else ''}".strip(),
                        backup_id=backup_id)
     return record
+
+
+async def _local_snapshot(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
+                          on_progress: OnProgress) -> BackupRecord:
+    """No server-side id to follow: after a restart a "running" local snapshot is simply redone (x)."""
+    checklist.start(1, how="local")
+    try:
+        record = await safety.take_local(target, ref, include_storage=True, on_progress=on_progress)
+    except Exception as exc:
+        checklist.fail(1, f"the local safety snapshot failed: {exc}")
+        raise
+    where = record.notes[0] if record.notes else ""
+    size = f", {record.size:,} bytes" if record.size else ""
+    checklist.done(1, f"local safety snapshot {record.id} complete (with file storage{size}; no backup slot "
+                      f"used). {where}".strip(),
+                   backup_id=record.id, local=True, where=where, env_snapshot=record.env_snapshot, size=record.size)
+    return record
+
+
+def _reuse(checklist: Checklist, recent: BackupRecord) -> BackupRecord:
+    checklist.start(1, how="recent")
+    checklist.done(1, f"reused {safety.reuse_words(recent)}", backup_id=recent.id, reused=True,
+                   env_snapshot=recent.env_snapshot, size=recent.size)
+    return recent
 
 
 def download_command(ref: DeploymentRef, backup_id: str) -> str:

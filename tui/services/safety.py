@@ -151,8 +151,15 @@ async def free_slot_then_fresh(
     target: BackupTarget, deployment: DeploymentRef, oldest: BackupRecord, *, include_storage: bool,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> tuple[DownloadResult, BackupRecord]:
-    """Download the oldest backup (verified) into the local backup folder, delete it from Convex only once
-    it is safe on disk, then take the fresh backup in the freed slot."""
+    """Free a slot (`free_slot`), then take the fresh backup in it."""
+    saved = await free_slot(target, deployment, oldest, on_progress=on_progress)
+    return saved, await take_fresh(target, deployment, include_storage=include_storage, on_progress=on_progress)
+
+
+async def free_slot(target: BackupTarget, deployment: DeploymentRef, oldest: BackupRecord, *,
+                    on_progress: Callable[[Progress], None] | None = None) -> DownloadResult:
+    """Download the oldest backup (verified) into the local backup folder, and delete it from Convex only
+    once it is safe on disk."""
     folder: Path = target.local_backup_folder(deployment)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
 
@@ -164,4 +171,4 @@ async def free_slot_then_fresh(
     saved = await target.download_backup(deployment, oldest.id, folder=folder, progress=downloading,
                                          full_verify=True)
     await target.delete_backup(deployment, oldest.id)
-    return saved, await take_fresh(target, deployment, include_storage=include_storage, on_progress=on_progress)
+    return saved
