@@ -50,7 +50,7 @@ def test_the_printed_summary_says_what_the_restore_does_to_the_documents(cli, wo
     restored = cli("restore", backup_id, "--deployment", PRO_DEV, "--yes", "--confirm", PRO_DEV, "--safety", "none")
     assert restored.returncode == 0, restored.stderr
     lines = restored.stderr.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("Documents since the backup, compared with"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("Documents since the backup, vs. a snapshot of"))
     summary = next(i for i, line in enumerate(lines) if line.startswith(f"Restore backup {backup_id}"))
     assert start < summary  # printed with the row totals, before the restore is confirmed and followed
     table = lines[start:summary]

@@ -46,7 +46,7 @@ async def test_the_review_shows_what_the_restore_does_to_each_tables_documents(d
         assert wizard.stage == "review" and wizard.rescue_path is not None
         text = str(wizard.query_one("#review-documents").render())
         assert not wizard.query_one("#review-documents").has_class("hidden")
-        assert text.startswith(f"Documents since the backup, compared with {DEV} now")
+        assert text.startswith(f"Documents since the backup, vs. a snapshot of {DEV} now:")
         assert "→ reverted" in text and "→ removed" in text and "→ re-created" in text
         expected = {table: (0, 0, 0, len(rows)) for table, rows in before.items()}
         expected[first] = (2, 0, 3, len(before[first]) - 5)
