@@ -80,23 +80,28 @@ async def _apply_documents(context: Context, deployment: Any, edits_from: docume
         return OK if check.ok else FAILED
 
 
-async def rescue_before_full_restore(context: Context, deployment: Any, source: Any, backup: Any) -> Path | None:
-    """Keep what the restore would revert or remove, beside the safety backup; None when skipped."""
+async def rescue_before_full_restore(context: Context, deployment: Any, source: Any,
+                                     backup: Any) -> tuple[Path | None, list[str]]:
+    """Keep what the restore would revert or remove, beside the safety backup (None when skipped), and the
+    review's lines on the documents: the rescue's diff per table, or why no comparison was made."""
+    from tui.services.restore_review import compared_lines, not_compared_lines
+
     choice = getattr(context.args, "rescue", None)
     size = backup.size or 0
     if choice is False:
         context.note("No rescue file (--no-rescue): documents changed or created since the backup are only in the "
                      "safety backup.")
-        return None
+        return None, not_compared_lines(deployment.name, "--no-rescue")
     if choice is None and size > documents_restore.RESCUE_AUTO_LIMIT:
         context.note(f"No rescue file: the backup is {size / 1e9:,.1f} GB and the rescue step would download it and "
                      "diff it against a snapshot of now first (--rescue to do it anyway).")
-        return None
+        return None, not_compared_lines(deployment.name, f"the backup is {size / 1e9:,.1f} GB; --rescue compares")
     context.note("Saving the documents this restore would revert or remove (--no-rescue to skip)...")
-    path, counts = await documents_restore.save_rescue_in_temp(context.target, deployment, source, backup,
-                                                               on_progress=context.progress)
+    rescue = await documents_restore.save_rescue_in_temp(context.target, deployment, source, backup,
+                                                         on_progress=context.progress)
+    path, counts = rescue.path, rescue.counts
     total = sum(counts.values())
     per_table = ", ".join(f"{table} {count:,}" for table, count in counts.items()) or "none"
     context.note(f"Rescue file: {path} ({total:,} documents: {per_table}). Put chosen ones back afterwards with: "
                  f"convex-backups reapply {path} --deployment {deployment.name} [--table T] [--ids FILE]")
-    return path
+    return path, compared_lines(rescue.diff, deployment.name)

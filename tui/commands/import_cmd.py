@@ -74,5 +74,8 @@ async def _import(context: Context) -> int:
     await check_convex_refusals(context, deployment)  # before any safety backup is spent
     safety_id = await safety_backup(context, deployment, source_has_storage=holds_files(args.file))
     plan = await target.prepare_file_import(args.file, deployment, on_progress=context.progress)
-    result = await confirm_and_follow(context, plan, "Import", "import")
+    from tui.services.restore_review import not_compared_lines
+
+    result = await confirm_and_follow(context, plan, "Import", "import",
+                                      not_compared_lines(deployment.name, "a ZIP file is imported"))
     return report(context, plan, result, safety_id, f"Imported {args.file.name} into {deployment.name}", "import")

@@ -119,11 +119,13 @@ def summary(plan: Any, verb: str) -> list[str]:
     return lines
 
 
-async def confirm_and_follow(context: Context, plan: Any, verb: str, noun: str) -> Any:
-    """Print the change summary, only then confirm the staged data, follow it to the end; its result."""
+async def confirm_and_follow(context: Context, plan: Any, verb: str, noun: str,
+                             documents: list[str] | None = None) -> Any:
+    """Print the change summary (after `documents`: what it does to the documents, or why that is not
+    known), only then confirm the staged data, follow it to the end; its result."""
     target = context.target
     try:
-        for line in summary(plan, verb):
+        for line in [*(documents or []), *summary(plan, verb)]:
             context.note(line)
         await target.confirm_restore(plan)  # only now, with the change summary shown
     except BaseException:

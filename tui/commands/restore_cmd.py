@@ -21,6 +21,7 @@ from tui.commands.replace_data import (
     safety_mode,
 )
 from tui.services.backup_stats import StatsCache, record_plan
+from tui.services.restore_review import not_compared_lines
 from tui.services.table_restore import TablesRestore, UnknownTables, parse_tables, tables_words
 
 NAME = "restore"
@@ -135,10 +136,10 @@ async def _restore(context: Context) -> int:
     safety_id = await safety_backup(context, deployment, source_has_storage=backup.include_storage)
     from tui.commands.documents_steps import rescue_before_full_restore
 
-    await rescue_before_full_restore(context, deployment, source, backup)
+    _rescue, documents = await rescue_before_full_restore(context, deployment, source, backup)
     plan = await target.prepare_restore(backup.id, deployment, source=source)
     record_plan(_stats(context), source, backup, plan)  # the review's counts are the backup's: kept for the trend
-    result = await confirm_and_follow(context, plan, "Restore", "restore")
+    result = await confirm_and_follow(context, plan, "Restore", "restore", documents)
     return report(context, plan, result, safety_id, f"Restored backup {backup.id} into {deployment.name}", "restore")
 
 
@@ -167,7 +168,8 @@ async def _restore_tables(context: Context, deployment, source, backup) -> int:
     untouched = [name for name in restore.tables if name not in chosen]
     context.note(f"Only {tables_words(chosen)} will be replaced; every other table of {deployment.name} is left as "
                  "it is" + (f" (of the backup's tables: {tables_words(untouched)})." if untouched else "."))
-    result = await confirm_and_follow(context, plan, "Restore", "restore")
+    result = await confirm_and_follow(context, plan, "Restore", "restore",
+                                      not_compared_lines(deployment.name, "only chosen tables are restored"))
     return report(context, plan, result, safety_id,
                   f"Restored tables {tables_words(chosen)} of backup {backup.id} into {deployment.name}", "restore")
 

@@ -108,6 +108,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         self.result: RestoreResult | None = None
         self.safety_backup_id: str | None = None
         self.rescue_path: Path | None = None  # what a full restore would lose, kept first (`_rescue`)
+        self.documents_review: list[str] = []  # the review's words on the documents (`_rescue` says them)
         self.safety_label = ""  # how the confirmation names the safety copy
         self.safety_options: SafetyOptions | None = None
         self.skip_reason: str | None = None
@@ -353,7 +354,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         if self._leaving:
             self._abandon_and_leave()
             return
-        review.show_plan(self.plan)
+        review.show_plan(self.plan, self.documents_review)
         self.stage = "review"
         self.refresh_bindings()
         review.focus()
@@ -364,28 +365,40 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
     async def _rescue(self) -> None:
         """Before a full restore of a backup, keep what it would revert or remove in a rescue ZIP beside the safety
         backups (README "Restore only what is broken"); said in a notice, never in the way of the restore (the
-        safety backup holds everything). Not for a ZIP on disk, chosen tables, or a target without a data API."""
+        safety backup holds everything). Not for a ZIP on disk, chosen tables, or a target without a data API.
+        Its diff of the backup against now is what the review shows of the documents; without it, why not."""
         from tui.services import documents_restore
+        from tui.services.restore_review import compared_lines, not_compared_lines
 
         backup = self.restore_backup()
-        if backup is None or getattr(self, "file", None) is not None or getattr(self, "chosen_tables", None) \
-                or not documents_restore.has_data_api(self.target):
+        name = self.deployment.name
+        if backup is None or getattr(self, "file", None) is not None:
+            self.documents_review = not_compared_lines(name, "a ZIP file is imported")
+            return
+        if getattr(self, "chosen_tables", None):
+            self.documents_review = not_compared_lines(name, "only chosen tables are restored")
+            return
+        if not documents_restore.has_data_api(self.target):
+            self.documents_review = not_compared_lines(name, "no snapshot of it can be taken here")
             return
         if (backup.size or 0) > documents_restore.RESCUE_AUTO_LIMIT:
             self.notify(f"No rescue file: backup {backup.id} is {backup.size / 1e9:,.1f} GB and the rescue step would "
                         "download it and diff it against now first. The safety backup holds everything.", timeout=15)
+            self.documents_review = not_compared_lines(name, f"the backup is {backup.size / 1e9:,.1f} GB")
             return
         self.on_staging_progress(Progress("Saving the documents this restore would revert or remove (rescue file)"))
         try:
-            path, counts = await documents_restore.save_rescue_in_temp(
+            rescue = await documents_restore.save_rescue_in_temp(
                 self.target, self.deployment, getattr(self, "source", None) or self.deployment, backup,
                 on_progress=self.on_staging_progress)
         except Exception as exc:  # noqa: BLE001 - the rescue is a convenience: the safety backup has it all
             self.notify(f"No rescue file ({error_text(exc)}); the safety backup still holds everything.",
                         severity="warning", timeout=15)
+            self.documents_review = not_compared_lines(name, "the comparison failed")
             return
-        self.rescue_path = path
-        self.notify(f"Rescue file: {path} ({sum(counts.values()):,} documents this restore reverts or removes). "
+        self.rescue_path = path = rescue.path
+        self.documents_review = compared_lines(rescue.diff, name)
+        self.notify(f"Rescue file: {path} ({sum(rescue.counts.values()):,} documents this restore reverts or removes). "
                     f"convex-backups reapply {path.name} --table T puts chosen ones back.", timeout=20)
 
     # -- step: confirm ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from textual.app import ComposeResult
@@ -39,6 +40,7 @@ class ReviewStep(VerticalScroll):
         yield ProgressBar(total=100, show_eta=False, id="stage-bar", classes="hidden")
         yield Static("", id="review-error", classes="error-box hidden", markup=False)
         yield Static("", id="review-summary", classes="hidden", markup=False)
+        yield Static("", id="review-documents", classes="hidden", markup=False)
         yield Static("What changes, table by table (documents; files for _storage):", id="review-changes-title",
                      classes="section hidden")
         yield TableChanges(id="review-changes", classes="hidden")
@@ -54,12 +56,15 @@ class ReviewStep(VerticalScroll):
             bar.update(total=100, progress=progress.fraction * 100)
         self.query_one("#review-keys", Static).update("nothing has changed yet · esc back out")
 
-    def show_plan(self, plan: RestorePlan) -> None:
+    def show_plan(self, plan: RestorePlan, documents: Sequence[str] = ()) -> None:
+        """`documents`: what the restore does to the documents since the backup (`tui.services.restore_review`)."""
         self.query_one("#review-status", Static).update(
             "Staged: the data is uploaded and checked, and waits for your confirmation. Nothing has changed yet."
             + (f"\n{DASHBOARD_CONFIRMS.format(target=plan.target.name)}" if plan.cloud_restore else ""))
         self.query_one("#stage-bar").add_class("hidden")
         self.query_one("#review-summary", Static).update(plan_sentence(plan))
+        self.query_one("#review-documents", Static).update("\n".join(documents))
+        self.query_one("#review-documents").set_class(not documents, "hidden")
         self.query_one(TableChanges).show(plan.changes)
         only = (f"Only {', '.join(plan.only_tables)} {'is' if len(plan.only_tables) == 1 else 'are'} replaced; every "
                 f"other table of {plan.target.name} is left exactly as it is.\n" if plan.only_tables else "")

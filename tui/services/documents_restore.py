@@ -24,12 +24,13 @@ import asyncio
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 from datetime import datetime, timezone
 from pathlib import Path
 
 from tui.archive.document_patch import TableEdit, TableOutcome, write_patched_tables
 from tui.archive.reader import SnapshotReader
-from tui.archive.snapshot_diff import STORAGE, DiffStore, diff_snapshots, same_value
+from tui.archive.snapshot_diff import STORAGE, DiffStore, TableCounts, diff_snapshots, same_value
 from tui.archive.writer import SnapshotWriter
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan
 
@@ -268,9 +269,15 @@ def rescue_path(target: BackupTarget, deployment: DeploymentRef, backup_id: str)
     return _made(base / "rescue") / f"rescue-{safe}-before-{backup_id}-{stamp}.zip"
 
 
+class Rescue(NamedTuple):
+    path: Path  # the rescue ZIP
+    counts: dict[str, int]  # table -> documents rescued
+    diff: list[TableCounts]  # the backup against now, per table: what the full restore does (its review says it)
+
+
 async def save_rescue(target: BackupTarget, deployment: DeploymentRef, source: DeploymentRef,
                       backup: BackupRecord, folder: Path, *,
-                      on_progress: Callable[[Progress], None] | None = None) -> tuple[Path, dict[str, int]]:
+                      on_progress: Callable[[Progress], None] | None = None) -> Rescue:
     """Diff backup `backup` (of `source`) against `deployment` now and keep what restoring it would lose."""
     from tui.services.snapshot_compare import backup_zip, compare_files, snapshot_now
 
@@ -282,12 +289,13 @@ async def save_rescue(target: BackupTarget, deployment: DeploymentRef, source: D
     path = rescue_path(target, deployment, backup.id)
     with store:
         counts = await asyncio.to_thread(write_rescue, store, path)
-    return path, counts
+        diff = store.tables()
+    return Rescue(path, counts, diff)
 
 
 async def save_rescue_in_temp(target: BackupTarget, deployment: DeploymentRef, source: DeploymentRef,
                               backup: BackupRecord, *,
-                              on_progress: Callable[[Progress], None] | None = None) -> tuple[Path, dict[str, int]]:
+                              on_progress: Callable[[Progress], None] | None = None) -> Rescue:
     """`save_rescue` with its downloads in a temporary folder removed afterwards."""
     import tempfile
 
