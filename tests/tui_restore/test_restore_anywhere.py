@@ -97,6 +97,8 @@ async def test_a_fast_restore_ends_with_every_table_at_its_total(demo, target):
         wizard = app.screen_under_test
         await wait_until(pilot, lambda: backup.id in wizard.query_one("SourceStep").backups, what="backups")
         await pilot.press("enter")
+        await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
+        await pilot.press("u")  # the backup just taken is the safety copy: reused because the operator says so
         await wait_until(pilot, lambda: wizard.stage == "safety-ready", what="the recent backup")
         await pilot.press("c")
         await wait_until(pilot, lambda: wizard.stage == "review", what="the staged plan")

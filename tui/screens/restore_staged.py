@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -471,10 +472,11 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         """A key of this flow that does nothing at this stage says why (the footer lists those that work)."""
         if isinstance(self.focused, Input):
             return
-        binding = next((b for b in RESTORE_BINDINGS if b.key == event.key and b.key not in ("escape", "enter")),
-                       None)
-        if binding is None or self.check_action(binding.action, ()) is True:
+        bindings = [b for b in RESTORE_BINDINGS if b.key == event.key and b.key not in ("escape", "enter")]
+        # A key may have a hidden twin that explains itself (the safety step's "why" bindings): let it run.
+        if not bindings or any(self.check_action(*parse_action(b.action)[1:]) is True for b in bindings):
             return
+        binding = bindings[0]
         event.stop()
         if binding.action == "confirm" and self.stage == "confirm" and self.deployment.is_prod:
             why = f"this is production: type its name ({self.deployment.name}) in the box, then enter"
