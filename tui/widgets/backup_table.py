@@ -161,9 +161,9 @@ class BackupTable(MarkedDataTable):
         state = Text(NO_MARK) + fmt.state(backup)
         if backup.id in self.restoring:
             state.append(" ⟳ restoring", style="bold")
-        if self.flags.get(backup.id):
+        if self.flags.get(backup.id):  # narrow: the word alone, so state, age, size and files still fit
             state.append(" ")
-            state.append(short_flag(self.flags[backup.id]), style="bold reverse")
+            state.append("DROP" if short else short_flag(self.flags[backup.id]), style="bold reverse")
         return {
             "state": state,
             "requested": requested,
