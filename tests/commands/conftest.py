@@ -19,3 +19,16 @@ def world(tmp_path_factory):
     started.stop()
 
 
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """The command's home (config and data folders) for the module's headless runs."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def cli(world, home):
+    """`cli("list", "--json")`: the real `convex-backups` command, pointed at the module's world."""
+    def run(*args: str):
+        return run_cli(home, clean_environ(**world.environ(home)), *args)
+
+    return run

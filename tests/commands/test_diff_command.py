@@ -15,19 +15,6 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "archive"))
 from test_snapshot_diff import doc, sid, write  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return tmp_path_factory.mktemp("home")
-
-
-@pytest.fixture(scope="module")
-def cli(world, home):
-    def run(*args: str):
-        return run_cli(home, clean_environ(**world.environ(home)), *args)
-
-    return run
-
-
 def _counts(report: dict) -> dict[str, tuple[int, int, int, int]]:
     return {t["table"]: (t["unchanged"], t["changed"], t["created"], t["deleted"]) for t in report["tables"]}
 

@@ -6,22 +6,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from cloud_world import PRO_DEV
-from headless_support import clean_environ, run_cli
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return tmp_path_factory.mktemp("home")
-
-
-@pytest.fixture(scope="module")
-def cli(world, home):
-    def run(*args: str):
-        return run_cli(home, clean_environ(**world.environ(home)), *args)
-
-    return run
 
 
 def _backup(cli) -> str:

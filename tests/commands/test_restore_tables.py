@@ -14,19 +14,6 @@ TABLES = {"orders": 30, "users": 20, "messages": 25, "logs": 10}
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return tmp_path_factory.mktemp("home")
-
-
-@pytest.fixture(scope="module")
-def cli(world, home):
-    def run(*args: str):
-        return run_cli(home, clean_environ(**world.environ(home)), *args)
-
-    return run
-
-
-@pytest.fixture(scope="module")
 def backup_id(cli, world):
     for table, count in TABLES.items():
         world.add(PRO_PROD, table, [{"table": table, "n": i} for i in range(count)])
