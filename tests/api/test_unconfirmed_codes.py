@@ -1,6 +1,7 @@
-"""The error codes the platform emulator invents where Convex's are unknown (README, "Emulator decisions
-where Convex is unconfirmed"): every one is in that table, and the client never needs the exact code, as
-real Convex may answer the same refusal under another name: the server's own message is what it shows."""
+"""The error codes the platform emulator invents where Convex's are unknown (tui/emulator/README.md,
+"Emulator decisions where Convex is unconfirmed"): every one is in that table, and the client never needs the
+exact code, as real Convex may answer the same refusal under another name: the server's own message is what
+it shows."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ _LITERAL = re.compile(r'"([A-Z][a-z]+(?:[A-Z][a-z]*)+)"')
 
 
 def _table_codes() -> dict[str, str]:
-    """code -> the rule, from the README's table of unconfirmed decisions."""
-    text = (ROOT / "README.md").read_text()
+    """code -> the rule, from the table of unconfirmed decisions in tui/emulator/README.md."""
+    text = (ROOT / "tui" / "emulator" / "README.md").read_text()
     start = text.index("Emulator decisions where Convex is unconfirmed")
     table = text[start:text.index("\n\n", text.index("| --- |", start))]
     codes = {}
@@ -49,8 +50,9 @@ def _platform_codes() -> set[str]:
 def test_every_invented_code_is_in_the_readme_table():
     invented = _platform_codes() - CONFIRMED
     missing = sorted(invented - set(_table_codes()))
-    assert not missing, (f"platform codes not in README's table of unconfirmed decisions: {missing} (add a row, "
-                         "or list them in NOT_CODES / CONFIRMED here with the source that confirms them)")
+    assert not missing, (f"platform codes not in the table of unconfirmed decisions in tui/emulator/README.md: "
+                         f"{missing} (add a row, or list them in NOT_CODES / CONFIRMED here with the source "
+                         "that confirms them)")
 
 
 @pytest.mark.parametrize("code", sorted(set(_table_codes()) - {"NotFound"}))
