@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-CONVEX_VERSION = "1.48.0"  # the version whose wire behaviour research/cli-wire.md records
+CONVEX_VERSION = "1.48.0"  # the version tests/cli/ and tests/conformance/ hold the sandbox to (tui/README.md)
 CACHE = Path(os.environ.get("CONVEX_BACKUPS_TEST_CACHE", Path.home() / ".cache" / "convex-backups-tests"))
 # Variables that would steer the CLI elsewhere or change its output (agent detection prints names only).
 _SCRUB = (
