@@ -58,3 +58,15 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     command = next(line for line in reversed(ci.splitlines()) if "-m pytest" in line).strip()
     assert command in README.read_text(encoding="utf-8")
+
+
+_PATH = re.compile(r"`((?:tui|tests)/[\w./-]*)`")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.relative_to(ROOT).as_posix())
+def test_every_path_named_in_the_documents_exists(document):
+    """Modules move; a document that names `tui/...` or `tests/...` must follow them."""
+    named = {path.rstrip("/") for path in _PATH.findall(document.read_text(encoding="utf-8"))
+             if "*" not in path and "<" not in path}
+    missing = sorted(path for path in named if not (ROOT / path).exists())
+    assert not missing, f"{document.relative_to(ROOT)} names paths that do not exist: {missing}"
