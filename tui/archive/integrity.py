@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from tui.archive.errors import CORRUPT_HINT, ArchiveError
 from tui.archive.layout import classify_member
@@ -24,7 +25,7 @@ from tui.archive.lines import LineLengthGuard
 from tui.archive.members import CHUNK
 from tui.archive.reader import SnapshotReader
 from tui.archive.rows import sha256_bytes
-from tui.services.zip_stream_check import StreamedMember, StreamingZipCheck
+from tui.archive.stream_check import StreamedMember, StreamingZipCheck
 
 Progress = Callable[[int, int], None]  # (entries checked, entries in all)
 
@@ -40,7 +41,7 @@ class IntegrityReport:
     storage_unindexed: int  # files without an index line
     streamed: bool  # checked while downloading (else read back from disk)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -132,7 +133,7 @@ def _read_back(reader: SnapshotReader, infos: list[zipfile.ZipInfo],
 
 
 def _check_storage(
-    reader: SnapshotReader, hashes: dict[str, tuple[bytes | None, int]], strict: bool
+    reader: SnapshotReader, hashes: Mapping[str, tuple[bytes | None, int]], strict: bool
 ) -> tuple[int, int, int, int]:
     files = file_bytes = missing = unindexed = 0
     for component, entry in reader.storage.items():

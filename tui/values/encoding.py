@@ -17,7 +17,7 @@ import struct
 import orjson
 from typing import Any
 
-from tui.archive.names import field_name_problem
+from tui.values.field_names import field_name_problem
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 

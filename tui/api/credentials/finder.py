@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.api.credential_checks import require_no_userinfo, require_sendable
-from tui.api.dotenv import read_dotenv
+from tui.api.credentials.checks import require_no_userinfo, require_sendable
+from tui.api.credentials.dotenv import read_dotenv
 from tui.api.errors import CredentialsError
 from tui.api.secrets import Secret, mask
 

@@ -3,7 +3,7 @@
 Covers the system queries behind backups (spec 4), snapshot export (5), snapshot import (6), environment
 variables (8), deployment identity (2.3) and the data functions a browser needs (data-and-functions 4).
 The admin key lives only in the Authorization header of its httpx client (never in a URL, a log line or a
-repr). Live values are better read with `SyncClient` (tui.api.sync_client) than by polling these.
+repr). Live values are better read with `SyncClient` (tui.api.deployment.sync_client) than by polling these.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
-from tui.api.deployment_models import (
+from tui.api.deployment.models import (
     AuditEvent,
     BackendState,
     DeploymentInfo,
@@ -29,12 +29,12 @@ from tui.api.deployment_models import (
     SnapshotImport,
 )
 from tui.api.errors import InvalidRequest, NetworkError, ProtocolError, ServerError, Target, function_error
-from tui.api.export_download import ExportDownload, open_export_download
-from tui.api.http import HttpSession, Retry, RetryPolicy, Sleep, target_for_url
-from tui.api.http_clients import DEFAULT_TIMEOUT
-from tui.api.import_upload import DEFAULT_PART_SIZE, Progress, upload_file
+from tui.api.deployment.export_download import ExportDownload, open_export_download
+from tui.api.transport.http import HttpSession, Retry, RetryPolicy, Sleep, target_for_url
+from tui.api.transport.clients import DEFAULT_TIMEOUT
+from tui.api.deployment.import_upload import DEFAULT_PART_SIZE, Progress, upload_file
 from tui.api.secrets import Secret
-from tui.archive.values import ConvexValueError, decode_encoded_value, encode_json_value
+from tui.values.encoding import ConvexValueError, decode_encoded_value, encode_json_value
 
 FUNCTION_ERROR_STATUS = 560  # the official HTTP client reads a function error envelope from it as well
 

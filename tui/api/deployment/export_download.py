@@ -18,8 +18,8 @@ from urllib.parse import quote, unquote
 import httpx
 
 from tui.api.errors import InvalidRequest, NetworkError, ProtocolError
-from tui.api.http import HttpSession, Retry, iter_body
-from tui.api.threaded_body import ThreadedBody
+from tui.api.transport.http import HttpSession, Retry, iter_body
+from tui.api.transport.threaded_body import ThreadedBody
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 _UNSATISFIED_RANGE = re.compile(r"bytes\s+\*/(\d+)", re.IGNORECASE)

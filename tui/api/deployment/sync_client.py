@@ -27,13 +27,13 @@ import orjson
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
-from tui.api.deployment_models import Export, SnapshotImport
+from tui.api.deployment.models import Export, SnapshotImport
 from tui.api.errors import AuthError, NetworkError, ProtocolError, function_error
-from tui.api.http import RetryPolicy, Sleep, target_for_url
-from tui.api.http_clients import CONVEX_CLIENT, USER_AGENT
-from tui.api.proxies import ProxyRoutes
+from tui.api.transport.http import RetryPolicy, Sleep, target_for_url
+from tui.api.transport.clients import CONVEX_CLIENT, USER_AGENT
+from tui.api.transport.proxies import ProxyRoutes
 from tui.api.secrets import Secret, scrub
-from tui.archive.values import ConvexValueError, decode_encoded_value, encode_json_value
+from tui.values.encoding import ConvexValueError, decode_encoded_value, encode_json_value
 
 log = logging.getLogger("tui.api.sync")
 # The websockets library logs every frame at DEBUG, and the Authenticate frame holds the admin key: its

@@ -21,9 +21,9 @@ from urllib.parse import quote
 import httpx
 
 from tui.api.errors import AuthError, InvalidRequest, ProtocolError
-from tui.api.http import HttpSession, Retry, RetryPolicy, Sleep, target_for_url
-from tui.api.http_clients import DEFAULT_TIMEOUT
-from tui.api.platform_models import (
+from tui.api.transport.http import HttpSession, Retry, RetryPolicy, Sleep, target_for_url
+from tui.api.transport.clients import DEFAULT_TIMEOUT
+from tui.api.platform.models import (
     CloudBackup,
     Deployment,
     DeploymentCredentials,

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 
 from tui import __version__
-from tui.api.proxies import ProxyRoutes
+from tui.api.transport.proxies import ProxyRoutes
 from tui.api.secrets import Secret
-from tui.api.tls import tls_context
+from tui.api.transport.tls import tls_context
 
 CONVEX_CLIENT = f"convex-backups-{__version__}"
 USER_AGENT = f"convex-backups/{__version__}"
@@ -42,7 +42,7 @@ def build_blocking_client(
     """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), through
     `http.client`, which reads a body straight into the buffers handed on (`direct_transport`); through
     httpx's own transport when a proxy is in the way."""
-    from tui.api.direct_transport import DirectTransport
+    from tui.api.transport.direct import DirectTransport
 
     url = httpx.URL(base_url)
     proxy = (proxies or ProxyRoutes()).for_url(url.scheme, url.host, url.port)

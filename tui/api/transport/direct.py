@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from tui.api.tls import tls_context
+from tui.api.transport.tls import tls_context
 
 PIECE = 1 << 18  # the most one socket read of the body asks for
 

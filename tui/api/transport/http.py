@@ -33,14 +33,14 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from tui.api.credential_checks import require_no_userinfo, require_sendable
+from tui.api.credentials.checks import require_no_userinfo, require_sendable
 from tui.api.errors import ConvexApiError, ProtocolError, Target, error_from_response
-from tui.api.http_clients import DEFAULT_TIMEOUT, build_blocking_client, build_client
-from tui.api.proxies import ProxyRoutes
-from tui.api.transport_errors import transport_error
+from tui.api.transport.clients import DEFAULT_TIMEOUT, build_blocking_client, build_client
+from tui.api.transport.proxies import ProxyRoutes
+from tui.api.transport.errors import transport_error
 from tui.api.secrets import Secret, scrub
 
-log = logging.getLogger("tui.api.http")
+log = logging.getLogger("tui.api.transport.http")
 
 ERROR_BODY_LIMIT = 64 * 1024  # bytes of an error body read (enough for any {code, message})
 
@@ -237,7 +237,7 @@ class HttpSession:
         arrive; a failure while reading the body is the caller's to handle (see `iter_body`).
 
         With `blocking` (and `can_block`), the response comes from a blocking client: its body must be
-        read off the event loop (`tui.api.threaded_body.ThreadedBody`)."""
+        read off the event loop (`tui.api.transport.threaded_body.ThreadedBody`)."""
         retry = retry or (Retry.IDEMPOTENT if method in ("GET", "HEAD") else Retry.SAFE)
         client: httpx.AsyncClient | httpx.Client = self._client
         if blocking and self._blocking_options is not None:

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import httpx
 
 from tui.api.errors import ConvexApiError, Target
-from tui.api.transport_errors import transport_error
+from tui.api.transport.errors import transport_error
 from tui.api.secrets import Secret
 
 

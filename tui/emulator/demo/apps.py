@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tui.emulator.demo_maker import ABSENT, EMOJI, LAST_NAMES, LOCALES, Flavour, Maker, TableSpec
+from tui.emulator.demo.maker import ABSENT, EMOJI, LAST_NAMES, LOCALES, Flavour, Maker, TableSpec
 
 Make = Callable[[Maker], dict[str, Any]]
 

@@ -18,16 +18,16 @@ import uuid
 from dataclasses import dataclass, field
 
 from tui.archive.ids import encode_id
-from tui.archive.values import export_line
+from tui.values.encoding import export_line
 from tui.archive.writer import storage_index_line
-from tui.emulator import environment
-from tui.emulator.database import Database
-from tui.emulator.demo_apps import FLAVOURS
-from tui.emulator.demo_maker import ABSENT, DAY_MS, Flavour, Maker, NoCandidate, TableSpec, compact, file_content
-from tui.emulator.deployment import Deployment
-from tui.emulator.documents import check_fields
-from tui.emulator.file_storage import put_blob
-from tui.emulator.tables import (
+from tui.emulator.deployment import environment
+from tui.emulator.deployment.database import Database
+from tui.emulator.demo.apps import FLAVOURS
+from tui.emulator.demo.maker import ABSENT, DAY_MS, Flavour, Maker, NoCandidate, TableSpec, compact, file_content
+from tui.emulator.deployment.deployment import Deployment
+from tui.emulator.deployment.documents import check_fields
+from tui.emulator.deployment.file_storage import put_blob
+from tui.emulator.deployment.tables import (
     STORAGE_TABLE, active_tablets, count_documents, drop_tablet, ensure_active, purge_dropped,
 )
 

@@ -25,13 +25,15 @@ from collections.abc import Sequence
 import orjson
 
 from tui.archive.ids import encode_id
-from tui.emulator import backend_state, documents, file_storage
-from tui.emulator.demo_apps import detect_flavour
-from tui.emulator.demo_maker import (
+from tui.emulator.deployment import backend_state
+from tui.emulator.deployment import documents
+from tui.emulator.deployment import file_storage
+from tui.emulator.demo.apps import detect_flavour
+from tui.emulator.demo.maker import (
     ABSENT, FILE_KINDS, Flavour, Maker, NoCandidate, TableSpec, compact, file_content, kind_of,
 )
-from tui.emulator.deployment import Deployment
-from tui.emulator.tables import STORAGE_TABLE, Tablet, active_tablets, find_active
+from tui.emulator.deployment.deployment import Deployment
+from tui.emulator.deployment.tables import STORAGE_TABLE, Tablet, active_tablets, find_active
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from tui.emulator import system_tables
-from tui.emulator.database import Transaction
+from tui.emulator.deployment import system_tables
+from tui.emulator.deployment.database import Transaction
 
 TABLE = "_deployment_audit_log"
 DEFAULT_LIMIT, MAX_LIMIT = 15, 100

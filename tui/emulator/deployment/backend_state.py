@@ -9,15 +9,16 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from tui.emulator import audit_log, system_tables
-from tui.emulator.auth import ANY_ADMIN
-from tui.emulator.database import Transaction
+from tui.emulator.deployment import audit_log
+from tui.emulator.deployment import system_tables
+from tui.emulator.deployment.auth import ANY_ADMIN
+from tui.emulator.deployment.database import Transaction
 from tui.emulator.errors import bad_request
-from tui.emulator.function_args import check_args
-from tui.emulator.functions import system_function
+from tui.emulator.functions.args import check_args
+from tui.emulator.functions.registry import system_function
 
 if TYPE_CHECKING:
-    from tui.emulator.deployment import Deployment
+    from tui.emulator.deployment.deployment import Deployment
 
 TABLE = "_backend_state"
 FIELDS = {"system": ("none", "disabled", "suspended"), "usage_limit": ("none", "disabled"), "user": ("none", "paused")}

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from tui.emulator.auth import AdminIdentity, KeyRing, authenticate
-from tui.emulator.change_feed import ChangeFeed
+from tui.emulator.deployment.auth import AdminIdentity, KeyRing, authenticate
+from tui.emulator.deployment.change_feed import ChangeFeed
 from tui.emulator.clock import Clock
-from tui.emulator.database import Database
-from tui.emulator.export_worker import ExportWorker
-from tui.emulator.import_worker import ImportWorker
-from tui.emulator.tables import purge_dropped
+from tui.emulator.deployment.database import Database
+from tui.emulator.exports.worker import ExportWorker
+from tui.emulator.imports.worker import ImportWorker
+from tui.emulator.deployment.tables import purge_dropped
 from tui.emulator.throttle import Throttle
 
 DB_FILE = "deployment.sqlite3"

@@ -9,11 +9,11 @@ from typing import Any
 import orjson
 
 from tui.archive.ids import InvalidIdError, decode_id, new_id
-from tui.archive.names import field_name_problem, table_name_problem
-from tui.archive.values import export_line
-from tui.emulator.database import Transaction
+from tui.values.field_names import field_name_problem, table_name_problem
+from tui.values.encoding import export_line
+from tui.emulator.deployment.database import Transaction
 from tui.emulator.errors import bad_request
-from tui.emulator.tables import Tablet, ensure_active, find_active_by_number
+from tui.emulator.deployment.tables import Tablet, ensure_active, find_active_by_number
 
 MAX_NESTING = 16
 
@@ -77,7 +77,7 @@ def locate(conn: sqlite3.Connection, component: str, doc_id: str) -> tuple[Table
 
 
 def decode_body(body: bytes) -> dict[str, Any]:
-    from tui.archive.values import decode_export_document
+    from tui.values.encoding import decode_export_document
 
     return decode_export_document(orjson.loads(body))
 

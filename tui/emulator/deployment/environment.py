@@ -10,8 +10,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from tui.emulator import system_tables
-from tui.emulator.database import Database
+from tui.emulator.deployment import system_tables
+from tui.emulator.deployment.database import Database
 from tui.emulator.errors import bad_request
 
 TABLE = "_environment_variables"

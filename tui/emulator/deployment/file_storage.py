@@ -13,8 +13,8 @@ import orjson
 
 from tui.archive.ids import new_id
 from tui.archive.writer import storage_index_line
-from tui.emulator.database import Transaction
-from tui.emulator.tables import STORAGE_TABLE, ensure_active, find_active
+from tui.emulator.deployment.database import Transaction
+from tui.emulator.deployment.tables import STORAGE_TABLE, ensure_active, find_active
 
 READ_CHUNK = 1 << 20
 

@@ -8,9 +8,9 @@ from typing import Any
 import orjson
 
 from tui.archive.ids import new_id
-from tui.archive.values import decode_export_value, encode_export_value
-from tui.emulator.database import Transaction
-from tui.emulator.tables import SYSTEM_TABLE_NUMBERS
+from tui.values.encoding import decode_export_value, encode_export_value
+from tui.emulator.deployment.database import Transaction
+from tui.emulator.deployment.tables import SYSTEM_TABLE_NUMBERS
 
 
 def _dump(fields: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from tui.emulator.database import Database, Transaction
+from tui.emulator.deployment.database import Database, Transaction
 
 STORAGE_TABLE = "_storage"
 STORAGE_TABLE_NUMBER = 540  # the default layout's `_storage` (physically `_file_storage`) table number

@@ -6,10 +6,10 @@ import sqlite3
 from typing import Any
 
 from tui.archive.ids import InvalidIdError, decode_id
-from tui.emulator import system_tables
-from tui.emulator.database import Database, Transaction
+from tui.emulator.deployment import system_tables
+from tui.emulator.deployment.database import Database, Transaction
 from tui.emulator.errors import bad_request, internal, not_found
-from tui.emulator.tables import SYSTEM_TABLE_NUMBERS
+from tui.emulator.deployment.tables import SYSTEM_TABLE_NUMBERS
 
 TABLE = "_exports"
 DEFAULT_RETENTION_NS = 14 * 24 * 3600 * 10**9

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tui.emulator import exports, system_tables
-from tui.emulator.database import Database
-from tui.emulator.documents import iter_bodies
-from tui.emulator.file_storage import read_blob
-from tui.emulator.tables import STORAGE_TABLE, Tablet, active_tablets, components, count_documents
+from tui.emulator.exports import state as exports
+from tui.emulator.deployment import system_tables
+from tui.emulator.deployment.database import Database
+from tui.emulator.deployment.documents import iter_bodies
+from tui.emulator.deployment.file_storage import read_blob
+from tui.emulator.deployment.tables import STORAGE_TABLE, Tablet, active_tablets, components, count_documents
 from tui.emulator.throttle import Throttle
 from tui.emulator.worker_thread import WorkerThread
 

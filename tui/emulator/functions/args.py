@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.emulator.functions import FunctionError
-from tui.emulator.tables import components
+from tui.emulator.functions.registry import FunctionError
+from tui.emulator.deployment.tables import components
 
 STRING, NUMBER, OBJECT, ARRAY, NULL = (str,), (float,), (dict,), (list,), (type(None),)
 COMPONENT_ID = {"componentId": STRING + NULL}

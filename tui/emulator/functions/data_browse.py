@@ -9,11 +9,11 @@ from typing import Any
 
 import orjson
 
-from tui.emulator import documents
-from tui.emulator.auth import VIEW_DATA
-from tui.emulator.function_args import COMPONENT_ID, NULL, NUMBER, OBJECT, STRING, check_args, component_of, user_table
-from tui.emulator.functions import FunctionError, system_function
-from tui.emulator.tables import (
+from tui.emulator.deployment import documents
+from tui.emulator.deployment.auth import VIEW_DATA
+from tui.emulator.functions.args import COMPONENT_ID, NULL, NUMBER, OBJECT, STRING, check_args, component_of, user_table
+from tui.emulator.functions.registry import FunctionError, system_function
+from tui.emulator.deployment.tables import (
     STORAGE_TABLE,
     STORAGE_TABLE_NUMBER,
     Tablet,

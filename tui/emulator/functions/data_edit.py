@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from tui.archive.ids import is_valid_id
-from tui.emulator import audit_log, documents, file_storage
-from tui.emulator.auth import WRITE_DATA
-from tui.emulator.function_args import ARRAY, COMPONENT_ID, NULL, OBJECT, STRING, check_args, component_of, user_table
-from tui.emulator.functions import FunctionError, system_function
-from tui.emulator.tables import Tablet, count_documents, find_active
+from tui.emulator.deployment import audit_log
+from tui.emulator.deployment import documents
+from tui.emulator.deployment import file_storage
+from tui.emulator.deployment.auth import WRITE_DATA
+from tui.emulator.functions.args import ARRAY, COMPONENT_ID, NULL, OBJECT, STRING, check_args, component_of, user_table
+from tui.emulator.functions.registry import FunctionError, system_function
+from tui.emulator.deployment.tables import Tablet, count_documents, find_active
 
 MAX_DOCUMENTS_PER_CALL = 4096
 MAX_DOCUMENT_SIZE = 1 << 20

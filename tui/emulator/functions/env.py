@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.emulator import environment
-from tui.emulator.auth import VIEW_ENV
-from tui.emulator.function_args import STRING, check_args
-from tui.emulator.functions import system_function
+from tui.emulator.deployment import environment
+from tui.emulator.deployment.auth import VIEW_ENV
+from tui.emulator.functions.args import STRING, check_args
+from tui.emulator.functions.registry import system_function
 
 
 @system_function("_system/cli/queryEnvironmentVariables", "query", VIEW_ENV)

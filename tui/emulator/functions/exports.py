@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.emulator import exports
-from tui.emulator.auth import VIEW_BACKUPS
-from tui.emulator.functions import system_function
-from tui.emulator.tables import STORAGE_TABLE, STORAGE_TABLE_NUMBER, find_active
+from tui.emulator.exports import state as exports
+from tui.emulator.deployment.auth import VIEW_BACKUPS
+from tui.emulator.functions.registry import system_function
+from tui.emulator.deployment.tables import STORAGE_TABLE, STORAGE_TABLE_NUMBER, find_active
 
 
 @system_function("_system/frontend/latestExport", "query", VIEW_BACKUPS)

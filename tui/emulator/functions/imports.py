@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.emulator import imports
-from tui.emulator.auth import VIEW_BACKUPS
-from tui.emulator.functions import FunctionError, system_function
+from tui.emulator.imports import state as imports
+from tui.emulator.deployment.auth import VIEW_BACKUPS
+from tui.emulator.functions.registry import FunctionError, system_function
 
 
 @system_function("_system/frontend/snapshotImport:list", "query", VIEW_BACKUPS)

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tui.emulator.deployment import Deployment
+    from tui.emulator.deployment.deployment import Deployment
 
 FunctionBody = Callable[["Deployment", dict[str, Any]], Any]
 
 _MODULES = (
-    "tui.emulator.export_functions",
-    "tui.emulator.import_functions",
-    "tui.emulator.env_functions",
-    "tui.emulator.data_browse",
-    "tui.emulator.data_edit",
-    "tui.emulator.backend_state",
+    "tui.emulator.functions.exports",
+    "tui.emulator.functions.imports",
+    "tui.emulator.functions.env",
+    "tui.emulator.functions.data_browse",
+    "tui.emulator.functions.data_edit",
+    "tui.emulator.deployment.backend_state",
 )
 
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tui.emulator.imports import ERROR_PREFIX
+from tui.emulator.imports.state import ERROR_PREFIX
 
 READING, WRITING = "reading", "writing"
 MAX_ATTEMPTS = 3

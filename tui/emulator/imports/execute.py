@@ -17,17 +17,17 @@ import orjson
 
 from tui.archive.ids import decode_id, new_id
 from tui.archive.rows import sha256_bytes
-from tui.archive.values import export_line
+from tui.values.encoding import export_line
 from tui.archive.writer import storage_index_line
-from tui.emulator import imports
-from tui.emulator.database import Database, Transaction
-from tui.emulator.file_storage import put_blob
-from tui.emulator.import_parse import Plan, Unit, first_numbers, make_plan
-from tui.emulator.import_bulk_write import bulk_settings, insert_rows
-from tui.emulator.import_failures import failure, table_exists
-from tui.emulator.import_source import Source
+from tui.emulator.imports import state as imports
+from tui.emulator.deployment.database import Database, Transaction
+from tui.emulator.deployment.file_storage import put_blob
+from tui.emulator.imports.parse import Plan, Unit, first_numbers, make_plan
+from tui.emulator.imports.bulk_write import bulk_settings, insert_rows
+from tui.emulator.imports.failures import failure, table_exists
+from tui.emulator.imports.source import Source
 from tui.emulator.prefetch import prefetched
-from tui.emulator.tables import (
+from tui.emulator.deployment.tables import (
     count_documents,
     create_tablet,
     drop_tablet,

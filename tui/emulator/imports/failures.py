@@ -7,7 +7,7 @@ carries it.
 from __future__ import annotations
 
 from tui.archive.errors import ArchiveError
-from tui.emulator.imports import ERROR_PREFIX
+from tui.emulator.imports.state import ERROR_PREFIX
 
 
 class ImportFailure(Exception):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tui.emulator.import_failures import failure
-from tui.emulator.import_single_table import CsvSource, JsonArraySource, JsonLinesSource
-from tui.emulator.import_source import Source
-from tui.emulator.import_zip_source import ZipSource
+from tui.emulator.imports.failures import failure
+from tui.emulator.imports.single_table import CsvSource, JsonArraySource, JsonLinesSource
+from tui.emulator.imports.source import Source
+from tui.emulator.imports.zip_source import ZipSource
 
 
 def open_source(path: Path, fmt: dict[str, Any], component_path: str | None) -> Source:

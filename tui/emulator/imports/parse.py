@@ -12,10 +12,10 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 from tui.archive.ids import decode_id
-from tui.emulator.import_failures import ImportFailure, failure, table_exists
-from tui.emulator.import_source import Source, SourceTable
-from tui.emulator.imports import CLOSING_MESSAGE, render_changes
-from tui.emulator.tables import (
+from tui.emulator.imports.failures import ImportFailure, failure, table_exists
+from tui.emulator.imports.source import Source, SourceTable
+from tui.emulator.imports.state import CLOSING_MESSAGE, render_changes
+from tui.emulator.deployment.tables import (
     STORAGE_TABLE,
     STORAGE_TABLE_NUMBER,
     Tablet,

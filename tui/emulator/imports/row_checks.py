@@ -14,8 +14,8 @@ from tui.archive.ids import InvalidIdError, decode_id
 from tui.archive.limits import UNMEASURED_LINE_BYTES
 from tui.archive.lines import split_body
 from tui.archive.reader import SnapshotReader, TableEntry
-from tui.archive.values import export_document_is_valid, legacy_document_is_valid
-from tui.emulator.import_failures import ImportFailure, failure, from_archive_error, row_failure
+from tui.values.encoding import export_document_is_valid, legacy_document_is_valid
+from tui.emulator.imports.failures import ImportFailure, failure, from_archive_error, row_failure
 
 
 def id_number(document: dict[str, Any], line: int, table_name: str) -> int | None:

@@ -15,10 +15,10 @@ from tui.archive.errors import ArchiveError
 from tui.archive.limits import UNMEASURED_LINE_BYTES, document_size, too_large_text
 from tui.archive.lines import split_lines
 from tui.archive.members import CHUNK
-from tui.archive.names import field_name_problem
-from tui.archive.values import ConvexValueError, decode_encoded_value
-from tui.emulator.import_failures import ImportFailure, failure, row_failure
-from tui.emulator.import_source import Source, SourceTable
+from tui.values.field_names import field_name_problem
+from tui.values.encoding import ConvexValueError, decode_encoded_value
+from tui.emulator.imports.failures import ImportFailure, failure, row_failure
+from tui.emulator.imports.source import Source, SourceTable
 
 JSON_ARRAY_LIMIT = 16 * 1024 * 1024  # TRANSACTION_MAX_USER_WRITE_SIZE_BYTES
 _BOM = b"\xef\xbb\xbf"

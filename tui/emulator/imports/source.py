@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tui.emulator.import_row_checks import id_number
+from tui.emulator.imports.row_checks import id_number
 
 
 def join_component(base: str, inner: str) -> str:

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 from tui.archive.ids import InvalidIdError, decode_id
-from tui.emulator import system_tables
-from tui.emulator.database import Database, Transaction
+from tui.emulator.deployment import system_tables
+from tui.emulator.deployment.database import Database, Transaction
 from tui.emulator.errors import bad_request, not_found
-from tui.emulator.tables import SYSTEM_TABLE_NUMBERS
+from tui.emulator.deployment.tables import SYSTEM_TABLE_NUMBERS
 
 TABLE = "_snapshot_imports"
 LIST_LIMIT = 20

@@ -15,10 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tui.emulator import import_attempts, imports
+from tui.emulator.imports import attempts as import_attempts
+from tui.emulator.imports import state as imports
 from tui.emulator.clock import Clock
-from tui.emulator.database import Database
-from tui.emulator.tables import purge_dropped
+from tui.emulator.deployment.database import Database
+from tui.emulator.deployment.tables import purge_dropped
 from tui.emulator.throttle import Throttle
 from tui.emulator.worker_thread import WorkerThread
 
@@ -152,9 +153,9 @@ class ImportWorker(WorkerThread):
     def _parse(self, document: dict[str, Any]) -> None:
         # Parsing and executing are imported when an import first needs them: every deployment starts an
         # import worker, and the app waits for the sandbox to start.
-        from tui.emulator.import_parse import ParseStopped, parse
-        from tui.emulator.import_failures import ImportFailure
-        from tui.emulator.import_formats import open_source
+        from tui.emulator.imports.parse import ParseStopped, parse
+        from tui.emulator.imports.failures import ImportFailure
+        from tui.emulator.imports.formats import open_source
 
         import_id = document["_id"]
         if self._too_old(document):
@@ -185,9 +186,9 @@ class ImportWorker(WorkerThread):
                 imports.set_state(txn, current, state, checkpoints=checkpoints)
 
     def _execute(self, document: dict[str, Any]) -> None:
-        from tui.emulator.import_execute import Canceled, Executor, Stopped
-        from tui.emulator.import_failures import ImportFailure
-        from tui.emulator.import_formats import open_source
+        from tui.emulator.imports.execute import Canceled, Executor, Stopped
+        from tui.emulator.imports.failures import ImportFailure
+        from tui.emulator.imports.formats import open_source
 
         import_id = document["_id"]
         self.throttle.pause()

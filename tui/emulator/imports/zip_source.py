@@ -18,10 +18,10 @@ import orjson
 from tui.archive.errors import ArchiveError
 from tui.archive.members import CHUNK
 from tui.archive.reader import SnapshotReader, TableEntry
-from tui.archive.values import ConvexValueError, decode_export_document, decode_legacy_document
-from tui.emulator.import_failures import failure, from_archive_error, row_failure
-from tui.emulator.import_row_checks import check_body, check_creation_time
-from tui.emulator.import_source import Source, SourceTable, join_component
+from tui.values.encoding import ConvexValueError, decode_export_document, decode_legacy_document
+from tui.emulator.imports.failures import failure, from_archive_error, row_failure
+from tui.emulator.imports.row_checks import check_body, check_creation_time
+from tui.emulator.imports.source import Source, SourceTable, join_component
 
 
 def _all_tuples(items: list) -> bool:

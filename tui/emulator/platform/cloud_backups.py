@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from tui.emulator import exports
+from tui.emulator.exports import state as exports
 from tui.emulator.errors import ConvexError, bad_request, not_found
 from tui.emulator.platform import audit, directory, models, plans
 from tui.emulator.platform.bearer_auth import Principal

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tui.emulator import exports, imports
+from tui.emulator.exports import state as exports
+from tui.emulator.imports import state as imports
 from tui.emulator.errors import bad_request
 from tui.emulator.platform import audit, cloud_backups, directory, models
 from tui.emulator.platform.bearer_auth import Principal

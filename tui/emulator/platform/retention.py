@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from tui.emulator import exports
+from tui.emulator.exports import state as exports
 from tui.emulator.errors import ConvexError
 from tui.emulator.platform.wake_loop import WakeLoop
 

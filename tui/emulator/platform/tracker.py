@@ -11,12 +11,12 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from tui.emulator import exports
+from tui.emulator.exports import state as exports
 from tui.emulator.errors import ConvexError
 from tui.emulator.platform import cloud_backups, directory
 
 if TYPE_CHECKING:
-    from tui.emulator.deployment import Deployment
+    from tui.emulator.deployment.deployment import Deployment
     from tui.emulator.platform.service import Platform
 
 log = logging.getLogger(__name__)

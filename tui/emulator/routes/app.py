@@ -11,24 +11,24 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tui import __version__
-from tui.emulator.deployment import Deployment
+from tui.emulator.deployment.deployment import Deployment
 from tui.emulator.errors import ConvexError, internal
-from tui.emulator.functions import load_all
-from tui.emulator.http_common import error_response
+from tui.emulator.functions.registry import load_all
+from tui.emulator.routes.common import error_response
 
 log = logging.getLogger(__name__)
 
 ROUTE_MODULES = (
-    "tui.emulator.routes_export",
-    "tui.emulator.routes_import",
-    "tui.emulator.routes_functions",
-    "tui.emulator.routes_env",
-    "tui.emulator.routes_storage",
-    "tui.emulator.routes_info",
-    "tui.emulator.routes_state",
-    "tui.emulator.routes_user_functions",
-    "tui.emulator.routes_push",
-    "tui.emulator.sync",
+    "tui.emulator.routes.exports",
+    "tui.emulator.routes.imports",
+    "tui.emulator.routes.functions",
+    "tui.emulator.routes.env",
+    "tui.emulator.routes.storage",
+    "tui.emulator.routes.info",
+    "tui.emulator.routes.state",
+    "tui.emulator.routes.user_functions",
+    "tui.emulator.routes.push",
+    "tui.emulator.routes.sync",
 )
 
 

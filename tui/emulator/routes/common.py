@@ -10,11 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tui.emulator.auth import AdminIdentity
+from tui.emulator.deployment.auth import AdminIdentity
 from tui.emulator.errors import ConvexError, bad_request
 
 if TYPE_CHECKING:
-    from tui.emulator.deployment import Deployment
+    from tui.emulator.deployment.deployment import Deployment
 
 T = TypeVar("T")
 

@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.emulator import environment
-from tui.emulator.auth import VIEW_ENV, WRITE_ENV
-from tui.emulator.http_common import admin, deployment_of, empty_response, in_thread, json_body, json_response
+from tui.emulator.deployment import environment
+from tui.emulator.deployment.auth import VIEW_ENV, WRITE_ENV
+from tui.emulator.routes.common import admin, deployment_of, empty_response, in_thread, json_body, json_response
 
 
 async def list_variables(request: Request) -> Response:

@@ -10,10 +10,10 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from tui.archive.layout import snapshot_filename
-from tui.emulator import exports
-from tui.emulator.auth import CREATE_BACKUPS, DELETE_BACKUPS, DOWNLOAD_BACKUPS, IMPORT_BACKUPS
+from tui.emulator.exports import state as exports
+from tui.emulator.deployment.auth import CREATE_BACKUPS, DELETE_BACKUPS, DOWNLOAD_BACKUPS, IMPORT_BACKUPS
 from tui.emulator.errors import bad_request, not_found
-from tui.emulator.http_common import admin, bool_param, deployment_of, empty_response, in_thread, json_body
+from tui.emulator.routes.common import admin, bool_param, deployment_of, empty_response, in_thread, json_body
 
 
 class SnapshotFileResponse(FileResponse):

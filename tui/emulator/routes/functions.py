@@ -17,21 +17,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.archive.values import (
+from tui.values.encoding import (
     ConvexValueError,
     decode_encoded_value,
     encode_clean_value,
     encode_export_value,
     encode_json_value,
 )
-from tui.emulator import backend_state
-from tui.emulator.auth import AdminIdentity
+from tui.emulator.deployment import backend_state
+from tui.emulator.deployment.auth import AdminIdentity
 from tui.emulator.errors import ConvexError, bad_request
-from tui.emulator.functions import FunctionError, resolve
-from tui.emulator.http_common import deployment_of, in_thread, json_body, json_response
+from tui.emulator.functions.registry import FunctionError, resolve
+from tui.emulator.routes.common import deployment_of, in_thread, json_body, json_response
 
 if TYPE_CHECKING:
-    from tui.emulator.deployment import Deployment
+    from tui.emulator.deployment.deployment import Deployment
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.archive.names import component_name_problem, table_name_problem
-from tui.emulator import imports
-from tui.emulator.auth import IMPORT_BACKUPS
+from tui.values.field_names import component_name_problem, table_name_problem
+from tui.emulator.imports import state as imports
+from tui.emulator.deployment.auth import IMPORT_BACKUPS
 from tui.emulator.errors import bad_request
-from tui.emulator.http_common import admin, deployment_of, empty_response, in_thread, json_body, json_response
+from tui.emulator.routes.common import admin, deployment_of, empty_response, in_thread, json_body, json_response
 
 MAX_PART_NUMBER = 65535  # Convex parses partNumber as a u16
 WAIT_STEP_S = 1.0

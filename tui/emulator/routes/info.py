@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.emulator.auth import VIEW_DATA, AdminIdentity
-from tui.emulator.deployment import PlatformIdentity
+from tui.emulator.deployment.auth import VIEW_DATA, AdminIdentity
+from tui.emulator.deployment.deployment import PlatformIdentity
 from tui.emulator.errors import ConvexError, bad_request
-from tui.emulator.http_common import admin, deployment_of, in_thread, json_body, json_response
+from tui.emulator.routes.common import admin, deployment_of, in_thread, json_body, json_response
 
 
 def _identity(request: Request) -> AdminIdentity:

@@ -23,9 +23,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.emulator.auth import DEPLOY, AdminIdentity
+from tui.emulator.deployment.auth import DEPLOY, AdminIdentity
 from tui.emulator.errors import ConvexError, bad_request
-from tui.emulator.http_common import deployment_of, json_response
+from tui.emulator.routes.common import deployment_of, json_response
 
 MAX_PUSH_BYTES = 200_000_000  # Convex's limit on a push request (data-and-functions 7.5)
 NO_CODE = "SandboxRunsNoCode"

@@ -7,10 +7,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.emulator import audit_log, backend_state
-from tui.emulator.auth import PAUSE_DEPLOYMENT, UNPAUSE_DEPLOYMENT, VIEW_AUDIT_LOG
+from tui.emulator.deployment import audit_log
+from tui.emulator.deployment import backend_state
+from tui.emulator.deployment.auth import PAUSE_DEPLOYMENT, UNPAUSE_DEPLOYMENT, VIEW_AUDIT_LOG
 from tui.emulator.errors import ConvexError, bad_request
-from tui.emulator.http_common import admin, deployment_of, empty_response, in_thread, json_body, json_response
+from tui.emulator.routes.common import admin, deployment_of, empty_response, in_thread, json_body, json_response
 
 
 async def pause(request: Request) -> Response:

@@ -16,12 +16,13 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from tui.archive.ids import is_valid_id
-from tui.emulator import backend_state, file_storage
-from tui.emulator.auth import WRITE_DATA
-from tui.emulator.database import Database
+from tui.emulator.deployment import backend_state
+from tui.emulator.deployment import file_storage
+from tui.emulator.deployment.auth import WRITE_DATA
+from tui.emulator.deployment.database import Database
 from tui.emulator.errors import not_found
-from tui.emulator.http_common import admin, deployment_of, in_thread, json_response
-from tui.emulator.tables import STORAGE_TABLE, find_active
+from tui.emulator.routes.common import admin, deployment_of, in_thread, json_response
+from tui.emulator.deployment.tables import STORAGE_TABLE, find_active
 
 SPOOL_CHUNK = 1 << 20  # request chunks are gathered to 1 MiB before each (threaded) disk write
 READ_CHUNK = 1 << 20

@@ -30,12 +30,12 @@ import orjson
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from tui.archive.values import encode_json_value
-from tui.emulator.auth import AdminIdentity
-from tui.emulator.deployment import Deployment
+from tui.values.encoding import encode_json_value
+from tui.emulator.deployment.auth import AdminIdentity
+from tui.emulator.deployment.deployment import Deployment
 from tui.emulator.errors import ConvexError
-from tui.emulator.http_common import in_thread
-from tui.emulator.routes_functions import FunctionOutcome, canonical_path, run_function, run_queries_at_one_snapshot
+from tui.emulator.routes.common import in_thread
+from tui.emulator.routes.functions import FunctionOutcome, canonical_path, run_function, run_queries_at_one_snapshot
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.emulator import backend_state
+from tui.emulator.deployment import backend_state
 from tui.emulator.errors import bad_request
-from tui.emulator.http_common import admin, deployment_of, in_thread, json_body, json_response
-from tui.emulator.routes_functions import (
+from tui.emulator.routes.common import admin, deployment_of, in_thread, json_body, json_response
+from tui.emulator.routes.functions import (
     FunctionOutcome,
     caller_identity,
     canonical_path,

@@ -1,4 +1,4 @@
-"""The embedded sandbox as a child process of the app (`python -m tui.emulator.sandbox_child --data DIR`).
+"""The embedded sandbox as a child process of the app (`python -m tui.emulator.sandbox.child --data DIR`).
 
 The launcher starts it so that the emulator's start-up and every request it serves run on another core
 than the UI, instead of contending with it for one interpreter lock. It serves the data folder on free
@@ -28,7 +28,7 @@ OWNER_WAIT_S = 170.0  # a little under the launcher's own start timeout: a first
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tui.emulator.sandbox_child")
+    parser = argparse.ArgumentParser(prog="python -m tui.emulator.sandbox.child")
     parser.add_argument("--data", type=Path, required=True)
     args = parser.parse_args(argv)
     root: Path = args.data
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
-    from tui.emulator.folder_lock import FolderBusy, platform_answers, read_running
-    from tui.emulator.sandbox_runtime import SandboxRuntime
+    from tui.emulator.sandbox.folder_lock import FolderBusy, platform_answers, read_running
+    from tui.emulator.sandbox.runtime import SandboxRuntime
 
     deadline = time.monotonic() + OWNER_WAIT_S
     said_busy = False
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _serve(runtime, ready_out) -> None:
-    from tui.emulator.folder_lock import wait_until_unused
+    from tui.emulator.sandbox.folder_lock import wait_until_unused
 
     loop = asyncio.get_running_loop()
     task = asyncio.create_task(runtime.serve())
@@ -105,7 +105,7 @@ async def _serve(runtime, ready_out) -> None:
 
     threading.Thread(target=watch_stdin, name="parent-watch", daemon=True).start()
     # The first request would otherwise import anyio's thread-pool backend (some 50 ms) while the app waits.
-    from tui.emulator.http_common import in_thread
+    from tui.emulator.routes.common import in_thread
 
     await in_thread(lambda: None)
     # Ready once the platform's server accepts connections (its socket is bound earlier, but a request sent

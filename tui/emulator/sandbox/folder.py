@@ -7,10 +7,10 @@ from pathlib import Path
 
 import orjson
 
-from tui.emulator.auth import KeyRing
+from tui.emulator.deployment.auth import KeyRing
 from tui.emulator.clock import Clock
-from tui.emulator.deployment import KEYS_FILE, Deployment
-from tui.emulator.names import deployment_name
+from tui.emulator.deployment.deployment import KEYS_FILE, Deployment
+from tui.emulator.deployment.names import deployment_name
 from tui.emulator.throttle import Throttle
 
 INFO_FILE = "deployment.json"

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui.emulator.deployment import Deployment
-from tui.emulator.folder_lock import FolderLock
+from tui.emulator.deployment.deployment import Deployment
+from tui.emulator.sandbox.folder_lock import FolderLock
 from tui.emulator.platform.app import PlatformServer
 from tui.emulator.platform.service import Platform
-from tui.emulator.server import DeploymentServer, serve_all
+from tui.emulator.sandbox.server import DeploymentServer, serve_all
 from tui.emulator.throttle import Throttle
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class SandboxRuntime:
     step_delay: float = 0.0
     clock: str | None = None  # None/'real', 'manual' or 'manual:<epoch seconds>' (platform/clock_control.py)
     seed: str | None = None  # None or 'demo' (platform/seed.py)
-    traffic: bool = False  # keep writing to the demo deployments (tui/emulator/traffic.py)
+    traffic: bool = False  # keep writing to the demo deployments (tui/emulator/demo/traffic.py)
     platform_port: int | None = None  # None: remembered (3200 at first), or any free port with port=0
     deployments: list[Deployment] = field(default_factory=list)
     servers: list[DeploymentServer] = field(default_factory=list)

@@ -8,8 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
-from tui.emulator.folder_lock import FolderBusy
-from tui.emulator.sandbox_runtime import SandboxRuntime
+from tui.emulator.sandbox.folder_lock import FolderBusy
+from tui.emulator.sandbox.runtime import SandboxRuntime
 
 
 def serve(

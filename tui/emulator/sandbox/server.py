@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from tui.emulator.deployment import Deployment
-from tui.emulator.http_app import build_app
-from tui.emulator.loopback_server import LoopbackServer
+from tui.emulator.deployment.deployment import Deployment
+from tui.emulator.routes.app import build_app
+from tui.emulator.sandbox.loopback_server import LoopbackServer
 
 
 class DeploymentServer(LoopbackServer):

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from tui.screens.dialog import Dialog
+from tui.screens.dialogs.base import Dialog
 from tui.services.protocol import DeploymentRef, PlanLimits
 from tui.widgets.state_checkbox import StateCheckbox
 

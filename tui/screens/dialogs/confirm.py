@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from tui.screens.dialog import Dialog
+from tui.screens.dialogs.base import Dialog
 
 
 class ConfirmDialog(Dialog):

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from tui.screens.dialog import Dialog
+from tui.screens.dialogs.base import Dialog
 from tui.services.protocol import BackupRecord
 
 

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tui.bindings import KeySpec, effective_keys
-from tui.screens.dialog import Dialog
+from tui.screens.dialogs.base import Dialog
 
 
 def keys_table(specs: tuple[KeySpec, ...], keymap: Mapping[str, str]) -> Table:

@@ -8,11 +8,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
-from tui.screens.dialog import Dialog
-from tui.services import schedule_time
+from tui.screens.dialogs.base import Dialog
+from tui.services.schedules import times as schedule_time
 from tui.services.protocol import WEEKDAYS, DeploymentRef, PlanLimits, Schedule
 from tui.widgets.state_checkbox import StateCheckbox
-from tui.services.schedule_change import changed_schedule
+from tui.services.schedules.change import changed_schedule
 
 OFF = "off"
 

@@ -8,8 +8,8 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.screens.dialog import Dialog
-from tui.services.config import Config
+from tui.screens.dialogs.base import Dialog
+from tui.services.config.settings import Config
 
 
 class SwitchTargetDialog(Dialog):

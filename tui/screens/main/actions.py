@@ -11,7 +11,7 @@ from textual import work
 
 from tui import bindings as keys
 from tui.messages import OperationEnded, OperationProgress, ServiceFailed
-from tui.services.cancel_checks import cancel_refusal
+from tui.services.cloud.cancel_checks import cancel_refusal
 from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import BackupRecord, DeploymentRef, Progress, Schedule
 from tui.widgets import formatting as fmt
@@ -97,7 +97,7 @@ class MainActions:
     @work(exclusive=True, group="backup-now", exit_on_error=False)
     async def check_limits_then_ask(self, ref: DeploymentRef) -> None:
         """The plan's limit is read before anything is requested, and explained in the dialog."""
-        from tui.screens.backup_now import BackupNowDialog
+        from tui.screens.dialogs.backup_now import BackupNowDialog
 
         try:
             limits = await self.target.plan_limits(ref)
@@ -136,8 +136,8 @@ class MainActions:
     @work(exclusive=True, group="cancel-ask", exit_on_error=False)
     async def ask_cancel(self, ref: DeploymentRef, backup: BackupRecord) -> None:
         """The row may be older than the backup: its state now decides, as the dashboard's Cancel, which is
-        offered only while a backup is in progress (tui/services/cancel_checks.py)."""
-        from tui.screens.confirm import ConfirmDialog
+        offered only while a backup is in progress (tui/services/cloud/cancel_checks.py)."""
+        from tui.screens.dialogs.confirm import ConfirmDialog
 
         try:
             info = await self.target.info()  # type: ignore[attr-defined]
@@ -165,7 +165,7 @@ class MainActions:
         self.load_backups(ref)  # type: ignore[attr-defined]
 
     def action_delete_backup(self) -> None:
-        from tui.screens.confirm import ConfirmDialog
+        from tui.screens.dialogs.confirm import ConfirmDialog
 
         chosen = self._need_backup()
         if chosen is None:
@@ -191,7 +191,7 @@ class MainActions:
 
     # -- download -----------------------------------------------------------------------------------------
     def action_download_backup(self) -> None:
-        from tui.screens.download import DownloadDialog
+        from tui.screens.dialogs.download import DownloadDialog
 
         chosen = self._need_backup()
         if chosen is None:
@@ -201,14 +201,14 @@ class MainActions:
             self.notify(f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}: only a complete backup can be "
                         "downloaded.", severity="warning")
             return
-        from tui.services.downloads import default_download_folder
+        from tui.services.downloads.downloader import default_download_folder
 
         self.app.push_screen(DownloadDialog(backup, default_download_folder()),
                              lambda folder: self.download(ref, backup, folder) if folder else None)
 
     @work(group="download", exit_on_error=False)
     async def download(self, ref: DeploymentRef, backup: BackupRecord, folder: Path) -> None:
-        from tui.services.downloads import DownloadProgress
+        from tui.services.downloads.downloader import DownloadProgress
 
         key, title = f"download {backup.id}", f"Download of backup {backup.id}"
 
@@ -278,7 +278,7 @@ class MainActions:
 
     @work(exclusive=True, group="periodic", exit_on_error=False)
     async def open_periodic(self, ref: DeploymentRef) -> None:
-        from tui.screens.periodic import OFF, PeriodicDialog
+        from tui.screens.dialogs.periodic import OFF, PeriodicDialog
 
         schedule = None
         try:
@@ -310,7 +310,7 @@ class MainActions:
 
     # -- env vars, refresh, target, sort ------------------------------------------------------------------
     def action_env_vars(self) -> None:
-        from tui.screens.env_vars import EnvVarsScreen
+        from tui.screens.main.env_vars import EnvVarsScreen
 
         ref = self._need_deployment()
         if ref is not None:

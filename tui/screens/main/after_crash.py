@@ -12,9 +12,9 @@ from textual import work
 from textual.widgets import Static
 
 from tui.messages import EmergencyFacts
-from tui.services import checklist_pause
-from tui.services.checklist import STEP_TITLES, Checklist, ChecklistStore
-from tui.services.config import HOME_VARIABLE, Homes
+from tui.services.checklist import pause as checklist_pause
+from tui.services.checklist.state import STEP_TITLES, Checklist, ChecklistStore
+from tui.services.config.settings import HOME_VARIABLE, Homes
 from tui.services.protocol import DeploymentRef
 from tui.widgets.deployment_tree import DeploymentTree
 from tui.widgets.detail_pane import DetailPane

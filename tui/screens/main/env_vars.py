@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.screens.confirm import ConfirmDialog
+from tui.screens.dialogs.confirm import ConfirmDialog
 from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import BackupTarget, DeploymentRef, EnvDiff, EnvSnapshot
 from tui.widgets import formatting as fmt

@@ -22,13 +22,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
-from tui.services.inspect import inspect_file
+from tui.services.snapshots.inspect import inspect_file
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
-from tui.screens.restore_text import explain
+from tui.screens.restore.text import explain
 from tui.widgets.formatting import size
 from tui.widgets.marked_table import MarkedDataTable
 
-STYLES = Path(__file__).parent.parent / "styles"
+STYLES = Path(__file__).parents[2] / "styles"
 SAMPLE_CHARS = 300
 
 
@@ -120,7 +120,7 @@ class InspectScreen(Screen[None]):
 
     def _remember_counts(self) -> None:
         """The counts just read are the backup's: kept for the trend, so it never downloads them again."""
-        from tui.services import backup_stats
+        from tui.services.snapshots import stats as backup_stats
 
         if self.backup is None or self.body is None or self.backup.deployment != self.deployment.name:
             return

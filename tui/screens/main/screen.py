@@ -35,12 +35,12 @@ from tui.messages import (
     ServiceFailed,
     TrendLoaded,
 )
-from tui.screens.main_actions import MainActions
-from tui.screens.main_emergency import EmergencyFactsMixin
-from tui.services.backup_stats import Trend
+from tui.screens.main.actions import MainActions
+from tui.screens.main.after_crash import EmergencyFactsMixin
+from tui.services.snapshots.stats import Trend
 from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
-from tui.services.staged_imports import ImportRecord
+from tui.services.restore.staged_imports import ImportRecord
 from tui.widgets import formatting as fmt
 from tui.widgets.backup_table import BackupTable
 from tui.widgets.deployment_tree import DeploymentTree
@@ -186,9 +186,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     @work(exclusive=True, group="trend", exit_on_error=False)
     async def load_trend(self, deployment: DeploymentRef, backups: list[BackupRecord]) -> None:
-        """Counts of the backups (learned once, then kept: tui/services/backup_stats.py) and the drops."""
-        from tui.services import backup_stats
-        from tui.services.config import trend_settings
+        """Counts of the backups (learned once, then kept: tui/services/snapshots/stats.py) and the drops."""
+        from tui.services.snapshots import stats as backup_stats
+        from tui.services.config.settings import trend_settings
 
         cache = backup_stats.StatsCache.of_session(getattr(self.app, "session", None), self.target)
         if cache is None:
@@ -323,8 +323,8 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     def restore_refusal(self, *, cloud_restore: bool) -> RestoreRefused | None:
         """Why a restore (or import) into the current deployment cannot start now, from what is on screen:
         Convex's own rule, the newest cloud restore not ended, or an import writing into it
-        (tui/services/restore_checks.py). None when nothing known stands in the way."""
-        from tui.services.restore_checks import running_import_refusal
+        (tui/services/restore/checks.py). None when nothing known stands in the way."""
+        from tui.services.restore.checks import running_import_refusal
 
         if self.current is None:
             return None

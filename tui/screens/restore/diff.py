@@ -23,9 +23,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress
-from tui.services.snapshot_compare import DiffStore, DocumentChange, value_json
+from tui.services.snapshots.compare import DiffStore, DocumentChange, value_json
 
-STYLES = Path(__file__).parent.parent / "styles"
+STYLES = Path(__file__).parents[2] / "styles"
 VALUE_CHARS = 60
 COUNT_WIDTH = 11  # counts up to 999,999,999 line up on the right
 
@@ -111,8 +111,8 @@ class DiffScreen(Screen[None]):
     # -- the work --------------------------------------------------------------------------------------------
     @work(exclusive=True, group="diff", exit_on_error=False)
     async def _compare(self) -> None:
-        from tui.screens.restore_text import explain
-        from tui.services.snapshot_compare import compare_backup, compare_files
+        from tui.screens.restore.text import explain
+        from tui.services.snapshots.compare import compare_backup, compare_files
 
         self._temp = tempfile.TemporaryDirectory(prefix="convex-backups-diff-")
         folder = Path(self._temp.name)
@@ -262,7 +262,7 @@ class DiffScreen(Screen[None]):
 
     def marked_plan(self):
         """The marks as a `DocumentsPlan`: a marked table brings every difference back, a marked document its own."""
-        from tui.services.documents_plan import ALL, DocumentsPlan, TableChoice
+        from tui.services.restore.documents_plan import ALL, DocumentsPlan, TableChoice
 
         tables = {table: TableChoice(ALL, ALL, ALL) for table in sorted(self.marked_tables)}
         assert self.store is not None
@@ -283,7 +283,7 @@ class DiffScreen(Screen[None]):
         if not self.marked_tables and not self.marked_documents:
             self._status("Nothing marked: mark tables or documents with space first, then R.")
             return
-        from tui.screens.documents_restore_screen import DocumentsRestoreScreen
+        from tui.screens.restore.documents import DocumentsRestoreScreen
 
         assert self.target is not None and self.deployment is not None and self.backup is not None
         screen = DocumentsRestoreScreen(self.target, self.deployment, self.backup, self.marked_plan(),

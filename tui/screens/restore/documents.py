@@ -79,9 +79,9 @@ class DocumentsRestoreScreen(Screen[bool]):
 
     @work(exclusive=True, group="documents", exit_on_error=False)
     async def _prepare(self) -> None:
-        from tui.screens.restore_text import explain
-        from tui.services import documents_restore
-        from tui.services.safety import safety_options, take_fresh, take_local
+        from tui.screens.restore.text import explain
+        from tui.services.restore import documents as documents_restore
+        from tui.services.restore.safety import safety_options, take_fresh, take_local
 
         try:
             self._status("Checking what Convex would refuse…")
@@ -144,8 +144,8 @@ class DocumentsRestoreScreen(Screen[bool]):
 
     @work(exclusive=True, group="documents", exit_on_error=False)
     async def _apply(self) -> None:
-        from tui.screens.restore_text import explain
-        from tui.services import documents_restore
+        from tui.screens.restore.text import explain
+        from tui.services.restore import documents as documents_restore
 
         self.state = "applying"
         self.refresh_bindings()

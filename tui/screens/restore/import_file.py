@@ -16,8 +16,8 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from tui.services.protocol import BackupTarget, DeploymentRef, RestorePlan
-from tui.screens.restore_staged import StagedRestoreScreen
-from tui.screens.restore_zip import ZipChooser, check_path
+from tui.screens.restore.staged import StagedRestoreScreen
+from tui.screens.restore.zip_chooser import ZipChooser, check_path
 
 __all__ = ["FileStep", "ImportFileDialog", "check_path"]
 

@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.widgets import Input, ProgressBar, Static
 
 from tui.services.protocol import BackupRecord, DeploymentRef, Progress
-from tui.services.safety import SafetyOptions, reuse_words
-from tui.screens.restore_text import deployment_words
+from tui.services.restore.safety import SafetyOptions, reuse_words
+from tui.screens.restore.text import deployment_words
 from tui.widgets.formatting import ago, progress_line, utc_now
 
 MIN_REASON = 8  # characters: "testing" is not a reason, "prod is down, backup limit" is

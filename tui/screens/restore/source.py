@@ -16,8 +16,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Select, Static
 
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
-from tui.screens.restore_text import explain
-from tui.screens.restore_zip import ZipChooser
+from tui.screens.restore.text import explain
+from tui.screens.restore.zip_chooser import ZipChooser
 from tui.widgets.formatting import ago, exact, size, state, utc_now
 from tui.widgets.marked_table import MarkedDataTable
 
@@ -48,7 +48,7 @@ class SourceStep(Vertical):
             self.backup = backup
 
     class TablesWanted(Message):
-        """`t` on a backup: restore only chosen tables of it (tui/screens/restore_tables.py)."""
+        """`t` on a backup: restore only chosen tables of it (tui/screens/restore/tables.py)."""
 
         def __init__(self, source: DeploymentRef, backup: BackupRecord) -> None:
             super().__init__()

@@ -20,7 +20,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 
 from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
-from tui.services.safety import (
+from tui.services.restore.safety import (
     SafetyBackupFailed,
     SafetyOptions,
     free_slot_then_fresh,
@@ -29,14 +29,14 @@ from tui.services.safety import (
     take_fresh,
     take_local,
 )
-from tui.screens.restore_safety import SafetyStep, offer_keys
-from tui.services import lost_restore
-from tui.screens.restore_steps import ConfirmStep, FollowStep, ReviewStep
-from tui.screens.restore_text import deployment_words, explain
+from tui.screens.restore.safety import SafetyStep, offer_keys
+from tui.services.restore import lost_restore
+from tui.screens.restore.steps import ConfirmStep, FollowStep, ReviewStep
+from tui.screens.restore.text import deployment_words, explain
 from tui.widgets.formatting import error_text
 from tui.widgets.typed_confirmation import TypedConfirmation
 
-STYLES = Path(__file__).parent.parent / "styles"
+STYLES = Path(__file__).parents[2] / "styles"
 
 RESTORE_BINDINGS = [
     Binding("escape", "back_out", "Back out", id="restore_back_out"),
@@ -368,8 +368,8 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         backups (README "Restore only what is broken"); said in a notice, never in the way of the restore (the
         safety backup holds everything). Not for a ZIP on disk, chosen tables, or a target without a data API.
         Its diff of the backup against now is what the review shows of the documents; without it, why not."""
-        from tui.services import documents_restore
-        from tui.services.restore_review import compared_lines, not_compared_lines
+        from tui.services.restore import documents as documents_restore
+        from tui.services.restore.review import compared_lines, not_compared_lines
 
         backup = self.restore_backup()
         name = self.deployment.name

@@ -18,13 +18,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from tui.screens.confirm import ConfirmDialog
-from tui.screens.dialog import Dialog
+from tui.screens.dialogs.confirm import ConfirmDialog
+from tui.screens.dialogs.base import Dialog
 from tui.services.protocol import BackupTarget, DeploymentRef
-from tui.services.staged_imports import ImportRecord, age_text
+from tui.services.restore.staged_imports import ImportRecord, age_text
 from tui.widgets import formatting as fmt
 
-STYLES = Path(__file__).parent.parent / "styles"
+STYLES = Path(__file__).parents[2] / "styles"
 
 
 def describe(record: ImportRecord, now: datetime) -> str:

@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
 from tui.services.protocol import DeploymentRef, Progress, RestorePlan, RestoreResult
-from tui.screens.restore_text import (
+from tui.screens.restore.text import (
     DASHBOARD_CONFIRMS,
     UNCHANGED,
     deployment_words,
@@ -57,7 +57,7 @@ class ReviewStep(VerticalScroll):
         self.query_one("#review-keys", Static).update("nothing has changed yet · esc back out")
 
     def show_plan(self, plan: RestorePlan, documents: Sequence[str] = ()) -> None:
-        """`documents`: what the restore does to the documents since the backup (`tui.services.restore_review`)."""
+        """`documents`: what the restore does to the documents since the backup (`tui.services.restore.review`)."""
         self.query_one("#review-status", Static).update(
             "Staged: the data is uploaded and checked, and waits for your confirmation. Nothing has changed yet."
             + (f"\n{DASHBOARD_CONFIRMS.format(target=plan.target.name)}" if plan.cloud_restore else ""))

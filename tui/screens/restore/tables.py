@@ -1,5 +1,5 @@
 """Step "Tables" of the restore wizard, reached with `t` on a backup instead of enter: restore only the
-tables marked here and leave every other table as it is (tui/services/table_restore.py). The backup is
+tables marked here and leave every other table as it is (tui/services/restore/tables.py). The backup is
 downloaded and verified first to list its tables; the wizard runs that in a worker and calls
 `show_progress`, `show_tables` or `show_error`. Draws only."""
 

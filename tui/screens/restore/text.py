@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from tui.api.errors import (
+from tui.services.errors import (  # the API's, re-exported
     AuthError,
     Conflict,
     ImportFailed,
@@ -20,8 +20,8 @@ from tui.api.errors import (
 )
 from tui.services.errors import ReadOnlyRefused, Refused
 from tui.services.protocol import BackupRecord, DeploymentRef, RestorePlan, RestoreResult, TableProgress
-from tui.services.restore_flow import is_storage
-from tui.services.verify import VerifyOutcome
+from tui.services.restore.flow import is_storage
+from tui.services.snapshots.verify import VerifyOutcome
 from tui.widgets.formatting import ago, error_text, exact, size, utc_now
 
 # Convex's dashboard confirms the newest cloud restore waiting for confirmation on its own (README

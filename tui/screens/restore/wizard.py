@@ -17,14 +17,14 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 
-from tui.services import backup_stats
+from tui.services.snapshots import stats as backup_stats
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
-from tui.services.table_restore import TablesRestore, tables_words
-from tui.screens.restore_source import SourceStep
-from tui.screens.restore_staged import StagedRestoreScreen
-from tui.screens.restore_tables import TablesStep
-from tui.screens.restore_text import explain
-from tui.screens.restore_zip import ZipChooser
+from tui.services.restore.tables import TablesRestore, tables_words
+from tui.screens.restore.source import SourceStep
+from tui.screens.restore.staged import StagedRestoreScreen
+from tui.screens.restore.tables import TablesStep
+from tui.screens.restore.text import explain
+from tui.screens.restore.zip_chooser import ZipChooser
 
 
 class RestoreWizard(StagedRestoreScreen):
@@ -162,7 +162,7 @@ class RestoreWizard(StagedRestoreScreen):
                                                    on_progress=self.on_staging_progress)
         source = self.source if self.source is not None and self.source.name != self.deployment.name else None
         plan = await self.target.prepare_restore(self.backup.id, self.deployment, source=source)
-        try:  # the review's counts are the backup's: kept for the trend (tui/services/backup_stats.py)
+        try:  # the review's counts are the backup's: kept for the trend (tui/services/snapshots/stats.py)
             backup_stats.record_plan(self._stats(), self.source or self.deployment, self.backup, plan)
         except Exception:  # noqa: BLE001 - a trend must never stop a restore
             pass

@@ -16,8 +16,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from tui.screens.restore_text import zip_accepted, zip_refused, zip_unreadable
-from tui.services.verify import VerifyOutcome, verify_file
+from tui.screens.restore.text import zip_accepted, zip_refused, zip_unreadable
+from tui.services.snapshots.verify import VerifyOutcome, verify_file
 
 
 def check_path(text: str) -> tuple[Path | None, str]:

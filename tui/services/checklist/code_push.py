@@ -1,8 +1,8 @@
 """Step 3, push known-good code, the pieces: find the app's project folder, list its git tags and commits,
 make and remove a clean `git worktree` of a ref, the deploy's environment (the target's credentials), and
 one command run in its own process group with its output streamed line by line (colour codes and spinner
-redraws removed) and cancel ending the whole group. What runs in which order is `tui.services.push_run`,
-what it needs first `tui.services.push_plan`. Where the push cannot run here, `manual_instructions` says
+redraws removed) and cancel ending the whole group. What runs in which order is `tui.services.checklist.push_run`,
+what it needs first `tui.services.checklist.push_plan`. Where the push cannot run here, `manual_instructions` says
 exactly what to run by hand. No textual.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.services.push_plan import DEFAULT_COMMAND, Installer, deploy_command
+from tui.services.checklist.push_plan import DEFAULT_COMMAND, Installer, deploy_command
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 
@@ -194,7 +194,7 @@ class DeployRun:
 async def credentials_for(target, ref) -> tuple[str | None, str | None]:
     """(deployment URL, admin key) of a Cloud/sandbox/self-hosted deployment through the target."""
     from tui.api.secrets import reveal
-    from tui.services.checklist_data import client_for
+    from tui.services.checklist.data import client_for
 
     client = await client_for(target, ref)
     return client.url, reveal(client.admin_key)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from tui.api.deployment_client import DeploymentClient
-from tui.archive.values import ConvexValueError, decode_encoded_value, encode_json_value
+from tui.api.deployment.client import DeploymentClient
+from tui.values.encoding import ConvexValueError, decode_encoded_value, encode_json_value
 from tui.services.protocol import BackupTarget, DeploymentRef
 
 ADD = "_system/frontend/addDocument"

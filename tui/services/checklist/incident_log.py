@@ -8,8 +8,8 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from tui.services.checklist import STEP_TITLES, Checklist
-from tui.services.checklist_ops import counts_table
+from tui.services.checklist.state import STEP_TITLES, Checklist
+from tui.services.checklist.operations import counts_table
 
 
 def _when(moment: datetime | None) -> str:

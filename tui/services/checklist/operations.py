@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from tui.api.dotenv import parse_dotenv
-from tui.services import checklist_pause, safety
-from tui.services.checklist import Checklist
-from tui.services.checklist_data import client_for
+from tui.api.credentials.dotenv import parse_dotenv
+from tui.services.checklist import pause as checklist_pause
+from tui.services.restore import safety
+from tui.services.checklist.state import Checklist
+from tui.services.checklist.data import client_for
 from tui.services.protocol import (
     BackupRecord,
     BackupTarget,
@@ -25,7 +26,7 @@ from tui.services.protocol import (
     RestorePlan,
     RestoreResult,
 )
-from tui.services.safety import SafetyOptions
+from tui.services.restore.safety import SafetyOptions
 
 OnProgress = Callable[[Progress], None] | None
 

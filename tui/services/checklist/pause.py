@@ -7,7 +7,7 @@ guessing. No textual.
 from __future__ import annotations
 
 from tui.api.errors import InvalidRequest
-from tui.services.checklist import Checklist
+from tui.services.checklist.state import Checklist
 from tui.services.protocol import BackupTarget, DeploymentRef, DeploymentState
 
 WHAT_PAUSING_DOES = (

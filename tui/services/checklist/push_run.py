@@ -4,7 +4,7 @@
 2. the dependencies installed there by the lockfile's own package manager (`npm ci`, `pnpm install
    --frozen-lockfile`, ...), without the deployment's credentials in its environment;
 3. the deploy command (`npx convex deploy --yes --message "restore <ref> ..."`) with them;
-4. the push confirmed from the deployment's audit log (`tui.services.push_confirm`).
+4. the push confirmed from the deployment's audit log (`tui.services.checklist.push_confirm`).
 
 The sandbox runs no code: it answers the push with `SandboxRunsNoCode` (the code was received, nothing
 deployed), and then, as whenever the target is the sandbox, the run ends "rehearsed", never "done".
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui.services import code_push
-from tui.services.push_confirm import PushEvidence
-from tui.services.push_plan import PushPlan
+from tui.services.checklist import code_push
+from tui.services.checklist.push_confirm import PushEvidence
+from tui.services.checklist.push_plan import PushPlan
 
 SANDBOX_ANSWER = "SandboxRunsNoCode"  # the code of the sandbox's answer to a push
 CREDENTIAL_VARIABLES = ("CONVEX_DEPLOY_KEY", "CONVEX_SELF_HOSTED_URL", "CONVEX_SELF_HOSTED_ADMIN_KEY",

@@ -8,7 +8,7 @@ that was never written (`ChecklistStore.draft`); its id and file name carry the 
 (`Checklist.bind`), not the one it was opened on. It may hold environment variable *names*, never their
 values. `ChecklistStore.unfinished(deployment)` finds a checklist to resume; an operation that was running
 on the server is recorded by its id before it is followed, so a resumed checklist follows it again
-instead of starting a second one (see `tui.services.checklist_ops`).
+instead of starting a second one (see `tui.services.checklist.operations`).
 """
 
 from __future__ import annotations

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from tui.api.errors import ConvexApiError
-from tui.api.platform_models import CloudBackup, PeriodicBackupConfig
-from tui.services.export_progress import ExportProgress, read_table_sizes
+from tui.api.platform.models import CloudBackup, PeriodicBackupConfig
+from tui.services.deployment.export_progress import ExportProgress, read_table_sizes
 from tui.services.progress import Estimator, PollInterval
 from tui.services.protocol import BackupKind, BackupRecord, Progress
 
 if TYPE_CHECKING:  # following a backup needs these; listing (the app's start) does not load them
-    from tui.api.deployment_models import Export
-    from tui.services.cloud_directory import CloudDirectory
+    from tui.api.deployment.models import Export
+    from tui.services.cloud.directory import CloudDirectory
 
 DAY = timedelta(days=1)
 SCHEDULE_SLACK = timedelta(minutes=15)  # a periodic backup is requested within this of its scheduled time
@@ -152,8 +152,8 @@ async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = 
                  interval: PollInterval | None = None) -> AsyncIterator[Progress]:
     """Progress until the backup is complete, failed or canceled (the last value has `finished`)."""
     platform = directory.platform
-    from tui.api.sync_client import SyncClient
-    from tui.services.live_values import live_values
+    from tui.api.deployment.sync_client import SyncClient
+    from tui.services.deployment.live_values import live_values
 
     estimator = Estimator()
     backup = await platform.get_cloud_backup(backup_id)

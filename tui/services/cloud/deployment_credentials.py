@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 
 from tui.api.errors import AuthError, ConvexApiError, InvalidRequest, NotFound, PermissionDenied
-from tui.api.platform_client import PlatformClient
+from tui.api.platform.client import PlatformClient
 from tui.api.secrets import Secret
 from tui.services.protocol import DeploymentRef
 

@@ -11,15 +11,15 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from tui.api.errors import AuthError, ConvexApiError, NotFound
-from tui.api.platform_client import PlatformClient
-from tui.api.platform_models import Deployment, Project, Team
-from tui.services.deployment_credentials import CredentialRoutes
-from tui.services.listing_notes import ListingNote
+from tui.api.platform.client import PlatformClient
+from tui.api.platform.models import Deployment, Project, Team
+from tui.services.cloud.deployment_credentials import CredentialRoutes
+from tui.services.cloud.listing_notes import ListingNote
 from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
-from tui.services.token_access import TokenAccess
+from tui.services.cloud.token_access import TokenAccess
 
 if TYPE_CHECKING:  # loaded when a deployment's own API is first used, not for listing
-    from tui.api.deployment_client import DeploymentClient
+    from tui.api.deployment.client import DeploymentClient
 
 T = TypeVar("T")
 
@@ -178,7 +178,7 @@ class CloudDirectory:
                 url = credential.url or (ref.url if ref is not None else None)
                 if not url:
                     raise NotFound(f"Convex gave no URL for deployment {name}.", code="DeploymentNotFound")
-                from tui.api.deployment_client import DeploymentClient
+                from tui.api.deployment.client import DeploymentClient
 
                 self._clients[name] = DeploymentClient(url, credential.admin_key, name=name)
             return self._clients[name]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from tui.api.errors import ConvexApiError, PlanLimit
-from tui.api.platform_models import PeriodicBackupConfig
-from tui.services.cloud_directory import CloudDirectory
+from tui.api.platform.models import PeriodicBackupConfig
+from tui.services.cloud.directory import CloudDirectory
 from tui.services.errors import NotEntitled
 from tui.services.protocol import DeploymentRef, Schedule
 

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.api.errors import ConvexApiError, NotFound, PlanLimit
-from tui.api.platform_client import PlatformClient
+from tui.api.platform.client import PlatformClient
 # Only listing is needed to draw the first screen; env vars, restores and file imports are loaded when
 # first used (each pulls in the deployment client, the sync protocol or the archive reader).
-from tui.services import cloud_backups
-from tui.services.cloud_directory import CloudDirectory
-from tui.services.cloud_schedule import CloudSchedules
-from tui.services.env_store import EnvStore
-from tui.services.listing_notes import ListingNote
+from tui.services.cloud import backups as cloud_backups
+from tui.services.cloud.directory import CloudDirectory
+from tui.services.cloud.schedule import CloudSchedules
+from tui.services.deployment.env_store import EnvStore
+from tui.services.cloud.listing_notes import ListingNote
 from tui.services.errors import BackupLimitReached, BadArgument, ReadOnlyRefused
 from tui.services.protocol import (
     DeploymentState,
@@ -41,11 +41,11 @@ from tui.services.protocol import (
 )
 
 if TYPE_CHECKING:
-    from tui.services.staged_imports import ImportRecord
-    from tui.services.downloads import Downloader, DownloadProgress, DownloadResult
-    from tui.services.local_store import LocalStore
+    from tui.services.restore.staged_imports import ImportRecord
+    from tui.services.downloads.downloader import Downloader, DownloadProgress, DownloadResult
+    from tui.services.self_hosted.local_store import LocalStore
 
-log = logging.getLogger("tui.services.cloud")
+log = logging.getLogger("tui.services.cloud.target")
 COUNTED_STATES = ("requested", "inProgress", "complete")
 
 
@@ -89,7 +89,7 @@ class CloudTarget:
     @property
     def downloader(self) -> Downloader:
         if self._downloader is None:  # made on first use: the downloads module is not needed to start
-            from tui.services.downloads import Downloader
+            from tui.services.downloads.downloader import Downloader
 
             self._downloader = Downloader()
         return self._downloader
@@ -177,7 +177,7 @@ class CloudTarget:
         return {s.reason.split(" ", 1)[1]: s.id for s in snapshots if s.reason.startswith("backup ") and s.id}
 
     async def request_backup(self, deployment: DeploymentRef, *, include_storage: bool = False) -> BackupRecord:
-        from tui.services import env_ops
+        from tui.services.deployment import env_vars as env_ops
 
         limits = await self.plan_limits(deployment)
         if limits.at_backup_limit:
@@ -209,7 +209,7 @@ class CloudTarget:
             yield progress
 
     async def cancel_backup(self, deployment: DeploymentRef, backup_id: str) -> None:
-        from tui.services.cancel_checks import cancel_refusal
+        from tui.services.cloud.cancel_checks import cancel_refusal
 
         self._writable(deployment, "cancel a backup of")
         backup = await self.platform.get_cloud_backup(cloud_backup_id(backup_id))
@@ -226,7 +226,7 @@ class CloudTarget:
         self, deployment: DeploymentRef, backup_id: str, *, folder: Path | None = None,
         progress: Callable[[DownloadProgress], None] | None = None, full_verify: bool = False,
     ) -> DownloadResult:
-        from tui.services.backup_download import download_cloud_backup
+        from tui.services.downloads.backup_download import download_cloud_backup
 
         record = await self.get_backup(deployment, backup_id)
         return await download_cloud_backup(self.directory, record, folder=folder, progress=progress,
@@ -234,7 +234,7 @@ class CloudTarget:
 
     # -- safety copies that use no backup slot ------------------------------------------------------------
     def local_backup_folder(self, deployment: DeploymentRef) -> Path:
-        from tui.services.local_store import LocalStore
+        from tui.services.self_hosted.local_store import LocalStore
 
         if self.store is None:
             raise ConvexApiError("This target has no local backup folder.", code="NoLocalStore")
@@ -243,8 +243,8 @@ class CloudTarget:
     async def safety_snapshot(
         self, deployment: DeploymentRef, *, include_storage: bool = True, on_progress: ProgressCallback | None = None
     ) -> BackupRecord:
-        from tui.services.local_store import LocalStore
-        from tui.services.self_hosted_backup import make_backup
+        from tui.services.self_hosted.local_store import LocalStore
+        from tui.services.self_hosted.backup import make_backup
 
         folder = self.local_backup_folder(deployment)  # refuses first when there is no store
         assert self.store is not None
@@ -266,7 +266,7 @@ class CloudTarget:
 
     # -- restore and import -------------------------------------------------------------------------------
     async def check_restore(self, target: DeploymentRef, *, backup: BackupRecord | None = None) -> None:
-        from tui.services import restore_checks
+        from tui.services.restore import checks as restore_checks
 
         target = self._writable(target, "restore into" if backup is not None else "import into")
         if backup is not None:
@@ -287,7 +287,7 @@ class CloudTarget:
     async def prepare_restore(
         self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None
     ) -> RestorePlan:
-        from tui.services import restore_flow
+        from tui.services.restore import flow as restore_flow
 
         target = self._writable(target, "restore into")
         backup = await self.platform.get_cloud_backup(cloud_backup_id(backup_id))
@@ -314,7 +314,7 @@ class CloudTarget:
         self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None,
         mode: str = "replaceAll", source: str | None = None, backup_id: str | None = None,
     ) -> RestorePlan:
-        from tui.services.file_import import FileImport
+        from tui.services.restore.file_import import FileImport
 
         target = self._writable(target, "import into")
         client = await self.directory.client(target.name)
@@ -332,23 +332,23 @@ class CloudTarget:
         await self.directory.on_deployment(plan.target.name, lambda client: client.cancel_import(plan.import_id))
 
     async def follow_restore(self, plan: RestorePlan) -> AsyncIterator[Progress]:
-        from tui.services import restore_flow
+        from tui.services.restore import flow as restore_flow
 
         client = await self.directory.client(plan.target.name)
         async for progress in restore_flow.follow_import(client, plan.import_id, use_sync=self.use_sync):
             yield progress
 
     async def restore_result(self, plan: RestorePlan) -> RestoreResult:
-        from tui.services import restore_flow
+        from tui.services.restore import flow as restore_flow
 
         started = self._restore_started.get(plan.import_id)
         return await self.directory.on_deployment(
             plan.target.name, lambda client: restore_flow.import_result(client, plan.import_id, started)
         )
 
-    # -- staged imports (tui/services/staged_imports.py) --------------------------------------------------
+    # -- staged imports (tui/services/restore/staged_imports.py) --------------------------------------------------
     async def list_imports(self, deployment: DeploymentRef) -> list[ImportRecord]:
-        from tui.services.staged_imports import record_of
+        from tui.services.restore.staged_imports import record_of
 
         documents = await self.directory.on_deployment(deployment.name, lambda client: client.list_imports())
         return [record_of(document, deployment.name) for document in documents]
@@ -369,12 +369,12 @@ class CloudTarget:
 
     # -- environment variables ----------------------------------------------------------------------------
     async def env_live(self, deployment: DeploymentRef) -> EnvSnapshot:
-        from tui.services import env_ops
+        from tui.services.deployment import env_vars as env_ops
 
         return await self.directory.on_deployment(deployment.name, lambda c: env_ops.live(c, deployment.name))
 
     async def env_save(self, deployment: DeploymentRef, *, reason: str = "manual") -> EnvSnapshot:
-        from tui.services import env_ops
+        from tui.services.deployment import env_vars as env_ops
 
         return await self.directory.on_deployment(
             deployment.name, lambda c: env_ops.save(c, self.env_store, deployment.name, reason=reason)
@@ -384,14 +384,14 @@ class CloudTarget:
         return self.env_store.list(deployment.name)
 
     async def env_diff(self, deployment: DeploymentRef, saved_id: str) -> EnvDiff:
-        from tui.services import env_ops
+        from tui.services.deployment import env_vars as env_ops
 
         saved = self.env_store.find(deployment.name, saved_id)
         live = await self.env_live(deployment)
         return env_ops.diff(live.values, saved)
 
     async def env_restore(self, deployment: DeploymentRef, saved_id: str, *, keep_extra: bool = False) -> EnvDiff:
-        from tui.services import env_ops
+        from tui.services.deployment import env_vars as env_ops
 
         deployment = self._writable(deployment, "change the environment variables of")
         return await self.directory.on_deployment(
@@ -401,18 +401,18 @@ class CloudTarget:
 
     # -- pausing (data-and-functions 2), through the deployment credential big brain hands out -------------
     async def deployment_state(self, deployment: DeploymentRef) -> DeploymentState:
-        from tui.services import pausing
+        from tui.services.deployment import pausing
 
         return await self.directory.on_deployment(deployment.name, pausing.read_state)
 
     async def pause_deployment(self, deployment: DeploymentRef) -> DeploymentState:
-        from tui.services import pausing
+        from tui.services.deployment import pausing
 
         self._writable(deployment, "pause")
         return await self.directory.on_deployment(deployment.name, pausing.pause)
 
     async def unpause_deployment(self, deployment: DeploymentRef) -> DeploymentState:
-        from tui.services import pausing
+        from tui.services.deployment import pausing
 
         self._writable(deployment, "unpause")
         return await self.directory.on_deployment(deployment.name, pausing.unpause)

@@ -18,9 +18,9 @@ import logging
 from dataclasses import dataclass
 
 from tui.api.errors import AuthError, ConvexApiError, PermissionDenied
-from tui.api.platform_client import PlatformClient
-from tui.api.platform_models import Deployment, Project, Team
-from tui.services.listing_notes import ListingNote
+from tui.api.platform.client import PlatformClient
+from tui.api.platform.models import Deployment, Project, Team
+from tui.services.cloud.listing_notes import ListingNote
 
 log = logging.getLogger("tui.services.credentials")
 

@@ -1,21 +1,21 @@
 """From a `TargetSpec` to a live `BackupTarget` (the launcher starts the sandbox first and passes its
 platform URL and token). Cloud and sandbox get a `CloudTarget`; self-hosted targets come from
-`tui.services.self_hosted.open_self_hosted(spec, homes)`."""
+`tui.services.self_hosted.target.open_self_hosted(spec, homes)`."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
 
-from tui.api.platform_client import PRODUCTION_HOST, PlatformClient
+from tui.api.platform.client import PRODUCTION_HOST, PlatformClient
 from tui.api.secrets import Secret
-from tui.services.cloud import CloudTarget
-from tui.services.config import Homes
-from tui.services.deployment_credentials import REFUSED
-from tui.services.env_store import EnvStore
+from tui.services.cloud.target import CloudTarget
+from tui.services.config.settings import Homes
+from tui.services.cloud.deployment_credentials import REFUSED
+from tui.services.deployment.env_store import EnvStore
 from tui.services.errors import ConfigError
 from tui.services.protocol import BackupTarget
-from tui.services.targets import SANDBOX_NOTICE, TargetSpec
+from tui.services.config.targets import SANDBOX_NOTICE, TargetSpec
 
 log = logging.getLogger("tui.services.credentials")
 
@@ -31,7 +31,7 @@ def cloud_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> Cl
     else:
         what = "Convex Cloud" if spec.provision_host == PRODUCTION_HOST else f"Convex API at {spec.provision_host}"
         label, notice = f"{what} ({spec.source})", None
-    from tui.services.local_store import LocalStore
+    from tui.services.self_hosted.local_store import LocalStore
 
     return CloudTarget(
         platform, EnvStore(homes.env_dir), kind=spec.kind, label=label, notice=notice,
@@ -46,10 +46,10 @@ def sandbox_spec(spec: TargetSpec, platform_url: str, token: str | Secret) -> Ta
 
 
 async def open_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> BackupTarget:
-    """The target, guarded so that no import it stages is left behind (tui/services/staged_guard.py); an
+    """The target, guarded so that no import it stages is left behind (tui/services/restore/staged_guard.py); an
     import an earlier run of the app left staged is cancelled here."""
-    from tui.services.staged_guard import guard_staged_imports
-    from tui.services.staged_ledger import StagedLedger
+    from tui.services.restore.staged_guard import guard_staged_imports
+    from tui.services.restore.staged_ledger import StagedLedger
 
     target = await _open(spec, homes, use_sync=use_sync)
     return await guard_staged_imports(target, StagedLedger(homes.data_dir))
@@ -77,7 +77,7 @@ async def _open(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> Bac
             url = await deploy_key_url(platform, spec.admin_key, production=spec.provision_host == PRODUCTION_HOST)
             spec = replace(spec, url=url)
     try:
-        from tui.services.self_hosted import open_self_hosted
+        from tui.services.self_hosted.target import open_self_hosted
     except ImportError:
         raise ConfigError("Self-hosted deployments are not supported by this build yet.",
                           code="SelfHostedUnavailable") from None

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.api.secrets import Secret
-from tui.services import toml_writer
+from tui.services.config import toml_writer
 from tui.services.errors import ConfigError
 
 HOME_VARIABLE = "CONVEX_BACKUPS_HOME"

@@ -1,5 +1,5 @@
 """Which target to use, decided without any network call: a `TargetSpec` from the configuration, the
-`--profile` given, and the credentials the Convex CLI's conventions find (`tui.api.credentials`).
+`--profile` given, and the credentials the Convex CLI's conventions find (`tui.api.credentials.finder`).
 
 Order, first match wins:
 1. `--profile NAME` (or `$CONVEX_BACKUPS_PROFILE`): that profile;
@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.api.credentials import Credentials, find_credentials, provision_host, read_access_token, config_dir
+from tui.api.credentials.finder import Credentials, find_credentials, provision_host, read_access_token, config_dir
 from tui.api.secrets import Secret
-from tui.services.config import PROFILE_VARIABLE, Config, Profile
+from tui.services.config.settings import PROFILE_VARIABLE, Config, Profile
 from tui.services.errors import ConfigError
 
 SANDBOX_NOTICE = "local sandbox — not your Convex account"
@@ -36,7 +36,7 @@ class TargetSpec:
     source: str  # where it came from, for `status` lines: "profile acme", "CONVEX_DEPLOY_KEY", ...
     provision_host: str | None = None  # cloud: big brain's base URL
     token: Secret | None = None  # cloud: the bearer token for big brain
-    # cloud: what the token is (tui/services/token_access.py): login (from `npx convex login`), unknown
+    # cloud: what the token is (tui/services/cloud/token_access.py): login (from `npx convex login`), unknown
     # (given in the environment or a profile: asked with /v1/token_details), projectKey or previewKey
     token_kind: str = "login"
     url: str | None = None  # selfHosted: the deployment URL (None: ask big brain for the deploy key's URL)

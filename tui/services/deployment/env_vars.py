@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from tui.api.deployment_client import DeploymentClient
-from tui.services.env_store import EnvStore
+from tui.api.deployment.client import DeploymentClient
+from tui.services.deployment.env_store import EnvStore
 from tui.services.protocol import EnvDiff, EnvSnapshot
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from tui.api.errors import ConvexApiError
 
 if TYPE_CHECKING:
-    from tui.api.deployment_client import DeploymentClient
+    from tui.api.deployment.client import DeploymentClient
 
 log = logging.getLogger(__name__)
 

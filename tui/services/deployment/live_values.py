@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from tui.api.errors import AuthError, ConvexApiError
-from tui.api.sync_client import Subscription
+from tui.api.deployment.sync_client import Subscription
 from tui.services.progress import PollInterval
 
 log = logging.getLogger("tui.services.live")

@@ -4,7 +4,7 @@ self-hosted its admin key."""
 
 from __future__ import annotations
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.services.protocol import DeploymentState
 
 

@@ -22,16 +22,16 @@ from tui.api.errors import Conflict, ConvexApiError
 from tui.archive.errors import ArchiveError
 from tui.archive.layout import snapshot_filename
 from tui.archive.verify import VerifyReport, verify_archive
-from tui.services.archive_integrity import IntegrityReport
-from tui.services.download_errors import CorruptArchive, DownloadError, TargetExists
-from tui.services.downloads import Downloader, DownloadProgress, DownloadResult, default_download_folder
-from tui.services.part_file import FileWriter, PartFile, fsync_folder
+from tui.archive.integrity import IntegrityReport
+from tui.services.downloads.errors import CorruptArchive, DownloadError, TargetExists
+from tui.services.downloads.downloader import Downloader, DownloadProgress, DownloadResult, default_download_folder
+from tui.services.downloads.part_file import FileWriter, PartFile, fsync_folder
 from tui.services.protocol import BackupRecord
-from tui.services.sidecar import write_sidecar
+from tui.services.downloads.sidecar import write_sidecar
 
 if TYPE_CHECKING:
-    from tui.services.cloud_directory import CloudDirectory
-    from tui.services.local_store import StoredBackup
+    from tui.services.cloud.directory import CloudDirectory
+    from tui.services.self_hosted.local_store import StoredBackup
 
 COPY_CHUNK = 1 << 20
 ProgressSink = Callable[[DownloadProgress], None]

@@ -33,16 +33,16 @@ from pathlib import Path
 
 from tui.api.errors import ConvexApiError, InvalidRequest, NetworkError, NotFound, ProtocolError, ServerError
 from tui.api.errors import RateLimited
-from tui.api.export_download import ExportDownload
+from tui.api.deployment.export_download import ExportDownload
 from tui.archive.errors import ArchiveError
 from tui.archive.verify import verify_archive
-from tui.services.archive_integrity import finish_check
-from tui.services.download_errors import CorruptArchive, DownloadError, RetriesExhausted, TargetExists
-from tui.services.download_pipeline import ChunkPipeline, RateMeter
-from tui.services.download_values import DownloadProgress, DownloadResult, RetryPlan  # noqa: F401 (part of this API)
-from tui.services.part_file import FileWriter, PartFile, fsync_folder
-from tui.services.sidecar import write_sidecar
-from tui.services.zip_stream_check import StreamingZipCheck
+from tui.archive.integrity import finish_check
+from tui.services.downloads.errors import CorruptArchive, DownloadError, RetriesExhausted, TargetExists
+from tui.services.downloads.pipeline import ChunkPipeline, RateMeter
+from tui.services.downloads.values import DownloadProgress, DownloadResult, RetryPlan  # noqa: F401 (part of this API)
+from tui.services.downloads.part_file import FileWriter, PartFile, fsync_folder
+from tui.services.downloads.sidecar import write_sidecar
+from tui.archive.stream_check import StreamingZipCheck
 
 Opener = Callable[[int], AbstractAsyncContextManager[ExportDownload]]
 _RETRIED = (NetworkError, ServerError, RateLimited)

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tui.services.block_writer import BlockWriter, FileWriter
-from tui.services.download_errors import DiskFull, DownloadBusy, is_disk_full
+from tui.services.downloads.block_writer import BlockWriter, FileWriter
+from tui.services.downloads.errors import DiskFull, DownloadBusy, is_disk_full
 
 WRITEBACK_WINDOW = 32 * 1024 * 1024  # start writing dirty pages back every this many bytes
 READ_CHUNK = 1 << 20  # a multiple of the block size: the last partial block is inside the last piece read

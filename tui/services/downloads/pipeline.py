@@ -14,8 +14,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from tui.services.part_file import PartFile
-from tui.services.zip_stream_check import StreamingZipCheck
+from tui.services.downloads.part_file import PartFile
+from tui.archive.stream_check import StreamingZipCheck
 
 
 class ChunkPipeline:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.archive.verify import VerifyReport
-from tui.services.archive_integrity import IntegrityReport
+from tui.archive.integrity import IntegrityReport
 from tui.services.protocol import Progress
 
 

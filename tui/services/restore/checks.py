@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tui.api.deployment_models import SnapshotImport
+from tui.api.deployment.models import SnapshotImport
 from tui.services.errors import RestoreRefused
 from tui.services.records import BackupRecord, DeploymentRef
-from tui.services.staged_imports import ImportRecord
+from tui.services.restore.staged_imports import ImportRecord
 
 DOWNLOAD_AND_IMPORT = ("Download the backup (convex-backups download {backup} --deployment {source}) and import "
                        "the ZIP into {target} (convex-backups import FILE --deployment {target}); no flag of "

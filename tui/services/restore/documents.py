@@ -85,7 +85,7 @@ async def stage(target: BackupTarget, deployment: DeploymentRef, folder: Path, e
                 source: str, backup_id: str | None = None,
                 on_progress: Callable[[Progress], None] | None = None) -> StagedDocuments | None:
     """Steps 1 of the module's docstring; None when the edits change nothing (nothing is staged then)."""
-    from tui.services.snapshot_compare import snapshot_now
+    from tui.services.snapshots.compare import snapshot_now
 
     folder = _made(Path(folder))
     now_zip = await snapshot_now(target, deployment, _made(folder / "before"), include_storage=False,
@@ -103,7 +103,7 @@ async def stage(target: BackupTarget, deployment: DeploymentRef, folder: Path, e
 
 async def verify(target: BackupTarget, deployment: DeploymentRef, staged: StagedDocuments, folder: Path, *,
                  on_progress: Callable[[Progress], None] | None = None) -> Verification:
-    from tui.services.snapshot_compare import snapshot_now
+    from tui.services.snapshots.compare import snapshot_now
 
     folder = _made(Path(folder))
     after = await snapshot_now(target, deployment, _made(folder / "after"), include_storage=False,
@@ -175,9 +175,9 @@ def _lines_of(path: Path, label: str, ids: set[str]) -> dict[str, tuple[bytes, b
 
 
 def edits_for_plan(plan, backup_zip: Path) -> EditsFrom:
-    """The edits of a `DocumentsPlan` (`tui.services.documents_plan`), worked out against a diff of
+    """The edits of a `DocumentsPlan` (`tui.services.restore.documents_plan`), worked out against a diff of
     `backup_zip` with the snapshot `stage` takes; the review says per table what they do."""
-    from tui.services.documents_plan import edits_from_diff
+    from tui.services.restore.documents_plan import edits_from_diff
 
     def edits_from(now_zip: Path, work: Path) -> tuple[dict[str, TableEdit], list[str]]:
         with diff_snapshots(backup_zip, now_zip, work / "plan-diff.sqlite") as store:
@@ -279,7 +279,7 @@ async def save_rescue(target: BackupTarget, deployment: DeploymentRef, source: D
                       backup: BackupRecord, folder: Path, *,
                       on_progress: Callable[[Progress], None] | None = None) -> Rescue:
     """Diff backup `backup` (of `source`) against `deployment` now and keep what restoring it would lose."""
-    from tui.services.snapshot_compare import backup_zip, compare_files, snapshot_now
+    from tui.services.snapshots.compare import backup_zip, compare_files, snapshot_now
 
     folder = _made(Path(folder))
     old = await backup_zip(target, source, backup.id, _made(folder / "backup"), on_progress=on_progress)
@@ -305,7 +305,7 @@ async def save_rescue_in_temp(target: BackupTarget, deployment: DeploymentRef, s
 
 def has_data_api(target: BackupTarget) -> bool:
     """Whether a snapshot of now can be taken through the target (Cloud, sandbox, self-hosted all can)."""
-    from tui.api.deployment_client import DeploymentClient
+    from tui.api.deployment.client import DeploymentClient
 
     directory = getattr(target, "directory", None)
     return (directory is not None and hasattr(directory, "client")) or isinstance(getattr(target, "client", None),

@@ -166,7 +166,7 @@ def _matches(document: dict | None, where: dict[str, Any] | None) -> bool:
         return True
     if document is None:
         return False
-    from tui.archive.values import decode_export_value
+    from tui.values.encoding import decode_export_value
 
     for path, wanted in where.items():
         found, value = _at(document, path)

@@ -18,16 +18,16 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import Conflict
 from tui.archive.errors import ArchiveError
 from tui.archive.verify import verify_archive
-from tui.services import restore_flow
-from tui.services.archive_integrity import check_integrity
-from tui.services.download_errors import RefusedArchive
+from tui.services.restore import flow as restore_flow
+from tui.archive.integrity import check_integrity
+from tui.services.downloads.errors import RefusedArchive
 from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import DeploymentRef, Progress, ProgressCallback, RestorePlan, RestoreResult
-from tui.services.sidecar import sha256_file
+from tui.services.downloads.sidecar import sha256_file
 
 RUNNING_IMPORT_STATES = ("uploaded", "waiting_for_confirmation", "in_progress")
 

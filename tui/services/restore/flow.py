@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Callable, Container
 from contextlib import aclosing
 from datetime import datetime, timezone
 
-from tui.api.deployment_client import DeploymentClient
-from tui.api.deployment_models import SnapshotImport
+from tui.api.deployment.client import DeploymentClient
+from tui.api.deployment.models import SnapshotImport
 from tui.api.errors import ImportFailed, NotFound, RequestTimeout
-from tui.api.sync_client import SyncClient
-from tui.services.live_values import live_values
+from tui.api.deployment.sync_client import SyncClient
+from tui.services.deployment.live_values import live_values
 from tui.services.progress import Estimator
 from tui.services.protocol import DeploymentRef, Progress, RestorePlan, RestoreResult, TableChange, TableProgress
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tui.archive.snapshot_diff import TableCounts
-from tui.services.restore_flow import is_storage
+from tui.services.restore.flow import is_storage
 
 _COLUMN = 13  # fits "→ re-created" with a space before it; five columns stay within 80 characters
 _NAME_MAX = 24

@@ -24,7 +24,7 @@ from tui.api.errors import ConvexApiError
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, PlanLimits, Progress
 
 if TYPE_CHECKING:
-    from tui.services.downloads import DownloadProgress, DownloadResult
+    from tui.services.downloads.downloader import DownloadProgress, DownloadResult
 
 SafetyMode = Literal["fresh", "recent", "local", "none"]
 SAFETY_MODES: tuple[str, ...] = ("fresh", "recent", "local", "none")

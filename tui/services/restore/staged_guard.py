@@ -1,8 +1,8 @@
 """`StagedImportGuard`: a `BackupTarget` that never leaves an import it staged behind.
 
 A staged restore or import (`uploaded`, `waiting_for_confirmation`) that nobody confirms stays on the
-deployment and blocks every later restore and import (tui/services/staged_imports.py). So every staging is
-written to this machine's ledger (tui/services/staged_ledger.py) before it starts, and the import is
+deployment and blocks every later restore and import (tui/services/restore/staged_imports.py). So every staging is
+written to this machine's ledger (tui/services/restore/staged_ledger.py) before it starts, and the import is
 cancelled when it is not confirmed: when the operator backs out (`abandon_restore`), when staging fails
 or times out, when the app closes with one still staged (`aclose`: quitting at the review step), and, for a
 run that died, on the next start (`clean_left_behind`). A staged cloud restore is the urgent case: Convex's
@@ -20,10 +20,10 @@ from typing import Any
 
 from tui.api.errors import Conflict, ConvexApiError, NotFound, RequestTimeout
 from tui.services.protocol import BackupTarget, DeploymentRef, ProgressCallback, RestorePlan
-from tui.services.staged_imports import ImportRecord
-from tui.services.staged_ledger import StagedEntry, StagedLedger
+from tui.services.restore.staged_imports import ImportRecord
+from tui.services.restore.staged_ledger import StagedEntry, StagedLedger
 
-log = logging.getLogger("tui.services.staged_guard")
+log = logging.getLogger("tui.services.restore.staged_guard")
 CLOSE_CANCEL_TIMEOUT = 15.0  # seconds to cancel one staged import while closing
 
 

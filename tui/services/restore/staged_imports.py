@@ -45,7 +45,7 @@ class ImportRecord:
 
     @property
     def requestor_type(self) -> str:
-        """As `SnapshotImport.requestor_type`: the restore checks read either (tui/services/restore_checks.py)."""
+        """As `SnapshotImport.requestor_type`: the restore checks read either (tui/services/restore/checks.py)."""
         return self.requestor
 
     def age_seconds(self, now: datetime | None = None) -> float | None:

@@ -3,7 +3,7 @@ tables"). Convex's restore replaces every table; its import in `replace` mode re
 the tables present in the ZIP (what `npx convex import --replace` does). So:
 
 1. `fetch`: download the backup (the verified download every backup gets) into a temporary folder and read
-   which tables it holds; the counts it holds are remembered for the trend (`tui.services.backup_stats`).
+   which tables it holds; the counts it holds are remembered for the trend (`tui.services.snapshots.stats`).
 2. `check`: a name the backup lacks is refused, listing the tables it has, before any safety backup.
 3. `stage`: write a ZIP holding only the chosen tables (`_storage` only when chosen) and stage it as an
    import in `replace` mode: the `RestorePlan` lists exactly those tables and nothing changes until it is
@@ -22,11 +22,11 @@ from pathlib import Path
 
 from tui.archive.reader import SnapshotReader
 from tui.archive.subset import table_labels, write_table_subset
-from tui.services.backup_stats import StatsCache, record_zip
+from tui.services.snapshots.stats import StatsCache, record_zip
 from tui.services.errors import Refused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan
 
-log = logging.getLogger("tui.services.table_restore")
+log = logging.getLogger("tui.services.restore.tables")
 REPLACE_MODE = "replace"  # spec 6.7: replaces the tables in the file, leaves the others alone
 
 

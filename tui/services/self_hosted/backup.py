@@ -14,20 +14,20 @@ from collections.abc import Callable
 from contextlib import aclosing
 from datetime import datetime
 
-from tui.api.deployment_client import DeploymentClient
-from tui.api.deployment_models import Export
+from tui.api.deployment.client import DeploymentClient
+from tui.api.deployment.models import Export
 from tui.api.errors import ConvexApiError, ProtocolError
-from tui.api.sync_client import SyncClient
-from tui.services.download_errors import DiskFull, RetriesExhausted
-from tui.services.downloads import Downloader, DownloadProgress
-from tui.services.env_store import EnvStore
-from tui.services.live_values import live_values
-from tui.services.local_store import LocalStore, StoredBackup
-from tui.services.export_progress import ExportProgress, read_table_sizes
+from tui.api.deployment.sync_client import SyncClient
+from tui.services.downloads.errors import DiskFull, RetriesExhausted
+from tui.services.downloads.downloader import Downloader, DownloadProgress
+from tui.services.deployment.env_store import EnvStore
+from tui.services.deployment.live_values import live_values
+from tui.services.self_hosted.local_store import LocalStore, StoredBackup
+from tui.services.deployment.export_progress import ExportProgress, read_table_sizes
 from tui.services.progress import Estimator
 from tui.services.protocol import BackupRecord, Progress
 
-log = logging.getLogger("tui.services.self_hosted")
+log = logging.getLogger("tui.services.self_hosted.target")
 EXPORT_SHARE = 0.5  # of the progress bar: the export, then the download
 
 

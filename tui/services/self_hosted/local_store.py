@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tui.api.errors import NotFound
-from tui.services.part_file import fsync_folder
+from tui.services.downloads.part_file import fsync_folder
 from tui.services.protocol import BackupRecord
 
 MANIFEST, ZIP_NAME, ENV_NAME, LOCK_NAME = "manifest.json", "snapshot.zip", "env.json", ".writing"

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from tui.api.errors import ConvexApiError
-from tui.services.local_store import LocalStore, RetentionPolicy
+from tui.services.self_hosted.local_store import LocalStore, RetentionPolicy
 from tui.services.protocol import DeploymentRef, Schedule
 
 log = logging.getLogger("tui.services.schedules")

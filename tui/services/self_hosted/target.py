@@ -19,16 +19,18 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import Conflict, ConvexApiError, NotFound, PermissionDenied
-from tui.services import env_ops, pausing, schedules_runner
-from tui.services.backup_download import copy_stored_backup, require_complete
-from tui.services.config import Homes
-from tui.services.downloads import Downloader, DownloadProgress, DownloadResult
-from tui.services.env_store import EnvStore
+from tui.services.deployment import env_vars as env_ops
+from tui.services.deployment import pausing
+from tui.services.self_hosted import schedules_runner
+from tui.services.downloads.backup_download import copy_stored_backup, require_complete
+from tui.services.config.settings import Homes
+from tui.services.downloads.downloader import Downloader, DownloadProgress, DownloadResult
+from tui.services.deployment.env_store import EnvStore
 from tui.services.errors import ConfigError, ReadOnlyRefused
-from tui.services.file_import import FileImport
-from tui.services.local_store import LocalStore, StoredBackup
+from tui.services.restore.file_import import FileImport
+from tui.services.self_hosted.local_store import LocalStore, StoredBackup
 from tui.services.protocol import (
     DeploymentState,
     BackupRecord,
@@ -45,10 +47,10 @@ from tui.services.protocol import (
     TargetInfo,
     TeamRef,
 )
-from tui.services.self_hosted_backup import BackupJob, make_backup
-from tui.services.staged_imports import ImportRecord
+from tui.services.self_hosted.backup import BackupJob, make_backup
+from tui.services.restore.staged_imports import ImportRecord
 
-log = logging.getLogger("tui.services.self_hosted")
+log = logging.getLogger("tui.services.self_hosted.target")
 
 
 def _is_loopback(url: str) -> bool:
@@ -274,7 +276,7 @@ class SelfHostedTarget:
 
     # -- restore and import ----------------------------------------------------------------------------------
     async def check_restore(self, target: DeploymentRef, *, backup: BackupRecord | None = None) -> None:
-        from tui.services import restore_checks
+        from tui.services.restore import checks as restore_checks
 
         self._writable(target, "restore into" if backup is not None else "import into")
         refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))
@@ -316,9 +318,9 @@ class SelfHostedTarget:
     async def restore_result(self, plan: RestorePlan) -> RestoreResult:
         return await self._imports.result(plan)
 
-    # -- staged imports (tui/services/staged_imports.py) --------------------------------------------------
+    # -- staged imports (tui/services/restore/staged_imports.py) --------------------------------------------------
     async def list_imports(self, deployment: DeploymentRef) -> list[ImportRecord]:
-        from tui.services.staged_imports import record_of
+        from tui.services.restore.staged_imports import record_of
 
         return [record_of(document, deployment.name) for document in await self.client.list_imports()]
 
@@ -378,7 +380,7 @@ def self_hosted_target(url: str, admin_key, homes: Homes, *, name: str | None = 
 
 
 async def open_self_hosted(spec, homes: Homes, *, use_sync: bool = True) -> SelfHostedTarget:
-    """From a `TargetSpec` of kind selfHosted (see `tui.services.open_target`)."""
+    """From a `TargetSpec` of kind selfHosted (see `tui.services.config.open_target`)."""
     if not spec.url or spec.admin_key is None:
         raise ConfigError(f"The self-hosted target from {spec.source} needs a URL and an admin key.",
                           code="BadTarget")

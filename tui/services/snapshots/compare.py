@@ -25,7 +25,7 @@ def value_json(value: object) -> str:
     """A Convex value as export JSON text (bytes as {"$bytes": ...}, NaN as {"$float": ...})."""
     import json
 
-    from tui.archive.values import encode_export_value
+    from tui.values.encoding import encode_export_value
 
     return json.dumps(encode_export_value(value), ensure_ascii=False)
 
@@ -38,9 +38,9 @@ def _say(on_progress: ProgressCallback | None, message: str, fraction: float | N
 async def snapshot_now(target: BackupTarget, deployment: DeploymentRef, folder: Path, *,
                        include_storage: bool = True, on_progress: ProgressCallback | None = None) -> Path:
     """A fresh snapshot export of `deployment`, downloaded into `folder`; its path."""
-    from tui.services.checklist_data import client_for
-    from tui.services.downloads import Downloader
-    from tui.services.self_hosted_backup import wait_for_export
+    from tui.services.checklist.data import client_for
+    from tui.services.downloads.downloader import Downloader
+    from tui.services.self_hosted.backup import wait_for_export
 
     client = await client_for(target, deployment)
     _say(on_progress, f"Taking a snapshot of {deployment.name} as it is now")

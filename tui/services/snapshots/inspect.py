@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.archive.inspect import ArchiveSummary, inspect_archive, summary_to_dict
-from tui.services.sidecar import read_sidecar
+from tui.services.downloads.sidecar import read_sidecar
 
 
 def inspect_file(path: str | os.PathLike[str], *, samples: int = 3) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
 
-log = logging.getLogger("tui.services.backup_stats")
+log = logging.getLogger("tui.services.snapshots.stats")
 DEFAULT_DROP_SHARE = 0.20  # a table losing more than this share of its documents is flagged
 DEFAULT_COUNT_DOWNLOAD_LIMIT = 500 * 1000 * 1000  # bytes: larger backups are counted only when downloaded anyway
 FOLDER = "backup-stats"
@@ -135,7 +135,7 @@ class StatsCache:
         return cls(Path(root).parent / FOLDER) if root is not None else None
 
     def _path(self, deployment: DeploymentRef | str) -> Path:
-        from tui.services.local_store import LocalStore
+        from tui.services.self_hosted.local_store import LocalStore
 
         if isinstance(deployment, str):
             key = LocalStore.key_for(deployment, None)
@@ -202,7 +202,7 @@ def record_plan(cache: StatsCache | None, source: DeploymentRef | None, backup: 
 
 def record_summary(cache: StatsCache | None, source: DeploymentRef, backup: BackupRecord,
                    summary: Mapping[str, Any]) -> None:
-    """Keep the counts an inspection of the backup's ZIP found (`tui.services.inspect.inspect_file`'s dict)."""
+    """Keep the counts an inspection of the backup's ZIP found (`tui.services.snapshots.inspect.inspect_file`'s dict)."""
     if cache is None or backup.id in cache.load(source):
         return
     tables = {(f"{t['component']}/{t['name']}" if t["component"] else t["name"]): int(t["documents"])

@@ -21,8 +21,8 @@ from pathlib import Path
 from tui.archive.errors import ArchiveError
 from tui.archive.layout import parse_snapshot_filename
 from tui.archive.verify import verify_archive
-from tui.services.archive_integrity import check_integrity
-from tui.services.sidecar import read_sidecar, sha256_file
+from tui.archive.integrity import check_integrity
+from tui.services.downloads.sidecar import read_sidecar, sha256_file
 
 Progress = Callable[[str], None]  # one line saying what is being checked
 

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from tui.emulator.errors import bad_request
 from tui.emulator.platform import cloud_backups, models, periodic, restore
 from tui.emulator.platform.bearer_auth import visible_deployment
-from tui.emulator.platform.endpoint import EMPTY, Call, endpoint
+from tui.emulator.platform.routes.endpoint import EMPTY, Call, endpoint
 
 BASE = "/api/dashboard"
 

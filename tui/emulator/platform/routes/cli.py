@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.routing import Route
 
-from tui.emulator.deployment import PlatformIdentity
+from tui.emulator.deployment.deployment import PlatformIdentity
 from tui.emulator.errors import bad_request
 from tui.emulator.platform import directory, tokens
 from tui.emulator.platform.bearer_auth import (
@@ -22,8 +22,8 @@ from tui.emulator.platform.bearer_auth import (
     visible_deployment_by_name,
     visible_team_by_slug,
 )
-from tui.emulator.platform.endpoint import EMPTY, Call, endpoint
-from tui.emulator.platform.routes_dashboard import project_list, team_list
+from tui.emulator.platform.routes.endpoint import EMPTY, Call, endpoint
+from tui.emulator.platform.routes.dashboard import project_list, team_list
 
 
 def authorize(call: Call) -> Any:

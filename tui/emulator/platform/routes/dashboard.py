@@ -14,7 +14,7 @@ from tui.emulator.platform.bearer_auth import (
     visible_project,
     visible_team,
 )
-from tui.emulator.platform.endpoint import Call, endpoint, int_query, paginate
+from tui.emulator.platform.routes.endpoint import Call, endpoint, int_query, paginate
 
 BASE = "/api/dashboard"
 

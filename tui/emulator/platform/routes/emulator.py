@@ -18,7 +18,7 @@ from tui.emulator.clock import ManualClock
 from tui.emulator.platform.clock_control import SandboxClock
 from tui.emulator.errors import ConvexError, bad_request
 from tui.emulator.platform import bootstrap
-from tui.emulator.platform.endpoint import Call, endpoint
+from tui.emulator.platform.routes.endpoint import Call, endpoint
 from tui.emulator.platform.refusals import ROUTES, Refusal
 
 MAX_ADVANCE_S = 10 * 365 * 24 * 3600

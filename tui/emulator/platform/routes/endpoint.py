@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tui.emulator.errors import bad_request
-from tui.emulator.http_common import empty_response, in_thread, json_body, json_response
+from tui.emulator.routes.common import empty_response, in_thread, json_body, json_response
 from tui.emulator.platform import token_scopes
 from tui.emulator.platform.bearer_auth import Principal, authenticate
 

@@ -15,8 +15,8 @@ from tui.emulator.platform.bearer_auth import (
     visible_team,
     visible_team_by_slug,
 )
-from tui.emulator.platform.endpoint import Call, bool_query, endpoint, int_query, paginate
-from tui.emulator.platform.routes_dashboard import deployment_list
+from tui.emulator.platform.routes.endpoint import Call, bool_query, endpoint, int_query, paginate
+from tui.emulator.platform.routes.dashboard import deployment_list
 
 BASE = "/v1"
 SORT_KEYS = {
