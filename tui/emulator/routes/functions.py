@@ -171,7 +171,7 @@ def run_function(
         if exc.data is not None:
             return _failed(_server_error(f"Uncaught ConvexError: {exc.message}"), exc.data)
         return _failed(_server_error(f"Uncaught Error: {exc.message}"))
-    except ConvexError as exc:  # a database rule (documents.py, file_storage.py) re-thrown as ConvexError
+    except ConvexError as exc:  # a database rule (deployment/documents.py, file_storage.py) re-thrown as ConvexError
         return _failed(_server_error(f"Uncaught ConvexError: {exc.message}"), exc.message)
     except Exception as exc:  # noqa: BLE001 - a bug must not leak details (they could quote values)
         log.error("system function %s failed with %s", path, type(exc).__name__)

@@ -10,7 +10,7 @@ app finds the running sandbox to connect to (the credentials are already in the 
 `sandbox serve` names the one that refuses it. The file only says something while its pid is alive.
 
 Apps using a sandbox also hold a shared lock on `<data>/sandbox.users` for their session: a sandbox an app
-started (`sandbox_child.py`) keeps serving after that app leaves while another app still uses it.
+started (`child.py`) keeps serving after that app leaves while another app still uses it.
 """
 
 from __future__ import annotations

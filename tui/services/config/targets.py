@@ -119,7 +119,7 @@ def from_credentials(config: Config, credentials: Credentials) -> TargetSpec:
                               deployment=key.deployment_name, provision_host=credentials.provision_host, **common)
         if access is not None:
             token, kind = access.value, _kind_of(access)
-        else:  # a project or preview key alone: the routes Convex documents for it (token_access.py)
+        else:  # a project or preview key alone: the routes Convex documents for it (cloud/token_access.py)
             token, kind = bearer[1], "projectKey" if key.kind == "project" else "previewKey"
         return TargetSpec("cloud", source=key.source, provision_host=credentials.provision_host, token=token,
                           token_kind=kind, deployment=key.deployment_name, **common)

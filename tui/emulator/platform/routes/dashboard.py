@@ -1,5 +1,5 @@
 """Big brain's dashboard API (spec 2.3, 2.5, 2.6, 3.9), under `/api/dashboard`: teams, entitlements,
-projects, member_data, instance credentials and the audit log. Backups are in routes_backups.py."""
+projects, member_data, instance credentials and the audit log. Backups are in backups.py."""
 
 from __future__ import annotations
 
