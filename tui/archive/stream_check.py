@@ -2,7 +2,7 @@
 data is inflated and compared with its CRC-32 and size; `_storage/<id>` files are hashed (sha256) on the
 way. No byte is read twice and memory stays flat (output is produced in bounded pieces).
 
-This only sees the local entries. `archive_integrity.finish_check` then reads the central directory of
+This only sees the local entries. `integrity.finish_check` then reads the central directory of
 the finished file and requires it to describe exactly the entries seen here (names, offsets, CRCs,
 sizes), and compares the storage hashes with `_storage/documents.jsonl`.
 
