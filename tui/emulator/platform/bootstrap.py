@@ -13,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui.emulator.clock import Clock
-from tui.emulator.platform import directory, tokens
+from tui.emulator.platform import directory
+from tui.emulator.platform.access import tokens
 from tui.emulator.platform.store import PlatformStore
-from tui.emulator.platform.token_files import TEAM_TOKENS_DIR, operator_token_path, team_token_path
+from tui.emulator.platform.access.token_files import TEAM_TOKENS_DIR, operator_token_path, team_token_path
 from tui.emulator.sandbox.folder import SandboxFolder
 
 OPERATOR_NAME = "Sandbox Operator"

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 from tui.emulator.exports import state as exports
 from tui.emulator.demo.seed import SeedError, seed_deployment
 from tui.emulator.deployment.names import deployment_name
-from tui.emulator.platform import bootstrap, cloud_backups, directory, seed_dating
-from tui.emulator.platform.periodic import next_run_ms, parse_cronspec
+from tui.emulator.platform import bootstrap, directory, seed_dating
+from tui.emulator.platform.backups import cloud_backups
+from tui.emulator.platform.backups.periodic import next_run_ms, parse_cronspec
 from tui.emulator.platform.store import insert
 
 if TYPE_CHECKING:

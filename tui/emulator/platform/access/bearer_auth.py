@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.emulator.errors import ConvexError
-from tui.emulator.platform import directory, tokens
+from tui.emulator.platform import directory
+from tui.emulator.platform.access import tokens
 
 
 @dataclass(frozen=True)

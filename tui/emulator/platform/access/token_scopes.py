@@ -14,7 +14,7 @@ The emulator's own routes (`/api/_emulator/*`) check for the operator's token th
 from __future__ import annotations
 
 from tui.emulator.errors import ConvexError
-from tui.emulator.platform.bearer_auth import Principal
+from tui.emulator.platform.access.bearer_auth import Principal
 
 MANAGEMENT_API = "/v1/"
 EMULATOR_ROUTES = "/api/_emulator/"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tui.emulator.exports import state as exports
 from tui.emulator.errors import ConvexError, bad_request, not_found
 from tui.emulator.platform import audit, directory, models, plans
-from tui.emulator.platform.bearer_auth import Principal
+from tui.emulator.platform.access.bearer_auth import Principal
 from tui.emulator.platform.store import insert
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.emulator.errors import bad_request
 from tui.emulator.platform import audit, directory, models, plans
-from tui.emulator.platform.bearer_auth import Principal
+from tui.emulator.platform.access.bearer_auth import Principal
 
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 from tui.emulator.exports import state as exports
 from tui.emulator.imports import state as imports
 from tui.emulator.errors import bad_request
-from tui.emulator.platform import audit, cloud_backups, directory, models
-from tui.emulator.platform.bearer_auth import Principal
+from tui.emulator.platform import audit, directory, models
+from tui.emulator.platform.backups import cloud_backups
+from tui.emulator.platform.access.bearer_auth import Principal
 
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform

@@ -15,8 +15,9 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from tui.emulator.errors import ConvexError
-from tui.emulator.platform import cloud_backups, directory, plans
-from tui.emulator.platform.periodic import next_run_ms
+from tui.emulator.platform import directory, plans
+from tui.emulator.platform.backups import cloud_backups
+from tui.emulator.platform.backups.periodic import next_run_ms
 from tui.emulator.platform.store import insert
 from tui.emulator.platform.wake_loop import WakeLoop
 

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from tui.emulator.exports import state as exports
 from tui.emulator.errors import ConvexError
-from tui.emulator.platform import cloud_backups, directory
+from tui.emulator.platform import directory
+from tui.emulator.platform.backups import cloud_backups
 
 if TYPE_CHECKING:
     from tui.emulator.deployment.deployment import Deployment

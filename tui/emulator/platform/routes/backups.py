@@ -12,8 +12,11 @@ from typing import Any
 from starlette.routing import Route
 
 from tui.emulator.errors import bad_request
-from tui.emulator.platform import cloud_backups, models, periodic, restore
-from tui.emulator.platform.bearer_auth import visible_deployment
+from tui.emulator.platform import models
+from tui.emulator.platform.backups import cloud_backups
+from tui.emulator.platform.backups import periodic
+from tui.emulator.platform.backups import restore
+from tui.emulator.platform.access.bearer_auth import visible_deployment
 from tui.emulator.platform.routes.endpoint import EMPTY, Call, endpoint
 
 BASE = "/api/dashboard"

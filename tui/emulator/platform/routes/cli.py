@@ -13,8 +13,9 @@ from starlette.routing import Route
 
 from tui.emulator.deployment.deployment import PlatformIdentity
 from tui.emulator.errors import bad_request
-from tui.emulator.platform import directory, tokens
-from tui.emulator.platform.bearer_auth import (
+from tui.emulator.platform import directory
+from tui.emulator.platform.access import tokens
+from tui.emulator.platform.access.bearer_auth import (
     bearer_token,
     deployment_not_found,
     invalid,

@@ -7,8 +7,9 @@ from typing import Any
 
 from starlette.routing import Route
 
-from tui.emulator.platform import audit, directory, models, plans, tokens
-from tui.emulator.platform.bearer_auth import (
+from tui.emulator.platform import audit, directory, models, plans
+from tui.emulator.platform.access import tokens
+from tui.emulator.platform.access.bearer_auth import (
     project_not_found,
     visible_deployment_by_name,
     visible_project,

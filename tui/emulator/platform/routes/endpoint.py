@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from tui.emulator.errors import bad_request
 from tui.emulator.routes.common import empty_response, in_thread, json_body, json_response
-from tui.emulator.platform import token_scopes
-from tui.emulator.platform.bearer_auth import Principal, authenticate
+from tui.emulator.platform.access import token_scopes
+from tui.emulator.platform.access.bearer_auth import Principal, authenticate
 
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from tui.emulator.errors import bad_request
 from tui.emulator.platform import directory, models
-from tui.emulator.platform.bearer_auth import (
+from tui.emulator.platform.access.bearer_auth import (
     project_not_found,
     visible_deployment_by_name,
     visible_project,
