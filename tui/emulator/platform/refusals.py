@@ -8,7 +8,7 @@ be shown (README "The sandbox's test switches"). Convex's own behaviour here is 
 
 Switched with `POST /api/_emulator/refusals` (routes/emulator.py); kept in memory only, so a restart of the
 sandbox clears them. By default nothing is refused. (A team token is refused on every route but `/v1`
-without a switch, as Convex documents: token_scopes.py.)
+without a switch, as Convex documents: access/token_scopes.py.)
 """
 
 from __future__ import annotations

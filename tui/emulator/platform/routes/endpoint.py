@@ -43,7 +43,7 @@ class Call:
 
 def endpoint(fn: Callable[[Call], Any], *, auth: bool = True, body: bool = False) -> Callable:
     """A Starlette handler running `fn(call)` in a worker thread after authenticating the bearer token
-    (and refusing a kind of token the route is not for: token_scopes.py)."""
+    (and refusing a kind of token the route is not for: access/token_scopes.py)."""
 
     async def handle(request: Request) -> Response:
         platform = request.app.state.platform
