@@ -230,7 +230,7 @@ class MainActions:
     # -- colleague screens: inspect, restore, import ---------------------------------------------------------
     def _push_colleague(self, module: str, name: str, *args, **kwargs) -> None:
         try:
-            screen_class = getattr(__import__(f"tui.screens.{module}", fromlist=[name]), name)
+            screen_class = getattr(__import__(module, fromlist=[name]), name)
         except (ImportError, AttributeError):
             self.notify(f"{name} is not part of this build yet.", severity="warning")
             return
@@ -239,22 +239,22 @@ class MainActions:
     def action_inspect_backup(self) -> None:
         chosen = self._need_backup()
         if chosen is not None:
-            self._push_colleague("inspect_backup", "InspectScreen", self.target, chosen[0], chosen[1])
+            self._push_colleague("tui.screens.main.inspect_backup", "InspectScreen", self.target, chosen[0], chosen[1])
 
     def action_compare_backup(self) -> None:
         chosen = self._need_backup()
         if chosen is not None:
-            self._push_colleague("diff_screen", "DiffScreen", self.target, chosen[0], chosen[1])
+            self._push_colleague("tui.screens.restore.diff", "DiffScreen", self.target, chosen[0], chosen[1])
 
     def action_restore_backup(self) -> None:
         ref = self._need_deployment()
         if ref is not None and not self._refused_by_running_restore(cloud_restore=True):
-            self._push_colleague("restore_wizard", "RestoreWizard", self.target, ref, backup=self.selected_backup)
+            self._push_colleague("tui.screens.restore.wizard", "RestoreWizard", self.target, ref, backup=self.selected_backup)
 
     def action_import_file(self) -> None:
         ref = self._need_deployment()
         if ref is not None and not self._refused_by_running_restore(cloud_restore=False):
-            self._push_colleague("import_file", "ImportFileDialog", self.target, ref)
+            self._push_colleague("tui.screens.restore.import_file", "ImportFileDialog", self.target, ref)
 
     def _refused_by_running_restore(self, *, cloud_restore: bool) -> bool:
         """A restore already running or waiting on the deployment (shown in the detail pane, whoever started
@@ -268,7 +268,7 @@ class MainActions:
     def action_staged_imports(self) -> None:
         ref = self._need_deployment()
         if ref is not None:
-            self._push_colleague("staged_imports", "StagedImportsDialog", self.target, ref)
+            self._push_colleague("tui.screens.restore.staged_imports", "StagedImportsDialog", self.target, ref)
 
     # -- periodic schedule --------------------------------------------------------------------------------
     def action_periodic(self) -> None:
