@@ -5,10 +5,10 @@ form, a backup taken to the end, and the mess a restore must undo."""
 from __future__ import annotations
 
 from sandbox_process import SandboxProcess
-from tui.api.deployment_client import DeploymentClient
-from tui.services.config import Homes
-from tui.services.open_target import open_target, sandbox_spec
-from tui.services.targets import TargetSpec
+from tui.api.deployment.client import DeploymentClient
+from tui.services.config.settings import Homes
+from tui.services.config.open_target import open_target, sandbox_spec
+from tui.services.config.targets import TargetSpec
 
 
 async def open_sandbox(process: SandboxProcess, homes: Homes):

@@ -29,9 +29,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from sandbox_process import SandboxProcess  # noqa: E402
 
 from tui.app import ConvexBackupsApp  # noqa: E402
-from tui.services.config import HOME_VARIABLE, Homes  # noqa: E402
-from tui.services.open_target import open_target, sandbox_spec  # noqa: E402
-from tui.services.targets import TargetSpec  # noqa: E402
+from tui.services.config.settings import HOME_VARIABLE, Homes  # noqa: E402
+from tui.services.config.open_target import open_target, sandbox_spec  # noqa: E402
+from tui.services.config.targets import TargetSpec  # noqa: E402
 
 SIZE = (120, 40)
 NARROW = (80, 24)  # the smallest terminal the app is made for (README.md)
@@ -110,7 +110,7 @@ async def run(shooter: Shooter, sandbox: SandboxProcess, home: Path, scene: str)
 async def run_narrow(shooter: Shooter, target) -> None:
     """80x24: the main screen while a backup of PROD runs: the four kept columns, the ▶ on the cursor's
     rows, the selected backup's whole id, and the running backup's time left and message."""
-    from tui.screens.backup_now import BackupNowDialog
+    from tui.screens.dialogs.backup_now import BackupNowDialog
     from tui.widgets.backup_table import BackupTable
     from tui.widgets.progress_panel import ProgressPanel
 
@@ -139,10 +139,10 @@ async def run_narrow(shooter: Shooter, target) -> None:
 
 
 async def run_wide(shooter: Shooter, target) -> None:
-    from tui.screens.backup_now import BackupNowDialog
+    from tui.screens.dialogs.backup_now import BackupNowDialog
     from tui.screens.emergency_screen import EmergencyScreen
-    from tui.screens.periodic import PeriodicDialog
-    from tui.screens.restore_wizard import RestoreWizard
+    from tui.screens.dialogs.periodic import PeriodicDialog
+    from tui.screens.restore.wizard import RestoreWizard
     from tui.widgets.backup_table import BackupTable
     from tui.widgets.progress_panel import ProgressPanel
 
@@ -223,7 +223,7 @@ async def run_wide(shooter: Shooter, target) -> None:
 
 async def shoot_diff(shooter: Shooter, pilot, app, screen, target) -> None:
     """A bad migration in miniature: one table's field changed in a few documents, two deleted, one new."""
-    from tui.screens.diff_screen import DiffScreen
+    from tui.screens.restore.diff import DiffScreen
     from tui.widgets.backup_table import BackupTable
 
     client = await target.directory.client(PROD)

@@ -15,8 +15,8 @@ from textual.screen import Screen
 
 from tui import bindings as keys
 from tui.messages import TargetOpened
-from tui.screens.main_screen import MainScreen
-from tui.services.config import Config
+from tui.screens.main.screen import MainScreen
+from tui.services.config.settings import Config
 from tui.services.protocol import BackupTarget, TargetInfo
 from tui.widgets import formatting as fmt
 
@@ -108,7 +108,7 @@ class ConvexBackupsApp(App):
 
     # -- help, palette, quit ------------------------------------------------------------------------------
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from tui.screens.dialogs.help import HelpScreen
 
         screen = self.screen
         if isinstance(screen, HelpScreen):
@@ -136,7 +136,7 @@ class ConvexBackupsApp(App):
         yield from (c for c in super().get_system_commands(screen) if c.title in ("Theme", "Change theme"))
 
     def action_request_quit(self) -> None:
-        from tui.screens.confirm import ConfirmDialog
+        from tui.screens.dialogs.confirm import ConfirmDialog
 
         busy = any(isinstance(s, MainScreen) and s.busy for s in self.screen_stack)
         if not busy:
@@ -149,7 +149,7 @@ class ConvexBackupsApp(App):
 
     # -- switching target ---------------------------------------------------------------------------------
     def action_switch_target(self) -> None:
-        from tui.screens.switch_target import SwitchTargetDialog
+        from tui.screens.dialogs.switch_target import SwitchTargetDialog
 
         current = self.target_info.label if self.target_info else "not connected"
         self.push_screen(SwitchTargetDialog(self.config, current),
@@ -160,9 +160,9 @@ class ConvexBackupsApp(App):
         import os
         from pathlib import Path
 
-        from tui.services.config import Homes
-        from tui.services.open_target import open_target
-        from tui.services.targets import from_profile
+        from tui.services.config.settings import Homes
+        from tui.services.config.open_target import open_target
+        from tui.services.config.targets import from_profile
 
         try:
             chosen = self.config.profile(profile)

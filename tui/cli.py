@@ -106,12 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from tui.emulator.sandbox_folder import SandboxFolder, default_data_dir
+    from tui.emulator.sandbox.folder import SandboxFolder, default_data_dir
 
     root = args.data or default_data_dir()
     if args.sandbox_command == "serve":
         from tui.emulator.platform.clock_control import parse_spec
-        from tui.emulator.sandbox_serve import serve
+        from tui.emulator.sandbox.serve import serve
 
         try:
             parse_spec(args.clock)
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             return commands[args.command].run(args)
     if args.debug:
         from tui.debug_log import debug_to_file
-        from tui.services.config import Homes
+        from tui.services.config.settings import Homes
 
         print(f"convex-backups: debug log in {debug_to_file(Homes.from_environ().data_dir)}", file=sys.stderr)
     return _run_tui(args)

@@ -1,6 +1,6 @@
 """`--debug`: the app's own log at DEBUG (each request's method, path and status, which route gave each
 deployment credential), to stderr for a command, to `<data>/debug.log` (0600) for the TUI. Paths and
-statuses only: no query string, header, body or secret is ever logged (tui/api/http.py)."""
+statuses only: no query string, header, body or secret is ever logged (tui/api/transport/http.py)."""
 
 from __future__ import annotations
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from tui.services.config import Config, Homes, load_config
+from tui.services.config.settings import Config, Homes, load_config
 from tui.services.errors import ConfigError
-from tui.services.targets import TargetSpec, resolve_target
+from tui.services.config.targets import TargetSpec, resolve_target
 
 log = logging.getLogger("tui.launcher")
 
@@ -49,9 +49,9 @@ class Session:
         import asyncio  # here, not at the top: the sandbox starts before asyncio is imported
 
         # While the sandbox may still be starting: what the first requests need.
-        from tui.api import deployment_client  # noqa: F401 - reads the backups' sizes
-        from tui.api.http_clients import preload
-        from tui.services.open_target import open_target, sandbox_spec
+        from tui.api.deployment import client as deployment_client  # noqa: F401 - reads the backups' sizes
+        from tui.api.transport.clients import preload
+        from tui.services.config.open_target import open_target, sandbox_spec
 
         preload()
         if self.starting is not None:
@@ -75,7 +75,7 @@ class Session:
     def _start_sandbox(self, root: Path, done: Future) -> None:
         """On a background thread: use a sandbox already serving `root`, else start one (whose child finds
         and uses the folder's owner if another process started one meanwhile)."""
-        from tui.emulator.folder_lock import UserLease
+        from tui.emulator.sandbox.folder_lock import UserLease
 
         try:
             lease = UserLease(root)
@@ -99,9 +99,9 @@ class Session:
 
 def running_sandbox(root: Path) -> tuple[str, str] | None:
     """(platform URL, token) of a sandbox already serving this data folder (`sandbox serve`, or another
-    app's), found through the file its owner writes (tui/emulator/folder_lock.py), so a second process does
+    app's), found through the file its owner writes (tui/emulator/sandbox/folder_lock.py), so a second process does
     not open the same files."""
-    from tui.emulator.folder_lock import platform_answers, read_running
+    from tui.emulator.sandbox.folder_lock import platform_answers, read_running
 
     running = read_running(root)
     if running is None or not running.platform_url or not platform_answers(running.platform_url):
@@ -113,7 +113,7 @@ def running_sandbox(root: Path) -> tuple[str, str] | None:
 
 
 class SandboxChild:
-    """The embedded sandbox in a child process (tui/emulator/sandbox_child.py): its start-up and its
+    """The embedded sandbox in a child process (tui/emulator/sandbox/child.py): its start-up and its
     serving run on another core than the UI. It stops when its standard input closes."""
 
     START_TIMEOUT = 180.0  # a first start seeds the demo world
@@ -127,7 +127,7 @@ class SandboxChild:
         # A session of its own: the terminal's ctrl+c / ctrl+z / hang-up reach the app, which then closes
         # the child's standard input.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui.emulator.sandbox_child", "--data", str(root)],
+            [sys.executable, "-m", "tui.emulator.sandbox.child", "--data", str(root)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             start_new_session=True,
         )
@@ -138,7 +138,7 @@ class SandboxChild:
 
     def wait_ready(self) -> str:
         """The platform URL once it serves (blocking; run it off the event loop)."""
-        from tui.emulator.sandbox_child import LOG_NAME, READY
+        from tui.emulator.sandbox.child import LOG_NAME, READY
 
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode("utf-8", "replace").strip()
@@ -151,8 +151,8 @@ class SandboxChild:
 
     def shutdown(self, timeout: float = 15.0) -> None:
         """Say goodbye (close its standard input). While another app still uses the sandbox it serves on
-        (tui/emulator/sandbox_child.py), so it is neither waited for nor killed then."""
-        from tui.emulator.folder_lock import in_use
+        (tui/emulator/sandbox/child.py), so it is neither waited for nor killed then."""
+        from tui.emulator.sandbox.folder_lock import in_use
 
         others = self.process.poll() is None and in_use(self.root)
         if self.process.stdin is not None and not self.process.stdin.closed:

@@ -37,7 +37,7 @@ class BackupsLoaded(Message):
 
 
 class TrendLoaded(Message):
-    """The counts of a deployment's backups are known (`tui.services.backup_stats.Trend`)."""
+    """The counts of a deployment's backups are known (`tui.services.snapshots.stats.Trend`)."""
 
     def __init__(self, deployment: DeploymentRef, trend, drop_percent: float, counting: int = 0) -> None:
         super().__init__()

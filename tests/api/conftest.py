@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sandbox_process import SandboxProcess
 
-from tui.emulator.auth import VIEW_BACKUPS, VIEW_DATA
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.deployment.auth import VIEW_BACKUPS, VIEW_DATA
+from tui.emulator.sandbox.folder import SandboxFolder
 
 
 def _start(data, *, throttle: float = 0.0) -> SandboxProcess:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.api.credentials import config_dir, find_credentials, parse_deploy_key
-from tui.api.dotenv import parse_dotenv
+from tui.api.credentials.finder import config_dir, find_credentials, parse_deploy_key
+from tui.api.credentials.dotenv import parse_dotenv
 from tui.api.errors import CredentialsError
 
 PAT = "eyPAT-0123456789abcdef"

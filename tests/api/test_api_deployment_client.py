@@ -12,7 +12,7 @@ import zipfile
 import pytest
 from fault_server import FaultServer, Reply, SleepRecorder, json_reply
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import (
     AuthError,
     Conflict,
@@ -22,7 +22,7 @@ from tui.api.errors import (
     PermissionDenied,
     ServerError,
 )
-from tui.emulator.demo_data import write_demo_zip
+from tui.emulator.demo.data import write_demo_zip
 
 
 async def wait_until(fetch, done, timeout: float = 30.0, interval: float = 0.05):

@@ -14,8 +14,8 @@ import threading
 import httpx
 import pytest
 
-from tui.api.direct_transport import PIECE
-from tui.api.http_clients import build_blocking_client
+from tui.api.transport.direct import PIECE
+from tui.api.transport.clients import build_blocking_client
 from tui.api.secrets import Secret
 
 BODY = os.urandom(3 * PIECE + 12345)

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from fault_server import FaultServer, Reply, SleepRecorder
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import NetworkError, NotFound, ProtocolError
-from tui.api.export_download import filename_from_disposition
+from tui.api.deployment.export_download import filename_from_disposition
 
 ZIP = os.urandom(300_000)
 NAME = "snapshot_test-deployment-1_1712345678901234567.zip"

@@ -17,8 +17,8 @@ from tui.api.errors import (
     ServiceUnavailable,
     Target,
 )
-from tui.api.http import HttpSession, Retry, RetryPolicy, parse_retry_after
-from tui.api.http_clients import CONVEX_CLIENT
+from tui.api.transport.http import HttpSession, Retry, RetryPolicy, parse_retry_after
+from tui.api.transport.clients import CONVEX_CLIENT
 from tui.api.secrets import Secret
 
 FAST = httpx.Timeout(connect=2.0, read=0.5, write=2.0, pool=2.0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.api.import_upload import BOM, MAX_PARTS, import_format, part_size_for, upload_file
+from tui.api.deployment.import_upload import BOM, MAX_PARTS, import_format, part_size_for, upload_file
 
 
 class Recorder:

@@ -7,8 +7,8 @@ import httpx
 import pytest
 from fault_server import FaultServer, Reply, Reset, SleepRecorder
 
-from tui.api.deployment_client import DeploymentClient
-from tui.api.deployment_models import BackendState
+from tui.api.deployment.client import DeploymentClient
+from tui.api.deployment.models import BackendState
 from tui.api.errors import InvalidRequest, NetworkError, PermissionDenied
 
 

@@ -8,7 +8,7 @@ import pytest
 from fault_server import FaultServer, Reply, SleepRecorder, error_reply, json_reply
 
 from tui.api.errors import AuthError, NotFound, ServiceUnavailable
-from tui.api.platform_client import PlatformClient
+from tui.api.platform.client import PlatformClient
 
 TOKEN = "pat-0123456789abcdefghijklmnop"
 DEPLOY_KEY = "prod:happy-otter-123|ffeeddccbbaa99887766"

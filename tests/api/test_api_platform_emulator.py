@@ -14,10 +14,10 @@ import zipfile
 import pytest
 from sandbox_process import SandboxProcess
 
-from tui.api.credentials import find_credentials
-from tui.api.deployment_client import DeploymentClient
+from tui.api.credentials.finder import find_credentials
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import Conflict, PlanLimit
-from tui.api.platform_client import PlatformClient
+from tui.api.platform.client import PlatformClient
 
 
 @pytest.fixture(scope="module")

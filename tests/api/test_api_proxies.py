@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 from forward_proxy import ForwardProxy
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import ConvexApiError
-from tui.api.proxies import ProxyRoutes, is_loopback
-from tui.api.sync_client import SyncClient
-from tui.services.downloads import download_export
+from tui.api.transport.proxies import ProxyRoutes, is_loopback
+from tui.api.deployment.sync_client import SyncClient
+from tui.services.downloads.downloader import download_export
 
 PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
                    "all_proxy", "no_proxy"]

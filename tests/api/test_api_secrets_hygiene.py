@@ -8,11 +8,11 @@ import logging
 import pytest
 from fault_server import FaultServer, Reply, SleepRecorder, error_reply
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import ConvexApiError, CredentialsError
-from tui.api.http import RetryPolicy
-from tui.api.platform_client import PlatformClient
-from tui.api.sync_client import SyncClient
+from tui.api.transport.http import RetryPolicy
+from tui.api.platform.client import PlatformClient
+from tui.api.deployment.sync_client import SyncClient
 
 ENV_VALUE = "env-value-that-must-stay-private-5150"
 

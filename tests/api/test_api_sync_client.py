@@ -12,11 +12,11 @@ import pytest
 from fault_server import SleepRecorder
 from websockets.asyncio.server import serve
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import AuthError, FunctionError, FunctionPermissionDenied, NetworkError
-from tui.api.http import RetryPolicy
-from tui.api.sync_client import SyncClient, sync_url
-from tui.emulator.demo_data import write_demo_zip
+from tui.api.transport.http import RetryPolicy
+from tui.api.deployment.sync_client import SyncClient, sync_url
+from tui.emulator.demo.data import write_demo_zip
 
 KEY = "fake-deployment-1|0123456789abcdef0123"
 

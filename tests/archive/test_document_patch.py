@@ -18,7 +18,7 @@ from tui.archive.document_patch import TableEdit, write_patched_tables
 from tui.archive.errors import ArchiveError
 from tui.archive.reader import SnapshotReader
 from tui.archive.snapshot_diff import diff_snapshots
-from tui.services.documents_plan import PlanError, edits_from_diff, parse_plan, plan_from_diff, plan_json
+from tui.services.restore.documents_plan import PlanError, edits_from_diff, parse_plan, plan_from_diff, plan_json
 
 
 def _lines(path: Path, table: str) -> list[dict]:

@@ -19,7 +19,7 @@ from tui.archive.ids import (
     new_id,
     table_number_of,
 )
-from tui.archive.values import (
+from tui.values.encoding import (
     ConvexValueError,
     decode_encoded_value,
     decode_export_document,

@@ -47,8 +47,8 @@ TARGETS = {"1 Gbit/s": 0.98, "2.5 Gbit/s": 0.9}
 CHILD = """
 import asyncio, json, sys, time
 from pathlib import Path
-from tui.api.deployment_client import DeploymentClient
-from tui.services.downloads import download_export
+from tui.api.deployment.client import DeploymentClient
+from tui.services.downloads.downloader import download_export
 
 async def main(url, key, export_id, folder):
     async with DeploymentClient(url, key) as client:

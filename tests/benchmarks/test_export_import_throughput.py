@@ -2,7 +2,7 @@
 documents are), next to baselines measured in the same run:
 
 - import: the same rows written by plain `executemany` into the sandbox's own SQLite schema (a fresh
-  `tui.emulator.database.Database` file, its pragmas and indexes; the JSONL read and each line's `_id` and
+  `tui.emulator.deployment.database.Database` file, its pragmas and indexes; the JSONL read and each line's `_id` and
   `_creationTime` parsed with orjson, one transaction). Target: >= 0.5x that floor in documents/s, peak
   memory < 300 MB and flat (the same at a tenth of the size);
 - export: `zip -1` of the same JSONL files. Target: >= 0.8x.
@@ -25,8 +25,8 @@ from measure import peak_rss_mb, print_table, zip_baseline
 from sandbox_process import SandboxProcess, wait_for
 
 from tui.emulator.clock import Clock
-from tui.emulator.database import Database
-from tui.emulator.demo_data import write_demo_zip
+from tui.emulator.deployment.database import Database
+from tui.emulator.demo.data import write_demo_zip
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(7200)]
 PART = 5 * 1024 * 1024  # the CLI's part size

@@ -105,7 +105,7 @@ def app_complete(app) -> bool:
     """Complete: the deployments tree lists every deployment, the first one (a PROD deployment) is
     selected, and the backups table shows that deployment's backups as loaded, a complete one among them,
     all laid out on the main screen."""
-    from tui.screens.main_screen import MainScreen
+    from tui.screens.main.screen import MainScreen
     from tui.widgets.backup_table import BackupTable
     from tui.widgets.deployment_tree import DeploymentTree
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from official_cli import OfficialCli
-from tui.emulator.demo_data import write_demo_zip
+from tui.emulator.demo.data import write_demo_zip
 
 pytestmark = pytest.mark.cli
 

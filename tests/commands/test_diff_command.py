@@ -99,7 +99,7 @@ def plain_sandbox(tmp_path_factory):
 
 
 def _mutate(sandbox, path: str, args: dict) -> None:
-    from tui.archive.values import encode_json_value
+    from tui.values.encoding import encode_json_value
 
     with sandbox.client() as http:
         reply = http.post("/api/mutation", json={"path": path, "args": encode_json_value(args),
@@ -118,7 +118,7 @@ def test_self_hosted_latest_backup_against_now(plain_sandbox, tmp_path):
     taken = run_cli(home, environ, "backup", "--wait", "--json")
     assert taken.returncode == 0, taken.stderr
     with plain_sandbox.client() as http:
-        from tui.archive.values import decode_encoded_value
+        from tui.values.encoding import decode_encoded_value
 
         reply = http.post("/api/query", json={"path": "_system/frontend/paginatedTableDocuments", "args": {
             "table": "notes", "paginationOpts": {"numItems": 100.0, "cursor": None}, "filters": None,

@@ -15,7 +15,7 @@ import pytest
 from cloud_world import PRO_DEV, PRO_PROD, STARTER_DEV, STARTER_PROD
 from headless_support import clean_environ, run_cli
 
-from tui.services.schedule_time import local_to_utc
+from tui.services.schedules.times import local_to_utc
 
 ENV_SECRET = "sk-live-headless-secret-4242"
 OUTPUTS: list[str] = []

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "api"))  # fault_server, s
 from fault_server import FaultServer  # noqa: E402
 from spoiling_proxy import SpoilingProxy  # noqa: E402
 
-from tui.api.deployment_client import DeploymentClient  # noqa: E402
+from tui.api.deployment.client import DeploymentClient  # noqa: E402
 
 TAIL = "NEXT_SECRET=after-the-line-break-31337"
 PASSWORD = "hunter2-in-the-url"

@@ -11,7 +11,7 @@ from pathlib import Path
 from sandbox_process import SandboxProcess
 
 from tui.launcher import session
-from tui.services.targets import SANDBOX_NOTICE
+from tui.services.config.targets import SANDBOX_NOTICE
 
 
 async def _deployments(chosen) -> tuple[str, list[str]]:
@@ -58,7 +58,7 @@ def _sandbox_processes(root) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"tui.emulator.sandbox_child" in argv and str(root).encode() in argv and state != "Z":
+        if b"tui.emulator.sandbox.child" in argv and str(root).encode() in argv and state != "Z":
             found.append(int(entry.name))
     return found
 

@@ -36,8 +36,8 @@ from import_support import documents, seed  # noqa: E402
 from sandbox_process import wait_for  # noqa: E402
 
 from tui.archive.ids import new_id  # noqa: E402
-from tui.emulator import imports  # noqa: E402
-from tui.emulator.tables import STORAGE_TABLE_NUMBER, active_tablets  # noqa: E402
+from tui.emulator.imports import state as imports  # noqa: E402
+from tui.emulator.deployment.tables import STORAGE_TABLE_NUMBER, active_tablets  # noqa: E402
 
 TRIALS = int(os.environ.get("CONVEX_BACKUPS_KILL_TRIALS") or 20)
 SEED = int(os.environ.get("CONVEX_BACKUPS_KILL_SEED") or random.SystemRandom().randrange(1_000_000))
@@ -321,7 +321,7 @@ class Campaign:
 
     def _clean_up(self, moment: Moment, staged: list[str]) -> list[str]:
         """A restore left waiting for confirmation by a client that died or gave up: the app's next start
-        cancels what it staged (tui/services/staged_guard.py); otherwise `cancel-import` does. Which did,
+        cancels what it staged (tui/services/restore/staged_guard.py); otherwise `cancel-import` does. Which did,
         for each import."""
         if not staged:
             return []

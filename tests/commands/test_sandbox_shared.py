@@ -1,4 +1,4 @@
-"""Two apps on one sandbox data folder (tui/emulator/folder_lock.py): the second uses the sandbox the first
+"""Two apps on one sandbox data folder (tui/emulator/sandbox/folder_lock.py): the second uses the sandbox the first
 started instead of opening the folder itself, even when both start together or the first is frozen for a
 moment; a throttled import of the first runs to the end with its data intact; the sandbox serves on while
 either app still uses it."""
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "emulator"))  # the import
 from import_support import MESSAGES, USERS, confirm, documents, dump, get_import, make_zip, seed, upload, wait_state
 from sandbox_process import wait_for  # noqa: E402
 
-from tui.emulator.sandbox_folder import SandboxFolder  # noqa: E402
+from tui.emulator.sandbox.folder import SandboxFolder  # noqa: E402
 from tui.launcher import session  # noqa: E402
 
 
@@ -32,7 +32,7 @@ def _sandbox_processes(root: Path) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"tui.emulator.sandbox_child" in argv and str(root).encode() in argv and state != "Z":
+        if b"tui.emulator.sandbox.child" in argv and str(root).encode() in argv and state != "Z":
             found.append(int(entry.name))
     return found
 

@@ -1,6 +1,6 @@
 """A staged import left behind blocks a deployment until it is confirmed or cancelled: `convex-backups imports`
 lists it, `convex-backups cancel-import ID` cancels it, and an import this app staged in a run that was
-killed is cancelled by the next start (tui/services/staged_guard.py)."""
+killed is cancelled by the next start (tui/services/restore/staged_guard.py)."""
 
 from __future__ import annotations
 

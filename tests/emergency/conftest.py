@@ -9,7 +9,7 @@ import pytest_asyncio
 from deployment_data import open_sandbox
 from sandbox_process import start_demo_copy
 
-from tui.services.config import Homes  # noqa: E402
+from tui.services.config.settings import Homes  # noqa: E402
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui_snapshots"))
 
 from fixed_target import NOW  # noqa: E402
 
-from tui.services.checklist import Checklist, ChecklistStore, StepState  # noqa: E402
+from tui.services.checklist.state import Checklist, ChecklistStore, StepState  # noqa: E402
 
 SIZES = [(120, 40), (80, 24)]
 

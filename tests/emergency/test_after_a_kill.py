@@ -12,9 +12,9 @@ from deployment_data import open_sandbox
 from tui.app import ConvexBackupsApp
 from tui.screens.emergency_restore import RecordingTarget
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services import checklist_ops as ops
-from tui.services import incident_log
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist import operations as ops
+from tui.services.checklist import incident_log
+from tui.services.checklist.state import ChecklistStore
 from tui.widgets.deployment_tree import DeploymentTree
 
 

@@ -8,8 +8,9 @@ import subprocess
 
 import pytest
 
-from tui.services import code_push, incident_log
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist import code_push
+from tui.services.checklist import incident_log
+from tui.services.checklist.state import ChecklistStore
 
 
 def test_every_change_is_saved_atomically_with_mode_0600(tmp_path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from emergency_support import PROD, HostApp, wait_until
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist.state import ChecklistStore
 
 DEV = "gentle-salmon-943"  # acme-corp, storefront, dev: the row highlighted when the checklist opens
 

@@ -14,7 +14,7 @@ from official_cli import install_cli
 from tiny_project import git, tiny_project
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist.state import ChecklistStore
 
 
 def _text(screen) -> str:
@@ -92,7 +92,7 @@ async def test_a_missing_lockfile_is_said_before_anything_starts(sandbox, fresh_
 ])
 def test_the_lockfile_names_the_package_manager_and_a_missing_one_is_said(tmp_path, monkeypatch, lockfile, manager,
                                                                           argv):
-    from tui.services import push_plan
+    from tui.services.checklist import push_plan
 
     project = tiny_project(tmp_path, without=("package-lock.json",))
     (project / lockfile).write_text("lockfileVersion: '9.0'\n")

@@ -8,7 +8,7 @@ from emergency_support import HostApp, client_of, wait_until
 from sandbox_process import SandboxProcess
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist.state import ChecklistStore
 
 
 def _text(screen) -> str:

@@ -19,8 +19,8 @@ from tiny_project import write_empty_lockfile
 
 from tui.screens.emergency_open import open_emergency
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services import code_push
-from tui.services.config import ConfigError, load_config, parse_config, save_config
+from tui.services.checklist import code_push
+from tui.services.config.settings import ConfigError, load_config, parse_config, save_config
 
 SECRET = "s3cr3t-deploy-key-material-0123456789"
 COMMAND = "sh -c 'echo key-chars=${#CONVEX_DEPLOY_KEY}; echo admin=${CONVEX_SELF_HOSTED_ADMIN_KEY:-none}'"

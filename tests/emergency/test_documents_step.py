@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from emergency_support import PROD, HostApp, break_deployment, take_backup, wait_until
 
-from tui.screens.diff_screen import DiffScreen
+from tui.screens.restore.diff import DiffScreen
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist.state import ChecklistStore
 
 
 async def test_d_on_step_2_compares_the_chosen_backup_with_now(demo, target, homes, tmp_path):

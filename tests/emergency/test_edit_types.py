@@ -7,8 +7,8 @@ from __future__ import annotations
 from emergency_support import HostApp, client_of, wait_until
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services import incident_log
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist import incident_log
+from tui.services.checklist.state import ChecklistStore
 
 
 def prompt_of(screen) -> str:

@@ -11,8 +11,8 @@ from emergency_support import (
 )
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.screens.restore_wizard import RestoreWizard
-from tui.services.checklist import ChecklistStore
+from tui.screens.restore.wizard import RestoreWizard
+from tui.services.checklist.state import ChecklistStore
 
 
 async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tmp_path):

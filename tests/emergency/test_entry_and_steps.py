@@ -17,7 +17,7 @@ from tiny_project import write_empty_lockfile
 from tui.app import ConvexBackupsApp
 from tui.cli import build_parser
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist.state import ChecklistStore
 
 DEV = "gentle-salmon-943"  # acme-corp, storefront, dev
 

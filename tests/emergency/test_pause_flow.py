@@ -6,8 +6,8 @@ from __future__ import annotations
 from emergency_support import PROD, HostApp, client_of, wait_until
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services import checklist_ops as ops
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist import operations as ops
+from tui.services.checklist.state import ChecklistStore
 
 
 async def server_state(demo) -> str:

@@ -1,6 +1,6 @@
 """Step 3's plan and run without the network: what a ref needs (read from git at that ref), the deploy
 command's `--message`, a push confirmed or not by the deployment's audit log, and a real deployment's run
-ending done only when its push shows there (tui/services/push_plan.py, push_run.py, push_confirm.py)."""
+ending done only when its push shows there (tui/services/checklist/push_plan.py, push_run.py, push_confirm.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 
 from tiny_project import git, tiny_project, write_empty_lockfile
 
-from tui.services import push_plan
-from tui.services.checklist import Checklist, StepState
-from tui.services.push_confirm import PushEvidence, matching_push
-from tui.services.push_plan import plan_push
-from tui.services.push_run import PushRun
+from tui.services.checklist import push_plan
+from tui.services.checklist.state import Checklist, StepState
+from tui.services.checklist.push_confirm import PushEvidence, matching_push
+from tui.services.checklist.push_plan import plan_push
+from tui.services.checklist.push_run import PushRun
 
 
 def _commit(folder, message: str) -> str:

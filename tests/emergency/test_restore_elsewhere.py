@@ -7,10 +7,10 @@ from __future__ import annotations
 from emergency_support import PROD, HostApp, client_of, documents_of, take_backup, wait_until
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.screens.restore_source import ZIP_CHOICE
-from tui.screens.restore_wizard import RestoreWizard
-from tui.services.checklist import ChecklistStore
-from tui.services.downloads import download_export
+from tui.screens.restore.source import ZIP_CHOICE
+from tui.screens.restore.wizard import RestoreWizard
+from tui.services.checklist.state import ChecklistStore
+from tui.services.downloads.downloader import download_export
 
 EMPTY = "quiet-sheep-258"  # acme-corp, team-tasks, dev: no backups of its own
 

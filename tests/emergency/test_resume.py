@@ -7,8 +7,8 @@ from emergency_support import PROD, HostApp, break_deployment, client_of, docume
 
 from tui.screens.emergency_restore import RecordingTarget
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services import checklist_ops as ops
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist import operations as ops
+from tui.services.checklist.state import ChecklistStore
 
 
 async def restores_of(demo, name):

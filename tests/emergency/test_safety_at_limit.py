@@ -9,7 +9,7 @@ import json
 from emergency_support import HostApp, wait_until
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist.state import ChecklistStore
 
 
 async def starter_at_its_limit(target):

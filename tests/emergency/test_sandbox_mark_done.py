@@ -6,7 +6,7 @@ from __future__ import annotations
 from emergency_support import HostApp, wait_until
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services.checklist import ChecklistStore
+from tui.services.checklist.state import ChecklistStore
 
 
 async def test_mark_done_is_hidden_on_the_sandbox_and_m_says_why(sandbox, fresh_target, homes, tmp_path):

@@ -21,7 +21,7 @@ from test_snapshots_emergency import EmergencyFixedTarget  # noqa: E402
 
 from tui.api.errors import NetworkError  # noqa: E402
 from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
-from tui.services.checklist import ChecklistStore, StepState  # noqa: E402
+from tui.services.checklist.state import ChecklistStore, StepState  # noqa: E402
 
 CANCELED = ("the app stopped at the restore's review; the staged restore imp-8 was never confirmed and was "
             "canceled on the server; nothing was restored, the data is as it was (g starts the restore again)")

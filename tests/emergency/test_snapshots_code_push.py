@@ -20,9 +20,9 @@ from fixed_target import NOW, FixedTarget  # noqa: E402
 from snapshot_checklist import fixed_checklist  # noqa: E402
 from tiny_project import tiny_project  # noqa: E402
 
-from tui.api.deployment_client import DeploymentClient  # noqa: E402
+from tui.api.deployment.client import DeploymentClient  # noqa: E402
 from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
-from tui.services.checklist import ChecklistStore  # noqa: E402
+from tui.services.checklist.state import ChecklistStore  # noqa: E402
 from tui.services.records import TargetInfo  # noqa: E402
 
 # What `npx convex deploy` 1.48.0 printed against the sandbox (tests/emergency/test_code_push_rehearsal.py).

@@ -16,8 +16,8 @@ from sandbox_process import SandboxProcess
 from snapshot_checklist import SIZES, fixed_checklist
 
 from tui.screens.emergency_screen import EmergencyScreen
-from tui.services.checklist import ChecklistStore
-from tui.services.config import Homes
+from tui.services.checklist.state import ChecklistStore
+from tui.services.config.settings import Homes
 
 CLOCK = "manual:1772452800"  # 2026-03-02 12:00 UTC, the fixed "now" of the other snapshots
 TABLES = ["carts", "customers", "events", "orders", "products", "reviews"]  # the storefront's, by name

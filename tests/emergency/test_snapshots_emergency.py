@@ -17,8 +17,8 @@ from snapshot_checklist import SIZES, fixed_checklist  # noqa: E402
 
 from tui.screens import emergency_code  # noqa: E402
 from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
-from tui.services import code_push  # noqa: E402
-from tui.services.checklist import ChecklistStore, StepState  # noqa: E402
+from tui.services.checklist import code_push  # noqa: E402
+from tui.services.checklist.state import ChecklistStore, StepState  # noqa: E402
 
 
 class EmergencyFixedTarget(FixedTarget):

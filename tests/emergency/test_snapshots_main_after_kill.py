@@ -18,8 +18,8 @@ from snapshot_checklist import fixed_checklist  # noqa: E402
 from test_snapshots import settle  # noqa: E402
 
 from tui.app import ConvexBackupsApp  # noqa: E402
-from tui.services.checklist import ChecklistStore, StepState  # noqa: E402
-from tui.services.config import Homes  # noqa: E402
+from tui.services.checklist.state import ChecklistStore, StepState  # noqa: E402
+from tui.services.config.settings import Homes  # noqa: E402
 from tui.services.protocol import DeploymentState  # noqa: E402
 
 PAUSED = "brave-marmot-193"
@@ -38,7 +38,7 @@ class PausedTarget(FixedTarget):
 
 @pytest.fixture(autouse=True)
 def utc(monkeypatch):
-    import tui.services.downloads as downloads
+    import tui.services.downloads.downloader as downloads
 
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setattr(downloads, "default_download_folder", lambda: Path("/home/operator/Downloads"))

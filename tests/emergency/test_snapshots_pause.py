@@ -18,7 +18,7 @@ from test_snapshots_emergency import EmergencyFixedTarget, fixed_machine  # noqa
 from textual.widgets import Input  # noqa: E402
 
 from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
-from tui.services.checklist import ChecklistStore, StepState  # noqa: E402
+from tui.services.checklist.state import ChecklistStore, StepState  # noqa: E402
 from tui.services.protocol import DeploymentState  # noqa: E402
 
 PAUSED_AT = "2026-03-02T11:41:00+00:00"

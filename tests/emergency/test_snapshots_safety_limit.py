@@ -18,8 +18,8 @@ from fixed_target import BACKUPS, NOW, FixedTarget  # noqa: E402
 from snapshot_checklist import SIZES  # noqa: E402
 
 from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
-from tui.services import safety  # noqa: E402
-from tui.services.checklist import Checklist, ChecklistStore, StepState  # noqa: E402
+from tui.services.restore import safety  # noqa: E402
+from tui.services.checklist.state import Checklist, ChecklistStore, StepState  # noqa: E402
 
 STARTER = "witty-marmot-395"  # indie-studio: 2 backups, the most its plan keeps
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tui.archive.values import decode_encoded_value, encode_json_value
+from tui.values.encoding import decode_encoded_value, encode_json_value
 
 
 def call(client: httpx.Client, kind: str, path: str, args: dict[str, Any] | None = None) -> Any:

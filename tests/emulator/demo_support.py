@@ -12,10 +12,10 @@ import orjson
 from convex_http import latest_export
 
 from tui.archive.ids import decode_id, is_valid_id
-from tui.archive.values import decode_export_document
-from tui.emulator.deployment import Deployment
-from tui.emulator.documents import iter_bodies
-from tui.emulator.tables import STORAGE_TABLE, STORAGE_TABLE_NUMBER, active_tablets
+from tui.values.encoding import decode_export_document
+from tui.emulator.deployment.deployment import Deployment
+from tui.emulator.deployment.documents import iter_bodies
+from tui.emulator.deployment.tables import STORAGE_TABLE, STORAGE_TABLE_NUMBER, active_tablets
 
 Tables = dict[str, list[dict[str, Any]]]  # table name -> documents (`_storage` rows as their index entries)
 

@@ -10,8 +10,8 @@ import pytest
 from sandbox_process import SandboxProcess, wait_for
 from websockets.sync.client import connect
 
-from tui.emulator.auth import VIEW_DATA, VIEW_ENV
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.deployment.auth import VIEW_DATA, VIEW_ENV
+from tui.emulator.sandbox.folder import SandboxFolder
 
 ENV_LIST = "/api/v1/list_environment_variables"
 SECRET_VALUE = "do-not-log-this-value-4711"

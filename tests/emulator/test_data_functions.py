@@ -10,8 +10,8 @@ import pytest
 from sandbox_process import SandboxProcess
 
 from tui.archive.ids import decode_id
-from tui.archive.values import decode_encoded_value, encode_json_value
-from tui.emulator.data_edit import UNDEFINED_PLACEHOLDER
+from tui.values.encoding import decode_encoded_value, encode_json_value
+from tui.emulator.functions.data_edit import UNDEFINED_PLACEHOLDER
 
 
 @pytest.fixture(scope="module")

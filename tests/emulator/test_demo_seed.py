@@ -14,11 +14,12 @@ from convex_http import query
 from demo_support import completed_export, count_references, dangling_references, live_tables, zip_tables
 from sandbox_process import SandboxProcess, wait_for
 
-from tui.emulator import environment, file_storage
+from tui.emulator.deployment import environment
+from tui.emulator.deployment import file_storage
 from tui.emulator.clock import ManualClock
-from tui.emulator.demo_seed import PROFILES, SeedError, parse_profile, seed_deployment
-from tui.emulator.deployment import Deployment
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.demo.seed import PROFILES, SeedError, parse_profile, seed_deployment
+from tui.emulator.deployment.deployment import Deployment
+from tui.emulator.sandbox.folder import SandboxFolder
 
 NOW_S = 1_760_000_000.0
 DAY_MS = 86_400_000

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sandbox_process import SandboxProcess
 
-from tui.emulator.auth import VIEW_ENV
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.deployment.auth import VIEW_ENV
+from tui.emulator.sandbox.folder import SandboxFolder
 
 PREFIXES = ("/api/v1", "/api")
 

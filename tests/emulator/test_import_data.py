@@ -14,8 +14,8 @@ from sandbox_process import wait_for
 from import_support import USERS, documents, dump, make_zip, run_import, seed, storage_entry
 
 from tui.archive.ids import new_id
-from tui.archive.values import export_line
-from tui.emulator.tables import STORAGE_TABLE_NUMBER
+from tui.values.encoding import export_line
+from tui.emulator.deployment.tables import STORAGE_TABLE_NUMBER
 
 
 def _raw_zip(members: dict[str, bytes]) -> bytes:

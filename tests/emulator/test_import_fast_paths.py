@@ -9,7 +9,7 @@ import zipfile
 import tui.archive.reader as reader_module
 from tui.archive.errors import ArchiveError
 from tui.archive.ids import _decode_id_checked, decode_id, encode_id
-from tui.archive.values import (
+from tui.values.encoding import (
     ConvexValueError,
     decode_export_document,
     decode_legacy_document,

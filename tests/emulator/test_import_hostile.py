@@ -28,7 +28,7 @@ from hostile_archives import (  # noqa: E402
 )
 
 from tui.archive.limits import MAX_DOCUMENT_SIZE, value_size  # noqa: E402
-from tui.emulator.import_attempts import READING, WRITING, died_message  # noqa: E402
+from tui.emulator.imports.attempts import READING, WRITING, died_message  # noqa: E402
 
 TOO_LARGE = "Value is too large (19.07 MiB > maximum size 1 MiB)"  # Convex's words for the 20 MB document
 

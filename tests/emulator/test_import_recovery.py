@@ -20,7 +20,7 @@ from import_support import (
 )
 
 from tui.archive.ids import new_id
-from tui.emulator.tables import STORAGE_TABLE_NUMBER
+from tui.emulator.deployment.tables import STORAGE_TABLE_NUMBER
 
 
 def _hidden_tablets(process) -> int:

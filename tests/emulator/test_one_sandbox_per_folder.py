@@ -1,4 +1,4 @@
-"""One process owns a sandbox data folder (tui/emulator/folder_lock.py): a second `sandbox serve` on a
+"""One process owns a sandbox data folder (tui/emulator/sandbox/folder_lock.py): a second `sandbox serve` on a
 folder another process serves is refused, naming the running one, and opens nothing, so its start-up
 recovery cannot drop the tables an import of the first one is writing."""
 

@@ -8,14 +8,14 @@ import pytest
 from convex_http import mutation, query
 from sandbox_process import SandboxProcess
 
-from tui.emulator.auth import PAUSE_DEPLOYMENT, VIEW_AUDIT_LOG, VIEW_DATA
-from tui.emulator.backend_state import (
+from tui.emulator.deployment.auth import PAUSE_DEPLOYMENT, VIEW_AUDIT_LOG, VIEW_DATA
+from tui.emulator.deployment.backend_state import (
     DISABLED_MESSAGE,
     PAUSED_MESSAGE,
     SUSPENDED_MESSAGE,
     USAGE_LIMIT_MESSAGE,
 )
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.sandbox.folder import SandboxFolder
 
 PAUSE, UNPAUSE = "/api/v1/pause_deployment", "/api/v1/unpause_deployment"
 AUDIT = "/api/v1/list_audit_log_events"

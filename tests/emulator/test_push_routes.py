@@ -1,4 +1,4 @@
-"""What the sandbox answers to `npx convex deploy` (tui/emulator/routes_push.py): the config hashes of a
+"""What the sandbox answers to `npx convex deploy` (tui/emulator/routes/push.py): the config hashes of a
 deployment nothing was pushed to, and, to every request that carries the code, 400 SandboxRunsNoCode saying
 it was received and nothing deployed; all behind the `deployment:deploy` operation, and nothing recorded."""
 
@@ -12,8 +12,8 @@ import httpx
 import pytest
 from sandbox_process import SandboxProcess
 
-from tui.emulator.auth import DEPLOY, VIEW_DATA
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.deployment.auth import DEPLOY, VIEW_DATA
+from tui.emulator.sandbox.folder import SandboxFolder
 
 PUSH_PATHS = ("/api/deploy2/evaluate_push", "/api/deploy2/start_push", "/api/deploy2/finish_push",
               "/api/push_config", "/api/prepare_schema")

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sandbox_process import SandboxProcess
 
-from tui.emulator.auth import VIEW_DATA
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.deployment.auth import VIEW_DATA
+from tui.emulator.sandbox.folder import SandboxFolder
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,12 @@ from convex_http import latest_export
 from demo_support import completed_export, count_references, dangling_references, live_tables, zip_tables
 from sandbox_process import wait_for
 
-from tui.emulator import documents
-from tui.emulator.demo_seed import seed_deployment
-from tui.emulator.deployment import Deployment
-from tui.emulator.sandbox_folder import SandboxFolder
-from tui.emulator.sandbox_runtime import SandboxRuntime
-from tui.emulator.traffic import TrafficGenerator
+from tui.emulator.deployment import documents
+from tui.emulator.demo.seed import seed_deployment
+from tui.emulator.deployment.deployment import Deployment
+from tui.emulator.sandbox.folder import SandboxFolder
+from tui.emulator.sandbox.runtime import SandboxRuntime
+from tui.emulator.demo.traffic import TrafficGenerator
 
 pytestmark = pytest.mark.slow  # a seeded emulator under steady writes, in this process
 
@@ -164,7 +164,7 @@ def test_backup_under_traffic_has_no_dangling_references(tmp_path):
 
 def test_traffic_holds_while_the_deployment_is_paused(seeded):
     """The traffic stands for the app's own mutations: a paused deployment refuses them (2.4)."""
-    from tui.emulator import backend_state
+    from tui.emulator.deployment import backend_state
 
     backend_state.pause(seeded)
     traffic = TrafficGenerator([seeded], writes_per_second=100, seed=1)

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sandbox_process import SandboxProcess, wait_for
 
-from tui.archive.values import decode_encoded_value, encode_json_value
+from tui.values.encoding import decode_encoded_value, encode_json_value
 from tui.emulator.clock import ManualClock
 from tui.emulator.platform.world import WorldEditor
 

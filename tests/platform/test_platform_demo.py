@@ -11,11 +11,11 @@ import pytest
 from platform_support import Api, storage_files, tables_of
 from sandbox_process import SandboxProcess, wait_for
 
-from tui.api.export_download import filename_from_disposition
+from tui.api.deployment.export_download import filename_from_disposition
 from tui.archive.ids import decode_id, is_valid_id
 from tui.archive.layout import parse_snapshot_filename
 from tui.archive.verify import verify_archive
-from tui.emulator.tables import STORAGE_TABLE_NUMBER
+from tui.emulator.deployment.tables import STORAGE_TABLE_NUMBER
 
 
 @pytest.fixture(scope="module")

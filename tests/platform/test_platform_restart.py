@@ -9,8 +9,8 @@ import pytest
 from platform_support import DAY_S, EPOCH_S, Api, build_world, settle, start_world, tables_of, throttle
 from sandbox_process import SandboxProcess, wait_for
 
-from tui.emulator import documents
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.deployment import documents
+from tui.emulator.sandbox.folder import SandboxFolder
 
 
 @pytest.fixture

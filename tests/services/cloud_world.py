@@ -11,12 +11,12 @@ import httpx
 from sandbox_process import SandboxProcess
 
 from tui.api.secrets import Secret
-from tui.archive.values import decode_encoded_value, encode_json_value
+from tui.values.encoding import decode_encoded_value, encode_json_value
 from tui.emulator.platform.world import WorldEditor
-from tui.services.cloud import CloudTarget
-from tui.services.config import Homes
-from tui.services.open_target import cloud_target
-from tui.services.targets import TargetSpec
+from tui.services.cloud.target import CloudTarget
+from tui.services.config.settings import Homes
+from tui.services.config.open_target import cloud_target
+from tui.services.config.targets import TargetSpec
 
 STARTER_PROD, STARTER_DEV = "starter-prod-101", "starter-dev-102"
 PRO_PROD, PRO_DEV = "acme-prod-201", "acme-dev-202"

@@ -1,4 +1,4 @@
-"""The trend over a deployment's backups (tui/services/backup_stats.py): which backup is flagged and how the
+"""The trend over a deployment's backups (tui/services/snapshots/stats.py): which backup is flagged and how the
 flag reads, what the cache keeps, and the [trend] settings of config.toml."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tui.services.backup_stats import BackupStats, StatsCache, trend
-from tui.services.config import Config, trend_settings
+from tui.services.snapshots.stats import BackupStats, StatsCache, trend
+from tui.services.config.settings import Config, trend_settings
 from tui.services.errors import ConfigError
 from tui.services.records import BackupRecord
 

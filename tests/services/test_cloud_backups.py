@@ -8,9 +8,9 @@ import pytest
 from cloud_world import PRO_DEV, PRO_PROD, STARTER_DEV, STARTER_PROD
 
 from tui.api.errors import NotFound
-from tui.api.platform_client import PlatformClient
-from tui.services.cloud import CloudTarget
-from tui.services.env_store import EnvStore
+from tui.api.platform.client import PlatformClient
+from tui.services.cloud.target import CloudTarget
+from tui.services.deployment.env_store import EnvStore
 from tui.services.errors import BackupLimitReached, ReadOnlyRefused
 from tui.services.protocol import BackupTarget
 

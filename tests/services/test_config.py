@@ -12,10 +12,10 @@ import pytest
 
 from tui.api.errors import CredentialsError
 from tui.api.secrets import Secret
-from tui.services import toml_writer
-from tui.services.config import Config, Homes, Profile, load_config, parse_config, save_config
+from tui.services.config import toml_writer
+from tui.services.config.settings import Config, Homes, Profile, load_config, parse_config, save_config
 from tui.services.errors import ConfigError
-from tui.services.targets import resolve_target
+from tui.services.config.targets import resolve_target
 
 CONFIG = """
 default_profile = "acme"

@@ -14,10 +14,10 @@ import pytest
 from cloud_world import World
 from sandbox_process import SandboxProcess, wait_for
 
-from tui.api.platform_client import PlatformClient
+from tui.api.platform.client import PlatformClient
 from tui.emulator.platform.world import WorldEditor
-from tui.services.cloud import CloudTarget
-from tui.services.env_store import EnvStore
+from tui.services.cloud.target import CloudTarget
+from tui.services.deployment.env_store import EnvStore
 from tui.services.errors import Refused, RestoreRefused
 
 SHOP_PROD, SHOP_DEV = "shop-prod-601", "shop-dev-602"

@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 import pytest
 
 from tui.api.errors import NotFound
-from tui.services import env_ops
-from tui.services.env_store import EnvStore
+from tui.services.deployment import env_vars as env_ops
+from tui.services.deployment.env_store import EnvStore
 from tui.services.errors import ConfigError
-from tui.services.export_progress import ExportProgress, table_fraction
+from tui.services.deployment.export_progress import ExportProgress, table_fraction
 from tui.services.progress import Estimator, PollInterval
 from tui.services.protocol import EnvSnapshot
 
@@ -61,7 +61,7 @@ def test_table_fraction_is_the_current_tables_alone(message, expected):
     assert (reading.fraction, reading.done, reading.total) == expected and not reading.overall
 
 
-# What Convex's export worker writes, smallest table first, then _storage (tui/services/export_progress.py).
+# What Convex's export worker writes, smallest table first, then _storage (tui/services/deployment/export_progress.py).
 CONVEX_MESSAGES = [
     "Beginning backup", "Backing up _tables",
     "Backing up tags", "Backing up tags: 100 / 100 documents",

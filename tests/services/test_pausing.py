@@ -9,16 +9,16 @@ from contextlib import asynccontextmanager
 import pytest
 from cloud_world import PRO_DEV, STARTER_DEV, STARTER_PROD
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import InvalidRequest
-from tui.api.platform_client import PlatformClient
-from tui.services.cloud import CloudTarget
-from tui.services.config import Homes
-from tui.services.env_store import EnvStore
+from tui.api.platform.client import PlatformClient
+from tui.services.cloud.target import CloudTarget
+from tui.services.config.settings import Homes
+from tui.services.deployment.env_store import EnvStore
 from tui.services.errors import ReadOnlyRefused
-from tui.services.local_store import LocalStore
+from tui.services.self_hosted.local_store import LocalStore
 from tui.services.protocol import BackupTarget, DeploymentState
-from tui.services.self_hosted import SelfHostedTarget
+from tui.services.self_hosted.target import SelfHostedTarget
 
 # One deployment per kind, so the kinds cannot see each other's pauses.
 KINDS = {"cloud": STARTER_DEV, "sandbox": PRO_DEV, "selfHosted": STARTER_PROD}

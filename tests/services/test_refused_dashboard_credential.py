@@ -9,7 +9,7 @@ import logging
 import pytest
 from cloud_world import STARTER_DEV, STARTER_PROD
 
-from tui.services.deployment_credentials import WITHIN_PROJECT_ROUTE
+from tui.services.cloud.deployment_credentials import WITHIN_PROJECT_ROUTE
 
 NOTES = [{"title": f"note {i}"} for i in range(40)]
 
@@ -26,7 +26,7 @@ def refused(world):
 
 
 def _requests(caplog, needle: str) -> int:
-    return sum(1 for r in caplog.records if r.name == "tui.api.http" and needle in r.getMessage())
+    return sum(1 for r in caplog.records if r.name == "tui.api.transport.http" and needle in r.getMessage())
 
 
 async def test_every_operation_works_through_the_cli_routes(world, home, tmp_path, refused, caplog):
@@ -82,9 +82,9 @@ async def test_the_prod_deployment_falls_back_to_authorize_prod(world, home, cap
 
 async def test_a_deploy_keys_url_is_derived_as_the_cli_does_when_url_for_key_refuses(world):
     from tui.api.errors import AuthError
-    from tui.api.platform_client import PlatformClient
+    from tui.api.platform.client import PlatformClient
     from tui.api.secrets import Secret
-    from tui.services.open_target import deploy_key_url
+    from tui.services.config.open_target import deploy_key_url
 
     unknown = Secret("prod:gentle-salmon-943|c2VjcmV0LW5vdC1rbm93bg")  # big brain does not know this key
     async with PlatformClient(world.platform_url, unknown) as platform:

@@ -1,4 +1,4 @@
-"""The rules a restore is checked against before any safety backup (tui/services/restore_checks.py): the
+"""The rules a restore is checked against before any safety backup (tui/services/restore/checks.py): the
 ones Convex would refuse, each naming what gets past it."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from tui.api.deployment_models import SnapshotImport
+from tui.api.deployment.models import SnapshotImport
 from tui.services.protocol import BackupRecord, DeploymentRef
-from tui.services.restore_checks import cross_refusal, running_backup_refusal, running_import_refusal
+from tui.services.restore.checks import cross_refusal, running_backup_refusal, running_import_refusal
 
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
 SHOP = DeploymentRef("acme", "shop", "shop-prod-1", "prod", "aws-us-east-1", None, "1", True)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tui.services.schedule_time import describe, local_to_utc, parse_time, parse_weekday, utc_to_local
+from tui.services.schedules.times import describe, local_to_utc, parse_time, parse_weekday, utc_to_local
 
 BERLIN, NEW_YORK, KOLKATA = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")
 SUMMER, WINTER = date(2030, 6, 3), date(2030, 1, 7)

@@ -1,4 +1,4 @@
-"""No import the app stages is left behind (tui/services/staged_guard.py): a cloud restore the operator backs
+"""No import the app stages is left behind (tui/services/restore/staged_guard.py): a cloud restore the operator backs
 out of while it is still being staged is cancelled, and so is a plan that is abandoned, one whose staging
 timed out, one still staged when the app closes, and one whose import big brain made only after the operator
 left; the ledger of staged imports is empty afterwards, and the deployment accepts the next restore."""
@@ -21,10 +21,10 @@ from fault_server import FaultServer, Reply  # noqa: E402
 from import_support import documents, make_zip, upload, wait_state  # noqa: E402
 
 from tui.api.errors import RequestTimeout  # noqa: E402
-from tui.services import restore_flow  # noqa: E402
-from tui.services.config import Homes  # noqa: E402
-from tui.services.open_target import open_target  # noqa: E402
-from tui.services.staged_ledger import StagedLedger  # noqa: E402
+from tui.services.restore import flow as restore_flow  # noqa: E402
+from tui.services.config.settings import Homes  # noqa: E402
+from tui.services.config.open_target import open_target  # noqa: E402
+from tui.services.restore.staged_ledger import StagedLedger  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from zip_samples import damage_member, sample_zip
 sys.path.insert(0, str(Path(__file__).parent.parent / "services"))
 from cloud_world import STARTER_DEV, World  # noqa: E402
 
-from tui.services.download_errors import CorruptArchive  # noqa: E402
-from tui.services.verify import verify_file  # noqa: E402
+from tui.services.downloads.errors import CorruptArchive  # noqa: E402
+from tui.services.snapshots.verify import verify_file  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,14 @@ from cloud_world import PRO_DEV, PRO_PROD, STARTER_PROD, World  # noqa: E402
 
 from tui.api.errors import Conflict, NotFound  # noqa: E402
 from tui.api.secrets import Secret  # noqa: E402
-from tui.services.config import Homes  # noqa: E402
-from tui.services.download_errors import TargetExists  # noqa: E402
-from tui.services.open_target import cloud_target  # noqa: E402
+from tui.services.config.settings import Homes  # noqa: E402
+from tui.services.downloads.errors import TargetExists  # noqa: E402
+from tui.services.config.open_target import cloud_target  # noqa: E402
 from tui.services.protocol import BackupTarget  # noqa: E402
-from tui.services.self_hosted import self_hosted_target  # noqa: E402
-from tui.services.sidecar import sha256_file  # noqa: E402
-from tui.services.targets import TargetSpec  # noqa: E402
-from tui.services.verify import verify_file  # noqa: E402
+from tui.services.self_hosted.target import self_hosted_target  # noqa: E402
+from tui.services.downloads.sidecar import sha256_file  # noqa: E402
+from tui.services.config.targets import TargetSpec  # noqa: E402
+from tui.services.snapshots.verify import verify_file  # noqa: E402
 
 # Each kind works on its own deployment, so their backups and exports never meet.
 DEPLOYMENT = {"cloud": PRO_DEV, "sandbox": PRO_PROD, "selfHosted": STARTER_PROD}

@@ -16,10 +16,10 @@ import pytest
 from fault_server import FaultServer, Reply, Reset, SleepRecorder
 from zip_samples import NAME, damage_member, sample_zip
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import AuthError
-from tui.services.download_errors import CorruptArchive, DiskFull, RetriesExhausted, TargetExists
-from tui.services.downloads import Downloader, RetryPlan, download_export
+from tui.services.downloads.errors import CorruptArchive, DiskFull, RetriesExhausted, TargetExists
+from tui.services.downloads.downloader import Downloader, RetryPlan, download_export
 
 ZIP = sample_zip(files=3, file_size=400_000)
 EXPORT_ID = "1712345678901234567"

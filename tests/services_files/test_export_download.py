@@ -15,9 +15,9 @@ from fault_server import FaultServer, SleepRecorder
 from spoiling_proxy import SpoilingProxy
 from zip_samples import sample_zip
 
-from tui.api.deployment_client import DeploymentClient
-from tui.services.downloads import Downloader, download_export
-from tui.services.self_hosted_backup import wait_for_export
+from tui.api.deployment.client import DeploymentClient
+from tui.services.downloads.downloader import Downloader, download_export
+from tui.services.self_hosted.backup import wait_for_export
 
 
 async def _make_export(url: str, key: str, path):

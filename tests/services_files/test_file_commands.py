@@ -10,8 +10,8 @@ import pytest
 from zip_samples import NAME, damage_member, sample_zip
 
 from tui.commands import download_cmd, import_cmd, inspect_cmd, verify_cmd
-from tui.services.config import Homes
-from tui.services.local_store import LocalStore
+from tui.services.config.settings import Homes
+from tui.services.self_hosted.local_store import LocalStore
 
 MODULES = (verify_cmd, inspect_cmd, import_cmd, download_cmd)
 

@@ -34,7 +34,7 @@ from hostile_archives import (  # noqa: E402
 from tui.archive.errors import ArchiveError  # noqa: E402
 from tui.archive.limits import MAX_DOCUMENT_SIZE, value_size  # noqa: E402
 from tui.archive.verify import verify_archive  # noqa: E402
-from tui.services.zip_stream_check import StreamingZipCheck  # noqa: E402
+from tui.archive.stream_check import StreamingZipCheck  # noqa: E402
 
 USERS = 10001
 TOO_LONG = "the line is longer than 32 MiB"

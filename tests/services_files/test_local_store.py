@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tui.api.errors import NotFound
-from tui.services.local_store import MANIFEST, LocalStore, RetentionPolicy
+from tui.services.self_hosted.local_store import MANIFEST, LocalStore, RetentionPolicy
 
 KEY = "brave-otter-1@127.0.0.1_3210"
 START = datetime(2030, 1, 1, 4, 0, tzinfo=timezone.utc)

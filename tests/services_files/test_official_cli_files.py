@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from official_cli import OfficialCli
 
-from tui.api.deployment_client import DeploymentClient
-from tui.emulator.demo_data import write_demo_zip
-from tui.services.file_import import FileImport
-from tui.services.inspect import inspect_file
-from tui.services.self_hosted import SelfHostedTarget
-from tui.services.verify import verify_file
+from tui.api.deployment.client import DeploymentClient
+from tui.emulator.demo.data import write_demo_zip
+from tui.services.restore.file_import import FileImport
+from tui.services.snapshots.inspect import inspect_file
+from tui.services.self_hosted.target import SelfHostedTarget
+from tui.services.snapshots.verify import verify_file
 
 pytestmark = pytest.mark.cli
 

@@ -12,9 +12,9 @@ import os
 
 import pytest
 
-from tui.services.download_errors import DiskFull
-from tui.services.block_writer import DIRECT_BLOCK, DIRECT_FILE_SYSTEMS, file_system_type, type_in_mount_table
-from tui.services.part_file import PartFile
+from tui.services.downloads.errors import DiskFull
+from tui.services.downloads.block_writer import DIRECT_BLOCK, DIRECT_FILE_SYSTEMS, file_system_type, type_in_mount_table
+from tui.services.downloads.part_file import PartFile
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="O_DIRECT is Linux's")
 
@@ -214,7 +214,7 @@ def test_the_file_system_type_comes_from_the_mount_table(device, kind):
 
 def test_network_and_memory_file_systems_are_written_through_the_page_cache(tmp_path, monkeypatch):
     """An NFS home folder would make every direct write wait for the server; tmpfs is the page cache."""
-    import tui.services.block_writer as block_writer
+    import tui.services.downloads.block_writer as block_writer
 
     for kind in ("nfs4", "cifs", "tmpfs", "fuse.sshfs"):
         monkeypatch.setattr(block_writer, "file_system_type", lambda fd, kind=kind: kind)

@@ -10,14 +10,14 @@ from datetime import timedelta
 
 import pytest
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.commands import run_schedules_cmd
-from tui.services.config import Homes
-from tui.services.env_store import EnvStore
-from tui.services.local_store import LocalStore
+from tui.services.config.settings import Homes
+from tui.services.deployment.env_store import EnvStore
+from tui.services.self_hosted.local_store import LocalStore
 from tui.services.protocol import Schedule
-from tui.services.schedules_runner import RunLock, run_due
-from tui.services.self_hosted import SelfHostedTarget
+from tui.services.self_hosted.schedules_runner import RunLock, run_due
+from tui.services.self_hosted.target import SelfHostedTarget
 
 
 @pytest.fixture

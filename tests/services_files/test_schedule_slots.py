@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tui.services.schedules_runner import RETRY_AFTER, due_slot, latest_slot, next_slot
+from tui.services.self_hosted.schedules_runner import RETRY_AFTER, due_slot, latest_slot, next_slot
 
 UTC = timezone.utc
 WED = datetime(2030, 1, 2, 12, 0, tzinfo=UTC)  # a Wednesday

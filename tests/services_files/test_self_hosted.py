@@ -12,13 +12,13 @@ import pytest
 from zip_samples import damage_member, sample_zip
 
 from tui.api.errors import Conflict
-from tui.services.config import Homes
-from tui.services.download_errors import CorruptArchive, TargetExists
+from tui.services.config.settings import Homes
+from tui.services.downloads.errors import CorruptArchive, TargetExists
 from tui.services.errors import ReadOnlyRefused
-from tui.services.local_store import LocalStore
-from tui.services.self_hosted import SelfHostedTarget, self_hosted_target
-from tui.services.env_store import EnvStore
-from tui.api.deployment_client import DeploymentClient
+from tui.services.self_hosted.local_store import LocalStore
+from tui.services.self_hosted.target import SelfHostedTarget, self_hosted_target
+from tui.services.deployment.env_store import EnvStore
+from tui.api.deployment.client import DeploymentClient
 
 TABLES = ["channels", "messages", "users"]
 

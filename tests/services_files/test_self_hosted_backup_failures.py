@@ -15,14 +15,14 @@ from fault_server import FaultServer, SleepRecorder
 from spoiling_proxy import SpoilingProxy
 from zip_samples import sample_zip
 
-from tui.api.deployment_client import DeploymentClient
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import Conflict
-from tui.services.config import Homes
-from tui.services.download_values import RetryPlan
-from tui.services.downloads import Downloader
-from tui.services.env_store import EnvStore
-from tui.services.local_store import LocalStore
-from tui.services.self_hosted import SelfHostedTarget
+from tui.services.config.settings import Homes
+from tui.services.downloads.values import RetryPlan
+from tui.services.downloads.downloader import Downloader
+from tui.services.deployment.env_store import EnvStore
+from tui.services.self_hosted.local_store import LocalStore
+from tui.services.self_hosted.target import SelfHostedTarget
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from sandbox_process import SandboxProcess
-from tui.api.deployment_client import DeploymentClient
-from tui.services.local_store import LocalStore
-from tui.services.self_hosted_backup import EXPORT_SHARE, make_backup
+from tui.api.deployment.client import DeploymentClient
+from tui.services.self_hosted.local_store import LocalStore
+from tui.services.self_hosted.backup import EXPORT_SHARE, make_backup
 
 SMALL, BIG = 300, 3000
 

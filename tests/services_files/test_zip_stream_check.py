@@ -14,9 +14,9 @@ import pytest
 from zip_samples import damage_member, sample_zip
 
 from tui.archive.errors import ArchiveError
-from tui.services.archive_integrity import check_integrity, finish_check
-from tui.services import zip_stream_check
-from tui.services.zip_stream_check import OUTPUT_CHUNK, StreamingZipCheck
+from tui.archive.integrity import check_integrity, finish_check
+from tui.archive import stream_check as zip_stream_check
+from tui.archive.stream_check import OUTPUT_CHUNK, StreamingZipCheck
 
 
 @pytest.fixture(autouse=True, params=["isal", "zlib"])

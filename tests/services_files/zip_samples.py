@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tui.archive.ids import encode_id
 from tui.archive.writer import SnapshotWriter
-from tui.emulator.demo_data import TABLES, channels, messages, users
+from tui.emulator.demo.data import TABLES, channels, messages, users
 
 STORAGE_NUMBER = 540
 NAME = "snapshot_test-deployment-1_1712345678901234567.zip"

@@ -8,8 +8,8 @@ import zipfile
 from restore_support import client_of, documents_of, take_backup, wait_until
 from host_app import HostApp
 
-from tui.screens.import_file import ImportFileDialog
-from tui.services.downloads import download_export
+from tui.screens.restore.import_file import ImportFileDialog
+from tui.services.downloads.downloader import download_export
 
 SOURCE = "brave-marmot-193"
 TARGET = "gentle-salmon-943"

@@ -9,10 +9,10 @@ import shutil
 from restore_support import client_of, documents_of, take_backup, wait_until
 from host_app import HostApp
 
-from tui.screens.import_file import ImportFileDialog
-from tui.screens.restore_source import ZIP_CHOICE
-from tui.screens.restore_wizard import RestoreWizard
-from tui.services.downloads import download_export
+from tui.screens.restore.import_file import ImportFileDialog
+from tui.screens.restore.source import ZIP_CHOICE
+from tui.screens.restore.wizard import RestoreWizard
+from tui.services.downloads.downloader import download_export
 
 SOURCE = "brave-marmot-193"  # acme-corp, storefront, prod
 DEV = "gentle-salmon-943"  # acme-corp, storefront, dev

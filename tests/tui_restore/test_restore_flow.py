@@ -5,7 +5,7 @@ from __future__ import annotations
 from restore_support import break_data, client_of, documents_of, take_backup, wait_until
 from host_app import HostApp
 
-from tui.screens.restore_wizard import RestoreWizard
+from tui.screens.restore.wizard import RestoreWizard
 from tui.widgets.typed_confirmation import TypedConfirmation
 
 DEV = "gentle-salmon-943"  # acme-corp, storefront, dev

@@ -7,7 +7,7 @@ from __future__ import annotations
 from host_app import HostApp
 from restore_support import client_of, documents_of, take_backup, wait_until
 
-from tui.screens.restore_wizard import RestoreWizard
+from tui.screens.restore.wizard import RestoreWizard
 
 DEV = "gentle-salmon-943"  # acme-corp, storefront, dev
 

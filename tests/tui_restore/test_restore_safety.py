@@ -12,7 +12,7 @@ from restore_support import client_of, documents_of, wait_until
 from host_app import HostApp
 from textual.widgets import Static
 
-from tui.screens.restore_wizard import RestoreWizard
+from tui.screens.restore.wizard import RestoreWizard
 
 DEV = "gentle-salmon-943"  # acme-corp (Pro), storefront, dev; the demo seeds files into every deployment
 STARTER_SECRET = "sk-live-starter-safety-9137"

@@ -11,16 +11,16 @@ from fake_target import DEV, NOW, PROD, FakeTarget, InspectableFake, backup
 from host_app import HostApp
 from textual.widgets import Input
 
-from tui.screens.import_file import ImportFileDialog
-from tui.screens.inspect_backup import InspectScreen
-from tui.screens.restore_wizard import RestoreWizard
+from tui.screens.restore.import_file import ImportFileDialog
+from tui.screens.main.inspect_backup import InspectScreen
+from tui.screens.restore.wizard import RestoreWizard
 
 
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
     """Ages and exact times on screen do not move with the wall clock."""
-    for module in ("tui.screens.restore_source", "tui.screens.restore_safety", "tui.services.safety"):
+    for module in ("tui.screens.restore.source", "tui.screens.restore.safety", "tui.services.restore.safety"):
         monkeypatch.setattr(f"{module}.utc_now", lambda: NOW)
 
 
@@ -128,7 +128,7 @@ def damage(path):
 def test_wizard_refuses_a_damaged_zip_at_the_first_step(snap_compare, size, tmp_path, monkeypatch):
     from fake_target import write_demo_zip
 
-    from tui.screens.restore_source import ZIP_CHOICE
+    from tui.screens.restore.source import ZIP_CHOICE
 
     monkeypatch.chdir(tmp_path)  # the advice names the file as typed: a relative path keeps the picture fixed
     damage(write_demo_zip(tmp_path / "damaged.zip"))

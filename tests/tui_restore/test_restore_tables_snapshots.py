@@ -9,12 +9,12 @@ from host_app import HostApp
 from restore_support import wait_until
 from textual.widgets import SelectionList
 
-from tui.screens.restore_wizard import RestoreWizard
+from tui.screens.restore.wizard import RestoreWizard
 
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
-    for module in ("tui.screens.restore_source", "tui.screens.restore_safety", "tui.services.safety"):
+    for module in ("tui.screens.restore.source", "tui.screens.restore.safety", "tui.services.restore.safety"):
         monkeypatch.setattr(f"{module}.utc_now", lambda: NOW)
 
 

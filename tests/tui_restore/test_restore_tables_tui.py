@@ -8,8 +8,8 @@ from __future__ import annotations
 from host_app import HostApp
 from restore_support import client_of, documents_of, take_backup, wait_until
 
-from tui.screens.restore_tables import TablesStep
-from tui.screens.restore_wizard import RestoreWizard
+from tui.screens.restore.tables import TablesStep
+from tui.screens.restore.wizard import RestoreWizard
 from textual.widgets import SelectionList
 
 PROD = "brave-marmot-193"  # acme-corp, storefront, prod

@@ -13,8 +13,8 @@ from host_app import HostApp
 from restore_support import wait_until
 
 from tui.archive.snapshot_diff import TableCounts
-from tui.screens.restore_wizard import RestoreWizard
-from tui.services import documents_restore
+from tui.screens.restore.wizard import RestoreWizard
+from tui.services.restore import documents as documents_restore
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 # consistent with the fake plan: customers 830 in the backup and 829 now, orders 5,400 / 5,450, products 1,200 / 1,180
@@ -24,7 +24,7 @@ DIFF = [TableCounts("_storage", 12), TableCounts("customers", 813, 12, 4, 5), Ta
 
 @pytest.fixture(autouse=True)
 def frozen_clock_and_rescue(monkeypatch):
-    for module in ("tui.screens.restore_source", "tui.screens.restore_safety", "tui.services.safety"):
+    for module in ("tui.screens.restore.source", "tui.screens.restore.safety", "tui.services.restore.safety"):
         monkeypatch.setattr(f"{module}.utc_now", lambda: NOW)
 
     async def rescued(target, deployment, source, backup, *, on_progress=None):

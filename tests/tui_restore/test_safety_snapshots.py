@@ -9,7 +9,7 @@ from fake_target import NOW, PROD, FakeTarget
 from host_app import HostApp
 from restore_support import wait_until
 
-from tui.screens.restore_wizard import RestoreWizard
+from tui.screens.restore.wizard import RestoreWizard
 from tui.services.errors import RestoreRefused
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
@@ -17,7 +17,7 @@ SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24"
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
-    for module in ("tui.screens.restore_source", "tui.screens.restore_safety", "tui.services.safety"):
+    for module in ("tui.screens.restore.source", "tui.screens.restore.safety", "tui.services.restore.safety"):
         monkeypatch.setattr(f"{module}.utc_now", lambda: NOW)
 
 

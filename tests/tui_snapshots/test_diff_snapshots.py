@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from diff_data import write_pair  # noqa: E402
 from test_snapshots import SIZES, make_app, settle, utc  # noqa: E402,F401
 
-from tui.screens.diff_screen import DiffScreen  # noqa: E402
+from tui.screens.restore.diff import DiffScreen  # noqa: E402
 
 
 def opened(folder: Path, *keys: str):

@@ -27,7 +27,7 @@ SIZES = [(120, 40), (80, 24)]
 
 @pytest.fixture(autouse=True)
 def utc(monkeypatch):
-    import tui.services.downloads as downloads
+    import tui.services.downloads.downloader as downloads
 
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setattr(downloads, "default_download_folder", lambda: Path("/home/operator/Downloads"))

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fixed_target import NOW, FixedTarget, _backup  # noqa: E402
 
 from tui.app import ConvexBackupsApp  # noqa: E402
-from tui.services.backup_stats import BackupStats, StatsCache  # noqa: E402
+from tui.services.snapshots.stats import BackupStats, StatsCache  # noqa: E402
 from tui.widgets.trend_panel import TrendPanel  # noqa: E402
 
 DEPLOYMENT = "brave-marmot-193"

@@ -7,9 +7,9 @@ import pytest
 
 from sandbox_process import start_demo_copy
 from tui.api.secrets import Secret
-from tui.services.config import Homes
-from tui.services.open_target import open_target
-from tui.services.targets import TargetSpec
+from tui.services.config.settings import Homes
+from tui.services.config.open_target import open_target
+from tui.services.config.targets import TargetSpec
 
 
 @pytest.fixture(scope="module")

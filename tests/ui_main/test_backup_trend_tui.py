@@ -69,8 +69,8 @@ async def test_a_table_losing_40_percent_is_flagged_in_the_table_and_the_details
 async def test_inspecting_a_backup_keeps_its_counts_so_the_trend_never_downloads_it_again(world, tmp_path):
     from pilot_host import HostApp
 
-    from tui.screens.inspect_backup import InspectScreen
-    from tui.services.backup_stats import StatsCache
+    from tui.screens.main.inspect_backup import InspectScreen
+    from tui.services.snapshots.stats import StatsCache
 
     target = world.target(tmp_path)
     ref = await target.get_deployment(PRO_PROD)

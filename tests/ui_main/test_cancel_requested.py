@@ -10,9 +10,9 @@ from pilot_support import choose, notes, wait_until
 from sandbox_process import SandboxProcess
 from tui.api.secrets import Secret
 from tui.app import ConvexBackupsApp
-from tui.screens.confirm import ConfirmDialog
-from tui.services.open_target import open_target
-from tui.services.targets import TargetSpec
+from tui.screens.dialogs.confirm import ConfirmDialog
+from tui.services.config.open_target import open_target
+from tui.services.config.targets import TargetSpec
 from tui.widgets.backup_table import BackupTable
 
 

@@ -11,8 +11,8 @@ from collections import Counter
 from pilot_support import wait_until
 
 from tui.app import ConvexBackupsApp
-from tui.screens import main_screen
-from tui.services.cloud_backups import FASTEST_POLL_S, follow
+from tui.screens.main import screen as main_screen
+from tui.services.cloud.backups import FASTEST_POLL_S, follow
 
 REQUEST = re.compile(r"^(GET|POST|HEAD|PUT|DELETE) (\S+) -> \d+")
 CREDENTIAL = re.compile(r"^credential for deployment (\S+):")
@@ -21,7 +21,7 @@ CREDENTIAL = re.compile(r"^credential for deployment (\S+):")
 def _requests(records) -> list[tuple[float, str]]:
     out = []
     for record in records:
-        match = REQUEST.match(record.getMessage()) if record.name == "tui.api.http" else None
+        match = REQUEST.match(record.getMessage()) if record.name == "tui.api.transport.http" else None
         if match:
             path = re.sub(r"/(?!v1/)[^/]*[0-9][^/]*", "/{id}", match.group(2) + "/").rstrip("/")
             out.append((record.created, f"{match.group(1)} {path}"))
@@ -61,7 +61,7 @@ async def test_request_counts_of_a_cold_start_and_of_idling(open_demo, caplog):
 
 
 async def test_a_running_backup_is_polled_at_most_once_a_second(open_demo, demo_sandbox, caplog):
-    caplog.set_level(logging.DEBUG, logger="tui.api.http")
+    caplog.set_level(logging.DEBUG, logger="tui.api.transport.http")
     target = await open_demo()
     ref = next(d for d in await target.list_deployments() if d.team == "acme-corp" and not d.is_prod)
     with demo_sandbox.throttled(ref.name, 1.0):

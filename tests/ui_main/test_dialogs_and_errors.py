@@ -7,9 +7,9 @@ from pilot_support import choose, notes, wait_for_screen, wait_until
 
 from sandbox_process import SandboxProcess
 from tui.app import ConvexBackupsApp
-from tui.screens.env_vars import EnvVarsScreen
-from tui.screens.main_screen import MainScreen
-from tui.screens.periodic import PeriodicDialog
+from tui.screens.main.env_vars import EnvVarsScreen
+from tui.screens.main.screen import MainScreen
+from tui.screens.dialogs.periodic import PeriodicDialog
 from tui.widgets.backup_table import BackupTable
 
 
@@ -102,8 +102,8 @@ async def test_read_only_deployment_refuses_mutations_and_says_why(open_demo):
 
 async def test_network_down_gives_a_clear_error_not_a_crash(tmp_path, homes):
     from tui.api.secrets import Secret
-    from tui.services.open_target import open_target
-    from tui.services.targets import TargetSpec
+    from tui.services.config.open_target import open_target
+    from tui.services.config.targets import TargetSpec
 
     process = SandboxProcess(tmp_path / "sandbox").start()
     try:

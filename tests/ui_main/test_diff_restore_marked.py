@@ -8,8 +8,8 @@ from pilot_support import choose, wait_for_screen, wait_until
 from test_diff_screen import _backup_then_break
 
 from tui.app import ConvexBackupsApp
-from tui.screens.diff_screen import DiffScreen
-from tui.screens.documents_restore_screen import DocumentsRestoreScreen
+from tui.screens.restore.diff import DiffScreen
+from tui.screens.restore.documents import DocumentsRestoreScreen
 from tui.widgets.backup_table import BackupTable
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pilot_support import choose, wait_for_screen, wait_until
 
 from tui.app import ConvexBackupsApp
-from tui.screens.diff_screen import DiffScreen
-from tui.screens.main_screen import MainScreen
+from tui.screens.restore.diff import DiffScreen
+from tui.screens.main.screen import MainScreen
 from tui.widgets.backup_table import BackupTable
 
 

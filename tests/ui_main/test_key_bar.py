@@ -7,8 +7,8 @@ from __future__ import annotations
 from pilot_support import choose, wait_for_screen, wait_until
 
 from tui.app import ConvexBackupsApp
-from tui.screens.download import DownloadDialog
-from tui.screens.help import HelpScreen
+from tui.screens.dialogs.download import DownloadDialog
+from tui.screens.dialogs.help import HelpScreen
 from tui.widgets.key_bar import KeyBar
 
 

@@ -10,9 +10,9 @@ from pilot_support import choose, wait_for_screen, wait_until
 from screen_text import screen_lines, widget_lines, widget_text
 
 from tui.app import ConvexBackupsApp
-from tui.screens.backup_now import BackupNowDialog
-from tui.screens.main_screen import MainScreen
-from tui.screens.periodic import PeriodicDialog
+from tui.screens.dialogs.backup_now import BackupNowDialog
+from tui.screens.main.screen import MainScreen
+from tui.screens.dialogs.periodic import PeriodicDialog
 from tui.services.protocol import Schedule
 from tui.widgets.backup_table import BackupTable
 from tui.widgets.deployment_tree import DeploymentTree

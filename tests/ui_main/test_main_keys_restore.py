@@ -8,8 +8,8 @@ from deployment_data import documents_of, take_backup
 from pilot_support import choose, notes, wait_for_screen, wait_until
 
 from tui.app import ConvexBackupsApp
-from tui.screens.main_screen import MainScreen
-from tui.screens.restore_wizard import RestoreWizard
+from tui.screens.main.screen import MainScreen
+from tui.screens.restore.wizard import RestoreWizard
 
 SOURCE = "brave-marmot-193"  # acme-corp, storefront, prod
 EMPTY = "quiet-sheep-258"  # acme-corp, team-tasks, dev: no backups of its own

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pilot_support import choose, notes, wait_for_screen, wait_until
 
 from tui.app import ConvexBackupsApp
-from tui.screens.backup_now import BackupNowDialog
-from tui.screens.confirm import ConfirmDialog
-from tui.screens.main_screen import MainScreen
+from tui.screens.dialogs.backup_now import BackupNowDialog
+from tui.screens.dialogs.confirm import ConfirmDialog
+from tui.screens.main.screen import MainScreen
 from tui.widgets.backup_table import BackupTable
 from tui.widgets.deployment_tree import DeploymentTree
 from tui.widgets.progress_panel import ProgressPanel

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pilot_support import choose, notes, wait_for_screen, wait_until
 
 from tui.app import ConvexBackupsApp
-from tui.screens.periodic import PeriodicDialog
+from tui.screens.dialogs.periodic import PeriodicDialog
 from tui.services.protocol import Schedule
 
 

@@ -8,8 +8,8 @@ from pilot_support import choose, notes, wait_for_screen, wait_until
 from test_diff_screen import _backup_then_break
 
 from tui.app import ConvexBackupsApp
-from tui.screens.restore_wizard import RestoreWizard
-from tui.services.documents_restore import rescue_tables
+from tui.screens.restore.wizard import RestoreWizard
+from tui.services.restore.documents import rescue_tables
 
 
 async def test_the_wizard_saves_a_rescue_file_before_staging(open_demo):

@@ -16,9 +16,9 @@ from pilot_support import choose, notes, wait_until
 from sandbox_process import SandboxProcess, wait_for
 from tui.api.secrets import Secret
 from tui.app import ConvexBackupsApp
-from tui.screens.main_screen import MainScreen
-from tui.services.open_target import open_target
-from tui.services.targets import TargetSpec
+from tui.screens.main.screen import MainScreen
+from tui.services.config.open_target import open_target
+from tui.services.config.targets import TargetSpec
 from tui.widgets.backup_table import BackupTable
 from tui.widgets.progress_panel import ProgressPanel
 

@@ -1,4 +1,4 @@
-"""The TUI's way out of an import left staged (tui/screens/staged_imports.py): `I` on the main screen (or
+"""The TUI's way out of an import left staged (tui/screens/restore/staged_imports.py): `I` on the main screen (or
 "Staged imports" in the palette) lists the deployment's imports, staged first, and `x` then `y` cancels one;
 the deployment then accepts imports again."""
 
@@ -13,11 +13,11 @@ from pilot_support import choose, notes, wait_for_screen, wait_until
 from sandbox_process import SandboxProcess
 from tui.api.secrets import Secret
 from tui.app import ConvexBackupsApp
-from tui.screens.confirm import ConfirmDialog
-from tui.screens.main_screen import MainScreen
-from tui.screens.staged_imports import StagedImportsDialog
-from tui.services.open_target import open_target
-from tui.services.targets import TargetSpec
+from tui.screens.dialogs.confirm import ConfirmDialog
+from tui.screens.main.screen import MainScreen
+from tui.screens.restore.staged_imports import StagedImportsDialog
+from tui.services.config.open_target import open_target
+from tui.services.config.targets import TargetSpec
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "emulator"))  # the import tests' helpers
 

@@ -8,8 +8,8 @@ from pilot_support import wait_until
 
 from tui.api.secrets import Secret
 from tui.app import ConvexBackupsApp
-from tui.services.open_target import open_target
-from tui.services.targets import TargetSpec
+from tui.services.config.open_target import open_target
+from tui.services.config.targets import TargetSpec
 from tui.widgets.deployment_tree import DeploymentTree
 
 

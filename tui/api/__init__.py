@@ -1,7 +1,11 @@
 """Async clients for Convex: a deployment's API (`DeploymentClient`, `SyncClient` for live values), the
 control plane (`PlatformClient`), typed models, typed errors, and finding the operator's credentials.
 
-This layer imports neither textual nor tui.services nor tui.emulator.
+By feature: `transport/` (HTTP), `platform/` (big brain), `deployment/` (a deployment's API),
+`credentials/`; and here the errors, secrets, models and tolerant readers of Convex's JSON they share.
+
+May import `tui.values` (the value encoding it shares with `tui.archive`); never `tui.archive`,
+`tui.services`, the UI, `tui.emulator` or textual.
 
 The names below are loaded when first used (PEP 562): importing one light module of this package, such
 as `tui.api.secrets`, must not import httpx and every client (the app's start-up waits on imports).
@@ -11,15 +15,15 @@ from importlib import import_module
 from typing import Any
 
 _WHERE = {
-    "Credentials": "credentials",
-    "find_credentials": "credentials",
-    "DeploymentClient": "deployment_client",
-    "CONVEX_CLIENT": "http_clients",
-    "Retry": "http",
-    "RetryPolicy": "http",
-    "PlatformClient": "platform_client",
+    "Credentials": "credentials.finder",
+    "find_credentials": "credentials.finder",
+    "DeploymentClient": "deployment.client",
+    "CONVEX_CLIENT": "transport.clients",
+    "Retry": "transport.http",
+    "RetryPolicy": "transport.http",
+    "PlatformClient": "platform.client",
     "Secret": "secrets",
-    "SyncClient": "sync_client",
+    "SyncClient": "deployment.sync_client",
     **{name: "errors" for name in (
         "AuthError", "Conflict", "ConvexApiError", "CredentialsError", "FunctionError", "ImportFailed",
         "InvalidRequest", "NetworkError", "NotFound", "PermissionDenied", "PlanLimit", "ProtocolError",

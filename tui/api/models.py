@@ -3,7 +3,7 @@ schedules, credentials) and a deployment's (exports, imports, checkpoints, deplo
 environment variables). Built from the wire JSON with tolerant parsing; see the two modules for details.
 """
 
-from tui.api.deployment_models import (
+from tui.api.deployment.models import (
     EXPORT_TERMINAL_STATES,
     IMPORT_TERMINAL_STATES,
     DeploymentInfo,
@@ -13,7 +13,7 @@ from tui.api.deployment_models import (
     ImportCheckpoint,
     SnapshotImport,
 )
-from tui.api.platform_models import (
+from tui.api.platform.models import (
     BACKUP_STATES,
     CloudBackup,
     Deployment,

@@ -23,7 +23,7 @@ import orjson
 from tui.archive.errors import ArchiveError
 from tui.archive.ids import decode_id
 from tui.archive.reader import SnapshotReader, TableEntry
-from tui.archive.values import decode_legacy_document, export_line
+from tui.values.encoding import decode_legacy_document, export_line
 from tui.archive.writer import SnapshotWriter
 
 STORAGE = "_storage"

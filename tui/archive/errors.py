@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import orjson
 
 from tui.archive.ids import InvalidIdError
-from tui.archive.values import ConvexValueError
+from tui.values.encoding import ConvexValueError
 
 # Convex's own codes (spec 6.10) ...
 CONVEX_CODES = frozenset(

@@ -9,7 +9,7 @@ from typing import Any
 
 from tui.archive.ids import table_number_of
 from tui.archive.reader import SnapshotReader
-from tui.archive.values import encode_export_value
+from tui.values.encoding import encode_export_value
 
 
 @dataclass

@@ -21,11 +21,11 @@ from tui.archive.errors import CORRUPT_HINT, ArchiveError, archive_errors
 from tui.archive.ids import InvalidIdError, decode_id
 from tui.archive.layout import classify_member, parse_snapshot_filename
 from tui.archive.members import CHUNK, DEFAULT_MAX_TOTAL_BYTES, MemberStream, check_entries
-from tui.archive.names import component_name_problem, table_name_problem
+from tui.values.field_names import component_name_problem, table_name_problem
 from tui.archive.limits import UNMEASURED_LINE_BYTES, document_size, too_large_text
 from tui.archive.lines import LineLengthGuard, checked_line, line_bodies, split_body, split_lines
 from tui.archive.rows import DocumentId, check_storage_row, document_id, tables_row
-from tui.archive.values import decode_export_document, decode_legacy_document
+from tui.values.encoding import decode_export_document, decode_legacy_document
 
 _ZIPFILE_ERRORS = (
     zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, struct.error, IndexError, OverflowError,

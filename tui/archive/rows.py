@@ -12,7 +12,7 @@ from typing import Any
 
 from tui.archive.errors import ArchiveError
 from tui.archive.ids import MAX_TABLE_NUMBER, InvalidIdError, decode_id
-from tui.archive.names import table_name_problem
+from tui.values.field_names import table_name_problem
 
 _MIME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(;.*)?\Z", re.DOTALL)
 

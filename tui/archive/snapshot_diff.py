@@ -84,7 +84,7 @@ class FieldChange:
         return "added" if self.old_type is None else "removed" if self.new_type is None else "changed"
 
     def to_dict(self) -> dict[str, Any]:
-        from tui.archive.values import encode_export_value
+        from tui.values.encoding import encode_export_value
 
         return {"field": self.path, "kind": self.kind, "old_type": self.old_type, "new_type": self.new_type,
                 "old": None if self.old_type is None else encode_export_value(self.old),
@@ -154,7 +154,7 @@ def field_changes(old: dict, new: dict, prefix: str = "") -> list[FieldChange]:
 
 
 def _decode(line: bytes, legacy: bool) -> dict:
-    from tui.archive.values import decode_export_document, decode_legacy_document
+    from tui.values.encoding import decode_export_document, decode_legacy_document
 
     return (decode_legacy_document if legacy else decode_export_document)(orjson.loads(line))
 

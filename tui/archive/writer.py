@@ -22,7 +22,7 @@ from tui.archive.layout import (
     component_prefix,
     storage_extension,
 )
-from tui.archive.values import export_line
+from tui.values.encoding import export_line
 
 # Lines are gathered into chunks this big before they reach zlib: far fewer calls, same memory bound.
 _CHUNK = 1 << 20

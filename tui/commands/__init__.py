@@ -89,8 +89,8 @@ class Context:
     info: TargetInfo
     default_deployment: str | None
     stderr_is_tty: bool
-    homes: Any = None  # tui.services.config.Homes of the session (None in a bare Context)
-    config: Any = None  # tui.services.config.Config of the session
+    homes: Any = None  # tui.services.config.settings.Homes of the session (None in a bare Context)
+    config: Any = None  # tui.services.config.settings.Config of the session
 
     async def deployment(self, name: str | None = None) -> DeploymentRef:
         """`--deployment`, else the one the configuration names, else the only one there is."""

@@ -14,7 +14,7 @@ from tui.commands import (
     FAILED, NOT_FOUND, OK, REFUSED, USAGE, Context, Failure, add_common, command_parser, run_command,
 )
 from tui.services.protocol import DeploymentRef
-from tui.services.staged_imports import ImportRecord
+from tui.services.restore.staged_imports import ImportRecord
 
 NAME = "cancel-import"
 

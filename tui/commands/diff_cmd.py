@@ -90,7 +90,7 @@ def _files(args: argparse.Namespace) -> int:
 async def _backup(context: Context) -> int:
     from tui.archive.errors import ArchiveError
     from tui.commands import Failure
-    from tui.services.snapshot_compare import NOW, compare_backup
+    from tui.services.snapshots.compare import NOW, compare_backup
 
     args = context.args
     deployment = await context.deployment()
@@ -113,7 +113,7 @@ async def _backup(context: Context) -> int:
 
 def _write_plan(store, args: argparse.Namespace, *, backup: str | None, deployment: str | None) -> bool:
     """--plan-out: every difference brought back (README "Restore only what is broken"); False if not written."""
-    from tui.services.documents_plan import plan_from_diff, plan_json
+    from tui.services.restore.documents_plan import plan_from_diff, plan_json
 
     plan = plan_from_diff(store, backup=backup, deployment=deployment)
     try:
@@ -169,7 +169,7 @@ def describe(store, old: str, new: str, *, limit: int = 20) -> list[str]:
 
 
 def _value(value, type_name: str | None) -> str:
-    from tui.archive.values import encode_export_value
+    from tui.values.encoding import encode_export_value
 
     if type_name is None:
         return "(absent)"
@@ -179,7 +179,7 @@ def _value(value, type_name: str | None) -> str:
 
 def _write_json(store, old: str, new: str, out) -> None:
     """Written document by document, so the output of a huge diff never sits in memory whole."""
-    from tui.archive.values import encode_export_value
+    from tui.values.encoding import encode_export_value
 
     out.write('{\n  "old": %s,\n  "new": %s,\n  "tables": [' % (json.dumps(old), json.dumps(new)))
     for index, t in enumerate(store.tables()):

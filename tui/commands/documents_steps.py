@@ -1,5 +1,5 @@
 """What `restore ID --documents PLAN.json` and `reapply RESCUE.zip` share (README "Restore only what is
-broken"): stage the documents import (`tui.services.documents_restore`), print exactly what will change, confirm
+broken"): stage the documents import (`tui.services.restore.documents`), print exactly what will change, confirm
 and follow it like any restore, then check the result with a second snapshot; and the rescue step a full
 restore takes first."""
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from tui.commands import FAILED, OK, Context, Failure, print_json
 from tui.commands.replace_data import confirm_and_follow
-from tui.services import documents_restore
+from tui.services.restore import documents as documents_restore
 
 RACE_WARNING = documents_restore.RACE_WARNING
 
@@ -28,8 +28,8 @@ async def apply_documents(context: Context, deployment: Any, edits_from: documen
     if not getattr(context.args, "pause", False):
         return await _apply_documents(context, deployment, edits_from, source=source, backup_id=backup_id,
                                       safety_id=safety_id, done=done)
-    from tui.services import pausing
-    from tui.services.checklist_data import client_for
+    from tui.services.deployment import pausing
+    from tui.services.checklist.data import client_for
 
     client = await client_for(context.target, deployment)
     was_paused = (await pausing.read_state(client)).paused
@@ -84,7 +84,7 @@ async def rescue_before_full_restore(context: Context, deployment: Any, source: 
                                      backup: Any) -> tuple[Path | None, list[str]]:
     """Keep what the restore would revert or remove, beside the safety backup (None when skipped), and the
     review's lines on the documents: the rescue's diff per table, or why no comparison was made."""
-    from tui.services.restore_review import compared_lines, not_compared_lines
+    from tui.services.restore.review import compared_lines, not_compared_lines
 
     choice = getattr(context.args, "rescue", None)
     size = backup.size or 0

@@ -63,7 +63,7 @@ def holds_files(path: Path) -> bool:
 
 
 async def _import(context: Context) -> int:
-    from tui.services.file_import import check_before_upload
+    from tui.services.restore.file_import import check_before_upload
 
     args, target = context.args, context.target
     safety_mode(args)
@@ -74,7 +74,7 @@ async def _import(context: Context) -> int:
     await check_convex_refusals(context, deployment)  # before any safety backup is spent
     safety_id = await safety_backup(context, deployment, source_has_storage=holds_files(args.file))
     plan = await target.prepare_file_import(args.file, deployment, on_progress=context.progress)
-    from tui.services.restore_review import not_compared_lines
+    from tui.services.restore.review import not_compared_lines
 
     result = await confirm_and_follow(context, plan, "Import", "import",
                                       not_compared_lines(deployment.name, "a ZIP file is imported"))

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from tui.api.errors import ConvexApiError
 from tui.commands import OK, Context, add_common, command_parser, print_json, run_command
-from tui.services.staged_imports import ImportRecord, age_text
+from tui.services.restore.staged_imports import ImportRecord, age_text
 
 NAME = "imports"
 

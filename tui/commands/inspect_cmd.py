@@ -25,7 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui.archive.errors import ArchiveError
-    from tui.services.inspect import describe, inspect_file
+    from tui.services.snapshots.inspect import describe, inspect_file
 
     if args.samples < 0:
         print("convex-backups inspect: --samples must be 0 or more", file=sys.stderr)

@@ -1,6 +1,6 @@
 """`convex-backups list [--deployment NAME] [--json] [--no-counts]`: deployments and their backups, each
 backup with its per-table document counts and a DROP flag when a table lost more than `[trend]
-drop_percent` of its documents since the backup before (tui/services/backup_stats.py)."""
+drop_percent` of its documents since the backup before (tui/services/snapshots/stats.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import argparse
 
 from tui.api.errors import AuthError, NotFound, PermissionDenied
 from tui.commands import FAILED, OK, Context, add_common, command_parser, plain, print_json, run_command
-from tui.services.backup_stats import StatsCache, Trend, learn_missing, trend
-from tui.services.config import trend_settings
+from tui.services.snapshots.stats import StatsCache, Trend, learn_missing, trend
+from tui.services.config.settings import trend_settings
 from tui.services.protocol import BackupRecord, DeploymentRef
 
 NAME = "list"

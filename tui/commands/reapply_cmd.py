@@ -37,7 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.services.documents_restore import rescue_tables
+    from tui.services.restore.documents import rescue_tables
 
     if not args.yes or not args.confirm:
         print("convex-backups reapply: refused: this writes documents into the deployment; add --yes and "
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _reapply(context: Context) -> int:
     from tui.commands.documents_steps import apply_documents
-    from tui.services.documents_restore import edits_from_rescue
+    from tui.services.restore.documents import edits_from_rescue
 
     args = context.args
     safety_mode(args)

@@ -13,7 +13,7 @@ from tui.api.errors import ConvexApiError, NetworkError, RateLimited, ServerErro
 from tui.api.secrets import scrub
 from tui.commands import FAILED, OK, REFUSED, USAGE, Context, Failure, print_json
 from tui.services.errors import BackupLimitReached, ReadOnlyRefused, RestoreRefused
-from tui.services.safety import (
+from tui.services.restore.safety import (
     SAFETY_MODES,
     SafetyBackupFailed,
     reuse_words,
@@ -21,7 +21,7 @@ from tui.services.safety import (
     take_fresh,
     take_local,
 )
-from tui.services import lost_restore
+from tui.services.restore import lost_restore
 
 
 def check_target(context: Context, deployment: Any, verb: str) -> None:
@@ -60,7 +60,7 @@ def safety_mode(args: argparse.Namespace) -> str:
 
 
 async def safety_backup(context: Context, deployment: Any, *, source_has_storage: bool) -> str | None:
-    """The safety copy `--safety` asks for (see `tui.services.safety`); its id, or None with `none`.
+    """The safety copy `--safety` asks for (see `tui.services.restore.safety`); its id, or None with `none`.
     Every refusal here comes before anything was changed, and names the flag that gets past it."""
     mode = safety_mode(context.args)
     if mode == "none":

@@ -20,9 +20,9 @@ from tui.commands.replace_data import (
     safety_backup,
     safety_mode,
 )
-from tui.services.backup_stats import StatsCache, record_plan
-from tui.services.restore_review import not_compared_lines
-from tui.services.table_restore import TablesRestore, UnknownTables, parse_tables, tables_words
+from tui.services.snapshots.stats import StatsCache, record_plan
+from tui.services.restore.review import not_compared_lines
+from tui.services.restore.tables import TablesRestore, UnknownTables, parse_tables, tables_words
 
 NAME = "restore"
 
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
               "--confirm <target deployment name> to go ahead (--safety none too needs --yes).", file=sys.stderr)
         return REFUSED
     if args.documents is not None:
-        from tui.services.documents_plan import PlanError, parse_plan
+        from tui.services.restore.documents_plan import PlanError, parse_plan
 
         try:
             args.documents_plan = parse_plan(args.documents.read_text(encoding="utf-8"))
@@ -93,11 +93,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _restore_documents(context: Context, deployment, source, backup, safety_id: str | None) -> int:
-    """--documents: the plan against a diff of the backup and a snapshot of now (`tui.services.documents_plan`)."""
+    """--documents: the plan against a diff of the backup and a snapshot of now (`tui.services.restore.documents_plan`)."""
     from tui.commands.documents_steps import apply_documents
-    from tui.services.documents_plan import PlanError
-    from tui.services.documents_restore import edits_for_plan
-    from tui.services.snapshot_compare import backup_zip
+    from tui.services.restore.documents_plan import PlanError
+    from tui.services.restore.documents import edits_for_plan
+    from tui.services.snapshots.compare import backup_zip
 
     with tempfile.TemporaryDirectory(prefix="convex-backups-plan-") as folder:
         old = await backup_zip(context.target, source, backup.id, Path(folder), on_progress=context.progress)
@@ -152,7 +152,7 @@ def parse_tables_argument(text: str) -> list[str]:
 
 async def _restore_tables(context: Context, deployment, source, backup) -> int:
     """Only the tables of --tables: every check of a full restore, with the names checked against the
-    backup before the safety backup is taken (`tui.services.table_restore`)."""
+    backup before the safety backup is taken (`tui.services.restore.tables`)."""
     restore = TablesRestore(context.target, source, backup, stats=_stats(context))
     try:
         context.note(f"Downloading backup {backup.id} to read its tables (verified; deleted afterwards)...")

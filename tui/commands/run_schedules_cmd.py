@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _specs(args: argparse.Namespace, homes, environ) -> list:
-    from tui.services.config import load_config
-    from tui.services.targets import from_profile, resolve_target
+    from tui.services.config.settings import load_config
+    from tui.services.config.targets import from_profile, resolve_target
 
     config = load_config(homes)
     specs = []
@@ -66,10 +66,10 @@ def _specs(args: argparse.Namespace, homes, environ) -> list:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from tui.services.config import Homes
-    from tui.services.local_store import LocalStore
-    from tui.services.open_target import open_target
-    from tui.services.schedules_runner import run_due
+    from tui.services.config.settings import Homes
+    from tui.services.self_hosted.local_store import LocalStore
+    from tui.services.config.open_target import open_target
+    from tui.services.self_hosted.schedules_runner import run_due
 
     environ = dict(os.environ)
     homes = Homes.from_environ(environ)

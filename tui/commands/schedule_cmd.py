@@ -8,9 +8,9 @@ import sys
 from datetime import timedelta
 
 from tui.commands import OK, USAGE, Context, Failure, add_common, command_parser, print_json, run_command
-from tui.services import schedule_time
+from tui.services.schedules import times as schedule_time
 from tui.services.protocol import Schedule
-from tui.services.schedule_change import changed_schedule
+from tui.services.schedules.change import changed_schedule
 
 NAME = "schedule"
 

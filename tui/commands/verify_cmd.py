@@ -32,7 +32,7 @@ def _progress_line(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.services.verify import verify_file
+    from tui.services.snapshots.verify import verify_file
 
     progress = _progress_line if sys.stderr.isatty() else None
     try:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from textual import work
 
-from tui.api.secrets import Secret, reveal
-from tui.services import code_push
-from tui.services.checklist_data import client_for
-from tui.services.push_confirm import confirm_push
-from tui.services.push_plan import PushPlan, deploy_command, plan_push
-from tui.services.push_run import PushRun
+from tui.services.secrets import Secret, reveal
+from tui.services.checklist import code_push
+from tui.services.checklist.data import client_for
+from tui.services.checklist.push_confirm import confirm_push
+from tui.services.checklist.push_plan import PushPlan, deploy_command, plan_push
+from tui.services.checklist.push_run import PushRun
 from tui.widgets import formatting as fmt
 
 SANDBOX_SAYS = ("The sandbox runs no code. g rehearses the push: clean checkout, install, bundle, and the "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual import work
 
 from tui.screens.emergency_field import FieldEditDialog
-from tui.services.checklist_data import (
+from tui.services.checklist.data import (
     NO_USER_FUNCTIONS, DataEditor, FieldEdit, PageView, TablePager, client_for, document_fields, fields_line,
     has_user_functions, parse_value, type_name,
 )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from textual import work
 
-from tui.api.secrets import mask
-from tui.services import checklist_ops as ops
+from tui.services.secrets import mask
+from tui.services.checklist import operations as ops
 from tui.services.protocol import EnvSnapshot
 from tui.widgets import formatting as fmt
 

@@ -15,8 +15,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from tui.screens.dialog import Dialog
-from tui.services.checklist_data import FieldEdit, parse_value, show_value, type_name, value_words
+from tui.screens.dialogs.base import Dialog
+from tui.services.checklist.data import FieldEdit, parse_value, show_value, type_name, value_words
 
 STYLES = Path(__file__).parent.parent / "styles"
 _NEW = object()

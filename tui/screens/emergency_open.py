@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.services.checklist import ChecklistStore
-from tui.services.config import Homes
-from tui.services.incident_log import incidents_dir
+from tui.services.checklist.state import ChecklistStore
+from tui.services.config.settings import Homes
+from tui.services.checklist.incident_log import incidents_dir
 
 
 def homes_of(app: Any) -> Homes:

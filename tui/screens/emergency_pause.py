@@ -8,7 +8,7 @@ from datetime import datetime
 
 from textual import work
 
-from tui.services import checklist_pause
+from tui.services.checklist import pause as checklist_pause
 from tui.services.protocol import DeploymentRef
 from tui.widgets import formatting as fmt
 

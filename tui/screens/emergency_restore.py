@@ -12,8 +12,8 @@ from typing import Any
 
 from textual import work
 
-from tui.screens.restore_wizard import RestoreWizard
-from tui.services import checklist_ops as ops
+from tui.screens.restore.wizard import RestoreWizard
+from tui.services.checklist import operations as ops
 from tui.services.protocol import BackupRecord, RestorePlan, RestoreResult
 from tui.widgets import formatting as fmt
 
@@ -129,7 +129,7 @@ class RestoreStepMixin:
         backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         backup = next((b for b in self.backups if b.id == backup_id), None)
         if backup is not None:
-            from tui.screens.inspect_backup import InspectScreen
+            from tui.screens.main.inspect_backup import InspectScreen
 
             self.app.push_screen(InspectScreen(self.target, self.ref, backup))
 
@@ -143,7 +143,7 @@ class RestoreStepMixin:
         backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         backup = next((b for b in self.backups if b.id == backup_id), None)
         if backup is not None:
-            from tui.screens.diff_screen import DiffScreen
+            from tui.screens.restore.diff import DiffScreen
 
             self.app.push_screen(DiffScreen(self.target, self.ref, backup))
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from textual import work
 
-from tui.services import checklist_ops as ops
+from tui.services.checklist import operations as ops
 from tui.services.protocol import Progress
-from tui.services.safety import SafetyOptions, reuse_words
+from tui.services.restore.safety import SafetyOptions, reuse_words
 from tui.widgets import formatting as fmt
 
 # step 1's own keys (the footer shows those that can run; a hidden twin of b says why it cannot)

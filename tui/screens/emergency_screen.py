@@ -1,6 +1,6 @@
 """`EmergencyScreen`: the emergency-restore checklist. Steps on the left (with their status in words),
 the selected step's panel on the right. Each step's work runs in a worker through
-`tui.services.checklist_ops`; the checklist is saved after every change, and a checklist left unfinished
+`tui.services.checklist.operations`; the checklist is saved after every change, and a checklist left unfinished
 is offered for resuming (a backup or restore that was running is followed again, never started twice).
 
     EmergencyScreen(target, store, deployment=None, incidents=folder)
@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Log, OptionList, Static
 
-from tui.api.secrets import Secret
+from tui.services.secrets import Secret
 from tui.screens.emergency_code import CodeStepMixin
 from tui.screens.emergency_data import DataStepMixin
 from tui.screens.emergency_env import EnvStepMixin
@@ -31,9 +31,9 @@ from tui.screens.emergency_prompt import PromptMixin
 from tui.screens.emergency_restore import RestoreStepMixin
 from tui.screens.emergency_safety import SafetyStepMixin
 from tui.screens.emergency_steps import BasicStepsMixin
-from tui.services import checklist_ops as ops
-from tui.services import lost_restore
-from tui.services.checklist import DESTRUCTIVE_STEPS, STEP_TITLES, Checklist, ChecklistStore
+from tui.services.checklist import operations as ops
+from tui.services.restore import lost_restore
+from tui.services.checklist.state import DESTRUCTIVE_STEPS, STEP_TITLES, Checklist, ChecklistStore
 from tui.services.protocol import BackupTarget, DeploymentRef
 from tui.widgets import formatting as fmt
 from tui.widgets.marked_table import MarkedDataTable

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tui.services import checklist_ops as ops
-from tui.services import checklist_pause
-from tui.services import incident_log
+from tui.services.checklist import operations as ops
+from tui.services.checklist import pause as checklist_pause
+from tui.services.checklist import incident_log
 
 
 class BasicStepsMixin:

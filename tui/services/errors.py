@@ -1,9 +1,57 @@
 """Refusals of the service layer. They extend `tui.api.errors` so one `except ConvexApiError` (and one
-exit-code table) covers both: a refusal is a `Refused`, a plan limit is also a `PlanLimit`."""
+exit-code table) covers both: a refusal is a `Refused`, a plan limit is also a `PlanLimit`. The API's errors
+are re-exported here for the UI, which takes no types from `tui.api`."""
 
 from __future__ import annotations
 
-from tui.api.errors import ConvexApiError, PlanLimit
+# The API's errors, re-exported: screens and widgets take them from here, never from `tui.api`.
+from tui.api.errors import (
+    AuthError,
+    Conflict,
+    ConvexApiError,
+    CredentialsError,
+    FunctionError,
+    ImportFailed,
+    InvalidRequest,
+    NetworkError,
+    NotFound,
+    PermissionDenied,
+    PlanLimit,
+    ProtocolError,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    ServiceUnavailable,
+    StateError,
+)
+
+__all__ = [
+    "AuthError",
+    "BackupLimitReached",
+    "BadArgument",
+    "ConfigError",
+    "ConfirmationRequired",
+    "Conflict",
+    "ConvexApiError",
+    "CredentialsError",
+    "FunctionError",
+    "ImportFailed",
+    "InvalidRequest",
+    "NetworkError",
+    "NotEntitled",
+    "NotFound",
+    "PermissionDenied",
+    "PlanLimit",
+    "ProtocolError",
+    "RateLimited",
+    "ReadOnlyRefused",
+    "Refused",
+    "RequestTimeout",
+    "RestoreRefused",
+    "ServerError",
+    "ServiceUnavailable",
+    "StateError",
+]
 
 
 class Refused(ConvexApiError):

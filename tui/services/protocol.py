@@ -53,15 +53,15 @@ from tui.services.records import (  # noqa: F401 (the values are part of this in
 )
 
 if TYPE_CHECKING:
-    from tui.services.staged_imports import ImportRecord
-    from tui.services.downloads import DownloadProgress, DownloadResult
+    from tui.services.restore.staged_imports import ImportRecord
+    from tui.services.downloads.downloader import DownloadProgress, DownloadResult
 
 
 
 @runtime_checkable
 class BackupTarget(Protocol):
     """What an operator can do with one kind of target. Implementations: `CloudTarget` (Convex Cloud and
-    the sandbox, `tui/services/cloud.py`) and the self-hosted target (`tui/services/self_hosted.py`)."""
+    the sandbox, `tui/services/cloud/target.py`) and the self-hosted target (`tui/services/self_hosted/target.py`)."""
 
     async def info(self) -> TargetInfo: ...
 
@@ -115,7 +115,7 @@ class BackupTarget(Protocol):
         file is never overwritten (`TargetExists`). A dropped connection resumes with Range, and a `.part`
         left by an interrupted run of the same backup is continued. Raises `tui.api.errors.Conflict`
         (`BackupNotComplete`) for a backup that is not complete, `NotFound` for an unknown one, and a
-        `tui.services.download_errors.DownloadError` (`DiskFull`, `CorruptArchive`, `RetriesExhausted`,
+        `tui.services.downloads.errors.DownloadError` (`DiskFull`, `CorruptArchive`, `RetriesExhausted`,
         ...) when no verified file could be saved. Allowed on read-only deployments."""
         ...
 
@@ -173,7 +173,7 @@ class BackupTarget(Protocol):
 
     async def restore_result(self, plan: RestorePlan) -> RestoreResult: ...
 
-    # -- staged imports (tui/services/staged_imports.py) --------------------------------------------------
+    # -- staged imports (tui/services/restore/staged_imports.py) --------------------------------------------------
     async def list_imports(self, deployment: DeploymentRef) -> list[ImportRecord]:
         """The deployment's newest snapshot imports (at most 20), newest first, in every state."""
         ...

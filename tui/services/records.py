@@ -194,7 +194,7 @@ class RestoreResult:
 @dataclass(frozen=True)
 class Schedule:
     """A periodic backup schedule, stored in UTC. `weekday` counts 0 = Sunday … 6 = Saturday (cron order)
-    and is None for daily schedules. Use `tui.services.schedule_time` to convert to and from local time."""
+    and is None for daily schedules. Use `tui.services.schedules.times` to convert to and from local time."""
 
     frequency: Frequency
     utc_hour: int

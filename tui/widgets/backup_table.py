@@ -90,7 +90,7 @@ class BackupTable(MarkedDataTable):
         self.restoring: frozenset[str] = frozenset()  # backups being restored into this deployment now
         self.empty_text = "Choose a deployment to see its backups."
         self._drawn_for: tuple[int, bool] = (0, False)  # the `_layout` the columns were chosen for
-        self.flags: dict[str, str] = {}  # backup id -> "DROP customers -40%" (tui/services/backup_stats.py)
+        self.flags: dict[str, str] = {}  # backup id -> "DROP customers -40%" (tui/services/snapshots/stats.py)
 
     def on_mount(self) -> None:
         self._draw(None)

@@ -12,10 +12,10 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.services import schedule_time
-from tui.services.backup_stats import Trend
+from tui.services.schedules import times as schedule_time
+from tui.services.snapshots.stats import Trend
 from tui.services.protocol import WEEKDAYS, BackupRecord, DeploymentRef, PlanLimits, Schedule
-from tui.services.staged_imports import ImportRecord
+from tui.services.restore.staged_imports import ImportRecord
 from tui.widgets import formatting as fmt
 
 

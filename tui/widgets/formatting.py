@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from rich.text import Text
 
-from tui.api.errors import ConvexApiError
+from tui.services.errors import ConvexApiError
 from tui.services.protocol import BackupRecord, DeploymentRef, Progress
 
 STATE_WORDS = {

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Label, ProgressBar
 
 from tui.services.protocol import TableChange, TableProgress
-from tui.services.restore_flow import is_storage
+from tui.services.restore.flow import is_storage
 
 
 class TableChanges(DataTable):

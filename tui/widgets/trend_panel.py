@@ -1,6 +1,6 @@
 """The deployment's trend over its backups, at the top of the details pane: documents and ZIP size as
 sparklines (oldest left), their latest values in numbers, and every DROP flag in words (never colour
-alone). Hidden until the counts of at least one backup are known (tui/services/backup_stats.py)."""
+alone). Hidden until the counts of at least one backup are known (tui/services/snapshots/stats.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
-from tui.services.backup_stats import Trend
+from tui.services.snapshots.stats import Trend
 from tui.widgets import formatting as fmt
 
 LABEL_WIDTH = 10

@@ -12,9 +12,13 @@ from starlette.routing import Route
 
 from tui import __version__
 from tui.emulator.errors import ConvexError, internal
-from tui.emulator.http_common import error_response, json_response
-from tui.emulator.loopback_server import LoopbackServer
-from tui.emulator.platform import routes_backups, routes_cli, routes_dashboard, routes_emulator, routes_management
+from tui.emulator.routes.common import error_response, json_response
+from tui.emulator.sandbox.loopback_server import LoopbackServer
+from tui.emulator.platform.routes import backups as routes_backups
+from tui.emulator.platform.routes import cli as routes_cli
+from tui.emulator.platform.routes import dashboard as routes_dashboard
+from tui.emulator.platform.routes import emulator as routes_emulator
+from tui.emulator.platform.routes import management as routes_management
 from tui.emulator.platform.service import Platform
 
 log = logging.getLogger(__name__)

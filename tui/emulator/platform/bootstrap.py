@@ -13,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui.emulator.clock import Clock
-from tui.emulator.platform import directory, tokens
+from tui.emulator.platform import directory
+from tui.emulator.platform.access import tokens
 from tui.emulator.platform.store import PlatformStore
-from tui.emulator.platform.token_files import TEAM_TOKENS_DIR, operator_token_path, team_token_path
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.platform.access.token_files import TEAM_TOKENS_DIR, operator_token_path, team_token_path
+from tui.emulator.sandbox.folder import SandboxFolder
 
 OPERATOR_NAME = "Sandbox Operator"
 OPERATOR_EMAIL = "operator@sandbox.local"

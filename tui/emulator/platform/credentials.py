@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tui.emulator.platform.token_files import operator_token_path, team_token_path
+from tui.emulator.platform.access.token_files import operator_token_path, team_token_path
 from tui.emulator.platform.store import DEFAULT_PORT, FILE, PORT_META
 from tui.emulator.secrets_file import read_secret
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tui.emulator.deployment import PlatformIdentity
-from tui.emulator.platform import directory, models, tokens
-from tui.emulator.platform.bearer_auth import principal_for_credential, principal_for_token
+from tui.emulator.deployment.deployment import PlatformIdentity
+from tui.emulator.platform import directory, models
+from tui.emulator.platform.access import tokens
+from tui.emulator.platform.access.bearer_auth import principal_for_credential, principal_for_token
 
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform

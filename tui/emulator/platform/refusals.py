@@ -6,9 +6,9 @@ be shown (README "The sandbox's test switches"). Convex's own behaviour here is 
 - the dashboard's team and project listings (the CLI's `/api/teams` and `/v1` list the same);
 - one team's routes, as for a team that requires SSO, is suspended, or refuses listing.
 
-Switched with `POST /api/_emulator/refusals` (routes_emulator.py); kept in memory only, so a restart of the
+Switched with `POST /api/_emulator/refusals` (routes/emulator.py); kept in memory only, so a restart of the
 sandbox clears them. By default nothing is refused. (A team token is refused on every route but `/v1`
-without a switch, as Convex documents: token_scopes.py.)
+without a switch, as Convex documents: access/token_scopes.py.)
 """
 
 from __future__ import annotations

@@ -26,16 +26,17 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tui.emulator import exports
-from tui.emulator.demo_seed import SeedError, seed_deployment
-from tui.emulator.names import deployment_name
-from tui.emulator.platform import bootstrap, cloud_backups, directory, seed_dating
-from tui.emulator.platform.periodic import next_run_ms, parse_cronspec
+from tui.emulator.exports import state as exports
+from tui.emulator.demo.seed import SeedError, seed_deployment
+from tui.emulator.deployment.names import deployment_name
+from tui.emulator.platform import bootstrap, directory, seed_dating
+from tui.emulator.platform.backups import cloud_backups
+from tui.emulator.platform.backups.periodic import next_run_ms, parse_cronspec
 from tui.emulator.platform.store import insert
 
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform
-    from tui.emulator.traffic import TrafficGenerator
+    from tui.emulator.demo.traffic import TrafficGenerator
 
 log = logging.getLogger(__name__)
 HOUR_MS = 3600 * 1000
@@ -271,7 +272,7 @@ def _live_backup(platform: Platform, world: list[tuple[DemoDeployment, dict[str,
 def start_traffic(platform: Platform) -> TrafficGenerator:
     """Steady writes on the demo's prod deployments (production gets the load; dev and preview
     deployments stay quiet, so a restore into one of them can be checked against its backup)."""
-    from tui.emulator.traffic import TrafficGenerator
+    from tui.emulator.demo.traffic import TrafficGenerator
 
     names = [row["name"] for spec, row in demo_deployments(platform) if spec.kind == "prod"]
     deployments = [platform.deployments[name] for name in names if name in platform.deployments]

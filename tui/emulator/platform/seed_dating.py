@@ -16,8 +16,9 @@ from pathlib import Path
 import orjson
 
 from tui.archive.layout import DOCUMENTS_FILE, STORAGE_DIR
-from tui.emulator import exports, system_tables
-from tui.emulator.deployment import Deployment
+from tui.emulator.exports import state as exports
+from tui.emulator.deployment import system_tables
+from tui.emulator.deployment.deployment import Deployment
 
 
 def date_back(deployment: Deployment, export_id: str, snapshot_ms: int, completed_ms: int) -> None:

@@ -15,15 +15,16 @@ import functools
 import threading
 from pathlib import Path
 
-from tui.emulator.deployment import Deployment
-from tui.emulator.platform import bootstrap, clock_control, directory, tokens
+from tui.emulator.deployment.deployment import Deployment
+from tui.emulator.platform import bootstrap, clock_control, directory
+from tui.emulator.platform.access import tokens
 from tui.emulator.platform.link import DeploymentLink
 from tui.emulator.platform.refusals import Refusals
-from tui.emulator.platform.retention import Retention
-from tui.emulator.platform.scheduler import Scheduler
+from tui.emulator.platform.backups.retention import Retention
+from tui.emulator.platform.backups.scheduler import Scheduler
 from tui.emulator.platform.store import DEFAULT_PORT, PORT_META, PlatformStore
-from tui.emulator.platform.tracker import BackupTracker
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.platform.backups.tracker import BackupTracker
+from tui.emulator.sandbox.folder import SandboxFolder
 
 
 class Platform:

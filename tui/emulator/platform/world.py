@@ -13,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui.emulator.clock import Clock
-from tui.emulator.platform import bootstrap, directory, tokens
+from tui.emulator.platform import bootstrap, directory
+from tui.emulator.platform.access import tokens
 from tui.emulator.platform.store import PlatformStore
-from tui.emulator.sandbox_folder import SandboxFolder
+from tui.emulator.sandbox.folder import SandboxFolder
 
 
 class WorldEditor:

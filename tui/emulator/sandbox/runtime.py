@@ -1,0 +1,152 @@
+"""Open the sandbox of a data folder and serve it: the emulated platform API on its own loopback port
+and every deployment on its own, in the foreground or on a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui.emulator.deployment.deployment import Deployment
+from tui.emulator.sandbox.folder_lock import FolderLock
+from tui.emulator.platform.app import PlatformServer
+from tui.emulator.platform.service import Platform
+from tui.emulator.sandbox.server import DeploymentServer, serve_all
+from tui.emulator.throttle import Throttle
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SandboxRuntime:
+    """The platform and its deployments opened and bound to loopback ports; `run()` serves them until `stop()`."""
+
+    root: Path
+    port: int | None = None  # None: each deployment's remembered port; 0: any free port (platform too)
+    step_delay: float = 0.0
+    clock: str | None = None  # None/'real', 'manual' or 'manual:<epoch seconds>' (platform/clock_control.py)
+    seed: str | None = None  # None or 'demo' (platform/seed.py)
+    traffic: bool = False  # keep writing to the demo deployments (tui/emulator/demo/traffic.py)
+    platform_port: int | None = None  # None: remembered (3200 at first), or any free port with port=0
+    deployments: list[Deployment] = field(default_factory=list)
+    servers: list[DeploymentServer] = field(default_factory=list)
+    platform: Platform | None = None
+    platform_server: PlatformServer | None = None
+    traffic_generator: Any = None
+    _loop: asyncio.AbstractEventLoop | None = None
+    _stop: asyncio.Event | None = None
+    _thread: threading.Thread | None = None
+    _lock: FolderLock | None = None
+
+    def open(self) -> SandboxRuntime:
+        """Raises `folder_lock.FolderBusy` (and opens nothing) when another live process owns the folder: the
+        lock comes first, so start-up recovery never touches what another process is doing."""
+        self._lock = FolderLock(self.root).acquire()
+        try:
+            self.platform = platform = Platform(self.root, clock_spec=self.clock)
+        except BaseException:
+            self.close()
+            raise
+        try:
+            platform.prepare(seed=self.seed)
+            folder = platform.folder
+            names = platform.deployment_names()
+            # Opening a deployment is mostly waiting on its own files (SQLite commits, renames, thread
+            # starts): the deployments are independent, so they open side by side.
+            with ThreadPoolExecutor(max_workers=min(8, len(names) or 1), thread_name_prefix="open") as pool:
+                opened = pool.map(lambda n: folder.open(n, clock=platform.clock, throttle=Throttle(self.step_delay)),
+                                  names)
+                for deployment in opened:
+                    platform.attach(deployment)  # before its workers start: they may report to the platform
+                    self.deployments.append(deployment)
+                list(pool.map(Deployment.start, self.deployments))
+                for index, deployment in enumerate(self.deployments):
+                    info = folder.info(deployment.name)
+                    wanted = info.get("port", 0) if self.port is None else (self.port + index if self.port else 0)
+                    self.servers.append(DeploymentServer(deployment, wanted))
+                list(pool.map(lambda s: folder.save_info(s.deployment.name, {**folder.info(s.deployment.name),
+                                                                              "port": s.port}), self.servers))
+            self.platform_server = PlatformServer(platform, self._platform_port())
+            platform.start()
+            if self.seed == "demo":
+                from tui.emulator.platform import seed
+
+                seed.seed_contents(platform)
+            if self.traffic:
+                from tui.emulator.platform import seed
+
+                self.traffic_generator = seed.start_traffic(platform)
+            self._lock.announce(self.platform_server.url)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _platform_port(self) -> int:
+        if self.platform_port is not None:
+            return self.platform_port
+        if self.port == 0:
+            return 0
+        return self.platform.remembered_port
+
+    @property
+    def all_servers(self) -> list:
+        # The platform first: an app waiting for the sandbox asks it first (each server loads its app as
+        # its task starts, one after another).
+        return [*([self.platform_server] if self.platform_server else []), *self.servers]
+
+    async def serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        await serve_all(self.all_servers, self._stop)
+
+    def stop(self) -> None:
+        if self._loop and self._stop:
+            self._loop.call_soon_threadsafe(self._stop.set)
+
+    def close(self) -> None:
+        if self.traffic_generator is not None:
+            try:
+                self.traffic_generator.stop()
+            except Exception:
+                log.exception("stopping the traffic generator failed")
+            self.traffic_generator = None
+        if self.platform is not None:
+            self.platform.stop_workers()
+        for deployment in self.deployments:
+            deployment.stop()
+        self.deployments.clear()
+        if self.platform is not None:
+            self.platform.stop()
+            self.platform = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    # -- embedded use: the app runs the sandbox on a background thread ---------------------------
+    def start_in_background(self) -> SandboxRuntime:
+        ready = threading.Event()
+
+        def run() -> None:
+            async def main() -> None:
+                task = asyncio.create_task(self.serve())
+                await asyncio.sleep(0)
+                ready.set()
+                await task
+
+            asyncio.run(main())
+
+        self._thread = threading.Thread(target=run, name="sandbox", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def shutdown(self) -> None:
+        self.stop()
+        if self._thread:
+            self._thread.join(timeout=10)
+        self.close()

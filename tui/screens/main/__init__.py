@@ -1,0 +1,7 @@
+"""The main screen (`screen.MainScreen`): deployments, backups, details and live progress; its
+actions, what it shows after a crash, and the screens it opens for one deployment (env vars, a backup's
+contents).
+
+UI: may import textual, `tui.widgets`, `tui.messages`, `tui.bindings` and `tui.services`; never `tui.api`
+(services re-export what screens need) nor the emulator.
+"""
