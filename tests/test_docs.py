@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tui import bindings
-from tui.services.config import Homes, load_config, trend_settings
-from tui.services.targets import from_profile
+from tui.services.config.settings import Homes, load_config, trend_settings
+from tui.services.config.targets import from_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
