@@ -42,7 +42,7 @@ def _table_codes() -> dict[str, str]:
 
 def _platform_codes() -> set[str]:
     found = set()
-    for path in PLATFORM.glob("*.py"):
+    for path in PLATFORM.rglob("*.py"):
         found |= set(_LITERAL.findall(path.read_text()))
     return found - NOT_CODES
 
