@@ -11,8 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from sandbox_process import DEMO, SandboxProcess, wait_for  # noqa: E402
 
-# The lanes (README.md, "Tests"). A test is in the `sandbox` lane when it asks, directly or through other
-# fixtures, for one of these fixtures (each starts a sandbox process or a Pilot snapshot app)...
+# The lanes (tui/README.md, "Tests and benchmarks"). A test is in the `sandbox` lane when it asks, directly or through
+# other fixtures, for one of these fixtures (each starts a sandbox process or a Pilot snapshot app)...
 _SLOW_FIXTURES = frozenset({
     "sandbox", "slow_sandbox", "platform_sandbox", "demo_template", "world", "deployment", "slow_deployment",
     "demo_sandbox", "snap_compare",

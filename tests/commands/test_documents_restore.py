@@ -1,4 +1,4 @@
-"""Restore only what is broken (README "Restore only what is broken"), headless against the sandbox: a
+"""Restore only what is broken (tui/commands/README.md "Restore only what is broken"), headless against the sandbox: a
 deployment broken three ways at once, a documents-level restore of two tables that leaves the third exactly as
 it was, verified by a second diff; and a full restore whose rescued documents are put back with their ids."""
 

@@ -1,4 +1,4 @@
-"""The kill campaign (README.md, "Tests and benchmarks"): the sandbox is SIGKILLed at random moments of a
+"""The kill campaign (tui/README.md, "Tests and benchmarks"): the sandbox is SIGKILLed at random moments of a
 throttled headless `convex-backups restore` (or `import` of the same backup's ZIP), every other round with the
 client, and started again on the same folder and ports. Every time, each table and `_storage` must show exactly
 the data from before or exactly the backup's (all or nothing across the whole restore), both in the database

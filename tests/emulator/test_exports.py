@@ -45,7 +45,7 @@ def test_states_progress_and_download(slow_sandbox):
         export = wait_for(progressed, message="completion")
         assert {"in_progress", "completed"} <= seen_states
         assert "Beginning backup" in messages
-        # Convex's words exactly (README): no "(table i of N)", which Convex never sends.
+        # Convex's words exactly (tui/emulator/README.md): no "(table i of N)", which Convex never sends.
         assert {"Backing up _tables", "Backing up items", "Backing up items: 30 / 30 documents"} <= messages
         assert not any("(table" in m for m in messages), messages
         assert export["start_ts"] <= export["complete_ts"]

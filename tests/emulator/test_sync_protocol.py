@@ -25,7 +25,7 @@ class SyncClient:
     """A bare protocol client that checks every Transition chains onto the previous one."""
 
     def __init__(self, url: str, version_segment: str | None = "1.48.0"):
-        # None: the unversioned `/api/sync` the official Python and Rust clients use (README).
+        # None: the unversioned `/api/sync` the official Python and Rust clients use (tui/emulator/README.md).
         route = f"/api/{version_segment}/sync" if version_segment else "/api/sync"
         uri = url.replace("http://", "ws://") + route
         self.ws = connect(uri, open_timeout=10).__enter__()  # entered here, closed in __exit__ / by tests
@@ -159,7 +159,7 @@ def _response(sync: SyncClient) -> dict:
 
 
 def test_mutations_and_actions_are_answered_then_a_transition_reaches_the_mutations_ts(server):
-    """As Convex's sync worker does (README): a MutationResponse carrying the commit's ts,
+    """As Convex's sync worker does (tui/emulator/README.md): a MutationResponse carrying the commit's ts,
     then a Transition at or past it (convex/browser resolves the mutation only then); failures for a missing
     function; an ActionResponse for an action. Over the unversioned /api/sync route."""
     with SyncClient(server.url, version_segment=None) as sync:

@@ -1,5 +1,5 @@
 """A snapshot ZIP of some tables as they are now with chosen documents put back or taken out: what an import
-in `replace` mode needs to restore single documents (README "Restore only what is broken").
+in `replace` mode needs to restore single documents (tui/commands/README.md "Restore only what is broken").
 
 Convex has no API that writes a document with a given `_id` and `_creationTime` except a snapshot import,
 and an import in `replace` mode replaces, atomically, exactly the tables the ZIP holds. So for every table

@@ -1,4 +1,4 @@
-"""What changed between two snapshot ZIPs (README "Comparing a backup with now"), table by table and
+"""What changed between two snapshot ZIPs (tui/commands/README.md "Comparing a backup with now"), table by table and
 document by document, streaming: memory stays flat whatever the size.
 
 Each table's two documents.jsonl members are read side by side and merged by `_id`. Snapshot exports list a

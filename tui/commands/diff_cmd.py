@@ -1,6 +1,6 @@
 """`convex-backups diff BACKUP [--against now|BACKUP] [--table T] [--json]` and `convex-backups diff FILE FILE`:
 what changed, table by table and document by document, between a backup and the deployment now, two
-backups, or two snapshot ZIPs on disk (README "Comparing a backup with now")."""
+backups, or two snapshot ZIPs on disk (tui/commands/README.md "Comparing a backup with now")."""
 
 from __future__ import annotations
 
@@ -112,7 +112,8 @@ async def _backup(context: Context) -> int:
 
 
 def _write_plan(store, args: argparse.Namespace, *, backup: str | None, deployment: str | None) -> bool:
-    """--plan-out: every difference brought back (README "Restore only what is broken"); False if not written."""
+    """--plan-out: every difference brought back (tui/commands/README.md, "Restore only what is broken"); False if
+    not written."""
     from tui.services.restore.documents_plan import plan_from_diff, plan_json
 
     plan = plan_from_diff(store, backup=backup, deployment=deployment)

@@ -1,4 +1,4 @@
-"""What `restore ID --documents PLAN.json` and `reapply RESCUE.zip` share (README "Restore only what is
+"""What `restore ID --documents PLAN.json` and `reapply RESCUE.zip` share (tui/commands/README.md "Restore only what is
 broken"): stage the documents import (`tui.services.restore.documents`), print exactly what will change, confirm
 and follow it like any restore, then check the result with a second snapshot; and the rescue step a full
 restore takes first."""

@@ -1,5 +1,5 @@
 """`convex-backups reapply RESCUE.zip [--table T] [--ids FILE] --confirm NAME --yes [--safety MODE]`: put back
-documents a full restore saved to its rescue file (README "Restore only what is broken"), with their own
+documents a full restore saved to its rescue file (tui/commands/README.md "Restore only what is broken"), with their own
 ids and creation times, touching only their tables: "restore yesterday, then put back today's orders"."""
 
 from __future__ import annotations

@@ -53,7 +53,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--documents", metavar="PLAN.json", type=Path,
                         help="restore only the documents of a plan (diff BACKUP --plan-out PLAN.json writes one): "
                              "revert changed ones, re-create deleted ones with their own ids, remove ones created "
-                             "since; only the tables it names are touched (README \"Restore only what is broken\")")
+                             "since; only the tables it names are touched (tui/commands/README.md, \"Restore only "
+                             "what is broken\")")
     parser.add_argument("--rescue", action=argparse.BooleanOptionalAction, default=None,
                         help="before a full restore, save the documents it would revert or remove to a rescue "
                              "ZIP beside the safety backups (default: yes, unless the backup is over 1 GB); "

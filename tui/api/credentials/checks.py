@@ -4,8 +4,8 @@ cannot carry (a line break, a control or non-ASCII character) and a URL with a `
 Neither refusal quotes the value: what follows a line break is often another variable of a pasted `.env`
 file, and a URL's password is a secret. A URL is named by its scheme, host and port only.
 
-Why a URL with credentials is refused rather than used (README.md, "Self-hosted URLs with a user name or
-password"): Convex's CLI sends its HTTP requests (export, import, setting variables) with `fetch`, which
+Why a URL with credentials is refused rather than used (tui/commands/README.md, "Self-hosted URLs with a user
+name or password"): Convex's CLI sends its HTTP requests (export, import, setting variables) with `fetch`, which
 refuses such a URL, and Convex's credential is the admin key; sending the pair as Basic authentication
 would replace the admin key's Authorization header, and keeping it would put the password into messages
 and folder names.

@@ -136,7 +136,7 @@ class ExportWorker(WorkerThread):
         return snapshot_ts, size
 
     def _write_table(self, conn, writer: SnapshotWriter, tablet: Tablet, total: int, progress: _Progress) -> None:
-        # Convex's words exactly (README): nothing says which table of how many.
+        # Convex's words exactly (tui/emulator/README.md): nothing says which table of how many.
         label = f"{tablet.name}{_in(tablet.component)}"
         progress.set(f"Backing up {label}", force=True)
         with writer.open_table(tablet.component, tablet.name) as table:

@@ -1,5 +1,5 @@
 """Test switches that make the platform refuse what real Convex may refuse, so the client's handling can
-be shown (README "The sandbox's test switches"). Convex's own behaviour here is not known in detail:
+be shown (tui/emulator/README.md "Test switches: refusals"). Convex's own behaviour here is not known in detail:
 
 - the dashboard's `POST /api/dashboard/instances/{name}/auth` with a CLI login token (no Convex client
   calls it with one; the CLI uses `/api/deployment/authorize_within_current_project` and `authorize_prod`);

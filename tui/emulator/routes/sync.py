@@ -2,7 +2,7 @@
 (Convex serves both; the official Python and Rust clients use the latter): how the CLI reads
 export, import and env state, and how `convex/browser` and the Python client run functions.
 
-Authenticate and ModifyQuerySet are handled as Convex's sync worker handles them (README);
+Authenticate and ModifyQuerySet are handled as Convex's sync worker handles them (tui/emulator/README.md);
 a Mutation or Action runs and is answered with a `MutationResponse`/`ActionResponse` (an error for a
 missing function), followed, as Convex schedules it, by a Transition at a timestamp at or past the
 mutation's: `convex/browser` resolves a mutation only once its query set has reached that timestamp.

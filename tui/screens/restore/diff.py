@@ -1,8 +1,8 @@
-"""`DiffScreen`: what changed between a backup and the deployment now (README "Comparing a backup with now"),
-in three levels: the tables with their four counts; Enter: one table's changed, created and deleted
+"""`DiffScreen`: what changed between a backup and the deployment now (tui/commands/README.md "Comparing a backup with
+now"), in three levels: the tables with their four counts; Enter: one table's changed, created and deleted
 documents; Enter: one document field by field, old -> new with their Convex types. esc backs out one
 level, then closes. Against now, space marks a table or a document and R restores the marked ones
-(`DocumentsRestoreScreen`, README "Restore only what is broken").
+(`DocumentsRestoreScreen`, tui/commands/README.md "Restore only what is broken").
 
     DiffScreen(target, deployment, backup)        # the backup against a fresh snapshot of now
     DiffScreen(None, None, None, paths=(old, new)) # two ZIPs on disk
@@ -49,8 +49,8 @@ class DiffScreen(Screen[None]):
     PAGE = 500  # documents of a table shown at once (the headless `diff --json` lists them all)
     HELP = ("Tables first, with documents unchanged, changed, created and deleted since the backup. Enter opens "
             "a table's documents, Enter again one document's fields (old → new, with their types); esc goes back. "
-            "Against now: space marks a table or a document, R restores the marked ones from the backup (README "
-            "\"Restore only what is broken\").")
+            "Against now: space marks a table or a document, R restores the marked ones from the backup "
+            "(tui/commands/README.md, \"Restore only what is broken\").")
     MARK = "✓ "
 
     def __init__(self, target: BackupTarget | None, deployment: DeploymentRef | None, backup: BackupRecord | None,
@@ -201,7 +201,7 @@ class DiffScreen(Screen[None]):
                    if self._can_restore else "Enter: the document's fields · esc: back to the tables")
         self._focus(grid, focus)
 
-    # -- marking and restoring what is marked (README "Restore only what is broken") -------------------------
+    # -- marking and restoring what is marked (tui/commands/README.md "Restore only what is broken") -----------
     @property
     def _can_restore(self) -> bool:
         return self.paths is None and self.target is not None

@@ -1,5 +1,5 @@
-"""`DocumentsRestoreScreen`: restore the documents and tables marked on the diff screen (README "Restore only
-what is broken"), with the safety net of every restore: what Convex would refuse is checked first, a fresh
+"""`DocumentsRestoreScreen`: restore the documents and tables marked on the diff screen (tui/commands/README.md "Restore
+only what is broken"), with the safety net of every restore: what Convex would refuse is checked first, a fresh
 safety backup is taken (a local snapshot when the plan's backup limit is reached), the import is staged and
 the review lists exactly what will change, then `y` (on production: the deployment's name typed) confirms.
 esc before the confirmation drops the staged import and changes nothing. After the import a second snapshot

@@ -1,6 +1,6 @@
 """Step "Safety backup": before anything replaces the target's data, the operator chooses its safety copy
-(README "Restoring"): a fresh backup taken now (the default, with file storage when the data needs it); at
-the plan's backup limit a local safety snapshot that uses no slot, or the oldest backup downloaded and
+(tui/commands/README.md "Restoring"): a fresh backup taken now (the default, with file storage when the data needs it);
+at the plan's backup limit a local safety snapshot that uses no slot, or the oldest backup downloaded and
 deleted to free one; reusing a recent backup only on request, told its age and that later writes are not
 in it; or skipping, with a typed reason. The step only draws and asks; the flow screen runs the service
 calls and tells it what happened."""

@@ -365,9 +365,9 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
 
     async def _rescue(self) -> None:
         """Before a full restore of a backup, keep what it would revert or remove in a rescue ZIP beside the safety
-        backups (README "Restore only what is broken"); said in a notice, never in the way of the restore (the
-        safety backup holds everything). Not for a ZIP on disk, chosen tables, or a target without a data API.
-        Its diff of the backup against now is what the review shows of the documents; without it, why not."""
+        backups (tui/commands/README.md "Restore only what is broken"); said in a notice, never in the way of the
+        restore (the safety backup holds everything). Not for a ZIP on disk, chosen tables, or a target without a data
+        API. Its diff of the backup against now is what the review shows of the documents; without it, why not."""
         from tui.services.restore import documents as documents_restore
         from tui.services.restore.review import compared_lines, not_compared_lines
 

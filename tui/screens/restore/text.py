@@ -24,8 +24,8 @@ from tui.services.restore.flow import is_storage
 from tui.services.snapshots.verify import VerifyOutcome
 from tui.widgets.formatting import ago, error_text, exact, size, utc_now
 
-# Convex's dashboard confirms the newest cloud restore waiting for confirmation on its own (README
-# "Restoring"): the review step of a cloud restore must not look like a safe place to wait.
+# Convex's dashboard confirms the newest cloud restore waiting for confirmation on its own
+# (tui/commands/README.md, "Restoring"): the review step of a cloud restore must not look like a safe place to wait.
 DASHBOARD_CONFIRMS = ("Careful: Convex's dashboard starts a staged cloud restore by itself. Anyone who opens "
                       "the Backups page of {target} now would start this one. Continue or back out (esc) soon.")
 UNCHANGED = ("code (functions)", "environment variables", "scheduled functions and crons", "deployment settings")

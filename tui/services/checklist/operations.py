@@ -56,7 +56,7 @@ def scope_text(ref: DeploymentRef, *, pause_supported: bool) -> str:
 
 
 # -- step 1 ------------------------------------------------------------------------------------------------
-# The same choices as the restore wizard's safety step (README "Restoring"), always with file storage: a
+# The same choices as the restore wizard's safety step (tui/commands/README.md "Restoring"), always with file storage: a
 # fresh backup (recommended below the plan's limit), a local safety snapshot that uses no backup slot
 # (recommended at the limit, where a fresh backup would be refused), the oldest backup downloaded and
 # deleted to free a slot, or a backup from the last five minutes reused on request.

@@ -84,8 +84,8 @@ async def fill_sizes(directory: CloudDirectory, backups: list[CloudBackup], size
     await asyncio.gather(*(of_deployment(name, ids) for name, ids in wanted.items()))
 
 
-# The dashboard's pace (README "How often the app asks Convex"): big brain is asked about a running backup at
-# most once a second, backing off to the dashboard's 5 s while nothing changes; the deployment's own
+# The dashboard's pace (tui/screens/README.md "How often the app asks Convex"): big brain is asked about a running
+# backup at most once a second, backing off to the dashboard's 5 s while nothing changes; the deployment's own
 # progress comes over its WebSocket in between.
 FASTEST_POLL_S = 1.0
 IDLE_BACKUP_POLL_S = 5.0

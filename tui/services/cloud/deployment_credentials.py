@@ -1,5 +1,5 @@
 """A credential for a Cloud deployment's own API, by the routes Convex documents for the token at hand
-(README "Which token reaches what"):
+(tui/commands/README.md "Which token reaches what"):
 
 - a login token: the dashboard's `POST /api/dashboard/instances/{name}/auth` first; when big brain refuses
   it (no Convex client calls it with a CLI login token), what the official CLI does with that token:

@@ -1,5 +1,5 @@
 """What the deployment tree and `list` say besides deployments: a team that could not be listed (SSO
-required, suspended, refused), and what the token in use can and cannot do (README "Which token reaches
+required, suspended, refused), and what the token in use can and cannot do (tui/commands/README.md "Which token reaches
 what"). One team's failure is its own note; the other teams still load."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which routes a token is sent to, by its kind (README "Which token reaches what"):
+"""Which routes a token is sent to, by its kind (tui/commands/README.md "Which token reaches what"):
 
 - `login` (the token of `npx convex login`): the dashboard's routes, as the dashboard uses them; where the
   dashboard's team or project listing refuses the token, the CLI's `GET /api/teams` and `/v1` projects;

@@ -27,7 +27,7 @@ it), else the platformdirs config and data folders of "convex-backups".
 
     [ui]                                # the TUI's settings
 
-    [trend]                             # noticing trouble early (README "Noticing trouble early")
+    [trend]                             # noticing trouble early (tui/commands/README.md "Noticing trouble early")
     drop_percent = 20                   # flag a backup whose table lost more than this share of documents
     count_download_mb = 500             # cloud backups up to this size are downloaded once to count them
 

@@ -1,7 +1,8 @@
-"""What a restore or import would be refused for, found before anything happens (README "Restoring"): a
-backup of another team, of another region, a dedicated target, a backup or a restore already running on
-the target. Convex refuses these anyway (`CrossTeamRestore`, `CrossRegionRestore`,
-`DedicatedDeploymentRestore`, `BackupInProgress`, `RestoreInProgress`: README, the sandbox's refusals);
+"""What a restore or import would be refused for, found before anything happens (tui/commands/README.md,
+"Restoring"): a backup of another team, of another region, a dedicated target, a backup or a restore already
+running on the target. Convex refuses these anyway (`CrossTeamRestore`, `CrossRegionRestore`,
+`DedicatedDeploymentRestore`, `BackupInProgress`, `RestoreInProgress`: tui/emulator/README.md, "Emulator
+decisions");
 checking them first means no safety backup is spent on a restore that cannot happen. Each message says
 what would get past it."""
 

@@ -1,4 +1,5 @@
-"""Restore single documents, and keep what a full restore would lose (README "Restore only what is broken").
+"""Restore single documents, and keep what a full restore would lose (tui/commands/README.md "Restore only what is
+broken").
 
 Convex writes a document with a chosen `_id` and `_creationTime` only through a snapshot import, and an
 import in `replace` mode replaces exactly the tables in its ZIP, atomically (one import, one commit). So:

@@ -1,5 +1,5 @@
-"""Which documents to bring back from a backup (README "Restore only what is broken"): the plan file, and
-how a plan becomes edits of the current tables (`tui.archive.document_patch.TableEdit`) given a fresh diff
+"""Which documents to bring back from a backup (tui/commands/README.md "Restore only what is broken"): the plan file,
+and how a plan becomes edits of the current tables (`tui.archive.document_patch.TableEdit`) given a fresh diff
 of the backup (old side) against the deployment now (new side).
 
 The plan file is JSON:

@@ -1,6 +1,6 @@
 """What a full restore does to each table's documents, said from the rescue step's diff of the backup against a
-snapshot of the deployment now (README "Restore only what is broken"), so the wizard's review and the headless
-summary say the same before anything is confirmed. When no diff was made, say so: the row totals are all
+snapshot of the deployment now (tui/commands/README.md "Restore only what is broken"), so the wizard's review and the
+headless summary say the same before anything is confirmed. When no diff was made, say so: the row totals are all
 there is then."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The safety copy taken before a restore or an import replaces a deployment's data (README "Restoring").
+"""The safety copy taken before a restore or an import replaces a deployment's data (tui/commands/README.md
+"Restoring").
 
 - The default is a FRESH backup taken now: one from a few minutes ago lacks every write made since, and
   during an incident those writes are often what matters.

@@ -1,5 +1,5 @@
-"""Restore only chosen tables of a backup and leave every other table as it is (README "Restore only some
-tables"). Convex's restore replaces every table; its import in `replace` mode replaces, atomically, exactly
+"""Restore only chosen tables of a backup and leave every other table as it is (tui/commands/README.md "Restore only
+some tables"). Convex's restore replaces every table; its import in `replace` mode replaces, atomically, exactly
 the tables present in the ZIP (what `npx convex import --replace` does). So:
 
 1. `fetch`: download the backup (the verified download every backup gets) into a temporary folder and read

@@ -1,4 +1,4 @@
-"""A schedule change keeps what the operator did not ask to change (README "Periodic backups"): a new time
+"""A schedule change keeps what the operator did not ask to change (tui/commands/README.md "The commands"): a new time
 leaves file storage and retention as the current schedule has them; a schedule that is off starts from
 the defaults (no file storage, the target's retention)."""
 

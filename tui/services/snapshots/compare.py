@@ -1,5 +1,5 @@
-"""Comparing a backup with the deployment as it is now, or with another backup (README "Comparing a backup
-with now"): both sides become snapshot ZIPs on disk, then the diff engine (tui/archive/snapshot_diff.py)
+"""Comparing a backup with the deployment as it is now, or with another backup (tui/commands/README.md "Comparing a
+backup with now"): both sides become snapshot ZIPs on disk, then the diff engine (tui/archive/snapshot_diff.py)
 compares them in a thread.
 
 - "now" is a fresh snapshot export of the deployment (the one `npx convex export` makes), downloaded and

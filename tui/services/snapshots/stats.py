@@ -1,4 +1,4 @@
-"""What each backup held, table by table, kept so that trouble shows before anyone reports it (README
+"""What each backup held, table by table, kept so that trouble shows before anyone reports it (tui/commands/README.md
 "Noticing trouble early"): per-table document counts and the ZIP's size of every backup the app sees, the
 deployment's trend over its backups, and a DROP flag on a backup whose table lost more than a chosen
 share of its documents since the backup before it (often the first visible sign of a bad migration or a

@@ -1,5 +1,5 @@
 """Which kind of token each family of big brain's routes accepts: only where Convex documents it
-(README "Which token reaches what"; the management API's docs, `npm-packages/docs/docs/platform-apis/`).
+(tui/commands/README.md "Which token reaches what"; the management API's docs, `npm-packages/docs/docs/platform-apis/`).
 
 - The token of `npx convex login` (a member's personal access token): the dashboard's routes
   (`/api/dashboard/*`), the CLI's (`/api/authorize`, `/api/teams`, `/api/deployment/*`) and `/v1`.
