@@ -1,4 +1,4 @@
-"""Finding credentials with the Convex CLI's conventions and precedence (spec 2.1): pure, over a fake
+"""Finding credentials with the Convex CLI's conventions and precedence: pure, over a fake
 environment, working folder and home folder."""
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ async def test_export_download_and_a_resume_that_gets_the_whole_file(deployment)
             assert download.filename == f"snapshot_{deployment.name}_{export.start_ts}.zip"
             whole = await read_all(download)
         assert len(whole) == export.size and zipfile.ZipFile(io.BytesIO(whole)).testzip() is None
-        # Like Convex (spec 5.3), the sandbox ignores Range: an offset gets the whole file from byte 0.
+        # Like Convex, the sandbox ignores Range: an offset gets the whole file from byte 0.
         async with api.download_export(export.snapshot_ts, offset=1000) as download:
             assert not download.resumed and not download.accepts_ranges
             assert (download.status, download.offset, download.total_size) == (200, 0, export.size)

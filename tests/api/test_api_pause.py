@@ -1,5 +1,5 @@
 """`DeploymentClient` pause, unpause, state and audit log against the emulated deployment over loopback,
-including an unpause whose answer is lost after the server applied it (data-and-functions 2.3)."""
+including an unpause whose answer is lost after the server applied it."""
 
 from __future__ import annotations
 

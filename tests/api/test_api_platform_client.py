@@ -1,5 +1,5 @@
-"""`PlatformClient` against a small real big-brain stand-in on loopback: every route with the shapes of
-spec 2.6, 3.1, 3.4 and 9.6, including the alternatives (bare arrays, pagination, null configs) and the
+"""`PlatformClient` against a small real big-brain stand-in on loopback: every route with Convex's shapes,
+including the alternatives (bare arrays, pagination, null configs) and the
 requests that must never be retried. `test_api_platform_emulator.py` runs it against the emulated platform."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Document ids (spec 7.10) and Convex value encodings (spec 4.2, 7.5)."""
+"""Document ids and Convex value encodings."""
 
 from __future__ import annotations
 

@@ -187,7 +187,7 @@ def test_memory_stays_bounded_on_200k_documents(tmp_path):
 
 
 def test_legacy_tables_decode_bare_integers_as_float64(tmp_path):
-    """Without the "uniform" marker a bare 1 is a Float64 (spec 7.6): the same value as 1.0, not as Int64 1."""
+    """Without the "uniform" marker a bare 1 is a Float64: the same value as 1.0, not as Int64 1."""
     line = b'{"_creationTime":1.0,"_id":"%s","n":1}\n' % sid(10001, 1).encode()
     legacy = _raw_zip(tmp_path / "legacy.zip", {"t/documents.jsonl": line})
     as_float = write(tmp_path / "float.zip", {"t": [{"_creationTime": 1.0, "_id": sid(10001, 1), "n": 1.0}]})

@@ -1,4 +1,4 @@
-"""SnapshotWriter -> SnapshotReader round trips, the spec 7.2 layout, and flat memory while streaming."""
+"""SnapshotWriter -> SnapshotReader round trips, Convex's ZIP layout, and flat memory while streaming."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def _write_sample(path: Path) -> None:
     with SnapshotWriter(str(path)) as writer:
         writer.write_tables_index("", [("messages", 10002), ("users", 10001), ("empty", 10003)])
         writer.write_tables_index("workpool", [("work", 10001)])
-        # user tables, smallest first (spec 7.2)
+        # user tables, smallest first
         with writer.open_table("", "empty"):
             pass
         with writer.open_table("workpool", "work") as table:

@@ -75,7 +75,7 @@ def upload(
     table: str | None = None,
     part_size: int = 64 * 1024,
 ) -> str:
-    """The CLI's multipart protocol (spec 6.2); returns the import id."""
+    """The CLI's multipart protocol; returns the import id."""
     reply = client.post("/api/import/start_upload")
     assert reply.status_code == 200, reply.text
     token = reply.json()["uploadToken"]

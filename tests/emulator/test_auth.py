@@ -1,4 +1,4 @@
-"""How the deployment authenticates requests (spec 2.2), the identity routes (9.2), the throttle route,
+"""How the deployment authenticates requests, the identity routes, the throttle route,
 and that no admin key or env var value ever reaches the server's output."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The dashboard's data functions (data-and-functions 4, 5): browse, count, page and edit documents."""
+"""The dashboard's data functions: browse, count, page and edit documents."""
 
 from __future__ import annotations
 

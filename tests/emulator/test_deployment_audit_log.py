@@ -1,5 +1,5 @@
-"""GET /api/v1/list_audit_log_events (API 3.9): the data-editing events of data-and-functions 5.9 with
-their metadata, `from`, paging oldest first, and no event for an edit that rolled back."""
+"""GET /api/v1/list_audit_log_events: the data-editing events with their
+metadata, `from`, paging oldest first, and no event for an edit that rolled back."""
 
 from __future__ import annotations
 

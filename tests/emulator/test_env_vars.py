@@ -1,4 +1,4 @@
-"""Environment variables (spec 8): both route families, every limit and error code, the CLI's queries."""
+"""Environment variables: both route families, every limit and error code, the CLI's queries."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ def test_one_export_at_a_time(slow_sandbox):
 
 def test_the_download_answers_like_convex_whole_file_and_no_range(sandbox):
     """Convex's `get_zip_export` sends Content-Length, Content-Disposition and Cache-Control only and
-    ignores Range (spec 5.3): a resumed download gets the whole file again."""
+    ignores Range: a resumed download gets the whole file again."""
     with sandbox.client() as client:
         _seed(client, 200)
         client.post("/api/export/request/zip")

@@ -1,5 +1,5 @@
-"""Snapshot import over HTTP: request validation (spec 6.4), the modes (6.7), the confirmation summary
-and checkpoints (4.5), the single-request import (6.3) and the single-table formats."""
+"""Snapshot import over HTTP: request validation, the modes, the confirmation summary
+and checkpoints, the single-request import and the single-table formats."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pausing a deployment (data-and-functions 2): the pause and unpause routes with their precedence,
+"""Pausing a deployment: the pause and unpause routes with their precedence,
 idempotency and errors, what a stopped deployment refuses and lets through, and the two state queries."""
 
 from __future__ import annotations

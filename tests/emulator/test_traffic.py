@@ -163,7 +163,7 @@ def test_backup_under_traffic_has_no_dangling_references(tmp_path):
 
 
 def test_traffic_holds_while_the_deployment_is_paused(seeded):
-    """The traffic stands for the app's own mutations: a paused deployment refuses them (2.4)."""
+    """The traffic stands for the app's own mutations: a paused deployment refuses them."""
     from tui.emulator.deployment import backend_state
 
     backend_state.pause(seeded)

@@ -1,6 +1,6 @@
 """The download manager against the emulator over loopback, through the deployment's URL and admin key
 only: a real export with file storage, downloaded, verified, with its sidecar. The sandbox answers
-downloads as Convex does (no Range, spec 5.3): a part file left by an interrupted run, and a connection
+downloads as Convex does (no Range): a part file left by an interrupted run, and a connection
 dropped mid-stream, both start over from byte 0, say so, and end in a verified file."""
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ def _then(said: str, advice: str) -> str:
 
 
 ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
-    # deployment authentication (spec 2.2)
+    # deployment authentication
     "BadAdminKey": (
         AuthError, lambda t, d: f"The admin key was rejected by {t}: get a fresh one ({_FRESH_ADMIN_KEY})."
     ),
@@ -197,7 +197,7 @@ ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
         + (f" (it lacks {m.group(1)})" if (m := _ACTION.search(d)) else "")
         + ": use a key with that permission, or ask a team admin.",
     ),
-    # big brain authentication (spec 2.7)
+    # big brain authentication
     "AccessTokenInvalid": (AuthError, lambda t, d: f"Your Convex login is no longer valid: {_LOGIN_AGAIN}."),
     "InvalidIdentity": (AuthError, lambda t, d: f"Convex did not accept your login ({d}): {_LOGIN_AGAIN}."),
     # The server's words first: what big brain says with this code is not known in detail.
@@ -213,7 +213,7 @@ ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
         PlanLimit,
         lambda t, d: "The team has reached its spending limit: raise it in the Convex dashboard's billing settings.",
     ),
-    # exports (spec 5)
+    # exports
     "ExportInProgress": (
         Conflict,
         lambda t, d: f"{t} is already taking a backup, and Convex runs one at a time: wait for it to finish "
@@ -226,7 +226,7 @@ ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
     "SnapshotExpirationTooLarge": (
         InvalidRequest, lambda t, d: "The new expiration is too far ahead (60 days at most)."
     ),
-    # imports (spec 6)
+    # imports
     "ImportFailed": (ImportFailed, lambda t, d: f"The import into {t} failed: {d}"),
     "ImportNotFound": (NotFound, lambda t, d: f"That import no longer exists on {t}."),
     "CannotCancelImport": (
@@ -246,14 +246,14 @@ ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
     ),
 }
 
-# Codes of import problems (spec 6.4, 6.10) shown with the server's text as is.
+# Codes of import problems shown with the server's text as is.
 _IMPORT_CODES = {
     "ImportInvalidName", "InvalidName", "InvalidComponentPath", "InvalidUploadToken", "InvalidZip",
     "InvalidTableName", "InvalidComponentName", "JsonInvalidRow", "InvalidConvexValue", "InvalidStorageId",
     "InvalidId", "Sha256Mismatch", "ImportConflict", "DuplicateId", "TableConflict", "TableNumberConflict",
     "DuplicateTableName", "SchemaEnforcementError", "ImportForeignKey", "ImportSchemaChanged",
 }
-# Codes of the cloud-backup state rules (the sandbox's names; Convex's own are unconfirmed, spec 10.2),
+# Codes of the cloud-backup state rules (the sandbox's names; Convex's own are unconfirmed),
 # whose server messages already say what to do.
 _STATE_CODES = {
     "BackupInProgress", "RestoreInProgress", "CannotCancelBackup", "CannotDeleteBackup", "CloudBackupNotComplete",
@@ -367,7 +367,7 @@ def function_error(
             data=data,
             secrets=secrets,
         )
-    # The first line is "[Request ID: ...] Server Error"; the useful text follows it (spec data 6.4).
+    # The first line is "[Request ID: ...] Server Error"; the useful text follows it.
     lines = [line for line in text.splitlines() if line.strip()]
     useful = next((line for line in lines if not line.startswith("[Request ID:")), lines[0] if lines else "")
     return FunctionError(

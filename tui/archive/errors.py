@@ -1,4 +1,4 @@
-"""Why a snapshot ZIP cannot be read or would not import (codes from spec 6.10 plus our own)."""
+"""Why a snapshot ZIP cannot be read or would not import (Convex's codes plus our own)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import orjson
 from tui.archive.ids import InvalidIdError
 from tui.values.encoding import ConvexValueError
 
-# Convex's own codes (spec 6.10) ...
+# Convex's own codes ...
 CONVEX_CODES = frozenset(
     {
         "InvalidZip",

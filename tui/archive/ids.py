@@ -1,4 +1,4 @@
-"""Convex document ids (spec 7.10): VInt table number, 16-byte internal id, Fletcher-16 footer, base32."""
+"""Convex document ids: VInt table number, 16-byte internal id, Fletcher-16 footer, base32."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where things live inside a snapshot ZIP (spec 7.1, 7.2, 7.9)."""
+"""Where things live inside a snapshot ZIP."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def storage_extension(content_type: str | None) -> str:
 
 @dataclass(frozen=True)
 class MemberPath:
-    """What an entry name means to the importer (spec 7.9)."""
+    """What an entry name means to the importer."""
 
     kind: str  # "documents" | "schema" | "tables" | "storage_index" | "storage_file" | "ignored"
     component_path: str = ""

@@ -1,4 +1,4 @@
-"""Streaming reader for the snapshot ZIP (spec 7): every member is read incrementally, memory stays flat.
+"""Streaming reader for the snapshot ZIP: every member is read incrementally, memory stays flat.
 
 Opening checks the central directory only (names, sizes, layout); data problems surface while
 iterating, as ArchiveError with the member and line.
@@ -146,7 +146,7 @@ class SnapshotReader:
             )
 
     def _says_uniform(self, schema_member: str | None) -> bool:
-        """True for the `"uniform"` marker; a legacy shape line means legacy decoding (spec 7.6)."""
+        """True for the `"uniform"` marker; a legacy shape line means legacy decoding."""
         if schema_member is None:
             return False
         with self.open_member(schema_member) as stream:

@@ -1,6 +1,6 @@
 """A snapshot ZIP holding only chosen tables of another one: what an import in `replace` mode needs to
-restore those tables and leave every other table alone (spec 6.7: `replace` replaces exactly the tables
-present in the file). Members are copied as they are (documents, generated schema, `_storage` and its files
+restore those tables and leave every other table alone (`replace` replaces exactly the tables present
+in the file). Members are copied as they are (documents, generated schema, `_storage` and its files
 only when `_storage` is chosen); `_tables/documents.jsonl` keeps the lines of the chosen tables, so their
 table numbers, and so their `_id`s, stay what the backup had. It keeps no other line: Convex prepares a
 table for every `_tables` line, documents or not (crates/application/src/snapshot_import, assign_table_numbers),

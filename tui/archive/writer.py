@@ -1,4 +1,4 @@
-"""Streaming writer for the snapshot ZIP (spec 7.2): memory stays flat whatever the data size."""
+"""Streaming writer for the snapshot ZIP: memory stays flat whatever the data size."""
 
 from __future__ import annotations
 
@@ -154,6 +154,6 @@ _STORAGE_KEYS = ("_id", "_creationTime", "sha256", "size", "contentType", "inter
 
 
 def storage_index_line(entry: dict[str, Any]) -> bytes:
-    """Keys in the order Convex writes them (spec 7.7)."""
+    """Keys in the order Convex writes them."""
     ordered = {key: entry.get(key) for key in _STORAGE_KEYS if key in entry}
     return orjson.dumps(ordered) + b"\n"

@@ -1,4 +1,4 @@
-"""Convex's `{code, message}` errors (spec 2.7) as exceptions the routes turn into responses."""
+"""Convex's `{code, message}` errors as exceptions the routes turn into responses."""
 
 from __future__ import annotations
 

@@ -209,7 +209,7 @@ class BackupTarget(Protocol):
         With `keep_extra`, variables that exist only live are left alone."""
         ...
 
-    # -- pausing (data-and-functions 2) --------------------------------------------------------------------
+    # -- pausing -------------------------------------------------------------------------------------------
     async def deployment_state(self, deployment: DeploymentRef) -> DeploymentState: ...
 
     async def pause_deployment(self, deployment: DeploymentRef) -> DeploymentState:

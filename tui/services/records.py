@@ -248,7 +248,7 @@ class EnvDiff:
 
 @dataclass(frozen=True)
 class DeploymentState:
-    """Whether the deployment serves its app (data-and-functions 2.1). Pausing is the operator's (`user`);
+    """Whether the deployment serves its app. Pausing is the operator's (`user`);
     `system` ("disabled", "suspended") and `usage_limit` ("disabled") are Convex's and cannot be undone here."""
 
     system: str = "none"

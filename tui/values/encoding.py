@@ -1,4 +1,4 @@
-"""Convex values in Python and their JSON encodings (spec 4.2, 7.5).
+"""Convex values in Python and their JSON encodings.
 
 Python mapping: None, bool, int (Int64), float (Float64), str, bytes, list, dict.
 Two encodings are spoken on the wire:
@@ -216,7 +216,7 @@ def decode_export_document(obj: Any) -> dict[str, Any]:
 
 
 def decode_legacy_document(obj: Any) -> dict[str, Any]:
-    """No generated_schema.jsonl: every number is a Float64 and '$' keys are rejected (spec 7.6)."""
+    """No generated_schema.jsonl: every number is a Float64 and '$' keys are rejected."""
     if not isinstance(obj, dict):
         raise ConvexValueError(f"expected an object, found {_preview(obj)}")
     _reject_dollar_keys(obj, 0)

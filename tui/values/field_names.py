@@ -1,4 +1,4 @@
-"""Table, field and component name rules (spec 7.5, 7.9)."""
+"""Table, field and component name rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Finding the operator's Convex credentials with the Convex CLI's conventions and precedence (spec 2.1).
+"""Finding the operator's Convex credentials with the Convex CLI's conventions and precedence.
 
 Pure: `find_credentials(environ, cwd, home)` reads only the files it is pointed at (`<cwd>/.env.local`,
 `<cwd>/.env`, `<home>/.convex*/config.json`), so tests can drive it with any environment.

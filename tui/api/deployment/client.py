@@ -1,7 +1,7 @@
 """`DeploymentClient`: a Convex deployment's HTTP API (Cloud, self-hosted or the sandbox), async.
 
-Covers the system queries behind backups (spec 4), snapshot export (5), snapshot import (6), environment
-variables (8), deployment identity (2.3) and the data functions a browser needs (data-and-functions 4).
+Covers the system queries behind backups, snapshot export, snapshot import, environment
+variables, deployment identity and the data functions a browser needs.
 The admin key lives only in the Authorization header of its httpx client (never in a URL, a log line or a
 repr). Live values are better read with `SyncClient` (tui.api.deployment.sync_client) than by polling these.
 """
@@ -101,7 +101,7 @@ class DeploymentClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    # -- functions (spec 4.1) -------------------------------------------------------------------------
+    # -- functions --------------------------------------------------------------------------------------
     async def query(self, path: str, args: Mapping[str, Any] | None = None) -> Any:
         """Run a query; returns its value decoded to Python (Int64 -> int, bytes -> bytes)."""
         return await self._call("query", path, args, Retry.IDEMPOTENT)
@@ -158,7 +158,7 @@ class DeploymentClient:
         response = await self._http.request("GET", "/instance_name")
         return response.text.strip()
 
-    # -- pausing (data-and-functions 2) and the audit log (API 3.9) -----------------------------------------
+    # -- pausing and the audit log ----------------------------------------------------------------------
     async def backend_state(self) -> BackendState:
         return BackendState.from_json(await self.query(BACKEND_STATE))
 
@@ -168,7 +168,7 @@ class DeploymentClient:
 
     async def unpause_deployment(self) -> None:
         """Unpause is not idempotent: if an attempt may have reached the server (no answer, a gateway error)
-        and the next one hears "not currently paused", the first one worked (2.3). A first attempt that
+        and the next one hears "not currently paused", the first one worked. A first attempt that
         hears it raises: the deployment was not paused."""
         for attempt in range(1, UNPAUSE_ATTEMPTS + 1):
             try:
@@ -199,7 +199,7 @@ class DeploymentClient:
             if not pagination.get("hasMore") or not isinstance(cursor, str):
                 return events
 
-    # -- snapshot export (spec 5) -----------------------------------------------------------------------
+    # -- snapshot export --------------------------------------------------------------------------------
     async def request_export(self, *, include_storage: bool = False) -> None:
         """Start a snapshot export. The server returns no id: read `latest_export()` right after.
         Raises `Conflict` (`ExportInProgress`) while any export or cloud backup is pending."""
@@ -220,8 +220,8 @@ class DeploymentClient:
         return Export.from_json(value) if value is not None else None
 
     async def export_size(self, id_or_ts: str | int) -> int | None:
-        """Bytes of a completed export's ZIP: the `Content-Length` of `HEAD /api/export/zip/{id}` (spec 5.3;
-        nothing is downloaded). None when the server does not say."""
+        """Bytes of a completed export's ZIP: the `Content-Length` of `HEAD /api/export/zip/{id}` (nothing
+        is downloaded). None when the server does not say."""
         response = await self._http.request(
             "HEAD", f"/api/export/zip/{quote(str(id_or_ts), safe='')}", headers={"Accept-Encoding": "identity"}
         )
@@ -246,7 +246,7 @@ class DeploymentClient:
         actually starts (0 if the server sent the whole file again)."""
         return open_export_download(self._http, id_or_ts, offset=offset)
 
-    # -- snapshot import (spec 6) -----------------------------------------------------------------------
+    # -- snapshot import --------------------------------------------------------------------------------
     async def start_upload(self) -> str:
         reply = await self._http.json("POST", "/api/import/start_upload")
         token = reply.get("uploadToken") if isinstance(reply, dict) else None
@@ -320,7 +320,7 @@ class DeploymentClient:
         """Cancel an unfinished import (`Conflict` once it completed or failed)."""
         await self._http.request("POST", "/api/cancel_import", json={"importId": import_id})
 
-    # -- environment variables (spec 8) -----------------------------------------------------------------
+    # -- environment variables --------------------------------------------------------------------------
     async def list_env(self) -> EnvironmentVariables:
         reply = await self._http.json("GET", "/api/v1/list_environment_variables")
         values = reply.get("environmentVariables") if isinstance(reply, dict) else None
@@ -337,7 +337,7 @@ class DeploymentClient:
             "POST", "/api/v1/update_environment_variables", json=body, retry=Retry.IDEMPOTENT, secrets=secrets
         )
 
-    # -- data browsing (data-and-functions 4) ---------------------------------------------------------------
+    # -- data browsing ----------------------------------------------------------------------------------
     async def table_mapping(self, component_id: str | None = None) -> dict[int, str]:
         """Table number -> name for the active tables (user tables plus `_scheduled_jobs`/`_file_storage`)."""
         value = await self.query(TABLE_MAPPING, {"componentId": component_id})

@@ -1,4 +1,4 @@
-"""One HTTP download of a snapshot export (`GET /api/export/zip/{id or ts}`, spec 5.3), as a stream.
+"""One HTTP download of a snapshot export (`GET /api/export/zip/{id or ts}`), as a stream.
 
 This is the transport only: it asks for the bytes from `offset` on (HTTP Range when resuming), reports what
 the server answered (status, where the body starts, the ZIP's total size, the file name it suggests) and

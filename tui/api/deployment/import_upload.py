@@ -1,4 +1,4 @@
-"""The CLI's multipart import upload (spec 6.2), streaming a file from disk in parts: constant memory (one
+"""The CLI's multipart import upload, streaming a file from disk in parts: constant memory (one
 part at a time), parts sent in order (local-disk storage appends them in arrival order), a UTF-8 BOM
 stripped from the start of the first part, and fewer than 10 000 parts however large the file.
 """
@@ -16,7 +16,7 @@ MAX_PARTS = 9999
 BOM = b"\xef\xbb\xbf"
 
 # The import formats as the HTTP API names them, with the aliases people type and the file extensions
-# the CLI maps (spec 6.1).
+# the CLI maps.
 FORMATS = {"zip": "zip", "csv": "csv", "jsonLines": "jsonLines", "jsonl": "jsonLines", "jsonArray": "jsonArray",
            "json": "jsonArray"}
 EXTENSION_FORMATS = {".zip": "zip", ".csv": "csv", ".jsonl": "jsonLines", ".json": "jsonArray"}

@@ -1,5 +1,5 @@
-"""Typed, immutable views of a deployment's answers: `_exports` rows (spec 4.4), `_snapshot_imports` rows
-and their checkpoints (4.5), `deployment_info` (2.3), a page of documents and the environment variables.
+"""Typed, immutable views of a deployment's answers: `_exports` rows, `_snapshot_imports` rows
+and their checkpoints, `deployment_info`, a page of documents and the environment variables.
 Deployment `*_ts` fields are nanoseconds (int); `_creationTime` is float milliseconds.
 """
 
@@ -18,7 +18,7 @@ EXPORT_TERMINAL_STATES = ("completed", "failed", "canceled")
 
 @dataclass(frozen=True)
 class Export:
-    """An `_exports` row (spec 4.4). Timestamps are nanoseconds."""
+    """An `_exports` row. Timestamps are nanoseconds."""
 
     id: str
     state: str
@@ -99,7 +99,7 @@ class ImportCheckpoint:
 
 @dataclass(frozen=True)
 class SnapshotImport:
-    """A `_snapshot_imports` row (spec 4.5); the fields of `state` are flattened."""
+    """A `_snapshot_imports` row; the fields of `state` are flattened."""
 
     id: str
     state: str
@@ -236,7 +236,7 @@ class EnvironmentVariables(Mapping[str, str]):
     __str__ = __repr__
 
 
-# -- pausing and the audit log (data-and-functions 2, API 3.9) -------------------------------------------
+# -- pausing and the audit log --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BackendState:
     """`_backend_state`: three independent fields; the deployment is stopped if any is not "none"."""

@@ -1,6 +1,6 @@
 """`PlatformClient`: Convex's control plane ("big brain"), async.
 
-Three families of routes on one host (spec 1.1, Appendix A), all with `Authorization: Bearer <token>`:
+Three families of routes on one host, all with `Authorization: Bearer <token>`:
 - the dashboard API `/api/dashboard/...`: teams, entitlements, projects, instance credentials, cloud backups,
   restores and periodic backup schedules;
 - the CLI routes `/api/...`: token check, teams, a deployment's team and project, deploy-key lookups and
@@ -256,7 +256,7 @@ class PlatformClient:
         self, deployment_id: int, cronspec: str, *, expiration_delta_secs: int | None, include_storage: bool
     ) -> PeriodicBackupConfig | None:
         """Create or replace the schedule (a five-field cronspec in UTC). All three fields are always sent,
-        because how omitted ones are treated is unknown (spec 3.4)."""
+        because how omitted ones are treated is unknown."""
         body = {"cronspec": cronspec, "expirationDeltaSecs": expiration_delta_secs, "includeStorage": include_storage}
         data = await self._post(
             f"/api/dashboard/deployments/{_seg(deployment_id)}/configure_periodic_backup", body, retry=Retry.IDEMPOTENT

@@ -1,4 +1,4 @@
-"""Typed, immutable views of big brain's answers (spec 2.5, 2.6, 3.1, 3.4): teams, entitlements, projects,
+"""Typed, immutable views of big brain's answers: teams, entitlements, projects,
 deployments, cloud backups, periodic backup schedules and credentials. Times are milliseconds since the
 epoch; ids are integers. Every model has `from_json(data)`: unknown fields are ignored, optional ones may be
 missing, and a value of the wrong overall shape raises `ProtocolError`.
@@ -158,7 +158,7 @@ class Deployment:
 
     @property
     def is_dedicated(self) -> bool:
-        """Dedicated classes (`d1024`, ...) get no ZIP restore through the dashboard (spec 3.6)."""
+        """Dedicated classes (`d1024`, ...) get no ZIP restore through the dashboard."""
         return bool(self.deployment_class and self.deployment_class.startswith("d"))
 
 

@@ -187,7 +187,7 @@ class TrafficGenerator:
         turn = self._turns_by_deployment.get(id(deployment), 0)
         self._turns_by_deployment[id(deployment)] = turn + 1
         try:
-            # The traffic stands for the app's own mutations, which a stopped deployment refuses (2.4).
+            # The traffic stands for the app's own mutations, which a stopped deployment refuses.
             stopped = backend_state.is_stopped(backend_state.read(deployment.db.connection()))
             flavour = None if stopped else self._flavour(deployment)
             if flavour is not None:

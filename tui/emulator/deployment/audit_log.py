@@ -1,4 +1,4 @@
-"""The deployment audit log (`_deployment_audit_log`, API 3.9, data-and-functions 2.2, 5.9).
+"""The deployment audit log (`_deployment_audit_log`).
 
 Events are written inside the transaction of the change they record, so a rolled-back change leaves no
 event. `GET /api/v1/list_audit_log_events?from=<ms>` reads them oldest first.
@@ -29,7 +29,7 @@ def record(txn: Transaction, action: str, metadata: dict[str, Any], *, now_s: fl
 
 
 def record_data_edit(txn: Transaction, action: str, component: str, metadata: dict[str, Any], *, now_s: float) -> None:
-    """Data-editing events carry the component, added by the server in Convex (5.9). The emulator names a
+    """Data-editing events carry the component, added by the server in Convex. The emulator names a
     component by its path, so `component_id` is null for the root and the path otherwise."""
     full = {**metadata, "component_id": component or None, "component": component or None}
     record(txn, action, full, now_s=now_s)

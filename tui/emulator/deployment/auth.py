@@ -1,4 +1,4 @@
-"""Admin authentication of deployment routes (spec 2.2): `Convex <key>` or `?adminKey=`."""
+"""Admin authentication of deployment routes: `Convex <key>` or `?adminKey=`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import orjson
 from tui.emulator.errors import ConvexError
 from tui.emulator.secrets_file import read_secret, write_secret
 
-# Deployment operations and their action strings (spec 2.2 table).
+# Deployment operations and their action strings.
 VIEW_BACKUPS = "deployment:backups:view"
 CREATE_BACKUPS = "deployment:backups:create"
 DOWNLOAD_BACKUPS = "deployment:backups:download"

@@ -1,5 +1,5 @@
-"""Pausing a deployment (data-and-functions 2): the one `_backend_state` record, the pause and unpause
-rules, the stop messages user functions get, and the two state queries (2.5).
+"""Pausing a deployment: the one `_backend_state` record, the pause and unpause
+rules, the stop messages user functions get, and the two state queries.
 
 The record lives in the deployment's SQLite, so a paused sandbox is still paused after a restart.
 """
@@ -63,7 +63,7 @@ def is_stopped(state: dict[str, str]) -> bool:
 
 
 def stop_message(state: dict[str, str]) -> str | None:
-    """The function error of a stopped deployment, in Convex's precedence (2.4); None while running."""
+    """The function error of a stopped deployment, in Convex's precedence; None while running."""
     if state["system"] == "disabled":
         return DISABLED_MESSAGE
     if state["system"] == "none" and state["usage_limit"] == "disabled":
@@ -76,7 +76,7 @@ def stop_message(state: dict[str, str]) -> str | None:
 
 
 def summary(state: dict[str, str]) -> str:
-    """`deploymentState`'s lossy summary: a usage-limit stop reads as running (2.5)."""
+    """`deploymentState`'s lossy summary: a usage-limit stop reads as running."""
     if state["system"] in ("disabled", "suspended"):
         return state["system"]
     return "paused" if state["user"] == "paused" else "running"
@@ -125,7 +125,7 @@ def set_convex_fields(deployment: Deployment, changes: dict[str, Any]) -> dict[s
 
 
 def require_running(deployment: Deployment) -> None:
-    """File storage over HTTP is refused outright while stopped (2.4)."""
+    """File storage over HTTP is refused outright while stopped."""
     if is_stopped(read(deployment.db.connection())):
         raise bad_request("BackendIsNotRunning", "Cannot perform this operation while the backend is not running.")
 

@@ -22,7 +22,7 @@ KEYS_FILE = "keys.json"
 @dataclass(frozen=True)
 class PlatformIdentity(AdminIdentity):
     """An admin identity vouched for by the platform: an access token or the dashboard's instance
-    credential sent as `Convex <token>`, as Convex Cloud accepts them (spec 2.2)."""
+    credential sent as `Convex <token>`, as Convex Cloud accepts them."""
 
 
 class PlatformLink(Protocol):

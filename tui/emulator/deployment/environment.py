@@ -1,4 +1,4 @@
-"""Deployment environment variables (spec 8): stored as `_environment_variables` system documents.
+"""Deployment environment variables: stored as `_environment_variables` system documents.
 
 Values are secrets: nothing here logs them, and no error message quotes one (names are fine).
 """
@@ -43,7 +43,7 @@ def find(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:
 
 
 def builtin_values(deployment_url: str | None) -> dict[str, str]:
-    """The built-ins every deployment has; not stored and never listed (spec 8.1)."""
+    """The built-ins every deployment has; not stored and never listed."""
     return {name: deployment_url or "" for name in BUILTIN_NAMES}
 
 
@@ -109,7 +109,7 @@ def _check_totals(variables: dict[str, str]) -> None:
 
 def apply_changes(db: Database, changes: list[Change], *, now_s: float) -> None:
     """All or nothing, in one transaction: every change is validated before anything is written."""
-    for change in changes:  # name rules apply to deletes too (spec 8.2)
+    for change in changes:  # name rules apply to deletes too
         check_name(change.name)
         if change.value is not None:
             check_value(change.name, change.value)

@@ -39,7 +39,7 @@ def put_blob(txn: Transaction, internal_id: str, chunks: Iterable[bytes], size: 
 def store_file(
     txn: Transaction, component: str, chunks: Iterable[bytes], size: int, content_type: str | None, *, now_s: float
 ) -> dict[str, Any]:
-    """A new file: bytes, then its `_storage` document. Returns the metadata (spec 7.7 keys)."""
+    """A new file: bytes, then its `_storage` document. Returns the metadata."""
     tablet = ensure_active(txn, component, STORAGE_TABLE)
     internal_id = str(uuid.uuid4())
     size, sha = put_blob(txn, internal_id, chunks, size)

@@ -1,4 +1,4 @@
-"""Deployment names in Convex's `<adjective>-<animal>-<number>` shape (spec 9.1)."""
+"""Deployment names in Convex's `<adjective>-<animal>-<number>` shape."""
 
 from __future__ import annotations
 

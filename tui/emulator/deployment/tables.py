@@ -1,4 +1,4 @@
-"""The table mapping: names -> tablets and table numbers, per component (spec 6.9, 7.10)."""
+"""The table mapping: names -> tablets and table numbers, per component."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `_exports` table and its state machine (spec 4.4, 5.1–5.4)."""
+"""The `_exports` table and its state machine (5.1–5.4)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def _existing(txn: Transaction, export_id: str) -> dict[str, Any]:
     try:
         number, _ = decode_id(export_id)
     except InvalidIdError:
-        raise internal(f"Invalid snapshot id {export_id!r}.") from None  # Convex answers 500 here (spec 5.4)
+        raise internal(f"Invalid snapshot id {export_id!r}.") from None  # Convex answers 500 here
     export = get(txn.conn, export_id) if number == SYSTEM_TABLE_NUMBERS[TABLE] else None
     if export is None:
         raise internal(f"Export {export_id} not found.")

@@ -1,4 +1,4 @@
-"""The export worker: one at a time, a consistent snapshot written as a Convex ZIP (spec 5.6)."""
+"""The export worker: one at a time, a consistent snapshot written as a Convex ZIP."""
 
 from __future__ import annotations
 

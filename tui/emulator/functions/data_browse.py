@@ -1,4 +1,4 @@
-"""The dashboard's data-browsing functions (data-and-functions 4): the table mapping, counts, one
+"""The dashboard's data-browsing functions: the table mapping, counts, one
 document by id, and keyset pages of a table in creation order (cursor, row and byte caps)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The dashboard's data-editing functions (data-and-functions 5) and the value limits they enforce
+"""The dashboard's data-editing functions and the value limits they enforce
 (8.2). Every editing call is one transaction, so a function error rolls back all of it."""
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ MAX_OBJECT_FIELDS = 1024
 MAX_ARRAY_LENGTH = 8192
 MAX_WRITES, MAX_WRITE_BYTES = 16_000, 16 << 20  # per transaction
 MAX_READS = 32_000
-# The dashboard's "delete this field" marker (data-and-functions 4.4).
+# The dashboard's "delete this field" marker.
 UNDEFINED_PLACEHOLDER = (
     "__CONVEX_PLACEHOLDER_undefined_I23atX0jcndVbFgXoQZffsih7eAqktCyFjgUuAeNBtfr3ySOljPSPSEOPFgprkdBO3zXNiGEJxmJ5"
     "ZFPc5C5qKesG80QRPvlJe8vgSxAt9feLTwxTg4PHfVwUaTEJU67FDwldWmTxp1guMPwxQ2jOuhEryTBf3mQ"
 )
 
 
-# -- value limits (data-and-functions 8.2) -------------------------------------------------------------
+# -- value limits --------------------------------------------------------------------------------------
 def _size(value: Any) -> int:
     """Convex's size metric; also enforces the field-count and array-length limits."""
     if value is None or isinstance(value, bool):
@@ -103,7 +103,7 @@ def add_document(deployment, args: dict[str, Any]) -> Any:
             documents.check_fields(fields)  # before sizing: a non-object is InvalidDocumentError
             budget.charge(_with_system_fields(fields))
             new_ids.append(documents.insert(txn, component, args["table"], fields, now_s=deployment.clock.now()))
-        # The new ids are returned nowhere else (5.1).
+        # The new ids are returned nowhere else.
         audit_log.record_data_edit(txn, audit_log.ADD_DOCUMENTS, component,
                                    {"table": args["table"], "document_ids": new_ids}, now_s=deployment.clock.now())
     return {"success": True}
@@ -152,7 +152,7 @@ def replace_document(deployment, args: dict[str, Any]) -> Any:
             return {"success": False, "error": "Document does not exist."}
         tablet, old = found
         _replace_fields(txn, tablet, old, _keep_system_fields(old, args["document"]), _WriteBudget())
-        # The table comes from the id's table number (5.3).
+        # The table comes from the id's table number.
         audit_log.record_data_edit(txn, audit_log.UPDATE_DOCUMENTS, component,
                                    {"table": tablet.name, "document_ids": [args["id"]]}, now_s=deployment.clock.now())
     return {"success": True}
@@ -177,7 +177,7 @@ def delete_documents(deployment, args: dict[str, Any]) -> Any:
                 raise FunctionError(f"Delete on nonexistent document ID {entry['id']}")
             documents.delete(txn, component, entry["id"])
             by_table.setdefault(entry["tableName"], []).append(entry["id"])
-        for table, ids in by_table.items():  # one event per distinct tableName (5.4)
+        for table, ids in by_table.items():  # one event per distinct tableName
             audit_log.record_data_edit(txn, audit_log.DELETE_DOCUMENTS, component,
                                        {"table": table, "document_ids": ids}, now_s=deployment.clock.now())
     return {"success": True}

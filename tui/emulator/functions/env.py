@@ -1,4 +1,4 @@
-"""System queries the CLI's `npx convex env list|get` subscribes to (cli-wire 6, spec 8.1)."""
+"""System queries the CLI's `npx convex env list|get` subscribes to (cli-wire 6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""System queries that read `_exports` (spec 4.3)."""
+"""System queries that read `_exports`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""System queries that read `_snapshot_imports` (spec 4.3)."""
+"""System queries that read `_snapshot_imports`."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ _MODULES = (
 class SystemFunction:
     path: str  # always `module:export`
     kind: str  # "query" or "mutation"
-    action: str | None  # the deployment operation it needs (spec 2.2); None: any admin identity
+    action: str | None  # the deployment operation it needs; None: any admin identity
     body: FunctionBody
 
 

@@ -22,7 +22,7 @@ from tui.emulator.imports.state import ERROR_PREFIX
 
 READING, WRITING = "reading", "writing"
 MAX_ATTEMPTS = 3
-CLOUD_RESTORE = "cloudRestore"  # the `requestor.type` of a restore from a cloud backup (spec 6.11)
+CLOUD_RESTORE = "cloudRestore"  # the `requestor.type` of a restore from a cloud backup
 
 
 def died_message(phase: str, requestor: dict[str, Any] | None) -> str:

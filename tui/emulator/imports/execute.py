@@ -1,4 +1,4 @@
-"""Execute phase of an import (spec 6.5 steps 3–4): fill new hidden tablets in batches, then swap
+"""Execute phase of an import: fill new hidden tablets in batches, then swap
 them in with one transaction. Until that transaction commits, no reader sees any of it; a failure,
 a cancel or a killed process leaves only hidden tablets behind, which are dropped.
 """

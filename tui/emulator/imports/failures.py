@@ -1,4 +1,4 @@
-"""Import failures: the text Convex stores in an import's `state.error_message` (spec 6.1).
+"""Import failures: the text Convex stores in an import's `state.error_message`.
 
 Row-level parse errors are stored without the "Hit an error while importing:" prefix; everything else
 carries it.

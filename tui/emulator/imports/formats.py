@@ -1,4 +1,4 @@
-"""Which import source reads which upload format (the `format` of an import request, spec 6.1)."""
+"""Which import source reads which upload format (the `format` of an import request)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Parse phase of an import (spec 6.5 step 1, 6.7, 6.9): validate the whole file, decide what each
+"""Parse phase of an import: validate the whole file, decide what each
 table becomes, and describe it as `checkpoints` plus the `message_to_confirm` summary.
 
 The same planning runs again right before execution (`make_plan`), against the deployment as it is
@@ -177,7 +177,7 @@ def _conflict(table: str, line: int, number: int, expected: int | None) -> Impor
 def make_plan(
     conn: sqlite3.Connection, source: Source, mode: str, facts: dict[tuple[str, str], TableFacts], *, check_ids: bool
 ) -> Plan:
-    """Apply the table-number rules (6.9) and mode rules (6.7) to the deployment as it is now."""
+    """Apply the table-number rules and mode rules to the deployment as it is now."""
     plan = Plan()
     for table in source.tables:
         fact = facts[(table.component, table.name)]

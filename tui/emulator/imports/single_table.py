@@ -1,4 +1,4 @@
-"""CSV, JSON Lines and JSON-array uploads: one table each, plain JSON values (spec 6.10)."""
+"""CSV, JSON Lines and JSON-array uploads: one table each, plain JSON values."""
 
 from __future__ import annotations
 
@@ -148,7 +148,7 @@ def _text_lines(handle: Any) -> Iterator[str]:
 
 
 def _csv_cell(cell: str) -> Any:
-    """Cells that parse as floats become numbers, everything else stays a string (spec 6.10)."""
+    """Cells that parse as floats become numbers, everything else stays a string."""
     if _CSV_NUMBER.match(cell):
         return float(cell)
     return cell

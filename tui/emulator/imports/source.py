@@ -1,4 +1,4 @@
-"""The uploaded file as tables of rows, whatever its format (spec 6.1, 6.10, 7), read as a stream: the
+"""The uploaded file as tables of rows, whatever its format, read as a stream: the
 interface the parse and execute phases use. The formats: zip_source (a snapshot ZIP, read with the
 archive package's `SnapshotReader`) and single_table (CSV, JSONL and JSON-array files hold one
 table); formats picks one. Every problem is an `ImportFailure` (failures).

@@ -1,4 +1,4 @@
-"""The `_snapshot_imports` table and its state machine (spec 4.5, 6.2–6.5).
+"""The `_snapshot_imports` table and its state machine (6.2–6.5).
 
 uploaded ──► waiting_for_confirmation ──► in_progress ──► completed
    └──────────────► failed ◄─────────────────┘
@@ -33,7 +33,7 @@ CLOSING_MESSAGE = (
     "Interrupting `npx convex import` will not cancel it."
 )
 
-# HTTP `mode` (camelCase) -> stored `mode` (PascalCase), spec 6.1.
+# HTTP `mode` (camelCase) -> stored `mode` (PascalCase).
 MODES = {"requireEmpty": "RequireEmpty", "append": "Append", "replace": "Replace", "replaceAll": "ReplaceAll"}
 # HTTP `format` -> stored `format.format` and the file extension the upload is kept under.
 FORMATS = {"zip": "zip", "csv": "csv", "jsonLines": "jsonl", "jsonArray": "json_array"}
@@ -104,7 +104,7 @@ def create(
 ) -> dict[str, Any]:
     """A new `uploaded` import. `format_` and `mode` are the stored forms; `on_created` (called inside
     the transaction) moves the uploaded file into place and returns its object key; `requestor`
-    defaults to `{"type": "snapshotImport"}` (a cloud restore passes its own, spec 4.5)."""
+    defaults to `{"type": "snapshotImport"}` (a cloud restore passes its own)."""
     stored_format: dict[str, Any] = {"format": format_}
     if format_ != "zip":
         stored_format["table"] = table
@@ -159,7 +159,7 @@ def fail(txn: Transaction, import_id: str, message: str) -> bool:
 
 def perform(db: Database, import_id: Any) -> None:
     """Confirm: waiting_for_confirmation -> in_progress, committed before this returns. Any other
-    state is left alone, so confirming twice is harmless (spec 4.5)."""
+    state is left alone, so confirming twice is harmless."""
     with db.write() as txn:
         document = resolve(txn.conn, import_id)
         if document["state"]["state"] != "waiting_for_confirmation":

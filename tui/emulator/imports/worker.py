@@ -1,5 +1,5 @@
 """The import worker: one import at a time on one thread; parses `uploaded` imports before it executes
-`in_progress` ones (spec 4.5, 6.5).
+`in_progress` ones.
 
 Uploads are files under the imports folder: `uploads/<token>.part` while they arrive, then
 `<importId>.<ext>` (the import's `object_key`) until the import ends, when the file is deleted.

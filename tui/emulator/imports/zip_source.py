@@ -1,4 +1,4 @@
-"""A snapshot ZIP as an import source (spec 7), read with the archive package's `SnapshotReader`.
+"""A snapshot ZIP as an import source, read with the archive package's `SnapshotReader`.
 
 The parse phase checks every line (scan_blocks); the execute phase then stores complete uniform lines as
 they are (stored_items).

@@ -1,4 +1,4 @@
-"""The team audit log (spec 3.9): written in the same transaction as the change it records."""
+"""The team audit log: written in the same transaction as the change it records."""
 
 from __future__ import annotations
 

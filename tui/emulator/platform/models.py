@@ -1,4 +1,4 @@
-"""Response shapes, field for field as Convex sends them (spec 2.6, 3.1, 3.4)."""
+"""Response shapes, field for field as Convex sends them."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def periodic_config_response(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def deployment_info(row: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
-    """What a platform-served deployment answers on `/api/v1/deployment_info` (spec 2.3)."""
+    """What a platform-served deployment answers on `/api/v1/deployment_info`."""
     return {
         "kind": "cloud",
         "teamId": project["team_id"],

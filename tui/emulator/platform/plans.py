@@ -1,4 +1,4 @@
-"""Plans and the entitlements they grant (spec 2.6, 3.5): what a team may do with cloud backups."""
+"""Plans and the entitlements they grant: what a team may do with cloud backups."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Environment variable routes (spec 8.1), each at `/api/v1/...` and at the CLI's older `/api/...`."""
+"""Environment variable routes, each at `/api/v1/...` and at the CLI's older `/api/...`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Snapshot export routes (spec 5): request, cancel, set expiration, download (whole files only, as Convex:
+"""Snapshot export routes: request, cancel, set expiration, download (whole files only, as Convex:
 its handler ignores `Range` and never answers 206)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class SnapshotFileResponse(FileResponse):
     thread and back, and at 64 KiB serving a 1 GB backup cost the sandbox about 3 s of CPU (0.55 s now),
     CPU taken from the client downloading it on the same machine.
 
-    Answered as Convex's `get_zip_export` answers (spec 5.3): the whole file with Content-Length,
+    Answered as Convex's `get_zip_export` answers: the whole file with Content-Length,
     Content-Disposition and Cache-Control only. No Accept-Ranges, ETag, Last-Modified or Content-Type, and
     a `Range` header is ignored, so a dropped download can only start over."""
 
@@ -51,7 +51,7 @@ async def request_zip(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    admin(request, IMPORT_BACKUPS)  # sic: Convex checks ImportBackups here (spec 5.4)
+    admin(request, IMPORT_BACKUPS)  # sic: Convex checks ImportBackups here
     await in_thread(exports.cancel, deployment_of(request).db, request.path_params["snapshot_id"])
     return empty_response()
 

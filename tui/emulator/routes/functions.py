@@ -1,4 +1,4 @@
-"""The public function endpoints (spec API 4.1, data-and-functions 3 and 6): /api/query, /api/mutation,
+"""The public function endpoints: /api/query, /api/mutation,
 /api/query_batch and GET /api/query. The emulator only has Convex's built-in `_system/` functions.
 
 `run_function` and `run_queries_at_one_snapshot` are shared with the sync WebSocket (sync.py).
@@ -113,7 +113,7 @@ def _failed(message: str, data: Any = None) -> FunctionOutcome:
 
 
 def _server_error(detail: str) -> str:
-    """Errors raised while the function runs carry Convex's request-id first line (spec 6.4)."""
+    """Errors raised while the function runs carry Convex's request-id first line."""
     first = f"[Request ID: {secrets.token_hex(8)}] Server Error"
     return f"{first}\n{detail}\n" if detail else first
 
@@ -140,9 +140,9 @@ def run_function(
     """Look up, check and run one system function. Blocking: call it in a worker thread.
 
     `identity` None means no admin identity (no header, a user token): system functions then look
-    missing, as Convex reports them (data-and-functions 3, rule 2).
+    missing, as Convex reports them.
     """
-    if not path.startswith("_system/"):  # system functions ignore a stop (2.4); user functions may not run
+    if not path.startswith("_system/"):  # system functions ignore a stop; user functions may not run
         stopped = backend_state.stop_message(backend_state.read(deployment.db.connection()))
         if stopped is not None:
             return _failed(stopped)

@@ -1,4 +1,4 @@
-"""Snapshot import routes (spec 6.2–6.4): multipart upload, single-request import, confirm, cancel.
+"""Snapshot import routes: multipart upload, single-request import, confirm, cancel.
 
 Bodies are spooled to disk as they arrive (never held in memory); the worker thread does the rest.
 """
@@ -28,7 +28,7 @@ WAIT_STEP_S = 1.0
 def import_args(
     fmt: Any, mode: Any, table_name: Any, component_path: Any, *, code: str
 ) -> tuple[str, str | None, str, str | None]:
-    """Validate `format`, `mode`, `tableName` and `componentPath` as Convex does (spec 6.4); returns
+    """Validate `format`, `mode`, `tableName` and `componentPath` as Convex does; returns
     (stored format, table, stored mode, component path). `code` is BadQueryArgs or BadJsonBody."""
     if fmt is None:
         raise bad_request(code, "missing field `format`")
@@ -135,7 +135,7 @@ async def upload_part(request: Request) -> Response:
         raise bad_request("BadQueryArgs", f"partNumber: invalid digit found in string or number too large: {part!r}")
     if not worker.is_upload_token(token):
         raise bad_request("InvalidUploadToken", "The upload token does not belong to an upload in progress.")
-    # Local-disk storage appends parts in arrival order (spec 6.2): the part number is not used.
+    # Local-disk storage appends parts in arrival order: the part number is not used.
     await _spool(request, worker.upload_path(token))
     return json_response(str(int(part)))
 

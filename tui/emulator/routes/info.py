@@ -1,4 +1,4 @@
-"""Identity routes (spec 9.2) and the emulator-only throttle control."""
+"""Identity routes and the emulator-only throttle control."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What `npx convex deploy` sends (data-and-functions 7.5; the CLI's `cli/lib/deploy2.ts` and `config.ts`).
+"""What `npx convex deploy` sends (the CLI's `cli/lib/deploy2.ts` and `config.ts`).
 The sandbox keeps no code and runs none, and says so where the code arrives:
 
 - `POST /api/get_config_hashes` answers as a deployment nothing was ever pushed to (no modules, no versions),
@@ -27,7 +27,7 @@ from tui.emulator.deployment.auth import DEPLOY, AdminIdentity
 from tui.emulator.errors import ConvexError, bad_request
 from tui.emulator.routes.common import deployment_of, json_response
 
-MAX_PUSH_BYTES = 200_000_000  # Convex's limit on a push request (data-and-functions 7.5)
+MAX_PUSH_BYTES = 200_000_000  # Convex's limit on a push request
 NO_CODE = "SandboxRunsNoCode"
 
 

@@ -1,4 +1,4 @@
-"""Pause and unpause (data-and-functions 2.2, 2.3), the deployment audit log (API 3.9), and an
+"""Pause and unpause, the deployment audit log, and an
 emulator-only route that plays Convex setting `system` / `usage_limit` (for tests and demos)."""
 
 from __future__ import annotations

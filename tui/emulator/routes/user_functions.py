@@ -1,6 +1,6 @@
-"""The routes that run a user function by name (data-and-functions 6.1): /api/action, /api/function and
+"""The routes that run a user function by name: /api/action, /api/function and
 /api/run/<module>/<function>. The sandbox has no pushed code, so every call ends in the missing-function
-error, except while the deployment is stopped: then the stop message comes first (2.4)."""
+error, except while the deployment is stopped: then the stop message comes first."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ async def action(request: Request) -> Response:
 
 async def function(request: Request) -> Response:
     check_client_header(request)
-    admin(request, None)  # always an admin route (6.1)
+    admin(request, None)  # always an admin route
     body = await json_body(request)
     if not isinstance(body, dict):
         raise bad_request("BadJsonBody", 'Expected {"path": ..., "args": ..., "format": ...}.')

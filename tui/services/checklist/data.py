@@ -1,6 +1,6 @@
 """Step 5, manual fixes: browse a deployment's tables page by page and edit documents through its own
-system functions (data-and-functions §4–5): `addDocument`, `patchDocumentsFields`, `deleteDocuments`.
-Typed values follow Convex-encoded JSON: a bare number is a Float64, never an Int64 (§8.4). No textual.
+system functions: `addDocument`, `patchDocumentsFields`, `deleteDocuments`.
+Typed values follow Convex-encoded JSON: a bare number is a Float64, never an Int64. No textual.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class DataEditor:
 
     async def page(self, table: str, *, cursor: str | None = None, size: int = 50) -> tuple[list[dict], str | None]:
         """Up to `size` documents, oldest first, and the cursor after them (None at the end). A page may come
-        back short while the table goes on (scan limits, §4.3), so short pages are topped up."""
+        back short while the table goes on (scan limits), so short pages are topped up."""
         documents: list[dict] = []
         while True:
             page = await self.client.page_documents(table, cursor=cursor, num_items=size - len(documents), order="asc")
@@ -100,7 +100,7 @@ class PageView:
     def words(self) -> str:
         if not self.documents:
             return f"{self.table}: no documents" + (" on this page" if self.has_previous else "")
-        # "about": the count and the pages are separate reads, and writes can land in between (§8.5)
+        # "about": the count and the pages are separate reads, and writes can land in between
         total = max(self.total, self.last)
         return f"{self.table}: documents {self.first:,}–{self.last:,} of about {total:,}, oldest first"
 

@@ -2,7 +2,7 @@
 audit-log event `push_config_with_components` (older backends: `push_config`) since the push started,
 carrying the push's `--message`; where the audit log cannot be read (a deploy key without
 `deployment:auditLog:view`), the system query `_system/frontend/deploymentEvents:lastPushEvent`, which the
-dashboard shows as "last deployed" (data-and-functions 7.4). No textual.
+dashboard shows as "last deployed". No textual.
 """
 
 from __future__ import annotations

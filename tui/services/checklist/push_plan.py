@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 DEFAULT_COMMAND = "npx convex deploy --yes"
-MAX_MESSAGE_BYTES = 1024  # Convex refuses a longer push message (data-and-functions 7.2)
+MAX_MESSAGE_BYTES = 1024  # Convex refuses a longer push message
 
 # Lockfile -> package manager, in the order they are preferred when several are committed and package.json's
 # `packageManager` names none of them.

@@ -1,4 +1,4 @@
-"""Periodic backup schedules on Convex Cloud (spec 3.4): read, set and disable, refusing before the call
+"""Periodic backup schedules on Convex Cloud: read, set and disable, refusing before the call
 when the team's plan lacks periodic backups (a Convex Pro feature)."""
 
 from __future__ import annotations

@@ -399,7 +399,7 @@ class CloudTarget:
             lambda c: env_ops.restore(c, self.env_store, deployment.name, saved_id, keep_extra=keep_extra),
         )
 
-    # -- pausing (data-and-functions 2), through the deployment credential big brain hands out -------------
+    # -- pausing, through the deployment credential big brain hands out -----------------------------------
     async def deployment_state(self, deployment: DeploymentRef) -> DeploymentState:
         from tui.services.deployment import pausing
 

@@ -1,6 +1,6 @@
 """How far a snapshot export has come, from the words Convex itself writes to `_exports.progress_message`.
 
-Convex's export worker (spec 5.5, tui/emulator/README.md) says `Backing up <table>` as it starts a table and
+Convex's export worker (tui/emulator/README.md) says `Backing up <table>` as it starts a table and
 `Backing up <table>: n / total documents` while it writes one; tables of components carry ` in '<path>'`.
 It writes the tables small to large, then `_storage` (`n / total entries (metadata)`, then
 `n / total files (downloading)`). The words never say "table i of N", so the export as a whole is measured

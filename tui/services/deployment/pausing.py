@@ -1,4 +1,4 @@
-"""Pause, unpause and read the state of a deployment through its own API (data-and-functions 2), the
+"""Pause, unpause and read the state of a deployment through its own API, the
 same for every target kind: Cloud and the sandbox use the deployment credential big brain hands out,
 self-hosted its admin key."""
 

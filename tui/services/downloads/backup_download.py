@@ -1,8 +1,8 @@
 """Saving one backup as a ZIP file in a folder of the operator's choice: what every target's
 `download_backup` does (see `BackupTarget.download_backup` for the promises).
 
-- Cloud and sandbox backups are downloaded from the source deployment (`/api/export/zip/{snapshotId}`,
-  spec 3.7) by the download manager: resumable, verified, sha256 sidecar (`download_cloud_backup`).
+- Cloud and sandbox backups are downloaded from the source deployment (`/api/export/zip/{snapshotId}`)
+  by the download manager: resumable, verified, sha256 sidecar (`download_cloud_backup`).
 - Self-hosted backups are already in this app's store: the ZIP is copied out, its sha256 compared with the
   one recorded when it was saved, under the same rules (a `.part` file, never overwriting, a sidecar)
   (`copy_stored_backup`).

@@ -3,7 +3,7 @@
 - The bytes stream into `<final>.part` (mode 0600, locked), memory flat whatever the size.
 - A dropped connection, a timeout, 429, 500 or 503 is retried with backoff and the download resumes with
   HTTP Range from the last byte written where the server offers it. Convex's own download handler ignores
-  Range (spec 5.3): its answer (200, the whole file) is taken as a fresh start from byte 0, and the
+  Range: its answer (200, the whole file) is taken as a fresh start from byte 0, and the
   progress says so (phase "restarting", and the retry message before it when the server sent no
   `Accept-Ranges: bytes`). Another range than asked is refused and the file starts again from byte 0.
   Failures in a row without progress are bounded (`RetryPlan.attempts`); progress resets that count. When

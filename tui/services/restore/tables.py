@@ -27,7 +27,7 @@ from tui.services.errors import Refused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan
 
 log = logging.getLogger("tui.services.restore.tables")
-REPLACE_MODE = "replace"  # spec 6.7: replaces the tables in the file, leaves the others alone
+REPLACE_MODE = "replace"  # replaces the tables in the file, leaves the others alone
 
 
 class UnknownTables(Refused):

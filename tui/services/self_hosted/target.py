@@ -358,7 +358,7 @@ class SelfHostedTarget:
         self._writable(deployment, "change the environment variables of")
         return await env_ops.restore(self.client, self.env_store, deployment.name, saved_id, keep_extra=keep_extra)
 
-    # -- pausing (data-and-functions 2) ------------------------------------------------------------------
+    # -- pausing ---------------------------------------------------------------------------------------------
     async def deployment_state(self, deployment: DeploymentRef) -> DeploymentState:
         return await pausing.read_state(self.client)
 

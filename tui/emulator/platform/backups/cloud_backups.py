@@ -1,4 +1,4 @@
-"""Cloud backups (spec 3.1–3.3, 3.5, 3.10): the rules for requesting, listing, canceling and deleting.
+"""Cloud backups: the rules for requesting, listing, canceling and deleting.
 
 A backup is a row in the platform store; its bytes are an `_exports` row (requestor `cloudBackup`) and
 ZIP on the source deployment. The tracker (tracker.py) moves rows along as the export does:

@@ -1,4 +1,4 @@
-"""Periodic backup schedules (spec 3.4): daily `M H * * *` or weekly `M H * * D` cronspecs in UTC.
+"""Periodic backup schedules: daily `M H * * *` or weekly `M H * * D` cronspecs in UTC.
 
 Decisions where Convex is unconfirmed:
 - Only the two shapes the dashboard produces are accepted; anything else is `InvalidCronspec`.

@@ -1,4 +1,4 @@
-"""Restore from a cloud backup (spec 3.8, 3.10): feed the backup's ZIP to the target deployment's
+"""Restore from a cloud backup: feed the backup's ZIP to the target deployment's
 snapshot import in ReplaceAll mode, tagged `{"type": "cloudRestore", "sourceCloudBackupId": id}`.
 
 The import is left for the client: the target's worker parses it to `waiting_for_confirmation`, and
@@ -27,7 +27,7 @@ from tui.emulator.platform.access.bearer_auth import Principal
 if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform
 
-MODE = "ReplaceAll"  # spec 10.5: the mode Convex uses is unconfirmed; the UI describes a wipe-and-replace
+MODE = "ReplaceAll"  # the mode Convex uses is unconfirmed; the UI describes a wipe-and-replace
 
 
 def backup_id_of(body: Any) -> int:

@@ -1,4 +1,4 @@
-"""Cloud backup, restore and periodic-schedule routes of the dashboard API (spec 3.3).
+"""Cloud backup, restore and periodic-schedule routes of the dashboard API.
 
 Path ids are decimal integers (`deployment_id` is the numeric id, not the name). Answers: the backup
 list newest first; `request_cloud_backup` the new backup (`requested`); cancel JSON `null`; delete,
@@ -38,7 +38,7 @@ def get_backup(call: Call) -> Any:
 
 
 def request_backup(call: Call) -> Any:
-    """`{"includeStorage": bool}`; no body at all means `includeStorage: false` (spec 10.3)."""
+    """`{"includeStorage": bool}`; no body at all means `includeStorage: false`."""
     row = _deployment(call)
     body = call.body if call.body is not None else {}
     if not isinstance(body, dict):

@@ -1,4 +1,4 @@
-"""Big brain's CLI routes (spec 2.1, 2.3, 2.5, Appendix A), under `/api`: token check, teams and
+"""Big brain's CLI routes, under `/api`: token check, teams and
 projects by slug, deployment → team/project, deploy-key lookups and deployment credentials.
 
 The `adminKey` handed out by the authorize routes is the same instance credential as the dashboard's

@@ -1,4 +1,4 @@
-"""Big brain's dashboard API (spec 2.3, 2.5, 2.6, 3.9), under `/api/dashboard`: teams, entitlements,
+"""Big brain's dashboard API, under `/api/dashboard`: teams, entitlements,
 projects, member_data, instance credentials and the audit log. Backups are in backups.py."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def entitlements(call: Call) -> Any:
 
 
 def team_projects(call: Call) -> Any:
-    """A bare array, or the paginated object when `limit`, `cursor` or `q` is given (spec 10.15)."""
+    """A bare array, or the paginated object when `limit`, `cursor` or `q` is given."""
     team = visible_team(call.conn, call.principal, call.int_path("team_id"))
     items = project_list(call, team["id"])
     if any(k in call.query for k in ("limit", "cursor", "q")):

@@ -1,4 +1,4 @@
-"""The Management API subset (`/v1`, spec 2.3, 9.6): token details, projects and deployments."""
+"""The Management API subset (`/v1`): token details, projects and deployments."""
 
 from __future__ import annotations
 
