@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.events import Key
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
 from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
@@ -33,8 +33,9 @@ from tui.screens.restore_safety import SafetyStep, offer_keys
 from tui.services import lost_restore
 from tui.screens.restore_steps import ConfirmStep, FollowStep, ReviewStep
 from tui.screens.restore_text import deployment_words, explain
-from tui.widgets.formatting import error_text
+from tui.widgets.formatting import error_text, size
 from tui.widgets.typed_confirmation import TypedConfirmation
+from tui.widgets.key_bar import KeyBar
 
 STYLES = Path(__file__).parent.parent / "styles"
 
@@ -127,7 +128,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
                 yield ReviewStep(id="review")
                 yield ConfirmStep(self.deployment, id="confirm")
                 yield FollowStep(id="follow")
-        yield Footer()
+        yield KeyBar()
 
     def first_steps(self) -> ComposeResult:
         yield from ()
@@ -383,9 +384,9 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             self.documents_review = not_compared_lines(name, "no snapshot of it can be taken here")
             return
         if (backup.size or 0) > documents_restore.RESCUE_AUTO_LIMIT:
-            self.notify(f"No rescue file: backup {backup.id} is {backup.size / 1e9:,.1f} GB and the rescue step would "
+            self.notify(f"No rescue file: backup {backup.id} is {size(backup.size)} and the rescue step would "
                         "download it and diff it against now first. The safety backup holds everything.", timeout=15)
-            self.documents_review = not_compared_lines(name, f"the backup is {backup.size / 1e9:,.1f} GB")
+            self.documents_review = not_compared_lines(name, f"the backup is {size(backup.size)}")
             return
         self.on_staging_progress(Progress("Saving the documents this restore would revert or remove (rescue file)"))
         try:
