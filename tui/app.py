@@ -39,7 +39,6 @@ class ConvexBackupsApp(App):
         opener: Callable[[], Awaitable[BackupTarget]] | None = None,
         clock: Callable[[], datetime] = fmt.utc_now,
         emergency: str | None = None,
-        **_legacy: Any,
     ) -> None:
         """`target` when it is already open; else `opener` (or `session.open`) opens it in a worker."""
         super().__init__()
