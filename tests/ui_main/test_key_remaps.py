@@ -10,7 +10,7 @@ import pkgutil
 from types import SimpleNamespace
 
 from deployment_data import take_backup
-from pilot_support import choose, wait_for_screen, wait_until
+from pilot_support import choose, notes, wait_for_screen, wait_until
 from textual.binding import Binding
 from textual.dom import DOMNode
 
@@ -118,6 +118,10 @@ async def test_restore_wizard_key_remapped_from_config(open_demo, homes):
         await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
         await pilot.press("k", *"an empty deployment: nothing to keep", "enter")
         await wait_until(pilot, lambda: wizard.stage == "review", what="the plan, safety skipped with k")
+        before = len(notes(app))
+        await pilot.press("k")  # skipping is over: the remapped key says why it does nothing now
+        await wait_until(pilot, lambda: len(notes(app)) > before, what="why k does nothing now")
+        assert notes(app)[-1].startswith("k (Skip (say why)) does nothing now"), notes(app)[-1]
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back on the main screen")
 

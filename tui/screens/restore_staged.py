@@ -473,7 +473,10 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         """A key of this flow that does nothing at this stage says why (the footer lists those that work)."""
         if isinstance(self.focused, Input):
             return
-        bindings = [b for b in RESTORE_BINDINGS if b.key == event.key and b.key not in ("escape", "enter")]
+        if event.key in ("escape", "enter"):
+            return
+        keymap = getattr(self.app, "keymap", {})  # the keys after [ui.keys] remaps (tui/bindings.py)
+        bindings = [b for b in RESTORE_BINDINGS if event.key in keymap.get(b.id or "", b.key).split(",")]
         # A key may have a hidden twin that explains itself (the safety step's "why" bindings): let it run.
         if not bindings or any(self.check_action(*parse_action(b.action)[1:]) is True for b in bindings):
             return
@@ -483,7 +486,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             why = f"this is production: type its name ({self.deployment.name}) in the box, then enter"
         else:
             why = _WAIT_WORDS.get(self.stage, "the keys at the bottom are the ones that work now")
-        self.notify(f"{binding.key} ({binding.description}) does nothing now: {why}.", severity="warning",
+        self.notify(f"{event.key} ({binding.description}) does nothing now: {why}.", severity="warning",
                     timeout=6)
 
     # -- leaving ------------------------------------------------------------------------------------------
