@@ -19,11 +19,16 @@ import tui.widgets
 from tui import bindings as keys
 from tui.app import ConvexBackupsApp
 from tui.screens.backup_now import BackupNowDialog
+from tui.screens.diff_screen import DiffScreen
 from tui.screens.emergency_screen import EmergencyScreen
 from tui.screens.env_vars import EnvVarsScreen
+from tui.screens.help import HelpScreen
+from tui.screens.inspect_backup import InspectScreen
 from tui.screens.main_screen import MainScreen
+from tui.screens.periodic import PeriodicDialog
 from tui.screens.restore_wizard import RestoreWizard
 from tui.services.config import load_config
+from tui.widgets.backup_table import BackupTable
 
 SOURCE = "brave-marmot-193"  # acme-corp, storefront, prod
 EMPTY = "quiet-sheep-258"  # acme-corp, team-tasks, dev: no backups of its own
@@ -142,3 +147,52 @@ async def test_emergency_checklist_key_remapped_from_config(open_demo, homes):
         await pilot.press("G")
         await wait_until(pilot, lambda: screen.checklist.steps[0].status == "done"
                          and screen.checklist.deployment == DEV, what="the deployment chosen with G")
+
+
+async def test_app_inspect_and_diff_keys_remapped_from_config(open_demo, homes):
+    target = await open_demo()
+    backup = await take_backup(target, await target.get_deployment(DEV))
+    config = config_with_keys(homes, help="f2", inspect_back="h", diff_back="h")
+    app = ConvexBackupsApp(target=target, config=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await choose(pilot, app, DEV)
+        backups = screen.query_one(BackupTable)
+        await wait_until(pilot, lambda: any(b.id == backup.id for b in backups.shown), what="the backup listed")
+        backups.move_cursor(row=[b.id for b in backups.shown].index(backup.id))
+        await wait_until(pilot, lambda: backups.selected and backups.selected.id == backup.id, what="its row")
+        await pilot.press("f2")
+        await wait_for_screen(pilot, app, HelpScreen, what="help on f2")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="help closed")
+
+        await pilot.press("i")
+        inspect_screen = await wait_for_screen(pilot, app, InspectScreen, what="the inspect screen")
+        await wait_until(pilot, lambda: inspect_screen.body is not None, timeout=60, what="the inspected backup")
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back from inspect on h")
+
+        await pilot.press("D")
+        diff = await wait_for_screen(pilot, app, DiffScreen, what="the diff screen")
+        await wait_until(pilot, lambda: diff.store is not None, timeout=90, what="the diff")
+        await pilot.press("h")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back from the diff on h")
+
+
+async def test_periodic_dialog_key_remapped_from_config(open_demo, homes):
+    target = await open_demo()
+    ref = await target.get_deployment(SOURCE)  # acme-corp is on Pro: periodic backups are offered
+    config = config_with_keys(homes, periodic_save="ctrl+o")
+    app = ConvexBackupsApp(target=target, config=config)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await choose(pilot, app, ref.name)
+            await pilot.press("p")
+            dialog = await wait_for_screen(pilot, app, PeriodicDialog, what="the periodic dialog")
+            dialog.query_one("#time").value = "05:45"
+            await pilot.pause()
+            await pilot.press("ctrl+o")
+            await wait_until(pilot, lambda: any("Periodic backups of" in n for n in notes(app)), what="saved")
+        saved = await target.get_schedule(ref)
+        assert saved is not None
+    finally:
+        await target.disable_schedule(ref)
