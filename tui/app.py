@@ -39,7 +39,6 @@ class ConvexBackupsApp(App):
         opener: Callable[[], Awaitable[BackupTarget]] | None = None,
         clock: Callable[[], datetime] = fmt.utc_now,
         emergency: str | None = None,
-        **_legacy: Any,
     ) -> None:
         """`target` when it is already open; else `opener` (or `session.open`) opens it in a worker."""
         super().__init__()
@@ -116,9 +115,12 @@ class ConvexBackupsApp(App):
         if isinstance(screen, MainScreen):
             specs, title = keys.MAIN_KEYS + keys.APP_KEYS, "main screen"
         else:
+            # A hidden twin (`<id>_why`) follows its key, so help lists the key once; a binding without an
+            # id shows none (only ids can be remapped).
             specs = tuple(
-                keys.KeySpec(b.id or b.action, b.key, b.action, b.description or b.action, "screen")
-                for b in getattr(screen, "BINDINGS", []) if isinstance(b, Binding)
+                keys.KeySpec(b.id or "", b.key, b.action, b.description or b.action, "screen")
+                for b in getattr(screen, "BINDINGS", [])
+                if isinstance(b, Binding) and not (b.id or "").endswith(keys.TWIN_SUFFIX)
             ) + keys.APP_KEYS
             title = type(screen).__name__
         self.push_screen(HelpScreen(title, specs, self.keymap, getattr(screen, "HELP", "")))

@@ -5,8 +5,10 @@ help screen and the command palette) and where it works. Operators remap keys by
     backup_now = "B"            # one key
     delete_backup = "x,delete"  # or several, comma-separated
 
-Ids are stable; keys are defaults. `keymap_from_config` turns the `[ui]` table into what
-`App.set_keymap` takes, and `effective_keys` is what the help screen shows after remapping.
+Ids are stable; keys are defaults. Every id the help screen shows can be remapped: the main screen's and
+the app's (declared here as `KeySpec`s) and those other screens declare beside their actions (listed in
+`SCREEN_KEY_IDS`: `restore_confirm`, `emergency_run`, ...). `keymap_from_config` turns the `[ui]` table
+into what `App.set_keymap` takes, and `effective_keys` is what the help screen shows after remapping.
 """
 
 from __future__ import annotations
@@ -92,6 +94,42 @@ DIALOG_KEYS: tuple[KeySpec, ...] = (
 ALL_KEYS: tuple[KeySpec, ...] = APP_KEYS + MAIN_KEYS + DIALOG_KEYS
 _BY_ID = {spec.id: spec for spec in ALL_KEYS}
 
+# The ids of the bindings other screens and dialogs declare themselves (`Binding(..., id=...)` beside the
+# actions they run), by family. They are listed here so that config.toml can remap them without importing
+# every screen at start-up; tests/ui_main/test_key_remaps.py checks this list against the screens' own.
+SCREEN_KEY_IDS: dict[str, tuple[str, ...]] = {
+    "backup": ("backup_files", "backup_start"),
+    "periodic": ("periodic_save",),
+    "staged": ("staged_cancel", "staged_reload"),
+    "inspect": ("inspect_back",),
+    "diff": ("diff_back", "diff_next_page", "diff_previous_page", "diff_mark", "diff_restore_marked"),
+    "documents": ("documents_back", "documents_confirm"),
+    "env": ("env_back", "env_save", "env_restore", "env_reload"),
+    "restore": (
+        "restore_only_tables", "restore_back_out", "restore_continue", "restore_safety_backup",
+        "restore_safety_local", "restore_safety_oldest", "restore_safety_recent", "restore_safety_oldest_go",
+        "restore_safety_backup_why", "restore_safety_oldest_why", "restore_safety_recent_why",
+        "restore_skip_safety", "restore_confirm", "restore_follow_again", "restore_close",
+    ),
+    "emergency": (
+        "emergency_run", "emergency_skip", "emergency_redo", "emergency_resume", "emergency_new",
+        "emergency_download", "emergency_safety_fresh", "emergency_safety_fresh_why", "emergency_safety_local",
+        "emergency_safety_oldest", "emergency_safety_oldest_go", "emergency_safety_recent", "emergency_toggle",
+        "emergency_reveal", "emergency_apply", "emergency_open_file", "emergency_next_set", "emergency_project",
+        "emergency_pause", "emergency_cancel", "emergency_mark_done", "emergency_mark_done_why",
+        "emergency_edit", "emergency_delete", "emergency_insert", "emergency_mutation", "emergency_unpause",
+        "emergency_inspect", "emergency_documents", "emergency_next_page", "emergency_previous_page",
+        "emergency_up", "emergency_back",
+    ),
+}
+REMAPPABLE: frozenset[str] = frozenset(_BY_ID).union(*SCREEN_KEY_IDS.values())
+# A hidden twin (`<id>_why`: the same key, saying why the action cannot run now) follows its key when only
+# the key is remapped, so the remapped key still explains itself.
+TWIN_SUFFIX = "_why"
+# A confirming key may not be remapped onto a key that started the action: the key that confirms a
+# destructive action is never the key that started it. (Delete picks its confirming key at run time.)
+_CONFIRMS = {"restore_confirm": "restore_backup"}
+
 
 def spec(id: str) -> KeySpec:
     return _BY_ID[id]
@@ -109,14 +147,24 @@ def keymap_from_config(ui: Mapping[str, Any] | None) -> tuple[dict[str, str], li
         return {}, ["[ui.keys] must be a table such as `backup_now = \"B\"`; it was ignored."]
     keymap: dict[str, str] = {}
     for id, value in keys.items():
-        if id not in _BY_ID:
+        if id not in REMAPPABLE:
             warnings.append(f"[ui.keys] names {id!r}, which is not a binding id (see the help screen).")
         elif not isinstance(value, str) or not value.strip():
             warnings.append(f"[ui.keys] {id} must be a key name such as \"b\" or \"ctrl+b\".")
-        elif id == "quit" and "escape" in value.split(","):
-            warnings.append("[ui.keys] quit cannot be escape: escape backs out and never quits.")
+        elif id in ("quit", "quit_now") and "escape" in value.split(","):
+            warnings.append(f"[ui.keys] {id} cannot be escape: escape backs out and never quits.")
         else:
             keymap[id] = value.replace(" ", "")
+    for confirm, start in _CONFIRMS.items():
+        started_by = set(keymap.get(start, _BY_ID[start].key).split(","))
+        if confirm in keymap and started_by & set(keymap[confirm].split(",")):
+            warnings.append(f"[ui.keys] {confirm} cannot be a key of {start}: the key that confirms is never "
+                            "the key that started it. It was ignored.")
+            del keymap[confirm]
+    for id in list(keymap):
+        twin = id + TWIN_SUFFIX
+        if twin in REMAPPABLE and twin not in keys:
+            keymap[twin] = keymap[id]
     return keymap, warnings
 
 

@@ -116,8 +116,6 @@ class SandboxChild:
     """The embedded sandbox in a child process (tui/emulator/sandbox/child.py): its start-up and its
     serving run on another core than the UI. It stops when its standard input closes."""
 
-    START_TIMEOUT = 180.0  # a first start seeds the demo world
-
     def __init__(self, root: Path):
         self.root = root
         root.mkdir(parents=True, exist_ok=True)

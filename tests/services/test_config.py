@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 
 from tui.api.errors import CredentialsError
-from tui.api.secrets import Secret
-from tui.services.config import toml_writer
-from tui.services.config.settings import Config, Homes, Profile, load_config, parse_config, save_config
+from tui.services.config.settings import Config, Homes, load_config, parse_config
 from tui.services.errors import ConfigError
 from tui.services.config.targets import resolve_target
 
@@ -85,25 +83,6 @@ def test_profiles_parse_and_keep_secrets_out_of_repr(tmp_path):
     assert "tok-acme" not in repr(config) and "0123456789abcdef" not in repr(config)
     with pytest.raises(ConfigError, match="no profile named 'nope'.*acme"):
         config.profile("nope")
-
-
-def test_save_round_trips_with_mode_0600_and_keeps_ui(tmp_path):
-    chosen = write(tmp_path)
-    config = load_config(chosen)
-    added = config.with_profile(Profile("new one", "selfHosted", url="http://x", admin_key=Secret('a|b"c')))
-    save_config(chosen, added)
-    assert stat.S_IMODE(os.stat(chosen.config_file).st_mode) == 0o600
-    again = load_config(chosen)
-    assert again == added and again.ui == config.ui
-    assert again.profile("new one").admin_key.reveal() == 'a|b"c'
-    save_config(chosen, again.without_profile("acme"))
-    assert load_config(chosen).default_profile is None
-
-
-def test_toml_writer_output_is_valid_toml():
-    document = {"a": "line\nbreak \"quoted\" \\ tab\t", "n": 3, "f": 1.5, "b": False, "l": [1, "two"],
-                "t": {"x y": {"deep": True}, "empty": {}}}
-    assert tomllib.loads(toml_writer.dumps(document)) == document
 
 
 def test_wide_permissions_are_tightened(tmp_path):

@@ -40,22 +40,6 @@ def _base32_decode(text: str) -> bytes:
     return (value >> spare).to_bytes(nbytes, "big")
 
 
-def _base32_decode_slow(text: str) -> bytes:
-    acc = 0
-    bits = 0
-    out = bytearray()
-    for ch in text:
-        value = _DECODE.get(ch)
-        if value is None:
-            raise InvalidIdError(f"character {ch!r} is not in the id alphabet")
-        acc = (acc << 5) | value
-        bits += 5
-        if bits >= 8:
-            bits -= 8
-            out.append((acc >> bits) & 0xFF)
-    return bytes(out)
-
-
 def _fletcher16(data: bytes) -> bytes:
     # c0 = Σ b, c1 = Σ c0 after each byte = Σ (n - i)·b_i, both mod 256; map() keeps the loop in C.
     n = len(data)

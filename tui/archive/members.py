@@ -124,10 +124,6 @@ class MemberStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    @property
-    def bytes_read(self) -> int:
-        return self._produced
-
     def _skip_local_header(self) -> None:
         self._file.seek(self._info.header_offset)
         header = self._file.read(_LOCAL_HEADER.size)

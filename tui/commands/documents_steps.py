@@ -12,6 +12,7 @@ from typing import Any
 from tui.commands import FAILED, OK, Context, Failure, print_json
 from tui.commands.replace_data import confirm_and_follow
 from tui.services.restore import documents as documents_restore
+from tui.services.sizes import human_size
 
 RACE_WARNING = documents_restore.RACE_WARNING
 
@@ -93,9 +94,9 @@ async def rescue_before_full_restore(context: Context, deployment: Any, source: 
                      "safety backup.")
         return None, not_compared_lines(deployment.name, "--no-rescue")
     if choice is None and size > documents_restore.RESCUE_AUTO_LIMIT:
-        context.note(f"No rescue file: the backup is {size / 1e9:,.1f} GB and the rescue step would download it and "
+        context.note(f"No rescue file: the backup is {human_size(size)} and the rescue step would download it and "
                      "diff it against a snapshot of now first (--rescue to do it anyway).")
-        return None, not_compared_lines(deployment.name, f"the backup is {size / 1e9:,.1f} GB; --rescue compares")
+        return None, not_compared_lines(deployment.name, f"the backup is {human_size(size)}; --rescue compares")
     context.note("Saving the documents this restore would revert or remove (--no-rescue to skip)...")
     rescue = await documents_restore.save_rescue_in_temp(context.target, deployment, source, backup,
                                                          on_progress=context.progress)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tui.commands import OK, Context, add_common, backup_id, command_parser, print_json, run_command
+from tui.services.sizes import human_rate, human_size
 
 NAME = "download"
 
@@ -40,10 +41,10 @@ def progress_printer(enabled: bool):
         return None
 
     def show(p) -> None:
-        total = f" of {p.total / 1e6:,.1f}" if p.total else ""
+        total = f" of {human_size(p.total)}" if p.total else ""
         percent = f"{p.fraction * 100:5.1f}% " if p.fraction is not None else ""
-        rate = f" at {p.rate / 1e6:,.1f} MB/s" if p.rate else ""
-        line = f"{percent}{p.done / 1e6:,.1f}{total} MB{rate}" + (f" — {p.message}" if p.message else "")
+        rate = f" at {human_rate(p.rate)}" if p.rate else ""
+        line = f"{percent}{human_size(p.done)}{total}{rate}" + (f" — {p.message}" if p.message else "")
         sys.stderr.write("\r\x1b[2K" + line[:150] + ("\n" if p.phase == "done" else ""))
         sys.stderr.flush()
 

@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Log, OptionList, Static
+from textual.widgets import Input, Log, OptionList, Static
 
 from tui.services.secrets import Secret
 from tui.screens.emergency_code import CodeStepMixin
@@ -37,6 +37,7 @@ from tui.services.checklist.state import DESTRUCTIVE_STEPS, STEP_TITLES, Checkli
 from tui.services.protocol import BackupTarget, DeploymentRef
 from tui.widgets import formatting as fmt
 from tui.widgets.marked_table import MarkedDataTable
+from tui.widgets.key_bar import KeyBar
 
 STYLES = Path(__file__).parent.parent / "styles"
 
@@ -91,7 +92,7 @@ class EmergencyScreen(BasicStepsMixin, SafetyStepMixin, RestoreStepMixin, EnvSte
                 yield Log(id="em-log", max_lines=2000)
                 yield Static("", id="em-prompt-label", markup=False)
                 yield Input(id="em-input")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#em-table").display = False

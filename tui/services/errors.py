@@ -69,10 +69,6 @@ class ReadOnlyRefused(Refused):
         )
 
 
-class ConfirmationRequired(Refused):
-    """A destructive operation lacks the operator's confirmation."""
-
-
 class BackupLimitReached(PlanLimit):
     """The deployment already keeps as many backups as its plan allows (checked before requesting)."""
 

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from tui.services.schedules import times as schedule_time
 from tui.services.snapshots.stats import Trend
-from tui.services.protocol import WEEKDAYS, BackupRecord, DeploymentRef, PlanLimits, Schedule
+from tui.services.protocol import BackupRecord, DeploymentRef, PlanLimits, Schedule
 from tui.services.restore.staged_imports import ImportRecord
 from tui.widgets import formatting as fmt
 
@@ -171,7 +171,3 @@ class DetailPane(Static):
         else:
             text.append("Periodic backups: loading…", style="dim")
         return text
-
-
-def weekday_name(day: int | None) -> str:
-    return "every day" if day is None else WEEKDAYS[day]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import humanize
 from rich.text import Text
 
 from tui.services.errors import ConvexApiError
 from tui.services.protocol import BackupRecord, DeploymentRef, Progress
+from tui.services.sizes import human_size
 
 STATE_WORDS = {
     "requested": "requested",
@@ -50,14 +52,13 @@ def age(moment: datetime | None, now: datetime) -> str:
 
 
 def ago(moment: datetime | None, now: datetime) -> str:
+    """'3 hours ago', '5 hours from now' (humanize's words; `age` is the narrow column's); under 45 seconds
+    either way 'just now', which does not tick while a screen is looked at."""
     if moment is None:
         return "—"
-    seconds = (now - moment).total_seconds()
-    if seconds < 0:
-        return "in " + span(-seconds)
-    if seconds < 45:
+    if abs((now - moment).total_seconds()) < 45:
         return "just now"
-    return span(seconds) + " ago"
+    return humanize.naturaltime(now - moment)
 
 
 def span(seconds: float | None) -> str:
@@ -78,21 +79,15 @@ def span(seconds: float | None) -> str:
 
 
 def size(count: int | None) -> str:
-    if count is None:
-        return "—"
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
+    """Bytes as the Convex CLI writes them ("879.9 KiB"; `tui.services.sizes`)."""
+    return "—" if count is None else human_size(count)
 
 
 def size_short(count: int | None) -> str:
-    """`size` in at most 7 characters, for a narrow column: no decimal from 100 up ('1016 KB', '46.2 MB')."""
+    """`size` for a narrow column: no decimal from 100 up ('880 KiB', '46.2 MiB')."""
     text = size(count)
     number, _, unit = text.partition(" ")
-    if unit and unit != "B" and float(number) >= 100:
+    if unit and unit != "bytes" and float(number) >= 100:
         return f"{float(number):.0f} {unit}"
     return text
 
@@ -148,9 +143,9 @@ def progress_line(progress: Progress) -> str:
     """Counts, elapsed and time left, e.g. '1,200 / 4,000 · 12 s elapsed · about 30 s left'."""
     parts = []
     if progress.done is not None and progress.total:
-        parts.append(f"{progress.done:,} / {progress.total:,}")
+        parts.append(f"{humanize.intcomma(progress.done)} / {humanize.intcomma(progress.total)}")
     elif progress.done is not None:
-        parts.append(f"{progress.done:,}")
+        parts.append(humanize.intcomma(progress.done))
     parts.append(f"{span(progress.elapsed)} elapsed")
     if progress.finished:
         parts.append("finished")

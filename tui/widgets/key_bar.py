@@ -1,10 +1,12 @@
-"""`KeyBar`: the footer line of the main screen, the keys that work there (what Textual's `Footer` shows,
-in its colours), drawn as one text by one widget.
+"""`KeyBar`: the footer line of every full screen (main, restore, emergency, inspect, compare, env vars,
+documents), the keys that work there (what Textual's `Footer` shows, in its colours), drawn as one text by
+one widget. Every screen uses this bar and none uses `Footer`, so keys look and click the same everywhere.
 
 Why not `Footer`: it builds a widget per key and rebuilds and restyles all of them whenever the screen's
 bindings are published again (a focus change, a new backup selected); at start-up that was the largest
 single cost of drawing the main screen, and it ran on every keypress in the backups table. This bar
-computes its line and repaints only when the line changed. A click on a key presses it."""
+computes its line and repaints only when the line changed, which is what an 80x24 terminal over SSH
+needs. A click on a key presses it."""
 
 from __future__ import annotations
 

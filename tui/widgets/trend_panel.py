@@ -11,9 +11,6 @@ from textual.widgets import Sparkline, Static
 from tui.services.snapshots.stats import Trend
 from tui.widgets import formatting as fmt
 
-LABEL_WIDTH = 10
-
-
 class TrendPanel(Vertical):
     DEFAULT_CSS = """
     TrendPanel { height: auto; margin-bottom: 1; }

@@ -71,9 +71,6 @@ class RetryPolicy:
         return rng() * ceiling
 
 
-NO_RETRIES = RetryPolicy(attempts=1)
-
-
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date); None if absent/bad."""
     if not value:
@@ -395,4 +392,3 @@ def decode_json(response: httpx.Response, target: Target, secrets: Iterable[str 
             status=response.status_code,
             secrets=secrets,
         ) from None
-

@@ -122,14 +122,6 @@ class Database:
     def add_commit_listener(self, listener: CommitListener) -> None:
         self._listeners.append(listener)
 
-    def remove_commit_listener(self, listener: CommitListener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    @property
-    def last_ts(self) -> int:
-        return self._last_ts
-
     @contextmanager
     def write(self) -> Iterator[Transaction]:
         """Serialised write transaction; listeners hear of the commit after it is durable."""

@@ -14,7 +14,6 @@ DELETE_BACKUP = "deleteCloudBackup"
 RESTORE_FROM_BACKUP = "restoreFromCloudBackup"
 CONFIGURE_PERIODIC = "configurePeriodicBackup"
 DISABLE_PERIODIC = "disablePeriodicBackup"
-SYSTEM = "system"
 
 
 def record(

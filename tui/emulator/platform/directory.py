@@ -8,7 +8,6 @@ from typing import Any
 
 from tui.emulator.platform.store import insert
 
-REGIONS = ("aws-us-east-1", "aws-eu-west-1")
 DEFAULT_REGION = "aws-us-east-1"
 DEFAULT_CLASS = "s16"
 TYPES = ("prod", "dev", "preview")

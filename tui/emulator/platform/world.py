@@ -35,11 +35,6 @@ class WorldEditor:
     def close(self) -> None:
         self.store.close()
 
-    def default_world(self) -> tuple[int, int]:
-        """The default team and project (and the first prod deployment), as a first start makes them."""
-        bootstrap.ensure_deployments(self.store, self.folder, self.clock)
-        return bootstrap.ensure_default_team(self.store, self.clock)
-
     def team(self, slug: str, name: str, *, plan: str = "starter") -> int:
         operator = bootstrap.ensure_operator(self.store, self.clock)
         with self.store.write() as conn:

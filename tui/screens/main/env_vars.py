@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.screens.dialogs.confirm import ConfirmDialog
@@ -16,6 +16,7 @@ from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import BackupTarget, DeploymentRef, EnvDiff, EnvSnapshot
 from tui.widgets import formatting as fmt
 from tui.widgets.marked_table import MarkedDataTable
+from tui.widgets.key_bar import KeyBar
 
 
 class EnvVarsScreen(Screen):
@@ -47,7 +48,7 @@ class EnvVarsScreen(Screen):
                 yield Static("Saved sets", classes="pane-title")
                 yield OptionList(id="env-sets")
                 yield Static("", id="env-diff")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#env-live").border_title = "Live (masked)"

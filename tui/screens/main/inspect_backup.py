@@ -20,13 +20,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.widgets import DataTable, ProgressBar, Static
 
 from tui.services.snapshots.inspect import inspect_file
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
 from tui.screens.restore.text import explain
 from tui.widgets.formatting import size
 from tui.widgets.marked_table import MarkedDataTable
+from tui.widgets.key_bar import KeyBar
 
 STYLES = Path(__file__).parents[2] / "styles"
 SAMPLE_CHARS = 300
@@ -68,7 +69,7 @@ class InspectScreen(Screen[None]):
                 yield Static("", id="inspect-compare", markup=False)
                 yield Static("Sample documents", classes="section")
                 yield Static("", id="inspect-samples", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -20,10 +20,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.widgets import DataTable, ProgressBar, Static
 
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress
 from tui.services.snapshots.compare import DiffStore, DocumentChange, value_json
+from tui.widgets.key_bar import KeyBar
 
 STYLES = Path(__file__).parents[2] / "styles"
 VALUE_CHARS = 60
@@ -78,7 +79,7 @@ class DiffScreen(Screen[None]):
             yield Static("", id="diff-where", markup=False)
             yield DataTable(id="diff-grid", cursor_type="row", zebra_stripes=True)
             yield Static("", id="diff-hint", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def _title(self) -> str:
         if self.paths is not None:

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress
 from tui.widgets.typed_confirmation import TypedConfirmation
+from tui.widgets.key_bar import KeyBar
 
 
 class DocumentsRestoreScreen(Screen[bool]):
@@ -58,7 +59,7 @@ class DocumentsRestoreScreen(Screen[bool]):
             if self.deployment.is_prod:
                 yield TypedConfirmation(self.deployment.name, f"This is production. Type {self.deployment.name} "
                                         "to restore these documents.", id="documents-typed")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.deployment.is_prod:

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.events import Key
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
 from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
@@ -33,8 +33,9 @@ from tui.screens.restore.safety import SafetyStep, offer_keys
 from tui.services.restore import lost_restore
 from tui.screens.restore.steps import ConfirmStep, FollowStep, ReviewStep
 from tui.screens.restore.text import deployment_words, explain
-from tui.widgets.formatting import error_text
+from tui.widgets.formatting import error_text, size
 from tui.widgets.typed_confirmation import TypedConfirmation
+from tui.widgets.key_bar import KeyBar
 
 STYLES = Path(__file__).parents[2] / "styles"
 
@@ -127,7 +128,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
                 yield ReviewStep(id="review")
                 yield ConfirmStep(self.deployment, id="confirm")
                 yield FollowStep(id="follow")
-        yield Footer()
+        yield KeyBar()
 
     def first_steps(self) -> ComposeResult:
         yield from ()
@@ -383,9 +384,9 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             self.documents_review = not_compared_lines(name, "no snapshot of it can be taken here")
             return
         if (backup.size or 0) > documents_restore.RESCUE_AUTO_LIMIT:
-            self.notify(f"No rescue file: backup {backup.id} is {backup.size / 1e9:,.1f} GB and the rescue step would "
+            self.notify(f"No rescue file: backup {backup.id} is {size(backup.size)} and the rescue step would "
                         "download it and diff it against now first. The safety backup holds everything.", timeout=15)
-            self.documents_review = not_compared_lines(name, f"the backup is {backup.size / 1e9:,.1f} GB")
+            self.documents_review = not_compared_lines(name, f"the backup is {size(backup.size)}")
             return
         self.on_staging_progress(Progress("Saving the documents this restore would revert or remove (rescue file)"))
         try:
@@ -472,7 +473,10 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         """A key of this flow that does nothing at this stage says why (the footer lists those that work)."""
         if isinstance(self.focused, Input):
             return
-        bindings = [b for b in RESTORE_BINDINGS if b.key == event.key and b.key not in ("escape", "enter")]
+        if event.key in ("escape", "enter"):
+            return
+        keymap = getattr(self.app, "keymap", {})  # the keys after [ui.keys] remaps (tui/bindings.py)
+        bindings = [b for b in RESTORE_BINDINGS if event.key in keymap.get(b.id or "", b.key).split(",")]
         # A key may have a hidden twin that explains itself (the safety step's "why" bindings): let it run.
         if not bindings or any(self.check_action(*parse_action(b.action)[1:]) is True for b in bindings):
             return
@@ -482,7 +486,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             why = f"this is production: type its name ({self.deployment.name}) in the box, then enter"
         else:
             why = _WAIT_WORDS.get(self.stage, "the keys at the bottom are the ones that work now")
-        self.notify(f"{binding.key} ({binding.description}) does nothing now: {why}.", severity="warning",
+        self.notify(f"{event.key} ({binding.description}) does nothing now: {why}.", severity="warning",
                     timeout=6)
 
     # -- leaving ------------------------------------------------------------------------------------------

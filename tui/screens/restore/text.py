@@ -3,7 +3,6 @@ happened plus what to do next. No Textual here, so the wording can be tested on 
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from tui.services.errors import (  # the API's, re-exported
@@ -19,10 +18,10 @@ from tui.services.errors import (  # the API's, re-exported
     ServerError,
 )
 from tui.services.errors import ReadOnlyRefused, Refused
-from tui.services.protocol import BackupRecord, DeploymentRef, RestorePlan, RestoreResult, TableProgress
+from tui.services.protocol import DeploymentRef, RestorePlan, RestoreResult, TableProgress
 from tui.services.restore.flow import is_storage
 from tui.services.snapshots.verify import VerifyOutcome
-from tui.widgets.formatting import ago, error_text, exact, size, utc_now
+from tui.widgets.formatting import error_text, size
 
 # Convex's dashboard confirms the newest cloud restore waiting for confirmation on its own
 # (tui/commands/README.md, "Restoring"): the review step of a cloud restore must not look like a safe place to wait.
@@ -35,12 +34,6 @@ def deployment_words(ref: DeploymentRef) -> str:
     """"PRODUCTION deployment happy-otter-123 (project chat)" — danger in words, never colour alone."""
     kind = "PRODUCTION deployment" if ref.is_prod else f"{ref.type} deployment"
     return f"{kind} {ref.name} (project {ref.project})"
-
-
-def backup_words(backup: BackupRecord, now: datetime | None = None) -> str:
-    when = backup.completed or backup.requested
-    storage = "with file storage" if backup.include_storage else "without file storage"
-    return f"backup {backup.id} of {backup.source_deployment}, {ago(when, now or utc_now())} ({exact(when)}), {storage}"
 
 
 def explain(exc: BaseException, doing: str) -> tuple[str, str]:

@@ -189,12 +189,3 @@ class DeployRun:
                 os.killpg(self.process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-
-
-async def credentials_for(target, ref) -> tuple[str | None, str | None]:
-    """(deployment URL, admin key) of a Cloud/sandbox/self-hosted deployment through the target."""
-    from tui.api.secrets import reveal
-    from tui.services.checklist.data import client_for
-
-    client = await client_for(target, ref)
-    return client.url, reveal(client.admin_key)

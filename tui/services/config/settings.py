@@ -31,7 +31,8 @@ it), else the platformdirs config and data folders of "convex-backups".
     drop_percent = 20                   # flag a backup whose table lost more than this share of documents
     count_download_mb = 500             # cloud backups up to this size are downloaded once to count them
 
-The file holds secrets: it is written with mode 0600 (and tightened to 0600 when found wider).
+The file holds secrets: it is tightened to mode 0600 when found wider. The app reads it and never writes it
+(operators edit it).
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from pathlib import Path
 from typing import Any
 
 from tui.api.secrets import Secret
-from tui.services.config import toml_writer
 from tui.services.errors import ConfigError
 
 HOME_VARIABLE = "CONVEX_BACKUPS_HOME"
@@ -105,32 +105,11 @@ class Profile:
     read_only_deployments: frozenset[str] = frozenset()
     deploy_command: str | None = None  # the checklist's code push; None: the default
     deploy_key: Secret | None = None  # given to that push as CONVEX_DEPLOY_KEY
-    extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)  # unknown keys, kept
 
     def __post_init__(self) -> None:
         if self.kind not in _KIND_NAMES:
             raise ConfigError(f"Profile {self.name!r} has kind {self.kind!r}: use cloud, self-hosted or sandbox.",
                               code="BadProfile")
-
-    def to_toml(self) -> dict[str, Any]:
-        table: dict[str, Any] = {**self.extra, "kind": _KIND_NAMES[self.kind]}
-        if self.token is not None:
-            table["token"] = self.token.reveal()
-        if self.use_cli_login:
-            table["use_cli_login"] = True
-        for name in ("provision_host", "url", "deployment", "deploy_command"):
-            if getattr(self, name):
-                table[name] = getattr(self, name)
-        if self.admin_key is not None:
-            table["admin_key"] = self.admin_key.reveal()
-        if self.deploy_key is not None:
-            table["deploy_key"] = self.deploy_key.reveal()
-        if self.read_only:
-            table["read_only"] = True
-        if self.read_only_deployments:
-            table["deployments"] = {name: {"read_only": True} for name in sorted(self.read_only_deployments)}
-        return table
-
 
 @dataclass(frozen=True)
 class Config:
@@ -138,7 +117,7 @@ class Config:
     default_profile: str | None = None
     read_only_deployments: frozenset[str] = frozenset()  # from the top-level [deployments.*] tables
     ui: Mapping[str, Any] = field(default_factory=dict)
-    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)  # unknown top-level keys, kept
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)  # other tables: [trend], [emergency]
     warnings: tuple[str, ...] = ()
 
     def profile(self, name: str) -> Profile:
@@ -148,34 +127,14 @@ class Config:
                               code="NoSuchProfile")
         return self.profiles[name]
 
-    def with_profile(self, profile: Profile) -> Config:
-        return replace(self, profiles={**self.profiles, profile.name: profile})
-
-    def without_profile(self, name: str) -> Config:
-        default = None if self.default_profile == name else self.default_profile
-        return replace(self, profiles={k: v for k, v in self.profiles.items() if k != name}, default_profile=default)
-
     def is_read_only(self, deployment: str, profile: Profile | None = None) -> bool:
         if deployment in self.read_only_deployments:
             return True
         return profile is not None and (profile.read_only or deployment in profile.read_only_deployments)
 
-    def to_toml(self) -> dict[str, Any]:
-        document: dict[str, Any] = dict(self.extra)
-        if self.default_profile:
-            document["default_profile"] = self.default_profile
-        if self.read_only_deployments:
-            document["deployments"] = {n: {"read_only": True} for n in sorted(self.read_only_deployments)}
-        if self.profiles:
-            document["profiles"] = {name: p.to_toml() for name, p in self.profiles.items()}
-        if self.ui:
-            document["ui"] = dict(self.ui)
-        return document
-
-
 @dataclass(frozen=True)
 class TrendSettings:
-    """`[trend]` (kept in `Config.extra`, so it is written back as it was)."""
+    """`[trend]` (read from `Config.extra`)."""
 
     drop_percent: float = 20.0
     count_download_mb: float = 500.0
@@ -229,10 +188,6 @@ def _read_only_names(table: Any, where: str) -> frozenset[str]:
     return frozenset(names)
 
 
-_PROFILE_KEYS = {"kind", "token", "use_cli_login", "provision_host", "url", "admin_key", "deployment",
-                 "read_only", "deployments", "deploy_command", "deploy_key"}
-
-
 def parse_profile(name: str, table: Any) -> Profile:
     where = f"[profiles.{name}]"
     if not isinstance(table, Mapping):
@@ -256,7 +211,6 @@ def parse_profile(name: str, table: Any) -> Profile:
         read_only_deployments=_read_only_names(table.get("deployments"), f"[profiles.{name}]"),
         deploy_command=_str(table, "deploy_command", where),
         deploy_key=Secret(deploy_key) if (deploy_key := _str(table, "deploy_key", where)) else None,
-        extra={k: v for k, v in table.items() if k not in _PROFILE_KEYS},
     )
 
 
@@ -301,21 +255,3 @@ def load_config(homes: Homes) -> Config:
         raise ConfigError(f"{path} is not valid TOML: {exc}.", code="BadConfig") from None
     return replace(parse_config(document), warnings=tuple(warnings))
 
-
-def save_config(homes: Homes, config: Config) -> Path:
-    """Write config.toml atomically with mode 0600."""
-    path = homes.config_file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = toml_writer.dumps(config.to_toml())
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path

@@ -43,6 +43,7 @@ from tui.services.downloads.values import DownloadProgress, DownloadResult, Retr
 from tui.services.downloads.part_file import FileWriter, PartFile, fsync_folder
 from tui.services.downloads.sidecar import write_sidecar
 from tui.archive.stream_check import StreamingZipCheck
+from tui.services.sizes import human_size
 
 Opener = Callable[[int], AbstractAsyncContextManager[ExportDownload]]
 _RETRIED = (NetworkError, ServerError, RateLimited)
@@ -336,7 +337,7 @@ class _Run:
 
     def _cannot_resume(self, kept: int) -> str:
         return (f"The server cannot resume a download (it ignores HTTP Range, as Convex does): the "
-                f"{kept / 1e6:,.1f} MB received are discarded.")
+                f"{human_size(kept)} received are discarded.")
 
     def _what(self) -> str:
         return f"The download of {self.source}"

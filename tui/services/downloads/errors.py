@@ -7,6 +7,7 @@ import errno
 
 from tui.api.errors import ConvexApiError
 from tui.archive.errors import ArchiveError
+from tui.services.sizes import human_size
 
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -21,7 +22,7 @@ class DiskFull(DownloadError):
 
     def __init__(self, folder: str, needed: int | None = None, *,
                  advice: str = "free some space or download somewhere else with --to"):
-        more = f" (the backup is {needed / 1e6:,.0f} MB)" if needed else ""
+        more = f" (the backup is {human_size(needed)})" if needed else ""
         super().__init__(f"The disk holding {folder} is full{more}: {advice}. The partial file was removed.",
                          code="DiskFull")
         self.folder, self.needed = folder, needed

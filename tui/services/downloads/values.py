@@ -11,6 +11,7 @@ from pathlib import Path
 from tui.archive.verify import VerifyReport
 from tui.archive.integrity import IntegrityReport
 from tui.services.protocol import Progress
+from tui.services.sizes import human_rate, human_size
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ class DownloadProgress:
 
     def as_progress(self) -> Progress:
         """The protocol's `Progress` (what screens draw): the message carries the sizes and the rate."""
-        size = f"{self.done / 1e6:,.1f}" + (f" of {self.total / 1e6:,.1f}" if self.total else "") + " MB"
-        rate = f" at {self.rate / 1e6:,.1f} MB/s" if self.rate else ""
+        size = human_size(self.done) + (f" of {human_size(self.total)}" if self.total else "")
+        rate = f" at {human_rate(self.rate)}" if self.rate else ""
         message = self.message or {"downloading": "Downloading", "verifying": "Checking", "done": "Saved"}.get(
             self.phase, self.phase.capitalize())
         return Progress(f"{message} — {size}{rate}", done=self.done, total=self.total, fraction=self.fraction,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from tui.api.errors import ConvexApiError
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, PlanLimits, Progress
+from tui.services.sizes import human_size
 
 if TYPE_CHECKING:
     from tui.services.downloads.downloader import DownloadProgress, DownloadResult
@@ -166,7 +167,7 @@ async def free_slot(target: BackupTarget, deployment: DeploymentRef, oldest: Bac
 
     def downloading(p: DownloadProgress) -> None:
         if on_progress is not None:
-            on_progress(Progress(f"Downloading backup {oldest.id} before deleting it: {p.done / 1e6:,.1f} MB",
+            on_progress(Progress(f"Downloading backup {oldest.id} before deleting it: {human_size(p.done)}",
                                  fraction=p.fraction, state="downloading"))
 
     saved = await target.download_backup(deployment, oldest.id, folder=folder, progress=downloading,

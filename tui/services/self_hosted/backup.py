@@ -26,6 +26,7 @@ from tui.services.self_hosted.local_store import LocalStore, StoredBackup
 from tui.services.deployment.export_progress import ExportProgress, read_table_sizes
 from tui.services.progress import Estimator
 from tui.services.protocol import BackupRecord, Progress
+from tui.services.sizes import human_rate, human_size
 
 log = logging.getLogger("tui.services.self_hosted.target")
 EXPORT_SHARE = 0.5  # of the progress bar: the export, then the download
@@ -93,9 +94,9 @@ async def make_backup(
 
         def download_step(p: DownloadProgress) -> None:
             share = p.fraction if p.fraction is not None else 0.0
-            rate = f" at {p.rate / 1e6:,.1f} MB/s" if p.rate else ""
+            rate = f" at {human_rate(p.rate)}" if p.rate else ""
             words = {"verifying": "Checking the downloaded ZIP", "done": "Downloaded"}.get(p.phase, "Downloading")
-            say(f"{words} {p.done / 1e6:,.1f} of {(p.total or 0) / 1e6:,.1f} MB{rate}",
+            say(f"{words} {human_size(p.done)} of {human_size(p.total or 0)}{rate}",
                 EXPORT_SHARE + share * (1 - EXPORT_SHARE) * 0.98, done=p.done, total=p.total)
 
         try:
@@ -122,7 +123,7 @@ async def make_backup(
     pruned = store.prune(key, keep=stored.id)
     if pruned:
         log.info("retention removed %d old backup(s) of %s", len(pruned), deployment)
-    say(f"Backup {stored.id} complete ({stored.size / 1e6:,.1f} MB)", 1.0, "complete", finished=True)
+    say(f"Backup {stored.id} complete ({human_size(stored.size)})", 1.0, "complete", finished=True)
     return stored
 
 

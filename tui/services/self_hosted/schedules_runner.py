@@ -204,14 +204,3 @@ async def _run_one(target: ScheduledTarget, store: LocalStore, report: RunReport
     store.write_schedule(key, body)
     report.ran.append({"deployment": deployment.name, "slot": slot.isoformat(), "backup": stored.id,
                        "size": stored.size})
-
-
-async def run_while_open(targets: Sequence[ScheduledTarget], store: LocalStore, *, interval: float = 60.0,
-                         on_report: Callable[[RunReport], None] | None = None) -> None:
-    """For the app: check every `interval` seconds until cancelled (a cron run holding the lock just
-    makes a tick skip)."""
-    while True:
-        report = await run_due(targets, store)
-        if on_report is not None and (report.ran or report.failed):
-            on_report(report)
-        await asyncio.sleep(interval)

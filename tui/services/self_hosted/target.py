@@ -246,10 +246,6 @@ class SelfHostedTarget:
             except ConvexApiError:
                 pass
 
-    def incomplete_backups(self, deployment: DeploymentRef) -> list[Path]:
-        """Folders of backups that were interrupted (never listed as backups); `clean_incomplete` removes them."""
-        return self.store.incomplete(self.key(deployment))
-
     def clean_incomplete(self, deployment: DeploymentRef) -> list[str]:
         return self.store.clean_incomplete(self.key(deployment))
 

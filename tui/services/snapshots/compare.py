@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tui.archive.snapshot_diff import DiffStore, DocumentChange, FieldChange, diff_snapshots  # noqa: F401 (for screens)
 from tui.services.protocol import BackupTarget, DeploymentRef, Progress
+from tui.services.sizes import human_size
 
 NOW = "now"
 ProgressCallback = Callable[[Progress], None]
@@ -54,7 +55,7 @@ async def snapshot_now(target: BackupTarget, deployment: DeploymentRef, folder: 
                                    on_progress=lambda m: _say(on_progress, f"Snapshot of now: {m or 'exporting'}"))
 
     def step(p) -> None:
-        _say(on_progress, f"Downloading the snapshot of now: {p.done / 1e6:,.1f} MB", p.fraction)
+        _say(on_progress, f"Downloading the snapshot of now: {human_size(p.done)}", p.fraction)
 
     downloader = getattr(target, "downloader", None) or Downloader()
     result = await downloader.download(lambda offset: client.download_export(export.id, offset=offset),
@@ -72,7 +73,7 @@ async def backup_zip(target: BackupTarget, deployment: DeploymentRef, backup_id:
         return stored(deployment, record.id).zip_path
 
     def step(p) -> None:
-        _say(on_progress, f"Downloading backup {backup_id}: {p.done / 1e6:,.1f} MB", p.fraction)
+        _say(on_progress, f"Downloading backup {backup_id}: {human_size(p.done)}", p.fraction)
 
     result = await target.download_backup(deployment, backup_id, folder=folder, progress=step)
     return result.path

@@ -11,6 +11,7 @@ from typing import Any
 
 from tui.archive.inspect import ArchiveSummary, inspect_archive, summary_to_dict
 from tui.services.downloads.sidecar import read_sidecar
+from tui.services.sizes import human_size
 
 
 def inspect_file(path: str | os.PathLike[str], *, samples: int = 3) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def inspect_file(path: str | os.PathLike[str], *, samples: int = 3) -> dict[str,
 def describe(summary: ArchiveSummary | dict[str, Any]) -> list[str]:
     """Lines for a terminal: the file, its snapshot time, then one line per table and the storage files."""
     body = summary if isinstance(summary, dict) else summary_to_dict(summary)
-    lines = [f"{os.path.basename(body['path'])}  ({_size(body['zipBytes'])})"]
+    lines = [f"{os.path.basename(body['path'])}  ({human_size(body['zipBytes'])})"]
     if body.get("deploymentName"):
         lines.append(f"  deployment:  {body['deploymentName']}")
     when = body.get("snapshotTime") or _iso(body.get("snapshotTs"))
@@ -36,10 +37,10 @@ def describe(summary: ArchiveSummary | dict[str, Any]) -> list[str]:
     lines.append(f"  documents:   {body['documents']:,} in {len(body['tables'])} tables")
     width = max([len(_label(t)) for t in body["tables"]] + [5])
     for table in body["tables"]:
-        lines.append(f"    {_label(table):<{width}}  {table['documents']:>12,}  {_size(table['bytes']):>10}")
+        lines.append(f"    {_label(table):<{width}}  {table['documents']:>12,}  {human_size(table['bytes']):>10}")
     storage = body["storage"]
     if storage["files"] or storage["members"]:
-        lines.append(f"  files:       {storage['files']:,} ({_size(storage['bytes'])}), {storage['members']:,} in the ZIP")
+        lines.append(f"  files:       {storage['files']:,} ({human_size(storage['bytes'])}), {storage['members']:,} in the ZIP")
     else:
         lines.append("  files:       none (a tables-only backup)")
     if body.get("sidecarSha256"):
@@ -55,12 +56,3 @@ def _iso(ts_ns: int | None) -> str | None:
     if not ts_ns:
         return None
     return datetime.fromtimestamp(ts_ns / 1e9, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _size(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1000
-    return f"{count} B"  # pragma: no cover

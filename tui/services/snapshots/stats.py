@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
+from tui.services.sizes import human_size
 
 log = logging.getLogger("tui.services.snapshots.stats")
 DEFAULT_DROP_SHARE = 0.20  # a table losing more than this share of its documents is flagged
@@ -250,7 +251,7 @@ async def _count(target: BackupTarget, deployment: DeploymentRef, backup: Backup
         return None
     if note is not None:
         note(f"Counting the documents of backup {backup.id} of {deployment.name}: downloading it once "
-             f"({backup.size / 1e6:,.1f} MB, verified, deleted at once; --no-counts skips this)...")
+             f"({human_size(backup.size or 0)}, verified, deleted at once; --no-counts skips this)...")
     with tempfile.TemporaryDirectory(prefix="convex-backups-counts-") as folder:
         result = await target.download_backup(deployment, backup.id, folder=Path(folder))
         return await asyncio.to_thread(stats_from_zip, backup, result.path)

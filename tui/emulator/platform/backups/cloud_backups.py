@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from tui.emulator.platform.service import Platform
 
 PENDING = ("requested", "inProgress")
-COUNTED = ("requested", "inProgress", "complete")  # what maxCloudBackups limits (as the dashboard counts)
 TERMINAL = ("complete", "failed", "canceled")
 DAY_MS = 24 * 3600 * 1000
 MANUAL_RETENTION_MS = 7 * DAY_MS
