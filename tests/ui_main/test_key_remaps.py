@@ -39,8 +39,8 @@ def declared_binding_ids() -> set[str]:
     """The ids of every `Binding` a screen or widget of the app declares."""
     ids = set()
     for package in (tui.screens, tui.widgets):
-        for module_info in pkgutil.iter_modules(package.__path__):
-            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        for module_info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            module = importlib.import_module(module_info.name)
             for _name, cls in inspect.getmembers(module, inspect.isclass):
                 if issubclass(cls, DOMNode) and cls.__module__ == module.__name__:
                     ids.update(b.id for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding) and b.id)

@@ -30,7 +30,6 @@ __all__ = [
     "BackupLimitReached",
     "BadArgument",
     "ConfigError",
-    "ConfirmationRequired",
     "Conflict",
     "ConvexApiError",
     "CredentialsError",
