@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.api.deployment_models import SnapshotImport
 from tui.api.errors import ConvexApiError, NotFound, PlanLimit
 from tui.api.platform_client import PlatformClient
 # Only listing is needed to draw the first screen; env vars, restores and file imports are loaded when
@@ -56,6 +57,13 @@ def cloud_backup_id(backup_id: str) -> int:
         raise BadArgument(f"{backup_id!r} is not a Convex Cloud backup id: those are numbers, as "
                           "`convex-backups list` shows them.", code="BadBackupId")
     return int(text)
+
+
+def deployment_number(deployment: DeploymentRef) -> int:
+    """Big brain's numeric id of a cloud deployment (the directory lists none without one)."""
+    if deployment.id is None:
+        raise TypeError(f"{deployment.name} has no Convex Cloud id")
+    return deployment_number(deployment)
 
 
 class CloudTarget:
@@ -130,7 +138,7 @@ class CloudTarget:
     async def plan_limits(self, deployment: DeploymentRef) -> PlanLimits:
         placement = await self.directory.placement(deployment)
         entitlements, backups = await asyncio.gather(self.platform.entitlements(placement.team.id),
-                                                     self.platform.list_cloud_backups(int(deployment.id)))
+                                                     self.platform.list_cloud_backups(deployment_number(deployment)))
         counted = sum(1 for b in backups if b.state in COUNTED_STATES)
         limit = entitlements.max_cloud_backups
         explanation = (
@@ -144,7 +152,7 @@ class CloudTarget:
     # -- backups ------------------------------------------------------------------------------------------
     async def list_backups(self, deployment: DeploymentRef) -> list[BackupRecord]:
         # The deployment's own credential is fetched alongside: reading the sizes needs it next.
-        backups, schedule, _ = await asyncio.gather(self.platform.list_cloud_backups(int(deployment.id)),
+        backups, schedule, _ = await asyncio.gather(self.platform.list_cloud_backups(deployment_number(deployment)),
                                                     self.schedules.raw(deployment), self._client_or_none(deployment))
         await cloud_backups.fill_sizes(self.directory, backups, self._sizes)
         saved = self._env_by_backup(deployment.name)
@@ -188,7 +196,7 @@ class CloudTarget:
                 code="BackupLimitReached",
             )
         try:
-            backup = await self.platform.request_cloud_backup(int(deployment.id), include_storage=include_storage)
+            backup = await self.platform.request_cloud_backup(deployment_number(deployment), include_storage=include_storage)
         except PlanLimit as exc:  # the server's own rule, if it is stricter than the entitlements said
             raise BackupLimitReached(exc.message, code=exc.code or "BackupLimitReached", status=exc.status) from None
         notes: tuple[str, ...] = ()
@@ -297,9 +305,9 @@ class CloudTarget:
         await self.check_restore(target, backup=cloud_backups.record(backup, backup.source_deployment_name))
         client = await self.directory.client(target.name)
         before = {document.id for document in await client.list_imports()}
-        await self.platform.restore_from_cloud_backup(int(target.id), cloud_backup_id(backup_id))
+        await self.platform.restore_from_cloud_backup(deployment_number(target), cloud_backup_id(backup_id))
 
-        def ours(documents):
+        def ours(documents: list[SnapshotImport]) -> SnapshotImport | None:
             return next((d for d in documents if d.is_cloud_restore and d.id not in before
                          and d.source_cloud_backup_id == backup.id), None)
 

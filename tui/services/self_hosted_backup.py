@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import datetime
 
@@ -65,12 +65,12 @@ async def make_backup(
     """Take one backup into `store` under `key`; returns it once its manifest is written."""
     estimator = Estimator()
 
-    def say(message: str, fraction: float | None = None, state: str = "inProgress", timed: bool = True,
-            **extra) -> None:
+    def say(message: str, fraction: float | None = None, state: str = "inProgress", timed: bool = True, *,
+            done: int | None = None, total: int | None = None, finished: bool = False) -> None:
         if on_progress is not None:
             eta = estimator.eta(fraction) if timed else None
             on_progress(Progress(message, fraction=fraction, elapsed=estimator.elapsed, eta=eta, state=state,
-                                 **extra))
+                                 done=done, total=total, finished=finished))
 
     with store.begin(key, deployment=deployment, kind=kind, include_storage=include_storage) as pending:
         say("Requesting a snapshot export", 0.0, "requested")
@@ -147,7 +147,7 @@ class BackupJob:
         self.progress = Progress("Starting", state="requested")
         self.stored: StoredBackup | None = None
         self.error: BaseException | None = None
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.started = asyncio.Event()
         self._changed = asyncio.Event()
 
@@ -178,7 +178,7 @@ class BackupJob:
             notes=notes,
         )
 
-    async def changes(self):
+    async def changes(self) -> AsyncIterator[Progress]:
         """The progress now, then after every change (at least once a second) until the job ends."""
         while True:
             self._changed.clear()
