@@ -17,6 +17,7 @@ import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from tui.archive.errors import CORRUPT_HINT, ArchiveError
 from tui.archive.layout import classify_member
@@ -40,7 +41,7 @@ class IntegrityReport:
     storage_unindexed: int  # files without an index line
     streamed: bool  # checked while downloading (else read back from disk)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -62,13 +63,15 @@ def finish_check(
     with SnapshotReader(path) as reader:  # the central directory, entry names, sizes, layout
         infos = _central_directory(path)
         streamed = stream is not None and stream.complete
-        if streamed:
-            members = _match_stream(infos, stream.members)  # type: ignore[union-attr]
+        if stream is not None and streamed:
+            members = _match_stream(infos, stream.members)
         else:
             members = _read_back(reader, infos, progress)
         if progress:
             progress(len(infos), len(infos))
-        hashes = {m.name: (m.sha256, m.size) for m in members if m.sha256 is not None}
+        hashes: dict[str, tuple[bytes | None, int]] = {
+            m.name: (m.sha256, m.size) for m in members if m.sha256 is not None
+        }
         files, file_bytes, missing, unindexed = _check_storage(reader, hashes, strict_storage)
         return IntegrityReport(
             path=path, entries=len(infos), uncompressed_bytes=sum(m.size for m in members), storage_files=files,

@@ -19,7 +19,7 @@ from tui.api.platform_client import PlatformClient
 # Only listing is needed to draw the first screen; env vars, restores and file imports are loaded when
 # first used (each pulls in the deployment client, the sync protocol or the archive reader).
 from tui.services import cloud_backups
-from tui.services.cloud_directory import CloudDirectory
+from tui.services.cloud_directory import CloudDirectory, deployment_number
 from tui.services.cloud_schedule import CloudSchedules
 from tui.services.env_store import EnvStore
 from tui.services.listing_notes import ListingNote
@@ -57,13 +57,6 @@ def cloud_backup_id(backup_id: str) -> int:
         raise BadArgument(f"{backup_id!r} is not a Convex Cloud backup id: those are numbers, as "
                           "`convex-backups list` shows them.", code="BadBackupId")
     return int(text)
-
-
-def deployment_number(deployment: DeploymentRef) -> int:
-    """Big brain's numeric id of a cloud deployment (the directory lists none without one)."""
-    if deployment.id is None:
-        raise TypeError(f"{deployment.name} has no Convex Cloud id")
-    return deployment_number(deployment)
 
 
 class CloudTarget:
@@ -196,7 +189,8 @@ class CloudTarget:
                 code="BackupLimitReached",
             )
         try:
-            backup = await self.platform.request_cloud_backup(deployment_number(deployment), include_storage=include_storage)
+            backup = await self.platform.request_cloud_backup(deployment_number(deployment),
+                                                              include_storage=include_storage)
         except PlanLimit as exc:  # the server's own rule, if it is stricter than the entitlements said
             raise BackupLimitReached(exc.message, code=exc.code or "BackupLimitReached", status=exc.status) from None
         notes: tuple[str, ...] = ()

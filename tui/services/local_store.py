@@ -308,11 +308,11 @@ class LocalStore:
         return [b.id for b in doomed]
 
     # -- schedule (its meaning is schedules_runner's) -----------------------------------------------------------
-    def read_schedule(self, key: str) -> dict | None:
+    def read_schedule(self, key: str) -> dict[str, Any] | None:
         body = read_json(self.folder(key) / SCHEDULE_NAME)
         return body if isinstance(body, dict) else None
 
-    def write_schedule(self, key: str, body: dict | None) -> None:
+    def write_schedule(self, key: str, body: dict[str, Any] | None) -> None:
         path = self.folder(key) / SCHEDULE_NAME
         if body is None:
             path.unlink(missing_ok=True)
