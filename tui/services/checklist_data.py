@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from tui.api.deployment_client import DeploymentClient
 from tui.archive.values import ConvexValueError, decode_encoded_value, encode_json_value
@@ -23,11 +23,18 @@ NO_USER_FUNCTIONS = ("Running a mutation by name needs the app's own functions. 
                      "(step 3) to a real deployment and use `npx convex run`.")
 
 
+@runtime_checkable
+class _ClientDirectory(Protocol):
+    """What a Cloud or sandbox target's `directory` offers here (tui/services/cloud_directory.py)."""
+
+    async def client(self, name: str) -> DeploymentClient: ...
+
+
 async def client_for(target: BackupTarget, ref: DeploymentRef) -> DeploymentClient:
     """The deployment's API client with the target's credential (Cloud and sandbox: `directory.client`;
     self-hosted: the target's own client)."""
     directory = getattr(target, "directory", None)
-    if directory is not None and hasattr(directory, "client"):
+    if isinstance(directory, _ClientDirectory):
         return await directory.client(ref.name)
     client = getattr(target, "client", None)
     if isinstance(client, DeploymentClient):

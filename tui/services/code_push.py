@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.services.protocol import BackupTarget, DeploymentRef
 from tui.services.push_plan import DEFAULT_COMMAND, Installer, deploy_command
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
@@ -191,7 +192,7 @@ class DeployRun:
                 pass
 
 
-async def credentials_for(target, ref) -> tuple[str | None, str | None]:
+async def credentials_for(target: BackupTarget, ref: DeploymentRef) -> tuple[str | None, str | None]:
     """(deployment URL, admin key) of a Cloud/sandbox/self-hosted deployment through the target."""
     from tui.api.secrets import reveal
     from tui.services.checklist_data import client_for

@@ -103,7 +103,7 @@ class PushPlan:
         return worktree / self.subfolder if self.subfolder else worktree
 
 
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess:
+def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=30)
 
 

@@ -97,8 +97,11 @@ def write(store: LocalStore, key: str, schedule: Schedule, deployment: Deploymen
     if schedule.retention is not None:
         policy = store.policy(key)
         days = schedule.retention.total_seconds() / 86400
-        field_name = "daily_days" if schedule.frequency == "daily" else "weekly_days"
-        store.set_policy(key, dataclasses.replace(policy, **{field_name: days}))
+        if schedule.frequency == "daily":
+            policy = dataclasses.replace(policy, daily_days=days)
+        else:
+            policy = dataclasses.replace(policy, weekly_days=days)
+        store.set_policy(key, policy)
     return to_schedule(body, store.policy(key), now)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tui.archive.snapshot_diff import DiffStore, DocumentChange, FieldChange, diff_snapshots  # noqa: F401 (for screens)
+from tui.services.download_values import DownloadProgress
 from tui.services.protocol import BackupTarget, DeploymentRef, Progress
 
 NOW = "now"
@@ -53,7 +54,7 @@ async def snapshot_now(target: BackupTarget, deployment: DeploymentRef, folder: 
     export = await wait_for_export(client, export.id, use_sync=getattr(target, "use_sync", True),
                                    on_progress=lambda m: _say(on_progress, f"Snapshot of now: {m or 'exporting'}"))
 
-    def step(p) -> None:
+    def step(p: DownloadProgress) -> None:
         _say(on_progress, f"Downloading the snapshot of now: {p.done / 1e6:,.1f} MB", p.fraction)
 
     downloader = getattr(target, "downloader", None) or Downloader()
@@ -69,9 +70,10 @@ async def backup_zip(target: BackupTarget, deployment: DeploymentRef, backup_id:
     stored = getattr(target, "stored_backup", None)
     if stored is not None:
         record = await target.get_backup(deployment, backup_id)
-        return stored(deployment, record.id).zip_path
+        zip_path: Path = stored(deployment, record.id).zip_path  # a self-hosted target's `StoredBackup`
+        return zip_path
 
-    def step(p) -> None:
+    def step(p: DownloadProgress) -> None:
         _say(on_progress, f"Downloading backup {backup_id}: {p.done / 1e6:,.1f} MB", p.fraction)
 
     result = await target.download_backup(deployment, backup_id, folder=folder, progress=step)
