@@ -87,7 +87,7 @@ def visible_backup(platform: Platform, principal: Principal, backup_id: int) -> 
 
 def response(platform: Platform, backup: dict[str, Any], source_name: str | None = None) -> dict[str, Any]:
     if source_name is None:
-        source_name = directory.deployment(platform.store.conn(), backup["deployment_id"])["name"]
+        source_name = directory.existing_deployment(platform.store.conn(), backup["deployment_id"])["name"]
     return models.cloud_backup_response(backup, source_name)
 
 
@@ -105,7 +105,7 @@ def create(
             "BackupInProgress",
             f"A backup of {name} is already requested or in progress. Wait for it to finish, or cancel it.",
         )
-    team = directory.team(conn, directory.team_id_of_deployment(conn, deployment_row))
+    team = directory.existing_team(conn, directory.team_id_of_deployment(conn, deployment_row))
     plan = plans.plan_of(team["plan"])
     kept = conn.execute(
         f"SELECT COUNT(*) FROM cloud_backups WHERE deployment_id = :d AND state IN ('requested', 'inProgress', "

@@ -35,4 +35,4 @@ class DeploymentLink:
     def deployment_info(self) -> dict[str, Any]:
         conn = self.platform.store.conn()
         row = directory.deployment_by_name(conn, self.name)
-        return models.deployment_info(row, directory.project(conn, row["project_id"]))
+        return models.deployment_info(row, directory.existing_project(conn, row["project_id"]))

@@ -25,7 +25,7 @@ MAX_ADVANCE_S = 10 * 365 * 24 * 3600
 
 
 def _operator_only(call: Call) -> None:
-    p = call.principal
+    p = call.caller
     if p.kind != "member" or p.member_id != bootstrap.operator_id(call.platform.store):
         raise ConvexError(403, "OperatorOnly", "Only the sandbox operator's access token may move the clock.")
 
