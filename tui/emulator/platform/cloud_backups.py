@@ -80,7 +80,7 @@ def visible_backup(platform: Platform, principal: Principal, backup_id: int) -> 
     conn = platform.store.conn()
     backup = get_visible(conn, backup_id, platform.clock.now_ms())
     source = directory.deployment(conn, backup["deployment_id"]) if backup else None
-    if source is None or directory.team_id_of_deployment(conn, source) not in principal.team_ids:
+    if backup is None or source is None or directory.team_id_of_deployment(conn, source) not in principal.team_ids:
         raise not_found_error(backup_id)
     return backup, source
 
@@ -161,7 +161,8 @@ def set_state(conn: sqlite3.Connection, backup_id: int, state: str, *, expect: t
 def cancel(platform: Platform, backup: dict[str, Any], source: dict[str, Any]) -> None:
     """Only requested/inProgress backups can be canceled; an in-progress one cancels its export."""
     with platform.lock:
-        current = dict(platform.store.one("SELECT * FROM cloud_backups WHERE id = ?", (backup["id"],)))
+        row = platform.store.one("SELECT * FROM cloud_backups WHERE id = ?", (backup["id"],))
+        current = directory.existing(dict(row) if row is not None else None, f"cloud backup {backup['id']}")
         if current["state"] not in PENDING:
             raise bad_request(
                 "CannotCancelBackup",

@@ -18,7 +18,7 @@ def _dict(row: sqlite3.Row | None) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
-def _existing(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
+def existing(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
     """A row another row points at: the store's foreign keys keep it there."""
     if row is None:
         raise LookupError(f"{what} is not in the platform store")
@@ -106,7 +106,7 @@ def team(conn: sqlite3.Connection, team_id: int) -> dict[str, Any] | None:
 
 
 def existing_team(conn: sqlite3.Connection, team_id: int) -> dict[str, Any]:
-    return _existing(team(conn, team_id), f"team {team_id}")
+    return existing(team(conn, team_id), f"team {team_id}")
 
 
 def team_by_slug(conn: sqlite3.Connection, slug: str) -> dict[str, Any] | None:
@@ -136,7 +136,7 @@ def project(conn: sqlite3.Connection, project_id: int) -> dict[str, Any] | None:
 
 
 def existing_project(conn: sqlite3.Connection, project_id: int) -> dict[str, Any]:
-    return _existing(project(conn, project_id), f"project {project_id}")
+    return existing(project(conn, project_id), f"project {project_id}")
 
 
 def project_by_slug(conn: sqlite3.Connection, team_id: int, slug: str) -> dict[str, Any] | None:
@@ -154,7 +154,7 @@ def deployment(conn: sqlite3.Connection, deployment_id: int) -> dict[str, Any] |
 
 
 def existing_deployment(conn: sqlite3.Connection, deployment_id: int) -> dict[str, Any]:
-    return _existing(deployment(conn, deployment_id), f"deployment {deployment_id}")
+    return existing(deployment(conn, deployment_id), f"deployment {deployment_id}")
 
 
 def deployment_by_name(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:

@@ -66,7 +66,7 @@ def _deploy_key_deployment(call: Call) -> dict[str, Any]:
     deployment = call.platform.deployments.get(name)
     row = directory.deployment_by_name(call.conn, name)
     identity = deployment.keys.identify(key) if deployment is not None and row is not None else None
-    if identity is None or isinstance(identity, PlatformIdentity):
+    if row is None or identity is None or isinstance(identity, PlatformIdentity):
         raise invalid("The deploy key is not valid.")
     return row
 
