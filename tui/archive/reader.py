@@ -195,7 +195,7 @@ class SnapshotReader:
             for line_no, raw in split_lines(iter(lambda: stream.read_chunk(_LINE_CHUNK), b""), name):
                 yield line_no, checked_line(name, line_no, raw)
 
-    def iter_line_blocks(self, name: str) -> Iterator[tuple[int, list[bytes]]]:
+    def iter_line_blocks(self, name: str) -> Generator[tuple[int, list[bytes]], None, None]:
         """The lines of a JSONL member in blocks: (number of the block's first line, its lines), each
         line with exactly one b"\\n" at its end. The checks and the `\\r` handling are those of
         iter_member_lines; a problem line ends the block before it, then raises."""
@@ -206,7 +206,7 @@ class SnapshotReader:
             if problem is not None:
                 raise problem
 
-    def iter_line_bodies(self, name: str) -> Iterator[tuple[int, bytes]]:
+    def iter_line_bodies(self, name: str) -> Generator[tuple[int, bytes], None, None]:
         """iter_line_blocks before the lines are split: (number of the first line, whole lines, the
         last one ending in b"\\n"); split_body splits and checks them."""
         with self.open_member(name) as stream:
