@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.events import Key
 from textual.message import Message
@@ -87,7 +88,7 @@ _ACTION_STAGES = {
 
 class StagedRestoreScreen(Screen[RestoreResult | None]):
     CSS_PATH = [STYLES / "restore.tcss"]
-    BINDINGS = RESTORE_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*RESTORE_BINDINGS]
     TITLE_VERB = "Restore"
     FIRST_STEPS: tuple[tuple[str, str], ...] = ()  # (step id, label) before the shared steps
 
@@ -382,10 +383,11 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         if not documents_restore.has_data_api(self.target):
             self.documents_review = not_compared_lines(name, "no snapshot of it can be taken here")
             return
-        if (backup.size or 0) > documents_restore.RESCUE_AUTO_LIMIT:
-            self.notify(f"No rescue file: backup {backup.id} is {backup.size / 1e9:,.1f} GB and the rescue step would "
+        size = backup.size or 0
+        if size > documents_restore.RESCUE_AUTO_LIMIT:
+            self.notify(f"No rescue file: backup {backup.id} is {size / 1e9:,.1f} GB and the rescue step would "
                         "download it and diff it against now first. The safety backup holds everything.", timeout=15)
-            self.documents_review = not_compared_lines(name, f"the backup is {backup.size / 1e9:,.1f} GB")
+            self.documents_review = not_compared_lines(name, f"the backup is {size / 1e9:,.1f} GB")
             return
         self.on_staging_progress(Progress("Saving the documents this restore would revert or remove (rescue file)"))
         try:

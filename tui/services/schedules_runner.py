@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
+from tui.api.deployment_client import DeploymentClient
 from tui.api.errors import ConvexApiError
 from tui.services.local_store import LocalStore, RetentionPolicy
 from tui.services.protocol import DeploymentRef, Schedule
@@ -110,8 +111,11 @@ class ScheduledTarget(Protocol):
     """What the runner needs of a target (a `SelfHostedTarget` has it)."""
 
     store: LocalStore
+    client: DeploymentClient
 
     async def deployment(self) -> DeploymentRef: ...
+
+    async def aclose(self) -> None: ...
 
     def key(self, deployment: DeploymentRef) -> str: ...
 

@@ -36,7 +36,9 @@ def schedule_lines(schedule: Schedule | None, limits: PlanLimits | None, now: da
 
 def count_lines(backup: BackupRecord, trend: Trend | None) -> list[str]:
     """The backup's documents per table, when known, and its DROP flag in words."""
-    stats = next((p for p in trend.points if p.backup_id == backup.id), None) if trend else None
+    if trend is None:
+        return []
+    stats = next((p for p in trend.points if p.backup_id == backup.id), None)
     if stats is None:
         return []
     tables = ", ".join(f"{name} {count:,}" for name, count in sorted(stats.tables.items()))
