@@ -105,7 +105,8 @@ def _path_of(request: httpx.Request) -> str:
 
 
 async def iter_body(
-    response: httpx.Response, *, target: Target, secrets: Iterable[str | Secret | None] = (), chunk_size: int = 1 << 20
+    response: httpx.Response, *, target: Target, secrets: Iterable[str | Secret | None] = (),
+    chunk_size: int | None = 1 << 20,
 ) -> AsyncIterator[bytes]:
     """The body of a streamed response, with transport failures as typed errors."""
     try:

@@ -269,9 +269,10 @@ class SnapshotReader:
         index: dict[str, int] = {}
         by_number: dict[int, str] = {}
         for line_no, raw in self.iter_member_lines(member) if member else ():
+            assert member is not None  # lines come only from a member
             with archive_errors(member, line_no):
                 row = orjson.loads(raw)
-            name, number = tables_row(row, member, line_no)  # type: ignore[arg-type]
+            name, number = tables_row(row, member, line_no)
             if name in index:
                 raise ArchiveError("DuplicateTableName", f"table {name!r} is listed twice", member=member, line=line_no)
             if number in by_number:

@@ -428,7 +428,9 @@ def _pairs(old: SnapshotReader, new: SnapshotReader, only: set[str] | None) -> l
     pairs: list[_Pair] = []
     for key in sorted(olds.keys() | news.keys()):
         a, b = olds.get(key), news.get(key)
-        label = (a or b).label  # type: ignore[union-attr]
+        either = a or b
+        assert either is not None  # the key came from one side or the other
+        label = either.label
         if only is not None and label not in only:
             continue
         pairs.append(_Pair(label, a.documents_member if a else None, b.documents_member if b else None,

@@ -190,7 +190,8 @@ def edits_from_diff(plan: DocumentsPlan, store: DiffStore) -> tuple[dict[str, Ta
         def bring_back(document: DocumentChange) -> None:
             if not _matches(document.old(), choice.where):
                 return
-            edit.put[document.id] = (document.old_line, legacy_old)  # type: ignore[assignment]
+            assert document.old_line is not None  # changed and deleted documents have an old side
+            edit.put[document.id] = (document.old_line, legacy_old)
             if document.status == "changed":
                 review.revert += 1
             else:
