@@ -38,6 +38,7 @@ from tui.services.protocol import (
     RestoreResult,
     Schedule,
     TargetInfo,
+    TargetKind,
     TeamRef,
 )
 
@@ -65,7 +66,7 @@ class CloudTarget:
         platform: PlatformClient,
         env_store: EnvStore,
         *,
-        kind: str = "cloud",
+        kind: TargetKind = "cloud",
         label: str | None = None,
         notice: str | None = None,
         read_only: Callable[[str], bool] = lambda name: False,
@@ -99,7 +100,7 @@ class CloudTarget:
         return f"CloudTarget({self.kind!r}, {self.platform.base_url!r})"
 
     async def info(self) -> TargetInfo:
-        return TargetInfo(self.kind, self.label, self.notice, self.platform.base_url)  # type: ignore[arg-type]
+        return TargetInfo(self.kind, self.label, self.notice, self.platform.base_url)
 
     async def aclose(self) -> None:
         await self.directory.aclose()

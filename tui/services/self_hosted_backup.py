@@ -25,7 +25,7 @@ from tui.services.live_values import live_values
 from tui.services.local_store import LocalStore, StoredBackup
 from tui.services.export_progress import ExportProgress, read_table_sizes
 from tui.services.progress import Estimator
-from tui.services.protocol import BackupRecord, Progress
+from tui.services.protocol import BackupRecord, BackupState, Progress
 
 log = logging.getLogger("tui.services.self_hosted")
 EXPORT_SHARE = 0.5  # of the progress bar: the export, then the download
@@ -160,7 +160,7 @@ class BackupJob:
         self.started.set()
 
     @property
-    def state(self) -> str:
+    def state(self) -> BackupState:
         if self.stored is not None:
             return "complete"
         if self.task is not None and self.task.done():
@@ -172,7 +172,7 @@ class BackupJob:
             return self.stored.record()
         notes = (str(self.error),) if isinstance(self.error, Exception) else ()
         return BackupRecord(
-            id=self.id, deployment=self.deployment, state=self.state,  # type: ignore[arg-type]
+            id=self.id, deployment=self.deployment, state=self.state,
             requested=self.requested, completed=None, expires=None, include_storage=self.include_storage,
             size=None, source_deployment=self.deployment, kind=self.kind, snapshot_id=None,  # type: ignore[arg-type]
             notes=notes,
