@@ -42,8 +42,8 @@ class MainActions(_Screen):
     if TYPE_CHECKING:  # what `MainScreen` provides
         current: DeploymentRef | None
         deployments: list[DeploymentRef]
-
         app: ConvexBackupsApp
+
         @property
         def target(self) -> BackupTarget | None: ...
         @property

@@ -37,12 +37,13 @@ class EmergencyFactsMixin(_Screen):
     if TYPE_CHECKING:  # what `MainScreen` provides
         current: DeploymentRef | None
         deployments: list[DeploymentRef]
-
         app: ConvexBackupsApp
+
         @property
         def target(self) -> BackupTarget | None: ...
         @property
         def connected_target(self) -> BackupTarget: ...
+
     def init_emergency_facts(self) -> None:
         self.unfinished: list[Checklist] = []
         self.paused: dict[str, bool] = {}  # deployment name -> paused, as last read from the server
