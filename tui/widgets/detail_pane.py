@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
 from rich.text import Text
 from textual.widgets import Static
@@ -109,8 +110,8 @@ class DetailPane(Static):
         self.trend = trend
         self.redraw()
 
-    def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | bool = False,
-             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False,
+    def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | Literal[False] = False,
+             schedule: Schedule | None | Literal[False] = False, limits: PlanLimits | None | Literal[False] = False,
              paused: bool | None = None, imports: list[ImportRecord] | None = None) -> None:
         """Update some parts (False leaves a part as it was; `paused` or `imports` None leaves it)."""
         if deployment is not None and deployment != self.deployment:
@@ -123,11 +124,11 @@ class DetailPane(Static):
         if imports is not None:
             self.imports = imports
         if backup is not False:
-            self.backup = backup  # type: ignore[assignment]
+            self.backup = backup
         if schedule is not False:
-            self.schedule, self.facts_loaded = schedule, True  # type: ignore[assignment]
+            self.schedule, self.facts_loaded = schedule, True
         if limits is not False:
-            self.limits = limits  # type: ignore[assignment]
+            self.limits = limits
         self.redraw()
 
     def redraw(self) -> None:
