@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 
 from textual import work
@@ -20,7 +21,7 @@ from tui.services.config.settings import Config
 from tui.services.protocol import BackupTarget, TargetInfo
 from tui.widgets import formatting as fmt
 
-CSS_FILES = ["styles/app.tcss", "styles/panes.tcss", "styles/dialogs_main.tcss"]
+CSS_FILES: list[str | PurePath] = ["styles/app.tcss", "styles/panes.tcss", "styles/dialogs_main.tcss"]
 
 
 class ConvexBackupsApp(App):
@@ -154,8 +155,11 @@ class ConvexBackupsApp(App):
         from tui.screens.dialogs.switch_target import SwitchTargetDialog
 
         current = self.target_info.label if self.target_info else "not connected"
-        self.push_screen(SwitchTargetDialog(self.config, current),
-                         lambda name: self.switch_to(name) if name else None)
+        def chosen(name: str | None) -> None:
+            if name:
+                self.switch_to(name)
+
+        self.push_screen(SwitchTargetDialog(self.config, current), chosen)
 
     @work(exclusive=True, group="open-target", exit_on_error=False)
     async def switch_to(self, profile: str) -> None:
@@ -167,14 +171,17 @@ class ConvexBackupsApp(App):
         from tui.services.config.targets import from_profile
 
         try:
-            chosen = self.config.profile(profile)
+            config = self.config
+            if config is None:  # the dialog offers profiles of a loaded config.toml only
+                raise ValueError("no config.toml is loaded")
+            chosen = config.profile(profile)
             if chosen.kind == "sandbox":
                 spec = getattr(self.session, "spec", None)
                 if spec is None or spec.kind != "sandbox":
                     raise ValueError("The sandbox is started at launch: run convex-backups --profile "
                                      f"{profile} to use it.")
             else:
-                spec = from_profile(self.config, chosen, dict(os.environ), Path.home())
+                spec = from_profile(config, chosen, dict(os.environ), Path.home())
             homes = getattr(self.session, "homes", None) or Homes.from_environ()
             target = await open_target(spec, homes)
             info = await target.info()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from tui import __version__
 
@@ -60,7 +61,7 @@ COMMANDS = (
 )
 
 
-def _command_modules() -> dict[str, object]:
+def _command_modules() -> dict[str, ModuleType]:
     import importlib
 
     modules = {}

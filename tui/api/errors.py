@@ -14,6 +14,7 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass
 
 import orjson
@@ -67,11 +68,19 @@ class ConvexApiError(Exception):
         parts.append(f"message={self.message!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
-    def __reduce__(self):  # keep pickling (multiprocessing, logging handlers) working with kwargs
+    # Keep pickling (multiprocessing, logging handlers) working with keyword arguments.
+    def __reduce__(self) -> tuple[Callable[..., ConvexApiError], tuple[Any, ...]]:
         return (_rebuild, (type(self), self.message, self.code, self.status, self.detail, self.retry_after))
 
 
-def _rebuild(cls, message, code, status, detail, retry_after):
+def _rebuild(
+    cls: type[ConvexApiError],
+    message: str,
+    code: str | None,
+    status: int | None,
+    detail: str | None,
+    retry_after: float | None,
+) -> ConvexApiError:
     error = cls.__new__(cls)
     ConvexApiError.__init__(error, message, code=code, status=status, detail=detail, retry_after=retry_after)
     return error
@@ -143,7 +152,7 @@ class RequestTimeout(NetworkError, builtins.TimeoutError):
 class FunctionError(ConvexApiError):
     """A Convex function (query or mutation) threw: `detail` is its message, `data` its ConvexError data."""
 
-    def __init__(self, message: str, *, data=None, **kwargs):
+    def __init__(self, message: str, *, data: Any = None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.data = data
 
@@ -329,7 +338,6 @@ def error_from_response(
     secrets = tuple(secrets)
     code, detail = parse_error_body(body)
     detail = scrub(detail, secrets)
-    kwargs = dict(code=code, status=status, detail=detail, secrets=secrets, retry_after=retry_after)
     cls: type[ConvexApiError]
     if code in ERROR_GUIDANCE:
         cls, guidance = ERROR_GUIDANCE[code]
@@ -350,11 +358,11 @@ def error_from_response(
             message = _status_message(status, target, detail, method, path)
     if retry_after and "wait a little" in message:
         message = message.replace("wait a little", f"wait {retry_after:.0f} s")
-    return cls(message, **kwargs)
+    return cls(message, code=code, status=status, detail=detail, secrets=secrets, retry_after=retry_after)
 
 
 def function_error(
-    message: str, data=None, *, target: Target, path: str, secrets: Iterable[str | Secret | None] = ()
+    message: str, data: Any = None, *, target: Target, path: str, secrets: Iterable[str | Secret | None] = ()
 ) -> FunctionError:
     """A function error envelope (`status: "error"`) as a typed error."""
     secrets = tuple(secrets)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NoReturn
 
 MASK = "***"
 # A value shorter than this is not treated as a secret to search for: masking "1" or "ab" everywhere
@@ -36,7 +37,7 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str):
+    def __init__(self, value: str | Secret):
         if isinstance(value, Secret):
             value = value.reveal()
         if not isinstance(value, str):
@@ -63,7 +64,7 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __reduce__(self):  # pickling would write the value somewhere unexpected
+    def __reduce__(self) -> NoReturn:  # pickling would write the value somewhere unexpected
         raise TypeError("a Secret cannot be pickled")
 
 

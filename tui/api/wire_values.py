@@ -65,13 +65,25 @@ def as_bool(value: Any, default: bool = False) -> bool:
     return value if isinstance(value, bool) else default
 
 
+def as_mapping(value: Any, default: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """A JSON object, or `default` (an empty one if not given) for anything else."""
+    if isinstance(value, Mapping):
+        return value
+    return {} if default is None else default
+
+
+def as_list(value: Any) -> list[Any]:
+    """A JSON array, or an empty list for anything else."""
+    return value if isinstance(value, list) else []
+
+
 def object_of(data: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise ProtocolError(f"Expected {what} as a JSON object, got {type(data).__name__}.", code="UnexpectedShape")
     return data
 
 
-def list_of(data: Any, what: str) -> list:
+def list_of(data: Any, what: str) -> list[Any]:
     if not isinstance(data, list):
         raise ProtocolError(f"Expected a list of {what}, got {type(data).__name__}.", code="UnexpectedShape")
     return data

@@ -63,13 +63,15 @@ def finish_check(
     with SnapshotReader(path) as reader:  # the central directory, entry names, sizes, layout
         infos = _central_directory(path)
         streamed = stream is not None and stream.complete
-        if streamed:
-            members = _match_stream(infos, stream.members)  # type: ignore[union-attr]
+        if stream is not None and streamed:
+            members = _match_stream(infos, stream.members)
         else:
             members = _read_back(reader, infos, progress)
         if progress:
             progress(len(infos), len(infos))
-        hashes = {m.name: (m.sha256, m.size) for m in members if m.sha256 is not None}
+        hashes: dict[str, tuple[bytes | None, int]] = {
+            m.name: (m.sha256, m.size) for m in members if m.sha256 is not None
+        }
         files, file_bytes, missing, unindexed = _check_storage(reader, hashes, strict_storage)
         return IntegrityReport(
             path=path, entries=len(infos), uncompressed_bytes=sum(m.size for m in members), storage_files=files,

@@ -195,7 +195,7 @@ class SnapshotReader:
             for line_no, raw in split_lines(iter(lambda: stream.read_chunk(_LINE_CHUNK), b""), name):
                 yield line_no, checked_line(name, line_no, raw)
 
-    def iter_line_blocks(self, name: str) -> Iterator[tuple[int, list[bytes]]]:
+    def iter_line_blocks(self, name: str) -> Generator[tuple[int, list[bytes]], None, None]:
         """The lines of a JSONL member in blocks: (number of the block's first line, its lines), each
         line with exactly one b"\\n" at its end. The checks and the `\\r` handling are those of
         iter_member_lines; a problem line ends the block before it, then raises."""
@@ -206,7 +206,7 @@ class SnapshotReader:
             if problem is not None:
                 raise problem
 
-    def iter_line_bodies(self, name: str) -> Iterator[tuple[int, bytes]]:
+    def iter_line_bodies(self, name: str) -> Generator[tuple[int, bytes], None, None]:
         """iter_line_blocks before the lines are split: (number of the first line, whole lines, the
         last one ending in b"\\n"); split_body splits and checks them."""
         with self.open_member(name) as stream:
@@ -269,9 +269,10 @@ class SnapshotReader:
         index: dict[str, int] = {}
         by_number: dict[int, str] = {}
         for line_no, raw in self.iter_member_lines(member) if member else ():
+            assert member is not None  # lines come only from a member
             with archive_errors(member, line_no):
                 row = orjson.loads(raw)
-            name, number = tables_row(row, member, line_no)  # type: ignore[arg-type]
+            name, number = tables_row(row, member, line_no)
             if name in index:
                 raise ArchiveError("DuplicateTableName", f"table {name!r} is listed twice", member=member, line=line_no)
             if number in by_number:

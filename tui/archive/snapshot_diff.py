@@ -101,10 +101,10 @@ class DocumentChange:
     # (old, new) lines in the legacy (not "uniform") encoding, where a bare integer is a Float64
     legacy: tuple[bool, bool] = (False, False)
 
-    def old(self) -> dict | None:
+    def old(self) -> dict[str, Any] | None:
         return _decode(self.old_line, self.legacy[0]) if self.old_line is not None else None
 
-    def new(self) -> dict | None:
+    def new(self) -> dict[str, Any] | None:
         return _decode(self.new_line, self.legacy[1]) if self.new_line is not None else None
 
     def fields(self) -> list[FieldChange]:
@@ -128,16 +128,16 @@ def same_value(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if type(a) is float:
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b) or (
-            math.isnan(a) and struct.pack("<d", a) == struct.pack("<d", b))
+        return bool(a == b and math.copysign(1.0, a) == math.copysign(1.0, b) or (
+            math.isnan(a) and struct.pack("<d", a) == struct.pack("<d", b)))
     if type(a) is dict:
         return a.keys() == b.keys() and all(same_value(v, b[k]) for k, v in a.items())
     if type(a) is list:
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
-    return a == b
+    return bool(a == b)
 
 
-def field_changes(old: dict, new: dict, prefix: str = "") -> list[FieldChange]:
+def field_changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[FieldChange]:
     """Field by field, in name order; nested objects are followed into, arrays are compared whole."""
     out: list[FieldChange] = []
     for key in sorted(old.keys() | new.keys()):
@@ -153,7 +153,7 @@ def field_changes(old: dict, new: dict, prefix: str = "") -> list[FieldChange]:
     return out
 
 
-def _decode(line: bytes, legacy: bool) -> dict:
+def _decode(line: bytes, legacy: bool) -> dict[str, Any]:
     from tui.values.encoding import decode_export_document, decode_legacy_document
 
     return (decode_legacy_document if legacy else decode_export_document)(orjson.loads(line))
@@ -404,7 +404,7 @@ def _merge(label: str, old_blocks: Iterator[Block], new_blocks: Iterator[Block],
 
 def _same_document(old: bytes, new: bytes, legacy: tuple[bool, bool], storage: bool) -> bool:
     if storage:  # a stored file is the same file when its content is: same sha256
-        return orjson.loads(old).get("sha256") == orjson.loads(new).get("sha256")
+        return bool(orjson.loads(old).get("sha256") == orjson.loads(new).get("sha256"))
     try:
         return same_value(_decode(old, legacy[0]), _decode(new, legacy[1]))
     except (ValueError, orjson.JSONDecodeError):
@@ -428,7 +428,9 @@ def _pairs(old: SnapshotReader, new: SnapshotReader, only: set[str] | None) -> l
     pairs: list[_Pair] = []
     for key in sorted(olds.keys() | news.keys()):
         a, b = olds.get(key), news.get(key)
-        label = (a or b).label  # type: ignore[union-attr]
+        either = a or b
+        assert either is not None  # the key came from one side or the other
+        label = either.label
         if only is not None and label not in only:
             continue
         pairs.append(_Pair(label, a.documents_member if a else None, b.documents_member if b else None,

@@ -18,16 +18,20 @@ import hashlib
 import struct
 import zlib
 from dataclasses import dataclass
-
-try:  # ISA-L inflates and computes CRC-32 two to four times faster than zlib; used when installed
-    from isal import isal_zlib as fast_zlib
-except ImportError:  # pragma: no cover - depends on the environment
-    fast_zlib = zlib
+from types import ModuleType
 
 from tui.archive.errors import CORRUPT_HINT, ArchiveError
 from tui.archive.layout import classify_member
 from tui.archive.lines import LineLengthGuard
 from tui.archive.members import MAX_RATIO
+
+fast_zlib: ModuleType = zlib  # isal_zlib offers zlib's interface
+try:  # ISA-L inflates and computes CRC-32 two to four times faster than zlib; used when installed
+    from isal import isal_zlib
+
+    fast_zlib = isal_zlib
+except ImportError:  # pragma: no cover - depends on the environment
+    pass
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")  # signature .. extra length: 30 bytes
 _SIG_LOCAL = b"PK\x03\x04"

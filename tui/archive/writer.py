@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import time
 import zipfile
 from collections.abc import Iterable
@@ -92,7 +93,7 @@ class TableWriter:
 class SnapshotWriter:
     """Write members in Convex's order: README, `_tables` per component, tables, then `_storage`."""
 
-    def __init__(self, target: str | IO[bytes], *, compresslevel: int = 1):
+    def __init__(self, target: str | os.PathLike[str] | IO[bytes], *, compresslevel: int = 1):
         self._zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel, allowZip64=True)
         self._compresslevel = compresslevel
         self._write_small(README_NAME, README_TEXT.encode())

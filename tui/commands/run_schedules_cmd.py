@@ -12,8 +12,12 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from tui.commands import FAILED, OK, USAGE, command_parser, print_json
+
+if TYPE_CHECKING:
+    from tui.services.self_hosted.schedules_runner import ScheduledTarget
 
 NAME = "run-schedules"
 
@@ -73,10 +77,13 @@ async def _run(args: argparse.Namespace) -> int:
 
     environ = dict(os.environ)
     homes = Homes.from_environ(environ)
-    targets, seen = [], set()
+    targets: list[ScheduledTarget] = []
+    seen: set[str] = set()
     try:
         for spec in _specs(args, homes, environ):
-            target = await open_target(spec, homes)
+            # Self-hosted profiles only (`_specs`): a `SelfHostedTarget` behind the staged-import guard, which
+            # forwards to it.
+            target = cast("ScheduledTarget", await open_target(spec, homes))
             if target.client.url in seen:
                 await target.aclose()
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -12,7 +12,7 @@ T = TypeVar("T")
 _DONE = object()
 
 
-def prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
+def prefetched(batches: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
     """Run `batches` on a helper thread, at most `depth` batches ahead; its exceptions re-raise here."""
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from tui.services.records import (  # noqa: F401 (the values are part of this interface)
+from tui.services.records import (
     BackupKind,
     BackupRecord,
     BackupState,
@@ -51,6 +51,35 @@ from tui.services.records import (  # noqa: F401 (the values are part of this in
     TERMINAL_BACKUP_STATES,
     WEEKDAYS,
 )
+
+# The values are part of this interface: re-exported for screens and commands.
+__all__ = [
+    "BackupTarget",
+    "BackupKind",
+    "BackupRecord",
+    "BackupState",
+    "DeploymentRef",
+    "DeploymentState",
+    "EnvDiff",
+    "EnvSnapshot",
+    "Frequency",
+    "PlanLimits",
+    "Progress",
+    "ProgressCallback",
+    "ProjectRef",
+    "RestorePlan",
+    "RestoreResult",
+    "RestoreState",
+    "RUNNING_BACKUP_STATES",
+    "Schedule",
+    "TableChange",
+    "TableProgress",
+    "TargetInfo",
+    "TargetKind",
+    "TeamRef",
+    "TERMINAL_BACKUP_STATES",
+    "WEEKDAYS",
+]
 
 if TYPE_CHECKING:
     from tui.services.restore.staged_imports import ImportRecord

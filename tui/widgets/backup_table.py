@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -37,7 +38,7 @@ NO_MARK = "  "  # room for the cursor's ▶ (MarkedDataTable) and a space before
 SORTS = ("requested", "state", "expires", "size", "kind")
 
 
-def _sort_key(column: str) -> Callable[[BackupRecord], object]:
+def _sort_key(column: str) -> Callable[[BackupRecord], Any]:
     return {
         "requested": lambda b: b.requested,
         "state": lambda b: (b.state, b.requested),

@@ -4,6 +4,8 @@ the cursor's line: it starts with CURSOR_MARK."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.style import Style
 from rich.text import Text
 from textual.message import Message
@@ -70,7 +72,7 @@ class DeploymentTree(Tree[DeploymentRef | None]):
         self.root.add_leaf(Text(text, style="italic"))
 
     def show_deployments(self, deployments: list[DeploymentRef], keep: str | None = None,
-                         notes: list[ListingNote] = ()) -> None:
+                         notes: Sequence[ListingNote] = ()) -> None:
         """Rebuild the tree; the cursor returns to deployment `keep` when it is still there. `notes`: what the
         token can do (first), and a team's error on that team's own node."""
         self.clear()
@@ -96,7 +98,7 @@ class DeploymentTree(Tree[DeploymentRef | None]):
                 deployment_label(ref, region=self.show_regions, paused=ref.name in self.paused), data=ref)
         for note in team_notes.values():
             if note.error and note.team not in teams:  # a team with nothing listed: its node carries the error
-                node = self.root.add(team_label(note.team, note), expand=True)
+                node = self.root.add(team_label(note.team or "(no team)", note), expand=True)
                 node.add_leaf(Text(note.message.removeprefix("could not be listed: "), style="italic"))
         first = self._by_name.get(keep or "") or next(iter(self._by_name.values()), None)
         if first is not None:
@@ -114,7 +116,8 @@ class DeploymentTree(Tree[DeploymentRef | None]):
 
     def _relabel(self) -> None:
         for name, node in self._by_name.items():
-            node.set_label(deployment_label(node.data, region=self.show_regions, paused=name in self.paused))
+            if node.data is not None:  # every node here is a deployment's leaf
+                node.set_label(deployment_label(node.data, region=self.show_regions, paused=name in self.paused))
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         event.stop()

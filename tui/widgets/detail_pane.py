@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
 from rich.text import Text
 from textual.widgets import Static
@@ -36,7 +37,9 @@ def schedule_lines(schedule: Schedule | None, limits: PlanLimits | None, now: da
 
 def count_lines(backup: BackupRecord, trend: Trend | None) -> list[str]:
     """The backup's documents per table, when known, and its DROP flag in words."""
-    stats = next((p for p in trend.points if p.backup_id == backup.id), None) if trend else None
+    if trend is None:
+        return []
+    stats = next((p for p in trend.points if p.backup_id == backup.id), None)
     if stats is None:
         return []
     tables = ", ".join(f"{name} {count:,}" for name, count in sorted(stats.tables.items()))
@@ -107,8 +110,8 @@ class DetailPane(Static):
         self.trend = trend
         self.redraw()
 
-    def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | bool = False,
-             schedule: Schedule | None | bool = False, limits: PlanLimits | None | bool = False,
+    def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | Literal[False] = False,
+             schedule: Schedule | None | Literal[False] = False, limits: PlanLimits | None | Literal[False] = False,
              paused: bool | None = None, imports: list[ImportRecord] | None = None) -> None:
         """Update some parts (False leaves a part as it was; `paused` or `imports` None leaves it)."""
         if deployment is not None and deployment != self.deployment:
@@ -121,11 +124,11 @@ class DetailPane(Static):
         if imports is not None:
             self.imports = imports
         if backup is not False:
-            self.backup = backup  # type: ignore[assignment]
+            self.backup = backup
         if schedule is not False:
-            self.schedule, self.facts_loaded = schedule, True  # type: ignore[assignment]
+            self.schedule, self.facts_loaded = schedule, True
         if limits is not False:
-            self.limits = limits  # type: ignore[assignment]
+            self.limits = limits
         self.redraw()
 
     def redraw(self) -> None:

@@ -22,6 +22,7 @@ Then, for big brain: `CONVEX_OVERRIDE_ACCESS_TOKEN`, a project key, a deployment
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -249,18 +250,19 @@ def find_credentials(
     require_no_userinfo(environ.get("CONVEX_PROVISION_HOST"), "CONVEX_PROVISION_HOST")
     override, override_source = env.secret("CONVEX_OVERRIDE_ACCESS_TOKEN")
     require_sendable(override, override_source, advice=_NEW_TOKEN)
+    access_token: AccessToken | None
     if override is not None:
         access_token = AccessToken(override, "CONVEX_OVERRIDE_ACCESS_TOKEN")
     else:
         access_token, warning = read_access_token(folder)
         warnings += [warning] if warning else []
-    base = dict(provision_host=host, config_dir=folder, access_token=access_token)
+    found = functools.partial(Credentials, provision_host=host, config_dir=folder, access_token=access_token)
 
-    if explicit:
+    if url is not None and admin_key is not None:  # explicit
         require_no_userinfo(url, "The deployment URL")
         require_sendable(admin_key, "The admin key", advice=_NEW_ADMIN_KEY)
         given = SelfHosted(url.rstrip("/"), Secret(admin_key), "command line")
-        return Credentials("explicit", self_hosted=given, warnings=tuple(warnings), **base)
+        return found("explicit", self_hosted=given, warnings=tuple(warnings))
 
     key, key_source = env.secret("CONVEX_DEPLOY_KEY")
     if key is None:
@@ -274,7 +276,7 @@ def find_credentials(
         require_sendable(key, key_source, advice="Copy the deploy key again from the Convex dashboard.")
     deploy_key = parse_deploy_key(key, key_source) if key is not None else None
     if deploy_key is not None:
-        return Credentials("deployKey", deploy_key=deploy_key, warnings=tuple(warnings), **base)
+        return found("deployKey", deploy_key=deploy_key, warnings=tuple(warnings))
 
     deployment_raw, deployment_source = env.get("CONVEX_DEPLOYMENT")
     self_url, url_source = env.get("CONVEX_SELF_HOSTED_URL")
@@ -290,7 +292,7 @@ def find_credentials(
         require_no_userinfo(self_url, url_source)
         require_sendable(self_key, key_source, advice=_NEW_ADMIN_KEY)
         self_hosted = SelfHosted(self_url.rstrip("/"), self_key, url_source)
-        return Credentials("selfHosted", self_hosted=self_hosted, warnings=tuple(warnings), **base)
+        return found("selfHosted", self_hosted=self_hosted, warnings=tuple(warnings))
     if deployment_raw is not None:
         if self_url is not None or self_key is not None:
             raise CredentialsError(
@@ -301,10 +303,10 @@ def find_credentials(
             )
         text = env.local_text if ".env.local" in deployment_source else ""
         deployment = parse_configured_deployment(deployment_raw, deployment_source, text)
-        return Credentials("deployment", deployment=deployment, warnings=tuple(warnings), **base)
+        return found("deployment", deployment=deployment, warnings=tuple(warnings))
     if self_url is not None:
         warnings.append("CONVEX_SELF_HOSTED_URL is set without CONVEX_SELF_HOSTED_ADMIN_KEY; both are needed")
     elif self_key is not None:
         warnings.append("CONVEX_SELF_HOSTED_ADMIN_KEY is set without CONVEX_SELF_HOSTED_URL; both are needed")
     target = "accessToken" if access_token is not None else "none"
-    return Credentials(target, warnings=tuple(warnings), **base)
+    return found(target, warnings=tuple(warnings))

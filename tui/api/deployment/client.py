@@ -34,6 +34,7 @@ from tui.api.transport.http import HttpSession, Retry, RetryPolicy, Sleep, targe
 from tui.api.transport.clients import DEFAULT_TIMEOUT
 from tui.api.deployment.import_upload import DEFAULT_PART_SIZE, Progress, upload_file
 from tui.api.secrets import Secret
+from tui.api.wire_values import as_list
 from tui.values.encoding import ConvexValueError, decode_encoded_value, encode_json_value
 
 FUNCTION_ERROR_STATUS = 560  # the official HTTP client reads a function error envelope from it as well
@@ -382,14 +383,14 @@ class DeploymentClient:
         value = await self.query(PAGE_DOCUMENTS, args)
         if not isinstance(value, dict):
             raise ProtocolError(f"{self.target} answered a page of {table} in an unexpected shape.")
-        page = value.get("page") if isinstance(value.get("page"), list) else []
+        page = as_list(value.get("page"))
         return DocumentPage(
             documents=tuple(d for d in page if isinstance(d, dict)),
             is_done=bool(value.get("isDone", True)),
             continue_cursor=value.get("continueCursor") if isinstance(value.get("continueCursor"), str) else None,
         )
 
-    async def iter_documents(self, table: str, *, page_size: int = 100, order: str = "asc") -> AsyncIterator[dict]:
+    async def iter_documents(self, table: str, *, page_size: int = 100, order: str = "asc") -> AsyncIterator[dict[str, Any]]:
         """Every document of a table, page by page."""
         cursor: str | None = None
         while True:

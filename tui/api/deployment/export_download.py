@@ -61,7 +61,7 @@ class ExportDownload:
         try:
             # Gathered here rather than by httpx, whose half-filled buffer would be lost with a drop.
             async for piece in iter_body(self._response, target=self._session.target,
-                                         secrets=self._session.secrets, chunk_size=None):  # type: ignore[arg-type]
+                                         secrets=self._session.secrets, chunk_size=None):
                 pieces.append(piece)
                 gathered += len(piece)
                 if gathered >= chunk_size:

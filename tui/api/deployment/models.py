@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tui.api.wire_values import as_bool, as_float, as_int, as_str, object_of
+from tui.api.wire_values import as_bool, as_float, as_int, as_list, as_mapping, as_str, object_of
 
 
 # -- deployment: exports and imports --------------------------------------------------------------------
@@ -37,7 +37,7 @@ class Export:
     @classmethod
     def from_json(cls, data: Any) -> Export:
         d = object_of(data, "an export")
-        fmt = d.get("format") if isinstance(d.get("format"), Mapping) else {}
+        fmt = as_mapping(d.get("format"))
         return cls(
             id=as_str(d.get("_id"), ""),
             state=as_str(d.get("state"), "unknown"),
@@ -123,11 +123,11 @@ class SnapshotImport:
     @classmethod
     def from_json(cls, data: Any) -> SnapshotImport:
         d = object_of(data, "an import")
-        state = d.get("state") if isinstance(d.get("state"), Mapping) else {"state": d.get("state")}
-        fmt = d.get("format") if isinstance(d.get("format"), Mapping) else {"format": d.get("format")}
-        requestor = d.get("requestor") if isinstance(d.get("requestor"), Mapping) else {}
-        checkpoints = d.get("checkpoints") if isinstance(d.get("checkpoints"), list) else []
-        messages = state.get("checkpoint_messages") if isinstance(state.get("checkpoint_messages"), list) else []
+        state = as_mapping(d.get("state"), {"state": d.get("state")})
+        fmt = as_mapping(d.get("format"), {"format": d.get("format")})
+        requestor = as_mapping(d.get("requestor"))
+        checkpoints = as_list(d.get("checkpoints"))
+        messages = as_list(state.get("checkpoint_messages"))
         manual = state.get("require_manual_confirmation")
         return cls(
             id=as_str(d.get("_id"), ""),
@@ -208,7 +208,7 @@ class DeploymentInfo:
 class DocumentPage:
     """One page of `paginatedTableDocuments`: a short (even empty) page does not mean the end."""
 
-    documents: tuple[dict, ...]
+    documents: tuple[dict[str, Any], ...]
     is_done: bool
     continue_cursor: str | None
 
@@ -263,5 +263,5 @@ class AuditEvent:
     @classmethod
     def from_json(cls, data: Any) -> AuditEvent:
         d = object_of(data, "an audit log event")
-        metadata = d.get("metadata") if isinstance(d.get("metadata"), Mapping) else {}
+        metadata = as_mapping(d.get("metadata"))
         return cls(as_str(d.get("action"), "unknown"), as_int(d.get("createTime")) or 0, metadata, as_str(d.get("id")))

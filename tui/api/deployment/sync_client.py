@@ -64,7 +64,8 @@ def sync_url(deployment_url: str, version: str = CLIENT_VERSION) -> str:
 
 def _ts(version: Mapping[str, Any]) -> int | None:
     try:
-        return struct.unpack("<Q", base64.b64decode(version["ts"]))[0]
+        ts: int = struct.unpack("<Q", base64.b64decode(version["ts"]))[0]
+        return ts
     except (KeyError, TypeError, ValueError, struct.error):
         return None
 
@@ -150,7 +151,7 @@ class Subscription(Generic[T]):
         self._args = args
         self._parse = parse
         self._queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._closed = False
         self.connections = 0  # connections opened so far (1 + reconnects)
 
@@ -179,7 +180,8 @@ class Subscription(Generic[T]):
         self._start()
         is_value, item = await asyncio.wait_for(self._queue.get(), timeout)
         if is_value:
-            return item
+            value: T = item
+            return value
         self._closed = True
         raise item
 

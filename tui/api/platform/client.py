@@ -38,6 +38,7 @@ from tui.api.platform.models import (
     TokenDetails,
 )
 from tui.api.secrets import Secret
+from tui.api.wire_values import as_mapping
 
 PRODUCTION_HOST = "https://api.convex.dev"
 MAX_PAGES = 1000  # a guard against a server that never says "no more"
@@ -49,12 +50,12 @@ def _seg(value: Any) -> str:
     return quote(str(value), safe="")
 
 
-def _items_and_pagination(data: Any, what: str) -> tuple[list, bool, str | None]:
+def _items_and_pagination(data: Any, what: str) -> tuple[list[Any], bool, str | None]:
     """A bare array, or `{items, pagination: {hasMore, nextCursor}}`."""
     if isinstance(data, list):
         return data, False, None
     if isinstance(data, dict) and isinstance(data.get("items"), list):
-        pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
+        pagination = as_mapping(data.get("pagination"))
         cursor = pagination.get("nextCursor")
         return data["items"], bool(pagination.get("hasMore")), cursor if isinstance(cursor, str) else None
     raise ProtocolError(f"Expected a list of {what}, got {type(data).__name__}.", code="UnexpectedShape")
@@ -87,7 +88,7 @@ class PlatformClient:
             sleep=sleep,
             secrets=[self._token],
         )
-        self._in_flight: dict[tuple[str, tuple], asyncio.Future] = {}
+        self._in_flight: dict[tuple[str, tuple[tuple[str, Any], ...]], asyncio.Future[Any]] = {}
 
     def __repr__(self) -> str:
         return f"PlatformClient({self.base_url!r})"

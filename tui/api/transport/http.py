@@ -67,7 +67,7 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int, rng: Callable[[], float] = random.random) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2^(n-1))] for the n-th retry."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** max(0, retry_number - 1)))
+        ceiling = min(self.max_delay, self.base_delay * (2.0 ** max(0, retry_number - 1)))
         return rng() * ceiling
 
 
@@ -102,7 +102,8 @@ def _path_of(request: httpx.Request) -> str:
 
 
 async def iter_body(
-    response: httpx.Response, *, target: Target, secrets: Iterable[str | Secret | None] = (), chunk_size: int = 1 << 20
+    response: httpx.Response, *, target: Target, secrets: Iterable[str | Secret | None] = (),
+    chunk_size: int | None = 1 << 20,
 ) -> AsyncIterator[bytes]:
     """The body of a streamed response, with transport failures as typed errors."""
     try:
@@ -192,6 +193,7 @@ class HttpSession:
         scrubbed = (*self._secrets, *secrets)
         body, all_headers = self._body(json, content, headers)
         attempt = 0
+        error: ConvexApiError
         while True:
             attempt += 1
             request = self._client.build_request(
@@ -244,6 +246,7 @@ class HttpSession:
                                                        timeout=client_timeout, proxies=self._proxies)
             client = self._blocking
         attempt = 0
+        error: ConvexApiError
         while True:
             attempt += 1
             request = client.build_request(
@@ -277,7 +280,7 @@ class HttpSession:
 
     # -- helpers --------------------------------------------------------------------------------------
     @staticmethod
-    def _body(json: Any, content: bytes | None, headers: Mapping[str, str] | None) -> tuple[bytes | None, dict]:
+    def _body(json: Any, content: bytes | None, headers: Mapping[str, str] | None) -> tuple[bytes | None, dict[str, str]]:
         all_headers = dict(headers or {})
         if json is not None:
             all_headers.setdefault("Content-Type", "application/json")
@@ -285,7 +288,7 @@ class HttpSession:
         return content, all_headers
 
     def _status_error(
-        self, request: httpx.Request, response: httpx.Response, body: bytes, secrets: Iterable[str | Secret]
+        self, request: httpx.Request, response: httpx.Response, body: bytes, secrets: Iterable[str | Secret | None]
     ) -> ConvexApiError:
         return error_from_response(
             response.status_code,
@@ -347,8 +350,13 @@ async def _send_streamed(client: httpx.AsyncClient | httpx.Client, request: http
     try:
         return await asyncio.shield(sent)
     except asyncio.CancelledError:  # the thread still finishes: close what it gets, so no connection leaks
-        sent.add_done_callback(lambda done: done.exception() is None and done.result().close())
+        sent.add_done_callback(_close_when_sent)
         raise
+
+
+def _close_when_sent(done: asyncio.Future[httpx.Response]) -> None:
+    if done.exception() is None:
+        done.result().close()
 
 
 async def _close(response: httpx.Response) -> None:

@@ -37,7 +37,9 @@ class ProxyRoutes:
         if not proxy or is_loopback(host):
             return None
         address = f"{host}:{port}" if port else host
-        if urllib.request.proxy_bypass_environment(address, self._variables):
+        # CPython's urllib.request has it (the `no_proxy` matching `getproxies_environment` pairs with), but it
+        # is undocumented, so typeshed does not declare it.
+        if urllib.request.proxy_bypass_environment(address, self._variables):  # type: ignore[attr-defined]
             return None
         return proxy
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import httpx
@@ -35,7 +36,7 @@ class ThreadedBody:
         self._secrets = tuple(secrets)
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="download-read")
         self._failure: ConvexApiError | None = None
-        self._running: Future | None = None  # the thread's current job
+        self._running: Future[Any] | None = None  # the thread's current job
         self._carry: memoryview | None = None  # what the last network piece had beyond the last chunk
         self._stopping = False
 

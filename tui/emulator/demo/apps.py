@@ -185,7 +185,7 @@ def _product(g: Maker) -> dict[str, Any]:
 
 
 def _order(g: Maker) -> dict[str, Any]:
-    items = [
+    items: list[dict[str, Any]] = [
         {"product": g.pick("products"), "quantity": g.int(1, 4), "unitPriceCents": g.int(199, 19_999)}
         for _ in range(g.int(1, 4))
     ]

@@ -6,6 +6,7 @@ references come from (the seeder's in-memory pools, or the live tables inside a 
 
 from __future__ import annotations
 
+import builtins  # `Maker.int` shadows the built-in inside the class
 import random
 import struct
 import unicodedata
@@ -77,17 +78,17 @@ class Maker:
     def int(self, low: int, high: int) -> int:
         return self.rng.randint(low, high)
 
-    def some(self, options, low: int, high: int) -> list:
+    def some(self, options, low: builtins.int, high: builtins.int) -> list:
         return self.rng.sample(options, min(len(options), self.int(low, high)))
 
     def maybe(self, p: float, make: Callable[[], Any]) -> Any:
         """An optional field: `make()` with probability p, else ABSENT."""
         return make() if self.chance(p) else ABSENT
 
-    def picks(self, table: str, low: int, high: int) -> list[str]:
+    def picks(self, table: str, low: builtins.int, high: builtins.int) -> list[str]:
         return sorted({self.pick(table) for _ in range(self.int(low, high))})
 
-    def files(self, kind: str | None, low: int, high: int) -> list[str]:
+    def files(self, kind: str | None, low: builtins.int, high: builtins.int) -> list[str]:
         found = {self.file(kind) for _ in range(self.int(low, high))}
         return sorted(f for f in found if f is not ABSENT)
 
@@ -106,7 +107,7 @@ class Maker:
     def phone(self) -> str:
         return f"+{self.int(1, 99)} {self.int(10**8, 10**9)}"
 
-    def text(self, low: int, high: int) -> str:
+    def text(self, low: builtins.int, high: builtins.int) -> str:
         words = " ".join(self.one(WORDS) for _ in range(self.int(low, high)))
         return words.capitalize() + self.one((".", "!", "?", " 🙂", ""))
 
@@ -136,7 +137,7 @@ class Maker:
             return float(self.int(0, 500))
         return round(self.rng.lognormvariate(3, 1), 3)
 
-    def blob(self, size: int) -> bytes:
+    def blob(self, size: builtins.int) -> bytes:
         return self.rng.randbytes(size)
 
 

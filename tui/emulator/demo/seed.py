@@ -16,6 +16,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from tui.archive.ids import encode_id
 from tui.values.encoding import export_line
@@ -168,7 +169,7 @@ def _seed_files(db: Database, maker: _SeedMaker, count: int, start_ms: float, en
             if txn.execute("SELECT 1 FROM blobs WHERE internal_id = ?", (internal_id,)).fetchone():
                 internal_id = str(uuid.uuid4())  # only when leftovers of an earlier seed share the id
             _, sha256 = put_blob(txn, internal_id, [data], len(data))
-            meta = {
+            meta: dict[str, Any] = {
                 "_id": _mint_id(rng, tablet.number, created),
                 "_creationTime": created,
                 "sha256": sha256,

@@ -6,6 +6,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import orjson
 
@@ -55,7 +56,7 @@ class KeyRing:
         return f"KeyRing(instance_name={self.instance_name!r}, restricted={len(self.restricted)})"
 
     @classmethod
-    def load_or_create(cls, path: Path, instance_name: str) -> KeyRing:
+    def load_or_create(cls, path: Path, instance_name: str) -> Self:
         """Keys live in one 0600 JSON file per deployment; a fresh random key is made on first use."""
         text = read_secret(path)
         if text:

@@ -24,6 +24,7 @@ def put_blob(txn: Transaction, internal_id: str, chunks: Iterable[bytes], size: 
     cur = txn.execute("INSERT INTO blobs(internal_id, size, data) VALUES (?, ?, zeroblob(?))", (internal_id, size, size))
     digest = hashlib.sha256()
     written = 0
+    assert cur.lastrowid is not None  # an INSERT's row
     with txn.conn.blobopen("blobs", "data", cur.lastrowid) as blob:
         for chunk in chunks:
             if written + len(chunk) > size:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from tui.emulator.deployment.database import Database, Transaction
@@ -73,7 +74,7 @@ def components(conn: sqlite3.Connection) -> list[str]:
     return sorted({""} | {r[0] for r in rows}, key=lambda c: (c != "", c))
 
 
-def next_table_number(conn: sqlite3.Connection, component: str, reserved: set[int] = frozenset()) -> int:
+def next_table_number(conn: sqlite3.Connection, component: str, reserved: AbstractSet[int] = frozenset()) -> int:
     row = conn.execute(
         "SELECT MAX(number) FROM tablets WHERE component = ? AND state != 'dropped' AND name != ?",
         (component, STORAGE_TABLE),
@@ -99,6 +100,7 @@ def create_tablet(
         "INSERT INTO tablets(component, name, number, state, import_id) VALUES (?, ?, ?, ?, ?)",
         (component, name, number, state, import_id),
     )
+    assert cur.lastrowid is not None  # an INSERT's row
     return Tablet(cur.lastrowid, component, name, number, state)
 
 

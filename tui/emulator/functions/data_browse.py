@@ -75,7 +75,7 @@ def cli_tables(deployment, args: dict[str, Any]) -> Any:
 
 def _storage_document(stored: dict[str, Any]) -> dict[str, Any]:
     """A `_storage` row as the virtual `_storage` table shows it (no internal id)."""
-    document = {k: stored[k] for k in ("_id", "_creationTime", "sha256") if k in stored}
+    document: dict[str, Any] = {k: stored[k] for k in ("_id", "_creationTime", "sha256") if k in stored}
     document["size"] = float(stored.get("size", 0))
     if stored.get("contentType") is not None:
         document["contentType"] = stored["contentType"]
@@ -141,7 +141,8 @@ def _decode_cursor(cursor: str) -> tuple[float, int] | None:
 def _page_rows(conn, tablet: int, newest_first: bool, after: tuple[float, int] | None, limit: int) -> list[tuple]:
     """Keyset pagination on (creation time, insertion order); `after` is the last row already returned."""
     order, compare = ("DESC", "<") if newest_first else ("ASC", ">")
-    where, params = "tablet = ?", [tablet]
+    where = "tablet = ?"
+    params: list[float | int] = [tablet]
     if after is not None:
         where += f" AND (creation_time {compare} ? OR (creation_time = ? AND rowid {compare} ?))"
         params += [after[0], after[0], after[1]]
@@ -166,12 +167,13 @@ def _paginate(conn, tablet: Tablet | None, newest_first: bool, options: dict[str
     position = _decode_cursor(options["cursor"]) if options["cursor"] is not None else None
     wanted = min(int(options["numItems"]), PAGE_MAX_ROWS)
     rows = _page_rows(conn, tablet.tablet, newest_first, position, wanted + 1) if tablet else []
-    page, read_bytes = [], 0
+    page: list[dict[str, Any]] = []
+    read_bytes = 0
     for creation_time, rowid, body in rows[:wanted]:
         if page and read_bytes + len(body) > PAGE_MAX_BYTES:
             break
         document = documents.decode_body(body)
-        page.append(_storage_document(document) if tablet.is_storage else document)
+        page.append(_storage_document(document) if tablet is not None and tablet.is_storage else document)
         read_bytes += len(body)
         position = (creation_time, rowid)
     return {"page": page, "isDone": len(rows) == len(page), "continueCursor": _encode_cursor(position)}
@@ -186,7 +188,7 @@ def paginated_table_documents(deployment, args: dict[str, Any]) -> Any:
     tablet = find_active(conn, component, user_table(args["table"]))
     if lookup_id is not None:
         found = documents.locate(conn, component, lookup_id) if tablet else None
-        page = [found[1]] if found and found[0].tablet == tablet.tablet else []
+        page = [found[1]] if found and tablet is not None and found[0].tablet == tablet.tablet else []
         return {"page": page, "isDone": True, "continueCursor": _encode_cursor(None)}
     return {**_paginate(conn, tablet, newest_first, args["paginationOpts"]), "splitCursor": None, "pageStatus": None}
 

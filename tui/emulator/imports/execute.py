@@ -10,8 +10,8 @@ import hashlib
 import operator
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -45,10 +45,11 @@ STORAGE_BATCH_BYTES = 64 * 1024 * 1024
 _INSERT = "INSERT INTO documents(tablet, id, creation_time, body, blob) VALUES (?, ?, ?, ?, ?)"
 _ID = operator.itemgetter(0)
 _BODY = operator.itemgetter(2)
-_AFTER_COMMIT = ((), 0)  # a batch is due once the transaction is committed
+# A batch is due once the transaction is committed (compared by identity).
+_AFTER_COMMIT: tuple[list[tuple[str, float, bytes]], int] = ([], 0)
 
 
-def _all_tuples(block: list) -> bool:
+def _all_tuples(block: Sequence[object]) -> TypeGuard[Sequence[tuple[str, float, bytes]]]:
     return set(map(type, block)) <= {tuple}
 
 
@@ -191,9 +192,12 @@ class Executor:
         check_ids = unit.check_ids
         batch: list[tuple[str, float, bytes]] = []
         size = 0
-        for block in self.source.row_blocks(unit.table):
-            if not _all_tuples(block):
-                block = [item if type(item) is tuple else self._encode(item, number) for item in block]
+        assert unit.table is not None  # a user table (`_write_storage` writes `_storage`)
+        for items in self.source.row_blocks(unit.table):
+            block: Sequence[tuple[str, float, bytes]] = (
+                items if _all_tuples(items)
+                else [item if isinstance(item, tuple) else self._encode(item, number) for item in items]
+            )
             if check_ids:
                 for doc_id, _, _ in block:
                     if decode_id(doc_id)[0] != number:

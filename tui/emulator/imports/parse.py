@@ -283,8 +283,8 @@ def summarize(
                 "is_missing_id_field": missing_id,
             }
         )
-        unit = " files" if name == STORAGE_TABLE else ""
-        groups.setdefault(component, []).append((name, added, deleted, existing_rows, unit))
+        suffix = " files" if name == STORAGE_TABLE else ""
+        groups.setdefault(component, []).append((name, added, deleted, existing_rows, suffix))
     return checkpoints, confirmation_message(groups), require
 
 

@@ -6,7 +6,7 @@ table); formats picks one. Every problem is an `ImportFailure` (failures).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ class Source:
     def pinned(self, component: str) -> dict[str, int]:
         return {}
 
-    def scan(self, table: SourceTable) -> Iterator[tuple[int, int | None]]:
+    def scan(self, table: SourceTable) -> Generator[tuple[int, int | None], None, None]:
         """Validate every row: (line, table number of its `_id` or None)."""
         for line, document in self.documents(table):
             yield line, id_number(document, line, table.name)
@@ -41,7 +41,7 @@ class Source:
     def documents(self, table: SourceTable) -> Iterator[tuple[int, dict[str, Any]]]:
         raise NotImplementedError
 
-    def row_blocks(self, table: SourceTable) -> Iterator[list[tuple[str, float, bytes] | dict[str, Any]]]:
+    def row_blocks(self, table: SourceTable) -> Iterator[Sequence[tuple[str, float, bytes] | dict[str, Any]]]:
         """The rows to store, a block at a time: (`_id`, `_creationTime`, line with its newline) for a
         line stored as it is, else the decoded document (to be completed and encoded)."""
         block: list[tuple[str, float, bytes] | dict[str, Any]] = []
@@ -52,6 +52,19 @@ class Source:
                 block = []
         if block:
             yield block
+
+    # `_storage`: only a ZIP has one (`storage_components` is empty for every other source).
+    def storage_index(self, component: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        raise NotImplementedError
+
+    def storage_files(self, component: str) -> dict[str, str]:
+        raise NotImplementedError
+
+    def storage_file_size(self, member: str) -> int:
+        raise NotImplementedError
+
+    def storage_chunks(self, member: str) -> Iterator[bytes]:
+        raise NotImplementedError
 
     def close(self) -> None:
         pass

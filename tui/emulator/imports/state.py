@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from tui.archive.ids import InvalidIdError, decode_id
 from tui.emulator.deployment import system_tables
@@ -60,7 +60,7 @@ def in_state(conn: sqlite3.Connection, state: str) -> list[dict[str, Any]]:
     return [d for d in system_tables.list_documents(conn, TABLE, newest_first=False) if d["state"]["state"] == state]
 
 
-def is_import_id(text: Any) -> bool:
+def is_import_id(text: Any) -> TypeGuard[str]:
     try:
         number, _ = decode_id(text)
     except InvalidIdError:
@@ -197,8 +197,8 @@ def render_changes(rows: list[tuple[str, int, int, int, str]]) -> list[str]:
         parts.append((name, f"{added:,}", f"{deleted:,} of {existing:,}{unit}"))
     widths = [max(len(p[i]) for p in parts) for i in range(3)]
     lines = []
-    for index, (name, added, deleted) in enumerate(parts):
-        lines.append(f"{name:<{widths[0]}} | {added:<{widths[1]}} | {deleted:<{widths[2]}} |")
+    for index, (name, added_text, deleted_text) in enumerate(parts):
+        lines.append(f"{name:<{widths[0]}} | {added_text:<{widths[1]}} | {deleted_text:<{widths[2]}} |")
         if index == 0:
             lines.append("-" * (widths[0] + 3 + widths[1] + 3 + widths[2] + 2))
     return lines

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -24,7 +24,7 @@ from tui.emulator.imports.row_checks import check_body, check_creation_time
 from tui.emulator.imports.source import Source, SourceTable, join_component
 
 
-def _all_tuples(items: list) -> bool:
+def _all_tuples(items: Sequence[object]) -> TypeGuard[Sequence[tuple[str, float, bytes]]]:
     return set(map(type, items)) <= {tuple}
 
 
@@ -66,7 +66,7 @@ class ZipSource(Source):
     def pinned(self, component: str) -> dict[str, int]:
         return dict(self._pinned.get(component, {}))
 
-    def scan(self, table: SourceTable) -> Iterator[tuple[int, int | None]]:
+    def scan(self, table: SourceTable) -> Generator[tuple[int, int | None], None, None]:
         if table.entry is None:
             return
         line = 0
@@ -114,18 +114,19 @@ class ZipSource(Source):
         except ArchiveError as err:
             raise from_archive_error(err) from None
 
-    def row_blocks(self, table: SourceTable) -> Iterator[list[tuple[str, float, bytes] | dict[str, Any]]]:
+    def row_blocks(self, table: SourceTable) -> Iterator[Sequence[tuple[str, float, bytes] | dict[str, Any]]]:
         """The rows to store, a block at a time: (`_id`, `_creationTime`, line with its newline) for a
         line stored as it is, else the decoded document (to be completed and encoded)."""
         entry: TableEntry | None = table.entry
         if entry is None:
             return
         for items in self.stored_items(table):
-            if not _all_tuples(items):
-                items = [item if type(item) is tuple else self.finish_row(entry, item) for item in items]
-            yield items
+            if _all_tuples(items):
+                yield items
+            else:
+                yield [item if isinstance(item, tuple) else self.finish_row(entry, item) for item in items]
 
-    def stored_items(self, table: SourceTable) -> Iterator[list[tuple[str, float, bytes] | bytes]]:
+    def stored_items(self, table: SourceTable) -> Iterator[Sequence[tuple[str, float, bytes] | bytes]]:
         """Like row_blocks, but a line that needs more than a glance is left as it is (bytes), for
         finish_row: (`_id`, `_creationTime`, line) for a line that certainly starts with
         `{"_creationTime":<float>,"_id":"<id>"` (no JSON parsing needed), else the line.

@@ -26,7 +26,10 @@ DEFAULT_PROJECT = ("Sandbox", "sandbox")
 
 
 def operator_id(store: PlatformStore) -> int:
-    return int(store.get_meta("operator_member_id"))
+    member_id = store.get_meta("operator_member_id")
+    if member_id is None:
+        raise LookupError("the platform store has no operator yet (`ensure_operator` makes one)")
+    return int(member_id)
 
 
 def ensure_operator(store: PlatformStore, clock: Clock) -> int:

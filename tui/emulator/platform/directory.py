@@ -17,6 +17,13 @@ def _dict(row: sqlite3.Row | None) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+def existing(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """A row another row points at: the store's foreign keys keep it there."""
+    if row is None:
+        raise LookupError(f"{what} is not in the platform store")
+    return row
+
+
 # -- creating ---------------------------------------------------------------------------------------
 
 
@@ -97,6 +104,10 @@ def team(conn: sqlite3.Connection, team_id: int) -> dict[str, Any] | None:
     return _dict(conn.execute("SELECT * FROM teams WHERE id = ?", (team_id,)).fetchone())
 
 
+def existing_team(conn: sqlite3.Connection, team_id: int) -> dict[str, Any]:
+    return existing(team(conn, team_id), f"team {team_id}")
+
+
 def team_by_slug(conn: sqlite3.Connection, slug: str) -> dict[str, Any] | None:
     return _dict(conn.execute("SELECT * FROM teams WHERE slug = ?", (slug,)).fetchone())
 
@@ -123,6 +134,10 @@ def project(conn: sqlite3.Connection, project_id: int) -> dict[str, Any] | None:
     return _dict(conn.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone())
 
 
+def existing_project(conn: sqlite3.Connection, project_id: int) -> dict[str, Any]:
+    return existing(project(conn, project_id), f"project {project_id}")
+
+
 def project_by_slug(conn: sqlite3.Connection, team_id: int, slug: str) -> dict[str, Any] | None:
     row = conn.execute("SELECT * FROM projects WHERE team_id = ? AND slug = ?", (team_id, slug)).fetchone()
     return _dict(row)
@@ -135,6 +150,10 @@ def projects_of_team(conn: sqlite3.Connection, team_id: int) -> list[dict[str, A
 
 def deployment(conn: sqlite3.Connection, deployment_id: int) -> dict[str, Any] | None:
     return _dict(conn.execute("SELECT * FROM deployments WHERE id = ?", (deployment_id,)).fetchone())
+
+
+def existing_deployment(conn: sqlite3.Connection, deployment_id: int) -> dict[str, Any]:
+    return existing(deployment(conn, deployment_id), f"deployment {deployment_id}")
 
 
 def deployment_by_name(conn: sqlite3.Connection, name: str) -> dict[str, Any] | None:

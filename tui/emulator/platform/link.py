@@ -28,12 +28,12 @@ class DeploymentLink:
             principal = principal_for_credential(conn, self.platform.credential_key, key)
         else:
             principal = principal_for_token(conn, key)
-        row = directory.deployment_by_name(conn, self.name)
+        row = directory.existing(directory.deployment_by_name(conn, self.name), f"deployment {self.name}")
         if principal is None or row is None or directory.team_id_of_deployment(conn, row) not in principal.team_ids:
             return None
         return PlatformIdentity()
 
     def deployment_info(self) -> dict[str, Any]:
         conn = self.platform.store.conn()
-        row = directory.deployment_by_name(conn, self.name)
-        return models.deployment_info(row, directory.project(conn, row["project_id"]))
+        row = directory.existing(directory.deployment_by_name(conn, self.name), f"deployment {self.name}")
+        return models.deployment_info(row, directory.existing_project(conn, row["project_id"]))

@@ -146,10 +146,10 @@ def demo_deployments(platform: Platform) -> list[tuple[DemoDeployment, dict[str,
 
 
 def _schedules(conn, now: int) -> None:
-    pro = directory.team_by_slug(conn, PRO_SLUG)
+    pro = directory.existing(directory.team_by_slug(conn, PRO_SLUG), f"team {PRO_SLUG}")
     for (project_slug, kind), (cron, storage) in SCHEDULES.items():
-        project = directory.project_by_slug(conn, pro["id"], project_slug)
-        row = directory.default_deployment(conn, project["id"], kind)
+        project = directory.existing(directory.project_by_slug(conn, pro["id"], project_slug), project_slug)
+        row = directory.existing(directory.default_deployment(conn, project["id"], kind), f"{project_slug} {kind}")
         spec, weekly = parse_cronspec(cron)
         conn.execute(
             "INSERT OR IGNORE INTO periodic_configs(deployment_id, cronspec, expiration_delta_secs, include_storage, "
@@ -233,9 +233,9 @@ def _real_backup(
     platform.tracker.poke(row["name"])
     deadline = time.monotonic() + 120
     while True:
-        state, snapshot_id = platform.store.one(
-            "SELECT state, snapshot_id FROM cloud_backups WHERE id = ?", (backup["id"],)
-        )
+        found = platform.store.one("SELECT state, snapshot_id FROM cloud_backups WHERE id = ?", (backup["id"],))
+        assert found is not None  # demo backups are never deleted while they are made
+        state, snapshot_id = found
         if state not in cloud_backups.PENDING or time.monotonic() > deadline:
             break
         time.sleep(0.05)

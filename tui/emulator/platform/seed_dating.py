@@ -30,6 +30,7 @@ def date_back(deployment: Deployment, export_id: str, snapshot_ms: int, complete
     size = _keep_until(path, snapshot_ms)
     with deployment.db.write() as txn:
         current = exports.get(txn.conn, export_id)
+        assert current is not None  # the export just made
         current.update(start_ts=snapshot_ms * 1_000_000, complete_ts=completed_ms * 1_000_000, size=size)
         system_tables.replace(txn, current)
 

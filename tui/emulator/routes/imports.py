@@ -105,7 +105,7 @@ def _read(deployment, import_id: str) -> dict[str, Any] | None:
     return imports.get(deployment.db.connection(), import_id)
 
 
-async def _wait(deployment, import_id: str, states: tuple[str, ...]) -> dict[str, Any]:
+async def _wait(deployment, import_id: str, states: tuple[str, ...]) -> dict[str, Any] | None:
     """Wait (without holding a thread) until the import reaches one of `states`."""
     while True:
         version = deployment.changes.version
@@ -176,9 +176,9 @@ async def single_request_import(request: Request) -> Response:
     except BaseException:
         worker.upload_path(token).unlink(missing_ok=True)
         raise
-    document = await in_thread(_create, deployment, worker.upload_path(token), args)
+    created = await in_thread(_create, deployment, worker.upload_path(token), args)
     worker.notify()
-    import_id = document["_id"]
+    import_id = created["_id"]
     document = await _wait(deployment, import_id, ("waiting_for_confirmation", "completed", "failed"))
     if document is not None and document["state"]["state"] == "waiting_for_confirmation":
         await in_thread(imports.perform, deployment.db, import_id)

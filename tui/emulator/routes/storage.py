@@ -8,7 +8,7 @@ URL is a capability (its id is unguessable).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from starlette.requests import Request
@@ -70,7 +70,7 @@ def _find_file(conn, key: str) -> dict[str, Any] | None:
     return file_storage.file_metadata(conn, "", row[0]) if row else None
 
 
-def _file_stream(db: Database, key: str) -> Iterator[Any]:
+def _file_stream(db: Database, key: str) -> Generator[Any, None, None]:
     """Yields the metadata (or None), then the bytes, all read from one snapshot."""
     with db.snapshot() as (conn, _ts):
         meta = _find_file(conn, key)

@@ -23,6 +23,7 @@ import logging
 import os
 import struct
 import time
+from collections.abc import Sequence, Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,7 +158,7 @@ class SyncSession:
             if outcome.error_data is not None:
                 response["errorData"] = encode_json_value(outcome.error_data)
         if kind == "Mutation":  # Convex sends the key either way, null for a failure
-            response["ts"] = encode_ts(ts) if outcome.ok else None
+            response["ts"] = encode_ts(ts) if outcome.ok and ts is not None else None
         await self._send(response)
         await self._transition(force=True)
 
@@ -202,7 +203,8 @@ class SyncSession:
         if base != self.version["querySet"] or not isinstance(new, int) or not isinstance(modifications, list):
             await self._send({"type": "FatalError", "error": "ModifyQuerySet does not follow the current query set."})
             return False
-        added, removed = set(), []
+        added: set[int] = set()
+        removed: list[int] = []
         for change in modifications:
             query_id = change.get("queryId") if isinstance(change, dict) else None
             if not isinstance(query_id, int):
@@ -225,8 +227,8 @@ class SyncSession:
         force: bool,
         query_set: int | None = None,
         identity: int | None = None,
-        added: set[int] = frozenset(),
-        removed: list[int] = (),
+        added: AbstractSet[int] = frozenset(),
+        removed: Sequence[int] = (),
     ) -> None:
         """Re-run every subscription at one snapshot; send what changed (or everything new)."""
         self.seen_change = self.deployment.changes.version  # commits after this trigger another run
@@ -274,8 +276,8 @@ def _evaluate(
     deployment: Deployment, identity: AdminIdentity | None, subscriptions: dict[int, Subscription]
 ) -> tuple[int, dict[int, bytes]]:
     """Worker thread: run the queries at one snapshot; each result as its encoded modification."""
-    runnable = {qid: s for qid, s in subscriptions.items() if s.path is not None}
-    ts, outcomes = run_queries_at_one_snapshot(deployment, identity, [(s.path, s.args) for s in runnable.values()])
+    runnable = {qid: (s.path, s.args) for qid, s in subscriptions.items() if s.path is not None}
+    ts, outcomes = run_queries_at_one_snapshot(deployment, identity, list(runnable.values()))
     results = dict(zip(runnable, outcomes))
     for query_id, subscription in subscriptions.items():
         if subscription.path is None:

@@ -82,6 +82,8 @@ def platform_answers(url: str, timeout: float = 0.5) -> bool:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
+    if parts.hostname is None:
+        return False
     try:  # nothing listening (the usual case): answered without a request
         socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
     except OSError:

@@ -70,7 +70,7 @@ class SandboxRuntime:
                     self.servers.append(DeploymentServer(deployment, wanted))
                 list(pool.map(lambda s: folder.save_info(s.deployment.name, {**folder.info(s.deployment.name),
                                                                               "port": s.port}), self.servers))
-            self.platform_server = PlatformServer(platform, self._platform_port())
+            self.platform_server = PlatformServer(platform, self._platform_port(platform))
             platform.start()
             if self.seed == "demo":
                 from tui.emulator.platform import seed
@@ -86,12 +86,12 @@ class SandboxRuntime:
             raise
         return self
 
-    def _platform_port(self) -> int:
+    def _platform_port(self, platform: Platform) -> int:
         if self.platform_port is not None:
             return self.platform_port
         if self.port == 0:
             return 0
-        return self.platform.remembered_port
+        return platform.remembered_port
 
     @property
     def all_servers(self) -> list:

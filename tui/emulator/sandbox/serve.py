@@ -32,7 +32,8 @@ def serve(
     try:
         for server in runtime.servers:
             print(f"Deployment {server.deployment.name} is serving at {server.url}", file=out, flush=True)
-        print(f"Platform API is serving at {runtime.platform_server.url}", file=out, flush=True)
+        if runtime.platform_server is not None:  # `open` started it
+            print(f"Platform API is serving at {runtime.platform_server.url}", file=out, flush=True)
         print(
             f"Data folder: {runtime.root}. Credentials: convex-backups sandbox credentials [--platform] "
             f"--data {runtime.root}",

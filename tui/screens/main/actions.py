@@ -6,6 +6,7 @@ the app's start does not wait for them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
@@ -22,13 +23,40 @@ from tui.widgets.backup_table import BackupTable
 NEEDS_BACKUP = {"cancel_backup", "delete_backup", "download_backup", "inspect_backup", "compare_backup"}
 MUTATING = {spec.action for spec in keys.MAIN_KEYS if spec.mutating}
 
+if TYPE_CHECKING:
+    from textual.screen import Screen
+    from textual.worker import Worker
 
-class MainActions:
+    from tui.app import ConvexBackupsApp
+    from tui.services.errors import RestoreRefused
+    from tui.services.protocol import BackupTarget
+
+    _Screen = Screen[Any]
+else:
+    _Screen = object
+
+
+class MainActions(_Screen):
     """Mixed into `MainScreen` (which provides `current`, `target`, workers and widgets)."""
+
+    if TYPE_CHECKING:  # what `MainScreen` provides
+        current: DeploymentRef | None
+        deployments: list[DeploymentRef]
+        app: ConvexBackupsApp
+
+        @property
+        def target(self) -> BackupTarget | None: ...
+        @property
+        def connected_target(self) -> BackupTarget: ...
+        def load_deployments(self) -> Worker[None]: ...
+        def load_backups(self, deployment: DeploymentRef) -> Worker[None]: ...
+        def refresh_current(self) -> None: ...
+        def restore_refusal(self, *, cloud_restore: bool) -> RestoreRefused | None: ...
+        def follow(self, deployment: DeploymentRef, backup_id: str) -> None: ...
 
     # -- availability -------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        current: DeploymentRef | None = self.current  # type: ignore[attr-defined]
+        current: DeploymentRef | None = self.current
         if action in MUTATING and current is not None and current.read_only:
             return False  # not offered; pressing the key says why (MainScreen.on_key)
         if action in NEEDS_BACKUP and self.selected_backup is None:
@@ -40,10 +68,10 @@ class MainActions:
     def why_not(self, action: str, name: str) -> str:
         """Why `action` (called `name`) cannot run now, and what would make it possible: said when its key
         is pressed while `check_action` holds it back, so that no key does nothing in silence."""
-        current: DeploymentRef | None = self.current  # type: ignore[attr-defined]
+        current: DeploymentRef | None = self.current
         if current is None:
             return self._no_deployment_text()
-        table = self.query_one(BackupTable)  # type: ignore[attr-defined]
+        table = self.query_one(BackupTable)
         backup = self.selected_backup
         if action == "cancel_backup" and backup is not None:
             return (f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}: only a running backup can be "
@@ -58,26 +86,27 @@ class MainActions:
         return f"{name} needs a backup: choose one in the backups table (tab to it, then the arrows)."
 
     def _no_deployment_text(self) -> str:
-        if self.target is None:  # type: ignore[attr-defined]
+        if self.target is None:
             return "Not connected yet: wait for the connection, or F5 tries again (ctrl+t opens another target)."
-        if not self.deployments:  # type: ignore[attr-defined]
+        if not self.deployments:
             return "No deployment is listed yet: wait for the list, or F5 fetches it again."
         return "Choose a deployment first (the tree on the left)."
 
     @property
     def selected_backup(self) -> BackupRecord | None:
-        return self.query_one(BackupTable).selected  # type: ignore[attr-defined]
+        return self.query_one(BackupTable).selected
 
     def refuse_read_only(self, what: str) -> None:
-        ref = self.current  # type: ignore[attr-defined]
+        ref = self.current
+        assert ref is not None  # only a selected deployment is found read-only
         self.notify(str(ReadOnlyRefused(ref.name, what.lower())), title="Read-only deployment",
                     severity="warning", timeout=10)
 
     def _need_deployment(self) -> DeploymentRef | None:
-        if self.current is None or self.target is None:  # type: ignore[attr-defined]
+        if self.current is None or self.target is None:
             self.notify(self._no_deployment_text(), severity="warning")
             return None
-        return self.current  # type: ignore[attr-defined]
+        return self.current
 
     def _need_backup(self) -> tuple[DeploymentRef, BackupRecord] | None:
         ref = self._need_deployment()
@@ -100,7 +129,7 @@ class MainActions:
         from tui.screens.dialogs.backup_now import BackupNowDialog
 
         try:
-            limits = await self.target.plan_limits(ref)
+            limits = await self.connected_target.plan_limits(ref)
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"read the plan of {ref.name}", exc))
             return
@@ -108,7 +137,7 @@ class MainActions:
         if include is None:
             return
         try:
-            backup = await self.target.request_backup(ref, include_storage=include)
+            backup = await self.connected_target.request_backup(ref, include_storage=include)
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"back up {ref.name}", exc))
             return
@@ -118,8 +147,8 @@ class MainActions:
         self.post_message(OperationProgress(f"backup {backup.id}", f"Backup {backup.id} of {ref.name}",
                                             Progress("Requested; waiting for the deployment to start it.",
                                                      state="requested")))
-        self.follow(ref, backup.id)  # type: ignore[attr-defined]
-        self.load_backups(ref)  # type: ignore[attr-defined]
+        self.follow(ref, backup.id)
+        self.load_backups(ref)
 
     # -- cancel and delete --------------------------------------------------------------------------------
     def action_cancel_backup(self) -> None:
@@ -140,9 +169,9 @@ class MainActions:
         from tui.screens.dialogs.confirm import ConfirmDialog
 
         try:
-            info = await self.target.info()  # type: ignore[attr-defined]
+            info = await self.connected_target.info()
             if info.kind != "selfHosted":  # this app's own exports are not Convex's cloud backups
-                backup = await self.target.get_backup(ref, backup.id)  # type: ignore[attr-defined]
+                backup = await self.connected_target.get_backup(ref, backup.id)
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"read backup {backup.id}", exc))
             return
@@ -151,18 +180,22 @@ class MainActions:
             self.notify(refusal.message, title="Not cancelled", severity="warning", timeout=10)
             return
         body = f"Cancel backup {backup.id} of {ref.name}? The partial snapshot is discarded."
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cancel_backup(ref, backup)
+
         self.app.push_screen(ConfirmDialog("Cancel backup", body, confirm_key="y", confirm_label="Cancel it"),
-                             lambda yes: self.cancel_backup(ref, backup) if yes else None)
+                             confirmed)
 
     @work(group="mutate", exit_on_error=False)
     async def cancel_backup(self, ref: DeploymentRef, backup: BackupRecord) -> None:
         try:
-            await self.target.cancel_backup(ref, backup.id)
+            await self.connected_target.cancel_backup(ref, backup.id)
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"cancel backup {backup.id}", exc))
             return
         self.notify(f"Asked Convex to cancel backup {backup.id}.")
-        self.load_backups(ref)  # type: ignore[attr-defined]
+        self.load_backups(ref)
 
     def action_delete_backup(self) -> None:
         from tui.screens.dialogs.confirm import ConfirmDialog
@@ -171,23 +204,27 @@ class MainActions:
         if chosen is None:
             return
         ref, backup = chosen
-        opener = self.app.keymap.get("delete_backup", keys.spec("delete_backup").key).split(",")  # type: ignore
+        opener = self.app.keymap.get("delete_backup", keys.spec("delete_backup").key).split(",")
         confirm = next(k for k in ("y", "enter", "ctrl+y") if k not in opener)
         prod = " This is a PRODUCTION deployment." if ref.is_prod else ""
         body = (f"Delete backup {backup.id} of {ref.name}, requested {fmt.exact(backup.requested)}?{prod} "
                 "It cannot be restored or downloaded afterwards; this cannot be undone.")
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.delete_backup(ref, backup)
+
         self.app.push_screen(ConfirmDialog("Delete backup", body, confirm_key=confirm, confirm_label="Delete"),
-                             lambda yes: self.delete_backup(ref, backup) if yes else None)
+                             confirmed)
 
     @work(group="mutate", exit_on_error=False)
     async def delete_backup(self, ref: DeploymentRef, backup: BackupRecord) -> None:
         try:
-            await self.target.delete_backup(ref, backup.id)
+            await self.connected_target.delete_backup(ref, backup.id)
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"delete backup {backup.id}", exc))
             return
         self.notify(f"Deleted backup {backup.id} of {ref.name}.")
-        self.refresh_current()  # type: ignore[attr-defined]
+        self.refresh_current()
 
     # -- download -----------------------------------------------------------------------------------------
     def action_download_backup(self) -> None:
@@ -203,8 +240,11 @@ class MainActions:
             return
         from tui.services.downloads.downloader import default_download_folder
 
-        self.app.push_screen(DownloadDialog(backup, default_download_folder()),
-                             lambda folder: self.download(ref, backup, folder) if folder else None)
+        def chosen_folder(folder: Path | None) -> None:
+            if folder:
+                self.download(ref, backup, folder)
+
+        self.app.push_screen(DownloadDialog(backup, default_download_folder()), chosen_folder)
 
     @work(group="download", exit_on_error=False)
     async def download(self, ref: DeploymentRef, backup: BackupRecord, folder: Path) -> None:
@@ -220,7 +260,7 @@ class MainActions:
 
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            result = await self.target.download_backup(ref, backup.id, folder=folder, progress=report)
+            result = await self.connected_target.download_backup(ref, backup.id, folder=folder, progress=report)
         except Exception as exc:  # noqa: BLE001
             self.post_message(OperationEnded(key, False, f"{title} failed: {fmt.error_text(exc)}", ref.name))
             return
@@ -259,7 +299,7 @@ class MainActions:
     def _refused_by_running_restore(self, *, cloud_restore: bool) -> bool:
         """A restore already running or waiting on the deployment (shown in the detail pane, whoever started
         it) is said at once; nothing is opened or sent. The wizard checks again with fresh data."""
-        refusal = self.restore_refusal(cloud_restore=cloud_restore)  # type: ignore[attr-defined]
+        refusal = self.restore_refusal(cloud_restore=cloud_restore)
         if refusal is None:
             return False
         self.notify(refusal.message, title="Not now: a restore is running here", severity="warning", timeout=15)
@@ -282,9 +322,9 @@ class MainActions:
 
         schedule = None
         try:
-            limits = await self.target.plan_limits(ref)
+            limits = await self.connected_target.plan_limits(ref)
             if limits.periodic_backups:
-                schedule = await self.target.get_schedule(ref)
+                schedule = await self.connected_target.get_schedule(ref)
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"read the schedule of {ref.name}", exc))
             return
@@ -296,17 +336,17 @@ class MainActions:
             return
         try:
             if choice == OFF:
-                await self.target.disable_schedule(ref)
+                await self.connected_target.disable_schedule(ref)
                 self.notify(f"Periodic backups of {ref.name} are off.")
             else:
                 assert isinstance(choice, Schedule)
-                saved = await self.target.set_schedule(ref, choice)
+                saved = await self.connected_target.set_schedule(ref, choice)
                 self.notify(f"Periodic backups of {ref.name}: {saved.frequency}, next run "
                             f"{fmt.exact(saved.next_run)}.")
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"change the schedule of {ref.name}", exc))
             return
-        self.refresh_current()  # type: ignore[attr-defined]
+        self.refresh_current()
 
     # -- env vars, refresh, target, sort ------------------------------------------------------------------
     def action_env_vars(self) -> None:
@@ -314,18 +354,18 @@ class MainActions:
 
         ref = self._need_deployment()
         if ref is not None:
-            self.app.push_screen(EnvVarsScreen(self.target, ref))
+            self.app.push_screen(EnvVarsScreen(self.connected_target, ref))
 
     def action_refresh(self) -> None:
         if self.target is None:
-            self.app.open_target()  # type: ignore[attr-defined]
+            self.app.open_target()
             return
-        self.load_deployments()  # type: ignore[attr-defined]
-        self.refresh_current()  # type: ignore[attr-defined]
+        self.load_deployments()
+        self.refresh_current()
         self.notify("Refreshing…", timeout=2)
 
     def action_switch_target(self) -> None:
-        self.app.action_switch_target()  # type: ignore[attr-defined]
+        self.app.action_switch_target()
 
     def action_cycle_sort(self) -> None:
         self.notify(self.query_one(BackupTable).cycle_sort(), timeout=2)

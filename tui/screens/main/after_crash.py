@@ -7,6 +7,7 @@ it costs a deployment credential each."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.widgets import Static
@@ -19,8 +20,30 @@ from tui.services.protocol import DeploymentRef
 from tui.widgets.deployment_tree import DeploymentTree
 from tui.widgets.detail_pane import DetailPane
 
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
-class EmergencyFactsMixin:
+    from tui.app import ConvexBackupsApp
+    from tui.services.protocol import BackupTarget
+
+    _Screen = Screen[Any]
+else:
+    _Screen = object
+
+
+class EmergencyFactsMixin(_Screen):
+    """Mixed into `MainScreen` (which provides `current`, `deployments` and `target`)."""
+
+    if TYPE_CHECKING:  # what `MainScreen` provides
+        current: DeploymentRef | None
+        deployments: list[DeploymentRef]
+        app: ConvexBackupsApp
+
+        @property
+        def target(self) -> BackupTarget | None: ...
+        @property
+        def connected_target(self) -> BackupTarget: ...
+
     def init_emergency_facts(self) -> None:
         self.unfinished: list[Checklist] = []
         self.paused: dict[str, bool] = {}  # deployment name -> paused, as last read from the server
@@ -49,7 +72,9 @@ class EmergencyFactsMixin:
             asked.add(also.name)
         paused = {}
         for name in sorted(asked):
-            state = await checklist_pause.live_state(self.target, by_name.get(name) or also)
+            ref = by_name.get(name) or also
+            assert ref is not None  # every name asked is a known deployment's or `also`'s
+            state = await checklist_pause.live_state(self.connected_target, ref)
             if state is not None:
                 paused[name] = state.paused
         self.post_message(EmergencyFacts(unfinished, paused))

@@ -144,9 +144,12 @@ class EnvVarsScreen(Screen):
                                      f"{len(d.removed)} are removed.")
         body = (f"Make the environment variables of {self.deployment.name} equal to the saved set?{what} "
                 "Functions see the new values at once.")
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.restore(saved_id)
+
         self.app.push_screen(ConfirmDialog("Restore environment variables", body, confirm_key="y",
-                                           confirm_label="Restore"),
-                             lambda yes: self.restore(saved_id) if yes else None)
+                                           confirm_label="Restore"), confirmed)
 
     @work(exclusive=True, group="env-restore")
     async def restore(self, saved_id: str) -> None:

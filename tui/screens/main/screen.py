@@ -39,7 +39,7 @@ from tui.screens.main.actions import MainActions
 from tui.screens.main.after_crash import EmergencyFactsMixin
 from tui.services.snapshots.stats import Trend
 from tui.services.errors import RestoreRefused
-from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
+from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, PlanLimits, RestorePlan, Schedule
 from tui.services.restore.staged_imports import ImportRecord
 from tui.widgets import formatting as fmt
 from tui.widgets.backup_table import BackupTable
@@ -110,6 +110,14 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     def target(self) -> BackupTarget | None:
         return getattr(self.app, "target", None)
 
+    @property
+    def connected_target(self) -> BackupTarget:
+        """The open target, for work that starts only once the app is connected (`target_ready`)."""
+        target = self.target
+        if target is None:
+            raise RuntimeError("no target is open yet")
+        return target
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="notice")
@@ -159,7 +167,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     @work(exclusive=True, group="deployments", exit_on_error=False)
     async def load_deployments(self) -> None:
         try:
-            deployments = await self.target.list_deployments()
+            deployments = await self.connected_target.list_deployments()
         except Exception as exc:  # noqa: BLE001 - becomes a message
             self.post_message(ServiceFailed("list the deployments", exc))
             return
@@ -169,7 +177,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     @work(exclusive=True, group="backups", exit_on_error=False)
     async def load_backups(self, deployment: DeploymentRef) -> None:
         try:
-            backups = await self.target.list_backups(deployment)
+            backups = await self.connected_target.list_backups(deployment)
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"list the backups of {deployment.name}", exc))
             self.post_message(BackupsLoaded(deployment, [], error=fmt.error_text(exc)))
@@ -203,7 +211,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         if missing:  # draw what is known at once, and say that the rest is being counted
             self.post_message(TrendLoaded(deployment, backup_stats.trend(backups, known, settings.drop_share),
                                           settings.drop_percent, counting=missing))
-            known = await backup_stats.learn_missing(self.target, deployment, backups, cache,
+            known = await backup_stats.learn_missing(self.connected_target, deployment, backups, cache,
                                                      limit_bytes=settings.count_download_bytes)
         self.post_message(TrendLoaded(deployment, backup_stats.trend(backups, known, settings.drop_share),
                                       settings.drop_percent))
@@ -212,23 +220,31 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     async def load_facts(self, deployment: DeploymentRef) -> None:
         # Side by side (the schedule is read even where the plan lacks periodic backups, then dropped): one
         # round trip instead of two before the detail pane is complete.
-        limits, schedule = await asyncio.gather(self.target.plan_limits(deployment),
-                                                self.target.get_schedule(deployment), return_exceptions=True)
-        error = limits if isinstance(limits, Exception) else None
-        if error is not None or not limits.periodic_backups:
-            schedule = None
-        elif isinstance(schedule, Exception):
-            error, schedule = schedule, None
+        target = self.connected_target
+        limits, schedule = await asyncio.gather(target.plan_limits(deployment), target.get_schedule(deployment),
+                                                return_exceptions=True)
+        error: BaseException | None = None
+        plan: PlanLimits | None = None
+        shown: Schedule | None = None  # only where the plan has periodic backups
+        if isinstance(limits, BaseException):
+            error = limits
+        else:
+            plan = limits
+            if limits.periodic_backups:
+                if isinstance(schedule, BaseException):
+                    error = schedule
+                else:
+                    shown = schedule
         if error is not None:
             self.post_message(ServiceFailed(f"read the plan and schedule of {deployment.name}", error))
-        self.post_message(DeploymentFacts(deployment, schedule, limits if error is not limits else None))
+        self.post_message(DeploymentFacts(deployment, shown, plan))
 
     @work(exclusive=True, group="imports", exit_on_error=False)
     async def load_imports(self, deployment: DeploymentRef) -> None:
         """Restores and imports on the deployment, to show one started elsewhere (the dashboard, another
         operator) before the operator starts another."""
         try:
-            imports = await self.target.list_imports(deployment)
+            imports = await self.connected_target.list_imports(deployment)
         except Exception as exc:  # noqa: BLE001 - no pop-up at every poll: the wizard's own check still runs
             self.post_message(ImportsLoaded(deployment, None, exc))
             return
@@ -385,7 +401,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         key, title = f"backup {backup_id}", f"Backup {backup_id} of {deployment.name}"
         last = None
         try:
-            async for progress in self.target.follow_backup(deployment, backup_id):
+            async for progress in self.connected_target.follow_backup(deployment, backup_id):
                 last = progress
                 self.post_message(OperationProgress(key, title, progress))
         except Exception as exc:  # noqa: BLE001
@@ -412,7 +428,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
                            backup_id=str(record.source_cloud_backup_id) if record.source_cloud_backup_id else None)
         last = None
         try:
-            async for progress in self.target.follow_restore(plan):
+            async for progress in self.connected_target.follow_restore(plan):
                 last = progress
                 self.post_message(OperationProgress(key, title, progress))
         except Exception as exc:  # noqa: BLE001

@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui.services.restore.documents import StagedDocuments, Verification
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress
 from tui.widgets.typed_confirmation import TypedConfirmation
 from tui.widgets.key_bar import KeyBar
@@ -42,9 +43,9 @@ class DocumentsRestoreScreen(Screen[bool]):
         super().__init__()
         self.target, self.deployment, self.backup, self.plan, self.backup_zip = (
             target, deployment, backup, plan, Path(backup_zip))
-        self.staged = None
+        self.staged: StagedDocuments | None = None
         self.state = "preparing"  # preparing | review | applying | done | failed | nothing
-        self.verification = None
+        self.verification: Verification | None = None
         self.safety_id: str | None = None
         self._leaving = False  # esc while preparing: drop whatever gets staged, then leave
         self._temp = tempfile.TemporaryDirectory(prefix="convex-backups-documents-")
@@ -148,9 +149,11 @@ class DocumentsRestoreScreen(Screen[bool]):
         from tui.screens.restore.text import explain
         from tui.services.restore import documents as documents_restore
 
+        staged = self.staged
+        assert staged is not None  # confirming is offered at the review only
         self.state = "applying"
         self.refresh_bindings()
-        plan = self.staged.plan
+        plan = staged.plan
         try:
             await self.target.confirm_restore(plan)
             async for progress in self.target.follow_restore(plan):
@@ -158,18 +161,19 @@ class DocumentsRestoreScreen(Screen[bool]):
             result = await self.target.restore_result(plan)
             if not result.ok:
                 raise RuntimeError(f"the import {result.state}: {result.error or 'no reason given'}; nothing changed")
-            self.verification = await documents_restore.verify(self.target, self.deployment, self.staged,
-                                                               Path(self._temp.name), on_progress=self._progress)
+            verification = await documents_restore.verify(self.target, self.deployment, staged,
+                                                          Path(self._temp.name), on_progress=self._progress)
+            self.verification = verification
         except Exception as exc:  # noqa: BLE001
             happened, todo = explain(exc, "restoring the documents")
             self.state = "failed"
             self._status(f"{happened}\nWhat to do: {todo}", error=True)
             return
         self.state = "done"
-        ok = self.verification.ok
+        ok = verification.ok
         self._status(("Done: the marked documents are restored." if ok else "Done, but the check found differences.")
                      + " esc: back.", error=not ok)
-        self._lines([*self.verification.lines(), "", f"Safety backup: {self.safety_id}"])
+        self._lines([*verification.lines(), "", f"Safety backup: {self.safety_id}"])
 
     async def action_back(self) -> None:
         if self.state == "applying":
@@ -184,6 +188,8 @@ class DocumentsRestoreScreen(Screen[bool]):
         self.dismiss(self.state == "done")
 
     async def _drop_staged(self) -> None:
+        if self.staged is None:
+            return
         try:
             await self.target.abandon_restore(self.staged.plan)
         except Exception:  # noqa: BLE001 (already gone: nothing was changed either way)

@@ -101,7 +101,9 @@ class SourceStep(Vertical):
             select.set_options([(option_label(d, self.deployment), d.name) for d in team]
                                + [(ZIP_LABEL, ZIP_CHOICE)])
             select.value = self.source_name
-            select.mutate_reactive(Select.value)  # the same value: its label (kind, project) is drawn anyway
+            # The same value: its label (kind, project) is drawn anyway. Textual's API takes the class attribute,
+            # which mypy reads as ambiguous for a generic widget.
+            select.mutate_reactive(Select.value)  # type: ignore[misc]
 
     @on(Select.Changed, "#source-deployment")
     def _deployment_changed(self, event: Select.Changed) -> None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on, work
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.events import Key
 from textual.message import Message
@@ -88,7 +89,7 @@ _ACTION_STAGES = {
 
 class StagedRestoreScreen(Screen[RestoreResult | None]):
     CSS_PATH = [STYLES / "restore.tcss"]
-    BINDINGS = RESTORE_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*RESTORE_BINDINGS]
     TITLE_VERB = "Restore"
     FIRST_STEPS: tuple[tuple[str, str], ...] = ()  # (step id, label) before the shared steps
 

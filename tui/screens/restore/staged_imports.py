@@ -145,9 +145,14 @@ class StagedImportsDialog(Dialog):
                 + ("It is running now: it stops, and the data stays as it was before it." if running else
                    "It was never confirmed, so no data changes; the deployment accepts restores and imports "
                    "again."))
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.cancel_chosen(record)
+
         self.app.push_screen(
             ConfirmDialog("Cancel an import", body, confirm_key="y", confirm_label="Cancel import", danger=running),
-            lambda yes: self.cancel_chosen(record) if yes else None,
+            confirmed,
         )
 
     @work(exclusive=True, group="staged-cancel", exit_on_error=False)

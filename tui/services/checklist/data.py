@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from tui.api.deployment.client import DeploymentClient
 from tui.values.encoding import ConvexValueError, decode_encoded_value, encode_json_value
@@ -23,11 +23,18 @@ NO_USER_FUNCTIONS = ("Running a mutation by name needs the app's own functions. 
                      "(step 3) to a real deployment and use `npx convex run`.")
 
 
+@runtime_checkable
+class _ClientDirectory(Protocol):
+    """What a Cloud or sandbox target's `directory` offers here (tui/services/cloud/directory.py)."""
+
+    async def client(self, name: str) -> DeploymentClient: ...
+
+
 async def client_for(target: BackupTarget, ref: DeploymentRef) -> DeploymentClient:
     """The deployment's API client with the target's credential (Cloud and sandbox: `directory.client`;
     self-hosted: the target's own client)."""
     directory = getattr(target, "directory", None)
-    if directory is not None and hasattr(directory, "client"):
+    if isinstance(directory, _ClientDirectory):
         return await directory.client(ref.name)
     client = getattr(target, "client", None)
     if isinstance(client, DeploymentClient):
@@ -53,10 +60,10 @@ class DataEditor:
     async def count(self, table: str) -> int:
         return await self.client.table_size(table)
 
-    async def page(self, table: str, *, cursor: str | None = None, size: int = 50) -> tuple[list[dict], str | None]:
+    async def page(self, table: str, *, cursor: str | None = None, size: int = 50) -> tuple[list[dict[str, Any]], str | None]:
         """Up to `size` documents, oldest first, and the cursor after them (None at the end). A page may come
         back short while the table goes on (scan limits), so short pages are topped up."""
-        documents: list[dict] = []
+        documents: list[dict[str, Any]] = []
         while True:
             page = await self.client.page_documents(table, cursor=cursor, num_items=size - len(documents), order="asc")
             documents.extend(page.documents)
@@ -76,7 +83,7 @@ class DataEditor:
         _check(await self.client.mutation(DELETE, {"toDelete": [{"id": i, "tableName": table} for i in doc_ids]}),
                f"delete {len(doc_ids)} document(s)")
 
-    async def insert(self, table: str, document: dict) -> None:
+    async def insert(self, table: str, document: dict[str, Any]) -> None:
         if not isinstance(document, dict) or any(k.startswith("_") for k in document):
             raise ValueError("A new document is a JSON object without _id or _creationTime.")
         _check(await self.client.mutation(ADD, {"table": table, "documents": [document]}), f"insert into {table}")
@@ -87,7 +94,7 @@ class PageView:
     """One page of a table as shown: documents `first`–`last` (1-based) of about `total`."""
 
     table: str
-    documents: list[dict]
+    documents: list[dict[str, Any]]
     first: int
     total: int
     has_previous: bool
@@ -179,7 +186,7 @@ def show_value(value: Any) -> str:
     return json.dumps(encode_json_value(value), ensure_ascii=False)
 
 
-def document_fields(document: dict) -> list[tuple[str, str, str]]:
+def document_fields(document: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(field, type, value) rows of a document, the system fields first; `_creationTime` in UTC words."""
     rows = []
     for field, value in document.items():
@@ -212,7 +219,7 @@ class FieldEdit:
     new: Any
 
     @classmethod
-    def of(cls, table: str, document: dict, field: str, new: Any) -> FieldEdit:
+    def of(cls, table: str, document: dict[str, Any], field: str, new: Any) -> FieldEdit:
         return cls(table, document["_id"], field, document.get(field, _MISSING), new)
 
     @property
@@ -235,7 +242,7 @@ class FieldEdit:
                 f"TYPE from {self.old_type} to {type_name(self.new)}.")
 
 
-def fields_line(document: dict) -> str:
+def fields_line(document: dict[str, Any]) -> str:
     """A document's own fields on one line, plain values before objects and arrays, so that the start of
     the line (all a narrow terminal shows) says the most."""
     fields = [(k, v) for k, v in document.items() if not k.startswith("_")]

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+from tui.api.wire_values import as_mapping
+
+if TYPE_CHECKING:
+    from tui.api.deployment.client import DeploymentClient
 
 PUSH_ACTIONS = ("push_config_with_components", "push_config")
 LAST_PUSH_EVENT = "_system/frontend/deploymentEvents:lastPushEvent"
@@ -44,7 +49,7 @@ def _evidence(at: int | None, message: str | None, source: str) -> PushEvidence:
     return PushEvidence(True, f"push confirmed by {source} at {_when(at)}", at)
 
 
-async def confirm_push(client, since_ms: int, message: str | None) -> PushEvidence:
+async def confirm_push(client: DeploymentClient, since_ms: int, message: str | None) -> PushEvidence:
     """Read the deployment's audit log (or its last push event) for this push."""
     try:
         events = await client.audit_events(max(0, since_ms - CLOCK_SLACK_MS))
@@ -56,7 +61,7 @@ async def confirm_push(client, since_ms: int, message: str | None) -> PushEviden
                                        f"push event ({type(query_error).__name__}) to confirm the push", known=False)
         if not isinstance(last, Mapping):
             return _evidence(None, message, "the last push event")
-        metadata = last.get("metadata") if isinstance(last.get("metadata"), Mapping) else {}
+        metadata = as_mapping(last.get("metadata"))
         event = (str(last.get("action") or PUSH_ACTIONS[0]), int(last.get("_creationTime") or 0), metadata)
         return _evidence(matching_push([event], since_ms, message), message, "the last push event")
     triples = [(e.action, e.create_time_ms, e.metadata) for e in events]

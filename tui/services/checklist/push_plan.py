@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 DEFAULT_COMMAND = "npx convex deploy --yes"
 MAX_MESSAGE_BYTES = 1024  # Convex refuses a longer push message
@@ -102,7 +103,7 @@ class PushPlan:
         return worktree / self.subfolder if self.subfolder else worktree
 
 
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess:
+def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=30)
 
 
@@ -136,7 +137,7 @@ def _join(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
-def find_installer(root: Path, sha: str, subfolder: str, package_json: dict) -> tuple[Installer | None, list[str]]:
+def find_installer(root: Path, sha: str, subfolder: str, package_json: dict[str, Any]) -> tuple[Installer | None, list[str]]:
     """The lockfile nearest the project at `sha` and its package manager; notes when the choice needed one."""
     wanted = str(package_json.get("packageManager") or "").split("@")[0]
     for folder in _folders_up(subfolder):
@@ -165,7 +166,7 @@ def _functions_folder(root: Path, sha: str, subfolder: str) -> str:
     return str(PurePosixPath(named)) if isinstance(named, str) and named.strip() else "convex"
 
 
-def _has_convex(package_json: dict) -> bool:
+def _has_convex(package_json: dict[str, Any]) -> bool:
     return any("convex" in (package_json.get(key) or {}) for key in ("dependencies", "devDependencies"))
 
 

@@ -76,6 +76,10 @@ class PushRun:
         self.stage = "finished"
         self.result = PushResult(status, outcome, self._data(**data))
 
+    def _exit_status(self) -> int | None:
+        """How the command `_run` ran last exited."""
+        return self.current.exit_status if self.current is not None else None
+
     async def _run(self, command: str, env: dict[str, str], cwd: Path, seen: list[str]) -> AsyncIterator[str]:
         self.current = code_push.DeployRun(command, cwd, env)
         async for line in self.current.lines():
@@ -88,6 +92,10 @@ class PushRun:
         try:
             self.stage = "worktree"
             yield f"[1/4] Clean checkout of {ref} ({short}) in a temporary worktree"
+            installer = plan.installer
+            if plan.repo_root is None or installer is None:  # not `ready`: the step does not start such a plan
+                self._end("failed", f"could not push {ref}: {'; '.join(plan.missing) or 'nothing to install with'}")
+                return
             try:
                 self.worktree = code_push.make_worktree(plan.repo_root, plan.sha)
             except Exception as exc:  # noqa: BLE001 - git's own words say why
@@ -99,13 +107,12 @@ class PushRun:
                 return
 
             self.stage = "install"
-            installer = plan.installer
             yield f"[2/4] Install with {installer.manager} from {installer.lockfile}: {installer.command}"
             without_credentials = {k: v for k, v in self.env.items() if k not in CREDENTIAL_VARIABLES}
             seen: list[str] = []
             async for line in self._run(installer.command, without_credentials, folder, seen):
                 yield line
-            status = self.current.exit_status
+            status = self._exit_status()
             if self.canceled:
                 self._end("canceled", f"push of {ref} canceled during the install", exit_status=status)
                 return
@@ -123,7 +130,7 @@ class PushRun:
             env = {**self.env, "CI": "1"} if self.sandbox else self.env
             async for line in self._run(plan.command, env, folder, seen):
                 yield line
-            status = self.current.exit_status
+            status = self._exit_status()
             answered = any(SANDBOX_ANSWER in line for line in seen)
             if self.canceled:
                 self._end("canceled", f"push of {ref} canceled (exit {status})", exit_status=status)
@@ -153,7 +160,7 @@ class PushRun:
             if self.result is None and self.current is not None:
                 self.current.cancel()  # the caller is gone (an exception, a cancelled task): so is the stage
             self.current = None
-            if self.worktree is not None and not self.keep_worktree:
+            if self.worktree is not None and plan.repo_root is not None and not self.keep_worktree:
                 code_push.remove_worktree(plan.repo_root, self.worktree)
             if self.result is None:  # an exception is on its way out
                 self.stage = "finished"

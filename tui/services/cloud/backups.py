@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ from tui.services.progress import Estimator, PollInterval
 from tui.services.protocol import BackupKind, BackupRecord, Progress
 
 if TYPE_CHECKING:  # following a backup needs these; listing (the app's start) does not load them
+    from tui.api.deployment.client import DeploymentClient
     from tui.api.deployment.models import Export
     from tui.services.cloud.directory import CloudDirectory
 
@@ -72,7 +73,7 @@ async def fill_sizes(directory: CloudDirectory, backups: list[CloudBackup], size
             wanted.setdefault(backup.source_deployment_name, []).append(backup.snapshot_id)
 
     async def of_deployment(name: str, ids: list[str]) -> None:
-        async def ask(client):
+        async def ask(client: DeploymentClient) -> list[int | None | BaseException]:
             return await asyncio.gather(*(client.export_size(i) for i in ids), return_exceptions=True)
 
         try:
@@ -101,7 +102,7 @@ def _backup_progress(backup: CloudBackup, export: Export | None, estimator: Esti
     if state in ("failed", "canceled"):
         return Progress(f"The backup {'failed' if state == 'failed' else 'was canceled'}.", elapsed=estimator.elapsed,
                         state=state, finished=True)
-    if state == "requested" or not ours:
+    if state == "requested" or export is None or not ours:
         return Progress("Waiting for the deployment to start the backup (it runs one export at a time).",
                         elapsed=estimator.elapsed, state=state)
     if export.state == "completed":
@@ -117,16 +118,15 @@ class _Latest:
     """The newest value of an async iterator, pumped by a background task (so waiting for it with a
     timeout never cancels the iterator itself)."""
 
-    def __init__(self, values: AsyncIterator[Export | None] | None):
+    def __init__(self, values: AsyncGenerator[Export | None, None] | None):
         self.value: Export | None = None
         self.changed = asyncio.Event()
-        self._values = values
-        self._task = asyncio.create_task(self._pump()) if values is not None else None
+        self._task = asyncio.create_task(self._pump(values)) if values is not None else None
 
-    async def _pump(self) -> None:
+    async def _pump(self, values: AsyncGenerator[Export | None, None]) -> None:
         try:
-            async with aclosing(self._values):
-                async for value in self._values:
+            async with aclosing(values):
+                async for value in values:
                     self.value = value
                     self.changed.set()
         except ConvexApiError:
@@ -157,7 +157,7 @@ async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = 
 
     estimator = Estimator()
     backup = await platform.get_cloud_backup(backup_id)
-    export_values: AsyncIterator[Export | None] | None = None
+    export_values: AsyncGenerator[Export | None, None] | None = None
     try:
         client = await directory.client(backup.source_deployment_name)
         subscribe = (lambda: SyncClient(client.url, client.admin_key, name=client.name).watch_latest_cloud_export()

@@ -24,6 +24,13 @@ if TYPE_CHECKING:  # loaded when a deployment's own API is first used, not for l
 T = TypeVar("T")
 
 
+def deployment_number(deployment: DeploymentRef) -> int:
+    """Big brain's numeric id of a cloud deployment (the directory lists none without one)."""
+    if deployment.id is None:
+        raise TypeError(f"{deployment.name} has no Convex Cloud id")
+    return int(deployment.id)
+
+
 @dataclass(frozen=True)
 class Placement:
     team: Team

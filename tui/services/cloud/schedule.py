@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from tui.api.errors import ConvexApiError, PlanLimit
 from tui.api.platform.models import PeriodicBackupConfig
-from tui.services.cloud.directory import CloudDirectory
+from tui.services.cloud.directory import CloudDirectory, deployment_number
 from tui.services.errors import NotEntitled
 from tui.services.protocol import DeploymentRef, Schedule
 
@@ -36,12 +36,12 @@ class CloudSchedules:
     async def raw(self, deployment: DeploymentRef) -> PeriodicBackupConfig | None:
         """The stored config, or None when off or unreadable (used only to label backups)."""
         try:
-            return await self.platform.get_periodic_backup_config(int(deployment.id))
+            return await self.platform.get_periodic_backup_config(deployment_number(deployment))
         except ConvexApiError:
             return None
 
     async def get(self, deployment: DeploymentRef) -> Schedule | None:
-        config = await self.platform.get_periodic_backup_config(int(deployment.id))
+        config = await self.platform.get_periodic_backup_config(deployment_number(deployment))
         return schedule_of(config) if config is not None else None
 
     async def _require_entitlement(self, deployment: DeploymentRef) -> None:
@@ -60,15 +60,16 @@ class CloudSchedules:
         retention = schedule.retention or (WEEKLY_RETENTION if schedule.weekday is not None else DAILY_RETENTION)
         try:
             config = await self.platform.configure_periodic_backup(
-                int(deployment.id), schedule.cronspec, expiration_delta_secs=int(retention.total_seconds()),
+                deployment_number(deployment), schedule.cronspec,
+                expiration_delta_secs=int(retention.total_seconds()),
                 include_storage=schedule.include_storage,
             )
         except PlanLimit as exc:
             raise NotEntitled(exc.message, code=exc.code, status=exc.status) from None
         if config is None:
-            config = await self.platform.get_periodic_backup_config(int(deployment.id))
+            config = await self.platform.get_periodic_backup_config(deployment_number(deployment))
         result = schedule_of(config) if config is not None else None
         return result or schedule
 
     async def disable(self, deployment: DeploymentRef) -> None:
-        await self.platform.disable_periodic_backup(int(deployment.id))
+        await self.platform.disable_periodic_backup(deployment_number(deployment))

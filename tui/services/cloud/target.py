@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.api.deployment.models import SnapshotImport
 from tui.api.errors import ConvexApiError, NotFound, PlanLimit
 from tui.api.platform.client import PlatformClient
 # Only listing is needed to draw the first screen; env vars, restores and file imports are loaded when
 # first used (each pulls in the deployment client, the sync protocol or the archive reader).
 from tui.services.cloud import backups as cloud_backups
-from tui.services.cloud.directory import CloudDirectory
+from tui.services.cloud.directory import CloudDirectory, deployment_number
 from tui.services.cloud.schedule import CloudSchedules
 from tui.services.deployment.env_store import EnvStore
 from tui.services.cloud.listing_notes import ListingNote
@@ -37,6 +38,7 @@ from tui.services.protocol import (
     RestoreResult,
     Schedule,
     TargetInfo,
+    TargetKind,
     TeamRef,
 )
 
@@ -64,7 +66,7 @@ class CloudTarget:
         platform: PlatformClient,
         env_store: EnvStore,
         *,
-        kind: str = "cloud",
+        kind: TargetKind = "cloud",
         label: str | None = None,
         notice: str | None = None,
         read_only: Callable[[str], bool] = lambda name: False,
@@ -98,7 +100,7 @@ class CloudTarget:
         return f"CloudTarget({self.kind!r}, {self.platform.base_url!r})"
 
     async def info(self) -> TargetInfo:
-        return TargetInfo(self.kind, self.label, self.notice, self.platform.base_url)  # type: ignore[arg-type]
+        return TargetInfo(self.kind, self.label, self.notice, self.platform.base_url)
 
     async def aclose(self) -> None:
         await self.directory.aclose()
@@ -130,7 +132,7 @@ class CloudTarget:
     async def plan_limits(self, deployment: DeploymentRef) -> PlanLimits:
         placement = await self.directory.placement(deployment)
         entitlements, backups = await asyncio.gather(self.platform.entitlements(placement.team.id),
-                                                     self.platform.list_cloud_backups(int(deployment.id)))
+                                                     self.platform.list_cloud_backups(deployment_number(deployment)))
         counted = sum(1 for b in backups if b.state in COUNTED_STATES)
         limit = entitlements.max_cloud_backups
         explanation = (
@@ -144,7 +146,7 @@ class CloudTarget:
     # -- backups ------------------------------------------------------------------------------------------
     async def list_backups(self, deployment: DeploymentRef) -> list[BackupRecord]:
         # The deployment's own credential is fetched alongside: reading the sizes needs it next.
-        backups, schedule, _ = await asyncio.gather(self.platform.list_cloud_backups(int(deployment.id)),
+        backups, schedule, _ = await asyncio.gather(self.platform.list_cloud_backups(deployment_number(deployment)),
                                                     self.schedules.raw(deployment), self._client_or_none(deployment))
         await cloud_backups.fill_sizes(self.directory, backups, self._sizes)
         saved = self._env_by_backup(deployment.name)
@@ -188,7 +190,8 @@ class CloudTarget:
                 code="BackupLimitReached",
             )
         try:
-            backup = await self.platform.request_cloud_backup(int(deployment.id), include_storage=include_storage)
+            backup = await self.platform.request_cloud_backup(deployment_number(deployment),
+                                                              include_storage=include_storage)
         except PlanLimit as exc:  # the server's own rule, if it is stricter than the entitlements said
             raise BackupLimitReached(exc.message, code=exc.code or "BackupLimitReached", status=exc.status) from None
         notes: tuple[str, ...] = ()
@@ -297,9 +300,9 @@ class CloudTarget:
         await self.check_restore(target, backup=cloud_backups.record(backup, backup.source_deployment_name))
         client = await self.directory.client(target.name)
         before = {document.id for document in await client.list_imports()}
-        await self.platform.restore_from_cloud_backup(int(target.id), cloud_backup_id(backup_id))
+        await self.platform.restore_from_cloud_backup(deployment_number(target), cloud_backup_id(backup_id))
 
-        def ours(documents):
+        def ours(documents: list[SnapshotImport]) -> SnapshotImport | None:
             return next((d for d in documents if d.is_cloud_restore and d.id not in before
                          and d.source_cloud_backup_id == backup.id), None)
 

@@ -90,11 +90,13 @@ class TokenAccess:
                           error.code or error.status)
                 return await self.platform.cli_teams()
         if access.kind == "team":
+            assert access.team_id is not None  # `_resolve` gives a team token its team
             # /v1 has no "get team": the slug comes with the team's projects.
             projects = await self.platform.v1_projects(access.team_id)
             slug = next((p.team_slug for p in projects if p.team_slug), None) or f"team-{access.team_id}"
             return [Team(id=access.team_id, name=slug, slug=slug)]
         if access.kind == "project":
+            assert access.project_id is not None  # `_resolve` gives a project token its project
             project = await self.platform.v1_project(access.project_id)
             slug = project.team_slug or f"team-{project.team_id}"
             return [Team(id=project.team_id or 0, name=slug, slug=slug)]
@@ -112,11 +114,13 @@ class TokenAccess:
         if access.kind == "team":
             return await self.platform.v1_projects(team.id)
         if access.kind == "project":
+            assert access.project_id is not None
             return [await self.platform.v1_project(access.project_id)]
         return []
 
     async def deployments(self, team: Team) -> list[Deployment]:
         access = await self.resolve()
         if access.kind == "project":
+            assert access.project_id is not None
             return await self.platform.list_deployments(access.project_id, include_local=False)
         return await self.platform.team_deployments(team.id, sort_by="createTime", sort_order="asc")

@@ -34,7 +34,7 @@ def cloud_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> Cl
     from tui.services.self_hosted.local_store import LocalStore
 
     return CloudTarget(
-        platform, EnvStore(homes.env_dir), kind=spec.kind, label=label, notice=notice,
+        platform, EnvStore(homes.env_dir), kind="sandbox" if spec.kind == "sandbox" else "cloud", label=label, notice=notice,
         read_only=spec.is_read_only, use_sync=use_sync, store=LocalStore(homes.store_dir),
         token_kind=spec.token_kind,
     )

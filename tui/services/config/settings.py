@@ -40,7 +40,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -153,9 +153,12 @@ def trend_settings(config: Config | None) -> TrendSettings:
     table = (config.extra.get("trend") if config is not None else None) or {}
     if not isinstance(table, Mapping):
         raise ConfigError("`trend` in config.toml must be a table: [trend] with drop_percent = 20.", code="BadConfig")
-    values = {}
-    for name, words, fits in (("drop_percent", "above 0 and at most 100", lambda v: 0 < v <= 100),
-                              ("count_download_mb", "of 0 (never download to count) or more", lambda v: v >= 0)):
+    values: dict[str, float] = {}
+    checks: tuple[tuple[str, str, Callable[[float], bool]], ...] = (
+        ("drop_percent", "above 0 and at most 100", lambda v: 0 < v <= 100),
+        ("count_download_mb", "of 0 (never download to count) or more", lambda v: v >= 0),
+    )
+    for name, words, fits in checks:
         value = table.get(name, getattr(TrendSettings, name))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not fits(value):
             raise ConfigError(f"[trend] {name} = {value!r} in config.toml: give a number {words}.", code="BadConfig")

@@ -15,11 +15,12 @@ Order, first match wins:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.api.credentials.finder import Credentials, find_credentials, provision_host, read_access_token, config_dir
+from tui.api.credentials.finder import AccessToken, Credentials, find_credentials, provision_host, read_access_token, config_dir
 from tui.api.secrets import Secret
 from tui.services.config.settings import PROFILE_VARIABLE, Config, Profile
 from tui.services.errors import ConfigError
@@ -73,18 +74,21 @@ def resolve_target(
     return from_credentials(config, credentials)
 
 
-def _read_only(config: Config, profile: Profile | None = None) -> dict:
+def _read_only(config: Config, profile: Profile | None = None) -> tuple[frozenset[str], bool]:
+    """(the deployments named read-only, whether every deployment is)."""
     names = set(config.read_only_deployments) | (set(profile.read_only_deployments) if profile else set())
-    return {"read_only_names": frozenset(names), "read_only_all": bool(profile and profile.read_only)}
+    return frozenset(names), bool(profile and profile.read_only)
 
 
 def from_profile(config: Config, profile: Profile, environ: Mapping[str, str], home: Path) -> TargetSpec:
     source = f"profile {profile.name}"
-    common = dict(source=source, profile=profile, deployment=profile.deployment, **_read_only(config, profile))
+    names, every = _read_only(config, profile)
+    spec = functools.partial(TargetSpec, source=source, profile=profile, deployment=profile.deployment,
+                             read_only_names=names, read_only_all=every)
     if profile.kind == "sandbox":
-        return TargetSpec("sandbox", **common)
+        return spec("sandbox")
     if profile.kind == "selfHosted":
-        return TargetSpec("selfHosted", url=profile.url, admin_key=profile.admin_key, **common)
+        return spec("selfHosted", url=profile.url, admin_key=profile.admin_key)
     host = (profile.provision_host or provision_host(environ)).rstrip("/")
     token = profile.token
     if token is None:  # use_cli_login
@@ -96,48 +100,55 @@ def from_profile(config: Config, profile: Profile, environ: Mapping[str, str], h
                 + (f" ({warning})" if warning else "") + ": run `npx convex login`, or put a token in the profile.",
                 code="NoLogin",
             )
-        return TargetSpec("cloud", provision_host=host, token=found.value, **common)
-    return TargetSpec("cloud", provision_host=host, token=token, token_kind="unknown", **common)
+        return spec("cloud", provision_host=host, token=found.value)
+    return spec("cloud", provision_host=host, token=token, token_kind="unknown")
 
 
 def from_credentials(config: Config, credentials: Credentials) -> TargetSpec:
-    common = dict(warnings=credentials.warnings, **_read_only(config))
+    names, every = _read_only(config)
+    spec = functools.partial(TargetSpec, warnings=credentials.warnings, read_only_names=names, read_only_all=every)
+    # Each target names what `find_credentials` found for it, so the value it implies is there.
     target = credentials.target
     if target in ("explicit", "selfHosted"):
         found = credentials.self_hosted
-        return TargetSpec("selfHosted", source=found.source, url=found.url, admin_key=found.admin_key, **common)
+        assert found is not None
+        return spec("selfHosted", source=found.source, url=found.url, admin_key=found.admin_key)
     if target == "none":
-        return TargetSpec("sandbox", source="nothing configured", **common)
+        return spec("sandbox", source="nothing configured")
     bearer = credentials.big_brain_token
     access = credentials.access_token
     if target == "deployKey":
         key = credentials.deploy_key
+        assert key is not None
         if key.kind == "deployment" and access is None:
             # A deploy key reaches its deployment only; without a login there are no cloud backups to list,
             # so it is backed up like a self-hosted deployment (snapshot exports kept locally).
-            return TargetSpec("selfHosted", source=key.source, url=None, admin_key=key.value,
-                              deployment=key.deployment_name, provision_host=credentials.provision_host, **common)
+            return spec("selfHosted", source=key.source, url=None, admin_key=key.value,
+                        deployment=key.deployment_name, provision_host=credentials.provision_host)
         if access is not None:
             token, kind = access.value, _kind_of(access)
         else:  # a project or preview key alone: the routes Convex documents for it (cloud/token_access.py)
+            assert bearer is not None  # the deploy key itself
             token, kind = bearer[1], "projectKey" if key.kind == "project" else "previewKey"
-        return TargetSpec("cloud", source=key.source, provision_host=credentials.provision_host, token=token,
-                          token_kind=kind, deployment=key.deployment_name, **common)
+        return spec("cloud", source=key.source, provision_host=credentials.provision_host, token=token,
+                    token_kind=kind, deployment=key.deployment_name)
     if target == "deployment":
         chosen = credentials.deployment
+        assert chosen is not None
         if access is None:
             raise ConfigError(
                 f"{chosen.source} names deployment {chosen.name}, but no Convex login was found: run "
                 "`npx convex login` (or set CONVEX_OVERRIDE_ACCESS_TOKEN or CONVEX_DEPLOY_KEY).",
                 code="NoLogin",
             )
-        return TargetSpec("cloud", source=chosen.source, provision_host=credentials.provision_host,
-                          token=access.value, token_kind=_kind_of(access), deployment=chosen.name, **common)
-    return TargetSpec("cloud", source=access.source, provision_host=credentials.provision_host, token=access.value,
-                      token_kind=_kind_of(access), **common)
+        return spec("cloud", source=chosen.source, provision_host=credentials.provision_host,
+                    token=access.value, token_kind=_kind_of(access), deployment=chosen.name)
+    assert access is not None  # target is "accessToken"
+    return spec("cloud", source=access.source, provision_host=credentials.provision_host, token=access.value,
+                token_kind=_kind_of(access))
 
 
-def _kind_of(access) -> str:
+def _kind_of(access: AccessToken) -> str:
     """The token `npx convex login` stored is a login; one given in CONVEX_OVERRIDE_ACCESS_TOKEN may be a
     team or project token as well (the CLI takes those there)."""
     return "unknown" if access.source == "CONVEX_OVERRIDE_ACCESS_TOKEN" else "login"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from tui.api.errors import AuthError, ConvexApiError
@@ -28,7 +28,7 @@ async def live_values(
     *,
     tick: float = 1.0,
     interval: PollInterval | None = None,
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     last: Any = _NOTHING
     if subscribe is not None:
         subscription = subscribe()

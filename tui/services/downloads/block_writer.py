@@ -99,8 +99,10 @@ class BlockWriter:
             size = min(STAGING, (head + len(view)) // DIRECT_BLOCK * DIRECT_BLOCK)
             staging[:head] = self._pending
             staging[head:size] = view[:size - head]
+            direct_fd = self._direct_fd
+            assert direct_fd is not None  # self.direct
             try:
-                written = self._writer(self._direct_fd, memoryview(staging)[:size], self._on_disk)
+                written = self._writer(direct_fd, memoryview(staging)[:size], self._on_disk)
             except OSError as exc:
                 if exc.errno != errno.EINVAL:
                     raise

@@ -27,10 +27,12 @@ import asyncio
 import copy
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import Any
 
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import ConvexApiError, InvalidRequest, NetworkError, NotFound, ProtocolError, ServerError
 from tui.api.errors import RateLimited
 from tui.api.deployment.export_download import ExportDownload
@@ -65,7 +67,7 @@ class Downloader:
         self,
         *,
         retry: RetryPlan = RetryPlan(),
-        sleep: Callable[[float], object] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         file_writer: FileWriter = os.pwrite,
         clock: Callable[[], float] = time.monotonic,
         strict_storage: bool = True,
@@ -217,7 +219,8 @@ class _Run:
         except ArchiveError as exc:
             raise CorruptArchive(self._what(), exc) from None
         await self._settle()
-        size = self.part.size  # type: ignore[union-attr]
+        assert self.part is not None  # `_receive` opened it
+        size = self.part.size
         if self.total is not None and size < self.total:
             raise NetworkError("The connection ended before the whole file arrived.", code="ConnectionDropped")
         if self.total is not None and size > self.total:
@@ -356,8 +359,8 @@ class _Run:
             self.part.close()
 
 
-async def download_export(client, id_or_ts: str | int, *, downloader: Downloader | None = None,
-                          **kwargs) -> DownloadResult:
+async def download_export(client: DeploymentClient, id_or_ts: str | int, *, downloader: Downloader | None = None,
+                          **kwargs: Any) -> DownloadResult:
     """Download export `id_or_ts` of the deployment `client` talks to (see `Downloader.download`)."""
     downloader = downloader or Downloader()
     return await downloader.download(lambda offset: client.download_export(id_or_ts, offset=offset),

@@ -16,8 +16,11 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tui.services.downloads.block_writer import BlockWriter, FileWriter
+
+__all__ = ["FileWriter", "PartFile", "fsync_folder"]
 from tui.services.downloads.errors import DiskFull, DownloadBusy, is_disk_full
 
 WRITEBACK_WINDOW = 32 * 1024 * 1024  # start writing dirty pages back every this many bytes
@@ -138,13 +141,14 @@ class PartFile:
         self.note_path.unlink(missing_ok=True)
 
     # -- the note: which download the bytes belong to, so a later run resumes only the same one ------
-    def read_note(self) -> dict | None:
+    def read_note(self) -> dict[str, Any] | None:
         try:
-            return json.loads(self.note_path.read_text(encoding="utf-8"))
+            note = json.loads(self.note_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        return note if isinstance(note, dict) else None
 
-    def write_note(self, body: dict) -> None:
+    def write_note(self, body: dict[str, Any]) -> None:
         self.note_path.write_text(json.dumps(body), encoding="utf-8")
 
     @contextmanager

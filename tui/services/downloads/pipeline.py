@@ -13,9 +13,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from tui.services.downloads.part_file import PartFile
 from tui.archive.stream_check import StreamingZipCheck
+
+T = TypeVar("T")
 
 
 class ChunkPipeline:
@@ -27,7 +30,7 @@ class ChunkPipeline:
         self._depth = depth
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="download-write")
         self._check = ThreadPoolExecutor(1, thread_name_prefix="download-check")
-        self._pending: deque[Future] = deque()
+        self._pending: deque[Future[None]] = deque()
 
     def feed(self, chunk: bytes) -> None:
         """Hand over the next chunk; blocks while `depth` chunks are in flight. From one thread at a time,
@@ -48,7 +51,7 @@ class ChunkPipeline:
         if first is not None:
             raise first
 
-    async def run(self, call: Callable, *args) -> object:
+    async def run(self, call: Callable[..., T], *args: Any) -> T:
         """Run `call` on the writer thread (after every write handed over before it)."""
         return await asyncio.get_running_loop().run_in_executor(self._writer, call, *args)
 

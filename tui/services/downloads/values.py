@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui.archive.verify import VerifyReport
 from tui.archive.integrity import IntegrityReport
@@ -55,7 +56,7 @@ class DownloadResult:
     integrity: IntegrityReport
     full_report: VerifyReport | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "sidecar": str(self.sidecar), "sha256": self.sha256, "size": self.size,
                 "resumes": self.resumes, "restarts": self.restarts, "elapsedSeconds": round(self.elapsed, 3),
                 "integrity": self.integrity.to_dict(), "fullyVerified": self.full_report is not None}
@@ -69,5 +70,5 @@ class RetryPlan:
     max_delay: float = 30.0
 
     def delay(self, failures_in_a_row: int, rng: Callable[[], float] = random.random) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2 ** max(0, failures_in_a_row - 1))
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** max(0, failures_in_a_row - 1))
         return ceiling / 2 + rng() * ceiling / 2

@@ -25,7 +25,7 @@ import asyncio
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,6 +34,9 @@ from tui.archive.reader import SnapshotReader
 from tui.archive.snapshot_diff import STORAGE, DiffStore, TableCounts, diff_snapshots, same_value
 from tui.archive.writer import SnapshotWriter
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan
+
+if TYPE_CHECKING:
+    from tui.services.restore.documents_plan import DocumentsPlan
 
 REPLACE_MODE = "replace"  # replaces exactly the tables in the ZIP, leaves the others alone
 # A full restore's rescue needs the backup's ZIP and a snapshot of now, then a diff: skipped by default
@@ -175,7 +178,7 @@ def _lines_of(path: Path, label: str, ids: set[str]) -> dict[str, tuple[bytes, b
     return found
 
 
-def edits_for_plan(plan, backup_zip: Path) -> EditsFrom:
+def edits_for_plan(plan: DocumentsPlan, backup_zip: Path) -> EditsFrom:
     """The edits of a `DocumentsPlan` (`tui.services.restore.documents_plan`), worked out against a diff of
     `backup_zip` with the snapshot `stage` takes; the review says per table what they do."""
     from tui.services.restore.documents_plan import edits_from_diff
@@ -217,7 +220,8 @@ def write_rescue(store: DiffStore, path: Path) -> dict[str, int]:
             with writer.open_table(component, table) as out:
                 for status in ("changed", "created"):
                     for document in store.iter_documents(t.table, status):
-                        out.write_line(_uniform(document.new_line, legacy_new))  # type: ignore[arg-type]
+                        assert document.new_line is not None  # changed and created documents have a new side
+                        out.write_line(_uniform(document.new_line, legacy_new))
                 counts[t.table] = out.documents
     path.chmod(0o600)
     return counts

@@ -152,7 +152,7 @@ def plan_from_diff(store: DiffStore, *, backup: str | None = None, deployment: s
 
 # -- applying it to a diff -------------------------------------------------------------------------------------
 
-def _at(document: dict, path: str) -> tuple[bool, Any]:
+def _at(document: dict[str, Any], path: str) -> tuple[bool, Any]:
     value: Any = document
     for part in path.split("."):
         if not isinstance(value, dict) or part not in value:
@@ -161,7 +161,7 @@ def _at(document: dict, path: str) -> tuple[bool, Any]:
     return True, value
 
 
-def _matches(document: dict | None, where: dict[str, Any] | None) -> bool:
+def _matches(document: dict[str, Any] | None, where: dict[str, Any] | None) -> bool:
     if where is None:
         return True
     if document is None:
@@ -190,7 +190,8 @@ def edits_from_diff(plan: DocumentsPlan, store: DiffStore) -> tuple[dict[str, Ta
         def bring_back(document: DocumentChange) -> None:
             if not _matches(document.old(), choice.where):
                 return
-            edit.put[document.id] = (document.old_line, legacy_old)  # type: ignore[assignment]
+            assert document.old_line is not None  # changed and deleted documents have an old side
+            edit.put[document.id] = (document.old_line, legacy_old)
             if document.status == "changed":
                 review.revert += 1
             else:

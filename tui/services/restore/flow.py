@@ -14,12 +14,14 @@ from contextlib import aclosing
 from datetime import datetime, timezone
 
 from tui.api.deployment.client import DeploymentClient
-from tui.api.deployment.models import SnapshotImport
+from tui.api.deployment.models import ImportCheckpoint, SnapshotImport
 from tui.api.errors import ImportFailed, NotFound, RequestTimeout
 from tui.api.deployment.sync_client import SyncClient
 from tui.services.deployment.live_values import live_values
 from tui.services.progress import Estimator
-from tui.services.protocol import DeploymentRef, Progress, RestorePlan, RestoreResult, TableChange, TableProgress
+from tui.services.protocol import (
+    DeploymentRef, Progress, RestorePlan, RestoreResult, RestoreState, TableChange, TableProgress,
+)
 
 STAGING_TIMEOUT = 30 * 60.0  # parsing a large ZIP can take a while
 FINISHED_STATES = ("completed", "failed")
@@ -35,7 +37,7 @@ def is_storage(table: str) -> bool:
     return table.rsplit("/", 1)[-1] == "_storage"
 
 
-def table_name(checkpoint) -> str:
+def table_name(checkpoint: ImportCheckpoint) -> str:
     path = checkpoint.component_path
     return f"{path}/{checkpoint.display_table_name}" if path else checkpoint.display_table_name
 
@@ -102,9 +104,13 @@ def result_of(document: SnapshotImport | None, elapsed: float) -> RestoreResult:
     finished = (datetime.fromtimestamp(document.timestamp_ns / 1e9, timezone.utc)
                 if document.timestamp_ns else None)
     error = document.error_message if document.state == "failed" else None
-    state = document.state if document.state in ("completed", "failed") else "in_progress"
+    state: RestoreState = "in_progress"
     if document.state == "waiting_for_confirmation":
         state = "waiting_for_confirmation"
+    elif document.state == "completed":
+        state = "completed"
+    elif document.state == "failed":
+        state = "failed"
     return RestoreResult(state, document.num_rows_written, error, finished, elapsed)
 
 

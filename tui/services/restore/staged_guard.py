@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from tui.api.errors import Conflict, ConvexApiError, NotFound, RequestTimeout
 from tui.services.protocol import BackupTarget, DeploymentRef, ProgressCallback, RestorePlan
@@ -25,6 +27,7 @@ from tui.services.restore.staged_ledger import StagedEntry, StagedLedger
 
 log = logging.getLogger("tui.services.restore.staged_guard")
 CLOSE_CANCEL_TIMEOUT = 15.0  # seconds to cancel one staged import while closing
+T = TypeVar("T")
 
 
 def _is_staging_of(entry: StagedEntry, record: ImportRecord) -> bool:
@@ -42,7 +45,7 @@ class StagedImportGuard:
         self.target_kind = target_kind
         self.cleanup_notes: list[str] = []  # what `clean_left_behind` did, for the operator
 
-    def _note(self, change, *args) -> Any:
+    def _note(self, change: Callable[..., T], *args: Any) -> T | None:
         """A change to the ledger; a home folder that cannot be written must not stop a restore."""
         try:
             return change(*args)
@@ -69,7 +72,7 @@ class StagedImportGuard:
         entry = await self._record(target, kind, str(backup_id))
         return await self._staged(entry, self._inner.prepare_restore(backup_id, target, source=source))
 
-    async def prepare_file_import(self, path, target: DeploymentRef, *,
+    async def prepare_file_import(self, path: Path, target: DeploymentRef, *,
                                   on_progress: ProgressCallback | None = None, **options: Any) -> RestorePlan:
         entry = await self._record(target, "snapshotImport", None)
         return await self._staged(entry, self._inner.prepare_file_import(path, target, on_progress=on_progress,
@@ -101,7 +104,7 @@ class StagedImportGuard:
         return self._note(lambda: self.ledger.add(target_kind=self.target_kind, deployment=target.name, kind=kind,
                                                   backup_id=backup_id, before=before))
 
-    async def _staged(self, entry: StagedEntry | None, staging) -> RestorePlan:
+    async def _staged(self, entry: StagedEntry | None, staging: Awaitable[RestorePlan]) -> RestorePlan:
         try:
             plan = await staging
         except BaseException as exc:  # refused, failed, timed out or the operator backed out while it staged

@@ -13,6 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.api.deployment.models import SnapshotImport
+
 
 STAGED_STATES = ("uploaded", "waiting_for_confirmation")
 UNFINISHED_STATES = (*STAGED_STATES, "in_progress")
@@ -67,7 +72,7 @@ class ImportRecord:
         return what
 
 
-def record_of(document, deployment: str) -> ImportRecord:
+def record_of(document: SnapshotImport, deployment: str) -> ImportRecord:
     """From the deployment client's `SnapshotImport`."""
     created = (datetime.fromtimestamp(document.creation_time_ms / 1000, timezone.utc)
                if document.creation_time_ms else None)

@@ -24,6 +24,7 @@ from tui.archive.reader import SnapshotReader
 from tui.archive.subset import table_labels, write_table_subset
 from tui.services.snapshots.stats import StatsCache, record_zip
 from tui.services.errors import Refused
+from tui.services.downloads.values import DownloadProgress
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan
 
 log = logging.getLogger("tui.services.restore.tables")
@@ -50,7 +51,7 @@ class TablesRestore:
         self.stats = stats
         self.source = source
         self.backup = backup
-        self._folder: tempfile.TemporaryDirectory | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
         self.zip_path: Path | None = None
         self.tables: list[str] = []
 
@@ -60,7 +61,7 @@ class TablesRestore:
             return self.tables
         self._folder = tempfile.TemporaryDirectory(prefix="convex-backups-tables-")
 
-        def progress(value) -> None:
+        def progress(value: DownloadProgress) -> None:
             if on_progress is not None:
                 on_progress(value.as_progress())
 

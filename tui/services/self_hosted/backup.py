@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import datetime
 
@@ -25,7 +25,7 @@ from tui.services.deployment.live_values import live_values
 from tui.services.self_hosted.local_store import LocalStore, StoredBackup
 from tui.services.deployment.export_progress import ExportProgress, read_table_sizes
 from tui.services.progress import Estimator
-from tui.services.protocol import BackupRecord, Progress
+from tui.services.protocol import BackupRecord, BackupState, Progress
 from tui.services.sizes import human_rate, human_size
 
 log = logging.getLogger("tui.services.self_hosted.target")
@@ -66,12 +66,12 @@ async def make_backup(
     """Take one backup into `store` under `key`; returns it once its manifest is written."""
     estimator = Estimator()
 
-    def say(message: str, fraction: float | None = None, state: str = "inProgress", timed: bool = True,
-            **extra) -> None:
+    def say(message: str, fraction: float | None = None, state: str = "inProgress", timed: bool = True, *,
+            done: int | None = None, total: int | None = None, finished: bool = False) -> None:
         if on_progress is not None:
             eta = estimator.eta(fraction) if timed else None
             on_progress(Progress(message, fraction=fraction, elapsed=estimator.elapsed, eta=eta, state=state,
-                                 **extra))
+                                 done=done, total=total, finished=finished))
 
     with store.begin(key, deployment=deployment, kind=kind, include_storage=include_storage) as pending:
         say("Requesting a snapshot export", 0.0, "requested")
@@ -148,7 +148,7 @@ class BackupJob:
         self.progress = Progress("Starting", state="requested")
         self.stored: StoredBackup | None = None
         self.error: BaseException | None = None
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.started = asyncio.Event()
         self._changed = asyncio.Event()
 
@@ -161,7 +161,7 @@ class BackupJob:
         self.started.set()
 
     @property
-    def state(self) -> str:
+    def state(self) -> BackupState:
         if self.stored is not None:
             return "complete"
         if self.task is not None and self.task.done():
@@ -173,13 +173,13 @@ class BackupJob:
             return self.stored.record()
         notes = (str(self.error),) if isinstance(self.error, Exception) else ()
         return BackupRecord(
-            id=self.id, deployment=self.deployment, state=self.state,  # type: ignore[arg-type]
+            id=self.id, deployment=self.deployment, state=self.state,
             requested=self.requested, completed=None, expires=None, include_storage=self.include_storage,
             size=None, source_deployment=self.deployment, kind=self.kind, snapshot_id=None,  # type: ignore[arg-type]
             notes=notes,
         )
 
-    async def changes(self):
+    async def changes(self) -> AsyncIterator[Progress]:
         """The progress now, then after every change (at least once a second) until the job ends."""
         while True:
             self._changed.clear()

@@ -19,6 +19,7 @@ clock is injectable so tests can move time.
 
 from __future__ import annotations
 
+import builtins  # `LocalStore.list` shadows the built-in inside the class
 import fcntl
 import json
 import os
@@ -257,7 +258,7 @@ class LocalStore:
         raise NotFound(f"{backup_id!r} {what} in this app's store for {key} (newest: {known}).",
                        code="BackupNotFound")
 
-    def incomplete(self, key: str) -> list[Path]:
+    def incomplete(self, key: str) -> builtins.list[Path]:
         """Folders of interrupted backups (no manifest, and nobody writing them now)."""
         folder = self.folder(key)
         found = []
@@ -266,7 +267,7 @@ class LocalStore:
                 found.append(child)
         return found
 
-    def clean_incomplete(self, key: str) -> list[str]:
+    def clean_incomplete(self, key: str) -> builtins.list[str]:
         removed = []
         for child in self.incomplete(key):
             shutil.rmtree(child, ignore_errors=True)
@@ -293,7 +294,7 @@ class LocalStore:
             raise ValueError("max_backups must be at least 1")
         write_json_atomically(self._ensure(key) / POLICY_NAME, asdict(policy))
 
-    def prune(self, key: str, *, keep: str | None = None) -> list[str]:
+    def prune(self, key: str, *, keep: str | None = None) -> builtins.list[str]:
         """Delete expired backups, then the oldest beyond the policy's count; never `keep` (the backup just
         made). Returns the ids deleted."""
         now = self.clock()
@@ -308,11 +309,11 @@ class LocalStore:
         return [b.id for b in doomed]
 
     # -- schedule (its meaning is schedules_runner's) -----------------------------------------------------------
-    def read_schedule(self, key: str) -> dict | None:
+    def read_schedule(self, key: str) -> dict[str, Any] | None:
         body = read_json(self.folder(key) / SCHEDULE_NAME)
         return body if isinstance(body, dict) else None
 
-    def write_schedule(self, key: str, body: dict | None) -> None:
+    def write_schedule(self, key: str, body: dict[str, Any] | None) -> None:
         path = self.folder(key) / SCHEDULE_NAME
         if body is None:
             path.unlink(missing_ok=True)

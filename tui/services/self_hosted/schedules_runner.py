@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
+from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import ConvexApiError
 from tui.services.self_hosted.local_store import LocalStore, RetentionPolicy
 from tui.services.protocol import DeploymentRef, Schedule
@@ -97,8 +98,11 @@ def write(store: LocalStore, key: str, schedule: Schedule, deployment: Deploymen
     if schedule.retention is not None:
         policy = store.policy(key)
         days = schedule.retention.total_seconds() / 86400
-        field_name = "daily_days" if schedule.frequency == "daily" else "weekly_days"
-        store.set_policy(key, dataclasses.replace(policy, **{field_name: days}))
+        if schedule.frequency == "daily":
+            policy = dataclasses.replace(policy, daily_days=days)
+        else:
+            policy = dataclasses.replace(policy, weekly_days=days)
+        store.set_policy(key, policy)
     return to_schedule(body, store.policy(key), now)
 
 
@@ -107,8 +111,11 @@ class ScheduledTarget(Protocol):
     """What the runner needs of a target (a `SelfHostedTarget` has it)."""
 
     store: LocalStore
+    client: DeploymentClient
 
     async def deployment(self) -> DeploymentRef: ...
+
+    async def aclose(self) -> None: ...
 
     def key(self, deployment: DeploymentRef) -> str: ...
 

@@ -15,12 +15,14 @@ import asyncio
 import ipaddress
 import logging
 from dataclasses import replace
+from datetime import datetime
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import Conflict, ConvexApiError, NotFound, PermissionDenied
+from tui.api.secrets import Secret
 from tui.services.deployment import env_vars as env_ops
 from tui.services.deployment import pausing
 from tui.services.self_hosted import schedules_runner
@@ -49,6 +51,7 @@ from tui.services.protocol import (
 )
 from tui.services.self_hosted.backup import BackupJob, make_backup
 from tui.services.restore.staged_imports import ImportRecord
+from tui.services.config.targets import TargetSpec
 
 log = logging.getLogger("tui.services.self_hosted.target")
 
@@ -214,7 +217,8 @@ class SelfHostedTarget:
         return job.record()
 
     async def run_backup(self, deployment: DeploymentRef, *, kind: str = "manual", include_storage: bool = False,
-                         on_progress: Callable[[Progress], None] | None = None, on_started=None) -> StoredBackup:
+                         on_progress: Callable[[Progress], None] | None = None,
+                         on_started: Callable[[str, datetime], None] | None = None) -> StoredBackup:
         """Take a backup and return it once it is complete (the schedule runner's way)."""
         self._writable(deployment, "back up")
         return await make_backup(
@@ -367,7 +371,7 @@ class SelfHostedTarget:
         return await pausing.unpause(self.client)
 
 
-def self_hosted_target(url: str, admin_key, homes: Homes, *, name: str | None = None,
+def self_hosted_target(url: str, admin_key: str | Secret, homes: Homes, *, name: str | None = None,
                        read_only: Callable[[str], bool] = lambda name: False, source: str = "",
                        use_sync: bool = True, downloader: Downloader | None = None) -> SelfHostedTarget:
     client = DeploymentClient(url, admin_key, name=name)
@@ -375,7 +379,7 @@ def self_hosted_target(url: str, admin_key, homes: Homes, *, name: str | None = 
                             read_only=read_only, source=source, use_sync=use_sync, downloader=downloader)
 
 
-async def open_self_hosted(spec, homes: Homes, *, use_sync: bool = True) -> SelfHostedTarget:
+async def open_self_hosted(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> SelfHostedTarget:
     """From a `TargetSpec` of kind selfHosted (see `tui.services.config.open_target`)."""
     if not spec.url or spec.admin_key is None:
         raise ConfigError(f"The self-hosted target from {spec.source} needs a URL and an admin key.",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tui.archive.snapshot_diff import DiffStore, DocumentChange, FieldChange, diff_snapshots  # noqa: F401 (for screens)
+from tui.services.downloads.values import DownloadProgress
 from tui.services.protocol import BackupTarget, DeploymentRef, Progress
 from tui.services.sizes import human_size
 
@@ -54,7 +55,7 @@ async def snapshot_now(target: BackupTarget, deployment: DeploymentRef, folder: 
     export = await wait_for_export(client, export.id, use_sync=getattr(target, "use_sync", True),
                                    on_progress=lambda m: _say(on_progress, f"Snapshot of now: {m or 'exporting'}"))
 
-    def step(p) -> None:
+    def step(p: DownloadProgress) -> None:
         _say(on_progress, f"Downloading the snapshot of now: {human_size(p.done)}", p.fraction)
 
     downloader = getattr(target, "downloader", None) or Downloader()
@@ -70,9 +71,10 @@ async def backup_zip(target: BackupTarget, deployment: DeploymentRef, backup_id:
     stored = getattr(target, "stored_backup", None)
     if stored is not None:
         record = await target.get_backup(deployment, backup_id)
-        return stored(deployment, record.id).zip_path
+        zip_path: Path = stored(deployment, record.id).zip_path  # a self-hosted target's `StoredBackup`
+        return zip_path
 
-    def step(p) -> None:
+    def step(p: DownloadProgress) -> None:
         _say(on_progress, f"Downloading backup {backup_id}: {human_size(p.done)}", p.fraction)
 
     result = await target.download_backup(deployment, backup_id, folder=folder, progress=step)

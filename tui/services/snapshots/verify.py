@@ -17,11 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tui.archive.errors import ArchiveError
 from tui.archive.layout import parse_snapshot_filename
-from tui.archive.verify import verify_archive
-from tui.archive.integrity import check_integrity
+from tui.archive.verify import VerifyReport, verify_archive
+from tui.archive.integrity import IntegrityReport, check_integrity
 from tui.services.downloads.sidecar import read_sidecar, sha256_file
 
 Progress = Callable[[str], None]  # one line saying what is being checked
@@ -42,7 +43,7 @@ class VerifyOutcome:
     size: int
     sidecar: str  # "match", "mismatch" or "absent"
     sha256: str | None = None  # computed when there was a sidecar to compare with
-    error: dict | None = None  # {code, message, member, line, hint}
+    error: dict[str, Any] | None = None  # {code, message, member, line, hint}
     tables: tuple[TableCount, ...] = ()
     documents: int | None = None  # None in quick mode (documents are not counted)
     entries: int | None = None
@@ -55,7 +56,7 @@ class VerifyOutcome:
     elapsed: float = 0.0
     notes: tuple[str, ...] = field(default=())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         body = asdict(self)
         body["tables"] = [asdict(t) for t in self.tables]
         body["notes"] = list(self.notes)
@@ -74,7 +75,7 @@ class VerifyOutcome:
         return f"{name}: OK ({self.level}) — {what}{files}{check}"
 
 
-def error_dict(error: ArchiveError) -> dict:
+def error_dict(error: ArchiveError) -> dict[str, Any]:
     return {"code": error.code, "message": str(error), "member": error.member, "line": error.line, "hint": error.hint}
 
 
@@ -91,34 +92,39 @@ def verify_file(
     size = path.stat().st_size  # FileNotFoundError for a missing file
     started = time.monotonic()
     parsed = parse_snapshot_filename(path.name)
-    common = dict(path=str(path), level="full" if full else "quick", size=size,
-                  deployment_name=parsed[0] if parsed else None, snapshot_ts=parsed[1] if parsed else None)
+    level = "full" if full else "quick"
+    deployment_name, snapshot_ts = parsed if parsed else (None, None)
     sidecar, digest, sidecar_error = _sidecar(path, check_sidecar, progress)
     notes = () if parsed else ("The file name is not Convex's (snapshot_<deployment>_<ts>.zip); that is fine.",)
+    tables: tuple[TableCount, ...] = ()
+    documents: int | None = None
     try:
         if full:
             report = verify_archive(path, strict_storage=strict_storage,
                                     progress=(lambda done, total, message: progress(message)) if progress else None)
             tables = tuple(TableCount(f"{t.component_path}/{t.name}" if t.component_path else t.name, t.documents,
                                       t.bytes) for t in report.tables)
-            facts = dict(tables=tables, documents=report.documents, entries=report.members_checked,
-                         storage_files=report.storage_files, storage_bytes=report.storage_bytes,
-                         storage_missing=report.storage_missing, storage_unindexed=report.storage_unindexed)
+            documents = report.documents
+            counts: IntegrityReport | VerifyReport = report
+            entries = report.members_checked
         else:
             if progress:
                 progress("Checking every entry's CRC and the storage files' sha256")
-            integrity = check_integrity(path, strict_storage=strict_storage)
-            facts = dict(entries=integrity.entries, storage_files=integrity.storage_files,
-                         storage_bytes=integrity.storage_bytes, storage_missing=integrity.storage_missing,
-                         storage_unindexed=integrity.storage_unindexed)
+            counts = check_integrity(path, strict_storage=strict_storage)
+            entries = counts.entries
     except ArchiveError as exc:
-        return VerifyOutcome(ok=False, sidecar=sidecar, sha256=digest, error=error_dict(exc),
-                             elapsed=time.monotonic() - started, notes=notes, **common)
-    return VerifyOutcome(ok=sidecar_error is None, sidecar=sidecar, sha256=digest, error=sidecar_error,
-                         elapsed=time.monotonic() - started, notes=notes, **common, **facts)
+        return VerifyOutcome(path=str(path), level=level, size=size, deployment_name=deployment_name,
+                             snapshot_ts=snapshot_ts, ok=False, sidecar=sidecar, sha256=digest, error=error_dict(exc),
+                             elapsed=time.monotonic() - started, notes=notes)
+    return VerifyOutcome(path=str(path), level=level, size=size, deployment_name=deployment_name,
+                         snapshot_ts=snapshot_ts, ok=sidecar_error is None, sidecar=sidecar, sha256=digest,
+                         error=sidecar_error, elapsed=time.monotonic() - started, notes=notes, tables=tables,
+                         documents=documents, entries=entries, storage_files=counts.storage_files,
+                         storage_bytes=counts.storage_bytes, storage_missing=counts.storage_missing,
+                         storage_unindexed=counts.storage_unindexed)
 
 
-def _sidecar(path: Path, wanted: bool, progress: Progress | None) -> tuple[str, str | None, dict | None]:
+def _sidecar(path: Path, wanted: bool, progress: Progress | None) -> tuple[str, str | None, dict[str, Any] | None]:
     expected = read_sidecar(path) if wanted else None
     if expected is None:
         return "absent", None, None

@@ -79,14 +79,14 @@ def visible_backup(platform: Platform, principal: Principal, backup_id: int) -> 
     conn = platform.store.conn()
     backup = get_visible(conn, backup_id, platform.clock.now_ms())
     source = directory.deployment(conn, backup["deployment_id"]) if backup else None
-    if source is None or directory.team_id_of_deployment(conn, source) not in principal.team_ids:
+    if backup is None or source is None or directory.team_id_of_deployment(conn, source) not in principal.team_ids:
         raise not_found_error(backup_id)
     return backup, source
 
 
 def response(platform: Platform, backup: dict[str, Any], source_name: str | None = None) -> dict[str, Any]:
     if source_name is None:
-        source_name = directory.deployment(platform.store.conn(), backup["deployment_id"])["name"]
+        source_name = directory.existing_deployment(platform.store.conn(), backup["deployment_id"])["name"]
     return models.cloud_backup_response(backup, source_name)
 
 
@@ -104,7 +104,7 @@ def create(
             "BackupInProgress",
             f"A backup of {name} is already requested or in progress. Wait for it to finish, or cancel it.",
         )
-    team = directory.team(conn, directory.team_id_of_deployment(conn, deployment_row))
+    team = directory.existing_team(conn, directory.team_id_of_deployment(conn, deployment_row))
     plan = plans.plan_of(team["plan"])
     kept = conn.execute(
         f"SELECT COUNT(*) FROM cloud_backups WHERE deployment_id = :d AND state IN ('requested', 'inProgress', "
@@ -160,7 +160,8 @@ def set_state(conn: sqlite3.Connection, backup_id: int, state: str, *, expect: t
 def cancel(platform: Platform, backup: dict[str, Any], source: dict[str, Any]) -> None:
     """Only requested/inProgress backups can be canceled; an in-progress one cancels its export."""
     with platform.lock:
-        current = dict(platform.store.one("SELECT * FROM cloud_backups WHERE id = ?", (backup["id"],)))
+        row = platform.store.one("SELECT * FROM cloud_backups WHERE id = ?", (backup["id"],))
+        current = directory.existing(dict(row) if row is not None else None, f"cloud backup {backup['id']}")
         if current["state"] not in PENDING:
             raise bad_request(
                 "CannotCancelBackup",

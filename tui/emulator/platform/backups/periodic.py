@@ -72,7 +72,7 @@ def _optional(body: dict[str, Any], key: str, kind: type, label: str) -> Any:
 
 def configure(platform: Platform, principal: Principal, row: dict[str, Any], body: Any) -> dict[str, Any]:
     conn = platform.store.conn()
-    team = directory.team(conn, directory.team_id_of_deployment(conn, row))
+    team = directory.existing_team(conn, directory.team_id_of_deployment(conn, row))
     plan = plans.plan_of(team["plan"])
     if not plan.periodic_backups_enabled:
         raise bad_request(

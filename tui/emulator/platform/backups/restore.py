@@ -53,10 +53,10 @@ def restore(platform: Platform, principal: Principal, target: dict[str, Any], bo
     now = platform.clock.now_ms()
     backup = cloud_backups.get_visible(conn, backup_id, now)
     source = directory.deployment(conn, backup["deployment_id"]) if backup else None
-    if source is None or directory.team_id_of_deployment(conn, source) not in principal.team_ids:
+    if backup is None or source is None or directory.team_id_of_deployment(conn, source) not in principal.team_ids:
         raise cloud_backups.not_found_error(backup_id)
-    source_team = directory.team(conn, directory.team_id_of_deployment(conn, source))
-    target_team = directory.team(conn, directory.team_id_of_deployment(conn, target))
+    source_team = directory.existing_team(conn, directory.team_id_of_deployment(conn, source))
+    target_team = directory.existing_team(conn, directory.team_id_of_deployment(conn, target))
     if source_team["id"] != target_team["id"]:
         raise bad_request(
             "CrossTeamRestore",

@@ -72,7 +72,7 @@ class Scheduler(WakeLoop):
             if already or row is None:
                 return None
             backup_id, outcome = None, "started"
-            team = directory.team(conn, directory.team_id_of_deployment(conn, row))
+            team = directory.existing_team(conn, directory.team_id_of_deployment(conn, row))
             if not plans.plan_of(team["plan"]).periodic_backups_enabled:
                 outcome = "skipped: the team's plan has no periodic backups"
             else:

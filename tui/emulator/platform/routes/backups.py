@@ -23,7 +23,7 @@ BASE = "/api/dashboard"
 
 
 def _deployment(call: Call) -> dict[str, Any]:
-    return visible_deployment(call.conn, call.principal, call.int_path("deployment_id"))
+    return visible_deployment(call.conn, call.caller, call.int_path("deployment_id"))
 
 
 def list_backups(call: Call) -> Any:
@@ -33,7 +33,7 @@ def list_backups(call: Call) -> Any:
 
 
 def get_backup(call: Call) -> Any:
-    backup, source = cloud_backups.visible_backup(call.platform, call.principal, call.int_path("cloud_backup_id"))
+    backup, source = cloud_backups.visible_backup(call.platform, call.caller, call.int_path("cloud_backup_id"))
     return models.cloud_backup_response(backup, source["name"])
 
 
@@ -48,24 +48,24 @@ def request_backup(call: Call) -> Any:
         include_storage = False
     if not isinstance(include_storage, bool):
         raise bad_request("BadJsonBody", "`includeStorage` must be true or false.")
-    backup = cloud_backups.request(call.platform, call.principal, row, include_storage)
+    backup = cloud_backups.request(call.platform, call.caller, row, include_storage)
     return models.cloud_backup_response(backup, row["name"])
 
 
 def cancel_backup(call: Call) -> Any:
-    backup, source = cloud_backups.visible_backup(call.platform, call.principal, call.int_path("cloud_backup_id"))
+    backup, source = cloud_backups.visible_backup(call.platform, call.caller, call.int_path("cloud_backup_id"))
     cloud_backups.cancel(call.platform, backup, source)
     return None
 
 
 def delete_backup(call: Call) -> Any:
-    backup, source = cloud_backups.visible_backup(call.platform, call.principal, call.int_path("cloud_backup_id"))
-    cloud_backups.delete(call.platform, call.principal, backup, source)
+    backup, source = cloud_backups.visible_backup(call.platform, call.caller, call.int_path("cloud_backup_id"))
+    cloud_backups.delete(call.platform, call.caller, backup, source)
     return EMPTY
 
 
 def restore_backup(call: Call) -> Any:
-    restore.restore(call.platform, call.principal, _deployment(call), call.body)
+    restore.restore(call.platform, call.caller, _deployment(call), call.body)
     return EMPTY
 
 
@@ -75,12 +75,12 @@ def get_periodic(call: Call) -> Any:
 
 
 def configure_periodic(call: Call) -> Any:
-    config = periodic.configure(call.platform, call.principal, _deployment(call), call.body)
+    config = periodic.configure(call.platform, call.caller, _deployment(call), call.body)
     return models.periodic_config_response(config)
 
 
 def disable_periodic(call: Call) -> Any:
-    periodic.disable(call.platform, call.principal, _deployment(call))
+    periodic.disable(call.platform, call.caller, _deployment(call))
     return EMPTY
 
 

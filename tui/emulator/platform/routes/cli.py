@@ -36,17 +36,17 @@ def teams(call: Call) -> Any:
 
 
 def team_projects(call: Call) -> Any:
-    team = visible_team_by_slug(call.conn, call.principal, call.path["team_slug"])
+    team = visible_team_by_slug(call.conn, call.caller, call.path["team_slug"])
     return project_list(call, team["id"])
 
 
 def _team_and_project(call: Call, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    project = directory.project(call.conn, row["project_id"])
-    return directory.team(call.conn, project["team_id"]), project
+    project = directory.existing_project(call.conn, row["project_id"])
+    return directory.existing_team(call.conn, project["team_id"]), project
 
 
 def team_and_project(call: Call) -> Any:
-    row = visible_deployment_by_name(call.conn, call.principal, call.path["deployment_name"])
+    row = visible_deployment_by_name(call.conn, call.caller, call.path["deployment_name"])
     team, project = _team_and_project(call, row)
     return {
         "team": team["slug"], "project": project["slug"], "teamId": team["id"], "projectId": project["id"],
@@ -67,7 +67,7 @@ def _deploy_key_deployment(call: Call) -> dict[str, Any]:
     deployment = call.platform.deployments.get(name)
     row = directory.deployment_by_name(call.conn, name)
     identity = deployment.keys.identify(key) if deployment is not None and row is not None else None
-    if identity is None or isinstance(identity, PlatformIdentity):
+    if row is None or identity is None or isinstance(identity, PlatformIdentity):
         raise invalid("The deploy key is not valid.")
     return row
 
@@ -88,7 +88,7 @@ def team_and_project_for_key(call: Call) -> Any:
 def _credentials(call: Call, row: dict[str, Any]) -> dict[str, Any]:
     return {
         "deploymentName": row["name"],
-        "adminKey": tokens.instance_credential(call.conn, call.platform.credential_key, call.principal.token_id),
+        "adminKey": tokens.instance_credential(call.conn, call.platform.credential_key, call.caller.token_id),
         "url": call.platform.url_of(row["name"]),
         "deploymentType": row["deployment_type"],
         "reference": row["reference"],
@@ -100,10 +100,10 @@ def _selected_project(call: Call, selection: Any) -> dict[str, Any]:
     if not isinstance(selection, dict):
         raise bad_request("BadJsonBody", "missing field `projectSelection`")
     if selection.get("kind") == "deploymentName":
-        row = visible_deployment_by_name(call.conn, call.principal, str(selection.get("deploymentName")))
-        return directory.project(call.conn, row["project_id"])
+        row = visible_deployment_by_name(call.conn, call.caller, str(selection.get("deploymentName")))
+        return directory.existing_project(call.conn, row["project_id"])
     if selection.get("kind") == "teamAndProjectSlugs":
-        team = visible_team_by_slug(call.conn, call.principal, str(selection.get("teamSlug")))
+        team = visible_team_by_slug(call.conn, call.caller, str(selection.get("teamSlug")))
         project = directory.project_by_slug(call.conn, team["id"], str(selection.get("projectSlug")))
         if project is None:
             raise project_not_found(selection.get("projectSlug"))
@@ -117,7 +117,7 @@ def authorize_within_current_project(call: Call) -> Any:
     if not isinstance(name, str):
         raise bad_request("BadJsonBody", "missing field `selectedDeploymentName`")
     project = _selected_project(call, body.get("projectSelection"))
-    row = visible_deployment_by_name(call.conn, call.principal, name)
+    row = visible_deployment_by_name(call.conn, call.caller, name)
     if row["project_id"] != project["id"]:
         raise deployment_not_found(f"{name} in project {project['slug']}")
     return _credentials(call, row)
@@ -128,7 +128,7 @@ def authorize_prod(call: Call) -> Any:
     name = body.get("deploymentName")
     if not isinstance(name, str):
         raise bad_request("BadJsonBody", "missing field `deploymentName`")
-    row = visible_deployment_by_name(call.conn, call.principal, name)
+    row = visible_deployment_by_name(call.conn, call.caller, name)
     prod = directory.default_deployment(call.conn, row["project_id"], "prod")
     if prod is None:
         raise deployment_not_found(f"prod of the project of {name}")

@@ -23,7 +23,7 @@ BASE = "/api/dashboard"
 def team_list(call: Call) -> list[dict[str, Any]]:
     suspended = call.platform.refusals.suspended_teams()  # a test switch (refusals.py)
     return [{**models.team_response(t), **({"suspended": True} if t["slug"] in suspended else {})}
-            for t in directory.teams(call.conn, call.principal.team_ids)]
+            for t in directory.teams(call.conn, call.caller.team_ids)]
 
 
 def project_list(call: Call, team_id: int) -> list[dict[str, Any]]:
@@ -46,13 +46,13 @@ def teams(call: Call) -> Any:
 
 
 def entitlements(call: Call) -> Any:
-    team = visible_team(call.conn, call.principal, call.int_path("team_id"))
+    team = visible_team(call.conn, call.caller, call.int_path("team_id"))
     return plans.entitlements(plans.plan_of(team["plan"]))
 
 
 def team_projects(call: Call) -> Any:
     """A bare array, or the paginated object when `limit`, `cursor` or `q` is given."""
-    team = visible_team(call.conn, call.principal, call.int_path("team_id"))
+    team = visible_team(call.conn, call.caller, call.int_path("team_id"))
     items = project_list(call, team["id"])
     if any(k in call.query for k in ("limit", "cursor", "q")):
         return paginate(call, items)
@@ -61,7 +61,7 @@ def team_projects(call: Call) -> Any:
 
 def team_project_by_slug(call: Call) -> Any:
     conn = call.conn
-    team = visible_team(conn, call.principal, call.int_path("team_id"))
+    team = visible_team(conn, call.caller, call.int_path("team_id"))
     project = directory.project_by_slug(conn, team["id"], call.path["project_slug"])
     if project is None:
         raise project_not_found(call.path["project_slug"])
@@ -70,13 +70,13 @@ def team_project_by_slug(call: Call) -> Any:
 
 def project_by_id(call: Call) -> Any:
     conn = call.conn
-    project = visible_project(conn, call.principal, call.int_path("project_id"))
+    project = visible_project(conn, call.caller, call.int_path("project_id"))
     return models.project_details(project, directory.deployments_of_project(conn, project["id"]))
 
 
 def member_data(call: Call) -> Any:
     conn = call.conn
-    team_rows = directory.teams(conn, call.principal.team_ids)
+    team_rows = directory.teams(conn, call.caller.team_ids)
     projects, deployments = [], []
     for team in team_rows:
         for project in directory.projects_of_team(conn, team["id"]):
@@ -93,13 +93,13 @@ def member_data(call: Call) -> Any:
 
 def instance_auth(call: Call) -> Any:
     """`{"kind": "Cloud", "adminKey", "instanceUrl"}`: the credential wraps the caller's token."""
-    row = visible_deployment_by_name(call.conn, call.principal, call.path["deployment_name"])
-    credential = tokens.instance_credential(call.conn, call.platform.credential_key, call.principal.token_id)
+    row = visible_deployment_by_name(call.conn, call.caller, call.path["deployment_name"])
+    credential = tokens.instance_credential(call.conn, call.platform.credential_key, call.caller.token_id)
     return {"kind": "Cloud", "adminKey": credential, "instanceUrl": call.platform.url_of(row["name"]).rstrip("/")}
 
 
 def audit_log(call: Call) -> Any:
-    team = visible_team(call.conn, call.principal, call.int_path("team_id"))
+    team = visible_team(call.conn, call.caller, call.int_path("team_id"))
     limit = int_query(call, "limit", 50, 1, 100)
     cursor = call.query.get("cursor")
     before = int(cursor) if cursor and cursor.isdigit() else None

@@ -25,7 +25,7 @@ MAX_ADVANCE_S = 10 * 365 * 24 * 3600
 
 
 def _operator_only(call: Call) -> None:
-    p = call.principal
+    p = call.caller
     if p.kind != "member" or p.member_id != bootstrap.operator_id(call.platform.store):
         raise ConvexError(403, "OperatorOnly", "Only the sandbox operator's access token may move the clock.")
 
@@ -53,7 +53,11 @@ def move_clock(call: Call) -> Any:
     if (advance is None) == (set_ms is None) or not _number(advance if set_ms is None else set_ms):
         raise bad_request("BadJsonBody", 'Expected {"advanceSecs": <seconds>} or {"setMs": <epoch milliseconds>}.')
     now_ns = clock.now_ns()
-    target_ns = now_ns + round(advance * 1e9) if set_ms is None else round(set_ms * 1e6)
+    if set_ms is not None:
+        target_ns = round(set_ms * 1e6)
+    else:
+        assert advance is not None  # exactly one of the two was given
+        target_ns = now_ns + round(advance * 1e9)
     if target_ns < now_ns or (advance is not None and advance > MAX_ADVANCE_S):
         raise bad_request("ClockCannotGoBack", "The sandbox clock only moves forward (and by at most ten years).")
     clock.set_ns(target_ns)

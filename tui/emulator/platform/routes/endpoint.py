@@ -3,6 +3,7 @@ event loop (SQLite and file copies block), answer JSON, `null` or an empty body.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,8 +32,15 @@ class Call:
     headers: Mapping[str, str]
 
     @property
-    def conn(self):
+    def conn(self) -> sqlite3.Connection:
         return self.platform.store.conn()
+
+    @property
+    def caller(self) -> Principal:
+        """Who the bearer token says is calling: every route but the two `auth=False` ones has one."""
+        if self.principal is None:
+            raise RuntimeError("this route was registered with auth=False")
+        return self.principal
 
     def int_path(self, name: str) -> int:
         value = self.path[name]

@@ -29,7 +29,7 @@ SORT_KEYS = {
 def token_details(call: Call) -> Any:
     """teamToken as documented; a personal access token answers `{"type": "accessToken", memberId,
     ...}` (emulator-defined: what Convex answers for one is not documented)."""
-    p = call.principal
+    p = call.caller
     if p.kind == "team":
         return {"type": "teamToken", "teamId": p.team_id, "id": p.token_id, "name": p.name, "createTime": p.create_time}
     return {"type": "accessToken", "memberId": p.member_id, "id": p.token_id, "name": p.name, "createTime": p.create_time}
@@ -38,8 +38,8 @@ def token_details(call: Call) -> Any:
 def _team(call: Call, key: str = "team_id") -> dict[str, Any]:
     value = call.path[key]
     if value.isdigit():
-        return visible_team(call.conn, call.principal, int(value))
-    return visible_team_by_slug(call.conn, call.principal, value)
+        return visible_team(call.conn, call.caller, int(value))
+    return visible_team_by_slug(call.conn, call.caller, value)
 
 
 def _project_responses(call: Call, team: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,8 +69,8 @@ def project_by_slug(call: Call) -> Any:
 
 
 def project_by_id(call: Call) -> Any:
-    project = visible_project(call.conn, call.principal, call.int_path("project_id"))
-    team = directory.team(call.conn, project["team_id"])
+    project = visible_project(call.conn, call.caller, call.int_path("project_id"))
+    team = directory.existing_team(call.conn, project["team_id"])
     return models.project_response(project, directory.deployments_of_project(call.conn, project["id"]), team["slug"])
 
 
@@ -91,7 +91,7 @@ def _filter(call: Call, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def project_deployments(call: Call) -> Any:
     """Unpaginated; `includeLocal` is accepted (the sandbox has no local deployments)."""
     bool_query(call, "includeLocal")
-    project = visible_project(call.conn, call.principal, call.int_path("project_id"))
+    project = visible_project(call.conn, call.caller, call.int_path("project_id"))
     return deployment_list(call, _filter(call, directory.deployments_of_project(call.conn, project["id"])))
 
 
@@ -110,7 +110,7 @@ def team_deployments(call: Call) -> Any:
 
 
 def deployment_by_name(call: Call) -> Any:
-    row = visible_deployment_by_name(call.conn, call.principal, call.path["deployment_name"])
+    row = visible_deployment_by_name(call.conn, call.caller, call.path["deployment_name"])
     return models.deployment_response(row, call.platform.url_of(row["name"]))
 
 
