@@ -27,7 +27,6 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from tui import bindings as keys
-from tui import collector
 from tui.messages import (
     BackupsLoaded,
     DeploymentFacts,
@@ -84,7 +83,6 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self._poll: Timer | None = None
         self.as_of: datetime | None = None  # when the shown backups were fetched
         self.last_error: str | None = None
-        self._settled_for: tuple[str, int] | None = None  # the large table the collector last settled after
         self.init_emergency_facts()
 
     @property
@@ -315,11 +313,6 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
                             else "No backups yet: b backs up now.")
         table.show_backups(message.backups)
         self._start_trend(message.deployment, message.backups)
-        drawn = (message.deployment.name, len(message.backups))
-        if len(message.backups) >= collector.LARGE_TABLE and drawn != self._settled_for:
-            # Once per table (not at every refresh of the same one), when its rows are on screen.
-            self._settled_for = drawn
-            self.call_after_refresh(collector.settle_after_large_table)
 
     def on_imports_loaded(self, message: ImportsLoaded) -> None:
         if self.current is None or message.deployment.name != self.current.name:
