@@ -63,7 +63,7 @@ async def test_an_idle_dashboard_sends_nothing_says_how_fresh_it_is_and_polls_ag
             backup = await target.request_backup(shown)  # started elsewhere: not through the app
             await pilot.press("f5")
             await wait_until(pilot, lambda: backup.id in screen.following, what="the backup followed")
-            assert "refreshed every" in _subtitle(screen)
+            assert "refreshed every 0.5 s while something runs" in _subtitle(screen)
             mark = len(caplog.records)
             await wait_until(pilot, lambda: sum(p == "GET /api/dashboard/deployments/{id}/list_cloud_backups"
                                                 for _, p in _requests(caplog.records[mark:])) >= 2,

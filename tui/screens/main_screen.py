@@ -449,7 +449,8 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         if self.as_of is not None:
             text = f"as of {self.as_of.astimezone(timezone.utc):%H:%M} UTC"
             if self.busy:
-                text += f", refreshed every {RUNNING_POLL:.0f} s while something runs"
+                text += " · updates while running" if self.narrow else \
+                    f", refreshed every {RUNNING_POLL:g} s while something runs"
             elif self.narrow:
                 text += " · F5 refreshes"
             else:
