@@ -1,6 +1,6 @@
-"""The dashboard's pace: the request counts of a cold start on the demo world and of idling (printed), no
-credential or size fetched for a deployment that is not on screen, and a running cloud backup asked about
-no faster than once a second, backing off while nothing changes."""
+"""The dashboard's pace: the request count of a cold start on the demo world (printed), none at all while
+nothing runs, no credential or size fetched for a deployment that is not on screen, and a running cloud
+backup asked about no faster than once a second, backing off while nothing changes."""
 
 from __future__ import annotations
 
@@ -28,7 +28,19 @@ def _requests(records) -> list[tuple[float, str]]:
     return out
 
 
-async def test_request_counts_of_a_cold_start_and_of_idling(open_demo, caplog):
+IDLE_WINDOW = 3.0  # seconds of idling watched: six periods of the shortened poll below
+
+
+def _subtitle(screen) -> str:
+    return str(screen.query_one("#backups-pane").border_subtitle or "")
+
+
+async def test_an_idle_dashboard_sends_nothing_says_how_fresh_it_is_and_polls_again_while_a_backup_runs(
+        open_demo, demo_sandbox, caplog, monkeypatch):
+    """Issue 16: 0 requests while nothing runs (a poll that ran would run every 0.5 s here); the backups
+    pane says when its rows were fetched and that what starts elsewhere shows on F5; a backup started
+    elsewhere, once F5 shows it, brings the refresh back until it ends."""
+    monkeypatch.setattr(main_screen, "RUNNING_POLL", 0.5)
     caplog.set_level(logging.DEBUG, logger="tui")
     target = await open_demo()
     app = ConvexBackupsApp(target=target)
@@ -38,26 +50,37 @@ async def test_request_counts_of_a_cold_start_and_of_idling(open_demo, caplog):
                          and not screen.query_one("#backups").empty_text.startswith("Loading")
                          and screen.query_one("#detail").facts_loaded, timeout=60, what="first complete screen")
         await pilot.pause(0.2)
-        shown = screen.current.name
+        shown = screen.current
         cold = _requests(caplog.records)
         credentials = {m.group(1) for r in caplog.records if (m := CREDENTIAL.match(r.getMessage()))}
-        # Idle: wait for the next refresh (the one periodic request group; its timer starts with the screen).
-        mark, started = len(caplog.records), cold[0][0]
-        await wait_until(pilot, lambda: len(_requests(caplog.records[mark:])) >= 2,
-                         timeout=main_screen.IDLE_POLL + 15, what="the idle refresh")
-        await pilot.pause(1.0)
-        cycle = _requests(caplog.records[mark:])
-    first_idle = cycle[0][0] - started
-    per_minute = len(cycle) * 60 / main_screen.IDLE_POLL
+        assert re.fullmatch(r"as of \d\d:\d\d UTC · not live: what starts elsewhere shows on F5", _subtitle(screen))
+
+        mark = len(caplog.records)
+        await pilot.pause(IDLE_WINDOW)  # nothing runs: nothing may be sent however long this lasts
+        idle = _requests(caplog.records[mark:])
+
+        with demo_sandbox.throttled(shown.name, 1.0):  # the backup runs for a few seconds
+            backup = await target.request_backup(shown)  # started elsewhere: not through the app
+            await pilot.press("f5")
+            await wait_until(pilot, lambda: backup.id in screen.following, what="the backup followed")
+            assert "refreshed every 0.5 s while something runs" in _subtitle(screen)
+            mark = len(caplog.records)
+            await wait_until(pilot, lambda: sum(p == "GET /api/dashboard/deployments/{id}/list_cloud_backups"
+                                                for _, p in _requests(caplog.records[mark:])) >= 2,
+                             what="the list fetched again while the backup runs")
+        await wait_until(pilot, lambda: not screen.busy, timeout=60, what="the backup's end")
+        await wait_until(pilot, lambda: "not live" in _subtitle(screen), what="the subtitle after the end")
+        await pilot.pause(0.2)
+        mark = len(caplog.records)
+        await pilot.pause(IDLE_WINDOW)
+        after = _requests(caplog.records[mark:])
     print(f"\ncold start on the demo world: {len(cold)} requests to Convex")
     for path, count in sorted(Counter(p for _, p in cold).items()):
         print(f"  {count:3d}  {path}")
-    print(f"idle: {len(cycle)} requests every {main_screen.IDLE_POLL:.0f} s (the first {first_idle:.1f} s after "
-          f"start-up began) = "
-          f"{per_minute:.1f} a minute, {per_minute * 10:.0f} in ten minutes: {sorted(p for _, p in cycle)}")
-    assert credentials == {shown}  # no credential (and so no size) for a deployment not on screen
-    assert first_idle >= main_screen.IDLE_POLL - 1  # nothing at all between start-up and the refresh
-    assert len(cold) <= 20 and per_minute <= 6
+    print(f"idle: {len(idle)} requests in {IDLE_WINDOW:.0f} s; after the backup ended: {len(after)}")
+    assert credentials == {shown.name}  # no credential (and so no size) for a deployment not on screen
+    assert len(cold) <= 20
+    assert idle == [] and after == []
 
 
 async def test_a_running_backup_is_polled_at_most_once_a_second(open_demo, demo_sandbox, caplog):

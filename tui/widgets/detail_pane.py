@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from rich.text import Text
+from textual.visual import visualize
 from textual.widgets import Static
 
 from tui.services.schedules import times as schedule_time
@@ -135,7 +136,7 @@ class DetailPane(Static):
         now = self.clock()
         ref = self.deployment
         if ref is None:
-            self.update(Text("Choose a deployment on the left.", style="italic"))
+            self._show(Text("Choose a deployment on the left.", style="italic"))
             return
         deployment = self._deployment_text(ref, now)
         if self.backup is None:
@@ -143,7 +144,16 @@ class DetailPane(Static):
         else:
             backup = Text("\n".join(backup_lines(self.backup, now) + count_lines(self.backup, self.trend)))
         parts = (backup, deployment) if self.compact else (deployment, backup)
-        self.update(Text("\n\n").join(parts))
+        self._show(Text("\n\n").join(parts))
+
+    def _show(self, text: Text) -> None:
+        """Update, laying the screen out again only when the text needs more room than the pane has: a
+        layout repaints the whole screen, which costs more than the rest of a keypress in a table of 20,000
+        backups (tests/benchmarks/test_tui_latency.py). A shorter text leaves blank lines at the bottom until
+        the next layout, so the panes below do not jump either."""
+        room = self.content_size
+        fits = bool(room.width) and visualize(self, text).get_height(self.styles, room.width) <= room.height
+        self.update(text, layout=not fits)
 
     def _deployment_text(self, ref: DeploymentRef, now: datetime) -> Text:
         text = Text()

@@ -3,6 +3,7 @@ deployment's URL names its port), with signals left to whoever runs the servers.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 from collections.abc import Iterator
@@ -32,11 +33,29 @@ def bind_loopback(port: int) -> socket.socket:
 
 
 class _QuietServer(uvicorn.Server):
-    """Signals are handled once by whoever runs the servers, not by each uvicorn instance."""
+    """Signals are handled once by whoever runs the servers, not by each uvicorn instance.
+
+    uvicorn's own main loop wakes every 0.1 s to see whether it should stop (and once a second refreshes the
+    Date header): with one server per deployment that was nearly all of an idle sandbox's CPU (issue 16).
+    Here it wakes once a second for the Date header, and at once when told to stop (`request_stop`)."""
+
+    TICK = 1.0  # seconds; uvicorn's `on_tick` refreshes the Date header when its counter is a multiple of 10
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+    async def main_loop(self) -> None:
+        self._wake = asyncio.Event()
+        while not await self.on_tick(0):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.TICK)
+
+    def stop_now(self) -> None:
+        self.should_exit = True
+        wake = getattr(self, "_wake", None)
+        if wake is not None:
+            wake.set()
 
 
 class LoopbackServer:
@@ -66,4 +85,4 @@ class LoopbackServer:
 
     def request_stop(self) -> None:
         if self.server is not None:
-            self.server.should_exit = True
+            self.server.stop_now()

@@ -2,16 +2,19 @@
 in a worker that ends in a message; the handlers here change state and tell the widgets to draw.
 
 Refresh is adaptive: each running backup is followed live (`follow_backup`), and so is a restore running on
-the selected deployment, whoever started it (`follow_restore`); otherwise the selected deployment's backups
-and imports are fetched again every `IDLE_POLL` seconds, and only while this screen is the one on screen.
-Nothing else is polled."""
+the selected deployment, whoever started it (`follow_restore`); while anything runs, the selected
+deployment's backups and imports are also fetched again every `RUNNING_POLL` seconds (only while this screen
+is the one on screen). While nothing runs nothing is polled (issue 16: an idle dashboard sends nothing):
+the lists are fetched on navigation (choosing a deployment, coming back to this screen after `STALE_AFTER`
+seconds) and on F5, and the backups pane's subtitle says when they were fetched and that a backup or restore
+started elsewhere shows at the next refresh."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 
 from rich.text import Text
 from textual import on, work
@@ -24,7 +27,6 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from tui import bindings as keys
-from tui import collector
 from tui.messages import (
     BackupsLoaded,
     DeploymentFacts,
@@ -57,7 +59,8 @@ FOOTER_KEYS = {
     "normal": ("help", "backup_now", "download_backup", "inspect_backup", "restore_backup", "periodic", "emergency",
                "quit"),
 }
-IDLE_POLL = 30.0  # seconds between refreshes of the visible deployment when nothing runs
+RUNNING_POLL = 30.0  # seconds between refreshes of the visible deployment while something runs
+STALE_AFTER = 30.0  # seconds after which coming back to this screen fetches the visible deployment again
 SETTLE = 0.25  # seconds the cursor must rest on a deployment before its backups are fetched
 
 
@@ -78,8 +81,8 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self.following_imports: set[str] = set()  # ids of restores followed in the Running pane
         self._settle: Timer | None = None
         self._poll: Timer | None = None
+        self.as_of: datetime | None = None  # when the shown backups were fetched
         self.last_error: str | None = None
-        self._settled_for: tuple[str, int] | None = None  # the large table the collector last settled after
         self.init_emergency_facts()
 
     @property
@@ -104,6 +107,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
             self.query_one(DeploymentTree).set_regions(not self.narrow)
             self.query_one(DetailPane).set_compact(self.narrow)
             self.query_one(ProgressPanel).set_compact(self.narrow)
+            self.show_freshness()
             self.refresh_bindings()
 
     @property
@@ -151,7 +155,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self.query_one("#emergency-line").display = False
         self.query_one(DeploymentTree).set_loading_text("Connecting…")
         self.query_one(DeploymentTree).focus()
-        self._poll = self.set_interval(IDLE_POLL, self.poll, pause=False)
+        self._poll = self.set_interval(RUNNING_POLL, self.poll, pause=False)
         self.call_after_refresh(self.app.open_target)  # after this screen is first painted
 
     # -- loading ------------------------------------------------------------------------------------------
@@ -251,8 +255,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self.post_message(ImportsLoaded(deployment, imports))
 
     def poll(self) -> None:
-        """The slow idle refresh: only the visible deployment, only while this screen is shown."""
-        if self.is_current and self.current is not None and self.target is not None:
+        """The slow refresh while something runs: only the visible deployment, only while this screen is
+        shown. Nothing while nothing runs (the subtitle says so, and F5 refreshes)."""
+        if self.is_current and self.current is not None and self.target is not None and self.busy:
             self.load_backups(self.current)
             self.load_imports(self.current)
 
@@ -267,6 +272,10 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         """Back from another screen (the checklist may have paused, unpaused or closed): ask again."""
         if self.deployments and self.target is not None:
             self.load_emergency_facts(self.current)
+            if self.current is not None and self.as_of is not None \
+                    and (self.clock() - self.as_of).total_seconds() >= STALE_AFTER:
+                self.load_backups(self.current)
+                self.load_imports(self.current)
 
     # -- handlers -----------------------------------------------------------------------------------------
     def on_deployments_loaded(self, message: DeploymentsLoaded) -> None:
@@ -287,6 +296,8 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self.current = ref
         self.backups = []
         self.imports = []
+        self.as_of = None
+        self.show_freshness()
         table = self.query_one(BackupTable)
         table.mark_restoring(frozenset())
         table.empty_text = "Loading backups…"
@@ -310,16 +321,14 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         if message.error and self.backups:
             return  # a refresh that failed keeps the rows it had (the notification says why)
         self.backups = message.backups
+        if not message.error:
+            self.as_of = self.clock()
+        self.show_freshness()
         table = self.query_one(BackupTable)
         table.empty_text = (f"The backups could not be listed: {message.error}" if message.error
                             else "No backups yet: b backs up now.")
         table.show_backups(message.backups)
         self._start_trend(message.deployment, message.backups)
-        drawn = (message.deployment.name, len(message.backups))
-        if len(message.backups) >= collector.LARGE_TABLE and drawn != self._settled_for:
-            # Once per table (not at every refresh of the same one), when its rows are on screen.
-            self._settled_for = drawn
-            self.call_after_refresh(collector.settle_after_large_table)
 
     def on_imports_loaded(self, message: ImportsLoaded) -> None:
         if self.current is None or message.deployment.name != self.current.name:
@@ -335,6 +344,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         for record in unfinished:
             if record.state == "in_progress" and record.id not in self.following_imports:
                 self.follow_import(message.deployment, record)
+        self.show_freshness()
 
     def restore_refusal(self, *, cloud_restore: bool) -> RestoreRefused | None:
         """Why a restore (or import) into the current deployment cannot start now, from what is on screen:
@@ -373,10 +383,12 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     def on_operation_progress(self, message: OperationProgress) -> None:
         self.query_one(ProgressPanel).update_operation(message.key, message.title, message.progress)
+        self.show_freshness()
 
     def on_operation_ended(self, message: OperationEnded) -> None:
         panel = self.query_one(ProgressPanel)
         self.set_timer(8, lambda: panel.remove_operation(message.key))
+        self.show_freshness()
         self.notify(message.text, title="Done" if message.ok else "Did not finish",
                     severity="information" if message.ok else "error")
         if self.current is not None and message.deployment in (None, self.current.name):
@@ -443,7 +455,25 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     @property
     def busy(self) -> bool:
-        return bool(self.following) or bool(self.query_one(ProgressPanel).running)
+        """Something runs: a backup or restore followed (whoever started it) or an operation of this app."""
+        return bool(self.following) or bool(self.following_imports) or bool(self.query_one(ProgressPanel).running)
+
+    def show_freshness(self) -> None:
+        """The backups pane's subtitle: when its rows (and the restores in the detail pane) were fetched,
+        and whether they refresh by themselves (only while something runs)."""
+        text = ""
+        if self.as_of is not None:
+            text = f"as of {self.as_of.astimezone(timezone.utc):%H:%M} UTC"
+            if self.busy:
+                text += " · updates while running" if self.narrow else \
+                    f", refreshed every {RUNNING_POLL:g} s while something runs"
+            elif self.narrow:
+                text += " · F5 refreshes"
+            else:
+                text += " · not live: what starts elsewhere shows on F5"
+        pane = self.query_one("#backups-pane")
+        if pane.border_subtitle != text:
+            pane.border_subtitle = text
 
     # -- emergency checklist ------------------------------------------------------------------------------
     def action_emergency(self) -> None:
