@@ -152,7 +152,7 @@ class DetailPane(Static):
         backups (tests/benchmarks/test_tui_latency.py). A shorter text leaves blank lines at the bottom until
         the next layout, so the panes below do not jump either."""
         room = self.content_size
-        fits = bool(room.width) and visualize(self, text).get_height(self.styles, room.width) <= room.height
+        fits = bool(room.width) and visualize(self, text).get_height(self.styles, room.width) <= room.height  # type: ignore[arg-type]  # as Widget does
         self.update(text, layout=not fits)
 
     def _deployment_text(self, ref: DeploymentRef, now: datetime) -> Text:

@@ -62,7 +62,7 @@ class LoopbackServer:
     def __init__(self, port: int = 0):
         self.socket = bind_loopback(port)
         self.port = self.socket.getsockname()[1]
-        self.server: uvicorn.Server | None = None
+        self.server: _QuietServer | None = None
 
     def configure(self, app: Any, **options: Any) -> None:
         config = uvicorn.Config(
