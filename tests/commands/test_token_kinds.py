@@ -9,7 +9,7 @@ import re
 from cloud_world import PRO_DEV, PRO_PROD, STARTER_PROD
 from headless_support import clean_environ, run_cli
 
-REQUEST = re.compile(r"tui\.api\.http: (GET|POST|HEAD) (\S+) -> (\d+)")
+REQUEST = re.compile(r"tui\.api\.transport\.http: (GET|POST|HEAD) (\S+) -> (\d+)")
 
 
 def _requests(stderr: str) -> list[tuple[str, str, int]]:
