@@ -20,7 +20,7 @@ from snapshot_checklist import fixed_checklist  # noqa: E402
 from test_snapshots_emergency import EmergencyFixedTarget  # noqa: E402
 
 from tui.api.errors import NetworkError  # noqa: E402
-from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
+from tui.screens.emergency.screen import EmergencyScreen  # noqa: E402
 from tui.services.checklist import ChecklistStore, StepState  # noqa: E402
 
 CANCELED = ("the app stopped at the restore's review; the staged restore imp-8 was never confirmed and was "
@@ -68,7 +68,7 @@ def run(step: int, scene: str):
         await pilot.press("home", *(["down"] * step))
         for _ in range(100):
             await pilot.pause(0.05)
-            if scene != "dropped" or screen.query_one("#em-table").row_count:
+            if scene != "dropped" or screen.panel.query_one("#em-table").row_count:
                 break
         pilot.app.clear_notifications()  # the toasts come and go with time; the panel says it all
         await pilot.pause(0.3)

@@ -21,7 +21,7 @@ from snapshot_checklist import fixed_checklist  # noqa: E402
 from tiny_project import tiny_project  # noqa: E402
 
 from tui.api.deployment_client import DeploymentClient  # noqa: E402
-from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
+from tui.screens.emergency.screen import EmergencyScreen  # noqa: E402
 from tui.services.checklist import ChecklistStore  # noqa: E402
 from tui.services.records import TargetInfo  # noqa: E402
 
@@ -82,7 +82,7 @@ def run(*keys: str, rehearse: bool = False):
         screen = pilot.app.screen_under_test
         for _ in range(100):
             await pilot.pause(0.05)
-            if screen.mode == "steps" and screen.query_one("#em-table").row_count:
+            if screen.mode == "steps" and screen.panel.query_one("#em-table").row_count:
                 break
         if rehearse:
             await pilot.press("g", *"brave-marmot-193", "enter")

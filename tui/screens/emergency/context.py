@@ -1,21 +1,42 @@
-"""Pausing from the checklist: p at step 0 chooses the highlighted deployment and pauses it (after its name
-is typed), u at step 6 unpauses it. What pausing does and does not stop is said before asking. Every
-request and outcome goes into the checklist (saved at once) and from there into the incident log."""
+"""What every step of the checklist works on, held once by `EmergencyScreen` and handed to each step
+widget: the target, the checklist and the deployment it recovers, work still running, and the deployment's
+pause state as last read from the server (pausing lives there, not in this app). The pause is said in
+words on steps 0, 5 and 6 and in the title, so its wording lives here too."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
 
-from textual import work
-
-from tui.services import checklist_pause
-from tui.services.protocol import DeploymentRef
-from tui.widgets import formatting as fmt
+from tui.services.checklist import Checklist, ChecklistStore
+from tui.services.protocol import BackupTarget, DeploymentRef, DeploymentState
 
 
-class PauseMixin:
-    def init_pause(self) -> None:
-        self.live_state = None  # DeploymentState read from the server, None until read (or unreadable)
+@dataclass
+class ChecklistContext:
+    target: BackupTarget
+    store: ChecklistStore
+    incidents: Path  # where step 6 writes the Markdown incident log
+    clock: Callable[[], Any]
+    download_folder: Path | None = None  # None: the Downloads folder
+    checklist: Checklist | None = None  # None until loaded, or a draft until step 0 names the deployment
+    ref: DeploymentRef | None = None  # the deployment the checklist recovers
+    deployments: list[DeploymentRef] = field(default_factory=list)
+    target_label: str = ""
+    target_kind: str | None = None
+    pause_supported: bool = False
+    live_state: DeploymentState | None = None  # read from the server, None until read (or unreadable)
+    busy: set[str] = field(default_factory=set)  # "resume", "safety", "download" while they run
+    restore_lost: tuple[str, str] | None = None  # (what happened, what to do) when following step 2 failed
+
+    def ref_named(self, name: str | None) -> DeploymentRef | None:
+        return next((d for d in self.deployments if d.name == name), None)
+
+    @property
+    def on_sandbox(self) -> bool:
+        return self.target_kind == "sandbox"
 
     @property
     def is_paused(self) -> bool:
@@ -23,33 +44,17 @@ class PauseMixin:
             return self.live_state.paused
         return bool(self.checklist and self.checklist.paused)
 
-    def pause_action_ok(self, action: str) -> bool:
-        if action == "pause":
-            return bool(getattr(self, "pause_supported", False)) and not self.is_paused
-        if action == "unpause":
-            return bool(getattr(self, "pause_supported", False)) and self.is_paused
-        return True
-
-    @work(exclusive=True, group="em-pause-state", exit_on_error=False)
-    async def refresh_live_state(self) -> None:
-        if self.ref is None or not getattr(self, "pause_supported", False):
-            return
-        self.live_state = await checklist_pause.live_state(self.target, self.ref)
-        self.redraw_steps()
-        if self.selected in (0, 6):
-            self.show_panel()
-        self.refresh_bindings()
-
-    # -- what the panels say ------------------------------------------------------------------------------
+    # -- the pause in words ---------------------------------------------------------------------------------
     def _since(self) -> str:
-        events = [e for e in self.checklist.pause_events if e["action"] in ("paused", "found paused")]
+        events = [e for e in self.checklist.pause_events if e["action"] in ("paused", "found paused")] \
+            if self.checklist else []
         if not events:
             return ""
         at = datetime.fromisoformat(events[-1]["at"])
         return f" since {at:%H:%M} UTC, by {events[-1].get('who') or '?'}"
 
     def pause_lines_step0(self) -> str:
-        if not getattr(self, "pause_supported", False):
+        if not self.pause_supported:
             return ""
         if self.is_paused:
             return f"\n{self.ref.name if self.ref else 'The deployment'} is PAUSED{self._since()}; step 6 unpauses it."
@@ -62,55 +67,9 @@ class PauseMixin:
                 "until it is unpaused (step 6, u).\n")
 
     def pause_lines_step6(self) -> str:
-        if not getattr(self, "pause_supported", False):
+        if not self.pause_supported:
             return ""
         if self.is_paused:  # first: the one thing to decide before closing
             return (f"The deployment is still PAUSED{self._since()}: its app refuses every user. u unpauses it "
                     "(you type its name). Closing (g) while paused is allowed; the log says it was left paused.\n\n")
         return ""
-
-    # -- actions --------------------------------------------------------------------------------------------
-    def action_pause(self) -> None:
-        if self.selected != 0 or not self.pause_action_ok("pause"):
-            return
-        ref = self.highlighted_ref()
-        if ref is None:
-            return
-        self.set_title(f"Step 0 · PAUSE {ref.name}?")
-        self.show_table(None)  # the whole panel for what pausing does (esc draws step 0 again)
-        self.say(f"Pause {ref.name} ({ref.danger_label}) before anything else?\n"
-                 f"{checklist_pause.WHAT_PAUSING_DOES}\nStep 6 offers to unpause it.")
-
-        def confirmed() -> None:
-            if self.choose_deployment(ref):
-                self.move_selection(1)  # as after g: on to the safety backup
-                self.pause_worker()
-
-        self.confirm_typed(f"Pause {ref.name}? Its users get errors until it is unpaused.", confirmed, ref.name,
-                           refused=self.show_panel)
-
-    def action_unpause(self) -> None:
-        if self.selected != 6 or not self.pause_action_ok("unpause"):
-            return
-        ref: DeploymentRef = self.ref
-        self.confirm_typed(f"Unpause {ref.name}? Its app serves its users again.", self.unpause_worker)
-
-    @work(exclusive=True, group="em-pause", exit_on_error=False)
-    async def pause_worker(self) -> None:
-        try:
-            self.live_state = await checklist_pause.pause(self.checklist, self.target, self.ref)
-        except Exception as exc:  # noqa: BLE001
-            self.notify(fmt.error_text(exc), title="Not paused", severity="error", timeout=12)
-        else:
-            self.notify(f"{self.ref.name} is paused. Step 6 offers to unpause it.", title="Paused")
-        self.after_change()
-
-    @work(exclusive=True, group="em-pause", exit_on_error=False)
-    async def unpause_worker(self) -> None:
-        try:
-            self.live_state = await checklist_pause.unpause(self.checklist, self.target, self.ref)
-        except Exception as exc:  # noqa: BLE001
-            self.notify(fmt.error_text(exc), title="Still paused", severity="error", timeout=12)
-        else:
-            self.notify(f"{self.ref.name} serves its users again.", title="Unpaused")
-        self.after_change()

@@ -1,15 +1,25 @@
-"""Drawing the checklist: the title, the step list with each status in words, and the selected step's
-panel (a text, and below it either a table or a log)."""
+"""`StepPanel`: one step of the checklist as a widget, shown in the screen's `ContentSwitcher` while its
+step is selected. It draws its own text with a table or a log below it, holds its step's state, offers
+the screen's keys listed in `ACTIONS` (the screen's bindings stay one list, so the footer keeps its order
+and every binding id stays remappable), and tells the screen what changed with messages: `Changed`
+(redraw the step list and this panel, optionally selecting another step) and `FollowRunning` (ask the
+server about the operation left running)."""
 
 from __future__ import annotations
 
-from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Log, OptionList, Static
-from textual.widgets.option_list import Option
+from typing import Any, Callable, ClassVar
 
-from tui.screens.emergency_keys import MARKS, SHORT_TITLES
-from tui.services.protocol import Progress
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Log, Static
+
+from tui.screens.emergency.context import ChecklistContext
+from tui.screens.emergency.prompt import ChecklistPrompt
+from tui.services.checklist import Checklist
+from tui.services.protocol import BackupTarget, DeploymentRef, Progress
 from tui.widgets import formatting as fmt
+from tui.widgets.marked_table import MarkedDataTable
 
 
 class PanelText(VerticalScroll):
@@ -20,49 +30,96 @@ class PanelText(VerticalScroll):
         return self.max_scroll_y > 0
 
 
-class PanelMixin:
-    def redraw_steps(self) -> None:
-        if self.checklist is None:
-            return
-        ref = self.ref
-        if not self.checklist.deployment_chosen:  # a draft: no deployment is the checklist's before step 0
-            self.query_one("#em-title", Static).update("EMERGENCY RESTORE — step 0: choose the deployment in trouble")
-            self.query_one("#em-title").set_class(False, "-prod")
-        else:
-            words = f"{ref.name} ({ref.danger_label})" if ref else self.checklist.deployment
-            if getattr(self, "is_paused", False):
-                words += " — PAUSED"
-            self.query_one("#em-title", Static).update(
-                f"EMERGENCY RESTORE — {words} — checklist {self.checklist.id}")
-            self.query_one("#em-title").set_class(bool(ref and ref.is_prod), "-prod")
-        steps = self.query_one("#em-steps", OptionList)
-        # The cursor stays where the operator left it: a key pressed just before this redraw has moved it while
-        # its OptionHighlighted message still waits in the queue. That message (or the one the new highlight
-        # posts) then selects the step and draws its panel.
-        keep = steps.highlighted if steps.highlighted is not None else self.selected
-        steps.clear_options()
-        for number, state in enumerate(self.checklist.steps):
-            # one line in the 30-column list at 80x24: a longer status ("rehearsed") takes a column of padding
-            pad = min(13, 21 - len(state.status))
-            steps.add_option(Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<{pad}} {state.status}",
-                                    id=str(number)))
-        steps.highlighted = keep
+class StepPanel(Vertical):
+    NUMBER: ClassVar[int]
+    ACTIONS: ClassVar[frozenset[str]]  # the screen's actions this step offers (the footer shows only these)
 
-    def move_selection(self, number: int) -> None:
-        """Select step `number` (drawn by the next `after_change`)."""
-        self.selected = number
-        steps = self.query_one("#em-steps", OptionList)
-        if number < steps.option_count:
-            steps.highlighted = number
+    class Changed(Message):
+        """The checklist changed: redraw the step list and (unless `redraw_panel` is False) the selected
+        step, selecting `select` first if given; `live`: read the deployment's pause state again."""
 
-    def after_change(self) -> None:
-        """The checklist changed: redraw the list and the selected step's panel."""
-        self.redraw_steps()
-        self.show_panel()
+        def __init__(self, select: int | None = None, *, live: bool = False, redraw_panel: bool = True) -> None:
+            super().__init__()
+            self.select = select
+            self.live = live
+            self.redraw_panel = redraw_panel
+
+    class FollowRunning(Message):
+        """Ask the server about the operation the checklist says is running, and follow it to its end."""
+
+    def __init__(self, context: ChecklistContext) -> None:
+        super().__init__(id=f"em-step-{self.NUMBER}")
+        self.context = context
+
+    def compose(self) -> ComposeResult:
+        with PanelText(id="em-text-scroll"):
+            yield Static("Loading…" if self.NUMBER == 0 else "", id="em-text", markup=False)
+        yield MarkedDataTable(id="em-table", cursor_type="row", zebra_stripes=True)
+        yield Log(id="em-log", max_lines=2000)
+
+    def on_mount(self) -> None:
+        self.query_one("#em-table").display = False
+        self.query_one("#em-log").display = False
+
+    # -- what every step has ------------------------------------------------------------------------------
+    @property
+    def checklist(self) -> Checklist:
+        assert self.context.checklist is not None  # the screen shows steps only with a checklist
+        return self.context.checklist
+
+    @property
+    def ref(self) -> DeploymentRef:
+        assert self.context.ref is not None  # every step works on the deployment step 0 chose
+        return self.context.ref
+
+    @property
+    def target(self) -> BackupTarget:
+        return self.context.target
+
+    @property
+    def is_current(self) -> bool:
+        """Shown now: a worker that ends later draws only when its step is still the one on screen."""
+        return self.display
+
+    def draw(self, head: str) -> None:
+        """Draw the step; `head` is its last outcome and earlier ones."""
+        raise NotImplementedError
+
+    def run(self) -> None:
+        """g: run the step."""
+        raise NotImplementedError
+
+    def allows(self, action: str, parameters: tuple[object, ...]) -> bool:
+        """Whether one of this step's `ACTIONS` can run now (the screen has checked the rest)."""
+        return True
+
+    def back(self) -> bool:
+        """esc within the step (up a level, back from a question); False when there is nothing to back out of."""
+        return False
+
+    def redo_first(self) -> bool:
+        """x: something to do before the step is reset; True when that was done instead."""
+        return False
+
+    def changed(self, select: int | None = None, *, live: bool = False) -> None:
+        self.post_message(self.Changed(select, live=live))
+
+    # -- the prompt under the panel -----------------------------------------------------------------------
+    @property
+    def prompt(self) -> ChecklistPrompt:
+        return self.screen.query_one(ChecklistPrompt)
+
+    def ask(self, label: str, then: Callable[[str], Any], value: str = "") -> None:
+        self.prompt.ask(label, then, value)
+
+    def confirm_typed(self, what: str, then: Callable[[], Any], name: str | None = None,
+                      refused: Callable[[], Any] | None = None) -> None:
+        self.prompt.confirm_typed(what, then, name or self.ref.name, refused)
 
     def set_title(self, text: str) -> None:
-        self.query_one("#em-step-title", Static).update(text)
+        self.screen.query_one("#em-step-title", Static).update(text)
 
+    # -- drawing ------------------------------------------------------------------------------------------
     def say(self, text: str) -> None:
         widget = self.query_one("#em-text", Static)
         widget.update(text)
@@ -90,6 +147,13 @@ class PanelMixin:
         alone = not self.query_one("#em-table").display and not self.query_one("#em-log").display
         self.query_one("#em-text-scroll").set_class(alone, "-full")
 
+    def row_key(self) -> str | None:
+        """The key of the table's highlighted row, when the table is shown and has rows."""
+        table = self.query_one("#em-table", DataTable)
+        if not table.display or not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
     def show_progress(self, progress: Progress) -> None:
         self.query_one("#em-text", Static).update(self.progress_text(progress))
 
@@ -98,4 +162,3 @@ class PanelMixin:
         for table in progress.tables[:8]:
             lines.append(f"  {table.table}: {table.written:,}/{table.total:,}")
         return "\n".join(lines)
-
