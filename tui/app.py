@@ -104,7 +104,7 @@ class ConvexBackupsApp(App):
         self.main.target_ready()
         for note in getattr(self.target, "cleanup_notes", ()):  # imports an earlier run left staged
             self.notify(note, title="Staged import cancelled", timeout=20)
-        if self.emergency is not None:
+        if self.emergency is not None and self.target is not None:
             from tui.screens.emergency.open import open_emergency
 
             open_emergency(self, self.target, self.emergency or None)

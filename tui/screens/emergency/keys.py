@@ -4,13 +4,13 @@ alone)."""
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 MARKS = {"pending": "·", "running": "…", "done": "✓", "failed": "✗", "skipped": "–", "rehearsed": "≈"}
 SHORT_TITLES = ("Deployment", "Safety backup", "Restore data", "Push code", "Env vars", "Manual fixes",
                 "Close + log")
 
-EMERGENCY_BINDINGS = [
+EMERGENCY_BINDINGS: list[BindingType] = [
     Binding("g", "run_step", "Run step", id="emergency_run"),
     Binding("s", "skip_step", "Skip (say why)", id="emergency_skip"),
     Binding("x", "redo_step", "Redo", id="emergency_redo"),

@@ -101,8 +101,8 @@ class StepPanel(Vertical):
         """x: something to do before the step is reset; True when that was done instead."""
         return False
 
-    def changed(self, select: int | None = None, *, live: bool = False) -> None:
-        self.post_message(self.Changed(select, live=live))
+    def changed(self, select: int | None = None, *, live: bool = False, redraw_panel: bool = True) -> None:
+        self.post_message(self.Changed(select, live=live, redraw_panel=redraw_panel))
 
     # -- the prompt under the panel -----------------------------------------------------------------------
     @property

@@ -494,7 +494,7 @@ class EmergencyScreen(Screen[None]):
     def action_mark_done(self) -> None:
         (self.data_step if self.selected == 5 else self.code_step).action_mark_done()
 
-    def action_toggle(self) -> None:
+    def action_toggle(self) -> None:  # type: ignore[override]  # the binding's action, not DOMNode's toggle
         if self.selected == 4:
             self.env_step.action_toggle()
 

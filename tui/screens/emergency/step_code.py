@@ -195,6 +195,7 @@ class CodeStep(StepPanel):
             self._log_line(log, fmt.error_text(exc))
         else:
             result = run.result
+            assert result is not None  # the lines end with the run
             self._log_line(log, f"Result: {result.outcome}")
             if result.status == "done":
                 self.checklist.done(3, result.outcome, **result.data)

@@ -100,6 +100,7 @@ class DataStep(StepPanel):
 
     def _draw_page(self, row: int = 0) -> None:
         view = self.page_view
+        assert view is not None  # a page is drawn once read
         fields_width, whole_id = self._page_columns(max(view.last, 1))
         table = self.show_table(["#", "Fields", "_id"])
         for number, doc in enumerate(view.documents, start=view.first):
@@ -115,6 +116,7 @@ class DataStep(StepPanel):
 
     def _draw_document(self) -> None:
         doc, view = self.document, self.page_view
+        assert doc is not None  # drawn while a document is viewed
         rows = document_fields(doc)
         # what is left of the panel beside the field and type columns (each cell is padded by one space a side)
         width = max(self.screen.query_one("#em-panel").size.width - 4 - (max(len(f) for f, _, _ in rows) + 2) - 9 - 2, 12)

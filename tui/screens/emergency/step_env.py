@@ -74,7 +74,7 @@ class EnvStep(StepPanel):
                  f"removed, {len(comparison.changed)} changed (values {'SHOWN' if self.revealed else 'masked'}).\n"
                  "space choose · a apply the chosen · v reveal · c next saved set · o a file")
 
-    def action_toggle(self) -> None:
+    def action_toggle(self) -> None:  # type: ignore[override]  # space on the table, not DOMNode's toggle
         table = self.query_one("#em-table", DataTable)
         if self.comparison is None or not table.row_count:
             return

@@ -163,7 +163,7 @@ class SafetyStep(StepPanel):
     async def safety_backup_worker(self, how: ops.SafetyHow = "fresh") -> None:
         busy = self.context.busy
         busy.add("safety")
-        self.post_message(self.Changed(redraw_panel=False))  # the step list says running; its keys go
+        self.changed(redraw_panel=False)  # the step list says running; its keys go
         try:
             record = await ops.safety_backup(self.checklist, self.target, self.ref, self._progress,
                                              how=how, options=self.safety_choices)
