@@ -67,8 +67,9 @@ class DataStep(StepPanel):
             if self.data_table is None:
                 counts = await editor.tables()
             else:
-                self.pager = self.pager or TablePager(self.data_table, PAGE_SIZE)
-                self.page_view = await getattr(self.pager, move)(editor)
+                pager = self.pager = self.pager or TablePager(self.data_table, PAGE_SIZE)
+                turn = {"next": pager.next, "previous": pager.previous}.get(move, pager.current)
+                self.page_view = await turn(editor)
         except Exception as exc:  # noqa: BLE001
             self.say(f"Could not read the data: {fmt.error_text(exc)}")
             return
