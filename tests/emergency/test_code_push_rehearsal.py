@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from emergency_support import HostApp, wait_until
+from emergency_support import HostApp, wait_until, shown_table
 from official_cli import install_cli
 from tiny_project import git, tiny_project
 
@@ -40,7 +40,7 @@ async def test_step_3_rehearses_a_real_push_and_the_sandbox_refuses_it(sandbox, 
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await _to_step_3(pilot, screen)
-        table = screen.panel.query_one("#em-table")
+        table = shown_table(screen)
         await wait_until(pilot, lambda: table.display and table.row_count, what="the refs")
         before = _text(screen)
         assert "The sandbox runs no code" in before and "rehearsed, not deployed" in before  # said before it starts
@@ -75,7 +75,7 @@ async def test_a_missing_lockfile_is_said_before_anything_starts(sandbox, fresh_
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await _to_step_3(pilot, screen)
-        table = screen.panel.query_one("#em-table")
+        table = shown_table(screen)
         await wait_until(pilot, lambda: table.display and table.row_count, what="the refs")
         assert "Missing at HEAD:" in _text(screen) and "No lockfile" in _text(screen)
         await pilot.press("g")

@@ -4,7 +4,7 @@ number is a Float64, an Int64 field stays an Int64, bad JSON changes nothing).""
 
 from __future__ import annotations
 
-from emergency_support import HostApp, client_of, wait_until
+from emergency_support import HostApp, client_of, wait_until, shown_table
 from sandbox_process import SandboxProcess
 
 from tui.screens.emergency.screen import EmergencyScreen
@@ -25,7 +25,7 @@ async def _open_step5(pilot, screen, table_name: str):
     await pilot.press("g", "s", *"rehearsal on a fresh sandbox", "enter")
     await pilot.press(*["down"] * 4)
     assert screen.selected == 5
-    table = screen.panel.query_one("#em-table")
+    table = shown_table(screen)
     await wait_until(pilot, lambda: table.display and table_name in _keys(table) and screen.data_step.data_level == "tables",
                      what="the tables")
     await pilot.press("tab")

@@ -14,7 +14,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Static
 
-from emergency_support import wait_until
+from emergency_support import wait_until, shown_table
 from tiny_project import write_empty_lockfile
 
 from tui.screens.emergency.open import open_emergency
@@ -97,7 +97,7 @@ async def _push(pilot, app, name):
     screen = app.screen
     await pilot.press("g", "s", *"rehearsal of the code push", "enter", "down", "down")
     assert screen.selected == 3
-    table = screen.panel.query_one("#em-table")
+    table = shown_table(screen)
     await wait_until(pilot, lambda: table.display and table.row_count, what="the refs")
     await pilot.press("g", *name, "enter")
     await wait_until(pilot, lambda: screen.checklist.steps[3].status in ("done", "rehearsed", "failed"),

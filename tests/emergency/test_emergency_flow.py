@@ -7,7 +7,7 @@ from __future__ import annotations
 import stat
 
 from emergency_support import (
-    PROD, HostApp, break_deployment, documents_of, env_of, take_backup, wait_until,
+    PROD, HostApp, break_deployment, documents_of, env_of, shown_table, take_backup, wait_until,
 )
 
 from tui.screens.emergency.screen import EmergencyScreen
@@ -30,7 +30,7 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
         assert screen.ref.is_prod  # production by default
         assert "Pausing (optional, p)" in str(screen.panel.query_one("#em-text").render())
-        table = screen.panel.query_one("#em-table")
+        table = shown_table(screen)
         table.move_cursor(row=[str(k.value) for k in table.rows].index(PROD))  # the demo has several
         await pilot.press("g")  # step 0: the highlighted deployment is the one in trouble
         assert screen.checklist.steps[0].status == "done" and screen.selected == 1

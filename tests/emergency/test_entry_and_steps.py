@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 
 from deployment_data import open_sandbox
-from emergency_support import HostApp, client_of, wait_until
+from emergency_support import HostApp, client_of, wait_until, shown_table
 from sandbox_process import start_demo_copy
 from tiny_project import write_empty_lockfile
 
@@ -92,7 +92,7 @@ async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_t
         assert screen.checklist.steps[1].status == "skipped" and screen.checklist.destructive_allowed
 
         await pilot.press("down", "down")  # step 3: push code
-        table = screen.panel.query_one("#em-table")
+        table = shown_table(screen)
         await wait_until(pilot, lambda: table.display and table.row_count, what="the refs")
         await pilot.press("g", *DEV, "enter")
         await wait_until(pilot, lambda: screen.checklist.steps[3].status == "rehearsed", what="the deploy")

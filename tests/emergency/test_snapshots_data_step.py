@@ -11,7 +11,7 @@ from textual.app import App
 from textual.widgets import Input, Static
 
 from deployment_data import open_sandbox
-from emergency_support import PROD
+from emergency_support import PROD, shown_table
 from sandbox_process import SandboxProcess
 from snapshot_checklist import SIZES, fixed_checklist
 
@@ -75,7 +75,7 @@ def _state(app) -> str:
     """What the screen showed, for a failure message."""
     screen = app.screen_under_test
     try:
-        steps, table = screen.query_one("#em-steps"), screen.panel.query_one("#em-table")
+        steps, table = screen.query_one("#em-steps"), shown_table(screen)
     except Exception:  # noqa: BLE001 - no checklist screen (any more)
         return "no checklist screen"
     return (f"mode {screen.mode}, step {steps.highlighted}, focus {app.focused}, table shown {table.display} "
@@ -93,7 +93,7 @@ def scene(name: str):
     async def before(pilot):
         await _until(pilot, lambda: pilot.app.screen_under_test is not None, "the screen")
         screen = pilot.app.screen_under_test
-        table = screen.panel.query_one("#em-table")
+        table = shown_table(screen)
         steps = screen.query_one("#em-steps")
         # Keys sent before the step list has taken focus would be lost.
         await _until(pilot, lambda: screen.mode == "steps" and steps.has_focus, "the checklist")
