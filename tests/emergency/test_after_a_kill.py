@@ -19,7 +19,9 @@ from tui.widgets.deployment_tree import DeploymentTree
 
 
 def text_of(screen, selector="#em-text") -> str:
-    return str(screen.query_one(selector).render())
+    """The selected step's text, or another part of the screen (`selector`)."""
+    where = screen.panel if selector == "#em-text" else screen
+    return str(where.query_one(selector).render())
 
 
 async def imports_of(demo, name):

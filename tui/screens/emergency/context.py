@@ -14,6 +14,10 @@ from tui.services.checklist import Checklist, ChecklistStore
 from tui.services.protocol import BackupTarget, DeploymentRef, DeploymentState
 
 
+def _nobody(select: int | None, live: bool, redraw_panel: bool) -> None:
+    """Before the screen listens (a step is never asked to draw then)."""
+
+
 @dataclass
 class ChecklistContext:
     target: BackupTarget
@@ -30,6 +34,8 @@ class ChecklistContext:
     live_state: DeploymentState | None = None  # read from the server, None until read (or unreadable)
     busy: set[str] = field(default_factory=set)  # "resume", "safety", "download" while they run
     restore_lost: tuple[str, str] | None = None  # (what happened, what to do) when following step 2 failed
+    # what a step calls when the checklist changed: (select this step, read the pause again, redraw the panel)
+    on_change: Callable[[int | None, bool, bool], None] = field(default=_nobody, repr=False)
 
     def ref_named(self, name: str | None) -> DeploymentRef | None:
         return next((d for d in self.deployments if d.name == name), None)

@@ -1,9 +1,10 @@
 """`StepPanel`: one step of the checklist as a widget, shown in the screen's `ContentSwitcher` while its
 step is selected. It draws its own text with a table or a log below it, holds its step's state, offers
 the screen's keys listed in `ACTIONS` (the screen's bindings stay one list, so the footer keeps its order
-and every binding id stays remappable), and tells the screen what changed with messages: `Changed`
-(redraw the step list and this panel, optionally selecting another step) and `FollowRunning` (ask the
-server about the operation left running)."""
+and every binding id stays remappable), and tells the screen what happened: `changed()` when the
+checklist changed (the screen redraws the step list and the panel at once, in the same frame as the
+change: a queued message would show a checklist already done under a panel still saying "running"), and
+the message `FollowRunning` (ask the server about the operation left running)."""
 
 from __future__ import annotations
 
@@ -33,16 +34,6 @@ class PanelText(VerticalScroll):
 class StepPanel(Vertical):
     NUMBER: ClassVar[int]
     ACTIONS: ClassVar[frozenset[str]]  # the screen's actions this step offers (the footer shows only these)
-
-    class Changed(Message):
-        """The checklist changed: redraw the step list and (unless `redraw_panel` is False) the selected
-        step, selecting `select` first if given; `live`: read the deployment's pause state again."""
-
-        def __init__(self, select: int | None = None, *, live: bool = False, redraw_panel: bool = True) -> None:
-            super().__init__()
-            self.select = select
-            self.live = live
-            self.redraw_panel = redraw_panel
 
     class FollowRunning(Message):
         """Ask the server about the operation the checklist says is running, and follow it to its end."""
@@ -102,7 +93,9 @@ class StepPanel(Vertical):
         return False
 
     def changed(self, select: int | None = None, *, live: bool = False, redraw_panel: bool = True) -> None:
-        self.post_message(self.Changed(select, live=live, redraw_panel=redraw_panel))
+        """The checklist changed: redraw the step list and (unless `redraw_panel` is False) the selected
+        step, selecting `select` first if given; `live`: read the deployment's pause state again."""
+        self.context.on_change(select, live, redraw_panel)
 
     # -- the prompt under the panel -----------------------------------------------------------------------
     @property

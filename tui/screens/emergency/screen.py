@@ -75,6 +75,7 @@ class EmergencyScreen(Screen[None]):
         self.env_step = EnvStep(self.context)
         self.data_step = DataStep(self.context)
         self.close_step = CloseStep(self.context)
+        self.context.on_change = self._step_changed
         self.steps: tuple[StepPanel, ...] = (self.deployment_step, self.safety_step, self.restore_step,
                                              self.code_step, self.env_step, self.data_step, self.close_step)
 
@@ -280,16 +281,15 @@ class EmergencyScreen(Screen[None]):
         self.refresh_bindings()  # p and u depend on the state just read
 
     # -- the steps' messages ------------------------------------------------------------------------------
-    @on(StepPanel.Changed)
-    def _step_changed(self, message: StepPanel.Changed) -> None:
-        if message.select is not None:
-            self.move_selection(message.select)
-        if message.redraw_panel:
+    def _step_changed(self, select: int | None, live: bool, redraw_panel: bool) -> None:
+        if select is not None:
+            self.move_selection(select)
+        if redraw_panel:
             self.after_change()
         else:
             self.redraw_steps()
             self.refresh_bindings()  # what runs now (the step's keys) depends on the checklist just changed
-        if message.live:
+        if live:
             self.refresh_live_state()
 
     @on(StepPanel.FollowRunning)
