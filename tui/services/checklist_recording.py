@@ -9,7 +9,7 @@ from typing import Any
 
 from tui.services import checklist_ops as ops
 from tui.services.checklist import Checklist
-from tui.services.protocol import BackupRecord, RestorePlan
+from tui.services.records import BackupRecord, RestorePlan
 
 
 class RecordingTarget:
