@@ -140,7 +140,7 @@ async def run_narrow(shooter: Shooter, target) -> None:
 
 async def run_wide(shooter: Shooter, target) -> None:
     from tui.screens.dialogs.backup_now import BackupNowDialog
-    from tui.screens.emergency_screen import EmergencyScreen
+    from tui.screens.emergency.screen import EmergencyScreen
     from tui.screens.dialogs.periodic import PeriodicDialog
     from tui.screens.restore.wizard import RestoreWizard
     from tui.widgets.backup_table import BackupTable

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -20,6 +20,9 @@ from tui.screens.main.screen import MainScreen
 from tui.services.config.settings import Config
 from tui.services.protocol import BackupTarget, TargetInfo
 from tui.widgets import formatting as fmt
+
+if TYPE_CHECKING:  # opening a target imports the network stack: not before the first frame
+    from tui.services.config.open_target import AppSession
 
 CSS_FILES: list[str | PurePath] = ["styles/app.tcss", "styles/panes.tcss", "styles/dialogs_main.tcss"]
 
@@ -36,7 +39,7 @@ class ConvexBackupsApp(App):
         target: BackupTarget | None = None,
         config: Config | None = None,
         *,
-        session: Any = None,
+        session: AppSession | None = None,
         opener: Callable[[], Awaitable[BackupTarget]] | None = None,
         clock: Callable[[], datetime] = fmt.utc_now,
         emergency: str | None = None,
@@ -44,7 +47,7 @@ class ConvexBackupsApp(App):
         """`target` when it is already open; else `opener` (or `session.open`) opens it in a worker."""
         super().__init__()
         self.target: BackupTarget | None = target
-        self.config = config if config is not None else getattr(session, "config", None)
+        self.config = config if config is not None or session is None else session.config
         self.session = session
         self.opener = opener
         self.clock = clock
@@ -56,17 +59,18 @@ class ConvexBackupsApp(App):
 
     # -- start-up -----------------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        if self.config is None:
-            self.config = getattr(self.session, "config", None)
+        if self.config is None and self.session is not None:
+            self.config = self.session.config
         self.keymap, warnings = keys.keymap_from_config(self.config.ui if self.config else None)
         if self.keymap:
             self.set_keymap(self.keymap)
         for warning in warnings:
             self.notify(warning, title="config.toml", severity="warning", timeout=10)
-        for warning in getattr(self.session, "warnings", None) or []:
+        session = self.session
+        for warning in session.warnings if session is not None else ():
             self.notify(str(warning), severity="warning", timeout=10)
-        spec = getattr(self.session, "spec", None)
-        self.start_deployment = getattr(spec, "deployment", None)
+        spec = session.spec if session is not None else None
+        self.start_deployment = spec.deployment if spec is not None else None
         # The target opens once the main screen's first frame is drawn (MainScreen.on_mount): opening
         # imports the network stack, which would otherwise delay that frame.
         self.push_screen(MainScreen(clock=self.clock))
@@ -79,7 +83,7 @@ class ConvexBackupsApp(App):
     async def open_target(self) -> None:
         try:
             if self.target is None:
-                opener = self.opener or getattr(self.session, "open", None)
+                opener = self.opener or (self.session.open if self.session is not None else None)
                 if opener is None:
                     raise ValueError("No target was given to the app.")
                 self.target = await opener()
@@ -100,8 +104,8 @@ class ConvexBackupsApp(App):
         self.main.target_ready()
         for note in getattr(self.target, "cleanup_notes", ()):  # imports an earlier run left staged
             self.notify(note, title="Staged import cancelled", timeout=20)
-        if self.emergency is not None:
-            from tui.screens.emergency_open import open_emergency
+        if self.emergency is not None and self.target is not None:
+            from tui.screens.emergency.open import open_emergency
 
             open_emergency(self, self.target, self.emergency or None)
             self.emergency = None
@@ -176,13 +180,13 @@ class ConvexBackupsApp(App):
                 raise ValueError("no config.toml is loaded")
             chosen = config.profile(profile)
             if chosen.kind == "sandbox":
-                spec = getattr(self.session, "spec", None)
+                spec = self.session.spec if self.session is not None else None
                 if spec is None or spec.kind != "sandbox":
                     raise ValueError("The sandbox is started at launch: run convex-backups --profile "
                                      f"{profile} to use it.")
             else:
                 spec = from_profile(config, chosen, dict(os.environ), Path.home())
-            homes = getattr(self.session, "homes", None) or Homes.from_environ()
+            homes = self.session.homes if self.session is not None else Homes.from_environ()
             target = await open_target(spec, homes)
             info = await target.info()
         except Exception as exc:  # noqa: BLE001

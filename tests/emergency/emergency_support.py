@@ -26,3 +26,17 @@ async def break_deployment(demo: SandboxProcess, name: str) -> None:
         if len(names) > 1:
             changes[names[1]] = None
         await client.update_env(changes)
+
+
+class ShownTable:
+    """The table of the step on screen, whichever step that is now (each step draws its own table)."""
+
+    def __init__(self, screen) -> None:
+        self._screen = screen
+
+    def __getattr__(self, name: str):
+        return getattr(self._screen.panel.query_one("#em-table"), name)
+
+
+def shown_table(screen) -> ShownTable:
+    return ShownTable(screen)

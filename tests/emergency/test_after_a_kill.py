@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from emergency_support import PROD, HostApp, break_deployment, client_of, documents_of, take_backup, wait_until
+from emergency_support import PROD, HostApp, break_deployment, client_of, documents_of, take_backup, wait_until, shown_table
 
 from deployment_data import open_sandbox
 from tui.app import ConvexBackupsApp
-from tui.screens.emergency_restore import RecordingTarget
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.services.checklist.recording import RecordingTarget
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist import operations as ops
 from tui.services.checklist import incident_log
 from tui.services.checklist.state import ChecklistStore
@@ -19,7 +19,9 @@ from tui.widgets.deployment_tree import DeploymentTree
 
 
 def text_of(screen, selector="#em-text") -> str:
-    return str(screen.query_one(selector).render())
+    """The selected step's text, or another part of the screen (`selector`)."""
+    where = screen.panel if selector == "#em-text" else screen
+    return str(where.query_one(selector).render())
 
 
 async def imports_of(demo, name):
@@ -34,7 +36,7 @@ async def test_a_killed_app_shows_the_paused_deployment_and_the_unfinished_check
     async with first.run_test(size=(80, 24)) as pilot:
         screen = first.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps" and screen.pause_supported, what="the checklist")
-        table = screen.query_one("#em-table")
+        table = shown_table(screen)
         table.move_cursor(row=[str(k.value) for k in table.rows].index(PROD))
         await pilot.press("p", *PROD, "enter")
         await wait_until(pilot, lambda: screen.checklist.pause_state == "paused", what="the pause")
@@ -112,7 +114,7 @@ async def test_resume_after_a_kill_at_the_review_cancels_the_staged_restore(demo
 
         # Step 2 works again: the backups are offered and g is not refused.
         screen.select_step(2)
-        table = screen.query_one("#em-table")
+        table = shown_table(screen)
         await wait_until(pilot, lambda: table.display and good.id in [str(k.value) for k in table.rows],
                          what="the backups again")
         assert screen.check_action("run_step", ()) and "canceled on the server" in text_of(screen)
@@ -170,7 +172,7 @@ async def test_a_restore_lost_with_the_sandbox_says_which_import_and_is_followed
         assert plan.import_id in said and "carries on on the server" in said
         assert f"convex-backups imports --deployment {PROD}" in said
         assert screen.checklist.steps[2].status == "running"  # not "failed" with a table of "–"
-        assert not screen.query_one("#em-table").display
+        assert not shown_table(screen).display
 
     demo.start()
     fresh_target = await open_sandbox(demo, homes)
@@ -185,7 +187,7 @@ async def test_a_restore_lost_with_the_sandbox_says_which_import_and_is_followed
                              what="the restore followed to its end")
             screen.select_step(2)
             await pilot.pause(0.2)
-            table = screen.query_one("#em-table")
+            table = shown_table(screen)
             rows = [table.get_row_at(i) for i in range(table.row_count)]
             assert rows and all(str(after) not in ("–", "not read") for _, _, after in rows)
             screen.checklist.reset(2)  # redone: the completed restore must still be in the log

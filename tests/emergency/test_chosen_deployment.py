@@ -4,9 +4,9 @@ behind (issue 12)."""
 
 from __future__ import annotations
 
-from emergency_support import PROD, HostApp, wait_until
+from emergency_support import PROD, HostApp, wait_until, shown_table
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist.state import ChecklistStore
 
 DEV = "gentle-salmon-943"  # acme-corp, storefront, dev: the row highlighted when the checklist opens
@@ -27,9 +27,9 @@ async def test_the_checklist_and_its_log_carry_the_chosen_deployment(target, hom
         assert DEV not in str(screen.query_one("#em-title").render())
         await pilot.press("down")  # nothing before the deployment is chosen
         assert screen.check_action("run_step", ()) is False and screen.check_action("skip_step", ()) is False
-        assert "Choose the deployment first" in str(screen.query_one("#em-text").render())
+        assert "Choose the deployment first" in str(screen.panel.query_one("#em-text").render())
         await pilot.press("up")
-        table = screen.query_one("#em-table")
+        table = shown_table(screen)
         await wait_until(pilot, lambda: table.display and table.row_count, what="the deployments")
         table.move_cursor(row=[str(k.value) for k in table.rows].index(PROD))
         await pilot.press("g")  # production is the one in trouble

@@ -9,16 +9,16 @@ import time
 
 import pytest
 
-from emergency_support import HostApp, wait_until
+from emergency_support import HostApp, wait_until, shown_table
 from official_cli import install_cli
 from tiny_project import git, tiny_project
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist.state import ChecklistStore
 
 
 def _text(screen) -> str:
-    return str(screen.query_one("#em-text").render())
+    return str(screen.panel.query_one("#em-text").render())
 
 
 async def _to_step_3(pilot, screen):
@@ -40,7 +40,7 @@ async def test_step_3_rehearses_a_real_push_and_the_sandbox_refuses_it(sandbox, 
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await _to_step_3(pilot, screen)
-        table = screen.query_one("#em-table")
+        table = shown_table(screen)
         await wait_until(pilot, lambda: table.display and table.row_count, what="the refs")
         before = _text(screen)
         assert "The sandbox runs no code" in before and "rehearsed, not deployed" in before  # said before it starts
@@ -48,7 +48,7 @@ async def test_step_3_rehearses_a_real_push_and_the_sandbox_refuses_it(sandbox, 
         await pilot.press("g", *sandbox.name, "enter")  # the highlighted ref is the tag v1
         state = screen.checklist.steps[3]
         await wait_until(pilot, lambda: state.status not in ("pending", "running"), timeout=120, what="the push")
-        lines = screen.query_one("#em-log").lines
+        lines = screen.panel.query_one("#em-log").lines
         log = " ".join(line.strip() for line in lines)  # the log's lines are wrapped to its width
         assert state.status == "rehearsed", f"{state.outcome}\n" + "\n".join(lines)
         assert state.outcome.startswith("rehearsed, not deployed")
@@ -75,7 +75,7 @@ async def test_a_missing_lockfile_is_said_before_anything_starts(sandbox, fresh_
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await _to_step_3(pilot, screen)
-        table = screen.query_one("#em-table")
+        table = shown_table(screen)
         await wait_until(pilot, lambda: table.display and table.row_count, what="the refs")
         assert "Missing at HEAD:" in _text(screen) and "No lockfile" in _text(screen)
         await pilot.press("g")

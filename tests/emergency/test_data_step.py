@@ -4,15 +4,15 @@ number is a Float64, an Int64 field stays an Int64, bad JSON changes nothing).""
 
 from __future__ import annotations
 
-from emergency_support import HostApp, client_of, wait_until
+from emergency_support import HostApp, client_of, wait_until, shown_table
 from sandbox_process import SandboxProcess
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist.state import ChecklistStore
 
 
 def _text(screen) -> str:
-    return str(screen.query_one("#em-text").render())
+    return str(screen.panel.query_one("#em-text").render())
 
 
 def _keys(table) -> list[str]:
@@ -25,14 +25,14 @@ async def _open_step5(pilot, screen, table_name: str):
     await pilot.press("g", "s", *"rehearsal on a fresh sandbox", "enter")
     await pilot.press(*["down"] * 4)
     assert screen.selected == 5
-    table = screen.query_one("#em-table")
-    await wait_until(pilot, lambda: table.display and table_name in _keys(table) and screen.data_level == "tables",
+    table = shown_table(screen)
+    await wait_until(pilot, lambda: table.display and table_name in _keys(table) and screen.data_step.data_level == "tables",
                      what="the tables")
     await pilot.press("tab")
     assert table.has_focus  # tab goes from the steps straight to the table
     table.move_cursor(row=_keys(table).index(table_name))
     await pilot.press("g")
-    await wait_until(pilot, lambda: screen.page_view is not None and screen.data_level == "documents",
+    await wait_until(pilot, lambda: screen.data_step.page_view is not None and screen.data_step.data_level == "documents",
                      what="the first page")
     return table
 
@@ -75,7 +75,7 @@ async def test_pages_of_a_large_table_by_cursor(sandbox, fresh_target, homes, tm
         await wait_until(pilot, lambda: "documents 101–200 of about 249" in _text(screen), what="the delete")
         assert oldest_first[105] not in _keys(table) and _keys(table)[5] == oldest_first[106]
         await pilot.press("escape")
-        await wait_until(pilot, lambda: screen.data_level == "tables" and table.row_count, what="the tables")
+        await wait_until(pilot, lambda: screen.data_step.data_level == "tables" and table.row_count, what="the tables")
         assert app.screen is screen  # esc went up a level, it did not leave the checklist
 
 
@@ -92,7 +92,7 @@ async def test_the_field_editor_writes_typed_values(sandbox, fresh_target, homes
         screen = app.screen_under_test
         table = await _open_step5(pilot, screen, "items")
         await pilot.press("g")
-        await wait_until(pilot, lambda: screen.data_level == "document", what="the document")
+        await wait_until(pilot, lambda: screen.data_step.data_level == "document", what="the document")
 
         async def edit(field: str, *keys: str) -> None:
             await pilot.press(*["down"] * (_keys(table).index(field) - table.cursor_row),

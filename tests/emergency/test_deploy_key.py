@@ -13,11 +13,11 @@ import pytest
 from textual.app import App
 from textual.widgets import Static
 
-from emergency_support import wait_until
+from emergency_support import wait_until, shown_table
 from tiny_project import write_empty_lockfile
 
-from tui.screens.emergency_open import open_emergency
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.open import open_emergency
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist import code_push
 from tui.services.config.settings import ConfigError, load_config, parse_config
 
@@ -91,7 +91,7 @@ class ProfileHost(App):
 
 
 def _on_screen(screen) -> str:
-    return "\n".join([str(screen.query_one("#em-text").render()), *screen.query_one("#em-log").lines])
+    return "\n".join([str(screen.panel.query_one("#em-text").render()), *screen.panel.query_one("#em-log").lines])
 
 
 async def _push(pilot, app, name):
@@ -100,7 +100,7 @@ async def _push(pilot, app, name):
     screen = app.screen
     await pilot.press("g", "s", *"rehearsal of the code push", "enter", "down", "down")
     assert screen.selected == 3
-    table = screen.query_one("#em-table")
+    table = shown_table(screen)
     await wait_until(pilot, lambda: table.display and table.row_count, what="the refs")
     await pilot.press("g", *name, "enter")
     await wait_until(pilot, lambda: screen.checklist.steps[3].status in ("done", "rehearsed", "failed"),

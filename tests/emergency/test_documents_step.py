@@ -3,10 +3,10 @@ now, mark, R restores only the marked documents), and esc comes back to the chec
 
 from __future__ import annotations
 
-from emergency_support import PROD, HostApp, break_deployment, take_backup, wait_until
+from emergency_support import PROD, HostApp, break_deployment, take_backup, wait_until, shown_table
 
 from tui.screens.restore.diff import DiffScreen
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist.state import ChecklistStore
 
 
@@ -21,7 +21,7 @@ async def test_d_on_step_2_compares_the_chosen_backup_with_now(demo, target, hom
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
-        table = screen.query_one("#em-table")
+        table = shown_table(screen)
         table.move_cursor(row=[str(k.value) for k in table.rows].index(PROD))
         await pilot.press("g")  # step 0
         await pilot.press("g")  # step 1: the safety backup
@@ -30,7 +30,7 @@ async def test_d_on_step_2_compares_the_chosen_backup_with_now(demo, target, hom
         await pilot.press("down")
         await wait_until(pilot, lambda: good.id in [str(k.value) for k in table.rows], what="the backups")
         assert screen.check_action("restore_documents", ()) is True
-        await wait_until(pilot, lambda: "D compares the backup with now" in str(screen.query_one("#em-text").render()),
+        await wait_until(pilot, lambda: "D compares the backup with now" in str(screen.panel.query_one("#em-text").render()),
                          what="step 2's words")
         table.move_cursor(row=[str(k.value) for k in table.rows].index(good.id))
         await pilot.press("D")

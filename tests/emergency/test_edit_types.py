@@ -4,9 +4,9 @@ needs its own typed confirmation before production's typed name (issue 12)."""
 
 from __future__ import annotations
 
-from emergency_support import HostApp, client_of, wait_until
+from emergency_support import HostApp, client_of, wait_until, shown_table
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist import incident_log
 from tui.services.checklist.state import ChecklistStore
 
@@ -34,12 +34,12 @@ async def test_a_type_changing_edit_needs_its_own_confirmation(sandbox, fresh_ta
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
         await pilot.press("g", "s", *"rehearsal on a fresh sandbox", "enter", *["down"] * 4)
-        table = screen.query_one("#em-table")
+        table = shown_table(screen)
         await wait_until(pilot, lambda: table.display and "orders" in [str(k.value) for k in table.rows],
                          what="the tables")
         table.move_cursor(row=[str(k.value) for k in table.rows].index("orders"))
         await pilot.press("tab", "g")
-        await wait_until(pilot, lambda: screen.data_level == "documents" and table.row_count, what="the page")
+        await wait_until(pilot, lambda: screen.data_step.data_level == "documents" and table.row_count, what="the page")
         edits = lambda: screen.checklist.steps[5].data.get("edits", [])  # noqa: E731
 
         async def edit(value: str) -> None:

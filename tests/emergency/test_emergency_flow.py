@@ -7,10 +7,10 @@ from __future__ import annotations
 import stat
 
 from emergency_support import (
-    PROD, HostApp, break_deployment, documents_of, env_of, take_backup, wait_until,
+    PROD, HostApp, break_deployment, documents_of, env_of, shown_table, take_backup, wait_until,
 )
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.screens.restore.wizard import RestoreWizard
 from tui.services.checklist.state import ChecklistStore
 
@@ -29,8 +29,8 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
         assert screen.ref.is_prod  # production by default
-        assert "Pausing (optional, p)" in str(screen.query_one("#em-text").render())
-        table = screen.query_one("#em-table")
+        assert "Pausing (optional, p)" in str(screen.panel.query_one("#em-text").render())
+        table = shown_table(screen)
         table.move_cursor(row=[str(k.value) for k in table.rows].index(PROD))  # the demo has several
         await pilot.press("g")  # step 0: the highlighted deployment is the one in trouble
         assert screen.checklist.steps[0].status == "done" and screen.selected == 1
@@ -79,9 +79,9 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
 
         await pilot.press("down", "down")  # step 4: env vars against the set saved with the good backup
         assert screen.selected == 4
-        await wait_until(pilot, lambda: screen.comparison is not None and table.row_count, what="the env diff")
-        assert screen.comparison.saved_id == good.env_snapshot
-        assert "INJECTED_BY_ATTACKER" in screen.comparison.removed
+        await wait_until(pilot, lambda: screen.env_step.comparison is not None and table.row_count, what="the env diff")
+        assert screen.env_step.comparison.saved_id == good.env_snapshot
+        assert "INJECTED_BY_ATTACKER" in screen.env_step.comparison.removed
         shown = " ".join(str(table.get_row_at(i)) for i in range(table.row_count))
         assert "evil" not in shown and "corrupted-value" not in shown  # masked
         await pilot.press("a", *PROD, "enter")

@@ -10,13 +10,13 @@ import pytest
 import pytest_asyncio
 
 from deployment_data import open_sandbox
-from emergency_support import HostApp, client_of, wait_until
+from emergency_support import HostApp, client_of, wait_until, shown_table
 from sandbox_process import start_demo_copy
 from tiny_project import write_empty_lockfile
 
 from tui.app import ConvexBackupsApp
 from tui.cli import build_parser
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist.state import ChecklistStore
 
 DEV = "gentle-salmon-943"  # acme-corp, storefront, dev
@@ -92,20 +92,20 @@ async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_t
         assert screen.checklist.steps[1].status == "skipped" and screen.checklist.destructive_allowed
 
         await pilot.press("down", "down")  # step 3: push code
-        table = screen.query_one("#em-table")
+        table = shown_table(screen)
         await wait_until(pilot, lambda: table.display and table.row_count, what="the refs")
         await pilot.press("g", *DEV, "enter")
         await wait_until(pilot, lambda: screen.checklist.steps[3].status == "rehearsed", what="the deploy")
-        log_text = "\n".join(screen.query_one("#em-log").lines)
+        log_text = "\n".join(screen.panel.query_one("#em-log").lines)
         assert "deployed" in log_text and shared_demo.deployments[DEV] in log_text
         assert screen.checklist.steps[3].data["exit_status"] == 0  # the sandbox runs no code: never "done"
 
         await pilot.press("down", "down")  # step 5: manual fixes
-        await wait_until(pilot, lambda: table.display and table.row_count and screen.data_table is None,
+        await wait_until(pilot, lambda: table.display and table.row_count and screen.data_step.data_table is None,
                          what="the tables")
         name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         await pilot.press("g")
-        await wait_until(pilot, lambda: screen.data_table == name and table.row_count, what="the documents")
+        await wait_until(pilot, lambda: screen.data_step.data_table == name and table.row_count, what="the documents")
         doc_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         await pilot.press("e")  # the field editor: a name, enter, a JSON value, enter
         await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldEditDialog", what="the field editor")
@@ -118,7 +118,7 @@ async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_t
         await pilot.press("i", *'{"note": "inserted by the checklist"}', "enter")
         await wait_until(pilot, lambda: len(screen.checklist.steps[5].data.get("edits", [])) == 3, what="insert")
         await pilot.press("u")
-        await wait_until(pilot, lambda: "no user functions" in str(screen.query_one("#em-text").render()),
+        await wait_until(pilot, lambda: "no user functions" in str(screen.panel.query_one("#em-text").render()),
                          what="the sandbox's answer")
         await pilot.press("m")
         assert screen.checklist.steps[5].status == "done"

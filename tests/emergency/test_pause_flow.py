@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from emergency_support import PROD, HostApp, client_of, wait_until
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist import operations as ops
 from tui.services.checklist.state import ChecklistStore
 
@@ -16,7 +16,7 @@ async def server_state(demo) -> str:
 
 
 def text_of(screen) -> str:
-    return str(screen.query_one("#em-text").render())
+    return str(screen.panel.query_one("#em-text").render())
 
 
 def actions(checklist) -> list[str]:

@@ -4,9 +4,9 @@ records it. On the sandbox, with the Pilot."""
 
 from __future__ import annotations
 
-from emergency_support import PROD, HostApp, client_of, documents_of, take_backup, wait_until
+from emergency_support import PROD, HostApp, client_of, documents_of, take_backup, wait_until, shown_table
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.screens.restore.source import ZIP_CHOICE
 from tui.screens.restore.wizard import RestoreWizard
 from tui.services.checklist.state import ChecklistStore
@@ -19,7 +19,7 @@ async def open_step_2(pilot, app):
     """Steps 0 (this deployment) and 1 (skipped: nothing to keep), then step 2's wizard."""
     screen = app.screen_under_test
     await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
-    table = screen.query_one("#em-table")
+    table = shown_table(screen)
     table.move_cursor(row=[str(k.value) for k in table.rows].index(EMPTY))
     await pilot.press("g")  # step 0: this deployment
     assert screen.ref.name == EMPTY and screen.selected == 1
@@ -28,7 +28,7 @@ async def open_step_2(pilot, app):
     if screen.selected != 2:
         await pilot.press("down")
     assert screen.selected == 2
-    await wait_until(pilot, lambda: "no complete backup of its own" in str(screen.query_one("#em-text").render()),
+    await wait_until(pilot, lambda: "no complete backup of its own" in str(screen.panel.query_one("#em-text").render()),
                      what="step 2's note")
     await pilot.press("g")
     await wait_until(pilot, lambda: isinstance(app.screen, RestoreWizard), what="the restore wizard")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from emergency_support import PROD, HostApp, break_deployment, client_of, documents_of, take_backup, wait_until
 
-from tui.screens.emergency_restore import RecordingTarget
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.services.checklist.recording import RecordingTarget
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist import operations as ops
 from tui.services.checklist.state import ChecklistStore
 
@@ -44,7 +44,7 @@ async def test_a_new_app_resumes_the_restore_without_a_second_one(demo, target, 
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "offer-resume", what="the resume offer")
-        assert "step 2" in str(screen.query_one("#em-text").render())
+        assert "step 2" in str(screen.panel.query_one("#em-text").render())
         await pilot.press("r")
         await wait_until(pilot, lambda: screen.checklist.steps[2].status == "done", timeout=90,
                          what="the resumed restore to end")

@@ -8,7 +8,7 @@ import json
 
 from emergency_support import HostApp, wait_until
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist.state import ChecklistStore
 
 
@@ -31,7 +31,7 @@ async def test_step_1_at_the_starter_limit_takes_a_local_snapshot_and_is_done(ta
         assert screen.checklist.deployment == ref.name and screen.selected == 1
 
         def text() -> str:
-            return str(screen.query_one("#em-text").render())
+            return str(screen.panel.query_one("#em-text").render())
 
         await wait_until(pilot, lambda: "(recommended)" in text(), what="step 1's choices")
         assert "g or l (recommended) saves a local safety snapshot" in text() and "fresh backup" not in text()
@@ -65,12 +65,12 @@ async def test_step_1_at_the_limit_frees_the_oldest_slot_on_o_then_d(target, hom
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
         await pilot.press("g")
-        await wait_until(pilot, lambda: screen.safety_choices is not None, what="step 1's choices")
+        await wait_until(pilot, lambda: screen.safety_step.safety_choices is not None, what="step 1's choices")
         await pilot.press("o")  # deleting a backup is asked again, with another key
-        assert "DELETED" in str(screen.query_one("#em-text").render())
+        assert "DELETED" in str(screen.panel.query_one("#em-text").render())
         assert screen.check_action("run_step", ()) is False
         await pilot.press("escape")  # back to the choices, not out of the checklist
-        assert app.screen is screen and not screen.safety_asking_oldest
+        assert app.screen is screen and not screen.safety_step.safety_asking_oldest
         await pilot.press("o", "d")
         await wait_until(pilot, lambda: screen.checklist.steps[1].status in ("done", "failed"), timeout=180,
                          what="the freed slot's backup")

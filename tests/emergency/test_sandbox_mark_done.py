@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from emergency_support import HostApp, wait_until
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist.state import ChecklistStore
 
 

@@ -14,13 +14,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui_snapshots"))
 
-from emergency_support import HostApp  # noqa: E402
+from emergency_support import HostApp, shown_table  # noqa: E402
 from fixed_target import NOW  # noqa: E402
 from snapshot_checklist import fixed_checklist  # noqa: E402
 from test_snapshots_emergency import EmergencyFixedTarget  # noqa: E402
 
 from tui.api.errors import NetworkError  # noqa: E402
-from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
+from tui.screens.emergency.screen import EmergencyScreen  # noqa: E402
 from tui.services.checklist.state import ChecklistStore, StepState  # noqa: E402
 
 CANCELED = ("the app stopped at the restore's review; the staged restore imp-8 was never confirmed and was "
@@ -68,7 +68,7 @@ def run(step: int, scene: str):
         await pilot.press("home", *(["down"] * step))
         for _ in range(100):
             await pilot.pause(0.05)
-            if scene != "dropped" or screen.query_one("#em-table").row_count:
+            if scene != "dropped" or shown_table(screen).row_count:
                 break
         pilot.app.clear_notifications()  # the toasts come and go with time; the panel says it all
         await pilot.pause(0.3)

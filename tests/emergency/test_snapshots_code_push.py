@@ -15,13 +15,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui_snapshots"))
 
-from emergency_support import HostApp  # noqa: E402
+from emergency_support import HostApp, shown_table  # noqa: E402
 from fixed_target import NOW, FixedTarget  # noqa: E402
 from snapshot_checklist import fixed_checklist  # noqa: E402
 from tiny_project import tiny_project  # noqa: E402
 
 from tui.api.deployment.client import DeploymentClient  # noqa: E402
-from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
+from tui.screens.emergency.screen import EmergencyScreen  # noqa: E402
 from tui.services.checklist.state import ChecklistStore  # noqa: E402
 from tui.services.records import TargetInfo  # noqa: E402
 
@@ -82,7 +82,7 @@ def run(*keys: str, rehearse: bool = False):
         screen = pilot.app.screen_under_test
         for _ in range(100):
             await pilot.pause(0.05)
-            if screen.mode == "steps" and screen.query_one("#em-table").row_count:
+            if screen.mode == "steps" and shown_table(screen).row_count:
                 break
         if rehearse:
             await pilot.press("g", *"brave-marmot-193", "enter")

@@ -11,11 +11,11 @@ from textual.app import App
 from textual.widgets import Input, Static
 
 from deployment_data import open_sandbox
-from emergency_support import PROD
+from emergency_support import PROD, shown_table
 from sandbox_process import SandboxProcess
 from snapshot_checklist import SIZES, fixed_checklist
 
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.services.checklist.state import ChecklistStore
 from tui.services.config.settings import Homes
 
@@ -75,7 +75,7 @@ def _state(app) -> str:
     """What the screen showed, for a failure message."""
     screen = app.screen_under_test
     try:
-        steps, table = screen.query_one("#em-steps"), screen.query_one("#em-table")
+        steps, table = screen.query_one("#em-steps"), shown_table(screen)
     except Exception:  # noqa: BLE001 - no checklist screen (any more)
         return "no checklist screen"
     return (f"mode {screen.mode}, step {steps.highlighted}, focus {app.focused}, table shown {table.display} "
@@ -83,7 +83,7 @@ def _state(app) -> str:
 
 
 def _text(screen) -> str:
-    return str(screen.query_one("#em-text").render())
+    return str(screen.panel.query_one("#em-text").render())
 
 
 def scene(name: str):
@@ -93,7 +93,7 @@ def scene(name: str):
     async def before(pilot):
         await _until(pilot, lambda: pilot.app.screen_under_test is not None, "the screen")
         screen = pilot.app.screen_under_test
-        table = screen.query_one("#em-table")
+        table = shown_table(screen)
         steps = screen.query_one("#em-steps")
         # Keys sent before the step list has taken focus would be lost.
         await _until(pilot, lambda: screen.mode == "steps" and steps.has_focus, "the checklist")
@@ -108,14 +108,14 @@ def scene(name: str):
             await pilot.press("tab")
             await _until(pilot, lambda: table.has_focus, "the table focused")
             await pilot.press(*["down"] * TABLES.index("products"), "g")
-            await _until(pilot, lambda: screen.page_view is not None and "documents 1–100" in _text(screen),
+            await _until(pilot, lambda: screen.data_step.page_view is not None and "documents 1–100" in _text(screen),
                          "the first page")
             if name == "page2":
                 await pilot.press("right_square_bracket")
                 await _until(pilot, lambda: "documents 101–200" in _text(screen), "the second page")
             if name in ("document", "edit", "edit_confirm", "type_change"):
                 await pilot.press("down", "down", "g")
-                await _until(pilot, lambda: screen.data_level == "document", "the document")
+                await _until(pilot, lambda: screen.data_step.data_level == "document", "the document")
             if name in ("edit", "edit_confirm", "type_change"):
                 fields = [k.value for k in table.rows]
                 await pilot.press(*["down"] * (fields.index("priceCents") - table.cursor_row), "e")

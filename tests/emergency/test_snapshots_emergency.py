@@ -15,8 +15,8 @@ from emergency_support import HostApp  # noqa: E402
 from fixed_target import NOW, FixedTarget  # noqa: E402
 from snapshot_checklist import SIZES, fixed_checklist  # noqa: E402
 
-from tui.screens import emergency_code  # noqa: E402
-from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
+from tui.screens.emergency import step_code  # noqa: E402
+from tui.screens.emergency.screen import EmergencyScreen  # noqa: E402
 from tui.services.checklist import code_push  # noqa: E402
 from tui.services.checklist.state import ChecklistStore, StepState  # noqa: E402
 
@@ -30,7 +30,7 @@ class EmergencyFixedTarget(FixedTarget):
 def fixed_machine(monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setattr(code_push, "missing_tools", lambda command: [])
-    monkeypatch.setattr(emergency_code.code_push, "find_project", lambda start=None: None)
+    monkeypatch.setattr(step_code.code_push, "find_project", lambda start=None: None)
 
 
 def make_app(tmp_path, fresh: bool) -> HostApp:

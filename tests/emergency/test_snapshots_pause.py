@@ -17,7 +17,7 @@ from snapshot_checklist import SIZES, fixed_checklist  # noqa: E402
 from test_snapshots_emergency import EmergencyFixedTarget, fixed_machine  # noqa: E402,F401
 from textual.widgets import Input  # noqa: E402
 
-from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
+from tui.screens.emergency.screen import EmergencyScreen  # noqa: E402
 from tui.services.checklist.state import ChecklistStore, StepState  # noqa: E402
 from tui.services.protocol import DeploymentState  # noqa: E402
 

@@ -17,7 +17,7 @@ from emergency_support import HostApp  # noqa: E402
 from fixed_target import BACKUPS, NOW, FixedTarget  # noqa: E402
 from snapshot_checklist import SIZES  # noqa: E402
 
-from tui.screens.emergency_screen import EmergencyScreen  # noqa: E402
+from tui.screens.emergency.screen import EmergencyScreen  # noqa: E402
 from tui.services.restore import safety  # noqa: E402
 from tui.services.checklist.state import Checklist, ChecklistStore, StepState  # noqa: E402
 
@@ -71,7 +71,7 @@ def run(*keys: str):
                 break
         for _ in range(100):
             await pilot.pause(0.05)
-            if screen.safety_choices is not None:
+            if screen.safety_step.safety_choices is not None:
                 break
         await pilot.press(*keys)
         await pilot.pause(0.6)

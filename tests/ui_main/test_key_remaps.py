@@ -20,7 +20,7 @@ from tui import bindings as keys
 from tui.app import ConvexBackupsApp
 from tui.screens.dialogs.backup_now import BackupNowDialog
 from tui.screens.restore.diff import DiffScreen
-from tui.screens.emergency_screen import EmergencyScreen
+from tui.screens.emergency.screen import EmergencyScreen
 from tui.screens.main.env_vars import EnvVarsScreen
 from tui.screens.dialogs.help import HelpScreen
 from tui.screens.main.inspect_backup import InspectScreen

@@ -49,9 +49,12 @@ class EmergencyFactsMixin(_Screen):
         self.paused: dict[str, bool] = {}  # deployment name -> paused, as last read from the server
 
     def checklist_store(self) -> ChecklistStore | None:
+        from tui.app import ConvexBackupsApp  # the app imports the main screen
+
         """The data folder's checklists: the session's, or `$CONVEX_BACKUPS_HOME`'s. An app opened on a bare
         target (tests, scripts) without either reads none, rather than the user's own folder."""
-        homes = getattr(getattr(self.app, "session", None), "homes", None)
+        session = self.app.session if isinstance(self.app, ConvexBackupsApp) else None
+        homes = session.homes if session is not None else None
         if homes is None and HOME_VARIABLE in os.environ:
             homes = Homes.from_environ()
         return ChecklistStore.in_data_dir(homes.data_dir) if homes is not None else None

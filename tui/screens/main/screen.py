@@ -477,11 +477,11 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     # -- emergency checklist ------------------------------------------------------------------------------
     def action_emergency(self) -> None:
-        """The emergency-restore checklist (tui/screens/emergency_screen.py), for the selected deployment."""
+        """The emergency-restore checklist (tui/screens/emergency/screen.py), for the selected deployment."""
         if self.target is None:
             self.notify("Not connected yet.", severity="warning")
             return
-        from tui.screens.emergency_open import open_emergency
+        from tui.screens.emergency.open import open_emergency
 
         open_emergency(self.app, self.target, self.current.name if self.current else None)
 

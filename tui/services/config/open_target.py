@@ -5,12 +5,14 @@ platform URL and token). Cloud and sandbox get a `CloudTarget`; self-hosted targ
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from tui.api.platform.client import PRODUCTION_HOST, PlatformClient
 from tui.api.secrets import Secret
 from tui.services.cloud.target import CloudTarget
-from tui.services.config.settings import Homes
+from tui.services.config.settings import Config, Homes
 from tui.services.cloud.deployment_credentials import REFUSED
 from tui.services.deployment.env_store import EnvStore
 from tui.services.errors import ConfigError
@@ -18,6 +20,26 @@ from tui.services.protocol import BackupTarget
 from tui.services.config.targets import SANDBOX_NOTICE, TargetSpec
 
 log = logging.getLogger("tui.services.credentials")
+
+
+class AppSession(Protocol):
+    """What the app is given at launch (`tui.launcher.Session` is one): the data folders, the loaded
+    config, the chosen target and how to open it. Read-only here: the launcher fills in a sandbox's URL
+    and token when it has started (`open`), and a later profile switch reads the spec as it is then."""
+
+    @property
+    def homes(self) -> Homes: ...
+
+    @property
+    def config(self) -> Config | None: ...
+
+    @property
+    def spec(self) -> TargetSpec | None: ...
+
+    @property
+    def warnings(self) -> Sequence[str]: ...
+
+    async def open(self) -> BackupTarget: ...
 
 
 def cloud_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> CloudTarget:

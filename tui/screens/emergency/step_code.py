@@ -14,8 +14,11 @@ import textwrap
 from pathlib import Path
 
 from textual import work
+from textual.widgets import DataTable, Log
 
 from tui.services.secrets import Secret, reveal
+from tui.screens.emergency.context import ChecklistContext
+from tui.screens.emergency.panel import StepPanel
 from tui.services.checklist import code_push
 from tui.services.checklist.data import client_for
 from tui.services.checklist.push_confirm import confirm_push
@@ -37,9 +40,13 @@ def _shown(folder: Path) -> str:
     return str(folder)
 
 
-class CodeStepMixin:
-    def init_code_step(self, deploy_command: str | None, project: Path | None,
-                       deploy_key: Secret | None = None) -> None:
+class CodeStep(StepPanel):
+    NUMBER = 3
+    ACTIONS = frozenset({"run_step", "skip_step", "redo_step", "project", "cancel_run", "mark_done", "mark_done_why"})
+
+    def __init__(self, context: ChecklistContext, deploy_command: str | None, project: Path | None,
+                 deploy_key: Secret | None = None) -> None:
+        super().__init__(context)
         self.deploy_key = deploy_key  # a profile's CONVEX_DEPLOY_KEY for the push; never shown
         self.deploy_command = (deploy_command or os.environ.get("CONVEX_BACKUPS_DEPLOY_COMMAND")
                                or code_push.DEFAULT_COMMAND)
@@ -50,7 +57,7 @@ class CodeStepMixin:
 
     @property
     def on_sandbox(self) -> bool:
-        return getattr(self, "target_kind", None) == "sandbox"
+        return self.context.on_sandbox
 
     def _manual(self, ref: str | None = None, plan: PushPlan | None = None) -> str:
         return code_push.manual_instructions(self.ref.name, ref, project=self.project, command=self.deploy_command,
@@ -60,7 +67,7 @@ class CodeStepMixin:
     def _pushing(self) -> bool:
         return self.push_starting or (self.push_run is not None and self.push_run.result is None)
 
-    def panel_3(self, head: str) -> None:
+    def draw(self, head: str) -> None:
         sandbox = SANDBOX_SAYS + "\n" if self.on_sandbox else ""
         if self._pushing():
             run = self.push_run
@@ -112,7 +119,7 @@ class CodeStepMixin:
         """What a push of the checked-out commit would need: the machine's missing programs and the lockfile,
         said before any ref is chosen (g checks the chosen ref again)."""
         head = next((ref for ref in self.refs if ref.kind == "commit"), None)
-        if head is None:
+        if head is None or self.project is None:
             return None
         return plan_push(self.project, "HEAD", head.sha, command=self.deploy_command)
 
@@ -123,19 +130,19 @@ class CodeStepMixin:
                 self.notify(f"{path} has no convex/ folder and package.json.", severity="warning")
                 return
             self.project = path
-            self.show_panel()
+            self.changed()
 
         self.ask("The app's project folder (it has convex/ and package.json):", chosen,
                  value=str(self.project or Path.cwd()))
 
-    def run_3(self) -> None:
-        table = self.query_one("#em-table")
+    def run(self) -> None:
+        table = self.query_one("#em-table", DataTable)
         if self.project is None or not table.display or not table.row_count:
             self.notify("Choose the project folder first (p), or run it by hand and press m.", severity="warning")
             return
         if self._pushing():
             return
-        ref = self.refs[int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)]
+        ref = self.refs[int(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))]
         plan = plan_push(self.project, ref.name, ref.sha, command=self.deploy_command, checklist_id=self.checklist.id)
         if not plan.ready:  # said before anything starts; the step stays as it was
             lines = [f"Cannot push {ref.name} from here; missing:", *(f"- {why}" for why in plan.missing)]
@@ -143,11 +150,12 @@ class CodeStepMixin:
                 lines += ["", "Fix that, or run this by hand and press m:", self._manual(ref.name, plan)]
             self.say("\n".join(lines))
             return
+        assert plan.installer is not None, "a ready plan has its installer"
         what = "Rehearse a push of" if self.on_sandbox else "Deploy"
         self.confirm_typed(f"{what} {ref.summary} to {self.ref.name}? Install: {plan.installer.command}",
                            lambda: self.deploy_worker(ref, plan))
 
-    def _log_line(self, log, text: str) -> None:
+    def _log_line(self, log: Log, text: str) -> None:
         """Lines wrapped to the log's width, so that nothing needs sideways scrolling at 80x24."""
         # the log's width less its border and a vertical scrollbar (which appears once it fills up)
         width = (log.size.width or self.app.size.width - 30 - 2) - 5
@@ -161,7 +169,7 @@ class CodeStepMixin:
         log = self.show_log(True)
         log.clear()
         self.checklist.start(3, ref=ref.name, sha=ref.sha, command=plan.command, rehearsal=self.on_sandbox)
-        self.redraw_steps()
+        self.changed(redraw_panel=False)
         run = None
         self.push_starting = True
         try:
@@ -176,8 +184,8 @@ class CodeStepMixin:
             self._log_line(log, f"with {credential}")
             async for line in run.lines():
                 self._log_line(log, line)
-                if line.startswith("[") and self.selected == 3:
-                    self.show_panel()  # the stage in the text above the log
+                if line.startswith("[") and self.is_current:
+                    self.changed()  # the stage in the text above the log
         except asyncio.CancelledError:  # the screen was closed: the push's processes end with it
             if run is not None:
                 run.cancel()
@@ -188,6 +196,7 @@ class CodeStepMixin:
             self._log_line(log, fmt.error_text(exc))
         else:
             result = run.result
+            assert result is not None  # the lines end with the run
             self._log_line(log, f"Result: {result.outcome}")
             if result.status == "done":
                 self.checklist.done(3, result.outcome, **result.data)
@@ -197,7 +206,7 @@ class CodeStepMixin:
                 self.checklist.fail(3, result.outcome, **result.data)
         finally:
             self.push_starting = False
-        self.after_change()
+        self.changed()
 
     def action_cancel_run(self) -> None:
         if self.push_run is not None and self.push_run.result is None:
@@ -208,15 +217,15 @@ class CodeStepMixin:
         self.notify("The sandbox runs no code, so nothing can be pushed to it by hand either: g rehearses the "
                     "push.", severity="warning")
 
-    def action_mark_done(self) -> None:
-        if self.selected == 5:
-            self.checklist.done(5, "manual fixes finished", **{"edits": self.checklist.steps[5].data.get("edits", [])})
-            self.after_change()
-            return
+    def allows(self, action: str, parameters: tuple[object, ...]) -> bool:
+        if action in ("mark_done", "mark_done_why"):
+            return (action == "mark_done_why") == self.on_sandbox  # the sandbox runs no code: m says why
+        return True
 
+    def action_mark_done(self) -> None:
         def mark(ref: str) -> None:
             self.checklist.done(3, f"pushed by hand ({ref.strip() or 'ref not given'})", ref=ref.strip() or None,
                                 command="by hand")
-            self.after_change()
+            self.changed()
 
         self.ask("Which ref did you deploy by hand? (enter marks step 3 done)", mark)

@@ -2,65 +2,33 @@
 `RestoreWizard` on the chosen one (full or chosen tables), or `D`: the diff screen to restore only documents;
 and show per-table counts before and after.
 
-The wizard gets a `RecordingTarget`: the target itself, except that staging and confirming a restore are
-written into the checklist the moment they happen, so the import id is on disk before the restore is
-followed (a new app resumes it instead of restoring again)."""
+The wizard gets a `RecordingTarget` (tui/services/checklist/recording.py): the target itself, except that
+staging and confirming a restore are written into the checklist the moment they happen, so the import id
+is on disk before the restore is followed (a new app resumes it instead of restoring again)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import work
 
+from tui.screens.emergency.context import ChecklistContext
+from tui.screens.emergency.panel import StepPanel
 from tui.screens.restore.wizard import RestoreWizard
 from tui.services.checklist import operations as ops
-from tui.services.protocol import BackupRecord, RestorePlan, RestoreResult
+from tui.services.checklist.recording import RecordingTarget
+from tui.services.protocol import BackupRecord, RestoreResult
 from tui.widgets import formatting as fmt
 
 
-class RecordingTarget:
-    """Delegates everything to `target`; records the safety backup, `prepare_restore` and `confirm_restore`
-    in the checklist."""
+class RestoreStep(StepPanel):
+    NUMBER = 2
+    ACTIONS = frozenset({"run_step", "skip_step", "redo_step", "inspect_backup", "restore_documents"})
 
-    def __init__(self, target: Any, checklist: Any) -> None:
-        self._target = target
-        self._checklist = checklist
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
-
-    def __repr__(self) -> str:
-        return f"RecordingTarget({self._target!r})"
-
-    async def request_backup(self, deployment: Any, **options: Any) -> BackupRecord:
-        """The wizard's safety backup: its id is kept, so a resumed checklist can say what it left behind."""
-        started = await self._target.request_backup(deployment, **options)
-        ops.restore_safety_requested(self._checklist, started.id)
-        return started
-
-    async def prepare_restore(self, backup_id: str, target: Any, *, source: Any = None) -> RestorePlan:
-        plan = await self._target.prepare_restore(backup_id, target, source=source)
-        ops.restore_staged(self._checklist, plan)
-        return plan
-
-    async def prepare_file_import(self, path: Any, target: Any, *, on_progress: Any = None,
-                                  **options: Any) -> RestorePlan:
-        plan = await self._target.prepare_file_import(path, target, on_progress=on_progress, **options)
-        ops.restore_staged(self._checklist, plan)
-        self._checklist.record(2, source_file=str(path))
-        return plan
-
-    async def confirm_restore(self, plan: RestorePlan) -> None:
-        ops.restore_confirmed(self._checklist, plan)  # on disk first: never confirmed twice after a restart
-        await self._target.confirm_restore(plan)
-
-
-class RestoreStepMixin:
-    def init_restore_step(self) -> None:
+    def __init__(self, context: ChecklistContext) -> None:
+        super().__init__(context)
         self.backups: list[BackupRecord] = []
-        self.wizard: RestoreWizard | None = None
+        self.wizard: RestoreWizard | None = None  # while the wizard runs this step's restore
 
-    def panel_2(self, head: str) -> None:
+    def draw(self, head: str) -> None:
         state = self.checklist.steps[2]
         before, after = state.data.get("counts_before"), state.data.get("counts_after")
         if state.status in ("done", "failed") and not state.data.get("nothing_restored") and (before or after):
@@ -78,10 +46,10 @@ class RestoreStepMixin:
 
     def _running_text(self) -> str:
         import_id = self.checklist.restore_import_id
-        if "resume" in self.busy:
+        if "resume" in self.context.busy:
             return f"Following the restore (import {import_id}) on the server to its end…"
-        if self.restore_lost is not None:
-            happened, todo = self.restore_lost
+        if self.context.restore_lost is not None:
+            happened, todo = self.context.restore_lost
             return f"{happened}\nWhat to do: {todo}"
         if self.wizard is not None:
             return "The restore wizard is open: it stages, confirms and follows the restore."
@@ -96,10 +64,10 @@ class RestoreStepMixin:
         except Exception as exc:  # noqa: BLE001
             self.say(f"Could not list the backups: {fmt.error_text(exc)}")
             return
-        if self.selected != 2:
+        if not self.is_current:
             return
         self.backups = [b for b in backups if b.state == "complete"]
-        now = self.clock()
+        now = self.context.clock()
         table = self.show_table(["Id", "Taken", "Files", "Kind", "Size", "Note", "At (UTC)"])
         for b in self.backups:
             note = "step 1 safety" if b.id == self.checklist.safety_backup_id else ""
@@ -119,15 +87,17 @@ class RestoreStepMixin:
                  "documents: g restores every table (or, in the wizard, only chosen ones); D compares the backup "
                  "with now and restores only the documents marked there.")
 
+    def _highlighted_backup(self) -> BackupRecord | None:
+        backup_id = self.row_key()
+        return next((b for b in self.backups if b.id == backup_id), None) if self.backups else None
+
     def action_inspect_backup(self) -> None:
-        table = self.query_one("#em-table")
-        if self.selected != 2 or not self.backups or not table.display or not table.row_count:
+        if not self.backups or self.row_key() is None:
             self.notify(f"{self.ref.name} has no complete backup of its own to inspect. g opens the guided "
                         "restore, where another deployment's backup or a ZIP on disk can be chosen.",
                         severity="warning")
             return
-        backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        backup = next((b for b in self.backups if b.id == backup_id), None)
+        backup = self._highlighted_backup()
         if backup is not None:
             from tui.screens.main.inspect_backup import InspectScreen
 
@@ -136,43 +106,39 @@ class RestoreStepMixin:
     def action_restore_documents(self) -> None:
         """Step 2's "documents": the diff screen for the chosen backup, where space marks and R restores
         (README "Restore only what is broken"); the checklist does not record it as the step's restore."""
-        table = self.query_one("#em-table")
-        if self.selected != 2 or not self.backups or not table.display or not table.row_count:
+        if not self.backups or self.row_key() is None:
             self.notify(f"{self.ref.name} has no complete backup of its own to compare with now.", severity="warning")
             return
-        backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        backup = next((b for b in self.backups if b.id == backup_id), None)
+        backup = self._highlighted_backup()
         if backup is not None:
             from tui.screens.restore.diff import DiffScreen
 
             self.app.push_screen(DiffScreen(self.target, self.ref, backup))
 
-    def run_2(self) -> None:
-        table = self.query_one("#em-table")
+    def run(self) -> None:
         state = self.checklist.steps[2]
         if state.status == "running":
-            if "resume" in self.busy or self.wizard is not None:
+            if "resume" in self.context.busy or self.wizard is not None:
                 self.notify("The restore is being followed; its end shows here.", severity="warning")
             else:  # lost track of it (a dropped connection, a restart): ask the server again
-                self.resume_operations()
+                self.post_message(self.FollowRunning())
             return
         if state.status == "done" or (state.status == "failed" and not state.data.get("nothing_restored")):
             self.notify("x redoes this step (choose another backup).", severity="warning")
             return
-        if not self.backups or not table.display or not table.row_count:
+        if not self.backups or self.row_key() is None:
             self.start_restore(None)  # no backup of its own: the wizard chooses another source
             return
-        backup_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        backup = next((b for b in self.backups if b.id == backup_id), None)
+        backup = self._highlighted_backup()
         if backup is not None:
             self.start_restore(backup)
 
     @work(exclusive=True, group="em-restore", exit_on_error=False)
     async def start_restore(self, backup: BackupRecord | None) -> None:
         before = await ops.counts_now(self.target, self.ref)  # None when unreadable: said as "not read"
-        self.restore_lost = None
+        self.context.restore_lost = None
         ops.begin_restore(self.checklist, backup, before)
-        self.after_change()
+        self.changed()
         self.wizard = RestoreWizard(RecordingTarget(self.target, self.checklist), self.ref, backup)
         self.app.push_screen(self.wizard, self.restore_ended)
 
@@ -182,7 +148,7 @@ class RestoreStepMixin:
         if result is not None:
             self.finish_restore_worker(result)
         elif data.get("confirmed"):
-            self.resume_operations()  # the wizard lost track: follow the recorded import
+            self.post_message(self.FollowRunning())  # the wizard lost track: follow the recorded import
         else:
             self.backed_out_worker()
 
@@ -190,10 +156,17 @@ class RestoreStepMixin:
     async def backed_out_worker(self) -> None:
         self.checklist.fail(2, "backed out before confirming; nothing was restored, the data is as it was",
                             counts_after=await ops.counts_now(self.target, self.ref), nothing_restored=True)
-        self.after_change()
+        self.changed()
 
     @work(exclusive=True, group="em-restore-finish", exit_on_error=False)
     async def finish_restore_worker(self, result: RestoreResult) -> None:
         await ops.finish_restore(self.checklist, self.target, self.ref, result)
-        self.move_selection(2)
-        self.after_change()
+        self.changed(select=2)
+
+    def redo_first(self) -> bool:
+        if ops.interrupted_restore(self.checklist) and self.wizard is None and "resume" not in self.context.busy:
+            # a restore left staged would refuse the next one: find and cancel it first, then say what happened
+            self.notify("First asking the server what the stopped restore left behind.", title="Redo")
+            self.post_message(self.FollowRunning())
+            return True
+        return False

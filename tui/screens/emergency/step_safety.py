@@ -1,4 +1,4 @@
-"""Step 1 of `EmergencyScreen` (the safety copy), as a mixin: the restore wizard's choices (README
+"""Step 1 of the checklist (the safety copy): the restore wizard's choices (README
 "Restoring"), always with file storage, so that the recommended one never fails. Below the plan's backup
 limit g takes a fresh backup (l a local safety snapshot instead); at the limit g saves the local safety
 snapshot, which uses no backup slot, and o then d downloads the oldest backup, deletes it and backs up in
@@ -7,11 +7,12 @@ to its end and offered for download (w)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual import work
+from textual.reactive import reactive
 
+from tui.screens.emergency.panel import StepPanel
 from tui.services.checklist import operations as ops
+from tui.services.downloads.values import DownloadProgress
 from tui.services.protocol import Progress
 from tui.services.restore.safety import SafetyOptions, reuse_words
 from tui.widgets import formatting as fmt
@@ -40,20 +41,24 @@ def choice_text(options: SafetyOptions) -> str:
     return "\n".join(lines)
 
 
-class SafetyStepMixin:
-    def init_safety_step(self) -> None:
-        self.safety_choices: SafetyOptions | None = None  # read when step 1 is shown, again after it changes
-        self.safety_asking_oldest = False  # o pressed: d confirms deleting the oldest backup
+class SafetyStep(StepPanel):
+    NUMBER = 1
+    ACTIONS = frozenset({"run_step", "skip_step", "redo_step", "download", *SAFETY_ACTIONS})
+
+    # read when step 1 is shown, again after it changes
+    safety_choices: reactive[SafetyOptions | None] = reactive(None, bindings=True, init=False)
+    # o pressed: d confirms deleting the oldest backup
+    safety_asking_oldest: reactive[bool] = reactive(False, bindings=True, init=False)
 
     # -- the panel ----------------------------------------------------------------------------------------
-    def panel_1(self, head: str) -> None:
+    def draw(self, head: str) -> None:
         state = self.checklist.steps[1]
         text = head + ("Save a copy of the deployment as it is now, with file storage, and its environment "
                        "variables beside it. Restores are destructive: this is the way back.\n")
         if state.status == "done" and self.checklist.safety_backup_id:
             text += self._done_text(state.data)
         elif state.status == "running":
-            text += ("\nRunning… (followed live)" if "safety" in self.busy else
+            text += ("\nRunning… (followed live)" if "safety" in self.context.busy else
                      "\nThe app stopped while this copy was being made; x starts step 1 again.")
         elif self.safety_asking_oldest and self.safety_choices and self.safety_choices.oldest:
             oldest = self.safety_choices.oldest
@@ -77,7 +82,7 @@ class SafetyStepMixin:
         if data.get("downloaded"):
             return text + f"Downloaded to {data['downloaded']} (sha256 {data.get('sha256', '')[:12]}…)."
         return text + ("w downloads it (verified) to your Downloads folder, or from a shell:\n  "
-                       + ops.download_command(self.ref, self.checklist.safety_backup_id))
+                       + ops.download_command(self.ref, self.checklist.safety_backup_id or ""))
 
     @work(exclusive=True, group="em-safety-choices", exit_on_error=False)
     async def read_safety_choices(self) -> None:
@@ -88,18 +93,18 @@ class SafetyStepMixin:
             self.say(f"Could not read the backups of {ref.name}: {fmt.error_text(exc)}\n"
                      "g tries a fresh backup · s skips it (you must say why)")
             return
-        if self.ref is ref:
+        if self.context.ref is ref:
             self.safety_choices = choices
-            if self.selected == 1:
-                self.show_panel()
+            if self.is_current:
+                self.changed()
 
     # -- which keys run ------------------------------------------------------------------------------------
-    def safety_action_ok(self, action: str, parameters: tuple[object, ...]) -> bool:
+    def allows(self, action: str, parameters: tuple[object, ...]) -> bool:
         if action not in SAFETY_ACTIONS:
             return not self.safety_asking_oldest  # while d is asked, only d and esc
         if self.safety_asking_oldest:
             return action == "safety_oldest_go"
-        if self.checklist.steps[1].status in ("running", "done") or "safety" in self.busy:
+        if self.checklist.steps[1].status in ("running", "done") or "safety" in self.context.busy:
             return False
         options = self.safety_choices
         if options is None or action == "safety_oldest_go":
@@ -115,8 +120,8 @@ class SafetyStepMixin:
         return options.recent is not None  # safety_recent
 
     # -- the actions --------------------------------------------------------------------------------------
-    def run_1(self) -> None:
-        if "safety" in self.busy:
+    def run(self) -> None:
+        if "safety" in self.context.busy:
             return
         options = self.safety_choices
         self.safety_backup_worker("local" if options is not None and options.at_limit else "fresh")
@@ -133,7 +138,7 @@ class SafetyStepMixin:
     def action_safety_oldest(self) -> None:
         """Deleting a backup is asked again with another key, though it is kept on disk first."""
         self.safety_asking_oldest = True
-        self.show_panel()
+        self.changed()
 
     def action_safety_oldest_go(self) -> None:
         self.safety_asking_oldest = False
@@ -146,21 +151,21 @@ class SafetyStepMixin:
                         "(no backup slot)" + (", or o downloads and deletes the oldest backup first."
                                               if options.oldest else "."), severity="warning", timeout=12)
 
-    def safety_back(self) -> bool:
+    def back(self) -> bool:
         """esc while d is asked: back to the choices, not out of the checklist."""
-        if self.selected == 1 and self.safety_asking_oldest:
+        if self.safety_asking_oldest:
             self.safety_asking_oldest = False
-            self.show_panel()
+            self.changed()
             return True
         return False
 
     @work(exclusive=True, group="em-safety", exit_on_error=False)
     async def safety_backup_worker(self, how: ops.SafetyHow = "fresh") -> None:
-        self.busy.add("safety")
-        self.redraw_steps()
-        self.refresh_bindings()
+        busy = self.context.busy
+        busy.add("safety")
+        self.changed(redraw_panel=False)  # the step list says running; its keys go
         try:
-            record = await ops.safety_backup(self.checklist, self.target, self.ref, self._progress_for(1),
+            record = await ops.safety_backup(self.checklist, self.target, self.ref, self._progress,
                                              how=how, options=self.safety_choices)
         except Exception as exc:  # noqa: BLE001
             self.notify(fmt.error_text(exc), title="Safety backup failed", severity="error", timeout=12)
@@ -168,19 +173,18 @@ class SafetyStepMixin:
             what = "Local safety snapshot" if how == "local" else "Backup"
             self.notify(f"{what} {record.id}: {record.state}.", title="Safety backup")
         finally:
-            self.busy.discard("safety")
+            busy.discard("safety")
             self.safety_choices = None  # a slot may have been used or freed: read again when shown
-        self.after_change()
+        self.changed()
 
-    def _progress_for(self, number: int) -> Callable[[Progress], None]:
-        def show(progress: Progress) -> None:
-            if self.selected == number:
-                self.show_progress(progress)
-        return show
+    def _progress(self, progress: Progress) -> None:
+        if self.is_current:
+            self.show_progress(progress)
 
     def action_download(self) -> None:
-        state = self.checklist.steps[1] if self.checklist else None
-        backup_id = self.checklist.safety_backup_id if self.checklist else None
+        checklist = self.checklist
+        state = checklist.steps[1]
+        backup_id = checklist.safety_backup_id
         if not backup_id or state.status != "done":
             self.notify("No complete safety backup yet.", severity="warning")
             return
@@ -188,28 +192,29 @@ class SafetyStepMixin:
             self.notify(f"The local safety snapshot is already on disk. {state.data.get('where', '')}",
                         title="Safety snapshot", timeout=12)
             return
-        if "download" not in self.busy:
+        if "download" not in self.context.busy:
             self.download_worker(backup_id)
 
     @work(exclusive=True, group="em-download", exit_on_error=False)
     async def download_worker(self, backup_id: str) -> None:
         """Download the safety backup (verified) to the Downloads folder; the headless command if not."""
         command = ops.download_command(self.ref, backup_id)
-        self.busy.add("download")
+        busy = self.context.busy
+        busy.add("download")
         try:
-            def show(progress) -> None:
-                if self.selected == 1:
+            def show(progress: DownloadProgress) -> None:
+                if self.is_current:
                     total = f" of {progress.total:,}" if progress.total else ""
                     self.say(f"Downloading backup {backup_id}: {progress.phase} {progress.done:,}{total} bytes")
 
-            result = await self.target.download_backup(self.ref, backup_id, folder=self.download_folder,
+            result = await self.target.download_backup(self.ref, backup_id, folder=self.context.download_folder,
                                                        progress=show)
         except Exception as exc:  # noqa: BLE001
             self.say(f"The download did not finish: {fmt.error_text(exc)}\nRun it from a shell instead (it "
                      f"resumes where it stopped):\n\n  {command}")
             return
         finally:
-            self.busy.discard("download")
+            busy.discard("download")
         self.checklist.record(1, downloaded=str(result.path), sha256=result.sha256)
         self.notify(str(result.path), title="Safety backup downloaded", timeout=15)
-        self.after_change()
+        self.changed()

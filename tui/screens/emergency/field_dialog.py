@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 from tui.screens.dialogs.base import Dialog
 from tui.services.checklist.data import FieldEdit, parse_value, show_value, type_name, value_words
 
-STYLES = Path(__file__).parent.parent / "styles"
+STYLES = Path(__file__).parent.parent.parent / "styles"
 _NEW = object()
 
 

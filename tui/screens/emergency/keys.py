@@ -1,15 +1,16 @@
-"""The checklist's keys: every binding of the emergency screen, the steps that offer each, and how a
-step's status is marked in the list (a mark and the status in words, never colour alone)."""
+"""The checklist's keys: every binding of the emergency screen (each step says which it offers, in its
+`ACTIONS`), and how a step's status is marked in the list (a mark and the status in words, never colour
+alone)."""
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 MARKS = {"pending": "·", "running": "…", "done": "✓", "failed": "✗", "skipped": "–", "rehearsed": "≈"}
 SHORT_TITLES = ("Deployment", "Safety backup", "Restore data", "Push code", "Env vars", "Manual fixes",
                 "Close + log")
 
-EMERGENCY_BINDINGS = [
+EMERGENCY_BINDINGS: list[BindingType] = [
     Binding("g", "run_step", "Run step", id="emergency_run"),
     Binding("s", "skip_step", "Skip (say why)", id="emergency_skip"),
     Binding("x", "redo_step", "Redo", id="emergency_redo"),
@@ -45,15 +46,3 @@ EMERGENCY_BINDINGS = [
     Binding("tab", "app.focus_next", "Next pane", show=False),
     Binding("escape", "back", "Back", id="emergency_back"),
 ]
-# step -> actions offered there (the footer shows only these)
-STEP_ACTIONS: dict[int, set[str]] = {
-    0: {"run_step", "pause"},
-    1: {"run_step", "skip_step", "redo_step", "download", "safety_fresh", "safety_why", "safety_local",
-        "safety_oldest", "safety_oldest_go", "safety_recent"},
-    2: {"run_step", "skip_step", "redo_step", "inspect_backup", "restore_documents"},
-    3: {"run_step", "skip_step", "redo_step", "project", "cancel_run", "mark_done", "mark_done_why"},
-    4: {"run_step", "skip_step", "redo_step", "toggle", "reveal", "apply", "open_file", "next_set"},
-    5: {"run_step", "skip_step", "redo_step", "edit_field", "delete_doc", "insert_doc", "run_mutation",
-        "up_level", "mark_done", "next_page", "previous_page"},
-    6: {"run_step", "unpause"},
-}

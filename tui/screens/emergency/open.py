@@ -5,27 +5,26 @@ checklist is offered for resuming by the screen itself."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.services.checklist.state import ChecklistStore
 from tui.services.config.settings import Homes
 from tui.services.checklist.incident_log import incidents_dir
+from tui.services.protocol import BackupTarget
+
+if TYPE_CHECKING:
+    from tui.app import ConvexBackupsApp
 
 
-def homes_of(app: Any) -> Homes:
-    return getattr(getattr(app, "session", None), "homes", None) or Homes.from_environ()
+def open_emergency(app: ConvexBackupsApp, target: BackupTarget, deployment: str | None = None) -> None:
+    from tui.screens.emergency.screen import EmergencyScreen
 
-
-def open_emergency(app: Any, target: Any, deployment: str | None = None) -> None:
-    from tui.screens.emergency_screen import EmergencyScreen
-
-    homes = homes_of(app)
-    config = getattr(app, "config", None)
+    session, config = app.session, app.config
+    homes = session.homes if session is not None else Homes.from_environ()
     # the profile's own deploy command first, then `[emergency] deploy_command` for every profile
-    profile = getattr(getattr(getattr(app, "session", None), "spec", None), "profile", None)
-    command = getattr(profile, "deploy_command", None) or (
-        ((getattr(config, "extra", None) or {}).get("emergency") or {}).get("deploy_command")
-        if config is not None else None)
+    profile = session.spec.profile if session is not None and session.spec is not None else None
+    command = (profile.deploy_command if profile is not None else None) or (
+        ((config.extra or {}).get("emergency") or {}).get("deploy_command") if config is not None else None)
     app.push_screen(EmergencyScreen(target, ChecklistStore.in_data_dir(homes.data_dir), deployment,
                                     incidents=incidents_dir(homes.data_dir), deploy_command=command,
-                                    deploy_key=getattr(profile, "deploy_key", None)))
+                                    deploy_key=profile.deploy_key if profile is not None else None))

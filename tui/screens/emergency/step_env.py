@@ -8,15 +8,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual import work
+from textual.widgets import DataTable
 
 from tui.services.secrets import mask
+from tui.screens.emergency.context import ChecklistContext
+from tui.screens.emergency.panel import StepPanel
 from tui.services.checklist import operations as ops
 from tui.services.protocol import EnvSnapshot
 from tui.widgets import formatting as fmt
 
 
-class EnvStepMixin:
-    def init_env_step(self) -> None:
+class EnvStep(StepPanel):
+    NUMBER = 4
+    ACTIONS = frozenset({"run_step", "skip_step", "redo_step", "toggle", "reveal", "apply", "open_file", "next_set"})
+
+    def __init__(self, context: ChecklistContext) -> None:
+        super().__init__(context)
         self.env_saved: list[EnvSnapshot] = []
         self.env_saved_id: str | None = None
         self.env_file: Path | None = None
@@ -24,7 +31,7 @@ class EnvStepMixin:
         self.env_chosen: set[str] = set()
         self.revealed = False
 
-    def panel_4(self, head: str) -> None:
+    def draw(self, head: str) -> None:
         self.say(head + "Comparing…")
         self.compare_env_worker()
 
@@ -46,7 +53,7 @@ class EnvStepMixin:
             self.say(f"Could not compare: {fmt.error_text(exc)}")
             return
         self.env_chosen = {name for name, _ in self.comparison.differences}
-        if self.selected == 4:
+        if self.is_current:
             self.draw_env()
 
     def draw_env(self) -> None:
@@ -67,9 +74,9 @@ class EnvStepMixin:
                  f"removed, {len(comparison.changed)} changed (values {'SHOWN' if self.revealed else 'masked'}).\n"
                  "space choose · a apply the chosen · v reveal · c next saved set · o a file")
 
-    def action_toggle(self) -> None:
-        table = self.query_one("#em-table")
-        if self.selected != 4 or self.comparison is None or not table.row_count:
+    def action_toggle(self) -> None:  # type: ignore[override]  # space on the table, not DOMNode's toggle
+        table = self.query_one("#em-table", DataTable)
+        if self.comparison is None or not table.row_count:
             return
         row = table.cursor_coordinate.row
         name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
@@ -110,13 +117,14 @@ class EnvStepMixin:
 
     @work(exclusive=True, group="em-env-apply", exit_on_error=False)
     async def apply_env_worker(self) -> None:
+        assert self.comparison is not None, "a comparison is shown before it is applied"
         try:
             applied = await ops.apply_env(self.checklist, self.target, self.ref, self.comparison, self.env_chosen)
         except Exception as exc:  # noqa: BLE001
             self.notify(fmt.error_text(exc), title="Could not apply", severity="error", timeout=12)
         else:
             self.notify(", ".join(f"{len(v)} {k}" for k, v in applied.items()), title="Environment variables")
-        self.after_change()
+        self.changed()
 
-    def run_4(self) -> None:
+    def run(self) -> None:
         self.action_apply()

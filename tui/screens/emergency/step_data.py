@@ -8,8 +8,11 @@ for the incident log."""
 from __future__ import annotations
 
 from textual import work
+from textual.reactive import reactive
+from textual.widgets import DataTable
 
-from tui.screens.emergency_field import FieldEditDialog
+from tui.screens.emergency.field_dialog import FieldEditDialog
+from tui.screens.emergency.panel import StepPanel
 from tui.services.checklist.data import (
     NO_USER_FUNCTIONS, DataEditor, FieldEdit, PageView, TablePager, client_for, document_fields, fields_line,
     has_user_functions, parse_value, type_name,
@@ -21,13 +24,17 @@ MIN_FIELDS = 24  # characters of a document's fields in the page's table; the do
 DATA_ACTIONS = {"edit_field", "delete_doc", "insert_doc", "up_level", "next_page", "previous_page"}
 
 
-class DataStepMixin:
-    def init_data_step(self) -> None:
-        self.data_table: str | None = None
-        self.pager: TablePager | None = None
-        self.page_view: PageView | None = None
-        self.document: dict | None = None  # the document on screen, when one is viewed
-        self._page_row = 0  # where the cursor was on the page when a document was opened
+class DataStep(StepPanel):
+    NUMBER = 5
+    ACTIONS = frozenset({"run_step", "skip_step", "redo_step", "edit_field", "delete_doc", "insert_doc",
+                         "run_mutation", "up_level", "mark_done", "next_page", "previous_page"})
+
+    # where the operator is (which keys make sense): the table opened, the page shown, the document viewed
+    data_table: reactive[str | None] = reactive(None, bindings=True, init=False)
+    page_view: reactive[PageView | None] = reactive(None, bindings=True, init=False, always_update=True)
+    document: reactive[dict | None] = reactive(None, bindings=True, init=False)
+    pager: TablePager | None = None
+    _page_row = 0  # where the cursor was on the page when a document was opened
 
     @property
     def data_level(self) -> str:
@@ -35,7 +42,7 @@ class DataStepMixin:
             return "tables"
         return "documents" if self.document is None else "document"
 
-    def data_action_ok(self, action: str) -> bool:
+    def allows(self, action: str, parameters: tuple[object, ...]) -> bool:
         """Which of step 5's keys make sense where the operator is (the footer shows only those)."""
         if action not in DATA_ACTIONS:
             return True
@@ -45,7 +52,7 @@ class DataStepMixin:
                 view.has_next if action == "next_page" else view.has_previous)
         return level != "tables"
 
-    def panel_5(self, head: str) -> None:
+    def draw(self, head: str) -> None:
         self.say(head + "Loading…")
         self.load_data()
 
@@ -60,8 +67,9 @@ class DataStepMixin:
             if self.data_table is None:
                 counts = await editor.tables()
             else:
-                self.pager = self.pager or TablePager(self.data_table, PAGE_SIZE)
-                self.page_view = await getattr(self.pager, move)(editor)
+                pager = self.pager = self.pager or TablePager(self.data_table, PAGE_SIZE)
+                turn = {"next": pager.next, "previous": pager.previous}.get(move, pager.current)
+                self.page_view = await turn(editor)
         except Exception as exc:  # noqa: BLE001
             self.say(f"Could not read the data: {fmt.error_text(exc)}")
             return
@@ -73,19 +81,18 @@ class DataStepMixin:
             self._draw_document()
         else:
             self._draw_page()
-        self.refresh_bindings()
 
     def _draw_tables(self, counts: dict[str, int]) -> None:
         table = self.show_table(["Table", "Documents"])
         for name, count in sorted(counts.items()):
             table.add_row(name, f"{count:,}", key=name)
-        self.say(self.paused_note_step5() + "Tables and their document counts. tab to the list, g opens a table · "
+        self.say(self.context.paused_note_step5() + "Tables and their document counts. tab to the list, g opens a table · "
                  "u run a mutation by name · m mark this step done")
 
     def _page_columns(self, last: int) -> tuple[int, bool]:
         """Characters of fields that fit beside the number and the id, and whether the id fits whole (a
         narrow terminal shows its last characters; the document view and every prompt show all of it)."""
-        width = self.query_one("#em-panel").size.width - 4  # padding and the scrollbar
+        width = self.screen.query_one("#em-panel").size.width - 4  # padding and the scrollbar
         number = len(f"{last:,}") + 2
         fields = width - number - 34 - 2  # a cell is its text and a space either side
         if fields >= MIN_FIELDS:
@@ -94,6 +101,7 @@ class DataStepMixin:
 
     def _draw_page(self, row: int = 0) -> None:
         view = self.page_view
+        assert view is not None  # a page is drawn once read
         fields_width, whole_id = self._page_columns(max(view.last, 1))
         table = self.show_table(["#", "Fields", "_id"])
         for number, doc in enumerate(view.documents, start=view.first):
@@ -109,31 +117,26 @@ class DataStepMixin:
 
     def _draw_document(self) -> None:
         doc, view = self.document, self.page_view
+        assert doc is not None  # drawn while a document is viewed
         rows = document_fields(doc)
         # what is left of the panel beside the field and type columns (each cell is padded by one space a side)
-        width = max(self.query_one("#em-panel").size.width - 4 - (max(len(f) for f, _, _ in rows) + 2) - 9 - 2, 12)
+        width = max(self.screen.query_one("#em-panel").size.width - 4 - (max(len(f) for f, _, _ in rows) + 2) - 9 - 2, 12)
         table = self.show_table(["Field", "Type", "Value"])
         for field, kind, value in rows:
             shown = value if len(value) <= width else value[:width - 1] + "…"
             table.add_row(field, kind, shown, key=field)
         table.move_cursor(row=next((i for i, (f, _, _) in enumerate(rows) if not f.startswith("_")), 0))
         number = view.first + view.documents.index(doc) if view and doc in view.documents else None
-        where = f" (document {number:,} of about {max(view.total, view.last):,})" if number else ""
+        where = f" (document {number:,} of about {max(view.total, view.last):,})" if number and view else ""
         self.say(f"{self.data_table} › {doc['_id']}{where}\ne edit the highlighted field · d delete this document"
                  " · i insert · esc back to the page")
-
-    def _row_key(self) -> str | None:
-        table = self.query_one("#em-table")
-        if not table.display or not table.row_count:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def _page_document(self, doc_id: str | None) -> dict | None:
         documents = self.page_view.documents if self.page_view else []
         return next((d for d in documents if d["_id"] == doc_id), None)
 
-    def run_5(self) -> None:
-        key = self._row_key()
+    def run(self) -> None:
+        key = self.row_key()
         if key is None or self.document is not None:
             return
         if self.data_table is None:
@@ -142,11 +145,10 @@ class DataStepMixin:
             return
         self.document = self._page_document(key)
         if self.document is not None:
-            self._page_row = self.query_one("#em-table").cursor_row
+            self._page_row = self.query_one("#em-table", DataTable).cursor_row
             self._draw_document()
-            self.refresh_bindings()
 
-    def data_back(self) -> bool:
+    def back(self) -> bool:
         if self.data_table is None:
             return False
         self.action_up_level()
@@ -156,17 +158,16 @@ class DataStepMixin:
         if self.document is not None:
             self.document = None
             self._draw_page(self._page_row)
-            self.refresh_bindings()
             return
         self.data_table, self.pager, self.page_view = None, None, None
         self.load_data()
 
     def action_next_page(self) -> None:
-        if self.data_action_ok("next_page"):
+        if self.allows("next_page", ()):
             self.load_data("next")
 
     def action_previous_page(self) -> None:
-        if self.data_action_ok("previous_page"):
+        if self.allows("previous_page", ()):
             self.load_data("previous")
 
     def _record_edit(self, text: str) -> None:
@@ -175,17 +176,17 @@ class DataStepMixin:
             self.checklist.start(5)
         edits = list(self.checklist.steps[5].data.get("edits", [])) + [text]
         self.checklist.record(5, edits=edits)
-        self.redraw_steps()
+        self.changed(redraw_panel=False)
 
     def _target_document(self) -> dict | None:
-        return self.document if self.document is not None else self._page_document(self._row_key())
+        return self.document if self.document is not None else self._page_document(self.row_key())
 
     def action_edit_field(self) -> None:
         doc = self._target_document()
         if self.data_table is None or doc is None:
             self.notify("Open a table and highlight a document first.", severity="warning")
             return
-        field = self._row_key() if self.document is not None else None
+        field = self.row_key() if self.document is not None else None
         table, doc_id = self.data_table, doc["_id"]
 
         def edited(result: tuple[str, object] | None) -> None:
@@ -267,7 +268,8 @@ class DataStepMixin:
     async def _reload_after_write(self) -> None:
         """The same page again; a viewed document is shown as it is now (or the page, if it is gone)."""
         viewed = self.document["_id"] if self.document is not None else None
-        row = self._page_row if viewed else self.query_one("#em-table").cursor_row
+        row = self._page_row if viewed else self.query_one("#em-table", DataTable).cursor_row
+        assert self.pager is not None, "a page is shown before it is reloaded"
         try:
             self.page_view = await self.pager.current(await self.editor())
         except Exception as exc:  # noqa: BLE001
@@ -278,15 +280,18 @@ class DataStepMixin:
             self._draw_document()
         else:
             self._draw_page(row)
-        self.refresh_bindings()
 
     @work(exclusive=True, group="em-mutation", exit_on_error=False)
     async def action_run_mutation(self) -> None:
-        if self.is_paused:  # the paused deployment refuses every user function (data-and-functions 2.4)
-            self.say(self.paused_note_step5() + "Unpause it at step 6 (u) first, then run the mutation.")
+        if self.context.is_paused:  # the paused deployment refuses every user function
+            self.say(self.context.paused_note_step5() + "Unpause it at step 6 (u) first, then run the mutation.")
             return
         if not await has_user_functions(self.target):
             self.say(NO_USER_FUNCTIONS)
             return
         self.say("Run a mutation by name: `npx convex run <path> '<json args>'` from the project folder with the "
                  "deployment's credentials (see step 3); record what you ran in the incident log.")
+
+    def action_mark_done(self) -> None:
+        self.checklist.done(5, "manual fixes finished", **{"edits": self.checklist.steps[5].data.get("edits", [])})
+        self.changed()
