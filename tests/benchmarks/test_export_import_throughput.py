@@ -169,5 +169,6 @@ def test_export_and_import_throughput(tmp_path):
     _, import_ratio, export_ratio, import_peak, export_peak = measured[-1]
     small_import_peak, small_export_peak = measured[0][3], measured[0][4]
     assert import_peak < MEMORY_LIMIT_MB and export_peak < MEMORY_LIMIT_MB
-    assert import_peak < small_import_peak * 1.5 and export_peak < small_export_peak * 1.5, "peak memory grows"
+    # Flat: at four times the documents, at most 15% more (a bounded cache fills early, then stays full).
+    assert import_peak < small_import_peak * 1.15 and export_peak < small_export_peak * 1.15, "peak memory grows"
     assert import_ratio >= 0.5 and export_ratio >= 0.8
