@@ -103,13 +103,16 @@ class SnapshotWriter:
         self._compresslevel = compresslevel
         self._write_small(README_NAME, README_TEXT.encode())
 
-    def _open(self, name: str) -> IO[bytes]:
+    def _open(self, name: str, *, text: bool = True) -> IO[bytes]:
         info = _zipinfo(name)
         info._compresslevel = self._compresslevel  # type: ignore[attr-defined]  # zipfile reads it per member
         handle = self._zip.open(info, "w", force_zip64=True)
         # Deflate is deflate: zipfile's member writer takes any compressor with zlib's `compress`/`flush`.
-        # Compressing is nearly all of an export's CPU (README, "Tests and benchmarks": >= 0.8x `zip -1`).
-        if fast_zlib is not None and 1 <= self._compresslevel <= 3 and hasattr(handle, "_compressor"):
+        # Compressing JSON lines is nearly all of an export's CPU (README, "Tests and benchmarks": >= 0.8x
+        # `zip -1`). Not for stored files: where bytes do not compress (media, archives), zlib writes them as
+        # stored blocks, which a reader copies, while ISA-L codes them, which costs every download of the
+        # ZIP more CPU to inflate than it saved here.
+        if text and fast_zlib is not None and 1 <= self._compresslevel <= 3 and hasattr(handle, "_compressor"):
             handle._compressor = fast_zlib.compressobj(self._compresslevel, zlib.DEFLATED, -15)
         return handle
 
@@ -144,7 +147,7 @@ class SnapshotWriter:
         name = f"{component_prefix(component_path)}{STORAGE_DIR}/{storage_id}{storage_extension(content_type)}"
         digest = hashlib.sha256()
         size = 0
-        with self._open(name) as handle:
+        with self._open(name, text=False) as handle:
             for chunk in chunks:
                 digest.update(chunk)
                 size += len(chunk)
