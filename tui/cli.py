@@ -61,15 +61,23 @@ COMMANDS = (
 )
 
 
-def _command_modules() -> dict[str, ModuleType]:
+def _command_modules(only: str | None = None) -> dict[str, ModuleType]:
+    """The command modules by subcommand name; with `only`, just that command's (one command's run need
+    not import every other command, and what they import, before it starts)."""
     import importlib
 
     modules = {}
     for path in COMMANDS:
+        if only is not None and _default_name(path) != only:
+            continue
         module = importlib.import_module(path)
-        name = getattr(module, "NAME", None) or path.rsplit(".", 1)[-1].removesuffix("_cmd").replace("_", "-")
+        name = getattr(module, "NAME", None) or _default_name(path)
         modules[name] = module
     return modules
+
+
+def _default_name(path: str) -> str:
+    return path.rsplit(".", 1)[-1].removesuffix("_cmd").replace("_", "-")
 
 
 def _top_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -95,14 +103,29 @@ def tui_arguments(argv: list[str]) -> argparse.Namespace | None:
     return None if args.rest or unknown else args
 
 
-def build_parser() -> argparse.ArgumentParser:
+def named_command(argv: list[str]) -> str | None:
+    """The headless command `argv` runs (by the name its module is found under), when it runs one and asks
+    for no help; else None."""
+    if any(arg in ("-h", "--help") for arg in argv):
+        return None
+    light = _top_options(argparse.ArgumentParser(prog="convex-backups", add_help=False))
+    light.add_argument("rest", nargs=argparse.REMAINDER)
+    args, unknown = light.parse_known_args(argv)
+    if unknown or not args.rest:
+        return None
+    return args.rest[0] if args.rest[0] in {_default_name(path) for path in COMMANDS} else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with `only` (a command's name), the parser of that command alone."""
     parser = _top_options(argparse.ArgumentParser(
         prog="convex-backups", description="Backups and restores for Convex. With no command: the TUI."
     ))
     sub = parser.add_subparsers(dest="command")
-    for module in _command_modules().values():
+    for module in _command_modules(only).values():
         module.add_parser(sub)
-    _sandbox_parser(sub)
+    if only is None:
+        _sandbox_parser(sub)
     return parser
 
 
@@ -158,10 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = tui_arguments(argv)
     if args is None:
-        args = build_parser().parse_args(argv)
+        only = named_command(argv)
+        args = build_parser(only).parse_args(argv)
         if args.command == "sandbox":
             return _sandbox(args)
-        commands = _command_modules()
+        commands = _command_modules(only)
         if args.command in commands:
             return commands[args.command].run(args)
     if args.debug:

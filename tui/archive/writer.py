@@ -7,6 +7,7 @@ import hashlib
 import os
 import time
 import zipfile
+import zlib
 from collections.abc import Iterable
 from typing import IO, Any
 
@@ -24,6 +25,11 @@ from tui.archive.layout import (
     storage_extension,
 )
 from tui.values.encoding import export_line
+
+try:  # ISA-L's deflate: at level 1 about a sixth of zlib's CPU, and no larger output; used when installed
+    from isal import isal_zlib as fast_zlib
+except ImportError:  # pragma: no cover - isal is a dependency; zlib still writes the same format
+    fast_zlib = None
 
 # Lines are gathered into chunks this big before they reach zlib: far fewer calls, same memory bound.
 _CHUNK = 1 << 20
@@ -98,10 +104,18 @@ class SnapshotWriter:
         self._compresslevel = compresslevel
         self._write_small(README_NAME, README_TEXT.encode())
 
-    def _open(self, name: str) -> IO[bytes]:
+    def _open(self, name: str, *, text: bool = True) -> IO[bytes]:
         info = _zipinfo(name)
         info._compresslevel = self._compresslevel  # type: ignore[attr-defined]  # zipfile reads it per member
-        return self._zip.open(info, "w", force_zip64=True)
+        handle = self._zip.open(info, "w", force_zip64=True)
+        # Deflate is deflate: zipfile's member writer takes any compressor with zlib's `compress`/`flush`.
+        # Compressing JSON lines is nearly all of an export's CPU (README, "Tests and benchmarks": >= 0.8x
+        # `zip -1`). Not for stored files: where bytes do not compress (media, archives), zlib writes them as
+        # stored blocks, which a reader copies, while ISA-L codes them, which costs every download of the
+        # ZIP more CPU to inflate than it saved here.
+        if text and fast_zlib is not None and 1 <= self._compresslevel <= 3 and hasattr(handle, "_compressor"):
+            handle._compressor = fast_zlib.compressobj(self._compresslevel, zlib.DEFLATED, -15)
+        return handle
 
     def _write_small(self, name: str, data: bytes) -> None:
         with self._open(name) as handle:
@@ -134,7 +148,7 @@ class SnapshotWriter:
         name = f"{component_prefix(component_path)}{STORAGE_DIR}/{storage_id}{storage_extension(content_type)}"
         digest = hashlib.sha256()
         size = 0
-        with self._open(name) as handle:
+        with self._open(name, text=False) as handle:
             for chunk in chunks:
                 digest.update(chunk)
                 size += len(chunk)

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from itertools import chain
 
-BULK_CACHE_KIB = 128 * 1024  # page cache of the importing connection, see bulk_settings
+BULK_CACHE_KIB = 64 * 1024  # page cache of the importing connection, see bulk_settings
 _INSERT_VALUES = "INSERT INTO documents(tablet, id, creation_time, body) VALUES "
 _ROW_VALUES = "({tablet}, ?, ?, ?)"
 # Rows per INSERT statement: 3 parameters each, within the 999 parameters and 500 compound rows
@@ -43,9 +43,13 @@ def _statement(tablet: int, count: int) -> str:
 
 @contextlib.contextmanager
 def bulk_settings(conn: sqlite3.Connection) -> Iterator[None]:
-    """While an import writes its tablets, a larger page cache for this connection: the pages a
-    transaction of import_execute.TXN_BYTES dirties stay in memory until its commit writes each of them once,
-    instead of being spilled and written again. Durability is unchanged."""
+    """While an import writes its tablets, a larger page cache for this connection: the index pages that
+    rows land on in no particular order (`_creationTime` of rows in `_id` order) stay in memory across
+    statements instead of being spilled and written again. Durability is unchanged.
+
+    Measured on 1,000,000 documents of ~300 bytes (2 cores): with the 8 MB default cache the import wrote
+    for 103 s; with 64 MB, 58 s; with 128 MB, 70 s (noise) but a peak memory still growing with the data
+    (169 MB at 250,000 documents, 199 MB at 1,000,000) where 64 MB is full early and stays flat (130 MB)."""
     cache = conn.execute("PRAGMA cache_size").fetchone()[0]
     conn.execute(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
     try:
