@@ -8,6 +8,7 @@ import os
 import time
 import zipfile
 import zlib
+from types import ModuleType
 from collections.abc import Iterable
 from typing import IO, Any
 
@@ -26,10 +27,13 @@ from tui.archive.layout import (
 )
 from tui.values.encoding import export_line
 
-try:  # ISA-L's deflate: at level 1 about a sixth of zlib's CPU, and no larger output; used when installed
-    from isal import isal_zlib as fast_zlib
+fast_zlib: ModuleType | None = None  # ISA-L's deflate: at level 1 about a sixth of zlib's CPU, no larger output
+try:
+    from isal import isal_zlib
+
+    fast_zlib = isal_zlib
 except ImportError:  # pragma: no cover - isal is a dependency; zlib still writes the same format
-    fast_zlib = None
+    pass
 
 # Lines are gathered into chunks this big before they reach zlib: far fewer calls, same memory bound.
 _CHUNK = 1 << 20
