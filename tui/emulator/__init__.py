@@ -3,6 +3,6 @@
 HTTP and WebSocket routes (`routes/`), the emulated platform "big brain" (`platform/`), the demo apps
 (`demo/`) and running it all as the sandbox (`sandbox/`).
 
-May import `tui.archive`, `tui.values` and the standard library (with starlette, uvicorn, websockets);
+May import `tui.archive`, `tui.values` and the standard library (with orjson, starlette, uvicorn, websockets);
 never `tui.api`, `tui.services`, the UI, the headless commands or textual.
 """
