@@ -36,7 +36,7 @@ class _QuietServer(uvicorn.Server):
     """Signals are handled once by whoever runs the servers, not by each uvicorn instance.
 
     uvicorn's own main loop wakes every 0.1 s to see whether it should stop (and once a second refreshes the
-    Date header): with one server per deployment that was nearly all of an idle sandbox's CPU (issue 16).
+    Date header): with one server per deployment that was nearly all of an idle sandbox's CPU.
     Here it wakes once a second for the Date header, and at once when told to stop (`request_stop`)."""
 
     TICK = 1.0  # seconds; uvicorn's `on_tick` refreshes the Date header when its counter is a multiple of 10

@@ -4,10 +4,11 @@ in a worker that ends in a message; the handlers here change state and tell the 
 Refresh is adaptive: each running backup is followed live (`follow_backup`), and so is a restore running on
 the selected deployment, whoever started it (`follow_restore`); while anything runs, the selected
 deployment's backups and imports are also fetched again every `RUNNING_POLL` seconds (only while this screen
-is the one on screen). While nothing runs nothing is polled (issue 16: an idle dashboard sends nothing):
-the lists are fetched on navigation (choosing a deployment, coming back to this screen after `STALE_AFTER`
-seconds) and on F5, and the backups pane's subtitle says when they were fetched and that a backup or restore
-started elsewhere shows at the next refresh."""
+is the one on screen). While nothing runs nothing is polled (an idle dashboard sends nothing:
+tui/screens/README.md "How often the app asks Convex"): the lists are fetched on navigation (choosing a
+deployment, coming back to this screen after `STALE_AFTER` seconds) and on F5, and the backups pane's
+subtitle says when they were fetched and that a backup or restore started elsewhere shows at the next
+refresh."""
 
 from __future__ import annotations
 

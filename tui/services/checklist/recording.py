@@ -1,7 +1,7 @@
 """`RecordingTarget`: the checklist's step 2 hands the restore wizard a target that writes what the wizard
 does into the checklist the moment it happens (the safety backup it takes, staging and confirming the
 restore), so that the import id is on disk before the restore is followed: an app started again resumes
-it instead of restoring twice (README.md, the emergency checklist)."""
+it instead of restoring twice (tui/screens/README.md "The emergency-restore checklist")."""
 
 from __future__ import annotations
 
