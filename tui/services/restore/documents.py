@@ -101,7 +101,7 @@ async def stage(target: BackupTarget, deployment: DeploymentRef, folder: Path, e
     outcomes = await asyncio.to_thread(write_patched_tables, now_zip, patched, edits)
     plan = await target.prepare_file_import(patched, deployment, on_progress=on_progress, mode=REPLACE_MODE,
                                             source=source, backup_id=backup_id)
-    plan = replace(plan, only_tables=tuple(edits)) if hasattr(plan, "only_tables") else plan
+    plan = replace(plan, only_tables=tuple(edits))
     return StagedDocuments(plan, now_zip, edits, review, outcomes)
 
 
