@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tui.services.cloud.listing_notes import ListingNote
+from tui.services.records import ListingNote
 from tui.services.protocol import DeploymentRef
 from tui.widgets.formatting import deployment_words
 
