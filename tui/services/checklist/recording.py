@@ -21,6 +21,8 @@ class RecordingTarget:
         self._checklist = checklist
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # the target's interface only; without `_target` yet, a lookup would recurse
+            raise AttributeError(name)
         return getattr(self._target, name)
 
     def __repr__(self) -> str:
