@@ -176,7 +176,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         except Exception as exc:  # noqa: BLE001 - becomes a message
             self.post_message(ServiceFailed("list the deployments", exc))
             return
-        notes = getattr(self.target, "listing_notes", None)  # Cloud targets only
+        notes = getattr(self.target, "listing_notes", None)  # every BackupTarget has it; the tests' fake targets do not
         self.post_message(DeploymentsLoaded(deployments, notes() if notes is not None else []))
 
     @work(exclusive=True, group="backups", exit_on_error=False)
