@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import fcntl
 import functools
+import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -68,10 +71,26 @@ def platform_sandbox(tmp_path):
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    """The demo world's data folder, seeded once per session (per xdist worker): seeding takes half a
-    minute, a copy of its folder starts in a few seconds. Stopped only once the backup the seed requests
-    as it opens has finished, so every copy starts from the same settled world."""
-    folder = tmp_path_factory.mktemp("demo-template") / "sandbox"
+    """The demo world's data folder, seeded once per run: seeding takes half a minute, a copy of its folder
+    starts in a few seconds. Under xdist the first worker that needs it seeds it in the folder every worker of
+    the run shares (their base temp's parent) while the others wait on a lock, then all copy it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _seed_demo(tmp_path_factory.mktemp("demo-template") / "sandbox")
+    shared = tmp_path_factory.getbasetemp().parent / "demo-template"
+    shared.mkdir(exist_ok=True)
+    folder, seeded = shared / "sandbox", shared / "seeded"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
+        if not seeded.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed half-way left
+            _seed_demo(folder)
+            seeded.touch()
+    return folder
+
+
+def _seed_demo(folder: Path) -> Path:
+    """Seed the demo world in `folder`; stopped only once the backup the seed requests as it opens has
+    finished, so every copy starts from the same settled world."""
     process = SandboxProcess(folder, extra_args=DEMO).start(timeout=300)
     try:
         with process.platform_client() as platform:
