@@ -27,6 +27,31 @@ _SLOW_MODULE = re.compile(
 )
 
 
+# Under xdist the longest modules start first, so that the run does not end with one worker still inside a
+# long module while the others idle; then the other sandbox modules; the pure tests last, filling the gaps.
+# Seconds each took alone on the 2-core machine (README.md, "Tests and benchmarks"). Only the order depends on
+# these figures: a stale one makes the run a little slower, never wrong.
+_LONGEST_FIRST = {
+    "tests/commands/test_restore_kill_campaign.py": 140,
+    "tests/emergency/test_after_a_kill.py": 115,
+    "tests/commands/test_staged_imports.py": 93,
+    "tests/emergency/test_data_step.py": 90,
+    "tests/emergency/test_emergency_flow.py": 69,
+    "tests/commands/test_headless_commands.py": 68,
+    "tests/conformance/test_convex_cli.py": 53,
+    "tests/commands/test_headless_safety.py": 51,
+    "tests/commands/test_headless_messages.py": 51,
+    "tests/emergency/test_chosen_deployment.py": 50,
+    "tests/cli/test_official_cli.py": 48,
+    "tests/emergency/test_code_push_rehearsal.py": 45,
+    "tests/commands/test_sandbox_shared.py": 40,
+    "tests/emergency/test_documents_step.py": 39,
+    "tests/emergency/test_edit_types.py": 37,
+    "tests/emergency/test_deploy_key.py": 32,
+}
+_OTHER_SANDBOX_MODULE = 10  # seconds: between the longest and the pure tests
+
+
 @functools.cache
 def _module_starts_processes(path: Path) -> bool:
     return bool(_SLOW_MODULE.search(path.read_text(encoding="utf-8")))
@@ -35,13 +60,30 @@ def _module_starts_processes(path: Path) -> bool:
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects and before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Mark the slow lane `sandbox`; and keep each such module's tests on one xdist worker
-    (`--dist loadgroup`), so the worlds its module-scoped fixtures build are built once, not once a worker."""
+    (`--dist loadgroup`), so the worlds its module-scoped fixtures build are built once, not once a worker.
+    No test needs a worker to itself: every server binds port 0, the npm cache is locked while it installs
+    (official_cli.py), and a killed-and-restarted sandbox that lost its ports says so (the kill campaign)."""
+    expected: dict[str, float] = {}
     for item in items:
+        module = item.path.relative_to(config.rootpath).as_posix()
         if item.get_closest_marker("benchmark"):
             item.add_marker(pytest.mark.slow)  # a lane's `-m` replaces the default `-m 'not benchmark'`
         if _SLOW_FIXTURES.intersection(item.fixturenames) or _module_starts_processes(item.path):
             item.add_marker(pytest.mark.sandbox)
-            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(config.rootpath).as_posix()))
+            item.add_marker(pytest.mark.xdist_group(module))
+            expected[module] = _LONGEST_FIRST.get(module, _OTHER_SANDBOX_MODULE)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the order xdist hands out groups in (`--no-loadscope-reorder`)
+        items.sort(key=lambda item: -expected.get(item.path.relative_to(config.rootpath).as_posix(), 0))
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist, no `-n` at all
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: two workers a core. Most of a sandbox test's time is spent waiting (on the sandbox process,
+    a throttled export or import, a subprocess, a Pilot pause), not computing: measured, a Pilot test's process
+    was on a CPU a tenth of its time. PYTEST_XDIST_AUTO_NUM_WORKERS overrides it, as in xdist."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    return 2 * len(os.sched_getaffinity(0))
 
 
 @pytest.fixture
