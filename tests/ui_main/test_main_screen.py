@@ -164,5 +164,4 @@ async def test_escape_never_quits(open_demo):
         await pilot.pause(0.2)
         assert app.is_running and app.screen is screen
         await pilot.press("q")
-        await pilot.pause(0.2)
-        assert not app.is_running
+        await wait_until(pilot, lambda: not app.is_running, what="q quits")

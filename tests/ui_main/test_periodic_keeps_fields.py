@@ -25,7 +25,7 @@ async def test_saving_a_new_time_keeps_retention_and_file_storage(open_demo):
             dialog = await wait_for_screen(pilot, app, PeriodicDialog)
             assert dialog.query_one("#storage").value is True
             dialog.query_one("#time").value = "05:45"
-            await pilot.pause(0.1)
+            await pilot.pause()  # the input's change handled
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: any("Periodic backups of" in n for n in notes(shown)), what="saved")
         saved = await target.get_schedule(ref)
