@@ -59,7 +59,7 @@ def _module_starts_processes(path: Path) -> bool:
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects and before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Mark the slow lane `sandbox`; and keep each such module's tests on one xdist worker
+    """Mark the slow lane `sandbox`; and keep each module's `sandbox` and `slow` tests on one xdist worker
     (`--dist loadgroup`), so the worlds its module-scoped fixtures build are built once, not once a worker.
     No test needs a worker to itself: every server binds port 0, the npm cache is locked while it installs
     (official_cli.py), and a killed-and-restarted sandbox that lost its ports says so (the kill campaign)."""
@@ -70,6 +70,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)  # a lane's `-m` replaces the default `-m 'not benchmark'`
         if _SLOW_FIXTURES.intersection(item.fixturenames) or _module_starts_processes(item.path):
             item.add_marker(pytest.mark.sandbox)
+        if item.get_closest_marker("sandbox") or item.get_closest_marker("slow"):  # slow: big module-scoped data
             item.add_marker(pytest.mark.xdist_group(module))
             expected[module] = _LONGEST_FIRST.get(module, _OTHER_SANDBOX_MODULE)
     if os.environ.get("PYTEST_XDIST_WORKER"):  # the order xdist hands out groups in (`--no-loadscope-reorder`)
