@@ -29,25 +29,37 @@ _SLOW_MODULE = re.compile(
 
 # Under xdist the longest modules start first, so that the run does not end with one worker still inside a
 # long module while the others idle; then the other sandbox modules; the pure tests last, filling the gaps.
-# Seconds each took alone on the 2-core machine (README.md, "Tests and benchmarks"). Only the order depends on
-# these figures: a stale one makes the run a little slower, never wrong.
+# Seconds each module's tests took in a full `-n auto` run on the shared 2-core machine (README.md, "Tests and
+# benchmarks"). Only the order depends on these figures: a stale one makes the run a little slower, never wrong.
 _LONGEST_FIRST = {
-    "tests/commands/test_restore_kill_campaign.py": 140,
-    "tests/emergency/test_after_a_kill.py": 115,
-    "tests/commands/test_staged_imports.py": 93,
-    "tests/emergency/test_data_step.py": 90,
-    "tests/emergency/test_emergency_flow.py": 69,
-    "tests/commands/test_headless_commands.py": 68,
-    "tests/conformance/test_convex_cli.py": 53,
-    "tests/commands/test_headless_safety.py": 51,
-    "tests/commands/test_headless_messages.py": 51,
-    "tests/emergency/test_chosen_deployment.py": 50,
-    "tests/cli/test_official_cli.py": 48,
-    "tests/emergency/test_code_push_rehearsal.py": 45,
-    "tests/commands/test_sandbox_shared.py": 40,
-    "tests/emergency/test_documents_step.py": 39,
-    "tests/emergency/test_edit_types.py": 37,
-    "tests/emergency/test_deploy_key.py": 32,
+    "tests/commands/test_headless_commands.py": 515,
+    "tests/commands/test_restore_kill_campaign.py": 350,
+    "tests/commands/test_headless_safety.py": 315,
+    "tests/emergency/test_snapshots_data_step.py": 305,
+    "tests/commands/test_headless_messages.py": 301,
+    "tests/emergency/test_after_a_kill.py": 285,
+    "tests/cli/test_official_cli.py": 278,
+    "tests/emergency/test_restore_elsewhere.py": 251,
+    "tests/emulator/test_import_hostile.py": 245,
+    "tests/emergency/test_emergency_flow.py": 239,
+    "tests/emergency/test_data_step.py": 236,
+    "tests/commands/test_staged_imports.py": 230,
+    "tests/ui_main/test_legible_80x24.py": 227,
+    "tests/tui_restore/test_restore_flow.py": 202,
+    "tests/conformance/test_convex_cli.py": 187,
+    "tests/tui_restore/test_restore_anywhere.py": 172,
+    "tests/emergency/test_resume.py": 168,
+    "tests/emergency/test_pause_flow.py": 158,
+    "tests/tui_snapshots/test_snapshots.py": 141,
+    "tests/commands/test_documents_restore.py": 137,
+    "tests/emergency/test_snapshots_emergency.py": 125,
+    "tests/tui_restore/test_restore_snapshots.py": 125,
+    "tests/commands/test_diff_command.py": 124,
+    "tests/emergency/test_entry_and_steps.py": 121,
+    "tests/platform/test_platform_restart.py": 121,
+    "tests/emulator/test_exports.py": 118,
+    "tests/emergency/test_snapshots_pause.py": 101,
+    "tests/ui_main/test_main_screen.py": 93,
 }
 _OTHER_SANDBOX_MODULE = 10  # seconds: between the longest and the pure tests
 
@@ -80,8 +92,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist, no `-n` at all
 def pytest_xdist_auto_num_workers(config) -> int:
     """`-n auto`: two workers a core. Most of a sandbox test's time is spent waiting (on the sandbox process,
-    a throttled export or import, a subprocess, a Pilot pause), not computing: measured, a Pilot test's process
-    was on a CPU a tenth of its time. PYTEST_XDIST_AUTO_NUM_WORKERS overrides it, as in xdist."""
+    a throttled export or import, a subprocess, a Pilot pause), not computing: measured alone, a Pilot test file
+    with its sandbox used 8 CPU seconds in 53. PYTEST_XDIST_AUTO_NUM_WORKERS overrides it, as in xdist."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
     return 2 * len(os.sched_getaffinity(0))
