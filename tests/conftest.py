@@ -12,7 +12,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from official_cli import CACHE  # noqa: E402
 from sandbox_process import DEMO, SandboxProcess, wait_for  # noqa: E402
+
+# Every sandbox, CLI run and xdist worker is a new Python process importing the app. Where PYTHONDONTWRITEBYTECODE
+# is set, each compiled every module from source again: a quarter of a sandbox start's CPU. Their bytecode goes to
+# the tests' cache folder instead, outside the source tree as that setting wants.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", str(CACHE / "pycache"))
 
 # The lanes (README.md, "Tests"). A test is in the `sandbox` lane when it asks, directly or through other
 # fixtures, for one of these fixtures (each starts a sandbox process or a Pilot snapshot app)...
