@@ -59,8 +59,12 @@ async def measure(make_app, complete, idle: float, session=None) -> dict:
             await asyncio.sleep(POLL)
         done = time.perf_counter()
         wall_done = time.time()
-        out = {"from_init": done - start, "wall_done": wall_done, "wall_drawn": drawn or wall_done,
-               "cpu_done": time.process_time()}
+        out = {
+            "from_init": done - start,
+            "wall_done": wall_done,
+            "wall_drawn": drawn or wall_done,
+            "cpu_done": time.process_time(),
+        }
         if idle:
             await pilot.pause(2.0)  # let start-up work end
             cpu0, child0, t0 = time.process_time(), child_cpu(session), time.perf_counter()
@@ -113,8 +117,9 @@ def main() -> None:
             outcome.update(asyncio.run(measure(make_app, app_complete, args.idle, chosen)))
             outcome["target"] = chosen.spec.kind
 
-        launcher.run_app(options.profile, emergency=options.emergency, runner=runner, environ=environ, cwd=home,
-                         home=home)
+        launcher.run_app(
+            options.profile, emergency=options.emergency, runner=runner, environ=environ, cwd=home, home=home
+        )
         result = outcome
     print(json.dumps(result), flush=True)
 
