@@ -10,6 +10,7 @@ import pkgutil
 from types import SimpleNamespace
 
 from deployment_data import take_backup
+from pilot_host import record_notifications
 from pilot_support import choose, notes, wait_for_screen, wait_until
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -117,6 +118,7 @@ async def test_restore_wizard_key_remapped_from_config(open_demo, homes):
     backup = await take_backup(target, await target.get_deployment(SOURCE))
     config = config_with_keys(homes, restore_skip_safety="k")
     app = ConvexBackupsApp(target=target, config=config)
+    shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await choose(pilot, app, EMPTY)
         await pilot.press("r")
@@ -129,10 +131,10 @@ async def test_restore_wizard_key_remapped_from_config(open_demo, homes):
         await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
         await pilot.press("k", *"an empty deployment: nothing to keep", "enter")
         await wait_until(pilot, lambda: wizard.stage == "review", what="the plan, safety skipped with k")
-        before = len(notes(app))
+        before = len(notes(shown))
         await pilot.press("k")  # skipping is over: the remapped key says why it does nothing now
-        await wait_until(pilot, lambda: len(notes(app)) > before, what="why k does nothing now")
-        assert notes(app)[-1].startswith("k (Skip (say why)) does nothing now"), notes(app)[-1]
+        await wait_until(pilot, lambda: len(notes(shown)) > before, what="why k does nothing now")
+        assert notes(shown)[-1].startswith("k (Skip (say why)) does nothing now"), notes(shown)[-1]
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back on the main screen")
 
@@ -192,6 +194,7 @@ async def test_periodic_dialog_key_remapped_from_config(open_demo, homes):
     ref = await target.get_deployment(SOURCE)  # acme-corp is on Pro: periodic backups are offered
     config = config_with_keys(homes, periodic_save="ctrl+o")
     app = ConvexBackupsApp(target=target, config=config)
+    shown = record_notifications(app)
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await choose(pilot, app, ref.name)
@@ -200,7 +203,7 @@ async def test_periodic_dialog_key_remapped_from_config(open_demo, homes):
             dialog.query_one("#time").value = "05:45"
             await pilot.pause()
             await pilot.press("ctrl+o")
-            await wait_until(pilot, lambda: any("Periodic backups of" in n for n in notes(app)), what="saved")
+            await wait_until(pilot, lambda: any("Periodic backups of" in n for n in notes(shown)), what="saved")
         saved = await target.get_schedule(ref)
         assert saved is not None
     finally:
