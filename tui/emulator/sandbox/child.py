@@ -108,9 +108,9 @@ async def _serve(runtime, ready_out) -> None:
     from tui.emulator.routes.common import in_thread
 
     await in_thread(lambda: None)
-    # Ready once the platform's server accepts connections (its socket is bound earlier, but a request sent
-    # then would wait for every server's start-up).
-    while not runtime.platform_server.server.started and not task.done():
+    # Ready once the server accepts connections (the sockets are bound earlier, but a request sent then would
+    # wait for the server's start-up).
+    while not runtime.started and not task.done():
         await asyncio.sleep(0.002)
     ready_out.write(f"{READY}{runtime.platform_server.url}\n")
     ready_out.close()
