@@ -99,10 +99,6 @@ class LoopbackServers:
             ws_ping_interval=None,  # the sync protocol has its own Ping messages
         ))
 
-    @property
-    def started(self) -> bool:
-        return self.server.started
-
     async def serve(self) -> None:
         await self.server.serve(sockets=self.sockets)
 

@@ -99,11 +99,6 @@ class SandboxRuntime:
     def all_servers(self) -> list:
         return [*([self.platform_server] if self.platform_server else []), *self.servers]
 
-    @property
-    def started(self) -> bool:
-        """Whether every port accepts connections."""
-        return self.server is not None and self.server.started
-
     async def serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
