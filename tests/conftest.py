@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import fcntl
 import functools
+import json
+import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -9,10 +13,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from official_cli import CACHE  # noqa: E402
 from sandbox_process import DEMO, SandboxProcess, wait_for  # noqa: E402
 
-# The lanes (tui/README.md, "Tests and benchmarks"). A test is in the `sandbox` lane when it asks, directly or through
-# other fixtures, for one of these fixtures (each starts a sandbox process or a Pilot snapshot app)...
+# Every sandbox, CLI run and xdist worker is a new Python process importing the app. Where PYTHONDONTWRITEBYTECODE
+# is set, each compiled every module from source again: a quarter of a sandbox start's CPU. Their bytecode goes to
+# the tests' cache folder instead, outside the source tree as that setting wants.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    os.environ.setdefault("PYTHONPYCACHEPREFIX", str(CACHE / "pycache"))
+
+# The lanes (tui/README.md, "Tests and benchmarks"). A test is in the `sandbox` lane when it asks, directly or through other
+# fixtures, for one of these fixtures (each starts a sandbox process or a Pilot snapshot app)...
 _SLOW_FIXTURES = frozenset({
     "sandbox", "slow_sandbox", "platform_sandbox", "demo_template", "world", "deployment", "slow_deployment",
     "demo_sandbox", "snap_compare",
@@ -24,6 +35,15 @@ _SLOW_MODULE = re.compile(
 )
 
 
+# Under xdist the longest modules start first, so that the run does not end with one worker still inside a
+# long module while the others idle; then the other sandbox modules; the pure tests last, filling the gaps.
+# module_seconds.json: the seconds each module's tests took in a full `-n auto` run on the shared 2-core machine
+# (the junit report's times summed by module; those over 40 s). Only the order depends on these figures: a stale
+# one makes the run a little slower, never wrong.
+_LONGEST_FIRST: dict[str, float] = json.loads((Path(__file__).parent / "module_seconds.json").read_text())
+_OTHER_SANDBOX_MODULE = 10  # seconds: between the longest and the pure tests
+
+
 @functools.cache
 def _module_starts_processes(path: Path) -> bool:
     return bool(_SLOW_MODULE.search(path.read_text(encoding="utf-8")))
@@ -31,14 +51,32 @@ def _module_starts_processes(path: Path) -> bool:
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects and before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Mark the slow lane `sandbox`; and keep each such module's tests on one xdist worker
-    (`--dist loadgroup`), so the worlds its module-scoped fixtures build are built once, not once a worker."""
+    """Mark the slow lane `sandbox`; and keep each module's `sandbox` and `slow` tests on one xdist worker
+    (`--dist loadgroup`), so the worlds its module-scoped fixtures build are built once, not once a worker.
+    No test needs a worker to itself: every server binds port 0, the npm cache is locked while it installs
+    (official_cli.py), and a killed-and-restarted sandbox that lost its ports says so (the kill campaign)."""
+    expected: dict[str, float] = {}
     for item in items:
+        module = item.path.relative_to(config.rootpath).as_posix()
         if item.get_closest_marker("benchmark"):
             item.add_marker(pytest.mark.slow)  # a lane's `-m` replaces the default `-m 'not benchmark'`
         if _SLOW_FIXTURES.intersection(item.fixturenames) or _module_starts_processes(item.path):
             item.add_marker(pytest.mark.sandbox)
-            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(config.rootpath).as_posix()))
+        if item.get_closest_marker("sandbox") or item.get_closest_marker("slow"):  # slow: big module-scoped data
+            item.add_marker(pytest.mark.xdist_group(module))
+            expected[module] = _LONGEST_FIRST.get(module, _OTHER_SANDBOX_MODULE)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the order xdist hands out groups in (`--no-loadscope-reorder`)
+        items.sort(key=lambda item: -expected.get(item.path.relative_to(config.rootpath).as_posix(), 0))
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist, no `-n` at all
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: two workers a core. Most of a sandbox test's time is spent waiting (on the sandbox process,
+    a throttled export or import, a subprocess, a Pilot pause), not computing: measured alone, a Pilot test file
+    with its sandbox used 8 CPU seconds in 53. PYTEST_XDIST_AUTO_NUM_WORKERS overrides it, as in xdist."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    return 2 * len(os.sched_getaffinity(0))
 
 
 @pytest.fixture
@@ -68,10 +106,26 @@ def platform_sandbox(tmp_path):
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    """The demo world's data folder, seeded once per session (per xdist worker): seeding takes half a
-    minute, a copy of its folder starts in a few seconds. Stopped only once the backup the seed requests
-    as it opens has finished, so every copy starts from the same settled world."""
-    folder = tmp_path_factory.mktemp("demo-template") / "sandbox"
+    """The demo world's data folder, seeded once per run: seeding takes half a minute, a copy of its folder
+    starts in a few seconds. Under xdist the first worker that needs it seeds it in the folder every worker of
+    the run shares (their base temp's parent) while the others wait on a lock, then all copy it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _seed_demo(tmp_path_factory.mktemp("demo-template") / "sandbox")
+    shared = tmp_path_factory.getbasetemp().parent / "demo-template"
+    shared.mkdir(exist_ok=True)
+    folder, seeded = shared / "sandbox", shared / "seeded"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
+        if not seeded.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed half-way left
+            _seed_demo(folder)
+            seeded.touch()
+    return folder
+
+
+def _seed_demo(folder: Path) -> Path:
+    """Seed the demo world in `folder`; stopped only once the backup the seed requests as it opens has
+    finished, so every copy starts from the same settled world."""
     process = SandboxProcess(folder, extra_args=DEMO).start(timeout=300)
     try:
         with process.platform_client() as platform:

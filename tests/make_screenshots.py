@@ -85,8 +85,8 @@ async def choose(pilot, app, name: str):
     await wait_until(pilot, lambda: screen.deployments, what="deployments")
     tree = screen.query_one(DeploymentTree)
     # After the tree's own first cursor move (to the first deployment), or that move would undo this one.
-    await wait_until(pilot, lambda: name in tree._by_name and screen.current is not None, what="tree")
-    tree.move_cursor(tree._by_name[name])
+    await wait_until(pilot, lambda: name in tree.deployment_nodes and screen.current is not None, what="tree")
+    tree.move_cursor(tree.deployment_nodes[name])
     await wait_until(pilot, lambda: screen.current is not None and screen.current.name == name, what=name)
     await wait_until(pilot, lambda: not screen.query_one("#backups").empty_text.startswith("Loading"),
                      what=f"backups of {name}")

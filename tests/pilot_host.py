@@ -1,11 +1,12 @@
 """Pilot helpers shared by the screen tests: a host App that pushes the screen under test and keeps what
-it dismissed with, and waiting for a condition."""
+it dismissed with, the notifications an app shows, and waiting for a condition."""
 
 from __future__ import annotations
 
 import asyncio
 
 from textual.app import App
+from textual.notifications import Notification
 from textual.widgets import Static
 
 
@@ -17,6 +18,7 @@ class HostApp(App):
         self.make_screen = make_screen
         self.results: list = []
         self.screen_under_test = None
+        self.shown = record_notifications(self)
 
     def compose(self):
         yield Static(self.HOST_TEXT, id="host")
@@ -33,3 +35,18 @@ async def wait_until(pilot, condition, timeout: float = 60, what: str = "conditi
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
+
+
+def record_notifications(app: App) -> list[Notification]:
+    """Every notification `app` shows from now on, in order, caught where it enters: Textual's public `notify`
+    (which every widget's `notify` calls). Unlike the toasts on screen, none is forgotten when it times out."""
+    shown: list[Notification] = []
+    notify = app.notify
+
+    def recording(message: str, *, title: str = "", severity="information", timeout: float | None = None,
+                  markup: bool = True) -> None:
+        shown.append(Notification(message, title, severity, timeout if timeout is not None else 0, markup=markup))
+        notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    app.notify = recording  # type: ignore[method-assign]
+    return shown

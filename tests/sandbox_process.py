@@ -32,12 +32,14 @@ class SandboxProcess:
         self.deployments: dict[str, str] = {}  # name -> url
         self.platform_url: str | None = None
         self.output: list[str] = []
+        self._credentials: dict[str, dict[str, str]] = {}  # name -> what `sandbox credentials NAME` printed
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self, timeout: float = 120, *, same_ports: bool = False) -> SandboxProcess:
         """Start serving; with `same_ports`, on the ports of the last start (each deployment's remembered
         port and the platform's), so a client that was talking to a killed sandbox reaches the new one."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self._credentials.clear()  # read again once the folder is served again
         cmd = [sys.executable, "-m", "tui", "sandbox", "serve", "--data", str(self.data)]
         if same_ports and self.platform_url:
             cmd += ["--platform-port", self.platform_url.rsplit(":", 1)[1]]
@@ -99,11 +101,18 @@ class SandboxProcess:
         return self.deployments[self.name]
 
     def credentials(self, name: str | None = None) -> dict[str, str]:
+        """What `sandbox credentials [NAME]` prints, as a dict; a deployment's are asked for once per start (each
+        asking is a Python process: a few tenths of a CPU second, and the tests ask hundreds of times)."""
+        if name is not None and name in self._credentials:
+            return dict(self._credentials[name])
         out = subprocess.run(
             [sys.executable, "-m", "tui", "sandbox", "credentials", *([name] if name else []), "--data", str(self.data)],
             capture_output=True, text=True, check=True,
         ).stdout
-        return dict(line.split("=", 1) for line in out.strip().splitlines())
+        found = dict(line.split("=", 1) for line in out.strip().splitlines())
+        if name is not None:
+            self._credentials[name] = found
+        return dict(found)
 
     @property
     def admin_key(self) -> str:

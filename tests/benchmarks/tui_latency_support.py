@@ -114,6 +114,6 @@ def app_complete(app) -> bool:
         return False
     tree = screen.query_one(DeploymentTree)
     table = screen.query_one(BackupTable)
-    return (len(tree._by_name) == len(screen.deployments) and table.empty_text.startswith("No backups yet")
+    return (len(tree.deployment_nodes) == len(screen.deployments) and table.empty_text.startswith("No backups yet")
             and table.row_count == len(table.shown) and table.size.height > 0
             and screen.current.is_prod and any(b.state == "complete" for b in table.shown))

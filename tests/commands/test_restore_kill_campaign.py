@@ -7,8 +7,9 @@ import may be left uploaded, waiting for confirmation or in progress; and a furt
 
 The kill moments are drawn from a seeded RNG, anchored in turn on the client's start (its checks, the upload,
 the restore request), the import being `uploaded` (staging), `waiting_for_confirmation` (the confirmation) and
-`in_progress` (writing). CONVEX_BACKUPS_KILL_TRIALS sets the number of trials (20) and CONVEX_BACKUPS_KILL_SEED
-the seed (a new one each run, printed and named in every failure)."""
+`in_progress` (writing). CONVEX_BACKUPS_KILL_TRIALS sets the number of trials (16 by default: each command with
+each anchor, with and without the client killed, once) and CONVEX_BACKUPS_KILL_SEED the seed (a new one each run,
+printed and named in every failure)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from tui.archive.ids import new_id  # noqa: E402
 from tui.emulator.imports import state as imports  # noqa: E402
 from tui.emulator.deployment.tables import STORAGE_TABLE_NUMBER, active_tablets  # noqa: E402
 
-TRIALS = int(os.environ.get("CONVEX_BACKUPS_KILL_TRIALS") or 20)
+TRIALS = int(os.environ.get("CONVEX_BACKUPS_KILL_TRIALS") or 16)  # 2 commands x 4 anchors x 2 (client killed or not)
 SEED = int(os.environ.get("CONVEX_BACKUPS_KILL_SEED") or random.SystemRandom().randrange(1_000_000))
 THROTTLE = 0.05  # seconds at every step of the import worker: a restore takes about a second
 USERS, MESSAGES, NOTES, TAGS = 10001, 10002, 10003, 10004
@@ -301,9 +302,7 @@ class Campaign:
             moment.client_too = True
             moment.seen += "; the restarted sandbox could not have its ports back, so the client was killed"
             process.kill()
-            for stale in self.world._http.values():
-                stale.close()
-            self.world._http.clear()
+            self.world.forget_connections()
             self.client = self.world.http(PRO_DEV)
 
     def _wait_for_anchor(self, moment: Moment, process: subprocess.Popen, before: set[str]) -> None:

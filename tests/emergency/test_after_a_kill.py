@@ -53,13 +53,13 @@ async def test_a_killed_app_shows_the_paused_deployment_and_the_unfinished_check
         assert "Unfinished emergency checklist" in said and PROD in said and "E resumes it" in said
         assert "step 1" in said  # step 0 done by the pause: it stopped at the safety backup
         tree = main.query_one(DeploymentTree)
-        tree.move_cursor(tree._by_name[PROD])
+        tree.move_cursor(tree.deployment_nodes[PROD])
         await wait_until(pilot, lambda: main.current is not None and main.current.name == PROD, what="PROD chosen")
         detail = main.query_one("#detail")
         await wait_until(pilot, lambda: "PAUSED" in str(detail.render()), what="PAUSED in the details")
         await pilot.resize_terminal(120, 40)  # a wide tree has room for the word on the row too
-        await wait_until(pilot, lambda: "PAUSED" in tree._by_name[PROD].label.plain, what="PAUSED in the tree")
-        assert not any("PAUSED" in node.label.plain for name, node in tree._by_name.items() if name != PROD)
+        await wait_until(pilot, lambda: "PAUSED" in tree.deployment_nodes[PROD].label.plain, what="PAUSED in the tree")
+        assert not any("PAUSED" in node.label.plain for name, node in tree.deployment_nodes.items() if name != PROD)
         await pilot.resize_terminal(80, 24)
 
         await pilot.press("E")  # whatever row is highlighted, E offers the unfinished checklist

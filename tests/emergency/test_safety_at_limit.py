@@ -39,7 +39,7 @@ async def test_step_1_at_the_starter_limit_takes_a_local_snapshot_and_is_done(ta
         await pilot.press("b")  # ...and the key says why instead of sending a request the plan refuses
         await pilot.pause(0.2)
         assert screen.checklist.steps[1].status == "pending"
-        assert any("b does nothing here" in str(n.message) for n in app._notifications)
+        assert any("b does nothing here" in str(n.message) for n in app.shown)
 
         await pilot.press("g")
         await wait_until(pilot, lambda: screen.checklist.steps[1].status in ("done", "failed"), timeout=120,

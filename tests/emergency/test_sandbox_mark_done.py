@@ -24,5 +24,5 @@ async def test_mark_done_is_hidden_on_the_sandbox_and_m_says_why(sandbox, fresh_
         assert "mark_done" not in shown and "run_step" in shown
         await pilot.press("m")
         await wait_until(pilot, lambda: any("The sandbox runs no code" in str(n.message)
-                                            for n in app._notifications), what="the reason")
+                                            for n in app.shown), what="the reason")
         assert screen.checklist.steps[3].status == "pending"

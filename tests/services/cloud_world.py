@@ -49,9 +49,14 @@ class World:
         self._http: dict[str, httpx.Client] = {}
 
     def stop(self) -> None:
+        self.forget_connections()
+        self.sandbox.stop()
+
+    def forget_connections(self) -> None:
+        """Close the deployments' clients, so the next `http(name)` asks for each deployment's URL again."""
         for client in self._http.values():
             client.close()
-        self.sandbox.stop()
+        self._http.clear()
 
     @property
     def platform_url(self) -> str:

@@ -15,7 +15,7 @@ from tui.commands import run_schedules_cmd
 from tui.services.config.settings import Homes
 from tui.services.deployment.env_store import EnvStore
 from tui.services.self_hosted.local_store import LocalStore
-from tui.services.protocol import Schedule
+from tui.services.protocol import DeploymentRef, Schedule
 from tui.services.self_hosted.schedules_runner import RunLock, run_due
 from tui.services.self_hosted.target import SelfHostedTarget
 
@@ -72,9 +72,8 @@ async def test_two_runs_never_overlap(target, clock):
 async def test_a_failed_backup_is_reported_and_retried_later(target, clock, deployment):
     await _daily_in_one_hour(target, clock)
     clock.advance(hours=2)
-    bad = SelfHostedTarget(DeploymentClient(deployment.url, "wrong|key"), target.store, target.env_store,
-                           name=(await target.deployment()).name)
-    bad._ref = await target.deployment()
+    bad = _RefusedTarget(await target.deployment(), DeploymentClient(deployment.url, "wrong|key"), target.store,
+                         target.env_store)
     try:
         report = await run_due([bad], target.store)
     finally:
@@ -83,6 +82,17 @@ async def test_a_failed_backup_is_reported_and_retried_later(target, clock, depl
     assert (await run_due([target], target.store)).ran == []  # waits RETRY_AFTER
     clock.advance(minutes=16)
     assert len((await run_due([target], target.store)).ran) == 1
+
+
+class _RefusedTarget(SelfHostedTarget):
+    """The same deployment, known from an earlier look-up, whose key is now refused (a rotated key)."""
+
+    def __init__(self, known: DeploymentRef, *args, **kwargs):
+        super().__init__(*args, name=known.name, **kwargs)
+        self.known = known
+
+    async def deployment(self) -> DeploymentRef:
+        return self.known
 
 
 def _parse(*argv):

@@ -51,8 +51,8 @@ async def test_the_wizard_restores_a_zip_on_disk_into_a_deployment_without_backu
         step = wizard.query_one("SourceStep")
         await wait_until(pilot, lambda: "has no backups" in text_of(step, "#source-note"), what="the empty note")
         await pilot.press("y")  # a key of a later step says why it does nothing yet
-        await wait_until(pilot, lambda: app._notifications, what="the reason")
-        assert "first choose what to restore" in list(app._notifications)[-1].message
+        await wait_until(pilot, lambda: app.shown, what="the reason")
+        assert "first choose what to restore" in list(app.shown)[-1].message
         step.query_one("#source-deployment").value = ZIP_CHOICE
         await wait_until(pilot, lambda: step.query_one("#file-path").has_focus, what="the path box")
         await pilot.press(*str(path), "enter")

@@ -44,8 +44,8 @@ async def test_a_recent_backup_without_files_is_not_the_safety_backup(demo, targ
         assert wizard.safety_backup_id is None  # nothing counts as the safety backup by itself
         assert "has no file storage" in screen_text(wizard)
         await pilot.press("u")  # the storage-less backup cannot be reused: a line says why
-        await pilot.pause(0.1)
-        assert wizard.stage == "safety-offer" and "u does nothing here" in screen_text(wizard)
+        await wait_until(pilot, lambda: "u does nothing here" in screen_text(wizard), what="why u does nothing")
+        assert wizard.stage == "safety-offer"
         await pilot.press("b")
         await wait_until(pilot, lambda: wizard.stage == "safety-ready", timeout=120, what="the fresh backup")
         fresh = await target.get_backup(ref, wizard.safety_backup_id)
@@ -83,8 +83,8 @@ async def test_a_starter_deployment_at_its_limit_restores_after_a_local_safety_s
         text = screen_text(wizard)
         assert "l local safety snapshot (recommended)" in text and "b back up now" not in text
         await pilot.press("b")  # a fresh cloud backup would be refused: the key says why, nothing is sent
-        await pilot.pause(0.1)
-        assert wizard.stage == "safety-offer" and "b does nothing here" in screen_text(wizard)
+        await wait_until(pilot, lambda: "b does nothing here" in screen_text(wizard), what="why b does nothing")
+        assert wizard.stage == "safety-offer"
         await pilot.press("l")
         await wait_until(pilot, lambda: wizard.stage == "safety-ready", timeout=120, what="the local snapshot")
         assert STARTER_SECRET not in screen_text(wizard)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from pilot_host import record_notifications  # noqa: F401 (with `notes`, the ui tests' way to read them)
+
 
 async def wait_until(pilot, predicate, timeout: float = 30, what: str = "condition"):
     deadline = time.monotonic() + timeout
@@ -24,8 +26,9 @@ async def wait_for_screen(pilot, app, screen_type, what: str = ""):
     return screen
 
 
-def notes(app) -> list[str]:
-    return [n.message for n in app._notifications]
+def notes(shown) -> list[str]:
+    """The messages of the notifications `record_notifications(app)` caught."""
+    return [n.message for n in shown]
 
 
 async def choose(pilot, app, name: str):
@@ -35,8 +38,8 @@ async def choose(pilot, app, name: str):
     screen = app.screen
     await wait_until(pilot, lambda: screen.deployments, what="deployments")
     tree = screen.query_one(DeploymentTree)
-    await wait_until(pilot, lambda: name in tree._by_name and screen.current is not None, what="tree")
-    tree.move_cursor(tree._by_name[name])
+    await wait_until(pilot, lambda: name in tree.deployment_nodes and screen.current is not None, what="tree")
+    tree.move_cursor(tree.deployment_nodes[name])
     await wait_until(pilot, lambda: screen.current is not None and screen.current.name == name
                      and screen.query_one("#backups-pane").border_title.startswith("Backups of")
                      and screen.query_one(DeploymentTree) is not None, what=f"{name} chosen")

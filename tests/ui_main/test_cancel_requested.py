@@ -5,7 +5,7 @@ drawn before the backup's state was read again."""
 from __future__ import annotations
 
 import pytest
-from pilot_support import choose, notes, wait_until
+from pilot_support import choose, notes, record_notifications, wait_until
 
 from sandbox_process import SandboxProcess
 from tui.api.secrets import Secret
@@ -42,12 +42,13 @@ async def test_c_on_a_backup_that_has_not_started_says_so_and_sends_nothing(sand
         target = await open_target(TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
                                               token=Secret(sandbox_process.access_token)), homes)
         app = ConvexBackupsApp(target=target)
+        shown = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await choose(pilot, app, name)
             table = screen.query_one(BackupTable)
             await wait_until(pilot, lambda: table.selected and table.selected.id == str(waiting["id"]), what="row")
             await pilot.press("c")
-            await wait_until(pilot, lambda: any("has not started yet" in n for n in notes(app)), what="the refusal")
+            await wait_until(pilot, lambda: any("has not started yet" in n for n in notes(shown)), what="the refusal")
             assert not isinstance(app.screen, ConfirmDialog)
         await target.aclose()
         state = _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{waiting['id']}")["state"]

@@ -3,7 +3,7 @@ against a real sandbox."""
 
 from __future__ import annotations
 
-from pilot_support import choose, notes, wait_for_screen, wait_until
+from pilot_support import choose, notes, record_notifications, wait_for_screen, wait_until
 
 from sandbox_process import SandboxProcess
 from tui.app import ConvexBackupsApp
@@ -21,6 +21,7 @@ async def test_periodic_dialog_sets_a_schedule_on_the_pro_team(open_demo):
     target = await open_demo()
     ref = await _first(target, "acme-corp", prod=False)
     app = ConvexBackupsApp(target=target)
+    shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await choose(pilot, app, ref.name)
         await pilot.press("p")
@@ -32,7 +33,7 @@ async def test_periodic_dialog_sets_a_schedule_on_the_pro_team(open_demo):
         dialog.query_one("#time").value = "04:30"
         await wait_until(pilot, lambda: "UTC" in dialog.query_one("#utc").render().plain, what="the time in UTC")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: any("Periodic backups of" in n for n in notes(app)), what="saved")
+        await wait_until(pilot, lambda: any("Periodic backups of" in n for n in notes(shown)), what="saved")
         schedule = await target.get_schedule(ref)
         assert schedule is not None and schedule.frequency == "weekly" and schedule.weekday is not None
         await wait_until(pilot, lambda: "Periodic backups: every" in app.screen.query_one("#detail").render().plain,
@@ -89,13 +90,14 @@ async def test_read_only_deployment_refuses_mutations_and_says_why(open_demo):
     target = await open_demo(read_only=frozenset({ref.name}))
     count = len(await target.list_backups(ref))
     app = ConvexBackupsApp(target=target)
+    shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, ref.name)
         assert screen.current.read_only
         await wait_until(pilot, lambda: screen.query_one(BackupTable).selected, what="a backup row")
         assert screen.check_action("delete_backup", ()) is False
         await pilot.press("d")
-        await wait_until(pilot, lambda: any("read_only" in n for n in notes(app)), what="refusal")
+        await wait_until(pilot, lambda: any("read_only" in n for n in notes(shown)), what="refusal")
         assert isinstance(app.screen, MainScreen)
         assert len(await target.list_backups(ref)) == count
 
@@ -111,14 +113,15 @@ async def test_network_down_gives_a_clear_error_not_a_crash(tmp_path, homes):
                           token=Secret(process.access_token))
         target = await open_target(spec, homes)
         app = ConvexBackupsApp(target=target)
+        shown = record_notifications(app)
         async with app.run_test(size=(80, 24)) as pilot:
             screen = app.screen
             await wait_until(pilot, lambda: screen.deployments and screen.current, what="deployments")
             process.stop()
             await pilot.press("f5")
-            await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications), timeout=60,
+            await wait_until(pilot, lambda: any(n.severity == "error" for n in shown), timeout=60,
                              what="an error notification")
-            error = next(n for n in app._notifications if n.severity == "error")
+            error = next(n for n in shown if n.severity == "error")
             assert error.title.startswith("Could not")
             assert "Traceback" not in error.message and process.access_token not in error.message
             assert app.is_running and isinstance(app.screen, MainScreen)

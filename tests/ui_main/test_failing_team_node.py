@@ -26,7 +26,7 @@ async def test_the_refusing_team_has_its_error_on_its_node(open_demo, demo_sandb
         async with app.run_test(size=(120, 40)) as pilot:
             screen = app.screen
             tree = screen.query_one(DeploymentTree)
-            await wait_until(pilot, lambda: screen.deployments and tree._by_name, what="deployments")
+            await wait_until(pilot, lambda: screen.deployments and tree.deployment_nodes, what="deployments")
             labels = _labels(tree)
             assert "acme-corp  (could not be listed)" in labels
             assert any(label.startswith("SSO please. To sign in with single sign-on") for label in labels)

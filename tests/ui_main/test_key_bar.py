@@ -13,7 +13,7 @@ from tui.widgets.key_bar import KeyBar
 
 
 def _span(bar: KeyBar, description: str):
-    return next((start, end, key) for start, end, key in bar._spans if key.description == description)
+    return next((start, end, key) for start, end, key in bar.drawn_keys if key.description == description)
 
 
 async def test_key_bar_shows_the_keys_dims_the_unavailable_and_clicks_press(open_demo):
@@ -30,7 +30,7 @@ async def test_key_bar_shows_the_keys_dims_the_unavailable_and_clicks_press(open
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, empty.name)
         bar = screen.query_one(KeyBar)
-        await wait_until(pilot, lambda: bar._spans, what="the key bar drawn")
+        await wait_until(pilot, lambda: bar.drawn_keys, what="the key bar drawn")
         line = bar.render().plain
         assert line.startswith(" ? Help ") and "Back up now" in line and line.rstrip().endswith("^pCommands")
         assert not _span(bar, "Download")[2].enabled  # no backup selected: shown, dimmed

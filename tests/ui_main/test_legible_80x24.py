@@ -6,7 +6,7 @@ glyph, and no "None" on any screen reachable from the main screen."""
 from __future__ import annotations
 
 import pytest
-from pilot_support import choose, wait_for_screen, wait_until
+from pilot_support import choose, record_notifications, wait_for_screen, wait_until
 from screen_text import screen_lines, widget_lines, widget_text
 
 from tui.app import ConvexBackupsApp
@@ -179,6 +179,7 @@ async def test_no_none_on_any_screen_reachable_from_the_main_screen(open_demo):
     (back up, schedule, environment variables, help, restore, download, delete), drawn at 80x24."""
     target = await open_demo()
     app = ConvexBackupsApp(target=target)
+    shown = record_notifications(app)
     seen: dict[str, list[str]] = {}
 
     def look(where: str) -> None:
@@ -199,7 +200,7 @@ async def test_no_none_on_any_screen_reachable_from_the_main_screen(open_demo):
                 await pilot.press(key)
                 for _ in range(40):  # a dialog, or a line saying why not (some keys need a backup)
                     await pilot.pause(0.05)
-                    if app.screen is not screen or app._notifications:
+                    if app.screen is not screen or shown:
                         break
                 await pilot.pause(0.5)
                 look(f"{ref.name} {key}")
@@ -207,6 +208,7 @@ async def test_no_none_on_any_screen_reachable_from_the_main_screen(open_demo):
                     await pilot.press("escape")
                     await pilot.pause(0.2)
                 app.clear_notifications()
+                shown.clear()
     assert len(seen) >= 8 * len(kinds)
 
 

@@ -5,7 +5,7 @@ action cannot run says why instead of doing nothing. Against the real seeded san
 from __future__ import annotations
 
 from deployment_data import documents_of, take_backup
-from pilot_support import choose, notes, wait_for_screen, wait_until
+from pilot_support import choose, notes, record_notifications, wait_for_screen, wait_until
 
 from tui.app import ConvexBackupsApp
 from tui.screens.main.screen import MainScreen
@@ -55,14 +55,15 @@ async def test_r_on_a_deployment_without_backups_restores_another_deployments_ba
 async def test_a_backup_key_without_a_backup_says_why(open_demo):
     target = await open_demo()
     app = ConvexBackupsApp(target=target)
+    shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, EMPTY)
         await wait_until(pilot, lambda: not screen.query_one("#backups").backups
                          and not screen.query_one("#backups").empty_text.startswith("Loading"), what="no backups")
         for key, name in (("w", "Download"), ("i", "Inspect"), ("d", "Delete backup"), ("c", "Cancel backup")):
-            before = len(notes(app))
+            before = len(notes(shown))
             await pilot.press(key)
-            await wait_until(pilot, lambda: len(notes(app)) > before, what=f"the reason {key} does nothing")
-            said = notes(app)[-1]
+            await wait_until(pilot, lambda: len(notes(shown)) > before, what=f"the reason {key} does nothing")
+            said = notes(shown)[-1]
             assert name in said and EMPTY in said and "b backs it up now" in said, said
             assert isinstance(app.screen, MainScreen)

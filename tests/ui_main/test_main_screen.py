@@ -3,7 +3,7 @@ Starter limit explained before any request, cancel, delete (confirm key differs)
 
 from __future__ import annotations
 
-from pilot_support import choose, notes, wait_for_screen, wait_until
+from pilot_support import choose, notes, record_notifications, wait_for_screen, wait_until
 
 from tui.app import ConvexBackupsApp
 from tui.screens.dialogs.backup_now import BackupNowDialog
@@ -32,7 +32,7 @@ async def test_tree_lists_demo_deployments_with_prod_in_words(open_demo):
         assert isinstance(screen, MainScreen)
         await wait_until(pilot, lambda: screen.deployments, what="deployments")
         tree = screen.query_one(DeploymentTree)
-        labels = {name: node.label.plain for name, node in tree._by_name.items()}
+        labels = {name: node.label.plain for name, node in tree.deployment_nodes.items()}
         expected = await target.list_deployments()
         assert set(labels) == {d.name for d in expected}
         for ref in expected:
@@ -55,6 +55,7 @@ async def test_back_up_now_shows_live_progress_and_completes(open_demo):
     ref = await _pick(target, team="acme-corp", prod=False)
     before = {b.id for b in await target.list_backups(ref)}
     app = ConvexBackupsApp(target=target)
+    shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, ref.name)
         await pilot.press("b")
@@ -69,7 +70,7 @@ async def test_back_up_now_shows_live_progress_and_completes(open_demo):
         def ended():
             for row in panel.rows.values():
                 seen_states.add(row.progress.state)
-            return any("ended: complete" in n for n in notes(app))
+            return any("ended: complete" in n for n in notes(shown))
 
         await wait_until(pilot, ended, timeout=120, what="the backup to complete")
         after = await target.list_backups(ref)
@@ -105,6 +106,7 @@ async def test_cancel_a_running_backup(open_demo, demo_sandbox):
     with demo_sandbox.throttled(ref.name, 2.0):
         running = await target.request_backup(ref)
         app = ConvexBackupsApp(target=target)
+        shown = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await choose(pilot, app, ref.name)
             table = screen.query_one(BackupTable)
@@ -113,7 +115,7 @@ async def test_cancel_a_running_backup(open_demo, demo_sandbox):
             await pilot.press("c")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="confirm")
             await pilot.press("y")
-            await wait_until(pilot, lambda: any("cancel" in n for n in notes(app)), what="cancel notice")
+            await wait_until(pilot, lambda: any("cancel" in n for n in notes(shown)), what="cancel notice")
             final = None
             for _ in range(300):
                 final = await target.get_backup(ref, running.id)
@@ -128,6 +130,7 @@ async def test_delete_needs_a_different_key_to_confirm(open_demo):
     ref = await _pick(target, team="indie-studio", at_limit=True)
     victim = (await target.list_backups(ref))[0]
     app = ConvexBackupsApp(target=target)
+    shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, ref.name)
         table = screen.query_one(BackupTable)
@@ -140,7 +143,7 @@ async def test_delete_needs_a_different_key_to_confirm(open_demo):
         assert app.screen is dialog
         assert victim.id in {b.id for b in await target.list_backups(ref)}
         await pilot.press(dialog.confirm_key)
-        await wait_until(pilot, lambda: any(f"Deleted backup {victim.id}" in n for n in notes(app)),
+        await wait_until(pilot, lambda: any(f"Deleted backup {victim.id}" in n for n in notes(shown)),
                          what="deleted")
         assert victim.id not in {b.id for b in await target.list_backups(ref)}
         await wait_until(pilot, lambda: victim.id not in {b.id for b in table.shown}, what="row gone")
@@ -161,5 +164,4 @@ async def test_escape_never_quits(open_demo):
         await pilot.pause(0.2)
         assert app.is_running and app.screen is screen
         await pilot.press("q")
-        await pilot.pause(0.2)
-        assert not app.is_running
+        await wait_until(pilot, lambda: not app.is_running, what="q quits")

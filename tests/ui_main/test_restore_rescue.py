@@ -4,7 +4,7 @@ backups and says where, against the real seeded sandbox."""
 
 from __future__ import annotations
 
-from pilot_support import choose, notes, wait_for_screen, wait_until
+from pilot_support import choose, notes, record_notifications, wait_for_screen, wait_until
 from test_diff_screen import _backup_then_break
 
 from tui.app import ConvexBackupsApp
@@ -17,6 +17,7 @@ async def test_the_wizard_saves_a_rescue_file_before_staging(open_demo):
     ref, backup_id, table, documents = await _backup_then_break(target)
     backup = await target.get_backup(ref, backup_id)
     app = ConvexBackupsApp(target=target)
+    shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await choose(pilot, app, ref.name)
         app.push_screen(RestoreWizard(target, ref, backup))
@@ -30,6 +31,6 @@ async def test_the_wizard_saves_a_rescue_file_before_staging(open_demo):
         assert wizard.rescue_path is not None and wizard.rescue_path.is_file()
         assert wizard.rescue_path.stat().st_mode & 0o777 == 0o600
         assert rescue_tables(wizard.rescue_path) == {table: 1, "diff_probe": 1}  # changed 1, created 1
-        assert any(str(wizard.rescue_path) in note for note in notes(app))
+        assert any(str(wizard.rescue_path) in note for note in notes(shown))
         await pilot.press("escape")  # backing out drops the staged import; the rescue file stays
         await wait_until(pilot, lambda: not isinstance(app.screen, RestoreWizard), timeout=30, what="backed out")

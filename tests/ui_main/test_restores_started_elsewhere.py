@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pilot_support import choose, notes, wait_until
+from pilot_support import choose, notes, record_notifications, wait_until
 
 from sandbox_process import SandboxProcess, wait_for
 from tui.api.secrets import Secret
@@ -80,6 +80,7 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
         target = await open_target(TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
                                               token=Secret(sandbox_process.access_token)), homes)
         app = ConvexBackupsApp(target=target)
+        shown = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await choose(pilot, app, name)
             detail = screen.query_one("#detail")
@@ -95,7 +96,7 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
                              what="the restore's progress in the Running pane")
 
             await pilot.press("r")  # restore: refused at once
-            await wait_until(pilot, lambda: any(elsewhere["_id"] in n for n in notes(app)), what="the refusal")
+            await wait_until(pilot, lambda: any(elsewhere["_id"] in n for n in notes(shown)), what="the refusal")
             assert isinstance(app.screen, MainScreen)  # no wizard opened
             assert len(_restores(sandbox_process)) == 1  # and nothing asked of Convex
 
@@ -125,6 +126,7 @@ async def test_a_restore_staged_elsewhere_and_left_waiting_shows_and_blocks_anot
     target = await open_target(TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
                                           token=Secret(sandbox_process.access_token)), homes)
     app = ConvexBackupsApp(target=target)
+    shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, name)
         detail = screen.query_one("#detail")
@@ -132,7 +134,7 @@ async def test_a_restore_staged_elsewhere_and_left_waiting_shows_and_blocks_anot
                          what="the staged restore shown")
         assert "Backups page confirms it by itself" in str(detail.render())
         await pilot.press("r")
-        await wait_until(pilot, lambda: any(elsewhere["_id"] in n for n in notes(app)), what="the refusal")
+        await wait_until(pilot, lambda: any(elsewhere["_id"] in n for n in notes(shown)), what="the refusal")
         assert isinstance(app.screen, MainScreen)
         assert [r["_id"] for r in _restores(sandbox_process)] == [elsewhere["_id"]]
     await target.aclose()

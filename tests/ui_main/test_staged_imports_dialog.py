@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pilot_support import choose, notes, wait_for_screen, wait_until
+from pilot_support import choose, notes, record_notifications, wait_for_screen, wait_until
 
 from sandbox_process import SandboxProcess
 from tui.api.secrets import Secret
@@ -39,6 +39,7 @@ async def test_a_staged_import_is_listed_and_cancelled_from_the_main_screen(sand
                       token=Secret(sandbox_process.access_token))
     target = await open_target(spec, homes)
     app = ConvexBackupsApp(target=target)
+    shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, sandbox_process.name)
         assert "Staged imports" in [c.title for c in app.get_system_commands(screen)]
@@ -54,7 +55,7 @@ async def test_a_staged_import_is_listed_and_cancelled_from_the_main_screen(sand
         await pilot.press("x")
         await wait_for_screen(pilot, app, ConfirmDialog, what="the confirmation")
         await pilot.press("y")
-        await wait_until(pilot, lambda: any(f"Cancelled import {staged}" in n for n in notes(app)), what="cancelled")
+        await wait_until(pilot, lambda: any(f"Cancelled import {staged}" in n for n in notes(shown)), what="cancelled")
         await wait_until(pilot, lambda: str(table.get_cell_at((0, 0))) == "failed", what="listed as failed")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), what="back on the main screen")

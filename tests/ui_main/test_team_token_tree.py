@@ -23,7 +23,7 @@ async def test_a_team_token_is_described_and_its_refusals_are_shown(demo_sandbox
         async with app.run_test(size=(120, 40)) as pilot:
             screen = app.screen
             tree = screen.query_one(DeploymentTree)
-            await wait_until(pilot, lambda: screen.deployments and tree._by_name, what="deployments")
+            await wait_until(pilot, lambda: screen.deployments and tree.deployment_nodes, what="deployments")
             assert tree.root.children[0].label.plain.startswith("team token: lists this team's projects")
             assert {ref.team for ref in screen.deployments} == {"acme-corp"}
             table = screen.query_one("#backups")

@@ -54,7 +54,8 @@ def _split(label: str) -> tuple[str, str]:
     return component, table
 
 
-def _uniform(line: bytes, legacy: bool) -> bytes:
+def as_export_line(line: bytes, legacy: bool) -> bytes:
+    """A document's line in the export encoding (a `legacy` one converted), ending in a newline."""
     line = line.rstrip(b"\n")
     return export_line(decode_legacy_document(orjson.loads(line))) if legacy else line + b"\n"
 
@@ -93,26 +94,27 @@ def write_patched_tables(now_path: str | os.PathLike[str], out_path: str | os.Pa
                 if entry is not None:
                     legacy = not entry.uniform
                     for _line_no, raw in reader.iter_lines(entry):
-                        document_id = _id_of(raw)
+                        document_id = document_id_of(raw)
                         if document_id in edit.drop:
                             dropped += 1
                             continue
                         replacement = put_left.pop(document_id, None)
                         if replacement is not None:
-                            out.write_line(_uniform(*replacement))
+                            out.write_line(as_export_line(*replacement))
                             put += 1
                         else:
-                            out.write_line(_uniform(raw, legacy))
+                            out.write_line(as_export_line(raw, legacy))
                         written += 1
                 for line, legacy_line in put_left.values():  # gone now: re-created with their own id
-                    out.write_line(_uniform(line, legacy_line))
+                    out.write_line(as_export_line(line, legacy_line))
                     put += 1
                     written += 1
             outcomes.append(TableOutcome(label, written, put, dropped))
     return outcomes
 
 
-def _id_of(raw: bytes) -> str:
+def document_id_of(raw: bytes) -> str:
+    """The `_id` of a document's JSONL line; `ArchiveError` when it has none."""
     document = orjson.loads(raw)
     found = document.get("_id") if isinstance(document, dict) else None
     if not isinstance(found, str):

@@ -164,8 +164,10 @@ class MemberStream(io.RawIOBase):
             if self._produced > self._info.file_size:
                 raise ArchiveError(
                     "ZipBomb",
-                    f"inflates to more than its declared {self._info.file_size} bytes; refusing to read further",
+                    f"inflates to more than its declared {self._info.file_size} bytes: the file is damaged or a "
+                    "zip bomb; refusing to read further",
                     member=self.name,
+                    hint=CORRUPT_HINT,
                 )
             self._crc = zlib.crc32(data, self._crc)
             return data

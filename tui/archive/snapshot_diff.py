@@ -102,10 +102,10 @@ class DocumentChange:
     legacy: tuple[bool, bool] = (False, False)
 
     def old(self) -> dict[str, Any] | None:
-        return _decode(self.old_line, self.legacy[0]) if self.old_line is not None else None
+        return decode_line(self.old_line, self.legacy[0]) if self.old_line is not None else None
 
     def new(self) -> dict[str, Any] | None:
-        return _decode(self.new_line, self.legacy[1]) if self.new_line is not None else None
+        return decode_line(self.new_line, self.legacy[1]) if self.new_line is not None else None
 
     def fields(self) -> list[FieldChange]:
         return field_changes(self.old() or {}, self.new() or {})
@@ -153,7 +153,9 @@ def field_changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") ->
     return out
 
 
-def _decode(line: bytes, legacy: bool) -> dict[str, Any]:
+def decode_line(line: bytes, legacy: bool) -> dict[str, Any]:
+    """One JSONL line as a document, decoded with its table's encoding (`legacy`: the older one, where a bare
+    integer is a Float64)."""
     from tui.values.encoding import decode_export_document, decode_legacy_document
 
     return (decode_legacy_document if legacy else decode_export_document)(orjson.loads(line))
@@ -209,7 +211,7 @@ class DiffStore:
     def documents(self, table: str, status: str | None = None, *, after: str = "",
                   limit: int | None = None) -> list[DocumentChange]:
         """The table's changed, created and deleted documents by id (those after `after`), `limit` at most."""
-        legacy = self._legacy(table)
+        legacy = self.legacy_flags(table)
         query = "SELECT id, status, old, new FROM documents WHERE label = ? AND id > ?"
         params: list[Any] = [table, after]
         if status is not None:
@@ -221,7 +223,8 @@ class DiffStore:
             params.append(limit)
         return [DocumentChange(table, i, s, o, n, legacy) for i, s, o, n in self._db.execute(query, params)]
 
-    def _legacy(self, table: str) -> tuple[bool, bool]:
+    def legacy_flags(self, table: str) -> tuple[bool, bool]:
+        """Whether the table's lines use the legacy encoding: (in the old snapshot, in the new one)."""
         row = self._db.execute("SELECT legacy FROM tables WHERE label = ?", (table,)).fetchone()
         flags = row[0] if row else 0
         return bool(flags & 1), bool(flags & 2)
@@ -233,7 +236,7 @@ class DiffStore:
             after = batch[-1].id
 
     def document(self, table: str, document_id: str) -> DocumentChange | None:
-        legacy = self._legacy(table)
+        legacy = self.legacy_flags(table)
         row = self._db.execute("SELECT status, old, new FROM documents WHERE label = ? AND id = ?",
                                (table, document_id)).fetchone()
         return DocumentChange(table, document_id, row[0], row[1], row[2], legacy) if row else None
@@ -406,7 +409,7 @@ def _same_document(old: bytes, new: bytes, legacy: tuple[bool, bool], storage: b
     if storage:  # a stored file is the same file when its content is: same sha256
         return bool(orjson.loads(old).get("sha256") == orjson.loads(new).get("sha256"))
     try:
-        return same_value(_decode(old, legacy[0]), _decode(new, legacy[1]))
+        return same_value(decode_line(old, legacy[0]), decode_line(new, legacy[1]))
     except (ValueError, orjson.JSONDecodeError):
         return False  # an undecodable line is reported as a change; `verify` says what is wrong with it
 

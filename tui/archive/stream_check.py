@@ -238,7 +238,8 @@ class _Entry:
             return
         self.produced += len(data)
         if not self.has_descriptor and self.produced > self.size:
-            raise ArchiveError("ZipBomb", f"inflates to more than its declared {self.size} bytes", member=self.name)
+            raise ArchiveError("ZipBomb", f"inflates to more than its declared {self.size} bytes: the file is damaged "
+                               "or a zip bomb", member=self.name, hint=CORRUPT_HINT)
         self.running_crc = fast_zlib.crc32(data, self.running_crc)
         if self._sha is not None:
             self._sha.update(data)

@@ -2,6 +2,9 @@
 `run(args) -> int`; `tui/cli.py` lists the modules in `COMMANDS` and dispatches. This package holds what
 they share: the common options, exit codes, opening the target, choosing the deployment, printing JSON
 and progress, and turning errors into a message and an exit code (never a traceback or a secret).
+
+May import `tui.services`, `tui.api` (its errors and secrets), `tui.archive`, `tui.values` and `tui.launcher`
+(which alone starts the sandbox); never textual (the commands run without a terminal UI) nor the emulator.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ async def _list(context: Context) -> int:
     else:
         deployments = await target.list_deployments()
     listed = [(ref, *await _backups(target, ref, len(deployments) > 1)) for ref in deployments]
-    notes = target.listing_notes() if hasattr(target, "listing_notes") else []
+    notes = target.listing_notes()
     settings = trend_settings(context.config)
     cache = StatsCache.of_session(context, target)
     trends = [await _trend(context, cache, ref, backups, settings) for ref, backups, _ in listed]

@@ -2,6 +2,7 @@
 deployment), `restore/` (every restore and import), `dialogs/` (small modal dialogs), and the emergency
 checklist.
 
-UI: may import textual, `tui.widgets`, `tui.messages`, `tui.bindings` and `tui.services`; never `tui.api`
-(services re-export what screens need) nor the emulator.
+UI: may import textual, `tui.widgets`, `tui.messages`, `tui.bindings`, `tui.services`, one another (the main
+screen opens the others) and `tui.app` for its type only (under `TYPE_CHECKING`); never `tui.api` (services
+re-export what screens need) nor the emulator.
 """

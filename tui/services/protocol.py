@@ -34,6 +34,7 @@ from tui.services.records import (
     EnvDiff,
     EnvSnapshot,
     Frequency,
+    ListingNote,
     PlanLimits,
     Progress,
     ProgressCallback,
@@ -63,6 +64,7 @@ __all__ = [
     "EnvDiff",
     "EnvSnapshot",
     "Frequency",
+    "ListingNote",
     "PlanLimits",
     "Progress",
     "ProgressCallback",
@@ -105,6 +107,11 @@ class BackupTarget(Protocol):
 
     async def list_deployments(self, project: str | None = None) -> list[DeploymentRef]:
         """Deployments of one project (slug), or every deployment the credentials reach."""
+        ...
+
+    def listing_notes(self) -> list[ListingNote]:
+        """After `list_deployments`: what the listing could not show (a team that could not be listed) and what
+        the token in use can and cannot do; [] when there is nothing to say (self-hosted Convex)."""
         ...
 
     async def get_deployment(self, name: str) -> DeploymentRef:

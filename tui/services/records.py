@@ -1,5 +1,5 @@
 """The plain values a `BackupTarget` returns (see protocol.py for the conventions they follow): teams,
-projects, deployments, backups, progress, restore plans and results, schedules, environment variables
+projects, deployments (and the notes a listing of them leaves), backups, progress, restore plans and results, schedules, environment variables
 and a deployment's running state."""
 
 from __future__ import annotations
@@ -76,6 +76,18 @@ class DeploymentRef:
     def danger_label(self) -> str:
         """Words, never colour alone: "PRODUCTION" for prod deployments, else the type."""
         return "PRODUCTION" if self.is_prod else self.type
+
+
+@dataclass(frozen=True)
+class ListingNote:
+    """What the deployment tree and `list` say besides deployments: a team that could not be listed (SSO
+    required, suspended, refused), and what the token in use can and cannot do (tui/commands/README.md "Which
+    token reaches what"). One team's failure is its own note; the other teams still load."""
+
+    message: str
+    team: str | None = None  # the team's slug for a team's note; None for a note about the token
+    team_name: str | None = None
+    error: bool = False  # the team could not be listed (its deployments are missing from the tree)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ the cursor's line: it starts with CURSOR_MARK."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from rich.style import Style
 from rich.text import Text
@@ -12,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from tui.services.cloud.listing_notes import ListingNote
+from tui.services.records import ListingNote
 from tui.services.protocol import DeploymentRef
 from tui.widgets.formatting import deployment_words
 
@@ -60,6 +62,11 @@ class DeploymentTree(Tree[DeploymentRef | None]):
         self._by_name: dict[str, TreeNode] = {}
         self.show_regions = True  # off in a narrow pane: the name matters more (the details show the region)
         self.paused: set[str] = set()  # deployments found PAUSED (the main screen asks the server)
+
+    @property
+    def deployment_nodes(self) -> Mapping[str, TreeNode]:
+        """Each listed deployment's node by name, read-only (what `move_cursor` takes)."""
+        return MappingProxyType(self._by_name)
 
     def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
         label = super().render_label(node, base_style, style)

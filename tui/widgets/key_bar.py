@@ -46,6 +46,11 @@ class KeyBar(Widget, can_focus=False):
         self._keys: tuple[list[_Key], _Key | None] = ([], None)
         self._spans: list[tuple[int, int, _Key]] = []  # cells [start, end) of each key on the line
 
+    @property
+    def drawn_keys(self) -> list[tuple[int, int, _Key]]:
+        """Each key on the line as last drawn: its cells [start, end) and the key."""
+        return list(self._spans)
+
     def on_mount(self) -> None:
         # The screen publishes its bindings once its widgets are in (as `Footer`, wait for that).
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)

@@ -40,7 +40,7 @@ def build_blocking_client(
     proxies: ProxyRoutes | None = None,
 ) -> httpx.Client:
     """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), through
-    `http.client`, which reads a body straight into the buffers handed on (`direct_transport`); through
+    `http.client`, which reads a body straight into the buffers handed on (`direct`); through
     httpx's own transport when a proxy is in the way."""
     from tui.api.transport.direct import DirectTransport
 

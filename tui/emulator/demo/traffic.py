@@ -2,7 +2,7 @@
 
 One thread writes to the deployments in turn at a steady overall rate. Each write is its own transaction
 through the data-editing code paths (`documents.insert`, `locate` + `write_back`, `delete`;
-`file_storage.store_file`, `delete_file`), and new documents look like the seeded ones (`demo_apps`).
+`file_storage.store_file`, `delete_file`), and new documents look like the seeded ones (`apps`).
 
 The writes keep one invariant that a backup can be checked against: every reference points at a live
 document or file. New references are picked inside the writing transaction from live documents;

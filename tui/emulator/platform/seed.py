@@ -5,7 +5,8 @@ Two teams, both with the operator as a member:
   already has a Starter one, else "Indie Studio";
 - the Pro team "Acme Corp", with a daily schedule on its storefront and a weekly one on its tasks app.
 Several projects, each with a prod and a dev deployment (the storefront also a preview one; the CRM is
-in aws-eu-west-1; Analytics' prod is a dedicated deployment, class `d1024`), filled with the demo apps of `demo_seed` (thousands of documents, files, env vars).
+in aws-eu-west-1; Analytics' prod is a dedicated deployment, class `d1024`), filled with the demo apps of
+`tui.emulator.demo.seed` (thousands of documents, files, env vars).
 
 Backups in every state: complete ones (some periodic, one kept at the Starter limit, some about to
 expire), failed and canceled ones from the past, and a fresh one requested at the end that runs while
@@ -52,7 +53,7 @@ class DemoDeployment:
     project: str  # slug
     project_name: str
     kind: str  # prod | dev | preview
-    profile: str  # demo_seed profile
+    profile: str  # a profile of tui.emulator.demo.seed
     region: str = "aws-us-east-1"
     preview: str | None = None
     deployment_class: str = directory.DEFAULT_CLASS  # "d..." is a dedicated deployment (the dashboard's test)

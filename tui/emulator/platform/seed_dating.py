@@ -4,7 +4,7 @@ The demo world's backups are made now, through the real export machinery, and li
 what the operator downloads agrees with the listing, the export is made to look as it would have then:
 its snapshot time (`start_ts`, which also names the ZIP) becomes the listed time, and the ZIP keeps only
 the documents and files created by then. Documents are seeded oldest first and point only at older ones
-(`demo_maker`), so what remains is whole.
+(`tui.emulator.demo.maker`), so what remains is whole.
 """
 
 from __future__ import annotations

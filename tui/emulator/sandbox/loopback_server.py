@@ -36,8 +36,8 @@ class _QuietServer(uvicorn.Server):
     """Signals are handled once by whoever runs the server, not by uvicorn.
 
     uvicorn's own main loop wakes every 0.1 s to see whether it should stop (and once a second refreshes the
-    Date header): in an idle sandbox that was most of its CPU (issue 16). Here it wakes once a second for
-    the Date header, and at once when told to stop (`stop_now`)."""
+    Date header): in an idle sandbox that was most of its CPU. Here it wakes once a second for the Date
+    header, and at once when told to stop (`stop_now`)."""
 
     TICK = 1.0  # seconds; uvicorn's `on_tick` refreshes the Date header when its counter is a multiple of 10
 

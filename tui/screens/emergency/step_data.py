@@ -246,8 +246,8 @@ class DataStep(StepPanel):
         self.ask(f"New document for {table} (a JSON object; a bare number is a Float64):", insert)
 
     def guarded_write(self, what: str, call) -> None:
-        """On production every change waits for the typed deployment name (issue 6: destructive actions keep
-        the restore flow's typed confirmation); the enter that ended the edit does not confirm it."""
+        """On production every change waits for the typed deployment name (destructive actions keep the
+        restore flow's typed confirmation); the enter that ended the edit does not confirm it."""
         if self.ref.is_prod:
             self.confirm_typed(f"On PRODUCTION: {what}?", lambda: self.data_write(what, call))
         else:

@@ -2,6 +2,7 @@
 actions, what it shows after a crash, and the screens it opens for one deployment (env vars, a backup's
 contents).
 
-UI: may import textual, `tui.widgets`, `tui.messages`, `tui.bindings` and `tui.services`; never `tui.api`
-(services re-export what screens need) nor the emulator.
+UI: may import textual, `tui.widgets`, `tui.messages`, `tui.bindings`, `tui.services`, the other screens'
+packages (what it opens) and `tui.app` for its type only (under `TYPE_CHECKING`); never `tui.api` (services
+re-export what screens need) nor the emulator.
 """

@@ -4,10 +4,11 @@ in a worker that ends in a message; the handlers here change state and tell the 
 Refresh is adaptive: each running backup is followed live (`follow_backup`), and so is a restore running on
 the selected deployment, whoever started it (`follow_restore`); while anything runs, the selected
 deployment's backups and imports are also fetched again every `RUNNING_POLL` seconds (only while this screen
-is the one on screen). While nothing runs nothing is polled (issue 16: an idle dashboard sends nothing):
-the lists are fetched on navigation (choosing a deployment, coming back to this screen after `STALE_AFTER`
-seconds) and on F5, and the backups pane's subtitle says when they were fetched and that a backup or restore
-started elsewhere shows at the next refresh."""
+is the one on screen). While nothing runs nothing is polled (an idle dashboard sends nothing:
+tui/screens/README.md "How often the app asks Convex"): the lists are fetched on navigation (choosing a
+deployment, coming back to this screen after `STALE_AFTER` seconds) and on F5, and the backups pane's
+subtitle says when they were fetched and that a backup or restore started elsewhere shows at the next
+refresh."""
 
 from __future__ import annotations
 
@@ -175,7 +176,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         except Exception as exc:  # noqa: BLE001 - becomes a message
             self.post_message(ServiceFailed("list the deployments", exc))
             return
-        notes = getattr(self.target, "listing_notes", None)  # Cloud targets only
+        notes = getattr(self.target, "listing_notes", None)  # every BackupTarget has it; the tests' fake targets do not
         self.post_message(DeploymentsLoaded(deployments, notes() if notes is not None else []))
 
     @work(exclusive=True, group="backups", exit_on_error=False)

@@ -2,6 +2,6 @@
 backup, staged review), the ZIP chooser and file import, the diff screen and documents restore, the
 staged-imports dialog, and the words all of them use (`text`).
 
-UI: may import textual, `tui.widgets`, `tui.messages`, `tui.bindings` and `tui.services`; never `tui.api`
-(services re-export what screens need) nor the emulator.
+UI: may import textual, `tui.widgets`, `tui.messages`, `tui.bindings`, `tui.services` and
+`tui.screens.dialogs`; never `tui.api` (services re-export what screens need) nor the emulator.
 """

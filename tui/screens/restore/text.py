@@ -80,7 +80,7 @@ def zip_refused(path: Path, outcome: VerifyOutcome) -> str:
     where = ""
     if error.get("member") and error["member"] not in message:
         where = f" (in {error['member']}" + (f", line {error['line']}" if error.get("line") else "") + ")"
-    hint = f" {error['hint'].rstrip('.')}." if error.get("hint") else ""
+    hint = f" {error['hint'].rstrip('.')}." if error.get("hint") and error["hint"] not in message else ""
     return (f"Refused: {path.name} is damaged: {message.rstrip('.')}{where}.{hint}\n"
             "Nothing was uploaded and nothing changed. What to do: run "
             f"`convex-backups verify {path}` for the full check, `convex-backups inspect {path}` to see what it "

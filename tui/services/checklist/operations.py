@@ -38,7 +38,7 @@ def _note(on_progress: OnProgress, progress: Progress) -> None:
 
 # -- step 0 ------------------------------------------------------------------------------------------------
 async def supports_pause(target: BackupTarget) -> bool:
-    """Whether the target can pause: Cloud, self-hosted and the sandbox all can (checklist_pause)."""
+    """Whether the target can pause: Cloud, self-hosted and the sandbox all can (pause.py)."""
     return checklist_pause.supports_pause(target)
 
 

@@ -1,4 +1,4 @@
-"""Pausing during an emergency (issue 6, step 0: "optionally pause the deployment first, to stop further
+"""Pausing during an emergency (the checklist's step 0: "optionally pause the deployment first, to stop further
 damage"; step 6 offers to unpause). Every request is recorded in the checklist before it is sent and its
 outcome after, so a checklist resumed after a crash asks the server how it ended (`reconcile`) instead of
 guessing. No textual.

@@ -1,45 +1,50 @@
 """`RecordingTarget`: the checklist's step 2 hands the restore wizard a target that writes what the wizard
 does into the checklist the moment it happens (the safety backup it takes, staging and confirming the
 restore), so that the import id is on disk before the restore is followed: an app started again resumes
-it instead of restoring twice (README.md, the emergency checklist)."""
+it instead of restoring twice (tui/screens/README.md "The emergency-restore checklist")."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tui.services.checklist import operations as ops
 from tui.services.checklist.state import Checklist
-from tui.services.records import BackupRecord, RestorePlan
+from tui.services.protocol import BackupTarget
+from tui.services.records import BackupRecord, DeploymentRef, ProgressCallback, RestorePlan
 
 
 class RecordingTarget:
     """Delegates everything to `target`; records the safety backup, `prepare_restore` and `confirm_restore`
     in the checklist."""
 
-    def __init__(self, target: Any, checklist: Checklist) -> None:
+    def __init__(self, target: BackupTarget, checklist: Checklist) -> None:
         self._target = target
         self._checklist = checklist
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # the target's interface only; without `_target` yet, a lookup would recurse
+            raise AttributeError(name)
         return getattr(self._target, name)
 
     def __repr__(self) -> str:
         return f"RecordingTarget({self._target!r})"
 
-    async def request_backup(self, deployment: Any, **options: Any) -> BackupRecord:
+    async def request_backup(self, deployment: DeploymentRef, **options: Any) -> BackupRecord:
         """The wizard's safety backup: its id is kept, so a resumed checklist can say what it left behind."""
-        started: BackupRecord = await self._target.request_backup(deployment, **options)
+        started = await self._target.request_backup(deployment, **options)
         ops.restore_safety_requested(self._checklist, started.id)
         return started
 
-    async def prepare_restore(self, backup_id: str, target: Any, *, source: Any = None) -> RestorePlan:
-        plan: RestorePlan = await self._target.prepare_restore(backup_id, target, source=source)
+    async def prepare_restore(self, backup_id: str, target: DeploymentRef, *,
+                              source: DeploymentRef | None = None) -> RestorePlan:
+        plan = await self._target.prepare_restore(backup_id, target, source=source)
         ops.restore_staged(self._checklist, plan)
         return plan
 
-    async def prepare_file_import(self, path: Any, target: Any, *, on_progress: Any = None,
+    async def prepare_file_import(self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None,
                                   **options: Any) -> RestorePlan:
-        plan: RestorePlan = await self._target.prepare_file_import(path, target, on_progress=on_progress, **options)
+        plan = await self._target.prepare_file_import(path, target, on_progress=on_progress, **options)
         ops.restore_staged(self._checklist, plan)
         self._checklist.record(2, source_file=str(path))
         return plan

@@ -14,7 +14,7 @@ from tui.api.errors import AuthError, ConvexApiError, NotFound
 from tui.api.platform.client import PlatformClient
 from tui.api.platform.models import Deployment, Project, Team
 from tui.services.cloud.deployment_credentials import CredentialRoutes
-from tui.services.cloud.listing_notes import ListingNote
+from tui.services.records import ListingNote
 from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
 from tui.services.cloud.token_access import TokenAccess
 

@@ -22,7 +22,7 @@ from tui.services.cloud import backups as cloud_backups
 from tui.services.cloud.directory import CloudDirectory, deployment_number
 from tui.services.cloud.schedule import CloudSchedules
 from tui.services.deployment.env_store import EnvStore
-from tui.services.cloud.listing_notes import ListingNote
+from tui.services.records import ListingNote
 from tui.services.errors import BackupLimitReached, BadArgument, ReadOnlyRefused
 from tui.services.protocol import (
     DeploymentState,

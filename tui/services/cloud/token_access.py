@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from tui.api.errors import AuthError, ConvexApiError, PermissionDenied
 from tui.api.platform.client import PlatformClient
 from tui.api.platform.models import Deployment, Project, Team
-from tui.services.cloud.listing_notes import ListingNote
+from tui.services.records import ListingNote
 
 log = logging.getLogger("tui.services.credentials")
 

@@ -11,7 +11,7 @@
   `<final>.part.json` note says which backup it holds), unless the server offers no Range: then it is
   removed, and the error says the next run starts over.
 - Every entry's CRC-32 and size and every `_storage` file's sha256 are checked while the bytes arrive and
-  completed against the central directory at the end (`archive_integrity`); a damaged ZIP never gets the
+  completed against the central directory at the end (`tui.archive.integrity`); a damaged ZIP never gets the
   final name. `full_verify=True` also decodes every document (`tui.archive.verify`), much more slowly.
 - Then: fsync, the final name by a link that cannot overwrite anything, a `<final>.sha256` sidecar in
   sha256sum's format, fsync of the folder.

@@ -101,7 +101,7 @@ async def stage(target: BackupTarget, deployment: DeploymentRef, folder: Path, e
     outcomes = await asyncio.to_thread(write_patched_tables, now_zip, patched, edits)
     plan = await target.prepare_file_import(patched, deployment, on_progress=on_progress, mode=REPLACE_MODE,
                                             source=source, backup_id=backup_id)
-    plan = replace(plan, only_tables=tuple(edits)) if hasattr(plan, "only_tables") else plan
+    plan = replace(plan, only_tables=tuple(edits))
     return StagedDocuments(plan, now_zip, edits, review, outcomes)
 
 
@@ -117,7 +117,7 @@ async def verify(target: BackupTarget, deployment: DeploymentRef, staged: Staged
 
 
 def _check(staged: StagedDocuments, after: Path, folder: Path) -> Verification:
-    from tui.archive.snapshot_diff import _decode
+    from tui.archive.snapshot_diff import decode_line
 
     tables = list(staged.edits)
     with SnapshotReader(after) as reader:
@@ -136,7 +136,7 @@ def _check(staged: StagedDocuments, after: Path, folder: Path) -> Verification:
                 seen.add(document.id)
                 if document.id in edit.put:
                     line, legacy = edit.put[document.id]
-                    if document.new_line is not None and same_value(_decode(line, legacy), document.new()):
+                    if document.new_line is not None and same_value(decode_line(line, legacy), document.new()):
                         as_planned += 1
                     else:
                         wrong.append(f"{label} {document.id}: not the version put back")
@@ -150,7 +150,7 @@ def _check(staged: StagedDocuments, after: Path, folder: Path) -> Verification:
             unchanged = edit.put.keys() - seen  # no difference: right only if it already was as put
             for document_id, now_line in _lines_of(staged.now_zip, label, unchanged).items():
                 put_line, legacy = edit.put[document_id]
-                if same_value(_decode(put_line, legacy), _decode(*now_line)):
+                if same_value(decode_line(put_line, legacy), decode_line(*now_line)):
                     as_planned += 1
                     unchanged.discard(document_id)
             wrong.extend(f"{label} {document_id}: not put back" for document_id in sorted(unchanged))
@@ -163,7 +163,7 @@ def _check(staged: StagedDocuments, after: Path, folder: Path) -> Verification:
 
 
 def _lines_of(path: Path, label: str, ids: set[str]) -> dict[str, tuple[bytes, bool]]:
-    from tui.archive.document_patch import _id_of
+    from tui.archive.document_patch import document_id_of
 
     found: dict[str, tuple[bytes, bool]] = {}
     if not ids:
@@ -172,7 +172,7 @@ def _lines_of(path: Path, label: str, ids: set[str]) -> dict[str, tuple[bytes, b
         for entry in reader.tables:
             if entry.label == label:
                 for _line_no, raw in reader.iter_lines(entry):
-                    document_id = _id_of(raw)
+                    document_id = document_id_of(raw)
                     if document_id in ids:
                         found[document_id] = (raw, not entry.uniform)
     return found
@@ -212,16 +212,16 @@ def write_rescue(store: DiffStore, path: Path) -> dict[str, int]:
                 by_component.setdefault(component, []).append((table, number))
         for component, tables in by_component.items():
             writer.write_tables_index(component, tables)
-        from tui.archive.document_patch import _uniform
+        from tui.archive.document_patch import as_export_line
 
         for t in chosen:
             component, _, table = t.table.rpartition("/")
-            legacy_new = store._legacy(t.table)[1]
+            legacy_new = store.legacy_flags(t.table)[1]
             with writer.open_table(component, table) as out:
                 for status in ("changed", "created"):
                     for document in store.iter_documents(t.table, status):
                         assert document.new_line is not None  # changed and created documents have a new side
-                        out.write_line(_uniform(document.new_line, legacy_new))
+                        out.write_line(as_export_line(document.new_line, legacy_new))
                 counts[t.table] = out.documents
     path.chmod(0o600)
     return counts
@@ -236,7 +236,7 @@ def rescue_tables(path: Path) -> dict[str, int]:
 def edits_from_rescue(path: Path, tables: Collection[str] | None = None,
                       ids: Collection[str] | None = None) -> tuple[dict[str, TableEdit], list[str]]:
     """Put back the rescued documents (of `tables`, only `ids` if given) as they were rescued."""
-    from tui.archive.document_patch import _id_of
+    from tui.archive.document_patch import document_id_of
 
     wanted_ids = set(ids) if ids is not None else None
     edits: dict[str, TableEdit] = {}
@@ -252,7 +252,7 @@ def edits_from_rescue(path: Path, tables: Collection[str] | None = None,
                 continue
             edit = TableEdit()
             for _line_no, raw in reader.iter_lines(entry):
-                document_id = _id_of(raw)
+                document_id = document_id_of(raw)
                 if wanted_ids is None or document_id in wanted_ids:
                     edit.put[document_id] = (raw, not entry.uniform)
             if edit:

@@ -185,7 +185,7 @@ def edits_from_diff(plan: DocumentsPlan, store: DiffStore) -> tuple[dict[str, Ta
         if label not in known:
             raise PlanError(f"table {label!r} is neither in the backup nor in the deployment now")
         edit, review = TableEdit(), TableReview(label)
-        legacy_old = store._legacy(label)[0]
+        legacy_old = store.legacy_flags(label)[0]
 
         def bring_back(document: DocumentChange) -> None:
             if not _matches(document.old(), choice.where):

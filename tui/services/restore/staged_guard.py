@@ -54,6 +54,10 @@ class StagedImportGuard:
             return None
 
     def __getattr__(self, name: str) -> Any:
+        # The rest of `BackupTarget` (and what callers read of a concrete target) is the wrapped target's. Not its
+        # private names: without `_inner` yet (a copy being made) looking one up would recurse forever.
+        if name.startswith("_"):
+            raise AttributeError(name)
         return getattr(self._inner, name)
 
     def __repr__(self) -> str:

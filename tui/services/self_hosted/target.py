@@ -39,6 +39,7 @@ from tui.services.protocol import (
     DeploymentRef,
     EnvDiff,
     EnvSnapshot,
+    ListingNote,
     PlanLimits,
     Progress,
     ProgressCallback,
@@ -139,6 +140,9 @@ class SelfHostedTarget:
 
     async def list_deployments(self, project: str | None = None) -> list[DeploymentRef]:
         return [await self.deployment()]
+
+    def listing_notes(self) -> list[ListingNote]:
+        return []  # one deployment, reached by URL and admin key: no teams to miss, no token's reach to explain
 
     async def get_deployment(self, name: str) -> DeploymentRef:
         ref = await self.deployment()
