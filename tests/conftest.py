@@ -24,10 +24,19 @@ if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
 
 # The lanes (tui/README.md, "Tests and benchmarks"). A test is in the `sandbox` lane when it asks, directly or through other
 # fixtures, for one of these fixtures (each starts a sandbox process or a Pilot snapshot app)...
-_SLOW_FIXTURES = frozenset({
-    "sandbox", "slow_sandbox", "platform_sandbox", "demo_template", "world", "deployment", "slow_deployment",
-    "demo_sandbox", "snap_compare",
-})
+_SLOW_FIXTURES = frozenset(
+    {
+        "sandbox",
+        "slow_sandbox",
+        "platform_sandbox",
+        "demo_template",
+        "world",
+        "deployment",
+        "slow_deployment",
+        "demo_sandbox",
+        "snap_compare",
+    }
+)
 # ...or when its module starts a process, a Textual app or npm by itself.
 _SLOW_MODULE = re.compile(
     r"SandboxProcess|start_demo_copy|start_world|\bWorld\(|run_test\(|pilot_host|official_cli|real_clients"
@@ -129,6 +138,7 @@ def _seed_demo(folder: Path) -> Path:
     process = SandboxProcess(folder, extra_args=DEMO).start(timeout=300)
     try:
         with process.platform_client() as platform:
+
             def settled() -> bool:
                 for name in process.deployments:
                     deployment_id = platform.get(f"/v1/deployments/{name}").json()["id"]
@@ -141,4 +151,3 @@ def _seed_demo(folder: Path) -> Path:
     finally:
         process.stop()
     return folder
-

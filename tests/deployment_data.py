@@ -55,8 +55,12 @@ async def break_data(demo: SandboxProcess, name: str) -> None:
     async with client_of(demo, name) as client:
         tables = sorted(await client.user_tables())
         docs = [d async for d in client.iter_documents(tables[0])]
-        await client.mutation("_system/frontend/deleteDocuments",
-                              {"toDelete": [{"id": d["_id"], "tableName": tables[0]} for d in docs[:3]]})
-        await client.mutation("_system/frontend/patchDocumentsFields",
-                              {"table": tables[0], "ids": [docs[3]["_id"]], "fields": {"broken": True}})
+        await client.mutation(
+            "_system/frontend/deleteDocuments",
+            {"toDelete": [{"id": d["_id"], "tableName": tables[0]} for d in docs[:3]]},
+        )
+        await client.mutation(
+            "_system/frontend/patchDocumentsFields",
+            {"table": tables[0], "ids": [docs[3]["_id"]], "fields": {"broken": True}},
+        )
         await client.mutation("_system/frontend/addDocument", {"table": tables[-1], "documents": [{"junk": 1}]})

@@ -77,8 +77,14 @@ def run_measured(args: list[str], *, env: dict[str, str], cwd: Path, timeout: fl
     """Run `python -m tui ARGS`; return (exit code, stdout and stderr, its peak resident memory in MB)."""
     peak_file = cwd / "peak-kb.txt"
     peak_file.unlink(missing_ok=True)
-    completed = subprocess.run([sys.executable, "-c", _REPORTING_MAIN, *args], capture_output=True, text=True,
-                               env={**env, "PEAK_FILE": str(peak_file)}, cwd=cwd, timeout=timeout)
+    completed = subprocess.run(
+        [sys.executable, "-c", _REPORTING_MAIN, *args],
+        capture_output=True,
+        text=True,
+        env={**env, "PEAK_FILE": str(peak_file)},
+        cwd=cwd,
+        timeout=timeout,
+    )
     return completed.returncode, completed.stdout + completed.stderr, int(peak_file.read_text()) // 1024
 
 

@@ -72,8 +72,20 @@ def to_png(svg: Path, png: Path) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".svg", encoding="utf-8", delete=False) as copy:
         copy.write(text)
     try:
-        subprocess.run(["rsvg-convert", "--width", str(PNG_WIDTH), "--keep-aspect-ratio", "-b", "#1e1e1e",
-                        "-o", str(png), copy.name], check=True)
+        subprocess.run(
+            [
+                "rsvg-convert",
+                "--width",
+                str(PNG_WIDTH),
+                "--keep-aspect-ratio",
+                "-b",
+                "#1e1e1e",
+                "-o",
+                str(png),
+                copy.name,
+            ],
+            check=True,
+        )
     finally:
         os.unlink(copy.name)
 
@@ -88,8 +100,9 @@ async def choose(pilot, app, name: str):
     await wait_until(pilot, lambda: name in tree.deployment_nodes and screen.current is not None, what="tree")
     tree.move_cursor(tree.deployment_nodes[name])
     await wait_until(pilot, lambda: screen.current is not None and screen.current.name == name, what=name)
-    await wait_until(pilot, lambda: not screen.query_one("#backups").empty_text.startswith("Loading"),
-                     what=f"backups of {name}")
+    await wait_until(
+        pilot, lambda: not screen.query_one("#backups").empty_text.startswith("Loading"), what=f"backups of {name}"
+    )
     await wait_until(pilot, lambda: screen.query_one("#detail").facts_loaded, what="plan facts")
     return screen
 
@@ -125,8 +138,13 @@ async def run_narrow(shooter: Shooter, target) -> None:
         panel = screen.query_one(ProgressPanel)
 
         def progressing():
-            return any(row.progress.done and row.progress.state == "inProgress" and row.progress.message
-                       and row.progress.eta is not None for row in panel.rows.values())
+            return any(
+                row.progress.done
+                and row.progress.state == "inProgress"
+                and row.progress.message
+                and row.progress.eta is not None
+                for row in panel.rows.values()
+            )
 
         await wait_until(pilot, progressing, what="progress with a time left")
         running = await wait_until(pilot, lambda: [b for b in table.shown if b.is_running], what="the new row")
@@ -134,8 +152,9 @@ async def run_narrow(shooter: Shooter, target) -> None:
         table.move_cursor(row=table.shown.index(running[0]))  # its details beside its progress
         await pilot.pause(1.2)
         await shooter.shoot(pilot, "narrow-80x24")
-        await wait_until(pilot, lambda: not panel.running and not screen.following, timeout=300,
-                         what="the backup to finish")
+        await wait_until(
+            pilot, lambda: not panel.running and not screen.following, timeout=300, what="the backup to finish"
+        )
 
 
 async def run_wide(shooter: Shooter, target) -> None:
@@ -165,8 +184,10 @@ async def run_wide(shooter: Shooter, target) -> None:
         panel = screen.query_one(ProgressPanel)
 
         def progressing():
-            return any(row.progress.done and row.progress.state == "inProgress" and row.progress.message
-                       for row in panel.rows.values())
+            return any(
+                row.progress.done and row.progress.state == "inProgress" and row.progress.message
+                for row in panel.rows.values()
+            )
 
         await wait_until(pilot, progressing, what="progress with counts")
         await pilot.pause(1.2)
@@ -174,8 +195,9 @@ async def run_wide(shooter: Shooter, target) -> None:
         if running:  # select the running backup so its details show next to its progress
             table.move_cursor(row=table.shown.index(running[0]))
         await shooter.shoot(pilot, "running-backup")
-        await wait_until(pilot, lambda: not panel.running and not screen.following, timeout=300,
-                         what="the backup to finish")
+        await wait_until(
+            pilot, lambda: not panel.running and not screen.following, timeout=300, what="the backup to finish"
+        )
         await wait_until(pilot, lambda: all(not b.is_running for b in table.shown), what="the table to refresh")
 
         # 3. The restore flow on PROD: the fresh backup counts as the safety backup; review; typed confirmation.
@@ -183,8 +205,9 @@ async def run_wide(shooter: Shooter, target) -> None:
         table.move_cursor(row=min(1, table.row_count - 1))
         await pilot.pause(0.3)
         await pilot.press("r")
-        wizard = await wait_until(pilot, lambda: isinstance(app.screen, RestoreWizard) and app.screen,
-                                  what="the restore wizard")
+        wizard = await wait_until(
+            pilot, lambda: isinstance(app.screen, RestoreWizard) and app.screen, what="the restore wizard"
+        )
         await wait_until(pilot, lambda: wizard.query_one("SourceStep").backups, what="source backups")
         await pilot.press("enter")
         await wait_until(pilot, lambda: wizard.stage in ("safety-ready", "safety-offer"), what="safety step")
@@ -232,10 +255,13 @@ async def shoot_diff(shooter: Shooter, pilot, app, screen, target) -> None:
     documents = sorted([d async for d in client.iter_documents(name)], key=lambda d: d["_id"])
     for document in documents[:4]:  # a field rewritten, another added
         field = next((k for k in sorted(document) if not k.startswith("_")), "status")
-        await client.mutation("_system/frontend/patchDocumentsFields",
-                              {"table": name, "ids": [document["_id"]], "fields": {field: "MIGRATED", "migrated": 1.0}})
-    await client.mutation("_system/frontend/deleteDocuments",
-                          {"toDelete": [{"id": d["_id"], "tableName": name} for d in documents[4:6]]})
+        await client.mutation(
+            "_system/frontend/patchDocumentsFields",
+            {"table": name, "ids": [document["_id"]], "fields": {field: "MIGRATED", "migrated": 1.0}},
+        )
+    await client.mutation(
+        "_system/frontend/deleteDocuments", {"toDelete": [{"id": d["_id"], "tableName": name} for d in documents[4:6]]}
+    )
     table = screen.query_one(BackupTable)
     complete = [i for i, b in enumerate(table.shown) if b.state == "complete"]
     table.focus()
@@ -257,8 +283,12 @@ async def shoot_diff(shooter: Shooter, pilot, app, screen, target) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
-    parser.add_argument("--scene", choices=("wide", "narrow", "all"), default="all",
-                        help="wide: the 120x40 pictures; narrow: the 80x24 one")
+    parser.add_argument(
+        "--scene",
+        choices=("wide", "narrow", "all"),
+        default="all",
+        help="wide: the 120x40 pictures; narrow: the 80x24 one",
+    )
     args = parser.parse_args()
     if shutil.which("rsvg-convert") is None:
         print("rsvg-convert is missing: apt-get install -y librsvg2-bin", file=sys.stderr)

@@ -17,8 +17,16 @@ CONVEX_VERSION = "1.48.0"  # the version tests/cli/ and tests/conformance/ hold 
 CACHE = Path(os.environ.get("CONVEX_BACKUPS_TEST_CACHE", Path.home() / ".cache" / "convex-backups-tests"))
 # Variables that would steer the CLI elsewhere or change its output (agent detection prints names only).
 _SCRUB = (
-    "CONVEX_DEPLOYMENT", "CONVEX_DEPLOY_KEY", "CONVEX_DEPLOYMENT_TOKEN", "CONVEX_OVERRIDE_ACCESS_TOKEN",
-    "CONVEX_PROVISION_HOST", "CLAUDECODE", "AI_AGENT", "CONVEX_AGENT_MODE", "CURSOR_AGENT", "CODEX_SANDBOX",
+    "CONVEX_DEPLOYMENT",
+    "CONVEX_DEPLOY_KEY",
+    "CONVEX_DEPLOYMENT_TOKEN",
+    "CONVEX_OVERRIDE_ACCESS_TOKEN",
+    "CONVEX_PROVISION_HOST",
+    "CLAUDECODE",
+    "AI_AGENT",
+    "CONVEX_AGENT_MODE",
+    "CURSOR_AGENT",
+    "CODEX_SANDBOX",
 )
 
 
@@ -38,16 +46,28 @@ def install_lock() -> Iterator[None]:
 def install_cli() -> Path:
     """node_modules holding the CLI; installs it with npm on first use. Skips, saying why, without Node."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("Node.js and npm are not installed, so the official convex CLI cannot run (apt-get install nodejs npm)")
+        pytest.skip(
+            "Node.js and npm are not installed, so the official convex CLI cannot run (apt-get install nodejs npm)"
+        )
     prefix = CACHE / f"convex-{CONVEX_VERSION}"
     binary = prefix / "node_modules" / "convex" / "bin" / "main.js"
     with install_lock():
         if not binary.exists():
             prefix.mkdir(parents=True, exist_ok=True)
             result = subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(prefix),
-                 f"convex@{CONVEX_VERSION}"],
-                capture_output=True, text=True, timeout=600,
+                [
+                    "npm",
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    "--prefix",
+                    str(prefix),
+                    f"convex@{CONVEX_VERSION}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
             if result.returncode != 0 or not binary.exists():
                 pytest.fail(f"npm could not install convex@{CONVEX_VERSION}:\n{result.stderr[-2000:]}")
@@ -80,7 +100,12 @@ class OfficialCli:
         env.update(CI="1", CONVEX_SELF_HOSTED_URL=self.url, CONVEX_SELF_HOSTED_ADMIN_KEY=self.admin_key)
         return subprocess.run(
             ["node", str(self.project / "node_modules" / "convex" / "bin" / "main.js"), *args],
-            cwd=self.project, env=env, input=input, capture_output=True, text=True, timeout=timeout,
+            cwd=self.project,
+            env=env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     def ok(self, *args: str, **kwargs) -> str:

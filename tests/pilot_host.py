@@ -43,8 +43,9 @@ def record_notifications(app: App) -> list[Notification]:
     shown: list[Notification] = []
     notify = app.notify
 
-    def recording(message: str, *, title: str = "", severity="information", timeout: float | None = None,
-                  markup: bool = True) -> None:
+    def recording(
+        message: str, *, title: str = "", severity="information", timeout: float | None = None, markup: bool = True
+    ) -> None:
         shown.append(Notification(message, title, severity, timeout if timeout is not None else 0, markup=markup))
         notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 

@@ -106,8 +106,19 @@ class SandboxProcess:
         if name is not None and name in self._credentials:
             return dict(self._credentials[name])
         out = subprocess.run(
-            [sys.executable, "-m", "tui", "sandbox", "credentials", *([name] if name else []), "--data", str(self.data)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "sandbox",
+                "credentials",
+                *([name] if name else []),
+                "--data",
+                str(self.data),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         found = dict(line.split("=", 1) for line in out.strip().splitlines())
         if name is not None:
@@ -131,7 +142,9 @@ class SandboxProcess:
         args = ["--platform", *(["--team", team] if team else [])]
         out = subprocess.run(
             [sys.executable, "-m", "tui", "sandbox", "credentials", *args, "--data", str(self.data)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         return dict(line.split("=", 1) for line in out.strip().splitlines())
 

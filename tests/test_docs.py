@@ -37,8 +37,11 @@ def test_the_readme_config_example_loads(tmp_path):
 
     assert config.warnings == ()
     assert config.default_profile in config.profiles
-    kinds = {from_profile(config, profile, {}, tmp_path).kind
-             for profile in config.profiles.values() if not profile.use_cli_login}
+    kinds = {
+        from_profile(config, profile, {}, tmp_path).kind
+        for profile in config.profiles.values()
+        if not profile.use_cli_login
+    }
     assert {"selfHosted", "sandbox"} <= kinds
     keymap, warnings = bindings.keymap_from_config(config.ui)
     assert keymap and warnings == []
@@ -48,9 +51,11 @@ def test_the_readme_config_example_loads(tmp_path):
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.relative_to(ROOT).as_posix())
 def test_every_relative_link_names_a_file_that_exists(document):
     text = document.read_text(encoding="utf-8")
-    missing = [target for target in _LINK.findall(text)
-               if "://" not in target and not target.startswith("#")
-               and not (document.parent / target.split("#")[0]).exists()]
+    missing = [
+        target
+        for target in _LINK.findall(text)
+        if "://" not in target and not target.startswith("#") and not (document.parent / target.split("#")[0]).exists()
+    ]
     assert not missing, f"{document.relative_to(ROOT)} links to files that do not exist: {missing}"
 
 
@@ -66,7 +71,10 @@ _PATH = re.compile(r"`((?:tui|tests)/[\w./-]*)`")
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.relative_to(ROOT).as_posix())
 def test_every_path_named_in_the_documents_exists(document):
     """Modules move; a document that names `tui/...` or `tests/...` must follow them."""
-    named = {path.rstrip("/") for path in _PATH.findall(document.read_text(encoding="utf-8"))
-             if "*" not in path and "<" not in path}
+    named = {
+        path.rstrip("/")
+        for path in _PATH.findall(document.read_text(encoding="utf-8"))
+        if "*" not in path and "<" not in path
+    }
     missing = sorted(path for path in named if not (ROOT / path).exists())
     assert not missing, f"{document.relative_to(ROOT)} names paths that do not exist: {missing}"

@@ -122,11 +122,14 @@ class ConvexBackupsApp(App):
         else:
             # A hidden twin (`<id>_why`) follows its key, so help lists the key once; a binding without an
             # id shows none (only ids can be remapped).
-            specs = tuple(
-                keys.KeySpec(b.id or "", b.key, b.action, b.description or b.action, "screen")
-                for b in getattr(screen, "BINDINGS", [])
-                if isinstance(b, Binding) and not (b.id or "").endswith(keys.TWIN_SUFFIX)
-            ) + keys.APP_KEYS
+            specs = (
+                tuple(
+                    keys.KeySpec(b.id or "", b.key, b.action, b.description or b.action, "screen")
+                    for b in getattr(screen, "BINDINGS", [])
+                    if isinstance(b, Binding) and not (b.id or "").endswith(keys.TWIN_SUFFIX)
+                )
+                + keys.APP_KEYS
+            )
             title = type(screen).__name__
         self.push_screen(HelpScreen(title, specs, self.keymap, getattr(screen, "HELP", "")))
 
@@ -149,16 +152,21 @@ class ConvexBackupsApp(App):
         if not busy:
             self.exit()
             return
-        body = ("Something is still running (see the Running pane). Backups and restores continue on the "
-                "server without this app; a download stops and resumes next time. Quit now?")
-        self.push_screen(ConfirmDialog("Quit while something runs?", body, confirm_key="y", confirm_label="Quit",
-                                       danger=False), lambda yes: self.exit() if yes else None)
+        body = (
+            "Something is still running (see the Running pane). Backups and restores continue on the "
+            "server without this app; a download stops and resumes next time. Quit now?"
+        )
+        self.push_screen(
+            ConfirmDialog("Quit while something runs?", body, confirm_key="y", confirm_label="Quit", danger=False),
+            lambda yes: self.exit() if yes else None,
+        )
 
     # -- switching target ---------------------------------------------------------------------------------
     def action_switch_target(self) -> None:
         from tui.screens.dialogs.switch_target import SwitchTargetDialog
 
         current = self.target_info.label if self.target_info else "not connected"
+
         def chosen(name: str | None) -> None:
             if name:
                 self.switch_to(name)
@@ -182,8 +190,9 @@ class ConvexBackupsApp(App):
             if chosen.kind == "sandbox":
                 spec = self.session.spec if self.session is not None else None
                 if spec is None or spec.kind != "sandbox":
-                    raise ValueError("The sandbox is started at launch: run convex-backups --profile "
-                                     f"{profile} to use it.")
+                    raise ValueError(
+                        f"The sandbox is started at launch: run convex-backups --profile {profile} to use it."
+                    )
             else:
                 spec = from_profile(config, chosen, dict(os.environ), Path.home())
             homes = self.session.homes if self.session is not None else Homes.from_environ()

@@ -19,11 +19,16 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--data", type=Path, help="data folder (default: the platform data folder)")
     serve.add_argument("--port", type=int, help="first port (0: any free port; default: each deployment's own)")
     serve.add_argument(
-        "--throttle", type=float, default=0.0, metavar="SECONDS",
+        "--throttle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
         help="pause at every export/import state change and progress step, to watch them",
     )
     serve.add_argument(
-        "--clock", default=None, metavar="real|manual[:EPOCH_SECONDS]",
+        "--clock",
+        default=None,
+        metavar="real|manual[:EPOCH_SECONDS]",
         help="manual: time moves only with POST /api/_emulator/clock on the platform port (tests)",
     )
     serve.add_argument("--seed", choices=["demo"], help="create the demo teams, projects, data and backups")
@@ -83,11 +88,20 @@ def _default_name(path: str) -> str:
 def _top_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"convex-backups {__version__}")
     parser.add_argument("--profile", metavar="NAME", help="a profile from config.toml (default: from the environment)")
-    parser.add_argument("--emergency", nargs="?", const="", default=None, metavar="DEPLOYMENT",
-                        help="open the emergency-restore checklist (for DEPLOYMENT, default: production)")
-    parser.add_argument("--debug", action="store_true",
-                        help="log requests and which route gave each deployment credential (the TUI: to "
-                             "<data>/debug.log; a command: to stderr); never a secret")
+    parser.add_argument(
+        "--emergency",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DEPLOYMENT",
+        help="open the emergency-restore checklist (for DEPLOYMENT, default: production)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log requests and which route gave each deployment credential (the TUI: to "
+        "<data>/debug.log; a command: to stderr); never a secret",
+    )
     return parser
 
 
@@ -118,9 +132,11 @@ def named_command(argv: list[str]) -> str | None:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `only` (a command's name), the parser of that command alone."""
-    parser = _top_options(argparse.ArgumentParser(
-        prog="convex-backups", description="Backups and restores for Convex. With no command: the TUI."
-    ))
+    parser = _top_options(
+        argparse.ArgumentParser(
+            prog="convex-backups", description="Backups and restores for Convex. With no command: the TUI."
+        )
+    )
     sub = parser.add_subparsers(dest="command")
     for module in _command_modules(only).values():
         module.add_parser(sub)
@@ -143,8 +159,13 @@ def _sandbox(args: argparse.Namespace) -> int:
             print(f"convex-backups sandbox serve: {exc}", file=sys.stderr)
             return 2
         return serve(
-            root, port=args.port, step_delay=args.throttle, clock=args.clock, seed=args.seed,
-            traffic=args.traffic, platform_port=args.platform_port,
+            root,
+            port=args.port,
+            step_delay=args.throttle,
+            clock=args.clock,
+            seed=args.seed,
+            traffic=args.traffic,
+            platform_port=args.platform_port,
         )
     if args.platform or args.team:
         return _platform_credentials(root, args.team)

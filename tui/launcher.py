@@ -126,7 +126,10 @@ class SandboxChild:
         # the child's standard input.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tui.emulator.sandbox.child", "--data", str(root)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
             start_new_session=True,
         )
 
@@ -143,9 +146,10 @@ class SandboxChild:
         self.process.stdout.close()
         if not line.startswith(READY):
             self.shutdown()
-            raise ConfigError(f"The local sandbox did not start (see {self.root / LOG_NAME}).",
-                              code="SandboxDidNotStart")
-        return line[len(READY):]
+            raise ConfigError(
+                f"The local sandbox did not start (see {self.root / LOG_NAME}).", code="SandboxDidNotStart"
+            )
+        return line[len(READY) :]
 
     def shutdown(self, timeout: float = 15.0) -> None:
         """Say goodbye (close its standard input). While another app still uses the sandbox it serves on
@@ -191,13 +195,13 @@ def session(
     environ = dict(os.environ) if environ is None else environ
     homes = Homes.from_environ(environ)
     config = load_config(homes)
-    spec = resolve_target(config, profile=profile, environ=environ, cwd=cwd or Path.cwd(),
-                          home=home or Path.home())
+    spec = resolve_target(config, profile=profile, environ=environ, cwd=cwd or Path.cwd(), home=home or Path.home())
     result = Session(homes, config, spec, warnings=[*config.warnings, *spec.warnings])
     if spec.kind == "sandbox" and spec.provision_host is None:
         result.starting = Future()
-        threading.Thread(target=result._start_sandbox, args=(homes.sandbox_dir, result.starting),
-                         name="sandbox-start", daemon=True).start()
+        threading.Thread(
+            target=result._start_sandbox, args=(homes.sandbox_dir, result.starting), name="sandbox-start", daemon=True
+        ).start()
     try:
         yield result
     finally:

@@ -28,8 +28,10 @@ class ForwardProxy(LoopbackTestServer):
             headers = [line.split(":", 1) for line in header_lines]
             if not self._authorized(headers):
                 self.refused += 1
-                writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n"
-                             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+                writer.write(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n"
+                    b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+                )
                 await writer.drain()
                 return
             self.seen.append((method, target))
@@ -40,12 +42,17 @@ class ForwardProxy(LoopbackTestServer):
             else:
                 url = urlsplit(target)
                 upstream_reader, upstream_writer = await asyncio.open_connection(
-                    *self._address(url.hostname or "", url.port or 80))
+                    *self._address(url.hostname or "", url.port or 80)
+                )
                 path = url.path + (f"?{url.query}" if url.query else "")
-                kept = [f"{name}:{value}" for name, value in headers
-                        if not name.lower().startswith("proxy-") and name.lower() != "connection"]
-                upstream_writer.write("\r\n".join([f"{method} {path} {version}", *kept, "Connection: close", "", ""])
-                                      .encode("latin-1"))
+                kept = [
+                    f"{name}:{value}"
+                    for name, value in headers
+                    if not name.lower().startswith("proxy-") and name.lower() != "connection"
+                ]
+                upstream_writer.write(
+                    "\r\n".join([f"{method} {path} {version}", *kept, "Connection: close", "", ""]).encode("latin-1")
+                )
             await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
         except (asyncio.IncompleteReadError, ConnectionError, ValueError):
             pass

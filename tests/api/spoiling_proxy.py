@@ -35,12 +35,13 @@ class SpoilingProxy:
             return Reset()
         headers = {k: v for k, v in request.headers.items() if k not in _NOT_FORWARDED}
         async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
-            answer = await client.request(request.method, self.upstream + request.path, headers=headers,
-                                          content=request.body)
+            answer = await client.request(
+                request.method, self.upstream + request.path, headers=headers, content=request.body
+            )
         body = answer.content
         if is_zip and self.spoil == "corrupt" and answer.status_code in (200, 206) and len(body) > 64:
             middle = len(body) // 3
-            body = body[:middle] + bytes(b ^ 0xA5 for b in body[middle:middle + 16]) + body[middle + 16:]
+            body = body[:middle] + bytes(b ^ 0xA5 for b in body[middle : middle + 16]) + body[middle + 16 :]
         returned = {k: v for k, v in answer.headers.items() if k.lower() not in _NOT_RETURNED}
         if is_zip and self.spoil == "drop_mid_once" and self.downloads == 1 and request.method == "GET":
             return Reply(answer.status_code, body, returned, truncate_at=len(body) // 2)

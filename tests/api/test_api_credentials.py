@@ -62,8 +62,11 @@ def test_override_token_wins_over_login(cwd, home):
 
 @pytest.mark.parametrize(
     ("host", "folder"),
-    [("http://127.0.0.1:8050", ".convex-test"), ("http://127.0.0.1:4123", ".convex-test-4123"),
-     ("https://bigbrain.example.com", ".convex-test")],
+    [
+        ("http://127.0.0.1:8050", ".convex-test"),
+        ("http://127.0.0.1:4123", ".convex-test-4123"),
+        ("https://bigbrain.example.com", ".convex-test"),
+    ],
 )
 def test_provision_host_moves_the_config_folder(cwd, home, host, folder):
     login(home, "test-host-token", folder)
@@ -116,8 +119,10 @@ def test_deploy_key_sentinels_and_errors(cwd, home):
 
 
 def test_self_hosted(cwd, home):
-    env = {"CONVEX_SELF_HOSTED_URL": "http://127.0.0.1:3210/",
-           "CONVEX_SELF_HOSTED_ADMIN_KEY": "convex-self-hosted|0a1b"}
+    env = {
+        "CONVEX_SELF_HOSTED_URL": "http://127.0.0.1:3210/",
+        "CONVEX_SELF_HOSTED_ADMIN_KEY": "convex-self-hosted|0a1b",
+    }
     found = find(env, cwd, home)
     assert found.target == "selfHosted" and found.self_hosted.url == "http://127.0.0.1:3210"
     assert found.self_hosted.admin_key.reveal() == "convex-self-hosted|0a1b"
@@ -186,5 +191,11 @@ def test_dotenv_parsing():
         "A=2\r\n"
         'G="multi\nline"\n'
     )
-    assert parse_dotenv(text) == {"A": "2", "B": "single # not a comment", "C": "line\nbreak", "D": "value",
-                                  "E": "", "G": "multi\nline"}
+    assert parse_dotenv(text) == {
+        "A": "2",
+        "B": "single # not a comment",
+        "C": "line\nbreak",
+        "D": "value",
+        "E": "",
+        "G": "multi\nline",
+    }

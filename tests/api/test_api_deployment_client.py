@@ -53,9 +53,9 @@ async def test_functions_and_identity(deployment):
         info = await api.deployment_info()
         assert info.is_self_hosted
         assert await api.instance_name() == deployment.name
-        assert await api.mutation("_system/frontend/addDocument",
-                                  {"table": "notes", "documents": [{"n": 1}, {"n": 2, "big": 2**40}]}) == {
-            "success": True}
+        assert await api.mutation(
+            "_system/frontend/addDocument", {"table": "notes", "documents": [{"n": 1}, {"n": 2, "big": 2**40}]}
+        ) == {"success": True}
         assert "notes" in await api.user_tables()
         assert await api.table_size("notes") == 2
         with pytest.raises(FunctionError) as caught:
@@ -121,11 +121,13 @@ async def test_import_upload_confirm_and_browse(deployment, tmp_path):
     sent = []
     async with client(deployment) as api:
         await api.mutation("_system/frontend/addDocument", {"table": "scratch", "documents": [{"n": 1}, {"n": 2}]})
-        import_id = await api.upload_import(path, mode="replaceAll", part_size=16 * 1024,
-                                            progress=lambda done, total: sent.append((done, total)))
+        import_id = await api.upload_import(
+            path, mode="replaceAll", part_size=16 * 1024, progress=lambda done, total: sent.append((done, total))
+        )
         assert len(sent) > 2 and sent[-1] == (path.stat().st_size, path.stat().st_size)
-        waiting = await wait_until(lambda: api.get_import(import_id),
-                                   lambda i: i.state in ("waiting_for_confirmation", "failed"))
+        waiting = await wait_until(
+            lambda: api.get_import(import_id), lambda i: i.state in ("waiting_for_confirmation", "failed")
+        )
         assert waiting.state == "waiting_for_confirmation", waiting.error_message
         assert waiting.mode == "ReplaceAll" and "messages" in waiting.message_to_confirm
         checkpoints = {c.display_table_name: c for c in waiting.checkpoints}
@@ -193,9 +195,18 @@ async def test_environment_variables(deployment):
 async def test_function_envelopes_and_retries_on_a_scripted_server():
     """A 560 carries a function error envelope; a query is retried on 502, a mutation never."""
     replies = {
-        "/api/query": [Reply(502), json_reply({"status": "success", "value": {"n": {"$integer": "ewAAAAAAAAA="}}}),
-                       json_reply({"status": "error", "errorMessage": "[Request ID: 1] Server Error\nUncaught boom",
-                                   "errorData": {"$integer": "AQAAAAAAAAA="}}, 560)],
+        "/api/query": [
+            Reply(502),
+            json_reply({"status": "success", "value": {"n": {"$integer": "ewAAAAAAAAA="}}}),
+            json_reply(
+                {
+                    "status": "error",
+                    "errorMessage": "[Request ID: 1] Server Error\nUncaught boom",
+                    "errorData": {"$integer": "AQAAAAAAAAA="},
+                },
+                560,
+            ),
+        ],
         "/api/mutation": [Reply(503)],
     }
     async with FaultServer(lambda request: replies[request.route].pop(0)) as server:

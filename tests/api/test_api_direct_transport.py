@@ -81,8 +81,12 @@ def test_a_body_arrives_whole_in_pieces_of_at_most_one_read(serve):
     assert max(len(p) for p in pieces) <= PIECE and len(pieces) >= len(BODY) // PIECE
     head = server.request.decode("latin-1").lower()
     assert head.startswith("get /api/export/zip/7?x=1 http/1.1\r\n")
-    for expected in ("authorization: convex key-123", "convex-client: convex-backups-", "range: bytes=0-",
-                     f"host: 127.0.0.1:{server.sock.getsockname()[1]}"):
+    for expected in (
+        "authorization: convex key-123",
+        "convex-client: convex-backups-",
+        "range: bytes=0-",
+        f"host: 127.0.0.1:{server.sock.getsockname()[1]}",
+    ):
         assert expected in head
 
 
@@ -95,14 +99,14 @@ def test_a_chunked_body_arrives_whole(serve):
 
 
 def test_a_body_cut_short_is_an_error_after_the_bytes_that_came(serve):
-    server = serve(_head(len(BODY)) + BODY[:PIECE + 500], hold=0)
+    server = serve(_head(len(BODY)) + BODY[: PIECE + 500], hold=0)
     received = []
     with build_blocking_client(server.url) as client:
         with client.stream("GET", "/zip") as response:
             with pytest.raises(httpx.RemoteProtocolError, match="before the end of the body"):
                 for piece in response.iter_raw():
                     received.append(piece)
-    assert b"".join(received) == BODY[:PIECE + 500]  # every byte that came, then the error
+    assert b"".join(received) == BODY[: PIECE + 500]  # every byte that came, then the error
 
 
 def test_a_server_that_stops_sending_is_a_read_timeout(serve):
@@ -143,8 +147,26 @@ def test_a_connection_the_server_will_close_can_still_be_interrupted(serve):
 
 def test_an_untrusted_certificate_is_a_connect_error(tmp_path):
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     listener = socket.create_server(("127.0.0.1", 0))

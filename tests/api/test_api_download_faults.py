@@ -20,8 +20,13 @@ ZIP = os.urandom(300_000)
 NAME = "snapshot_test-deployment-1_1712345678901234567.zip"
 
 
-def export_server(*, drop_first_at: int | None = None, honour_range: bool = True, lie_about_range: bool = False,
-                  unavailable_first: int = 0):
+def export_server(
+    *,
+    drop_first_at: int | None = None,
+    honour_range: bool = True,
+    lie_about_range: bool = False,
+    unavailable_first: int = 0,
+):
     """Serves ZIP at /api/export/zip/<anything>, misbehaving as asked."""
     state = {"drops": 0 if drop_first_at is None else 1, "unavailable": unavailable_first}
 
@@ -151,8 +156,12 @@ async def test_leaving_a_stalled_download_returns_at_once():
 async def test_the_event_loop_path_keeps_the_bytes_before_a_drop():
     """With a transport handed in, the body is read on the event loop: the same promises hold."""
     async with FaultServer(export_server(drop_first_at=100_000)) as server:
-        client = DeploymentClient(server.url, "test-deployment-1|0123456789abcdef", sleep=SleepRecorder(),
-                                  transport=httpx.AsyncHTTPTransport())
+        client = DeploymentClient(
+            server.url,
+            "test-deployment-1|0123456789abcdef",
+            sleep=SleepRecorder(),
+            transport=httpx.AsyncHTTPTransport(),
+        )
         async with client:
             received = bytearray()
             with pytest.raises(NetworkError) as caught:

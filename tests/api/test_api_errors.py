@@ -63,8 +63,9 @@ def test_known_codes(status, code, cls, words):
         assert word in str(error)
 
 
-@pytest.mark.parametrize("said", ["Team acme requires single sign-on: log in through Okta at acme.okta.com.",
-                                  "SSO enforced for this team"])
+@pytest.mark.parametrize(
+    "said", ["Team acme requires single sign-on: log in through Okta at acme.okta.com.", "SSO enforced for this team"]
+)
 def test_sso_required_shows_the_servers_message_then_advice(said):
     """What big brain says with `SSORequired` is not known in detail: its words are shown as sent, first."""
     error = _error(403, "SSORequired", said)
@@ -73,8 +74,11 @@ def test_sso_required_shows_the_servers_message_then_advice(said):
 
 
 def test_permission_denied_names_the_missing_action():
-    error = _error(403, "OperationNotPermitted", "You do not have permission to perform this operation "
-                                                 "(deployment:backups:create).")
+    error = _error(
+        403,
+        "OperationNotPermitted",
+        "You do not have permission to perform this operation (deployment:backups:create).",
+    )
     assert isinstance(error, PermissionDenied)
     assert error.action == "deployment:backups:create"
     assert "deployment:backups:create" in str(error)
@@ -83,8 +87,10 @@ def test_permission_denied_names_the_missing_action():
 def test_plan_limits_by_code_shape():
     error = _error(400, "CloudBackupLimitReached", "The Starter plan keeps at most 2 backups per deployment.")
     assert isinstance(error, PlanLimit) and isinstance(error, Conflict)
-    assert str(error) == ("The Starter plan keeps at most 2 backups per deployment: delete an older backup "
-                          "first, or move to a plan that keeps more.")
+    assert str(error) == (
+        "The Starter plan keeps at most 2 backups per deployment: delete an older backup "
+        "first, or move to a plan that keeps more."
+    )
     periodic = _error(403, "PeriodicBackupsNotEnabled", "Periodic backups are not available on your plan")
     assert isinstance(periodic, PlanLimit) and "Convex Pro" in str(periodic)
     actionable = "The Starter plan keeps at most 2 backups per deployment. Delete one first (x has 2)."
@@ -117,19 +123,29 @@ def test_parse_error_body():
 
 
 def test_function_errors():
-    error = function_error("[Request ID: abc] Server Error\nUncaught Error: kaboom\n    at handler (x.js:1)\n",
-                           {"why": 1}, target=TARGET, path="messages:send")
+    error = function_error(
+        "[Request ID: abc] Server Error\nUncaught Error: kaboom\n    at handler (x.js:1)\n",
+        {"why": 1},
+        target=TARGET,
+        path="messages:send",
+    )
     assert type(error) is FunctionError
     assert str(error) == "messages:send failed on playful-otter-123: Uncaught Error: kaboom"
     assert error.data == {"why": 1} and "x.js" in error.detail
-    denied = function_error("You do not have permission to perform this operation", None, target=TARGET,
-                            path="_system/cli/queryImport:default")
+    denied = function_error(
+        "You do not have permission to perform this operation",
+        None,
+        target=TARGET,
+        path="_system/cli/queryImport:default",
+    )
     assert isinstance(denied, FunctionPermissionDenied) and isinstance(denied, PermissionDenied)
 
 
 def test_no_secret_in_any_text():
-    message = (f"key {KEY} was sent as\nAuthorization: Convex {KEY}\nto https://x.convex.cloud/api/export/zip/1"
-               f"?adminKey={KEY}&x=1 and Bearer abcdefghijklmnopqrstuvwx")
+    message = (
+        f"key {KEY} was sent as\nAuthorization: Convex {KEY}\nto https://x.convex.cloud/api/export/zip/1"
+        f"?adminKey={KEY}&x=1 and Bearer abcdefghijklmnopqrstuvwx"
+    )
     error = _error(401, "BadAdminKey", message, secrets=[Secret("opaque-token-value")])
     for text in (str(error), repr(error), error.detail, error.message):
         assert "0123456789abcdef" not in text

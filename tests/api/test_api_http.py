@@ -36,8 +36,12 @@ def scripted(*replies):
 
 def session(server: FaultServer, sleep: SleepRecorder, **kwargs) -> HttpSession:
     return HttpSession(
-        server.url, target=Target("test-deployment"), authorization=Secret("Convex test|0123456789abcdef"),
-        sleep=sleep, timeout=kwargs.pop("timeout", FAST), **kwargs,
+        server.url,
+        target=Target("test-deployment"),
+        authorization=Secret("Convex test|0123456789abcdef"),
+        sleep=sleep,
+        timeout=kwargs.pop("timeout", FAST),
+        **kwargs,
     )
 
 

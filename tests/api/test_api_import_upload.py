@@ -35,15 +35,27 @@ async def test_parts_in_order_with_the_bom_stripped(tmp_path):
     path.write_bytes(BOM + body)
     seen = []
     recorder = Recorder()
-    import_id = await upload_file(recorder, path, table="rows", mode="append", part_size=1000,
-                                  progress=lambda sent, total: seen.append((sent, total)))
+    import_id = await upload_file(
+        recorder,
+        path,
+        table="rows",
+        mode="append",
+        part_size=1000,
+        progress=lambda sent, total: seen.append((sent, total)),
+    )
     assert import_id == "import-1"
     assert [n for n, _ in recorder.parts] == list(range(1, len(recorder.parts) + 1))
     assert b"".join(data for _, data in recorder.parts) == body
     assert all(len(data) == 1000 for _, data in recorder.parts[1:-1])
     assert seen[-1] == (len(BOM) + len(body),) * 2
-    assert recorder.finished == {"token": "token-1", "parts": [f"part-{n}" for n, _ in recorder.parts],
-                                 "format": "jsonLines", "mode": "append", "table": "rows", "component_path": None}
+    assert recorder.finished == {
+        "token": "token-1",
+        "parts": [f"part-{n}" for n, _ in recorder.parts],
+        "format": "jsonLines",
+        "mode": "append",
+        "table": "rows",
+        "component_path": None,
+    }
 
 
 async def test_exact_multiples_and_empty_files(tmp_path):

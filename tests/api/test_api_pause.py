@@ -68,8 +68,11 @@ async def test_an_unpause_whose_answer_was_lost_counts_as_done(deployment, api):
         async with httpx.AsyncClient(base_url=deployment.url) as real:
             reply = await real.post(request.route, headers={"Authorization": request.headers["authorization"]})
         forwarded.append(reply.status_code)
-        return Reset() if len(forwarded) == 1 else Reply(reply.status_code, reply.content,
-                                                         {"Content-Type": "application/json"})
+        return (
+            Reset()
+            if len(forwarded) == 1
+            else Reply(reply.status_code, reply.content, {"Content-Type": "application/json"})
+        )
 
     async with FaultServer(handler) as server:
         async with DeploymentClient(server.url, deployment.key, sleep=SleepRecorder()) as flaky:

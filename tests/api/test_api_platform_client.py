@@ -12,22 +12,70 @@ from tui.api.platform.client import PlatformClient
 
 TOKEN = "pat-0123456789abcdefghijklmnop"
 DEPLOY_KEY = "prod:happy-otter-123|ffeeddccbbaa99887766"
-TEAM = {"id": 7, "name": "Acme", "slug": "acme", "creator": 1, "suspended": False, "referralCode": "X",
-        "referredBy": None, "managedBy": {"oauthApp": "thing"}, "defaultRegion": "aws-us-east-1",
-        "ssoLoginId": None, "managedByUrl": None, "someFutureField": [1, 2]}
-PROJECT = {"id": 11, "name": "Shop", "slug": "shop", "teamId": 7, "createTime": 1700000000000,
-           "prodDeploymentName": "happy-otter-123", "devDeploymentName": "calm-cat-9"}
-CLOUD = {"kind": "cloud", "id": 21, "name": "happy-otter-123", "createTime": 1700000000000, "lastDeployTime": None,
-         "deploymentType": "prod", "projectId": 11, "creator": 1, "previewIdentifier": None,
-         "region": "aws-eu-west-1", "isDefault": True, "reference": "production", "dashboardEditConfirmation": True,
-         "deploymentUrl": "https://happy-otter-123.eu-west-1.convex.cloud/", "expiresAt": None, "class": "d1024",
-         "sendLogsToClient": None}
-LOCAL = {"kind": "local", "name": "local-acme-shop", "createTime": 1700000000000, "deploymentType": "dev",
-         "projectId": 11, "creator": 1, "previewIdentifier": None, "port": 3210, "deviceName": "laptop",
-         "isActive": True}
-BACKUP = {"id": 31, "sourceDeploymentId": 21, "sourceDeploymentName": "happy-otter-123", "state": "inProgress",
-          "snapshotId": "kh7abc", "requestedTime": 1700000001000, "expirationTime": 1700604801000,
-          "includeStorage": True}
+TEAM = {
+    "id": 7,
+    "name": "Acme",
+    "slug": "acme",
+    "creator": 1,
+    "suspended": False,
+    "referralCode": "X",
+    "referredBy": None,
+    "managedBy": {"oauthApp": "thing"},
+    "defaultRegion": "aws-us-east-1",
+    "ssoLoginId": None,
+    "managedByUrl": None,
+    "someFutureField": [1, 2],
+}
+PROJECT = {
+    "id": 11,
+    "name": "Shop",
+    "slug": "shop",
+    "teamId": 7,
+    "createTime": 1700000000000,
+    "prodDeploymentName": "happy-otter-123",
+    "devDeploymentName": "calm-cat-9",
+}
+CLOUD = {
+    "kind": "cloud",
+    "id": 21,
+    "name": "happy-otter-123",
+    "createTime": 1700000000000,
+    "lastDeployTime": None,
+    "deploymentType": "prod",
+    "projectId": 11,
+    "creator": 1,
+    "previewIdentifier": None,
+    "region": "aws-eu-west-1",
+    "isDefault": True,
+    "reference": "production",
+    "dashboardEditConfirmation": True,
+    "deploymentUrl": "https://happy-otter-123.eu-west-1.convex.cloud/",
+    "expiresAt": None,
+    "class": "d1024",
+    "sendLogsToClient": None,
+}
+LOCAL = {
+    "kind": "local",
+    "name": "local-acme-shop",
+    "createTime": 1700000000000,
+    "deploymentType": "dev",
+    "projectId": 11,
+    "creator": 1,
+    "previewIdentifier": None,
+    "port": 3210,
+    "deviceName": "laptop",
+    "isActive": True,
+}
+BACKUP = {
+    "id": 31,
+    "sourceDeploymentId": 21,
+    "sourceDeploymentName": "happy-otter-123",
+    "state": "inProgress",
+    "snapshotId": "kh7abc",
+    "requestedTime": 1700000001000,
+    "expirationTime": 1700604801000,
+    "includeStorage": True,
+}
 INSTANCE_KEY = "ey-opaque-instance-credential-000111"
 
 
@@ -42,38 +90,70 @@ def big_brain(request):
         ("GET", "/api/teams/acme/projects"): json_reply([PROJECT]),
         ("GET", "/api/dashboard/teams/7/get_entitlements"): json_reply({"maxCloudBackups": 50}),
         ("GET", "/api/dashboard/member_data"): json_reply(
-            {"teams": [TEAM], "projects": [PROJECT], "deployments": [CLOUD, LOCAL], "optInsToAccept": []}),
+            {"teams": [TEAM], "projects": [PROJECT], "deployments": [CLOUD, LOCAL], "optInsToAccept": []}
+        ),
         ("POST", "/api/dashboard/instances/happy-otter-123/auth"): json_reply(
-            {"kind": "Cloud", "adminKey": INSTANCE_KEY, "instanceUrl": "https://happy-otter-123.convex.cloud/"}),
+            {"kind": "Cloud", "adminKey": INSTANCE_KEY, "instanceUrl": "https://happy-otter-123.convex.cloud/"}
+        ),
         ("GET", "/api/dashboard/deployments/21/list_cloud_backups"): json_reply(
-            [BACKUP, {**BACKUP, "id": 30, "state": "complete", "completedTime": 1700000009000}]),
+            [BACKUP, {**BACKUP, "id": 30, "state": "complete", "completedTime": 1700000009000}]
+        ),
         ("GET", "/api/dashboard/cloud_backups/31"): json_reply(BACKUP),
         ("POST", "/api/dashboard/deployments/21/request_cloud_backup"): json_reply({**BACKUP, "state": "requested"}),
         ("POST", "/api/dashboard/cloud_backups/31/cancel"): json_reply(None),
         ("POST", "/api/dashboard/cloud_backups/30/delete"): Reply(200),
         ("POST", "/api/dashboard/deployments/22/restore_from_cloud_backup"): Reply(200),
         ("GET", "/api/dashboard/deployments/21/get_periodic_backup_config"): json_reply(
-            {"sourceDeploymentId": 21, "cronspec": "7 17 * * 0", "expirationDeltaSecs": 1209600,
-             "nextRun": 1700100000000, "includeStorage": False}),
+            {
+                "sourceDeploymentId": 21,
+                "cronspec": "7 17 * * 0",
+                "expirationDeltaSecs": 1209600,
+                "nextRun": 1700100000000,
+                "includeStorage": False,
+            }
+        ),
         ("GET", "/api/dashboard/deployments/22/get_periodic_backup_config"): json_reply(None),
         ("POST", "/api/dashboard/deployments/21/configure_periodic_backup"): json_reply(
-            {"sourceDeploymentId": 21, **(request.json() or {}), "nextRun": 1700200000000}),
+            {"sourceDeploymentId": 21, **(request.json() or {}), "nextRun": 1700200000000}
+        ),
         ("POST", "/api/dashboard/deployments/21/disable_periodic_backup"): Reply(200),
         ("GET", "/api/deployment/happy-otter-123/team_and_project"): json_reply(
-            {"team": "acme", "project": "shop", "teamId": 7, "projectId": 11, "deploymentId": 21}),
+            {"team": "acme", "project": "shop", "teamId": 7, "projectId": 11, "deploymentId": 21}
+        ),
         ("POST", "/api/deployment/url_for_key"): json_reply("https://happy-otter-123.convex.cloud"),
         ("POST", "/api/deployment/team_and_project_for_key"): json_reply(
-            {"team": "acme", "project": "shop", "teamId": 7, "projectId": 11, "reference": "production",
-             "isDefault": True}),
+            {
+                "team": "acme",
+                "project": "shop",
+                "teamId": 7,
+                "projectId": 11,
+                "reference": "production",
+                "isDefault": True,
+            }
+        ),
         ("POST", "/api/deployment/authorize_within_current_project"): json_reply(
-            {"deploymentName": "calm-cat-9", "adminKey": "dev:calm-cat-9|aabbccddeeff0011", "url":
-             "https://calm-cat-9.convex.cloud", "deploymentType": "dev", "reference": "dev/me", "isDefault": True}),
+            {
+                "deploymentName": "calm-cat-9",
+                "adminKey": "dev:calm-cat-9|aabbccddeeff0011",
+                "url": "https://calm-cat-9.convex.cloud",
+                "deploymentType": "dev",
+                "reference": "dev/me",
+                "isDefault": True,
+            }
+        ),
         ("POST", "/api/deployment/authorize_prod"): json_reply(
-            {"deploymentName": "happy-otter-123", "adminKey": "prod:happy-otter-123|aabbccddeeff0022",
-             "url": "https://happy-otter-123.convex.cloud", "deploymentType": "prod", "reference": "production",
-             "isDefault": True}),
+            {
+                "deploymentName": "happy-otter-123",
+                "adminKey": "prod:happy-otter-123|aabbccddeeff0022",
+                "url": "https://happy-otter-123.convex.cloud",
+                "deploymentType": "prod",
+                "reference": "production",
+                "isDefault": True,
+            }
+        ),
         ("GET", "/v1/token_details"): json_reply(
-            {"type": "teamToken", "teamId": 7, "id": 99, "name": "ci", "createTime": 1700000000000}),
+            {"type": "teamToken", "teamId": 7, "id": 99, "name": "ci", "createTime": 1700000000000}
+        ),
         ("GET", "/v1/projects/11/list_deployments"): json_reply([CLOUD, LOCAL]),
         ("GET", "/v1/deployments/happy-otter-123"): json_reply(CLOUD),
         ("GET", "/v1/deployments/nope-nope-1"): error_reply(404, "DeploymentNotFound", "Deployment not found"),
@@ -142,7 +222,8 @@ async def test_credentials(platform):
     assert dev.deployment_name == "calm-cat-9" and "aabbcc" not in repr(dev)
     assert platform.server.requests[-1].json() == {
         "selectedDeploymentName": "calm-cat-9",
-        "projectSelection": {"kind": "deploymentName", "deploymentName": "calm-cat-9", "deploymentType": "dev"}}
+        "projectSelection": {"kind": "deploymentName", "deploymentName": "calm-cat-9", "deploymentType": "dev"},
+    }
     prod = await platform.authorize_prod("calm-cat-9")
     assert prod.deployment_type == "prod" and prod.admin_key.reveal().endswith("0022")
 
@@ -161,10 +242,14 @@ async def test_backups_and_schedules(platform):
     weekly = await platform.get_periodic_backup_config(21)
     assert weekly.utc_minute_hour_weekday == (7, 17, 0) and weekly.expiration_delta_secs == 1209600
     assert await platform.get_periodic_backup_config(22) is None
-    daily = await platform.configure_periodic_backup(21, "5 3 * * *", expiration_delta_secs=604800,
-                                                     include_storage=True)
-    assert platform.server.requests[-1].json() == {"cronspec": "5 3 * * *", "expirationDeltaSecs": 604800,
-                                                   "includeStorage": True}
+    daily = await platform.configure_periodic_backup(
+        21, "5 3 * * *", expiration_delta_secs=604800, include_storage=True
+    )
+    assert platform.server.requests[-1].json() == {
+        "cronspec": "5 3 * * *",
+        "expirationDeltaSecs": 604800,
+        "includeStorage": True,
+    }
     assert daily.utc_minute_hour_weekday == (5, 3, None) and daily.next_run_ms == 1700200000000
     await platform.disable_periodic_backup(21)
 
@@ -194,4 +279,3 @@ async def test_errors_and_what_is_never_retried():
         async with PlatformClient(server.url, TOKEN) as client:
             with pytest.raises(NotFound):
                 await client.get_deployment("nope-nope-1")
-

@@ -97,8 +97,9 @@ async def test_backup_download_restore_and_limits(world):
             await platform.delete_cloud_backup(first.id)
             assert [b.id for b in await platform.list_cloud_backups(cloud.id)] == [second.id]
             with pytest.raises(PlanLimit) as caught:
-                await platform.configure_periodic_backup(cloud.id, "5 3 * * *", expiration_delta_secs=604800,
-                                                         include_storage=False)
+                await platform.configure_periodic_backup(
+                    cloud.id, "5 3 * * *", expiration_delta_secs=604800, include_storage=False
+                )
             assert "Pro" in str(caught.value)
             assert await platform.get_periodic_backup_config(cloud.id) is None
 

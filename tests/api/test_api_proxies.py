@@ -19,8 +19,16 @@ from tui.api.transport.proxies import ProxyRoutes, is_loopback
 from tui.api.deployment.sync_client import SyncClient
 from tui.services.downloads.downloader import download_export
 
-PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
-                   "all_proxy", "no_proxy"]
+PROXY_VARIABLES = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -99,18 +107,21 @@ async def test_loopback_never_goes_through_a_proxy(deployment, monkeypatch):
             await values.next(10)
 
 
-@pytest.mark.parametrize("variables,scheme,host,expected", [
-    ({"https": "http://proxy:3128"}, "https", "api.convex.dev", "http://proxy:3128"),
-    ({"https": "proxy:3128"}, "https", "api.convex.dev", "http://proxy:3128"),  # as curl reads it
-    ({"https": "http://proxy:3128"}, "http", "example.com", None),
-    ({"all": "http://proxy:3128"}, "http", "example.com", "http://proxy:3128"),
-    ({"https": "http://proxy:3128"}, "wss", "happy-otter-123.convex.cloud", "http://proxy:3128"),
-    ({"https": "http://proxy:3128", "no": "convex.cloud"}, "https", "happy-otter-123.convex.cloud", None),
-    ({"https": "http://proxy:3128", "no": "*"}, "https", "api.convex.dev", None),
-    ({"all": "http://proxy:3128"}, "http", "127.0.0.1", None),
-    ({"all": "http://proxy:3128"}, "http", "localhost", None),
-    ({"all": "http://proxy:3128"}, "http", "[::1]", None),
-])
+@pytest.mark.parametrize(
+    "variables,scheme,host,expected",
+    [
+        ({"https": "http://proxy:3128"}, "https", "api.convex.dev", "http://proxy:3128"),
+        ({"https": "proxy:3128"}, "https", "api.convex.dev", "http://proxy:3128"),  # as curl reads it
+        ({"https": "http://proxy:3128"}, "http", "example.com", None),
+        ({"all": "http://proxy:3128"}, "http", "example.com", "http://proxy:3128"),
+        ({"https": "http://proxy:3128"}, "wss", "happy-otter-123.convex.cloud", "http://proxy:3128"),
+        ({"https": "http://proxy:3128", "no": "convex.cloud"}, "https", "happy-otter-123.convex.cloud", None),
+        ({"https": "http://proxy:3128", "no": "*"}, "https", "api.convex.dev", None),
+        ({"all": "http://proxy:3128"}, "http", "127.0.0.1", None),
+        ({"all": "http://proxy:3128"}, "http", "localhost", None),
+        ({"all": "http://proxy:3128"}, "http", "[::1]", None),
+    ],
+)
 def test_which_connections_use_which_proxy(variables, scheme, host, expected):
     assert ProxyRoutes(variables).for_url(scheme, host, 443) == expected
 

@@ -67,20 +67,19 @@ async def test_tokens_never_reach_logs_or_errors_on_retries(caplog):
             return Reply(200, {"kind": "Cloud", "adminKey": instance_key, "instanceUrl": "http://x"})
         if request.route == "/api/dashboard/teams":
             return Reply(503)
-        return error_reply(401, "AccessTokenInvalid",
-                           f"token {token} and {instance_key} are invalid; Authorization: Bearer {token}")
+        return error_reply(
+            401, "AccessTokenInvalid", f"token {token} and {instance_key} are invalid; Authorization: Bearer {token}"
+        )
 
     async with FaultServer(handler) as server:
-        async with PlatformClient(server.url, token, sleep=SleepRecorder(),
-                                  retry=RetryPolicy(attempts=3)) as platform:
+        async with PlatformClient(server.url, token, sleep=SleepRecorder(), retry=RetryPolicy(attempts=3)) as platform:
             auth = await platform.instance_auth("x-y-1")
             errors = []
             for call in (platform.teams, platform.token_details):
                 with pytest.raises(ConvexApiError) as caught:
                     await call()
                 errors += [str(caught.value), repr(caught.value), caught.value.detail or ""]
-            text = "\n".join([repr(platform), repr(auth), *errors,
-                              *(r.getMessage() for r in caught_records(caplog))])
+            text = "\n".join([repr(platform), repr(auth), *errors, *(r.getMessage() for r in caught_records(caplog))])
     assert "retrying" in text  # the 503s were logged...
     assert token not in text and instance_key not in text  # ...without any credential
 
@@ -89,10 +88,13 @@ def caught_records(caplog) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name.startswith(("tui.api", "httpx", "httpcore", "websockets"))]
 
 
-@pytest.mark.parametrize("make", [
-    lambda url, key: DeploymentClient(url, key),
-    lambda url, key: PlatformClient(url, key),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda url, key: DeploymentClient(url, key),
+        lambda url, key: PlatformClient(url, key),
+    ],
+)
 @pytest.mark.parametrize("spoil", ["\n{tail}", "\r\n{tail}", "\u00e9{tail}", "\x00{tail}", " "])
 async def test_a_credential_a_header_cannot_carry_is_refused_by_every_client_without_quoting_it(make, spoil):
     """Whatever the key came from (a profile, a form), the client refuses it before any request, and the
@@ -106,8 +108,14 @@ async def test_a_credential_a_header_cannot_carry_is_refused_by_every_client_wit
     assert tail not in text and "k" * 40 not in text
 
 
-@pytest.mark.parametrize("url", ["http://ops:pa55-word-in-url@127.0.0.1:9", "https://ops@convex.example.com",
-                                 "http://:pa55-word-in-url@127.0.0.1:9/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://ops:pa55-word-in-url@127.0.0.1:9",
+        "https://ops@convex.example.com",
+        "http://:pa55-word-in-url@127.0.0.1:9/",
+    ],
+)
 def test_a_url_with_a_user_or_password_is_refused_without_showing_them(url):
     with pytest.raises(CredentialsError) as caught:
         DeploymentClient(url, "prod:x|" + "k" * 40)

@@ -27,8 +27,12 @@ def _ts(n: int) -> str:
 
 def _transition(start: dict, value, *, query_set: int = 1, ts: int = 1) -> tuple[dict, dict]:
     end = {"querySet": query_set, "identity": 0, "ts": _ts(ts)}
-    message = {"type": "Transition", "startVersion": start, "endVersion": end,
-               "modifications": [{"type": "QueryUpdated", "queryId": 0, "value": value, "logLines": []}]}
+    message = {
+        "type": "Transition",
+        "startVersion": start,
+        "endVersion": end,
+        "modifications": [{"type": "QueryUpdated", "queryId": 0, "value": value, "logLines": []}],
+    }
     return message, end
 
 
@@ -106,13 +110,18 @@ async def test_reconnects_deduplicates_and_removes_on_close():
     connect, authenticate, modify = server.hellos[0]
     assert connect["type"] == "Connect" and connect["connectionCount"] == 0
     assert authenticate == {"type": "Authenticate", "tokenType": "Admin", "value": KEY, "baseVersion": 0}
-    assert modify["modifications"] == [{"type": "Add", "queryId": 0, "udfPath": "_system/cli/exports:getLatest",
-                                        "args": [{}]}]
+    assert modify["modifications"] == [
+        {"type": "Add", "queryId": 0, "udfPath": "_system/cli/exports:getLatest", "args": [{}]}
+    ]
     reconnect = server.hellos[1][0]
     assert reconnect["connectionCount"] == 1 and reconnect["sessionId"] == connect["sessionId"]
     assert reconnect["maxObservedTimestamp"] == _ts(5) and reconnect["lastCloseReason"] != "InitialConnect"
-    assert server.after[-1] == {"type": "ModifyQuerySet", "baseVersion": 1, "newVersion": 2,
-                                "modifications": [{"type": "Remove", "queryId": 0}]}
+    assert server.after[-1] == {
+        "type": "ModifyQuerySet",
+        "baseVersion": 1,
+        "newVersion": 2,
+        "modifications": [{"type": "Remove", "queryId": 0}],
+    }
 
 
 async def test_silence_and_out_of_step_transitions_cause_a_reconnect():

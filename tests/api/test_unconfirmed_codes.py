@@ -18,8 +18,18 @@ PLATFORM = ROOT / "tui" / "emulator" / "platform"
 # Codes Convex's own code uses (its HTTP extractors, its export rules, its CLI's and dashboard's API
 # clients), and the generic ones of an unknown route or method.
 CONFIRMED = {
-    "AccessTokenInvalid", "BadJsonBody", "BadQueryArgs", "BadPathArgs", "ExportInProgress", "TeamNotFound",
-    "ProjectNotFound", "DeploymentNotFound", "BadRequest", "NotFound", "MethodNotAllowed", "SSORequired",
+    "AccessTokenInvalid",
+    "BadJsonBody",
+    "BadQueryArgs",
+    "BadPathArgs",
+    "ExportInProgress",
+    "TeamNotFound",
+    "ProjectNotFound",
+    "DeploymentNotFound",
+    "BadRequest",
+    "NotFound",
+    "MethodNotAllowed",
+    "SSORequired",
     "InvalidIdentity",
 }
 NOT_CODES = {"ReplaceAll"}  # CamelCase words in the platform's source that are not error codes
@@ -30,7 +40,7 @@ def _table_codes() -> dict[str, str]:
     """code -> the rule, from the table of unconfirmed decisions in tui/emulator/README.md."""
     text = (ROOT / "tui" / "emulator" / "README.md").read_text()
     start = text.index("Emulator decisions where Convex is unconfirmed")
-    table = text[start:text.index("\n\n", text.index("| --- |", start))]
+    table = text[start : text.index("\n\n", text.index("| --- |", start))]
     codes = {}
     for line in table.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -50,9 +60,11 @@ def _platform_codes() -> set[str]:
 def test_every_invented_code_is_in_the_readme_table():
     invented = _platform_codes() - CONFIRMED
     missing = sorted(invented - set(_table_codes()))
-    assert not missing, (f"platform codes not in the table of unconfirmed decisions in tui/emulator/README.md: "
-                         f"{missing} (add a row, or list them in NOT_CODES / CONFIRMED here with the source "
-                         "that confirms them)")
+    assert not missing, (
+        f"platform codes not in the table of unconfirmed decisions in tui/emulator/README.md: "
+        f"{missing} (add a row, or list them in NOT_CODES / CONFIRMED here with the source "
+        "that confirms them)"
+    )
 
 
 @pytest.mark.parametrize("code", sorted(set(_table_codes()) - {"NotFound"}))
@@ -61,6 +73,11 @@ def test_the_servers_message_is_shown_whatever_the_code(code, status):
     """Under the sandbox's code or another one Convex might use, the operator reads the server's words."""
     said = "The deployment's newest restore is still running: wait for it, then restore again."
     for name in (code, "SomeCodeConvexMightUse"):
-        error = error_from_response(status, orjson.dumps({"code": name, "message": said}),
-                                    target=Target("acme-prod"), method="POST", path="/api/dashboard/x")
+        error = error_from_response(
+            status,
+            orjson.dumps({"code": name, "message": said}),
+            target=Target("acme-prod"),
+            method="POST",
+            path="/api/dashboard/x",
+        )
         assert said.rstrip(".") in str(error), (name, str(error))

@@ -92,35 +92,43 @@ CONTENT_CASES = {
     "empty line": (with_users(jsonl(user(1)) + b"\n" + jsonl(user(2))), "JsonInvalidRow", DOCS, 2),
     "empty CRLF line": (with_users(jsonl(user(1)) + b"\r\n" + jsonl(user(2))), "JsonInvalidRow", DOCS, 2),
     "not an object": (with_users(jsonl(user(1), [1, 2])), "InvalidConvexValue", DOCS, 2),
-    "special value as a document": (
-        with_users(jsonl(user(1), {"$bytes": "AA=="})), "InvalidConvexValue", DOCS, 2
-    ),
+    "special value as a document": (with_users(jsonl(user(1), {"$bytes": "AA=="})), "InvalidConvexValue", DOCS, 2),
     "dollar key": (with_users(jsonl(user(1), user(2, x={"$nope": 1}))), "InvalidConvexValue", DOCS, 2),
     "$float with a normal number": (
-        with_users(jsonl(user(1, x={"$float": "AAAAAAAA8D8="}))), "InvalidConvexValue", DOCS, 1
+        with_users(jsonl(user(1, x={"$float": "AAAAAAAA8D8="}))),
+        "InvalidConvexValue",
+        DOCS,
+        1,
     ),
     "reserved top-level field": (with_users(jsonl(user(1, _secret=1))), "InvalidConvexValue", DOCS, 1),
     "bad _id": (with_users(jsonl(user(1), {"_id": "notanid", "name": "x"})), "InvalidId", DOCS, 2),
     "_id not a string": (with_users(jsonl({"_id": 5})), "InvalidId", DOCS, 1),
     "duplicate _id in order": (with_users(jsonl(user(1), user(2), user(2))), "DuplicateId", DOCS, 3),
     "duplicate _id out of order": (with_users(jsonl(user(5), user(1), user(3), user(1))), "DuplicateId", DOCS, 4),
-    "_id of another table (pinned)": (
-        with_users(jsonl(user(1), {"_id": sid(10002, 2)})), "ImportConflict", DOCS, 2
-    ),
+    "_id of another table (pinned)": (with_users(jsonl(user(1), {"_id": sid(10002, 2)})), "ImportConflict", DOCS, 2),
     "_id of another table (first document)": (
-        with_users(jsonl(user(1), {"_id": sid(10002, 2)}), tables=b""), "ImportConflict", DOCS, 2
+        with_users(jsonl(user(1), {"_id": sid(10002, 2)}), tables=b""),
+        "ImportConflict",
+        DOCS,
+        2,
     ),
     "table number taken by another table": (
         with_users(jsonl(user(1)), extra=[("posts/documents.jsonl", jsonl({"_id": sid(USERS, 9)}))]),
-        "TableNumberConflict", "posts/documents.jsonl", 1,
+        "TableNumberConflict",
+        "posts/documents.jsonl",
+        1,
     ),
     "_tables duplicate name": (
         with_users(b"", tables=jsonl({"name": "users", "id": 10001}, {"name": "users", "id": 10002})),
-        "DuplicateTableName", TABLES, 2,
+        "DuplicateTableName",
+        TABLES,
+        2,
     ),
     "_tables shared number": (
         with_users(b"", tables=jsonl({"name": "users", "id": 10001}, {"name": "posts", "id": 10001})),
-        "InvalidId", TABLES, 2,
+        "InvalidId",
+        TABLES,
+        2,
     ),
     "_tables missing id": (with_users(b"", tables=jsonl({"name": "users"})), "InvalidConvexValue", TABLES, 1),
     "_tables missing name": (with_users(b"", tables=jsonl({"id": 10001})), "InvalidConvexValue", TABLES, 1),
@@ -131,27 +139,41 @@ CONTENT_CASES = {
     "storage size not int": (with_storage([storage_row(1, b"x", size="1")], {}), "InvalidConvexValue", STORAGE, 1),
     "storage bad contentType": (
         with_storage([storage_row(1, b"x"), storage_row(2, b"x", contentType="png")], {}),
-        "InvalidConvexValue", STORAGE, 2,
+        "InvalidConvexValue",
+        STORAGE,
+        2,
     ),
     "storage bad internalId": (
-        with_storage([storage_row(1, b"x", internalId="xyz")], {}), "InvalidConvexValue", STORAGE, 1
+        with_storage([storage_row(1, b"x", internalId="xyz")], {}),
+        "InvalidConvexValue",
+        STORAGE,
+        1,
     ),
     "storage bad _id": (with_storage([storage_row(1, b"x", _id="bad")], {}), "InvalidId", STORAGE, 1),
     "storage ids of two tables": (
-        with_storage([storage_row(1, b"x"), storage_row(2, b"x", _id=sid(541, 2))], {}), "InvalidId", STORAGE, 2
+        with_storage([storage_row(1, b"x"), storage_row(2, b"x", _id=sid(541, 2))], {}),
+        "InvalidId",
+        STORAGE,
+        2,
     ),
     "storage duplicate id": (with_storage([storage_row(1, b"x"), storage_row(1, b"x")], {}), "DuplicateId", STORAGE, 2),
     "sha256 mismatch": (
         with_storage([storage_row(1, b"hello")], {sid(540, 1) + ".txt": b"jello"}),
-        "Sha256Mismatch", f"_storage/{sid(540, 1)}.txt", None,
+        "Sha256Mismatch",
+        f"_storage/{sid(540, 1)}.txt",
+        None,
     ),
     "size mismatch": (
         with_storage([storage_row(1, b"hello", size=6)], {sid(540, 1): b"hello"}),
-        "StorageSizeMismatch", f"_storage/{sid(540, 1)}", None,
+        "StorageSizeMismatch",
+        f"_storage/{sid(540, 1)}",
+        None,
     ),
     "missing blob": (
         with_storage([storage_row(1, b"a"), storage_row(2, b"b")], {sid(540, 1): b"a"}),
-        "MissingStorageFile", STORAGE, 2,
+        "MissingStorageFile",
+        STORAGE,
+        2,
     ),
 }
 
@@ -182,7 +204,8 @@ def test_missing_blob_is_counted_when_not_strict(make_zip) -> None:
 OPEN_CASES = {
     "bad table name": ([("bad-name/documents.jsonl", b"")], "InvalidTableName", "bad-name/documents.jsonl"),
     "bad component name": (
-        [("_components/bad comp/users/documents.jsonl", b"")], "InvalidComponentName",
+        [("_components/bad comp/users/documents.jsonl", b"")],
+        "InvalidComponentName",
         "_components/bad comp/users/documents.jsonl",
     ),
     "parent segment": ([("../evil/documents.jsonl", b"")], "UnsafePath", "../evil/documents.jsonl"),
@@ -190,15 +213,17 @@ OPEN_CASES = {
     "absolute name": ([("/etc/users/documents.jsonl", b"")], "UnsafePath", "/etc/users/documents.jsonl"),
     "backslash": ([("users\\documents.jsonl", b"")], "UnsafePath", "users\\documents.jsonl"),
     "drive letter": ([("C:/users/documents.jsonl", b"")], "UnsafePath", "C:/users/documents.jsonl"),
-    "bad storage file name": (
-        with_storage([], {"not-an-id.png": b"x"}), "InvalidStorageId", "_storage/not-an-id.png"
-    ),
+    "bad storage file name": (with_storage([], {"not-an-id.png": b"x"}), "InvalidStorageId", "_storage/not-an-id.png"),
     "same table twice": (
-        [("users/documents.jsonl", b""), ("backup/users/documents.jsonl", b"")], "DuplicateTableName",
+        [("users/documents.jsonl", b""), ("backup/users/documents.jsonl", b"")],
+        "DuplicateTableName",
         "backup/users/documents.jsonl",
     ),
-    "bad generated schema": ([(DOCS, b""), ("users/generated_schema.jsonl", b"{oops\n")], "InvalidGeneratedSchema",
-                             "users/generated_schema.jsonl"),
+    "bad generated schema": (
+        [(DOCS, b""), ("users/generated_schema.jsonl", b"{oops\n")],
+        "InvalidGeneratedSchema",
+        "users/generated_schema.jsonl",
+    ),
     "unsupported compression": ([(DOCS, b"", zipfile.ZIP_BZIP2)], "InvalidZip", DOCS),
 }
 

@@ -34,8 +34,12 @@ def backup_and_now(tmp_path):
     now[0]["name"] = "broken"  # user 1 changed
     now[1]["name"] = "broken"  # user 2 changed
     now.append(doc(20, name="new"))  # created since
-    return (write(tmp_path / "backup.zip", {"users": users, "other": [doc(99, x=1)]}),
-            write(tmp_path / "now.zip", {"users": now, "other": [doc(99, x=2)]}), users, now)
+    return (
+        write(tmp_path / "backup.zip", {"users": users, "other": [doc(99, x=1)]}),
+        write(tmp_path / "now.zip", {"users": now, "other": [doc(99, x=2)]}),
+        users,
+        now,
+    )
 
 
 def test_everything_back_keeps_ids_and_creation_times(tmp_path, backup_and_now):
@@ -61,9 +65,13 @@ def test_where_and_single_actions(tmp_path, backup_and_now):
         edits, (review,) = edits_from_diff(plan, store)
         # users 1 and 3 are "pro": 1 reverted, 3 re-created; 2 and 4 ("free") stay as they are now; nothing removed
         assert (review.revert, review.recreate, review.remove) == (1, 1, 0)
-        by_id = edits_from_diff(parse_plan('{"tables": {"users": {"revert": ["%s", "%s", "%s"], "remove": ["%s"]}}}'
-                                           % (users[3]["_id"], users[4]["_id"], users[0]["_id"], users[0]["_id"])),
-                                store)[1][0]
+        by_id = edits_from_diff(
+            parse_plan(
+                '{"tables": {"users": {"revert": ["%s", "%s", "%s"], "remove": ["%s"]}}}'
+                % (users[3]["_id"], users[4]["_id"], users[0]["_id"], users[0]["_id"])
+            ),
+            store,
+        )[1][0]
     # user 4 was deleted: "revert" brings it back too; user 5 is unchanged: already fine; user 1 is in the
     # backup, so it is not removed (skipped)
     assert (by_id.revert, by_id.recreate, by_id.already, by_id.skipped) == (1, 1, 1, 1)
@@ -90,8 +98,12 @@ def test_storage_and_bad_plans_are_refused(tmp_path, backup_and_now):
     _, now, _, _ = backup_and_now
     with pytest.raises(ArchiveError, match="whole tables"):
         write_patched_tables(now, tmp_path / "x.zip", {"_storage": TableEdit(drop={"a"})})
-    for text, words in (("[]", "JSON object"), ("{nope", "not JSON"), ('{"tables": {"_storage": {}}}', "whole tables"),
-                        ('{"tables": {"t": {"undo": []}}}', "unknown key 'undo'"),
-                        ('{"version": 9, "tables": {}}', "version 9")):
+    for text, words in (
+        ("[]", "JSON object"),
+        ("{nope", "not JSON"),
+        ('{"tables": {"_storage": {}}}', "whole tables"),
+        ('{"tables": {"t": {"undo": []}}}', "unknown key 'undo'"),
+        ('{"version": 9, "tables": {}}', "version 9"),
+    ):
         with pytest.raises(PlanError, match=words):
             parse_plan(text)

@@ -17,7 +17,7 @@ def _feed(data: bytes, chunk: int) -> int:
     guard = LineLengthGuard("t/documents.jsonl", LIMIT)
     newlines = 0
     for start in range(0, len(data), chunk):
-        piece = data[start:start + chunk]
+        piece = data[start : start + chunk]
         guard.feed(piece, newlines)
         newlines += piece.count(b"\n")
     return newlines + (not data.endswith(b"\n"))
@@ -65,5 +65,5 @@ def test_without_the_lines_before_the_refusal_names_the_byte_the_line_starts_at(
         guard = LineLengthGuard("m", LIMIT)
         with pytest.raises(ArchiveError) as caught:
             for at in range(0, len(data), chunk):
-                guard.feed(data[at:at + chunk])
+                guard.feed(data[at : at + chunk])
         assert caught.value.line is None and f"(the line that starts at byte {start})" in caught.value.message

@@ -35,8 +35,13 @@ def write(path: Path, tables: dict[str, list[dict]], files: dict[str, bytes] | N
                 for document in documents:
                     table.write_document(document)
         if files is not None:
-            writer.write_storage_index("", [{"_id": k, "_creationTime": 1.0, "sha256": sha(v), "size": len(v),
-                                             "contentType": "text/plain"} for k, v in files.items()])
+            writer.write_storage_index(
+                "",
+                [
+                    {"_id": k, "_creationTime": 1.0, "sha256": sha(v), "size": len(v), "contentType": "text/plain"}
+                    for k, v in files.items()
+                ],
+            )
             for storage_id, data in files.items():
                 writer.write_storage_file("", storage_id, "text/plain", [data])
     return path
@@ -78,13 +83,25 @@ def test_changed_fields_keep_convex_types(pair, tmp_path):
         changed = {d.id: d for d in store.documents("users", "changed")}
         assert sorted(changed) == [sid(10001, 1), sid(10001, 4)]
         (score,) = changed[sid(10001, 1)].fields()
-        assert score.to_dict() == {"field": "score", "kind": "changed", "old_type": "Int64", "new_type": "Float64",
-                                   "old": 1, "new": 1.0}
+        assert score.to_dict() == {
+            "field": "score",
+            "kind": "changed",
+            "old_type": "Int64",
+            "new_type": "Float64",
+            "old": 1,
+            "new": 1.0,
+        }
         renamed = [f.to_dict() for f in changed[sid(10001, 4)].fields()]
         assert renamed == [
             {"field": "extra", "kind": "added", "old_type": None, "new_type": "Boolean", "old": None, "new": True},
-            {"field": "name", "kind": "changed", "old_type": "String", "new_type": "String", "old": "user 4",
-             "new": "renamed"},
+            {
+                "field": "name",
+                "kind": "changed",
+                "old_type": "String",
+                "new_type": "String",
+                "old": "user 4",
+                "new": "renamed",
+            },
         ]
         deleted = store.documents("users", "deleted")
         assert [d.id for d in deleted] == [sid(10001, 2), sid(10001, 3)]
@@ -117,11 +134,15 @@ def test_unsorted_members_are_sorted_on_disk(tmp_path):
     old_docs = [doc(n, v=n) for n in range(1, 50)]
     new_docs = [doc(n, v=n if n != 7 else -7) for n in range(49, 2, -1)]  # reversed; 1-2 deleted, 7 changed
     old = write(tmp_path / "a.zip", {"t": old_docs})
-    new = _raw_zip(tmp_path / "b.zip", {"t/documents.jsonl": b"".join(orjson.dumps(d) + b"\n" for d in new_docs),
-                                        "t/generated_schema.jsonl": b'"uniform"\n'})
+    new = _raw_zip(
+        tmp_path / "b.zip",
+        {
+            "t/documents.jsonl": b"".join(orjson.dumps(d) + b"\n" for d in new_docs),
+            "t/generated_schema.jsonl": b'"uniform"\n',
+        },
+    )
     with diff_snapshots(old, new, tmp_path / "d.sqlite") as store:
-        assert store.counts("t").to_dict() == {"table": "t", "unchanged": 46, "changed": 1, "created": 0,
-                                               "deleted": 2}
+        assert store.counts("t").to_dict() == {"table": "t", "unchanged": 46, "changed": 1, "created": 0, "deleted": 2}
         assert [d.id for d in store.documents("t", "changed")] == [sid(10001, 7)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.zip", "b.zip", "d.sqlite"]  # the sorts are gone
 
@@ -178,8 +199,9 @@ def test_memory_stays_bounded_on_200k_documents(tmp_path):
         counts = store.counts("big")
         print(counts.unchanged, counts.changed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
-                          cwd=Path(__file__).parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=Path(__file__).parents[2]
+    )
     assert done.returncode == 0, done.stderr
     unchanged, changed, peak_mb = map(int, done.stdout.split())
     assert (unchanged, changed) == (180_000, 20_000)

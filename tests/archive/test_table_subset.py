@@ -34,17 +34,25 @@ def test_only_the_chosen_tables_are_written(sample: Path, tmp_path: Path) -> Non
     write_table_subset(sample, subset, ["messages", "workpool/work"])
     with zipfile.ZipFile(subset) as archive, zipfile.ZipFile(sample) as original:
         names = archive.namelist()
-        assert sorted(names) == sorted([
-            "README.md", "_tables/documents.jsonl", "_components/workpool/_tables/documents.jsonl",
-            "messages/documents.jsonl", "messages/generated_schema.jsonl",
-            "_components/workpool/work/documents.jsonl", "_components/workpool/work/generated_schema.jsonl",
-        ])
+        assert sorted(names) == sorted(
+            [
+                "README.md",
+                "_tables/documents.jsonl",
+                "_components/workpool/_tables/documents.jsonl",
+                "messages/documents.jsonl",
+                "messages/generated_schema.jsonl",
+                "_components/workpool/work/documents.jsonl",
+                "_components/workpool/work/generated_schema.jsonl",
+            ]
+        )
         assert archive.read("messages/documents.jsonl") == original.read("messages/documents.jsonl")
         tables = [orjson.loads(line) for line in archive.read("_tables/documents.jsonl").splitlines()]
         assert tables == [{"name": "messages", "id": 10002}]  # the other tables' numbers are not claimed
     report = verify_archive(subset)
     assert {(t.component_path, t.name): t.documents for t in report.tables} == {
-        ("", "messages"): len(MESSAGES), ("workpool", "work"): 1}
+        ("", "messages"): len(MESSAGES),
+        ("workpool", "work"): 1,
+    }
 
 
 def test_storage_only_when_chosen(sample: Path, tmp_path: Path) -> None:
@@ -57,8 +65,11 @@ def test_storage_only_when_chosen(sample: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(with_files) as archive, zipfile.ZipFile(sample) as original:
         stored = sorted(n for n in original.namelist() if n.startswith("_storage/"))
         assert sorted(n for n in archive.namelist() if n.startswith("_storage/")) == stored
-        assert not [n for n in archive.namelist() if n.endswith("documents.jsonl") and "_storage" not in n
-                    and "_tables" not in n]
+        assert not [
+            n
+            for n in archive.namelist()
+            if n.endswith("documents.jsonl") and "_storage" not in n and "_tables" not in n
+        ]
 
 
 def test_a_name_the_snapshot_lacks_is_refused(sample: Path, tmp_path: Path) -> None:

@@ -34,9 +34,14 @@ TABLES = (("messages", 10001, 0.7), ("users", 10002, 0.2), ("events", 10003, 0.1
 def _line(number: int, n: int, changed: bool) -> bytes:
     amount = f"{n * 1.5 + 0.25}" if changed and n % 2 else str(n * 3)  # Int64 -> Float64 for half the changes
     body = f"message {n} about order {n * 7 % 9973} " + "lorem ipsum " * (n % 5 + 3)
-    return (b'{"_creationTime":%d.0,"_id":"%s","amount":%s,"author":"%s","body":"%s","tags":["a","b%d"]}\n' % (
-        1_700_000_000_000 + n, encode_id(number, n.to_bytes(16, "big")).encode(), amount.encode(),
-        encode_id(10002, (n % 1000).to_bytes(16, "big")).encode(), body.encode(), n % 17))
+    return b'{"_creationTime":%d.0,"_id":"%s","amount":%s,"author":"%s","body":"%s","tags":["a","b%d"]}\n' % (
+        1_700_000_000_000 + n,
+        encode_id(number, n.to_bytes(16, "big")).encode(),
+        amount.encode(),
+        encode_id(10002, (n % 1000).to_bytes(16, "big")).encode(),
+        body.encode(),
+        n % 17,
+    )
 
 
 def _write(path: Path, documents: int, newer: bool) -> None:
@@ -80,19 +85,30 @@ def test_diff_of_two_million_document_snapshots(tmp_path):
     _write(old, documents, newer=False)
     _write(new, documents, newer=True)
     baseline = _unzip_seconds([old, new])
-    done = subprocess.run([sys.executable, "-c", _DIFF, str(old), str(new), str(tmp_path / "diff.sqlite")],
-                          capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", _DIFF, str(old), str(new), str(tmp_path / "diff.sqlite")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    )
     seconds, peak_mb, unchanged, changed, created, deleted = (float(v) for v in done.stdout.split())
     ratio = seconds / baseline
-    print_table(f"diff of two {documents:,}-document snapshots", ["measure", "value"], [
-        ["unzip -p both (s)", f"{baseline:.2f}"],
-        ["diff (s)", f"{seconds:.2f}"],
-        ["ratio", f"{ratio:.2f} (limit {MAX_RATIO})"],
-        ["peak RSS (MB)", f"{peak_mb:.0f} (limit {MEMORY_LIMIT_MB})"],
-        ["unchanged / changed / created / deleted",
-         " / ".join(f"{n:,.0f}" for n in (unchanged, changed, created, deleted))],
-        ["ZIP bytes (both)", f"{old.stat().st_size + new.stat().st_size:,}"],
-    ])
+    print_table(
+        f"diff of two {documents:,}-document snapshots",
+        ["measure", "value"],
+        [
+            ["unzip -p both (s)", f"{baseline:.2f}"],
+            ["diff (s)", f"{seconds:.2f}"],
+            ["ratio", f"{ratio:.2f} (limit {MAX_RATIO})"],
+            ["peak RSS (MB)", f"{peak_mb:.0f} (limit {MEMORY_LIMIT_MB})"],
+            [
+                "unchanged / changed / created / deleted",
+                " / ".join(f"{n:,.0f}" for n in (unchanged, changed, created, deleted)),
+            ],
+            ["ZIP bytes (both)", f"{old.stat().st_size + new.stat().st_size:,}"],
+        ],
+    )
     assert deleted > 0 and created > 0 and changed > 0
     assert unchanged + changed + deleted == sum(int(documents * s) for _, _, s in TABLES)
     assert peak_mb < MEMORY_LIMIT_MB

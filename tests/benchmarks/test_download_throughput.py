@@ -86,8 +86,9 @@ def _upload_files(client, megabytes: int) -> None:
     left = megabytes
     while left > 0:
         size = min(FILE_MB, left)
-        reply = client.post("/api/storage/upload", content=os.urandom(size << 20),
-                            headers={"Content-Type": "application/octet-stream"})
+        reply = client.post(
+            "/api/storage/upload", content=os.urandom(size << 20), headers={"Content-Type": "application/octet-stream"}
+        )
         reply.raise_for_status()
         left -= size
 
@@ -96,8 +97,7 @@ def _curl(url: str, key: str, out: Path, meter: CpuMeter) -> float:
     os.sync()
     with meter:
         started = time.perf_counter()
-        subprocess.run(["curl", "-sS", "--fail", "-o", str(out), "-H", f"Authorization: Convex {key}", url],
-                       check=True)
+        subprocess.run(["curl", "-sS", "--fail", "-o", str(out), "-H", f"Authorization: Convex {key}", url], check=True)
         seconds = time.perf_counter() - started
     out.unlink()
     return seconds
@@ -107,8 +107,14 @@ def _library(url: str, key: str, export_id: str, folder: Path, meter: CpuMeter) 
     os.sync()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with meter:
-        out = subprocess.run([sys.executable, "-c", CHILD, url, key, export_id, str(folder)], capture_output=True,
-                             text=True, env=env, cwd=REPO, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, url, key, export_id, str(folder)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            check=True,
+        ).stdout
     shutil.rmtree(folder)
     return json.loads(out.strip().splitlines()[-1])
 
@@ -122,9 +128,26 @@ def _command(world: World, home: Path, backup_id: str, folder: Path, meter: CpuM
     env = {**os.environ, **world.environ(home), "PYTHONPATH": str(REPO)}
     with meter:
         started = time.perf_counter()
-        done = subprocess.run(["/usr/bin/time", "-f", "peak-kb %M", sys.executable, "-m", "tui", "download", backup_id,
-                               "--deployment", PRO_PROD, "--to", str(folder)],
-                              capture_output=True, text=True, env=env, cwd=REPO)
+        done = subprocess.run(
+            [
+                "/usr/bin/time",
+                "-f",
+                "peak-kb %M",
+                sys.executable,
+                "-m",
+                "tui",
+                "download",
+                backup_id,
+                "--deployment",
+                PRO_PROD,
+                "--to",
+                str(folder),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+        )
         seconds = time.perf_counter() - started
     assert done.returncode == 0, done.stderr
     peak_kb = int(done.stderr.rsplit("peak-kb", 1)[1].split()[0])
@@ -148,8 +171,23 @@ def test_download_against_curl(tmp_path):
         backups = {}
         for label, megabytes in (("medium", LARGE_MB // 2), ("large", LARGE_MB - LARGE_MB // 2)):
             _upload_files(client, megabytes)
-            made = subprocess.run([sys.executable, "-m", "tui", "backup", "--deployment", PRO_PROD, "--wait",
-                                   "--include-storage", "--json"], capture_output=True, text=True, env=env, cwd=REPO)
+            made = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tui",
+                    "backup",
+                    "--deployment",
+                    PRO_PROD,
+                    "--wait",
+                    "--include-storage",
+                    "--json",
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=REPO,
+            )
             assert made.returncode == 0, made.stderr
             backups[label] = json.loads(made.stdout)
         records = {str(b["id"]): b for b in world.backups(PRO_PROD)}
@@ -177,8 +215,18 @@ def test_download_against_curl(tmp_path):
             cc, oc = statistics.median(curl_cpu), statistics.median(ours_cpu)
             ratios[label] = c / o
             rows.append([label, "curl -o", f"{mb:,.0f}", f"{c:.2f}", f"{mb / c:,.0f}", "", f"{cc / mb * 1e3:.2f}", ""])
-            rows.append([label, "download manager", f"{mb:,.0f}", f"{o:.2f}", f"{mb / o:,.0f}", f"{c / o:.2f}x",
-                         f"{oc / mb * 1e3:.2f}", f"{peaks[-1]:.0f}"])
+            rows.append(
+                [
+                    label,
+                    "download manager",
+                    f"{mb:,.0f}",
+                    f"{o:.2f}",
+                    f"{mb / o:,.0f}",
+                    f"{c / o:.2f}x",
+                    f"{oc / mb * 1e3:.2f}",
+                    f"{peaks[-1]:.0f}",
+                ]
+            )
 
         measure("unshaped", None)
         for cap in CAPS:
@@ -191,8 +239,18 @@ def test_download_against_curl(tmp_path):
         ratios["command"] = curl_medium / command_s
         peaks.append(command_peak)
         rows.append(["command, 1 Gbit/s", "curl -o", "~500", f"{curl_medium:.2f}", "", "", f"{curl_cpu:.2f} s", ""])
-        rows.append(["command, 1 Gbit/s", "convex-backups download", "~500", f"{command_s:.2f}", "",
-                     f"{ratios['command']:.2f}x", f"{meter.client:.2f} s", f"{command_peak:.0f}"])
+        rows.append(
+            [
+                "command, 1 Gbit/s",
+                "convex-backups download",
+                "~500",
+                f"{command_s:.2f}",
+                "",
+                f"{ratios['command']:.2f}x",
+                f"{meter.client:.2f} s",
+                f"{command_peak:.0f}",
+            ]
+        )
         print_table(
             f"Download of a backup with files next to curl -o, {ROUNDS} round(s), {os.cpu_count()} CPUs, "
             f"load average {os.getloadavg()[0]:.1f}",

@@ -45,8 +45,12 @@ def _import(client: httpx.Client, path: Path) -> dict[str, float]:
     with open(path, "rb") as handle:
         number = 1
         while chunk := handle.read(PART):
-            reply = client.post("/api/import/upload_part", params={"uploadToken": token, "partNumber": number},
-                                content=chunk, headers={"Content-Type": "application/octet-stream"})
+            reply = client.post(
+                "/api/import/upload_part",
+                params={"uploadToken": token, "partNumber": number},
+                content=chunk,
+                headers={"Content-Type": "application/octet-stream"},
+            )
             reply.raise_for_status()
             parts.append(reply.json())
             number += 1
@@ -55,17 +59,26 @@ def _import(client: httpx.Client, path: Path) -> dict[str, float]:
     uploaded = time.perf_counter()
 
     def state():
-        reply = client.post("/api/query", json={"path": "_system/cli/queryImport", "args": {"importId": import_id},
-                                                "format": "json"})
+        reply = client.post(
+            "/api/query", json={"path": "_system/cli/queryImport", "args": {"importId": import_id}, "format": "json"}
+        )
         return reply.json()["value"]["state"]
 
-    current = wait_for(lambda: (s := state())["state"] in ("waiting_for_confirmation", "completed", "failed") and s,
-                       timeout=3600, interval=0.2, message="import parsed")
+    current = wait_for(
+        lambda: (s := state())["state"] in ("waiting_for_confirmation", "completed", "failed") and s,
+        timeout=3600,
+        interval=0.2,
+        message="import parsed",
+    )
     assert current["state"] == "waiting_for_confirmation", current
     parsed = time.perf_counter()
     client.post("/api/perform_import", json={"importId": import_id}).raise_for_status()
-    final = wait_for(lambda: (s := state())["state"] in ("completed", "failed") and s, timeout=3600, interval=0.2,
-                     message="import done")
+    final = wait_for(
+        lambda: (s := state())["state"] in ("completed", "failed") and s,
+        timeout=3600,
+        interval=0.2,
+        message="import done",
+    )
     assert final["state"] == "completed", final
     done = time.perf_counter()
     return {"upload": uploaded - started, "parse": parsed - uploaded, "execute": done - parsed}
@@ -90,13 +103,14 @@ def executemany_floor(folder: Path, database: Path) -> float:
     conn.execute("BEGIN IMMEDIATE")
     tables = [path for path in sorted(folder.rglob("documents.jsonl")) if path.parent.name != "_tables"]
     for number, path in enumerate(tables, start=1):
+
         def rows(path=path):
             with open(path, "rb") as handle:
                 for line in handle:
                     document = orjson.loads(line)
                     yield document["_id"], document["_creationTime"], line
-        conn.executemany(f"INSERT INTO documents (tablet, id, creation_time, body) VALUES ({number}, ?, ?, ?)",
-                         rows())
+
+        conn.executemany(f"INSERT INTO documents (tablet, id, creation_time, body) VALUES ({number}, ?, ?, ?)", rows())
     conn.execute("COMMIT")
     seconds = time.perf_counter() - started
     conn.close()
@@ -105,7 +119,10 @@ def executemany_floor(folder: Path, database: Path) -> float:
 
 def in_id_order(source: Path, out: Path) -> None:
     """`source` rewritten with every table's documents in `_id` order, the order Convex exports them in."""
-    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as ordered:
+    with (
+        zipfile.ZipFile(source) as original,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as ordered,
+    ):
         for info in original.infolist():
             data = original.read(info)
             table = info.filename.rsplit("/", 2)
@@ -121,8 +138,7 @@ def in_id_order(source: Path, out: Path) -> None:
 def _measure(tmp: Path, documents: int) -> list[str]:
     source = tmp / f"source-{documents}.zip"
     demo = tmp / f"demo-{documents}.zip"
-    counts = write_demo_zip(demo, users_count=1000, channels_count=100, messages_count=documents - 1100,
-                            body_words=0)
+    counts = write_demo_zip(demo, users_count=1000, channels_count=100, messages_count=documents - 1100, body_words=0)
     in_id_order(demo, source)
     demo.unlink()
     total_docs = sum(counts.values())
@@ -148,12 +164,26 @@ def _measure(tmp: Path, documents: int) -> list[str]:
         export_peak = peak_rss_mb(sandbox.proc.pid)
     finally:
         sandbox.stop()
-    return [
-        f"{total_docs:,}", f"{json_bytes / total_docs:,.0f}", f"{mb:,.0f}",
-        f"{total_docs / floor_s:,.0f}", f"{total_docs / import_s:,.0f}", f"{floor_s / import_s:.2f}x",
-        f"{import_peak:,.0f}", "/".join(f"{phases[k]:.0f}" for k in ("upload", "parse", "execute")),
-        f"{mb / zip_s:,.1f}", f"{mb / export_s:,.1f}", f"{zip_s / export_s:.2f}x", f"{export_peak:,.0f}",
-    ], floor_s / import_s, zip_s / export_s, import_peak, export_peak
+    return (
+        [
+            f"{total_docs:,}",
+            f"{json_bytes / total_docs:,.0f}",
+            f"{mb:,.0f}",
+            f"{total_docs / floor_s:,.0f}",
+            f"{total_docs / import_s:,.0f}",
+            f"{floor_s / import_s:.2f}x",
+            f"{import_peak:,.0f}",
+            "/".join(f"{phases[k]:.0f}" for k in ("upload", "parse", "execute")),
+            f"{mb / zip_s:,.1f}",
+            f"{mb / export_s:,.1f}",
+            f"{zip_s / export_s:.2f}x",
+            f"{export_peak:,.0f}",
+        ],
+        floor_s / import_s,
+        zip_s / export_s,
+        import_peak,
+        export_peak,
+    )
 
 
 def test_export_and_import_throughput(tmp_path):
@@ -162,8 +192,20 @@ def test_export_and_import_throughput(tmp_path):
     print_table(
         "Sandbox import next to plain executemany into its SQLite schema (target >= 0.5x), export next to "
         f"`zip -1` of the same JSONL (target >= 0.8x); peak < {MEMORY_LIMIT_MB} MB and flat",
-        ["docs", "B/doc", "JSON MB", "floor docs/s", "imp docs/s", "imp/floor", "imp peak MB", "imp up/parse/exec s",
-         "zip-1 MB/s", "exp MB/s", "exp/zip", "exp peak MB"],
+        [
+            "docs",
+            "B/doc",
+            "JSON MB",
+            "floor docs/s",
+            "imp docs/s",
+            "imp/floor",
+            "imp peak MB",
+            "imp up/parse/exec s",
+            "zip-1 MB/s",
+            "exp MB/s",
+            "exp/zip",
+            "exp peak MB",
+        ],
         [row for row, *_ in measured],
     )
     _, import_ratio, export_ratio, import_peak, export_peak = measured[-1]

@@ -60,8 +60,12 @@ async def measure(make_app, complete, idle: float, session=None) -> dict:
             await asyncio.sleep(POLL)
         done = time.perf_counter()
         wall_done = time.time()
-        out = {"from_init": done - start, "wall_done": wall_done, "wall_drawn": drawn or wall_done,
-               "cpu_done": time.process_time()}
+        out = {
+            "from_init": done - start,
+            "wall_done": wall_done,
+            "wall_drawn": drawn or wall_done,
+            "cpu_done": time.process_time(),
+        }
         if idle:
             if session is not None:
                 count_requests()  # only now: importing httpx first would delay the sandbox's start
@@ -116,8 +120,9 @@ def main() -> None:
             outcome.update(asyncio.run(measure(make_app, app_complete, args.idle, chosen)))
             outcome["target"] = chosen.spec.kind
 
-        launcher.run_app(options.profile, emergency=options.emergency, runner=runner, environ=environ, cwd=home,
-                         home=home)
+        launcher.run_app(
+            options.profile, emergency=options.emergency, runner=runner, environ=environ, cwd=home, home=home
+        )
         result = outcome
     print(json.dumps(result), flush=True)
 

@@ -27,18 +27,31 @@ def big_world(n_deployments: int = N_DEPLOYMENTS, n_backups: int = N_BACKUPS):
         team, project = f"team-{i // 100:02d}", f"project-{i // 2:03d}"
         kind = "prod" if i % 2 == 0 else "dev"
         name = f"deploy-{i:04d}"
-        deployments.append(DeploymentRef(team, project, name, kind, "aws-us-east-1",
-                                         f"https://{name}.convex.cloud", str(i), kind == "prod"))
+        deployments.append(
+            DeploymentRef(
+                team, project, name, kind, "aws-us-east-1", f"https://{name}.convex.cloud", str(i), kind == "prod"
+            )
+        )
     first = deployments[0].name
     backups = []
     for i in range(n_backups):
         requested = NOW - timedelta(minutes=30 * i + 5)
         state = STATES[i % len(STATES)]
-        backups.append(BackupRecord(
-            str(9_000_000 + n_backups - i), first, state, requested,
-            requested + timedelta(seconds=40 + i % 50) if state == "complete" else None,
-            requested + timedelta(days=14), i % 3 == 0, 1_000_000 + i * 17 if state == "complete" else None,
-            first if i % 7 else deployments[1].name, "daily" if i % 4 == 0 else "manual", None))
+        backups.append(
+            BackupRecord(
+                str(9_000_000 + n_backups - i),
+                first,
+                state,
+                requested,
+                requested + timedelta(seconds=40 + i % 50) if state == "complete" else None,
+                requested + timedelta(days=14),
+                i % 3 == 0,
+                1_000_000 + i * 17 if state == "complete" else None,
+                first if i % 7 else deployments[1].name,
+                "daily" if i % 4 == 0 else "manual",
+                None,
+            )
+        )
     return deployments, backups
 
 
@@ -114,6 +127,11 @@ def app_complete(app) -> bool:
         return False
     tree = screen.query_one(DeploymentTree)
     table = screen.query_one(BackupTable)
-    return (len(tree.deployment_nodes) == len(screen.deployments) and table.empty_text.startswith("No backups yet")
-            and table.row_count == len(table.shown) and table.size.height > 0
-            and screen.current.is_prod and any(b.state == "complete" for b in table.shown))
+    return (
+        len(tree.deployment_nodes) == len(screen.deployments)
+        and table.empty_text.startswith("No backups yet")
+        and table.row_count == len(table.shown)
+        and table.size.height > 0
+        and screen.current.is_prod
+        and any(b.state == "complete" for b in table.shown)
+    )

@@ -53,7 +53,9 @@ def test_import_export_round_trip_is_identical(cli, sandbox, tmp_path):
 def test_export_with_file_storage(cli, sandbox, tmp_path):
     with sandbox.client() as client:
         stored = {}
-        for index, (content, kind) in enumerate([(b"\x89PNG fake image", "image/png"), (b'{"a": 1}', "application/json")]):
+        for index, (content, kind) in enumerate(
+            [(b"\x89PNG fake image", "image/png"), (b'{"a": 1}', "application/json")]
+        ):
             reply = client.post("/api/storage/upload", content=content, headers={"Content-Type": kind})
             assert reply.status_code == 200, reply.text
             stored[reply.json()["storageId"]] = content

@@ -28,6 +28,7 @@ def home(tmp_path_factory):
 @pytest.fixture(scope="module")
 def cli(world, home):
     """`cli("list", "--json")`: the real `convex-backups` command, pointed at the module's world."""
+
     def run(*args: str):
         return run_cli(home, clean_environ(**world.environ(home)), *args)
 

@@ -17,7 +17,11 @@ def clean_environ(**extra: str) -> dict[str, str]:
 def run_cli(home: Path, environ: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
     home.mkdir(parents=True, exist_ok=True)
     return subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, cwd=home, env=environ, timeout=120,
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        cwd=home,
+        env=environ,
+        timeout=120,
         **kwargs,
     )
-

@@ -22,8 +22,12 @@ def two_backups(cli, world):
     world.add(PRO_PROD, "orders", [{"n": i} for i in range(30)])
     first = _backup(cli)
     doomed = world.documents(PRO_PROD, "customers")[:20]  # a runaway delete: 40% of the customers
-    world.call(PRO_PROD, "mutation", "_system/frontend/deleteDocuments",
-               {"toDelete": [{"id": d["_id"], "tableName": "customers"} for d in doomed]})
+    world.call(
+        PRO_PROD,
+        "mutation",
+        "_system/frontend/deleteDocuments",
+        {"toDelete": [{"id": d["_id"], "tableName": "customers"} for d in doomed]},
+    )
     world.add(PRO_PROD, "orders", [{"n": i} for i in range(30, 35)])  # orders keep coming in
     second = _backup(cli)
     return first, second

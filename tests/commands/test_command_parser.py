@@ -28,8 +28,10 @@ def test_one_command_parses_as_with_the_full_parser():
 
 
 def test_a_download_imports_no_other_command():
-    code = ("import sys; from tui.cli import build_parser, named_command; "
-            "build_parser(named_command(['download', '123'])).parse_args(['download', '123']); "
-            "print(sorted(m for m in sys.modules if m.startswith('tui.commands.')))")
+    code = (
+        "import sys; from tui.cli import build_parser, named_command; "
+        "build_parser(named_command(['download', '123'])).parse_args(['download', '123']); "
+        "print(sorted(m for m in sys.modules if m.startswith('tui.commands.')))"
+    )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "['tui.commands.download_cmd']"

@@ -15,8 +15,9 @@ def test_debug_names_the_credential_route(world, tmp_path):
     plain = run_cli(tmp_path, environ, "env", "--deployment", STARTER_PROD, "--debug")
     assert plain.returncode == 0, plain.stderr
     assert f"credential for deployment {STARTER_PROD}: POST /api/dashboard/instances/{{name}}/auth" in plain.stderr
-    world.sandbox.refuse(route="instanceAuth", status=401, code="AccessTokenInvalid",
-                         message="Not a dashboard session.")
+    world.sandbox.refuse(
+        route="instanceAuth", status=401, code="AccessTokenInvalid", message="Not a dashboard session."
+    )
     try:
         refused = run_cli(tmp_path, environ, "--debug", "env", "--deployment", STARTER_PROD)
     finally:
@@ -24,7 +25,9 @@ def test_debug_names_the_credential_route(world, tmp_path):
     assert refused.returncode == 0, refused.stderr
     assert "DEBUG_SECRET=***" in refused.stdout
     assert "POST /api/dashboard/instances/{name}/auth refused" in refused.stderr
-    assert (f"credential for deployment {STARTER_PROD}: POST /api/deployment/authorize_within_current_project"
-            in refused.stderr)
+    assert (
+        f"credential for deployment {STARTER_PROD}: POST /api/deployment/authorize_within_current_project"
+        in refused.stderr
+    )
     for output in (plain, refused):
         assert SECRET not in output.stdout + output.stderr and world.token not in output.stderr

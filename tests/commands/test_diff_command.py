@@ -29,10 +29,18 @@ def test_backup_against_now_and_against_another_backup(cli, world):
     orders = world.documents(PRO_DEV, "orders")
     users = world.documents(PRO_DEV, "users")
     for order in orders[:5]:  # Int64 n -> Float64 n + 0.5
-        world.call(PRO_DEV, "mutation", "_system/frontend/patchDocumentsFields",
-                   {"table": "orders", "ids": [order["_id"]], "fields": {"n": order["n"] + 0.5}})
-    world.call(PRO_DEV, "mutation", "_system/frontend/deleteDocuments",
-               {"toDelete": [{"id": u["_id"], "tableName": "users"} for u in users[:4]]})
+        world.call(
+            PRO_DEV,
+            "mutation",
+            "_system/frontend/patchDocumentsFields",
+            {"table": "orders", "ids": [order["_id"]], "fields": {"n": order["n"] + 0.5}},
+        )
+    world.call(
+        PRO_DEV,
+        "mutation",
+        "_system/frontend/deleteDocuments",
+        {"toDelete": [{"id": u["_id"], "tableName": "users"} for u in users[:4]]},
+    )
     world.add(PRO_DEV, "orders", [{"n": 100 + i} for i in range(2)])
     world.add(PRO_DEV, "audit", [{"event": i} for i in range(3)])
 
@@ -47,8 +55,14 @@ def test_backup_against_now_and_against_another_backup(cli, world):
     for document in changed:
         (field,) = document["fields"]
         n = by_id[document["id"]]["n"]
-        assert field == {"field": "n", "kind": "changed", "old": n, "new": n + 0.5, "old_type": "Int64",
-                         "new_type": "Float64"}
+        assert field == {
+            "field": "n",
+            "kind": "changed",
+            "old": n,
+            "new": n + 0.5,
+            "old_type": "Int64",
+            "new_type": "Float64",
+        }
     users_report = next(t for t in report["tables"] if t["table"] == "users")
     deleted = [d["old"]["_id"] for d in users_report["documents"] if d["status"] == "deleted"]
     assert sorted(deleted) == sorted(u["_id"] for u in users[:4])
@@ -102,38 +116,65 @@ def _mutate(sandbox, path: str, args: dict) -> None:
     from tui.values.encoding import encode_json_value
 
     with sandbox.client() as http:
-        reply = http.post("/api/mutation", json={"path": path, "args": encode_json_value(args),
-                                                 "format": "convex_encoded_json"})
+        reply = http.post(
+            "/api/mutation", json={"path": path, "args": encode_json_value(args), "format": "convex_encoded_json"}
+        )
     assert reply.status_code == 200 and reply.json()["status"] == "success", reply.text
 
 
 def test_self_hosted_latest_backup_against_now(plain_sandbox, tmp_path):
     """Self-hosted: the backup is the store's own ZIP, `latest` names it, now is a fresh export."""
     home = tmp_path / "home"
-    environ = clean_environ(CONVEX_BACKUPS_HOME=str(home), HOME=str(home),
-                            CONVEX_SELF_HOSTED_URL=plain_sandbox.url,
-                            CONVEX_SELF_HOSTED_ADMIN_KEY=plain_sandbox.admin_key)
-    _mutate(plain_sandbox, "_system/frontend/addDocument",
-            {"table": "notes", "documents": [{"n": i} for i in range(12)]})
+    environ = clean_environ(
+        CONVEX_BACKUPS_HOME=str(home),
+        HOME=str(home),
+        CONVEX_SELF_HOSTED_URL=plain_sandbox.url,
+        CONVEX_SELF_HOSTED_ADMIN_KEY=plain_sandbox.admin_key,
+    )
+    _mutate(
+        plain_sandbox, "_system/frontend/addDocument", {"table": "notes", "documents": [{"n": i} for i in range(12)]}
+    )
     taken = run_cli(home, environ, "backup", "--wait", "--json")
     assert taken.returncode == 0, taken.stderr
     with plain_sandbox.client() as http:
         from tui.values.encoding import decode_encoded_value
 
-        reply = http.post("/api/query", json={"path": "_system/frontend/paginatedTableDocuments", "args": {
-            "table": "notes", "paginationOpts": {"numItems": 100.0, "cursor": None}, "filters": None,
-            "componentId": None}, "format": "convex_encoded_json"})
+        reply = http.post(
+            "/api/query",
+            json={
+                "path": "_system/frontend/paginatedTableDocuments",
+                "args": {
+                    "table": "notes",
+                    "paginationOpts": {"numItems": 100.0, "cursor": None},
+                    "filters": None,
+                    "componentId": None,
+                },
+                "format": "convex_encoded_json",
+            },
+        )
         notes = sorted(decode_encoded_value(reply.json()["value"])["page"], key=lambda d: d["_id"])
-    _mutate(plain_sandbox, "_system/frontend/patchDocumentsFields",
-            {"table": "notes", "ids": [notes[0]["_id"]], "fields": {"n": "zero"}})
-    _mutate(plain_sandbox, "_system/frontend/deleteDocuments",
-            {"toDelete": [{"id": notes[1]["_id"], "tableName": "notes"}]})
+    _mutate(
+        plain_sandbox,
+        "_system/frontend/patchDocumentsFields",
+        {"table": "notes", "ids": [notes[0]["_id"]], "fields": {"n": "zero"}},
+    )
+    _mutate(
+        plain_sandbox, "_system/frontend/deleteDocuments", {"toDelete": [{"id": notes[1]["_id"], "tableName": "notes"}]}
+    )
     result = run_cli(home, environ, "diff", "latest", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert _counts(report) == {"notes": (10, 1, 0, 1)}
     changed = next(d for d in report["tables"][0]["documents"] if d["status"] == "changed")
-    assert changed["fields"] == [{"field": "n", "kind": "changed", "old": notes[0]["n"], "new": "zero",
-                                  "old_type": "Int64", "new_type": "String"}]
+    assert changed["fields"] == [
+        {
+            "field": "n",
+            "kind": "changed",
+            "old": notes[0]["n"],
+            "new": "zero",
+            "old_type": "Int64",
+            "new_type": "String",
+        }
+    ]
     listed = run_cli(home, environ, "list", "--json")
     assert listed.returncode == 0 and len(json.loads(listed.stdout)["deployments"][0]["backups"]) == 1  # not kept

@@ -36,10 +36,18 @@ def test_documents_restore_fixes_two_tables_and_leaves_the_third_as_it_is(cli, w
 
     # Broken three ways at once: a field corrupted in 50 products, 20 customers deleted, 15 good new orders.
     for product in products[:50]:
-        world.call(PRO_DEV, "mutation", "_system/frontend/patchDocumentsFields",
-                   {"table": "products", "ids": [product["_id"]], "fields": {"price": "NaN-corrupted"}})
-    world.call(PRO_DEV, "mutation", "_system/frontend/deleteDocuments",
-               {"toDelete": [{"id": c["_id"], "tableName": "customers"} for c in customers[10:30]]})
+        world.call(
+            PRO_DEV,
+            "mutation",
+            "_system/frontend/patchDocumentsFields",
+            {"table": "products", "ids": [product["_id"]], "fields": {"price": "NaN-corrupted"}},
+        )
+    world.call(
+        PRO_DEV,
+        "mutation",
+        "_system/frontend/deleteDocuments",
+        {"toDelete": [{"id": c["_id"], "tableName": "customers"} for c in customers[10:30]]},
+    )
     world.add(PRO_DEV, "orders", [{"n": 100 + i, "late": True} for i in range(15)])
     orders_now = world.documents(PRO_DEV, "orders")
 
@@ -54,13 +62,23 @@ def test_documents_restore_fixes_two_tables_and_leaves_the_third_as_it_is(cli, w
     del plan["tables"]["orders"]  # the new orders are legitimate: keep them
     plan_path.write_text(json.dumps(plan))
 
-    refused = cli("restore", backup_id, "--deployment", PRO_DEV, "--documents", str(plan_path), "--yes",
-                  "--confirm", "someone-else")
+    refused = cli(
+        "restore",
+        backup_id,
+        "--deployment",
+        PRO_DEV,
+        "--documents",
+        str(plan_path),
+        "--yes",
+        "--confirm",
+        "someone-else",
+    )
     assert refused.returncode == 3, refused.stderr
     assert world.documents(PRO_DEV, "products")[0]["price"] == "NaN-corrupted"
 
-    restored = cli("restore", backup_id, "--deployment", PRO_DEV, "--documents", str(plan_path), "--yes",
-                   "--confirm", PRO_DEV)
+    restored = cli(
+        "restore", backup_id, "--deployment", PRO_DEV, "--documents", str(plan_path), "--yes", "--confirm", PRO_DEV
+    )
     assert restored.returncode == 0, restored.stderr
     assert "Safety backup:" in restored.stderr
     assert "revert 50 changed" in restored.stderr and "re-create 20 deleted" in restored.stderr
@@ -86,7 +104,9 @@ def test_a_bad_plan_is_refused_before_anything_happens(cli, world, tmp_path):
     assert result.returncode == 2 and "revert must be a list of document ids" in result.stderr
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"backup": "1", "deployment": PRO_DEV, "tables": {}}))
-    result = cli("restore", backup_id, "--deployment", PRO_DEV, "--documents", str(other), "--yes", "--confirm", PRO_DEV)
+    result = cli(
+        "restore", backup_id, "--deployment", PRO_DEV, "--documents", str(other), "--yes", "--confirm", PRO_DEV
+    )
     assert result.returncode == 3 and "made for backup 1" in result.stderr
     assert world.backups(PRO_DEV) == before  # not even a safety backup was spent
 
@@ -97,8 +117,12 @@ def test_full_restore_keeps_a_rescue_file_and_reapply_puts_one_table_back(cli, w
     invoices_at_backup = world.documents(PRO_DEV, "invoices")
     world.add(PRO_DEV, "invoices", [{"n": 50 + i, "today": True} for i in range(6)])
     for invoice in invoices_at_backup[:3]:
-        world.call(PRO_DEV, "mutation", "_system/frontend/patchDocumentsFields",
-                   {"table": "invoices", "ids": [invoice["_id"]], "fields": {"paid": True}})
+        world.call(
+            PRO_DEV,
+            "mutation",
+            "_system/frontend/patchDocumentsFields",
+            {"table": "invoices", "ids": [invoice["_id"]], "fields": {"paid": True}},
+        )
     world.add(PRO_DEV, "scratch", [{"junk": i} for i in range(4)])
     invoices_today = world.documents(PRO_DEV, "invoices")
 
@@ -114,8 +138,19 @@ def test_full_restore_keeps_a_rescue_file_and_reapply_puts_one_table_back(cli, w
     missing = cli("reapply", str(rescue), "--deployment", PRO_DEV, "--table", "nope", "--yes", "--confirm", PRO_DEV)
     assert missing.returncode == 5 and "has no table nope" in missing.stderr
     products_before = world.documents(PRO_DEV, "products")
-    result = cli("reapply", str(rescue), "--deployment", PRO_DEV, "--table", "invoices", "--yes", "--confirm", PRO_DEV,
-                 "--safety", "none")
+    result = cli(
+        "reapply",
+        str(rescue),
+        "--deployment",
+        PRO_DEV,
+        "--table",
+        "invoices",
+        "--yes",
+        "--confirm",
+        PRO_DEV,
+        "--safety",
+        "none",
+    )
     assert result.returncode == 0, result.stderr
     assert world.documents(PRO_DEV, "invoices") == invoices_today  # back with their own ids and creation times
     assert "scratch" not in world.tables(PRO_DEV)  # only the chosen table
@@ -132,8 +167,21 @@ def test_reapply_only_chosen_ids(cli, world, tmp_path):
     rescue = re.search(r"Rescue file: (\S+\.zip)", restored.stderr).group(1)
     chosen = tmp_path / "ids.txt"
     chosen.write_text(f"{new_notes[1]['_id']}\n{new_notes[3]['_id']}\n")
-    result = cli("reapply", rescue, "--deployment", PRO_DEV, "--ids", str(chosen), "--yes", "--confirm", PRO_DEV,
-                 "--safety", "none", "--json", "--pause")
+    result = cli(
+        "reapply",
+        rescue,
+        "--deployment",
+        PRO_DEV,
+        "--ids",
+        str(chosen),
+        "--yes",
+        "--confirm",
+        PRO_DEV,
+        "--safety",
+        "none",
+        "--json",
+        "--pause",
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["verified"] is True
     assert f"Pausing {PRO_DEV}" in result.stderr and f"Unpaused {PRO_DEV}" in result.stderr

@@ -32,8 +32,9 @@ def test_a_team_that_requires_sso_is_its_own_line(world, tmp_path, acme_refuses)
 
 
 def test_a_suspended_team_says_so(world, tmp_path):
-    world.sandbox.refuse(team="acme", status=403, code="TeamSuspended", message="This team is suspended.",
-                         suspended=True)
+    world.sandbox.refuse(
+        team="acme", status=403, code="TeamSuspended", message="This team is suspended.", suspended=True
+    )
     try:
         text = run_cli(tmp_path, clean_environ(**world.environ(tmp_path)), "list")
     finally:

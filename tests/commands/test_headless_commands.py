@@ -87,8 +87,13 @@ def test_backup_progress_on_a_terminal(world, home):
     try:
         environ = clean_environ(**world.environ(home))
         process = subprocess.run(
-            [sys.executable, "-m", "tui", "backup", "--deployment", PRO_PROD, "--wait"], cwd=home, env=environ,
-            stdout=subprocess.PIPE, stderr=follower, text=True, timeout=120,
+            [sys.executable, "-m", "tui", "backup", "--deployment", PRO_PROD, "--wait"],
+            cwd=home,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+            timeout=120,
         )
         os.close(follower)
         chunks = []
@@ -124,7 +129,7 @@ def test_restore_into_a_read_only_deployment_is_refused(cli, world, home):
     at_the_plan_limit(cli, world)
     config = home / "config" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f'[deployments.{STARTER_PROD}]\nread_only = true\n')
+    config.write_text(f"[deployments.{STARTER_PROD}]\nread_only = true\n")
     try:
         backup_id = str(world.backups(STARTER_PROD)[0]["id"])
         result = cli("restore", backup_id, "--deployment", STARTER_PROD, "--confirm", STARTER_PROD, "--yes")
@@ -143,8 +148,9 @@ def test_restore_with_a_safety_backup(cli, world):
     expected = world.documents(PRO_PROD, "orders")
     world.add(PRO_DEV, "orders", [{"order": "dev only"}])
     dev_backups = len(world.backups(PRO_DEV))
-    result = cli("restore", backup_id, "--from", PRO_PROD, "--deployment", PRO_DEV, "--confirm", PRO_DEV, "--yes",
-                 "--json")
+    result = cli(
+        "restore", backup_id, "--from", PRO_PROD, "--deployment", PRO_DEV, "--confirm", PRO_DEV, "--yes", "--json"
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["result"]["state"] == "completed" and out["safety_backup"]
@@ -164,22 +170,23 @@ def test_schedule(cli, world):
     weekly = cli("schedule", "weekly", "sun", "01:00", "--include-storage", "--deployment", STARTER_PROD, "--json")
     assert weekly.returncode == 1 and "Periodic backups are a Convex Pro feature" in weekly.stderr
     assert cli("schedule", "--deployment", STARTER_PROD).stdout.strip().endswith("off")
-    utc = cli("schedule", "weekly", "sun", "23:05", "--utc", "--include-storage", "--deployment", PRO_PROD,
-              "--json")
+    utc = cli("schedule", "weekly", "sun", "23:05", "--utc", "--include-storage", "--deployment", PRO_PROD, "--json")
     assert utc.returncode == 0, utc.stderr
     stored = json.loads(utc.stdout)["schedule"]
     assert (stored["weekday"], stored["utc_hour"], stored["utc_minute"], stored["include_storage"]) == (0, 23, 5, True)
     local = cli("schedule", "weekly", "mon", "01:00", "--deployment", PRO_PROD, TZ="Europe/Berlin")
     assert local.returncode == 0, local.stderr
-    weekday, hour, minute = local_to_utc(1, 1, 0, __import__("zoneinfo").ZoneInfo("Europe/Berlin"),
-                                         today=date.today())
-    config = world.platform("GET", f"/api/dashboard/deployments/{world.deployment_id(PRO_PROD)}"
-                                   "/get_periodic_backup_config")
+    weekday, hour, minute = local_to_utc(1, 1, 0, __import__("zoneinfo").ZoneInfo("Europe/Berlin"), today=date.today())
+    config = world.platform(
+        "GET", f"/api/dashboard/deployments/{world.deployment_id(PRO_PROD)}/get_periodic_backup_config"
+    )
     assert config["cronspec"] == f"{minute} {hour} * * {weekday}"
     assert "Monday at 01:00 local" in local.stdout
     assert cli("schedule", "off", "--deployment", PRO_PROD).returncode == 0
-    assert world.platform("GET", f"/api/dashboard/deployments/{world.deployment_id(PRO_PROD)}"
-                                 "/get_periodic_backup_config") is None
+    assert (
+        world.platform("GET", f"/api/dashboard/deployments/{world.deployment_id(PRO_PROD)}/get_periodic_backup_config")
+        is None
+    )
     assert cli("schedule", "fortnightly", "--deployment", PRO_PROD).returncode == 2
 
 
@@ -197,9 +204,13 @@ def test_env(cli, world):
     assert restored.returncode == 0, restored.stderr
     assert world.env(STARTER_PROD) == {"API_KEY": ENV_SECRET}
     assert cli("env", "diff", "nope", "--deployment", STARTER_PROD).returncode == 5
-    shown = subprocess.run([sys.executable, "-m", "tui", "env", "--deployment", STARTER_PROD, "--show-values"],
-                           capture_output=True, text=True, cwd=world.sandbox.data.parent,
-                           env=clean_environ(**world.environ(world.sandbox.data.parent / "h2")))
+    shown = subprocess.run(
+        [sys.executable, "-m", "tui", "env", "--deployment", STARTER_PROD, "--show-values"],
+        capture_output=True,
+        text=True,
+        cwd=world.sandbox.data.parent,
+        env=clean_environ(**world.environ(world.sandbox.data.parent / "h2")),
+    )
     assert ENV_SECRET in shown.stdout  # asked for: not kept with the other outputs
 
 
@@ -250,10 +261,16 @@ def test_no_secret_in_any_output(cli, world):
     the check never stands on nothing, the commands most likely to show a secret, run here."""
     at_the_plan_limit(cli, world)
     before = len(OUTPUTS)
-    for args in (("list",), ("list", "--json"), ("env", "--deployment", STARTER_PROD),
-                 ("env", "--deployment", STARTER_PROD, "--json"), ("env", "save", "--deployment", STARTER_PROD),
-                 ("backup", "--deployment", STARTER_PROD), ("schedule", "--deployment", PRO_PROD),
-                 ("list", "--deployment", "no-such-deployment")):
+    for args in (
+        ("list",),
+        ("list", "--json"),
+        ("env", "--deployment", STARTER_PROD),
+        ("env", "--deployment", STARTER_PROD, "--json"),
+        ("env", "save", "--deployment", STARTER_PROD),
+        ("backup", "--deployment", STARTER_PROD),
+        ("schedule", "--deployment", PRO_PROD),
+        ("list", "--deployment", "no-such-deployment"),
+    ):
         cli(*args)
     assert len(OUTPUTS) - before == 16
     text = "\n".join(OUTPUTS)

@@ -41,13 +41,21 @@ def home(tmp_path):
 
 
 def self_hosted(sandbox, home: Path, *, url: str | None = None, key: str | None = None) -> dict[str, str]:
-    return clean_environ(CONVEX_BACKUPS_HOME=str(home), HOME=str(home), CONVEX_SELF_HOSTED_URL=url or sandbox.url,
-                         CONVEX_SELF_HOSTED_ADMIN_KEY=sandbox.key if key is None else key)
+    return clean_environ(
+        CONVEX_BACKUPS_HOME=str(home),
+        HOME=str(home),
+        CONVEX_SELF_HOSTED_URL=url or sandbox.url,
+        CONVEX_SELF_HOSTED_ADMIN_KEY=sandbox.key if key is None else key,
+    )
 
 
 def cloud(sandbox, home: Path) -> dict[str, str]:
-    return clean_environ(CONVEX_BACKUPS_HOME=str(home), HOME=str(home), CONVEX_PROVISION_HOST=sandbox.platform_url,
-                         CONVEX_OVERRIDE_ACCESS_TOKEN=sandbox.access_token)
+    return clean_environ(
+        CONVEX_BACKUPS_HOME=str(home),
+        HOME=str(home),
+        CONVEX_PROVISION_HOST=sandbox.platform_url,
+        CONVEX_OVERRIDE_ACCESS_TOKEN=sandbox.access_token,
+    )
 
 
 def assert_plain_failure(result, code: int) -> str:
@@ -74,8 +82,11 @@ def test_a_backup_id_that_cannot_be_one_is_a_usage_error(sandbox, home):
 async def test_an_admin_key_a_header_cannot_carry_is_refused_before_any_request(sandbox, home):
     requests = []
     async with FaultServer(lambda request: requests.append(request) or SpoilingProxy(sandbox.url)(request)) as server:
-        for key, why in ((f"{sandbox.key}\n{TAIL}", "line break"), (sandbox.key[:-1] + "é", "not ASCII"),
-                         (f"{sandbox.key}\r", "line break")):
+        for key, why in (
+            (f"{sandbox.key}\n{TAIL}", "line break"),
+            (sandbox.key[:-1] + "é", "not ASCII"),
+            (f"{sandbox.key}\r", "line break"),
+        ):
             for command in (("list",), ("backup", "--wait"), ("list", "--json")):
                 result = await _run(home, self_hosted(sandbox, home, url=server.url, key=key), *command)
                 printed = assert_plain_failure(result, USAGE)
@@ -97,8 +108,13 @@ def test_a_wrong_admin_key_on_list_is_an_auth_error(sandbox, home):
 def test_a_url_with_a_user_and_password_is_refused_and_never_shown_or_stored(sandbox, home):
     url = sandbox.url.replace("http://", f"http://operator:{PASSWORD}@")
     environ = self_hosted(sandbox, home, url=url)
-    for command in (("list",), ("list", "--json"), ("backup", "--wait"), ("backup", "--wait", "--json"),
-                    ("download", "latest")):
+    for command in (
+        ("list",),
+        ("list", "--json"),
+        ("backup", "--wait"),
+        ("backup", "--wait", "--json"),
+        ("download", "latest"),
+    ):
         result = run_cli(home, environ, *command)
         printed = assert_plain_failure(result, USAGE)
         assert PASSWORD not in printed and "operator:" not in printed
@@ -153,8 +169,14 @@ async def _run(home: Path, environ: dict[str, str], *args: str) -> _Result:
     """`run_cli` without blocking the event loop that serves the fault server."""
     home.mkdir(parents=True, exist_ok=True)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tui", *args, cwd=home, env=environ,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tui",
+        *args,
+        cwd=home,
+        env=environ,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
     return _Result(process.returncode, stdout.decode(), stderr.decode())
@@ -173,9 +195,11 @@ async def _export(sandbox, action: str) -> None:
 def test_the_tui_refuses_a_bad_configuration_in_one_line(sandbox, home):
     """Before the app opens: a URL with a password, a key with a line break, a profile that does not exist."""
     url = sandbox.url.replace("http://", f"http://operator:{PASSWORD}@")
-    for environ, args in ((self_hosted(sandbox, home, url=url), ()),
-                          (self_hosted(sandbox, home, key=f"{sandbox.key}\n{TAIL}"), ()),
-                          (cloud(sandbox, home), ("--profile", "nobody"))):
+    for environ, args in (
+        (self_hosted(sandbox, home, url=url), ()),
+        (self_hosted(sandbox, home, key=f"{sandbox.key}\n{TAIL}"), ()),
+        (cloud(sandbox, home), ("--profile", "nobody")),
+    ):
         result = run_cli(home, environ, *args, stdin=subprocess.DEVNULL)
         printed = assert_plain_failure(result, USAGE)
         assert len(result.stderr.strip().splitlines()) == 1

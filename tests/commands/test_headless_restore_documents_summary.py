@@ -26,10 +26,18 @@ def test_the_printed_summary_says_what_the_restore_does_to_the_documents(cli, wo
     world.add(PRO_DEV, "notes", [{"text": f"note {i}"} for i in range(5)])
     backup_id = _backup(cli)
     tickets = world.documents(PRO_DEV, "tickets")
-    world.call(PRO_DEV, "mutation", "_system/frontend/patchDocumentsFields",  # 3 edited after the backup
-               {"table": "tickets", "ids": [t["_id"] for t in tickets[:3]], "fields": {"n": -1}})
-    world.call(PRO_DEV, "mutation", "_system/frontend/deleteDocuments",  # 4 deleted
-               {"toDelete": [{"id": t["_id"], "tableName": "tickets"} for t in tickets[3:7]]})
+    world.call(
+        PRO_DEV,
+        "mutation",
+        "_system/frontend/patchDocumentsFields",  # 3 edited after the backup
+        {"table": "tickets", "ids": [t["_id"] for t in tickets[:3]], "fields": {"n": -1}},
+    )
+    world.call(
+        PRO_DEV,
+        "mutation",
+        "_system/frontend/deleteDocuments",  # 4 deleted
+        {"toDelete": [{"id": t["_id"], "tableName": "tickets"} for t in tickets[3:7]]},
+    )
     world.add(PRO_DEV, "notes", [{"text": "written today"} for _ in range(2)])  # 2 created
 
     restored = cli("restore", backup_id, "--deployment", PRO_DEV, "--yes", "--confirm", PRO_DEV, "--safety", "none")
@@ -47,8 +55,9 @@ def test_the_printed_summary_says_what_the_restore_does_to_the_documents(cli, wo
 
 def test_without_the_rescue_step_it_says_no_comparison_was_made(cli, world):
     backup_id = _backup(cli)
-    restored = cli("restore", backup_id, "--deployment", PRO_DEV, "--yes", "--confirm", PRO_DEV, "--safety", "none",
-                   "--no-rescue")
+    restored = cli(
+        "restore", backup_id, "--deployment", PRO_DEV, "--yes", "--confirm", PRO_DEV, "--safety", "none", "--no-rescue"
+    )
     assert restored.returncode == 0, restored.stderr
     assert f"Documents: not compared with {PRO_DEV} as it is now (--no-rescue)" in restored.stderr
     assert "Documents since the backup" not in restored.stderr

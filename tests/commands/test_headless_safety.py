@@ -48,8 +48,11 @@ class SafetyWorld(World):
 
     def stage_restore(self, name: str, backup_id: str) -> None:
         """A cloud restore left waiting for confirmation (as a dashboard tab closed mid-way leaves one)."""
-        self.platform("POST", f"/api/dashboard/deployments/{self.deployment_id(name)}/restore_from_cloud_backup",
-                      {"id": int(backup_id)})
+        self.platform(
+            "POST",
+            f"/api/dashboard/deployments/{self.deployment_id(name)}/restore_from_cloud_backup",
+            {"id": int(backup_id)},
+        )
 
 
 @pytest.fixture(scope="module")
@@ -111,11 +114,14 @@ def test_a_backup_of_another_project_needs_from(cli, world, shop_backup):
     assert wrong_from.returncode == 5 and SHOP_PROD in wrong_from.stderr and SHOP_DEV in wrong_from.stderr
 
 
-@pytest.mark.parametrize("into, source_team, words", [
-    (CRM_EU, None, "region"),
-    (BIG, None, "dedicated"),
-    (SHOP_DEV, RIVAL, "team"),
-])
+@pytest.mark.parametrize(
+    "into, source_team, words",
+    [
+        (CRM_EU, None, "region"),
+        (BIG, None, "dedicated"),
+        (SHOP_DEV, RIVAL, "team"),
+    ],
+)
 def test_what_convex_refuses_is_refused_before_a_safety_backup(cli, world, shop_backup, into, source_team, words):
     if source_team is None:
         source, backup_id = SHOP_PROD, shop_backup

@@ -64,8 +64,10 @@ class Moment:
     def __str__(self) -> str:
         when = f"{self.killed_after:.2f}s after the client started" if self.killed_after is not None else "not killed"
         who = "the sandbox and the client" if self.client_too else "the sandbox"
-        return (f"seed {SEED} trial {self.trial}, {self.command}: {who} killed {self.delay:.3f}s after {self.anchor} "
-                f"({when}; {self.seen}) — reproduce with {REPRODUCE.format(seed=SEED)}")
+        return (
+            f"seed {SEED} trial {self.trial}, {self.command}: {who} killed {self.delay:.3f}s after {self.anchor} "
+            f"({when}; {self.seen}) — reproduce with {REPRODUCE.format(seed=SEED)}"
+        )
 
 
 def _state(tag: str, users: int, extra: tuple[str, int, int], files: int) -> tuple[dict, dict[str, bytes]]:
@@ -120,12 +122,14 @@ def _differences(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
 
 
 def _which(got: dict[str, Any], expected: dict[str, dict[str, Any]], where: str) -> str:
-    """"A" or "B": the state `got` is exactly; anything else fails, saying how it differs from each."""
+    """ "A" or "B": the state `got` is exactly; anything else fails, saying how it differs from each."""
     for tag, want in expected.items():
         if got == want:
             return tag
-    raise AssertionError(f"{where} showed neither state A nor state B:\n  against A: "
-                         f"{_differences(got, expected['A'])}\n  against B: {_differences(got, expected['B'])}")
+    raise AssertionError(
+        f"{where} showed neither state A nor state B:\n  against A: "
+        f"{_differences(got, expected['A'])}\n  against B: {_differences(got, expected['B'])}"
+    )
 
 
 def _imports(client: httpx.Client) -> list[dict[str, Any]]:
@@ -147,7 +151,9 @@ def _visible_on_disk(database: Path) -> dict[str, Any]:
         for tablet in active_tablets(conn):
             rows = conn.execute(
                 "SELECT d.id, d.body, b.data FROM documents d LEFT JOIN blobs b ON b.internal_id = d.blob "
-                "WHERE d.tablet = ?", (tablet.tablet,)).fetchall()
+                "WHERE d.tablet = ?",
+                (tablet.tablet,),
+            ).fetchall()
             if rows:
                 out[tablet.name] = {doc_id: (orjson.loads(body), data) for doc_id, body, data in rows}
         return out
@@ -177,8 +183,9 @@ def _outcome(process: subprocess.Popen, moment: Moment) -> tuple[str, str]:
     except subprocess.TimeoutExpired:
         process.kill()
         stdout, stderr = process.communicate()
-        raise AssertionError(f"{moment}: the client was still running {CLIENT_TIMEOUT}s after the sandbox came back:"
-                             f"\n{stdout}\n{stderr}") from None
+        raise AssertionError(
+            f"{moment}: the client was still running {CLIENT_TIMEOUT}s after the sandbox came back:\n{stdout}\n{stderr}"
+        ) from None
 
 
 class Campaign:
@@ -225,11 +232,23 @@ class Campaign:
         """The headless command that replaces the deployment's data with state `tag`: `restore` of its cloud
         backup or `import` of that backup's ZIP (both as the app does them, with no safety copy)."""
         what = str(self.backups[tag]) if command == "restore" else str(self.zips[tag])
-        return [sys.executable, "-m", "tui", command, what, "--deployment", PRO_DEV, "--confirm", PRO_DEV, "--yes",
-                "--safety", "none"]
+        return [
+            sys.executable,
+            "-m",
+            "tui",
+            command,
+            what,
+            "--deployment",
+            PRO_DEV,
+            "--confirm",
+            PRO_DEV,
+            "--yes",
+            "--safety",
+            "none",
+        ]
 
     def which(self, moment: Moment | str) -> str:
-        """"A" or "B": the state the deployment holds over HTTP, which must be exactly one of them."""
+        """ "A" or "B": the state the deployment holds over HTTP, which must be exactly one of them."""
         return _which(_snapshot(self.client), self.expected, f"{moment}: the deployment")
 
     # -- one trial ----------------------------------------------------------------------------------------
@@ -239,8 +258,14 @@ class Campaign:
         new = "A" if old == "B" else "B"
         before = {d["_id"] for d in _imports(self.client)}
         started = time.monotonic()
-        process = subprocess.Popen(self.replace_args(moment.command, new), cwd=self.home, env=self.environ, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            self.replace_args(moment.command, new),
+            cwd=self.home,
+            env=self.environ,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             self._wait_for_anchor(moment, process, before)
             time.sleep(moment.delay)
@@ -251,7 +276,8 @@ class Campaign:
             state_at_kill, moment.seen = _left_on_disk(sandbox, before)
             at_kill = _which(_visible_on_disk(_database(sandbox)), self.on_disk, f"{moment}: at the kill the database")
             assert at_kill == (new if state_at_kill == "completed" else old), (
-                f"{moment}: at the kill the deployment showed state {at_kill} (before: {old}, backup: {new})")
+                f"{moment}: at the kill the deployment showed state {at_kill} (before: {old}, backup: {new})"
+            )
             self._restart(moment, process)
             stdout, stderr = _outcome(process, moment)
         finally:
@@ -269,8 +295,11 @@ class Campaign:
         staged = [d["_id"] for d in ours if d["state"]["state"] == "waiting_for_confirmation"]
         ways = self._clean_up(moment, staged)
         cleanup = f"left staged ({', '.join(staged)}): {', '.join(ways)}" if staged else "nothing left staged"
-        stuck = [(d["_id"], d["state"]["state"]) for d in _imports(self.client)
-                 if d["state"]["state"] in imports.ACTIVE_STATES]
+        stuck = [
+            (d["_id"], d["state"]["state"])
+            for d in _imports(self.client)
+            if d["state"]["state"] in imports.ACTIVE_STATES
+        ]
         assert not stuck, f"{moment}: imports left stuck: {stuck}"
 
         holds = self.which(moment)
@@ -278,7 +307,8 @@ class Campaign:
         completed = any(state["state"] == "completed" for state in final)
         assert holds == (new if completed else old), (
             f"{moment}: the deployment holds state {holds} (before: {old}, backup: {new}) but the restore's "
-            f"imports ended {final}")
+            f"imports ended {final}"
+        )
         if process.returncode == 0:
             done = "Restored backup" if moment.command == "restore" else "Imported"
             assert holds == new and done in stdout, f"{moment}: exit 0 but {said!r}, state {holds}"
@@ -288,8 +318,10 @@ class Campaign:
         client = "client killed" if moment.client_too else f"client exit {process.returncode} ({said})"
         outcome = {new: "the backup's data (new)", old: "the data from before (old)"}[holds]
         who = "sandbox and client" if moment.client_too else "sandbox"
-        return (f"{moment.command}, {who} killed {moment.delay:.3f}s after {moment.anchor}: {moment.seen}, showing "
-                f"state {at_kill}; {client}; {cleanup}; holds {outcome} [{time.monotonic() - started:.1f}s]")
+        return (
+            f"{moment.command}, {who} killed {moment.delay:.3f}s after {moment.anchor}: {moment.seen}, showing "
+            f"state {at_kill}; {client}; {cleanup}; holds {outcome} [{time.monotonic() - started:.1f}s]"
+        )
 
     def _restart(self, moment: Moment, process: subprocess.Popen) -> None:
         """Start the sandbox again on its ports, where the client, still retrying, reaches it."""
@@ -358,8 +390,14 @@ def test_killing_the_sandbox_during_a_restore_leaves_old_or_new_data_and_nothing
         print(f"kill campaign, seed {SEED}: " + ", ".join(f"{n} {fact}" for fact, n in sorted(campaign.tally.items())))
         # The deployment is not blocked: one more restore, left alone, goes through.
         other = "A" if campaign.current == "B" else "B"
-        last = subprocess.run(campaign.replace_args("restore", other), cwd=campaign.home, env=campaign.environ,
-                              capture_output=True, text=True, timeout=120)
+        last = subprocess.run(
+            campaign.replace_args("restore", other),
+            cwd=campaign.home,
+            env=campaign.environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert last.returncode == 0, f"seed {SEED}: the restore after the campaign failed: {last.stderr}"
         assert campaign.which(f"seed {SEED}, the restore after the campaign") == other
     finally:

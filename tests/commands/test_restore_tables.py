@@ -31,8 +31,18 @@ def test_restore_two_tables_only_leaves_every_other_table_as_it_was(cli, world, 
     before = {table: world.documents(PRO_PROD, table) for table in [*TABLES, "invoices"]}
     backups_before = len(world.backups(PRO_PROD))
 
-    result = cli("restore", backup_id, "--tables", "orders,users", "--deployment", PRO_PROD, "--confirm", PRO_PROD,
-                 "--yes", "--json")
+    result = cli(
+        "restore",
+        backup_id,
+        "--tables",
+        "orders,users",
+        "--deployment",
+        PRO_PROD,
+        "--confirm",
+        PRO_PROD,
+        "--yes",
+        "--json",
+    )
 
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
@@ -55,8 +65,9 @@ def test_an_unknown_table_is_refused_listing_the_backups_tables(cli, world, back
     backups_before = len(world.backups(PRO_PROD))
     orders_before = world.documents(PRO_PROD, "orders")
 
-    result = cli("restore", backup_id, "--tables", "orders,customers", "--deployment", PRO_PROD, "--confirm",
-                 PRO_PROD, "--yes")
+    result = cli(
+        "restore", backup_id, "--tables", "orders,customers", "--deployment", PRO_PROD, "--confirm", PRO_PROD, "--yes"
+    )
 
     assert result.returncode == 3, result.stderr
     assert "no table customers" in result.stderr
@@ -71,10 +82,12 @@ def test_self_hosted_restores_two_tables_only_and_lists_their_counts(world, tmp_
     """The same on a self-hosted target: its backups lie in this app's store, so their counts are read
     there (nothing downloaded) and the tables-only restore imports from the stored ZIP."""
     home = tmp_path / "home"
-    environ = clean_environ(CONVEX_BACKUPS_HOME=str(home), HOME=str(home),
-                            CONVEX_SELF_HOSTED_URL=world.sandbox.deployments[PRO_DEV],
-                            CONVEX_SELF_HOSTED_ADMIN_KEY=world.sandbox.credentials(PRO_DEV)[
-                                "CONVEX_SELF_HOSTED_ADMIN_KEY"])
+    environ = clean_environ(
+        CONVEX_BACKUPS_HOME=str(home),
+        HOME=str(home),
+        CONVEX_SELF_HOSTED_URL=world.sandbox.deployments[PRO_DEV],
+        CONVEX_SELF_HOSTED_ADMIN_KEY=world.sandbox.credentials(PRO_DEV)["CONVEX_SELF_HOSTED_ADMIN_KEY"],
+    )
     for table, count in TABLES.items():
         world.add(PRO_DEV, table, [{"table": table, "n": i} for i in range(count)])
     made = run_cli(home, environ, "backup", "--wait", "--json")
@@ -90,8 +103,20 @@ def test_self_hosted_restores_two_tables_only_and_lists_their_counts(world, tmp_
     (entry,) = [b for d in listed["deployments"] for b in d["backups"] if b["id"] == backup["id"]]
     assert entry["tables"] == TABLES and entry["flag"] is None
 
-    result = run_cli(home, environ, "restore", backup["id"], "--tables", "logs,messages", "--confirm", name, "--yes",
-                     "--safety", "none", "--json")
+    result = run_cli(
+        home,
+        environ,
+        "restore",
+        backup["id"],
+        "--tables",
+        "logs,messages",
+        "--confirm",
+        name,
+        "--yes",
+        "--safety",
+        "none",
+        "--json",
+    )
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["plan"]["only_tables"] == ["logs", "messages"]

@@ -56,8 +56,10 @@ def test_two_apps_started_together_use_one_sandbox(tmp_path):
     root = home / "data" / "sandbox"
     build_world(root)
     environ = {"CONVEX_BACKUPS_HOME": str(home)}
-    with session(environ=environ, cwd=tmp_path, home=tmp_path) as first, \
-            session(environ=environ, cwd=tmp_path, home=tmp_path) as second:
+    with (
+        session(environ=environ, cwd=tmp_path, home=tmp_path) as first,
+        session(environ=environ, cwd=tmp_path, home=tmp_path) as second,
+    ):
         url_first, _ = first.starting.result(timeout=120)
         url_second, _ = second.starting.result(timeout=120)
         assert url_first == url_second
@@ -82,16 +84,23 @@ def test_an_app_started_while_the_sandbox_is_frozen_leaves_its_import_alone(tmp_
             import_id = upload(client, make_zip({"users": new_users, "messages": new_messages}), mode="replaceAll")
             wait_state(client, import_id, "waiting_for_confirmation")
             confirm(client, import_id)
-            wait_for(lambda: sum(c["num_rows_written"] for c in get_import(client, import_id)["checkpoints"]) >= 500,
-                     timeout=60, message="the import writing rows into hidden tables")
+            wait_for(
+                lambda: sum(c["num_rows_written"] for c in get_import(client, import_id)["checkpoints"]) >= 500,
+                timeout=60,
+                message="the import writing rows into hidden tables",
+            )
 
             os.kill(owner, signal.SIGSTOP)  # the first sandbox stops answering for a moment
             try:
                 with session(environ=environ, cwd=tmp_path, home=tmp_path) as second:
                     log = root / "sandbox.log"
-                    wait_for(lambda: second.starting.done()
-                             or (log.exists() and "already in use by process" in log.read_text()),
-                             timeout=120, message="the second app's sandbox to start or to find the first")
+                    wait_for(
+                        lambda: (
+                            second.starting.done() or (log.exists() and "already in use by process" in log.read_text())
+                        ),
+                        timeout=120,
+                        message="the second app's sandbox to start or to find the first",
+                    )
                     os.kill(owner, signal.SIGCONT)
                     url_second, _ = second.starting.result(timeout=120)
                     assert url_second == url_first
@@ -119,8 +128,17 @@ def test_two_lists_started_together_on_a_fresh_home_open_one_sandbox(tmp_path):
 
     home = tmp_path / "home"
     environ = clean_environ(CONVEX_BACKUPS_HOME=str(home), HOME=str(tmp_path))
-    runs = [subprocess.Popen([sys.executable, "-m", "tui", "list", "--json"], cwd=tmp_path, env=environ,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tui", "list", "--json"],
+            cwd=tmp_path,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     replies = [json.loads(out) for out, _ in outputs]

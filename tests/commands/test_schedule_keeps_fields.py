@@ -10,8 +10,9 @@ from headless_support import clean_environ, run_cli
 
 
 def _config(world) -> dict:
-    return world.platform("GET", f"/api/dashboard/deployments/{world.deployment_id(PRO_PROD)}"
-                                 "/get_periodic_backup_config")
+    return world.platform(
+        "GET", f"/api/dashboard/deployments/{world.deployment_id(PRO_PROD)}/get_periodic_backup_config"
+    )
 
 
 def test_a_new_time_keeps_file_storage_and_retention(world, tmp_path):

@@ -56,8 +56,9 @@ def test_a_staged_import_left_by_a_killed_client_is_listed_and_cancelled(world, 
     left = upload(client, make_zip({"notes": documents(NOTES, 5)}), mode="replaceAll")
     wait_state(client, left, "waiting_for_confirmation")
 
-    blocked = cli("import", str(snapshot), "--deployment", STARTER_DEV, "--confirm", STARTER_DEV, "--yes",
-                  "--no-safety-backup")
+    blocked = cli(
+        "import", str(snapshot), "--deployment", STARTER_DEV, "--confirm", STARTER_DEV, "--yes", "--no-safety-backup"
+    )
     assert blocked.returncode != 0 and left in blocked.stderr, blocked.stderr
     assert f"cancel-import {left} --deployment {STARTER_DEV}" in blocked.stderr
 
@@ -76,8 +77,9 @@ def test_a_staged_import_left_by_a_killed_client_is_listed_and_cancelled(world, 
     again = cli("cancel-import", left, "--deployment", STARTER_DEV)
     assert again.returncode == 1 and "nothing to cancel" in again.stderr
 
-    imported = cli("import", str(snapshot), "--deployment", STARTER_DEV, "--confirm", STARTER_DEV, "--yes",
-                   "--no-safety-backup")
+    imported = cli(
+        "import", str(snapshot), "--deployment", STARTER_DEV, "--confirm", STARTER_DEV, "--yes", "--no-safety-backup"
+    )
     assert imported.returncode == 0, imported.stderr
     assert len(world.documents(STARTER_DEV, "notes")) == 30
 
@@ -111,9 +113,26 @@ def test_an_import_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_
         wait_state(client, throwaway, "waiting_for_confirmation", timeout=60)
         assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
         process = subprocess.Popen(
-            [sys.executable, "-m", "tui", "import", str(snapshot), "--deployment", PRO_DEV, "--confirm", PRO_DEV,
-             "--yes", "--no-safety-backup"], cwd=home, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "import",
+                str(snapshot),
+                "--deployment",
+                PRO_DEV,
+                "--confirm",
+                PRO_DEV,
+                "--yes",
+                "--no-safety-backup",
+            ],
+            cwd=home,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
+
             def uploaded():
                 assert process.poll() is None, process.communicate()
                 return next((d["_id"] for d in _raw_imports(client) if d["state"]["state"] == "uploaded"), None)
@@ -130,8 +149,10 @@ def test_an_import_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_
     (listed,) = json.loads(result.stdout)["deployments"]
     (record,) = [r for r in listed["imports"] if r["id"] == staged]
     assert record["state"] == "failed" and record["error"] == "Import canceled"
-    assert not (home / "data" / "staged_imports.json").exists() or \
-        staged not in (home / "data" / "staged_imports.json").read_text()
+    assert (
+        not (home / "data" / "staged_imports.json").exists()
+        or staged not in (home / "data" / "staged_imports.json").read_text()
+    )
 
 
 def _raw_imports(client) -> list[dict]:
@@ -154,13 +175,37 @@ def test_a_cloud_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the
         wait_state(client, throwaway, "waiting_for_confirmation", timeout=60)
         assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
         process = subprocess.Popen(
-            [sys.executable, "-m", "tui", "restore", str(backup_id), "--deployment", PRO_DEV, "--confirm", PRO_DEV,
-             "--yes", "--safety", "none"], cwd=home, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "tui",
+                "restore",
+                str(backup_id),
+                "--deployment",
+                PRO_DEV,
+                "--confirm",
+                PRO_DEV,
+                "--yes",
+                "--safety",
+                "none",
+            ],
+            cwd=home,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
+
             def staged_restore():
                 assert process.poll() is None, process.communicate()
-                return next((d["_id"] for d in _raw_imports(client) if d["requestor"]["type"] == "cloudRestore"
-                             and d["state"]["state"] == "uploaded"), None)
+                return next(
+                    (
+                        d["_id"]
+                        for d in _raw_imports(client)
+                        if d["requestor"]["type"] == "cloudRestore" and d["state"]["state"] == "uploaded"
+                    ),
+                    None,
+                )
 
             staged = wait_for(staged_restore, timeout=90, message="the restore's import")
         finally:
@@ -180,14 +225,18 @@ def test_a_cloud_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the
     assert staged not in (home / "data" / "staged_imports.json").read_text()
 
 
-def test_a_self_hosted_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_start(world, home,
-                                                                                                  tmp_path):
+def test_a_self_hosted_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_start(
+    world, home, tmp_path
+):
     """On self-hosted Convex a restore uploads this app's own copy of the backup as a snapshot import: the
     next start finds and cancels that one too, although the killed run never learnt its id."""
     credentials = world.sandbox.credentials(STARTER_PROD)
-    environ = clean_environ(CONVEX_SELF_HOSTED_URL=credentials["CONVEX_SELF_HOSTED_URL"],
-                            CONVEX_SELF_HOSTED_ADMIN_KEY=credentials["CONVEX_SELF_HOSTED_ADMIN_KEY"],
-                            CONVEX_BACKUPS_HOME=str(tmp_path), HOME=str(tmp_path))
+    environ = clean_environ(
+        CONVEX_SELF_HOSTED_URL=credentials["CONVEX_SELF_HOSTED_URL"],
+        CONVEX_SELF_HOSTED_ADMIN_KEY=credentials["CONVEX_SELF_HOSTED_ADMIN_KEY"],
+        CONVEX_BACKUPS_HOME=str(tmp_path),
+        HOME=str(tmp_path),
+    )
     made = run_cli(tmp_path, environ, "backup", "--wait", "--json")
     assert made.returncode == 0, made.stderr
     stored = json.loads(made.stdout)
@@ -200,12 +249,23 @@ def test_a_self_hosted_restore_the_app_staged_before_it_was_killed_is_cancelled_
         known = {d["_id"] for d in _raw_imports(client)}
         process = subprocess.Popen(
             [sys.executable, "-m", "tui", "restore", stored["id"], "--confirm", name, "--yes", "--safety", "none"],
-            cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            cwd=tmp_path,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
+
             def staged_restore():
                 assert process.poll() is None, process.communicate()
-                return next((d["_id"] for d in _raw_imports(client) if d["_id"] not in known
-                             and d["state"]["state"] == "uploaded"), None)
+                return next(
+                    (
+                        d["_id"]
+                        for d in _raw_imports(client)
+                        if d["_id"] not in known and d["state"]["state"] == "uploaded"
+                    ),
+                    None,
+                )
 
             staged = wait_for(staged_restore, timeout=90, message="the restore's upload")
         finally:
@@ -225,15 +285,23 @@ def test_a_cloud_restore_staged_elsewhere_is_listed_with_the_dashboards_auto_con
     made = cli("backup", "--deployment", PRO_DEV, "--wait", "--json")
     assert made.returncode == 0, made.stderr
     backup_id = json.loads(made.stdout)["id"]
-    world.platform("POST", f"/api/dashboard/deployments/{world.deployment_id(PRO_DEV)}/restore_from_cloud_backup",
-                   {"id": int(backup_id)})
+    world.platform(
+        "POST",
+        f"/api/dashboard/deployments/{world.deployment_id(PRO_DEV)}/restore_from_cloud_backup",
+        {"id": int(backup_id)},
+    )
     client = world.http(PRO_DEV)
-    staged = next(d["_id"] for d in _raw_imports(client) if d["requestor"]["type"] == "cloudRestore"
-                  and d["state"]["state"] in ("uploaded", "waiting_for_confirmation"))
+    staged = next(
+        d["_id"]
+        for d in _raw_imports(client)
+        if d["requestor"]["type"] == "cloudRestore" and d["state"]["state"] in ("uploaded", "waiting_for_confirmation")
+    )
     wait_state(client, staged, "waiting_for_confirmation", timeout=60)
     listed = cli("imports", "--deployment", PRO_DEV)
     assert listed.returncode == 0 and staged in listed.stdout, listed.stderr
-    assert f"confirms the newest staged cloud restore by itself as soon as anyone opens the Backups page of " \
-           f"{PRO_DEV}" in listed.stdout
+    assert (
+        f"confirms the newest staged cloud restore by itself as soon as anyone opens the Backups page of "
+        f"{PRO_DEV}" in listed.stdout
+    )
     assert cli("cancel-import", staged, "--deployment", PRO_DEV).returncode == 0
     assert get_import(client, staged)["state"] == {"state": "failed", "error_message": "Import canceled"}

@@ -13,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from sandbox_process import SandboxProcess  # noqa: E402
 
 
-
 @pytest.fixture(scope="session")
 def world(tmp_path_factory):
     """One sandbox for the whole suite: `.url`, `.name`, `.key` (admin key), `.platform_url`,

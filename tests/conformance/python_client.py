@@ -28,8 +28,9 @@ def main():
     client = ConvexClient(url)
     client.set_admin_auth(admin_key)
     report["sizeBefore"] = client.query(SIZE, {"tableName": table})
-    report["mutation"] = client.mutation("_system/frontend/addDocument",
-                                         {"table": table, "documents": [{"via": "python"}]})
+    report["mutation"] = client.mutation(
+        "_system/frontend/addDocument", {"table": table, "documents": [{"via": "python"}]}
+    )
     report["sizeAfter"] = client.query(SIZE, {"tableName": table})
     report["missingQuery"] = failure(lambda: client.query("messages:list"))
     report["missingMutation"] = failure(lambda: client.mutation("messages:send"))

@@ -40,9 +40,19 @@ def platform_npm() -> Path:
         if not marker.exists():
             prefix.mkdir(parents=True, exist_ok=True)
             result = subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(prefix),
-                 f"@convex-dev/platform@{PLATFORM_VERSION}"],
-                capture_output=True, text=True, timeout=600,
+                [
+                    "npm",
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    "--prefix",
+                    str(prefix),
+                    f"@convex-dev/platform@{PLATFORM_VERSION}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
             if result.returncode != 0 or not marker.exists():
                 pytest.fail(f"npm could not install @convex-dev/platform@{PLATFORM_VERSION}:\n{result.stderr[-2000:]}")
@@ -58,12 +68,26 @@ def python_client() -> Path:
             partial = target.with_name(target.name + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
             result = subprocess.run(
-                [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
-                 "--target", str(partial), f"convex=={PYTHON_CLIENT_VERSION}"],
-                capture_output=True, text=True, timeout=600,
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "--target",
+                    str(partial),
+                    f"convex=={PYTHON_CLIENT_VERSION}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
             if result.returncode != 0:
-                pytest.fail(f"pip could not install convex=={PYTHON_CLIENT_VERSION} from PyPI:\n{result.stderr[-2000:]}")
+                pytest.fail(
+                    f"pip could not install convex=={PYTHON_CLIENT_VERSION} from PyPI:\n{result.stderr[-2000:]}"
+                )
             shutil.rmtree(target, ignore_errors=True)
             os.replace(partial, target)
     return target
@@ -86,13 +110,25 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_node(folder: Path, script: str, *args: str, env: dict[str, str] | None = None,
-             timeout: float = 60) -> subprocess.CompletedProcess:
+def run_node(
+    folder: Path, script: str, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
     """Run `script` (a file in this folder) with node from `folder`; the result's stdout is its report."""
     shutil.copy(HERE / script, folder / script)
-    return subprocess.run(["node", script, *args], cwd=folder, env=env or clean_env(), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        ["node", script, *args], cwd=folder, env=env or clean_env(), capture_output=True, text=True, timeout=timeout
+    )
 
 
-__all__ = ["CONVEX_VERSION", "PLATFORM_VERSION", "PYTHON_CLIENT_VERSION", "clean_env", "convex_npm",
-           "node_project", "platform_npm", "python_client", "require_node", "run_node"]
+__all__ = [
+    "CONVEX_VERSION",
+    "PLATFORM_VERSION",
+    "PYTHON_CLIENT_VERSION",
+    "clean_env",
+    "convex_npm",
+    "node_project",
+    "platform_npm",
+    "python_client",
+    "require_node",
+    "run_node",
+]

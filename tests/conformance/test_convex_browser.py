@@ -22,7 +22,11 @@ def test_http_and_websocket_round_trips_and_missing_functions(world, tmp_path):
     # The WebSocket mutation returned (it resolves only once a Transition reaches its timestamp) and the
     # query after it sees its write.
     assert (report["wsSizeBefore"], report["wsSizeAfter"]) == (1, 2)
-    for key, name in [("httpMissingQuery", "messages:list"), ("httpMissingMutation", "messages:send"),
-                      ("wsMissingQuery", "messages:list"), ("wsMissingMutation", "messages:send"),
-                      ("wsMissingAction", "messages:notify")]:
+    for key, name in [
+        ("httpMissingQuery", "messages:list"),
+        ("httpMissingMutation", "messages:send"),
+        ("wsMissingQuery", "messages:list"),
+        ("wsMissingMutation", "messages:send"),
+        ("wsMissingAction", "messages:notify"),
+    ]:
         assert report[key] and f"Could not find public function for '{name}'" in report[key], (key, report[key])

@@ -21,15 +21,22 @@ def _project(tmp_path: Path) -> Path:
     project = tmp_path / "app"
     project.mkdir()
     (project / "package.json").write_text(
-        '{"name": "conformance-cli", "private": true, "dependencies": {"convex": "%s"}}\n' % CONVEX_VERSION)
+        '{"name": "conformance-cli", "private": true, "dependencies": {"convex": "%s"}}\n' % CONVEX_VERSION
+    )
     (project / "node_modules").symlink_to(convex_npm(), target_is_directory=True)
     return project
 
 
 def _runner(project: Path, env: dict[str, str]):
     def cli(*args: str) -> str:
-        result = subprocess.run(["node", str(project / "node_modules" / "convex" / "bin" / "main.js"), *args],
-                                cwd=project, env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            ["node", str(project / "node_modules" / "convex" / "bin" / "main.js"), *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, f"convex {' '.join(args)}:\n{result.stdout}\n{result.stderr[-3000:]}"
         return result.stdout + result.stderr
 
@@ -37,9 +44,13 @@ def _runner(project: Path, env: dict[str, str]):
 
 
 def _round_trip(cli, world, tmp_path: Path, table: str, mode: str) -> None:
-    add = world.client(world.key).post("/api/mutation", json={
-        "path": "_system/frontend/addDocument",
-        "args": {"table": table, "documents": [{"n": i, "mode": mode} for i in range(12)]}})
+    add = world.client(world.key).post(
+        "/api/mutation",
+        json={
+            "path": "_system/frontend/addDocument",
+            "args": {"table": table, "documents": [{"n": i, "mode": mode} for i in range(12)]},
+        },
+    )
     assert add.json()["status"] == "success"
 
     cli("env", "set", f"CONFORMANCE_{mode.upper()}", "yes")

@@ -19,8 +19,13 @@ SCRIPT = Path(__file__).with_name("python_client.py")
 def test_python_client_connects_queries_and_its_mutation_returns(world):
     installed = python_client()
     env = clean_env(PYTHONPATH=str(installed))
-    result = subprocess.run([sys.executable, str(SCRIPT), world.url, world.key, "py_client_notes"],
-                            capture_output=True, text=True, env=env, timeout=90)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), world.url, world.key, "py_client_notes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=90,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["finished"], f"a call never returned: {report}"

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from emergency_support import PROD, HostApp, break_deployment, client_of, documents_of, take_backup, wait_until, shown_table
+from emergency_support import (
+    PROD,
+    HostApp,
+    break_deployment,
+    client_of,
+    documents_of,
+    take_backup,
+    wait_until,
+    shown_table,
+)
 
 from deployment_data import open_sandbox
 from tui.app import ConvexBackupsApp
@@ -63,14 +72,20 @@ async def test_a_killed_app_shows_the_paused_deployment_and_the_unfinished_check
         await pilot.resize_terminal(80, 24)
 
         await pilot.press("E")  # whatever row is highlighted, E offers the unfinished checklist
-        await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen) and app.screen.mode == "offer-resume",
-                         what="the resume offer")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, EmergencyScreen) and app.screen.mode == "offer-resume",
+            what="the resume offer",
+        )
         await pilot.press("r")
         emergency = app.screen
         await wait_until(pilot, lambda: emergency.mode == "steps", what="the resumed checklist")
         assert emergency.checklist.id == checklist_id and emergency.ref.name == PROD
-        await wait_until(pilot, lambda: emergency.is_paused and "PAUSED" in text_of(emergency, "#em-title"),
-                         what="PAUSED in the checklist's title")
+        await wait_until(
+            pilot,
+            lambda: emergency.is_paused and "PAUSED" in text_of(emergency, "#em-title"),
+            what="PAUSED in the checklist's title",
+        )
 
 
 async def test_resume_after_a_kill_at_the_review_cancels_the_staged_restore(demo, target, homes):
@@ -101,8 +116,9 @@ async def test_resume_after_a_kill_at_the_review_cancels_the_staged_restore(demo
         await wait_until(pilot, lambda: screen.mode == "offer-resume", what="the resume offer")
         assert "restore wizard" in text_of(screen)
         await pilot.press("r")
-        await wait_until(pilot, lambda: screen.checklist.steps[2].status != "running", timeout=60,
-                         what="step 2 to say what happened")
+        await wait_until(
+            pilot, lambda: screen.checklist.steps[2].status != "running", timeout=60, what="step 2 to say what happened"
+        )
         state = screen.checklist.steps[2]
         assert screen.checklist.id == checklist_id
         assert state.status == "failed" and state.data["nothing_restored"]
@@ -115,8 +131,9 @@ async def test_resume_after_a_kill_at_the_review_cancels_the_staged_restore(demo
         # Step 2 works again: the backups are offered and g is not refused.
         screen.select_step(2)
         table = shown_table(screen)
-        await wait_until(pilot, lambda: table.display and good.id in [str(k.value) for k in table.rows],
-                         what="the backups again")
+        await wait_until(
+            pilot, lambda: table.display and good.id in [str(k.value) for k in table.rows], what="the backups again"
+        )
         assert screen.check_action("run_step", ()) and "canceled on the server" in text_of(screen)
     again = await target.prepare_restore(good.id, ref)  # not refused: nothing waits for confirmation
     await target.abandon_restore(again)
@@ -183,8 +200,12 @@ async def test_a_restore_lost_with_the_sandbox_says_which_import_and_is_followed
             screen = app.screen_under_test
             await wait_until(pilot, lambda: screen.mode == "offer-resume", what="the resume offer")
             await pilot.press("r")
-            await wait_until(pilot, lambda: screen.checklist.steps[2].status == "done", timeout=120,
-                             what="the restore followed to its end")
+            await wait_until(
+                pilot,
+                lambda: screen.checklist.steps[2].status == "done",
+                timeout=120,
+                what="the restore followed to its end",
+            )
             screen.select_step(2)
             await pilot.pause(0.2)
             table = shown_table(screen)

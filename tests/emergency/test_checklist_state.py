@@ -67,9 +67,18 @@ def test_a_running_restore_cannot_be_reset_and_the_log_lists_every_step(tmp_path
 
 
 def _git(folder, *args):
-    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", "-C", str(folder), *args],
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 @pytest.fixture
@@ -104,8 +113,9 @@ async def test_the_deploy_streams_output_and_reports_its_exit_status(project):
     tree = code_push.make_worktree(project, "v1")
     try:
         env = code_push.deploy_environment("http://127.0.0.1:1", "key-123", base={"PATH": "/usr/bin:/bin"})
-        run = code_push.DeployRun("sh -c 'echo deployed; cat convex/messages.ts; echo $CONVEX_SELF_HOSTED_URL'",
-                                  tree, env)
+        run = code_push.DeployRun(
+            "sh -c 'echo deployed; cat convex/messages.ts; echo $CONVEX_SELF_HOSTED_URL'", tree, env
+        )
         lines = [line async for line in run.lines()]
         assert lines == ["deployed", "export const v = 1;", "http://127.0.0.1:1"] and run.exit_status == 0
         failing = code_push.DeployRun("echo oops >&2; exit 3", tree, env)

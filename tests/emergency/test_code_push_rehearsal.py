@@ -28,14 +28,18 @@ async def _to_step_3(pilot, screen):
     assert screen.selected == 3
 
 
-async def test_step_3_rehearses_a_real_push_and_the_sandbox_refuses_it(sandbox, fresh_target, homes, tmp_path,
-                                                                        monkeypatch):
+async def test_step_3_rehearses_a_real_push_and_the_sandbox_refuses_it(
+    sandbox, fresh_target, homes, tmp_path, monkeypatch
+):
     install_cli()  # skips, saying why, without Node; leaves the pinned convex in npm's cache
     monkeypatch.setenv("npm_config_prefer_offline", "true")  # the cache first: the registry only for a miss
     project = tiny_project(tmp_path)
     store = ChecklistStore.in_data_dir(homes.data_dir)
-    app = HostApp(lambda: EmergencyScreen(target=fresh_target, store=store, deployment=sandbox.name,
-                                          project=project, incidents=tmp_path / "incidents"))
+    app = HostApp(
+        lambda: EmergencyScreen(
+            target=fresh_target, store=store, deployment=sandbox.name, project=project, incidents=tmp_path / "incidents"
+        )
+    )
     started = time.monotonic()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
@@ -70,8 +74,7 @@ async def test_step_3_rehearses_a_real_push_and_the_sandbox_refuses_it(sandbox, 
 async def test_a_missing_lockfile_is_said_before_anything_starts(sandbox, fresh_target, homes, tmp_path):
     project = tiny_project(tmp_path, without=("package-lock.json",))
     store = ChecklistStore.in_data_dir(homes.data_dir)
-    app = HostApp(lambda: EmergencyScreen(target=fresh_target, store=store, deployment=sandbox.name,
-                                          project=project))
+    app = HostApp(lambda: EmergencyScreen(target=fresh_target, store=store, deployment=sandbox.name, project=project))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await _to_step_3(pilot, screen)
@@ -85,13 +88,17 @@ async def test_a_missing_lockfile_is_said_before_anything_starts(sandbox, fresh_
         assert screen.checklist.steps[3].status == "pending"
 
 
-@pytest.mark.parametrize("lockfile,manager,argv", [
-    ("pnpm-lock.yaml", "pnpm", ("pnpm", "install", "--frozen-lockfile")),
-    ("yarn.lock", "yarn", ("yarn", "install", "--frozen-lockfile")),
-    ("bun.lock", "bun", ("bun", "install", "--frozen-lockfile")),
-])
-def test_the_lockfile_names_the_package_manager_and_a_missing_one_is_said(tmp_path, monkeypatch, lockfile, manager,
-                                                                          argv):
+@pytest.mark.parametrize(
+    "lockfile,manager,argv",
+    [
+        ("pnpm-lock.yaml", "pnpm", ("pnpm", "install", "--frozen-lockfile")),
+        ("yarn.lock", "yarn", ("yarn", "install", "--frozen-lockfile")),
+        ("bun.lock", "bun", ("bun", "install", "--frozen-lockfile")),
+    ],
+)
+def test_the_lockfile_names_the_package_manager_and_a_missing_one_is_said(
+    tmp_path, monkeypatch, lockfile, manager, argv
+):
     from tui.services.checklist import push_plan
 
     project = tiny_project(tmp_path, without=("package-lock.json",))

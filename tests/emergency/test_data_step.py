@@ -26,22 +26,29 @@ async def _open_step5(pilot, screen, table_name: str):
     await pilot.press(*["down"] * 4)
     assert screen.selected == 5
     table = shown_table(screen)
-    await wait_until(pilot, lambda: table.display and table_name in _keys(table) and screen.data_step.data_level == "tables",
-                     what="the tables")
+    await wait_until(
+        pilot,
+        lambda: table.display and table_name in _keys(table) and screen.data_step.data_level == "tables",
+        what="the tables",
+    )
     await pilot.press("tab")
     assert table.has_focus  # tab goes from the steps straight to the table
     table.move_cursor(row=_keys(table).index(table_name))
     await pilot.press("g")
-    await wait_until(pilot, lambda: screen.data_step.page_view is not None and screen.data_step.data_level == "documents",
-                     what="the first page")
+    await wait_until(
+        pilot,
+        lambda: screen.data_step.page_view is not None and screen.data_step.data_level == "documents",
+        what="the first page",
+    )
     return table
 
 
 async def test_pages_of_a_large_table_by_cursor(sandbox, fresh_target, homes, tmp_path):
     name = sandbox.name
     async with client_of(sandbox, name) as client:
-        await client.mutation("_system/frontend/addDocument",
-                              {"table": "ledger", "documents": [{"n": float(i)} for i in range(250)]})
+        await client.mutation(
+            "_system/frontend/addDocument", {"table": "ledger", "documents": [{"n": float(i)} for i in range(250)]}
+        )
         oldest_first = [d["_id"] async for d in client.iter_documents("ledger")]
     assert len(oldest_first) == 250
 
@@ -82,8 +89,9 @@ async def test_pages_of_a_large_table_by_cursor(sandbox, fresh_target, homes, tm
 async def test_the_field_editor_writes_typed_values(sandbox, fresh_target, homes, tmp_path):
     name = sandbox.name
     async with client_of(sandbox, name) as client:
-        await client.mutation("_system/frontend/addDocument",
-                              {"table": "items", "documents": [{"count": 5, "price": 2.5, "label": "a"}]})
+        await client.mutation(
+            "_system/frontend/addDocument", {"table": "items", "documents": [{"count": 5, "price": 2.5, "label": "a"}]}
+        )
     assert type((await _documents(sandbox, name, "items"))[0]["count"]) is int  # an Int64
 
     store = ChecklistStore.in_data_dir(homes.data_dir)
@@ -95,8 +103,11 @@ async def test_the_field_editor_writes_typed_values(sandbox, fresh_target, homes
         await wait_until(pilot, lambda: screen.data_step.data_level == "document", what="the document")
 
         async def edit(field: str, *keys: str) -> None:
-            await pilot.press(*["down"] * (_keys(table).index(field) - table.cursor_row),
-                              *["up"] * (table.cursor_row - _keys(table).index(field)), "e")
+            await pilot.press(
+                *["down"] * (_keys(table).index(field) - table.cursor_row),
+                *["up"] * (table.cursor_row - _keys(table).index(field)),
+                "e",
+            )
             await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldEditDialog", what="the editor")
             await pilot.press(*keys)
 
@@ -111,8 +122,11 @@ async def test_the_field_editor_writes_typed_values(sandbox, fresh_target, homes
         await edit("label", *"oops", "enter")  # not JSON: the dialog says so and stays
         dialog = app.screen
         assert type(dialog).__name__ == "FieldEditDialog"
-        await wait_until(pilot, lambda: "Not a JSON value" in str(dialog.query_one("#field-error").render()),
-                         what="the dialog saying why")
+        await wait_until(
+            pilot,
+            lambda: "Not a JSON value" in str(dialog.query_one("#field-error").render()),
+            what="the dialog saying why",
+        )
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen, what="the editor closed")
         await pilot.press("i", *'{"qty": 2}', "enter", *confirm)
@@ -128,7 +142,8 @@ async def test_the_field_editor_writes_typed_values(sandbox, fresh_target, homes
     assert screen.checklist.steps[5].data["edits"][:3] == [
         f"set count of {edited['_id']} in items: 5 (Int64) → 7 (Int64)",
         f"set price of {edited['_id']} in items: 2.5 (Float64) → 3.0 (Float64)",
-        f"set note of {edited['_id']} in items: not set → \"hi\" (string)"]
+        f'set note of {edited["_id"]} in items: not set → "hi" (string)',
+    ]
 
 
 async def _documents(process: SandboxProcess, name: str, table: str) -> list[dict]:

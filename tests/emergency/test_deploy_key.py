@@ -26,8 +26,15 @@ COMMAND = "sh -c 'echo key-chars=${#CONVEX_DEPLOY_KEY}; echo admin=${CONVEX_SELF
 
 
 def _profile_toml(deployment: str, key_for: str | None = None) -> dict:
-    return {"profiles": {"ops": {"kind": "sandbox", "deploy_command": COMMAND,
-                                 "deploy_key": f"prod:{key_for or deployment}|{SECRET}"}}}
+    return {
+        "profiles": {
+            "ops": {
+                "kind": "sandbox",
+                "deploy_command": COMMAND,
+                "deploy_key": f"prod:{key_for or deployment}|{SECRET}",
+            }
+        }
+    }
 
 
 def test_the_profile_holds_the_deploy_command_and_key_in_a_0600_file(homes):
@@ -37,8 +44,10 @@ def test_the_profile_holds_the_deploy_command_and_key_in_a_0600_file(homes):
     assert SECRET not in repr(profile) and SECRET not in repr(config)
     path = homes.config_file  # written by the operator, readable by others: the app tightens it
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'[profiles.ops]\nkind = "sandbox"\ndeploy_command = "{COMMAND}"\n'
-                    f'deploy_key = "prod:brave-marmot-193|{SECRET}"\n')
+    path.write_text(
+        f'[profiles.ops]\nkind = "sandbox"\ndeploy_command = "{COMMAND}"\n'
+        f'deploy_key = "prod:brave-marmot-193|{SECRET}"\n'
+    )
     path.chmod(0o644)
     loaded = load_config(homes)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and loaded.warnings
@@ -48,8 +57,13 @@ def test_the_profile_holds_the_deploy_command_and_key_in_a_0600_file(homes):
 
 
 def test_a_deploy_key_for_another_deployment_is_refused_without_showing_it():
-    env = code_push.push_environment("brave-marmot-193", "http://x", "admin", f"prod:brave-marmot-193|{SECRET}",
-                                     base={"CONVEX_DEPLOYMENT": "dev:other", "PATH": "/bin"})
+    env = code_push.push_environment(
+        "brave-marmot-193",
+        "http://x",
+        "admin",
+        f"prod:brave-marmot-193|{SECRET}",
+        base={"CONVEX_DEPLOYMENT": "dev:other", "PATH": "/bin"},
+    )
     assert env["CONVEX_DEPLOY_KEY"].endswith(SECRET) and "CONVEX_SELF_HOSTED_ADMIN_KEY" not in env
     assert "CONVEX_DEPLOYMENT" not in env
     with pytest.raises(ValueError) as refused:
@@ -67,8 +81,13 @@ def project(tmp_path, monkeypatch):
     (folder / "convex").mkdir(parents=True)
     (folder / "convex" / "messages.ts").write_text("export const v = 1;\n")
     write_empty_lockfile(folder)
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+        "PATH": "/usr/bin:/bin",
+    }
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "known good"], ["tag", "v1"]):
         subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, env=env)
     monkeypatch.chdir(folder)
@@ -95,16 +114,18 @@ def _on_screen(screen) -> str:
 
 
 async def _push(pilot, app, name):
-    await wait_until(pilot, lambda: isinstance(app.screen, EmergencyScreen) and app.screen.mode == "steps",
-                     what="the checklist")
+    await wait_until(
+        pilot, lambda: isinstance(app.screen, EmergencyScreen) and app.screen.mode == "steps", what="the checklist"
+    )
     screen = app.screen
     await pilot.press("g", "s", *"rehearsal of the code push", "enter", "down", "down")
     assert screen.selected == 3
     table = shown_table(screen)
     await wait_until(pilot, lambda: table.display and table.row_count, what="the refs")
     await pilot.press("g", *name, "enter")
-    await wait_until(pilot, lambda: screen.checklist.steps[3].status in ("done", "rehearsed", "failed"),
-                     what="the deploy")
+    await wait_until(
+        pilot, lambda: screen.checklist.steps[3].status in ("done", "rehearsed", "failed"), what="the deploy"
+    )
     return screen
 
 

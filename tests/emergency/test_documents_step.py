@@ -16,8 +16,11 @@ async def test_d_on_step_2_compares_the_chosen_backup_with_now(demo, target, hom
     await break_deployment(demo, PROD)
 
     store = ChecklistStore.in_data_dir(homes.data_dir)
-    app = HostApp(lambda: EmergencyScreen(target, store, None, incidents=tmp_path / "incidents",
-                                          download_folder=tmp_path / "downloads"))
+    app = HostApp(
+        lambda: EmergencyScreen(
+            target, store, None, incidents=tmp_path / "incidents", download_folder=tmp_path / "downloads"
+        )
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
@@ -25,13 +28,17 @@ async def test_d_on_step_2_compares_the_chosen_backup_with_now(demo, target, hom
         table.move_cursor(row=[str(k.value) for k in table.rows].index(PROD))
         await pilot.press("g")  # step 0
         await pilot.press("g")  # step 1: the safety backup
-        await wait_until(pilot, lambda: screen.checklist.steps[1].status == "done", timeout=90,
-                         what="the safety backup")
+        await wait_until(
+            pilot, lambda: screen.checklist.steps[1].status == "done", timeout=90, what="the safety backup"
+        )
         await pilot.press("down")
         await wait_until(pilot, lambda: good.id in [str(k.value) for k in table.rows], what="the backups")
         assert screen.check_action("restore_documents", ()) is True
-        await wait_until(pilot, lambda: "D compares the backup with now" in str(screen.panel.query_one("#em-text").render()),
-                         what="step 2's words")
+        await wait_until(
+            pilot,
+            lambda: "D compares the backup with now" in str(screen.panel.query_one("#em-text").render()),
+            what="step 2's words",
+        )
         table.move_cursor(row=[str(k.value) for k in table.rows].index(good.id))
         await pilot.press("D")
         await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen), what="the diff screen")

@@ -23,8 +23,10 @@ async def documents(sandbox, table):
 async def test_a_type_changing_edit_needs_its_own_confirmation(sandbox, fresh_target, homes, tmp_path):
     name = sandbox.name  # the fresh sandbox's one deployment: production
     async with client_of(sandbox, name) as client:
-        await client.mutation("_system/frontend/addDocument", {"table": "orders", "documents": [
-            {"total": {"$integer": "ZhMAAAAAAAA="}, "note": "x"}]})  # total: Int64 4966
+        await client.mutation(
+            "_system/frontend/addDocument",
+            {"table": "orders", "documents": [{"total": {"$integer": "ZhMAAAAAAAA="}, "note": "x"}]},
+        )  # total: Int64 4966
     doc = (await documents(sandbox, "orders"))[0]
     assert doc["total"] == 4966 and type(doc["total"]) is int
 
@@ -35,8 +37,9 @@ async def test_a_type_changing_edit_needs_its_own_confirmation(sandbox, fresh_ta
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
         await pilot.press("g", "s", *"rehearsal on a fresh sandbox", "enter", *["down"] * 4)
         table = shown_table(screen)
-        await wait_until(pilot, lambda: table.display and "orders" in [str(k.value) for k in table.rows],
-                         what="the tables")
+        await wait_until(
+            pilot, lambda: table.display and "orders" in [str(k.value) for k in table.rows], what="the tables"
+        )
         table.move_cursor(row=[str(k.value) for k in table.rows].index("orders"))
         await pilot.press("tab", "g")
         await wait_until(pilot, lambda: screen.data_step.data_level == "documents" and table.row_count, what="the page")

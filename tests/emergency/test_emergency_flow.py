@@ -7,7 +7,14 @@ from __future__ import annotations
 import stat
 
 from emergency_support import (
-    PROD, HostApp, break_deployment, documents_of, env_of, shown_table, take_backup, wait_until,
+    PROD,
+    HostApp,
+    break_deployment,
+    documents_of,
+    env_of,
+    shown_table,
+    take_backup,
+    wait_until,
 )
 
 from tui.screens.emergency.screen import EmergencyScreen
@@ -23,8 +30,11 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
     assert await documents_of(demo, PROD) != wanted_docs and await env_of(demo, PROD) != wanted_env
 
     store = ChecklistStore.in_data_dir(homes.data_dir)
-    app = HostApp(lambda: EmergencyScreen(target, store, None, incidents=tmp_path / "incidents",
-                                                          download_folder=tmp_path / "downloads"))
+    app = HostApp(
+        lambda: EmergencyScreen(
+            target, store, None, incidents=tmp_path / "incidents", download_folder=tmp_path / "downloads"
+        )
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
@@ -39,13 +49,15 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
         await pilot.press("down")  # step 2 is not offered before the safety backup
         assert screen.selected == 2 and screen.check_action("run_step", ()) is False
         await pilot.press("up", "g")  # step 1: safety backup with file storage
-        await wait_until(pilot, lambda: screen.checklist.steps[1].status == "done", timeout=90,
-                         what="the safety backup")
+        await wait_until(
+            pilot, lambda: screen.checklist.steps[1].status == "done", timeout=90, what="the safety backup"
+        )
         safety = screen.checklist.safety_backup_id
         assert safety and safety != good.id and screen.checklist.steps[1].data["env_snapshot"]
         await pilot.press("w")  # offered: download the safety backup, verified
-        await wait_until(pilot, lambda: screen.checklist.steps[1].data.get("downloaded"), timeout=60,
-                         what="the download")
+        await wait_until(
+            pilot, lambda: screen.checklist.steps[1].data.get("downloaded"), timeout=60, what="the download"
+        )
         assert (tmp_path / "downloads").joinpath(screen.checklist.steps[1].data["downloaded"]).is_file()
 
         await pilot.press("down")  # step 2: choose the good backup, run the wizard
@@ -98,7 +110,14 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
     assert safety in log and good.id in log and "INJECTED_BY_ATTACKER" in log
     assert "evil" not in log and "corrupted-value" not in log
     saved = store.load(screen.checklist.id)
-    assert saved.finished and [s.status for s in saved.steps] == \
-        ["done", "done", "done", "pending", "done", "pending", "done"]
+    assert saved.finished and [s.status for s in saved.steps] == [
+        "done",
+        "done",
+        "done",
+        "pending",
+        "done",
+        "pending",
+        "done",
+    ]
     assert "evil" not in saved.path.read_text()
     assert await documents_of(demo, PROD) == wanted_docs and await env_of(demo, PROD) == wanted_env

@@ -67,9 +67,18 @@ async def test_main_screen_key_palette_and_start_option_open_the_checklist(demo_
 
 
 def _git(folder, *args):
-    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", "-C", str(folder), *args],
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_target, homes, tmp_path):
@@ -83,8 +92,15 @@ async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_t
     _git(project, "tag", "v1")
 
     store = ChecklistStore.in_data_dir(homes.data_dir)
-    app = HostApp(lambda: EmergencyScreen(target=demo_target, store=store, deployment=DEV, project=project,
-                                          deploy_command="sh -c 'echo deployed; echo $CONVEX_SELF_HOSTED_URL'"))
+    app = HostApp(
+        lambda: EmergencyScreen(
+            target=demo_target,
+            store=store,
+            deployment=DEV,
+            project=project,
+            deploy_command="sh -c 'echo deployed; echo $CONVEX_SELF_HOSTED_URL'",
+        )
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
@@ -101,8 +117,9 @@ async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_t
         assert screen.checklist.steps[3].data["exit_status"] == 0  # the sandbox runs no code: never "done"
 
         await pilot.press("down", "down")  # step 5: manual fixes
-        await wait_until(pilot, lambda: table.display and table.row_count and screen.data_step.data_table is None,
-                         what="the tables")
+        await wait_until(
+            pilot, lambda: table.display and table.row_count and screen.data_step.data_table is None, what="the tables"
+        )
         name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         await pilot.press("g")
         await wait_until(pilot, lambda: screen.data_step.data_table == name and table.row_count, what="the documents")
@@ -118,8 +135,11 @@ async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_t
         await pilot.press("i", *'{"note": "inserted by the checklist"}', "enter")
         await wait_until(pilot, lambda: len(screen.checklist.steps[5].data.get("edits", [])) == 3, what="insert")
         await pilot.press("u")
-        await wait_until(pilot, lambda: "no user functions" in str(screen.panel.query_one("#em-text").render()),
-                         what="the sandbox's answer")
+        await wait_until(
+            pilot,
+            lambda: "no user functions" in str(screen.panel.query_one("#em-text").render()),
+            what="the sandbox's answer",
+        )
         await pilot.press("m")
         assert screen.checklist.steps[5].status == "done"
 

@@ -100,8 +100,11 @@ async def test_a_pause_sent_before_a_crash_is_reconciled_on_resume(demo, target,
         await wait_until(pilot, lambda: screen.checklist.pause_state == "found paused", what="the reconcile")
         await wait_until(pilot, lambda: screen.live_state is not None and screen.live_state.paused, what="state")
         screen.select_step(6)
-        await wait_until(pilot, lambda: screen.check_action("unpause", ()) and not screen.check_action("pause", ()),
-                         what="unpause offered on step 6")
+        await wait_until(
+            pilot,
+            lambda: screen.check_action("unpause", ()) and not screen.check_action("pause", ()),
+            what="unpause offered on step 6",
+        )
     assert fresh.load(checklist_id).running_operations() == []
 
 

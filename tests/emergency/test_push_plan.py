@@ -43,8 +43,10 @@ def test_the_ref_is_read_from_git_not_from_the_checkout(tmp_path):
     good = git(project, "rev-parse", "v1").strip()
     assert plan_push(project, "v1", good).ready
     missing = plan_push(project, "main", head).missing
-    assert missing == ["No lockfile in the repository root at main (package-lock.json, pnpm-lock.yaml, yarn.lock or "
-                       "bun.lock), so its dependencies cannot be installed as they were: commit one, or push by hand."]
+    assert missing == [
+        "No lockfile in the repository root at main (package-lock.json, pnpm-lock.yaml, yarn.lock or "
+        "bun.lock), so its dependencies cannot be installed as they were: commit one, or push by hand."
+    ]
 
 
 def test_an_app_in_a_workspace_uses_the_lockfile_above_it_and_package_managers_choice(tmp_path):
@@ -52,8 +54,9 @@ def test_an_app_in_a_workspace_uses_the_lockfile_above_it_and_package_managers_c
     app = root / "apps" / "web"
     (app / "convex").mkdir(parents=True)
     (app / "convex" / "q.ts").write_text("export const q = 1;\n")
-    (app / "package.json").write_text(json.dumps({"name": "web", "dependencies": {"convex": "1.48.0"},
-                                                  "packageManager": "pnpm@9.0.0"}))
+    (app / "package.json").write_text(
+        json.dumps({"name": "web", "dependencies": {"convex": "1.48.0"}, "packageManager": "pnpm@9.0.0"})
+    )
     (root / "pnpm-lock.yaml").write_text("lockfileVersion: '9.0'\n")
     (root / "package-lock.json").write_text("{}")
     git(root.parent, "init", "-q", str(root))
@@ -61,8 +64,9 @@ def test_an_app_in_a_workspace_uses_the_lockfile_above_it_and_package_managers_c
     plan = plan_push(app, "main", sha)
     assert plan.subfolder == "apps/web" and plan.worktree_folder(tmp_path / "wt") == tmp_path / "wt" / "apps" / "web"
     assert plan.installer.manager == "pnpm" and plan.installer.lockfile == "pnpm-lock.yaml"
-    assert plan.notes == ["Several lockfiles (package-lock.json, pnpm-lock.yaml); using pnpm-lock.yaml "
-                          "(package.json's packageManager)."]
+    assert plan.notes == [
+        "Several lockfiles (package-lock.json, pnpm-lock.yaml); using pnpm-lock.yaml (package.json's packageManager)."
+    ]
 
 
 def test_each_missing_prerequisite_is_said(tmp_path, monkeypatch):
@@ -82,28 +86,35 @@ def test_each_missing_prerequisite_is_said(tmp_path, monkeypatch):
     assert any(why.startswith("Node.js is not installed") for why in missing)
     assert any(why.startswith("`npx` is not installed") for why in missing)
     (app / "convex.json").write_text('{"functions": "src/convex/"}')
-    assert "There is no src/convex/ folder (the app's functions) in the repository root at main." in plan_push(
-        app, "main", _commit(app, "functions moved")).missing
+    assert (
+        "There is no src/convex/ folder (the app's functions) in the repository root at main."
+        in plan_push(app, "main", _commit(app, "functions moved")).missing
+    )
     monkeypatch.setattr(push_plan.shutil, "which", lambda name: None)
     assert plan_push(app, "main", sha).missing[0].startswith("git is not installed")
 
 
 def test_a_push_is_confirmed_only_by_its_own_event():
     since = 1_000_000
-    events = [("push_config_with_components", since + 10, {"message": "restore v0"}),
-              ("update_documents", since + 20, {}),
-              ("push_config_with_components", since + 30, {"message": "restore v1"})]
+    events = [
+        ("push_config_with_components", since + 10, {"message": "restore v0"}),
+        ("update_documents", since + 20, {}),
+        ("push_config_with_components", since + 30, {"message": "restore v1"}),
+    ]
     assert matching_push(events, since, "restore v1") == since + 30
     assert matching_push(events, since, "restore v2") is None
     assert matching_push(events, since + 10 * 60_000, None) is None  # too old, clock slack and all
     assert matching_push([("push_config", since, {"message": "m"})], since, "m") == since  # older backends
 
 
-@pytest.mark.parametrize("evidence,status", [
-    (PushEvidence(True, "push confirmed by the audit log at 12:00:00 UTC", 1), "done"),
-    (PushEvidence(False, "the audit log shows no push since the deploy started"), "failed"),
-    (PushEvidence(False, "could not read the audit log", known=False), "done"),
-])
+@pytest.mark.parametrize(
+    "evidence,status",
+    [
+        (PushEvidence(True, "push confirmed by the audit log at 12:00:00 UTC", 1), "done"),
+        (PushEvidence(False, "the audit log shows no push since the deploy started"), "failed"),
+        (PushEvidence(False, "could not read the audit log", known=False), "done"),
+    ],
+)
 async def test_a_real_deployment_is_done_only_when_the_audit_log_agrees(tmp_path, evidence, status):
     project = tmp_path / "app"
     (project / "convex").mkdir(parents=True)
@@ -119,8 +130,9 @@ async def test_a_real_deployment_is_done_only_when_the_audit_log_agrees(tmp_path
         asked.append(since_ms)
         return evidence
 
-    run = PushRun(plan, {"PATH": "/usr/bin:/bin", "CONVEX_SELF_HOSTED_ADMIN_KEY": "secret"}, sandbox=False,
-                  confirm=confirm)
+    run = PushRun(
+        plan, {"PATH": "/usr/bin:/bin", "CONVEX_SELF_HOSTED_ADMIN_KEY": "secret"}, sandbox=False, confirm=confirm
+    )
     lines = [line async for line in run.lines()]
     assert run.result.status == status and asked
     assert evidence.text in run.result.outcome and "[4/4] Confirm from the deployment's audit log" in lines
@@ -130,8 +142,9 @@ async def test_a_real_deployment_is_done_only_when_the_audit_log_agrees(tmp_path
 
 async def test_a_failed_install_stops_before_the_push(tmp_path):
     project = tiny_project(tmp_path)
-    (project / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {"": {"dependencies": '
-                                               '{"left-pad": "1.0.0"}}}}')
+    (project / "package-lock.json").write_text(
+        '{"lockfileVersion": 3, "packages": {"": {"dependencies": {"left-pad": "1.0.0"}}}}'
+    )
     sha = _commit(project, "lockfile out of step with package.json")
     plan = plan_push(project, "main", sha, command="sh -c 'echo must-not-run'")
     run = PushRun(plan, {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, sandbox=True)
@@ -141,8 +154,9 @@ async def test_a_failed_install_stops_before_the_push(tmp_path):
 
 
 def test_a_rehearsed_step_is_gone_through_and_never_done():
-    checklist = Checklist("c", "d", "sandbox", None, "me", steps=[StepState("done") for _ in range(3)]
-                          + [StepState() for _ in range(4)])
+    checklist = Checklist(
+        "c", "d", "sandbox", None, "me", steps=[StepState("done") for _ in range(3)] + [StepState() for _ in range(4)]
+    )
     checklist.rehearsed(3, "rehearsed, not deployed: the sandbox runs no code")
     assert checklist.steps[3].status == "rehearsed" and checklist.current_step() == 4
     assert StepState.from_json(checklist.steps[3].to_json()).status == "rehearsed"

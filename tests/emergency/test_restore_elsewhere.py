@@ -28,8 +28,11 @@ async def open_step_2(pilot, app):
     if screen.selected != 2:
         await pilot.press("down")
     assert screen.selected == 2
-    await wait_until(pilot, lambda: "no complete backup of its own" in str(screen.panel.query_one("#em-text").render()),
-                     what="step 2's note")
+    await wait_until(
+        pilot,
+        lambda: "no complete backup of its own" in str(screen.panel.query_one("#em-text").render()),
+        what="step 2's note",
+    )
     await pilot.press("g")
     await wait_until(pilot, lambda: isinstance(app.screen, RestoreWizard), what="the restore wizard")
     return screen, app.screen
@@ -48,8 +51,11 @@ async def confirm_and_finish(pilot, screen, wizard):
 
 def checklist_app(target, homes, tmp_path):
     store = ChecklistStore.in_data_dir(homes.data_dir)
-    return HostApp(lambda: EmergencyScreen(target, store, EMPTY, incidents=tmp_path / "incidents",
-                                           download_folder=tmp_path / "downloads"))
+    return HostApp(
+        lambda: EmergencyScreen(
+            target, store, EMPTY, incidents=tmp_path / "incidents", download_folder=tmp_path / "downloads"
+        )
+    )
 
 
 async def test_step_2_restores_another_deployments_backup_into_one_without_backups(demo, target, homes, tmp_path):

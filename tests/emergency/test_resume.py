@@ -46,8 +46,9 @@ async def test_a_new_app_resumes_the_restore_without_a_second_one(demo, target, 
         await wait_until(pilot, lambda: screen.mode == "offer-resume", what="the resume offer")
         assert "step 2" in str(screen.panel.query_one("#em-text").render())
         await pilot.press("r")
-        await wait_until(pilot, lambda: screen.checklist.steps[2].status == "done", timeout=90,
-                         what="the resumed restore to end")
+        await wait_until(
+            pilot, lambda: screen.checklist.steps[2].status == "done", timeout=90, what="the resumed restore to end"
+        )
         assert screen.checklist.id == checklist_id
         assert screen.checklist.restore_import_id == import_id
         assert screen.checklist.steps[2].data["counts_after"]

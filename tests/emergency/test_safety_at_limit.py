@@ -42,8 +42,12 @@ async def test_step_1_at_the_starter_limit_takes_a_local_snapshot_and_is_done(ta
         assert any("b does nothing here" in str(n.message) for n in app.shown)
 
         await pilot.press("g")
-        await wait_until(pilot, lambda: screen.checklist.steps[1].status in ("done", "failed"), timeout=120,
-                         what="the local safety snapshot")
+        await wait_until(
+            pilot,
+            lambda: screen.checklist.steps[1].status in ("done", "failed"),
+            timeout=120,
+            what="the local safety snapshot",
+        )
         state = screen.checklist.steps[1]
         assert state.status == "done", state.outcome
         assert state.data["local"] and "local safety snapshot" in state.outcome
@@ -72,8 +76,12 @@ async def test_step_1_at_the_limit_frees_the_oldest_slot_on_o_then_d(target, hom
         await pilot.press("escape")  # back to the choices, not out of the checklist
         assert app.screen is screen and not screen.safety_step.safety_asking_oldest
         await pilot.press("o", "d")
-        await wait_until(pilot, lambda: screen.checklist.steps[1].status in ("done", "failed"), timeout=180,
-                         what="the freed slot's backup")
+        await wait_until(
+            pilot,
+            lambda: screen.checklist.steps[1].status in ("done", "failed"),
+            timeout=180,
+            what="the freed slot's backup",
+        )
         state = screen.checklist.steps[1]
         assert state.status == "done", state.outcome
         assert state.data["freed"] == oldest.id and f"backup {oldest.id} was saved to" in state.outcome

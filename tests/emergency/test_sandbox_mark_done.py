@@ -11,8 +11,11 @@ from tui.services.checklist.state import ChecklistStore
 
 async def test_mark_done_is_hidden_on_the_sandbox_and_m_says_why(sandbox, fresh_target, homes, tmp_path):
     store = ChecklistStore.in_data_dir(homes.data_dir)
-    app = HostApp(lambda: EmergencyScreen(target=fresh_target, store=store, deployment=sandbox.name,
-                                          incidents=tmp_path / "incidents"))
+    app = HostApp(
+        lambda: EmergencyScreen(
+            target=fresh_target, store=store, deployment=sandbox.name, incidents=tmp_path / "incidents"
+        )
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen_under_test
         await wait_until(pilot, lambda: screen.mode == "steps", what="the checklist")
@@ -23,6 +26,7 @@ async def test_mark_done_is_hidden_on_the_sandbox_and_m_says_why(sandbox, fresh_
         shown = {b.binding.action for b in screen.active_bindings.values() if b.enabled and b.binding.show}
         assert "mark_done" not in shown and "run_step" in shown
         await pilot.press("m")
-        await wait_until(pilot, lambda: any("The sandbox runs no code" in str(n.message)
-                                            for n in app.shown), what="the reason")
+        await wait_until(
+            pilot, lambda: any("The sandbox runs no code" in str(n.message) for n in app.shown), what="the reason"
+        )
         assert screen.checklist.steps[3].status == "pending"

@@ -23,8 +23,10 @@ from tui.api.errors import NetworkError  # noqa: E402
 from tui.screens.emergency.screen import EmergencyScreen  # noqa: E402
 from tui.services.checklist.state import ChecklistStore, StepState  # noqa: E402
 
-CANCELED = ("the app stopped at the restore's review; the staged restore imp-8 was never confirmed and was "
-            "canceled on the server; nothing was restored, the data is as it was (g starts the restore again)")
+CANCELED = (
+    "the app stopped at the restore's review; the staged restore imp-8 was never confirmed and was "
+    "canceled on the server; nothing was restored, the data is as it was (g starts the restore again)"
+)
 
 
 class LostTarget(EmergencyFixedTarget):
@@ -47,15 +49,39 @@ def make_app(tmp_path, scene: str) -> HostApp:
     if scene == "unchosen":
         checklist.steps = [StepState() for _ in checklist.steps]
     elif scene == "dropped":
-        checklist.steps[2] = StepState("failed", at, at + timedelta(minutes=1), "operator", None, CANCELED, {
-            "backup_id": "8000011", "import_id": "imp-8", "confirmed": False, "nothing_restored": True,
-            "counts_before": {"orders": 39_100}, "counts_after": {"orders": 39_100}, "canceled_imports": ["imp-8"]})
+        checklist.steps[2] = StepState(
+            "failed",
+            at,
+            at + timedelta(minutes=1),
+            "operator",
+            None,
+            CANCELED,
+            {
+                "backup_id": "8000011",
+                "import_id": "imp-8",
+                "confirmed": False,
+                "nothing_restored": True,
+                "counts_before": {"orders": 39_100},
+                "counts_after": {"orders": 39_100},
+                "canceled_imports": ["imp-8"],
+            },
+        )
     elif scene == "lost":
-        checklist.steps[2] = StepState("running", at, None, "operator", None, None, {
-            "backup_id": "8000011", "import_id": "imp-8", "confirmed": True, "counts_before": {"orders": 39_100}})
+        checklist.steps[2] = StepState(
+            "running",
+            at,
+            None,
+            "operator",
+            None,
+            None,
+            {"backup_id": "8000011", "import_id": "imp-8", "confirmed": True, "counts_before": {"orders": 39_100}},
+        )
         target = LostTarget()
-    return HostApp(lambda: EmergencyScreen(target, store, "brave-marmot-193", checklist=checklist,
-                                           clock=lambda: NOW, incidents=tmp_path / "incidents"))
+    return HostApp(
+        lambda: EmergencyScreen(
+            target, store, "brave-marmot-193", checklist=checklist, clock=lambda: NOW, incidents=tmp_path / "incidents"
+        )
+    )
 
 
 def run(step: int, scene: str):
@@ -72,6 +98,7 @@ def run(step: int, scene: str):
                 break
         pilot.app.clear_notifications()  # the toasts come and go with time; the panel says it all
         await pilot.pause(0.3)
+
     return before
 
 

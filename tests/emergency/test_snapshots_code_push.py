@@ -72,9 +72,17 @@ def machine(tmp_path, monkeypatch):
 
 def make_app(tmp_path, project) -> HostApp:
     store = ChecklistStore(tmp_path / "checklists")
-    return HostApp(lambda: EmergencyScreen(SandboxFixedTarget(), store, "brave-marmot-193",
-                                           checklist=fixed_checklist(store), project=project,
-                                           clock=lambda: NOW, incidents=tmp_path / "incidents"))
+    return HostApp(
+        lambda: EmergencyScreen(
+            SandboxFixedTarget(),
+            store,
+            "brave-marmot-193",
+            checklist=fixed_checklist(store),
+            project=project,
+            clock=lambda: NOW,
+            incidents=tmp_path / "incidents",
+        )
+    )
 
 
 def run(*keys: str, rehearse: bool = False):
@@ -92,6 +100,7 @@ def run(*keys: str, rehearse: bool = False):
                     break
         await pilot.press(*keys)
         await pilot.pause(0.6)
+
     return before
 
 

@@ -25,8 +25,9 @@ TABLES = ["carts", "customers", "events", "orders", "products", "reviews"]  # th
 
 @pytest.fixture(scope="module")
 def fixed_world(tmp_path_factory):
-    process = SandboxProcess(tmp_path_factory.mktemp("em-snap") / "sandbox",
-                             extra_args=("--seed", "demo", "--clock", CLOCK)).start()
+    process = SandboxProcess(
+        tmp_path_factory.mktemp("em-snap") / "sandbox", extra_args=("--seed", "demo", "--clock", CLOCK)
+    ).start()
     yield process
     process.stop()
 
@@ -54,8 +55,9 @@ class SandboxHost(App):
         homes = Homes(self.tmp_path / "home" / "config", self.tmp_path / "home" / "data")
         self.target = await open_sandbox(self.world, homes)
         store = ChecklistStore(self.tmp_path / "checklists")
-        self.screen_under_test = EmergencyScreen(self.target, store, PROD, checklist=fixed_checklist(store),
-                                                 incidents=self.tmp_path / "incidents")
+        self.screen_under_test = EmergencyScreen(
+            self.target, store, PROD, checklist=fixed_checklist(store), incidents=self.tmp_path / "incidents"
+        )
         self.push_screen(self.screen_under_test, self.results.append)
 
     async def on_unmount(self) -> None:
@@ -78,8 +80,10 @@ def _state(app) -> str:
         steps, table = screen.query_one("#em-steps"), shown_table(screen)
     except Exception:  # noqa: BLE001 - no checklist screen (any more)
         return "no checklist screen"
-    return (f"mode {screen.mode}, step {steps.highlighted}, focus {app.focused}, table shown {table.display} "
-            f"with {table.row_count} rows, screen {type(app.screen).__name__}, text {_text(screen)[:300]!r}")
+    return (
+        f"mode {screen.mode}, step {steps.highlighted}, focus {app.focused}, table shown {table.display} "
+        f"with {table.row_count} rows, screen {type(app.screen).__name__}, text {_text(screen)[:300]!r}"
+    )
 
 
 def _text(screen) -> str:
@@ -90,6 +94,7 @@ def scene(name: str):
     """Walk to step 5 and on to the scene: the tables, a page of `products`, its next page, one document,
     the field editor on its `priceCents` (and the typed confirmation production asks after it), or the
     sandbox's answer to "run a mutation"."""
+
     async def before(pilot):
         await _until(pilot, lambda: pilot.app.screen_under_test is not None, "the screen")
         screen = pilot.app.screen_under_test
@@ -108,8 +113,11 @@ def scene(name: str):
             await pilot.press("tab")
             await _until(pilot, lambda: table.has_focus, "the table focused")
             await pilot.press(*["down"] * TABLES.index("products"), "g")
-            await _until(pilot, lambda: screen.data_step.page_view is not None and "documents 1–100" in _text(screen),
-                         "the first page")
+            await _until(
+                pilot,
+                lambda: screen.data_step.page_view is not None and "documents 1–100" in _text(screen),
+                "the first page",
+            )
             if name == "page2":
                 await pilot.press("right_square_bracket")
                 await _until(pilot, lambda: "documents 101–200" in _text(screen), "the second page")
@@ -129,11 +137,13 @@ def scene(name: str):
         for box in pilot.app.screen.query(Input):
             box.cursor_blink = False  # a blinking cursor would be drawn or not by chance
         await pilot.pause(0.3)
+
     return before
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name", ["tables", "page1", "page2", "document", "edit", "edit_confirm", "type_change",
-                                  "no_functions"])
+@pytest.mark.parametrize(
+    "name", ["tables", "page1", "page2", "document", "edit", "edit_confirm", "type_change", "no_functions"]
+)
 def test_step5_snapshot(snap_compare, fixed_world, tmp_path, name, size):
     assert snap_compare(SandboxHost(fixed_world, tmp_path), terminal_size=size, run_before=scene(name))

@@ -38,8 +38,16 @@ def make_app(tmp_path, fresh: bool) -> HostApp:
     checklist = fixed_checklist(store)
     if fresh:
         checklist.steps = [StepState() for _ in checklist.steps]
-    return HostApp(lambda: EmergencyScreen(EmergencyFixedTarget(), store, "brave-marmot-193", checklist=checklist,
-                                           clock=lambda: NOW, incidents=tmp_path / "incidents"))
+    return HostApp(
+        lambda: EmergencyScreen(
+            EmergencyFixedTarget(),
+            store,
+            "brave-marmot-193",
+            checklist=checklist,
+            clock=lambda: NOW,
+            incidents=tmp_path / "incidents",
+        )
+    )
 
 
 def run(steps_down: int, *keys: str):
@@ -51,18 +59,22 @@ def run(steps_down: int, *keys: str):
                 break
         await pilot.press("home", *(["down"] * steps_down), *keys)
         await pilot.pause(0.6)
+
     return before
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name,fresh,down,keys", [
-    ("step0_choose", True, 0, ()),
-    ("step1_done", False, 1, ()),
-    ("step2_counts", False, 2, ()),
-    ("step2_choose", False, 2, ("x",)),
-    ("step3_by_hand", False, 3, ()),
-    ("step4_env", False, 4, ()),
-    ("step6_close", False, 6, ()),
-])
+@pytest.mark.parametrize(
+    "name,fresh,down,keys",
+    [
+        ("step0_choose", True, 0, ()),
+        ("step1_done", False, 1, ()),
+        ("step2_counts", False, 2, ()),
+        ("step2_choose", False, 2, ("x",)),
+        ("step3_by_hand", False, 3, ()),
+        ("step4_env", False, 4, ()),
+        ("step6_close", False, 6, ()),
+    ],
+)
 def test_emergency_snapshot(snap_compare, tmp_path, name, fresh, down, keys, size):
     assert snap_compare(make_app(tmp_path, fresh), terminal_size=size, run_before=run(down, *keys))

@@ -48,10 +48,20 @@ def make_app(tmp_path, fresh: bool, paused: bool) -> HostApp:
     if fresh:
         checklist.steps = [StepState() for _ in checklist.steps]
     if paused:
-        checklist.pause_events = [{"action": "pause requested", "at": PAUSED_AT, "who": "operator", "note": ""},
-                                  {"action": "paused", "at": PAUSED_AT, "who": "operator", "note": ""}]
-    return HostApp(lambda: EmergencyScreen(PausableFixedTarget(paused), store, "brave-marmot-193",
-                                           checklist=checklist, clock=lambda: NOW, incidents=tmp_path / "incidents"))
+        checklist.pause_events = [
+            {"action": "pause requested", "at": PAUSED_AT, "who": "operator", "note": ""},
+            {"action": "paused", "at": PAUSED_AT, "who": "operator", "note": ""},
+        ]
+    return HostApp(
+        lambda: EmergencyScreen(
+            PausableFixedTarget(paused),
+            store,
+            "brave-marmot-193",
+            checklist=checklist,
+            clock=lambda: NOW,
+            incidents=tmp_path / "incidents",
+        )
+    )
 
 
 def run(steps_down: int, *keys: str):
@@ -65,16 +75,20 @@ def run(steps_down: int, *keys: str):
             box.cursor_blink = False  # a blinking cursor would be drawn or not by chance
         await pilot.press("home", *(["down"] * steps_down), *keys)
         await pilot.pause(0.6)
+
     return before
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name,fresh,paused,down,keys", [
-    ("step0_offer", True, False, 0, ()),
-    ("step0_confirm", True, False, 0, ("p",)),
-    ("step0_paused", False, True, 0, ()),
-    ("step6_unpause_offer", False, True, 6, ()),
-    ("step6_unpause_confirm", False, True, 6, ("u",)),
-])
+@pytest.mark.parametrize(
+    "name,fresh,paused,down,keys",
+    [
+        ("step0_offer", True, False, 0, ()),
+        ("step0_confirm", True, False, 0, ("p",)),
+        ("step0_paused", False, True, 0, ()),
+        ("step6_unpause_offer", False, True, 6, ()),
+        ("step6_unpause_confirm", False, True, 6, ("u",)),
+    ],
+)
 def test_pause_snapshot(snap_compare, tmp_path, name, fresh, paused, down, keys, size):
     assert snap_compare(make_app(tmp_path, fresh, paused), terminal_size=size, run_before=run(down, *keys))

@@ -50,16 +50,31 @@ def starter_checklist(store: ChecklistStore) -> Checklist:
     """Step 0 done on the Starter deployment, at a fixed time (its id is in the title)."""
     at = NOW - timedelta(minutes=5)
     chosen = StepState("done", at, at, "operator", None, f"{STARTER} (PRODUCTION) chosen; pause available")
-    checklist = Checklist(f"20260302T115500Z-{STARTER}-0001", STARTER, "Convex Cloud (snapshot fixture)", at,
-                          "operator", is_prod=True, steps=[chosen, *(StepState() for _ in range(6))])
+    checklist = Checklist(
+        f"20260302T115500Z-{STARTER}-0001",
+        STARTER,
+        "Convex Cloud (snapshot fixture)",
+        at,
+        "operator",
+        is_prod=True,
+        steps=[chosen, *(StepState() for _ in range(6))],
+    )
     checklist.store = store
     return checklist
 
 
 def make_app(tmp_path) -> HostApp:
     store = ChecklistStore(tmp_path / "checklists")
-    return HostApp(lambda: EmergencyScreen(StarterAtItsLimit(), store, STARTER, checklist=starter_checklist(store),
-                                           clock=lambda: NOW, incidents=tmp_path / "incidents"))
+    return HostApp(
+        lambda: EmergencyScreen(
+            StarterAtItsLimit(),
+            store,
+            STARTER,
+            checklist=starter_checklist(store),
+            clock=lambda: NOW,
+            incidents=tmp_path / "incidents",
+        )
+    )
 
 
 def run(*keys: str):
@@ -75,6 +90,7 @@ def run(*keys: str):
                 break
         await pilot.press(*keys)
         await pilot.pause(0.6)
+
     return before
 
 

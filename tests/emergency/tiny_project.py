@@ -10,14 +10,22 @@ from pathlib import Path
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tiny_project"
 # Fixed names and dates: the same files make the same commit ids (the snapshots show them).
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t", "GIT_AUTHOR_DATE": "2026-03-01T10:00:00Z",
-           "GIT_COMMITTER_DATE": "2026-03-01T10:00:00Z", "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@t",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@t",
+    "GIT_AUTHOR_DATE": "2026-03-01T10:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-03-01T10:00:00Z",
+    "PATH": "/usr/bin:/bin",
+    "HOME": "/nonexistent",
+}
 
 
 def git(folder: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, text=True,
-                          env=GIT_ENV).stdout
+    return subprocess.run(
+        ["git", "-C", str(folder), *args], check=True, capture_output=True, text=True, env=GIT_ENV
+    ).stdout
 
 
 def tiny_project(parent: Path, *, tag: str = "v1", without: tuple[str, ...] = ()) -> Path:
@@ -37,4 +45,5 @@ def write_empty_lockfile(folder: Path) -> None:
     (folder / "package.json").write_text('{"name": "app", "version": "1.0.0"}\n')
     (folder / "package-lock.json").write_text(
         '{"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,\n'
-        ' "packages": {"": {"name": "app", "version": "1.0.0"}}}\n')
+        ' "packages": {"": {"name": "app", "version": "1.0.0"}}}\n'
+    )

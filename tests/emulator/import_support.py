@@ -60,9 +60,7 @@ def storage_entry(storage_id: str, data: bytes, **overrides: Any) -> dict[str, A
 
 def documents(table_number: int, count: int, **fields: Any) -> list[dict[str, Any]]:
     """`count` documents with fresh ids of `table_number`, sorted by `_id` as Convex writes them."""
-    rows = [
-        {"_id": new_id(table_number), "_creationTime": 1700000000000.5 + i, "n": i, **fields} for i in range(count)
-    ]
+    rows = [{"_id": new_id(table_number), "_creationTime": 1700000000000.5 + i, "n": i, **fields} for i in range(count)]
     return sorted(rows, key=lambda d: d["_id"])
 
 

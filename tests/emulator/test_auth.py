@@ -72,8 +72,11 @@ def test_restricted_keys_name_the_missing_action(server):
     message = _expect(_get(server, authorization=f"Convex {server.data_view_key}"), 403, "OperationNotPermitted")
     assert "You do not have permission to perform this operation" in message and "(deployment:env:view)" in message
     assert _get(server, authorization=f"Convex {server.env_view_key}").status_code == 200
-    reply = httpx.post(server.url + "/api/update_environment_variables", json={"changes": []},
-                       headers={"Authorization": f"Convex {server.env_view_key}"})
+    reply = httpx.post(
+        server.url + "/api/update_environment_variables",
+        json={"changes": []},
+        headers={"Authorization": f"Convex {server.env_view_key}"},
+    )
     assert "(deployment:env:write)" in _expect(reply, 403, "OperationNotPermitted")
     info = _get(server, "/api/v1/deployment_info", authorization=f"Convex {server.env_view_key}")
     assert "(deployment:data:view)" in _expect(info, 403, "OperationNotPermitted")
@@ -91,8 +94,7 @@ def test_identity_routes(server):
 
 def test_throttle_route(server):
     def post(body, key=server.key):
-        return httpx.post(server.url + "/api/_emulator/throttle", json=body,
-                          headers={"Authorization": f"Convex {key}"})
+        return httpx.post(server.url + "/api/_emulator/throttle", json=body, headers={"Authorization": f"Convex {key}"})
 
     assert post({"stepDelay": 0.25}).json() == {"stepDelay": 0.25}
     assert post({"stepDelay": 0}).json() == {"stepDelay": 0.0}
@@ -114,8 +116,18 @@ def test_no_key_or_value_ever_reaches_the_server_output(server):
     with connect(server.url.replace("http", "ws") + "/api/1.48.0/sync") as ws:
         ws.send(json.dumps({"type": "Authenticate", "tokenType": "Admin", "value": server.key, "baseVersion": 0}))
         ws.send("not json " + server.key)
-        ws.send(json.dumps({"type": "ModifyQuerySet", "baseVersion": 0, "newVersion": 1, "modifications": [
-            {"type": "Add", "queryId": 0, "udfPath": "_system/cli/queryEnvironmentVariables", "args": [{}]}]}))
+        ws.send(
+            json.dumps(
+                {
+                    "type": "ModifyQuerySet",
+                    "baseVersion": 0,
+                    "newVersion": 1,
+                    "modifications": [
+                        {"type": "Add", "queryId": 0, "udfPath": "_system/cli/queryEnvironmentVariables", "args": [{}]}
+                    ],
+                }
+            )
+        )
         while json.loads(ws.recv(timeout=10))["endVersion"]["querySet"] != 1:
             pass
     # The non-JSON frame is logged (without its text): proof that this output is being read.

@@ -56,8 +56,14 @@ def add(client, table: str, *documents: dict) -> None:
 
 def page(client, table: str, num: float = 100.0, cursor=None, filters=None) -> dict:
     options = {"numItems": num, "cursor": cursor}
-    return ok(client, "query", "_system/frontend/paginatedTableDocuments", table=table,
-              paginationOpts=options, filters=filters)
+    return ok(
+        client,
+        "query",
+        "_system/frontend/paginatedTableDocuments",
+        table=table,
+        paginationOpts=options,
+        filters=filters,
+    )
 
 
 def all_docs(client, table: str) -> list[dict]:
@@ -127,17 +133,28 @@ def test_patch_documents_fields(client):
     changes = {"a": 10.0, "gone": UNDEFINED_PLACEHOLDER, "new": "n"}
     ok(client, "mutation", "_system/frontend/patchDocumentsFields", table="patchy", fields=changes, ids=[first["_id"]])
     patched = ok(client, "query", "_system/frontend/getById", id=first["_id"])
-    assert patched == {"_id": first["_id"], "_creationTime": first["_creationTime"], "a": 10.0, "b": "keep",
-                       "new": "n"}
+    assert patched == {"_id": first["_id"], "_creationTime": first["_creationTime"], "a": 10.0, "b": "keep", "new": "n"}
     ok(client, "mutation", "_system/frontend/patchDocumentsFields", table="patchy", fields={"b": "all"})
     assert [d["b"] for d in all_docs(client, "patchy")] == ["all", "all"]
     # A missing id fails the call and nothing is patched.
     ok(client, "mutation", "_system/frontend/deleteDocuments", toDelete=[{"id": second["_id"], "tableName": "patchy"}])
-    assert failure(client, "mutation", "_system/frontend/patchDocumentsFields", table="patchy",
-                   fields={"b": "x"}, ids=[first["_id"], second["_id"]])
+    assert failure(
+        client,
+        "mutation",
+        "_system/frontend/patchDocumentsFields",
+        table="patchy",
+        fields={"b": "x"},
+        ids=[first["_id"], second["_id"]],
+    )
     assert ok(client, "query", "_system/frontend/getById", id=first["_id"])["b"] == "all"
-    assert "InvalidIdError" in failure(client, "mutation", "_system/frontend/patchDocumentsFields", table="patchy",
-                                       fields={"_id": second["_id"]}, ids=[first["_id"]])
+    assert "InvalidIdError" in failure(
+        client,
+        "mutation",
+        "_system/frontend/patchDocumentsFields",
+        table="patchy",
+        fields={"_id": second["_id"]},
+        ids=[first["_id"]],
+    )
 
 
 def test_replace_document(client):
@@ -147,8 +164,9 @@ def test_replace_document(client):
     assert ok(client, "mutation", "_system/frontend/replaceDocument", id=doc["_id"], document=edited)["success"]
     assert ok(client, "query", "_system/frontend/getById", id=doc["_id"]) == edited
     moved = {**edited, "_creationTime": 1.0}
-    assert "InvalidCreationTimeError" in failure(client, "mutation", "_system/frontend/replaceDocument",
-                                                 id=doc["_id"], document=moved)
+    assert "InvalidCreationTimeError" in failure(
+        client, "mutation", "_system/frontend/replaceDocument", id=doc["_id"], document=moved
+    )
     ok(client, "mutation", "_system/frontend/deleteDocuments", toDelete=[{"id": doc["_id"], "tableName": "replaced"}])
     gone = ok(client, "mutation", "_system/frontend/replaceDocument", id=doc["_id"], document={"c": 4.0})
     assert gone == {"success": False, "error": "Document does not exist."}
@@ -201,12 +219,30 @@ def test_pagination_errors(client):
     message = failure(client, "query", "_system/frontend/paginatedTableDocuments", **args)
     assert "ArgumentValidationError" in message and ".paginationOpts.numItems" in message
     unsupported = filters({"clauses": [{"op": "gt", "field": "i", "value": 3.0}]})
-    assert "not support" in failure(client, "query", "_system/frontend/paginatedTableDocuments", table="paged",
-                                    paginationOpts={"numItems": 5.0, "cursor": None}, filters=unsupported)
-    assert "cursor" in failure(client, "query", "_system/frontend/paginatedTableDocuments", table="paged",
-                               paginationOpts={"numItems": 5.0, "cursor": "garbage!"}, filters=None)
-    assert failure(client, "query", "_system/frontend/paginatedTableDocuments", table="_storage",
-                   paginationOpts={"numItems": 5.0, "cursor": None}, filters=None)
+    assert "not support" in failure(
+        client,
+        "query",
+        "_system/frontend/paginatedTableDocuments",
+        table="paged",
+        paginationOpts={"numItems": 5.0, "cursor": None},
+        filters=unsupported,
+    )
+    assert "cursor" in failure(
+        client,
+        "query",
+        "_system/frontend/paginatedTableDocuments",
+        table="paged",
+        paginationOpts={"numItems": 5.0, "cursor": "garbage!"},
+        filters=None,
+    )
+    assert failure(
+        client,
+        "query",
+        "_system/frontend/paginatedTableDocuments",
+        table="_storage",
+        paginationOpts={"numItems": 5.0, "cursor": None},
+        filters=None,
+    )
 
 
 def test_cli_table_data(client):
@@ -218,8 +254,9 @@ def test_cli_table_data(client):
     rest = ok(client, "query", "_system/cli/tableData", table="cli_rows", order="asc", paginationOpts=options)
     assert [d["i"] for d in rest["page"]] == [1.0] and rest["isDone"] is True
     client.post("/api/storage/upload", content=b"listed")
-    files = ok(client, "query", "_system/cli/tableData", table="_storage", paginationOpts={"numItems": 50.0,
-                                                                                       "cursor": None})
+    files = ok(
+        client, "query", "_system/cli/tableData", table="_storage", paginationOpts={"numItems": 50.0, "cursor": None}
+    )
     assert files["page"] and all("sha256" in f and "internalId" not in f for f in files["page"])
 
 
@@ -230,8 +267,9 @@ def test_files(client):
     assert ok(client, "mutation", "_system/frontend/fileStorageV2:deleteFiles", storageIds=[ids[0]]) is None
     assert ok(client, "query", "_system/frontend/fileStorageV2:numFiles") == before + 1
     assert client.get(f"/api/storage/{ids[0]}").status_code == 404
-    assert "not found" in failure(client, "mutation", "_system/frontend/fileStorageV2:deleteFiles",
-                                  storageIds=[ids[1], ids[0]])
+    assert "not found" in failure(
+        client, "mutation", "_system/frontend/fileStorageV2:deleteFiles", storageIds=[ids[1], ids[0]]
+    )
     assert client.get(f"/api/storage/{ids[1]}").content == b"f1"  # the failed call deleted nothing
 
 

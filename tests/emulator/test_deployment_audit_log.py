@@ -36,8 +36,11 @@ def _latest(client) -> dict:
 
 
 def _ids(client, table: str) -> list[str]:
-    page = query(client, "_system/frontend/paginatedTableDocuments",
-                 {"table": table, "paginationOpts": {"numItems": 100.0, "cursor": None}, "filters": None})
+    page = query(
+        client,
+        "_system/frontend/paginatedTableDocuments",
+        {"table": table, "paginationOpts": {"numItems": 100.0, "cursor": None}, "filters": None},
+    )
     return [d["_id"] for d in page["page"]]
 
 
@@ -62,12 +65,21 @@ def test_every_edit_is_audited_with_its_ids_and_component(client):
     mutation(client, "_system/frontend/addDocument", {"table": "tags", "documents": [{"t": "x"}]})
     tag = _latest(client)["metadata"]["document_ids"][0]
     before = len(_events(client))
-    mutation(client, "_system/frontend/deleteDocuments", {"toDelete": [
-        {"id": first, "tableName": "notes"}, {"id": tag, "tableName": "tags"}, {"id": second, "tableName": "notes"},
-    ]})
+    mutation(
+        client,
+        "_system/frontend/deleteDocuments",
+        {
+            "toDelete": [
+                {"id": first, "tableName": "notes"},
+                {"id": tag, "tableName": "tags"},
+                {"id": second, "tableName": "notes"},
+            ]
+        },
+    )
     deleted = _events(client)[before:]
     assert [(e["action"], e["metadata"]["table"], e["metadata"]["document_ids"]) for e in deleted] == [
-        ("delete_documents", "notes", [first, second]), ("delete_documents", "tags", [tag]),
+        ("delete_documents", "notes", [first, second]),
+        ("delete_documents", "tags", [tag]),
     ]
 
 
@@ -81,8 +93,11 @@ def test_file_deletion_is_audited(client):
 
 def test_a_failed_edit_leaves_no_event(client):
     before = len(_events(client))
-    body = {"path": "_system/frontend/deleteDocuments", "format": "convex_encoded_json",
-            "args": {"toDelete": [{"id": "k57aaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "tableName": "notes"}]}}
+    body = {
+        "path": "_system/frontend/deleteDocuments",
+        "format": "convex_encoded_json",
+        "args": {"toDelete": [{"id": "k57aaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "tableName": "notes"}]},
+    }
     assert client.post("/api/mutation", json=body).json()["status"] == "error"
     assert len(_events(client)) == before
 

@@ -22,12 +22,18 @@ def _writer(client, stop: threading.Event, written: list[int]) -> None:
         mutation(client, "_system/frontend/addDocument", {"table": "ledger", "documents": docs})
         written.append(batch)
         if batch % 3 == 2:
-            page = query(client, "_system/frontend/paginatedTableDocuments",
-                         {"table": "ledger", "paginationOpts": {"numItems": 200.0, "cursor": None}, "filters": None})
+            page = query(
+                client,
+                "_system/frontend/paginatedTableDocuments",
+                {"table": "ledger", "paginationOpts": {"numItems": 200.0, "cursor": None}, "filters": None},
+            )
             victims = [d for d in page["page"] if d["batch"] == batch - 2]
             if victims:
-                mutation(client, "_system/frontend/deleteDocuments",
-                         {"toDelete": [{"id": d["_id"], "tableName": "ledger"} for d in victims]})
+                mutation(
+                    client,
+                    "_system/frontend/deleteDocuments",
+                    {"toDelete": [{"id": d["_id"], "tableName": "ledger"} for d in victims]},
+                )
         batch += 1
 
 
@@ -36,8 +42,11 @@ def test_export_under_concurrent_writes_is_a_consistent_snapshot(slow_sandbox):
         # A file that will be deleted while the export runs must still be in the ZIP.
         doomed = client.post("/api/storage/upload", content=b"still here", headers={"Content-Type": "text/plain"})
         doomed_id = doomed.json()["storageId"]
-        mutation(client, "_system/frontend/addDocument",
-                 {"table": "ledger", "documents": [{"batch": -1, "k": k} for k in range(BATCH)]})
+        mutation(
+            client,
+            "_system/frontend/addDocument",
+            {"table": "ledger", "documents": [{"batch": -1, "k": k} for k in range(BATCH)]},
+        )
 
         stop, written = threading.Event(), []
         thread = threading.Thread(target=_writer, args=(writer_client, stop, written), daemon=True)
@@ -46,11 +55,14 @@ def test_export_under_concurrent_writes_is_a_consistent_snapshot(slow_sandbox):
             wait_for(lambda: len(written) >= 3, message="writes before the export")
             assert client.post("/api/export/request/zip?includeStorage=true").status_code == 200
             # Once the worker is writing tables, its snapshot is fixed: delete the file now.
-            wait_for(lambda: (latest_export(client).get("progress_message") or "").startswith("Backing up"),
-                     message="export writing")
+            wait_for(
+                lambda: (latest_export(client).get("progress_message") or "").startswith("Backing up"),
+                message="export writing",
+            )
             mutation(client, "_system/frontend/fileStorageV2:deleteFiles", {"storageIds": [doomed_id]})
-            export = wait_for(lambda: (e := latest_export(client)) and e["state"] == "completed" and e,
-                              message="export completion")
+            export = wait_for(
+                lambda: (e := latest_export(client)) and e["state"] == "completed" and e, message="export completion"
+            )
             batches_after = len(written)
         finally:
             stop.set()

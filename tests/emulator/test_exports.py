@@ -31,7 +31,9 @@ def test_states_progress_and_download(slow_sandbox):
         assert requested["state"] == "requested"
         assert requested["format"] == {"format": "zip", "include_storage": False}
         assert requested["requestor"] == "snapshotExport"
-        assert requested["expiration_ts"] - int(requested["_creationTime"] * 1e6) == pytest.approx(14 * DAY_NS, rel=1e-6)
+        assert requested["expiration_ts"] - int(requested["_creationTime"] * 1e6) == pytest.approx(
+            14 * DAY_NS, rel=1e-6
+        )
 
         seen_states, messages = set(), set()
 
@@ -142,8 +144,12 @@ def test_set_expiration(sandbox):
 
 def test_auth_is_checked_on_every_export_route(sandbox):
     with sandbox.client(key=f"{sandbox.name}|{'ab' * 32}") as wrong:
-        for method, path in [("POST", "/api/export/request/zip"), ("GET", "/api/export/zip/1"),
-                             ("POST", "/api/export/cancel/x"), ("POST", "/api/export/set_expiration/x")]:
+        for method, path in [
+            ("POST", "/api/export/request/zip"),
+            ("GET", "/api/export/zip/1"),
+            ("POST", "/api/export/cancel/x"),
+            ("POST", "/api/export/set_expiration/x"),
+        ]:
             reply = wrong.request(method, path, json={} if "expiration" in path else None)
             assert (reply.status_code, reply.json()["code"]) == (401, "BadAdminKey"), path
 

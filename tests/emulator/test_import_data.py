@@ -27,7 +27,10 @@ def _raw_zip(members: dict[str, bytes]) -> bytes:
 
 
 def _table(lines: list[bytes], name: str = "users") -> dict[str, bytes]:
-    return {f"{name}/documents.jsonl": b"".join(line + b"\n" for line in lines), f"{name}/generated_schema.jsonl": b'"uniform"\n'}
+    return {
+        f"{name}/documents.jsonl": b"".join(line + b"\n" for line in lines),
+        f"{name}/generated_schema.jsonl": b'"uniform"\n',
+    }
 
 
 GOOD = export_line(documents(USERS, 1)[0]).rstrip(b"\n")
@@ -52,7 +55,9 @@ BAD_FILES = {
         "Hit an error while importing:\nbad-name/documents.jsonl: 'bad-name' is not a valid table name",
     ),
     "sha256 mismatch": (
-        make_zip({}, files={FILE_ID: b"hello"}, metadata={FILE_ID: {"sha256": base64.b64encode(b"\x01" * 32).decode()}}),
+        make_zip(
+            {}, files={FILE_ID: b"hello"}, metadata={FILE_ID: {"sha256": base64.b64encode(b"\x01" * 32).decode()}}
+        ),
         "Hit an error while importing:\nFile sha256 mismatch for _storage/",
     ),
     "storage id from another table": (
@@ -66,7 +71,7 @@ BAD_FILES = {
     ),
     "id of another table number": (
         _raw_zip(_table([GOOD, export_line({"_id": new_id(USERS + 5), "_creationTime": 1.5}).rstrip(b"\n")])),
-        "Hit an error while importing:\nRow 2 of table \"users\" has an _id from table number 10006",
+        'Hit an error while importing:\nRow 2 of table "users" has an _id from table number 10006',
     ),
 }
 
@@ -96,7 +101,9 @@ def _export(client) -> bytes:
     previous = latest_export(client)
     assert client.post("/api/export/request/zip?includeStorage=true").status_code == 200
     export = wait_for(
-        lambda: (e := latest_export(client)) and e["state"] == "completed" and e["_id"] != (previous or {}).get("_id") and e,
+        lambda: (
+            (e := latest_export(client)) and e["state"] == "completed" and e["_id"] != (previous or {}).get("_id") and e
+        ),
         message="export",
     )
     reply = client.get(f"/api/export/zip/{export['_id']}")
@@ -111,8 +118,17 @@ def _members(data: bytes) -> dict[str, bytes]:
 
 def test_export_imported_with_replace_all_exports_identically(sandbox):
     special = [
-        {"_id": new_id(USERS), "_creationTime": 1700000000000.125, "int": 2**62, "float": 1.0, "nan": math.nan,
-         "inf": -math.inf, "bytes": b"\x00\xff", "nested": {"list": [1, "two", None, True]}, "neg_zero": -0.0},
+        {
+            "_id": new_id(USERS),
+            "_creationTime": 1700000000000.125,
+            "int": 2**62,
+            "float": 1.0,
+            "nan": math.nan,
+            "inf": -math.inf,
+            "bytes": b"\x00\xff",
+            "nested": {"list": [1, "two", None, True]},
+            "neg_zero": -0.0,
+        },
     ]
     files = {new_id(STORAGE_TABLE_NUMBER): b"first file", new_id(STORAGE_TABLE_NUMBER): b"\x00" * 70_000}
     with sandbox.client() as client:

@@ -29,7 +29,9 @@ def test_import_line_bodies_split_as_member_lines(tmp_path, monkeypatch):
             archive.writestr("t/documents.jsonl", data)
         monkeypatch.setattr(reader_module, "CHUNK", rng.choice([1, 3, 16, 1 << 20]))
         with reader_module.SnapshotReader(path) as reader:
-            expected = _collect(lambda: ((n, line + b"\n") for n, line in reader.iter_member_lines("t/documents.jsonl")))
+            expected = _collect(
+                lambda: ((n, line + b"\n") for n, line in reader.iter_member_lines("t/documents.jsonl"))
+            )
             assert _collect(lambda: _lines(reader.iter_line_blocks("t/documents.jsonl"))) == expected, (case, data)
 
 
@@ -51,8 +53,11 @@ def _collect(make) -> list:
 def test_import_quick_checks_agree_with_the_full_ones():
     rng = random.Random(11)
     alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
-    ids = [encode_id(number, bytes(rng.randrange(256) for _ in range(16))) for number in
-           (1, 127, 128, 10001, 16383, 16384, 2**28, 2**32 - 1) for _ in range(20)]
+    ids = [
+        encode_id(number, bytes(rng.randrange(256) for _ in range(16)))
+        for number in (1, 127, 128, 10001, 16383, 16384, 2**28, 2**32 - 1)
+        for _ in range(20)
+    ]
     for text in list(ids):
         for _ in range(5):
             chars = list(text)
@@ -62,12 +67,29 @@ def test_import_quick_checks_agree_with_the_full_ones():
     for text in ids:
         assert _outcome(decode_id, text) == _outcome(_decode_id_checked, text), text
 
-    values = [1, 2.5, "s", True, None, 2**64 - 1, [], {}, {"$float": "AAAAAAAA+H8="}, {"$float": "AAAAAAAA8D8="},
-              {"$bytes": "!!"}, {"$x": 1}, {"a b": 1}, {"_x": 1}, {"ok": [1, {"$bytes": "aGk="}]}]
+    values = [
+        1,
+        2.5,
+        "s",
+        True,
+        None,
+        2**64 - 1,
+        [],
+        {},
+        {"$float": "AAAAAAAA+H8="},
+        {"$float": "AAAAAAAA8D8="},
+        {"$bytes": "!!"},
+        {"$x": 1},
+        {"a b": 1},
+        {"_x": 1},
+        {"ok": [1, {"$bytes": "aGk="}]},
+    ]
     for _ in range(2000):
         document = {rng.choice(["a", "_id", "_x", "$float", "b c", "ok"]): rng.choice(values) for _ in range(3)}
-        for quick, full in ((export_document_is_valid, decode_export_document),
-                            (legacy_document_is_valid, decode_legacy_document)):
+        for quick, full in (
+            (export_document_is_valid, decode_export_document),
+            (legacy_document_is_valid, decode_legacy_document),
+        ):
             if quick(document):
                 assert isinstance(full(document), dict), document
 

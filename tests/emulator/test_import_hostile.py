@@ -169,8 +169,9 @@ def test_an_import_whose_reading_died_three_times_is_failed_at_the_next_start(sa
         import_id = upload(client, archive.read_bytes(), mode="replaceAll")
     mark = _imports_folder(sandbox) / f"{import_id}.reading"
     for attempt in (1, 2, 3):
-        wait_for(lambda: mark.exists() and mark.read_text() == str(attempt), timeout=60,
-                 message=f"reading attempt {attempt}")
+        wait_for(
+            lambda: mark.exists() and mark.read_text() == str(attempt), timeout=60, message=f"reading attempt {attempt}"
+        )
         sandbox.kill()  # as the OOM killer would
         sandbox.start()
         with sandbox.client(key=key) as client:
@@ -196,8 +197,9 @@ def test_an_import_whose_writing_died_three_times_is_not_started_again(slow_sand
         confirm(client, import_id)
     mark = _imports_folder(slow_sandbox) / f"{import_id}.writing"
     for attempt in (1, 2, 3):
-        wait_for(lambda: mark.exists() and mark.read_text() == str(attempt), timeout=30,
-                 message=f"writing attempt {attempt}")
+        wait_for(
+            lambda: mark.exists() and mark.read_text() == str(attempt), timeout=30, message=f"writing attempt {attempt}"
+        )
         slow_sandbox.kill()
         slow_sandbox.start()
         with slow_sandbox.client(key=key) as client:

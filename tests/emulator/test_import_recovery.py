@@ -85,7 +85,9 @@ def test_kill_before_confirmation_and_during_parse(slow_sandbox):
         assert dump(client) == before
         assert get_import(client, waiting)["state"]["state"] == "waiting_for_confirmation"
         # An import that was still `uploaded` is parsed again after the restart.
-        assert wait_state(client, uploaded, "waiting_for_confirmation")["checkpoints"][0]["total_num_rows_to_write"] == 4
+        assert (
+            wait_state(client, uploaded, "waiting_for_confirmation")["checkpoints"][0]["total_num_rows_to_write"] == 4
+        )
         confirm(client, uploaded)
         assert wait_state(client, uploaded, "completed", "failed")["state"]["state"] == "completed"
         assert len(dump(client)["users"]) == 4

@@ -22,8 +22,7 @@ from import_support import (
 from tui.archive.ids import new_id
 
 CLOSING = (
-    "Once the import has started, it will run in the background.\n"
-    "Interrupting `npx convex import` will not cancel it."
+    "Once the import has started, it will run in the background.\nInterrupting `npx convex import` will not cancel it."
 )
 
 
@@ -38,7 +37,9 @@ def test_request_validation_errors(sandbox):
         token = client.post("/api/import/start_upload").json()["uploadToken"]
 
         def finish(spec, **extra):
-            return client.post("/api/import/finish_upload", json={"import": spec, "uploadToken": token, "partTokens": [], **extra})
+            return client.post(
+                "/api/import/finish_upload", json={"import": spec, "uploadToken": token, "partTokens": [], **extra}
+            )
 
         _error(finish({"format": "zip", "mode": "replace", "tableName": "users"}), 400, "InvalidName")
         assert "requires table name" in _error(finish({"format": "jsonLines"}), 400, "InvalidName")
@@ -48,10 +49,16 @@ def test_request_validation_errors(sandbox):
         _error(finish({"format": "xml"}), 400, "BadJsonBody")
         _error(finish({"format": "zip", "mode": "overwrite"}), 400, "BadJsonBody")
         _error(client.post("/api/import/finish_upload", content=b'{"import": {"format": "zip"}}'), 400, "BadJsonBody")
-        bad_token = client.post("/api/import/finish_upload", json={"import": {"format": "zip"}, "uploadToken": "x" * 43, "partTokens": []})
+        bad_token = client.post(
+            "/api/import/finish_upload", json={"import": {"format": "zip"}, "uploadToken": "x" * 43, "partTokens": []}
+        )
         _error(bad_token, 400, "InvalidUploadToken")
 
-        _error(client.post("/api/import/upload_part", params={"uploadToken": token, "partNumber": "one"}), 400, "BadQueryArgs")
+        _error(
+            client.post("/api/import/upload_part", params={"uploadToken": token, "partNumber": "one"}),
+            400,
+            "BadQueryArgs",
+        )
         _error(client.post("/api/import/upload_part", params={"uploadToken": token}), 400, "BadQueryArgs")
         _error(client.post("/api/import?format=xml", content=b""), 400, "BadQueryArgs")
         _error(client.post("/api/import?format=zip&mode=bogus", content=b""), 400, "BadQueryArgs")
@@ -186,13 +193,15 @@ def test_table_numbers_and_conflicts(sandbox):
         # A table pinned to the number of a table that survives the import: TableConflict.
         clash = run_import(client, make_zip({"notes": []}, numbers={"notes": USERS}), "replace")
         assert clash["state"]["state"] == "failed"
-        assert "clash with the existing table \"users\"" in clash["state"]["error_message"]
+        assert 'clash with the existing table "users"' in clash["state"]["error_message"]
         assert clash["state"]["error_message"].startswith("Hit an error while importing:\n")
         # Ids of another table number than `_tables` says: ImportConflict.
         conflict = run_import(client, make_zip({"notes": documents(USERS, 1)}, numbers={"notes": 10007}), "replace")
         assert "table number 10001" in conflict["state"]["error_message"]
         # Rows without `_id` get fresh ids in the table's number; `_tables` pins the number.
-        done = run_import(client, make_zip({"notes": [{"text": "a"}, {"text": "b"}]}, numbers={"notes": 10009}), "append")
+        done = run_import(
+            client, make_zip({"notes": [{"text": "a"}, {"text": "b"}]}, numbers={"notes": 10009}), "append"
+        )
         assert done["state"]["state"] == "completed" and done["checkpoints"][0]["is_missing_id_field"] is True
         state = dump(client)
         assert state["#mapping"]["10009"] == "notes" and len(state["notes"]) == 2
@@ -211,7 +220,9 @@ def test_single_request_import_and_single_table_formats(sandbox):
 
         reply = client.post("/api/import?format=jsonLines&tableName=lines", content=b'{"a": 1}\n{"a": 2.5, "b": "x"}\n')
         assert reply.json() == {"numWritten": 2}
-        reply = client.post("/api/import?format=jsonArray&tableName=array&mode=append", content=b'[{"a": [1, 2]}, {"c": null}]')
+        reply = client.post(
+            "/api/import?format=jsonArray&tableName=array&mode=append", content=b'[{"a": [1, 2]}, {"c": null}]'
+        )
         assert reply.json() == {"numWritten": 2}
         reply = client.post("/api/import?format=csv&tableName=sheet", content=b"name,score\nada,1.5\nbob,x\n")
         assert reply.json() == {"numWritten": 2}

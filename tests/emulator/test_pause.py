@@ -169,9 +169,15 @@ def test_user_functions_get_the_paused_error_on_every_endpoint(server, client):
     assert reply.status_code == 200 and PAUSED_MESSAGE in reply.json()["errorMessage"]
     anonymous = httpx.post(server.url + "/api/query", json={"path": "messages:list", "args": {}}, timeout=10)
     assert PAUSED_MESSAGE in anonymous.json()["errorMessage"]
-    batch = client.post("/api/query_batch", json={"queries": [
-        {"path": "messages:list", "args": {}}, {"path": "_system/frontend/getTableMapping", "args": {}},
-    ]}).json()["results"]
+    batch = client.post(
+        "/api/query_batch",
+        json={
+            "queries": [
+                {"path": "messages:list", "args": {}},
+                {"path": "_system/frontend/getTableMapping", "args": {}},
+            ]
+        },
+    ).json()["results"]
     assert PAUSED_MESSAGE in batch[0]["errorMessage"] and batch[1]["status"] == "success"
 
 
@@ -180,8 +186,11 @@ def test_system_functions_and_data_edits_keep_working_while_paused(client):
     assert mutation(client, "_system/frontend/addDocument", {"table": "fixes", "documents": [{"n": 1.0}]}) == {
         "success": True
     }
-    page = query(client, "_system/frontend/paginatedTableDocuments",
-                 {"table": "fixes", "paginationOpts": {"numItems": 10.0, "cursor": None}, "filters": None})
+    page = query(
+        client,
+        "_system/frontend/paginatedTableDocuments",
+        {"table": "fixes", "paginationOpts": {"numItems": 10.0, "cursor": None}, "filters": None},
+    )
     assert [d["n"] for d in page["page"]] == [1.0]
 
 

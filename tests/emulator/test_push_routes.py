@@ -15,8 +15,13 @@ from sandbox_process import SandboxProcess
 from tui.emulator.deployment.auth import DEPLOY, VIEW_DATA
 from tui.emulator.sandbox.folder import SandboxFolder
 
-PUSH_PATHS = ("/api/deploy2/evaluate_push", "/api/deploy2/start_push", "/api/deploy2/finish_push",
-              "/api/push_config", "/api/prepare_schema")
+PUSH_PATHS = (
+    "/api/deploy2/evaluate_push",
+    "/api/deploy2/start_push",
+    "/api/deploy2/finish_push",
+    "/api/push_config",
+    "/api/prepare_schema",
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +39,30 @@ def server(tmp_path_factory):
 
 
 def _post(server, path: str, body: bytes, key: str, **headers: str) -> httpx.Response:
-    return httpx.post(server.url + path, content=body, timeout=10, headers={
-        "Authorization": f"Convex {key}", "Content-Type": "application/json", **headers})
+    return httpx.post(
+        server.url + path,
+        content=body,
+        timeout=10,
+        headers={"Authorization": f"Convex {key}", "Content-Type": "application/json", **headers},
+    )
 
 
 def test_the_config_hashes_are_those_of_a_deployment_never_pushed_to(server):
     body = json.dumps({"version": "1.48.0", "adminKey": server.admin_key}).encode()
     reply = _post(server, "/api/get_config_hashes", body, "not-the-key")  # the body's key counts, as in Convex
     assert reply.status_code == 200, reply.text
-    assert reply.json() == {"config": {"functions": "convex/", "authInfo": []}, "moduleHashes": [],
-                            "udfServerVersion": None, "nodeVersion": None}
-    refused = _post(server, "/api/get_config_hashes",
-                    json.dumps({"version": "1.48.0", "adminKey": server.view_key}).encode(), server.admin_key)
+    assert reply.json() == {
+        "config": {"functions": "convex/", "authInfo": []},
+        "moduleHashes": [],
+        "udfServerVersion": None,
+        "nodeVersion": None,
+    }
+    refused = _post(
+        server,
+        "/api/get_config_hashes",
+        json.dumps({"version": "1.48.0", "adminKey": server.view_key}).encode(),
+        server.admin_key,
+    )
     assert refused.status_code == 403 and refused.json()["code"] == "OperationNotPermitted"
     assert DEPLOY in refused.json()["message"]
 

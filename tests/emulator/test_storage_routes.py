@@ -74,8 +74,10 @@ def test_unknown_files_are_404(client):
     assert client.get("/api/storage/no-such-file").status_code == 404
     add = {"path": "_system/frontend/addDocument", "args": {"table": "t", "documents": [{}]}}
     assert client.post("/api/mutation", json=add).json()["status"] == "success"
-    listing = {"path": "_system/frontend/paginatedTableDocuments",
-               "args": {"table": "t", "paginationOpts": {"numItems": 1.0, "cursor": None}, "filters": None}}
+    listing = {
+        "path": "_system/frontend/paginatedTableDocuments",
+        "args": {"table": "t", "paginationOpts": {"numItems": 1.0, "cursor": None}, "filters": None},
+    }
     (document,) = client.post("/api/query", json=listing).json()["value"]["page"]
     reply = client.get(f"/api/storage/{document['_id']}")  # a valid id, but of a user table
     assert reply.status_code == 404 and reply.json()["code"] == "FileNotFound"

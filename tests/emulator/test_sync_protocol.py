@@ -43,16 +43,30 @@ class SyncClient:
 
     def hello(self, key: str | None, queries: dict[int, tuple[str, dict]]) -> None:
         """What the CLI sends at once when the socket opens."""
-        self.send({"type": "Connect", "sessionId": "5f0d", "connectionCount": 0,
-                   "lastCloseReason": "InitialConnect", "clientTs": int(time.time() * 1000)})
+        self.send(
+            {
+                "type": "Connect",
+                "sessionId": "5f0d",
+                "connectionCount": 0,
+                "lastCloseReason": "InitialConnect",
+                "clientTs": int(time.time() * 1000),
+            }
+        )
         if key is not None:
             self.send({"type": "Authenticate", "tokenType": "Admin", "value": key, "baseVersion": 0})
-        self.modify([{"type": "Add", "queryId": qid, "udfPath": path, "args": [args]}
-                     for qid, (path, args) in queries.items()])
+        self.modify(
+            [{"type": "Add", "queryId": qid, "udfPath": path, "args": [args]} for qid, (path, args) in queries.items()]
+        )
 
     def modify(self, modifications: list[dict]) -> None:
-        self.send({"type": "ModifyQuerySet", "baseVersion": self.query_set, "newVersion": self.query_set + 1,
-                   "modifications": modifications})
+        self.send(
+            {
+                "type": "ModifyQuerySet",
+                "baseVersion": self.query_set,
+                "newVersion": self.query_set + 1,
+                "modifications": modifications,
+            }
+        )
         self.query_set += 1
 
     def receive(self, timeout: float = 10) -> dict:

@@ -141,8 +141,10 @@ def test_backup_under_traffic_has_no_dangling_references(tmp_path):
             wait_for(lambda: traffic.deletes >= 10 and traffic.file_deletes >= 5, message="traffic")
             assert client.post("/api/export/request/zip?includeStorage=true").status_code == 200
             # Once the worker is writing tables, its snapshot is fixed; count the writes made after it.
-            wait_for(lambda: (latest_export(client).get("progress_message") or "").startswith("Backing up"),
-                     message="export writing")
+            wait_for(
+                lambda: (latest_export(client).get("progress_message") or "").startswith("Backing up"),
+                message="export writing",
+            )
             writes_at_snapshot = traffic.writes
             export = wait_for(completed_export(client), message="export")
             assert traffic.writes - writes_at_snapshot >= 20, "the backup must be taken under load"

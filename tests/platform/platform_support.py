@@ -38,8 +38,14 @@ WORLD: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "acme-spare-209": ("acme", "spare", "dev", {}),
 }
 TEAMS = {"sandbox": ("Sandbox", "starter"), "acme": ("Acme Corp", "pro")}
-PROJECT_NAMES = {"sandbox": "Sandbox", "notes": "Notes", "shop": "Shop", "ops": "Ops", "europe": "Europe",
-                 "spare": "Spare"}
+PROJECT_NAMES = {
+    "sandbox": "Sandbox",
+    "notes": "Notes",
+    "shop": "Shop",
+    "ops": "Ops",
+    "europe": "Europe",
+    "spare": "Spare",
+}
 # The login token of a member of one team only (the operator is in every team): team slug -> token.
 MEMBER_TOKENS = {"sandbox": "sbx_pat_member-of-sandbox-only-0000", "acme": "sbx_pat_member-of-acme-only-00000000"}
 
@@ -59,8 +65,9 @@ def build_world(data: Path, names: list[str] | None = None) -> None:
             world.member(f"{slug} member", f"{slug}-member@example.com", [teams[slug]], token)
 
 
-def start_world(data: Path, *extra: str, clock: str | None = f"manual:{EPOCH_S}", throttle: float = 0.0,
-                timeout: float = 60) -> SandboxProcess:
+def start_world(
+    data: Path, *extra: str, clock: str | None = f"manual:{EPOCH_S}", throttle: float = 0.0, timeout: float = 60
+) -> SandboxProcess:
     if not (data / "platform.sqlite3").exists():
         build_world(data)
     args = (*(("--clock", clock) if clock else ()), *extra)
@@ -170,8 +177,9 @@ class Deployment:
 
     def add(self, table: str, documents: list[dict[str, Any]]) -> None:
         for start in range(0, len(documents), 50):
-            result = self.call("mutation", "_system/frontend/addDocument",
-                               {"table": table, "documents": documents[start:start + 50]})
+            result = self.call(
+                "mutation", "_system/frontend/addDocument", {"table": table, "documents": documents[start : start + 50]}
+            )
             assert result["success"], result
 
     def latest_cloud_export(self) -> dict[str, Any] | None:
@@ -202,7 +210,9 @@ class Deployment:
     def snapshot(self, include_storage: bool = True) -> bytes:
         """A fresh snapshot export of the deployment, downloaded."""
         before = self.call("query", "_system/cli/exports:getLatest")
-        assert self.http.post(f"/api/export/request/zip?includeStorage={str(include_storage).lower()}").status_code == 200
+        assert (
+            self.http.post(f"/api/export/request/zip?includeStorage={str(include_storage).lower()}").status_code == 200
+        )
 
         def done():
             export = self.call("query", "_system/cli/exports:getLatest")

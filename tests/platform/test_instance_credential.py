@@ -55,8 +55,11 @@ def test_the_credential_opens_its_deployment_and_a_forged_one_does_not(world, ap
     forged = [
         f"{prefix}_{token_id}_{'A' * len(mac)}",  # the right row, a guessed MAC
         f"{prefix}_{int(token_id) + 1}_{mac}",  # another row with this MAC
-        prefix + "_" + base64.urlsafe_b64encode(b'{"v": 1, "token": "%s"}' % world.access_token.encode())
-        .decode().rstrip("="),  # the old reversible form, even with the real token inside
+        prefix
+        + "_"
+        + base64.urlsafe_b64encode(b'{"v": 1, "token": "%s"}' % world.access_token.encode())
+        .decode()
+        .rstrip("="),  # the old reversible form, even with the real token inside
     ]
     for wrong in forged:
         reply = httpx.get(url + "/api/v1/list_environment_variables", headers={"Authorization": f"Convex {wrong}"})

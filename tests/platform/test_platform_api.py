@@ -15,12 +15,39 @@ import pytest
 from platform_support import EPOCH_MS, MEMBER_TOKENS, Api, expect_error
 from websockets.sync.client import connect
 
-TEAM_KEYS = {"id", "name", "slug", "creator", "suspended", "referralCode", "referredBy", "managedBy",
-             "defaultRegion", "ssoLoginId", "managedByUrl"}
+TEAM_KEYS = {
+    "id",
+    "name",
+    "slug",
+    "creator",
+    "suspended",
+    "referralCode",
+    "referredBy",
+    "managedBy",
+    "defaultRegion",
+    "ssoLoginId",
+    "managedByUrl",
+}
 PROJECT_KEYS = {"id", "name", "slug", "teamId", "createTime", "prodDeploymentName", "devDeploymentName"}
-DEPLOYMENT_KEYS = {"kind", "id", "name", "createTime", "lastDeployTime", "deploymentType", "projectId", "creator",
-                   "previewIdentifier", "region", "isDefault", "reference", "dashboardEditConfirmation",
-                   "deploymentUrl", "expiresAt", "class", "sendLogsToClient"}
+DEPLOYMENT_KEYS = {
+    "kind",
+    "id",
+    "name",
+    "createTime",
+    "lastDeployTime",
+    "deploymentType",
+    "projectId",
+    "creator",
+    "previewIdentifier",
+    "region",
+    "isDefault",
+    "reference",
+    "dashboardEditConfirmation",
+    "deploymentUrl",
+    "expiresAt",
+    "class",
+    "sendLogsToClient",
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +79,9 @@ ROUTES = [
 ]
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer sbx_pat_not-a-real-token-at-all", "Bearer", "Convex abc",
-                                           "Basic dXNlcjpwYXNz"])
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer sbx_pat_not-a-real-token-at-all", "Bearer", "Convex abc", "Basic dXNlcjpwYXNz"]
+)
 def test_missing_wrong_or_malformed_tokens_are_401(world, authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}
     for method, path in ROUTES:
@@ -76,8 +104,10 @@ def test_a_team_token_works_on_v1_only(world, api, starter_api, starter_team_api
     """Convex documents team tokens for the management API (`/v1`) and, as `Convex <token>`, for the
     team's deployments; the dashboard's and the CLI's routes are for the token of `npx convex login`."""
     starter, deployment = api.team_id("sandbox"), api.deployment_id("starter-prod-101")
-    selection = {"selectedDeploymentName": "starter-prod-101",
-                 "projectSelection": {"kind": "deploymentName", "deploymentName": "starter-prod-101"}}
+    selection = {
+        "selectedDeploymentName": "starter-prod-101",
+        "projectSelection": {"kind": "deploymentName", "deploymentName": "starter-prod-101"},
+    }
     for method, path, body in [
         ("GET", "/api/dashboard/teams", None),
         ("GET", "/api/dashboard/member_data", None),
@@ -101,12 +131,17 @@ def test_a_team_token_works_on_v1_only(world, api, starter_api, starter_team_api
         assert len(api.backups("starter-prod-101")) == before  # nothing was started
         if method == "GET":  # the login token of a member of the same team may
             assert starter_api.get(path).status_code == 200, path
-    for path in ("/v1/token_details", f"/v1/teams/{starter}/projects", f"/v1/teams/{starter}/list_deployments",
-                 "/v1/deployments/starter-prod-101"):
+    for path in (
+        "/v1/token_details",
+        f"/v1/teams/{starter}/projects",
+        f"/v1/teams/{starter}/list_deployments",
+        "/v1/deployments/starter-prod-101",
+    ):
         assert starter_team_api.get(path).status_code == 200, path
     url = world.deployments["starter-prod-101"]
-    reply = httpx.get(url + "/api/v1/list_environment_variables",
-                      headers={"Authorization": f"Convex {world.team_token('sandbox')}"})
+    reply = httpx.get(
+        url + "/api/v1/list_environment_variables", headers={"Authorization": f"Convex {world.team_token('sandbox')}"}
+    )
     assert reply.status_code == 200
 
 
@@ -114,15 +149,23 @@ def test_a_deploy_key_works_on_its_deployment_only(world, api):
     """A deploy key is no access token: big brain knows it on the CLI's two deploy-key lookups only."""
     key = "prod:" + world.credentials("starter-prod-101")["CONVEX_SELF_HOSTED_ADMIN_KEY"]
     with world.platform_client(key) as client:
-        for method, path in [("GET", "/api/dashboard/teams"), ("GET", "/api/teams"), ("GET", "/v1/token_details"),
-                             ("GET", "/v1/deployments/starter-prod-101"),
-                             ("POST", "/api/dashboard/instances/starter-prod-101/auth")]:
+        for method, path in [
+            ("GET", "/api/dashboard/teams"),
+            ("GET", "/api/teams"),
+            ("GET", "/v1/token_details"),
+            ("GET", "/v1/deployments/starter-prod-101"),
+            ("POST", "/api/dashboard/instances/starter-prod-101/auth"),
+        ]:
             expect_error(client.request(method, path), 401, "AccessTokenInvalid")
-        assert client.post("/api/deployment/url_for_key", json={"deployKey": key}).json() \
+        assert (
+            client.post("/api/deployment/url_for_key", json={"deployKey": key}).json()
             == world.deployments["starter-prod-101"]
+        )
     url = world.deployments["starter-prod-101"]
-    assert httpx.get(url + "/api/v1/list_environment_variables",
-                     headers={"Authorization": f"Convex {key}"}).status_code == 200
+    assert (
+        httpx.get(url + "/api/v1/list_environment_variables", headers={"Authorization": f"Convex {key}"}).status_code
+        == 200
+    )
 
 
 def test_other_teams_resources_look_missing(world, api, starter_api, starter_team_api):
@@ -140,19 +183,25 @@ def test_other_teams_resources_look_missing(world, api, starter_api, starter_tea
         (starter_api.get(f"/v1/projects/{acme_project}/list_deployments"), "ProjectNotFound"),
         (starter_api.get(f"/api/dashboard/deployments/{acme_deployment}/list_cloud_backups"), "DeploymentNotFound"),
         (starter_api.get("/api/dashboard/deployments/999999/list_cloud_backups"), "DeploymentNotFound"),
-        (starter_api.post(f"/api/dashboard/deployments/{acme_deployment}/request_cloud_backup", {}),
-         "DeploymentNotFound"),
+        (
+            starter_api.post(f"/api/dashboard/deployments/{acme_deployment}/request_cloud_backup", {}),
+            "DeploymentNotFound",
+        ),
         (starter_api.post("/api/dashboard/instances/acme-prod-201/auth"), "DeploymentNotFound"),
         (starter_api.get("/v1/deployments/acme-prod-201"), "DeploymentNotFound"),
         (starter_api.get("/v1/deployments/no-such-999"), "DeploymentNotFound"),
         (starter_api.get("/api/deployment/acme-prod-201/team_and_project"), "DeploymentNotFound"),
-        (starter_api.get(f"/api/dashboard/deployments/{acme_deployment}/get_periodic_backup_config"),
-         "DeploymentNotFound"),
+        (
+            starter_api.get(f"/api/dashboard/deployments/{acme_deployment}/get_periodic_backup_config"),
+            "DeploymentNotFound",
+        ),
     ]:
         expect_error(reply, 404, code)
-    for path, code in [(f"/v1/teams/{acme}/projects", "TeamNotFound"),
-                       (f"/v1/projects/{acme_project}/list_deployments", "ProjectNotFound"),
-                       ("/v1/deployments/acme-prod-201", "DeploymentNotFound")]:
+    for path, code in [
+        (f"/v1/teams/{acme}/projects", "TeamNotFound"),
+        (f"/v1/projects/{acme_project}/list_deployments", "ProjectNotFound"),
+        ("/v1/deployments/acme-prod-201", "DeploymentNotFound"),
+    ]:
         expect_error(starter_team_api.get(path), 404, code)
     assert [t["slug"] for t in starter_api.ok("GET", "/api/dashboard/teams")] == ["sandbox"]
     # ... and a backup of another team is missing too.
@@ -188,7 +237,8 @@ def test_token_files_and_credentials_command(world):
     assert world.platform_credentials("acme")["CONVEX_OVERRIDE_ACCESS_TOKEN"] == world.team_token("acme")
     missing = subprocess.run(
         [sys.executable, "-m", "tui", "sandbox", "credentials", "--platform", "--team", "nope", "--data", str(data)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert missing.returncode == 2 and "nope" in missing.stderr
 
@@ -209,15 +259,24 @@ def test_instance_credential_opens_the_deployment(world, api, starter_api):
     assert url == world.deployments["starter-prod-101"] and not url.endswith("/")
     info = httpx.get(url + "/api/v1/deployment_info", headers={"Authorization": f"Convex {key}"}).json()
     assert info == {
-        "kind": "cloud", "teamId": api.team_id("sandbox"), "projectId": api.ok("GET", "/v1/deployments/starter-prod-101")["projectId"],
-        "projectName": "Sandbox", "projectSlug": "sandbox", "id": api.deployment_id("starter-prod-101"),
-        "deploymentType": "prod", "reference": "production",
+        "kind": "cloud",
+        "teamId": api.team_id("sandbox"),
+        "projectId": api.ok("GET", "/v1/deployments/starter-prod-101")["projectId"],
+        "projectName": "Sandbox",
+        "projectSlug": "sandbox",
+        "id": api.deployment_id("starter-prod-101"),
+        "deploymentType": "prod",
+        "reference": "production",
     }
     # The same credential works in `?adminKey=` (download links), and so does a bare team token.
     assert httpx.get(url + "/api/v1/list_environment_variables", params={"adminKey": key}).status_code == 200
     team_token = world.team_token("sandbox")
-    assert httpx.get(url + "/api/v1/list_environment_variables",
-                     headers={"Authorization": f"Convex {team_token}"}).status_code == 200
+    assert (
+        httpx.get(
+            url + "/api/v1/list_environment_variables", headers={"Authorization": f"Convex {team_token}"}
+        ).status_code
+        == 200
+    )
     # Another team's token, or a credential wrapping a wrong token, is not an admin of this deployment.
     for wrong in (world.team_token("acme"), key[:-6] + "AAAAAA", "sbxi_bm9wZQ"):
         reply = httpx.get(url + "/api/v1/list_environment_variables", headers={"Authorization": f"Convex {wrong}"})
@@ -240,7 +299,9 @@ def test_teams_and_entitlements(api):
     assert api.ok("GET", "/api/teams") == teams
     ids = {t["slug"]: t["id"] for t in teams}
     assert api.ok("GET", f"/api/dashboard/teams/{ids['sandbox']}/get_entitlements") == {
-        "periodicBackupsEnabled": False, "maxCloudBackups": 2}
+        "periodicBackupsEnabled": False,
+        "maxCloudBackups": 2,
+    }
     pro = api.ok("GET", f"/api/dashboard/teams/{ids['acme']}/get_entitlements")
     assert pro["periodicBackupsEnabled"] is True and pro["maxCloudBackups"] > 2
 
@@ -329,24 +390,38 @@ def test_cli_discovery_routes(api, world):
     assert all(set(p) == PROJECT_KEYS for p in projects)
     shop = next(p for p in projects if p["slug"] == "shop")
     assert api.ok("GET", "/api/deployment/acme-dev-202/team_and_project") == {
-        "team": "acme", "project": "shop", "teamId": acme, "projectId": shop["id"],
+        "team": "acme",
+        "project": "shop",
+        "teamId": acme,
+        "projectId": shop["id"],
         "deploymentId": api.deployment_id("acme-dev-202"),
     }
     selection = {"kind": "deploymentName", "deploymentName": "acme-prod-201", "deploymentType": "prod"}
-    creds = api.ok("POST", "/api/deployment/authorize_within_current_project",
-                   {"selectedDeploymentName": "acme-dev-202", "projectSelection": selection})
+    creds = api.ok(
+        "POST",
+        "/api/deployment/authorize_within_current_project",
+        {"selectedDeploymentName": "acme-dev-202", "projectSelection": selection},
+    )
     assert set(creds) == {"deploymentName", "adminKey", "url", "deploymentType", "reference", "isDefault"}
     assert creds["deploymentName"] == "acme-dev-202" and creds["deploymentType"] == "dev"
     assert creds["url"] == world.deployments["acme-dev-202"]
-    reply = httpx.get(creds["url"] + "/api/v1/deployment_info", headers={"Authorization": f"Convex {creds['adminKey']}"})
+    reply = httpx.get(
+        creds["url"] + "/api/v1/deployment_info", headers={"Authorization": f"Convex {creds['adminKey']}"}
+    )
     assert reply.json()["kind"] == "cloud"
-    by_slugs = api.ok("POST", "/api/deployment/authorize_within_current_project", {
-        "selectedDeploymentName": "acme-prod-201",
-        "projectSelection": {"kind": "teamAndProjectSlugs", "teamSlug": "acme", "projectSlug": "shop"},
-    })
+    by_slugs = api.ok(
+        "POST",
+        "/api/deployment/authorize_within_current_project",
+        {
+            "selectedDeploymentName": "acme-prod-201",
+            "projectSelection": {"kind": "teamAndProjectSlugs", "teamSlug": "acme", "projectSlug": "shop"},
+        },
+    )
     assert by_slugs["deploymentName"] == "acme-prod-201" and by_slugs["isDefault"] is True
-    outside = api.post("/api/deployment/authorize_within_current_project",
-                       {"selectedDeploymentName": "acme-ops-204", "projectSelection": selection})
+    outside = api.post(
+        "/api/deployment/authorize_within_current_project",
+        {"selectedDeploymentName": "acme-ops-204", "projectSelection": selection},
+    )
     expect_error(outside, 404, "DeploymentNotFound")
     prod = api.ok("POST", "/api/deployment/authorize_prod", {"deploymentName": "acme-preview-203"})
     assert prod["deploymentName"] == "acme-prod-201" and prod["deploymentType"] == "prod"
@@ -357,8 +432,9 @@ def test_deploy_key_routes(world):
     deploy_key = f"prod:{admin_key}"
 
     def post(path: str, key: str, bearer: str | None = None) -> httpx.Response:
-        return httpx.post(world.platform_url + path, json={"deployKey": key},
-                          headers={"Authorization": f"Bearer {bearer or key}"})
+        return httpx.post(
+            world.platform_url + path, json={"deployKey": key}, headers={"Authorization": f"Bearer {bearer or key}"}
+        )
 
     url = post("/api/deployment/url_for_key", deploy_key)
     assert url.status_code == 200 and url.json() == world.deployments["acme-ops-204"]
@@ -368,8 +444,11 @@ def test_deploy_key_routes(world):
     assert {"teamId", "projectId"} <= set(details)
     wrong = deploy_key[:-4] + "0000"
     expect_error(post("/api/deployment/url_for_key", wrong), 401, "AccessTokenInvalid")
-    expect_error(post("/api/deployment/team_and_project_for_key", deploy_key, bearer="sbx_pat_other-token-000"),
-                 401, "AccessTokenInvalid")
+    expect_error(
+        post("/api/deployment/team_and_project_for_key", deploy_key, bearer="sbx_pat_other-token-000"),
+        401,
+        "AccessTokenInvalid",
+    )
     # A deploy key cannot list teams.
     reply = httpx.get(world.platform_url + "/api/teams", headers={"Authorization": f"Bearer {deploy_key}"})
     expect_error(reply, 401, "AccessTokenInvalid")
@@ -380,11 +459,22 @@ def test_sync_websocket_accepts_the_platform_credential(world, api):
     for value, accepted in ((key, True), (world.team_token("acme"), False)):
         with connect(url.replace("http://", "ws://") + "/api/1.48.0/sync", open_timeout=10) as ws:
             for message in (
-                {"type": "Connect", "sessionId": "5f0d", "connectionCount": 0, "lastCloseReason": "InitialConnect",
-                 "clientTs": 0},
+                {
+                    "type": "Connect",
+                    "sessionId": "5f0d",
+                    "connectionCount": 0,
+                    "lastCloseReason": "InitialConnect",
+                    "clientTs": 0,
+                },
                 {"type": "Authenticate", "tokenType": "Admin", "value": value, "baseVersion": 0},
-                {"type": "ModifyQuerySet", "baseVersion": 0, "newVersion": 1, "modifications": [
-                    {"type": "Add", "queryId": 1, "udfPath": "_system/cli/exports:getLatest", "args": [{}]}]},
+                {
+                    "type": "ModifyQuerySet",
+                    "baseVersion": 0,
+                    "newVersion": 1,
+                    "modifications": [
+                        {"type": "Add", "queryId": 1, "udfPath": "_system/cli/exports:getLatest", "args": [{}]}
+                    ],
+                },
             ):
                 ws.send(json.dumps(message))
             reply = json.loads(ws.recv(timeout=10))

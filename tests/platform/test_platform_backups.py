@@ -11,6 +11,7 @@ import zipfile
 import pytest
 from platform_support import DAY_MS, expect_error, settle, throttle
 
+
 def export_row(world, name: str, export_id: str) -> dict:
     """An `_exports` row read straight from the deployment's database (no system function returns one by id)."""
     path = world.data / "deployments" / name / "deployment.sqlite3"
@@ -19,8 +20,16 @@ def export_row(world, name: str, export_id: str) -> dict:
     return json.loads(body)
 
 
-BACKUP_KEYS = {"id", "sourceDeploymentId", "sourceDeploymentName", "state", "snapshotId", "requestedTime",
-               "expirationTime", "includeStorage"}
+BACKUP_KEYS = {
+    "id",
+    "sourceDeploymentId",
+    "sourceDeploymentName",
+    "state",
+    "snapshotId",
+    "requestedTime",
+    "expirationTime",
+    "includeStorage",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -76,8 +85,10 @@ def test_list_is_newest_first_and_no_body_means_no_storage(world, api):
     assert second["includeStorage"] is False
     listed = api.backups("acme-ops-204")
     assert [b["id"] for b in listed] == [second["id"], first["id"]]
-    bad = api.post(f"/api/dashboard/deployments/{api.deployment_id('acme-ops-204')}/request_cloud_backup",
-                   {"includeStorage": "yes"})
+    bad = api.post(
+        f"/api/dashboard/deployments/{api.deployment_id('acme-ops-204')}/request_cloud_backup",
+        {"includeStorage": "yes"},
+    )
     expect_error(bad, 400, "BadJsonBody")
 
 

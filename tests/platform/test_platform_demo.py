@@ -40,7 +40,9 @@ def _by_slug(api, team: str) -> dict[str, dict]:
 def test_the_demo_world(api):
     teams = {t["slug"]: t for t in api.ok("GET", "/api/dashboard/teams")}
     assert list(teams) == ["indie-studio", "acme-corp"]
-    entitlements = {slug: api.ok("GET", f"/api/dashboard/teams/{t['id']}/get_entitlements") for slug, t in teams.items()}
+    entitlements = {
+        slug: api.ok("GET", f"/api/dashboard/teams/{t['id']}/get_entitlements") for slug, t in teams.items()
+    }
     assert entitlements["indie-studio"] == {"periodicBackupsEnabled": False, "maxCloudBackups": 2}
     assert entitlements["acme-corp"]["periodicBackupsEnabled"] is True
 
@@ -61,8 +63,11 @@ def test_the_demo_world(api):
             schedules[deployment["name"]] = config
     assert {"complete", "failed", "canceled"} <= states
     assert expiring, "some backups are about to expire"
-    pro_names = {d["name"] for d in data["deployments"]
-                 if next(p for p in data["projects"] if p["id"] == d["projectId"])["teamId"] == teams["acme-corp"]["id"]}
+    pro_names = {
+        d["name"]
+        for d in data["deployments"]
+        if next(p for p in data["projects"] if p["id"] == d["projectId"])["teamId"] == teams["acme-corp"]["id"]
+    }
     assert schedules and set(schedules) <= pro_names
 
     # The demo deployments hold realistic data: thousands of documents and files.
@@ -94,11 +99,19 @@ def test_a_backup_under_traffic_restores_into_another_deployment(demo, api):
     documents = {name: [orjson.loads(line) for line in lines] for name, lines in backed_up.items()}
     assert all(doc["_creationTime"] <= snapshot_ms for docs in documents.values() for doc in docs)
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
-        numbers = {orjson.loads(line)["name"]: orjson.loads(line)["id"]
-                   for line in archive.read("_tables/documents.jsonl").splitlines()}
+        numbers = {
+            orjson.loads(line)["name"]: orjson.loads(line)["id"]
+            for line in archive.read("_tables/documents.jsonl").splitlines()
+        }
     present = {doc["_id"] for docs in documents.values() for doc in docs}
-    references = [value for name, docs in documents.items() if not name.startswith("_storage")
-                  for doc in docs for value in _strings(doc) if value != doc["_id"] and is_valid_id(value)]
+    references = [
+        value
+        for name, docs in documents.items()
+        if not name.startswith("_storage")
+        for doc in docs
+        for value in _strings(doc)
+        if value != doc["_id"] and is_valid_id(value)
+    ]
     assert len(references) > 1000
     tables = set(numbers.values()) | {STORAGE_TABLE_NUMBER}
     dangling = [r for r in references if r not in present and decode_id(r)[0] in tables]
@@ -110,7 +123,8 @@ def test_a_backup_under_traffic_restores_into_another_deployment(demo, api):
     target.confirm(waiting["_id"])
     done = target.wait_restore("completed", timeout=180)
     assert done["state"]["num_rows_written"] == sum(
-        len(v) for k, v in backed_up.items() if not k.startswith("_storage"))
+        len(v) for k, v in backed_up.items() if not k.startswith("_storage")
+    )
 
     restored = target.snapshot(include_storage=True)
     assert tables_of(restored) == backed_up

@@ -19,7 +19,9 @@ def test_cloud_mode_export_env_and_import(tmp_path):
     node_modules = install_cli()
     project = tmp_path / "app"
     project.mkdir()
-    (project / "package.json").write_text('{"name": "cloud-mode", "private": true, "dependencies": {"convex": "1.48.0"}}\n')
+    (project / "package.json").write_text(
+        '{"name": "cloud-mode", "private": true, "dependencies": {"convex": "1.48.0"}}\n'
+    )
     (project / "node_modules").symlink_to(node_modules, target_is_directory=True)
     sandbox = start_world(tmp_path / "sandbox", clock=None)
     try:
@@ -30,8 +32,14 @@ def test_cloud_mode_export_env_and_import(tmp_path):
         env.update(sandbox.platform_credentials(), CI="1", CONVEX_DEPLOYMENT="dev:acme-dev-202", HOME=str(tmp_path))
 
         def cli(*args: str) -> str:
-            result = subprocess.run(["node", str(project / "node_modules" / "convex" / "bin" / "main.js"), *args],
-                                    cwd=project, env=env, capture_output=True, text=True, timeout=120)
+            result = subprocess.run(
+                ["node", str(project / "node_modules" / "convex" / "bin" / "main.js"), *args],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert result.returncode == 0, f"convex {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
             return result.stdout + result.stderr
 

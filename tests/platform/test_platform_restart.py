@@ -60,7 +60,9 @@ def test_an_old_folder_is_adopted(tmp_path, stopper):
         project = api.ok("GET", "/api/teams/sandbox/projects")[0]
         listed = api.ok("GET", f"/v1/projects/{project['id']}/list_deployments")
         assert [(d["name"], d["deploymentType"], d["isDefault"]) for d in listed] == [
-            ("old-one-111", "prod", True), ("old-two-222", "prod", False)]
+            ("old-one-111", "prod", True),
+            ("old-two-222", "prod", False),
+        ]
         old = api.deployment("old-two-222")
         assert old.call("query", "_system/frontend/tableSize", {"tableName": "kept"}) == 1
         old.close()
@@ -73,8 +75,11 @@ def test_state_survives_a_kill(tmp_path, stopper):
     stopper(sandbox)
     api = Api(sandbox)
     backup = api.complete_backup("acme-prod-201")
-    config = api.ok("POST", f"/api/dashboard/deployments/{api.deployment_id('acme-ops-204')}/configure_periodic_backup",
-                    {"cronspec": "0 5 * * 2", "includeStorage": True})
+    config = api.ok(
+        "POST",
+        f"/api/dashboard/deployments/{api.deployment_id('acme-ops-204')}/configure_periodic_backup",
+        {"cronspec": "0 5 * * 2", "includeStorage": True},
+    )
     member_data = api.ok("GET", "/api/dashboard/member_data")
     api.close()
     token = sandbox.access_token
@@ -84,11 +89,15 @@ def test_state_survives_a_kill(tmp_path, stopper):
     api = Api(sandbox)
     try:
         assert api.ok("GET", f"/api/dashboard/cloud_backups/{backup['id']}") == backup
-        assert api.ok("GET", f"/api/dashboard/deployments/{api.deployment_id('acme-ops-204')}/"
-                             "get_periodic_backup_config") == config
+        assert (
+            api.ok("GET", f"/api/dashboard/deployments/{api.deployment_id('acme-ops-204')}/get_periodic_backup_config")
+            == config
+        )
         again = api.ok("GET", "/api/dashboard/member_data")
+
         def strip(data):
             return [{k: v for k, v in d.items() if k != "deploymentUrl"} for d in data["deployments"]]
+
         assert strip(again) == strip(member_data) and again["teams"] == member_data["teams"]
         assert api.deployment("acme-prod-201").download(backup["snapshotId"]).status_code == 200
     finally:

@@ -24,8 +24,11 @@ def no_throttle(world):
 
 
 def _rows(deployment, table: str) -> list[dict]:
-    page = deployment.call("query", "_system/frontend/paginatedTableDocuments",
-                           {"table": table, "paginationOpts": {"numItems": 1000.0, "cursor": None}})
+    page = deployment.call(
+        "query",
+        "_system/frontend/paginatedTableDocuments",
+        {"table": table, "paginationOpts": {"numItems": 1000.0, "cursor": None}},
+    )
     return sorted(page["page"], key=lambda d: d["_id"])
 
 
@@ -84,15 +87,17 @@ def test_refusals(world, api, no_throttle):
     try:
         expect_error(acme_only.restore("acme-opsdev-205", starter_backup["id"]), 404, "CloudBackupNotFound")
         target = api.deployment_id("starter-extra-103")
-        reply = acme_only.post(f"/api/dashboard/deployments/{target}/restore_from_cloud_backup",
-                               {"id": acme_backup["id"]})
+        reply = acme_only.post(
+            f"/api/dashboard/deployments/{target}/restore_from_cloud_backup", {"id": acme_backup["id"]}
+        )
         expect_error(reply, 404, "DeploymentNotFound")
     finally:
         acme_only.close()
     expect_error(api.restore("acme-opsdev-205", 999999999), 404, "CloudBackupNotFound")
     for body in ({}, {"id": "abc"}, {"id": True}, []):
-        reply = api.post(f"/api/dashboard/deployments/{api.deployment_id('acme-opsdev-205')}/restore_from_cloud_backup",
-                         body)
+        reply = api.post(
+            f"/api/dashboard/deployments/{api.deployment_id('acme-opsdev-205')}/restore_from_cloud_backup", body
+        )
         expect_error(reply, 400, "BadJsonBody")
     expect_error(api.restore("acme-eu-206", acme_backup["id"]), 400, "CrossRegionRestore")
     expect_error(api.restore("acme-big-207", acme_backup["id"]), 400, "DedicatedDeploymentRestore")

@@ -22,28 +22,39 @@ def config_of(api, name: str) -> dict | None:
 
 def next_utc(now_ms: int, hour: int, minute: int, weekday: int | None = None) -> int:
     """The first time after now at hour:minute UTC (on `weekday`, 0 = Sunday, when given), in ms."""
-    day = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).replace(hour=hour, minute=minute, second=0,
-                                                                         microsecond=0)
+    day = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).replace(
+        hour=hour, minute=minute, second=0, microsecond=0
+    )
     candidate = int(day.timestamp() * 1000)
-    while candidate <= now_ms or (weekday is not None and (datetime.fromtimestamp(
-            candidate / 1000, tz=timezone.utc).weekday() + 1) % 7 != weekday):
+    while candidate <= now_ms or (
+        weekday is not None and (datetime.fromtimestamp(candidate / 1000, tz=timezone.utc).weekday() + 1) % 7 != weekday
+    ):
         candidate += DAY_MS
     return candidate
 
 
 def test_configure_is_validated(api):
-    message = expect_error(api.post(_path(api, "starter-prod-101", "configure_periodic_backup"),
-                                    {"cronspec": "0 3 * * *"}), 400, "PeriodicBackupsNotEnabled")
+    message = expect_error(
+        api.post(_path(api, "starter-prod-101", "configure_periodic_backup"), {"cronspec": "0 3 * * *"}),
+        400,
+        "PeriodicBackupsNotEnabled",
+    )
     assert "Pro plan" in message and "Starter" in message
     for cronspec in ("*/5 * * * *", "0 0 1 * *", "60 1 * * *", "1 24 * * *", "1 1 * * 7", "0 3 * * MON", "daily"):
         reply = api.post(_path(api, "acme-spare-208", "configure_periodic_backup"), {"cronspec": cronspec})
         expect_error(reply, 400, "InvalidCronspec")
-    for body in ({}, {"cronspec": 5}, {"cronspec": "0 3 * * *", "includeStorage": "yes"},
-                 {"cronspec": "0 3 * * *", "expirationDeltaSecs": "week"}):
+    for body in (
+        {},
+        {"cronspec": 5},
+        {"cronspec": "0 3 * * *", "includeStorage": "yes"},
+        {"cronspec": "0 3 * * *", "expirationDeltaSecs": "week"},
+    ):
         expect_error(api.post(_path(api, "acme-spare-208", "configure_periodic_backup"), body), 400, "BadJsonBody")
     for delta in (0, -5, 61 * DAY_S):
-        reply = api.post(_path(api, "acme-spare-208", "configure_periodic_backup"),
-                         {"cronspec": "0 3 * * *", "expirationDeltaSecs": delta})
+        reply = api.post(
+            _path(api, "acme-spare-208", "configure_periodic_backup"),
+            {"cronspec": "0 3 * * *", "expirationDeltaSecs": delta},
+        )
         expect_error(reply, 400, "InvalidExpirationDelta")
     assert config_of(api, "acme-spare-208") is None
     assert config_of(api, "starter-prod-101") is None
@@ -52,8 +63,13 @@ def test_configure_is_validated(api):
 def test_configure_get_and_disable(world, api):
     now = world.now_ms()
     daily = configure(api, "acme-spare-209", {"cronspec": "30 2 * * *"})
-    assert daily == {"sourceDeploymentId": api.deployment_id("acme-spare-209"), "cronspec": "30 2 * * *",
-                     "expirationDeltaSecs": 7 * DAY_S, "nextRun": next_utc(now, 2, 30), "includeStorage": False}
+    assert daily == {
+        "sourceDeploymentId": api.deployment_id("acme-spare-209"),
+        "cronspec": "30 2 * * *",
+        "expirationDeltaSecs": 7 * DAY_S,
+        "nextRun": next_utc(now, 2, 30),
+        "includeStorage": False,
+    }
     assert config_of(api, "acme-spare-209") == daily
     storage = configure(api, "acme-spare-209", {**daily, "includeStorage": True})  # the dashboard re-sends it all
     assert storage["includeStorage"] is True
@@ -61,8 +77,9 @@ def test_configure_get_and_disable(world, api):
     assert weekly["expirationDeltaSecs"] == 14 * DAY_S and weekly["includeStorage"] is True  # kept when omitted
     assert weekly["nextRun"] == next_utc(now, 3, 0, weekday=5)
     assert datetime.fromtimestamp(weekly["nextRun"] / 1000, tz=timezone.utc).strftime("%a %H:%M") == "Fri 03:00"
-    custom = configure(api, "acme-spare-209", {"cronspec": "7  17 * * *", "expirationDeltaSecs": 3 * DAY_S,
-                                                "includeStorage": False})
+    custom = configure(
+        api, "acme-spare-209", {"cronspec": "7  17 * * *", "expirationDeltaSecs": 3 * DAY_S, "includeStorage": False}
+    )
     assert custom["cronspec"] == "7 17 * * *" and custom["expirationDeltaSecs"] == 3 * DAY_S
     reply = api.post(_path(api, "acme-spare-209", "disable_periodic_backup"))
     assert reply.status_code == 200 and reply.content == b""
@@ -150,8 +167,9 @@ def test_expired_backups_vanish_with_their_zip(world, api):
     assert api.new_backup(name)["state"] == "requested"  # expired ones no longer count
 
 
-@pytest.mark.parametrize("body", [{"advanceSecs": -1}, {"setMs": 0}, {}, {"advanceSecs": "1"},
-                                  {"advanceSecs": 1, "setMs": 1}])
+@pytest.mark.parametrize(
+    "body", [{"advanceSecs": -1}, {"setMs": 0}, {}, {"advanceSecs": "1"}, {"advanceSecs": 1, "setMs": 1}]
+)
 def test_clock_route_rejects_bad_moves(world, body):
     with world.platform_client() as client:
         reply = client.post("/api/_emulator/clock", json=body)

@@ -26,12 +26,16 @@ def test_instance_auth_refuses_and_the_cli_routes_still_answer(world, api):
     world.refuse(route="instanceAuth", status=403, code="Forbidden", message="not for this token")
     refused = api.post("/api/dashboard/instances/acme-prod-201/auth")
     assert refused.status_code == 403 and refused.json() == {"code": "Forbidden", "message": "not for this token"}
-    body = {"selectedDeploymentName": "acme-prod-201",
-            "projectSelection": {"kind": "deploymentName", "deploymentName": "acme-prod-201", "deploymentType": "prod"}}
+    body = {
+        "selectedDeploymentName": "acme-prod-201",
+        "projectSelection": {"kind": "deploymentName", "deploymentName": "acme-prod-201", "deploymentType": "prod"},
+    }
     creds = api.ok("POST", "/api/deployment/authorize_within_current_project", body)
     assert creds["deploymentName"] == "acme-prod-201" and creds["adminKey"] and creds["url"].startswith("http://")
-    assert api.ok("POST", "/api/deployment/authorize_prod", {"deploymentName": "acme-dev-202"})["deploymentName"] \
+    assert (
+        api.ok("POST", "/api/deployment/authorize_prod", {"deploymentName": "acme-dev-202"})["deploymentName"]
         == "acme-prod-201"
+    )
     world.refuse(route="instanceAuth", refuse=False)
     assert api.post("/api/dashboard/instances/acme-prod-201/auth").status_code == 200
 
@@ -40,9 +44,13 @@ def test_a_refusing_team_refuses_every_route_that_names_it(world, api):
     acme = api.team_id("acme")
     acme_dev, starter = api.deployment_id("acme-dev-202"), api.deployment_id("starter-prod-101")
     world.refuse(team="acme", code="SSORequired", message="SSO", suspended=True)
-    for path in (f"/api/dashboard/teams/{acme}/projects", f"/v1/teams/{acme}/list_deployments",
-                 "/api/teams/acme/projects", "/v1/deployments/acme-prod-201",
-                 f"/api/dashboard/deployments/{acme_dev}/list_cloud_backups"):
+    for path in (
+        f"/api/dashboard/teams/{acme}/projects",
+        f"/v1/teams/{acme}/list_deployments",
+        "/api/teams/acme/projects",
+        "/v1/deployments/acme-prod-201",
+        f"/api/dashboard/deployments/{acme_dev}/list_cloud_backups",
+    ):
         answer = api.get(path)
         assert (answer.status_code, answer.json()["code"]) == (403, "SSORequired"), path
     other = f"/api/dashboard/deployments/{starter}/list_cloud_backups"

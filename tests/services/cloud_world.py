@@ -67,8 +67,9 @@ class World:
         return self.sandbox.access_token
 
     def spec(self, **read_only: Any) -> TargetSpec:
-        return TargetSpec("sandbox", source="test", provision_host=self.platform_url, token=Secret(self.token),
-                          **read_only)
+        return TargetSpec(
+            "sandbox", source="test", provision_host=self.platform_url, token=Secret(self.token), **read_only
+        )
 
     def target(self, home: Path, *, read_only: frozenset[str] = frozenset(), use_sync: bool = True) -> CloudTarget:
         homes = Homes(home / "config", home / "data")
@@ -76,8 +77,12 @@ class World:
 
     def environ(self, home: Path) -> dict[str, str]:
         """Variables for a `convex-backups` subprocess aimed at this sandbox."""
-        return {"CONVEX_PROVISION_HOST": self.platform_url, "CONVEX_OVERRIDE_ACCESS_TOKEN": self.token,
-                "CONVEX_BACKUPS_HOME": str(home), "HOME": str(home)}
+        return {
+            "CONVEX_PROVISION_HOST": self.platform_url,
+            "CONVEX_OVERRIDE_ACCESS_TOKEN": self.token,
+            "CONVEX_BACKUPS_HOME": str(home),
+            "HOME": str(home),
+        }
 
     # -- a deployment, through the credential big brain hands out ---------------------------------------
     def http(self, name: str) -> httpx.Client:
@@ -85,7 +90,8 @@ class World:
             with self.sandbox.platform_client() as platform:
                 auth = platform.post(f"/api/dashboard/instances/{name}/auth").json()
             self._http[name] = httpx.Client(
-                base_url=auth["instanceUrl"], timeout=60,
+                base_url=auth["instanceUrl"],
+                timeout=60,
                 headers={"Authorization": f"Convex {auth['adminKey']}", "Convex-Client": "tests-0.1.0"},
             )
         return self._http[name]
@@ -100,8 +106,12 @@ class World:
 
     def add(self, name: str, table: str, documents: list[dict[str, Any]]) -> None:
         for start in range(0, len(documents), 100):
-            result = self.call(name, "mutation", "_system/frontend/addDocument",
-                               {"table": table, "documents": documents[start:start + 100]})
+            result = self.call(
+                name,
+                "mutation",
+                "_system/frontend/addDocument",
+                {"table": table, "documents": documents[start : start + 100]},
+            )
             assert result["success"], result
 
     def documents(self, name: str, table: str) -> list[dict[str, Any]]:
@@ -113,10 +123,17 @@ class World:
             import json
 
             filters = base64.urlsafe_b64encode(json.dumps({"clauses": [], "order": "asc"}).encode()).decode()
-            page = self.call(name, "query", "_system/frontend/paginatedTableDocuments", {
-                "table": table, "paginationOpts": {"numItems": 500.0, "cursor": cursor},
-                "filters": filters.rstrip("="), "componentId": None,
-            })
+            page = self.call(
+                name,
+                "query",
+                "_system/frontend/paginatedTableDocuments",
+                {
+                    "table": table,
+                    "paginationOpts": {"numItems": 500.0, "cursor": cursor},
+                    "filters": filters.rstrip("="),
+                    "componentId": None,
+                },
+            )
             out += page["page"]
             if page["isDone"]:
                 return sorted(out, key=lambda d: d["_id"])

@@ -40,7 +40,12 @@ async def test_lists_teams_projects_and_deployments(world, home):
         assert set(deployments) >= {STARTER_PROD, STARTER_DEV, PRO_PROD, PRO_DEV}
         prod = deployments[PRO_PROD]
         assert (prod.team, prod.project, prod.type, prod.is_prod, prod.danger_label) == (
-            "acme", "shop", "prod", True, "PRODUCTION")
+            "acme",
+            "shop",
+            "prod",
+            True,
+            "PRODUCTION",
+        )
         assert prod.url.startswith("http://127.0.0.1:") and prod.id.isdigit()
         assert {d.name for d in await target.list_deployments("shop")} == {PRO_PROD, PRO_DEV}
         assert (await target.get_deployment(STARTER_DEV)).type == "dev"
@@ -113,8 +118,9 @@ async def test_plan_limit_refused_before_the_request(world, home):
     finally:
         await plain.aclose()
     transport = Recording()
-    target = CloudTarget(PlatformClient(world.platform_url, world.token, transport=transport),
-                         EnvStore(home / "data" / "env"))
+    target = CloudTarget(
+        PlatformClient(world.platform_url, world.token, transport=transport), EnvStore(home / "data" / "env")
+    )
     try:
         dev = await target.get_deployment(STARTER_DEV)
         with pytest.raises(BackupLimitReached) as refused:

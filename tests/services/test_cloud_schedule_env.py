@@ -25,15 +25,21 @@ async def test_schedule_set_get_disable_on_pro(world, home):
         assert (stored.frequency, stored.utc_hour, stored.utc_minute, stored.weekday) == ("weekly", 23, 5, 0)
         assert stored.include_storage and stored.retention == timedelta(days=14) and stored.next_run is not None
         assert stored.next_run.weekday() == 6 and (stored.next_run.hour, stored.next_run.minute) == (23, 5)
-        config = world.platform("GET", f"/api/dashboard/deployments/{world.deployment_id(PRO_PROD)}"
-                                       "/get_periodic_backup_config")
+        config = world.platform(
+            "GET", f"/api/dashboard/deployments/{world.deployment_id(PRO_PROD)}/get_periodic_backup_config"
+        )
         assert config["cronspec"] == "5 23 * * 0"
-        daily = Schedule("daily", utc_hour=4, utc_minute=30, weekday=None, include_storage=False,
-                         retention=timedelta(days=3))
+        daily = Schedule(
+            "daily", utc_hour=4, utc_minute=30, weekday=None, include_storage=False, retention=timedelta(days=3)
+        )
         stored = await target.set_schedule(prod, daily)
         assert (await target.get_schedule(prod)) == stored
         assert (stored.frequency, stored.weekday, stored.retention, stored.include_storage) == (
-            "daily", None, timedelta(days=3), False)
+            "daily",
+            None,
+            timedelta(days=3),
+            False,
+        )
         await target.disable_schedule(prod)
         assert await target.get_schedule(prod) is None
     finally:
@@ -83,11 +89,19 @@ async def test_env_save_diff_restore(world, home):
         world.set_env(PRO_DEV, {"API_KEY": "sk-rotated-value-0002", "MODE": None, "NEW_FLAG": "1"})
         diff = await target.env_diff(dev, saved.id[:10])  # a unique prefix will do
         assert (diff.added, diff.removed, diff.changed, diff.unchanged) == (
-            ("MODE",), ("NEW_FLAG",), ("API_KEY",), ("SITE",))
+            ("MODE",),
+            ("NEW_FLAG",),
+            ("API_KEY",),
+            ("SITE",),
+        )
 
         kept = await target.env_restore(dev, "latest", keep_extra=True)
         assert kept.removed == () and world.env(PRO_DEV) == {
-            "API_KEY": "sk-secret-value-0001", "SITE": "https://a.example", "MODE": "blue", "NEW_FLAG": "1"}
+            "API_KEY": "sk-secret-value-0001",
+            "SITE": "https://a.example",
+            "MODE": "blue",
+            "NEW_FLAG": "1",
+        }
         exact = await target.env_restore(dev, saved.id)
         assert exact.removed == ("NEW_FLAG",)
         assert world.env(PRO_DEV) == {"API_KEY": "sk-secret-value-0001", "SITE": "https://a.example", "MODE": "blue"}

@@ -91,13 +91,16 @@ def test_wide_permissions_are_tightened(tmp_path):
     assert stat.S_IMODE(os.stat(chosen.config_file).st_mode) == 0o600 and config.warnings
 
 
-@pytest.mark.parametrize("text, words", [
-    ("[profiles.x]\nkind = \"moon\"", "kind"),
-    ("[profiles.x]\nkind = \"cloud\"", "needs `token`"),
-    ("[profiles.x]\nkind = \"self-hosted\"\nurl = \"http://x\"", "url` and `admin_key"),
-    ("default_profile = \"y\"", "no [profiles.y]"),
-    ("token = \"tok-in-broken-file-1234\" = 3", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ('[profiles.x]\nkind = "moon"', "kind"),
+        ('[profiles.x]\nkind = "cloud"', "needs `token`"),
+        ('[profiles.x]\nkind = "self-hosted"\nurl = "http://x"', "url` and `admin_key"),
+        ('default_profile = "y"', "no [profiles.y]"),
+        ('token = "tok-in-broken-file-1234" = 3', "not valid TOML"),
+    ],
+)
 def test_bad_configs_say_what_is_wrong(tmp_path, text, words):
     with pytest.raises(ConfigError, match=words.replace("[", r"\[").replace("(", r"\(")) as error:
         load_config(write(tmp_path, text))
@@ -144,8 +147,11 @@ def test_override_token_and_provision_host_point_at_a_sandbox(tmp_path):
     config = parse_config(tomllib.loads(CONFIG))
     env = {"CONVEX_PROVISION_HOST": "http://127.0.0.1:9/", "CONVEX_OVERRIDE_ACCESS_TOKEN": "override-token-1234567"}
     spec = resolve(config, tmp_path, env)
-    assert (spec.kind, spec.provision_host, spec.token.reveal()) == ("cloud", "http://127.0.0.1:9",
-                                                                   "override-token-1234567")
+    assert (spec.kind, spec.provision_host, spec.token.reveal()) == (
+        "cloud",
+        "http://127.0.0.1:9",
+        "override-token-1234567",
+    )
 
 
 def test_cli_login_profile_and_missing_login(tmp_path):
@@ -163,8 +169,11 @@ def test_deployment_and_deploy_key_targets(tmp_path):
     chosen = resolve(Config(), tmp_path, {"CONVEX_DEPLOYMENT": "prod:happy-otter-123"})
     assert (chosen.kind, chosen.deployment) == ("cloud", "happy-otter-123")
     keyed = resolve(Config(), tmp_path, {"CONVEX_DEPLOY_KEY": "prod:happy-otter-123|secretpart0001"})
-    assert (keyed.kind, keyed.deployment, keyed.token.reveal()) == ("cloud", "happy-otter-123",
-                                                                   "login-token-abcdef123456")
+    assert (keyed.kind, keyed.deployment, keyed.token.reveal()) == (
+        "cloud",
+        "happy-otter-123",
+        "login-token-abcdef123456",
+    )
     (tmp_path / "home" / ".convex" / "config.json").unlink()
     alone = resolve(Config(), tmp_path, {"CONVEX_DEPLOY_KEY": "prod:happy-otter-123|secretpart0001"})
     assert (alone.kind, alone.url, alone.deployment) == ("selfHosted", None, "happy-otter-123")

@@ -39,8 +39,11 @@ class RulesWorld(World):
 
     def complete_backup(self, name: str) -> int:
         backup = self.platform("POST", f"/api/dashboard/deployments/{self.deployment_id(name)}/request_cloud_backup")
-        return wait_for(lambda: backup["id"] if self.backup(backup["id"])["state"] == "complete" else None,
-                        timeout=60, message=f"a backup of {name}")
+        return wait_for(
+            lambda: backup["id"] if self.backup(backup["id"])["state"] == "complete" else None,
+            timeout=60,
+            message=f"a backup of {name}",
+        )
 
     def backup(self, backup_id: int) -> dict:
         return self.platform("GET", f"/api/dashboard/cloud_backups/{backup_id}")
@@ -78,8 +81,9 @@ def shop_backup(world) -> int:
 @pytest.fixture
 async def recorded(world, home):
     transport = Recording()
-    target = CloudTarget(PlatformClient(world.platform_url, world.token, transport=transport),
-                         EnvStore(home / "data" / "env"))
+    target = CloudTarget(
+        PlatformClient(world.platform_url, world.token, transport=transport), EnvStore(home / "data" / "env")
+    )
     yield target, transport
     await target.aclose()
 
@@ -88,16 +92,19 @@ def cloud_restores(world, name: str) -> list[dict]:
     return [i for i in world.imports(name) if i["requestor"]["type"] == "cloudRestore"]
 
 
-@pytest.mark.parametrize("into, code, words", [
-    (BIG, "DedicatedDeploymentRestore", "dedicated"),
-    (CRM_EU, "CrossRegionRestore", "region"),
-])
-async def test_a_restore_the_dashboard_does_not_offer_sends_no_request(world, recorded, shop_backup, into, code,
-                                                                       words):
+@pytest.mark.parametrize(
+    "into, code, words",
+    [
+        (BIG, "DedicatedDeploymentRestore", "dedicated"),
+        (CRM_EU, "CrossRegionRestore", "region"),
+    ],
+)
+async def test_a_restore_the_dashboard_does_not_offer_sends_no_request(world, recorded, shop_backup, into, code, words):
     target, transport = recorded
     with pytest.raises(RestoreRefused) as refused:
-        await target.prepare_restore(str(shop_backup), await target.get_deployment(into),
-                                     source=await target.get_deployment(SHOP_PROD))
+        await target.prepare_restore(
+            str(shop_backup), await target.get_deployment(into), source=await target.get_deployment(SHOP_PROD)
+        )
     assert refused.value.code == code and words in refused.value.message
     assert transport.sent("/restore_from_cloud_backup") == [], transport.paths
     assert cloud_restores(world, into) == []
@@ -106,12 +113,16 @@ async def test_a_restore_the_dashboard_does_not_offer_sends_no_request(world, re
 async def test_no_restore_is_asked_for_while_a_backup_runs_on_the_target(world, recorded, shop_backup):
     target, transport = recorded
     with world.sandbox.throttled(SHOP_DEV, 2.0):  # the backup stays running while the restore is tried
-        running = world.platform("POST", f"/api/dashboard/deployments/{world.deployment_id(SHOP_DEV)}/"
-                                         "request_cloud_backup")
+        running = world.platform(
+            "POST", f"/api/dashboard/deployments/{world.deployment_id(SHOP_DEV)}/request_cloud_backup"
+        )
         try:
             with pytest.raises(RestoreRefused) as refused:
-                await target.prepare_restore(str(shop_backup), await target.get_deployment(SHOP_DEV),
-                                             source=await target.get_deployment(SHOP_PROD))
+                await target.prepare_restore(
+                    str(shop_backup),
+                    await target.get_deployment(SHOP_DEV),
+                    source=await target.get_deployment(SHOP_PROD),
+                )
             assert refused.value.code == "BackupInProgress" and str(running["id"]) in refused.value.message
         finally:
             world.platform("POST", f"/api/dashboard/cloud_backups/{running['id']}/cancel")
@@ -123,19 +134,26 @@ async def test_no_restore_is_asked_for_while_one_started_elsewhere_waits(world, 
     """A restore started by someone else (here: the platform's restore route called directly, as the dashboard
     calls it) blocks this app's restore before it asks for one."""
     target, transport = recorded
-    world.platform("POST", f"/api/dashboard/deployments/{world.deployment_id(SHOP_DEV)}/restore_from_cloud_backup",
-                   {"id": shop_backup})
+    world.platform(
+        "POST",
+        f"/api/dashboard/deployments/{world.deployment_id(SHOP_DEV)}/restore_from_cloud_backup",
+        {"id": shop_backup},
+    )
     (elsewhere,) = cloud_restores(world, SHOP_DEV)
     try:
         with pytest.raises(RestoreRefused) as refused:
-            await target.prepare_restore(str(shop_backup), await target.get_deployment(SHOP_DEV),
-                                         source=await target.get_deployment(SHOP_PROD))
+            await target.prepare_restore(
+                str(shop_backup), await target.get_deployment(SHOP_DEV), source=await target.get_deployment(SHOP_PROD)
+            )
         assert refused.value.code == "RestoreInProgress" and elsewhere["_id"] in refused.value.message
         assert transport.sent("/restore_from_cloud_backup") == [], transport.paths
         assert len(cloud_restores(world, SHOP_DEV)) == 1
     finally:
-        wait_for(lambda: next(i for i in cloud_restores(world, SHOP_DEV))["state"]["state"] != "uploaded",
-                 timeout=60, message="the restore parsed")
+        wait_for(
+            lambda: next(i for i in cloud_restores(world, SHOP_DEV))["state"]["state"] != "uploaded",
+            timeout=60,
+            message="the restore parsed",
+        )
         world.http(SHOP_DEV).post("/api/cancel_import", json={"importId": elsewhere["_id"]})
 
 
@@ -147,8 +165,9 @@ async def test_cancel_is_asked_for_only_while_a_backup_is_in_progress(world, rec
     # A backup waits `requested` while a snapshot export holds the deployment's one export slot.
     with world.sandbox.throttled(SHOP_DEV, 1.0):
         assert world.http(SHOP_DEV).post("/api/export/request/zip").status_code == 200
-        waiting = world.platform("POST", f"/api/dashboard/deployments/{world.deployment_id(SHOP_DEV)}/"
-                                         "request_cloud_backup")
+        waiting = world.platform(
+            "POST", f"/api/dashboard/deployments/{world.deployment_id(SHOP_DEV)}/request_cloud_backup"
+        )
         assert world.backup(waiting["id"])["state"] == "requested"
         with pytest.raises(Refused) as refused:
             await target.cancel_backup(dev, str(waiting["id"]))

@@ -20,8 +20,12 @@ from tui.services.protocol import EnvSnapshot
 def test_saved_sets_are_private_and_found_by_id_prefix_or_latest(tmp_path):
     store = EnvStore(tmp_path / "env")
     first = store.save("dep-1", {"KEY": "value-one-secret"}, taken=datetime(2030, 1, 1, tzinfo=timezone.utc))
-    second = store.save("dep-1", {"KEY": "value-two-secret", "B": "b"}, reason="backup 7",
-                        taken=datetime(2030, 1, 2, tzinfo=timezone.utc))
+    second = store.save(
+        "dep-1",
+        {"KEY": "value-two-secret", "B": "b"},
+        reason="backup 7",
+        taken=datetime(2030, 1, 2, tzinfo=timezone.utc),
+    )
     for path in (tmp_path / "env" / "dep-1").iterdir():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(tmp_path / "env").st_mode) == 0o700
@@ -48,14 +52,17 @@ def test_diff():
     assert not diff.is_empty and env_ops.diff({"A": "1", "B": "2", "C": "3"}, snapshot).is_empty
 
 
-@pytest.mark.parametrize("message, expected", [
-    ("Backing up users: 1,000 / 4,000 documents", (0.25, 1000, 4000)),
-    ("Backing up users in 'waitlist': 10 / 40 documents", (0.25, 10, 40)),
-    ("Backing up users", (None, None, None)),
-    ("Backing up _storage: 5 / 10 files (downloading)", (0.5, 5, 10)),
-    ("Beginning backup", (None, None, None)),
-    (None, (None, None, None)),
-])
+@pytest.mark.parametrize(
+    "message, expected",
+    [
+        ("Backing up users: 1,000 / 4,000 documents", (0.25, 1000, 4000)),
+        ("Backing up users in 'waitlist': 10 / 40 documents", (0.25, 10, 40)),
+        ("Backing up users", (None, None, None)),
+        ("Backing up _storage: 5 / 10 files (downloading)", (0.5, 5, 10)),
+        ("Beginning backup", (None, None, None)),
+        (None, (None, None, None)),
+    ],
+)
 def test_table_fraction_is_the_current_tables_alone(message, expected):
     reading = table_fraction(message)
     assert (reading.fraction, reading.done, reading.total) == expected and not reading.overall
@@ -63,12 +70,19 @@ def test_table_fraction_is_the_current_tables_alone(message, expected):
 
 # What Convex's export worker writes, smallest table first, then _storage (tui/services/deployment/export_progress.py).
 CONVEX_MESSAGES = [
-    "Beginning backup", "Backing up _tables",
-    "Backing up tags", "Backing up tags: 100 / 100 documents",
-    "Backing up users", "Backing up users: 1,000 / 3,000 documents", "Backing up users: 3,000 / 3,000 documents",
-    "Backing up orders", "Backing up orders: 3,450 / 6,900 documents",
-    "Backing up _storage", "Backing up _storage: 4 / 4 entries (metadata)",
-    "Backing up _storage: 1 / 4 files (downloading)", "Backing up _storage: 4 / 4 files (downloading)",
+    "Beginning backup",
+    "Backing up _tables",
+    "Backing up tags",
+    "Backing up tags: 100 / 100 documents",
+    "Backing up users",
+    "Backing up users: 1,000 / 3,000 documents",
+    "Backing up users: 3,000 / 3,000 documents",
+    "Backing up orders",
+    "Backing up orders: 3,450 / 6,900 documents",
+    "Backing up _storage",
+    "Backing up _storage: 4 / 4 entries (metadata)",
+    "Backing up _storage: 1 / 4 files (downloading)",
+    "Backing up _storage: 4 / 4 files (downloading)",
 ]
 
 
@@ -81,8 +95,10 @@ def test_the_overall_fraction_comes_from_table_sizes_and_convexs_order():
     at = dict(zip(CONVEX_MESSAGES, readings))
     assert at["Backing up users: 1,000 / 3,000 documents"].fraction == pytest.approx(1100 / 10_000)
     assert at["Backing up orders: 3,450 / 6,900 documents"].fraction == pytest.approx(6550 / 10_000)
-    assert (at["Backing up orders: 3,450 / 6,900 documents"].done,
-            at["Backing up orders: 3,450 / 6,900 documents"].total) == (3450, 6900)
+    assert (
+        at["Backing up orders: 3,450 / 6,900 documents"].done,
+        at["Backing up orders: 3,450 / 6,900 documents"].total,
+    ) == (3450, 6900)
 
 
 def test_a_table_passed_between_polls_still_counts_by_convexs_small_to_large_order():

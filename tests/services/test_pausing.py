@@ -29,15 +29,20 @@ PAUSED_MESSAGE = "Cannot run functions while this deployment is paused."
 async def open_target(kind: str, world, home, *, read_only: bool = False):
     name = KINDS[kind]
     if kind == "cloud":
-        target = CloudTarget(PlatformClient(world.platform_url, world.token), EnvStore(home / "env"),
-                             read_only=lambda n: read_only)
+        target = CloudTarget(
+            PlatformClient(world.platform_url, world.token), EnvStore(home / "env"), read_only=lambda n: read_only
+        )
     elif kind == "sandbox":
         target = world.target(home, read_only=frozenset({name} if read_only else ()))
     else:
         key = world.sandbox.credentials(name)["CONVEX_SELF_HOSTED_ADMIN_KEY"]
         homes = Homes(home / "config", home / "data")
-        target = SelfHostedTarget(DeploymentClient(world.sandbox.deployments[name], key),
-                                  LocalStore(homes.store_dir), EnvStore(homes.env_dir), read_only=lambda n: read_only)
+        target = SelfHostedTarget(
+            DeploymentClient(world.sandbox.deployments[name], key),
+            LocalStore(homes.store_dir),
+            EnvStore(homes.env_dir),
+            read_only=lambda n: read_only,
+        )
     try:
         assert isinstance(target, BackupTarget)
         yield target, await target.get_deployment(name)

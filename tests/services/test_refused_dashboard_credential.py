@@ -19,8 +19,12 @@ def refused(world):
     world.add(STARTER_PROD, "notes", NOTES)
     world.set_env(STARTER_PROD, {"API_KEY": "kept-secret-123"})
     world.http(STARTER_DEV)  # the test's own view of the data, opened before the switch
-    world.sandbox.refuse(route="instanceAuth", status=403, code="Forbidden",
-                         message="This token may not use the dashboard's instance credentials.")
+    world.sandbox.refuse(
+        route="instanceAuth",
+        status=403,
+        code="Forbidden",
+        message="This token may not use the dashboard's instance credentials.",
+    )
     yield
     world.sandbox.refuse(clear=True)
 

@@ -13,13 +13,16 @@ BERLIN, NEW_YORK, KOLKATA = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_Yor
 SUMMER, WINTER = date(2030, 6, 3), date(2030, 1, 7)
 
 
-@pytest.mark.parametrize("zone, today, local, utc", [
-    (BERLIN, SUMMER, (1, 1, 0), (0, 23, 0)),  # Monday 01:00 CEST is Sunday 23:00 UTC (the dashboard says Monday)
-    (BERLIN, WINTER, (1, 1, 0), (1, 0, 0)),  # in winter the same local time is Monday 00:00 UTC
-    (NEW_YORK, WINTER, (6, 22, 0), (0, 3, 0)),  # Saturday 22:00 EST is Sunday 03:00 UTC
-    (KOLKATA, WINTER, (None, 1, 30), (None, 20, 0)),  # half-hour offsets
-    (ZoneInfo("UTC"), WINTER, (3, 12, 34), (3, 12, 34)),
-])
+@pytest.mark.parametrize(
+    "zone, today, local, utc",
+    [
+        (BERLIN, SUMMER, (1, 1, 0), (0, 23, 0)),  # Monday 01:00 CEST is Sunday 23:00 UTC (the dashboard says Monday)
+        (BERLIN, WINTER, (1, 1, 0), (1, 0, 0)),  # in winter the same local time is Monday 00:00 UTC
+        (NEW_YORK, WINTER, (6, 22, 0), (0, 3, 0)),  # Saturday 22:00 EST is Sunday 03:00 UTC
+        (KOLKATA, WINTER, (None, 1, 30), (None, 20, 0)),  # half-hour offsets
+        (ZoneInfo("UTC"), WINTER, (3, 12, 34), (3, 12, 34)),
+    ],
+)
 def test_local_to_utc_and_back(zone, today, local, utc):
     assert local_to_utc(*local, zone, today=today) == utc
     assert utc_to_local(*utc, zone, today=today) == local

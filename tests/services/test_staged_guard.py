@@ -66,8 +66,10 @@ async def test_backing_out_while_a_restore_is_staged_cancels_it(world, home, bac
             assert client.post("/api/cancel_import", json={"importId": throwaway}).status_code == 200
             prod = await target.get_deployment(PRO_PROD)
             staging = asyncio.create_task(target.prepare_restore(backup_id, dev, source=prod))
-            staged = await _until(lambda: next((i for i in world.imports(PRO_DEV)
-                                                if i["state"]["state"] == "uploaded"), None), "the restore's import")
+            staged = await _until(
+                lambda: next((i for i in world.imports(PRO_DEV) if i["state"]["state"] == "uploaded"), None),
+                "the restore's import",
+            )
             assert StagedLedger(homes.data_dir).entries()  # recorded before anything was requested
             staging.cancel()  # the operator pressed esc
             with pytest.raises(asyncio.CancelledError):
@@ -117,8 +119,10 @@ async def test_a_restore_still_staged_when_the_app_closes_is_cancelled(world, ho
     try:
         dev, prod = await target.get_deployment(PRO_DEV), await target.get_deployment(PRO_PROD)
         plan = await target.prepare_restore(backup_id, dev, source=prod)
-        assert next(i for i in world.imports(PRO_DEV) if i["_id"] == plan.import_id)["state"]["state"] == \
-            "waiting_for_confirmation"
+        assert (
+            next(i for i in world.imports(PRO_DEV) if i["_id"] == plan.import_id)["state"]["state"]
+            == "waiting_for_confirmation"
+        )
     finally:
         await target.aclose()
     state = next(i for i in world.imports(PRO_DEV) if i["_id"] == plan.import_id)["state"]
@@ -140,15 +144,22 @@ class _SlowRestoreProxy:
         if restore:
             self.restore_received.set()
             await asyncio.sleep(self.hold)
-        headers = {k: v for k, v in request.headers.items()
-                   if k not in ("host", "content-length", "connection", "transfer-encoding", "accept-encoding")}
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k not in ("host", "content-length", "connection", "transfer-encoding", "accept-encoding")
+        }
         async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
-            answer = await client.request(request.method, self.upstream + request.path, headers=headers,
-                                          content=request.body)
+            answer = await client.request(
+                request.method, self.upstream + request.path, headers=headers, content=request.body
+            )
         if restore:
             self.restore_forwarded.set()
-        returned = {k: v for k, v in answer.headers.items()
-                    if k.lower() not in ("content-length", "connection", "transfer-encoding", "content-encoding")}
+        returned = {
+            k: v
+            for k, v in answer.headers.items()
+            if k.lower() not in ("content-length", "connection", "transfer-encoding", "content-encoding")
+        }
         return Reply(answer.status_code, answer.content, returned)
 
 
@@ -169,8 +180,9 @@ async def test_a_restore_backed_out_of_before_its_import_exists_is_cancelled_onc
                 await staging
             assert [i for i in world.imports(PRO_DEV) if i["_id"] not in known] == []
             await asyncio.wait_for(proxy.restore_forwarded.wait(), 60)
-            staged = await _until(lambda: next((i for i in world.imports(PRO_DEV) if i["_id"] not in known), None),
-                                  "the restore's import")
+            staged = await _until(
+                lambda: next((i for i in world.imports(PRO_DEV) if i["_id"] not in known), None), "the restore's import"
+            )
             assert StagedLedger(homes.data_dir).entries()  # still remembered
         finally:
             await target.aclose()  # the operator quits

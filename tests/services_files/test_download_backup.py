@@ -45,8 +45,9 @@ async def kind(request, world, tmp_path):
     name = DEPLOYMENT[request.param]
     if request.param == "selfHosted":
         credentials = world.sandbox.credentials(name)
-        target = self_hosted_target(credentials["CONVEX_SELF_HOSTED_URL"],
-                                    credentials["CONVEX_SELF_HOSTED_ADMIN_KEY"], homes, name=name)
+        target = self_hosted_target(
+            credentials["CONVEX_SELF_HOSTED_URL"], credentials["CONVEX_SELF_HOSTED_ADMIN_KEY"], homes, name=name
+        )
     else:
         spec = TargetSpec(request.param, source="test", provision_host=world.platform_url, token=Secret(world.token))
         target = cloud_target(spec, homes)

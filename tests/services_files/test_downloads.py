@@ -43,7 +43,9 @@ class ScriptedExport:
         if isinstance(step, Reset):
             return step
         if isinstance(step, tuple) and step[0] == "status":
-            return Reply(step[1], {"code": "Oops", "message": f"status {step[1]}"}, dict(step[2]) if len(step) > 2 else {})
+            return Reply(
+                step[1], {"code": "Oops", "message": f"status {step[1]}"}, dict(step[2]) if len(step) > 2 else {}
+            )
         headers = {"Content-Disposition": f"attachment; filename={NAME}"}
         honour = self.ranges and step != "ignore_range"
         if honour:
@@ -78,8 +80,9 @@ def _left_over(folder) -> list[str]:
 async def test_a_clean_download_has_the_servers_name_a_sidecar_and_no_part_file(tmp_path):
     seen = []
     async with FaultServer(ScriptedExport()) as server, _client(server) as client:
-        result = await download_export(client, EXPORT_ID, folder=tmp_path / "dl", downloader=_downloader(),
-                                       progress=seen.append)
+        result = await download_export(
+            client, EXPORT_ID, folder=tmp_path / "dl", downloader=_downloader(), progress=seen.append
+        )
     assert result.path == tmp_path / "dl" / NAME
     assert result.path.read_bytes() == ZIP
     assert result.sha256 == hashlib.sha256(ZIP).hexdigest()
@@ -99,8 +102,9 @@ async def test_a_dropped_connection_resumes_with_range_and_the_sha256_matches(tm
     seen = []
     async with FaultServer(ScriptedExport(script=[("drop", 150_000), ("drop", 200_000)])) as server:
         async with _client(server) as client:
-            result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader(),
-                                           progress=seen.append)
+            result = await download_export(
+                client, EXPORT_ID, folder=tmp_path, downloader=_downloader(), progress=seen.append
+            )
     retries = [p.message for p in seen if p.phase == "retrying"]
     assert len(retries) == 2 and all("Retrying in" in m and "cannot resume" not in m for m in retries)
     assert not any(p.phase == "restarting" for p in seen)
@@ -115,8 +119,9 @@ async def test_a_server_that_ignores_range_makes_the_download_start_over(tmp_pat
     script = [("drop", 100_000), "ignore_range"]
     seen = []
     async with FaultServer(ScriptedExport(script=script)) as server, _client(server) as client:
-        result = await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader(),
-                                       progress=seen.append)
+        result = await download_export(
+            client, EXPORT_ID, folder=tmp_path, downloader=_downloader(), progress=seen.append
+        )
     assert result.path.read_bytes() == ZIP and result.restarts == 1
     # The whole-file answer to the Range request is used from byte 0, not asked for once more.
     assert len(server.requests) == 2
@@ -146,8 +151,9 @@ async def test_a_server_that_keeps_failing_ends_in_a_clear_error_after_bounded_r
     sleep = SleepRecorder()
     async with FaultServer(ScriptedExport(script=[("status", 500)] * 50)) as server, _client(server) as client:
         with pytest.raises(RetriesExhausted) as caught:
-            await download_export(client, EXPORT_ID, folder=tmp_path,
-                                  downloader=_downloader(sleep=sleep, retry=RetryPlan(attempts=3)))
+            await download_export(
+                client, EXPORT_ID, folder=tmp_path, downloader=_downloader(sleep=sleep, retry=RetryPlan(attempts=3))
+            )
     assert len(server.requests) == 4 and len(sleep.waits) == 3
     assert sleep.waits == sorted(sleep.waits)  # backing off
     assert "kept failing" in str(caught.value)
@@ -160,7 +166,9 @@ async def test_when_retries_run_out_against_a_server_without_range_nothing_is_ke
     script = [("drop", 120_000)] + [Reset()] * 10
     async with FaultServer(ScriptedExport(script=script, ranges=False)) as server, _client(server) as client:
         with pytest.raises(RetriesExhausted) as caught:
-            await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader(retry=RetryPlan(attempts=2)))
+            await download_export(
+                client, EXPORT_ID, folder=tmp_path, downloader=_downloader(retry=RetryPlan(attempts=2))
+            )
     assert "cannot resume" in str(caught.value) and "start it over" in str(caught.value)
     assert "was kept" not in str(caught.value)
     assert _left_over(tmp_path) == []
@@ -170,7 +178,9 @@ async def test_when_retries_run_out_mid_file_the_part_is_kept_and_the_next_run_r
     script = [("drop", 120_000)] + [Reset()] * 10
     async with FaultServer(ScriptedExport(script=script)) as server, _client(server) as client:
         with pytest.raises(RetriesExhausted) as caught:
-            await download_export(client, EXPORT_ID, folder=tmp_path, downloader=_downloader(retry=RetryPlan(attempts=2)))
+            await download_export(
+                client, EXPORT_ID, folder=tmp_path, downloader=_downloader(retry=RetryPlan(attempts=2))
+            )
     assert "resume" in str(caught.value)
     assert _left_over(tmp_path) == [NAME + ".part", NAME + ".part.json"]
     kept = (tmp_path / (NAME + ".part")).stat().st_size
@@ -226,8 +236,12 @@ async def test_a_full_disk_is_a_permanent_error_that_removes_the_partial_file(tm
 
     async with FaultServer(ScriptedExport()) as server, _client(server) as client:
         with pytest.raises(DiskFull) as caught:
-            await download_export(client, EXPORT_ID, folder=tmp_path,
-                                  downloader=_downloader(file_writer=full_after_a_little, chunk_size=64 * 1024))
+            await download_export(
+                client,
+                EXPORT_ID,
+                folder=tmp_path,
+                downloader=_downloader(file_writer=full_after_a_little, chunk_size=64 * 1024),
+            )
     assert "full" in str(caught.value) and caught.value.code == "DiskFull"
     assert len(server.requests) == 1  # not retried
     assert _left_over(tmp_path) == []
@@ -274,7 +288,6 @@ async def test_full_verification_reads_every_document_too(tmp_path):
     assert result.full_report is not None and result.full_report.documents == 20 + 5 + 300
 
 
-
 async def test_a_server_that_stalls_mid_body_times_out_and_the_download_resumes(tmp_path):
     """The first answer sends half the file and then nothing (the connection stays open): the read times
     out, and the download resumes from where it stopped."""
@@ -289,8 +302,12 @@ async def test_a_server_that_stalls_mid_body_times_out_and_the_download_resumes(
         body = ZIP[start:]
         status = "206 Partial Content" if match else "200 OK"
         extra = f"Content-Range: bytes {start}-{len(ZIP) - 1}/{len(ZIP)}\r\n" if match else ""
-        writer.write((f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n{extra}"
-                      f"Content-Disposition: attachment; filename={NAME}\r\n\r\n").encode())
+        writer.write(
+            (
+                f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n{extra}"
+                f"Content-Disposition: attachment; filename={NAME}\r\n\r\n"
+            ).encode()
+        )
         if match is None:
             writer.write(body[: len(body) // 2])
             await writer.drain()

@@ -82,8 +82,10 @@ async def test_a_connection_dropped_mid_stream_restarts_and_ends_verified(deploy
     the second request's whole-file answer is taken from byte 0, and the file verifies."""
     proxy = SpoilingProxy(deployment.url, spoil="drop_mid_once")
     seen: list = []
-    async with FaultServer(proxy) as server, \
-            DeploymentClient(server.url, deployment.key, sleep=SleepRecorder()) as client:
+    async with (
+        FaultServer(proxy) as server,
+        DeploymentClient(server.url, deployment.key, sleep=SleepRecorder()) as client,
+    ):
         downloader = Downloader(sleep=SleepRecorder())
         result = await download_export(client, export.id, folder=tmp_path, downloader=downloader, progress=seen.append)
     retry = [p.message for p in seen if p.phase == "retrying"]

@@ -139,7 +139,10 @@ def test_a_policy_changes_the_days_and_caps_the_count(store, clock):
 
 def test_folder_names_are_safe_and_distinguish_hosts():
     assert LocalStore.key_for("convex-self-hosted", "https://a.example.com") == "convex-self-hosted@a.example.com"
-    assert LocalStore.key_for("convex-self-hosted", "https://b.example.com:8443") == "convex-self-hosted@b.example.com_8443"
+    assert (
+        LocalStore.key_for("convex-self-hosted", "https://b.example.com:8443")
+        == "convex-self-hosted@b.example.com_8443"
+    )
     assert "/" not in LocalStore.key_for("../../etc", "http://x")
     with pytest.raises(ValueError):
         LocalStore("/tmp").folder("../x")

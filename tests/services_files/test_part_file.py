@@ -108,8 +108,9 @@ def test_a_resumed_file_of_odd_size_is_realigned(tmp_path):
     assert path.read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
     # The kept partial block is rewritten whole, so everything but the final tail goes direct.
     assert writer.calls[0][:2] == (True, DIRECT_BLOCK)
-    assert [call for call in writer.calls if not call[0]] == [(False, len(whole) // DIRECT_BLOCK * DIRECT_BLOCK,
-                                                               len(whole) % DIRECT_BLOCK)]
+    assert [call for call in writer.calls if not call[0]] == [
+        (False, len(whole) // DIRECT_BLOCK * DIRECT_BLOCK, len(whole) % DIRECT_BLOCK)
+    ]
 
 
 def test_o_direct_refused_while_writing_falls_back_to_the_page_cache(tmp_path):
@@ -206,8 +207,9 @@ MOUNT_TABLE = """\
 """
 
 
-@pytest.mark.parametrize("device,kind", [("254:0", "ext4"), ("0:23", "tmpfs"), ("0:45", "nfs4"), ("0:46", "cifs"),
-                                         ("8:1", None)])
+@pytest.mark.parametrize(
+    "device,kind", [("254:0", "ext4"), ("0:23", "tmpfs"), ("0:45", "nfs4"), ("0:46", "cifs"), ("8:1", None)]
+)
 def test_the_file_system_type_comes_from_the_mount_table(device, kind):
     assert type_in_mount_table(MOUNT_TABLE, device) == kind
 

@@ -72,8 +72,9 @@ async def test_two_runs_never_overlap(target, clock):
 async def test_a_failed_backup_is_reported_and_retried_later(target, clock, deployment):
     await _daily_in_one_hour(target, clock)
     clock.advance(hours=2)
-    bad = _RefusedTarget(await target.deployment(), DeploymentClient(deployment.url, "wrong|key"), target.store,
-                         target.env_store)
+    bad = _RefusedTarget(
+        await target.deployment(), DeploymentClient(deployment.url, "wrong|key"), target.store, target.env_store
+    )
     try:
         report = await run_due([bad], target.store)
     finally:
@@ -114,10 +115,19 @@ def test_the_command_runs_what_is_due_once(deployment, tmp_path, monkeypatch, ca
     key = LocalStore.key_for(deployment.name, deployment.url)
     now = store.clock()
     slot = now - timedelta(hours=1)
-    store.write_schedule(key, {"frequency": "daily", "utc_hour": slot.hour, "utc_minute": slot.minute,
-                               "weekday": None, "include_storage": False,
-                               "created": (now - timedelta(days=2)).isoformat(), "deployment": deployment.name,
-                               "url": deployment.url})
+    store.write_schedule(
+        key,
+        {
+            "frequency": "daily",
+            "utc_hour": slot.hour,
+            "utc_minute": slot.minute,
+            "weekday": None,
+            "include_storage": False,
+            "created": (now - timedelta(days=2)).isoformat(),
+            "deployment": deployment.name,
+            "url": deployment.url,
+        },
+    )
     assert run_schedules_cmd.run(_parse("--json")) == 0
     first = json.loads(capsys.readouterr().out)
     assert len(first["ran"]) == 1 and first["deployments"] == 1

@@ -9,8 +9,13 @@ from tui.services.self_hosted.schedules_runner import RETRY_AFTER, due_slot, lat
 
 UTC = timezone.utc
 WED = datetime(2030, 1, 2, 12, 0, tzinfo=UTC)  # a Wednesday
-DAILY = {"frequency": "daily", "utc_hour": 4, "utc_minute": 30, "weekday": None,
-         "created": datetime(2029, 12, 1, tzinfo=UTC).isoformat()}
+DAILY = {
+    "frequency": "daily",
+    "utc_hour": 4,
+    "utc_minute": 30,
+    "weekday": None,
+    "created": datetime(2029, 12, 1, tzinfo=UTC).isoformat(),
+}
 WEEKLY = {**DAILY, "frequency": "weekly", "weekday": 1}  # Mondays 04:30 UTC
 
 

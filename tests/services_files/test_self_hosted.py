@@ -92,7 +92,11 @@ async def test_backup_into_the_store_then_restore_it(target, tmp_path):
     assert any("Downloading" in p.message for p in progress)
     stored = target.stored_backup(ref, record.id)
     assert sorted(p.name for p in stored.folder.iterdir()) == [
-        "env.json", "manifest.json", "snapshot.zip", "snapshot.zip.sha256"]
+        "env.json",
+        "manifest.json",
+        "snapshot.zip",
+        "snapshot.zip.sha256",
+    ]
     assert stat.S_IMODE(stored.env_path.stat().st_mode) == 0o600
     assert json.loads(stored.env_path.read_text())["values"] == {"API_KEY": "sk-self-hosted-1"}
     assert hashlib.sha256(stored.zip_path.read_bytes()).hexdigest() == stored.sha256

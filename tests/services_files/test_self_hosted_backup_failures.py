@@ -50,8 +50,13 @@ async def _failed_backup(deployment, tmp_path, spoil: str | None, caplog, **down
     store = LocalStore(homes.store_dir)
     async with FaultServer(SpoilingProxy(deployment.url, spoil)) as server:
         client = DeploymentClient(server.url, deployment.key)
-        target = SelfHostedTarget(client, store, EnvStore(homes.env_dir), use_sync=False,
-                                  downloader=Downloader(sleep=SleepRecorder(), **downloader))
+        target = SelfHostedTarget(
+            client,
+            store,
+            EnvStore(homes.env_dir),
+            use_sync=False,
+            downloader=Downloader(sleep=SleepRecorder(), **downloader),
+        )
         ref = await target.deployment()
         record = await target.request_backup(ref)
         seen = [p async for p in target.follow_backup(ref, record.id)]

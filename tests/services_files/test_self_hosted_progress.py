@@ -25,12 +25,15 @@ async def test_the_fraction_covers_the_whole_export_and_never_goes_back(throttle
     async with DeploymentClient(throttled.url, throttled.admin_key) as client:
         for table, count in (("small", SMALL), ("big", BIG)):
             for start in range(0, count, 500):
-                result = await client.mutation("_system/frontend/addDocument", {
-                    "table": table, "documents": [{"n": i} for i in range(start, min(count, start + 500))]})
+                result = await client.mutation(
+                    "_system/frontend/addDocument",
+                    {"table": table, "documents": [{"n": i} for i in range(start, min(count, start + 500))]},
+                )
                 assert result == {"success": True}
         seen = []
-        stored = await make_backup(client, LocalStore(tmp_path / "store"), "sandbox", throttled.name,
-                                   on_progress=seen.append)
+        stored = await make_backup(
+            client, LocalStore(tmp_path / "store"), "sandbox", throttled.name, on_progress=seen.append
+        )
     assert stored.size > 0
     exporting = [p for p in seen if p.message.startswith("Backing up")]
     assert exporting and not any("(table" in p.message for p in exporting)

@@ -48,7 +48,7 @@ def _feed(data: bytes, sizes=(1, 2, 7, 30, 31, 1000, 65536), seed=3) -> Streamin
     at = 0
     while at < len(data):
         size = rng.choice(sizes)
-        check.feed(data[at:at + size])
+        check.feed(data[at : at + size])
         at += size
     return check
 
@@ -78,7 +78,11 @@ def test_any_split_of_the_bytes_gives_the_same_result_as_the_disk_check(tmp_path
         assert streamed.streamed
         from_disk = check_integrity(path)
         assert (streamed.entries, streamed.uncompressed_bytes, streamed.storage_files, streamed.storage_bytes) == (
-            from_disk.entries, from_disk.uncompressed_bytes, from_disk.storage_files, from_disk.storage_bytes)
+            from_disk.entries,
+            from_disk.uncompressed_bytes,
+            from_disk.storage_files,
+            from_disk.storage_bytes,
+        )
 
 
 @pytest.mark.parametrize("zip64", [False, True])

@@ -23,8 +23,9 @@ def storage_id(n: int) -> str:
     return encode_id(STORAGE_NUMBER, n.to_bytes(16, "big"))
 
 
-def sample_zip(*, files: int = 3, file_size: int = 200_000, documents: int = 300, seed: int = 7,
-               bad_sha_for: int | None = None) -> bytes:
+def sample_zip(
+    *, files: int = 3, file_size: int = 200_000, documents: int = 300, seed: int = 7, bad_sha_for: int | None = None
+) -> bytes:
     """Demo tables and `files` random storage files (incompressible, so the ZIP is about that big)."""
     rng = random.Random(seed)
     blobs = {storage_id(i + 1): rng.randbytes(file_size) for i in range(files)}
@@ -44,9 +45,16 @@ def sample_zip(*, files: int = 3, file_size: int = 200_000, documents: int = 300
             entries = []
             for index, (sid, data) in enumerate(blobs.items()):
                 digest = hashlib.sha256(data + (b"x" if index == bad_sha_for else b"")).digest()
-                entries.append({"_id": sid, "_creationTime": 1712345678000.5, "sha256": base64.b64encode(digest).decode(),
-                                "size": len(data), "contentType": "application/octet-stream",
-                                "internalId": str(uuid.UUID(int=index + 1))})
+                entries.append(
+                    {
+                        "_id": sid,
+                        "_creationTime": 1712345678000.5,
+                        "sha256": base64.b64encode(digest).decode(),
+                        "size": len(data),
+                        "contentType": "application/octet-stream",
+                        "internalId": str(uuid.UUID(int=index + 1)),
+                    }
+                )
             writer.write_storage_index("", entries)
             for sid, data in blobs.items():
                 writer.write_storage_file("", sid, None, [data])
@@ -59,7 +67,7 @@ def damage_member(data: bytes, member_prefix: str, *, at: int = 1000) -> bytes:
         info = next(i for i in archive.infolist() if i.filename.startswith(member_prefix) and i.compress_size > at)
     # the local header's extra field may differ from the central one: read its length there
     name_at = data.index(info.filename.encode(), info.header_offset)
-    extra_length = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    extra_length = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
     start = name_at + len(info.filename.encode()) + extra_length + at
     damaged = bytearray(data)
     damaged[start] ^= 0xFF

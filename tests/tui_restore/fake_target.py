@@ -34,12 +34,24 @@ DEV = ref("gentle-salmon-943", "dev")
 EU = ref("rapid-zebra-717", project="sales-crm", region="aws-eu-west-1")
 
 
-def backup(id: str, deployment: str, hours: float, state: str = "complete", storage: bool = True,
-           size: int | None = 4_718_592) -> BackupRecord:
+def backup(
+    id: str, deployment: str, hours: float, state: str = "complete", storage: bool = True, size: int | None = 4_718_592
+) -> BackupRecord:
     requested = NOW - timedelta(hours=hours)
     done = requested + timedelta(seconds=50) if state == "complete" else None
-    return BackupRecord(id, deployment, state, requested, done, requested + timedelta(days=7), storage,
-                        size if state == "complete" else None, deployment, "manual", "snap" if done else None)
+    return BackupRecord(
+        id,
+        deployment,
+        state,
+        requested,
+        done,
+        requested + timedelta(days=7),
+        storage,
+        size if state == "complete" else None,
+        deployment,
+        "manual",
+        "snap" if done else None,
+    )
 
 
 CHANGES = (
@@ -53,8 +65,11 @@ CHANGES = (
 class FakeTarget:
     def __init__(self, *, recent: bool = False, fail_stage: bool = False, at_limit: bool = False):
         self.backups = {
-            PROD.name: [backup("8000011", PROD.name, 26), backup("8000010", PROD.name, 50),
-                        backup("8000008", PROD.name, 74, state="failed")],
+            PROD.name: [
+                backup("8000011", PROD.name, 26),
+                backup("8000010", PROD.name, 50),
+                backup("8000008", PROD.name, 74, state="failed"),
+            ],
             DEV.name: [backup("8000012", DEV.name, 12, storage=False, size=1_048_576)],
             EU.name: [backup("8000014", EU.name, 48)],
         }
@@ -98,24 +113,35 @@ class FakeTarget:
         return backup("8000021", deployment.name, 0, state="inProgress")
 
     async def follow_backup(self, deployment, backup_id):
-        yield Progress("Writing table orders (2 of 4)", done=2, total=4, fraction=0.5, elapsed=12.0, eta=12.0,
-                       state="inProgress")
+        yield Progress(
+            "Writing table orders (2 of 4)", done=2, total=4, fraction=0.5, elapsed=12.0, eta=12.0, state="inProgress"
+        )
         await asyncio.Event().wait()  # stays running: the snapshot shows it half way
 
     async def get_backup(self, deployment, backup_id):
         return backup(backup_id, deployment.name, 0)
 
     def _plan(self, source: str, target: DeploymentRef, backup_id: str | None) -> RestorePlan:
-        return RestorePlan(source, target, CHANGES, "Import will replace all 4 tables (8,571 documents).", True,
-                           "import-1", backup_id, cloud_restore=backup_id is not None)  # as CloudTarget's
+        return RestorePlan(
+            source,
+            target,
+            CHANGES,
+            "Import will replace all 4 tables (8,571 documents).",
+            True,
+            "import-1",
+            backup_id,
+            cloud_restore=backup_id is not None,
+        )  # as CloudTarget's
 
     async def prepare_restore(self, backup_id, target, *, source=None):
         self.calls.append("prepare_restore")
         if self.fail_stage:
-            raise ImportFailed("brave-marmot-193 could not read the backup: a restore is already running",
-                               code="ImportFailed")
-        return self._plan(f"backup {backup_id} of {(source or target).name} ({FIXED:%Y-%m-%d %H:%M} UTC)", target,
-                          backup_id)
+            raise ImportFailed(
+                "brave-marmot-193 could not read the backup: a restore is already running", code="ImportFailed"
+            )
+        return self._plan(
+            f"backup {backup_id} of {(source or target).name} ({FIXED:%Y-%m-%d %H:%M} UTC)", target, backup_id
+        )
 
     async def prepare_file_import(self, path, target, *, on_progress=None):
         self.calls.append("prepare_file_import")
@@ -128,10 +154,22 @@ class FakeTarget:
         self.calls.append("abandon_restore")
 
     async def follow_restore(self, plan):
-        tables = (TableProgress("customers", 830, 830), TableProgress("orders", 2700, 5400),
-                  TableProgress("products", 1200, 1200), TableProgress("_storage", 0, 12))
-        yield Progress("Importing orders", done=4730, total=7442, fraction=0.64, elapsed=21.0, eta=12.0,
-                       state="in_progress", tables=tables)
+        tables = (
+            TableProgress("customers", 830, 830),
+            TableProgress("orders", 2700, 5400),
+            TableProgress("products", 1200, 1200),
+            TableProgress("_storage", 0, 12),
+        )
+        yield Progress(
+            "Importing orders",
+            done=4730,
+            total=7442,
+            fraction=0.64,
+            elapsed=21.0,
+            eta=12.0,
+            state="in_progress",
+            tables=tables,
+        )
         if getattr(self, "hold_follow", False):
             await asyncio.Event().wait()
 
@@ -145,8 +183,10 @@ def write_demo_zip(path: Path) -> Path:
 
     with SnapshotWriter(str(path)) as archive:
         archive.write_tables_index("", [("products", 10001), ("orders", 10002)])
-        for table, rows in (("products", [{"name": "Lamp", "price": 25}, {"name": "Desk", "price": 180}]),
-                            ("orders", [{"product": "Lamp", "quantity": 2}])):
+        for table, rows in (
+            ("products", [{"name": "Lamp", "price": 25}, {"name": "Desk", "price": 180}]),
+            ("orders", [{"product": "Lamp", "quantity": 2}]),
+        ):
             with archive.open_table("", table) as writer:
                 for row in rows:
                     writer.write_document(row)

@@ -31,7 +31,7 @@ def damaged_copy(good, bad):
     shutil.copy(good, bad)
     data = bytearray(bad.read_bytes())
     middle = len(data) // 2
-    data[middle:middle + 64] = bytes(64)  # zeroes inside a compressed entry: its CRC cannot match
+    data[middle : middle + 64] = bytes(64)  # zeroes inside a compressed entry: its CRC cannot match
     bad.write_bytes(bytes(data))
     return bad
 
@@ -107,8 +107,10 @@ async def test_a_fast_restore_ends_with_every_table_at_its_total(demo, target):
         await wait_until(pilot, lambda: wizard.stage == "done", what="the end of the restore")
         assert wizard.result.ok
         await pilot.pause()
-        rows = {str(row.query_one(".table-name").render()): str(row.query_one(".table-count").render())
-                for row in wizard.query("TableProgressRow")}
+        rows = {
+            str(row.query_one(".table-name").render()): str(row.query_one(".table-count").render())
+            for row in wizard.query("TableProgressRow")
+        }
         assert set(rows) == {change.table for change in plan.changes}
         for change in plan.changes:
             unit = "files" if change.table == "_storage" else "documents"

@@ -149,9 +149,15 @@ async def test_a_stopped_sandbox_is_a_clear_error_not_a_crash(demo, target):
         await pilot.press("c")
         demo.stop()
         await pilot.press("y")
-        await wait_until(pilot, lambda: wizard.stage == "confirm" and
-                         "confirm-error" in [w.id for w in wizard.query(".error-box") if not w.has_class("hidden")],
-                         timeout=120, what="the error")
+        await wait_until(
+            pilot,
+            lambda: (
+                wizard.stage == "confirm"
+                and "confirm-error" in [w.id for w in wizard.query(".error-box") if not w.has_class("hidden")]
+            ),
+            timeout=120,
+            what="the error",
+        )
         text = str(wizard.query_one("#confirm-error").render())
         assert "Starting the restore failed" in text and "What to do" in text
         assert app.is_running and wizard.result is None

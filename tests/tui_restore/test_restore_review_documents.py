@@ -29,12 +29,16 @@ async def test_the_review_shows_what_the_restore_does_to_each_tables_documents(d
     assert first != last and len(before[first]) >= 6
     async with client_of(demo, DEV) as client:  # after the backup: 2 edited, 3 deleted, 4 created
         docs = before[first]
-        await client.mutation("_system/frontend/patchDocumentsFields",
-                              {"table": first, "ids": [d["_id"] for d in docs[:2]], "fields": {"broken": True}})
-        await client.mutation("_system/frontend/deleteDocuments",
-                              {"toDelete": [{"id": d["_id"], "tableName": first} for d in docs[2:5]]})
-        await client.mutation("_system/frontend/addDocument",
-                              {"table": last, "documents": [{"junk": i} for i in range(4)]})
+        await client.mutation(
+            "_system/frontend/patchDocumentsFields",
+            {"table": first, "ids": [d["_id"] for d in docs[:2]], "fields": {"broken": True}},
+        )
+        await client.mutation(
+            "_system/frontend/deleteDocuments", {"toDelete": [{"id": d["_id"], "tableName": first} for d in docs[2:5]]}
+        )
+        await client.mutation(
+            "_system/frontend/addDocument", {"table": last, "documents": [{"junk": i} for i in range(4)]}
+        )
 
     app = HostApp(lambda: RestoreWizard(target, ref, backup))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -16,7 +16,6 @@ from tui.screens.main.inspect_backup import InspectScreen
 from tui.screens.restore.wizard import RestoreWizard
 
 
-
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
     """Ages and exact times on screen do not move with the wall clock."""
@@ -38,8 +37,12 @@ async def to_stage(pilot, stage: str) -> None:
     await wait_until(pilot, lambda: step.backups and len(step.deployments) > 1, what="deployments and backups")
     await pilot.app.workers.wait_for_complete()
     order = ["source", "safety-offer", "review", "confirm", "done"]
-    keys = {"source": ["enter"], "safety-offer": ["s", *"prod is down", "enter"], "review": ["c"],
-            "confirm": [*PROD.name, "enter"]}
+    keys = {
+        "source": ["enter"],
+        "safety-offer": ["s", *"prod is down", "enter"],
+        "review": ["c"],
+        "confirm": [*PROD.name, "enter"],
+    }
     for current in order[: order.index(stage)]:
         await wait_until(pilot, lambda: wizard.stage == current, what=current)
         await pilot.press(*keys[current])
@@ -117,8 +120,12 @@ def damage(path):
     with zipfile.ZipFile(path) as archive:
         info = archive.infolist()[0]
     data = bytearray(path.read_bytes())
-    start = info.header_offset + 30 + len(info.filename.encode()) + int.from_bytes(
-        data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = (
+        info.header_offset
+        + 30
+        + len(info.filename.encode())
+        + int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
+    )
     data[start + info.compress_size // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     return path
@@ -155,8 +162,11 @@ def test_wizard_on_a_deployment_without_backups(snap_compare, size):
 
     async def run(pilot):
         step = pilot.app.screen_under_test.query_one("SourceStep")
-        await wait_until(pilot, lambda: len(step.deployments) > 1 and "has no backups" in
-                         str(step.query_one("#source-note").render()), what="the note")
+        await wait_until(
+            pilot,
+            lambda: len(step.deployments) > 1 and "has no backups" in str(step.query_one("#source-note").render()),
+            what="the note",
+        )
         await pilot.pause(0.2)
 
     assert snap_compare(HostApp(lambda: RestoreWizard(fake, DEV)), terminal_size=size, run_before=run)

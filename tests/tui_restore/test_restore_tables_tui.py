@@ -22,8 +22,10 @@ async def _write_junk_everywhere(demo, name: str) -> None:
         for table in tables:
             await client.mutation("_system/frontend/addDocument", {"table": table, "documents": [{"junk": 1}]})
         docs = [d async for d in client.iter_documents(tables[0])]
-        await client.mutation("_system/frontend/deleteDocuments",
-                              {"toDelete": [{"id": d["_id"], "tableName": tables[0]} for d in docs[:2]]})
+        await client.mutation(
+            "_system/frontend/deleteDocuments",
+            {"toDelete": [{"id": d["_id"], "tableName": tables[0]} for d in docs[:2]]},
+        )
 
 
 async def test_restore_two_tables_only_from_the_wizard(demo, target):
@@ -44,8 +46,9 @@ async def test_restore_two_tables_only_from_the_wizard(demo, target):
         assert wizard.stage == "tables"
         selection = wizard.query_one(TablesStep).query_one(SelectionList)
         await wait_until(pilot, lambda: selection.option_count, what="the backup's tables")
-        assert [selection.get_option_at_index(i).prompt.plain for i in range(selection.option_count)][:len(tables)] \
-            == tables
+        assert [selection.get_option_at_index(i).prompt.plain for i in range(selection.option_count)][
+            : len(tables)
+        ] == tables
         await pilot.press("c")  # nothing marked yet: says so, stays
         assert wizard.stage == "tables"
         await pilot.press("space", "down", "space")
@@ -60,8 +63,7 @@ async def test_restore_two_tables_only_from_the_wizard(demo, target):
         assert plan.only_tables == tuple(chosen)
         assert sorted(c.table for c in plan.changes) == chosen
         review = str(wizard.query_one("#review-unchanged").render())
-        assert f"Only {', '.join(chosen)} are replaced; every other table of {PROD} is left exactly as it is" \
-            in review
+        assert f"Only {', '.join(chosen)} are replaced; every other table of {PROD} is left exactly as it is" in review
         await pilot.press("c")
         assert wizard.stage == "confirm"
         confirm = str(wizard.query_one("#confirm-summary").render())

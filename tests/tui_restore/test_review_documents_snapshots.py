@@ -18,8 +18,12 @@ from tui.services.restore import documents as documents_restore
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 # consistent with the fake plan: customers 830 in the backup and 829 now, orders 5,400 / 5,450, products 1,200 / 1,180
-DIFF = [TableCounts("_storage", 12), TableCounts("customers", 813, 12, 4, 5), TableCounts("orders", 5_400, 0, 50, 0),
-        TableCounts("products", 1_130, 50, 0, 20)]
+DIFF = [
+    TableCounts("_storage", 12),
+    TableCounts("customers", 813, 12, 4, 5),
+    TableCounts("orders", 5_400, 0, 50, 0),
+    TableCounts("products", 1_130, 50, 0, 20),
+]
 
 
 @pytest.fixture(autouse=True)

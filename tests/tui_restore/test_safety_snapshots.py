@@ -25,7 +25,9 @@ class RefusingTarget(FakeTarget):
     async def check_restore(self, target, *, backup=None):
         raise RestoreRefused(
             f"Backup {backup.id} of {backup.source_deployment} is in aws-us-east-1 and {target.name} in "
-            "aws-eu-west-1; Convex restores a backup only within its region.", code="CrossRegionRestore")
+            "aws-eu-west-1; Convex restores a backup only within its region.",
+            code="CrossRegionRestore",
+        )
 
 
 def at_stage(stage: str):

@@ -29,8 +29,14 @@ def write_pair(folder: Path) -> tuple[Path, Path]:
     users = [_doc(10001, n, name=f"user {n}", email=f"user{n}@example.com", plan="pro") for n in range(1, 31)]
     products = [_doc(10003, n, name=f"product {n}", price=n * 100) for n in range(1, 9)]
     audit = [_doc(10004, n, event="login", user=sid(10001, n)) for n in range(1, 6)]
-    old = write(folder / BACKUP_NAME, {"orders": orders, "products": products, "users": users},
-                {sid(540, 1): b"logo v1", sid(540, 2): b"terms"})
-    new = write(folder / NOW_NAME, {"audit": audit, "orders": now_orders, "products": products, "users": users[8:]},
-                {sid(540, 1): b"logo v2", sid(540, 2): b"terms"})
+    old = write(
+        folder / BACKUP_NAME,
+        {"orders": orders, "products": products, "users": users},
+        {sid(540, 1): b"logo v1", sid(540, 2): b"terms"},
+    )
+    new = write(
+        folder / NOW_NAME,
+        {"audit": audit, "orders": now_orders, "products": products, "users": users[8:]},
+        {sid(540, 1): b"logo v2", sid(540, 2): b"terms"},
+    )
     return old, new

@@ -7,15 +7,22 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 from tui.services.protocol import (
-    BackupRecord, DeploymentRef, EnvSnapshot, PlanLimits, Progress, Schedule, TargetInfo,
+    BackupRecord,
+    DeploymentRef,
+    EnvSnapshot,
+    PlanLimits,
+    Progress,
+    Schedule,
+    TargetInfo,
 )
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
 
 def _ref(team, project, name, type, region="aws-us-east-1", read_only=False):
-    return DeploymentRef(team, project, name, type, region, f"https://{name}.convex.cloud", "1",
-                         type == "prod", read_only)
+    return DeploymentRef(
+        team, project, name, type, region, f"https://{name}.convex.cloud", "1", type == "prod", read_only
+    )
 
 
 DEPLOYMENTS = [
@@ -26,13 +33,23 @@ DEPLOYMENTS = [
 ]
 
 
-def _backup(id, state, hours_ago, took=None, storage=False, size=None, kind="manual", source=None,
-            expires_in_hours=24 * 7):
+def _backup(
+    id, state, hours_ago, took=None, storage=False, size=None, kind="manual", source=None, expires_in_hours=24 * 7
+):
     requested = NOW - timedelta(hours=hours_ago)
-    return BackupRecord(id, "brave-marmot-193", state, requested,
-                        requested + timedelta(seconds=took) if took else None,
-                        NOW + timedelta(hours=expires_in_hours), storage, size,
-                        source or "brave-marmot-193", kind, "snap" + id)
+    return BackupRecord(
+        id,
+        "brave-marmot-193",
+        state,
+        requested,
+        requested + timedelta(seconds=took) if took else None,
+        NOW + timedelta(hours=expires_in_hours),
+        storage,
+        size,
+        source or "brave-marmot-193",
+        kind,
+        "snap" + id,
+    )
 
 
 BACKUPS = [
@@ -42,10 +59,14 @@ BACKUPS = [
     _backup("8000009", "failed", 170),
     _backup("8000008", "complete", 70, took=40, size=2_100_000, source="gentle-salmon-943"),
 ]
-PRO = PlanLimits(50, 4, True, "Team acme-corp's plan keeps at most 50 backups per deployment; brave-marmot-193 "
-                 "has 4.")
-STARTER = PlanLimits(2, 2, False, "Team indie-studio's plan keeps at most 2 backups per deployment; "
-                     "witty-marmot-395 has 2. Periodic backups are a Convex Pro feature this plan lacks.")
+PRO = PlanLimits(50, 4, True, "Team acme-corp's plan keeps at most 50 backups per deployment; brave-marmot-193 has 4.")
+STARTER = PlanLimits(
+    2,
+    2,
+    False,
+    "Team indie-studio's plan keeps at most 2 backups per deployment; "
+    "witty-marmot-395 has 2. Periodic backups are a Convex Pro feature this plan lacks.",
+)
 SCHEDULE = Schedule("weekly", 3, 30, 1, True, next_run=NOW + timedelta(days=6, hours=15, minutes=30))
 
 
@@ -69,17 +90,30 @@ class FixedTarget:
         return SCHEDULE if deployment.team == "acme-corp" else None
 
     async def follow_backup(self, deployment, backup_id):
-        yield Progress("Backing up orders: 12000 / 40000 documents", done=12_000,
-                       total=40_000, fraction=0.34, elapsed=75.0, eta=142.0, state="inProgress")
+        yield Progress(
+            "Backing up orders: 12000 / 40000 documents",
+            done=12_000,
+            total=40_000,
+            fraction=0.34,
+            elapsed=75.0,
+            eta=142.0,
+            state="inProgress",
+        )
         await asyncio.Event().wait()  # stays running
 
     async def env_live(self, deployment):
-        return EnvSnapshot(deployment.name, NOW, {"STRIPE_KEY": "sk_live_123456", "SITE_URL": "https://x.example",
-                                                  "OPENAI_API_KEY": "sk-abcdef"})
+        return EnvSnapshot(
+            deployment.name,
+            NOW,
+            {"STRIPE_KEY": "sk_live_123456", "SITE_URL": "https://x.example", "OPENAI_API_KEY": "sk-abcdef"},
+        )
 
     async def env_saved(self, deployment):
-        return [EnvSnapshot(deployment.name, NOW - timedelta(days=1), {"STRIPE_KEY": "sk_old"}, id="env-1",
-                            reason="backup 8000011")]
+        return [
+            EnvSnapshot(
+                deployment.name, NOW - timedelta(days=1), {"STRIPE_KEY": "sk_old"}, id="env-1", reason="backup 8000011"
+            )
+        ]
 
     async def env_diff(self, deployment, saved_id):
         from tui.services.protocol import EnvDiff

@@ -30,14 +30,18 @@ def opened(folder: Path, *keys: str):
             await pilot.press(key)
             await pilot.pause(0.2)
         await pilot.pause(0.3)
+
     return before
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name,keys", [
-    ("tables", ()),
-    ("documents", ("down", "enter")),
-    ("fields", ("down", "enter", "enter")),
-])
+@pytest.mark.parametrize(
+    "name,keys",
+    [
+        ("tables", ()),
+        ("documents", ("down", "enter")),
+        ("fields", ("down", "enter", "enter")),
+    ],
+)
 def test_diff_snapshot(snap_compare, tmp_path, name, keys, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=opened(tmp_path, *keys))

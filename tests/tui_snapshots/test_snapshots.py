@@ -48,8 +48,12 @@ async def settle(pilot) -> None:
     screen = pilot.app.screen
     for _ in range(200):
         await pilot.pause(0.05)
-        if (screen.current is not None and screen.query_one("#detail").facts_loaded and screen.following
-                and _progress_shown(screen)):
+        if (
+            screen.current is not None
+            and screen.query_one("#detail").facts_loaded
+            and screen.following
+            and _progress_shown(screen)
+        ):
             break
     await pilot.pause(0.3)
     assert screen.current is not None, "the main screen did not fill in"
@@ -63,19 +67,23 @@ def run(*keys: str):
             await pilot.press(key)
             await pilot.pause(0.3)
         await pilot.pause(0.3)
+
     return before
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("name,keys", [
-    ("main", ()),
-    ("backup_now", ("b",)),
-    ("delete_confirm", ("tab", "down", "d")),
-    ("periodic_pro", ("p",)),
-    ("download", ("tab", "down", "w")),
-    ("help", ("question_mark",)),
-    ("env_vars", ("e",)),
-    ("periodic_starter", ("end", "p")),
-])
+@pytest.mark.parametrize(
+    "name,keys",
+    [
+        ("main", ()),
+        ("backup_now", ("b",)),
+        ("delete_confirm", ("tab", "down", "d")),
+        ("periodic_pro", ("p",)),
+        ("download", ("tab", "down", "w")),
+        ("help", ("question_mark",)),
+        ("env_vars", ("e",)),
+        ("periodic_starter", ("end", "p")),
+    ],
+)
 def test_snapshot(snap_compare, name, keys, size):
     assert snap_compare(make_app(), terminal_size=size, run_before=run(*keys))

@@ -33,8 +33,10 @@ HISTORY = [
     ("8000106", 2, 3500, 14200, 34400, 44.6),
     ("8000107", 1, 3650, 14700, 35200, 45.8),
 ]
-BACKUPS = [_backup(id, "complete", days * 24, took=90, size=int(mb * 1e6), kind="daily")
-           for id, days, *_, mb in reversed(HISTORY)]
+BACKUPS = [
+    _backup(id, "complete", days * 24, took=90, size=int(mb * 1e6), kind="daily")
+    for id, days, *_, mb in reversed(HISTORY)
+]
 
 
 class TrendTarget(FixedTarget):
@@ -53,8 +55,16 @@ def utc(monkeypatch):
 def make_app(data_dir: Path) -> ConvexBackupsApp:
     cache = StatsCache.for_data_dir(data_dir)
     for id, days, customers, orders, messages, mb in HISTORY:
-        cache.put(DEPLOYMENT, BackupStats(id, NOW - timedelta(days=days), int(mb * 1e6),
-                                          {"customers": customers, "orders": orders, "messages": messages}, "zip"))
+        cache.put(
+            DEPLOYMENT,
+            BackupStats(
+                id,
+                NOW - timedelta(days=days),
+                int(mb * 1e6),
+                {"customers": customers, "orders": orders, "messages": messages},
+                "zip",
+            ),
+        )
     return ConvexBackupsApp(target=TrendTarget(data_dir), clock=lambda: NOW)
 
 
@@ -62,8 +72,12 @@ async def settle(pilot) -> None:
     screen = pilot.app.screen
     for _ in range(200):
         await pilot.pause(0.05)
-        if (screen.current is not None and screen.query_one("#detail").facts_loaded
-                and screen.query_one(TrendPanel).display and screen.query_one("#backups").flags):
+        if (
+            screen.current is not None
+            and screen.query_one("#detail").facts_loaded
+            and screen.query_one(TrendPanel).display
+            and screen.query_one("#backups").flags
+        ):
             break
     await pilot.pause(0.3)
     assert screen.query_one(TrendPanel).display, "the trend never showed"

@@ -32,8 +32,13 @@ def open_demo(demo_sandbox, homes):
     opened = []
 
     async def opener(read_only: frozenset[str] = frozenset()):
-        spec = TargetSpec("cloud", source="tests", provision_host=demo_sandbox.platform_url,
-                          token=Secret(demo_sandbox.access_token), read_only_names=read_only)
+        spec = TargetSpec(
+            "cloud",
+            source="tests",
+            provision_host=demo_sandbox.platform_url,
+            token=Secret(demo_sandbox.access_token),
+            read_only_names=read_only,
+        )
         target = await open_target(spec, homes)
         opened.append(target)
         return target

@@ -20,8 +20,11 @@ async def wait_until(pilot, predicate, timeout: float = 30, what: str = "conditi
 
 async def wait_for_screen(pilot, app, screen_type, what: str = ""):
     """The pushed screen of `screen_type` once it is mounted (its widgets composed), ready to query."""
-    screen = await wait_until(pilot, lambda: isinstance(app.screen, screen_type) and app.screen.is_mounted
-                              and app.screen, what=what or screen_type.__name__)
+    screen = await wait_until(
+        pilot,
+        lambda: isinstance(app.screen, screen_type) and app.screen.is_mounted and app.screen,
+        what=what or screen_type.__name__,
+    )
     await pilot.pause()
     return screen
 
@@ -40,10 +43,18 @@ async def choose(pilot, app, name: str):
     tree = screen.query_one(DeploymentTree)
     await wait_until(pilot, lambda: name in tree.deployment_nodes and screen.current is not None, what="tree")
     tree.move_cursor(tree.deployment_nodes[name])
-    await wait_until(pilot, lambda: screen.current is not None and screen.current.name == name
-                     and screen.query_one("#backups-pane").border_title.startswith("Backups of")
-                     and screen.query_one(DeploymentTree) is not None, what=f"{name} chosen")
-    await wait_until(pilot, lambda: not screen.query_one("#backups").empty_text.startswith("Loading"),
-                     what=f"backups of {name}")
+    await wait_until(
+        pilot,
+        lambda: (
+            screen.current is not None
+            and screen.current.name == name
+            and screen.query_one("#backups-pane").border_title.startswith("Backups of")
+            and screen.query_one(DeploymentTree) is not None
+        ),
+        what=f"{name} chosen",
+    )
+    await wait_until(
+        pilot, lambda: not screen.query_one("#backups").empty_text.startswith("Loading"), what=f"backups of {name}"
+    )
     await wait_until(pilot, lambda: screen.query_one("#detail").facts_loaded, what="plan facts")
     return screen

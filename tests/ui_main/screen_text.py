@@ -11,8 +11,8 @@ def screen_lines(app) -> list[str]:
 def widget_lines(app, widget) -> list[str]:
     """The lines inside `widget`'s region on screen (its border and padding included), clipped to it."""
     region = widget.region
-    lines = screen_lines(app)[region.y:region.bottom]
-    return [line[region.x:region.right] for line in lines]
+    lines = screen_lines(app)[region.y : region.bottom]
+    return [line[region.x : region.right] for line in lines]
 
 
 def widget_text(app, widget) -> str:

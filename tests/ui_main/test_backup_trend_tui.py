@@ -41,8 +41,12 @@ async def test_a_table_losing_40_percent_is_flagged_in_the_table_and_the_details
     world.add(PRO_PROD, "orders", [{"n": i} for i in range(30)])
     first = await _backup(target, ref)
     doomed = world.documents(PRO_PROD, "customers")[:20]
-    world.call(PRO_PROD, "mutation", "_system/frontend/deleteDocuments",
-               {"toDelete": [{"id": d["_id"], "tableName": "customers"} for d in doomed]})
+    world.call(
+        PRO_PROD,
+        "mutation",
+        "_system/frontend/deleteDocuments",
+        {"toDelete": [{"id": d["_id"], "tableName": "customers"} for d in doomed]},
+    )
     second = await _backup(target, ref)
 
     app = ConvexBackupsApp(target=target)
@@ -59,8 +63,11 @@ async def test_a_table_losing_40_percent_is_flagged_in_the_table_and_the_details
         assert all(size > 0 for size in panel.query_one("#trend-size").data)
         assert "DROP customers -40% in backup " + second in panel.drops_text()
         table.move_cursor(row=[b.id for b in table.shown].index(second))
-        await wait_until(pilot, lambda: screen.query_one("#detail").backup is not None
-                         and screen.query_one("#detail").backup.id == second, what="the second backup chosen")
+        await wait_until(
+            pilot,
+            lambda: screen.query_one("#detail").backup is not None and screen.query_one("#detail").backup.id == second,
+            what="the second backup chosen",
+        )
         details = str(screen.query_one("#detail").render())
         assert "DROP customers -40% since the backup before" in details
         assert "60 documents in 2 tables: customers 30, orders 30" in details

@@ -39,8 +39,15 @@ async def test_c_on_a_backup_that_has_not_started_says_so_and_sends_nothing(sand
             assert client.post("/api/export/request/zip").status_code == 200
         waiting = _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
         assert waiting["state"] == "requested"
-        target = await open_target(TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
-                                              token=Secret(sandbox_process.access_token)), homes)
+        target = await open_target(
+            TargetSpec(
+                "cloud",
+                source="tests",
+                provision_host=sandbox_process.platform_url,
+                token=Secret(sandbox_process.access_token),
+            ),
+            homes,
+        )
         app = ConvexBackupsApp(target=target)
         shown = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:

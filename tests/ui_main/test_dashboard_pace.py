@@ -36,7 +36,8 @@ def _subtitle(screen) -> str:
 
 
 async def test_an_idle_dashboard_sends_nothing_says_how_fresh_it_is_and_polls_again_while_a_backup_runs(
-        open_demo, demo_sandbox, caplog, monkeypatch):
+    open_demo, demo_sandbox, caplog, monkeypatch
+):
     """Issue 16: 0 requests while nothing runs (a poll that ran would run every 0.5 s here); the backups
     pane says when its rows were fetched and that what starts elsewhere shows on F5; a backup started
     elsewhere, once F5 shows it, brings the refresh back until it ends."""
@@ -46,9 +47,17 @@ async def test_an_idle_dashboard_sends_nothing_says_how_fresh_it_is_and_polls_ag
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        await wait_until(pilot, lambda: screen.deployments and screen.current is not None
-                         and not screen.query_one("#backups").empty_text.startswith("Loading")
-                         and screen.query_one("#detail").facts_loaded, timeout=60, what="first complete screen")
+        await wait_until(
+            pilot,
+            lambda: (
+                screen.deployments
+                and screen.current is not None
+                and not screen.query_one("#backups").empty_text.startswith("Loading")
+                and screen.query_one("#detail").facts_loaded
+            ),
+            timeout=60,
+            what="first complete screen",
+        )
         await pilot.pause(0.2)
         shown = screen.current
         cold = _requests(caplog.records)
@@ -65,9 +74,17 @@ async def test_an_idle_dashboard_sends_nothing_says_how_fresh_it_is_and_polls_ag
             await wait_until(pilot, lambda: backup.id in screen.following, what="the backup followed")
             assert "refreshed every 0.5 s while something runs" in _subtitle(screen)
             mark = len(caplog.records)
-            await wait_until(pilot, lambda: sum(p == "GET /api/dashboard/deployments/{id}/list_cloud_backups"
-                                                for _, p in _requests(caplog.records[mark:])) >= 2,
-                             what="the list fetched again while the backup runs")
+            await wait_until(
+                pilot,
+                lambda: (
+                    sum(
+                        p == "GET /api/dashboard/deployments/{id}/list_cloud_backups"
+                        for _, p in _requests(caplog.records[mark:])
+                    )
+                    >= 2
+                ),
+                what="the list fetched again while the backup runs",
+            )
         await wait_until(pilot, lambda: not screen.busy, timeout=60, what="the backup's end")
         await wait_until(pilot, lambda: "not live" in _subtitle(screen), what="the subtitle after the end")
         await pilot.pause(0.2)

@@ -18,8 +18,14 @@ async def test_the_dedicated_deployment_says_so_in_the_detail_pane(open_demo):
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=(120, 40)) as pilot:
         await choose(pilot, app, dedicated[0].name)
-        await wait_until(pilot, lambda: "dedicated (d1024)" in app.screen.query_one("#detail").render().plain,
-                         what="the class in the detail pane")
+        await wait_until(
+            pilot,
+            lambda: "dedicated (d1024)" in app.screen.query_one("#detail").render().plain,
+            what="the class in the detail pane",
+        )
         await choose(pilot, app, shared.name)
-        await wait_until(pilot, lambda: "shared (s16)" in app.screen.query_one("#detail").render().plain,
-                         what="the shared class in the detail pane")
+        await wait_until(
+            pilot,
+            lambda: "shared (s16)" in app.screen.query_one("#detail").render().plain,
+            what="the shared class in the detail pane",
+        )

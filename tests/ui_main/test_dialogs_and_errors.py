@@ -36,8 +36,11 @@ async def test_periodic_dialog_sets_a_schedule_on_the_pro_team(open_demo):
         await wait_until(pilot, lambda: any("Periodic backups of" in n for n in notes(shown)), what="saved")
         schedule = await target.get_schedule(ref)
         assert schedule is not None and schedule.frequency == "weekly" and schedule.weekday is not None
-        await wait_until(pilot, lambda: "Periodic backups: every" in app.screen.query_one("#detail").render().plain,
-                         what="schedule in the detail pane")
+        await wait_until(
+            pilot,
+            lambda: "Periodic backups: every" in app.screen.query_one("#detail").render().plain,
+            what="schedule in the detail pane",
+        )
 
 
 async def test_periodic_dialog_explains_pro_on_starter(open_demo):
@@ -109,8 +112,9 @@ async def test_network_down_gives_a_clear_error_not_a_crash(tmp_path, homes):
 
     process = SandboxProcess(tmp_path / "sandbox").start()
     try:
-        spec = TargetSpec("cloud", source="tests", provision_host=process.platform_url,
-                          token=Secret(process.access_token))
+        spec = TargetSpec(
+            "cloud", source="tests", provision_host=process.platform_url, token=Secret(process.access_token)
+        )
         target = await open_target(spec, homes)
         app = ConvexBackupsApp(target=target)
         shown = record_notifications(app)
@@ -119,8 +123,9 @@ async def test_network_down_gives_a_clear_error_not_a_crash(tmp_path, homes):
             await wait_until(pilot, lambda: screen.deployments and screen.current, what="deployments")
             process.stop()
             await pilot.press("f5")
-            await wait_until(pilot, lambda: any(n.severity == "error" for n in shown), timeout=60,
-                             what="an error notification")
+            await wait_until(
+                pilot, lambda: any(n.severity == "error" for n in shown), timeout=60, what="an error notification"
+            )
             error = next(n for n in shown if n.severity == "error")
             assert error.title.startswith("Could not")
             assert "Traceback" not in error.message and process.access_token not in error.message

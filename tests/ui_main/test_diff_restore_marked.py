@@ -56,8 +56,9 @@ async def test_mark_a_table_and_restore_it(open_demo):
         assert len([d async for d in client.iter_documents("diff_probe")]) == 1  # not marked: left as it is
 
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is diff and diff.store is not None, timeout=90,
-                         what="the diff compared again")
+        await wait_until(
+            pilot, lambda: app.screen is diff and diff.store is not None, timeout=90, what="the diff compared again"
+        )
         counts = {t.table: t for t in diff.store.tables()}
         assert not counts[table].differs and counts["diff_probe"].created == 1
 
@@ -76,8 +77,9 @@ async def test_on_production_one_marked_document_is_restored_after_the_name_is_t
     client = await target.directory.client(ref.name)
     table = sorted(await client.user_tables())[0]
     documents = sorted([d async for d in client.iter_documents(table)], key=lambda d: d["_id"])
-    await client.mutation("_system/frontend/deleteDocuments",
-                          {"toDelete": [{"id": d["_id"], "tableName": table} for d in documents[:2]]})
+    await client.mutation(
+        "_system/frontend/deleteDocuments", {"toDelete": [{"id": d["_id"], "tableName": table} for d in documents[:2]]}
+    )
     diff = DiffScreen(target, ref, backup)
 
     class Host(App):

@@ -21,10 +21,13 @@ async def _backup_then_break(target):
     table = sorted(await client.user_tables())[0]
     documents = sorted([d async for d in client.iter_documents(table)], key=lambda d: d["_id"])
     assert len(documents) >= 5, "the demo table is too small for this test"
-    await client.mutation("_system/frontend/patchDocumentsFields",
-                          {"table": table, "ids": [documents[0]["_id"]], "fields": {"diffProbe": 1.5}})
-    await client.mutation("_system/frontend/deleteDocuments",
-                          {"toDelete": [{"id": d["_id"], "tableName": table} for d in documents[1:3]]})
+    await client.mutation(
+        "_system/frontend/patchDocumentsFields",
+        {"table": table, "ids": [documents[0]["_id"]], "fields": {"diffProbe": 1.5}},
+    )
+    await client.mutation(
+        "_system/frontend/deleteDocuments", {"toDelete": [{"id": d["_id"], "tableName": table} for d in documents[1:3]]}
+    )
     await client.mutation("_system/frontend/addDocument", {"table": "diff_probe", "documents": [{"n": 1.0}]})
     return ref, started.id, table, documents
 

@@ -59,14 +59,20 @@ def test_every_declared_binding_id_is_remappable_and_every_listed_id_exists():
     declared = declared_binding_ids() | {spec.id for spec in keys.APP_KEYS}
     assert declared == keys.REMAPPABLE, (
         f"declared but not remappable: {sorted(declared - keys.REMAPPABLE)}; "
-        f"listed but declared nowhere: {sorted(keys.REMAPPABLE - declared)}")
+        f"listed but declared nowhere: {sorted(keys.REMAPPABLE - declared)}"
+    )
 
 
 def test_screen_ids_are_accepted_twins_follow_and_a_confirm_key_never_starts():
-    keymap, warnings = keys.keymap_from_config({"keys": {"restore_safety_backup": "B", "emergency_run": "G",
-                                                         "diff_mark": "M", "not_an_id": "x"}})
-    assert keymap == {"restore_safety_backup": "B", "restore_safety_backup_why": "B", "emergency_run": "G",
-                      "diff_mark": "M"}
+    keymap, warnings = keys.keymap_from_config(
+        {"keys": {"restore_safety_backup": "B", "emergency_run": "G", "diff_mark": "M", "not_an_id": "x"}}
+    )
+    assert keymap == {
+        "restore_safety_backup": "B",
+        "restore_safety_backup_why": "B",
+        "emergency_run": "G",
+        "diff_mark": "M",
+    }
     assert warnings == ["[ui.keys] names 'not_an_id', which is not a binding id (see the help screen)."]
     keymap, warnings = keys.keymap_from_config({"keys": {"restore_confirm": "r"}})
     assert keymap == {} and "restore_confirm cannot be a key of restore_backup" in warnings[0]
@@ -145,8 +151,11 @@ async def test_emergency_checklist_key_remapped_from_config(open_demo, homes):
         await pilot.pause()
         assert screen.checklist.steps[0].status == "pending"
         await pilot.press("G")
-        await wait_until(pilot, lambda: screen.checklist.steps[0].status == "done"
-                         and screen.checklist.deployment == DEV, what="the deployment chosen with G")
+        await wait_until(
+            pilot,
+            lambda: screen.checklist.steps[0].status == "done" and screen.checklist.deployment == DEV,
+            what="the deployment chosen with G",
+        )
 
 
 async def test_app_inspect_and_diff_keys_remapped_from_config(open_demo, homes):

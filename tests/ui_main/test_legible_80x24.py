@@ -92,8 +92,11 @@ async def test_backup_ids_are_whole_where_they_are_shown(open_demo):
         detail = screen.query_one("#detail-pane")
         for row, backup in enumerate(list(table.shown)):
             table.move_cursor(row=row)
-            await wait_until(pilot, lambda: f"Backup {backup.id}:" in widget_text(app, detail),
-                             what=f"backup {backup.id}'s whole id in the details on screen")
+            await wait_until(
+                pilot,
+                lambda: f"Backup {backup.id}:" in widget_text(app, detail),
+                what=f"backup {backup.id}'s whole id in the details on screen",
+            )
         # Wherever an id is printed in the table, it is printed whole.
         if "id" in [column.key.value for column in table.ordered_columns]:
             text = widget_text(app, table)
@@ -168,7 +171,7 @@ async def test_the_cursor_row_is_marked_by_a_glyph_not_colour_alone(open_demo):
             table.move_cursor(row=row)
 
             def only_that_row(row=row):
-                rows = widget_lines(app, table)[1:1 + len(table.shown)]
+                rows = widget_lines(app, table)[1 : 1 + len(table.shown)]
                 return [i for i, line in enumerate(rows) if "▶" in line] == [row]
 
             await wait_until(pilot, only_that_row, what=f"▶ on row {row} only")

@@ -30,8 +30,11 @@ async def test_r_on_a_deployment_without_backups_restores_another_deployments_ba
         await pilot.press("r")
         wizard = await wait_for_screen(pilot, app, RestoreWizard, what="the restore wizard")
         step = wizard.query_one("SourceStep")
-        await wait_until(pilot, lambda: "has no backups" in str(step.query_one("#source-note").render()),
-                         what="the empty deployment's note")
+        await wait_until(
+            pilot,
+            lambda: "has no backups" in str(step.query_one("#source-note").render()),
+            what="the empty deployment's note",
+        )
         assert "snapshot ZIP on disk" in str(step.query_one("#source-note").render())
         await wait_until(pilot, lambda: SOURCE in step.deployments, what="the team's deployments")
         assert step.query_one("#source-deployment").has_focus  # nothing to choose here: the list of sources
@@ -58,8 +61,14 @@ async def test_a_backup_key_without_a_backup_says_why(open_demo):
     shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, EMPTY)
-        await wait_until(pilot, lambda: not screen.query_one("#backups").backups
-                         and not screen.query_one("#backups").empty_text.startswith("Loading"), what="no backups")
+        await wait_until(
+            pilot,
+            lambda: (
+                not screen.query_one("#backups").backups
+                and not screen.query_one("#backups").empty_text.startswith("Loading")
+            ),
+            what="no backups",
+        )
         for key, name in (("w", "Download"), ("i", "Inspect"), ("d", "Delete backup"), ("c", "Cancel backup")):
             before = len(notes(shown))
             await pilot.press(key)

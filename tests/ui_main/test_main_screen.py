@@ -77,8 +77,9 @@ async def test_back_up_now_shows_live_progress_and_completes(open_demo):
         new = [b for b in after if b.id not in before]
         assert len(new) == 1 and new[0].state == "complete" and new[0].include_storage
         assert seen_states & {"inProgress", "requested"}
-        await wait_until(pilot, lambda: new[0].id in {b.id for b in screen.query_one(BackupTable).shown},
-                         what="table refreshed")
+        await wait_until(
+            pilot, lambda: new[0].id in {b.id for b in screen.query_one(BackupTable).shown}, what="table refreshed"
+        )
 
 
 async def test_starter_limit_is_explained_before_any_request(open_demo):
@@ -143,8 +144,7 @@ async def test_delete_needs_a_different_key_to_confirm(open_demo):
         assert app.screen is dialog
         assert victim.id in {b.id for b in await target.list_backups(ref)}
         await pilot.press(dialog.confirm_key)
-        await wait_until(pilot, lambda: any(f"Deleted backup {victim.id}" in n for n in notes(shown)),
-                         what="deleted")
+        await wait_until(pilot, lambda: any(f"Deleted backup {victim.id}" in n for n in notes(shown)), what="deleted")
         assert victim.id not in {b.id for b in await target.list_backups(ref)}
         await wait_until(pilot, lambda: victim.id not in {b.id for b in table.shown}, what="row gone")
 

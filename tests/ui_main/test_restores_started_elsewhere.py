@@ -45,16 +45,22 @@ def _add(process, table: str, count: int) -> None:
     with process.client() as client:
         for start in range(0, count, 500):
             documents = [{"n": i, "text": f"row {i}"} for i in range(start, min(count, start + 500))]
-            reply = client.post("/api/mutation", json={
-                "path": "_system/frontend/addDocument", "args": {"table": table, "documents": documents},
-                "format": "json"})
+            reply = client.post(
+                "/api/mutation",
+                json={
+                    "path": "_system/frontend/addDocument",
+                    "args": {"table": table, "documents": documents},
+                    "format": "json",
+                },
+            )
             assert reply.status_code == 200 and reply.json()["status"] == "success", reply.text
 
 
 def _restores(process) -> list[dict]:
     with process.client() as client:
-        reply = client.post("/api/query", json={"path": "_system/frontend/snapshotImport:list", "args": {},
-                                                "format": "json"})
+        reply = client.post(
+            "/api/query", json={"path": "_system/frontend/snapshotImport:list", "args": {}, "format": "json"}
+        )
     return [i for i in reply.json()["value"] if i["requestor"]["type"] == "cloudRestore"]
 
 
@@ -64,21 +70,37 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
         _add(sandbox_process, table, 4100)  # three batches a table: a restore with steps to watch
     deployment_id = _platform(sandbox_process, "GET", f"/v1/deployments/{name}")["id"]
     backup = _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
-    wait_for(lambda: _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{backup['id']}")["state"]
-             == "complete", timeout=120, message="the backup")
+    wait_for(
+        lambda: (
+            _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{backup['id']}")["state"] == "complete"
+        ),
+        timeout=120,
+        message="the backup",
+    )
 
     sandbox_process.set_throttle(name, 1.5)  # seconds a step: the restore runs for a while
     try:
         # Someone else restores: big brain's route, then the confirmation a dashboard Backups page sends.
-        _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/restore_from_cloud_backup",
-                  {"id": backup["id"]})
+        _platform(
+            sandbox_process,
+            "POST",
+            f"/api/dashboard/deployments/{deployment_id}/restore_from_cloud_backup",
+            {"id": backup["id"]},
+        )
         (elsewhere,) = _restores(sandbox_process)
         with sandbox_process.client() as client:
             wait_state(client, elsewhere["_id"], "waiting_for_confirmation", timeout=60)
             assert client.post("/api/perform_import", json={"importId": elsewhere["_id"]}).status_code == 200
 
-        target = await open_target(TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
-                                              token=Secret(sandbox_process.access_token)), homes)
+        target = await open_target(
+            TargetSpec(
+                "cloud",
+                source="tests",
+                provision_host=sandbox_process.platform_url,
+                token=Secret(sandbox_process.access_token),
+            ),
+            homes,
+        )
         app = ConvexBackupsApp(target=target)
         shown = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -88,12 +110,18 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
             assert f"a cloud restore of backup {backup['id']}" in str(detail.render())
             assert f"Import {elsewhere['_id']}" in str(detail.render())
             table = screen.query_one(BackupTable)
-            await wait_until(pilot, lambda: table.row_count and "restoring" in str(table.get_cell_at((0, 0))),
-                             what="the backup marked as being restored")
+            await wait_until(
+                pilot,
+                lambda: table.row_count and "restoring" in str(table.get_cell_at((0, 0))),
+                what="the backup marked as being restored",
+            )
             panel = screen.query_one(ProgressPanel)
             key = f"restore {elsewhere['_id']}"
-            await wait_until(pilot, lambda: key in panel.rows and panel.rows[key].progress.state == "in_progress",
-                             what="the restore's progress in the Running pane")
+            await wait_until(
+                pilot,
+                lambda: key in panel.rows and panel.rows[key].progress.state == "in_progress",
+                what="the restore's progress in the Running pane",
+            )
 
             await pilot.press("r")  # restore: refused at once
             await wait_until(pilot, lambda: any(elsewhere["_id"] in n for n in notes(shown)), what="the refusal")
@@ -101,10 +129,15 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
             assert len(_restores(sandbox_process)) == 1  # and nothing asked of Convex
 
             sandbox_process.set_throttle(name, 0)
-            await wait_until(pilot, lambda: key not in panel.rows or panel.rows[key].progress.finished,
-                             timeout=60, what="the restore's end")
-            await wait_until(pilot, lambda: "RESTORE RUNNING" not in str(detail.render()), timeout=30,
-                             what="the detail pane cleared")
+            await wait_until(
+                pilot,
+                lambda: key not in panel.rows or panel.rows[key].progress.finished,
+                timeout=60,
+                what="the restore's end",
+            )
+            await wait_until(
+                pilot, lambda: "RESTORE RUNNING" not in str(detail.render()), timeout=30, what="the detail pane cleared"
+            )
         await target.aclose()
     finally:
         sandbox_process.set_throttle(name, 0)
@@ -115,23 +148,40 @@ async def test_a_restore_staged_elsewhere_and_left_waiting_shows_and_blocks_anot
     _add(sandbox_process, "orders", 50)
     deployment_id = _platform(sandbox_process, "GET", f"/v1/deployments/{name}")["id"]
     backup = _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
-    wait_for(lambda: _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{backup['id']}")["state"]
-             == "complete", timeout=120, message="the backup")
-    _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/restore_from_cloud_backup",
-              {"id": backup["id"]})  # and nobody confirms it (yet)
+    wait_for(
+        lambda: (
+            _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{backup['id']}")["state"] == "complete"
+        ),
+        timeout=120,
+        message="the backup",
+    )
+    _platform(
+        sandbox_process,
+        "POST",
+        f"/api/dashboard/deployments/{deployment_id}/restore_from_cloud_backup",
+        {"id": backup["id"]},
+    )  # and nobody confirms it (yet)
     (elsewhere,) = _restores(sandbox_process)
     with sandbox_process.client() as client:
         wait_state(client, elsewhere["_id"], "waiting_for_confirmation", timeout=60)
 
-    target = await open_target(TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
-                                          token=Secret(sandbox_process.access_token)), homes)
+    target = await open_target(
+        TargetSpec(
+            "cloud",
+            source="tests",
+            provision_host=sandbox_process.platform_url,
+            token=Secret(sandbox_process.access_token),
+        ),
+        homes,
+    )
     app = ConvexBackupsApp(target=target)
     shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await choose(pilot, app, name)
         detail = screen.query_one("#detail")
-        await wait_until(pilot, lambda: "RESTORE WAITING for confirmation" in str(detail.render()),
-                         what="the staged restore shown")
+        await wait_until(
+            pilot, lambda: "RESTORE WAITING for confirmation" in str(detail.render()), what="the staged restore shown"
+        )
         assert "Backups page confirms it by itself" in str(detail.render())
         await pilot.press("r")
         await wait_until(pilot, lambda: any(elsewhere["_id"] in n for n in notes(shown)), what="the refusal")

@@ -35,8 +35,9 @@ async def test_a_staged_import_is_listed_and_cancelled_from_the_main_screen(sand
     with sandbox_process.client() as client:
         staged = upload(client, make_zip({"notes": documents(10001, 4)}), mode="replaceAll")
         wait_state(client, staged, "waiting_for_confirmation")
-    spec = TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
-                      token=Secret(sandbox_process.access_token))
+    spec = TargetSpec(
+        "cloud", source="tests", provision_host=sandbox_process.platform_url, token=Secret(sandbox_process.access_token)
+    )
     target = await open_target(spec, homes)
     app = ConvexBackupsApp(target=target)
     shown = record_notifications(app)
@@ -68,8 +69,9 @@ async def test_esc_on_the_confirmation_keeps_the_import(sandbox_process, homes):
     with sandbox_process.client() as client:
         staged = upload(client, make_zip({"notes": documents(10001, 2)}), mode="replaceAll")
         wait_state(client, staged, "waiting_for_confirmation")
-    spec = TargetSpec("cloud", source="tests", provision_host=sandbox_process.platform_url,
-                      token=Secret(sandbox_process.access_token))
+    spec = TargetSpec(
+        "cloud", source="tests", provision_host=sandbox_process.platform_url, token=Secret(sandbox_process.access_token)
+    )
     target = await open_target(spec, homes)
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -15,8 +15,9 @@ from tui.widgets.deployment_tree import DeploymentTree
 
 async def test_a_team_token_is_described_and_its_refusals_are_shown(demo_sandbox, homes):
     token = demo_sandbox.team_token("acme-corp")
-    spec = TargetSpec("cloud", source="tests", provision_host=demo_sandbox.platform_url, token=Secret(token),
-                      token_kind="unknown")
+    spec = TargetSpec(
+        "cloud", source="tests", provision_host=demo_sandbox.platform_url, token=Secret(token), token_kind="unknown"
+    )
     target = await open_target(spec, homes)
     try:
         app = ConvexBackupsApp(target=target)
@@ -27,8 +28,11 @@ async def test_a_team_token_is_described_and_its_refusals_are_shown(demo_sandbox
             assert tree.root.children[0].label.plain.startswith("team token: lists this team's projects")
             assert {ref.team for ref in screen.deployments} == {"acme-corp"}
             table = screen.query_one("#backups")
-            await wait_until(pilot, lambda: table.empty_text.startswith("The backups could not be listed"),
-                             what="the refusal in the backups table")
+            await wait_until(
+                pilot,
+                lambda: table.empty_text.startswith("The backups could not be listed"),
+                what="the refusal in the backups table",
+            )
             assert token not in table.empty_text
     finally:
         await target.aclose()

@@ -24,11 +24,28 @@ _WHERE = {
     "PlatformClient": "platform.client",
     "Secret": "secrets",
     "SyncClient": "deployment.sync_client",
-    **{name: "errors" for name in (
-        "AuthError", "Conflict", "ConvexApiError", "CredentialsError", "FunctionError", "ImportFailed",
-        "InvalidRequest", "NetworkError", "NotFound", "PermissionDenied", "PlanLimit", "ProtocolError",
-        "RateLimited", "RequestTimeout", "ServerError", "ServiceUnavailable", "StateError",
-    )},
+    **{
+        name: "errors"
+        for name in (
+            "AuthError",
+            "Conflict",
+            "ConvexApiError",
+            "CredentialsError",
+            "FunctionError",
+            "ImportFailed",
+            "InvalidRequest",
+            "NetworkError",
+            "NotFound",
+            "PermissionDenied",
+            "PlanLimit",
+            "ProtocolError",
+            "RateLimited",
+            "RequestTimeout",
+            "ServerError",
+            "ServiceUnavailable",
+            "StateError",
+        )
+    },
 }
 
 __all__ = sorted(_WHERE)

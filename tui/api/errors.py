@@ -191,20 +191,25 @@ def _then(said: str, advice: str) -> str:
 ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
     # deployment authentication
     "BadAdminKey": (
-        AuthError, lambda t, d: f"The admin key was rejected by {t}: get a fresh one ({_FRESH_ADMIN_KEY})."
+        AuthError,
+        lambda t, d: f"The admin key was rejected by {t}: get a fresh one ({_FRESH_ADMIN_KEY}).",
     ),
     "BadDeployKey": (
         AuthError,
-        lambda t, d: f"{t} did not receive an admin key or deploy key it accepts: set CONVEX_DEPLOY_KEY or "
-        "CONVEX_SELF_HOSTED_ADMIN_KEY, or log in with `npx convex login`.",
+        lambda t, d: (
+            f"{t} did not receive an admin key or deploy key it accepts: set CONVEX_DEPLOY_KEY or "
+            "CONVEX_SELF_HOSTED_ADMIN_KEY, or log in with `npx convex login`."
+        ),
     ),
     "InvalidAdminKey": (AuthError, lambda t, d: f"The credential sent to {t} is not an admin key: check its format."),
     "InvalidHeaderFailure": (AuthError, lambda t, d: f"The credential sent to {t} is malformed: check it."),
     "OperationNotPermitted": (
         PermissionDenied,
-        lambda t, d: f"The key used for {t} is not allowed to do this"
-        + (f" (it lacks {m.group(1)})" if (m := _ACTION.search(d)) else "")
-        + ": use a key with that permission, or ask a team admin.",
+        lambda t, d: (
+            f"The key used for {t} is not allowed to do this"
+            + (f" (it lacks {m.group(1)})" if (m := _ACTION.search(d)) else "")
+            + ": use a key with that permission, or ask a team admin."
+        ),
     ),
     # big brain authentication
     "AccessTokenInvalid": (AuthError, lambda t, d: f"Your Convex login is no longer valid: {_LOGIN_AGAIN}."),
@@ -212,8 +217,10 @@ ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
     # The server's words first: what big brain says with this code is not known in detail.
     "SSORequired": (
         AuthError,
-        lambda t, d: _then(d or "The team requires single sign-on.",
-                           "To sign in with single sign-on, run `npx convex login` and choose SSO."),
+        lambda t, d: _then(
+            d or "The team requires single sign-on.",
+            "To sign in with single sign-on, run `npx convex login` and choose SSO.",
+        ),
     ),
     "TeamNotFound": (NotFound, lambda t, d: "That team was not found, or your login is not a member of it."),
     "ProjectNotFound": (NotFound, lambda t, d: "That project was not found, or your login has no access to it."),
@@ -225,15 +232,18 @@ ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
     # exports
     "ExportInProgress": (
         Conflict,
-        lambda t, d: f"{t} is already taking a backup, and Convex runs one at a time: wait for it to finish "
-        "(or cancel it), then try again.",
+        lambda t, d: (
+            f"{t} is already taking a backup, and Convex runs one at a time: wait for it to finish "
+            "(or cancel it), then try again."
+        ),
     ),
     "ExportNotComplete": (Conflict, lambda t, d: "That backup is not finished yet: wait until it is complete."),
     "ExportNotFound": (NotFound, lambda t, d: f"That backup no longer exists on {t} (it may have expired)."),
     "BadSnapshotId": (InvalidRequest, lambda t, d: "That is not a backup id or snapshot timestamp."),
     "SnapshotExpirationInPast": (InvalidRequest, lambda t, d: "The new expiration time is in the past."),
     "SnapshotExpirationTooLarge": (
-        InvalidRequest, lambda t, d: "The new expiration is too far ahead (60 days at most)."
+        InvalidRequest,
+        lambda t, d: "The new expiration is too far ahead (60 days at most).",
     ),
     # imports
     "ImportFailed": (ImportFailed, lambda t, d: f"The import into {t} failed: {d}"),
@@ -257,23 +267,54 @@ ERROR_GUIDANCE: dict[str, tuple[type[ConvexApiError], Guidance]] = {
 
 # Codes of import problems shown with the server's text as is.
 _IMPORT_CODES = {
-    "ImportInvalidName", "InvalidName", "InvalidComponentPath", "InvalidUploadToken", "InvalidZip",
-    "InvalidTableName", "InvalidComponentName", "JsonInvalidRow", "InvalidConvexValue", "InvalidStorageId",
-    "InvalidId", "Sha256Mismatch", "ImportConflict", "DuplicateId", "TableConflict", "TableNumberConflict",
-    "DuplicateTableName", "SchemaEnforcementError", "ImportForeignKey", "ImportSchemaChanged",
+    "ImportInvalidName",
+    "InvalidName",
+    "InvalidComponentPath",
+    "InvalidUploadToken",
+    "InvalidZip",
+    "InvalidTableName",
+    "InvalidComponentName",
+    "JsonInvalidRow",
+    "InvalidConvexValue",
+    "InvalidStorageId",
+    "InvalidId",
+    "Sha256Mismatch",
+    "ImportConflict",
+    "DuplicateId",
+    "TableConflict",
+    "TableNumberConflict",
+    "DuplicateTableName",
+    "SchemaEnforcementError",
+    "ImportForeignKey",
+    "ImportSchemaChanged",
 }
 # Codes of the cloud-backup state rules (the sandbox's names; Convex's own are unconfirmed),
 # whose server messages already say what to do.
 _STATE_CODES = {
-    "BackupInProgress", "RestoreInProgress", "CannotCancelBackup", "CannotDeleteBackup", "CloudBackupNotComplete",
+    "BackupInProgress",
+    "RestoreInProgress",
+    "CannotCancelBackup",
+    "CannotDeleteBackup",
+    "CloudBackupNotComplete",
     "CloudBackupUnavailable",
 }
 _SAYS_WHAT_TO_DO = re.compile(r"\b(delete|upgrade|need|wait|cancel)\b", re.IGNORECASE)
 _LIMIT_WORDS = re.compile(r"Limit|Max|TooMany|Quota|Entitle|NotEntitled|Plan|Upgrade|NotEnabled")
 _BY_STATUS: dict[int, type[ConvexApiError]] = {
-    400: InvalidRequest, 401: AuthError, 402: PlanLimit, 403: PermissionDenied, 404: NotFound,
-    405: InvalidRequest, 409: Conflict, 412: Conflict, 413: InvalidRequest, 415: InvalidRequest,
-    416: InvalidRequest, 429: RateLimited, 502: ServiceUnavailable, 503: ServiceUnavailable,
+    400: InvalidRequest,
+    401: AuthError,
+    402: PlanLimit,
+    403: PermissionDenied,
+    404: NotFound,
+    405: InvalidRequest,
+    409: Conflict,
+    412: Conflict,
+    413: InvalidRequest,
+    415: InvalidRequest,
+    416: InvalidRequest,
+    429: RateLimited,
+    502: ServiceUnavailable,
+    503: ServiceUnavailable,
     504: ServiceUnavailable,
 }
 

@@ -60,9 +60,13 @@ def as_export_line(line: bytes, legacy: bool) -> bytes:
     return export_line(decode_legacy_document(orjson.loads(line))) if legacy else line + b"\n"
 
 
-def write_patched_tables(now_path: str | os.PathLike[str], out_path: str | os.PathLike[str],
-                         edits: Mapping[str, TableEdit], *,
-                         numbers: Mapping[str, int] | None = None) -> list[TableOutcome]:
+def write_patched_tables(
+    now_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    edits: Mapping[str, TableEdit],
+    *,
+    numbers: Mapping[str, int] | None = None,
+) -> list[TableOutcome]:
     """Write into `out_path` every table of `edits` as snapshot `now_path` holds it with its edit applied.
     `numbers`: table numbers (by label) for tables `now_path` lacks; else the number is read from a put
     document's id. Raises `ArchiveError` for `_storage` (files are restored with whole tables)."""
@@ -73,8 +77,10 @@ def write_patched_tables(now_path: str | os.PathLike[str], out_path: str | os.Pa
         for label, edit in edits.items():
             component, table = _split(label)
             if table == STORAGE:
-                raise ArchiveError("StorageNotByDocument", "stored files are restored with whole tables "
-                                   "(restore --tables _storage), not document by document")
+                raise ArchiveError(
+                    "StorageNotByDocument",
+                    "stored files are restored with whole tables (restore --tables _storage), not document by document",
+                )
             number = reader.tables_index(component).get(table) or (numbers or {}).get(label)
             if number is None and edit.put:
                 number = decode_id(next(iter(edit.put)))[0]

@@ -33,8 +33,9 @@ CONVEX_CODES = frozenset(
     }
 )
 # ... and the ones this app adds for things Convex does not check or reports differently.
-OWN_CODES = frozenset({"UnsafePath", "ZipBomb", "StorageSizeMismatch", "MissingStorageFile", "LineTooLong",
-                       "UnknownTable"})
+OWN_CODES = frozenset(
+    {"UnsafePath", "ZipBomb", "StorageSizeMismatch", "MissingStorageFile", "LineTooLong", "UnknownTable"}
+)
 
 
 class ArchiveError(Exception):

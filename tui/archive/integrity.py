@@ -45,8 +45,9 @@ class IntegrityReport:
         return asdict(self)
 
 
-def check_integrity(path: str | os.PathLike[str], *, strict_storage: bool = True,
-                    progress: Progress | None = None) -> IntegrityReport:
+def check_integrity(
+    path: str | os.PathLike[str], *, strict_storage: bool = True, progress: Progress | None = None
+) -> IntegrityReport:
     """Check a ZIP on disk. Raises `ArchiveError` at the first problem."""
     return finish_check(path, None, strict_storage=strict_storage, progress=progress)
 
@@ -74,8 +75,14 @@ def finish_check(
         }
         files, file_bytes, missing, unindexed = _check_storage(reader, hashes, strict_storage)
         return IntegrityReport(
-            path=path, entries=len(infos), uncompressed_bytes=sum(m.size for m in members), storage_files=files,
-            storage_bytes=file_bytes, storage_missing=missing, storage_unindexed=unindexed, streamed=streamed,
+            path=path,
+            entries=len(infos),
+            uncompressed_bytes=sum(m.size for m in members),
+            storage_files=files,
+            storage_bytes=file_bytes,
+            storage_missing=missing,
+            storage_unindexed=unindexed,
+            streamed=streamed,
         )
 
 
@@ -95,17 +102,24 @@ def _match_stream(infos: list[zipfile.ZipInfo], seen: list[StreamedMember]) -> l
         member = by_offset.get(info.header_offset)
         name = info.orig_filename
         if member is None or member.name != name:
-            raise ArchiveError("InvalidZip", "the central directory points at data that is not this entry",
-                               member=name, hint=CORRUPT_HINT)
+            raise ArchiveError(
+                "InvalidZip",
+                "the central directory points at data that is not this entry",
+                member=name,
+                hint=CORRUPT_HINT,
+            )
         if (member.crc, member.size, member.compressed) != (info.CRC, info.file_size, info.compress_size):
-            raise ArchiveError("InvalidZip", "the central directory and the entry disagree about its CRC or size",
-                               member=name, hint=CORRUPT_HINT)
+            raise ArchiveError(
+                "InvalidZip",
+                "the central directory and the entry disagree about its CRC or size",
+                member=name,
+                hint=CORRUPT_HINT,
+            )
         matched.append(member)
     return matched
 
 
-def _read_back(reader: SnapshotReader, infos: list[zipfile.ZipInfo],
-               progress: Progress | None) -> list[StreamedMember]:
+def _read_back(reader: SnapshotReader, infos: list[zipfile.ZipInfo], progress: Progress | None) -> list[StreamedMember]:
     members = []
     for index, info in enumerate(infos):
         if info.is_dir():
@@ -129,8 +143,11 @@ def _read_back(reader: SnapshotReader, infos: list[zipfile.ZipInfo],
                     except ArchiveError:
                         reader.count_lines(name)  # raises the same refusal, with the line's number
                         raise
-        members.append(StreamedMember(name, info.header_offset, info.CRC, info.compress_size, size,
-                                      digest.digest() if digest else None))
+        members.append(
+            StreamedMember(
+                name, info.header_offset, info.CRC, info.compress_size, size, digest.digest() if digest else None
+            )
+        )
     return members
 
 
@@ -151,15 +168,26 @@ def _check_storage(
                 continue
             sha256, declared, line_no = expected.pop(storage_id)
             if sha256 is not None and digest != sha256:
-                raise ArchiveError("Sha256Mismatch", f"the file's sha256 differs from line {line_no} of "
-                                   f"{entry.index_member}", member=member, hint="The file or its metadata is damaged")
+                raise ArchiveError(
+                    "Sha256Mismatch",
+                    f"the file's sha256 differs from line {line_no} of {entry.index_member}",
+                    member=member,
+                    hint="The file or its metadata is damaged",
+                )
             if isinstance(declared, int) and declared != size:
-                raise ArchiveError("StorageSizeMismatch", f"the file has {size} bytes but line {line_no} of "
-                                   f"{entry.index_member} says {declared}", member=member)
+                raise ArchiveError(
+                    "StorageSizeMismatch",
+                    f"the file has {size} bytes but line {line_no} of {entry.index_member} says {declared}",
+                    member=member,
+                )
         if expected and strict:
             storage_id, (_, _, line_no) = min(expected.items(), key=lambda item: item[1][2])
-            raise ArchiveError("MissingStorageFile", f"the archive has no file for storage id {storage_id!r}",
-                               member=entry.index_member, line=line_no,
-                               hint="Convex would silently drop this file on import")
+            raise ArchiveError(
+                "MissingStorageFile",
+                f"the archive has no file for storage id {storage_id!r}",
+                member=entry.index_member,
+                line=line_no,
+                hint="Convex would silently drop this file on import",
+            )
         missing += len(expected)
     return files, file_bytes, missing, unindexed

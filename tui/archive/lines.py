@@ -37,7 +37,7 @@ class LineLengthGuard:
         last = chunk.rfind(b"\n")
         if last - first > self.limit:  # only a chunk longer than the limit can hold a whole long line
             start = first + 1
-            for index, line in enumerate(chunk[first + 1:last].split(b"\n"), start=1):
+            for index, line in enumerate(chunk[first + 1 : last].split(b"\n"), start=1):
                 if len(line) > self.limit:
                     self._refuse(lines_before, index, self.fed + start)
                 start += len(line) + 1
@@ -54,8 +54,13 @@ class LineLengthGuard:
             line = lines_before + further + 1
         else:
             message = f"{message} (the line that starts at byte {start:,})"
-        raise ArchiveError("LineTooLong", message, member=self.member, line=line,
-                           hint="No Convex export holds such a line: the file is damaged, or was not written by Convex")
+        raise ArchiveError(
+            "LineTooLong",
+            message,
+            member=self.member,
+            line=line,
+            hint="No Convex export holds such a line: the file is damaged, or was not written by Convex",
+        )
 
 
 def split_lines(chunks: Iterable[bytes], member: str | None = None) -> Iterator[tuple[int, bytes]]:
@@ -133,7 +138,10 @@ def split_body(name: str, first: int, body: bytes) -> tuple[list[bytes], Archive
 def checked_line(member: str, line_no: int, raw: bytes) -> bytes:
     if line_no == 1 and raw.startswith(_BOM):
         raise ArchiveError(
-            "Utf8BomNotSupported", "the file starts with a UTF-8 byte order mark", member=member, line=1,
+            "Utf8BomNotSupported",
+            "the file starts with a UTF-8 byte order mark",
+            member=member,
+            line=1,
             hint="Save the file as UTF-8 without a BOM",
         )
     if raw.endswith(b"\r"):  # \r\n line endings are tolerated

@@ -93,7 +93,9 @@ def check_entries(infos: list[zipfile.ZipInfo], central_dir_offset: int, max_tot
         if following is None:
             if end > central_dir_offset:
                 raise ArchiveError(
-                    "InvalidZip", "the entry's data runs past the end of the archive", member=current.orig_filename,
+                    "InvalidZip",
+                    "the entry's data runs past the end of the archive",
+                    member=current.orig_filename,
                     hint=CORRUPT_HINT,
                 )
         elif end > following.header_offset:
@@ -183,7 +185,9 @@ class MemberStream(io.RawIOBase):
                 return data
             if not raw:
                 raise ArchiveError(
-                    "InvalidZip", "the compressed data ends before the end of the entry", member=self.name,
+                    "InvalidZip",
+                    "the compressed data ends before the end of the entry",
+                    member=self.name,
                     hint=CORRUPT_HINT,
                 )
         return b""
@@ -193,7 +197,9 @@ class MemberStream(io.RawIOBase):
         declared = self._info.file_size
         if self._produced != declared:
             raise ArchiveError(
-                "InvalidZip", f"holds {self._produced} bytes but declares {declared}", member=self.name,
+                "InvalidZip",
+                f"holds {self._produced} bytes but declares {declared}",
+                member=self.name,
                 hint=CORRUPT_HINT,
             )
         if self._crc != self._info.CRC:

@@ -28,7 +28,14 @@ from tui.archive.rows import DocumentId, check_storage_row, document_id, tables_
 from tui.values.encoding import decode_export_document, decode_legacy_document
 
 _ZIPFILE_ERRORS = (
-    zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, struct.error, IndexError, OverflowError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+    ValueError,
+    struct.error,
+    IndexError,
+    OverflowError,
     NotImplementedError,
 )
 _SCHEMA_LINE_LIMIT = 64 * 1024
@@ -277,8 +284,10 @@ class SnapshotReader:
                 raise ArchiveError("DuplicateTableName", f"table {name!r} is listed twice", member=member, line=line_no)
             if number in by_number:
                 raise ArchiveError(
-                    "InvalidId", f"tables {by_number[number]!r} and {name!r} share the table number {number}",
-                    member=member, line=line_no,
+                    "InvalidId",
+                    f"tables {by_number[number]!r} and {name!r} share the table number {number}",
+                    member=member,
+                    line=line_no,
                 )
             index[name] = number
             by_number[number] = name

@@ -24,7 +24,6 @@ class DocumentId:
     internal: bytes
 
 
-
 def document_id(document: dict[str, Any], member: str, line_no: int) -> DocumentId | None:
     if "_id" not in document:
         return None

@@ -65,8 +65,13 @@ class TableCounts:
         return bool(self.changed or self.created or self.deleted)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"table": self.table, "unchanged": self.unchanged, "changed": self.changed,
-                "created": self.created, "deleted": self.deleted}
+        return {
+            "table": self.table,
+            "unchanged": self.unchanged,
+            "changed": self.changed,
+            "created": self.created,
+            "deleted": self.deleted,
+        }
 
 
 @dataclass(frozen=True)
@@ -86,9 +91,14 @@ class FieldChange:
     def to_dict(self) -> dict[str, Any]:
         from tui.values.encoding import encode_export_value
 
-        return {"field": self.path, "kind": self.kind, "old_type": self.old_type, "new_type": self.new_type,
-                "old": None if self.old_type is None else encode_export_value(self.old),
-                "new": None if self.new_type is None else encode_export_value(self.new)}
+        return {
+            "field": self.path,
+            "kind": self.kind,
+            "old_type": self.old_type,
+            "new_type": self.new_type,
+            "old": None if self.old_type is None else encode_export_value(self.old),
+            "new": None if self.new_type is None else encode_export_value(self.new),
+        }
 
 
 @dataclass(frozen=True)
@@ -113,13 +123,21 @@ class DocumentChange:
 
 # -- Convex values -------------------------------------------------------------------------------------
 
+
 def type_name(value: Any) -> str:
     """The Convex type of a decoded value (Python int is Int64, float is Float64)."""
     if value is None:
         return "Null"
     kind = type(value)
-    return {bool: "Boolean", int: "Int64", float: "Float64", str: "String", bytes: "Bytes", list: "Array",
-            dict: "Object"}.get(kind, kind.__name__)
+    return {
+        bool: "Boolean",
+        int: "Int64",
+        float: "Float64",
+        str: "String",
+        bytes: "Bytes",
+        list: "Array",
+        dict: "Object",
+    }.get(kind, kind.__name__)
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -128,8 +146,11 @@ def same_value(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if type(a) is float:
-        return bool(a == b and math.copysign(1.0, a) == math.copysign(1.0, b) or (
-            math.isnan(a) and struct.pack("<d", a) == struct.pack("<d", b)))
+        return bool(
+            a == b
+            and math.copysign(1.0, a) == math.copysign(1.0, b)
+            or (math.isnan(a) and struct.pack("<d", a) == struct.pack("<d", b))
+        )
     if type(a) is dict:
         return a.keys() == b.keys() and all(same_value(v, b[k]) for k, v in a.items())
     if type(a) is list:
@@ -202,14 +223,16 @@ class DiffStore:
         return [TableCounts(*row) for row in rows]
 
     def counts(self, table: str) -> TableCounts:
-        row = self._db.execute("SELECT label, unchanged, changed, created, deleted FROM tables WHERE label = ?",
-                               (table,)).fetchone()
+        row = self._db.execute(
+            "SELECT label, unchanged, changed, created, deleted FROM tables WHERE label = ?", (table,)
+        ).fetchone()
         if row is None:
             raise KeyError(table)
         return TableCounts(*row)
 
-    def documents(self, table: str, status: str | None = None, *, after: str = "",
-                  limit: int | None = None) -> list[DocumentChange]:
+    def documents(
+        self, table: str, status: str | None = None, *, after: str = "", limit: int | None = None
+    ) -> list[DocumentChange]:
         """The table's changed, created and deleted documents by id (those after `after`), `limit` at most."""
         legacy = self.legacy_flags(table)
         query = "SELECT id, status, old, new FROM documents WHERE label = ? AND id > ?"
@@ -237,18 +260,23 @@ class DiffStore:
 
     def document(self, table: str, document_id: str) -> DocumentChange | None:
         legacy = self.legacy_flags(table)
-        row = self._db.execute("SELECT status, old, new FROM documents WHERE label = ? AND id = ?",
-                               (table, document_id)).fetchone()
+        row = self._db.execute(
+            "SELECT status, old, new FROM documents WHERE label = ? AND id = ?", (table, document_id)
+        ).fetchone()
         return DocumentChange(table, document_id, row[0], row[1], row[2], legacy) if row else None
 
     # -- filling it ---------------------------------------------------------------------------------------------
     def _begin_table(self, position: int, label: str, legacy: tuple[bool, bool]) -> None:
-        self._db.execute("INSERT INTO tables (position, label, legacy) VALUES (?, ?, ?)",
-                         (position, label, legacy[0] | legacy[1] << 1))
+        self._db.execute(
+            "INSERT INTO tables (position, label, legacy) VALUES (?, ?, ?)",
+            (position, label, legacy[0] | legacy[1] << 1),
+        )
 
     def _finish_table(self, label: str, counts: dict[str, int]) -> None:
-        self._db.execute("UPDATE tables SET unchanged = ?, changed = ?, created = ?, deleted = ? WHERE label = ?",
-                         (counts["unchanged"], counts["changed"], counts["created"], counts["deleted"], label))
+        self._db.execute(
+            "UPDATE tables SET unchanged = ?, changed = ?, created = ?, deleted = ? WHERE label = ?",
+            (counts["unchanged"], counts["changed"], counts["created"], counts["deleted"], label),
+        )
 
     def _add(self, rows: list[tuple[str, str, str, bytes | None, bytes | None]]) -> None:
         self._db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?)", rows)
@@ -331,6 +359,7 @@ def _sorted_blocks(side: _Side, folder: Path) -> Iterator[Block]:
 
 # -- the comparison ------------------------------------------------------------------------------------------
 
+
 class _Cursor:
     """A position in one side's blocks."""
 
@@ -351,8 +380,14 @@ class _Cursor:
         return True
 
 
-def _merge(label: str, old_blocks: Iterator[Block], new_blocks: Iterator[Block], legacy: tuple[bool, bool],
-           store: DiffStore, storage: bool) -> dict[str, int]:
+def _merge(
+    label: str,
+    old_blocks: Iterator[Block],
+    new_blocks: Iterator[Block],
+    legacy: tuple[bool, bool],
+    store: DiffStore,
+    storage: bool,
+) -> dict[str, int]:
     unchanged = changed = created = deleted = 0
     rows: list[tuple[str, str, str, bytes | None, bytes | None]] = []
     old, new = _Cursor(old_blocks), _Cursor(new_blocks)
@@ -362,15 +397,16 @@ def _merge(label: str, old_blocks: Iterator[Block], new_blocks: Iterator[Block],
     while old.ready() and new.ready():
         i, j = old.at, new.at
         run = min(len(old.ids) - i, len(new.ids) - j, _RUN)
-        if same_encoding and old.lines[i:i + run] == new.lines[j:j + run]:  # the common case: nothing changed
+        if same_encoding and old.lines[i : i + run] == new.lines[j : j + run]:  # the common case: nothing changed
             unchanged += run
             old.at += run
             new.at += run
             continue
         a, b = old.ids[i], new.ids[j]
         if a == b:
-            if (same_encoding and old.lines[i] == new.lines[j]) or _same_document(old.lines[i], new.lines[j],
-                                                                                   legacy, storage):
+            if (same_encoding and old.lines[i] == new.lines[j]) or _same_document(
+                old.lines[i], new.lines[j], legacy, storage
+            ):
                 unchanged += 1
             else:
                 changed += 1
@@ -390,10 +426,17 @@ def _merge(label: str, old_blocks: Iterator[Block], new_blocks: Iterator[Block],
             rows.clear()
     for side, status in ((old, "deleted"), (new, "created")):
         while side.ready():
-            for key, line in zip(side.ids[side.at:], side.lines[side.at:]):
+            for key, line in zip(side.ids[side.at :], side.lines[side.at :]):
                 line = line.rstrip(b"\n")
-                rows.append((label, key.decode(), status, line if status == "deleted" else None,
-                             line if status == "created" else None))
+                rows.append(
+                    (
+                        label,
+                        key.decode(),
+                        status,
+                        line if status == "deleted" else None,
+                        line if status == "created" else None,
+                    )
+                )
             if status == "deleted":
                 deleted += len(side.ids) - side.at
             else:
@@ -436,21 +479,39 @@ def _pairs(old: SnapshotReader, new: SnapshotReader, only: set[str] | None) -> l
         label = either.label
         if only is not None and label not in only:
             continue
-        pairs.append(_Pair(label, a.documents_member if a else None, b.documents_member if b else None,
-                           (not a.uniform if a else False, not b.uniform if b else False)))
+        pairs.append(
+            _Pair(
+                label,
+                a.documents_member if a else None,
+                b.documents_member if b else None,
+                (not a.uniform if a else False, not b.uniform if b else False),
+            )
+        )
     for component in sorted(old.storage.keys() | new.storage.keys()):
         label = f"{component}/{STORAGE}" if component else STORAGE
         if only is not None and label not in only:
             continue
         a_entry, b_entry = old.storage.get(component), new.storage.get(component)
-        pairs.append(_Pair(label, a_entry.index_member if a_entry else None,
-                           b_entry.index_member if b_entry else None, (False, False), storage=True))
+        pairs.append(
+            _Pair(
+                label,
+                a_entry.index_member if a_entry else None,
+                b_entry.index_member if b_entry else None,
+                (False, False),
+                storage=True,
+            )
+        )
     return pairs
 
 
-def diff_snapshots(old_path: str | os.PathLike[str], new_path: str | os.PathLike[str],
-                   store_path: str | os.PathLike[str], *, tables: list[str] | None = None,
-                   progress: Progress | None = None) -> DiffStore:
+def diff_snapshots(
+    old_path: str | os.PathLike[str],
+    new_path: str | os.PathLike[str],
+    store_path: str | os.PathLike[str],
+    *,
+    tables: list[str] | None = None,
+    progress: Progress | None = None,
+) -> DiffStore:
     """Compare two snapshot ZIPs into a new DiffStore at `store_path` (its folder also holds the temporary
     sorts). `tables`: only these labels (a name not in either ZIP is an error). Raises ArchiveError for a
     ZIP that cannot be read, OSError when a file cannot be opened."""
@@ -463,8 +524,11 @@ def diff_snapshots(old_path: str | os.PathLike[str], new_path: str | os.PathLike
             missing = sorted(only - {p.label for p in pairs})
             if missing:
                 raise KeyError(f"no table {', '.join(missing)} in either snapshot")
-        total = sum((old_reader.member_size(p.old_member) if p.old_member else 0)
-                    + (new_reader.member_size(p.new_member) if p.new_member else 0) for p in pairs)
+        total = sum(
+            (old_reader.member_size(p.old_member) if p.old_member else 0)
+            + (new_reader.member_size(p.new_member) if p.new_member else 0)
+            for p in pairs
+        )
         done = 0
         label = ""
 
@@ -478,8 +542,9 @@ def diff_snapshots(old_path: str | os.PathLike[str], new_path: str | os.PathLike
         try:
             store._db.execute("PRAGMA journal_mode = OFF")
             store._db.execute("PRAGMA synchronous = OFF")
-            store._db.executemany("INSERT INTO sides VALUES (?, ?)",
-                                  [("old", os.fspath(old_path)), ("new", os.fspath(new_path))])
+            store._db.executemany(
+                "INSERT INTO sides VALUES (?, ?)", [("old", os.fspath(old_path)), ("new", os.fspath(new_path))]
+            )
             for position, pair in enumerate(pairs):
                 label = pair.label
                 store._begin_table(position, label, pair.legacy)
@@ -487,13 +552,20 @@ def diff_snapshots(old_path: str | os.PathLike[str], new_path: str | os.PathLike
                 new_side = _Side(new_reader, pair.new_member, read)
                 before = done
                 try:
-                    counts = _merge(label, old_side.blocks(True), new_side.blocks(True), pair.legacy, store,
-                                    pair.storage)
+                    counts = _merge(
+                        label, old_side.blocks(True), new_side.blocks(True), pair.legacy, store, pair.storage
+                    )
                 except _Unsorted:
                     store._forget_table(label)
                     done = before
-                    counts = _merge(label, _sorted_blocks(old_side, folder), _sorted_blocks(new_side, folder),
-                                    pair.legacy, store, pair.storage)
+                    counts = _merge(
+                        label,
+                        _sorted_blocks(old_side, folder),
+                        _sorted_blocks(new_side, folder),
+                        pair.legacy,
+                        store,
+                        pair.storage,
+                    )
                 store._finish_table(label, counts)
             store._db.commit()
         except BaseException:

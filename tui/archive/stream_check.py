@@ -89,7 +89,7 @@ class StreamingZipCheck:
                 i = self._data(view, i, start + i)
                 continue
             take = min(self._need - len(self._head), len(view) - i)
-            self._head += view[i:i + take]
+            self._head += view[i : i + take]
             i += take
             if len(self._head) == self._need:
                 self._header_complete(start + i)
@@ -126,7 +126,7 @@ class StreamingZipCheck:
     def _names(self, head: bytes) -> None:
         entry = self._entry
         assert entry is not None
-        raw_name, extra = head[:entry.name_length], head[entry.name_length:]
+        raw_name, extra = head[: entry.name_length], head[entry.name_length :]
         entry.name = raw_name.decode("utf-8" if entry.flags & _UTF8_FLAG else "cp437", errors="replace")
         entry.read_zip64(extra)
         if entry.has_descriptor and entry.method == 0:
@@ -146,10 +146,10 @@ class StreamingZipCheck:
             self._head += head[4:]
             return
         width = 8 if entry.zip64 else 4
-        fields = head[-(4 + 2 * width):]
+        fields = head[-(4 + 2 * width) :]
         entry.crc = int.from_bytes(fields[:4], "little")
-        entry.compressed = int.from_bytes(fields[4:4 + width], "little")
-        entry.size = int.from_bytes(fields[4 + width:], "little")
+        entry.compressed = int.from_bytes(fields[4 : 4 + width], "little")
+        entry.size = int.from_bytes(fields[4 + width :], "little")
         self._finish_entry()
 
     # -- data -----------------------------------------------------------------------------------------
@@ -158,19 +158,23 @@ class StreamingZipCheck:
         assert entry is not None
         if entry.method == 0:
             take = min(entry.compressed - entry.consumed, len(view) - i)
-            entry.output(view[i:i + take])
+            entry.output(view[i : i + take])
             entry.consumed += take
             if entry.consumed == entry.compressed:
                 self._entry_done()
             return i + take
         end = len(view) if entry.has_descriptor else i + (entry.compressed - entry.consumed)
-        piece = view[i:min(end, i + INPUT_PIECE)]
+        piece = view[i : min(end, i + INPUT_PIECE)]
         used = entry.inflate(piece)
         if entry.inflater.eof:
             self._entry_done()
         elif not entry.has_descriptor and entry.consumed == entry.compressed:
-            raise ArchiveError("InvalidZip", "the compressed data ends before the end of the entry",
-                               member=entry.name, hint=CORRUPT_HINT)
+            raise ArchiveError(
+                "InvalidZip",
+                "the compressed data ends before the end of the entry",
+                member=entry.name,
+                hint=CORRUPT_HINT,
+            )
         return i + used
 
     def _entry_done(self) -> None:
@@ -185,8 +189,9 @@ class StreamingZipCheck:
         entry = self._entry
         assert entry is not None
         entry.check()
-        self.members.append(StreamedMember(entry.name, entry.offset, entry.crc, entry.consumed, entry.produced,
-                                           entry.digest()))
+        self.members.append(
+            StreamedMember(entry.name, entry.offset, entry.crc, entry.consumed, entry.produced, entry.digest())
+        )
         self._entry = None
         self._state, self._need = "local", 30
 
@@ -194,8 +199,7 @@ class StreamingZipCheck:
 class _Entry:
     """One local entry being checked."""
 
-    def __init__(self, offset: int, flags: int, method: int, crc: int, compressed: int, size: int,
-                 name_length: int):
+    def __init__(self, offset: int, flags: int, method: int, crc: int, compressed: int, size: int, name_length: int):
         self.offset, self.flags, self.method = offset, flags, method
         self.crc, self.compressed, self.size = crc, compressed, size
         self.name_length = name_length
@@ -217,10 +221,10 @@ class _Entry:
         at = 0
         while at + 4 <= len(extra):
             kind, length = struct.unpack_from("<HH", extra, at)
-            body = extra[at + 4:at + 4 + length]
+            body = extra[at + 4 : at + 4 + length]
             if kind == _ZIP64_EXTRA:
                 self.zip64 = True
-                values = [int.from_bytes(body[j:j + 8], "little") for j in range(0, len(body) - 7, 8)]
+                values = [int.from_bytes(body[j : j + 8], "little") for j in range(0, len(body) - 7, 8)]
                 if self.size == _MASK32 and values:
                     self.size = values.pop(0)
                 if self.compressed == _MASK32 and values:
@@ -238,8 +242,12 @@ class _Entry:
             return
         self.produced += len(data)
         if not self.has_descriptor and self.produced > self.size:
-            raise ArchiveError("ZipBomb", f"inflates to more than its declared {self.size} bytes: the file is damaged "
-                               "or a zip bomb", member=self.name, hint=CORRUPT_HINT)
+            raise ArchiveError(
+                "ZipBomb",
+                f"inflates to more than its declared {self.size} bytes: the file is damaged or a zip bomb",
+                member=self.name,
+                hint=CORRUPT_HINT,
+            )
         self.running_crc = fast_zlib.crc32(data, self.running_crc)
         if self._sha is not None:
             self._sha.update(data)
@@ -262,24 +270,34 @@ class _Entry:
                 if not data and len(out) < OUTPUT_CHUNK:
                     break
         except (zlib.error, fast_zlib.error) as exc:
-            raise ArchiveError("InvalidZip", f"the compressed data is damaged: {exc}", member=self.name,
-                               hint=CORRUPT_HINT) from None
+            raise ArchiveError(
+                "InvalidZip", f"the compressed data is damaged: {exc}", member=self.name, hint=CORRUPT_HINT
+            ) from None
         used = len(piece) - len(inflater.unused_data) if inflater.eof else len(piece)
         self.consumed += used
         return used
 
     def check(self) -> None:
         if self.method == 8 and self.compressed != self.consumed:
-            raise ArchiveError("InvalidZip", f"holds {self.consumed} compressed bytes but declares {self.compressed}",
-                               member=self.name, hint=CORRUPT_HINT)
+            raise ArchiveError(
+                "InvalidZip",
+                f"holds {self.consumed} compressed bytes but declares {self.compressed}",
+                member=self.name,
+                hint=CORRUPT_HINT,
+            )
         if self.produced != self.size:
-            raise ArchiveError("InvalidZip", f"holds {self.produced} bytes but declares {self.size}",
-                               member=self.name, hint=CORRUPT_HINT)
+            raise ArchiveError(
+                "InvalidZip",
+                f"holds {self.produced} bytes but declares {self.size}",
+                member=self.name,
+                hint=CORRUPT_HINT,
+            )
         if self.produced > MAX_RATIO * max(self.consumed, 1):
             raise ArchiveError("ZipBomb", "inflates further than Deflate can compress", member=self.name)
         if self.running_crc != self.crc:
-            raise ArchiveError("InvalidZip", "the CRC-32 check failed: the data is damaged", member=self.name,
-                               hint=CORRUPT_HINT)
+            raise ArchiveError(
+                "InvalidZip", "the CRC-32 check failed: the data is damaged", member=self.name, hint=CORRUPT_HINT
+            )
 
     def digest(self) -> bytes | None:
         return self._sha.digest() if self._sha is not None else None

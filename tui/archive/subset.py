@@ -35,8 +35,9 @@ def unknown_tables(chosen: Collection[str], available: Collection[str]) -> list[
     return [name for name in chosen if name not in set(available)]
 
 
-def write_table_subset(source: str | os.PathLike[str], target: str | os.PathLike[str],
-                       chosen: Collection[str]) -> list[str]:
+def write_table_subset(
+    source: str | os.PathLike[str], target: str | os.PathLike[str], chosen: Collection[str]
+) -> list[str]:
     """Write the tables `chosen` (labels as `table_labels` gives them) of snapshot ZIP `source` into a new
     ZIP `target`; returns the member names written. Raises `ArchiveError` (`UnknownTable`) naming a chosen
     table the archive lacks."""
@@ -44,12 +45,17 @@ def write_table_subset(source: str | os.PathLike[str], target: str | os.PathLike
     with SnapshotReader(source) as reader:
         missing = unknown_tables(sorted(wanted), table_labels(reader))
         if missing:
-            raise ArchiveError("UnknownTable", f"the backup has no table {', '.join(missing)}; it has "
-                               f"{', '.join(table_labels(reader)) or 'no tables'}")
+            raise ArchiveError(
+                "UnknownTable",
+                f"the backup has no table {', '.join(missing)}; it has "
+                f"{', '.join(table_labels(reader)) or 'no tables'}",
+            )
         names = reader.member_names
     written: list[str] = []
-    with zipfile.ZipFile(source) as archive, \
-            zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True) as out:
+    with (
+        zipfile.ZipFile(source) as archive,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True) as out,
+    ):
         for name in names:
             path = classify_member(name)
             label = f"{path.component_path}/{path.table}" if path.component_path else path.table
@@ -69,8 +75,9 @@ def write_table_subset(source: str | os.PathLike[str], target: str | os.PathLike
     return written
 
 
-def _write_tables_index(archive: zipfile.ZipFile, out: zipfile.ZipFile, name: str, component: str,
-                        wanted: set[str]) -> None:
+def _write_tables_index(
+    archive: zipfile.ZipFile, out: zipfile.ZipFile, name: str, component: str, wanted: set[str]
+) -> None:
     lines = []
     for raw in archive.read(name).splitlines():
         if not raw.strip():

@@ -176,7 +176,8 @@ class _Verifier:
                         "ImportConflict",
                         f"`_id` {doc_id.text!r} belongs to table number {doc_id.table_number}, but {source} "
                         f"table {table.name!r} the number {number}",
-                        member=member, line=line_no,
+                        member=member,
+                        line=line_no,
                         hint="The id comes from another table or deployment; Convex would refuse to import it",
                     )
                 if seen is not None:
@@ -199,7 +200,8 @@ class _Verifier:
             raise ArchiveError(
                 "TableNumberConflict",
                 f"table {table.name!r} takes the number {number} from its first `_id`, but table {owner!r} has it too",
-                member=table.documents_member, line=line_no,
+                member=table.documents_member,
+                line=line_no,
             )
 
     # -- storage ------------------------------------------------------------------------------------
@@ -218,11 +220,14 @@ class _Verifier:
                     "InvalidId",
                     f"the `_storage` entry id {storage_id!r} is from table number {id_number}, "
                     f"the ones before it from {number}",
-                    member=member, line=line_no,
+                    member=member,
+                    line=line_no,
                 )
             if storage_id in expected:
                 raise ArchiveError(
-                    "DuplicateId", f"storage id {storage_id!r} repeats line {expected[storage_id][2]}", member=member,
+                    "DuplicateId",
+                    f"storage id {storage_id!r} repeats line {expected[storage_id][2]}",
+                    member=member,
                     line=line_no,
                 )
             expected[storage_id] = (sha256_bytes(row.get("sha256")), row.get("size"), line_no)
@@ -245,7 +250,8 @@ class _Verifier:
                 raise ArchiveError(
                     "Sha256Mismatch",
                     f"the file's sha256 is {_b64(digest.digest())} but line {line_no} of {member} says {_b64(sha256)}",
-                    member=file_member, hint="The file or its metadata is damaged",
+                    member=file_member,
+                    hint="The file or its metadata is damaged",
                 )
             if declared_size is not None and declared_size != size:
                 raise ArchiveError(
@@ -258,7 +264,8 @@ class _Verifier:
             raise ArchiveError(
                 "MissingStorageFile",
                 f"the archive has no file for storage id {storage_id!r}",
-                member=member, line=line_no,
+                member=member,
+                line=line_no,
                 hint="Convex would silently drop this file on import; export again with file storage included",
             )
         self.report.storage_missing += len(expected)
@@ -268,7 +275,8 @@ def _duplicate(table: TableEntry, id_text: str, line_no: int, first_line: int) -
     return ArchiveError(
         "DuplicateId",
         f"`_id` {id_text!r} in table {table.label!r} repeats line {first_line}",
-        member=table.documents_member, line=line_no,
+        member=table.documents_member,
+        line=line_no,
     )
 
 

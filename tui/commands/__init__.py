@@ -46,19 +46,33 @@ log = logging.getLogger("tui.commands")
 
 def add_common(parser: argparse.ArgumentParser, *, deployment: bool = True) -> None:
     if deployment:
-        parser.add_argument("--deployment", metavar="NAME", help="the deployment (default: the configured one, "
-                            "or the only one)")
+        parser.add_argument(
+            "--deployment", metavar="NAME", help="the deployment (default: the configured one, or the only one)"
+        )
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    parser.add_argument("--profile", metavar="NAME", default=argparse.SUPPRESS,
-                        help="a profile from config.toml (default: found from the environment)")
-    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="log each request (method, path, status) and which route gave each deployment "
-                             "credential to stderr; never a secret")
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="a profile from config.toml (default: found from the environment)",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log each request (method, path, status) and which route gave each deployment "
+        "credential to stderr; never a secret",
+    )
 
 
-def command_parser(subparsers: argparse._SubParsersAction, name: str, help: str, description: str = "") -> argparse.ArgumentParser:
+def command_parser(
+    subparsers: argparse._SubParsersAction, name: str, help: str, description: str = ""
+) -> argparse.ArgumentParser:
     return subparsers.add_parser(
-        name, help=help, description=textwrap.fill(description or help, 100), epilog=EXIT_CODES,
+        name,
+        help=help,
+        description=textwrap.fill(description or help, 100),
+        epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
@@ -192,8 +206,15 @@ async def _run(args: argparse.Namespace, chosen, body: Callable[[Context], Await
         info = await target.info()
         if info.notice and not getattr(args, "json", False):
             print(f"convex-backups: {info.notice}", file=sys.stderr)
-        context = Context(args, target, info, chosen.spec.deployment, sys.stderr.isatty(),
-                          getattr(chosen, "homes", None), getattr(chosen, "config", None))
+        context = Context(
+            args,
+            target,
+            info,
+            chosen.spec.deployment,
+            sys.stderr.isatty(),
+            getattr(chosen, "homes", None),
+            getattr(chosen, "config", None),
+        )
         return await body(context)
     finally:
         await target.aclose()

@@ -15,7 +15,9 @@ NAME = "backup"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "take a backup now",
+        subparsers,
+        NAME,
+        "take a backup now",
         "Request a backup of the deployment (refused before asking when its plan's backup limit is reached) and "
         "save its environment variables locally, since backups leave them out. With --wait, follow it until it "
         "completes (progress on stderr when it is a terminal); the exit code then says whether it completed.",
@@ -36,8 +38,11 @@ async def _backup(context: Context) -> int:
     for note in record.notes:
         context.note(f"note: {note}")
     if not context.args.json:
-        print(f"Backup {record.id} of {deployment.name} requested"
-              + (f"; environment variables saved as {record.env_snapshot}" if record.env_snapshot else "") + ".")
+        print(
+            f"Backup {record.id} of {deployment.name} requested"
+            + (f"; environment variables saved as {record.env_snapshot}" if record.env_snapshot else "")
+            + "."
+        )
     # A self-hosted backup is downloaded by this very process, which cannot end before it does: so it is
     # followed to its end with or without --wait, and a failure is told rather than left unsaid.
     if not context.args.wait and context.info.kind != "selfHosted":

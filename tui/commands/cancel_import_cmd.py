@@ -11,7 +11,16 @@ import argparse
 import sys
 
 from tui.commands import (
-    FAILED, NOT_FOUND, OK, REFUSED, USAGE, Context, Failure, add_common, command_parser, run_command,
+    FAILED,
+    NOT_FOUND,
+    OK,
+    REFUSED,
+    USAGE,
+    Context,
+    Failure,
+    add_common,
+    command_parser,
+    run_command,
 )
 from tui.services.protocol import DeploymentRef
 from tui.services.restore.staged_imports import ImportRecord
@@ -21,7 +30,9 @@ NAME = "cancel-import"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "cancel a staged or running snapshot import (convex-backups imports lists them)",
+        subparsers,
+        NAME,
+        "cancel a staged or running snapshot import (convex-backups imports lists them)",
         "Cancel import ID (from `convex-backups imports`). A staged import (uploaded or waiting for "
         "confirmation) has changed nothing and only blocks the deployment's next restore or import; cancelling "
         "it changes no data. An import that is running needs --yes: cancelling it leaves the data as it was "
@@ -34,8 +45,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.import_id.strip() or any(c.isspace() for c in args.import_id):
-        print("convex-backups cancel-import: ID must be an import id such as those `convex-backups imports` "
-              "lists.", file=sys.stderr)
+        print(
+            "convex-backups cancel-import: ID must be an import id such as those `convex-backups imports` lists.",
+            file=sys.stderr,
+        )
         return USAGE
     return run_command(args, _cancel)
 
@@ -57,8 +70,11 @@ async def _find(context: Context, import_id: str) -> tuple[DeploymentRef, Import
             return ref, found
     if len(deployments) == 1:
         return deployments[0], None
-    raise Failure(f"No deployment lists an import {import_id} among its newest imports; name the deployment "
-                  "with --deployment NAME (convex-backups imports lists them).", NOT_FOUND)
+    raise Failure(
+        f"No deployment lists an import {import_id} among its newest imports; name the deployment "
+        "with --deployment NAME (convex-backups imports lists them).",
+        NOT_FOUND,
+    )
 
 
 async def _cancel(context: Context) -> int:
@@ -66,14 +82,19 @@ async def _cancel(context: Context) -> int:
     ref, record = await _find(context, import_id)
     if record is not None:
         if not record.unfinished:
-            raise Failure(f"Import {import_id} on {ref.name} already {record.state}: there is nothing to cancel.",
-                          FAILED)
+            raise Failure(
+                f"Import {import_id} on {ref.name} already {record.state}: there is nothing to cancel.", FAILED
+            )
         if record.state == "in_progress" and not context.args.yes:
-            raise Failure(f"refused: import {import_id} on {ref.name} is running ({record.who}). Cancelling it "
-                          "stops that restore and leaves the data as it was before it; add --yes to do so.",
-                          REFUSED)
+            raise Failure(
+                f"refused: import {import_id} on {ref.name} is running ({record.who}). Cancelling it "
+                "stops that restore and leaves the data as it was before it; add --yes to do so.",
+                REFUSED,
+            )
     await context.target.cancel_import(ref, import_id)
     was = record.state.replace("_", " ") if record is not None else "unfinished"
-    print(f"Cancelled import {import_id} on {ref.name} (it was {was}). No data was changed; the deployment "
-          "accepts restores and imports again.")
+    print(
+        f"Cancelled import {import_id} on {ref.name} (it was {was}). No data was changed; the deployment "
+        "accepts restores and imports again."
+    )
     return OK

@@ -11,7 +11,15 @@ import tempfile
 from pathlib import Path
 
 from tui.commands import (
-    FAILED, NOT_FOUND, OK, USAGE, Context, add_common, backup_id, command_parser, run_command,
+    FAILED,
+    NOT_FOUND,
+    OK,
+    USAGE,
+    Context,
+    add_common,
+    backup_id,
+    command_parser,
+    run_command,
 )
 
 NAME = "diff"
@@ -19,7 +27,9 @@ NAME = "diff"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "what changed between a backup and now, or two backups or ZIP files",
+        subparsers,
+        NAME,
+        "what changed between a backup and now, or two backups or ZIP files",
         "Compare backup BACKUP of the deployment with the deployment as it is now (a fresh snapshot export, "
         "which uses no backup slot and is not kept) or, with --against, with another backup; or compare two "
         "snapshot ZIP files on disk (diff FILE FILE, no deployment needed). For every table: documents "
@@ -28,14 +38,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("first", metavar="BACKUP|FILE", help="a backup id, or the older ZIP file")
     parser.add_argument("second", metavar="FILE", nargs="?", help="the newer ZIP file (with FILE as the first)")
-    parser.add_argument("--against", metavar="now|BACKUP", default="now",
-                        help="compare the backup with the deployment now (default) or with another backup")
+    parser.add_argument(
+        "--against",
+        metavar="now|BACKUP",
+        default="now",
+        help="compare the backup with the deployment now (default) or with another backup",
+    )
     parser.add_argument("--table", action="append", metavar="T", help="only this table (repeat for more)")
-    parser.add_argument("--limit", type=int, default=20, metavar="N",
-                        help="documents listed per table in the text output (default 20; --json lists all)")
-    parser.add_argument("--plan-out", metavar="PLAN.json", type=Path,
-                        help="also write a documents plan that brings every difference back to the backup's "
-                             "version (edit it, then: restore BACKUP --documents PLAN.json)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=20,
+        metavar="N",
+        help="documents listed per table in the text output (default 20; --json lists all)",
+    )
+    parser.add_argument(
+        "--plan-out",
+        metavar="PLAN.json",
+        type=Path,
+        help="also write a documents plan that brings every difference back to the backup's "
+        "version (edit it, then: restore BACKUP --documents PLAN.json)",
+    )
     add_common(parser)
 
 
@@ -43,8 +66,10 @@ def run(args: argparse.Namespace) -> int:
     if args.second is not None:
         return _files(args)
     if Path(args.first).suffix == ".zip" or Path(args.first).exists():
-        print("convex-backups diff: give two ZIP files (diff FILE FILE), or a backup id to compare with now",
-              file=sys.stderr)
+        print(
+            "convex-backups diff: give two ZIP files (diff FILE FILE), or a backup id to compare with now",
+            file=sys.stderr,
+        )
         return USAGE
     try:
         backup_id(args.first)
@@ -66,8 +91,13 @@ def _files(args: argparse.Namespace) -> int:
             return NOT_FOUND
     with tempfile.TemporaryDirectory(prefix="convex-backups-diff-") as folder:
         try:
-            store = diff_snapshots(args.first, args.second, Path(folder) / "diff.sqlite", tables=args.table,
-                                   progress=_progress_line if sys.stderr.isatty() else None)
+            store = diff_snapshots(
+                args.first,
+                args.second,
+                Path(folder) / "diff.sqlite",
+                tables=args.table,
+                progress=_progress_line if sys.stderr.isatty() else None,
+            )
         except KeyError as exc:
             print(f"convex-backups diff: {exc.args[0]}", file=sys.stderr)
             return NOT_FOUND
@@ -96,8 +126,15 @@ async def _backup(context: Context) -> int:
     deployment = await context.deployment()
     with tempfile.TemporaryDirectory(prefix="convex-backups-diff-") as folder:
         try:
-            store = await compare_backup(context.target, deployment, args.first, Path(folder), against=args.against,
-                                         tables=args.table, on_progress=context.progress)
+            store = await compare_backup(
+                context.target,
+                deployment,
+                args.first,
+                Path(folder),
+                against=args.against,
+                tables=args.table,
+                on_progress=context.progress,
+            )
         except KeyError as exc:
             raise Failure(str(exc.args[0]), NOT_FOUND) from None
         except ArchiveError as exc:
@@ -105,8 +142,9 @@ async def _backup(context: Context) -> int:
         with store:
             newer = f"{deployment.name} now" if args.against == NOW else f"backup {args.against}"
             _report(store, f"backup {args.first}", newer, args)
-            if args.plan_out is not None and not _write_plan(store, args, backup=args.first,
-                                                             deployment=deployment.name):
+            if args.plan_out is not None and not _write_plan(
+                store, args, backup=args.first, deployment=deployment.name
+            ):
                 return FAILED
     return OK
 
@@ -122,11 +160,16 @@ def _write_plan(store, args: argparse.Namespace, *, backup: str | None, deployme
     except OSError as exc:
         print(f"convex-backups diff: {args.plan_out}: {exc.strerror or exc}", file=sys.stderr)
         return False
-    counts = {action: sum(len(getattr(c, action)) for c in plan.tables.values())
-              for action in ("revert", "recreate", "remove")}
-    print(f"Plan written to {args.plan_out}: revert {counts['revert']:,}, re-create {counts['recreate']:,}, remove "
-          f"{counts['remove']:,} in {len(plan.tables)} table(s). Apply it with: convex-backups restore "
-          f"{backup or 'BACKUP'} --documents {args.plan_out}", file=sys.stderr)
+    counts = {
+        action: sum(len(getattr(c, action)) for c in plan.tables.values())
+        for action in ("revert", "recreate", "remove")
+    }
+    print(
+        f"Plan written to {args.plan_out}: revert {counts['revert']:,}, re-create {counts['recreate']:,}, remove "
+        f"{counts['remove']:,} in {len(plan.tables)} table(s). Apply it with: convex-backups restore "
+        f"{backup or 'BACKUP'} --documents {args.plan_out}",
+        file=sys.stderr,
+    )
     return True
 
 
@@ -147,8 +190,11 @@ def _report(store, old: str, new: str, args: argparse.Namespace) -> None:
 def describe(store, old: str, new: str, *, limit: int = 20) -> list[str]:
     """The text report: a table of counts, then each differing table's first `limit` documents."""
     tables = store.tables()
-    lines = [f"From {old} to {new}:", "",
-             f"  {'table':<32} {'unchanged':>10} {'changed':>10} {'created':>10} {'deleted':>10}"]
+    lines = [
+        f"From {old} to {new}:",
+        "",
+        f"  {'table':<32} {'unchanged':>10} {'changed':>10} {'created':>10} {'deleted':>10}",
+    ]
     for t in tables:
         lines.append(f"  {t.table:<32} {t.unchanged:>10,} {t.changed:>10,} {t.created:>10,} {t.deleted:>10,}")
     if not any(t.differs for t in tables):
@@ -161,8 +207,10 @@ def describe(store, old: str, new: str, *, limit: int = 20) -> list[str]:
             lines.append(f"  {document.status:<8} {document.id}")
             if document.status == "changed":
                 for change in document.fields():
-                    lines.append(f"    {change.path}: {_value(change.old, change.old_type)} -> "
-                                 f"{_value(change.new, change.new_type)}")
+                    lines.append(
+                        f"    {change.path}: {_value(change.old, change.old_type)} -> "
+                        f"{_value(change.new, change.new_type)}"
+                    )
         more = t.changed + t.created + t.deleted - limit
         if more > 0:
             lines.append(f"  ... and {more:,} more (--limit N, or --json for all)")

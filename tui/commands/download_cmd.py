@@ -16,7 +16,9 @@ NAME = "download"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "download a backup as a ZIP file",
+        subparsers,
+        NAME,
+        "download a backup as a ZIP file",
         "Download backup BACKUP_ID of the deployment into DIR (default: your Downloads folder) under Convex's file "
         "name, snapshot_<deployment>_<time>.zip. The file is written as NAME.part first; every entry's CRC and "
         "every stored file's sha256 are checked before it gets its name, and NAME.sha256 is written beside it "
@@ -26,8 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("backup_id", metavar="BACKUP_ID", type=backup_id)
     parser.add_argument("--to", metavar="DIR", type=Path, help="the folder to save it in (default: ~/Downloads)")
-    parser.add_argument("--full-verify", action="store_true",
-                        help="also decode every document before keeping the file (slower)")
+    parser.add_argument(
+        "--full-verify", action="store_true", help="also decode every document before keeping the file (slower)"
+    )
     add_common(parser)
 
 
@@ -55,7 +58,10 @@ async def _download(context: Context) -> int:
     args = context.args
     deployment = await context.deployment()
     result = await context.target.download_backup(
-        deployment, args.backup_id, folder=args.to, full_verify=args.full_verify,
+        deployment,
+        args.backup_id,
+        folder=args.to,
+        full_verify=args.full_verify,
         progress=progress_printer(context.stderr_is_tty),
     )
     if args.json:

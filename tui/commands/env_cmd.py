@@ -14,7 +14,9 @@ NAME = "env"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "list, save, diff and restore environment variables",
+        subparsers,
+        NAME,
+        "list, save, diff and restore environment variables",
         "list (default): the live variables (values masked unless --show-values) and the saved sets. save: "
         "keep a copy of the live set (mode 0600 in the data folder; `backup` does this too). diff SAVED: "
         "what differs between a saved set (an id, a prefix of one, or `latest`) and the live one. restore "
@@ -31,14 +33,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     words = args.words or ["list"]
     action = words[0]
-    if (action in ("list", "save") and len(words) != 1) or (action in ("diff", "restore") and len(words) != 2) or (
-        action not in ("list", "save", "diff", "restore")
+    if (
+        (action in ("list", "save") and len(words) != 1)
+        or (action in ("diff", "restore") and len(words) != 2)
+        or (action not in ("list", "save", "diff", "restore"))
     ):
         print("convex-backups env: use: env [list | save | diff SAVED | restore SAVED --yes]", file=sys.stderr)
         return USAGE
     if action == "restore" and not args.yes:
-        print("convex-backups env: refused: restore replaces the deployment's environment variables; add --yes.",
-              file=sys.stderr)
+        print(
+            "convex-backups env: refused: restore replaces the deployment's environment variables; add --yes.",
+            file=sys.stderr,
+        )
         return REFUSED
     args.action, args.saved = action, (words[1] if len(words) > 1 else None)
     return run_command(args, _env)
@@ -46,8 +52,13 @@ def run(args: argparse.Namespace) -> int:
 
 def snapshot_json(snapshot: EnvSnapshot, reveal: bool) -> dict:
     values = dict(snapshot.values) if reveal else snapshot.masked()
-    return {"id": snapshot.id, "deployment": snapshot.deployment, "taken": snapshot.taken.isoformat(),
-            "reason": snapshot.reason, "values": values}
+    return {
+        "id": snapshot.id,
+        "deployment": snapshot.deployment,
+        "taken": snapshot.taken.isoformat(),
+        "reason": snapshot.reason,
+        "values": values,
+    }
 
 
 def diff_lines(diff: EnvDiff) -> list[str]:
@@ -67,8 +78,13 @@ async def _env(context: Context) -> int:
         live = await target.env_live(deployment)
         saved = await target.env_saved(deployment)
         if args.json:
-            print_json({"deployment": deployment.name, "live": snapshot_json(live, args.show_values),
-                        "saved": [{"id": s.id, "taken": s.taken, "reason": s.reason, "names": s.names} for s in saved]})
+            print_json(
+                {
+                    "deployment": deployment.name,
+                    "live": snapshot_json(live, args.show_values),
+                    "saved": [{"id": s.id, "taken": s.taken, "reason": s.reason, "names": s.names} for s in saved],
+                }
+            )
             return OK
         shown = dict(live.values) if args.show_values else live.masked()
         print(f"{deployment.name}: {len(shown)} environment variables")
@@ -76,8 +92,9 @@ async def _env(context: Context) -> int:
             print(f"  {name}={value}")
         print(f"Saved sets ({len(saved)}):" if saved else "No saved sets yet (convex-backups env save).")
         for snapshot in saved:
-            print(f"  {snapshot.id}  {snapshot.taken:%Y-%m-%d %H:%M}Z  {len(snapshot.names)} variables  "
-                  f"{snapshot.reason}")
+            print(
+                f"  {snapshot.id}  {snapshot.taken:%Y-%m-%d %H:%M}Z  {len(snapshot.names)} variables  {snapshot.reason}"
+            )
         return OK
     if args.action == "save":
         snapshot = await target.env_save(deployment)
@@ -95,8 +112,11 @@ async def _env(context: Context) -> int:
     else:
         lines = diff_lines(diff)
         if args.action == "restore":
-            lines[0] = ("Nothing to restore: " if diff.is_empty else f"Restored {deployment.name} from saved set "
-                        f"{diff.saved_id}:") + ("" if not diff.is_empty else lines[0])
+            lines[0] = (
+                "Nothing to restore: "
+                if diff.is_empty
+                else f"Restored {deployment.name} from saved set {diff.saved_id}:"
+            ) + ("" if not diff.is_empty else lines[0])
         for line in lines:
             print(line)
     return OK

@@ -25,7 +25,9 @@ NAME = "import"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "import a snapshot ZIP from disk into a deployment (replaces its tables)",
+        subparsers,
+        NAME,
+        "import a snapshot ZIP from disk into a deployment (replaces its tables)",
         "Import FILE (a snapshot ZIP: this app's download, or `npx convex export`'s) into the deployment, "
         "replacing all of its tables (tables not in the file are emptied; environment variables, code and "
         "schedules are not touched). The file is checked locally first and a damaged one is refused before "
@@ -42,8 +44,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.yes or not args.confirm:
-        print("convex-backups import: refused: an import replaces the deployment's tables; add --yes and "
-              "--confirm <deployment name> to go ahead (--safety none too needs --yes).", file=sys.stderr)
+        print(
+            "convex-backups import: refused: an import replaces the deployment's tables; add --yes and "
+            "--confirm <deployment name> to go ahead (--safety none too needs --yes).",
+            file=sys.stderr,
+        )
         return REFUSED
     if not args.file.is_file():
         print(f"convex-backups import: {args.file}: no such file", file=sys.stderr)
@@ -76,6 +81,7 @@ async def _import(context: Context) -> int:
     plan = await target.prepare_file_import(args.file, deployment, on_progress=context.progress)
     from tui.services.restore.review import not_compared_lines
 
-    result = await confirm_and_follow(context, plan, "Import", "import",
-                                      not_compared_lines(deployment.name, "a ZIP file is imported"))
+    result = await confirm_and_follow(
+        context, plan, "Import", "import", not_compared_lines(deployment.name, "a ZIP file is imported")
+    )
     return report(context, plan, result, safety_id, f"Imported {args.file.name} into {deployment.name}", "import")

@@ -16,7 +16,9 @@ NAME = "imports"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "list snapshot imports and restores, staged ones first",
+        subparsers,
+        NAME,
+        "list snapshot imports and restores, staged ones first",
         "List each deployment's newest snapshot imports (restores from a backup are imports too): id, state, "
         "age, tables and who staged it (with --deployment: that deployment only). An import that is "
         "uploaded or waiting for confirmation blocks every later restore and import of its deployment until "
@@ -32,8 +34,13 @@ def run(args: argparse.Namespace) -> int:
 def import_line(record: ImportRecord, now: datetime) -> str:
     state = record.state.replace("_", " ")
     tables = ", ".join(record.tables[:6]) + (f" and {len(record.tables) - 6} more" if len(record.tables) > 6 else "")
-    parts = [f"  {record.id}", f"{state:<24}", f"{age_text(record.age_seconds(now)):>7} old",
-             f"tables: {tables or '(not read yet)'}", record.who]
+    parts = [
+        f"  {record.id}",
+        f"{state:<24}",
+        f"{age_text(record.age_seconds(now)):>7} old",
+        f"tables: {tables or '(not read yet)'}",
+        record.who,
+    ]
     if record.error:
         parts.append(f"({record.error.splitlines()[-1]})")
     return "  ".join(parts)
@@ -58,11 +65,21 @@ async def _imports(context: Context) -> int:
         records.sort(key=lambda r: (not r.staged, not r.unfinished))  # stable: newest first within each group
         listed.append((ref, records, error))
     if context.args.json:
-        print_json({"deployments": [
-            {"deployment": ref.name, "error": error,
-             "imports": [{**_plain(r), "staged": r.staged, "age_seconds": r.age_seconds(now), "who": r.who}
-                         for r in records]}
-            for ref, records, error in listed]})
+        print_json(
+            {
+                "deployments": [
+                    {
+                        "deployment": ref.name,
+                        "error": error,
+                        "imports": [
+                            {**_plain(r), "staged": r.staged, "age_seconds": r.age_seconds(now), "who": r.who}
+                            for r in records
+                        ],
+                    }
+                    for ref, records, error in listed
+                ]
+            }
+        )
         return OK
     for ref, records, error in listed:
         print(f"{ref.name}  ({ref.danger_label})")
@@ -74,11 +91,15 @@ async def _imports(context: Context) -> int:
             print(import_line(record, now))
         staged = [r for r in records if r.staged]
         if staged:
-            print(f"  {len(staged)} staged import(s) block the next restore or import of {ref.name}; cancel with "
-                  f"convex-backups cancel-import ID --deployment {ref.name}")
+            print(
+                f"  {len(staged)} staged import(s) block the next restore or import of {ref.name}; cancel with "
+                f"convex-backups cancel-import ID --deployment {ref.name}"
+            )
             if any(r.requestor == "cloudRestore" for r in staged):
-                print("  Convex's dashboard confirms the newest staged cloud restore by itself as soon as anyone "
-                      f"opens the Backups page of {ref.name}.")
+                print(
+                    "  Convex's dashboard confirms the newest staged cloud restore by itself as soon as anyone "
+                    f"opens the Backups page of {ref.name}."
+                )
     return OK
 
 

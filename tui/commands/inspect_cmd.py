@@ -13,7 +13,9 @@ NAME = "inspect"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "show what a snapshot ZIP holds",
+        subparsers,
+        NAME,
+        "show what a snapshot ZIP holds",
         "Summarize FILE: the deployment and time it was taken (from Convex's file name), each table with its "
         "number of documents and size, and the stored files. With --json, also the first documents of each "
         "table (see --samples). This is not a check: run `verify` for that.",

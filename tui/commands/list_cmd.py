@@ -16,15 +16,22 @@ NAME = "list"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = command_parser(subparsers, NAME, "list deployments and their backups",
-                            "List the deployments the target reaches and each one's backups, newest first "
-                            "(with --deployment: that deployment only). Each complete backup carries its "
-                            "documents per table and a DROP flag (\"DROP orders -40%\") when a table lost more "
-                            "than [trend] drop_percent (default 20) of its documents since the backup before; "
-                            "counts are kept in the data folder, so a backup is counted once (a cloud backup "
-                            "by downloading it once, up to [trend] count_download_mb).")
-    parser.add_argument("--no-counts", action="store_true",
-                        help="download nothing to count documents; show only the counts already known")
+    parser = command_parser(
+        subparsers,
+        NAME,
+        "list deployments and their backups",
+        "List the deployments the target reaches and each one's backups, newest first "
+        "(with --deployment: that deployment only). Each complete backup carries its "
+        'documents per table and a DROP flag ("DROP orders -40%") when a table lost more '
+        "than [trend] drop_percent (default 20) of its documents since the backup before; "
+        "counts are kept in the data folder, so a backup is counted once (a cloud backup "
+        "by downloading it once, up to [trend] count_download_mb).",
+    )
+    parser.add_argument(
+        "--no-counts",
+        action="store_true",
+        help="download nothing to count documents; show only the counts already known",
+    )
     add_common(parser)
 
 
@@ -73,10 +80,17 @@ async def _list(context: Context) -> int:
     cache = StatsCache.of_session(context, target)
     trends = [await _trend(context, cache, ref, backups, settings) for ref, backups, _ in listed]
     if context.args.json:
-        print_json({"target": context.info, "notes": notes, "drop_percent": settings.drop_percent,
-                    "deployments": [{"deployment": ref, "backups": [_backup_json(b, found) for b in backups],
-                                     "error": error}
-                                    for (ref, backups, error), found in zip(listed, trends)]})
+        print_json(
+            {
+                "target": context.info,
+                "notes": notes,
+                "drop_percent": settings.drop_percent,
+                "deployments": [
+                    {"deployment": ref, "backups": [_backup_json(b, found) for b in backups], "error": error}
+                    for (ref, backups, error), found in zip(listed, trends)
+                ],
+            }
+        )
     else:
         print(context.info.label)
         for note in notes:
@@ -92,15 +106,19 @@ async def _list(context: Context) -> int:
                 print(backup_line(record) + (f"  {flag}" if flag else ""))
     # Nothing at all could be listed: that is a failure, with every reason said above.
     return FAILED if not deployments and any(n.error for n in notes) else OK
-async def _trend(context: Context, cache: StatsCache | None, ref: DeploymentRef, backups: list[BackupRecord],
-                 settings) -> Trend:
+
+
+async def _trend(
+    context: Context, cache: StatsCache | None, ref: DeploymentRef, backups: list[BackupRecord], settings
+) -> Trend:
     if cache is None:
         return Trend()
     if context.args.no_counts:
         known = cache.load(ref)
     else:
-        known = await learn_missing(context.target, ref, backups, cache, limit_bytes=settings.count_download_bytes,
-                                    note=context.note)
+        known = await learn_missing(
+            context.target, ref, backups, cache, limit_bytes=settings.count_download_bytes, note=context.note
+        )
     return trend(backups, known, settings.drop_share)
 
 
@@ -108,9 +126,10 @@ def _backup_json(record: BackupRecord, found: Trend) -> dict:
     """The record, plus `tables` (documents per table, null when not known), `documents` and the drops."""
     stats = next((p for p in found.points if p.backup_id == record.id), None)
     drops = found.drops.get(record.id, ())
-    return {**plain(record),
-            "tables": dict(stats.tables) if stats else None,
-            "documents": stats.documents if stats else None,
-            "drops": [{"table": d.table, "before": d.before, "after": d.after, "share": round(d.share, 4)}
-                      for d in drops],
-            "flag": found.flag(record.id) or None}
+    return {
+        **plain(record),
+        "tables": dict(stats.tables) if stats else None,
+        "documents": stats.documents if stats else None,
+        "drops": [{"table": d.table, "before": d.before, "after": d.after, "share": round(d.share, 4)} for d in drops],
+        "flag": found.flag(record.id) or None,
+    }

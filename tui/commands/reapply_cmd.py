@@ -16,7 +16,9 @@ NAME = "reapply"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "put back documents a full restore saved to its rescue file",
+        subparsers,
+        NAME,
+        "put back documents a full restore saved to its rescue file",
         "Before a full restore, the documents it would revert or remove are saved to a rescue ZIP beside the "
         "safety backups. This puts chosen ones back (all of them, those of --table, or only the ids listed in "
         "--ids FILE, one a line) with their own _id and _creationTime, replacing the current version of a "
@@ -40,8 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from tui.services.restore.documents import rescue_tables
 
     if not args.yes or not args.confirm:
-        print("convex-backups reapply: refused: this writes documents into the deployment; add --yes and "
-              "--confirm <deployment name> to go ahead.", file=sys.stderr)
+        print(
+            "convex-backups reapply: refused: this writes documents into the deployment; add --yes and "
+            "--confirm <deployment name> to go ahead.",
+            file=sys.stderr,
+        )
         return REFUSED
     if not args.file.is_file():
         print(f"convex-backups reapply: {args.file}: no such file", file=sys.stderr)
@@ -56,13 +61,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         tables = rescue_tables(args.file)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same usage error
-        print(f"convex-backups reapply: {args.file} is not a rescue file this app can read ({exc}); nothing was "
-              "changed.", file=sys.stderr)
+        print(
+            f"convex-backups reapply: {args.file} is not a rescue file this app can read ({exc}); nothing was changed.",
+            file=sys.stderr,
+        )
         return USAGE
     missing = [t for t in args.table or () if t not in tables]
     if missing:
-        print(f"convex-backups reapply: {args.file} has no table {', '.join(missing)}; it has "
-              f"{', '.join(tables) or 'none'}.", file=sys.stderr)
+        print(
+            f"convex-backups reapply: {args.file} has no table {', '.join(missing)}; it has "
+            f"{', '.join(tables) or 'none'}.",
+            file=sys.stderr,
+        )
         return NOT_FOUND
     return run_command(args, _reapply)
 
@@ -82,8 +92,14 @@ async def _reapply(context: Context) -> int:
         return edits_from_rescue(args.file, args.table, args.id_list)
 
     try:
-        return await apply_documents(context, deployment, edits_from, source=f"rescued documents of {args.file.name}",
-                                     backup_id=None, safety_id=safety_id,
-                                     done=f"Put back the rescued documents into {deployment.name}")
+        return await apply_documents(
+            context,
+            deployment,
+            edits_from,
+            source=f"rescued documents of {args.file.name}",
+            backup_id=None,
+            safety_id=safety_id,
+            done=f"Put back the rescued documents into {deployment.name}",
+        )
     except KeyError as exc:
         raise Failure(str(exc.args[0]), NOT_FOUND) from None

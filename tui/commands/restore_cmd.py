@@ -29,7 +29,9 @@ NAME = "restore"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "restore a backup into a deployment (replaces its tables)",
+        subparsers,
+        NAME,
+        "restore a backup into a deployment (replaces its tables)",
         "Restore backup BACKUP_ID into the deployment (--deployment, default the configured one). Every table "
         "in the deployment is replaced by the backup's (with --tables, only those tables). Refused unless --yes "
         "is given and --confirm names the target deployment exactly. A backup of another deployment is "
@@ -39,26 +41,42 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "is confirmed and followed to the end. Environment variables, code and schedules are not changed.",
     )
     parser.add_argument("backup_id", metavar="BACKUP_ID", type=backup_id)
-    parser.add_argument("--from", dest="source", metavar="DEPLOYMENT",
-                        help="the deployment the backup belongs to (default: the target; a backup of another "
-                             "deployment is refused without it)")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        metavar="DEPLOYMENT",
+        help="the deployment the backup belongs to (default: the target; a backup of another "
+        "deployment is refused without it)",
+    )
     parser.add_argument("--confirm", metavar="NAME", help="the target deployment's exact name")
     parser.add_argument("--yes", action="store_true", help="really restore (required)")
-    parser.add_argument("--tables", metavar="A,B", type=parse_tables_argument,
-                        help="restore only these tables (comma-separated; `_storage` for file storage) and leave "
-                             "every other table as it is: the backup is downloaded and verified, and a ZIP of "
-                             "those tables is imported in replace mode (npx convex import --replace); a name "
-                             "the backup lacks is refused, listing the tables it has")
+    parser.add_argument(
+        "--tables",
+        metavar="A,B",
+        type=parse_tables_argument,
+        help="restore only these tables (comma-separated; `_storage` for file storage) and leave "
+        "every other table as it is: the backup is downloaded and verified, and a ZIP of "
+        "those tables is imported in replace mode (npx convex import --replace); a name "
+        "the backup lacks is refused, listing the tables it has",
+    )
     add_safety_option(parser, "restore")
-    parser.add_argument("--documents", metavar="PLAN.json", type=Path,
-                        help="restore only the documents of a plan (diff BACKUP --plan-out PLAN.json writes one): "
-                             "revert changed ones, re-create deleted ones with their own ids, remove ones created "
-                             "since; only the tables it names are touched (tui/commands/README.md, \"Restore only "
-                             "what is broken\")")
-    parser.add_argument("--rescue", action=argparse.BooleanOptionalAction, default=None,
-                        help="before a full restore, save the documents it would revert or remove to a rescue "
-                             "ZIP beside the safety backups (default: yes, unless the backup is over 1 GB); "
-                             "`reapply` puts chosen ones back")
+    parser.add_argument(
+        "--documents",
+        metavar="PLAN.json",
+        type=Path,
+        help="restore only the documents of a plan (diff BACKUP --plan-out PLAN.json writes one): "
+        "revert changed ones, re-create deleted ones with their own ids, remove ones created "
+        'since; only the tables it names are touched (tui/commands/README.md, "Restore only '
+        'what is broken")',
+    )
+    parser.add_argument(
+        "--rescue",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="before a full restore, save the documents it would revert or remove to a rescue "
+        "ZIP beside the safety backups (default: yes, unless the backup is over 1 GB); "
+        "`reapply` puts chosen ones back",
+    )
     from tui.commands.documents_steps import add_pause_option
 
     add_pause_option(parser)
@@ -67,8 +85,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.yes:
-        print("convex-backups restore: refused: a restore replaces the target's tables; add --yes and "
-              "--confirm <target deployment name> to go ahead (--safety none too needs --yes).", file=sys.stderr)
+        print(
+            "convex-backups restore: refused: a restore replaces the target's tables; add --yes and "
+            "--confirm <target deployment name> to go ahead (--safety none too needs --yes).",
+            file=sys.stderr,
+        )
         return REFUSED
     if args.documents is not None:
         from tui.services.restore.documents_plan import PlanError, parse_plan
@@ -86,9 +107,12 @@ def run(args: argparse.Namespace) -> int:
         made_for = ((plan.backup, args.backup_id, "backup"), (plan.deployment, args.confirm, "deployment"))
         for said, given, what in made_for:
             if said and given and given != "latest" and said != given:
-                print(f"convex-backups restore: refused: {args.documents} was made for {what} {said}, not {given}; "
-                      "nothing was changed. Make a plan for this one with: convex-backups diff BACKUP --plan-out "
-                      "PLAN.json", file=sys.stderr)
+                print(
+                    f"convex-backups restore: refused: {args.documents} was made for {what} {said}, not {given}; "
+                    "nothing was changed. Make a plan for this one with: convex-backups diff BACKUP --plan-out "
+                    "PLAN.json",
+                    file=sys.stderr,
+                )
                 return REFUSED
     return run_command(args, _restore)
 
@@ -104,9 +128,14 @@ async def _restore_documents(context: Context, deployment, source, backup, safet
         old = await backup_zip(context.target, source, backup.id, Path(folder), on_progress=context.progress)
         try:
             return await apply_documents(
-                context, deployment, edits_for_plan(context.args.documents_plan, old),
-                source=f"documents of backup {backup.id} of {source.name}", backup_id=backup.id, safety_id=safety_id,
-                done=f"Restored the plan's documents of backup {backup.id} into {deployment.name}")
+                context,
+                deployment,
+                edits_for_plan(context.args.documents_plan, old),
+                source=f"documents of backup {backup.id} of {source.name}",
+                backup_id=backup.id,
+                safety_id=safety_id,
+                done=f"Restored the plan's documents of backup {backup.id} into {deployment.name}",
+            )
         except PlanError as exc:
             raise Failure(f"{context.args.documents}: {exc}; nothing was changed.", USAGE) from None
 
@@ -120,17 +149,22 @@ async def _restore(context: Context) -> int:
     backup = await target.get_backup(source, args.backup_id)
     if backup.source_deployment != source.name:
         if args.source:
-            raise Failure(f"Backup {args.backup_id} belongs to {backup.source_deployment}, not {source.name}.",
-                          NOT_FOUND)
-        raise Failure(f"refused: backup {backup.id} belongs to {backup.source_deployment}, not to {deployment.name}; "
-                      "nothing was changed. To restore another deployment's backup into this one, say so with "
-                      f"--from {backup.source_deployment}.", REFUSED)
+            raise Failure(
+                f"Backup {args.backup_id} belongs to {backup.source_deployment}, not {source.name}.", NOT_FOUND
+            )
+        raise Failure(
+            f"refused: backup {backup.id} belongs to {backup.source_deployment}, not to {deployment.name}; "
+            "nothing was changed. To restore another deployment's backup into this one, say so with "
+            f"--from {backup.source_deployment}.",
+            REFUSED,
+        )
     if backup.state != "complete":
         raise Failure(f"Backup {backup.id} is {backup.state}; only complete backups can be restored.", FAILED)
     if args.documents is not None:  # an import of a ZIP: what refuses an import, not a cloud restore's refusals
         await check_convex_refusals(context, deployment)
-        return await _restore_documents(context, deployment, source, backup,
-                                        await safety_backup(context, deployment, source_has_storage=False))
+        return await _restore_documents(
+            context, deployment, source, backup, await safety_backup(context, deployment, source_has_storage=False)
+        )
     await check_convex_refusals(context, deployment, backup)  # before any safety backup is spent
     if args.tables:
         return await _restore_tables(context, deployment, source, backup)
@@ -167,12 +201,21 @@ async def _restore_tables(context: Context, deployment, source, backup) -> int:
     finally:
         restore.close()
     untouched = [name for name in restore.tables if name not in chosen]
-    context.note(f"Only {tables_words(chosen)} will be replaced; every other table of {deployment.name} is left as "
-                 "it is" + (f" (of the backup's tables: {tables_words(untouched)})." if untouched else "."))
-    result = await confirm_and_follow(context, plan, "Restore", "restore",
-                                      not_compared_lines(deployment.name, "only chosen tables are restored"))
-    return report(context, plan, result, safety_id,
-                  f"Restored tables {tables_words(chosen)} of backup {backup.id} into {deployment.name}", "restore")
+    context.note(
+        f"Only {tables_words(chosen)} will be replaced; every other table of {deployment.name} is left as "
+        "it is" + (f" (of the backup's tables: {tables_words(untouched)})." if untouched else ".")
+    )
+    result = await confirm_and_follow(
+        context, plan, "Restore", "restore", not_compared_lines(deployment.name, "only chosen tables are restored")
+    )
+    return report(
+        context,
+        plan,
+        result,
+        safety_id,
+        f"Restored tables {tables_words(chosen)} of backup {backup.id} into {deployment.name}",
+        "restore",
+    )
 
 
 def _stats(context: Context) -> StatsCache | None:

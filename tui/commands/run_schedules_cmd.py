@@ -24,7 +24,9 @@ NAME = "run-schedules"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "run the backup schedules that are due (for cron / systemd timers)",
+        subparsers,
+        NAME,
+        "run the backup schedules that are due (for cron / systemd timers)",
         "Take the scheduled backups of self-hosted deployments that are due now, once each, and exit: run it "
         "from cron or a systemd timer every few minutes (e.g. `*/10 * * * * convex-backups run-schedules`). "
         "A second run while one is going exits at once. Nothing is printed when nothing was due (unless --json "
@@ -94,17 +96,25 @@ async def _run(args: argparse.Namespace) -> int:
         for target in targets:
             await target.aclose()
     if args.json:
-        print_json({"locked": report.locked, "ran": report.ran, "failed": report.failed, "notDue": report.not_due,
-                    "deployments": len(targets)})
+        print_json(
+            {
+                "locked": report.locked,
+                "ran": report.ran,
+                "failed": report.failed,
+                "notDue": report.not_due,
+                "deployments": len(targets),
+            }
+        )
     elif report.locked:
         print(f"convex-backups {NAME}: another run is in progress; nothing done.", file=sys.stderr)
     else:
         for item in report.ran:
-            print(f"Backed up {item['deployment']} (slot {item['slot']}): backup {item['backup']}, "
-                  f"{item['size']:,} bytes.")
+            print(
+                f"Backed up {item['deployment']} (slot {item['slot']}): backup {item['backup']}, "
+                f"{item['size']:,} bytes."
+            )
         for item in report.failed:
-            print(f"convex-backups {NAME}: the backup of {item['deployment']} failed: {item['error']}",
-                  file=sys.stderr)
+            print(f"convex-backups {NAME}: the backup of {item['deployment']} failed: {item['error']}", file=sys.stderr)
         if args.verbose:
             if not targets:
                 print("No self-hosted deployment is configured: nothing to run.")

@@ -17,20 +17,30 @@ NAME = "schedule"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "show or set the periodic backup schedule",
+        subparsers,
+        NAME,
+        "show or set the periodic backup schedule",
         "show (default): the schedule in UTC and local time. daily HH:MM / weekly DAY HH:MM: back up every day "
         "or every week at that local time (UTC with --utc), converting the weekday and time together. off: no "
         "periodic backups. Periodic backups are a Convex Pro feature; other plans are refused with an "
         "explanation.",
     )
     parser.add_argument("words", nargs="*", metavar="show | daily HH:MM | weekly DAY HH:MM | off")
-    parser.add_argument("--include-storage", action=argparse.BooleanOptionalAction, default=None,
-                        help="include file storage in each backup (--no-include-storage: leave it out; "
-                             "neither: as the current schedule has it)")
+    parser.add_argument(
+        "--include-storage",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="include file storage in each backup (--no-include-storage: leave it out; "
+        "neither: as the current schedule has it)",
+    )
     parser.add_argument("--utc", action="store_true", help="the time (and day) given are UTC, not local")
-    parser.add_argument("--retention-days", type=int, metavar="DAYS",
-                        help="keep each backup this many days (default: as the current schedule keeps them; "
-                             "7 daily, 14 weekly for a new schedule)")
+    parser.add_argument(
+        "--retention-days",
+        type=int,
+        metavar="DAYS",
+        help="keep each backup this many days (default: as the current schedule keeps them; "
+        "7 daily, 14 weekly for a new schedule)",
+    )
     add_common(parser)
 
 
@@ -88,7 +98,10 @@ async def _schedule(context: Context) -> int:
             raise Failure("--retention-days must be at least 1.", USAGE)
         # What was not asked stays as it is: read the current schedule first.
         wanted = changed_schedule(
-            await target.get_schedule(deployment), weekday=weekday, utc_hour=hour, utc_minute=minute,
+            await target.get_schedule(deployment),
+            weekday=weekday,
+            utc_hour=hour,
+            utc_minute=minute,
             include_storage=args.include_storage,
             retention=timedelta(days=args.retention_days) if args.retention_days else None,
         )

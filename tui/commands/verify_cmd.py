@@ -13,7 +13,9 @@ NAME = "verify"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = command_parser(
-        subparsers, NAME, "check a snapshot ZIP on disk",
+        subparsers,
+        NAME,
+        "check a snapshot ZIP on disk",
         "Check FILE as strictly as a Convex import would, and more: every entry's CRC-32 and size, every document "
         "decoded, ids valid, unique and in their table's number, every stored file against its sha256 and size. "
         "With --quick, only the integrity check a download passes (CRCs, sizes, file sha256), without decoding "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+
 @dataclass
 class Estimator:
     """Elapsed time since start and an ETA from the fraction's recent rate (None until it moves)."""

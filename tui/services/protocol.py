@@ -88,7 +88,6 @@ if TYPE_CHECKING:
     from tui.services.downloads.downloader import DownloadProgress, DownloadResult
 
 
-
 @runtime_checkable
 class BackupTarget(Protocol):
     """What an operator can do with one kind of target. Implementations: `CloudTarget` (Convex Cloud and
@@ -141,8 +140,13 @@ class BackupTarget(Protocol):
     async def delete_backup(self, deployment: DeploymentRef, backup_id: str) -> None: ...
 
     async def download_backup(
-        self, deployment: DeploymentRef, backup_id: str, *, folder: Path | None = None,
-        progress: Callable[[DownloadProgress], None] | None = None, full_verify: bool = False,
+        self,
+        deployment: DeploymentRef,
+        backup_id: str,
+        *,
+        folder: Path | None = None,
+        progress: Callable[[DownloadProgress], None] | None = None,
+        full_verify: bool = False,
     ) -> DownloadResult:
         """Saves complete backup `backup_id` of `deployment` as a ZIP in `folder` (default: the Downloads
         folder) under Convex's name, `snapshot_<deployment>_<ts>.zip`, with a `<name>.sha256` sidecar.
@@ -189,8 +193,14 @@ class BackupTarget(Protocol):
         ...
 
     async def prepare_file_import(
-        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None,
-        mode: str = "replaceAll", source: str | None = None, backup_id: str | None = None,
+        self,
+        path: Path,
+        target: DeploymentRef,
+        *,
+        on_progress: ProgressCallback | None = None,
+        mode: str = "replaceAll",
+        source: str | None = None,
+        backup_id: str | None = None,
     ) -> RestorePlan:
         """Uploads a snapshot ZIP from disk into `target` (replacing all its tables once confirmed; with
         `mode="replace"` only the tables the ZIP holds, as `npx convex import --replace`). `source` is how

@@ -67,7 +67,7 @@ class DeploymentRef:
 
     @property
     def class_words(self) -> str | None:
-        """"dedicated (d1024)" or "shared (s16)"; None when the class is unknown."""
+        """ "dedicated (d1024)" or "shared (s16)"; None when the class is unknown."""
         if not self.deployment_class:
             return None
         return f"{'dedicated' if self.is_dedicated else 'shared'} ({self.deployment_class})"
@@ -277,7 +277,7 @@ class DeploymentState:
 
     @property
     def summary(self) -> str:
-        """"running", "paused", or why Convex stopped it."""
+        """ "running", "paused", or why Convex stopped it."""
         if self.system != "none":
             return self.system
         if self.usage_limit != "none":

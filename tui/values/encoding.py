@@ -55,7 +55,9 @@ def _is_special_float(value: float, *, negative_zero_special: bool) -> bool:
 
 def _decode_special(obj: dict[str, Any]) -> Any:
     if len(obj) != 1:
-        raise ConvexValueError(f"an object whose first key starts with '$' must have exactly one key, got {sorted(obj)}")
+        raise ConvexValueError(
+            f"an object whose first key starts with '$' must have exactly one key, got {sorted(obj)}"
+        )
     ((key, payload),) = obj.items()
     if key == "$bytes":
         return _unb64(payload, "$bytes")

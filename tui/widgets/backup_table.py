@@ -146,11 +146,19 @@ class BackupTable(MarkedDataTable):
     def _matches(self, backup: BackupRecord) -> bool:
         if not self.filter_text:
             return True
-        words = " ".join((backup.id, backup.state, fmt.STATE_WORDS.get(backup.state, ""), backup.kind,
-                          self.flags.get(backup.id, ""),
-                          backup.source_deployment, "files" if backup.include_storage else "",
-                          "restoring" if backup.id in self.restoring else "",
-                          fmt.exact(backup.requested))).lower()
+        words = " ".join(
+            (
+                backup.id,
+                backup.state,
+                fmt.STATE_WORDS.get(backup.state, ""),
+                backup.kind,
+                self.flags.get(backup.id, ""),
+                backup.source_deployment,
+                "files" if backup.include_storage else "",
+                "restoring" if backup.id in self.restoring else "",
+                fmt.exact(backup.requested),
+            )
+        ).lower()
         return all(part in words for part in self.filter_text.split())
 
     def _cells(self, backup: BackupRecord, now: datetime, short: bool) -> dict[str, Text | str]:
@@ -202,8 +210,9 @@ class BackupTable(MarkedDataTable):
     def redraw(self) -> None:
         """Sort and filter again, draw, and say what is chosen."""
         keep = self.selected.id if self.selected else None
-        self.shown = sorted((b for b in self.backups if self._matches(b)), key=_sort_key(self.sort_column),
-                            reverse=self.sort_reverse)
+        self.shown = sorted(
+            (b for b in self.backups if self._matches(b)), key=_sort_key(self.sort_column), reverse=self.sort_reverse
+        )
         self._draw(keep)
         note = ""
         if not self.shown:

@@ -78,8 +78,9 @@ class DeploymentTree(Tree[DeploymentRef | None]):
         self.clear()
         self.root.add_leaf(Text(text, style="italic"))
 
-    def show_deployments(self, deployments: list[DeploymentRef], keep: str | None = None,
-                         notes: Sequence[ListingNote] = ()) -> None:
+    def show_deployments(
+        self, deployments: list[DeploymentRef], keep: str | None = None, notes: Sequence[ListingNote] = ()
+    ) -> None:
         """Rebuild the tree; the cursor returns to deployment `keep` when it is still there. `notes`: what the
         token can do (first), and a team's error on that team's own node."""
         self.clear()
@@ -102,7 +103,8 @@ class DeploymentTree(Tree[DeploymentRef | None]):
             if project is None:
                 project = projects[(ref.team, ref.project)] = team.add(ref.project or "(no project)", expand=True)
             self._by_name[ref.name] = project.add_leaf(
-                deployment_label(ref, region=self.show_regions, paused=ref.name in self.paused), data=ref)
+                deployment_label(ref, region=self.show_regions, paused=ref.name in self.paused), data=ref
+            )
         for note in team_notes.values():
             if note.error and note.team not in teams:  # a team with nothing listed: its node carries the error
                 node = self.root.add(team_label(note.team or "(no team)", note), expand=True)

@@ -29,8 +29,10 @@ def schedule_lines(schedule: Schedule | None, limits: PlanLimits | None, now: da
     day, hour, minute = schedule_time.utc_to_local(schedule.weekday, schedule.utc_hour, schedule.utc_minute)
     local = schedule_time.describe(day, hour, minute)
     utc = schedule_time.describe(schedule.weekday, schedule.utc_hour, schedule.utc_minute)
-    lines = [f"Periodic backups: {local} local time", f"  = {utc} UTC, "
-             + ("with file storage" if schedule.include_storage else "without file storage")]
+    lines = [
+        f"Periodic backups: {local} local time",
+        f"  = {utc} UTC, " + ("with file storage" if schedule.include_storage else "without file storage"),
+    ]
     if schedule.next_run is not None:
         lines.append(f"  next run {fmt.exact(schedule.next_run)} ({fmt.ago(schedule.next_run, now)})")
     return lines
@@ -58,11 +60,15 @@ def restore_lines(imports: list[ImportRecord], now: datetime) -> list[str]:
     for record in (r for r in imports if r.unfinished):
         what = "RESTORE" if record.requestor == "cloudRestore" else "IMPORT"
         if record.state == "in_progress":
-            lines.append(f"{what} RUNNING: {record.who}, started {fmt.ago(record.created, now)}; progress under "
-                         f"Running. Import {record.id}.")
+            lines.append(
+                f"{what} RUNNING: {record.who}, started {fmt.ago(record.created, now)}; progress under "
+                f"Running. Import {record.id}."
+            )
         else:
-            lines.append(f"{what} WAITING for confirmation: {record.who}, staged {fmt.ago(record.created, now)}. "
-                         f"Import {record.id}.")
+            lines.append(
+                f"{what} WAITING for confirmation: {record.who}, staged {fmt.ago(record.created, now)}. "
+                f"Import {record.id}."
+            )
             if record.requestor == "cloudRestore":
                 lines.append("An open Convex dashboard Backups page confirms it by itself; I cancels it.")
     if lines:
@@ -111,9 +117,16 @@ class DetailPane(Static):
         self.trend = trend
         self.redraw()
 
-    def show(self, *, deployment: DeploymentRef | None = None, backup: BackupRecord | None | Literal[False] = False,
-             schedule: Schedule | None | Literal[False] = False, limits: PlanLimits | None | Literal[False] = False,
-             paused: bool | None = None, imports: list[ImportRecord] | None = None) -> None:
+    def show(
+        self,
+        *,
+        deployment: DeploymentRef | None = None,
+        backup: BackupRecord | None | Literal[False] = False,
+        schedule: Schedule | None | Literal[False] = False,
+        limits: PlanLimits | None | Literal[False] = False,
+        paused: bool | None = None,
+        imports: list[ImportRecord] | None = None,
+    ) -> None:
         """Update some parts (False leaves a part as it was; `paused` or `imports` None leaves it)."""
         if deployment is not None and deployment != self.deployment:
             if deployment.name != getattr(self.deployment, "name", None):
@@ -159,16 +172,18 @@ class DetailPane(Static):
         text = Text()
         text.append(f"{ref.name}", style="bold")
         text.append("  ")
-        text.append('PRODUCTION' if ref.is_prod else fmt.deployment_words(ref),
-                    style="bold reverse" if ref.is_prod else "")
+        text.append(
+            "PRODUCTION" if ref.is_prod else fmt.deployment_words(ref), style="bold reverse" if ref.is_prod else ""
+        )
         if ref.read_only:
             text.append("  READ-ONLY (config)", style="italic")
         if self.paused:
             text.append("  ")
             text.append("PAUSED", style="bold reverse")
             text.append(": users get errors")
-        place = "  ".join(part for part in ("/".join(p for p in (ref.team, ref.project) if p), ref.region,
-                                            ref.class_words) if part)
+        place = "  ".join(
+            part for part in ("/".join(p for p in (ref.team, ref.project) if p), ref.region, ref.class_words) if part
+        )
         if place:  # a self-hosted deployment has no team, project or region
             text.append(f"\n{place}")
         if ref.url:

@@ -38,8 +38,13 @@ class TableChanges(DataTable):
             deleted = Text(f"{change.rows_to_delete:,}{unit}", style="bold" if change.rows_to_delete else "")
             if change.rows_to_delete:
                 deleted.append(" !")
-            self.add_row(change.table, f"{change.rows_to_write:,}{unit}", f"{change.existing_rows:,}{unit}", deleted,
-                         key=change.table)
+            self.add_row(
+                change.table,
+                f"{change.rows_to_write:,}{unit}",
+                f"{change.existing_rows:,}{unit}",
+                deleted,
+                key=change.table,
+            )
         if not changes:
             self.add_row("(no tables)", "0", "0", "0")
 
@@ -79,7 +84,7 @@ class TableProgressRow(Horizontal):
 
 
 def progress_words(row: TableProgress) -> str:
-    """"812 / 830 documents written"; files for `_storage`."""
+    """ "812 / 830 documents written"; files for `_storage`."""
     unit = "files" if is_storage(row.table) else "documents"
     return f"{row.written:,} / {row.total:,} {unit} written"
 

@@ -11,6 +11,7 @@ from textual.widgets import Sparkline, Static
 from tui.services.snapshots.stats import Trend
 from tui.widgets import formatting as fmt
 
+
 class TrendPanel(Vertical):
     DEFAULT_CSS = """
     TrendPanel { height: auto; margin-bottom: 1; }
@@ -45,8 +46,12 @@ class TrendPanel(Vertical):
         self.deployment, self.trend, self.drop_percent = deployment, trend, drop_percent
         points = trend.points
         self.display = bool(points) or counting > 0
-        counting_words = (f"Counting the documents of {counting} backup{'s' * (counting != 1)} (each downloaded "
-                          "once, then remembered)…" if counting else "")
+        counting_words = (
+            f"Counting the documents of {counting} backup{'s' * (counting != 1)} (each downloaded "
+            "once, then remembered)…"
+            if counting
+            else ""
+        )
         for row in self.query(Horizontal):
             row.display = bool(points)
         if not points:
@@ -65,5 +70,6 @@ class TrendPanel(Vertical):
         flagged = [(p, self.trend.flag(p.backup_id)) for p in self.trend.points if self.trend.flag(p.backup_id)]
         if not flagged:
             return f"{over}no table lost more than {self.drop_percent:g}% of its documents."
-        return over + "; ".join(f"{flag} in backup {point.backup_id} ({fmt.exact(point.taken)})"
-                                for point, flag in flagged)
+        return over + "; ".join(
+            f"{flag} in backup {point.backup_id} ({fmt.exact(point.taken)})" for point, flag in flagged
+        )

@@ -27,8 +27,10 @@ def header_problem(value: str) -> str | None:
         if ord(char) < 0x20 or ord(char) == 0x7F:
             return f"a control character at position {index + 1}"
         if not char.isascii():
-            return (f"a character that is not ASCII at position {index + 1} (keys are plain ASCII: it was probably "
-                    "changed while being copied)")
+            return (
+                f"a character that is not ASCII at position {index + 1} (keys are plain ASCII: it was probably "
+                "changed while being copied)"
+            )
     if value != value.strip(" \t"):
         return "a space at its start or end"
     return None
@@ -40,8 +42,9 @@ def require_sendable(value: str | Secret | None, what: str, *, advice: str = "")
     problem = header_problem(raw) if raw else None
     if problem:
         hint = f" {advice}" if advice else ""
-        raise CredentialsError(f"{what} holds {problem}; nothing was sent.{hint}", code="MalformedCredential",
-                               secrets=[raw])
+        raise CredentialsError(
+            f"{what} holds {problem}; nothing was sent.{hint}", code="MalformedCredential", secrets=[raw]
+        )
 
 
 def has_userinfo(url: str) -> bool:

@@ -41,8 +41,10 @@ _DEPLOYMENT_COMMENT = re.compile(
     r"^\s*(?:export\s+)?CONVEX_DEPLOYMENT\s*=.*#\s*team:\s*([^,\s]+),\s*project:\s*(\S+)", re.MULTILINE
 )
 DEPLOYMENT_TYPES = ("dev", "prod", "preview", "local")
-_NEW_ADMIN_KEY = ("Set it to the key alone, as `./generate_admin_key.sh` (self-hosted) or the dashboard prints it, "
-                  "quoted if it is in a .env file.")
+_NEW_ADMIN_KEY = (
+    "Set it to the key alone, as `./generate_admin_key.sh` (self-hosted) or the dashboard prints it, "
+    "quoted if it is in a .env file."
+)
 _NEW_TOKEN = "Set it to the token alone, as the Convex dashboard shows it."
 
 
@@ -123,8 +125,10 @@ class Credentials:
         """One line per credential found, secrets masked, for `status` output and logs."""
         lines = [f"target: {self.target}", f"Convex API: {self.provision_host}"]
         if self.self_hosted:
-            lines.append(f"deployment {self.self_hosted.url} with admin key {mask(self.self_hosted.admin_key)} "
-                         f"({self.self_hosted.source})")
+            lines.append(
+                f"deployment {self.self_hosted.url} with admin key {mask(self.self_hosted.admin_key)} "
+                f"({self.self_hosted.source})"
+            )
         if self.deploy_key:
             lines.append(f"{self.deploy_key.kind} key {mask(self.deploy_key.value)} ({self.deploy_key.source})")
         if self.deployment:

@@ -145,8 +145,11 @@ class DeploymentClient:
         except ConvexValueError as exc:
             raise ProtocolError(f"{self.target} answered {path} with an invalid Convex value: {exc}") from None
         raise function_error(
-            str(envelope.get("errorMessage") or "unknown error"), data,
-            target=self.target, path=path, secrets=self._http.secrets,
+            str(envelope.get("errorMessage") or "unknown error"),
+            data,
+            target=self.target,
+            path=path,
+            secrets=self._http.secrets,
         )
 
     # -- identity ----------------------------------------------------------------------------------------
@@ -206,7 +209,10 @@ class DeploymentClient:
         Raises `Conflict` (`ExportInProgress`) while any export or cloud backup is pending."""
         params = {"includeStorage": "true" if include_storage else "false"}
         await self._http.request(
-            "POST", "/api/export/request/zip", params=params, headers={"Content-Type": "application/json"},
+            "POST",
+            "/api/export/request/zip",
+            params=params,
+            headers={"Content-Type": "application/json"},
             retry=Retry.NEVER,
         )
 
@@ -235,13 +241,13 @@ class DeploymentClient:
     async def set_export_expiration(self, export_id: str, expiration_ts_ns: int) -> None:
         """Change when a completed export expires (nanoseconds since the epoch; now = delete soon)."""
         await self._http.request(
-            "POST", f"/api/export/set_expiration/{quote(export_id, safe='')}",
-            json={"expirationTsNs": int(expiration_ts_ns)}, retry=Retry.IDEMPOTENT,
+            "POST",
+            f"/api/export/set_expiration/{quote(export_id, safe='')}",
+            json={"expirationTsNs": int(expiration_ts_ns)},
+            retry=Retry.IDEMPOTENT,
         )
 
-    def download_export(
-        self, id_or_ts: str | int, *, offset: int = 0
-    ) -> AbstractAsyncContextManager[ExportDownload]:
+    def download_export(self, id_or_ts: str | int, *, offset: int = 0) -> AbstractAsyncContextManager[ExportDownload]:
         """`async with client.download_export(id, offset=n) as download:` then `download.chunks()`.
         With `offset`, asks for the rest of the file (Range); `download.offset` says where the body
         actually starts (0 if the server sent the whole file again)."""
@@ -258,9 +264,11 @@ class DeploymentClient:
     async def upload_part(self, upload_token: str, part_number: int, data: bytes) -> str:
         """Send one part (parts must go in order); returns its part token."""
         reply = await self._http.json(
-            "POST", "/api/import/upload_part",
+            "POST",
+            "/api/import/upload_part",
             params={"uploadToken": upload_token, "partNumber": str(part_number)},
-            content=data, headers={"Content-Type": "application/octet-stream"},
+            content=data,
+            headers={"Content-Type": "application/octet-stream"},
         )
         return reply if isinstance(reply, str) else ""
 
@@ -300,8 +308,14 @@ class DeploymentClient:
         """Stream a file from disk as a multipart upload and register the import; returns its id.
         `format` defaults from the extension; `progress(sent, total)` is called after each part."""
         return await upload_file(
-            self, Path(path), format=format, mode=mode, table=table, component_path=component_path,
-            part_size=part_size, progress=progress,
+            self,
+            Path(path),
+            format=format,
+            mode=mode,
+            table=table,
+            component_path=component_path,
+            part_size=part_size,
+            progress=progress,
         )
 
     async def list_imports(self) -> list[SnapshotImport]:
@@ -390,7 +404,9 @@ class DeploymentClient:
             continue_cursor=value.get("continueCursor") if isinstance(value.get("continueCursor"), str) else None,
         )
 
-    async def iter_documents(self, table: str, *, page_size: int = 100, order: str = "asc") -> AsyncIterator[dict[str, Any]]:
+    async def iter_documents(
+        self, table: str, *, page_size: int = 100, order: str = "asc"
+    ) -> AsyncIterator[dict[str, Any]]:
         """Every document of a table, page by page."""
         cursor: str | None = None
         while True:

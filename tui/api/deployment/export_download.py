@@ -60,8 +60,9 @@ class ExportDownload:
         gathered = 0
         try:
             # Gathered here rather than by httpx, whose half-filled buffer would be lost with a drop.
-            async for piece in iter_body(self._response, target=self._session.target,
-                                         secrets=self._session.secrets, chunk_size=None):
+            async for piece in iter_body(
+                self._response, target=self._session.target, secrets=self._session.secrets, chunk_size=None
+            ):
                 pieces.append(piece)
                 gathered += len(piece)
                 if gathered >= chunk_size:

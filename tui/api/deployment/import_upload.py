@@ -17,8 +17,14 @@ BOM = b"\xef\xbb\xbf"
 
 # The import formats as the HTTP API names them, with the aliases people type and the file extensions
 # the CLI maps.
-FORMATS = {"zip": "zip", "csv": "csv", "jsonLines": "jsonLines", "jsonl": "jsonLines", "jsonArray": "jsonArray",
-           "json": "jsonArray"}
+FORMATS = {
+    "zip": "zip",
+    "csv": "csv",
+    "jsonLines": "jsonLines",
+    "jsonl": "jsonLines",
+    "jsonArray": "jsonArray",
+    "json": "jsonArray",
+}
 EXTENSION_FORMATS = {".zip": "zip", ".csv": "csv", ".jsonl": "jsonLines", ".json": "jsonArray"}
 MODES = ("requireEmpty", "append", "replace", "replaceAll")
 
@@ -29,7 +35,13 @@ class _Uploader(Protocol):
     async def start_upload(self) -> str: ...
     async def upload_part(self, upload_token: str, part_number: int, data: bytes) -> str: ...
     async def finish_upload(
-        self, upload_token: str, part_tokens: list[str], *, format: str, mode: str, table: str | None,
+        self,
+        upload_token: str,
+        part_tokens: list[str],
+        *,
+        format: str,
+        mode: str,
+        table: str | None,
         component_path: str | None,
     ) -> str: ...
 
@@ -80,7 +92,7 @@ async def upload_file(
             raw = await asyncio.to_thread(handle.read, size)
             if not raw and part_number > 0:
                 break
-            data = raw[len(BOM):] if part_number == 0 and raw.startswith(BOM) else raw
+            data = raw[len(BOM) :] if part_number == 0 and raw.startswith(BOM) else raw
             part_number += 1
             part_tokens.append(await client.upload_part(token, part_number, data))
             sent += len(raw)

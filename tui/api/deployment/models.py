@@ -170,7 +170,6 @@ class SnapshotImport:
         return min(1.0, written / total)
 
 
-
 # -- deployment: identity ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DeploymentInfo:

@@ -40,8 +40,12 @@ log = logging.getLogger("tui.api.sync")
 # logger never logs below INFO, and drops any record that quotes a frame carrying a credential.
 _FRAME_LOG = logging.getLogger("tui.api.sync.frames")
 _FRAME_LOG.setLevel(logging.INFO)
-_FRAME_LOG.addFilter(lambda record: "Authenticate" not in str(record.msg) and not any(
-    "Authenticate" in str(arg) for arg in (record.args if isinstance(record.args, tuple) else ())))
+_FRAME_LOG.addFilter(
+    lambda record: (
+        "Authenticate" not in str(record.msg)
+        and not any("Authenticate" in str(arg) for arg in (record.args if isinstance(record.args, tuple) else ()))
+    )
+)
 
 CLIENT_VERSION = "1.48.0"  # the sync path's version segment; servers accept any
 QUERY_ID = 0
@@ -108,13 +112,17 @@ class SyncClient:
 
     def watch_import(self, import_id: str) -> Subscription[SnapshotImport | None]:
         return Subscription(
-            self, "_system/cli/queryImport", {"importId": import_id},
+            self,
+            "_system/cli/queryImport",
+            {"importId": import_id},
             lambda v: SnapshotImport.from_json(v) if v is not None else None,
         )
 
     def watch_imports(self) -> Subscription[list[SnapshotImport]]:
         return Subscription(
-            self, "_system/frontend/snapshotImport:list", {},
+            self,
+            "_system/frontend/snapshotImport:list",
+            {},
             lambda v: [SnapshotImport.from_json(i) for i in (v or [])],
         )
 
@@ -125,7 +133,9 @@ class SyncClient:
 
     def watch_latest_cloud_export(self) -> Subscription[Export | None]:
         return Subscription(
-            self, "_system/frontend/latestExport:latestCloudExport", {},
+            self,
+            "_system/frontend/latestExport:latestCloudExport",
+            {},
             lambda v: Export.from_json(v) if v is not None else None,
         )
 
@@ -287,8 +297,9 @@ class Subscription(Generic[T]):
         await ws.send(orjson.dumps(connect_frame).decode())
         await ws.send(self._client._authenticate_frame())
         add = {"type": "Add", "queryId": QUERY_ID, "udfPath": self.path, "args": [encode_json_value(self._args)]}
-        await ws.send(orjson.dumps({"type": "ModifyQuerySet", "baseVersion": 0, "newVersion": 1,
-                                    "modifications": [add]}).decode())
+        await ws.send(
+            orjson.dumps({"type": "ModifyQuerySet", "baseVersion": 0, "newVersion": 1, "modifications": [add]}).decode()
+        )
 
     async def _receive(self, ws: ClientConnection) -> dict[str, Any]:
         try:
@@ -311,8 +322,11 @@ class Subscription(Generic[T]):
                 values.append(orjson.dumps(change.get("value"), option=orjson.OPT_SORT_KEYS))
             elif change.get("type") == "QueryFailed":
                 raise function_error(
-                    str(change.get("errorMessage") or "unknown error"), change.get("errorData"),
-                    target=self._client.target, path=self.path, secrets=[self._client._admin_key],
+                    str(change.get("errorMessage") or "unknown error"),
+                    change.get("errorData"),
+                    target=self._client.target,
+                    path=self.path,
+                    secrets=[self._client._admin_key],
                 )
         return values
 
@@ -324,8 +338,12 @@ class Subscription(Generic[T]):
 
     async def _goodbye(self, ws: ClientConnection) -> None:
         """Remove the query and close, without waiting for the server's reply (as the CLI does)."""
-        remove = {"type": "ModifyQuerySet", "baseVersion": 1, "newVersion": 2,
-                  "modifications": [{"type": "Remove", "queryId": QUERY_ID}]}
+        remove = {
+            "type": "ModifyQuerySet",
+            "baseVersion": 1,
+            "newVersion": 2,
+            "modifications": [{"type": "Remove", "queryId": QUERY_ID}],
+        }
         try:
             await asyncio.wait_for(ws.send(orjson.dumps(remove).decode()), 2)
         except (websockets.exceptions.WebSocketException, OSError, TimeoutError):

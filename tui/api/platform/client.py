@@ -165,8 +165,11 @@ class PlatformClient:
     async def _with_key(self, path: str, deploy_key: str | Secret) -> Any:
         key = Secret(deploy_key)
         return await self._post(
-            path, {"deployKey": key.reveal()}, retry=Retry.IDEMPOTENT,
-            headers={"Authorization": f"Bearer {key.reveal()}"}, secrets=[key],
+            path,
+            {"deployKey": key.reveal()},
+            retry=Retry.IDEMPOTENT,
+            headers={"Authorization": f"Bearer {key.reveal()}"},
+            secrets=[key],
         )
 
     async def authorize_within_current_project(
@@ -176,7 +179,9 @@ class PlatformClient:
         body = {
             "selectedDeploymentName": deployment_name,
             "projectSelection": {
-                "kind": "deploymentName", "deploymentName": deployment_name, "deploymentType": deployment_type,
+                "kind": "deploymentName",
+                "deploymentName": deployment_name,
+                "deploymentType": deployment_type,
             },
         }
         data = await self._post("/api/deployment/authorize_within_current_project", body, retry=Retry.IDEMPOTENT)
@@ -184,8 +189,9 @@ class PlatformClient:
 
     async def authorize_prod(self, deployment_name: str) -> DeploymentCredentials:
         """Credentials of the default prod deployment of the project `deployment_name` belongs to."""
-        data = await self._post("/api/deployment/authorize_prod", {"deploymentName": deployment_name},
-                                retry=Retry.IDEMPOTENT)
+        data = await self._post(
+            "/api/deployment/authorize_prod", {"deploymentName": deployment_name}, retry=Retry.IDEMPOTENT
+        )
         return self._credentials(data)
 
     def _credentials(self, data: Any) -> DeploymentCredentials:
@@ -205,7 +211,8 @@ class PlatformClient:
         """Every project of a team (the dashboard route; paginated or a bare array)."""
         return await self._all_pages(
             lambda cursor: self._get(f"/api/dashboard/teams/{_seg(team_id)}/projects", cursor=cursor),
-            Project.from_json, "projects",
+            Project.from_json,
+            "projects",
         )
 
     async def member_data(self) -> MemberData:
@@ -230,7 +237,8 @@ class PlatformClient:
         """Start a backup of the deployment. Never retried (a retry could start a second backup)."""
         data = await self._post(
             f"/api/dashboard/deployments/{_seg(deployment_id)}/request_cloud_backup",
-            {"includeStorage": include_storage}, retry=Retry.NEVER,
+            {"includeStorage": include_storage},
+            retry=Retry.NEVER,
         )
         return CloudBackup.from_json(data)
 
@@ -245,7 +253,8 @@ class PlatformClient:
         confirmation (`perform_import` on the target). Never retried."""
         await self._post(
             f"/api/dashboard/deployments/{_seg(target_deployment_id)}/restore_from_cloud_backup",
-            {"id": backup_id}, retry=Retry.NEVER,
+            {"id": backup_id},
+            retry=Retry.NEVER,
         )
 
     async def get_periodic_backup_config(self, deployment_id: int) -> PeriodicBackupConfig | None:
@@ -274,8 +283,9 @@ class PlatformClient:
         """What kind of token this is (team or project token) and what it belongs to."""
         return TokenDetails.from_json(await self._get("/v1/token_details"))
 
-    async def projects_page(self, team_id: int, *, cursor: str | None = None, limit: int = 100,
-                            q: str | None = None) -> Page[Project]:
+    async def projects_page(
+        self, team_id: int, *, cursor: str | None = None, limit: int = 100, q: str | None = None
+    ) -> Page[Project]:
         data = await self._get(f"/v1/teams/{_seg(team_id)}/projects", cursor=cursor, limit=limit, q=q)
         items, has_more, next_cursor = _items_and_pagination(data, "projects")
         return Page(tuple(Project.from_json(p) for p in items), has_more, next_cursor if has_more else None)
@@ -284,7 +294,8 @@ class PlatformClient:
         """Every project of a team through `/v1` (following the pagination)."""
         return await self._all_pages(
             lambda cursor: self._get(f"/v1/teams/{_seg(team_id)}/projects", cursor=cursor, limit=100),
-            Project.from_json, "projects",
+            Project.from_json,
+            "projects",
         )
 
     async def v1_project(self, project_id: int) -> Project:
@@ -296,16 +307,22 @@ class PlatformClient:
         )
         return [Deployment.from_json(d) for d in _items_and_pagination(data, "deployments")[0]]
 
-    async def team_deployments(self, team_id: int, *, project_id: int | None = None, sort_by: str | None = None,
-                               sort_order: str | None = None) -> list[Deployment]:
+    async def team_deployments(
+        self, team_id: int, *, project_id: int | None = None, sort_by: str | None = None, sort_order: str | None = None
+    ) -> list[Deployment]:
         """Every deployment of a team through `/v1` (following the pagination); `sort_by` is createTime,
         lastDeployTime or reference, `sort_order` asc or desc (Convex's default: newest first)."""
         return await self._all_pages(
             lambda cursor: self._get(
-                f"/v1/teams/{_seg(team_id)}/list_deployments", cursor=cursor, limit=100, projectId=project_id,
-                sortBy=sort_by, sortOrder=sort_order,
+                f"/v1/teams/{_seg(team_id)}/list_deployments",
+                cursor=cursor,
+                limit=100,
+                projectId=project_id,
+                sortBy=sort_by,
+                sortOrder=sort_order,
             ),
-            Deployment.from_json, "deployments",
+            Deployment.from_json,
+            "deployments",
         )
 
     async def get_deployment(self, deployment_name: str) -> Deployment:

@@ -31,12 +31,17 @@ def build_client(
     proxies: ProxyRoutes | None = None,
 ) -> httpx.AsyncClient:
     """An `httpx.AsyncClient` configured the way every client of this app must be."""
-    return httpx.AsyncClient(transport=transport or SchemeTransport(POOL_LIMITS, proxies or ProxyRoutes()),
-                             **_client_options(base_url, authorization, timeout, headers))
+    return httpx.AsyncClient(
+        transport=transport or SchemeTransport(POOL_LIMITS, proxies or ProxyRoutes()),
+        **_client_options(base_url, authorization, timeout, headers),
+    )
 
 
 def build_blocking_client(
-    base_url: str, *, authorization: Secret | None = None, timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    base_url: str,
+    *,
+    authorization: Secret | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     proxies: ProxyRoutes | None = None,
 ) -> httpx.Client:
     """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), through
@@ -82,8 +87,9 @@ class SchemeTransport(httpx.AsyncBaseTransport):
             await transport.aclose()
 
 
-def _client_options(base_url: str, authorization: Secret | None, timeout: httpx.Timeout,
-                    headers: Mapping[str, str] | None) -> dict[str, Any]:
+def _client_options(
+    base_url: str, authorization: Secret | None, timeout: httpx.Timeout, headers: Mapping[str, str] | None
+) -> dict[str, Any]:
     all_headers = {"Convex-Client": CONVEX_CLIENT, "User-Agent": USER_AGENT, **(headers or {})}
     if authorization:
         all_headers["Authorization"] = authorization.reveal()

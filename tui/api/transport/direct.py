@@ -42,7 +42,8 @@ class DirectTransport(httpx.BaseTransport):
         port = url.port or (443 if url.scheme == "https" else 80)
         if url.scheme == "https":
             connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                url.host, port, timeout=timeouts.get("connect"), context=self._context())
+                url.host, port, timeout=timeouts.get("connect"), context=self._context()
+            )
         else:
             connection = http.client.HTTPConnection(url.host, port, timeout=timeouts.get("connect"))
         try:
@@ -51,8 +52,9 @@ class DirectTransport(httpx.BaseTransport):
             sock = connection.sock  # kept: `getresponse` forgets it when the server will close the connection
             with _as_httpx_error(request, httpx.WriteTimeout, httpx.WriteError):
                 connection.sock.settimeout(timeouts.get("write"))
-                connection.putrequest(request.method, url.raw_path.decode("ascii"), skip_host=True,
-                                      skip_accept_encoding=True)
+                connection.putrequest(
+                    request.method, url.raw_path.decode("ascii"), skip_host=True, skip_accept_encoding=True
+                )
                 for name, value in request.headers.raw:
                     connection.putheader(name.decode("latin-1"), value)
                 connection.endheaders(request.read() or None)
@@ -66,14 +68,18 @@ class DirectTransport(httpx.BaseTransport):
             reply.status,
             headers=[(name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.getheaders()],
             stream=_Body(request, connection, reply),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reply.reason.encode("latin-1", "replace"),
-                        "network_stream": _Socket(sock)},
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": reply.reason.encode("latin-1", "replace"),
+                "network_stream": _Socket(sock),
+            },
         )
 
 
 class _Body(httpx.SyncByteStream):
-    def __init__(self, request: httpx.Request, connection: http.client.HTTPConnection,
-                 reply: http.client.HTTPResponse) -> None:
+    def __init__(
+        self, request: httpx.Request, connection: http.client.HTTPConnection, reply: http.client.HTTPResponse
+    ) -> None:
         self._request = request
         self._connection = connection
         self._reply = reply
@@ -86,8 +92,8 @@ class _Body(httpx.SyncByteStream):
             if not piece:
                 if reply.length:  # `http.client` counts down what Content-Length promised
                     raise httpx.RemoteProtocolError(
-                        f"the connection closed {reply.length} bytes before the end of the body",
-                        request=self._request)
+                        f"the connection closed {reply.length} bytes before the end of the body", request=self._request
+                    )
                 return
             yield piece
 
@@ -108,8 +114,9 @@ class _Socket:
 
 
 @contextmanager
-def _as_httpx_error(request: httpx.Request, timeout: type[httpx.TimeoutException],
-                    failure: type[httpx.TransportError]) -> Iterator[None]:
+def _as_httpx_error(
+    request: httpx.Request, timeout: type[httpx.TimeoutException], failure: type[httpx.TransportError]
+) -> Iterator[None]:
     try:
         yield
     except (TimeoutError, socket.timeout) as exc:

@@ -102,7 +102,10 @@ def _path_of(request: httpx.Request) -> str:
 
 
 async def iter_body(
-    response: httpx.Response, *, target: Target, secrets: Iterable[str | Secret | None] = (),
+    response: httpx.Response,
+    *,
+    target: Target,
+    secrets: Iterable[str | Secret | None] = (),
     chunk_size: int | None = 1 << 20,
 ) -> AsyncIterator[bytes]:
     """The body of a streamed response, with transport failures as typed errors."""
@@ -143,8 +146,9 @@ class HttpSession:
             self._secrets.append(Secret(authorization.reveal().split(" ", 1)[-1]))
         self._proxies = ProxyRoutes()
         self._secrets += [Secret(password) for password in self._proxies.passwords]
-        self._client = build_client(self.base_url, authorization=authorization, transport=transport, timeout=timeout,
-                                    proxies=self._proxies)
+        self._client = build_client(
+            self.base_url, authorization=authorization, transport=transport, timeout=timeout, proxies=self._proxies
+        )
         # Large bodies are read with blocking calls on a worker thread: per network piece that costs a
         # fraction of what the event loop's path does. Not with a transport handed in (tests).
         self._blocking_options = (authorization, timeout) if transport is None else None
@@ -197,7 +201,11 @@ class HttpSession:
         while True:
             attempt += 1
             request = self._client.build_request(
-                method, path, params=params, content=body, headers=all_headers,
+                method,
+                path,
+                params=params,
+                content=body,
+                headers=all_headers,
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
             started = time.monotonic()
@@ -242,15 +250,19 @@ class HttpSession:
         if blocking and self._blocking_options is not None:
             if self._blocking is None:
                 authorization, client_timeout = self._blocking_options
-                self._blocking = build_blocking_client(self.base_url, authorization=authorization,
-                                                       timeout=client_timeout, proxies=self._proxies)
+                self._blocking = build_blocking_client(
+                    self.base_url, authorization=authorization, timeout=client_timeout, proxies=self._proxies
+                )
             client = self._blocking
         attempt = 0
         error: ConvexApiError
         while True:
             attempt += 1
             request = client.build_request(
-                method, path, params=params, headers=dict(headers or {}),
+                method,
+                path,
+                params=params,
+                headers=dict(headers or {}),
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
             started = time.monotonic()
@@ -280,7 +292,9 @@ class HttpSession:
 
     # -- helpers --------------------------------------------------------------------------------------
     @staticmethod
-    def _body(json: Any, content: bytes | None, headers: Mapping[str, str] | None) -> tuple[bytes | None, dict[str, str]]:
+    def _body(
+        json: Any, content: bytes | None, headers: Mapping[str, str] | None
+    ) -> tuple[bytes | None, dict[str, str]]:
         all_headers = dict(headers or {})
         if json is not None:
             all_headers.setdefault("Content-Type", "application/json")
@@ -329,7 +343,12 @@ class HttpSession:
         reason = f"HTTP {status}" if status is not None else (error.code or "network error")
         log.info(
             "%s %s: %s; retrying in %.1f s (attempt %d of %d)",
-            request.method, _path_of(request), reason, delay, attempt + 1, self.retry.attempts,
+            request.method,
+            _path_of(request),
+            reason,
+            delay,
+            attempt + 1,
+            self.retry.attempts,
         )
         await self._sleep(delay)
         return True
@@ -339,7 +358,10 @@ class HttpSession:
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s -> %d (%.0f ms)",
-                request.method, _path_of(request), response.status_code, (time.monotonic() - started) * 1000,
+                request.method,
+                _path_of(request),
+                response.status_code,
+                (time.monotonic() - started) * 1000,
             )
 
 

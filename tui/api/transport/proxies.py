@@ -24,8 +24,9 @@ class ProxyRoutes:
         """`variables` as `urllib.request.getproxies_environment()` gives them (the default)."""
         self._variables = dict(urllib.request.getproxies_environment() if variables is None else variables)
         fallback = self._variables.get("all")
-        self._by_scheme = {scheme: _with_scheme(self._variables.get(scheme) or fallback)
-                           for scheme in ("http", "https")}
+        self._by_scheme = {
+            scheme: _with_scheme(self._variables.get(scheme) or fallback) for scheme in ("http", "https")
+        }
 
     def __repr__(self) -> str:
         used = sorted(scheme for scheme, proxy in self._by_scheme.items() if proxy)

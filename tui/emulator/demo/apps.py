@@ -59,9 +59,21 @@ def _event(actor_table: str, target_table: str, actions: tuple[str, ...]) -> Mak
 # -- tasks: the default "demo" app, a project tracker with billing ------------------------------------
 _VERBS = ("Fix", "Add", "Refactor", "Migrate", "Document", "Investigate", "Speed up", "Localize", "Remove")
 _NOUNS = (
-    "login redirect", "billing page", "CSV export", "search index", "dark mode", "onboarding emails",
-    "rate limiter", "webhook retries", "mobile navbar", "audit log", "file uploads", "i18n 日本語",
-    "émoji picker 🎉", "Straße parsing", "nightly backup",
+    "login redirect",
+    "billing page",
+    "CSV export",
+    "search index",
+    "dark mode",
+    "onboarding emails",
+    "rate limiter",
+    "webhook retries",
+    "mobile navbar",
+    "audit log",
+    "file uploads",
+    "i18n 日本語",
+    "émoji picker 🎉",
+    "Straße parsing",
+    "nightly backup",
 )
 
 
@@ -138,21 +150,34 @@ def _invoice(g: Maker) -> dict[str, Any]:
     }
 
 
-TASKS = Flavour("tasks", "Acme Tasks", (
-    TableSpec("workspaces", 8, ("_storage",), _workspace),
-    TableSpec("users", 240, ("workspaces", "_storage"), _user("workspaces")),
-    TableSpec("projects", 48, ("workspaces", "users"), _project),
-    TableSpec("tasks", 2600, ("projects", "users", "_storage"), _task),
-    TableSpec("comments", 2400, ("tasks", "users"), _comment),
-    TableSpec("invoices", 180, ("workspaces", "_storage"), _invoice),
-    TableSpec("events", 1500, ("users", "tasks"), _event("users", "tasks", ("task.created", "task.moved"))),
-), {"MAX_UPLOAD_MB": "25"})
+TASKS = Flavour(
+    "tasks",
+    "Acme Tasks",
+    (
+        TableSpec("workspaces", 8, ("_storage",), _workspace),
+        TableSpec("users", 240, ("workspaces", "_storage"), _user("workspaces")),
+        TableSpec("projects", 48, ("workspaces", "users"), _project),
+        TableSpec("tasks", 2600, ("projects", "users", "_storage"), _task),
+        TableSpec("comments", 2400, ("tasks", "users"), _comment),
+        TableSpec("invoices", 180, ("workspaces", "_storage"), _invoice),
+        TableSpec("events", 1500, ("users", "tasks"), _event("users", "tasks", ("task.created", "task.moved"))),
+    ),
+    {"MAX_UPLOAD_MB": "25"},
+)
 
 
 # -- shop --------------------------------------------------------------------------------------------
 _PRODUCTS = (
-    "Café Crème Mug", "抹茶 Matcha Tin", "Jalapeño Sauce 🌶️", "Linen Tote", "Smørrebrød Board",
-    "Crème Brûlée Torch", "Kimchi Jar 김치", "Espresso Beans", "Wool Socks", "Ceramic Teapot",
+    "Café Crème Mug",
+    "抹茶 Matcha Tin",
+    "Jalapeño Sauce 🌶️",
+    "Linen Tote",
+    "Smørrebrød Board",
+    "Crème Brûlée Torch",
+    "Kimchi Jar 김치",
+    "Espresso Beans",
+    "Wool Socks",
+    "Ceramic Teapot",
 )
 
 
@@ -224,14 +249,21 @@ def _cart(g: Maker) -> dict[str, Any]:
     }
 
 
-SHOP = Flavour("shop", "Corner Shop", (
-    TableSpec("customers", 900, ("_storage",), _customer),
-    TableSpec("products", 220, ("_storage",), _product),
-    TableSpec("orders", 2400, ("customers", "products"), _order),
-    TableSpec("reviews", 1300, ("products", "customers", "_storage"), _review),
-    TableSpec("carts", 350, ("customers", "products"), _cart),
-    TableSpec("events", 2200, ("customers", "products"), _event("customers", "products", ("page.view", "cart.add"))),
-), {"CURRENCY": "EUR", "TAX_REGION": "EU"})
+SHOP = Flavour(
+    "shop",
+    "Corner Shop",
+    (
+        TableSpec("customers", 900, ("_storage",), _customer),
+        TableSpec("products", 220, ("_storage",), _product),
+        TableSpec("orders", 2400, ("customers", "products"), _order),
+        TableSpec("reviews", 1300, ("products", "customers", "_storage"), _review),
+        TableSpec("carts", 350, ("customers", "products"), _cart),
+        TableSpec(
+            "events", 2200, ("customers", "products"), _event("customers", "products", ("page.view", "cart.add"))
+        ),
+    ),
+    {"CURRENCY": "EUR", "TAX_REGION": "EU"},
+)
 
 
 # -- chat --------------------------------------------------------------------------------------------
@@ -268,13 +300,18 @@ def _read_state(g: Maker) -> dict[str, Any]:
     return {"channel": g.pick("channels"), "user": g.pick("users"), "lastReadAt": g.later(5), "unread": g.int(0, 400)}
 
 
-CHAT = Flavour("chat", "Chatterbox", (
-    TableSpec("users", 350, ("_storage",), _user(None)),
-    TableSpec("channels", 45, ("users",), _channel),
-    TableSpec("messages", 4800, ("channels", "users", "_storage"), _message),
-    TableSpec("reactions", 1800, ("messages", "users"), _reaction),
-    TableSpec("readStates", 600, ("channels", "users"), _read_state),
-), {"MESSAGE_RETENTION_DAYS": "365"})
+CHAT = Flavour(
+    "chat",
+    "Chatterbox",
+    (
+        TableSpec("users", 350, ("_storage",), _user(None)),
+        TableSpec("channels", 45, ("users",), _channel),
+        TableSpec("messages", 4800, ("channels", "users", "_storage"), _message),
+        TableSpec("reactions", 1800, ("messages", "users"), _reaction),
+        TableSpec("readStates", 600, ("channels", "users"), _read_state),
+    ),
+    {"MESSAGE_RETENTION_DAYS": "365"},
+)
 
 
 # -- crm ---------------------------------------------------------------------------------------------
@@ -335,14 +372,19 @@ def _note(g: Maker) -> dict[str, Any]:
     return {"account": g.pick("accounts"), "author": g.pick("users"), "body": g.text(10, 80), "pinned": g.chance(0.1)}
 
 
-CRM = Flavour("crm", "Pipeline CRM", (
-    TableSpec("users", 30, ("_storage",), _user(None)),
-    TableSpec("accounts", 420, ("users", "_storage"), _account),
-    TableSpec("contacts", 1600, ("accounts",), _contact),
-    TableSpec("deals", 700, ("accounts", "users", "contacts"), _deal),
-    TableSpec("activities", 2800, ("deals", "contacts", "users", "_storage"), _activity),
-    TableSpec("notes", 900, ("accounts", "users"), _note),
-), {"PIPELINE_STAGES": "lead,qualified,proposal,won,lost"})
+CRM = Flavour(
+    "crm",
+    "Pipeline CRM",
+    (
+        TableSpec("users", 30, ("_storage",), _user(None)),
+        TableSpec("accounts", 420, ("users", "_storage"), _account),
+        TableSpec("contacts", 1600, ("accounts",), _contact),
+        TableSpec("deals", 700, ("accounts", "users", "contacts"), _deal),
+        TableSpec("activities", 2800, ("deals", "contacts", "users", "_storage"), _activity),
+        TableSpec("notes", 900, ("accounts", "users"), _note),
+    ),
+    {"PIPELINE_STAGES": "lead,qualified,proposal,won,lost"},
+)
 
 FLAVOURS = {flavour.name: flavour for flavour in (TASKS, SHOP, CHAT, CRM)}
 

@@ -68,7 +68,12 @@ def channels(count: int, *, users_count: int, seed: int = 2, base_ms: float = 1_
 
 
 def messages(
-    count: int, *, users_count: int, channels_count: int, body_words: int = 12, seed: int = 3,
+    count: int,
+    *,
+    users_count: int,
+    channels_count: int,
+    body_words: int = 12,
+    seed: int = 3,
     base_ms: float = 1_760_000_000_000.0,
 ) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
@@ -81,7 +86,9 @@ def messages(
             "body": _text(rng, body_words),
             "seq": i,
             "edited": rng.random() < 0.1,
-            "reactions": [{"emoji": rng.choice(_EMOJI[:4]), "count": rng.randint(1, 9)} for _ in range(rng.randint(0, 3))],
+            "reactions": [
+                {"emoji": rng.choice(_EMOJI[:4]), "count": rng.randint(1, 9)} for _ in range(rng.randint(0, 3))
+            ],
             "meta": {"client": {"os": rng.choice(["linux", "mac", "ios"]), "build": rng.randint(1, 999)}},
         }
         if i % 97 == 0:

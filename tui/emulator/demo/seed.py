@@ -29,7 +29,12 @@ from tui.emulator.deployment.deployment import Deployment
 from tui.emulator.deployment.documents import check_fields
 from tui.emulator.deployment.file_storage import put_blob
 from tui.emulator.deployment.tables import (
-    STORAGE_TABLE, active_tablets, count_documents, drop_tablet, ensure_active, purge_dropped,
+    STORAGE_TABLE,
+    active_tablets,
+    count_documents,
+    drop_tablet,
+    ensure_active,
+    purge_dropped,
 )
 
 DEV_SCALE = 0.4  # dev deployments are smaller than prod ones

@@ -30,7 +30,15 @@ from tui.emulator.deployment import documents
 from tui.emulator.deployment import file_storage
 from tui.emulator.demo.apps import detect_flavour
 from tui.emulator.demo.maker import (
-    ABSENT, FILE_KINDS, Flavour, Maker, NoCandidate, TableSpec, compact, file_content, kind_of,
+    ABSENT,
+    FILE_KINDS,
+    Flavour,
+    Maker,
+    NoCandidate,
+    TableSpec,
+    compact,
+    file_content,
+    kind_of,
 )
 from tui.emulator.deployment.deployment import Deployment
 from tui.emulator.deployment.tables import STORAGE_TABLE, Tablet, active_tablets, find_active
@@ -41,8 +49,13 @@ FLAVOUR_RECHECK_S = 2.0  # tables may appear later (seeded or imported while tra
 MAX_BACKLOG_S = 1.0  # after a stall, catch up at most this much instead of bursting
 OPERATION_WEIGHTS = {"insert": 40, "update": 40, "delete": 20}  # leaf tables grow slowly, as in a live app
 FILE_DELETE_CANDIDATES = 4
-COUNTERS = {"insert": "inserts", "update": "updates", "delete": "deletes", "upload": "uploads",
-            "file_delete": "file_deletes"}
+COUNTERS = {
+    "insert": "inserts",
+    "update": "updates",
+    "delete": "deletes",
+    "upload": "uploads",
+    "file_delete": "file_deletes",
+}
 _REFERENCED = (
     "SELECT 1 FROM documents d JOIN tablets t ON t.tablet = d.tablet WHERE t.state = 'active' "
     "AND t.component = '' AND t.name != ? AND instr(d.body, ?) > 0 LIMIT 1"

@@ -37,9 +37,7 @@ def record_data_edit(txn: Transaction, action: str, component: str, metadata: di
 
 def page(conn: sqlite3.Connection, *, from_ms: float, cursor: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
     """Events created at or after `from_ms`, oldest first, skipping `cursor` of them; and whether more follow."""
-    events = [
-        e for e in system_tables.list_documents(conn, TABLE, newest_first=False) if e["_creationTime"] >= from_ms
-    ]
+    events = [e for e in system_tables.list_documents(conn, TABLE, newest_first=False) if e["_creationTime"] >= from_ms]
     chosen = events[cursor : cursor + limit]
     return [_wire(e) for e in chosen], cursor + limit < len(events)
 

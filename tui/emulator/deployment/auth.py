@@ -105,9 +105,7 @@ def authenticate(ring: KeyRing, authorization: str | None, admin_key_param: str 
             raise ConvexError(400, "InvalidHeaderFailure", "The Authorization header is too short to be valid.")
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer":
-            raise ConvexError(
-                403, "BadDeployKey", "This operation needs an admin key; a user token cannot perform it."
-            )
+            raise ConvexError(403, "BadDeployKey", "This operation needs an admin key; a user token cannot perform it.")
         if scheme.lower() != "convex":
             raise ConvexError(400, "InvalidAdminKey", "The Authorization header must be 'Convex <admin key>'.")
         key = value

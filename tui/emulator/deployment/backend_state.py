@@ -116,8 +116,9 @@ def set_convex_fields(deployment: Deployment, changes: dict[str, Any]) -> dict[s
     """Emulator-only: play Convex staff or the usage-limit worker (`system`, `usage_limit`)."""
     for key, value in changes.items():
         if key not in ("system", "usage_limit") or value not in FIELDS[key]:
-            raise bad_request("BadJsonBody", f"Expected system in {FIELDS['system']} or usage_limit in "
-                              f"{FIELDS['usage_limit']}.")
+            raise bad_request(
+                "BadJsonBody", f"Expected system in {FIELDS['system']} or usage_limit in {FIELDS['usage_limit']}."
+            )
     with deployment.db.write() as txn:
         state = {**read(txn.conn), **changes}
         _write(txn, state, now_s=deployment.clock.now())

@@ -76,9 +76,7 @@ def check_name(name: str) -> None:
             "contain only letters, digits and underscores.",
         )
     if name in BUILTIN_NAMES:
-        raise bad_request(
-            "EnvVarNameForbidden", f"Environment variable {name} is built in and cannot be overridden."
-        )
+        raise bad_request("EnvVarNameForbidden", f"Environment variable {name} is built in and cannot be overridden.")
 
 
 def check_value(name: str, value: str) -> None:

@@ -21,7 +21,9 @@ READ_CHUNK = 1 << 20
 
 def put_blob(txn: Transaction, internal_id: str, chunks: Iterable[bytes], size: int) -> tuple[int, str]:
     """Stream bytes into a blob row of a known size; returns (size, base64 sha256)."""
-    cur = txn.execute("INSERT INTO blobs(internal_id, size, data) VALUES (?, ?, zeroblob(?))", (internal_id, size, size))
+    cur = txn.execute(
+        "INSERT INTO blobs(internal_id, size, data) VALUES (?, ?, zeroblob(?))", (internal_id, size, size)
+    )
     digest = hashlib.sha256()
     written = 0
     assert cur.lastrowid is not None  # an INSERT's row

@@ -135,7 +135,5 @@ def purge_dropped(db: Database, batch: int = 5000) -> int:
             if cur.rowcount < batch:
                 txn.execute("DELETE FROM tablets WHERE tablet = ?", (tablet,))
     with db.write() as txn:
-        txn.execute(
-            "DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.blob = blobs.internal_id)"
-        )
+        txn.execute("DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.blob = blobs.internal_id)")
     return removed

@@ -129,7 +129,9 @@ class ExportWorker(WorkerThread):
                 if include_storage:
                     for component in components(conn):
                         storage = next((t for t in tablets if t.component == component and t.is_storage), None)
-                        self._write_storage(conn, writer, component, storage, sizes.get(storage.tablet, 0) if storage else 0, progress)
+                        self._write_storage(
+                            conn, writer, component, storage, sizes.get(storage.tablet, 0) if storage else 0, progress
+                        )
             raw.flush()
             os.fsync(raw.fileno())
             size = raw.tell()
@@ -165,8 +167,10 @@ class ExportWorker(WorkerThread):
         now = self.db.clock.now_ns()
         conn = self.db.connection()
         for export in exports.all_exports(conn):
-            stamp = export.get("expiration_ts") if export["state"] == "completed" else (
-                export.get("failed_ts") or export.get("canceled_ts")
+            stamp = (
+                export.get("expiration_ts")
+                if export["state"] == "completed"
+                else (export.get("failed_ts") or export.get("canceled_ts"))
             )
             if export["state"] in exports.PENDING or stamp is None or now - stamp < EXPIRED_KEEP_NS:
                 continue

@@ -37,8 +37,7 @@ def check_args(
         if name in args and not isinstance(args[name], kinds):
             expected = " | ".join(_KIND_NAMES[k] for k in kinds)
             raise FunctionError(
-                f"ArgumentValidationError: Value does not match validator.\nPath: {where}.{name}\n"
-                f"Validator: {expected}"
+                f"ArgumentValidationError: Value does not match validator.\nPath: {where}.{name}\nValidator: {expected}"
             )
 
 

@@ -104,8 +104,13 @@ def add_document(deployment, args: dict[str, Any]) -> Any:
             budget.charge(_with_system_fields(fields))
             new_ids.append(documents.insert(txn, component, args["table"], fields, now_s=deployment.clock.now()))
         # The new ids are returned nowhere else.
-        audit_log.record_data_edit(txn, audit_log.ADD_DOCUMENTS, component,
-                                   {"table": args["table"], "document_ids": new_ids}, now_s=deployment.clock.now())
+        audit_log.record_data_edit(
+            txn,
+            audit_log.ADD_DOCUMENTS,
+            component,
+            {"table": args["table"], "document_ids": new_ids},
+            now_s=deployment.clock.now(),
+        )
     return {"success": True}
 
 
@@ -134,9 +139,16 @@ def patch_documents_fields(deployment, args: dict[str, Any]) -> Any:
                 if value != UNDEFINED_PLACEHOLDER:
                     fields[key] = value
             _replace_fields(txn, tablet, old, fields, budget)
-        audit_log.record_data_edit(txn, audit_log.UPDATE_DOCUMENTS, component, {
-            "table": args["table"], "document_ids": [old["_id"] for _, old in targets],
-        }, now_s=deployment.clock.now())
+        audit_log.record_data_edit(
+            txn,
+            audit_log.UPDATE_DOCUMENTS,
+            component,
+            {
+                "table": args["table"],
+                "document_ids": [old["_id"] for _, old in targets],
+            },
+            now_s=deployment.clock.now(),
+        )
     return {"success": True}
 
 
@@ -153,8 +165,13 @@ def replace_document(deployment, args: dict[str, Any]) -> Any:
         tablet, old = found
         _replace_fields(txn, tablet, old, _keep_system_fields(old, args["document"]), _WriteBudget())
         # The table comes from the id's table number.
-        audit_log.record_data_edit(txn, audit_log.UPDATE_DOCUMENTS, component,
-                                   {"table": tablet.name, "document_ids": [args["id"]]}, now_s=deployment.clock.now())
+        audit_log.record_data_edit(
+            txn,
+            audit_log.UPDATE_DOCUMENTS,
+            component,
+            {"table": tablet.name, "document_ids": [args["id"]]},
+            now_s=deployment.clock.now(),
+        )
     return {"success": True}
 
 
@@ -178,8 +195,13 @@ def delete_documents(deployment, args: dict[str, Any]) -> Any:
             documents.delete(txn, component, entry["id"])
             by_table.setdefault(entry["tableName"], []).append(entry["id"])
         for table, ids in by_table.items():  # one event per distinct tableName
-            audit_log.record_data_edit(txn, audit_log.DELETE_DOCUMENTS, component,
-                                       {"table": table, "document_ids": ids}, now_s=deployment.clock.now())
+            audit_log.record_data_edit(
+                txn,
+                audit_log.DELETE_DOCUMENTS,
+                component,
+                {"table": table, "document_ids": ids},
+                now_s=deployment.clock.now(),
+            )
     return {"success": True}
 
 
@@ -191,6 +213,11 @@ def delete_files(deployment, args: dict[str, Any]) -> Any:
         for storage_id in args["storageIds"]:
             if not isinstance(storage_id, str) or not file_storage.delete_file(txn, component, storage_id):
                 raise FunctionError(f"Storage id {storage_id!r} not found.")
-        audit_log.record_data_edit(txn, audit_log.DELETE_FILES, component,
-                                   {"storage_ids": list(args["storageIds"])}, now_s=deployment.clock.now())
+        audit_log.record_data_edit(
+            txn,
+            audit_log.DELETE_FILES,
+            component,
+            {"storage_ids": list(args["storageIds"])},
+            now_s=deployment.clock.now(),
+        )
     return None

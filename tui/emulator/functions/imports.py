@@ -23,6 +23,6 @@ def query_import(deployment, args: dict[str, Any]) -> Any:
     if not imports.is_import_id(import_id):
         raise FunctionError(
             "ArgumentValidationError: Value does not match validator.\n"
-            f"Path: .importId\nValue: {import_id!r}\nValidator: v.id(\"_snapshot_imports\")"
+            f'Path: .importId\nValue: {import_id!r}\nValidator: v.id("_snapshot_imports")'
         )
     return imports.get(deployment.db.connection(), import_id)

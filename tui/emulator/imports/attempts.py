@@ -31,12 +31,16 @@ def died_message(phase: str, requestor: dict[str, Any] | None) -> str:
     cloud = isinstance(requestor, dict) and requestor.get("type") == CLOUD_RESTORE
     what = "this backup" if cloud else "this file"
     doing = f"reading {what}" if phase == READING else "writing this import"
-    said = (f"The sandbox stopped {MAX_ATTEMPTS} times while it was {doing}, so it was not started again: "
-            f"{'a backup' if cloud else 'a file'} that stops the sandbox would stop it at every start. "
-            "Nothing was changed. ")
+    said = (
+        f"The sandbox stopped {MAX_ATTEMPTS} times while it was {doing}, so it was not started again: "
+        f"{'a backup' if cloud else 'a file'} that stops the sandbox would stop it at every start. "
+        "Nothing was changed. "
+    )
     if cloud:
-        advice = ("Restore from another backup; to check this one, download it (`convex-backups download`) "
-                  "and run `convex-backups verify` on the ZIP.")
+        advice = (
+            "Restore from another backup; to check this one, download it (`convex-backups download`) "
+            "and run `convex-backups verify` on the ZIP."
+        )
     else:
         advice = "Check the file with `convex-backups verify`, then import it again."
     return ERROR_PREFIX + said + advice

@@ -195,7 +195,8 @@ class Executor:
         assert unit.table is not None  # a user table (`_write_storage` writes `_storage`)
         for items in self.source.row_blocks(unit.table):
             block: Sequence[tuple[str, float, bytes]] = (
-                items if _all_tuples(items)
+                items
+                if _all_tuples(items)
                 else [item if isinstance(item, tuple) else self._encode(item, number) for item in items]
             )
             if check_ids:
@@ -306,9 +307,7 @@ class Executor:
     @staticmethod
     def _check_sha(member: str, expected: str | None, actual: str) -> None:
         if expected is not None and sha256_bytes(expected) != base64.b64decode(actual):
-            raise failure(
-                "Sha256Mismatch", f"File sha256 mismatch for {member}: expected {expected}, got {actual}"
-            )
+            raise failure("Sha256Mismatch", f"File sha256 mismatch for {member}: expected {expected}, got {actual}")
 
     @staticmethod
     def _stored_sha(txn: Transaction, internal_id: str) -> tuple[str, int] | None:

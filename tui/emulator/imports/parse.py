@@ -165,7 +165,7 @@ def _conflict(table: str, line: int, number: int, expected: int | None) -> Impor
     wanted = f"table number {expected}" if expected is not None else "a new table number"
     return failure(
         "ImportConflict",
-        f"Row {line} of table \"{table}\" has an _id from table number {number}, but \"{table}\" gets {wanted} "
+        f'Row {line} of table "{table}" has an _id from table number {number}, but "{table}" gets {wanted} '
         "in this import. The ids come from a different deployment and clash with its tables; "
         "import with --replace-all, or remove the _id fields.",
     )
@@ -236,7 +236,7 @@ def _check_numbers(conn: sqlite3.Connection, plan: Plan) -> None:
         if other != unit.name:
             raise failure(
                 "TableNumberConflict",
-                f"Tables \"{other}\" and \"{unit.name}\" would both have table number {unit.number}.",
+                f'Tables "{other}" and "{unit.name}" would both have table number {unit.number}.',
             )
     for component, owners in by_component.items():
         for tablet in active_tablets(conn, component):
@@ -245,8 +245,8 @@ def _check_numbers(conn: sqlite3.Connection, plan: Plan) -> None:
             kind = "system table" if tablet.name.startswith("_") else "table"
             raise failure(
                 "TableConflict",
-                f"Table \"{owners[tablet.number]}\"'s ids (table number {tablet.number}) clash with the existing "
-                f"{kind} \"{tablet.name}\". To replace every table, use --replace-all.",
+                f'Table "{owners[tablet.number]}"\'s ids (table number {tablet.number}) clash with the existing '
+                f'{kind} "{tablet.name}". To replace every table, use --replace-all.',
             )
 
 
@@ -307,4 +307,3 @@ def parse(
     facts = scan_source(conn, source, should_stop)
     plan = make_plan(conn, source, mode, facts, check_ids=True)
     return summarize(conn, plan, facts, mode)
-

@@ -29,8 +29,7 @@ ERROR_PREFIX = "Hit an error while importing:\n"
 MAX_IMPORT_AGE_S = 7 * 24 * 3600
 TOO_OLD_MESSAGE = ERROR_PREFIX + "Import took too long. Try again or contact Convex."
 CLOSING_MESSAGE = (
-    "Once the import has started, it will run in the background.\n"
-    "Interrupting `npx convex import` will not cancel it."
+    "Once the import has started, it will run in the background.\nInterrupting `npx convex import` will not cancel it."
 )
 
 # HTTP `mode` (camelCase) -> stored `mode` (PascalCase).

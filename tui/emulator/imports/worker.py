@@ -55,12 +55,18 @@ class ImportWorker(WorkerThread):
             txn.execute("UPDATE tablets SET state = 'dropped', import_id = NULL WHERE state = 'hidden'")
             for document in imports.in_state(txn.conn, "uploaded"):  # read again, as Convex does
                 if self._died_too_often(document, import_attempts.READING):
-                    imports.fail(txn, document["_id"], import_attempts.died_message(
-                        import_attempts.READING, document.get("requestor")))
+                    imports.fail(
+                        txn,
+                        document["_id"],
+                        import_attempts.died_message(import_attempts.READING, document.get("requestor")),
+                    )
             for document in imports.in_state(txn.conn, "in_progress"):
                 if self._died_too_often(document, import_attempts.WRITING):
-                    imports.fail(txn, document["_id"], import_attempts.died_message(
-                        import_attempts.WRITING, document.get("requestor")))
+                    imports.fail(
+                        txn,
+                        document["_id"],
+                        import_attempts.died_message(import_attempts.WRITING, document.get("requestor")),
+                    )
                 else:
                     imports.reset_for_restart(txn, document)
         shutil.rmtree(self.uploads, ignore_errors=True)
@@ -85,7 +91,9 @@ class ImportWorker(WorkerThread):
 
     def is_upload_token(self, token: Any) -> bool:
         return (
-            isinstance(token, str) and 16 <= len(token) <= 100 and set(token) <= _TOKEN_CHARS
+            isinstance(token, str)
+            and 16 <= len(token) <= 100
+            and set(token) <= _TOKEN_CHARS
             and self.upload_path(token).is_file()
         )
 
@@ -93,8 +101,14 @@ class ImportWorker(WorkerThread):
         return self.dir / (document.get("object_key") or imports.file_name(document))
 
     def import_file(
-        self, source: Path, *, mode: str, requestor: dict[str, Any] | None = None, format_: str = "zip",
-        table: str | None = None, component_path: str | None = None,
+        self,
+        source: Path,
+        *,
+        mode: str,
+        requestor: dict[str, Any] | None = None,
+        format_: str = "zip",
+        table: str | None = None,
+        component_path: str | None = None,
     ) -> dict[str, Any]:
         """Create an import from a file on disk, as if it had been uploaded: the file is copied (the
         source stays), the import starts `uploaded` and the worker parses it next. `mode` and `format_`
@@ -104,8 +118,14 @@ class ImportWorker(WorkerThread):
             shutil.copyfile(source, upload)
             with self.db.write() as txn:
                 document = imports.create(
-                    txn, format_=format_, table=table, mode=mode, component_path=component_path,
-                    now_s=self.clock.now(), on_created=lambda d: self.adopt_upload(upload, d), requestor=requestor,
+                    txn,
+                    format_=format_,
+                    table=table,
+                    mode=mode,
+                    component_path=component_path,
+                    now_s=self.clock.now(),
+                    on_created=lambda d: self.adopt_upload(upload, d),
+                    requestor=requestor,
                 )
         except BaseException:
             upload.unlink(missing_ok=True)
@@ -161,13 +181,12 @@ class ImportWorker(WorkerThread):
         if self._too_old(document):
             return self._fail(import_id, imports.TOO_OLD_MESSAGE)
         try:
-            with import_attempts.attempt(self.dir, import_id, import_attempts.READING), open_source(
-                self.file_path(document), document["format"], document.get("component_path")
-            ) as source:
+            with (
+                import_attempts.attempt(self.dir, import_id, import_attempts.READING),
+                open_source(self.file_path(document), document["format"], document.get("component_path")) as source,
+            ):
                 self.throttle.pause()  # `uploaded` (and reading) stays visible for one step
-                checkpoints, message, require = parse(
-                    self.db.connection(), source, document["mode"], self._stop.is_set
-                )
+                checkpoints, message, require = parse(self.db.connection(), source, document["mode"], self._stop.is_set)
         except ParseStopped:
             return
         except ImportFailure as failure:
@@ -199,9 +218,10 @@ class ImportWorker(WorkerThread):
             if imports.drop_hidden_tablets(txn, import_id) and current is not None:
                 document = imports.reset_for_restart(txn, current)
         try:
-            with import_attempts.attempt(self.dir, import_id, import_attempts.WRITING), open_source(
-                self.file_path(document), document["format"], document.get("component_path")
-            ) as source:
+            with (
+                import_attempts.attempt(self.dir, import_id, import_attempts.WRITING),
+                open_source(self.file_path(document), document["format"], document.get("component_path")) as source,
+            ):
                 Executor(self.db, self.throttle, document, source, self._stop.is_set).run()
         except Stopped:
             return  # hidden tablets stay until recover() drops them at the next start

@@ -151,8 +151,11 @@ class ZipSource(Source):
                         # Taken only when the prefix is certainly what JSON parsing would give: a
                         # float (it has a '.' or an exponent), an id with no escapes, and no second
                         # `_creationTime` or `_id` key later on the line (the last one would win).
-                        if match is not None and match[2] and raw.find(b'"_id"', match.end()) == -1 and (
-                            raw.find(b'"_creationTime"', match.end()) == -1
+                        if (
+                            match is not None
+                            and match[2]
+                            and raw.find(b'"_id"', match.end()) == -1
+                            and (raw.find(b'"_creationTime"', match.end()) == -1)
                         ):
                             created = float(match[1])
                             if isfinite(created):

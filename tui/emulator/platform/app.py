@@ -32,7 +32,9 @@ async def _convex_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "BadRequest")
-    return json_response({"code": code, "message": f"{request.method} {request.url.path}: {exc.detail}"}, exc.status_code)
+    return json_response(
+        {"code": code, "message": f"{request.method} {request.url.path}: {exc.detail}"}, exc.status_code
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

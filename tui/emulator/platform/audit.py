@@ -17,13 +17,25 @@ DISABLE_PERIODIC = "disablePeriodicBackup"
 
 
 def record(
-    conn: sqlite3.Connection, *, team_id: int, actor: dict[str, Any] | str, action: str, metadata: dict[str, Any],
+    conn: sqlite3.Connection,
+    *,
+    team_id: int,
+    actor: dict[str, Any] | str,
+    action: str,
+    metadata: dict[str, Any],
     now_ms: int,
 ) -> None:
-    insert(conn, "audit_log", {
-        "team_id": team_id, "actor": orjson.dumps(actor).decode(), "action": action, "create_time": now_ms,
-        "metadata": orjson.dumps(metadata).decode(),
-    })
+    insert(
+        conn,
+        "audit_log",
+        {
+            "team_id": team_id,
+            "actor": orjson.dumps(actor).decode(),
+            "action": action,
+            "create_time": now_ms,
+            "metadata": orjson.dumps(metadata).decode(),
+        },
+    )
 
 
 def events(conn: sqlite3.Connection, team_id: int, *, before_id: int | None, limit: int) -> list[dict[str, Any]]:

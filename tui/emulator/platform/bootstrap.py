@@ -55,8 +55,12 @@ def ensure_default_team(store: PlatformStore, clock: Clock) -> tuple[int, int]:
         else:
             team_id = first[0]
             row = conn.execute("SELECT id FROM projects WHERE team_id = ? ORDER BY id LIMIT 1", (team_id,)).fetchone()
-            project_id = row[0] if row else directory.create_project(
-                conn, team_id=team_id, name=DEFAULT_PROJECT[0], slug=DEFAULT_PROJECT[1], now_ms=now
+            project_id = (
+                row[0]
+                if row
+                else directory.create_project(
+                    conn, team_id=team_id, name=DEFAULT_PROJECT[0], slug=DEFAULT_PROJECT[1], now_ms=now
+                )
             )
     return team_id, project_id
 
@@ -75,7 +79,11 @@ def ensure_deployments(store: PlatformStore, folder: SandboxFolder, clock: Clock
     with store.write() as conn:
         for name in orphans:
             directory.create_deployment(
-                conn, project_id=project_id, name=name, deployment_type="prod", now_ms=now,
+                conn,
+                project_id=project_id,
+                name=name,
+                deployment_type="prod",
+                now_ms=now,
                 creator=operator_id(store),
             )
 
@@ -90,12 +98,20 @@ def ensure_tokens(store: PlatformStore, root: Path, clock: Clock) -> None:
     team_dir.chmod(0o700)
     with store.write() as conn:
         tokens.ensure_token_file(
-            conn, operator_token_path(root), kind="member", name="sandbox operator", now_ms=now,
+            conn,
+            operator_token_path(root),
+            kind="member",
+            name="sandbox operator",
+            now_ms=now,
             member_id=member_id,
         )
         for team in directory.all_teams(conn):
             directory.add_team_member(conn, team["id"], member_id)
             tokens.ensure_token_file(
-                conn, team_token_path(root, team["slug"]), kind="team", name=f"{team['slug']} team token",
-                now_ms=now, team_id=team["id"],
+                conn,
+                team_token_path(root, team["slug"]),
+                kind="team",
+                name=f"{team['slug']} team token",
+                now_ms=now,
+                team_id=team["id"],
             )

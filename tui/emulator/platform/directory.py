@@ -41,17 +41,32 @@ def add_team_member(conn: sqlite3.Connection, team_id: int, member_id: int, role
 
 
 def create_team(
-    conn: sqlite3.Connection, *, name: str, slug: str, plan: str, creator: int | None, now_ms: int,
+    conn: sqlite3.Connection,
+    *,
+    name: str,
+    slug: str,
+    plan: str,
+    creator: int | None,
+    now_ms: int,
     region: str | None = DEFAULT_REGION,
 ) -> int:
     existing = conn.execute("SELECT id FROM teams WHERE slug = ?", (slug,)).fetchone()
     if existing:
         return existing[0]
     code = slug.upper().replace("-", "")[:8] + str(random.Random(slug).randint(100, 999))
-    team_id = insert(conn, "teams", {
-        "name": name, "slug": slug, "plan": plan, "creator": creator, "default_region": region,
-        "referral_code": code, "create_time": now_ms,
-    })
+    team_id = insert(
+        conn,
+        "teams",
+        {
+            "name": name,
+            "slug": slug,
+            "plan": plan,
+            "creator": creator,
+            "default_region": region,
+            "referral_code": code,
+            "create_time": now_ms,
+        },
+    )
     if creator is not None:
         add_team_member(conn, team_id, creator)
     return team_id
@@ -65,9 +80,18 @@ def create_project(conn: sqlite3.Connection, *, team_id: int, name: str, slug: s
 
 
 def create_deployment(
-    conn: sqlite3.Connection, *, project_id: int, name: str, deployment_type: str, now_ms: int,
-    creator: int | None = None, region: str = DEFAULT_REGION, is_default: bool | None = None,
-    reference: str | None = None, deployment_class: str = DEFAULT_CLASS, preview_identifier: str | None = None,
+    conn: sqlite3.Connection,
+    *,
+    project_id: int,
+    name: str,
+    deployment_type: str,
+    now_ms: int,
+    creator: int | None = None,
+    region: str = DEFAULT_REGION,
+    is_default: bool | None = None,
+    reference: str | None = None,
+    deployment_class: str = DEFAULT_CLASS,
+    preview_identifier: str | None = None,
 ) -> int:
     """A deployment row (its folder is made by the caller). The first prod/dev of a project is its default."""
     existing = conn.execute("SELECT id FROM deployments WHERE name = ?", (name,)).fetchone()
@@ -76,12 +100,18 @@ def create_deployment(
     if deployment_type not in TYPES:
         raise ValueError(f"unknown deployment type {deployment_type!r}")
     if is_default is None:
-        is_default = deployment_type != "preview" and conn.execute(
-            "SELECT 1 FROM deployments WHERE project_id = ? AND deployment_type = ? AND is_default = 1",
-            (project_id, deployment_type),
-        ).fetchone() is None
-    base = reference or {"prod": "production", "dev": "development"}.get(deployment_type) or (
-        f"preview-{preview_identifier or 'branch'}"
+        is_default = (
+            deployment_type != "preview"
+            and conn.execute(
+                "SELECT 1 FROM deployments WHERE project_id = ? AND deployment_type = ? AND is_default = 1",
+                (project_id, deployment_type),
+            ).fetchone()
+            is None
+        )
+    base = (
+        reference
+        or {"prod": "production", "dev": "development"}.get(deployment_type)
+        or (f"preview-{preview_identifier or 'branch'}")
     )
     reference, n = base, 1
     while conn.execute(
@@ -89,12 +119,24 @@ def create_deployment(
     ).fetchone():
         n += 1
         reference = f"{base}-{n}"
-    return insert(conn, "deployments", {
-        "name": name, "project_id": project_id, "deployment_type": deployment_type, "region": region,
-        "is_default": int(is_default), "reference": reference, "class": deployment_class, "creator": creator,
-        "preview_identifier": preview_identifier, "create_time": now_ms, "last_deploy_time": None,
-        "expires_at": None,
-    })
+    return insert(
+        conn,
+        "deployments",
+        {
+            "name": name,
+            "project_id": project_id,
+            "deployment_type": deployment_type,
+            "region": region,
+            "is_default": int(is_default),
+            "reference": reference,
+            "class": deployment_class,
+            "creator": creator,
+            "preview_identifier": preview_identifier,
+            "create_time": now_ms,
+            "last_deploy_time": None,
+            "expires_at": None,
+        },
+    )
 
 
 # -- reading ----------------------------------------------------------------------------------------

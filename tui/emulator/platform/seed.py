@@ -118,8 +118,14 @@ def seed_directory(platform: Platform) -> None:
                 name = deployment_name(rng)
             taken.add(name)
             directory.create_deployment(
-                conn, project_id=project_id, name=name, deployment_type=spec.kind, region=spec.region,
-                creator=operator, preview_identifier=spec.preview, now_ms=now - (59 - index) * DAY_MS,
+                conn,
+                project_id=project_id,
+                name=name,
+                deployment_type=spec.kind,
+                region=spec.region,
+                creator=operator,
+                preview_identifier=spec.preview,
+                now_ms=now - (59 - index) * DAY_MS,
                 deployment_class=spec.deployment_class,
             )
         _schedules(conn, now)
@@ -155,8 +161,15 @@ def _schedules(conn, now: int) -> None:
         conn.execute(
             "INSERT OR IGNORE INTO periodic_configs(deployment_id, cronspec, expiration_delta_secs, include_storage, "
             "next_run, create_time, update_time) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (row["id"], spec, (14 if weekly else 7) * 86400, int(storage), next_run_ms(spec, now), now - 30 * DAY_MS,
-             now - 30 * DAY_MS),
+            (
+                row["id"],
+                spec,
+                (14 if weekly else 7) * 86400,
+                int(storage),
+                next_run_ms(spec, now),
+                now - 30 * DAY_MS,
+                now - 30 * DAY_MS,
+            ),
         )
 
 
@@ -193,8 +206,11 @@ def _seed_backups(platform: Platform, spec: DemoDeployment, row: dict[str, Any])
         ("habit-tracker", "dev"): [("failed", 3 * DAY_MS, False), ("canceled", 1 * DAY_MS, False)],
         ("chat-widget", "prod"): [("complete", 4 * DAY_MS, True)],
         ("storefront", "prod"): [
-            ("periodic", 3 * DAY_MS, True), ("periodic", 2 * DAY_MS, True), ("periodic", 1 * DAY_MS, True),
-            ("complete", 7 * DAY_MS - 40 * 60 * 1000, False), ("failed", 5 * DAY_MS, False),
+            ("periodic", 3 * DAY_MS, True),
+            ("periodic", 2 * DAY_MS, True),
+            ("periodic", 1 * DAY_MS, True),
+            ("complete", 7 * DAY_MS - 40 * 60 * 1000, False),
+            ("failed", 5 * DAY_MS, False),
             ("canceled", 4 * DAY_MS, True),
         ],
         ("storefront", "dev"): [("complete", 12 * HOUR_MS, False)],
@@ -214,12 +230,23 @@ def _seed_backups(platform: Platform, spec: DemoDeployment, row: dict[str, Any])
 
 def _history(platform: Platform, row: dict[str, Any], state: str, requested: int, storage: bool) -> None:
     with platform.store.write() as conn:
-        insert(conn, "cloud_backups", {
-            "deployment_id": row["id"], "kind": "manual", "state": state, "snapshot_id": None,
-            "include_storage": int(storage), "requested_time": requested, "completed_time": None,
-            "expiration_time": requested + 7 * DAY_MS, "deleted_time": None, "purged": 0,
-            "failure": "The backup did not complete within a day of its request." if state == "failed" else None,
-        })
+        insert(
+            conn,
+            "cloud_backups",
+            {
+                "deployment_id": row["id"],
+                "kind": "manual",
+                "state": state,
+                "snapshot_id": None,
+                "include_storage": int(storage),
+                "requested_time": requested,
+                "completed_time": None,
+                "expiration_time": requested + 7 * DAY_MS,
+                "deleted_time": None,
+                "purged": 0,
+                "failure": "The backup did not complete within a day of its request." if state == "failed" else None,
+            },
+        )
 
 
 def _real_backup(

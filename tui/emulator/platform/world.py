@@ -53,8 +53,14 @@ class WorldEditor:
             member_id = directory.create_member(conn, name, email, self.clock.now_ms())
             for team_id in team_ids:
                 directory.add_team_member(conn, team_id, member_id)
-            tokens.register(conn, access_token, kind="member", name=f"{name}'s login", now_ms=self.clock.now_ms(),
-                            member_id=member_id)
+            tokens.register(
+                conn,
+                access_token,
+                kind="member",
+                name=f"{name}'s login",
+                now_ms=self.clock.now_ms(),
+                member_id=member_id,
+            )
             return member_id
 
     def deployment(self, project_id: int, name: str, deployment_type: str, **options) -> int:
@@ -62,6 +68,11 @@ class WorldEditor:
         operator = bootstrap.ensure_operator(self.store, self.clock)
         with self.store.write() as conn:
             return directory.create_deployment(
-                conn, project_id=project_id, name=name, deployment_type=deployment_type,
-                now_ms=self.clock.now_ms(), creator=operator, **options,
+                conn,
+                project_id=project_id,
+                name=name,
+                deployment_type=deployment_type,
+                now_ms=self.clock.now_ms(),
+                creator=operator,
+                **options,
             )

@@ -61,7 +61,7 @@ async def set_expiration(request: Request) -> Response:
     body = await json_body(request)
     value = body.get("expirationTsNs") if isinstance(body, dict) else None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise bad_request("BadJsonBody", "Expected {\"expirationTsNs\": <nanoseconds>}.")
+        raise bad_request("BadJsonBody", 'Expected {"expirationTsNs": <nanoseconds>}.')
     await in_thread(exports.set_expiration, deployment_of(request).db, request.path_params["snapshot_id"], value)
     return empty_response()
 
@@ -76,14 +76,16 @@ async def download(request: Request) -> Response:
     if not path.exists():
         raise not_found("ExportNotFound", "The export's ZIP is no longer in storage.")
     name = snapshot_filename(deployment.name, export["start_ts"])
-    return await in_thread(lambda: SnapshotFileResponse(
-        path,
-        headers={
-            # Unquoted, as Convex sends it: the CLI takes everything after "filename=" as the name.
-            "Content-Disposition": f"attachment; filename={name}",
-            "Cache-Control": "private, max-age=2592000",
-        },
-    ))
+    return await in_thread(
+        lambda: SnapshotFileResponse(
+            path,
+            headers={
+                # Unquoted, as Convex sends it: the CLI takes everything after "filename=" as the name.
+                "Content-Disposition": f"attachment; filename={name}",
+                "Cache-Control": "private, max-age=2592000",
+            },
+        )
+    )
 
 
 def routes() -> list[Route]:

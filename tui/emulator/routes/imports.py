@@ -66,7 +66,7 @@ def _component_path(value: Any, code: str) -> str | None:
 
 def _import_id(body: Any) -> Any:
     if not isinstance(body, dict) or "importId" not in body:
-        raise bad_request("BadJsonBody", "Expected {\"importId\": <id>}.")
+        raise bad_request("BadJsonBody", 'Expected {"importId": <id>}.')
     return body["importId"]
 
 

@@ -70,8 +70,14 @@ async def config_hashes(request: Request) -> Response:
     if body is None or not isinstance(body.get("adminKey"), str):
         raise bad_request("BadJsonBody", 'Expected {"adminKey": ..., "version": ...}.')
     _identity(request, body["adminKey"])
-    return json_response({"config": {"functions": "convex/", "authInfo": []}, "moduleHashes": [],
-                          "udfServerVersion": None, "nodeVersion": None})
+    return json_response(
+        {
+            "config": {"functions": "convex/", "authInfo": []},
+            "moduleHashes": [],
+            "udfServerVersion": None,
+            "nodeVersion": None,
+        }
+    )
 
 
 async def refuse_push(request: Request) -> Response:
@@ -79,18 +85,27 @@ async def refuse_push(request: Request) -> Response:
     body = _json(raw, request.headers.get("content-encoding", "").strip().lower())
     _identity(request, None if body is None else body.get("adminKey"))
     name = deployment_of(request).name
-    raise bad_request(NO_CODE, (
-        f"The sandbox deployment {name} received this push ({len(raw):,} bytes of bundled code and "
-        "configuration) but runs no code, so nothing was deployed and its functions are unchanged. This was "
-        "a rehearsal: push to a Convex Cloud or self-hosted deployment to deploy."
-    ))
+    raise bad_request(
+        NO_CODE,
+        (
+            f"The sandbox deployment {name} received this push ({len(raw):,} bytes of bundled code and "
+            "configuration) but runs no code, so nothing was deployed and its functions are unchanged. This was "
+            "a rehearsal: push to a Convex Cloud or self-hosted deployment to deploy."
+        ),
+    )
 
 
 def routes() -> list[Route]:
     return [
         Route("/api/get_config_hashes", config_hashes, methods=["POST"]),
-        *(Route(path, refuse_push, methods=["POST"]) for path in (
-            "/api/deploy2/evaluate_push", "/api/deploy2/start_push", "/api/deploy2/finish_push",
-            "/api/push_config", "/api/prepare_schema",
-        )),
+        *(
+            Route(path, refuse_push, methods=["POST"])
+            for path in (
+                "/api/deploy2/evaluate_push",
+                "/api/deploy2/start_push",
+                "/api/deploy2/finish_push",
+                "/api/push_config",
+                "/api/prepare_schema",
+            )
+        ),
     ]

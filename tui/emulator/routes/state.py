@@ -48,9 +48,7 @@ async def list_audit_log_events(request: Request) -> Response:
     limit = _int_param(request, "limit", audit_log.DEFAULT_LIMIT, 1, audit_log.MAX_LIMIT)
     cursor = _int_param(request, "cursor", 0, 0, 2**53)
     conn = deployment_of(request).db.connection
-    items, has_more = await in_thread(
-        lambda: audit_log.page(conn(), from_ms=from_ms, cursor=cursor, limit=limit)
-    )
+    items, has_more = await in_thread(lambda: audit_log.page(conn(), from_ms=from_ms, cursor=cursor, limit=limit))
     pagination: dict = {"hasMore": has_more}
     if has_more:
         pagination["nextCursor"] = str(cursor + limit)

@@ -64,9 +64,7 @@ def _find_file(conn, key: str) -> dict[str, Any] | None:
     tablet = find_active(conn, "", STORAGE_TABLE)
     if tablet is None:
         return None
-    row = conn.execute(
-        "SELECT id FROM documents WHERE tablet = ? AND blob = ?", (tablet.tablet, key)
-    ).fetchone()
+    row = conn.execute("SELECT id FROM documents WHERE tablet = ? AND blob = ?", (tablet.tablet, key)).fetchone()
     return file_storage.file_metadata(conn, "", row[0]) if row else None
 
 

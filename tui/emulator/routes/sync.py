@@ -147,10 +147,15 @@ class SyncSession:
             outcome, ts = FunctionOutcome(False, error_message=exc.message), None
         else:
             function_kind = kind.lower()
-            outcome, ts = await in_thread(_run_one, self.deployment, self.identity, path, message.get("args"),
-                                          function_kind)
-        response: dict[str, Any] = {"type": f"{kind}Response", "requestId": request_id, "success": outcome.ok,
-                                    "logLines": []}
+            outcome, ts = await in_thread(
+                _run_one, self.deployment, self.identity, path, message.get("args"), function_kind
+            )
+        response: dict[str, Any] = {
+            "type": f"{kind}Response",
+            "requestId": request_id,
+            "success": outcome.ok,
+            "logLines": [],
+        }
         if outcome.ok:
             response["result"] = encode_json_value(outcome.value)
         else:

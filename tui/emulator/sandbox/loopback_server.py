@@ -89,15 +89,17 @@ class LoopbackServers:
     def __init__(self, listeners: Sequence[LoopbackServer]):
         assert all(listener.app is not None for listener in listeners), "every listener needs its app"
         self.sockets = [listener.socket for listener in listeners]
-        self.server = _QuietServer(uvicorn.Config(
-            _ByLocalPort(listeners),
-            log_level="warning",
-            access_log=False,  # access lines would carry `?adminKey=` query strings
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-            ws="websockets-sansio",
-            ws_ping_interval=None,  # the sync protocol has its own Ping messages
-        ))
+        self.server = _QuietServer(
+            uvicorn.Config(
+                _ByLocalPort(listeners),
+                log_level="warning",
+                access_log=False,  # access lines would carry `?adminKey=` query strings
+                lifespan="off",
+                timeout_graceful_shutdown=2,
+                ws="websockets-sansio",
+                ws_ping_interval=None,  # the sync protocol has its own Ping messages
+            )
+        )
 
     async def serve(self) -> None:
         await self.server.serve(sockets=self.sockets)

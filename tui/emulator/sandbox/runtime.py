@@ -60,8 +60,9 @@ class SandboxRuntime:
             # Opening a deployment is mostly waiting on its own files (SQLite commits, renames, thread
             # starts): the deployments are independent, so they open side by side.
             with ThreadPoolExecutor(max_workers=min(8, len(names) or 1), thread_name_prefix="open") as pool:
-                opened = pool.map(lambda n: folder.open(n, clock=platform.clock, throttle=Throttle(self.step_delay)),
-                                  names)
+                opened = pool.map(
+                    lambda n: folder.open(n, clock=platform.clock, throttle=Throttle(self.step_delay)), names
+                )
                 for deployment in opened:
                     platform.attach(deployment)  # before its workers start: they may report to the platform
                     self.deployments.append(deployment)
@@ -70,8 +71,14 @@ class SandboxRuntime:
                     info = folder.info(deployment.name)
                     wanted = info.get("port", 0) if self.port is None else (self.port + index if self.port else 0)
                     self.servers.append(DeploymentServer(deployment, wanted))
-                list(pool.map(lambda s: folder.save_info(s.deployment.name, {**folder.info(s.deployment.name),
-                                                                              "port": s.port}), self.servers))
+                list(
+                    pool.map(
+                        lambda s: folder.save_info(
+                            s.deployment.name, {**folder.info(s.deployment.name), "port": s.port}
+                        ),
+                        self.servers,
+                    )
+                )
             self.platform_server = PlatformServer(platform, self._platform_port(platform))
             platform.start()
             if self.seed == "demo":

@@ -13,21 +13,36 @@ from tui.emulator.sandbox.runtime import SandboxRuntime
 
 
 def serve(
-    root: Path, *, port: int | None = None, step_delay: float = 0.0, clock: str | None = None,
-    seed: str | None = None, traffic: bool = False, platform_port: int | None = None, out=sys.stdout,
+    root: Path,
+    *,
+    port: int | None = None,
+    step_delay: float = 0.0,
+    clock: str | None = None,
+    seed: str | None = None,
+    traffic: bool = False,
+    platform_port: int | None = None,
+    out=sys.stdout,
 ) -> int:
     """Prints one line per deployment, then the platform's URL, then the data folder (always last);
     never a token or key. Refused (exit 2, nothing opened) while another process serves the folder."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         runtime = SandboxRuntime(
-            root, port=port, step_delay=step_delay, clock=clock, seed=seed, traffic=traffic,
+            root,
+            port=port,
+            step_delay=step_delay,
+            clock=clock,
+            seed=seed,
+            traffic=traffic,
             platform_port=platform_port,
         ).open()
     except FolderBusy as busy:
-        print(f"convex-backups sandbox serve: refused: {busy} Only one process serves a data folder: use that "
-              "one (convex-backups sandbox credentials gives its URLs and keys), stop it first, or serve "
-              "another folder with --data DIR.", file=sys.stderr)
+        print(
+            f"convex-backups sandbox serve: refused: {busy} Only one process serves a data folder: use that "
+            "one (convex-backups sandbox credentials gives its URLs and keys), stop it first, or serve "
+            "another folder with --data DIR.",
+            file=sys.stderr,
+        )
         return 2
     try:
         for server in runtime.servers:

@@ -17,9 +17,11 @@ def limit_text(deployment: DeploymentRef, limits: PlanLimits | None) -> str:
     if limits is None:
         return "The plan's limit could not be checked; the request may be refused."
     if limits.at_backup_limit:
-        return (f"{deployment.name} already keeps {limits.backups_counted} of the {limits.max_backups} backups its "
-                "plan allows, so a new backup would be refused. Delete an older backup first (d on the backups "
-                "table), or move the team to a plan that keeps more.")
+        return (
+            f"{deployment.name} already keeps {limits.backups_counted} of the {limits.max_backups} backups its "
+            "plan allows, so a new backup would be refused. Delete an older backup first (d on the backups "
+            "table), or move the team to a plan that keeps more."
+        )
     if limits.max_backups is None:
         return f"{limits.explanation} No limit on the number of backups is known."
     left = limits.max_backups - limits.backups_counted
@@ -56,9 +58,11 @@ class BackupNowDialog(Dialog):
                     yield Button("Close (esc)", id="close")
             else:
                 yield StateCheckbox("Include file storage (f)", value=False, id="files")
-                yield Static("A backup copies every table (and, if chosen, every stored file) into a snapshot "
-                             "Convex keeps for a limited time. The deployment keeps running meanwhile.",
-                             classes="dialog-hint")
+                yield Static(
+                    "A backup copies every table (and, if chosen, every stored file) into a snapshot "
+                    "Convex keeps for a limited time. The deployment keeps running meanwhile.",
+                    classes="dialog-hint",
+                )
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Start backup (enter)", id="start", variant="primary")
                     yield Button("Cancel (esc)", id="close")

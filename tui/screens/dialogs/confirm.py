@@ -11,8 +11,9 @@ from tui.screens.dialogs.base import Dialog
 
 
 class ConfirmDialog(Dialog):
-    def __init__(self, title: str, body: str, *, confirm_key: str = "y", confirm_label: str = "Delete",
-                 danger: bool = True) -> None:
+    def __init__(
+        self, title: str, body: str, *, confirm_key: str = "y", confirm_label: str = "Delete", danger: bool = True
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
@@ -24,11 +25,16 @@ class ConfirmDialog(Dialog):
         with Vertical(classes="dialog" + (" -danger" if self.danger else "")):
             yield Static(self.title_text, classes="dialog-title")
             yield Static(self.body, classes="dialog-body")
-            yield Static(f"Press {self.confirm_key} to {self.confirm_label.lower()}, n or esc to keep things "
-                         "as they are.", classes="dialog-hint")
+            yield Static(
+                f"Press {self.confirm_key} to {self.confirm_label.lower()}, n or esc to keep things as they are.",
+                classes="dialog-hint",
+            )
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.confirm_label} ({self.confirm_key})", id="confirm",
-                             variant="error" if self.danger else "primary")
+                yield Button(
+                    f"{self.confirm_label} ({self.confirm_key})",
+                    id="confirm",
+                    variant="error" if self.danger else "primary",
+                )
                 yield Button("Keep (n / esc)", id="keep")
 
     def on_mount(self) -> None:

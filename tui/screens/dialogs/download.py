@@ -24,13 +24,19 @@ class DownloadDialog(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Download backup {self.backup.id} of {self.backup.deployment}", classes="dialog-title")
-            yield Static("Folder (created if missing; a partial download there is continued where the server "
-                         "can resume, else started over):", classes="dialog-body")
+            yield Static(
+                "Folder (created if missing; a partial download there is continued where the server "
+                "can resume, else started over):",
+                classes="dialog-body",
+            )
             folder = Input(str(self.default_folder), id="folder")
             folder.cursor_blink = False
             yield folder
-            yield Static("The ZIP is checked while it arrives and gets its final name only when it is whole; "
-                         "a .sha256 file is written beside it.", classes="dialog-hint")
+            yield Static(
+                "The ZIP is checked while it arrives and gets its final name only when it is whole; "
+                "a .sha256 file is written beside it.",
+                classes="dialog-hint",
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Download (enter)", id="go", variant="primary")
                 yield Button("Cancel (esc)", id="close")

@@ -49,7 +49,9 @@ class HelpScreen(Dialog):
             if self.about:
                 yield Static(self.about, classes="dialog-body")
             yield Static(keys_table(self.specs, self.keymap), classes="help-keys")
-            yield Static("* changes a deployment: not offered on deployments marked read_only.\n"
-                         "Remap a key in config.toml, e.g. [ui.keys] backup_now = \"B\". "
-                         "ctrl+p lists every action by name. esc backs out and never quits.",
-                         classes="dialog-hint")
+            yield Static(
+                "* changes a deployment: not offered on deployments marked read_only.\n"
+                'Remap a key in config.toml, e.g. [ui.keys] backup_now = "B". '
+                "ctrl+p lists every action by name. esc backs out and never quits.",
+                classes="dialog-hint",
+            )

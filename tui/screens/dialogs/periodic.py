@@ -38,27 +38,39 @@ class PeriodicDialog(Dialog):
     def compose(self) -> ComposeResult:
         ref = self.deployment
         with Vertical(classes="dialog"):
-            yield Static(f"Periodic backups of {ref.name}" + (" (PRODUCTION)" if ref.is_prod else ""),
-                         classes="dialog-title")
+            yield Static(
+                f"Periodic backups of {ref.name}" + (" (PRODUCTION)" if ref.is_prod else ""), classes="dialog-title"
+            )
             if not self.entitled:
-                yield Static("Periodic backups are a Convex Pro feature, and this team's plan does not include "
-                             "them. Back up now (b) still works. To schedule backups, upgrade the team to Pro "
-                             "in the Convex dashboard, then come back here.", classes="dialog-body", id="pro")
+                yield Static(
+                    "Periodic backups are a Convex Pro feature, and this team's plan does not include "
+                    "them. Back up now (b) still works. To schedule backups, upgrade the team to Pro "
+                    "in the Convex dashboard, then come back here.",
+                    classes="dialog-body",
+                    id="pro",
+                )
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Close (esc)", id="close")
                 return
             current = self.schedule
             day, hour, minute = (None, 3, 0)
             if current is not None:
-                day, hour, minute = schedule_time.utc_to_local(current.weekday, current.utc_hour,
-                                                               current.utc_minute)
+                day, hour, minute = schedule_time.utc_to_local(current.weekday, current.utc_hour, current.utc_minute)
             yield StateCheckbox("Periodic backups", value=current is not None, id="on")
             with Horizontal(classes="form-row"):
                 yield Static("Every", classes="form-label")
-                yield Select([("day", "daily"), ("week", "weekly")], value="weekly" if day is not None else "daily",
-                             allow_blank=False, id="frequency")
-                yield Select([(name, index) for index, name in enumerate(WEEKDAYS)],
-                             value=day if day is not None else 1, allow_blank=False, id="weekday")
+                yield Select(
+                    [("day", "daily"), ("week", "weekly")],
+                    value="weekly" if day is not None else "daily",
+                    allow_blank=False,
+                    id="frequency",
+                )
+                yield Select(
+                    [(name, index) for index, name in enumerate(WEEKDAYS)],
+                    value=day if day is not None else 1,
+                    allow_blank=False,
+                    id="weekday",
+                )
             with Horizontal(classes="form-row"):
                 yield Static("At (local)", classes="form-label")
                 time_box = Input(f"{hour:02d}:{minute:02d}", id="time", max_length=5)
@@ -96,8 +108,10 @@ class PeriodicDialog(Dialog):
             note.update(str(exc))
             return
         utc = schedule_time.local_to_utc(day, hour, minute)
-        note.update(f"Local {schedule_time.describe(day, hour, minute)} = "
-                    f"{schedule_time.describe(*utc)} UTC (Convex stores UTC).")
+        note.update(
+            f"Local {schedule_time.describe(day, hour, minute)} = "
+            f"{schedule_time.describe(*utc)} UTC (Convex stores UTC)."
+        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._explain()
@@ -122,8 +136,15 @@ class PeriodicDialog(Dialog):
             return
         utc_day, utc_hour, utc_minute = schedule_time.local_to_utc(day, hour, minute)
         # The dialog has no retention field: the current schedule's retention is kept.
-        self.dismiss(changed_schedule(self.schedule, weekday=utc_day, utc_hour=utc_hour, utc_minute=utc_minute,
-                                      include_storage=self.query_one("#storage", StateCheckbox).value))
+        self.dismiss(
+            changed_schedule(
+                self.schedule,
+                weekday=utc_day,
+                utc_hour=utc_hour,
+                utc_minute=utc_minute,
+                include_storage=self.query_one("#storage", StateCheckbox).value,
+            )
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

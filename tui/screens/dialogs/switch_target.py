@@ -24,12 +24,17 @@ class SwitchTargetDialog(Dialog):
             yield Static("Switch target", classes="dialog-title")
             yield Static(f"Now: {self.current}", classes="dialog-body")
             if not profiles:
-                yield Static("There are no profiles in config.toml yet. Add one, e.g.\n"
-                             "  [profiles.prod]\n  kind = \"cloud\"\n  use_cli_login = true\n"
-                             "then restart, or start with --profile NAME.", classes="dialog-hint")
+                yield Static(
+                    "There are no profiles in config.toml yet. Add one, e.g.\n"
+                    '  [profiles.prod]\n  kind = "cloud"\n  use_cli_login = true\n'
+                    "then restart, or start with --profile NAME.",
+                    classes="dialog-hint",
+                )
                 return
-            options = [Option(f"{name}  ({profile.kind}{', read-only' if profile.read_only else ''})", id=name)
-                       for name, profile in sorted(profiles.items())]
+            options = [
+                Option(f"{name}  ({profile.kind}{', read-only' if profile.read_only else ''})", id=name)
+                for name, profile in sorted(profiles.items())
+            ]
             yield OptionList(*options, id="profiles")
             yield Static("enter opens the profile; esc keeps the current target.", classes="dialog-hint")
 

@@ -52,8 +52,11 @@ class ChecklistContext:
 
     # -- the pause in words ---------------------------------------------------------------------------------
     def _since(self) -> str:
-        events = [e for e in self.checklist.pause_events if e["action"] in ("paused", "found paused")] \
-            if self.checklist else []
+        events = (
+            [e for e in self.checklist.pause_events if e["action"] in ("paused", "found paused")]
+            if self.checklist
+            else []
+        )
         if not events:
             return ""
         at = datetime.fromisoformat(events[-1]["at"])
@@ -69,13 +72,17 @@ class ChecklistContext:
     def paused_note_step5(self) -> str:
         if not self.is_paused:
             return ""
-        return ("The deployment is PAUSED: the edits here (e, d, i) work, but a user fix-up mutation cannot run "
-                "until it is unpaused (step 6, u).\n")
+        return (
+            "The deployment is PAUSED: the edits here (e, d, i) work, but a user fix-up mutation cannot run "
+            "until it is unpaused (step 6, u).\n"
+        )
 
     def pause_lines_step6(self) -> str:
         if not self.pause_supported:
             return ""
         if self.is_paused:  # first: the one thing to decide before closing
-            return (f"The deployment is still PAUSED{self._since()}: its app refuses every user. u unpauses it "
-                    "(you type its name). Closing (g) while paused is allowed; the log says it was left paused.\n\n")
+            return (
+                f"The deployment is still PAUSED{self._since()}: its app refuses every user. u unpauses it "
+                "(you type its name). Closing (g) while paused is allowed; the log says it was left paused.\n\n"
+            )
         return ""

@@ -44,13 +44,20 @@ class FieldEditDialog(Dialog):
             yield Input(self.field, id="field-name", placeholder="field name")
             yield Static(self._now(current), id="field-now", markup=False)
             yield Static("New value (JSON)", classes="field-label")
-            yield Input("" if current is _NEW else show_value(current), id="field-value",
-                        placeholder='"text", 12.5, true, null, [...], {...}')
+            yield Input(
+                "" if current is _NEW else show_value(current),
+                id="field-value",
+                placeholder='"text", 12.5, true, null, [...], {...}',
+            )
             yield Static(self._will_be(self.field, None), id="field-new", markup=False)
             yield Static("", id="field-error", markup=False)
             save = "enter, then type the deployment's name, saves" if self.danger else "enter saves"
-            yield Static('A bare number is a Float64; an Int64 field keeps whole numbers as Int64. '
-                         f'{save} · tab next box · esc cancels', classes="dialog-hint", markup=False)
+            yield Static(
+                "A bare number is a Float64; an Int64 field keeps whole numbers as Int64. "
+                f"{save} · tab next box · esc cancels",
+                classes="dialog-hint",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         self.query_one("#field-value" if self.field else "#field-name", Input).focus()

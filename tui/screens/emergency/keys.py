@@ -7,8 +7,7 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 MARKS = {"pending": "·", "running": "…", "done": "✓", "failed": "✗", "skipped": "–", "rehearsed": "≈"}
-SHORT_TITLES = ("Deployment", "Safety backup", "Restore data", "Push code", "Env vars", "Manual fixes",
-                "Close + log")
+SHORT_TITLES = ("Deployment", "Safety backup", "Restore data", "Push code", "Env vars", "Manual fixes", "Close + log")
 
 EMERGENCY_BINDINGS: list[BindingType] = [
     Binding("g", "run_step", "Run step", id="emergency_run"),

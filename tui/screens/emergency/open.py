@@ -24,7 +24,15 @@ def open_emergency(app: ConvexBackupsApp, target: BackupTarget, deployment: str 
     # the profile's own deploy command first, then `[emergency] deploy_command` for every profile
     profile = session.spec.profile if session is not None and session.spec is not None else None
     command = (profile.deploy_command if profile is not None else None) or (
-        ((config.extra or {}).get("emergency") or {}).get("deploy_command") if config is not None else None)
-    app.push_screen(EmergencyScreen(target, ChecklistStore.in_data_dir(homes.data_dir), deployment,
-                                    incidents=incidents_dir(homes.data_dir), deploy_command=command,
-                                    deploy_key=profile.deploy_key if profile is not None else None))
+        ((config.extra or {}).get("emergency") or {}).get("deploy_command") if config is not None else None
+    )
+    app.push_screen(
+        EmergencyScreen(
+            target,
+            ChecklistStore.in_data_dir(homes.data_dir),
+            deployment,
+            incidents=incidents_dir(homes.data_dir),
+            deploy_command=command,
+            deploy_key=profile.deploy_key if profile is not None else None,
+        )
+    )

@@ -105,8 +105,9 @@ class StepPanel(Vertical):
     def ask(self, label: str, then: Callable[[str], Any], value: str = "") -> None:
         self.prompt.ask(label, then, value)
 
-    def confirm_typed(self, what: str, then: Callable[[], Any], name: str | None = None,
-                      refused: Callable[[], Any] | None = None) -> None:
+    def confirm_typed(
+        self, what: str, then: Callable[[], Any], name: str | None = None, refused: Callable[[], Any] | None = None
+    ) -> None:
         self.prompt.confirm_typed(what, then, name or self.ref.name, refused)
 
     def set_title(self, text: str) -> None:

@@ -44,8 +44,9 @@ class ChecklistPrompt(Vertical):
         box.display = True
         box.focus()
 
-    def confirm_typed(self, what: str, then: Callable[[], Any], name: str,
-                      refused: Callable[[], Any] | None = None) -> None:
+    def confirm_typed(
+        self, what: str, then: Callable[[], Any], name: str, refused: Callable[[], Any] | None = None
+    ) -> None:
         """Destructive actions: type the deployment's name `name` (the restore flow's rule)."""
 
         def check(value: str) -> None:

@@ -46,28 +46,49 @@ from tui.widgets.key_bar import KeyBar
 
 STYLES = Path(__file__).parent.parent.parent / "styles"
 # every action a step offers (the others, such as esc and tab, are the screen's own)
-STEP_ACTIONS = frozenset({"run_step", "skip_step", "redo_step"}) | DeploymentStep.ACTIONS | SafetyStep.ACTIONS | \
-    RestoreStep.ACTIONS | CodeStep.ACTIONS | EnvStep.ACTIONS | DataStep.ACTIONS | CloseStep.ACTIONS
+STEP_ACTIONS = (
+    frozenset({"run_step", "skip_step", "redo_step"})
+    | DeploymentStep.ACTIONS
+    | SafetyStep.ACTIONS
+    | RestoreStep.ACTIONS
+    | CodeStep.ACTIONS
+    | EnvStep.ACTIONS
+    | DataStep.ACTIONS
+    | CloseStep.ACTIONS
+)
 
 
 class EmergencyScreen(Screen[None]):
     CSS_PATH = [STYLES / "emergency.tcss"]
     BINDINGS = EMERGENCY_BINDINGS
-    HELP = ("The emergency-restore checklist. Work down the steps: step 0 chooses the deployment every other "
-            "step works on (nothing is saved before it), and nothing that changes the deployment is "
-            "offered before the safety backup (step 1) is done or skipped with a reason. Every step can be "
-            "redone; the checklist is saved after every change and can be resumed after a dropped connection.")
+    HELP = (
+        "The emergency-restore checklist. Work down the steps: step 0 chooses the deployment every other "
+        "step works on (nothing is saved before it), and nothing that changes the deployment is "
+        "offered before the safety backup (step 1) is done or skipped with a reason. Every step can be "
+        "redone; the checklist is saved after every change and can be resumed after a dropped connection."
+    )
 
     mode: reactive[str] = reactive("loading", bindings=True, init=False)  # loading | offer-resume | steps
     selected: reactive[int] = reactive(0, bindings=True, init=False)  # the step on screen
 
-    def __init__(self, target: BackupTarget, store: ChecklistStore, deployment: str | None = None, *,
-                 incidents: Path | None = None, checklist: Checklist | None = None,
-                 deploy_command: str | None = None, deploy_key: Secret | None = None, project: Path | None = None,
-                 clock: Callable[[], Any] = fmt.utc_now, download_folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        target: BackupTarget,
+        store: ChecklistStore,
+        deployment: str | None = None,
+        *,
+        incidents: Path | None = None,
+        checklist: Checklist | None = None,
+        deploy_command: str | None = None,
+        deploy_key: Secret | None = None,
+        project: Path | None = None,
+        clock: Callable[[], Any] = fmt.utc_now,
+        download_folder: Path | None = None,
+    ) -> None:
         super().__init__()
-        self.context = ChecklistContext(target, store, incidents or store.root.parent / "incidents", clock,
-                                        download_folder, checklist)
+        self.context = ChecklistContext(
+            target, store, incidents or store.root.parent / "incidents", clock, download_folder, checklist
+        )
         self.wanted_name = deployment
         self.offered: Checklist | None = None
         self.deployment_step = DeploymentStep(self.context)
@@ -78,8 +99,15 @@ class EmergencyScreen(Screen[None]):
         self.data_step = DataStep(self.context)
         self.close_step = CloseStep(self.context)
         self.context.on_change = self._step_changed
-        self.steps: tuple[StepPanel, ...] = (self.deployment_step, self.safety_step, self.restore_step,
-                                             self.code_step, self.env_step, self.data_step, self.close_step)
+        self.steps: tuple[StepPanel, ...] = (
+            self.deployment_step,
+            self.safety_step,
+            self.restore_step,
+            self.code_step,
+            self.env_step,
+            self.data_step,
+            self.close_step,
+        )
 
     # -- what the steps share, as the screen's own (tests and the main screen read these) -----------------
     @property
@@ -180,31 +208,43 @@ class EmergencyScreen(Screen[None]):
             return
         # the asked-for deployment's unfinished checklist first, else any (the main screen's line says E resumes
         # it); n starts a new one for the asked-for deployment either way
-        reachable = [c for c in context.store.all()
-                     if not c.finished and context.ref_named(c.deployment) is not None]
-        self.offered = next((c for c in reachable if c.deployment == self.wanted_name), None) or \
-            next(iter(reachable), None)
+        reachable = [c for c in context.store.all() if not c.finished and context.ref_named(c.deployment) is not None]
+        self.offered = next((c for c in reachable if c.deployment == self.wanted_name), None) or next(
+            iter(reachable), None
+        )
         if self.offered is not None:
             step = self.offered.current_step()
             running = self.offered.running_operations()
             self.set_title(f"Unfinished checklist for {self.offered.deployment}")
-            self.say(f"An unfinished checklist for {self.offered.deployment} was started by {self.offered.who} at "
-                     f"{self.offered.created:%Y-%m-%d %H:%M} UTC; it stopped at step {step} "
-                     f"({STEP_TITLES[step]}).\n"
-                     + (f"Still running on the server: {', '.join(f'step {s} ({i})' for s, i in running)}; "
-                        "resuming follows it, it is not started again.\n" if running else "")
-                     + (f"Stopped inside the restore wizard: resuming asks {self.offered.deployment} what was "
-                        "staged and cancels it (nothing unconfirmed is left to block a restore).\n"
-                        if ops.interrupted_restore(self.offered) else "")
-                     + "\nr resume it · n start a new checklist · esc back")
+            self.say(
+                f"An unfinished checklist for {self.offered.deployment} was started by {self.offered.who} at "
+                f"{self.offered.created:%Y-%m-%d %H:%M} UTC; it stopped at step {step} "
+                f"({STEP_TITLES[step]}).\n"
+                + (
+                    f"Still running on the server: {', '.join(f'step {s} ({i})' for s, i in running)}; "
+                    "resuming follows it, it is not started again.\n"
+                    if running
+                    else ""
+                )
+                + (
+                    f"Stopped inside the restore wizard: resuming asks {self.offered.deployment} what was "
+                    "staged and cancels it (nothing unconfirmed is left to block a restore).\n"
+                    if ops.interrupted_restore(self.offered)
+                    else ""
+                )
+                + "\nr resume it · n start a new checklist · esc back"
+            )
             self.mode = "offer-resume"
             return
         self.start_new()
 
     def _default_ref(self) -> DeploymentRef | None:
         deployments = self.context.deployments
-        return (self.context.ref_named(self.wanted_name) or next((d for d in deployments if d.is_prod), None)
-                or (deployments[0] if deployments else None))
+        return (
+            self.context.ref_named(self.wanted_name)
+            or next((d for d in deployments if d.is_prod), None)
+            or (deployments[0] if deployments else None)
+        )
 
     def start_new(self) -> None:
         ref = self._default_ref()
@@ -213,8 +253,9 @@ class EmergencyScreen(Screen[None]):
             return
         self.context.ref = ref
         # a draft: written only when step 0 names the deployment (leaving before that leaves nothing behind)
-        self.context.checklist = self.context.store.draft(ref.name, target_label=self.context.target_label,
-                                                          is_prod=ref.is_prod)
+        self.context.checklist = self.context.store.draft(
+            ref.name, target_label=self.context.target_label, is_prod=ref.is_prod
+        )
         self.enter_steps()
 
     def enter_steps(self) -> None:
@@ -246,18 +287,20 @@ class EmergencyScreen(Screen[None]):
         checklist, ref = context.checklist, context.ref
         assert checklist is not None and ref is not None
         context.busy.add("resume")
-        self.notify("Asking the server about the operation that was running when the app stopped.",
-                    title="Resuming")
+        self.notify("Asking the server about the operation that was running when the app stopped.", title="Resuming")
         context.restore_lost = None
         try:
             said = await ops.resume(checklist, context.target, ref, self.show_progress)
         except Exception as exc:  # noqa: BLE001
-            if checklist.restore_import_id and checklist.steps[2].data.get("confirmed") and \
-                    checklist.steps[2].status == "running":
-                context.restore_lost = lost_restore.words(ref.name, checklist.restore_import_id,
-                                                          fmt.error_text(exc), again="g on step 2 follows it again")
-                self.notify(context.restore_lost[0], title="Lost the running restore", severity="error",
-                            timeout=15)
+            if (
+                checklist.restore_import_id
+                and checklist.steps[2].data.get("confirmed")
+                and checklist.steps[2].status == "running"
+            ):
+                context.restore_lost = lost_restore.words(
+                    ref.name, checklist.restore_import_id, fmt.error_text(exc), again="g on step 2 follows it again"
+                )
+                self.notify(context.restore_lost[0], title="Lost the running restore", severity="error", timeout=15)
             else:
                 self.notify(fmt.error_text(exc), title="Could not follow the running operation", severity="error")
         else:
@@ -331,11 +374,15 @@ class EmergencyScreen(Screen[None]):
         if state.history:
             head += f"Earlier: {'; '.join(state.history[-2:])}\n"
         if number != 0 and not checklist.deployment_chosen:
-            panel.say(head + "Choose the deployment first: step 0 (g on the deployment in trouble). Every step "
-                      "works on the deployment chosen there.")
+            panel.say(
+                head + "Choose the deployment first: step 0 (g on the deployment in trouble). Every step "
+                "works on the deployment chosen there."
+            )
         elif number in DESTRUCTIVE_STEPS and not checklist.destructive_allowed:
-            panel.say(head + "Nothing that changes the deployment is offered before the safety backup.\n"
-                      "Go to step 1 and take it (g), or skip it there with a typed reason (s).")
+            panel.say(
+                head + "Nothing that changes the deployment is offered before the safety backup.\n"
+                "Go to step 1 and take it (g), or skip it there with a typed reason (s)."
+            )
         else:
             panel.draw(head)
         self.refresh_bindings()  # the checklist (a plain object) decides which keys run: read again
@@ -364,8 +411,9 @@ class EmergencyScreen(Screen[None]):
         for number, state in enumerate(checklist.steps):
             # one line in the 30-column list at 80x24: a longer status ("rehearsed") takes a column of padding
             pad = min(13, 21 - len(state.status))
-            steps.add_option(Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<{pad}} {state.status}",
-                                    id=str(number)))
+            steps.add_option(
+                Option(f"{MARKS[state.status]} {number} {SHORT_TITLES[number]:<{pad}} {state.status}", id=str(number))
+            )
         steps.highlighted = keep
 
     def move_selection(self, number: int) -> None:

@@ -22,8 +22,11 @@ class CloseStep(StepPanel):
 
     def draw(self, head: str) -> None:
         lines = incident_log.summary_lines(self.checklist)
-        where = f"\nIncident log: {self.incident_path}" if self.incident_path else \
-            "\ng: close the checklist and write the Markdown incident log"
+        where = (
+            f"\nIncident log: {self.incident_path}"
+            if self.incident_path
+            else "\ng: close the checklist and write the Markdown incident log"
+        )
         self.say(head + self.context.pause_lines_step6() + "\n".join(lines) + where)
 
     def run(self) -> None:

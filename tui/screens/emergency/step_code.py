@@ -26,8 +26,10 @@ from tui.services.checklist.push_plan import PushPlan, deploy_command, plan_push
 from tui.services.checklist.push_run import PushRun
 from tui.widgets import formatting as fmt
 
-SANDBOX_SAYS = ("The sandbox runs no code. g rehearses the push: clean checkout, install, bundle, and the "
-                "sandbox refuses the push itself. The step records \"rehearsed, not deployed\", never done.")
+SANDBOX_SAYS = (
+    "The sandbox runs no code. g rehearses the push: clean checkout, install, bundle, and the "
+    'sandbox refuses the push itself. The step records "rehearsed, not deployed", never done.'
+)
 
 
 def _shown(folder: Path) -> str:
@@ -35,8 +37,11 @@ def _shown(folder: Path) -> str:
     folder = folder.resolve()
     for base, prefix in ((Path.cwd().resolve(), "."), (Path.home().resolve(), "~")):
         if folder == base or base in folder.parents:
-            return str(Path(prefix, folder.relative_to(base))) if prefix == "~" else (
-                str(folder.relative_to(base)) if folder != base else ".")
+            return (
+                str(Path(prefix, folder.relative_to(base)))
+                if prefix == "~"
+                else (str(folder.relative_to(base)) if folder != base else ".")
+            )
     return str(folder)
 
 
@@ -44,12 +49,18 @@ class CodeStep(StepPanel):
     NUMBER = 3
     ACTIONS = frozenset({"run_step", "skip_step", "redo_step", "project", "cancel_run", "mark_done", "mark_done_why"})
 
-    def __init__(self, context: ChecklistContext, deploy_command: str | None, project: Path | None,
-                 deploy_key: Secret | None = None) -> None:
+    def __init__(
+        self,
+        context: ChecklistContext,
+        deploy_command: str | None,
+        project: Path | None,
+        deploy_key: Secret | None = None,
+    ) -> None:
         super().__init__(context)
         self.deploy_key = deploy_key  # a profile's CONVEX_DEPLOY_KEY for the push; never shown
-        self.deploy_command = (deploy_command or os.environ.get("CONVEX_BACKUPS_DEPLOY_COMMAND")
-                               or code_push.DEFAULT_COMMAND)
+        self.deploy_command = (
+            deploy_command or os.environ.get("CONVEX_BACKUPS_DEPLOY_COMMAND") or code_push.DEFAULT_COMMAND
+        )
         self.project = project or code_push.find_project()
         self.refs: list[code_push.GitRef] = []
         self.push_run: PushRun | None = None
@@ -60,9 +71,14 @@ class CodeStep(StepPanel):
         return self.context.on_sandbox
 
     def _manual(self, ref: str | None = None, plan: PushPlan | None = None) -> str:
-        return code_push.manual_instructions(self.ref.name, ref, project=self.project, command=self.deploy_command,
-                                             self_hosted=self.deploy_key is None,
-                                             installer=plan.installer if plan else None)
+        return code_push.manual_instructions(
+            self.ref.name,
+            ref,
+            project=self.project,
+            command=self.deploy_command,
+            self_hosted=self.deploy_key is None,
+            installer=plan.installer if plan else None,
+        )
 
     def _pushing(self) -> bool:
         return self.push_starting or (self.push_run is not None and self.push_run.result is None)
@@ -77,24 +93,34 @@ class CodeStep(StepPanel):
             return
         missing = code_push.missing_tools(self.deploy_command)
         if self.project is None or missing:
-            why = (f"Missing on this machine: {', '.join(missing)}." if missing else
-                   "No project folder (convex/ and package.json) found from here; p gives its path.")
+            why = (
+                f"Missing on this machine: {', '.join(missing)}."
+                if missing
+                else "No project folder (convex/ and package.json) found from here; p gives its path."
+            )
             by_hand = "" if self.on_sandbox else "Run this by hand, then press m and name the ref:\n\n" + self._manual()
             self.say(head + sandbox + why + ("\n" + by_hand if by_hand else ""))
             return
         try:
             self.refs = code_push.list_refs(self.project)
         except Exception as exc:  # noqa: BLE001
-            self.say(head + sandbox + f"Could not read the git history of {self.project}: {fmt.error_text(exc)}\n\n"
-                     + self._manual())
+            self.say(
+                head
+                + sandbox
+                + f"Could not read the git history of {self.project}: {fmt.error_text(exc)}\n\n"
+                + self._manual()
+            )
             return
         table = self.show_table([])  # shown, columns of fixed widths added below
         table.add_column("Ref", width=10)
         table.add_column("What", width=max(20, self.app.size.width - 30 - 2 - 12 - 5))  # no sideways scrolling
         for index, ref in enumerate(self.refs):  # a tag and a commit may share a sha: keyed by position
             what = ref.summary.split(" — ", 1)[-1]
-            table.add_row(ref.name if ref.kind == "tag" else ref.sha[:10],
-                          f"tag · {what}" if ref.kind == "tag" else what, key=str(index))
+            table.add_row(
+                ref.name if ref.kind == "tag" else ref.sha[:10],
+                f"tag · {what}" if ref.kind == "tag" else what,
+                key=str(index),
+            )
         state = self.checklist.steps[3]
         log = self.show_log(bool(state.data.get("ref")))
         self.call_after_refresh(log.scroll_end, animate=False)  # the end of the run, however the log was resized
@@ -132,8 +158,9 @@ class CodeStep(StepPanel):
             self.project = path
             self.changed()
 
-        self.ask("The app's project folder (it has convex/ and package.json):", chosen,
-                 value=str(self.project or Path.cwd()))
+        self.ask(
+            "The app's project folder (it has convex/ and package.json):", chosen, value=str(self.project or Path.cwd())
+        )
 
     def run(self) -> None:
         table = self.query_one("#em-table", DataTable)
@@ -152,15 +179,18 @@ class CodeStep(StepPanel):
             return
         assert plan.installer is not None, "a ready plan has its installer"
         what = "Rehearse a push of" if self.on_sandbox else "Deploy"
-        self.confirm_typed(f"{what} {ref.summary} to {self.ref.name}? Install: {plan.installer.command}",
-                           lambda: self.deploy_worker(ref, plan))
+        self.confirm_typed(
+            f"{what} {ref.summary} to {self.ref.name}? Install: {plan.installer.command}",
+            lambda: self.deploy_worker(ref, plan),
+        )
 
     def _log_line(self, log: Log, text: str) -> None:
         """Lines wrapped to the log's width, so that nothing needs sideways scrolling at 80x24."""
         # the log's width less its border and a vertical scrollbar (which appears once it fills up)
         width = (log.size.width or self.app.size.width - 30 - 2) - 5
-        for line in textwrap.wrap(text, width=max(20, width), subsequent_indent="  ",
-                                  break_on_hyphens=False, drop_whitespace=True) or [""]:
+        for line in textwrap.wrap(
+            text, width=max(20, width), subsequent_indent="  ", break_on_hyphens=False, drop_whitespace=True
+        ) or [""]:
             log.write_line(line)
 
     @work(exclusive=True, group="em-deploy", exit_on_error=False)
@@ -174,10 +204,15 @@ class CodeStep(StepPanel):
         self.push_starting = True
         try:
             client = await client_for(self.target, self.ref)
-            env = code_push.push_environment(self.ref.name, client.url, reveal(client.admin_key),
-                                             reveal(self.deploy_key))
-            run = PushRun(plan, env, sandbox=self.on_sandbox,
-                          confirm=lambda since_ms: confirm_push(client, since_ms, plan.message))
+            env = code_push.push_environment(
+                self.ref.name, client.url, reveal(client.admin_key), reveal(self.deploy_key)
+            )
+            run = PushRun(
+                plan,
+                env,
+                sandbox=self.on_sandbox,
+                confirm=lambda since_ms: confirm_push(client, since_ms, plan.message),
+            )
             self.push_run, self.push_starting = run, False
             credential = "the profile's deploy key" if self.deploy_key else "the deployment's admin credential"
             self._log_line(log, f"Pushing {ref.name} to {self.ref.name}")
@@ -214,8 +249,10 @@ class CodeStep(StepPanel):
 
     def action_mark_done_why(self) -> None:
         """m on the sandbox's step 3 (hidden from the footer there): say why nothing is marked."""
-        self.notify("The sandbox runs no code, so nothing can be pushed to it by hand either: g rehearses the "
-                    "push.", severity="warning")
+        self.notify(
+            "The sandbox runs no code, so nothing can be pushed to it by hand either: g rehearses the push.",
+            severity="warning",
+        )
 
     def allows(self, action: str, parameters: tuple[object, ...]) -> bool:
         if action in ("mark_done", "mark_done_why"):
@@ -224,8 +261,9 @@ class CodeStep(StepPanel):
 
     def action_mark_done(self) -> None:
         def mark(ref: str) -> None:
-            self.checklist.done(3, f"pushed by hand ({ref.strip() or 'ref not given'})", ref=ref.strip() or None,
-                                command="by hand")
+            self.checklist.done(
+                3, f"pushed by hand ({ref.strip() or 'ref not given'})", ref=ref.strip() or None, command="by hand"
+            )
             self.changed()
 
         self.ask("Which ref did you deploy by hand? (enter marks step 3 done)", mark)

@@ -14,8 +14,17 @@ from textual.widgets import DataTable
 from tui.screens.emergency.field_dialog import FieldEditDialog
 from tui.screens.emergency.panel import StepPanel
 from tui.services.checklist.data import (
-    NO_USER_FUNCTIONS, DataEditor, FieldEdit, PageView, TablePager, client_for, document_fields, fields_line,
-    has_user_functions, parse_value, type_name,
+    NO_USER_FUNCTIONS,
+    DataEditor,
+    FieldEdit,
+    PageView,
+    TablePager,
+    client_for,
+    document_fields,
+    fields_line,
+    has_user_functions,
+    parse_value,
+    type_name,
 )
 from tui.widgets import formatting as fmt
 
@@ -26,8 +35,21 @@ DATA_ACTIONS = {"edit_field", "delete_doc", "insert_doc", "up_level", "next_page
 
 class DataStep(StepPanel):
     NUMBER = 5
-    ACTIONS = frozenset({"run_step", "skip_step", "redo_step", "edit_field", "delete_doc", "insert_doc",
-                         "run_mutation", "up_level", "mark_done", "next_page", "previous_page"})
+    ACTIONS = frozenset(
+        {
+            "run_step",
+            "skip_step",
+            "redo_step",
+            "edit_field",
+            "delete_doc",
+            "insert_doc",
+            "run_mutation",
+            "up_level",
+            "mark_done",
+            "next_page",
+            "previous_page",
+        }
+    )
 
     # where the operator is (which keys make sense): the table opened, the page shown, the document viewed
     data_table: reactive[str | None] = reactive(None, bindings=True, init=False)
@@ -48,8 +70,11 @@ class DataStep(StepPanel):
             return True
         level, view = self.data_level, self.page_view
         if action in ("next_page", "previous_page"):
-            return level == "documents" and view is not None and (
-                view.has_next if action == "next_page" else view.has_previous)
+            return (
+                level == "documents"
+                and view is not None
+                and (view.has_next if action == "next_page" else view.has_previous)
+            )
         return level != "tables"
 
     def draw(self, head: str) -> None:
@@ -86,8 +111,10 @@ class DataStep(StepPanel):
         table = self.show_table(["Table", "Documents"])
         for name, count in sorted(counts.items()):
             table.add_row(name, f"{count:,}", key=name)
-        self.say(self.context.paused_note_step5() + "Tables and their document counts. tab to the list, g opens a table · "
-                 "u run a mutation by name · m mark this step done")
+        self.say(
+            self.context.paused_note_step5() + "Tables and their document counts. tab to the list, g opens a table · "
+            "u run a mutation by name · m mark this step done"
+        )
 
     def _page_columns(self, last: int) -> tuple[int, bool]:
         """Characters of fields that fit beside the number and the id, and whether the id fits whole (a
@@ -107,12 +134,20 @@ class DataStep(StepPanel):
         for number, doc in enumerate(view.documents, start=view.first):
             text = fields_line(doc)
             shown_id = doc["_id"] if whole_id else "…" + doc["_id"][-10:]
-            table.add_row(f"{number:,}", text if len(text) <= fields_width else text[:fields_width - 1] + "…",
-                          shown_id, key=doc["_id"])
+            table.add_row(
+                f"{number:,}",
+                text if len(text) <= fields_width else text[: fields_width - 1] + "…",
+                shown_id,
+                key=doc["_id"],
+            )
         if row:
             table.move_cursor(row=min(row, table.row_count - 1))
-        keys = ["g view", "e edit", "d delete", "i insert"] + ["] next"] * view.has_next + \
-            ["[ previous"] * view.has_previous + ["esc tables"]
+        keys = (
+            ["g view", "e edit", "d delete", "i insert"]
+            + ["] next"] * view.has_next
+            + ["[ previous"] * view.has_previous
+            + ["esc tables"]
+        )
         self.say(f"{view.words()}.\n{' · '.join(keys)}")
 
     def _draw_document(self) -> None:
@@ -120,16 +155,20 @@ class DataStep(StepPanel):
         assert doc is not None  # drawn while a document is viewed
         rows = document_fields(doc)
         # what is left of the panel beside the field and type columns (each cell is padded by one space a side)
-        width = max(self.screen.query_one("#em-panel").size.width - 4 - (max(len(f) for f, _, _ in rows) + 2) - 9 - 2, 12)
+        width = max(
+            self.screen.query_one("#em-panel").size.width - 4 - (max(len(f) for f, _, _ in rows) + 2) - 9 - 2, 12
+        )
         table = self.show_table(["Field", "Type", "Value"])
         for field, kind, value in rows:
-            shown = value if len(value) <= width else value[:width - 1] + "…"
+            shown = value if len(value) <= width else value[: width - 1] + "…"
             table.add_row(field, kind, shown, key=field)
         table.move_cursor(row=next((i for i, (f, _, _) in enumerate(rows) if not f.startswith("_")), 0))
         number = view.first + view.documents.index(doc) if view and doc in view.documents else None
         where = f" (document {number:,} of about {max(view.total, view.last):,})" if number and view else ""
-        self.say(f"{self.data_table} › {doc['_id']}{where}\ne edit the highlighted field · d delete this document"
-                 " · i insert · esc back to the page")
+        self.say(
+            f"{self.data_table} › {doc['_id']}{where}\ne edit the highlighted field · d delete this document"
+            " · i insert · esc back to the page"
+        )
 
     def _page_document(self, doc_id: str | None) -> dict | None:
         documents = self.page_view.documents if self.page_view else []
@@ -224,9 +263,12 @@ class DataStep(StepPanel):
         table, doc_id = self.data_table, doc["_id"]
         was = fields_line(doc)  # in the incident log: what the document held, to put it back by hand if need be
         was = was if len(was) <= 300 else was[:299] + "…"
-        self.confirm_typed(f"Delete document {doc_id} from {table}?",
-                           lambda: self.data_write(f"deleted {doc_id} from {table} (it held: {was or 'no fields'})",
-                                                   lambda e: e.delete(table, [doc_id])))
+        self.confirm_typed(
+            f"Delete document {doc_id} from {table}?",
+            lambda: self.data_write(
+                f"deleted {doc_id} from {table} (it held: {was or 'no fields'})", lambda e: e.delete(table, [doc_id])
+            ),
+        )
 
     def action_insert_doc(self) -> None:
         if self.data_table is None:
@@ -238,10 +280,12 @@ class DataStep(StepPanel):
             try:
                 document = parse_value(value)
             except ValueError as exc:
-                self.notify(f"{exc} Type a JSON object, e.g. {{\"name\": \"x\"}}.", severity="warning")
+                self.notify(f'{exc} Type a JSON object, e.g. {{"name": "x"}}.', severity="warning")
                 return
-            self.guarded_write(f"inserted into {table}: {sorted(document) if isinstance(document, dict) else '?'}",
-                               lambda e: e.insert(table, document))
+            self.guarded_write(
+                f"inserted into {table}: {sorted(document) if isinstance(document, dict) else '?'}",
+                lambda e: e.insert(table, document),
+            )
 
         self.ask(f"New document for {table} (a JSON object; a bare number is a Float64):", insert)
 
@@ -289,8 +333,10 @@ class DataStep(StepPanel):
         if not await has_user_functions(self.target):
             self.say(NO_USER_FUNCTIONS)
             return
-        self.say("Run a mutation by name: `npx convex run <path> '<json args>'` from the project folder with the "
-                 "deployment's credentials (see step 3); record what you ran in the incident log.")
+        self.say(
+            "Run a mutation by name: `npx convex run <path> '<json args>'` from the project folder with the "
+            "deployment's credentials (see step 3); record what you ran in the incident log."
+        )
 
     def action_mark_done(self) -> None:
         self.checklist.done(5, "manual fixes finished", **{"edits": self.checklist.steps[5].data.get("edits", [])})

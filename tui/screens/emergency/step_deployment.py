@@ -29,8 +29,13 @@ class DeploymentStep(StepPanel):
             table.move_cursor(row=[d.name for d in context.deployments].index(ref.name))
         scope = ops.scope_text(ref, pause_supported=context.pause_supported) if ref else ""
         # the keys first: the scope below may need scrolling on a small terminal
-        self.say(head + "g: this is the deployment in trouble (the highlighted row; tab to the list to change it)"
-                 + context.pause_lines_step0() + "\n\n" + scope)
+        self.say(
+            head
+            + "g: this is the deployment in trouble (the highlighted row; tab to the list to change it)"
+            + context.pause_lines_step0()
+            + "\n\n"
+            + scope
+        )
 
     def highlighted_ref(self) -> DeploymentRef | None:
         table = self.query_one("#em-table", DataTable)
@@ -50,16 +55,23 @@ class DeploymentStep(StepPanel):
         try:  # the checklist's id, file and incident log carry this deployment from now on
             checklist.bind(ref.name, is_prod=ref.is_prod)
         except ValueError:
-            self.notify(f"This checklist already did work on {checklist.deployment}; leave it (esc) and "
-                        "start a new one from the main screen's E.", severity="warning")
+            self.notify(
+                f"This checklist already did work on {checklist.deployment}; leave it (esc) and "
+                "start a new one from the main screen's E.",
+                severity="warning",
+            )
             return False
         if context.ref is None or ref.name != context.ref.name:
             context.live_state = None
         context.ref = ref
         checklist.start(0)
-        checklist.done(0, f"{ref.name} ({ref.danger_label}) chosen; pause "
-                          + ("available" if context.pause_supported else "not supported by this target"),
-                       deployment=ref.name, pause="supported" if context.pause_supported else "not supported")
+        checklist.done(
+            0,
+            f"{ref.name} ({ref.danger_label}) chosen; pause "
+            + ("available" if context.pause_supported else "not supported by this target"),
+            deployment=ref.name,
+            pause="supported" if context.pause_supported else "not supported",
+        )
         return True
 
     def allows(self, action: str, parameters: tuple[object, ...]) -> bool:
@@ -75,16 +87,22 @@ class DeploymentStep(StepPanel):
             return
         self.set_title(f"Step 0 · PAUSE {ref.name}?")
         self.show_table(None)  # the whole panel for what pausing does (esc draws step 0 again)
-        self.say(f"Pause {ref.name} ({ref.danger_label}) before anything else?\n"
-                 f"{checklist_pause.WHAT_PAUSING_DOES}\nStep 6 offers to unpause it.")
+        self.say(
+            f"Pause {ref.name} ({ref.danger_label}) before anything else?\n"
+            f"{checklist_pause.WHAT_PAUSING_DOES}\nStep 6 offers to unpause it."
+        )
 
         def confirmed() -> None:
             if self.choose_deployment(ref):
                 self.changed(select=1, live=True)  # as after g: on to the safety backup
                 self.pause_worker()
 
-        self.confirm_typed(f"Pause {ref.name}? Its users get errors until it is unpaused.", confirmed, ref.name,
-                           refused=lambda: self.changed())
+        self.confirm_typed(
+            f"Pause {ref.name}? Its users get errors until it is unpaused.",
+            confirmed,
+            ref.name,
+            refused=lambda: self.changed(),
+        )
 
     @work(exclusive=True, group="em-pause", exit_on_error=False)
     async def pause_worker(self) -> None:

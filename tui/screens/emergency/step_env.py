@@ -41,14 +41,18 @@ class EnvStep(StepPanel):
             self.env_saved = await self.target.env_saved(self.ref)
             if self.env_file is None and self.env_saved_id is None:
                 wanted = ops.saved_for_backup(self.env_saved, self.checklist.restore_backup_id)
-                self.env_saved_id = (wanted or (self.env_saved[0] if self.env_saved else None) or
-                                     EnvSnapshot("", fmt.utc_now(), {})).id
+                self.env_saved_id = (
+                    wanted or (self.env_saved[0] if self.env_saved else None) or EnvSnapshot("", fmt.utc_now(), {})
+                ).id
             if self.env_file is None and self.env_saved_id is None:
-                self.say("No saved set of environment variables for this deployment. o compares a file in "
-                         "`npx convex env list` format; s skips this step.")
+                self.say(
+                    "No saved set of environment variables for this deployment. o compares a file in "
+                    "`npx convex env list` format; s skips this step."
+                )
                 return
-            self.comparison = await ops.compare_env(self.target, self.ref, saved_id=self.env_saved_id,
-                                                    file=self.env_file)
+            self.comparison = await ops.compare_env(
+                self.target, self.ref, saved_id=self.env_saved_id, file=self.env_file
+            )
         except Exception as exc:  # noqa: BLE001
             self.say(f"Could not compare: {fmt.error_text(exc)}")
             return
@@ -70,9 +74,11 @@ class EnvStep(StepPanel):
         if not comparison.differences:
             self.say(head + f"The live set equals {comparison.source}. Nothing to apply.")
             return
-        self.say(head + f"Live versus {comparison.source}: {len(comparison.added)} added, {len(comparison.removed)} "
-                 f"removed, {len(comparison.changed)} changed (values {'SHOWN' if self.revealed else 'masked'}).\n"
-                 "space choose · a apply the chosen · v reveal · c next saved set · o a file")
+        self.say(
+            head + f"Live versus {comparison.source}: {len(comparison.added)} added, {len(comparison.removed)} "
+            f"removed, {len(comparison.changed)} changed (values {'SHOWN' if self.revealed else 'masked'}).\n"
+            "space choose · a apply the chosen · v reveal · c next saved set · o a file"
+        )
 
     def action_toggle(self) -> None:  # type: ignore[override]  # space on the table, not DOMNode's toggle
         table = self.query_one("#em-table", DataTable)
@@ -112,8 +118,10 @@ class EnvStep(StepPanel):
             self.notify("Nothing chosen to apply.", severity="warning")
             return
         count = len(self.env_chosen)
-        self.confirm_typed(f"Apply {count} environment variable change(s) to {self.ref.name} from "
-                           f"{self.comparison.source}?", self.apply_env_worker)
+        self.confirm_typed(
+            f"Apply {count} environment variable change(s) to {self.ref.name} from {self.comparison.source}?",
+            self.apply_env_worker,
+        )
 
     @work(exclusive=True, group="em-env-apply", exit_on_error=False)
     async def apply_env_worker(self) -> None:

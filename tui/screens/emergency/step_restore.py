@@ -35,7 +35,7 @@ class RestoreStep(StepPanel):
             table = self.show_table(["Table", "Before", "After"])
             for row in ops.counts_table(before, after):
                 table.add_row(*row)
-            unread = " (\"not read\": the counts could not be read then)" if before is None or after is None else ""
+            unread = ' ("not read": the counts could not be read then)' if before is None or after is None else ""
             self.say(head + f"Per-table document counts before and after the restore{unread}. x redoes this step.")
             return
         if state.status == "running":
@@ -71,21 +71,33 @@ class RestoreStep(StepPanel):
         table = self.show_table(["Id", "Taken", "Files", "Kind", "Size", "Note", "At (UTC)"])
         for b in self.backups:
             note = "step 1 safety" if b.id == self.checklist.safety_backup_id else ""
-            table.add_row(b.id, fmt.ago(b.completed or b.requested, now), "yes" if b.include_storage else "no",
-                          b.kind, fmt.size(b.size), note, fmt.exact(b.requested), key=b.id)
+            table.add_row(
+                b.id,
+                fmt.ago(b.completed or b.requested, now),
+                "yes" if b.include_storage else "no",
+                b.kind,
+                fmt.size(b.size),
+                note,
+                fmt.exact(b.requested),
+                key=b.id,
+            )
         if not self.backups:  # the wizard offers the team's other deployments' backups and a ZIP on disk
-            self.say(f"{self.ref.name} has no complete backup of its own. g opens the guided restore: choose "
-                     "another deployment's backup (same team) or a snapshot ZIP on disk, then the safety check, "
-                     "the change summary, a typed confirmation, and it is followed to the end.")
+            self.say(
+                f"{self.ref.name} has no complete backup of its own. g opens the guided restore: choose "
+                "another deployment's backup (same team) or a snapshot ZIP on disk, then the safety check, "
+                "the change summary, a typed confirmation, and it is followed to the end."
+            )
             return
         good = next((i for i, b in enumerate(self.backups) if b.id != self.checklist.safety_backup_id), 0)
         if self.backups:
             table.move_cursor(row=good)
-        self.say(head + "Choose a good backup from before the trouble (tab to the table, arrows). i inspects it: "
-                 "per-table counts compared with the current data. g starts the guided restore: safety check, "
-                 "the change summary, a typed confirmation, then it is followed to the end. Full, tables or "
-                 "documents: g restores every table (or, in the wizard, only chosen ones); D compares the backup "
-                 "with now and restores only the documents marked there.")
+        self.say(
+            head + "Choose a good backup from before the trouble (tab to the table, arrows). i inspects it: "
+            "per-table counts compared with the current data. g starts the guided restore: safety check, "
+            "the change summary, a typed confirmation, then it is followed to the end. Full, tables or "
+            "documents: g restores every table (or, in the wizard, only chosen ones); D compares the backup "
+            "with now and restores only the documents marked there."
+        )
 
     def _highlighted_backup(self) -> BackupRecord | None:
         backup_id = self.row_key()
@@ -93,9 +105,11 @@ class RestoreStep(StepPanel):
 
     def action_inspect_backup(self) -> None:
         if not self.backups or self.row_key() is None:
-            self.notify(f"{self.ref.name} has no complete backup of its own to inspect. g opens the guided "
-                        "restore, where another deployment's backup or a ZIP on disk can be chosen.",
-                        severity="warning")
+            self.notify(
+                f"{self.ref.name} has no complete backup of its own to inspect. g opens the guided "
+                "restore, where another deployment's backup or a ZIP on disk can be chosen.",
+                severity="warning",
+            )
             return
         backup = self._highlighted_backup()
         if backup is not None:
@@ -154,8 +168,12 @@ class RestoreStep(StepPanel):
 
     @work(exclusive=True, group="em-restore-finish", exit_on_error=False)
     async def backed_out_worker(self) -> None:
-        self.checklist.fail(2, "backed out before confirming; nothing was restored, the data is as it was",
-                            counts_after=await ops.counts_now(self.target, self.ref), nothing_restored=True)
+        self.checklist.fail(
+            2,
+            "backed out before confirming; nothing was restored, the data is as it was",
+            counts_after=await ops.counts_now(self.target, self.ref),
+            nothing_restored=True,
+        )
         self.changed()
 
     @work(exclusive=True, group="em-restore-finish", exit_on_error=False)

@@ -24,17 +24,24 @@ SAFETY_ACTIONS = {"safety_fresh", "safety_why", "safety_local", "safety_oldest",
 def choice_text(options: SafetyOptions) -> str:
     """What each key does on this deployment now, the recommended one first (as g)."""
     name = options.deployment.name
-    local = ("saves a local safety snapshot with file storage: its own snapshot export (as `npx convex export` "
-             "makes), downloaded and verified into this app's backup folder with its environment variables "
-             "beside it. It uses no backup slot.")
+    local = (
+        "saves a local safety snapshot with file storage: its own snapshot export (as `npx convex export` "
+        "makes), downloaded and verified into this app's backup folder with its environment variables "
+        "beside it. It uses no backup slot."
+    )
     if options.at_limit:
         lines = [f"{options.limit_words()}.", f"g or l (recommended) {local}"]
         if options.oldest is not None:
-            lines.append(f"o then d downloads backup {options.oldest.id} (the oldest) to that folder, verified, "
-                         "deletes it from Convex, then backs up in the freed slot.")
+            lines.append(
+                f"o then d downloads backup {options.oldest.id} (the oldest) to that folder, verified, "
+                "deletes it from Convex, then backs up in the freed slot."
+            )
     else:
-        lines = [f"g (recommended) takes a fresh backup of {name} now, with file storage, and saves its "
-                 "environment variables beside it.", f"l instead {local}"]
+        lines = [
+            f"g (recommended) takes a fresh backup of {name} now, with file storage, and saves its "
+            "environment variables beside it.",
+            f"l instead {local}",
+        ]
     if options.recent is not None:
         lines.append(f"u reuses {reuse_words(options.recent)}.")
     lines.append("s skips it (you must say why).")
@@ -53,19 +60,26 @@ class SafetyStep(StepPanel):
     # -- the panel ----------------------------------------------------------------------------------------
     def draw(self, head: str) -> None:
         state = self.checklist.steps[1]
-        text = head + ("Save a copy of the deployment as it is now, with file storage, and its environment "
-                       "variables beside it. Restores are destructive: this is the way back.\n")
+        text = head + (
+            "Save a copy of the deployment as it is now, with file storage, and its environment "
+            "variables beside it. Restores are destructive: this is the way back.\n"
+        )
         if state.status == "done" and self.checklist.safety_backup_id:
             text += self._done_text(state.data)
         elif state.status == "running":
-            text += ("\nRunning… (followed live)" if "safety" in self.context.busy else
-                     "\nThe app stopped while this copy was being made; x starts step 1 again.")
+            text += (
+                "\nRunning… (followed live)"
+                if "safety" in self.context.busy
+                else "\nThe app stopped while this copy was being made; x starts step 1 again."
+            )
         elif self.safety_asking_oldest and self.safety_choices and self.safety_choices.oldest:
             oldest = self.safety_choices.oldest
-            text += (f"\no: backup {oldest.id} (the oldest) is downloaded into "
-                     f"{self.target.local_backup_folder(self.ref)}, every entry checked; only then is it DELETED "
-                     "from Convex, and a fresh backup is taken in the freed slot.\n"
-                     "d download, then delete · esc back to the choices")
+            text += (
+                f"\no: backup {oldest.id} (the oldest) is downloaded into "
+                f"{self.target.local_backup_folder(self.ref)}, every entry checked; only then is it DELETED "
+                "from Convex, and a fresh backup is taken in the freed slot.\n"
+                "d download, then delete · esc back to the choices"
+            )
         elif self.safety_choices is None or self.safety_choices.deployment.name != self.ref.name:
             text += f"\nReading the backups and plan limit of {self.ref.name}…"
             self.read_safety_choices()
@@ -75,14 +89,20 @@ class SafetyStep(StepPanel):
 
     def _done_text(self, data: dict) -> str:
         if data.get("local"):
-            return (f"\nLocal safety snapshot: {self.checklist.safety_backup_id}. {data.get('where', '')}\n"
-                    "To undo a restore, import its snapshot.zip (m on the main screen, or convex-backups import).")
-        text = (f"\nSafety backup: {self.checklist.safety_backup_id}; env vars saved as "
-                f"{data.get('env_snapshot') or 'NOT SAVED'}.\n")
+            return (
+                f"\nLocal safety snapshot: {self.checklist.safety_backup_id}. {data.get('where', '')}\n"
+                "To undo a restore, import its snapshot.zip (m on the main screen, or convex-backups import)."
+            )
+        text = (
+            f"\nSafety backup: {self.checklist.safety_backup_id}; env vars saved as "
+            f"{data.get('env_snapshot') or 'NOT SAVED'}.\n"
+        )
         if data.get("downloaded"):
             return text + f"Downloaded to {data['downloaded']} (sha256 {data.get('sha256', '')[:12]}…)."
-        return text + ("w downloads it (verified) to your Downloads folder, or from a shell:\n  "
-                       + ops.download_command(self.ref, self.checklist.safety_backup_id or ""))
+        return text + (
+            "w downloads it (verified) to your Downloads folder, or from a shell:\n  "
+            + ops.download_command(self.ref, self.checklist.safety_backup_id or "")
+        )
 
     @work(exclusive=True, group="em-safety-choices", exit_on_error=False)
     async def read_safety_choices(self) -> None:
@@ -90,8 +110,10 @@ class SafetyStep(StepPanel):
         try:
             choices = await ops.safety_choices(self.target, ref)
         except Exception as exc:  # noqa: BLE001 - g still tries a fresh backup, which says why it fails
-            self.say(f"Could not read the backups of {ref.name}: {fmt.error_text(exc)}\n"
-                     "g tries a fresh backup · s skips it (you must say why)")
+            self.say(
+                f"Could not read the backups of {ref.name}: {fmt.error_text(exc)}\n"
+                "g tries a fresh backup · s skips it (you must say why)"
+            )
             return
         if self.context.ref is ref:
             self.safety_choices = choices
@@ -147,9 +169,13 @@ class SafetyStep(StepPanel):
     def action_safety_why(self, key: str) -> None:
         options = self.safety_choices
         if options is not None and options.at_limit:
-            self.notify(f"{key} does nothing here: {options.limit_words()}. g saves a local safety snapshot "
-                        "(no backup slot)" + (", or o downloads and deletes the oldest backup first."
-                                              if options.oldest else "."), severity="warning", timeout=12)
+            self.notify(
+                f"{key} does nothing here: {options.limit_words()}. g saves a local safety snapshot "
+                "(no backup slot)"
+                + (", or o downloads and deletes the oldest backup first." if options.oldest else "."),
+                severity="warning",
+                timeout=12,
+            )
 
     def back(self) -> bool:
         """esc while d is asked: back to the choices, not out of the checklist."""
@@ -165,8 +191,9 @@ class SafetyStep(StepPanel):
         busy.add("safety")
         self.changed(redraw_panel=False)  # the step list says running; its keys go
         try:
-            record = await ops.safety_backup(self.checklist, self.target, self.ref, self._progress,
-                                             how=how, options=self.safety_choices)
+            record = await ops.safety_backup(
+                self.checklist, self.target, self.ref, self._progress, how=how, options=self.safety_choices
+            )
         except Exception as exc:  # noqa: BLE001
             self.notify(fmt.error_text(exc), title="Safety backup failed", severity="error", timeout=12)
         else:
@@ -189,8 +216,11 @@ class SafetyStep(StepPanel):
             self.notify("No complete safety backup yet.", severity="warning")
             return
         if state.data.get("local"):
-            self.notify(f"The local safety snapshot is already on disk. {state.data.get('where', '')}",
-                        title="Safety snapshot", timeout=12)
+            self.notify(
+                f"The local safety snapshot is already on disk. {state.data.get('where', '')}",
+                title="Safety snapshot",
+                timeout=12,
+            )
             return
         if "download" not in self.context.busy:
             self.download_worker(backup_id)
@@ -202,16 +232,20 @@ class SafetyStep(StepPanel):
         busy = self.context.busy
         busy.add("download")
         try:
+
             def show(progress: DownloadProgress) -> None:
                 if self.is_current:
                     total = f" of {progress.total:,}" if progress.total else ""
                     self.say(f"Downloading backup {backup_id}: {progress.phase} {progress.done:,}{total} bytes")
 
-            result = await self.target.download_backup(self.ref, backup_id, folder=self.context.download_folder,
-                                                       progress=show)
+            result = await self.target.download_backup(
+                self.ref, backup_id, folder=self.context.download_folder, progress=show
+            )
         except Exception as exc:  # noqa: BLE001
-            self.say(f"The download did not finish: {fmt.error_text(exc)}\nRun it from a shell instead (it "
-                     f"resumes where it stopped):\n\n  {command}")
+            self.say(
+                f"The download did not finish: {fmt.error_text(exc)}\nRun it from a shell instead (it "
+                f"resumes where it stopped):\n\n  {command}"
+            )
             return
         finally:
             busy.discard("download")

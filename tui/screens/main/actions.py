@@ -74,13 +74,14 @@ class MainActions(_Screen):
         table = self.query_one(BackupTable)
         backup = self.selected_backup
         if action == "cancel_backup" and backup is not None:
-            return (f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}: only a running backup can be "
-                    "canceled.")
+            return f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}: only a running backup can be canceled."
         if not table.backups and table.empty_text.startswith("Loading"):
             return f"The backups of {current.name} are still loading: press the key again in a moment."
         if not table.backups:
-            return (f"{name} needs a backup, and {current.name} has none yet. b backs it up now; r restores into "
-                    "it from another deployment's backup or a ZIP on disk.")
+            return (
+                f"{name} needs a backup, and {current.name} has none yet. b backs it up now; r restores into "
+                "it from another deployment's backup or a ZIP on disk."
+            )
         if not table.shown:
             return f"{name} needs a backup, and none matches the filter “{table.filter_text}”: esc clears it."
         return f"{name} needs a backup: choose one in the backups table (tab to it, then the arrows)."
@@ -99,8 +100,9 @@ class MainActions(_Screen):
     def refuse_read_only(self, what: str) -> None:
         ref = self.current
         assert ref is not None  # only a selected deployment is found read-only
-        self.notify(str(ReadOnlyRefused(ref.name, what.lower())), title="Read-only deployment",
-                    severity="warning", timeout=10)
+        self.notify(
+            str(ReadOnlyRefused(ref.name, what.lower())), title="Read-only deployment", severity="warning", timeout=10
+        )
 
     def _need_deployment(self) -> DeploymentRef | None:
         if self.current is None or self.target is None:
@@ -144,9 +146,13 @@ class MainActions(_Screen):
         self.notify(f"Backup {backup.id} of {ref.name} requested" + (" with file storage." if include else "."))
         for note in backup.notes:
             self.notify(note, severity="warning", timeout=12)
-        self.post_message(OperationProgress(f"backup {backup.id}", f"Backup {backup.id} of {ref.name}",
-                                            Progress("Requested; waiting for the deployment to start it.",
-                                                     state="requested")))
+        self.post_message(
+            OperationProgress(
+                f"backup {backup.id}",
+                f"Backup {backup.id} of {ref.name}",
+                Progress("Requested; waiting for the deployment to start it.", state="requested"),
+            )
+        )
         self.follow(ref, backup.id)
         self.load_backups(ref)
 
@@ -157,8 +163,10 @@ class MainActions(_Screen):
             return
         ref, backup = chosen
         if not backup.is_running:
-            self.notify(f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}; only a running backup can be "
-                        "canceled.", severity="warning")
+            self.notify(
+                f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}; only a running backup can be canceled.",
+                severity="warning",
+            )
             return
         self.ask_cancel(ref, backup)
 
@@ -180,12 +188,14 @@ class MainActions(_Screen):
             self.notify(refusal.message, title="Not cancelled", severity="warning", timeout=10)
             return
         body = f"Cancel backup {backup.id} of {ref.name}? The partial snapshot is discarded."
+
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.cancel_backup(ref, backup)
 
-        self.app.push_screen(ConfirmDialog("Cancel backup", body, confirm_key="y", confirm_label="Cancel it"),
-                             confirmed)
+        self.app.push_screen(
+            ConfirmDialog("Cancel backup", body, confirm_key="y", confirm_label="Cancel it"), confirmed
+        )
 
     @work(group="mutate", exit_on_error=False)
     async def cancel_backup(self, ref: DeploymentRef, backup: BackupRecord) -> None:
@@ -207,14 +217,18 @@ class MainActions(_Screen):
         opener = self.app.keymap.get("delete_backup", keys.spec("delete_backup").key).split(",")
         confirm = next(k for k in ("y", "enter", "ctrl+y") if k not in opener)
         prod = " This is a PRODUCTION deployment." if ref.is_prod else ""
-        body = (f"Delete backup {backup.id} of {ref.name}, requested {fmt.exact(backup.requested)}?{prod} "
-                "It cannot be restored or downloaded afterwards; this cannot be undone.")
+        body = (
+            f"Delete backup {backup.id} of {ref.name}, requested {fmt.exact(backup.requested)}?{prod} "
+            "It cannot be restored or downloaded afterwards; this cannot be undone."
+        )
+
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.delete_backup(ref, backup)
 
-        self.app.push_screen(ConfirmDialog("Delete backup", body, confirm_key=confirm, confirm_label="Delete"),
-                             confirmed)
+        self.app.push_screen(
+            ConfirmDialog("Delete backup", body, confirm_key=confirm, confirm_label="Delete"), confirmed
+        )
 
     @work(group="mutate", exit_on_error=False)
     async def delete_backup(self, ref: DeploymentRef, backup: BackupRecord) -> None:
@@ -235,8 +249,10 @@ class MainActions(_Screen):
             return
         ref, backup = chosen
         if backup.state != "complete":
-            self.notify(f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}: only a complete backup can be "
-                        "downloaded.", severity="warning")
+            self.notify(
+                f"Backup {backup.id} is {fmt.STATE_WORDS[backup.state]}: only a complete backup can be downloaded.",
+                severity="warning",
+            )
             return
         from tui.services.downloads.downloader import default_download_folder
 
@@ -254,9 +270,21 @@ class MainActions(_Screen):
 
         def report(p: DownloadProgress) -> None:
             message = p.message or f"{p.phase}: {fmt.size(p.done)} of {fmt.size(p.total)}"
-            self.post_message(OperationProgress(key, title, Progress(
-                message, done=p.done, total=p.total, fraction=p.fraction, elapsed=p.elapsed, eta=p.eta,
-                state=p.phase)))
+            self.post_message(
+                OperationProgress(
+                    key,
+                    title,
+                    Progress(
+                        message,
+                        done=p.done,
+                        total=p.total,
+                        fraction=p.fraction,
+                        elapsed=p.elapsed,
+                        eta=p.eta,
+                        state=p.phase,
+                    ),
+                )
+            )
 
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -264,8 +292,9 @@ class MainActions(_Screen):
         except Exception as exc:  # noqa: BLE001
             self.post_message(OperationEnded(key, False, f"{title} failed: {fmt.error_text(exc)}", ref.name))
             return
-        self.post_message(OperationEnded(key, True, f"Saved and verified {result.path} "
-                                                    f"({fmt.size(result.size)}).", ref.name))
+        self.post_message(
+            OperationEnded(key, True, f"Saved and verified {result.path} ({fmt.size(result.size)}).", ref.name)
+        )
 
     # -- colleague screens: inspect, restore, import ---------------------------------------------------------
     def _push_colleague(self, module: str, name: str, *args, **kwargs) -> None:
@@ -289,7 +318,9 @@ class MainActions(_Screen):
     def action_restore_backup(self) -> None:
         ref = self._need_deployment()
         if ref is not None and not self._refused_by_running_restore(cloud_restore=True):
-            self._push_colleague("tui.screens.restore.wizard", "RestoreWizard", self.target, ref, backup=self.selected_backup)
+            self._push_colleague(
+                "tui.screens.restore.wizard", "RestoreWizard", self.target, ref, backup=self.selected_backup
+            )
 
     def action_import_file(self) -> None:
         ref = self._need_deployment()
@@ -341,8 +372,7 @@ class MainActions(_Screen):
             else:
                 assert isinstance(choice, Schedule)
                 saved = await self.connected_target.set_schedule(ref, choice)
-                self.notify(f"Periodic backups of {ref.name}: {saved.frequency}, next run "
-                            f"{fmt.exact(saved.next_run)}.")
+                self.notify(f"Periodic backups of {ref.name}: {saved.frequency}, next run {fmt.exact(saved.next_run)}.")
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServiceFailed(f"change the schedule of {ref.name}", exc))
             return

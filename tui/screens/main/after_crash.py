@@ -99,9 +99,11 @@ class EmergencyFactsMixin(_Screen):
             step = checklist.current_step()
             state = " — PAUSED" if self.paused.get(checklist.deployment) else ""
             more = f" (and {len(self.unfinished) - 1} more)" if len(self.unfinished) > 1 else ""
-            text = (f"Unfinished emergency checklist{more}: {checklist.deployment}"
-                    f"{' (PRODUCTION)' if checklist.is_prod else ''}{state}, stopped at step {step} "
-                    f"{STEP_TITLES[step]} — E resumes it")
+            text = (
+                f"Unfinished emergency checklist{more}: {checklist.deployment}"
+                f"{' (PRODUCTION)' if checklist.is_prod else ''}{state}, stopped at step {step} "
+                f"{STEP_TITLES[step]} — E resumes it"
+            )
         else:
             names = sorted(n for n, p in self.paused.items() if p)
             if names:

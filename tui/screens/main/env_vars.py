@@ -26,8 +26,10 @@ class EnvVarsScreen(Screen):
         Binding("r", "restore", "Restore saved set", id="env_restore"),
         Binding("f5", "reload", "Reload", id="env_reload", show=False),
     ]
-    HELP = ("Values are always masked. Choose a saved set on the right to compare it with the live set; "
-            "r makes the live set equal to it after you confirm with y.")
+    HELP = (
+        "Values are always masked. Choose a saved set on the right to compare it with the live set; "
+        "r makes the live set equal to it after you confirm with y."
+    )
 
     def __init__(self, target: BackupTarget, deployment: DeploymentRef) -> None:
         super().__init__()
@@ -39,8 +41,11 @@ class EnvVarsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         ref = self.deployment
-        yield Static(f"Environment variables of {ref.name}" + ("  PRODUCTION" if ref.is_prod else ""),
-                     id="env-title", classes="screen-title")
+        yield Static(
+            f"Environment variables of {ref.name}" + ("  PRODUCTION" if ref.is_prod else ""),
+            id="env-title",
+            classes="screen-title",
+        )
         with Horizontal(id="env-panes"):
             with Vertical(id="env-live", classes="pane"):
                 yield MarkedDataTable(id="env-table", cursor_type="row")
@@ -77,8 +82,9 @@ class EnvVarsScreen(Screen):
         sets = self.query_one("#env-sets", OptionList)
         sets.clear_options()
         for snapshot in saved:
-            sets.add_option(Option(f"{fmt.exact(snapshot.taken)}  {snapshot.reason}  ({len(snapshot.values)})",
-                                   id=snapshot.id))
+            sets.add_option(
+                Option(f"{fmt.exact(snapshot.taken)}  {snapshot.reason}  ({len(snapshot.values)})", id=snapshot.id)
+            )
         if not saved:
             self.query_one("#env-diff", Static).update("No saved sets yet: s saves the live set.")
 
@@ -93,8 +99,13 @@ class EnvVarsScreen(Screen):
         for name in self.live.names:
             status = ""
             if diff is not None:
-                status = ("differs" if name in diff.changed else "live only (a restore removes it)"
-                          if name in diff.removed else "same")
+                status = (
+                    "differs"
+                    if name in diff.changed
+                    else "live only (a restore removes it)"
+                    if name in diff.removed
+                    else "same"
+                )
             table.add_row(name, masked[name], status)
         if diff is not None:
             for name in diff.added:
@@ -113,9 +124,12 @@ class EnvVarsScreen(Screen):
             self.notify(fmt.error_text(exc), title="Could not compare", severity="error")
             return
         d = self.diff
-        text = ("The live set equals this saved set." if d.is_empty else
-                f"{len(d.changed)} differ, {len(d.added)} only saved, {len(d.removed)} only live, "
-                f"{len(d.unchanged)} same.")
+        text = (
+            "The live set equals this saved set."
+            if d.is_empty
+            else f"{len(d.changed)} differ, {len(d.added)} only saved, {len(d.removed)} only live, "
+            f"{len(d.unchanged)} same."
+        )
         self.query_one("#env-diff", Static).update(text)
         self._draw()
 
@@ -131,8 +145,11 @@ class EnvVarsScreen(Screen):
 
     def action_restore(self) -> None:
         if self.deployment.read_only:
-            self.notify(str(ReadOnlyRefused(self.deployment.name, "change the environment variables of")),
-                        title="Read-only deployment", severity="warning")
+            self.notify(
+                str(ReadOnlyRefused(self.deployment.name, "change the environment variables of")),
+                title="Read-only deployment",
+                severity="warning",
+            )
             return
         sets = self.query_one("#env-sets", OptionList)
         if sets.highlighted is None:
@@ -140,16 +157,21 @@ class EnvVarsScreen(Screen):
             return
         saved_id = sets.get_option_at_index(sets.highlighted).id
         d = self.diff
-        what = "" if d is None else (f" {len(d.changed)} change, {len(d.added)} are added, "
-                                     f"{len(d.removed)} are removed.")
-        body = (f"Make the environment variables of {self.deployment.name} equal to the saved set?{what} "
-                "Functions see the new values at once.")
+        what = (
+            "" if d is None else (f" {len(d.changed)} change, {len(d.added)} are added, {len(d.removed)} are removed.")
+        )
+        body = (
+            f"Make the environment variables of {self.deployment.name} equal to the saved set?{what} "
+            "Functions see the new values at once."
+        )
+
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.restore(saved_id)
 
-        self.app.push_screen(ConfirmDialog("Restore environment variables", body, confirm_key="y",
-                                           confirm_label="Restore"), confirmed)
+        self.app.push_screen(
+            ConfirmDialog("Restore environment variables", body, confirm_key="y", confirm_label="Restore"), confirmed
+        )
 
     @work(exclusive=True, group="env-restore")
     async def restore(self, saved_id: str) -> None:

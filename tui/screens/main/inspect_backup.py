@@ -47,8 +47,9 @@ class InspectScreen(Screen[None]):
     CSS_PATH = [STYLES / "dialogs.tcss"]
     BINDINGS = [Binding("escape", "close", "Back", id="inspect_back")]
 
-    def __init__(self, target: BackupTarget, deployment: DeploymentRef, backup: BackupRecord | None,
-                 path: Path | None = None) -> None:
+    def __init__(
+        self, target: BackupTarget, deployment: DeploymentRef, backup: BackupRecord | None, path: Path | None = None
+    ) -> None:
         super().__init__()
         self.target = target
         self.deployment = deployment
@@ -73,8 +74,13 @@ class InspectScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key in (("Table", "table"), ("Documents", "docs"), ("Size", "size"), ("Now in deployment", "now"),
-                           ("Difference", "diff")):
+        for label, key in (
+            ("Table", "table"),
+            ("Documents", "docs"),
+            ("Size", "size"),
+            ("Now in deployment", "now"),
+            ("Difference", "diff"),
+        ):
             table.add_column(label, key=key)
         self._load()
 
@@ -97,16 +103,20 @@ class InspectScreen(Screen[None]):
         self.query_one("#inspect-bar").add_class("hidden")
         self._remember_counts()
         where = "a temporary copy, deleted when you leave" if self._temp else str(path)
-        self._status(f"{self.body['documents']:,} documents in {len(self.body['tables'])} tables · "
-                     f"snapshot {self.body.get('snapshotTime') or '—'} · read from {where}")
+        self._status(
+            f"{self.body['documents']:,} documents in {len(self.body['tables'])} tables · "
+            f"snapshot {self.body.get('snapshotTime') or '—'} · read from {where}"
+        )
         current = await self._current_counts()
         self._show(self.body, current)
 
     async def _download(self) -> Path | None:
         assert self.backup is not None
         self._temp = tempfile.TemporaryDirectory(prefix="convex-backups-inspect-")
-        self._status(f"A backup is read from its ZIP: saving backup {self.backup.id} into a temporary folder "
-                     f"({self._temp.name}), verified, deleted when you leave…")
+        self._status(
+            f"A backup is read from its ZIP: saving backup {self.backup.id} into a temporary folder "
+            f"({self._temp.name}), verified, deleted when you leave…"
+        )
         bar = self.query_one("#inspect-bar", ProgressBar)
         bar.remove_class("hidden")
 
@@ -115,8 +125,9 @@ class InspectScreen(Screen[None]):
             if fraction is not None:
                 bar.update(total=100, progress=fraction * 100)
 
-        result = await self.target.download_backup(self.deployment, self.backup.id, folder=Path(self._temp.name),
-                                                   progress=progress)
+        result = await self.target.download_backup(
+            self.deployment, self.backup.id, folder=Path(self._temp.name), progress=progress
+        )
         return result.path
 
     def _remember_counts(self) -> None:
@@ -153,10 +164,14 @@ class InspectScreen(Screen[None]):
         storage = body["storage"]
         self.query_one("#inspect-storage", Static).update(
             f"File storage: {storage['files']:,} files ({size(storage['bytes'])}), {storage['members']:,} in the ZIP"
-            if storage["files"] or storage["members"] else "File storage: none (a tables-only backup)")
+            if storage["files"] or storage["members"]
+            else "File storage: none (a tables-only backup)"
+        )
         self.query_one("#inspect-compare", Static).update(
-            "Compared with the deployment's tables now (Difference = backup − now)." if current is not None else
-            "The deployment's current tables cannot be counted through this target, so there is no comparison.")
+            "Compared with the deployment's tables now (Difference = backup − now)."
+            if current is not None
+            else "The deployment's current tables cannot be counted through this target, so there is no comparison."
+        )
         self.query_one("#inspect-samples", Static).update(sample_lines(body))
         table.focus()
 

@@ -57,8 +57,16 @@ NARROW_BELOW, WIDE_FROM = 110, 170  # columns: the screen's "-narrow" (80x24 ter
 # would be cut off; every key still works and is listed by help (?) and the command palette.
 FOOTER_KEYS = {
     "narrow": ("help", "backup_now", "restore_backup", "emergency", "quit"),
-    "normal": ("help", "backup_now", "download_backup", "inspect_backup", "restore_backup", "periodic", "emergency",
-               "quit"),
+    "normal": (
+        "help",
+        "backup_now",
+        "download_backup",
+        "inspect_backup",
+        "restore_backup",
+        "periodic",
+        "emergency",
+        "quit",
+    ),
 }
 RUNNING_POLL = 30.0  # seconds between refreshes of the visible deployment while something runs
 STALE_AFTER = 30.0  # seconds after which coming back to this screen fetches the visible deployment again
@@ -68,8 +76,10 @@ SETTLE = 0.25  # seconds the cursor must rest on a deployment before its backups
 class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     BINDINGS = keys.bindings(keys.MAIN_KEYS)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-normal"), (WIDE_FROM, "-wide")]
-    HELP = ("Deployments on the left (PROD marks production), their backups on the right, the selected "
-            "backup's details and every running operation below. Actions marked * change a deployment.")
+    HELP = (
+        "Deployments on the left (PROD marks production), their backups on the right, the selected "
+        "backup's details and every running operation below. Actions marked * change a deployment."
+    )
 
     def __init__(self, clock: Callable[[], datetime] = fmt.utc_now) -> None:
         super().__init__()
@@ -98,8 +108,10 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
             return active
         shown = FOOTER_KEYS["narrow" if self.narrow else "normal"]
         ordered = sorted(active.items(), key=lambda item: item[1].binding.id != "help")
-        return {key: item if item.binding.id in shown else item._replace(binding=replace(item.binding, show=False))
-                for key, item in ordered}
+        return {
+            key: item if item.binding.id in shown else item._replace(binding=replace(item.binding, show=False))
+            for key, item in ordered
+        }
 
     def on_resize(self) -> None:
         layout = (self.narrow, self.size.width >= WIDE_FROM)
@@ -214,20 +226,29 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         known = cache.load(deployment)
         missing = sum(1 for b in backups if b.state == "complete" and b.id not in known)
         if missing:  # draw what is known at once, and say that the rest is being counted
-            self.post_message(TrendLoaded(deployment, backup_stats.trend(backups, known, settings.drop_share),
-                                          settings.drop_percent, counting=missing))
-            known = await backup_stats.learn_missing(self.connected_target, deployment, backups, cache,
-                                                     limit_bytes=settings.count_download_bytes)
-        self.post_message(TrendLoaded(deployment, backup_stats.trend(backups, known, settings.drop_share),
-                                      settings.drop_percent))
+            self.post_message(
+                TrendLoaded(
+                    deployment,
+                    backup_stats.trend(backups, known, settings.drop_share),
+                    settings.drop_percent,
+                    counting=missing,
+                )
+            )
+            known = await backup_stats.learn_missing(
+                self.connected_target, deployment, backups, cache, limit_bytes=settings.count_download_bytes
+            )
+        self.post_message(
+            TrendLoaded(deployment, backup_stats.trend(backups, known, settings.drop_share), settings.drop_percent)
+        )
 
     @work(exclusive=True, group="facts", exit_on_error=False)
     async def load_facts(self, deployment: DeploymentRef) -> None:
         # Side by side (the schedule is read even where the plan lacks periodic backups, then dropped): one
         # round trip instead of two before the detail pane is complete.
         target = self.connected_target
-        limits, schedule = await asyncio.gather(target.plan_limits(deployment), target.get_schedule(deployment),
-                                                return_exceptions=True)
+        limits, schedule = await asyncio.gather(
+            target.plan_limits(deployment), target.get_schedule(deployment), return_exceptions=True
+        )
         error: BaseException | None = None
         plan: PlanLimits | None = None
         shown: Schedule | None = None  # only where the plan has periodic backups
@@ -273,8 +294,11 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         """Back from another screen (the checklist may have paused, unpaused or closed): ask again."""
         if self.deployments and self.target is not None:
             self.load_emergency_facts(self.current)
-            if self.current is not None and self.as_of is not None \
-                    and (self.clock() - self.as_of).total_seconds() >= STALE_AFTER:
+            if (
+                self.current is not None
+                and self.as_of is not None
+                and (self.clock() - self.as_of).total_seconds() >= STALE_AFTER
+            ):
                 self.load_backups(self.current)
                 self.load_imports(self.current)
 
@@ -326,8 +350,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
             self.as_of = self.clock()
         self.show_freshness()
         table = self.query_one(BackupTable)
-        table.empty_text = (f"The backups could not be listed: {message.error}" if message.error
-                            else "No backups yet: b backs up now.")
+        table.empty_text = (
+            f"The backups could not be listed: {message.error}" if message.error else "No backups yet: b backs up now."
+        )
         table.show_backups(message.backups)
         self._start_trend(message.deployment, message.backups)
 
@@ -339,9 +364,13 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self.imports = message.imports
         unfinished = [r for r in message.imports if r.unfinished]
         self.query_one(DetailPane).show(imports=unfinished)
-        self.query_one(BackupTable).mark_restoring(frozenset(
-            str(r.source_cloud_backup_id) for r in unfinished
-            if r.requestor == "cloudRestore" and r.source_cloud_backup_id is not None))
+        self.query_one(BackupTable).mark_restoring(
+            frozenset(
+                str(r.source_cloud_backup_id)
+                for r in unfinished
+                if r.requestor == "cloudRestore" and r.source_cloud_backup_id is not None
+            )
+        )
         for record in unfinished:
             if record.state == "in_progress" and record.id not in self.following_imports:
                 self.follow_import(message.deployment, record)
@@ -363,8 +392,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         trend = message.trend
         self.query_one(BackupTable).show_flags({b: trend.flag(b) for b in trend.drops})
         self.query_one(DetailPane).show_trend(trend)
-        self.query_one(TrendPanel).show_trend(message.deployment.name, trend, message.drop_percent,
-                                              counting=message.counting)
+        self.query_one(TrendPanel).show_trend(
+            message.deployment.name, trend, message.drop_percent, counting=message.counting
+        )
 
     def on_deployment_facts(self, message: DeploymentFacts) -> None:
         if self.current is not None and message.deployment.name == self.current.name:
@@ -390,8 +420,11 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         panel = self.query_one(ProgressPanel)
         self.set_timer(8, lambda: panel.remove_operation(message.key))
         self.show_freshness()
-        self.notify(message.text, title="Done" if message.ok else "Did not finish",
-                    severity="information" if message.ok else "error")
+        self.notify(
+            message.text,
+            title="Done" if message.ok else "Did not finish",
+            severity="information" if message.ok else "error",
+        )
         if self.current is not None and message.deployment in (None, self.current.name):
             self.refresh_current()
 
@@ -407,8 +440,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     # -- following running backups ------------------------------------------------------------------------
     def follow(self, deployment: DeploymentRef, backup_id: str) -> None:
         self.following[backup_id] = deployment.name
-        self.run_worker(self._follow(deployment, backup_id), group=f"follow-{backup_id}", exclusive=True,
-                        exit_on_error=False)
+        self.run_worker(
+            self._follow(deployment, backup_id), group=f"follow-{backup_id}", exclusive=True, exit_on_error=False
+        )
 
     async def _follow(self, deployment: DeploymentRef, backup_id: str) -> None:
         key, title = f"backup {backup_id}", f"Backup {backup_id} of {deployment.name}"
@@ -418,41 +452,62 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
                 last = progress
                 self.post_message(OperationProgress(key, title, progress))
         except Exception as exc:  # noqa: BLE001
-            self.post_message(OperationEnded(key, False, f"Lost track of {title.lower()}: {fmt.error_text(exc)}",
-                                             deployment.name))
+            self.post_message(
+                OperationEnded(key, False, f"Lost track of {title.lower()}: {fmt.error_text(exc)}", deployment.name)
+            )
             return
         finally:
             self.following.pop(backup_id, None)
         state = last.state if last else "complete"
         ok = state in ("complete", "")
-        self.post_message(OperationEnded(key, ok, f"{title} ended: {fmt.STATE_WORDS.get(state, state)}.",
-                                         deployment.name))
+        self.post_message(
+            OperationEnded(key, ok, f"{title} ended: {fmt.STATE_WORDS.get(state, state)}.", deployment.name)
+        )
 
     # -- following a restore running on the deployment, whoever started it ---------------------------------
     def follow_import(self, deployment: DeploymentRef, record: ImportRecord) -> None:
         self.following_imports.add(record.id)
-        self.run_worker(self._follow_import(deployment, record), group=f"follow-import-{record.id}",
-                        exclusive=True, exit_on_error=False)
+        self.run_worker(
+            self._follow_import(deployment, record),
+            group=f"follow-import-{record.id}",
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     async def _follow_import(self, deployment: DeploymentRef, record: ImportRecord) -> None:
         key, title = f"restore {record.id}", f"Restore into {deployment.name} ({record.who})"
-        plan = RestorePlan(source=record.who, target=deployment, changes=(), message_to_confirm=None,
-                           require_manual_confirmation=False, import_id=record.id,
-                           backup_id=str(record.source_cloud_backup_id) if record.source_cloud_backup_id else None)
+        plan = RestorePlan(
+            source=record.who,
+            target=deployment,
+            changes=(),
+            message_to_confirm=None,
+            require_manual_confirmation=False,
+            import_id=record.id,
+            backup_id=str(record.source_cloud_backup_id) if record.source_cloud_backup_id else None,
+        )
         last = None
         try:
             async for progress in self.connected_target.follow_restore(plan):
                 last = progress
                 self.post_message(OperationProgress(key, title, progress))
         except Exception as exc:  # noqa: BLE001
-            self.post_message(OperationEnded(key, False, f"Lost track of the restore into {deployment.name}: "
-                                                         f"{fmt.error_text(exc)}", deployment.name))
+            self.post_message(
+                OperationEnded(
+                    key,
+                    False,
+                    f"Lost track of the restore into {deployment.name}: {fmt.error_text(exc)}",
+                    deployment.name,
+                )
+            )
             return
         finally:
             self.following_imports.discard(record.id)
         state = last.state if last else "completed"
-        self.post_message(OperationEnded(key, state == "completed",
-                                         f"The restore into {deployment.name} ended: {state}.", deployment.name))
+        self.post_message(
+            OperationEnded(
+                key, state == "completed", f"The restore into {deployment.name} ended: {state}.", deployment.name
+            )
+        )
 
     @property
     def busy(self) -> bool:
@@ -466,8 +521,11 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         if self.as_of is not None:
             text = f"as of {self.as_of.astimezone(timezone.utc):%H:%M} UTC"
             if self.busy:
-                text += " · updates while running" if self.narrow else \
-                    f", refreshed every {RUNNING_POLL:g} s while something runs"
+                text += (
+                    " · updates while running"
+                    if self.narrow
+                    else f", refreshed every {RUNNING_POLL:g} s while something runs"
+                )
             elif self.narrow:
                 text += " · F5 refreshes"
             else:
@@ -526,6 +584,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
             if allowed is False and self.current is not None and self.current.read_only:
                 self.refuse_read_only(spec.name)
             else:
-                self.notify(self.why_not(spec.action, spec.name), title=f"{spec.name}: not now",
-                            severity="warning", timeout=8)
+                self.notify(
+                    self.why_not(spec.action, spec.name), title=f"{spec.name}: not now", severity="warning", timeout=8
+                )
             return

@@ -35,7 +35,7 @@ def value_text(value, type_name: str | None) -> str:
     if type_name is None:
         return "(absent)"
     text = value_json(value)
-    return text if len(text) <= VALUE_CHARS else text[:VALUE_CHARS - 1] + "…"
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
 
 
 class DiffScreen(Screen[None]):
@@ -48,14 +48,22 @@ class DiffScreen(Screen[None]):
         Binding("R", "restore_marked", "Restore marked", id="diff_restore_marked"),
     ]
     PAGE = 500  # documents of a table shown at once (the headless `diff --json` lists them all)
-    HELP = ("Tables first, with documents unchanged, changed, created and deleted since the backup. Enter opens "
-            "a table's documents, Enter again one document's fields (old → new, with their types); esc goes back. "
-            "Against now: space marks a table or a document, R restores the marked ones from the backup "
-            "(tui/commands/README.md, \"Restore only what is broken\").")
+    HELP = (
+        "Tables first, with documents unchanged, changed, created and deleted since the backup. Enter opens "
+        "a table's documents, Enter again one document's fields (old → new, with their types); esc goes back. "
+        "Against now: space marks a table or a document, R restores the marked ones from the backup "
+        '(tui/commands/README.md, "Restore only what is broken").'
+    )
     MARK = "✓ "
 
-    def __init__(self, target: BackupTarget | None, deployment: DeploymentRef | None, backup: BackupRecord | None,
-                 *, paths: tuple[Path, Path] | None = None) -> None:
+    def __init__(
+        self,
+        target: BackupTarget | None,
+        deployment: DeploymentRef | None,
+        backup: BackupRecord | None,
+        *,
+        paths: tuple[Path, Path] | None = None,
+    ) -> None:
         super().__init__()
         self.target, self.deployment, self.backup, self.paths = target, deployment, backup, paths
         self.store: DiffStore | None = None
@@ -123,10 +131,12 @@ class DiffScreen(Screen[None]):
             else:
                 assert self.target is not None and self.deployment is not None and self.backup is not None
                 if self.backup.state != "complete":
-                    raise ValueError(f"backup {self.backup.id} is {self.backup.state}; only a complete backup "
-                                     "can be compared")
-                store = await compare_backup(self.target, self.deployment, self.backup.id, folder,
-                                             on_progress=self._progress)
+                    raise ValueError(
+                        f"backup {self.backup.id} is {self.backup.state}; only a complete backup can be compared"
+                    )
+                store = await compare_backup(
+                    self.target, self.deployment, self.backup.id, folder, on_progress=self._progress
+                )
         except Exception as exc:  # noqa: BLE001 (every failure is shown, with what to do)
             happened, todo = explain(exc, "comparing")
             self._status(f"{happened}\nWhat to do: {todo}")
@@ -161,13 +171,25 @@ class DiffScreen(Screen[None]):
         since = " since the backup" if self.paths is None else ""
         self._status(f"{len(tables)} tables, {differing} with changes{since}")
         self.query_one("#diff-where", Static).update("")
-        grid = self._grid("Table", "Unchanged", "Changed", "Created", "Deleted",
-                          numbers=("Unchanged", "Changed", "Created", "Deleted"))
+        grid = self._grid(
+            "Table",
+            "Unchanged",
+            "Changed",
+            "Created",
+            "Deleted",
+            numbers=("Unchanged", "Changed", "Created", "Deleted"),
+        )
         for t in tables:
-            grid.add_row(self._table_cell(t.table),
-                         *(f"{n:>{COUNT_WIDTH},}" for n in (t.unchanged, t.changed, t.created, t.deleted)), key=t.table)
-        self._hint("Enter: the table's documents · space: mark · R: restore marked · esc: close" if self._can_restore
-                   else "Enter: the table's documents · esc: close")
+            grid.add_row(
+                self._table_cell(t.table),
+                *(f"{n:>{COUNT_WIDTH},}" for n in (t.unchanged, t.changed, t.created, t.deleted)),
+                key=t.table,
+            )
+        self._hint(
+            "Enter: the table's documents · space: mark · R: restore marked · esc: close"
+            if self._can_restore
+            else "Enter: the table's documents · esc: close"
+        )
         self._focus(grid, focus)
 
     def show_documents(self, table: str, focus: str | None = None, page: int | None = None) -> None:
@@ -187,8 +209,10 @@ class DiffScreen(Screen[None]):
             self.starts.append(documents[-1].id)
         pages = max(1, -(-total // self.PAGE))
         shown = f" · page {self.page + 1} of {pages:,} (] next, [ previous)" if pages > 1 else ""
-        self._status(f"{table}: {counts.changed:,} changed, {counts.created:,} created, {counts.deleted:,} deleted, "
-                     f"{counts.unchanged:,} unchanged{shown}")
+        self._status(
+            f"{table}: {counts.changed:,} changed, {counts.created:,} created, {counts.deleted:,} deleted, "
+            f"{counts.unchanged:,} unchanged{shown}"
+        )
         self.query_one("#diff-where", Static).update(f"Tables › {table}")
         grid = self._grid("Status", "Document id", "Fields")
         for document in documents:
@@ -196,10 +220,17 @@ class DiffScreen(Screen[None]):
                 names = ", ".join(f.path for f in document.fields())
             else:
                 names = "(the whole document)"
-            grid.add_row(self._status_cell(table, document.id, document.status), document.id,
-                         names if len(names) <= 60 else names[:59] + "…", key=document.id)
-        self._hint("Enter: the document's fields · space: mark · R: restore marked · esc: back to the tables"
-                   if self._can_restore else "Enter: the document's fields · esc: back to the tables")
+            grid.add_row(
+                self._status_cell(table, document.id, document.status),
+                document.id,
+                names if len(names) <= 60 else names[:59] + "…",
+                key=document.id,
+            )
+        self._hint(
+            "Enter: the document's fields · space: mark · R: restore marked · esc: back to the tables"
+            if self._can_restore
+            else "Enter: the document's fields · esc: back to the tables"
+        )
         self._focus(grid, focus)
 
     # -- marking and restoring what is marked (tui/commands/README.md "Restore only what is broken") -----------
@@ -275,8 +306,11 @@ class DiffScreen(Screen[None]):
                     action = {"changed": "revert", "deleted": "recreate", "created": "remove"}[document.status]
                     getattr(choice, action).add(document_id)
             tables[table] = choice
-        return DocumentsPlan(tables, backup=self.backup.id if self.backup else None,
-                             deployment=self.deployment.name if self.deployment else None)
+        return DocumentsPlan(
+            tables,
+            backup=self.backup.id if self.backup else None,
+            deployment=self.deployment.name if self.deployment else None,
+        )
 
     def action_restore_marked(self) -> None:
         if self.store is None or not self._can_restore:
@@ -287,8 +321,9 @@ class DiffScreen(Screen[None]):
         from tui.screens.restore.documents import DocumentsRestoreScreen
 
         assert self.target is not None and self.deployment is not None and self.backup is not None
-        screen = DocumentsRestoreScreen(self.target, self.deployment, self.backup, self.marked_plan(),
-                                        Path(self.store.sides["old"]))
+        screen = DocumentsRestoreScreen(
+            self.target, self.deployment, self.backup, self.marked_plan(), Path(self.store.sides["old"])
+        )
         self.app.push_screen(screen, self._restored)
 
     def _restored(self, done: bool | None) -> None:
@@ -318,13 +353,22 @@ class DiffScreen(Screen[None]):
     def show_document(self, document: DocumentChange) -> None:
         self.level, self.document = 2, document
         self.query_one("#diff-where", Static).update(f"Tables › {document.table} › {document.id}")
-        words = {"changed": "changed since the backup", "created": "created since the backup (not in it)",
-                 "deleted": "deleted since the backup (only in it)"}[document.status]
+        words = {
+            "changed": "changed since the backup",
+            "created": "created since the backup (not in it)",
+            "deleted": "deleted since the backup (only in it)",
+        }[document.status]
         self._status(f"Document {document.id}: {words}")
         grid = self._grid("Field", "Old", "Old type", "New", "New type")
         for change in document.fields():  # a created or deleted document: every field, added or removed
-            grid.add_row(change.path, value_text(change.old, change.old_type), change.old_type or "—",
-                         value_text(change.new, change.new_type), change.new_type or "—", key=change.path)
+            grid.add_row(
+                change.path,
+                value_text(change.old, change.old_type),
+                change.old_type or "—",
+                value_text(change.new, change.new_type),
+                change.new_type or "—",
+                key=change.path,
+            )
         self._hint("esc: back to the documents")
         grid.focus()
 

@@ -35,14 +35,22 @@ class DocumentsRestoreScreen(Screen[bool]):
         Binding("escape", "back", "Back", id="documents_back"),
         Binding("y", "confirm", "Restore these", id="documents_confirm"),
     ]
-    HELP = ("Restores only the documents marked on the diff screen: a fresh safety backup first, then the import "
-            "is staged and reviewed; y (on production: the name typed) confirms; esc drops it.")
+    HELP = (
+        "Restores only the documents marked on the diff screen: a fresh safety backup first, then the import "
+        "is staged and reviewed; y (on production: the name typed) confirms; esc drops it."
+    )
 
-    def __init__(self, target: BackupTarget, deployment: DeploymentRef, backup: BackupRecord, plan,
-                 backup_zip: Path) -> None:
+    def __init__(
+        self, target: BackupTarget, deployment: DeploymentRef, backup: BackupRecord, plan, backup_zip: Path
+    ) -> None:
         super().__init__()
         self.target, self.deployment, self.backup, self.plan, self.backup_zip = (
-            target, deployment, backup, plan, Path(backup_zip))
+            target,
+            deployment,
+            backup,
+            plan,
+            Path(backup_zip),
+        )
         self.staged: StagedDocuments | None = None
         self.state = "preparing"  # preparing | review | applying | done | failed | nothing
         self.verification: Verification | None = None
@@ -52,14 +60,21 @@ class DocumentsRestoreScreen(Screen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="documents"):
-            yield Static(f"Restore marked documents of backup {self.backup.id} into {self.deployment.name} "
-                         f"({self.deployment.danger_label})", id="documents-title", markup=False)
+            yield Static(
+                f"Restore marked documents of backup {self.backup.id} into {self.deployment.name} "
+                f"({self.deployment.danger_label})",
+                id="documents-title",
+                markup=False,
+            )
             yield Static("Starting…", id="documents-status", markup=False)
             with VerticalScroll(id="documents-review"):
                 yield Static("", id="documents-lines", markup=False)
             if self.deployment.is_prod:
-                yield TypedConfirmation(self.deployment.name, f"This is production. Type {self.deployment.name} "
-                                        "to restore these documents.", id="documents-typed")
+                yield TypedConfirmation(
+                    self.deployment.name,
+                    f"This is production. Type {self.deployment.name} to restore these documents.",
+                    id="documents-typed",
+                )
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -93,13 +108,19 @@ class DocumentsRestoreScreen(Screen[bool]):
             options = await safety_options(self.target, self.deployment, source_has_storage=False)
             self._status(f"Taking a fresh safety backup of {self.deployment.name}…")
             take = take_local if options.at_limit else take_fresh
-            safety = await take(self.target, self.deployment, include_storage=options.include_storage,
-                                on_progress=self._progress)
+            safety = await take(
+                self.target, self.deployment, include_storage=options.include_storage, on_progress=self._progress
+            )
             self.safety_id = safety.id
             self.staged = await documents_restore.stage(
-                self.target, self.deployment, Path(self._temp.name), documents_restore.edits_for_plan(
-                    self.plan, self.backup_zip), source=f"documents of backup {self.backup.id}",
-                backup_id=self.backup.id, on_progress=self._progress)
+                self.target,
+                self.deployment,
+                Path(self._temp.name),
+                documents_restore.edits_for_plan(self.plan, self.backup_zip),
+                source=f"documents of backup {self.backup.id}",
+                backup_id=self.backup.id,
+                on_progress=self._progress,
+            )
         except Exception as exc:  # noqa: BLE001 (every failure is shown, with what to do)
             happened, todo = explain(exc, "preparing the documents restore")
             if self._leaving:
@@ -119,8 +140,16 @@ class DocumentsRestoreScreen(Screen[bool]):
             return
         self.state = "review"
         self.refresh_bindings()
-        self._lines([f"Safety backup: {self.safety_id}", "", "What will change:", *self.staged.review, "",
-                     documents_restore.RACE_WARNING])
+        self._lines(
+            [
+                f"Safety backup: {self.safety_id}",
+                "",
+                "What will change:",
+                *self.staged.review,
+                "",
+                documents_restore.RACE_WARNING,
+            ]
+        )
         if self.deployment.is_prod:
             self._status("Review, then type the name below and press enter. esc drops the staged import.")
             typed = self.query_one(TypedConfirmation)
@@ -161,8 +190,9 @@ class DocumentsRestoreScreen(Screen[bool]):
             result = await self.target.restore_result(plan)
             if not result.ok:
                 raise RuntimeError(f"the import {result.state}: {result.error or 'no reason given'}; nothing changed")
-            verification = await documents_restore.verify(self.target, self.deployment, staged,
-                                                          Path(self._temp.name), on_progress=self._progress)
+            verification = await documents_restore.verify(
+                self.target, self.deployment, staged, Path(self._temp.name), on_progress=self._progress
+            )
             self.verification = verification
         except Exception as exc:  # noqa: BLE001
             happened, todo = explain(exc, "restoring the documents")
@@ -171,8 +201,11 @@ class DocumentsRestoreScreen(Screen[bool]):
             return
         self.state = "done"
         ok = verification.ok
-        self._status(("Done: the marked documents are restored." if ok else "Done, but the check found differences.")
-                     + " esc: back.", error=not ok)
+        self._status(
+            ("Done: the marked documents are restored." if ok else "Done, but the check found differences.")
+            + " esc: back.",
+            error=not ok,
+        )
         self._lines([*verification.lines(), "", f"Safety backup: {self.safety_id}"])
 
     async def action_back(self) -> None:

@@ -29,8 +29,11 @@ class FileStep(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Choose the ZIP file", classes="step-title")
-        yield Static("A snapshot ZIP from `convex-backups download`, the dashboard or `npx convex export`. "
-                     "Importing it replaces every table of the deployment once you confirm.", markup=False)
+        yield Static(
+            "A snapshot ZIP from `convex-backups download`, the dashboard or `npx convex export`. "
+            "Importing it replaces every table of the deployment once you confirm.",
+            markup=False,
+        )
         yield ZipChooser(self.initial, id="file-chooser")
         yield Static("enter check the file and go on · esc back out", classes="keys-hint")
 
@@ -59,8 +62,10 @@ class ImportFileDialog(StagedRestoreScreen):
         self.start_safety()
 
     def staging_text(self) -> str:
-        return (f"Decoding every document of {self.path.name if self.path else 'the file'} and uploading it to "
-                f"{self.deployment.name}; a bad document is refused before upload. Nothing changes yet.")
+        return (
+            f"Decoding every document of {self.path.name if self.path else 'the file'} and uploading it to "
+            f"{self.deployment.name}; a bad document is refused before upload. Nothing changes yet."
+        )
 
     async def stage_plan(self) -> RestorePlan:
         assert self.path is not None

@@ -24,8 +24,10 @@ from tui.widgets.marked_table import MarkedDataTable
 
 ZIP_CHOICE = ":zip"  # the Select's value for "a ZIP on disk" (no deployment name starts with a colon)
 ZIP_LABEL = "A snapshot ZIP file on disk…"
-BACKUP_KEYS = ("enter restore the highlighted backup · t only chosen tables of it · shift+tab another deployment's "
-               "backups or a ZIP on disk · esc back out")
+BACKUP_KEYS = (
+    "enter restore the highlighted backup · t only chosen tables of it · shift+tab another deployment's "
+    "backups or a ZIP on disk · esc back out"
+)
 LIST_KEYS = "enter open the list of sources: another deployment of the team, or a ZIP on disk · esc back out"
 ZIP_KEYS = "enter check the file and go on · shift+tab back to the list of sources · esc back out"
 
@@ -55,8 +57,14 @@ class SourceStep(Vertical):
             self.source = source
             self.backup = backup
 
-    def __init__(self, target: BackupTarget, deployment: DeploymentRef, backup: BackupRecord | None = None,
-                 *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        target: BackupTarget,
+        deployment: DeploymentRef,
+        backup: BackupRecord | None = None,
+        *,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes="step")
         self.target = target
         self.deployment = deployment
@@ -67,8 +75,12 @@ class SourceStep(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Choose what to restore", classes="step-title")
-        yield Select([(self.source_name, self.source_name), (ZIP_LABEL, ZIP_CHOICE)], value=self.source_name,
-                     allow_blank=False, id="source-deployment")
+        yield Select(
+            [(self.source_name, self.source_name), (ZIP_LABEL, ZIP_CHOICE)],
+            value=self.source_name,
+            allow_blank=False,
+            id="source-deployment",
+        )
         yield MarkedDataTable(id="source-backups", cursor_type="row")
         yield ZipChooser(id="source-zip", classes="hidden")
         yield Static("Loading…", id="source-note", markup=False)
@@ -76,8 +88,15 @@ class SourceStep(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key in (("State", "state"), ("Id", "id"), ("Taken", "ago"), ("At (UTC)", "at"),
-                           ("Size", "size"), ("Files", "storage"), ("Kind", "kind")):
+        for label, key in (
+            ("State", "state"),
+            ("Id", "id"),
+            ("Taken", "ago"),
+            ("At (UTC)", "at"),
+            ("Size", "size"),
+            ("Files", "storage"),
+            ("Kind", "kind"),
+        ):
             table.add_column(label, key=key)
         self._load_deployments()
         self._load_backups(self.source_name)
@@ -88,8 +107,10 @@ class SourceStep(Vertical):
             everything = await self.target.list_deployments()
         except Exception as exc:
             happened, todo = explain(exc, "listing the team's deployments")
-            self._note(f"{happened} {todo} You can still restore from {self.deployment.name}'s own backups or a ZIP "
-                       "on disk (the list above).")
+            self._note(
+                f"{happened} {todo} You can still restore from {self.deployment.name}'s own backups or a ZIP "
+                "on disk (the list above)."
+            )
             return
         team = [d for d in everything if d.team == self.deployment.team] or [self.deployment]
         team.sort(key=lambda d: (d.name != self.deployment.name, d.project, not d.is_prod, d.name))
@@ -98,8 +119,7 @@ class SourceStep(Vertical):
             self.source_name = self.deployment.name
         select = self.query_one(Select)
         with select.prevent(Select.Changed):
-            select.set_options([(option_label(d, self.deployment), d.name) for d in team]
-                               + [(ZIP_LABEL, ZIP_CHOICE)])
+            select.set_options([(option_label(d, self.deployment), d.name) for d in team] + [(ZIP_LABEL, ZIP_CHOICE)])
             select.value = self.source_name
             # The same value: its label (kind, project) is drawn anyway. Textual's API takes the class attribute,
             # which mypy reads as ambiguous for a generic widget.
@@ -119,7 +139,8 @@ class SourceStep(Vertical):
             self._note("")
             self.query_one(ZipChooser).hint(
                 "Type the path of a snapshot ZIP (from convex-backups download, the dashboard or npx convex "
-                "export) and press enter: it is checked before anything else happens.")
+                "export) and press enter: it is checked before anything else happens."
+            )
             self.query_one("#source-keys", Static).update(ZIP_KEYS)
             self.query_one(ZipChooser).focus_path()
         else:
@@ -146,19 +167,31 @@ class SourceStep(Vertical):
         for backup in backups:
             when = backup.completed or backup.requested
             # a space before the state's glyph: the cursor's ▶ (MarkedDataTable) stands in the padding before it
-            table.add_row(Text.assemble(" ", state(backup)), backup.id, ago(when, now), exact(when).removesuffix(" UTC"),
-                          size(backup.size), "yes" if backup.include_storage else "no", backup.kind, key=backup.id)
+            table.add_row(
+                Text.assemble(" ", state(backup)),
+                backup.id,
+                ago(when, now),
+                exact(when).removesuffix(" UTC"),
+                size(backup.size),
+                "yes" if backup.include_storage else "no",
+                backup.kind,
+                key=backup.id,
+            )
             self.backups[backup.id] = backup
         complete = [b for b in backups if b.state == "complete"]
-        elsewhere = ("Choose another deployment of the team above (enter opens the list), or the last entry there: "
-                     "a snapshot ZIP on disk.")
+        elsewhere = (
+            "Choose another deployment of the team above (enter opens the list), or the last entry there: "
+            "a snapshot ZIP on disk."
+        )
         if not backups:
             self._note(f"{name} has no backups. {elsewhere}")
         elif not complete:
             self._note(f"{name} has no complete backup; only complete backups can be restored. {elsewhere}")
         else:
-            self._note(f"{len(complete)} complete backup{'s' * (len(complete) != 1)} of {name}. "
-                       "Only complete backups can be restored.")
+            self._note(
+                f"{len(complete)} complete backup{'s' * (len(complete) != 1)} of {name}. "
+                "Only complete backups can be restored."
+            )
         wanted = self.preselected.id if self.preselected is not None else (complete[0].id if complete else None)
         if wanted in self.backups:
             table.move_cursor(row=table.get_row_index(wanted))
@@ -189,9 +222,11 @@ class SourceStep(Vertical):
         elif source is None:
             self._note(f"Backup {backup.id} belongs to {backup.deployment}, which is not listed.")
         elif source.region != self.deployment.region:
-            self._note(f"{source.name} is in {source.region or 'an unknown region'}, {self.deployment.name} in "
-                       f"{self.deployment.region or 'an unknown region'}: "
-                       "Convex restores only within a region. Download that backup and use Import ZIP instead.")
+            self._note(
+                f"{source.name} is in {source.region or 'an unknown region'}, {self.deployment.name} in "
+                f"{self.deployment.region or 'an unknown region'}: "
+                "Convex restores only within a region. Download that backup and use Import ZIP instead."
+            )
         else:
             self.post_message(message(source, backup))
 

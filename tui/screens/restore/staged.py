@@ -120,8 +120,12 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
     # -- layout -------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(id="flow"):
-            yield Static(f"{self.TITLE_VERB} into {deployment_words(self.deployment)}", id="flow-title",
-                         markup=False, classes="-prod" if self.deployment.is_prod else "")
+            yield Static(
+                f"{self.TITLE_VERB} into {deployment_words(self.deployment)}",
+                id="flow-title",
+                markup=False,
+                classes="-prod" if self.deployment.is_prod else "",
+            )
             yield Static("", id="flow-steps", markup=False)
             with ContentSwitcher(id="steps"):
                 yield from self.first_steps()
@@ -135,8 +139,13 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         yield from ()
 
     def steps(self) -> list[tuple[str, str]]:
-        return [*self.FIRST_STEPS, ("safety", "Safety backup"), ("review", "Review"), ("confirm", "Confirm"),
-                ("follow", "Restore")]
+        return [
+            *self.FIRST_STEPS,
+            ("safety", "Safety backup"),
+            ("review", "Review"),
+            ("confirm", "Confirm"),
+            ("follow", "Restore"),
+        ]
 
     def show_step(self, step: str, stage: str) -> None:
         self.stage = stage
@@ -145,7 +154,9 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         index = next(i for i, (id, _) in enumerate(names) if id == step)
         self.query_one("#flow-steps", Static).update(
             f"Step {index + 1} of {len(names)}: {names[index][1]}   ("
-            + " → ".join(f"[{label}]" if id == step else label for id, label in names) + ")")
+            + " → ".join(f"[{label}]" if id == step else label for id, label in names)
+            + ")"
+        )
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -191,8 +202,12 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
 
     async def _read_safety_options(self) -> SafetyOptions:
         backup = self.restore_backup()
-        return await safety_options(self.target, self.deployment, source_has_storage=self.source_has_storage(),
-                                    restoring=backup.id if backup is not None else None)
+        return await safety_options(
+            self.target,
+            self.deployment,
+            source_has_storage=self.source_has_storage(),
+            restoring=backup.id if backup is not None else None,
+        )
 
     def start_safety(self) -> None:
         self.show_step("safety", "safety-check")
@@ -206,8 +221,10 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         try:
             await self.target.check_restore(self.deployment, backup=self.restore_backup())
         except RestoreRefused as exc:
-            step.show_refused(f"Refused before anything was done: {exc}",
-                              "esc, then choose another backup or deployment, or follow the advice above.")
+            step.show_refused(
+                f"Refused before anything was done: {exc}",
+                "esc, then choose another backup or deployment, or follow the advice above.",
+            )
             self.stage = "safety-refused"
             self.refresh_bindings()
             return
@@ -219,8 +236,9 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         try:
             self.safety_options = await self._read_safety_options()
         except Exception as exc:
-            step.show_error(*explain(exc, f"looking at the backups of {self.deployment.name}"),
-                            "s skip, saying why · esc back out")
+            step.show_error(
+                *explain(exc, f"looking at the backups of {self.deployment.name}"), "s skip, saying why · esc back out"
+            )
             self.stage = "safety-offer"
             self.refresh_bindings()
             return
@@ -233,19 +251,29 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         options = self.safety_options
         step = self.query_one(SafetyStep)
         if options is None:
-            step.show_note(f"{key} does nothing here: the backups could not be read. s skips (saying why); "
-                           "esc, then start again, retries.")
+            step.show_note(
+                f"{key} does nothing here: the backups could not be read. s skips (saying why); "
+                "esc, then start again, retries."
+            )
         elif key == "b":
-            step.show_note(f"b does nothing here: {options.limit_words()}. Press l for a local safety snapshot "
-                           "(no backup slot)" + (", or o to download and delete the oldest backup first."
-                                                  if options.oldest else "."))
+            step.show_note(
+                f"b does nothing here: {options.limit_words()}. Press l for a local safety snapshot "
+                "(no backup slot)"
+                + (", or o to download and delete the oldest backup first." if options.oldest else ".")
+            )
         elif key == "o":
-            why = ("there is a free backup slot: b backs up now" if not options.at_limit
-                   else "there is no complete backup to download")
+            why = (
+                "there is a free backup slot: b backs up now"
+                if not options.at_limit
+                else "there is no complete backup to download"
+            )
             step.show_note(f"o does nothing here: {why}.")
         else:
-            lacking = (f" (backup {options.recent_without_files.id} has no file storage, which this restore needs)"
-                       if options.recent_without_files else "")
+            lacking = (
+                f" (backup {options.recent_without_files.id} has no file storage, which this restore needs)"
+                if options.recent_without_files
+                else ""
+            )
             step.show_note(f"u does nothing here: no complete backup from the last five minutes can serve{lacking}.")
 
     def action_safety_backup(self) -> None:
@@ -299,15 +327,18 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
                 record = await take_local(self.target, self.deployment, include_storage=storage, on_progress=progress)
             elif how == "oldest":
                 assert options.oldest is not None
-                saved, record = await free_slot_then_fresh(self.target, self.deployment, options.oldest,
-                                                           include_storage=storage, on_progress=progress)
-                self.app.notify(f"Backup {options.oldest.id} was saved to {saved.path} (verified) and then deleted "
-                                "from Convex.", title="Oldest backup kept on disk", timeout=15)
+                saved, record = await free_slot_then_fresh(
+                    self.target, self.deployment, options.oldest, include_storage=storage, on_progress=progress
+                )
+                self.app.notify(
+                    f"Backup {options.oldest.id} was saved to {saved.path} (verified) and then deleted from Convex.",
+                    title="Oldest backup kept on disk",
+                    timeout=15,
+                )
             else:
                 record = await take_fresh(self.target, self.deployment, include_storage=storage, on_progress=progress)
         except Exception as exc:
-            doing = "the safety backup" if isinstance(exc, SafetyBackupFailed) else \
-                f"backing up {self.deployment.name}"
+            doing = "the safety backup" if isinstance(exc, SafetyBackupFailed) else f"backing up {self.deployment.name}"
             try:  # what is possible now (a slot may have been freed, a backup may have been added)
                 self.safety_options = options = await self._read_safety_options()
                 step.show_offer(options)
@@ -318,8 +349,11 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             self.refresh_bindings()
             return
         self.safety_backup_id = record.id
-        self.safety_label = (f"local safety snapshot {record.id} ({record.notes[0]})" if how == "local" and record.notes
-                             else f"backup {record.id}, taken just now")
+        self.safety_label = (
+            f"local safety snapshot {record.id} ({record.notes[0]})"
+            if how == "local" and record.notes
+            else f"backup {record.id}, taken just now"
+        )
         step.show_done(record, local=how == "local")
         self.stage = "safety-ready"
         self.refresh_bindings()
@@ -385,24 +419,37 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             self.documents_review = not_compared_lines(name, "no snapshot of it can be taken here")
             return
         if (backup.size or 0) > documents_restore.RESCUE_AUTO_LIMIT:
-            self.notify(f"No rescue file: backup {backup.id} is {size(backup.size)} and the rescue step would "
-                        "download it and diff it against now first. The safety backup holds everything.", timeout=15)
+            self.notify(
+                f"No rescue file: backup {backup.id} is {size(backup.size)} and the rescue step would "
+                "download it and diff it against now first. The safety backup holds everything.",
+                timeout=15,
+            )
             self.documents_review = not_compared_lines(name, f"the backup is {size(backup.size)}")
             return
         self.on_staging_progress(Progress("Saving the documents this restore would revert or remove (rescue file)"))
         try:
             rescue = await documents_restore.save_rescue_in_temp(
-                self.target, self.deployment, getattr(self, "source", None) or self.deployment, backup,
-                on_progress=self.on_staging_progress)
+                self.target,
+                self.deployment,
+                getattr(self, "source", None) or self.deployment,
+                backup,
+                on_progress=self.on_staging_progress,
+            )
         except Exception as exc:  # noqa: BLE001 - the rescue is a convenience: the safety backup has it all
-            self.notify(f"No rescue file ({error_text(exc)}); the safety backup still holds everything.",
-                        severity="warning", timeout=15)
+            self.notify(
+                f"No rescue file ({error_text(exc)}); the safety backup still holds everything.",
+                severity="warning",
+                timeout=15,
+            )
             self.documents_review = not_compared_lines(name, "the comparison failed")
             return
         self.rescue_path = path = rescue.path
         self.documents_review = compared_lines(rescue.diff, name)
-        self.notify(f"Rescue file: {path} ({sum(rescue.counts.values()):,} documents this restore reverts or removes). "
-                    f"convex-backups reapply {path.name} --table T puts chosen ones back.", timeout=20)
+        self.notify(
+            f"Rescue file: {path} ({sum(rescue.counts.values()):,} documents this restore reverts or removes). "
+            f"convex-backups reapply {path.name} --table T puts chosen ones back.",
+            timeout=20,
+        )
 
     # -- step: confirm ------------------------------------------------------------------------------------
     def action_continue(self) -> None:
@@ -410,8 +457,11 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             self.start_staging()
         elif self.stage == "review" and self.plan is not None:
             step = self.query_one(ConfirmStep)
-            safety = (self.safety_label or f"backup {self.safety_backup_id}" if self.safety_backup_id
-                      else f"SKIPPED — {self.skip_reason}")
+            safety = (
+                self.safety_label or f"backup {self.safety_backup_id}"
+                if self.safety_backup_id
+                else f"SKIPPED — {self.skip_reason}"
+            )
             step.show(self.plan, safety)
             self.show_step("confirm", "confirm")
             if self.deployment.is_prod:
@@ -459,8 +509,11 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
                 follow.show_progress(progress)
             result = await self.target.restore_result(self.plan)
         except Exception as exc:  # the restore is confirmed: it carries on on the server whatever happens here
-            follow.show_lost(*lost_restore.words(self.deployment.name, self.plan.import_id, error_text(exc),
-                                                 again="f here follows it again"))
+            follow.show_lost(
+                *lost_restore.words(
+                    self.deployment.name, self.plan.import_id, error_text(exc), again="f here follows it again"
+                )
+            )
             self.stage = "lost"
             self.refresh_bindings()
             return
@@ -487,8 +540,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             why = f"this is production: type its name ({self.deployment.name}) in the box, then enter"
         else:
             why = _WAIT_WORDS.get(self.stage, "the keys at the bottom are the ones that work now")
-        self.notify(f"{event.key} ({binding.description}) does nothing now: {why}.", severity="warning",
-                    timeout=6)
+        self.notify(f"{event.key} ({binding.description}) does nothing now: {why}.", severity="warning", timeout=6)
 
     # -- leaving ------------------------------------------------------------------------------------------
     def action_close(self) -> None:
@@ -504,20 +556,27 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         elif self.stage == "done":
             self.dismiss(self.result)
         elif self.stage in ("following", "confirming"):
-            self.notify("The restore runs on the server and cannot be stopped; this screen shows its end.",
-                        title="Restore running", severity="warning")
+            self.notify(
+                "The restore runs on the server and cannot be stopped; this screen shows its end.",
+                title="Restore running",
+                severity="warning",
+            )
         elif self.stage == "lost":
             self.dismiss(None)
         elif self.stage == "staging":
             if self._leaving:  # second esc: leave now; the import, if any, waits and changes nothing
                 self.workers.cancel_group(self, "restore-stage")
-                self.app.notify(f"An import may still wait for confirmation in {self.deployment.name}; "
-                                "it changes nothing.", title="Left while staging", severity="warning")
+                self.app.notify(
+                    f"An import may still wait for confirmation in {self.deployment.name}; it changes nothing.",
+                    title="Left while staging",
+                    severity="warning",
+                )
                 self.dismiss(None)
                 return
             self._leaving = True
             self.query_one(ReviewStep).show_staging(
-                "Backing out: waiting for the server so the staged data can be dropped… (esc again: leave now)")
+                "Backing out: waiting for the server so the staged data can be dropped… (esc again: leave now)"
+            )
         elif self.plan is not None:
             self._abandon_and_leave()
         else:
@@ -533,8 +592,12 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
                 await self.target.abandon_restore(plan)
             except Exception as exc:
                 happened, todo = explain(exc, "dropping the staged import")
-                self.app.notify(f"{happened} It changes nothing while it waits. {todo}", severity="error",
-                                title="Backed out", timeout=15)
+                self.app.notify(
+                    f"{happened} It changes nothing while it waits. {todo}",
+                    severity="error",
+                    title="Backed out",
+                    timeout=15,
+                )
             else:
                 self.app.notify(f"Backed out: nothing was restored into {plan.target.name}.", title="Backed out")
         self.dismiss(None)

@@ -29,14 +29,21 @@ STYLES = Path(__file__).parents[2] / "styles"
 
 def describe(record: ImportRecord, now: datetime) -> str:
     tables = ", ".join(record.tables) or "not read yet"
-    lines = [f"Import {record.id}: {record.state.replace('_', ' ')}, {age_text(record.age_seconds(now))} old.",
-             f"It is {record.who}.", f"Tables: {tables}."]
+    lines = [
+        f"Import {record.id}: {record.state.replace('_', ' ')}, {age_text(record.age_seconds(now))} old.",
+        f"It is {record.who}.",
+        f"Tables: {tables}.",
+    ]
     if record.staged:
-        lines.append("Nothing has changed yet; until it is confirmed or cancelled, every restore and import of "
-                     "this deployment is refused.")
+        lines.append(
+            "Nothing has changed yet; until it is confirmed or cancelled, every restore and import of "
+            "this deployment is refused."
+        )
         if record.requestor == "cloudRestore":
-            lines.append("Careful: Convex's dashboard confirms the newest staged cloud restore by itself as soon as "
-                         "anyone opens this deployment's Backups page.")
+            lines.append(
+                "Careful: Convex's dashboard confirms the newest staged cloud restore by itself as soon as "
+                "anyone opens this deployment's Backups page."
+            )
     elif record.state == "in_progress":
         lines.append("It is writing now. Cancelling stops it and leaves the data as it was before it.")
     if record.error:
@@ -50,9 +57,11 @@ class StagedImportsDialog(Dialog):
         Binding("x", "cancel_import", "Cancel import", id="staged_cancel"),
         Binding("f5", "reload", "Reload", id="staged_reload"),
     ]
-    HELP = ("The deployment's newest imports and restores, staged ones first. A staged import (uploaded, "
-            "waiting for confirmation) blocks every later restore and import until it is confirmed or "
-            "cancelled: x cancels the chosen one after you confirm with y. Cancelling changes no data.")
+    HELP = (
+        "The deployment's newest imports and restores, staged ones first. A staged import (uploaded, "
+        "waiting for confirmation) blocks every later restore and import until it is confirmed or "
+        "cancelled: x cancels the chosen one after you confirm with y. Cancelling changes no data."
+    )
 
     def __init__(self, target: BackupTarget, deployment: DeploymentRef) -> None:
         super().__init__()
@@ -102,14 +111,22 @@ class StagedImportsDialog(Dialog):
             who = "cloud restore" if record.requestor == "cloudRestore" else "import"
             if record.staged_here:
                 who += ", this app"
-            table.add_row(record.state.replace("_", " "), age_text(record.age_seconds(now)),
-                          ", ".join(record.tables) or "–", who, record.id, key=record.id)
+            table.add_row(
+                record.state.replace("_", " "),
+                age_text(record.age_seconds(now)),
+                ", ".join(record.tables) or "–",
+                who,
+                record.id,
+                key=record.id,
+            )
         staged = sum(1 for r in self.records if r.staged)
         if not self.records:
             text = "No imports on this deployment."
         elif staged:
-            text = (f"{staged} staged import(s) block the next restore or import of {self.deployment.name}. "
-                    "Choose one and press x to cancel it.")
+            text = (
+                f"{staged} staged import(s) block the next restore or import of {self.deployment.name}. "
+                "Choose one and press x to cancel it."
+            )
         else:
             text = "Nothing is staged: restores and imports of this deployment are not blocked."
         self.query_one("#staged-detail", Static).update(text)
@@ -137,14 +154,18 @@ class StagedImportsDialog(Dialog):
             self.notify(f"Import {record.id} already {record.state}: there is nothing to cancel.", severity="warning")
             return
         if self.deployment.read_only:
-            self.notify(f"{self.deployment.name} is read-only in this app's configuration: nothing is cancelled.",
-                        title="Read-only deployment", severity="warning")
+            self.notify(
+                f"{self.deployment.name} is read-only in this app's configuration: nothing is cancelled.",
+                title="Read-only deployment",
+                severity="warning",
+            )
             return
         running = record.state == "in_progress"
-        body = (f"Cancel import {record.id} on {self.deployment.name} ({self.deployment.danger_label})? "
-                + ("It is running now: it stops, and the data stays as it was before it." if running else
-                   "It was never confirmed, so no data changes; the deployment accepts restores and imports "
-                   "again."))
+        body = f"Cancel import {record.id} on {self.deployment.name} ({self.deployment.danger_label})? " + (
+            "It is running now: it stops, and the data stays as it was before it."
+            if running
+            else "It was never confirmed, so no data changes; the deployment accepts restores and imports again."
+        )
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -163,6 +184,8 @@ class StagedImportsDialog(Dialog):
             self.notify(fmt.error_text(exc), title=f"Could not cancel import {record.id}", severity="error")
         else:
             self.cancelled += 1
-            self.notify(f"Cancelled import {record.id} on {self.deployment.name}. No data was changed.",
-                        title="Import cancelled")
+            self.notify(
+                f"Cancelled import {record.id} on {self.deployment.name}. No data was changed.",
+                title="Import cancelled",
+            )
         self.load()

@@ -41,8 +41,11 @@ class ReviewStep(VerticalScroll):
         yield Static("", id="review-error", classes="error-box hidden", markup=False)
         yield Static("", id="review-summary", classes="hidden", markup=False)
         yield Static("", id="review-documents", classes="hidden", markup=False)
-        yield Static("What changes, table by table (documents; files for _storage):", id="review-changes-title",
-                     classes="section hidden")
+        yield Static(
+            "What changes, table by table (documents; files for _storage):",
+            id="review-changes-title",
+            classes="section hidden",
+        )
         yield TableChanges(id="review-changes", classes="hidden")
         yield Static("", id="review-unchanged", classes="hidden", markup=False)
         yield Static("", id="review-message", classes="server-message hidden", markup=False)
@@ -60,16 +63,22 @@ class ReviewStep(VerticalScroll):
         """`documents`: what the restore does to the documents since the backup (`tui.services.restore.review`)."""
         self.query_one("#review-status", Static).update(
             "Staged: the data is uploaded and checked, and waits for your confirmation. Nothing has changed yet."
-            + (f"\n{DASHBOARD_CONFIRMS.format(target=plan.target.name)}" if plan.cloud_restore else ""))
+            + (f"\n{DASHBOARD_CONFIRMS.format(target=plan.target.name)}" if plan.cloud_restore else "")
+        )
         self.query_one("#stage-bar").add_class("hidden")
         self.query_one("#review-summary", Static).update(plan_sentence(plan))
         self.query_one("#review-documents", Static).update("\n".join(documents))
         self.query_one("#review-documents").set_class(not documents, "hidden")
         self.query_one(TableChanges).show(plan.changes)
-        only = (f"Only {', '.join(plan.only_tables)} {'is' if len(plan.only_tables) == 1 else 'are'} replaced; every "
-                f"other table of {plan.target.name} is left exactly as it is.\n" if plan.only_tables else "")
+        only = (
+            f"Only {', '.join(plan.only_tables)} {'is' if len(plan.only_tables) == 1 else 'are'} replaced; every "
+            f"other table of {plan.target.name} is left exactly as it is.\n"
+            if plan.only_tables
+            else ""
+        )
         self.query_one("#review-unchanged", Static).update(
-            only + "Not changed by a restore: " + ", ".join(UNCHANGED) + ".")
+            only + "Not changed by a restore: " + ", ".join(UNCHANGED) + "."
+        )
         message = self.query_one("#review-message", Static)
         message.update(f"The deployment says: {plan.message_to_confirm}" if plan.message_to_confirm else "")
         message.set_class(not plan.message_to_confirm, "hidden")
@@ -100,15 +109,21 @@ class ConfirmStep(Vertical):
         if self.deployment.is_prod:
             yield Static("! This is PRODUCTION. Its current data will be replaced.", classes="danger")
             yield TypedConfirmation(
-                self.deployment.name, f"To restore, type the deployment's name: {self.deployment.name}",
-                id="confirm-typed")
+                self.deployment.name,
+                f"To restore, type the deployment's name: {self.deployment.name}",
+                id="confirm-typed",
+            )
         else:
             yield Static("Press y to restore now. Esc backs out and changes nothing.", classes="danger")
         yield Static("", id="confirm-error", classes="error-box hidden", markup=False)
 
     def show(self, plan: RestorePlan, safety: str) -> None:
-        only = (f"\nOnly {', '.join(plan.only_tables)} {'is' if len(plan.only_tables) == 1 else 'are'} replaced; "
-                "every other table is left as it is." if plan.only_tables else "")
+        only = (
+            f"\nOnly {', '.join(plan.only_tables)} {'is' if len(plan.only_tables) == 1 else 'are'} replaced; "
+            "every other table is left as it is."
+            if plan.only_tables
+            else ""
+        )
         self.query_one("#confirm-summary", Static).update(f"{plan_sentence(plan)}{only}\nSafety backup: {safety}")
 
     def show_starting(self) -> None:
@@ -137,8 +152,12 @@ class FollowStep(Vertical):
         yield Static("", id="follow-counts", markup=False)
         yield TableProgressList(id="follow-tables")
         yield Static("", id="follow-result", classes="result-box hidden", markup=False)
-        yield Static("The restore runs on the server; it cannot be stopped halfway.", id="follow-keys",
-                     classes="keys-hint", markup=False)
+        yield Static(
+            "The restore runs on the server; it cannot be stopped halfway.",
+            id="follow-keys",
+            classes="keys-hint",
+            markup=False,
+        )
 
     def show_progress(self, progress: Progress) -> None:
         self.query_one("#follow-status", Static).update(progress.message)
@@ -162,17 +181,24 @@ class FollowStep(Vertical):
         if result.ok:
             self.query_one("#follow-bar", ProgressBar).update(total=100, progress=100)
             title.update("Restore complete")
-            box.update(f"✓ DONE. {result_counts(result, tables)} into {plan.target.name} in {span(result.elapsed)}"
-                       f"{f' (finished {exact(result.finished)})' if result.finished else ''}.\n"
-                       "Code, environment variables and scheduled functions were not changed.")
+            box.update(
+                f"✓ DONE. {result_counts(result, tables)} into {plan.target.name} in {span(result.elapsed)}"
+                f"{f' (finished {exact(result.finished)})' if result.finished else ''}.\n"
+                "Code, environment variables and scheduled functions were not changed."
+            )
             box.remove_class("-failed")
         else:
             title.update("Restore FAILED")
-            undo = f" Safety backup {plan.safety_backup_id} still holds the data from before." \
-                if plan.safety_backup_id else ""
-            box.update(f"✗ FAILED ({result.state}): {result.error or 'no reason given'}\n"
-                       f"What to do: check the deployment's tables on the main screen; restore again "
-                       f"or from another backup.{undo}")
+            undo = (
+                f" Safety backup {plan.safety_backup_id} still holds the data from before."
+                if plan.safety_backup_id
+                else ""
+            )
+            box.update(
+                f"✗ FAILED ({result.state}): {result.error or 'no reason given'}\n"
+                f"What to do: check the deployment's tables on the main screen; restore again "
+                f"or from another backup.{undo}"
+            )
             box.add_class("-failed")
         box.remove_class("hidden")
         self.query_one("#follow-keys", Static).update("enter or esc close")

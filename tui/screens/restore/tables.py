@@ -34,13 +34,15 @@ class TablesStep(Vertical):
         self.query_one("#tables-about", Static).update(
             f"Backup {backup.id} of {backup.source_deployment} ({when}). The tables you mark are replaced by the "
             f"backup's, atomically; every other table of {deployment} is left exactly as it is (an import in "
-            "replace mode, as npx convex import --replace does).")
+            "replace mode, as npx convex import --replace does)."
+        )
         selection = self.query_one(SelectionList)
         selection.clear_options()
         selection.add_class("hidden")
         self.query_one("#tables-bar").remove_class("hidden")
-        self.show_note(f"Reading the backup's tables: downloading backup {backup.id} (verified; deleted when you "
-                       "leave)…")
+        self.show_note(
+            f"Reading the backup's tables: downloading backup {backup.id} (verified; deleted when you leave)…"
+        )
         self.query_one("#tables-keys", Static).update(LOADING_KEYS)
 
     def show_progress(self, progress: Progress) -> None:
@@ -55,8 +57,11 @@ class TablesStep(Vertical):
         selection.remove_class("hidden")
         if tables:
             selection.highlighted = 0  # space marks the first table at once
-        files = " (_storage is file storage: marked, the deployment's files become the backup's)" \
-            if "_storage" in tables else ""
+        files = (
+            " (_storage is file storage: marked, the deployment's files become the backup's)"
+            if "_storage" in tables
+            else ""
+        )
         self.show_note(f"{len(tables)} tables in the backup{files}. Nothing is marked yet.")
         self.query_one("#tables-keys", Static).update(LIST_KEYS)
         selection.focus()
@@ -73,8 +78,12 @@ class TablesStep(Vertical):
     def _marked(self, event: SelectionList.SelectedChanged) -> None:
         marked = self.marked
         count = self.query_one(SelectionList).option_count
-        self.show_note(f"Marked {len(marked)} of {count}: {', '.join(marked)}. c continues with them; every other "
-                       "table is left as it is." if marked else "Nothing is marked yet.")
+        self.show_note(
+            f"Marked {len(marked)} of {count}: {', '.join(marked)}. c continues with them; every other "
+            "table is left as it is."
+            if marked
+            else "Nothing is marked yet."
+        )
 
     @property
     def marked(self) -> list[str]:

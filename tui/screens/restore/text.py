@@ -25,13 +25,15 @@ from tui.widgets.formatting import error_text, size
 
 # Convex's dashboard confirms the newest cloud restore waiting for confirmation on its own
 # (tui/commands/README.md, "Restoring"): the review step of a cloud restore must not look like a safe place to wait.
-DASHBOARD_CONFIRMS = ("Careful: Convex's dashboard starts a staged cloud restore by itself. Anyone who opens "
-                      "the Backups page of {target} now would start this one. Continue or back out (esc) soon.")
+DASHBOARD_CONFIRMS = (
+    "Careful: Convex's dashboard starts a staged cloud restore by itself. Anyone who opens "
+    "the Backups page of {target} now would start this one. Continue or back out (esc) soon."
+)
 UNCHANGED = ("code (functions)", "environment variables", "scheduled functions and crons", "deployment settings")
 
 
 def deployment_words(ref: DeploymentRef) -> str:
-    """"PRODUCTION deployment happy-otter-123 (project chat)" — danger in words, never colour alone."""
+    """ "PRODUCTION deployment happy-otter-123 (project chat)" — danger in words, never colour alone."""
     kind = "PRODUCTION deployment" if ref.is_prod else f"{ref.type} deployment"
     return f"{kind} {ref.name} (project {ref.project})"
 
@@ -51,7 +53,9 @@ def explain(exc: BaseException, doing: str) -> tuple[str, str]:
     elif isinstance(exc, Conflict):
         todo = "Something else is running on this deployment (a backup or a restore). Wait for it to end, then retry."
     elif isinstance(exc, (NetworkError, ServerError, RateLimited)):
-        todo = "The deployment could not be reached. Check the network or the sandbox, then retry (esc, then start again)."
+        todo = (
+            "The deployment could not be reached. Check the network or the sandbox, then retry (esc, then start again)."
+        )
     elif isinstance(exc, (AuthError, PermissionDenied)):
         todo = "Your credentials do not allow this. Log in again (npx convex login) or use a token with access."
     elif isinstance(exc, NotFound):
@@ -69,8 +73,10 @@ def explain(exc: BaseException, doing: str) -> tuple[str, str]:
 def zip_accepted(path: Path, outcome: VerifyOutcome) -> str:
     files = f", {outcome.storage_files:,} stored files" if outcome.storage_files else ", no stored files"
     sidecar = f"; its sha256 matches {path.name}.sha256" if outcome.sidecar == "match" else ""
-    return (f"{path.name}: {size(outcome.size)}, {outcome.entries or 0:,} entries{files}: every CRC and size is "
-            f"right{sidecar}. Its documents are decoded once more before it is uploaded.")
+    return (
+        f"{path.name}: {size(outcome.size)}, {outcome.entries or 0:,} entries{files}: every CRC and size is "
+        f"right{sidecar}. Its documents are decoded once more before it is uploaded."
+    )
 
 
 def zip_refused(path: Path, outcome: VerifyOutcome) -> str:
@@ -81,20 +87,24 @@ def zip_refused(path: Path, outcome: VerifyOutcome) -> str:
     if error.get("member") and error["member"] not in message:
         where = f" (in {error['member']}" + (f", line {error['line']}" if error.get("line") else "") + ")"
     hint = f" {error['hint'].rstrip('.')}." if error.get("hint") and error["hint"] not in message else ""
-    return (f"Refused: {path.name} is damaged: {message.rstrip('.')}{where}.{hint}\n"
-            "Nothing was uploaded and nothing changed. What to do: run "
-            f"`convex-backups verify {path}` for the full check, `convex-backups inspect {path}` to see what it "
-            "holds; download the backup again (`convex-backups download BACKUP_ID`) or choose another file.")
+    return (
+        f"Refused: {path.name} is damaged: {message.rstrip('.')}{where}.{hint}\n"
+        "Nothing was uploaded and nothing changed. What to do: run "
+        f"`convex-backups verify {path}` for the full check, `convex-backups inspect {path}` to see what it "
+        "holds; download the backup again (`convex-backups download BACKUP_ID`) or choose another file."
+    )
 
 
 def zip_unreadable(path: Path, exc: OSError) -> str:
-    return (f"Refused: {path} cannot be read ({exc.strerror or type(exc).__name__}). Nothing changed. "
-            "What to do: check the path and its permissions, then press enter again.")
+    return (
+        f"Refused: {path} cannot be read ({exc.strerror or type(exc).__name__}). Nothing changed. "
+        "What to do: check the path and its permissions, then press enter again."
+    )
 
 
 # -- counts: documents in tables, files in `_storage`, said the same way in the review, progress and result -----
 def documents_and_files(pairs: list[tuple[str, int]]) -> str:
-    """"1,012 documents and 30 files" from (table, count) pairs; files only when there are some."""
+    """ "1,012 documents and 30 files" from (table, count) pairs; files only when there are some."""
     documents = sum(n for table, n in pairs if not is_storage(table))
     files = sum(n for table, n in pairs if is_storage(table))
     text = f"{documents:,} document{'s' * (documents != 1)}"
@@ -112,11 +122,10 @@ def plan_counts(plan: RestorePlan) -> str:
 
 
 def progress_counts(tables: tuple[TableProgress, ...]) -> str:
-    """"812 / 1,012 documents and 30 / 30 files written" while the restore runs."""
+    """ "812 / 1,012 documents and 30 / 30 files written" while the restore runs."""
     documents = [t for t in tables if not is_storage(t.table)]
     files = [t for t in tables if is_storage(t.table)]
-    text = (f"{sum(min(t.written, t.total) for t in documents):,} / {sum(t.total for t in documents):,} "
-            "documents")
+    text = f"{sum(min(t.written, t.total) for t in documents):,} / {sum(t.total for t in documents):,} documents"
     if files:
         text += f" and {sum(min(t.written, t.total) for t in files):,} / {sum(t.total for t in files):,} files"
     return text + " written"

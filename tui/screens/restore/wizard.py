@@ -109,8 +109,9 @@ class RestoreWizard(StagedRestoreScreen):
         step = self.query_one(TablesStep)
         marked = step.marked
         if not marked:
-            step.show_note("Mark at least one table with space first (or esc, then enter on the backup restores "
-                           "every table).")
+            step.show_note(
+                "Mark at least one table with space first (or esc, then enter on the backup restores every table)."
+            )
             return
         self.chosen_tables = marked
         self.start_safety()
@@ -142,24 +143,32 @@ class RestoreWizard(StagedRestoreScreen):
 
     def staging_text(self) -> str:
         if self.file is not None:
-            return (f"Decoding every document of {self.file.name} and uploading it to {self.deployment.name}; a bad "
-                    "document is refused before upload. Nothing changes yet.")
+            return (
+                f"Decoding every document of {self.file.name} and uploading it to {self.deployment.name}; a bad "
+                "document is refused before upload. Nothing changes yet."
+            )
         assert self.backup is not None
         if self.chosen_tables is not None:
-            return (f"Staging tables {tables_words(self.chosen_tables)} of backup {self.backup.id} in "
-                    f"{self.deployment.name} (a ZIP of those tables only, imported in replace mode): the deployment "
-                    "reads it and counts what would change. Nothing changes yet.")
-        return (f"Staging backup {self.backup.id} in {self.deployment.name}: the deployment reads it and "
-                "counts what would change. Nothing changes yet.")
+            return (
+                f"Staging tables {tables_words(self.chosen_tables)} of backup {self.backup.id} in "
+                f"{self.deployment.name} (a ZIP of those tables only, imported in replace mode): the deployment "
+                "reads it and counts what would change. Nothing changes yet."
+            )
+        return (
+            f"Staging backup {self.backup.id} in {self.deployment.name}: the deployment reads it and "
+            "counts what would change. Nothing changes yet."
+        )
 
     async def stage_plan(self) -> RestorePlan:
         if self.file is not None:
-            return await self.target.prepare_file_import(self.file, self.deployment,
-                                                         on_progress=self.on_staging_progress)
+            return await self.target.prepare_file_import(
+                self.file, self.deployment, on_progress=self.on_staging_progress
+            )
         assert self.backup is not None
         if self.chosen_tables is not None and self.tables_restore is not None:
-            return await self.tables_restore.stage(self.deployment, self.chosen_tables,
-                                                   on_progress=self.on_staging_progress)
+            return await self.tables_restore.stage(
+                self.deployment, self.chosen_tables, on_progress=self.on_staging_progress
+            )
         source = self.source if self.source is not None and self.source.name != self.deployment.name else None
         plan = await self.target.prepare_restore(self.backup.id, self.deployment, source=source)
         try:  # the review's counts are the backup's: kept for the trend (tui/services/snapshots/stats.py)

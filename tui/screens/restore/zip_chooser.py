@@ -79,8 +79,9 @@ class ZipChooser(Vertical):
     @work(exclusive=True, group="zip-verify", exit_on_error=False)
     async def _verify(self, path: Path) -> None:
         self.checking = True
-        self._say(f"Checking {path.name}: every entry's CRC and size, the stored files' sha256… "
-                  "Nothing is uploaded yet.")
+        self._say(
+            f"Checking {path.name}: every entry's CRC and size, the stored files' sha256… Nothing is uploaded yet."
+        )
         loop = asyncio.get_running_loop()
 
         def progress(line: str) -> None:

@@ -39,8 +39,9 @@ def find_project(start: Path | None = None) -> Path | None:
 
 
 def _git(folder: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, text=True,
-                          timeout=30).stdout
+    return subprocess.run(
+        ["git", "-C", str(folder), *args], check=True, capture_output=True, text=True, timeout=30
+    ).stdout
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,13 @@ class GitRef:
 def list_refs(project: Path, *, commits: int = 20) -> list[GitRef]:
     """Tags (newest first) then the latest commits of HEAD."""
     refs: list[GitRef] = []
-    out = _git(project, "for-each-ref", "--sort=-creatordate",
-               "--format=%(refname:short)%09%(objectname)%09%(creatordate:short)%09%(subject)", "refs/tags")
+    out = _git(
+        project,
+        "for-each-ref",
+        "--sort=-creatordate",
+        "--format=%(refname:short)%09%(objectname)%09%(creatordate:short)%09%(subject)",
+        "refs/tags",
+    )
     for line in out.splitlines():
         name, sha, date, subject = (line.split("\t") + ["", "", ""])[:4]
         refs.append(GitRef(name, sha, f"tag {name} — {date} {subject}".strip(), "tag"))
@@ -91,8 +97,9 @@ def remove_worktree(project: Path, worktree: Path) -> None:
         shutil.rmtree(worktree, ignore_errors=True)
 
 
-def deploy_environment(url: str | None, admin_key: str | None, deploy_key: str | None = None,
-                       base: Mapping[str, str] | None = None) -> dict[str, str]:
+def deploy_environment(
+    url: str | None, admin_key: str | None, deploy_key: str | None = None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The deploy's environment: a deploy key when the profile has one, else the self-hosted pair (what
     self-hosted and sandbox deployments use). CONVEX_DEPLOYMENT is removed (it would conflict)."""
     env = dict(os.environ if base is None else base)
@@ -113,15 +120,22 @@ def deploy_key_deployment(deploy_key: str) -> str | None:
     return rest if kind in ("prod", "dev") and rest and ":" not in rest else None
 
 
-def push_environment(deployment: str, url: str | None, admin_key: str | None, deploy_key: str | None,
-                     base: Mapping[str, str] | None = None) -> dict[str, str]:
+def push_environment(
+    deployment: str,
+    url: str | None,
+    admin_key: str | None,
+    deploy_key: str | None,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """`deploy_environment`, refusing a profile's deploy key that names another deployment (the push would
     go there). The message names both deployments, never the key."""
     if deploy_key:
         named = deploy_key_deployment(deploy_key)
         if named is not None and named != deployment:
-            raise ValueError(f"The profile's deploy key is for {named}, not {deployment}: nothing was deployed. "
-                             "Use a profile whose deploy_key belongs to this deployment, or run the push by hand.")
+            raise ValueError(
+                f"The profile's deploy key is for {named}, not {deployment}: nothing was deployed. "
+                "Use a profile whose deploy_key belongs to this deployment, or run the push by hand."
+            )
     return deploy_environment(url, admin_key, deploy_key, base)
 
 
@@ -135,23 +149,35 @@ def missing_tools(command: str) -> list[str]:
     return missing
 
 
-def manual_instructions(deployment: str, ref: str | None, *, project: Path | None, command: str = DEFAULT_COMMAND,
-                        self_hosted: bool = True, installer: Installer | None = None) -> str:
+def manual_instructions(
+    deployment: str,
+    ref: str | None,
+    *,
+    project: Path | None,
+    command: str = DEFAULT_COMMAND,
+    self_hosted: bool = True,
+    installer: Installer | None = None,
+) -> str:
     """What to run by hand when the app cannot (credentials are named, never printed)."""
     folder = str(project) if project else "<your app's folder (it has convex/ and package.json)>"
     ref = ref or "<a known-good tag or commit>"
-    creds = ("export CONVEX_SELF_HOSTED_URL=... CONVEX_SELF_HOSTED_ADMIN_KEY=...   "
-             f"# convex-backups sandbox credentials {deployment}, or your self-hosted values"
-             if self_hosted else f"export CONVEX_DEPLOY_KEY=...   # a production deploy key of {deployment}")
+    creds = (
+        "export CONVEX_SELF_HOSTED_URL=... CONVEX_SELF_HOSTED_ADMIN_KEY=...   "
+        f"# convex-backups sandbox credentials {deployment}, or your self-hosted values"
+        if self_hosted
+        else f"export CONVEX_DEPLOY_KEY=...   # a production deploy key of {deployment}"
+    )
     install = installer.command if installer else "npm ci   # or pnpm/yarn/bun install, following your lockfile"
-    return "\n".join([
-        f"cd {folder}",
-        f"git worktree add --detach /tmp/known-good {ref}",
-        f"cd /tmp/known-good && {install}",
-        creds,
-        deploy_command(command, f"restore {ref}"),
-        "Then press m here and name the ref.",
-    ])
+    return "\n".join(
+        [
+            f"cd {folder}",
+            f"git worktree add --detach /tmp/known-good {ref}",
+            f"cd /tmp/known-good && {install}",
+            creds,
+            deploy_command(command, f"restore {ref}"),
+            "Then press m here and name the ref.",
+        ]
+    )
 
 
 @dataclass
@@ -168,8 +194,15 @@ class DeployRun:
     async def lines(self) -> AsyncIterator[str]:
         """Start the command and yield its output (stdout and stderr merged) line by line."""
         self.process = await asyncio.create_subprocess_exec(
-            "sh", "-c", self.command, cwd=str(self.cwd), env=self.env, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL, start_new_session=True,
+            "sh",
+            "-c",
+            self.command,
+            cwd=str(self.cwd),
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            stdin=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
         )
         assert self.process.stdout is not None
         while True:

@@ -17,10 +17,12 @@ from tui.services.protocol import BackupTarget, DeploymentRef
 ADD = "_system/frontend/addDocument"
 PATCH = "_system/frontend/patchDocumentsFields"
 DELETE = "_system/frontend/deleteDocuments"
-NO_USER_FUNCTIONS = ("Running a mutation by name needs the app's own functions. The sandbox has no user "
-                     "functions (code cannot be pushed to it), so there is nothing to run here. Fix data with "
-                     "this step's edits instead (open a table: e edit, d delete, i insert), or push code "
-                     "(step 3) to a real deployment and use `npx convex run`.")
+NO_USER_FUNCTIONS = (
+    "Running a mutation by name needs the app's own functions. The sandbox has no user "
+    "functions (code cannot be pushed to it), so there is nothing to run here. Fix data with "
+    "this step's edits instead (open a table: e edit, d delete, i insert), or push code "
+    "(step 3) to a real deployment and use `npx convex run`."
+)
 
 
 @runtime_checkable
@@ -60,7 +62,9 @@ class DataEditor:
     async def count(self, table: str) -> int:
         return await self.client.table_size(table)
 
-    async def page(self, table: str, *, cursor: str | None = None, size: int = 50) -> tuple[list[dict[str, Any]], str | None]:
+    async def page(
+        self, table: str, *, cursor: str | None = None, size: int = 50
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """Up to `size` documents, oldest first, and the cursor after them (None at the end). A page may come
         back short while the table goes on (scan limits), so short pages are topped up."""
         documents: list[dict[str, Any]] = []
@@ -76,12 +80,16 @@ class DataEditor:
     async def patch_field(self, table: str, doc_id: str, field: str, value: Any) -> None:
         if field.startswith("_"):
             raise ValueError("System fields (_id, _creationTime) cannot be edited.")
-        _check(await self.client.mutation(PATCH, {"table": table, "ids": [doc_id], "fields": {field: value}}),
-               f"edit {field} of {doc_id}")
+        _check(
+            await self.client.mutation(PATCH, {"table": table, "ids": [doc_id], "fields": {field: value}}),
+            f"edit {field} of {doc_id}",
+        )
 
     async def delete(self, table: str, doc_ids: list[str]) -> None:
-        _check(await self.client.mutation(DELETE, {"toDelete": [{"id": i, "tableName": table} for i in doc_ids]}),
-               f"delete {len(doc_ids)} document(s)")
+        _check(
+            await self.client.mutation(DELETE, {"toDelete": [{"id": i, "tableName": table} for i in doc_ids]}),
+            f"delete {len(doc_ids)} document(s)",
+        )
 
     async def insert(self, table: str, document: dict[str, Any]) -> None:
         if not isinstance(document, dict) or any(k.startswith("_") for k in document):
@@ -130,8 +138,9 @@ class TablePager:
     async def current(self, editor: DataEditor) -> PageView:
         documents, self._next = await editor.page(self.table, cursor=self._starts[-1], size=self.size)
         total = await editor.count(self.table)
-        return PageView(self.table, documents, self._offsets[-1] + 1, total, len(self._starts) > 1,
-                        self._next is not None)
+        return PageView(
+            self.table, documents, self._offsets[-1] + 1, total, len(self._starts) > 1, self._next is not None
+        )
 
     async def next(self, editor: DataEditor) -> PageView:
         if self._next is not None:
@@ -156,7 +165,7 @@ def parse_value(text: str, like: Any = _MISSING) -> Any:
     try:
         value = decode_encoded_value(json.loads(text))
     except (ValueError, ConvexValueError) as exc:
-        raise ValueError(f"Not a JSON value ({exc}). Strings need quotes: \"text\".") from None
+        raise ValueError(f'Not a JSON value ({exc}). Strings need quotes: "text".') from None
     if isinstance(like, int) and not isinstance(like, bool) and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -205,7 +214,7 @@ def value_words(value: Any = _MISSING) -> str:
     if value is _MISSING:
         return "not set"
     shown = show_value(value)
-    return f"{shown if len(shown) <= SHOWN_VALUE else shown[:SHOWN_VALUE - 1] + '…'} ({type_name(value)})"
+    return f"{shown if len(shown) <= SHOWN_VALUE else shown[: SHOWN_VALUE - 1] + '…'} ({type_name(value)})"
 
 
 @dataclass(frozen=True)
@@ -234,12 +243,16 @@ class FieldEdit:
 
     def words(self) -> str:
         change = " — TYPE CHANGED" if self.type_changes else ""
-        return (f"set {self.field} of {self.doc_id} in {self.table}: {value_words(self.old)} → "
-                f"{value_words(self.new)}{change}")
+        return (
+            f"set {self.field} of {self.doc_id} in {self.table}: {value_words(self.old)} → "
+            f"{value_words(self.new)}{change}"
+        )
 
     def type_question(self) -> str:
-        return (f"{self.field}: {value_words(self.old)} → {value_words(self.new)}. This edit CHANGES THE FIELD'S "
-                f"TYPE from {self.old_type} to {type_name(self.new)}.")
+        return (
+            f"{self.field}: {value_words(self.old)} → {value_words(self.new)}. This edit CHANGES THE FIELD'S "
+            f"TYPE from {self.old_type} to {type_name(self.new)}."
+        )
 
 
 def fields_line(document: dict[str, Any]) -> str:

@@ -35,8 +35,10 @@ def render(checklist: Checklist) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for number, (title, state) in enumerate(zip(STEP_TITLES, checklist.steps)):
-        lines.append(f"| {number} | {title} | {state.status} | {state.who or '—'} | {_when(state.started)} | "
-                     f"{_when(state.finished)} |")
+        lines.append(
+            f"| {number} | {title} | {state.status} | {state.who or '—'} | {_when(state.started)} | "
+            f"{_when(state.finished)} |"
+        )
     lines.append("")
     for number, (title, state) in enumerate(zip(STEP_TITLES, checklist.steps)):
         lines += [f"### Step {number}: {title}", "", f"Status: **{state.status}**"]
@@ -64,8 +66,10 @@ def render(checklist: Checklist) -> str:
     if checklist.pause_events:
         lines += ["## Pausing", "", "| When | Who | What | Note |", "| --- | --- | --- | --- |"]
         for event in checklist.pause_events:
-            lines.append(f"| {_when(_parse(event.get('at')))} | {event.get('who') or '—'} | {event['action']} | "
-                         f"{event.get('note') or ''} |")
+            lines.append(
+                f"| {_when(_parse(event.get('at')))} | {event.get('who') or '—'} | {event['action']} | "
+                f"{event.get('note') or ''} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -76,8 +80,10 @@ def _restores_line(checklist: Checklist) -> str:
     done = []
     for restore in checklist.completed_restores:
         rows = restore.get("rows_written")
-        done.append(f"{restore.get('backup_id')} (import {restore.get('import_id')}, completed "
-                    f"{_when(_parse(restore.get('at')))}" + (f", {rows:,} documents written)" if rows else ")"))
+        done.append(
+            f"{restore.get('backup_id')} (import {restore.get('import_id')}, completed "
+            f"{_when(_parse(restore.get('at')))}" + (f", {rows:,} documents written)" if rows else ")")
+        )
     if done:
         return "; ".join(done)
     state = checklist.steps[2]

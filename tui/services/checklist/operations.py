@@ -43,15 +43,22 @@ async def supports_pause(target: BackupTarget) -> bool:
 
 
 def scope_text(ref: DeploymentRef, *, pause_supported: bool) -> str:
-    touched = (f"Will touch {ref.name} ({ref.danger_label}) only: its data (restore, manual fixes), its "
-               "environment variables and its deployed code, each only after you confirm.")
-    untouched = ("Will not touch: other deployments, existing backups (none is deleted), the periodic "
-                 "schedule, file storage outside a restore, your local project files (code is pushed from a "
-                 "temporary git worktree).")
-    pause = ("Pausing (optional, p): refuses the app's functions, HTTP actions and file URLs; data edits, "
-             "restores, code pushes and env changes keep working." if pause_supported else
-             "Pausing: not supported by this target (pause it from the Convex dashboard if you need to stop "
-             "further damage; data repair through system functions still works while paused).")
+    touched = (
+        f"Will touch {ref.name} ({ref.danger_label}) only: its data (restore, manual fixes), its "
+        "environment variables and its deployed code, each only after you confirm."
+    )
+    untouched = (
+        "Will not touch: other deployments, existing backups (none is deleted), the periodic "
+        "schedule, file storage outside a restore, your local project files (code is pushed from a "
+        "temporary git worktree)."
+    )
+    pause = (
+        "Pausing (optional, p): refuses the app's functions, HTTP actions and file URLs; data edits, "
+        "restores, code pushes and env changes keep working."
+        if pause_supported
+        else "Pausing: not supported by this target (pause it from the Convex dashboard if you need to stop "
+        "further damage; data repair through system functions still works while paused)."
+    )
     return f"{touched}\n{untouched}\n{pause}"
 
 
@@ -68,9 +75,15 @@ async def safety_choices(target: BackupTarget, ref: DeploymentRef) -> SafetyOpti
     return await safety.safety_options(target, ref, source_has_storage=True)
 
 
-async def safety_backup(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
-                        on_progress: OnProgress = None, *, how: SafetyHow = "fresh",
-                        options: SafetyOptions | None = None) -> BackupRecord:
+async def safety_backup(
+    checklist: Checklist,
+    target: BackupTarget,
+    ref: DeploymentRef,
+    on_progress: OnProgress = None,
+    *,
+    how: SafetyHow = "fresh",
+    options: SafetyOptions | None = None,
+) -> BackupRecord:
     """Take (or, after a restart, keep following) the safety copy with file storage. A cloud backup's id
     is saved before it is followed, so a resumed checklist never requests a second one. `options` (from
     `safety_choices`) is needed for "oldest" and "recent"."""
@@ -88,8 +101,11 @@ async def safety_backup(checklist: Checklist, target: BackupTarget, ref: Deploym
             try:
                 saved = await safety.free_slot(target, ref, options.oldest, on_progress=on_progress)
             except Exception as exc:
-                checklist.fail(1, f"the oldest backup {options.oldest.id} could not be kept on disk and deleted: "
-                                  f"{exc}; nothing was deleted unless it was saved first")
+                checklist.fail(
+                    1,
+                    f"the oldest backup {options.oldest.id} could not be kept on disk and deleted: "
+                    f"{exc}; nothing was deleted unless it was saved first",
+                )
                 raise
             checklist.record(1, freed=options.oldest.id, freed_to=str(saved.path))
         _note(on_progress, Progress("Asking for a backup with file storage…"))
@@ -110,18 +126,24 @@ async def safety_backup(checklist: Checklist, target: BackupTarget, ref: Deploym
         size = f", {record.size:,} bytes" if record.size else ""
         env = f"; env vars saved as {env_id}" if env_id else "; env vars NOT saved"
         freed = state.data.get("freed")
-        kept = f"; backup {freed} was saved to {state.data.get('freed_to')} and deleted to free a slot" \
-            if freed else ""
-        checklist.done(1, f"backup {backup_id} complete (with file storage{size}){env}{kept}",
-                       backup_id=backup_id, env_snapshot=env_id, size=record.size)
+        kept = f"; backup {freed} was saved to {state.data.get('freed_to')} and deleted to free a slot" if freed else ""
+        checklist.done(
+            1,
+            f"backup {backup_id} complete (with file storage{size}){env}{kept}",
+            backup_id=backup_id,
+            env_snapshot=env_id,
+            size=record.size,
+        )
     else:
-        checklist.fail(1, f"backup {backup_id} ended {record.state}: {last.message if last else ''}".strip(),
-                       backup_id=backup_id)
+        checklist.fail(
+            1, f"backup {backup_id} ended {record.state}: {last.message if last else ''}".strip(), backup_id=backup_id
+        )
     return record
 
 
-async def _local_snapshot(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
-                          on_progress: OnProgress) -> BackupRecord:
+async def _local_snapshot(
+    checklist: Checklist, target: BackupTarget, ref: DeploymentRef, on_progress: OnProgress
+) -> BackupRecord:
     """No server-side id to follow: after a restart a "running" local snapshot is simply redone (x)."""
     checklist.start(1, how="local")
     try:
@@ -131,16 +153,28 @@ async def _local_snapshot(checklist: Checklist, target: BackupTarget, ref: Deplo
         raise
     where = record.notes[0] if record.notes else ""
     size = f", {record.size:,} bytes" if record.size else ""
-    checklist.done(1, f"local safety snapshot {record.id} complete (with file storage{size}; no backup slot "
-                      f"used). {where}".strip(),
-                   backup_id=record.id, local=True, where=where, env_snapshot=record.env_snapshot, size=record.size)
+    checklist.done(
+        1,
+        f"local safety snapshot {record.id} complete (with file storage{size}; no backup slot used). {where}".strip(),
+        backup_id=record.id,
+        local=True,
+        where=where,
+        env_snapshot=record.env_snapshot,
+        size=record.size,
+    )
     return record
 
 
 def _reuse(checklist: Checklist, recent: BackupRecord) -> BackupRecord:
     checklist.start(1, how="recent")
-    checklist.done(1, f"reused {safety.reuse_words(recent)}", backup_id=recent.id, reused=True,
-                   env_snapshot=recent.env_snapshot, size=recent.size)
+    checklist.done(
+        1,
+        f"reused {safety.reuse_words(recent)}",
+        backup_id=recent.id,
+        reused=True,
+        env_snapshot=recent.env_snapshot,
+        size=recent.size,
+    )
     return recent
 
 
@@ -156,8 +190,12 @@ async def table_counts(target: BackupTarget, ref: DeploymentRef) -> dict[str, in
 
 def begin_restore(checklist: Checklist, backup: BackupRecord | None, counts_before: dict[str, int] | None) -> None:
     """`backup` None: the wizard chooses the source (another deployment's backup, a ZIP on disk)."""
-    checklist.start(2, backup_id=backup.id if backup else None, source=backup.deployment if backup else None,
-                    counts_before=counts_before)
+    checklist.start(
+        2,
+        backup_id=backup.id if backup else None,
+        source=backup.deployment if backup else None,
+        counts_before=counts_before,
+    )
 
 
 def restore_safety_requested(checklist: Checklist, backup_id: str) -> None:
@@ -167,8 +205,15 @@ def restore_safety_requested(checklist: Checklist, backup_id: str) -> None:
 
 def restore_staged(checklist: Checklist, plan: RestorePlan) -> None:
     safety = {"safety_backup_id": plan.safety_backup_id} if plan.safety_backup_id else {}  # else keep the wizard's
-    checklist.record(2, import_id=plan.import_id, confirmed=False, backup_id=plan.backup_id,
-                     rows_to_write=plan.rows_to_write, rows_to_delete=plan.rows_to_delete, **safety)
+    checklist.record(
+        2,
+        import_id=plan.import_id,
+        confirmed=False,
+        backup_id=plan.backup_id,
+        rows_to_write=plan.rows_to_write,
+        rows_to_delete=plan.rows_to_delete,
+        **safety,
+    )
 
 
 def restore_confirmed(checklist: Checklist, plan: RestorePlan) -> None:
@@ -178,9 +223,16 @@ def restore_confirmed(checklist: Checklist, plan: RestorePlan) -> None:
 def plan_of(checklist: Checklist, ref: DeploymentRef, import_id: str | None = None) -> RestorePlan:
     """The recorded restore (or the import `import_id` of it), enough to follow it again and ask how it ended."""
     data = checklist.steps[2].data
-    return RestorePlan(source=f"backup {data.get('backup_id')}", target=ref, changes=(), message_to_confirm=None,
-                       require_manual_confirmation=False, import_id=import_id or data["import_id"],
-                       backup_id=data.get("backup_id"), safety_backup_id=data.get("safety_backup_id"))
+    return RestorePlan(
+        source=f"backup {data.get('backup_id')}",
+        target=ref,
+        changes=(),
+        message_to_confirm=None,
+        require_manual_confirmation=False,
+        import_id=import_id or data["import_id"],
+        backup_id=data.get("backup_id"),
+        safety_backup_id=data.get("safety_backup_id"),
+    )
 
 
 async def counts_now(target: BackupTarget, ref: DeploymentRef) -> dict[str, int] | None:
@@ -191,8 +243,9 @@ async def counts_now(target: BackupTarget, ref: DeploymentRef) -> dict[str, int]
         return None
 
 
-async def finish_restore(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
-                         result: RestoreResult) -> dict[str, int] | None:
+async def finish_restore(
+    checklist: Checklist, target: BackupTarget, ref: DeploymentRef, result: RestoreResult
+) -> dict[str, int] | None:
     counts_after = await counts_now(target, ref)
     data = checklist.steps[2].data
     source = f"backup {data.get('backup_id')}" if data.get("backup_id") else f"file {data.get('source_file')}"
@@ -202,13 +255,18 @@ async def finish_restore(checklist: Checklist, target: BackupTarget, ref: Deploy
         checklist.done(2, f"{what}: {result.rows_written or 0:,} documents written", counts_after=counts_after)
     else:
         # A failed import changes nothing (Convex writes a restore's tables all at once, at its end).
-        checklist.fail(2, f"{what} ended {result.state}: {result.error or 'no reason given'}; nothing was restored",
-                       counts_after=counts_after, nothing_restored=True)
+        checklist.fail(
+            2,
+            f"{what} ended {result.state}: {result.error or 'no reason given'}; nothing was restored",
+            counts_after=counts_after,
+            nothing_restored=True,
+        )
     return counts_after
 
 
-async def follow_recorded_restore(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
-                                  on_progress: OnProgress = None) -> RestoreResult:
+async def follow_recorded_restore(
+    checklist: Checklist, target: BackupTarget, ref: DeploymentRef, on_progress: OnProgress = None
+) -> RestoreResult:
     """After a restart or a lost connection: follow the restore whose import id was recorded at
     confirmation. Nothing is confirmed or started again."""
     plan = plan_of(checklist, ref)
@@ -218,9 +276,13 @@ async def follow_recorded_restore(checklist: Checklist, target: BackupTarget, re
             await target.abandon_restore(plan)
         except Exception:  # noqa: BLE001 - already gone
             pass
-        checklist.fail(2, f"the restore {plan.import_id} never reached the server's confirmation; it was "
-                          "dropped and nothing was restored (g starts it again)",
-                       counts_after=await counts_now(target, ref), nothing_restored=True)
+        checklist.fail(
+            2,
+            f"the restore {plan.import_id} never reached the server's confirmation; it was "
+            "dropped and nothing was restored (g starts it again)",
+            counts_after=await counts_now(target, ref),
+            nothing_restored=True,
+        )
         return first
     async for progress in target.follow_restore(plan):
         _note(on_progress, progress)
@@ -278,12 +340,14 @@ async def drop_unconfirmed_restore(checklist: Checklist, target: BackupTarget, r
     canceled = [d.id for d in staged if d.id not in waiting]
     left = [f"{i} ({errors[i]})" if i in errors else i for i in sorted(waiting)]
     if canceled:
-        server = (f"the staged restore {', '.join(canceled)} was never confirmed and was canceled on the server")
+        server = f"the staged restore {', '.join(canceled)} was never confirmed and was canceled on the server"
     else:
         server = "no restore of it is staged on the server"
     if left:
-        server += (f"; could NOT cancel {', '.join(left)}: it changes nothing but blocks the next restore "
-                   f"until canceled (convex-backups imports --deployment {ref.name})")
+        server += (
+            f"; could NOT cancel {', '.join(left)}: it changes nothing but blocks the next restore "
+            f"until canceled (convex-backups imports --deployment {ref.name})"
+        )
     safety = state.data.get("safety_backup_id")
     if safety:  # taken by the restore wizard before it stopped: say where it stands, it may be the way back
         try:
@@ -291,15 +355,19 @@ async def drop_unconfirmed_restore(checklist: Checklist, target: BackupTarget, r
             server += f"; the restore's safety backup {safety} is {record.state}"
         except Exception:  # noqa: BLE001 - the id is still worth saying
             server += f"; the restore's safety backup was {safety}"
-    outcome = (f"the app stopped at the restore's {where}; {server}; nothing was restored, the data is as it "
-               "was (g starts the restore again)")
-    checklist.fail(2, outcome, counts_after=await counts_now(target, ref), nothing_restored=True,
-                   canceled_imports=canceled)
+    outcome = (
+        f"the app stopped at the restore's {where}; {server}; nothing was restored, the data is as it "
+        "was (g starts the restore again)"
+    )
+    checklist.fail(
+        2, outcome, counts_after=await counts_now(target, ref), nothing_restored=True, canceled_imports=canceled
+    )
     return outcome
 
 
-async def resume(checklist: Checklist, target: BackupTarget, ref: DeploymentRef,
-                 on_progress: OnProgress = None) -> list[str]:
+async def resume(
+    checklist: Checklist, target: BackupTarget, ref: DeploymentRef, on_progress: OnProgress = None
+) -> list[str]:
     """Pick up every operation that was running when the checklist was last saved. Returns what was done."""
     said = []
     for step, op_id in checklist.running_operations():
@@ -354,8 +422,11 @@ class EnvComparison:
     @property
     def differences(self) -> tuple[tuple[str, str], ...]:
         """(name, "added" | "removed" | "changed"), sorted by name."""
-        rows = [(n, "added") for n in self.added] + [(n, "removed") for n in self.removed] + \
-            [(n, "changed") for n in self.changed]
+        rows = (
+            [(n, "added") for n in self.added]
+            + [(n, "removed") for n in self.removed]
+            + [(n, "changed") for n in self.changed]
+        )
         return tuple(sorted(rows))
 
 
@@ -363,8 +434,9 @@ def saved_for_backup(saved: Iterable[EnvSnapshot], backup_id: str | None) -> Env
     return next((s for s in saved if backup_id and s.reason == f"backup {backup_id}"), None)
 
 
-async def compare_env(target: BackupTarget, ref: DeploymentRef, *, saved_id: str | None = None,
-                      file: Path | None = None) -> EnvComparison:
+async def compare_env(
+    target: BackupTarget, ref: DeploymentRef, *, saved_id: str | None = None, file: Path | None = None
+) -> EnvComparison:
     live = dict((await target.env_live(ref)).values)
     if file is not None:
         return EnvComparison(str(file), None, live, parse_dotenv(Path(file).read_text(encoding="utf-8")))
@@ -375,8 +447,9 @@ async def compare_env(target: BackupTarget, ref: DeploymentRef, *, saved_id: str
     return EnvComparison(f"saved set {chosen.id} ({chosen.reason})", chosen.id, live, dict(chosen.values))
 
 
-async def apply_env(checklist: Checklist, target: BackupTarget, ref: DeploymentRef, comparison: EnvComparison,
-                    names: Iterable[str]) -> dict[str, list[str]]:
+async def apply_env(
+    checklist: Checklist, target: BackupTarget, ref: DeploymentRef, comparison: EnvComparison, names: Iterable[str]
+) -> dict[str, list[str]]:
     """Apply the chosen differences in one all-or-nothing update: every one of a saved set through
     `env_restore`, otherwise a partial update through the deployment's API. Records names only."""
     chosen = set(names)
@@ -391,8 +464,9 @@ async def apply_env(checklist: Checklist, target: BackupTarget, ref: DeploymentR
         if comparison.saved_id and chosen == set(kinds):
             await target.env_restore(ref, comparison.saved_id)
         else:
-            updates: dict[str, str | None] = {n: (None if kinds[n] == "removed" else comparison.wanted[n])
-                                              for n in chosen}
+            updates: dict[str, str | None] = {
+                n: (None if kinds[n] == "removed" else comparison.wanted[n]) for n in chosen
+            }
             client = await client_for(target, ref)
             await client.update_env(updates)
     except Exception as exc:
@@ -406,6 +480,7 @@ async def apply_env(checklist: Checklist, target: BackupTarget, ref: DeploymentR
 def counts_table(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, str, str]]:
     """(table, before, after) rows for every table in either. A side that was never read says "not read";
     "–" means the table is not there on that side."""
+
     def cell(counts: dict[str, Any] | None, table: str) -> str:
         if counts is None:
             return "not read"

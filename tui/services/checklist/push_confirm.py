@@ -36,9 +36,13 @@ def _when(ms: int) -> str:
 def matching_push(events: list[tuple[str, int, Mapping[str, Any]]], since_ms: int, message: str | None) -> int | None:
     """The time of the newest push event since `since_ms` (less the clock slack) whose message is `message`
     (any push when `message` is None); None when there is none. Events are (action, ms, metadata)."""
-    found = [ms for action, ms, metadata in events
-             if action in PUSH_ACTIONS and ms >= since_ms - CLOCK_SLACK_MS
-             and (message is None or metadata.get("message") == message)]
+    found = [
+        ms
+        for action, ms, metadata in events
+        if action in PUSH_ACTIONS
+        and ms >= since_ms - CLOCK_SLACK_MS
+        and (message is None or metadata.get("message") == message)
+    ]
     return max(found) if found else None
 
 
@@ -57,8 +61,12 @@ async def confirm_push(client: DeploymentClient, since_ms: int, message: str | N
         try:
             last = await client.query(LAST_PUSH_EVENT, {})
         except Exception as query_error:  # noqa: BLE001
-            return PushEvidence(False, f"could not read the audit log ({type(audit_error).__name__}) nor the last "
-                                       f"push event ({type(query_error).__name__}) to confirm the push", known=False)
+            return PushEvidence(
+                False,
+                f"could not read the audit log ({type(audit_error).__name__}) nor the last "
+                f"push event ({type(query_error).__name__}) to confirm the push",
+                known=False,
+            )
         if not isinstance(last, Mapping):
             return _evidence(None, message, "the last push event")
         metadata = as_mapping(last.get("metadata"))

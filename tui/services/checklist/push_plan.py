@@ -58,8 +58,11 @@ def install_argv(manager: str, lockfile_text: str = "") -> tuple[str, ...]:
     if manager == "bun":
         return ("bun", "install", "--frozen-lockfile")
     # yarn 2+ (berry) lockfiles carry a __metadata block and take --immutable; yarn 1 takes --frozen-lockfile
-    return ("yarn", "install", "--immutable") if "__metadata:" in lockfile_text else (
-        "yarn", "install", "--frozen-lockfile")
+    return (
+        ("yarn", "install", "--immutable")
+        if "__metadata:" in lockfile_text
+        else ("yarn", "install", "--frozen-lockfile")
+    )
 
 
 def is_convex_deploy(command: str) -> bool:
@@ -137,7 +140,9 @@ def _join(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
-def find_installer(root: Path, sha: str, subfolder: str, package_json: dict[str, Any]) -> tuple[Installer | None, list[str]]:
+def find_installer(
+    root: Path, sha: str, subfolder: str, package_json: dict[str, Any]
+) -> tuple[Installer | None, list[str]]:
     """The lockfile nearest the project at `sha` and its package manager; notes when the choice needed one."""
     wanted = str(package_json.get("packageManager") or "").split("@")[0]
     for folder in _folders_up(subfolder):
@@ -175,31 +180,38 @@ def missing_programs(command: str, installer: Installer | None) -> list[str]:
     if not shutil.which("git"):
         missing.append("git is not installed (it checks out the known-good ref): install git.")
     if not shutil.which("node"):
-        missing.append("Node.js is not installed (no `node` on PATH); the convex CLI needs it: install Node.js 18 "
-                       "or newer.")
+        missing.append(
+            "Node.js is not installed (no `node` on PATH); the convex CLI needs it: install Node.js 18 or newer."
+        )
     program = shlex.split(command)[0] if command.strip() else ""
     if program and program != "node" and not shutil.which(program):
         missing.append(f"`{program}` is not installed (the deploy command starts with it).")
     if installer is not None and installer.manager != program and not shutil.which(installer.manager):
-        missing.append(f"{installer.manager} is not installed, and {PurePosixPath(installer.lockfile).name} needs "
-                       f"it to install the dependencies ({HOW_TO_INSTALL[installer.manager]}).")
+        missing.append(
+            f"{installer.manager} is not installed, and {PurePosixPath(installer.lockfile).name} needs "
+            f"it to install the dependencies ({HOW_TO_INSTALL[installer.manager]})."
+        )
     return missing
 
 
-def plan_push(project: Path, ref_name: str, sha: str, *, command: str = DEFAULT_COMMAND,
-              checklist_id: str | None = None) -> PushPlan:
+def plan_push(
+    project: Path, ref_name: str, sha: str, *, command: str = DEFAULT_COMMAND, checklist_id: str | None = None
+) -> PushPlan:
     """Everything step 3 needs to know before it starts; `missing` says what stops it."""
     is_deploy = is_convex_deploy(command)
     message = push_message(ref_name, sha, checklist_id) if is_deploy else None
-    plan = PushPlan(Path(project), None, "", ref_name, sha, deploy_command(command, message) if message else command,
-                    message, None)
+    plan = PushPlan(
+        Path(project), None, "", ref_name, sha, deploy_command(command, message) if message else command, message, None
+    )
     if not shutil.which("git"):
         plan.missing = missing_programs(command, None)
         return plan
     found = repository_of(project)
     if found is None:
-        plan.missing.append(f"{project} is not inside a git repository, so no known-good ref can be checked out: "
-                            "push by hand from a copy of the good code.")
+        plan.missing.append(
+            f"{project} is not inside a git repository, so no known-good ref can be checked out: "
+            "push by hand from a copy of the good code."
+        )
         return plan
     plan.repo_root, plan.subfolder = found
     where = f"{plan.subfolder or 'the repository root'} at {ref_name}"
@@ -217,10 +229,13 @@ def plan_push(project: Path, ref_name: str, sha: str, *, command: str = DEFAULT_
         if plan.installer is None:
             plan.missing.append(
                 f"No lockfile in {where} (package-lock.json, pnpm-lock.yaml, yarn.lock or bun.lock), so its "
-                "dependencies cannot be installed as they were: commit one, or push by hand.")
+                "dependencies cannot be installed as they were: commit one, or push by hand."
+            )
         if is_deploy and not _has_convex(package_json):
-            plan.missing.append(f"package.json in {where} lists no `convex` dependency, so `npx convex` would "
-                                "fetch whatever version is newest: add it, or push by hand.")
+            plan.missing.append(
+                f"package.json in {where} lists no `convex` dependency, so `npx convex` would "
+                "fetch whatever version is newest: add it, or push by hand."
+            )
     functions = _functions_folder(plan.repo_root, sha, plan.subfolder)
     if not _files_at(plan.repo_root, sha, _join(plan.subfolder, functions)):
         plan.missing.append(f"There is no {functions}/ folder (the app's functions) in {where}.")

@@ -24,8 +24,13 @@ from tui.services.checklist.push_confirm import PushEvidence
 from tui.services.checklist.push_plan import PushPlan
 
 SANDBOX_ANSWER = "SandboxRunsNoCode"  # the code of the sandbox's answer to a push
-CREDENTIAL_VARIABLES = ("CONVEX_DEPLOY_KEY", "CONVEX_SELF_HOSTED_URL", "CONVEX_SELF_HOSTED_ADMIN_KEY",
-                        "CONVEX_DEPLOYMENT", "CONVEX_DEPLOYMENT_TOKEN")
+CREDENTIAL_VARIABLES = (
+    "CONVEX_DEPLOY_KEY",
+    "CONVEX_SELF_HOSTED_URL",
+    "CONVEX_SELF_HOSTED_ADMIN_KEY",
+    "CONVEX_DEPLOYMENT",
+    "CONVEX_DEPLOYMENT_TOKEN",
+)
 
 
 @dataclass
@@ -43,9 +48,15 @@ def _reason(lines: list[str]) -> str:
 
 
 class PushRun:
-    def __init__(self, plan: PushPlan, env: dict[str, str], *, sandbox: bool,
-                 confirm: Callable[[int], Awaitable[PushEvidence]] | None = None,
-                 keep_worktree: bool = False) -> None:
+    def __init__(
+        self,
+        plan: PushPlan,
+        env: dict[str, str],
+        *,
+        sandbox: bool,
+        confirm: Callable[[int], Awaitable[PushEvidence]] | None = None,
+        keep_worktree: bool = False,
+    ) -> None:
         self.plan = plan
         self.env = env
         self.sandbox = sandbox
@@ -68,9 +79,15 @@ class PushRun:
 
     def _data(self, **more: Any) -> dict[str, Any]:
         plan = self.plan
-        return {"ref": plan.ref_name, "sha": plan.sha, "command": plan.command, "message": plan.message,
-                "install": plan.installer.command if plan.installer else None,
-                "lockfile": plan.installer.lockfile if plan.installer else None, **more}
+        return {
+            "ref": plan.ref_name,
+            "sha": plan.sha,
+            "command": plan.command,
+            "message": plan.message,
+            "install": plan.installer.command if plan.installer else None,
+            "lockfile": plan.installer.lockfile if plan.installer else None,
+            **more,
+        }
 
     def _end(self, status: str, outcome: str, **data: Any) -> None:
         self.stage = "finished"
@@ -117,8 +134,11 @@ class PushRun:
                 self._end("canceled", f"push of {ref} canceled during the install", exit_status=status)
                 return
             if status != 0:
-                self._end("failed", f"the install ({installer.command}) failed with exit {status}; nothing was "
-                          f"pushed: {_reason(seen)}", exit_status=status)
+                self._end(
+                    "failed",
+                    f"the install ({installer.command}) failed with exit {status}; nothing was pushed: {_reason(seen)}",
+                    exit_status=status,
+                )
                 return
 
             self.stage = "deploy"
@@ -135,27 +155,41 @@ class PushRun:
             if self.canceled:
                 self._end("canceled", f"push of {ref} canceled (exit {status})", exit_status=status)
             elif answered:
-                self._end("rehearsed", f"rehearsed, not deployed: {ref} checked out, installed and bundled; the "
-                          "sandbox received the push and runs no code", exit_status=status)
+                self._end(
+                    "rehearsed",
+                    f"rehearsed, not deployed: {ref} checked out, installed and bundled; the "
+                    "sandbox received the push and runs no code",
+                    exit_status=status,
+                )
             elif self.sandbox and status == 0:
-                self._end("rehearsed", f"rehearsed, not deployed: the command for {ref} exited 0, but the sandbox "
-                          "runs no code", exit_status=status)
+                self._end(
+                    "rehearsed",
+                    f"rehearsed, not deployed: the command for {ref} exited 0, but the sandbox runs no code",
+                    exit_status=status,
+                )
             elif status != 0:
                 self._end("failed", f"push of {ref} failed (exit {status}): {_reason(seen)}", exit_status=status)
             else:
                 self.stage = "confirm"
                 yield "[4/4] Confirm from the deployment's audit log"
-                evidence = await self.confirm(started_ms) if self.confirm else PushEvidence(
-                    False, "nothing to confirm it with", known=False)
+                evidence = (
+                    await self.confirm(started_ms)
+                    if self.confirm
+                    else PushEvidence(False, "nothing to confirm it with", known=False)
+                )
                 yield f"      {evidence.text}"
                 if evidence.confirmed:
-                    self._end("done", f"deployed {ref}; {evidence.text}", exit_status=status,
-                              confirmed_at_ms=evidence.at_ms)
+                    self._end(
+                        "done", f"deployed {ref}; {evidence.text}", exit_status=status, confirmed_at_ms=evidence.at_ms
+                    )
                 elif not evidence.known:
                     self._end("done", f"deployed {ref} (exit 0), not confirmed: {evidence.text}", exit_status=status)
                 else:
-                    self._end("failed", f"the push of {ref} exited 0 but {evidence.text}: check the deployment "
-                              "before going on", exit_status=status)
+                    self._end(
+                        "failed",
+                        f"the push of {ref} exited 0 but {evidence.text}: check the deployment before going on",
+                        exit_status=status,
+                    )
         finally:
             if self.result is None and self.current is not None:
                 self.current.cancel()  # the caller is gone (an exception, a cancelled task): so is the stage

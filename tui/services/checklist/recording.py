@@ -36,14 +36,16 @@ class RecordingTarget:
         ops.restore_safety_requested(self._checklist, started.id)
         return started
 
-    async def prepare_restore(self, backup_id: str, target: DeploymentRef, *,
-                              source: DeploymentRef | None = None) -> RestorePlan:
+    async def prepare_restore(
+        self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None
+    ) -> RestorePlan:
         plan = await self._target.prepare_restore(backup_id, target, source=source)
         ops.restore_staged(self._checklist, plan)
         return plan
 
-    async def prepare_file_import(self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None,
-                                  **options: Any) -> RestorePlan:
+    async def prepare_file_import(
+        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None, **options: Any
+    ) -> RestorePlan:
         plan = await self._target.prepare_file_import(path, target, on_progress=on_progress, **options)
         ops.restore_staged(self._checklist, plan)
         self._checklist.record(2, source_file=str(path))

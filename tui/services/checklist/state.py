@@ -80,9 +80,14 @@ class StepState:
     def from_json(cls, body: dict[str, Any]) -> StepState:
         status = body.get("status", "pending")
         return cls(
-            status=status if status in STATUSES else "pending", started=_time(body.get("started")),
-            finished=_time(body.get("finished")), who=body.get("who"), reason=body.get("reason"),
-            outcome=body.get("outcome"), data=dict(body.get("data") or {}), history=list(body.get("history") or []),
+            status=status if status in STATUSES else "pending",
+            started=_time(body.get("started")),
+            finished=_time(body.get("finished")),
+            who=body.get("who"),
+            reason=body.get("reason"),
+            outcome=body.get("outcome"),
+            data=dict(body.get("data") or {}),
+            history=list(body.get("history") or []),
         )
 
 
@@ -247,8 +252,9 @@ class Checklist:
             old.unlink(missing_ok=True)
 
     def record_restore(self, backup_id: str | None, import_id: str | None, rows_written: int | None) -> None:
-        self.completed_restores.append({"backup_id": backup_id, "import_id": import_id, "at": now_utc().isoformat(),
-                                        "rows_written": rows_written})
+        self.completed_restores.append(
+            {"backup_id": backup_id, "import_id": import_id, "at": now_utc().isoformat(), "rows_written": rows_written}
+        )
         self.save()
 
     def record_pause(self, action: str, note: str = "") -> None:
@@ -275,9 +281,16 @@ class Checklist:
     # -- JSON ---------------------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         return {
-            "version": 1, "id": self.id, "deployment": self.deployment, "target_label": self.target_label,
-            "created": _iso(self.created), "who": self.who, "is_prod": self.is_prod, "closed": _iso(self.closed),
-            "steps": [s.to_json() for s in self.steps], "pause_events": list(self.pause_events),
+            "version": 1,
+            "id": self.id,
+            "deployment": self.deployment,
+            "target_label": self.target_label,
+            "created": _iso(self.created),
+            "who": self.who,
+            "is_prod": self.is_prod,
+            "closed": _iso(self.closed),
+            "steps": [s.to_json() for s in self.steps],
+            "pause_events": list(self.pause_events),
             "completed_restores": list(self.completed_restores),
         }
 
@@ -286,9 +299,14 @@ class Checklist:
         steps = [StepState.from_json(s) for s in body.get("steps", [])]
         steps += [StepState() for _ in range(len(STEP_TITLES) - len(steps))]
         return cls(
-            id=str(body["id"]), deployment=str(body["deployment"]), target_label=str(body.get("target_label", "")),
-            created=_time(body.get("created")) or now_utc(), who=str(body.get("who", "")),
-            is_prod=bool(body.get("is_prod")), steps=steps[: len(STEP_TITLES)], closed=_time(body.get("closed")),
+            id=str(body["id"]),
+            deployment=str(body["deployment"]),
+            target_label=str(body.get("target_label", "")),
+            created=_time(body.get("created")) or now_utc(),
+            who=str(body.get("who", "")),
+            is_prod=bool(body.get("is_prod")),
+            steps=steps[: len(STEP_TITLES)],
+            closed=_time(body.get("closed")),
             pause_events=[dict(e) for e in body.get("pause_events") or [] if isinstance(e, dict) and "action" in e],
             completed_restores=[dict(r) for r in body.get("completed_restores") or [] if isinstance(r, dict)],
         )
@@ -322,8 +340,14 @@ class ChecklistStore:
     def draft(self, deployment: str, *, target_label: str = "", is_prod: bool = False) -> Checklist:
         """A checklist not yet on disk: its first change writes it (so leaving before any step leaves nothing)."""
         created = now_utc()
-        checklist = Checklist(id=new_checklist_id(deployment, created), deployment=deployment,
-                              target_label=target_label, created=created, who=local_user(), is_prod=is_prod)
+        checklist = Checklist(
+            id=new_checklist_id(deployment, created),
+            deployment=deployment,
+            target_label=target_label,
+            created=created,
+            who=local_user(),
+            is_prod=is_prod,
+        )
         checklist.store = self
         return checklist
 

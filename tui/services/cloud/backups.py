@@ -41,8 +41,11 @@ def classify(backup: CloudBackup, schedule: PeriodicBackupConfig | None, started
         minute, hour, weekday = when
         slot = requested.replace(hour=hour, minute=minute, second=0, microsecond=0)
         near = any(timedelta(0) <= requested - s <= SCHEDULE_SLACK for s in (slot, slot - DAY))
-        on_day = weekday is None or (requested.weekday() + 1) % 7 == weekday or (
-            (requested - SCHEDULE_SLACK).weekday() + 1) % 7 == weekday
+        on_day = (
+            weekday is None
+            or (requested.weekday() + 1) % 7 == weekday
+            or ((requested - SCHEDULE_SLACK).weekday() + 1) % 7 == weekday
+        )
         if near and on_day:
             return "daily" if weekday is None else "weekly"
     if backup.expiration_time_ms and backup.requested_time_ms:
@@ -52,14 +55,29 @@ def classify(backup: CloudBackup, schedule: PeriodicBackupConfig | None, started
     return "manual"
 
 
-def record(backup: CloudBackup, deployment: str, *, kind: BackupKind = "manual", env_snapshot: str | None = None,
-           size: int | None = None, notes: tuple[str, ...] = ()) -> BackupRecord:
+def record(
+    backup: CloudBackup,
+    deployment: str,
+    *,
+    kind: BackupKind = "manual",
+    env_snapshot: str | None = None,
+    size: int | None = None,
+    notes: tuple[str, ...] = (),
+) -> BackupRecord:
     return BackupRecord(
-        id=str(backup.id), deployment=deployment, state=backup.state,  # type: ignore[arg-type]
+        id=str(backup.id),
+        deployment=deployment,
+        state=backup.state,  # type: ignore[arg-type]
         requested=_time(backup.requested_time_ms) or datetime.fromtimestamp(0, timezone.utc),
-        completed=_time(backup.completed_time_ms), expires=_time(backup.expiration_time_ms),
-        include_storage=backup.include_storage, size=size, source_deployment=backup.source_deployment_name,
-        kind=kind, snapshot_id=backup.snapshot_id, env_snapshot=env_snapshot, notes=notes,
+        completed=_time(backup.completed_time_ms),
+        expires=_time(backup.expiration_time_ms),
+        include_storage=backup.include_storage,
+        size=size,
+        source_deployment=backup.source_deployment_name,
+        kind=kind,
+        snapshot_id=backup.snapshot_id,
+        env_snapshot=env_snapshot,
+        notes=notes,
     )
 
 
@@ -92,26 +110,42 @@ FASTEST_POLL_S = 1.0
 IDLE_BACKUP_POLL_S = 5.0
 
 
-def _backup_progress(backup: CloudBackup, export: Export | None, estimator: Estimator,
-                     tracker: ExportProgress) -> Progress:
+def _backup_progress(
+    backup: CloudBackup, export: Export | None, estimator: Estimator, tracker: ExportProgress
+) -> Progress:
     state = backup.state
     ours = export is not None and backup.snapshot_id is not None and export.id == backup.snapshot_id
     if state == "complete":
-        return Progress("Backup complete.", fraction=1.0, elapsed=estimator.elapsed, eta=0.0, state=state,
-                        finished=True)
+        return Progress(
+            "Backup complete.", fraction=1.0, elapsed=estimator.elapsed, eta=0.0, state=state, finished=True
+        )
     if state in ("failed", "canceled"):
-        return Progress(f"The backup {'failed' if state == 'failed' else 'was canceled'}.", elapsed=estimator.elapsed,
-                        state=state, finished=True)
+        return Progress(
+            f"The backup {'failed' if state == 'failed' else 'was canceled'}.",
+            elapsed=estimator.elapsed,
+            state=state,
+            finished=True,
+        )
     if state == "requested" or export is None or not ours:
-        return Progress("Waiting for the deployment to start the backup (it runs one export at a time).",
-                        elapsed=estimator.elapsed, state=state)
+        return Progress(
+            "Waiting for the deployment to start the backup (it runs one export at a time).",
+            elapsed=estimator.elapsed,
+            state=state,
+        )
     if export.state == "completed":
         return Progress("Backup written; finishing.", fraction=1.0, elapsed=estimator.elapsed, eta=0.0, state=state)
     message = export.progress_message or "Backing up"
     reading = tracker.read(message)
     eta = estimator.eta(reading.fraction) if reading.overall else None  # a table's own fraction: no time left
-    return Progress(message, done=reading.done, total=reading.total, fraction=reading.fraction,
-                    elapsed=estimator.elapsed, eta=eta, state=state)
+    return Progress(
+        message,
+        done=reading.done,
+        total=reading.total,
+        fraction=reading.fraction,
+        elapsed=estimator.elapsed,
+        eta=eta,
+        state=state,
+    )
 
 
 class _Latest:
@@ -148,8 +182,9 @@ class _Latest:
                 pass
 
 
-async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = True,
-                 interval: PollInterval | None = None) -> AsyncIterator[Progress]:
+async def follow(
+    directory: CloudDirectory, backup_id: int, *, use_sync: bool = True, interval: PollInterval | None = None
+) -> AsyncIterator[Progress]:
     """Progress until the backup is complete, failed or canceled (the last value has `finished`)."""
     platform = directory.platform
     from tui.api.deployment.sync_client import SyncClient
@@ -160,8 +195,11 @@ async def follow(directory: CloudDirectory, backup_id: int, *, use_sync: bool = 
     export_values: AsyncGenerator[Export | None, None] | None = None
     try:
         client = await directory.client(backup.source_deployment_name)
-        subscribe = (lambda: SyncClient(client.url, client.admin_key, name=client.name).watch_latest_cloud_export()
-                     ) if use_sync else None
+        subscribe = (
+            (lambda: SyncClient(client.url, client.admin_key, name=client.name).watch_latest_cloud_export())
+            if use_sync
+            else None
+        )
         export_values = live_values(client.latest_cloud_export, subscribe, tick=5.0)
         tracker = ExportProgress(await read_table_sizes(client))
     except ConvexApiError:

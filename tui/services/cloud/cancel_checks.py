@@ -12,8 +12,10 @@ def cancel_refusal(backup_id: str, state: str) -> Refused | None:
     if state == "inProgress":
         return None
     if state == "requested":
-        why = ("it is requested and has not started yet; Convex cancels only a backup in progress. Wait until it "
-               "starts (convex-backups list shows its state), then cancel it")
+        why = (
+            "it is requested and has not started yet; Convex cancels only a backup in progress. Wait until it "
+            "starts (convex-backups list shows its state), then cancel it"
+        )
     else:
         why = f"it is {state}; only a backup in progress can be cancelled"
     return Refused(f"Backup {backup_id} was not cancelled: {why}.", code="CannotCancelBackup")

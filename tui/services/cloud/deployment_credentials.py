@@ -64,8 +64,7 @@ class CredentialRoutes:
                 auth = await self.platform.instance_auth(name)
                 return DeploymentCredential(auth.instance_url or None, auth.admin_key, DASHBOARD_ROUTE)
             except REFUSED as error:
-                log.debug("%s refused for %s (%s); trying the Convex CLI's routes", DASHBOARD_ROUTE, name,
-                          _why(error))
+                log.debug("%s refused for %s (%s); trying the Convex CLI's routes", DASHBOARD_ROUTE, name, _why(error))
                 if isinstance(error, (AuthError, PermissionDenied)):
                     self.dashboard_refused = _why(error)
         deployment_type = ref.type if ref is not None else None
@@ -73,8 +72,10 @@ class CredentialRoutes:
             found = await self.platform.authorize_within_current_project(name, deployment_type=deployment_type)
             if found.deployment_name in ("", name):
                 return DeploymentCredential(found.url or None, found.admin_key, WITHIN_PROJECT_ROUTE)
-            first: ConvexApiError = NotFound(f"Convex answered with the credential of {found.deployment_name}, "
-                                             f"not {name}.", code="DeploymentMismatch")
+            first: ConvexApiError = NotFound(
+                f"Convex answered with the credential of {found.deployment_name}, not {name}.",
+                code="DeploymentMismatch",
+            )
         except REFUSED as error:
             first = error
         log.debug("%s refused for %s (%s)", WITHIN_PROJECT_ROUTE, name, _why(first))

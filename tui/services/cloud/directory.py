@@ -38,8 +38,13 @@ class Placement:
 
 
 class CloudDirectory:
-    def __init__(self, platform: PlatformClient, *, read_only: Callable[[str], bool] = lambda name: False,
-                 token_kind: str = "login"):
+    def __init__(
+        self,
+        platform: PlatformClient,
+        *,
+        read_only: Callable[[str], bool] = lambda name: False,
+        token_kind: str = "login",
+    ):
         self.platform = platform
         self._read_only = read_only
         self._access = TokenAccess(platform, token_kind)
@@ -95,28 +100,37 @@ class CloudDirectory:
         # `/v1/teams/{id}/list_deployments` per team, not one listing per project): start-up waits on this.
         # A team that refuses (SSO required, suspended, ...) becomes a note; the other teams still load.
         teams = await self.teams()
-        answers = await asyncio.gather(*(self._projects_and_deployments(team) for team in teams),
-                                       return_exceptions=True)
+        answers = await asyncio.gather(
+            *(self._projects_and_deployments(team) for team in teams), return_exceptions=True
+        )
         projects: list[list[Project]] = []
         for team, answer in zip(teams, answers):
             if isinstance(answer, ConvexApiError):
                 self._team_notes[team.slug] = ListingNote(
                     f"could not be listed: {answer.message}" + (" (the team is suspended)" if team.suspended else ""),
-                    team=team.slug, team_name=team.name, error=True)
+                    team=team.slug,
+                    team_name=team.name,
+                    error=True,
+                )
                 answer = []
             elif isinstance(answer, BaseException):
                 raise answer
             else:
                 self._team_notes.pop(team.slug, None)
                 if team.suspended:
-                    self._team_notes[team.slug] = ListingNote("the team is suspended", team=team.slug,
-                                                              team_name=team.name)
+                    self._team_notes[team.slug] = ListingNote(
+                        "the team is suspended", team=team.slug, team_name=team.name
+                    )
             projects.append(answer)
-        chosen = [(team, p) for team, ps in zip(teams, projects) for p in ps
-                  if project_slug is None or p.slug == project_slug]
-        refs = [self._remember(team, project, deployment)
-                for team, project in chosen
-                for deployment in self._deployments.get(project.id, []) if deployment.supports_cloud_backups]
+        chosen = [
+            (team, p) for team, ps in zip(teams, projects) for p in ps if project_slug is None or p.slug == project_slug
+        ]
+        refs = [
+            self._remember(team, project, deployment)
+            for team, project in chosen
+            for deployment in self._deployments.get(project.id, [])
+            if deployment.supports_cloud_backups
+        ]
         if project_slug is not None and not refs and not any(p.slug == project_slug for ps in projects for p in ps):
             raise NotFound(f"No project named {project_slug!r} is visible to this login.", code="ProjectNotFound")
         return refs
@@ -142,15 +156,23 @@ class CloudDirectory:
         chosen = [t for t in teams if t.slug == team_slug]
         if not chosen:
             known = ", ".join(t.slug for t in teams) or "none"
-            raise NotFound(f"No team named {team_slug!r} is visible to this login (teams: {known}).",
-                           code="TeamNotFound")
+            raise NotFound(
+                f"No team named {team_slug!r} is visible to this login (teams: {known}).", code="TeamNotFound"
+            )
         return chosen
 
     def _remember(self, team: Team, project: Project, deployment: Deployment) -> DeploymentRef:
         ref = DeploymentRef(
-            team=team.slug, project=project.slug, name=deployment.name, type=deployment.deployment_type,
-            region=deployment.region, url=deployment.url, id=str(deployment.id), is_prod=deployment.is_prod,
-            read_only=self._read_only(deployment.name), deployment_class=deployment.deployment_class,
+            team=team.slug,
+            project=project.slug,
+            name=deployment.name,
+            type=deployment.deployment_type,
+            region=deployment.region,
+            url=deployment.url,
+            id=str(deployment.id),
+            is_prod=deployment.is_prod,
+            read_only=self._read_only(deployment.name),
+            deployment_class=deployment.deployment_class,
         )
         self._refs[ref.name] = ref
         self._placement[ref.name] = Placement(team, project)
@@ -162,8 +184,7 @@ class CloudDirectory:
         if name not in self._refs:
             known = sorted(self._refs)
             hint = f" (deployments: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''})" if known else ""
-            raise NotFound(f"No deployment named {name!r} is visible to this login{hint}.",
-                           code="DeploymentNotFound")
+            raise NotFound(f"No deployment named {name!r} is visible to this login{hint}.", code="DeploymentNotFound")
         return self._refs[name]
 
     async def placement(self, ref: DeploymentRef) -> Placement:

@@ -21,7 +21,10 @@ def schedule_of(config: PeriodicBackupConfig) -> Schedule | None:
         return None
     minute, hour, weekday = when
     return Schedule(
-        frequency="daily" if weekday is None else "weekly", utc_hour=hour, utc_minute=minute, weekday=weekday,
+        frequency="daily" if weekday is None else "weekly",
+        utc_hour=hour,
+        utc_minute=minute,
+        weekday=weekday,
         include_storage=config.include_storage,
         next_run=datetime.fromtimestamp(config.next_run_ms / 1000, timezone.utc) if config.next_run_ms else None,
         retention=timedelta(seconds=config.expiration_delta_secs) if config.expiration_delta_secs else None,
@@ -60,7 +63,8 @@ class CloudSchedules:
         retention = schedule.retention or (WEEKLY_RETENTION if schedule.weekday is not None else DAILY_RETENTION)
         try:
             config = await self.platform.configure_periodic_backup(
-                deployment_number(deployment), schedule.cronspec,
+                deployment_number(deployment),
+                schedule.cronspec,
                 expiration_delta_secs=int(retention.total_seconds()),
                 include_storage=schedule.include_storage,
             )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from tui.api.deployment.models import SnapshotImport
 from tui.api.errors import ConvexApiError, NotFound, PlanLimit
 from tui.api.platform.client import PlatformClient
+
 # Only listing is needed to draw the first screen; env vars, restores and file imports are loaded when
 # first used (each pulls in the deployment client, the sync protocol or the archive reader).
 from tui.services.cloud import backups as cloud_backups
@@ -55,8 +56,10 @@ def cloud_backup_id(backup_id: str) -> int:
     """Convex Cloud's backup ids are numbers; anything else is the operator's typo, not a server error."""
     text = str(backup_id).strip()
     if not text.isascii() or not text.isdigit():
-        raise BadArgument(f"{backup_id!r} is not a Convex Cloud backup id: those are numbers, as "
-                          "`convex-backups list` shows them.", code="BadBackupId")
+        raise BadArgument(
+            f"{backup_id!r} is not a Convex Cloud backup id: those are numbers, as `convex-backups list` shows them.",
+            code="BadBackupId",
+        )
     return int(text)
 
 
@@ -131,8 +134,10 @@ class CloudTarget:
 
     async def plan_limits(self, deployment: DeploymentRef) -> PlanLimits:
         placement = await self.directory.placement(deployment)
-        entitlements, backups = await asyncio.gather(self.platform.entitlements(placement.team.id),
-                                                     self.platform.list_cloud_backups(deployment_number(deployment)))
+        entitlements, backups = await asyncio.gather(
+            self.platform.entitlements(placement.team.id),
+            self.platform.list_cloud_backups(deployment_number(deployment)),
+        )
         counted = sum(1 for b in backups if b.state in COUNTED_STATES)
         limit = entitlements.max_cloud_backups
         explanation = (
@@ -146,13 +151,21 @@ class CloudTarget:
     # -- backups ------------------------------------------------------------------------------------------
     async def list_backups(self, deployment: DeploymentRef) -> list[BackupRecord]:
         # The deployment's own credential is fetched alongside: reading the sizes needs it next.
-        backups, schedule, _ = await asyncio.gather(self.platform.list_cloud_backups(deployment_number(deployment)),
-                                                    self.schedules.raw(deployment), self._client_or_none(deployment))
+        backups, schedule, _ = await asyncio.gather(
+            self.platform.list_cloud_backups(deployment_number(deployment)),
+            self.schedules.raw(deployment),
+            self._client_or_none(deployment),
+        )
         await cloud_backups.fill_sizes(self.directory, backups, self._sizes)
         saved = self._env_by_backup(deployment.name)
         return [
-            cloud_backups.record(b, deployment.name, kind=cloud_backups.classify(b, schedule, str(b.id) in saved),
-                                 env_snapshot=saved.get(str(b.id)), size=self._sizes.get(b.snapshot_id or ""))
+            cloud_backups.record(
+                b,
+                deployment.name,
+                kind=cloud_backups.classify(b, schedule, str(b.id) in saved),
+                env_snapshot=saved.get(str(b.id)),
+                size=self._sizes.get(b.snapshot_id or ""),
+            )
             for b in backups
         ]
 
@@ -162,8 +175,13 @@ class CloudTarget:
         schedule = await self.schedules.raw(deployment)
         kind = cloud_backups.classify(backup, schedule, str(backup.id) in saved)
         await cloud_backups.fill_sizes(self.directory, [backup], self._sizes)
-        return cloud_backups.record(backup, deployment.name, kind=kind, env_snapshot=saved.get(str(backup.id)),
-                                    size=self._sizes.get(backup.snapshot_id or ""))
+        return cloud_backups.record(
+            backup,
+            deployment.name,
+            kind=kind,
+            env_snapshot=saved.get(str(backup.id)),
+            size=self._sizes.get(backup.snapshot_id or ""),
+        )
 
     async def _client_or_none(self, deployment: DeploymentRef) -> None:
         try:
@@ -190,8 +208,9 @@ class CloudTarget:
                 code="BackupLimitReached",
             )
         try:
-            backup = await self.platform.request_cloud_backup(deployment_number(deployment),
-                                                              include_storage=include_storage)
+            backup = await self.platform.request_cloud_backup(
+                deployment_number(deployment), include_storage=include_storage
+            )
         except PlanLimit as exc:  # the server's own rule, if it is stricter than the entitlements said
             raise BackupLimitReached(exc.message, code=exc.code or "BackupLimitReached", status=exc.status) from None
         notes: tuple[str, ...] = ()
@@ -226,14 +245,20 @@ class CloudTarget:
         await self.platform.delete_cloud_backup(cloud_backup_id(backup_id))
 
     async def download_backup(
-        self, deployment: DeploymentRef, backup_id: str, *, folder: Path | None = None,
-        progress: Callable[[DownloadProgress], None] | None = None, full_verify: bool = False,
+        self,
+        deployment: DeploymentRef,
+        backup_id: str,
+        *,
+        folder: Path | None = None,
+        progress: Callable[[DownloadProgress], None] | None = None,
+        full_verify: bool = False,
     ) -> DownloadResult:
         from tui.services.downloads.backup_download import download_cloud_backup
 
         record = await self.get_backup(deployment, backup_id)
-        return await download_cloud_backup(self.directory, record, folder=folder, progress=progress,
-                                           downloader=self.downloader.verifying(full_verify))
+        return await download_cloud_backup(
+            self.directory, record, folder=folder, progress=progress, downloader=self.downloader.verifying(full_verify)
+        )
 
     # -- safety copies that use no backup slot ------------------------------------------------------------
     def local_backup_folder(self, deployment: DeploymentRef) -> Path:
@@ -253,9 +278,15 @@ class CloudTarget:
         assert self.store is not None
         client = await self.directory.client(deployment.name)
         stored = await make_backup(
-            client, self.store, LocalStore.key_for(deployment.name, deployment.url), deployment.name,
-            include_storage=include_storage, downloader=self.downloader, env_store=self.env_store,
-            on_progress=on_progress, use_sync=self.use_sync,
+            client,
+            self.store,
+            LocalStore.key_for(deployment.name, deployment.url),
+            deployment.name,
+            include_storage=include_storage,
+            downloader=self.downloader,
+            env_store=self.env_store,
+            on_progress=on_progress,
+            use_sync=self.use_sync,
         )
         record = stored.record()
         where = f"Saved in {folder / stored.id}: the snapshot export, verified, and its environment variables."
@@ -303,8 +334,14 @@ class CloudTarget:
         await self.platform.restore_from_cloud_backup(deployment_number(target), cloud_backup_id(backup_id))
 
         def ours(documents: list[SnapshotImport]) -> SnapshotImport | None:
-            return next((d for d in documents if d.is_cloud_restore and d.id not in before
-                         and d.source_cloud_backup_id == backup.id), None)
+            return next(
+                (
+                    d
+                    for d in documents
+                    if d.is_cloud_restore and d.id not in before and d.source_cloud_backup_id == backup.id
+                ),
+                None,
+            )
 
         document = await restore_flow.wait_for_import(client, ours, use_sync=self.use_sync)
         requested = cloud_backups.record(backup, backup.source_deployment_name).requested
@@ -314,15 +351,22 @@ class CloudTarget:
         return replace(plan, cloud_restore=True)
 
     async def prepare_file_import(
-        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None,
-        mode: str = "replaceAll", source: str | None = None, backup_id: str | None = None,
+        self,
+        path: Path,
+        target: DeploymentRef,
+        *,
+        on_progress: ProgressCallback | None = None,
+        mode: str = "replaceAll",
+        source: str | None = None,
+        backup_id: str | None = None,
     ) -> RestorePlan:
         from tui.services.restore.file_import import FileImport
 
         target = self._writable(target, "import into")
         client = await self.directory.client(target.name)
         plan = await FileImport(client, use_sync=self.use_sync).prepare(
-            Path(path), target, on_progress=on_progress, mode=mode, source=source, backup_id=backup_id)
+            Path(path), target, on_progress=on_progress, mode=mode, source=source, backup_id=backup_id
+        )
         self._restore_started[plan.import_id] = time.monotonic()
         return plan
 

@@ -24,16 +24,22 @@ from tui.services.records import ListingNote
 
 log = logging.getLogger("tui.services.credentials")
 
-TEAM_TOKEN_CAN = ("team token: lists this team's projects and deployments (Convex's /v1 management API) and "
-                  "opens each deployment with the token itself; cloud backups and schedules use dashboard "
-                  "routes Convex documents for login tokens only, so they may be refused (said on each "
-                  "deployment). For everything, log in with `npx convex login`.")
-PROJECT_TOKEN_CAN = ("project token: lists this project's deployments (/v1) and opens each with the token "
-                     "itself; cloud backups and schedules may be refused (Convex documents them for login "
-                     "tokens only).")
-PREVIEW_KEY_CANNOT = ("preview deploy key: it deploys preview deployments and cannot list, back up or restore "
-                      "any: set CONVEX_DEPLOY_KEY to a deployment's deploy key, or log in with `npx convex "
-                      "login`.")
+TEAM_TOKEN_CAN = (
+    "team token: lists this team's projects and deployments (Convex's /v1 management API) and "
+    "opens each deployment with the token itself; cloud backups and schedules use dashboard "
+    "routes Convex documents for login tokens only, so they may be refused (said on each "
+    "deployment). For everything, log in with `npx convex login`."
+)
+PROJECT_TOKEN_CAN = (
+    "project token: lists this project's deployments (/v1) and opens each with the token "
+    "itself; cloud backups and schedules may be refused (Convex documents them for login "
+    "tokens only)."
+)
+PREVIEW_KEY_CANNOT = (
+    "preview deploy key: it deploys preview deployments and cannot list, back up or restore "
+    "any: set CONVEX_DEPLOY_KEY to a deployment's deploy key, or log in with `npx convex "
+    "login`."
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,11 @@ class TokenAccess:
             details = await self.platform.token_details()
         except ConvexApiError as error:
             if self.token_kind == "projectKey":
-                return Access("none", note=f"project deploy key: Convex's /v1/token_details refused it "
-                                           f"({error.message}); nothing can be listed with it.")
+                return Access(
+                    "none",
+                    note=f"project deploy key: Convex's /v1/token_details refused it "
+                    f"({error.message}); nothing can be listed with it.",
+                )
             log.debug("GET /v1/token_details refused (%s): using the token as a login", error.code or error.status)
             return Access("login")
         if details.type == "teamToken" and details.team_id is not None:
@@ -86,8 +95,10 @@ class TokenAccess:
             try:
                 return await self.platform.teams()
             except (AuthError, PermissionDenied) as error:  # the CLI's route lists the same teams
-                log.debug("GET /api/dashboard/teams refused (%s); using the Convex CLI's GET /api/teams",
-                          error.code or error.status)
+                log.debug(
+                    "GET /api/dashboard/teams refused (%s); using the Convex CLI's GET /api/teams",
+                    error.code or error.status,
+                )
                 return await self.platform.cli_teams()
         if access.kind == "team":
             assert access.team_id is not None  # `_resolve` gives a team token its team
@@ -108,8 +119,10 @@ class TokenAccess:
             try:
                 return await self.platform.projects(team.id)
             except (AuthError, PermissionDenied) as error:  # the management API lists the same projects
-                log.debug("GET /api/dashboard/teams/{id}/projects refused (%s); using GET /v1/teams/{id}/projects",
-                          error.code or error.status)
+                log.debug(
+                    "GET /api/dashboard/teams/{id}/projects refused (%s); using GET /v1/teams/{id}/projects",
+                    error.code or error.status,
+                )
                 return await self.platform.v1_projects(team.id)
         if access.kind == "team":
             return await self.platform.v1_projects(team.id)

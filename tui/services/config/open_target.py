@@ -56,8 +56,14 @@ def cloud_target(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> Cl
     from tui.services.self_hosted.local_store import LocalStore
 
     return CloudTarget(
-        platform, EnvStore(homes.env_dir), kind="sandbox" if spec.kind == "sandbox" else "cloud", label=label, notice=notice,
-        read_only=spec.is_read_only, use_sync=use_sync, store=LocalStore(homes.store_dir),
+        platform,
+        EnvStore(homes.env_dir),
+        kind="sandbox" if spec.kind == "sandbox" else "cloud",
+        label=label,
+        notice=notice,
+        read_only=spec.is_read_only,
+        use_sync=use_sync,
+        store=LocalStore(homes.store_dir),
         token_kind=spec.token_kind,
     )
 
@@ -101,6 +107,7 @@ async def _open(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> Bac
     try:
         from tui.services.self_hosted.target import open_self_hosted
     except ImportError:
-        raise ConfigError("Self-hosted deployments are not supported by this build yet.",
-                          code="SelfHostedUnavailable") from None
+        raise ConfigError(
+            "Self-hosted deployments are not supported by this build yet.", code="SelfHostedUnavailable"
+        ) from None
     return await open_self_hosted(spec, homes)

@@ -51,8 +51,13 @@ from tui.services.errors import ConfigError
 HOME_VARIABLE = "CONVEX_BACKUPS_HOME"
 PROFILE_VARIABLE = "CONVEX_BACKUPS_PROFILE"
 APP_NAME = "convex-backups"
-KINDS = {"cloud": "cloud", "self-hosted": "selfHosted", "selfhosted": "selfHosted", "selfHosted": "selfHosted",
-         "sandbox": "sandbox"}
+KINDS = {
+    "cloud": "cloud",
+    "self-hosted": "selfHosted",
+    "selfhosted": "selfHosted",
+    "selfHosted": "selfHosted",
+    "sandbox": "sandbox",
+}
 _KIND_NAMES = {"cloud": "cloud", "selfHosted": "self-hosted", "sandbox": "sandbox"}
 
 
@@ -108,8 +113,10 @@ class Profile:
 
     def __post_init__(self) -> None:
         if self.kind not in _KIND_NAMES:
-            raise ConfigError(f"Profile {self.name!r} has kind {self.kind!r}: use cloud, self-hosted or sandbox.",
-                              code="BadProfile")
+            raise ConfigError(
+                f"Profile {self.name!r} has kind {self.kind!r}: use cloud, self-hosted or sandbox.", code="BadProfile"
+            )
+
 
 @dataclass(frozen=True)
 class Config:
@@ -123,14 +130,16 @@ class Config:
     def profile(self, name: str) -> Profile:
         if name not in self.profiles:
             known = ", ".join(sorted(self.profiles)) or "none yet"
-            raise ConfigError(f"There is no profile named {name!r} in config.toml (profiles: {known}).",
-                              code="NoSuchProfile")
+            raise ConfigError(
+                f"There is no profile named {name!r} in config.toml (profiles: {known}).", code="NoSuchProfile"
+            )
         return self.profiles[name]
 
     def is_read_only(self, deployment: str, profile: Profile | None = None) -> bool:
         if deployment in self.read_only_deployments:
             return True
         return profile is not None and (profile.read_only or deployment in profile.read_only_deployments)
+
 
 @dataclass(frozen=True)
 class TrendSettings:
@@ -184,8 +193,9 @@ def _read_only_names(table: Any, where: str) -> frozenset[str]:
     names = set()
     for name, options in table.items():
         if not isinstance(options, Mapping):
-            raise ConfigError(f"{where}.deployments.{name} must be a table such as `read_only = true`.",
-                              code="BadConfig")
+            raise ConfigError(
+                f"{where}.deployments.{name} must be a table such as `read_only = true`.", code="BadConfig"
+            )
         if options.get("read_only") is True:
             names.add(name)
     return frozenset(names)
@@ -204,12 +214,20 @@ def parse_profile(name: str, table: Any) -> Profile:
         raise ConfigError(f"{where}: a self-hosted profile needs `url` and `admin_key`.", code="BadConfig")
     use_login = table.get("use_cli_login") is True
     if kind == "cloud" and not token and not use_login:
-        raise ConfigError(f"{where}: a cloud profile needs `token`, or `use_cli_login = true` to use the token "
-                          "of `npx convex login`.", code="BadConfig")
+        raise ConfigError(
+            f"{where}: a cloud profile needs `token`, or `use_cli_login = true` to use the token "
+            "of `npx convex login`.",
+            code="BadConfig",
+        )
     return Profile(
-        name=name, kind=kind, token=Secret(token) if token else None, use_cli_login=use_login,
-        provision_host=_str(table, "provision_host", where), url=url.rstrip("/") if url else None,
-        admin_key=Secret(admin_key) if admin_key else None, deployment=_str(table, "deployment", where),
+        name=name,
+        kind=kind,
+        token=Secret(token) if token else None,
+        use_cli_login=use_login,
+        provision_host=_str(table, "provision_host", where),
+        url=url.rstrip("/") if url else None,
+        admin_key=Secret(admin_key) if admin_key else None,
+        deployment=_str(table, "deployment", where),
         read_only=table.get("read_only") is True,
         read_only_deployments=_read_only_names(table.get("deployments"), f"[profiles.{name}]"),
         deploy_command=_str(table, "deploy_command", where),
@@ -227,7 +245,8 @@ def parse_config(document: Mapping[str, Any]) -> Config:
         raise ConfigError(f"default_profile = {default!r}, but there is no [profiles.{default}].", code="BadConfig")
     ui = document.get("ui", {})
     return Config(
-        profiles=parsed, default_profile=default,
+        profiles=parsed,
+        default_profile=default,
         read_only_deployments=_read_only_names(document.get("deployments"), "config.toml"),
         ui=dict(ui) if isinstance(ui, Mapping) else {},
         extra={k: v for k, v in document.items() if k not in {"profiles", "default_profile", "deployments", "ui"}},
@@ -257,4 +276,3 @@ def load_config(homes: Homes) -> Config:
         # tomllib's message names a line and column, never the text there (which may be a token)
         raise ConfigError(f"{path} is not valid TOML: {exc}.", code="BadConfig") from None
     return replace(parse_config(document), warnings=tuple(warnings))
-

@@ -20,7 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.api.credentials.finder import AccessToken, Credentials, find_credentials, provision_host, read_access_token, config_dir
+from tui.api.credentials.finder import (
+    AccessToken,
+    Credentials,
+    find_credentials,
+    provision_host,
+    read_access_token,
+    config_dir,
+)
 from tui.api.secrets import Secret
 from tui.services.config.settings import PROFILE_VARIABLE, Config, Profile
 from tui.services.errors import ConfigError
@@ -66,7 +73,9 @@ def resolve_target(
         return from_profile(config, config.profile(name), environ, home)
     credentials = find_credentials(environ, cwd, home)
     specific = credentials.target not in ("accessToken", "none")
-    overridden = credentials.access_token is not None and credentials.access_token.source == "CONVEX_OVERRIDE_ACCESS_TOKEN"
+    overridden = (
+        credentials.access_token is not None and credentials.access_token.source == "CONVEX_OVERRIDE_ACCESS_TOKEN"
+    )
     if specific or overridden:
         return from_credentials(config, credentials)
     if config.default_profile:
@@ -83,8 +92,14 @@ def _read_only(config: Config, profile: Profile | None = None) -> tuple[frozense
 def from_profile(config: Config, profile: Profile, environ: Mapping[str, str], home: Path) -> TargetSpec:
     source = f"profile {profile.name}"
     names, every = _read_only(config, profile)
-    spec = functools.partial(TargetSpec, source=source, profile=profile, deployment=profile.deployment,
-                             read_only_names=names, read_only_all=every)
+    spec = functools.partial(
+        TargetSpec,
+        source=source,
+        profile=profile,
+        deployment=profile.deployment,
+        read_only_names=names,
+        read_only_all=every,
+    )
     if profile.kind == "sandbox":
         return spec("sandbox")
     if profile.kind == "selfHosted":
@@ -97,7 +112,8 @@ def from_profile(config: Config, profile: Profile, environ: Mapping[str, str], h
         if found is None:
             raise ConfigError(
                 f"Profile {profile.name} uses the login of `npx convex login`, but no login was found"
-                + (f" ({warning})" if warning else "") + ": run `npx convex login`, or put a token in the profile.",
+                + (f" ({warning})" if warning else "")
+                + ": run `npx convex login`, or put a token in the profile.",
                 code="NoLogin",
             )
         return spec("cloud", provision_host=host, token=found.value)
@@ -123,15 +139,27 @@ def from_credentials(config: Config, credentials: Credentials) -> TargetSpec:
         if key.kind == "deployment" and access is None:
             # A deploy key reaches its deployment only; without a login there are no cloud backups to list,
             # so it is backed up like a self-hosted deployment (snapshot exports kept locally).
-            return spec("selfHosted", source=key.source, url=None, admin_key=key.value,
-                        deployment=key.deployment_name, provision_host=credentials.provision_host)
+            return spec(
+                "selfHosted",
+                source=key.source,
+                url=None,
+                admin_key=key.value,
+                deployment=key.deployment_name,
+                provision_host=credentials.provision_host,
+            )
         if access is not None:
             token, kind = access.value, _kind_of(access)
         else:  # a project or preview key alone: the routes Convex documents for it (cloud/token_access.py)
             assert bearer is not None  # the deploy key itself
             token, kind = bearer[1], "projectKey" if key.kind == "project" else "previewKey"
-        return spec("cloud", source=key.source, provision_host=credentials.provision_host, token=token,
-                    token_kind=kind, deployment=key.deployment_name)
+        return spec(
+            "cloud",
+            source=key.source,
+            provision_host=credentials.provision_host,
+            token=token,
+            token_kind=kind,
+            deployment=key.deployment_name,
+        )
     if target == "deployment":
         chosen = credentials.deployment
         assert chosen is not None
@@ -141,11 +169,22 @@ def from_credentials(config: Config, credentials: Credentials) -> TargetSpec:
                 "`npx convex login` (or set CONVEX_OVERRIDE_ACCESS_TOKEN or CONVEX_DEPLOY_KEY).",
                 code="NoLogin",
             )
-        return spec("cloud", source=chosen.source, provision_host=credentials.provision_host,
-                    token=access.value, token_kind=_kind_of(access), deployment=chosen.name)
+        return spec(
+            "cloud",
+            source=chosen.source,
+            provision_host=credentials.provision_host,
+            token=access.value,
+            token_kind=_kind_of(access),
+            deployment=chosen.name,
+        )
     assert access is not None  # target is "accessToken"
-    return spec("cloud", source=access.source, provision_host=credentials.provision_host, token=access.value,
-                token_kind=_kind_of(access))
+    return spec(
+        "cloud",
+        source=access.source,
+        provision_host=credentials.provision_host,
+        token=access.value,
+        token_kind=_kind_of(access),
+    )
 
 
 def _kind_of(access: AccessToken) -> str:

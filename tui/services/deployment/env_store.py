@@ -34,8 +34,9 @@ class EnvStore:
             raise ConfigError(f"{deployment!r} cannot name a folder of saved environment variables.", code="BadName")
         return self.root / deployment
 
-    def save(self, deployment: str, values: Mapping[str, str], *, reason: str = "manual",
-             taken: datetime | None = None) -> EnvSnapshot:
+    def save(
+        self, deployment: str, values: Mapping[str, str], *, reason: str = "manual", taken: datetime | None = None
+    ) -> EnvSnapshot:
         taken = (taken or datetime.now(timezone.utc)).astimezone(timezone.utc)
         snapshot_id = f"{taken:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
         folder = self._folder(deployment)
@@ -75,8 +76,10 @@ class EnvStore:
             return matches[0]
         known = ", ".join(s.id for s in saved[:5] if s.id) or "none saved yet"
         what = "matches several saved sets" if matches else "is not a saved set"
-        raise NotFound(f"{saved_id!r} {what} of {deployment}'s environment variables (newest: {known}).",
-                       code="EnvSnapshotNotFound")
+        raise NotFound(
+            f"{saved_id!r} {what} of {deployment}'s environment variables (newest: {known}).",
+            code="EnvSnapshotNotFound",
+        )
 
     def _read(self, path: Path) -> EnvSnapshot | None:
         try:
@@ -85,8 +88,11 @@ class EnvStore:
             if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
                 return None
             return EnvSnapshot(
-                deployment=str(body["deployment"]), taken=datetime.fromisoformat(body["taken"]), values=values,
-                id=path.stem, reason=str(body.get("reason", "manual")),
+                deployment=str(body["deployment"]),
+                taken=datetime.fromisoformat(body["taken"]),
+                values=values,
+                id=path.stem,
+                reason=str(body.get("reason", "manual")),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None

@@ -96,8 +96,7 @@ class ExportProgress:
         if key not in self.sizes:  # a component's table or one made since: no place in the count
             return None
         size = self.sizes[key]
-        behind = sum(n for name, n in self.sizes.items()
-                     if name != key and (name in self.written or n < size))
+        behind = sum(n for name, n in self.sizes.items() if name != key and (name in self.written or n < size))
         return (behind + min(alone.done or 0, size)) / self.grand
 
 

@@ -39,12 +39,17 @@ ProgressSink = Callable[[DownloadProgress], None]
 
 def require_complete(record: BackupRecord) -> None:
     if record.state != "complete":
-        raise Conflict(f"Backup {record.id} is {record.state}; only complete backups can be downloaded.",
-                       code="BackupNotComplete")
+        raise Conflict(
+            f"Backup {record.id} is {record.state}; only complete backups can be downloaded.", code="BackupNotComplete"
+        )
 
 
 async def download_cloud_backup(
-    directory: CloudDirectory, record: BackupRecord, *, folder: Path | None, downloader: Downloader,
+    directory: CloudDirectory,
+    record: BackupRecord,
+    *,
+    folder: Path | None,
+    downloader: Downloader,
     progress: ProgressSink | None = None,
 ) -> DownloadResult:
     """A complete cloud backup, from the export it was made from on its source deployment."""
@@ -54,28 +59,48 @@ async def download_cloud_backup(
     client = await directory.client(record.source_deployment)
     snapshot_id = record.snapshot_id
     return await downloader.download(
-        lambda offset: client.download_export(snapshot_id, offset=offset), source=snapshot_id,
+        lambda offset: client.download_export(snapshot_id, offset=offset),
+        source=snapshot_id,
         folder=Path(folder) if folder else default_download_folder(),
-        fallback_name=f"snapshot_{record.source_deployment}_{record.id}.zip", progress=progress,
+        fallback_name=f"snapshot_{record.source_deployment}_{record.id}.zip",
+        progress=progress,
     )
 
 
 async def copy_stored_backup(
-    stored: StoredBackup, *, folder: Path | None, downloader: Downloader, progress: ProgressSink | None = None,
+    stored: StoredBackup,
+    *,
+    folder: Path | None,
+    downloader: Downloader,
+    progress: ProgressSink | None = None,
 ) -> DownloadResult:
     """A backup from this app's store, copied out under Convex's file name."""
     folder = Path(folder) if folder else default_download_folder()
     name = snapshot_filename(stored.deployment, stored.snapshot_ts) if stored.snapshot_ts else f"backup_{stored.id}.zip"
     checked = stored.extra.get("integrity")
     integrity = IntegrityReport(**checked) if isinstance(checked, dict) else None
-    return await asyncio.to_thread(copy_verified, stored.zip_path, folder / name, stored.sha256, progress=progress,
-                                   writer=downloader.file_writer, integrity=integrity,
-                                   full_verify=downloader.full_verify)
+    return await asyncio.to_thread(
+        copy_verified,
+        stored.zip_path,
+        folder / name,
+        stored.sha256,
+        progress=progress,
+        writer=downloader.file_writer,
+        integrity=integrity,
+        full_verify=downloader.full_verify,
+    )
 
 
-def copy_verified(source: Path, final: Path, expected_sha256: str, *,
-                  progress: ProgressSink | None = None, writer: FileWriter = os.pwrite,
-                  integrity: IntegrityReport | None = None, full_verify: bool = False) -> DownloadResult:
+def copy_verified(
+    source: Path,
+    final: Path,
+    expected_sha256: str,
+    *,
+    progress: ProgressSink | None = None,
+    writer: FileWriter = os.pwrite,
+    integrity: IntegrityReport | None = None,
+    full_verify: bool = False,
+) -> DownloadResult:
     """Copy `source` to `final` through `<final>.part`, refusing to overwrite, checking the sha256 on the
     way (and decoding every document first with `full_verify`); then a sidecar. `integrity` is the check
     the stored ZIP passed when it was saved. Blocking."""
@@ -93,17 +118,31 @@ def copy_verified(source: Path, final: Path, expected_sha256: str, *,
                 part.write(chunk)
                 if progress is not None:
                     elapsed = time.monotonic() - started
-                    progress(DownloadProgress("downloading", part.size, total, part.size / elapsed if elapsed else 0.0,
-                                              elapsed, "Copying from the backup store"))
+                    progress(
+                        DownloadProgress(
+                            "downloading",
+                            part.size,
+                            total,
+                            part.size / elapsed if elapsed else 0.0,
+                            elapsed,
+                            "Copying from the backup store",
+                        )
+                    )
         digest = part.finish()
         if digest != expected_sha256:
-            error = ArchiveError("Sha256Mismatch", f"the stored ZIP's sha256 is {digest}, not the {expected_sha256} "
-                                 "recorded when it was saved", hint="The backup store copy is damaged")
+            error = ArchiveError(
+                "Sha256Mismatch",
+                f"the stored ZIP's sha256 is {digest}, not the {expected_sha256} recorded when it was saved",
+                hint="The backup store copy is damaged",
+            )
             raise CorruptArchive(f"The stored backup {source.parent.name}", error)
         if full_verify:
             if progress is not None:
-                progress(DownloadProgress("verifying", total, total, 0.0, time.monotonic() - started,
-                                          "Reading every document"))
+                progress(
+                    DownloadProgress(
+                        "verifying", total, total, 0.0, time.monotonic() - started, "Reading every document"
+                    )
+                )
             try:
                 full = verify_archive(part.path)
             except ArchiveError as exc:
@@ -118,7 +157,9 @@ def copy_verified(source: Path, final: Path, expected_sha256: str, *,
         raise
     sidecar = write_sidecar(final, digest)
     fsync_folder(final.parent)
-    integrity = replace(integrity, path=str(final)) if integrity else IntegrityReport(str(final), 0, 0, 0, 0, 0, 0, False)
+    integrity = (
+        replace(integrity, path=str(final)) if integrity else IntegrityReport(str(final), 0, 0, 0, 0, 0, 0, False)
+    )
     if progress is not None:
         progress(DownloadProgress("done", total, total, 0.0, time.monotonic() - started, f"Saved {final.name}"))
     return DownloadResult(final, sidecar, digest, total, 0, 0, time.monotonic() - started, integrity, full)

@@ -37,8 +37,7 @@ MOUNT_TABLE = Path("/proc/self/mountinfo")
 class BlockWriter:
     """Appends to the file open as `fd` (whose path is `path`). Not thread-safe."""
 
-    def __init__(self, path: str | os.PathLike[str], fd: int, *, writer: FileWriter = os.pwrite,
-                 direct: bool = True):
+    def __init__(self, path: str | os.PathLike[str], fd: int, *, writer: FileWriter = os.pwrite, direct: bool = True):
         self._fd = fd
         self._writer = writer
         self._direct_fd: int | None = None  # the same file opened with O_DIRECT, while it works
@@ -60,7 +59,7 @@ class BlockWriter:
         tail = size % DIRECT_BLOCK if self.direct else 0
         if len(last_block) < tail:
             raise ValueError("the file's last partial block is needed to realign it")
-        self._pending = bytes(last_block[len(last_block) - tail:]) if tail else b""
+        self._pending = bytes(last_block[len(last_block) - tail :]) if tail else b""
         self._on_disk = size - tail
 
     def append(self, data: bytes | memoryview) -> None:
@@ -98,7 +97,7 @@ class BlockWriter:
             head = len(self._pending)
             size = min(STAGING, (head + len(view)) // DIRECT_BLOCK * DIRECT_BLOCK)
             staging[:head] = self._pending
-            staging[head:size] = view[:size - head]
+            staging[head:size] = view[: size - head]
             direct_fd = self._direct_fd
             assert direct_fd is not None  # self.direct
             try:
@@ -114,7 +113,7 @@ class BlockWriter:
             else:
                 self._pending = b""
             self._on_disk += written
-            view = view[size - head:]
+            view = view[size - head :]
         if self.direct:
             self._pending += bytes(view)
             return view[:0]

@@ -103,16 +103,31 @@ class Downloader:
         """Download into `path`, or into `folder` (default ~/Downloads) under the server's file name.
         `source` names what is downloaded (an export id or timestamp): a `.part` left by an earlier run
         is resumed only when it was for the same source."""
-        run = _Run(self, open_download, source, path, Path(folder) if folder else None,
-                   fallback_name or f"snapshot_{source}.zip", progress)
+        run = _Run(
+            self,
+            open_download,
+            source,
+            path,
+            Path(folder) if folder else None,
+            fallback_name or f"snapshot_{source}.zip",
+            progress,
+        )
         return await run.go()
 
 
 class _Run:
     """One download from start to final name."""
 
-    def __init__(self, owner: Downloader, opener: Opener, source: str, path: Path | None, folder: Path | None,
-                 fallback: str, progress: Callable[[DownloadProgress], None] | None):
+    def __init__(
+        self,
+        owner: Downloader,
+        opener: Opener,
+        source: str,
+        path: Path | None,
+        folder: Path | None,
+        fallback: str,
+        progress: Callable[[DownloadProgress], None] | None,
+    ):
         self.o = owner
         self.opener = opener
         self.source = source
@@ -171,8 +186,10 @@ class _Run:
                 failures += 1
             if failures_in_a_row > self.o.retry.attempts or failures > self.o.retry.max_failures:
                 if self.part is not None and not self.ranges_offered:
-                    where = (" The server cannot resume a download (it ignores HTTP Range, as Convex does), so "
-                             "the partial file was removed: run the download again to start it over.")
+                    where = (
+                        " The server cannot resume a download (it ignores HTTP Range, as Convex does), so "
+                        "the partial file was removed: run the download again to start it over."
+                    )
                 else:
                     where = f" {self.part.path} was kept: run the download again to resume it." if self.part else ""
                 raise RetriesExhausted(f"The download kept failing ({last}).{where}", last)
@@ -204,8 +221,12 @@ class _Run:
                     # Range): start over with this very answer rather than ask once more.
                     self.restarts += 1
                     await self._start_over()
-                    self._report("restarting", f"{self._cannot_resume(offset)} Starting again from the beginning.",
-                                 force=True, received=0)
+                    self._report(
+                        "restarting",
+                        f"{self._cannot_resume(offset)} Starting again from the beginning.",
+                        force=True,
+                        received=0,
+                    )
                     offset = 0
                 if offset != self.total:
                     self.ranges_offered = download.accepts_ranges
@@ -275,8 +296,7 @@ class _Run:
         self.final = final
         final.parent.mkdir(parents=True, exist_ok=True)
         self.total = download.total_size
-        part = PartFile(final.with_name(final.name + ".part"), writer=self.o.file_writer,
-                        expected_size=self.total)
+        part = PartFile(final.with_name(final.name + ".part"), writer=self.o.file_writer, expected_size=self.total)
         note = {"source": self.source, "total": self.total}
         same = self.total is not None and part.read_note() == note
         kept = await asyncio.to_thread(part.open, keep_existing=same)
@@ -314,8 +334,9 @@ class _Run:
         self._report("verifying", "Checking the archive", force=True)
         digest = await pipeline.run(part.finish)
         try:
-            integrity = await asyncio.to_thread(finish_check, part.path, pipeline.checker,
-                                                strict_storage=self.o.strict_storage)
+            integrity = await asyncio.to_thread(
+                finish_check, part.path, pipeline.checker, strict_storage=self.o.strict_storage
+            )
             full = None
             if self.o.full_verify:
                 self._report("verifying", "Reading every document", force=True)
@@ -333,14 +354,17 @@ class _Run:
         part.discard()
         sidecar = await asyncio.to_thread(write_sidecar, final, str(digest))
         fsync_folder(final.parent)
-        result = DownloadResult(final, sidecar, str(digest), part.size, self.resumes, self.restarts,
-                                self.meter.elapsed, integrity, full)
+        result = DownloadResult(
+            final, sidecar, str(digest), part.size, self.resumes, self.restarts, self.meter.elapsed, integrity, full
+        )
         self._report("done", f"Saved {final.name}", force=True)
         return result
 
     def _cannot_resume(self, kept: int) -> str:
-        return (f"The server cannot resume a download (it ignores HTTP Range, as Convex does): the "
-                f"{human_size(kept)} received are discarded.")
+        return (
+            f"The server cannot resume a download (it ignores HTTP Range, as Convex does): the "
+            f"{human_size(kept)} received are discarded."
+        )
 
     def _what(self) -> str:
         return f"The download of {self.source}"
@@ -359,13 +383,21 @@ class _Run:
             self.part.close()
 
 
-async def download_export(client: DeploymentClient, id_or_ts: str | int, *, downloader: Downloader | None = None,
-                          **kwargs: Any) -> DownloadResult:
+async def download_export(
+    client: DeploymentClient, id_or_ts: str | int, *, downloader: Downloader | None = None, **kwargs: Any
+) -> DownloadResult:
     """Download export `id_or_ts` of the deployment `client` talks to (see `Downloader.download`)."""
     downloader = downloader or Downloader()
-    return await downloader.download(lambda offset: client.download_export(id_or_ts, offset=offset),
-                                     source=str(id_or_ts), **kwargs)
+    return await downloader.download(
+        lambda offset: client.download_export(id_or_ts, offset=offset), source=str(id_or_ts), **kwargs
+    )
 
 
-__all__ = ["DownloadProgress", "DownloadResult", "Downloader", "RetryPlan", "default_download_folder",
-           "download_export"]
+__all__ = [
+    "DownloadProgress",
+    "DownloadResult",
+    "Downloader",
+    "RetryPlan",
+    "default_download_folder",
+    "download_export",
+]

@@ -20,11 +20,17 @@ class DiskFull(DownloadError):
     """No space left (or over quota) where the file was being written: permanent, never retried; the
     partial file is removed."""
 
-    def __init__(self, folder: str, needed: int | None = None, *,
-                 advice: str = "free some space or download somewhere else with --to"):
+    def __init__(
+        self,
+        folder: str,
+        needed: int | None = None,
+        *,
+        advice: str = "free some space or download somewhere else with --to",
+    ):
         more = f" (the backup is {human_size(needed)})" if needed else ""
-        super().__init__(f"The disk holding {folder} is full{more}: {advice}. The partial file was removed.",
-                         code="DiskFull")
+        super().__init__(
+            f"The disk holding {folder} is full{more}: {advice}. The partial file was removed.", code="DiskFull"
+        )
         self.folder, self.needed = folder, needed
 
 
@@ -60,8 +66,9 @@ class RefusedArchive(CorruptArchive):
     uploaded, and the file stays where it is."""
 
     def __init__(self, path: str, error: ArchiveError):
-        DownloadError.__init__(self, f"{path} was not imported, nothing was uploaded: {error}", code=error.code,
-                               detail=str(error))
+        DownloadError.__init__(
+            self, f"{path} was not imported, nothing was uploaded: {error}", code=error.code, detail=str(error)
+        )
         self.archive_error = error
 
 
@@ -71,8 +78,12 @@ class RetriesExhausted(DownloadError):
     retryable = True
 
     def __init__(self, message: str, last: ConvexApiError | None = None):
-        super().__init__(message, code="RetriesExhausted", status=last.status if last else None,
-                         detail=last.message if last else None)
+        super().__init__(
+            message,
+            code="RetriesExhausted",
+            status=last.status if last else None,
+            detail=last.message if last else None,
+        )
         self.last = last
 
 

@@ -30,8 +30,9 @@ READ_CHUNK = 1 << 20  # a multiple of the block size: the last partial block is 
 class PartFile:
     """Owns `<final>.part` while a download runs. Not thread-safe: one writer thread at a time."""
 
-    def __init__(self, path: Path, *, writer: FileWriter = os.pwrite, expected_size: int | None = None,
-                 direct: bool = True):
+    def __init__(
+        self, path: Path, *, writer: FileWriter = os.pwrite, expected_size: int | None = None, direct: bool = True
+    ):
         self.path = Path(path)
         self.note_path = self.path.with_name(self.path.name + ".json")  # what the part file holds
         self.size = 0

@@ -57,8 +57,7 @@ class ChunkPipeline:
 
     async def refeed(self, limit: int) -> None:
         """Feed the first `limit` bytes already in the part file to the (new) checker."""
-        await asyncio.get_running_loop().run_in_executor(self._check, self.part.read_existing, self.checker.feed,
-                                                         limit)
+        await asyncio.get_running_loop().run_in_executor(self._check, self.part.read_existing, self.checker.feed, limit)
 
     async def abandon(self) -> None:
         """Wait for in-flight work, ignoring its errors (used when giving up anyway)."""

@@ -39,9 +39,18 @@ class DownloadProgress:
         size = human_size(self.done) + (f" of {human_size(self.total)}" if self.total else "")
         rate = f" at {human_rate(self.rate)}" if self.rate else ""
         message = self.message or {"downloading": "Downloading", "verifying": "Checking", "done": "Saved"}.get(
-            self.phase, self.phase.capitalize())
-        return Progress(f"{message} — {size}{rate}", done=self.done, total=self.total, fraction=self.fraction,
-                        elapsed=self.elapsed, eta=self.eta, state=self.phase, finished=self.phase == "done")
+            self.phase, self.phase.capitalize()
+        )
+        return Progress(
+            f"{message} — {size}{rate}",
+            done=self.done,
+            total=self.total,
+            fraction=self.fraction,
+            elapsed=self.elapsed,
+            eta=self.eta,
+            state=self.phase,
+            finished=self.phase == "done",
+        )
 
 
 @dataclass(frozen=True)
@@ -57,9 +66,17 @@ class DownloadResult:
     full_report: VerifyReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "sidecar": str(self.sidecar), "sha256": self.sha256, "size": self.size,
-                "resumes": self.resumes, "restarts": self.restarts, "elapsedSeconds": round(self.elapsed, 3),
-                "integrity": self.integrity.to_dict(), "fullyVerified": self.full_report is not None}
+        return {
+            "path": str(self.path),
+            "sidecar": str(self.sidecar),
+            "sha256": self.sha256,
+            "size": self.size,
+            "resumes": self.resumes,
+            "restarts": self.restarts,
+            "elapsedSeconds": round(self.elapsed, 3),
+            "integrity": self.integrity.to_dict(),
+            "fullyVerified": self.full_report is not None,
+        }
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,11 @@ from tui.services.errors import RestoreRefused
 from tui.services.records import BackupRecord, DeploymentRef
 from tui.services.restore.staged_imports import ImportRecord
 
-DOWNLOAD_AND_IMPORT = ("Download the backup (convex-backups download {backup} --deployment {source}) and import "
-                       "the ZIP into {target} (convex-backups import FILE --deployment {target}); no flag of "
-                       "restore gets past this.")
+DOWNLOAD_AND_IMPORT = (
+    "Download the backup (convex-backups download {backup} --deployment {source}) and import "
+    "the ZIP into {target} (convex-backups import FILE --deployment {target}); no flag of "
+    "restore gets past this."
+)
 ENDED_IMPORT_STATES = ("completed", "failed", "canceled")
 
 
@@ -29,16 +31,21 @@ def cross_refusal(backup: BackupRecord, source: DeploymentRef | None, target: De
         return RestoreRefused(
             f"Backup {backup.id} of {source.name} belongs to team {source.team}; Convex restores it only into "
             f"deployments of that team, and {target.name} is in team {target.team}. {advice}",
-            code="CrossTeamRestore")
+            code="CrossTeamRestore",
+        )
     if target.is_dedicated:
         return RestoreRefused(
             f"{target.name} is a dedicated deployment; Convex restores no cloud backup into it. Restore it from its "
             "physical backups (Convex support), or import a ZIP with convex-backups import; no flag of restore "
-            "gets past this.", code="DedicatedDeploymentRestore")
+            "gets past this.",
+            code="DedicatedDeploymentRestore",
+        )
     if source is not None and source.region and target.region and source.region != target.region:
         return RestoreRefused(
             f"Backup {backup.id} of {source.name} is in {source.region} and {target.name} in {target.region}; "
-            f"Convex restores a backup only within its region. {advice}", code="CrossRegionRestore")
+            f"Convex restores a backup only within its region. {advice}",
+            code="CrossRegionRestore",
+        )
     return None
 
 
@@ -49,11 +56,14 @@ def running_backup_refusal(target: DeploymentRef, backups: Iterable[BackupRecord
     return RestoreRefused(
         f"Backup {running.id} of {target.name} is {running.state}; Convex restores nothing into a deployment "
         "while it is being backed up. Wait for it to end (convex-backups list shows it) and start again; no flag "
-        "gets past this.", code="BackupInProgress")
+        "gets past this.",
+        code="BackupInProgress",
+    )
 
 
-def running_import_refusal(target: DeploymentRef, imports: Iterable[SnapshotImport | ImportRecord], *,
-                           cloud_restore: bool) -> RestoreRefused | None:
+def running_import_refusal(
+    target: DeploymentRef, imports: Iterable[SnapshotImport | ImportRecord], *, cloud_restore: bool
+) -> RestoreRefused | None:
     """An import writing into the target now; for a restore from a cloud backup also Convex's own rule, the
     newest cloud restore not ended (`RestoreInProgress`), whoever started it (the dashboard, another
     operator). `imports` newest first, as the deployment lists them."""
@@ -69,4 +79,6 @@ def running_import_refusal(target: DeploymentRef, imports: Iterable[SnapshotImpo
     return RestoreRefused(
         f"Import {writing.id} of {target.name} is {what}; a second restore would be refused or collide with it. "
         "Wait for it to end, or cancel one that waits for confirmation (Convex dashboard, Settings, Snapshot "
-        "Import), then start again; no flag gets past this.", code="RestoreInProgress")
+        "Import), then start again; no flag gets past this.",
+        code="RestoreInProgress",
+    )

@@ -42,9 +42,11 @@ REPLACE_MODE = "replace"  # replaces exactly the tables in the ZIP, leaves the o
 # A full restore's rescue needs the backup's ZIP and a snapshot of now, then a diff: skipped by default
 # above this size (say so, and `--rescue` asks for it anyway).
 RESCUE_AUTO_LIMIT = 1 << 30
-RACE_WARNING = ("Writes made to these tables between the snapshot just taken and the end of the import are at "
-                "risk (the import replaces the tables with their contents at that snapshot); pause the deployment "
-                "first (step 0 of the emergency checklist, p) if it is busy. Every other table is left alone.")
+RACE_WARNING = (
+    "Writes made to these tables between the snapshot just taken and the end of the import are at "
+    "risk (the import replaces the tables with their contents at that snapshot); pause the deployment "
+    "first (step 0 of the emergency checklist, p) if it is busy. Every other table is left alone."
+)
 
 EditsFrom = Callable[[Path, Path], "tuple[dict[str, TableEdit], list[str]]"]  # (now ZIP, folder) -> edits, review
 
@@ -70,13 +72,14 @@ class Verification:
         return not self.not_as_planned
 
     def lines(self) -> list[str]:
-        out = [f"Checked by a second snapshot: {self.as_planned:,} documents as planned in "
-               f"{', '.join(self.tables)}."]
+        out = [f"Checked by a second snapshot: {self.as_planned:,} documents as planned in {', '.join(self.tables)}."]
         for problem in self.not_as_planned[:20]:
             out.append(f"  NOT as planned: {problem}")
         for table, count in self.other_changes.items():
-            out.append(f"  {table}: {count:,} other differences: writes made to it while this ran (they may have "
-                       "been lost: check them against the safety backup)")
+            out.append(
+                f"  {table}: {count:,} other differences: writes made to it while this ran (they may have "
+                "been lost: check them against the safety backup)"
+            )
         return out
 
 
@@ -85,33 +88,49 @@ def _say(on_progress: Callable[[Progress], None] | None, message: str) -> None:
         on_progress(Progress(message, state="inProgress"))
 
 
-async def stage(target: BackupTarget, deployment: DeploymentRef, folder: Path, edits_from: EditsFrom, *,
-                source: str, backup_id: str | None = None,
-                on_progress: Callable[[Progress], None] | None = None) -> StagedDocuments | None:
+async def stage(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    folder: Path,
+    edits_from: EditsFrom,
+    *,
+    source: str,
+    backup_id: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> StagedDocuments | None:
     """Steps 1 of the module's docstring; None when the edits change nothing (nothing is staged then)."""
     from tui.services.snapshots.compare import snapshot_now
 
     folder = _made(Path(folder))
-    now_zip = await snapshot_now(target, deployment, _made(folder / "before"), include_storage=False,
-                                 on_progress=on_progress)
+    now_zip = await snapshot_now(
+        target, deployment, _made(folder / "before"), include_storage=False, on_progress=on_progress
+    )
     edits, review = await asyncio.to_thread(edits_from, now_zip, folder)
     if not edits:
         return None
     patched = folder / "documents.zip"
     outcomes = await asyncio.to_thread(write_patched_tables, now_zip, patched, edits)
-    plan = await target.prepare_file_import(patched, deployment, on_progress=on_progress, mode=REPLACE_MODE,
-                                            source=source, backup_id=backup_id)
+    plan = await target.prepare_file_import(
+        patched, deployment, on_progress=on_progress, mode=REPLACE_MODE, source=source, backup_id=backup_id
+    )
     plan = replace(plan, only_tables=tuple(edits))
     return StagedDocuments(plan, now_zip, edits, review, outcomes)
 
 
-async def verify(target: BackupTarget, deployment: DeploymentRef, staged: StagedDocuments, folder: Path, *,
-                 on_progress: Callable[[Progress], None] | None = None) -> Verification:
+async def verify(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    staged: StagedDocuments,
+    folder: Path,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Verification:
     from tui.services.snapshots.compare import snapshot_now
 
     folder = _made(Path(folder))
-    after = await snapshot_now(target, deployment, _made(folder / "after"), include_storage=False,
-                               on_progress=on_progress)
+    after = await snapshot_now(
+        target, deployment, _made(folder / "after"), include_storage=False, on_progress=on_progress
+    )
     _say(on_progress, "Comparing the edited tables with what was planned")
     return await asyncio.to_thread(_check, staged, after, folder)
 
@@ -193,6 +212,7 @@ def edits_for_plan(plan: DocumentsPlan, backup_zip: Path) -> EditsFrom:
 
 # -- rescue ------------------------------------------------------------------------------------------------------
 
+
 def write_rescue(store: DiffStore, path: Path) -> dict[str, int]:
     """The documents a restore of the diff's old side would revert or remove (changed and created, in their
     new-side version), as a snapshot ZIP; per table how many."""
@@ -201,8 +221,11 @@ def write_rescue(store: DiffStore, path: Path) -> dict[str, int]:
         for component in reader.components or [""]:
             numbers[component] = reader.tables_index(component)
     counts: dict[str, int] = {}
-    chosen = [t for t in store.tables() if (t.changed or t.created) and t.table != STORAGE
-              and not t.table.endswith("/" + STORAGE)]
+    chosen = [
+        t
+        for t in store.tables()
+        if (t.changed or t.created) and t.table != STORAGE and not t.table.endswith("/" + STORAGE)
+    ]
     with SnapshotWriter(path) as writer:
         by_component: dict[str, list[tuple[str, int]]] = {}
         for t in chosen:
@@ -233,8 +256,9 @@ def rescue_tables(path: Path) -> dict[str, int]:
         return {t.label: reader.count_lines(t.documents_member) for t in reader.tables}
 
 
-def edits_from_rescue(path: Path, tables: Collection[str] | None = None,
-                      ids: Collection[str] | None = None) -> tuple[dict[str, TableEdit], list[str]]:
+def edits_from_rescue(
+    path: Path, tables: Collection[str] | None = None, ids: Collection[str] | None = None
+) -> tuple[dict[str, TableEdit], list[str]]:
     """Put back the rescued documents (of `tables`, only `ids` if given) as they were rescued."""
     from tui.archive.document_patch import document_id_of
 
@@ -246,7 +270,9 @@ def edits_from_rescue(path: Path, tables: Collection[str] | None = None,
         if tables:
             missing = [t for t in tables if t not in labels]
             if missing:
-                raise KeyError(f"the rescue file has no table {', '.join(missing)}; it has {', '.join(labels) or 'none'}")
+                raise KeyError(
+                    f"the rescue file has no table {', '.join(missing)}; it has {', '.join(labels) or 'none'}"
+                )
         for entry in reader.tables:
             if tables and entry.label not in tables:
                 continue
@@ -280,16 +306,21 @@ class Rescue(NamedTuple):
     diff: list[TableCounts]  # the backup against now, per table: what the full restore does (its review says it)
 
 
-async def save_rescue(target: BackupTarget, deployment: DeploymentRef, source: DeploymentRef,
-                      backup: BackupRecord, folder: Path, *,
-                      on_progress: Callable[[Progress], None] | None = None) -> Rescue:
+async def save_rescue(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    source: DeploymentRef,
+    backup: BackupRecord,
+    folder: Path,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Rescue:
     """Diff backup `backup` (of `source`) against `deployment` now and keep what restoring it would lose."""
     from tui.services.snapshots.compare import backup_zip, compare_files, snapshot_now
 
     folder = _made(Path(folder))
     old = await backup_zip(target, source, backup.id, _made(folder / "backup"), on_progress=on_progress)
-    new = await snapshot_now(target, deployment, _made(folder / "now"), include_storage=False,
-                             on_progress=on_progress)
+    new = await snapshot_now(target, deployment, _made(folder / "now"), include_storage=False, on_progress=on_progress)
     store = await compare_files(old, new, folder, on_progress=on_progress)
     path = rescue_path(target, deployment, backup.id)
     with store:
@@ -298,9 +329,14 @@ async def save_rescue(target: BackupTarget, deployment: DeploymentRef, source: D
     return Rescue(path, counts, diff)
 
 
-async def save_rescue_in_temp(target: BackupTarget, deployment: DeploymentRef, source: DeploymentRef,
-                              backup: BackupRecord, *,
-                              on_progress: Callable[[Progress], None] | None = None) -> Rescue:
+async def save_rescue_in_temp(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    source: DeploymentRef,
+    backup: BackupRecord,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Rescue:
     """`save_rescue` with its downloads in a temporary folder removed afterwards."""
     import tempfile
 
@@ -313,8 +349,9 @@ def has_data_api(target: BackupTarget) -> bool:
     from tui.api.deployment.client import DeploymentClient
 
     directory = getattr(target, "directory", None)
-    return (directory is not None and hasattr(directory, "client")) or isinstance(getattr(target, "client", None),
-                                                                                  DeploymentClient)
+    return (directory is not None and hasattr(directory, "client")) or isinstance(
+        getattr(target, "client", None), DeploymentClient
+    )
 
 
 def _made(path: Path) -> Path:

@@ -64,8 +64,11 @@ class TableReview:
     skipped: int = 0  # listed for an action its current state does not allow (e.g. remove of a backup document)
 
     def words(self) -> str:
-        parts = [f"revert {self.revert:,} changed", f"re-create {self.recreate:,} deleted",
-                 f"remove {self.remove:,} created since"]
+        parts = [
+            f"revert {self.revert:,} changed",
+            f"re-create {self.recreate:,} deleted",
+            f"remove {self.remove:,} created since",
+        ]
         if self.already:
             parts.append(f"{self.already:,} already as in the backup")
         if self.skipped:
@@ -74,6 +77,7 @@ class TableReview:
 
 
 # -- reading and writing the file ----------------------------------------------------------------------------
+
 
 def parse_plan(text: str) -> DocumentsPlan:
     try:
@@ -92,8 +96,10 @@ def parse_plan(text: str) -> DocumentsPlan:
         if unknown:
             raise PlanError(f"table {table!r}: unknown key {unknown[0]!r} (known: revert, recreate, remove, where)")
         if table == STORAGE or table.endswith("/" + STORAGE):
-            raise PlanError(f"table {table!r}: stored files are restored with whole tables (restore --tables), "
-                            "not document by document")
+            raise PlanError(
+                f"table {table!r}: stored files are restored with whole tables (restore --tables), "
+                "not document by document"
+            )
         choice = TableChoice()
         for action in ACTIONS:
             value = entry.get(action, [])
@@ -102,7 +108,7 @@ def parse_plan(text: str) -> DocumentsPlan:
             elif isinstance(value, list) and all(isinstance(i, str) for i in value):
                 setattr(choice, action, set(value))
             else:
-                raise PlanError(f"table {table!r}: {action} must be a list of document ids or \"all\"")
+                raise PlanError(f'table {table!r}: {action} must be a list of document ids or "all"')
         where = entry.get("where")
         if where is not None and not isinstance(where, dict):
             raise PlanError(f"table {table!r}: where must be an object of field: value")
@@ -122,13 +128,29 @@ def plan_json(plan: DocumentsPlan) -> str:
         if choice.where is not None:
             entry["where"] = choice.where
         tables[table] = entry
-    return json.dumps({"format": FORMAT, "version": VERSION, "backup": plan.backup, "deployment": plan.deployment,
-                       "tables": tables}, indent=2) + "\n"
+    return (
+        json.dumps(
+            {
+                "format": FORMAT,
+                "version": VERSION,
+                "backup": plan.backup,
+                "deployment": plan.deployment,
+                "tables": tables,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
-def plan_from_diff(store: DiffStore, *, backup: str | None = None, deployment: str | None = None,
-                   tables: Iterable[str] | None = None,
-                   ids: dict[str, set[str]] | None = None) -> DocumentsPlan:
+def plan_from_diff(
+    store: DiffStore,
+    *,
+    backup: str | None = None,
+    deployment: str | None = None,
+    tables: Iterable[str] | None = None,
+    ids: dict[str, set[str]] | None = None,
+) -> DocumentsPlan:
     """Every difference of the diff brought back (or only `tables`, or only `ids` per table), by id."""
     wanted = set(tables) if tables is not None else None
     out: dict[str, TableChoice] = {}
@@ -151,6 +173,7 @@ def plan_from_diff(store: DiffStore, *, backup: str | None = None, deployment: s
 
 
 # -- applying it to a diff -------------------------------------------------------------------------------------
+
 
 def _at(document: dict[str, Any], path: str) -> tuple[bool, Any]:
     value: Any = document
@@ -202,9 +225,11 @@ def edits_from_diff(plan: DocumentsPlan, store: DiffStore) -> tuple[dict[str, Ta
                 edit.drop.add(document.id)
                 review.remove += 1
 
-        for action, statuses, apply in (("revert", ("changed", "deleted"), bring_back),
-                                        ("recreate", ("deleted", "changed"), bring_back),
-                                        ("remove", ("created",), take_out)):
+        for action, statuses, apply in (
+            ("revert", ("changed", "deleted"), bring_back),
+            ("recreate", ("deleted", "changed"), bring_back),
+            ("remove", ("created",), take_out),
+        ):
             value = getattr(choice, action)
             if value == ALL:
                 for document in store.iter_documents(label, statuses[0]):

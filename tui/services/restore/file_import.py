@@ -32,8 +32,9 @@ from tui.services.downloads.sidecar import sha256_file
 RUNNING_IMPORT_STATES = ("uploaded", "waiting_for_confirmation", "in_progress")
 
 
-def check_before_upload(path: Path, *, full: bool = True, expected_sha256: str | None = None,
-                        on_progress: ProgressCallback | None = None) -> None:
+def check_before_upload(
+    path: Path, *, full: bool = True, expected_sha256: str | None = None, on_progress: ProgressCallback | None = None
+) -> None:
     """Raise `RefusedArchive` (a `CorruptArchive`) unless `path` is a sound snapshot ZIP: every document
     decoded (`full`) or the CRC/sha256 integrity check, and the whole file's sha256 when one is expected.
     Blocking."""
@@ -48,8 +49,11 @@ def check_before_upload(path: Path, *, full: bool = True, expected_sha256: str |
             say(f"Checking the sha256 of {path.name}")
             actual = sha256_file(path)
             if actual != expected_sha256:
-                raise ArchiveError("Sha256Mismatch", f"the file's sha256 is {actual}, not the {expected_sha256} "
-                                   "recorded when it was saved", hint="The file changed on disk since")
+                raise ArchiveError(
+                    "Sha256Mismatch",
+                    f"the file's sha256 is {actual}, not the {expected_sha256} recorded when it was saved",
+                    hint="The file changed on disk since",
+                )
         if full:
             say(f"Verifying {path.name} (every document)")
             verify_archive(path)
@@ -74,23 +78,37 @@ async def refuse_if_importing(client: DeploymentClient) -> None:
 
 
 async def upload_for_import(
-    client: DeploymentClient, path: Path, *, on_progress: ProgressCallback | None = None, mode: str = "replaceAll",
-    full_verify: bool = True, expected_sha256: str | None = None, verified: bool = False,
+    client: DeploymentClient,
+    path: Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    mode: str = "replaceAll",
+    full_verify: bool = True,
+    expected_sha256: str | None = None,
+    verified: bool = False,
 ) -> str:
     """Check, then upload `path` as an import (state `uploaded`); returns its id. `verified=True` skips the
     local check (the caller just did it)."""
     path = Path(path)
     if not verified:
-        await asyncio.to_thread(check_before_upload, path, full=full_verify, expected_sha256=expected_sha256,
-                                on_progress=on_progress)
+        await asyncio.to_thread(
+            check_before_upload, path, full=full_verify, expected_sha256=expected_sha256, on_progress=on_progress
+        )
     await refuse_if_importing(client)
     started = time.monotonic()
 
     def progress(sent: int, total: int) -> None:
         if on_progress is not None:
-            on_progress(Progress(f"Uploading {path.name}", done=sent, total=total,
-                                 fraction=sent / total if total else None, elapsed=time.monotonic() - started,
-                                 state="uploading"))
+            on_progress(
+                Progress(
+                    f"Uploading {path.name}",
+                    done=sent,
+                    total=total,
+                    fraction=sent / total if total else None,
+                    elapsed=time.monotonic() - started,
+                    state="uploading",
+                )
+            )
 
     return await client.upload_import(path, mode=mode, progress=progress)
 
@@ -104,28 +122,42 @@ class FileImport:
         self._started: dict[str, float] = {}
 
     async def prepare(
-        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None,
-        mode: str = "replaceAll", full_verify: bool = True, expected_sha256: str | None = None,
-        source: str | None = None, backup_id: str | None = None, verified: bool = False,
+        self,
+        path: Path,
+        target: DeploymentRef,
+        *,
+        on_progress: ProgressCallback | None = None,
+        mode: str = "replaceAll",
+        full_verify: bool = True,
+        expected_sha256: str | None = None,
+        source: str | None = None,
+        backup_id: str | None = None,
+        verified: bool = False,
     ) -> RestorePlan:
         if target.read_only:
             raise ReadOnlyRefused(target.name, "import into")
-        import_id = await upload_for_import(self.client, Path(path), on_progress=on_progress, mode=mode,
-                                            full_verify=full_verify, expected_sha256=expected_sha256,
-                                            verified=verified)
+        import_id = await upload_for_import(
+            self.client,
+            Path(path),
+            on_progress=on_progress,
+            mode=mode,
+            full_verify=full_verify,
+            expected_sha256=expected_sha256,
+            verified=verified,
+        )
         if on_progress is not None:
             on_progress(Progress("Waiting for the deployment to read the file", state="uploaded"))
         try:
             document = await restore_flow.wait_for_import(
-                self.client, lambda documents: next((d for d in documents if d.id == import_id), None),
+                self.client,
+                lambda documents: next((d for d in documents if d.id == import_id), None),
                 use_sync=self.use_sync,
             )
         except BaseException:
             await self._cancel_quietly(import_id)
             raise
         self._started[import_id] = time.monotonic()
-        return restore_flow.plan_from_import(document, source=source or str(path), target=target,
-                                             backup_id=backup_id)
+        return restore_flow.plan_from_import(document, source=source or str(path), target=target, backup_id=backup_id)
 
     async def confirm(self, plan: RestorePlan) -> None:
         if plan.target.read_only:

@@ -20,7 +20,13 @@ from tui.api.deployment.sync_client import SyncClient
 from tui.services.deployment.live_values import live_values
 from tui.services.progress import Estimator
 from tui.services.protocol import (
-    DeploymentRef, Progress, RestorePlan, RestoreResult, RestoreState, TableChange, TableProgress,
+    DeploymentRef,
+    Progress,
+    RestorePlan,
+    RestoreResult,
+    RestoreState,
+    TableChange,
+    TableProgress,
 )
 
 STAGING_TIMEOUT = 30 * 60.0  # parsing a large ZIP can take a while
@@ -50,31 +56,45 @@ def changes_of(document: SnapshotImport) -> tuple[TableChange, ...]:
 
 
 def plan_from_import(
-    document: SnapshotImport, *, source: str, target: DeploymentRef, backup_id: str | None = None,
+    document: SnapshotImport,
+    *,
+    source: str,
+    target: DeploymentRef,
+    backup_id: str | None = None,
     safety_backup_id: str | None = None,
 ) -> RestorePlan:
     manual = document.require_manual_confirmation
     if manual is None:
         manual = any(c.existing_rows_to_delete for c in document.checkpoints)
     return RestorePlan(
-        source=source, target=target, changes=changes_of(document), message_to_confirm=document.message_to_confirm,
-        require_manual_confirmation=manual, import_id=document.id, backup_id=backup_id,
+        source=source,
+        target=target,
+        changes=changes_of(document),
+        message_to_confirm=document.message_to_confirm,
+        require_manual_confirmation=manual,
+        import_id=document.id,
+        backup_id=backup_id,
         safety_backup_id=safety_backup_id,
     )
 
 
 def progress_of(document: SnapshotImport | None, estimator: Estimator) -> Progress:
     if document is None:
-        return Progress("The import is gone from the deployment.", state="failed", finished=True,
-                        elapsed=estimator.elapsed)
+        return Progress(
+            "The import is gone from the deployment.", state="failed", finished=True, elapsed=estimator.elapsed
+        )
     # A completed import wrote every document (and file) of every table: it is all or nothing. Its per-table
     # counters are progress counters and may lag behind the end, so a completed table shows its total,
     # however fast the import was (a watcher may never see a value in between).
     completed = document.state == "completed"
     tables = tuple(
-        TableProgress(table_name(c),
-                      max(c.num_rows_written, c.total_num_rows_to_write) if completed else c.num_rows_written,
-                      c.total_num_rows_to_write, c.existing_rows_in_table, c.existing_rows_to_delete)
+        TableProgress(
+            table_name(c),
+            max(c.num_rows_written, c.total_num_rows_to_write) if completed else c.num_rows_written,
+            c.total_num_rows_to_write,
+            c.existing_rows_in_table,
+            c.existing_rows_to_delete,
+        )
         for c in document.checkpoints
     )
     done = sum(min(t.written, t.total) for t in tables)
@@ -92,8 +112,14 @@ def progress_of(document: SnapshotImport | None, estimator: Estimator) -> Progre
     else:
         message = "Reading the backup."
     return Progress(
-        message=message, done=done if total else None, total=total or None, fraction=fraction,
-        elapsed=estimator.elapsed, eta=estimator.eta(fraction), state=state, finished=state in FINISHED_STATES,
+        message=message,
+        done=done if total else None,
+        total=total or None,
+        fraction=fraction,
+        elapsed=estimator.elapsed,
+        eta=estimator.eta(fraction),
+        state=state,
+        finished=state in FINISHED_STATES,
         tables=tables,
     )
 
@@ -101,8 +127,7 @@ def progress_of(document: SnapshotImport | None, estimator: Estimator) -> Progre
 def result_of(document: SnapshotImport | None, elapsed: float) -> RestoreResult:
     if document is None:
         return RestoreResult("failed", None, "The import is gone from the deployment.", None, elapsed)
-    finished = (datetime.fromtimestamp(document.timestamp_ns / 1e9, timezone.utc)
-                if document.timestamp_ns else None)
+    finished = datetime.fromtimestamp(document.timestamp_ns / 1e9, timezone.utc) if document.timestamp_ns else None
     error = document.error_message if document.state == "failed" else None
     state: RestoreState = "in_progress"
     if document.state == "waiting_for_confirmation":
@@ -138,11 +163,15 @@ async def wait_for_import(
     try:
         document = await asyncio.wait_for(watch(), timeout)
     except TimeoutError:
-        raise RequestTimeout(f"{client.target} did not get the import ready within {_span(timeout)}.",
-                             code="ImportTimeout") from None
+        raise RequestTimeout(
+            f"{client.target} did not get the import ready within {_span(timeout)}.", code="ImportTimeout"
+        ) from None
     if document.state == "failed":
-        raise ImportFailed(f"{client.target} could not read the backup: {document.error_message or 'no reason'}",
-                           code="ImportFailed", detail=document.error_message)
+        raise ImportFailed(
+            f"{client.target} could not read the backup: {document.error_message or 'no reason'}",
+            code="ImportFailed",
+            detail=document.error_message,
+        )
     return document
 
 

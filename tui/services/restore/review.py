@@ -21,15 +21,16 @@ def compared_lines(tables: Sequence[TableCounts], target: str) -> list[str]:
     rows = [t for t in tables if not is_storage(t.table)]
     width = min(max([len(_DOES), *(len(t.table) for t in rows)]), _NAME_MAX)
     # no leading spaces: a Static drops them, and the columns are aligned from the first one
-    lines = [f"Documents since the backup, vs. a snapshot of {target} now:",
-             f"{'table':<{width}}" + "".join(f"{h:>{_COLUMN}}" for h in ("changed", "created", "deleted",
-                                                                        "unchanged")),
-             f"{_DOES:<{width}}" + "".join(f"{h:>{_COLUMN}}" for h in ("→ reverted", "→ removed", "→ re-created",
-                                                                      "→ kept"))]
+    lines = [
+        f"Documents since the backup, vs. a snapshot of {target} now:",
+        f"{'table':<{width}}" + "".join(f"{h:>{_COLUMN}}" for h in ("changed", "created", "deleted", "unchanged")),
+        f"{_DOES:<{width}}" + "".join(f"{h:>{_COLUMN}}" for h in ("→ reverted", "→ removed", "→ re-created", "→ kept")),
+    ]
     for t in rows:
-        name = t.table if len(t.table) <= width else t.table[:width - 1] + "…"
-        lines.append(f"{name:<{width}}" + "".join(f"{n:>{_COLUMN},}" for n in (t.changed, t.created, t.deleted,
-                                                                                t.unchanged)))
+        name = t.table if len(t.table) <= width else t.table[: width - 1] + "…"
+        lines.append(
+            f"{name:<{width}}" + "".join(f"{n:>{_COLUMN},}" for n in (t.changed, t.created, t.deleted, t.unchanged))
+        )
     if not rows:
         lines.append("(no tables)")
     elif len(rows) > 1:

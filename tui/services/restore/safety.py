@@ -59,8 +59,9 @@ def taken(backup: BackupRecord) -> datetime:
 def reuse_words(backup: BackupRecord, now: datetime | None = None) -> str:
     """How a reused backup is described: its age, and what it lacks."""
     when = taken(backup)
-    return (f"backup {backup.id}, taken {age_words(when, now)} ({when:%H:%M:%S} UTC); writes made since then "
-            "are NOT in it")
+    return (
+        f"backup {backup.id}, taken {age_words(when, now)} ({when:%H:%M:%S} UTC); writes made since then are NOT in it"
+    )
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,20 @@ class SafetyOptions:
 
     def limit_words(self) -> str:
         assert self.limits is not None
-        return (f"{self.deployment.name} keeps {self.limits.backups_counted} backups, the most its plan allows "
-                f"({self.limits.max_backups}), so a fresh cloud backup would be refused")
+        return (
+            f"{self.deployment.name} keeps {self.limits.backups_counted} backups, the most its plan allows "
+            f"({self.limits.max_backups}), so a fresh cloud backup would be refused"
+        )
 
 
-async def safety_options(target: BackupTarget, deployment: DeploymentRef, *, source_has_storage: bool,
-                         restoring: str | None = None, now: datetime | None = None) -> SafetyOptions:
+async def safety_options(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    *,
+    source_has_storage: bool,
+    restoring: str | None = None,
+    now: datetime | None = None,
+) -> SafetyOptions:
     """Look (changing nothing) at the deployment's backups, plan limit and stored files. `restoring`: the
     id of the backup being restored, never offered for deletion to free a slot."""
     now = now or utc_now()
@@ -101,8 +110,13 @@ async def safety_options(target: BackupTarget, deployment: DeploymentRef, *, sou
     else:
         files = await target.stored_file_count(deployment)
         include_storage = files != 0
-        reason = ("" if files == 0 else f"{deployment.name} has {files:,} stored files" if files is not None
-                  else f"the stored files of {deployment.name} could not be counted")
+        reason = (
+            ""
+            if files == 0
+            else f"{deployment.name} has {files:,} stored files"
+            if files is not None
+            else f"the stored files of {deployment.name} could not be counted"
+        )
     complete = sorted((b for b in backups if b.state == "complete"), key=taken, reverse=True)
     young = [b for b in complete if now - taken(b) <= RECENT]
     recent = next((b for b in young if b.include_storage or not include_storage), None)
@@ -114,12 +128,25 @@ async def safety_options(target: BackupTarget, deployment: DeploymentRef, *, sou
         except ConvexApiError:
             limits = None  # unknown: a fresh backup is still offered, and checked again when requested
     deletable = [b for b in complete if b.id != restoring]
-    return SafetyOptions(deployment, include_storage, reason, recent, without, complete[0] if complete else None,
-                         deletable[-1] if deletable else None, limits)
+    return SafetyOptions(
+        deployment,
+        include_storage,
+        reason,
+        recent,
+        without,
+        complete[0] if complete else None,
+        deletable[-1] if deletable else None,
+        limits,
+    )
 
 
-async def take_fresh(target: BackupTarget, deployment: DeploymentRef, *, include_storage: bool,
-                     on_progress: Callable[[Progress], None] | None = None) -> BackupRecord:
+async def take_fresh(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    *,
+    include_storage: bool,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> BackupRecord:
     """A new backup followed to completion (the plan limit is checked before the request)."""
     started = await target.request_backup(deployment, include_storage=include_storage)
     last: Progress | None = None
@@ -137,8 +164,13 @@ async def take_fresh(target: BackupTarget, deployment: DeploymentRef, *, include
     return finished
 
 
-async def take_local(target: BackupTarget, deployment: DeploymentRef, *, include_storage: bool,
-                     on_progress: Callable[[Progress], None] | None = None) -> BackupRecord:
+async def take_local(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    *,
+    include_storage: bool,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> BackupRecord:
     """The local safety snapshot: no backup slot used."""
     try:
         return await target.safety_snapshot(deployment, include_storage=include_storage, on_progress=on_progress)
@@ -150,7 +182,11 @@ async def take_local(target: BackupTarget, deployment: DeploymentRef, *, include
 
 
 async def free_slot_then_fresh(
-    target: BackupTarget, deployment: DeploymentRef, oldest: BackupRecord, *, include_storage: bool,
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    oldest: BackupRecord,
+    *,
+    include_storage: bool,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> tuple[DownloadResult, BackupRecord]:
     """Free a slot (`free_slot`), then take the fresh backup in it."""
@@ -158,8 +194,13 @@ async def free_slot_then_fresh(
     return saved, await take_fresh(target, deployment, include_storage=include_storage, on_progress=on_progress)
 
 
-async def free_slot(target: BackupTarget, deployment: DeploymentRef, oldest: BackupRecord, *,
-                    on_progress: Callable[[Progress], None] | None = None) -> DownloadResult:
+async def free_slot(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    oldest: BackupRecord,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> DownloadResult:
     """Download the oldest backup (verified) into the local backup folder, and delete it from Convex only
     once it is safe on disk."""
     folder: Path = target.local_backup_folder(deployment)
@@ -167,10 +208,14 @@ async def free_slot(target: BackupTarget, deployment: DeploymentRef, oldest: Bac
 
     def downloading(p: DownloadProgress) -> None:
         if on_progress is not None:
-            on_progress(Progress(f"Downloading backup {oldest.id} before deleting it: {human_size(p.done)}",
-                                 fraction=p.fraction, state="downloading"))
+            on_progress(
+                Progress(
+                    f"Downloading backup {oldest.id} before deleting it: {human_size(p.done)}",
+                    fraction=p.fraction,
+                    state="downloading",
+                )
+            )
 
-    saved = await target.download_backup(deployment, oldest.id, folder=folder, progress=downloading,
-                                         full_verify=True)
+    saved = await target.download_backup(deployment, oldest.id, folder=folder, progress=downloading, full_verify=True)
     await target.delete_backup(deployment, oldest.id)
     return saved

@@ -68,19 +68,22 @@ class StagedImportGuard:
         return self._inner
 
     # -- staging ------------------------------------------------------------------------------------------
-    async def prepare_restore(self, backup_id: str, target: DeploymentRef, *,
-                              source: DeploymentRef | None = None) -> RestorePlan:
+    async def prepare_restore(
+        self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None
+    ) -> RestorePlan:
         # On self-hosted Convex a restore is this app's own ZIP uploaded as a snapshot import: the import it
         # stages is found by that kind (a cloud restore by its requestor and backup id).
         kind = "snapshotImport" if self.target_kind == "selfHosted" else "cloudRestore"
         entry = await self._record(target, kind, str(backup_id))
         return await self._staged(entry, self._inner.prepare_restore(backup_id, target, source=source))
 
-    async def prepare_file_import(self, path: Path, target: DeploymentRef, *,
-                                  on_progress: ProgressCallback | None = None, **options: Any) -> RestorePlan:
+    async def prepare_file_import(
+        self, path: Path, target: DeploymentRef, *, on_progress: ProgressCallback | None = None, **options: Any
+    ) -> RestorePlan:
         entry = await self._record(target, "snapshotImport", None)
-        return await self._staged(entry, self._inner.prepare_file_import(path, target, on_progress=on_progress,
-                                                                         **options))
+        return await self._staged(
+            entry, self._inner.prepare_file_import(path, target, on_progress=on_progress, **options)
+        )
 
     async def confirm_restore(self, plan: RestorePlan) -> None:
         await self._inner.confirm_restore(plan)
@@ -105,8 +108,11 @@ class StagedImportGuard:
             before: tuple[str, ...] | None = tuple(r.id for r in await self._inner.list_imports(target))
         except ConvexApiError:
             before = None  # staging will most likely fail too; if not, the import id still gets recorded
-        return self._note(lambda: self.ledger.add(target_kind=self.target_kind, deployment=target.name, kind=kind,
-                                                  backup_id=backup_id, before=before))
+        return self._note(
+            lambda: self.ledger.add(
+                target_kind=self.target_kind, deployment=target.name, kind=kind, backup_id=backup_id, before=before
+            )
+        )
 
     async def _staged(self, entry: StagedEntry | None, staging: Awaitable[RestorePlan]) -> RestorePlan:
         try:
@@ -127,8 +133,11 @@ class StagedImportGuard:
         try:
             await self._settle(entry, keep_unmatched=keep_unmatched)
         except Exception as exc:  # noqa: BLE001 - the entry stays and the next start tries again
-            log.warning("could not cancel the import staged on %s (%s); the next start tries again",
-                        entry.deployment, type(exc).__name__)
+            log.warning(
+                "could not cancel the import staged on %s (%s); the next start tries again",
+                entry.deployment,
+                type(exc).__name__,
+            )
 
     async def _settle(self, entry: StagedEntry, *, keep_unmatched: bool = False) -> list[str]:
         """Cancel what `entry` staged if it is still unconfirmed, then forget the entry (with `keep_unmatched`
@@ -165,11 +174,15 @@ class StagedImportGuard:
             try:  # bounded: an unreachable server must not hold up quitting (the next start tries again)
                 settled = self._settle(entry, keep_unmatched=True)  # not made yet: the next start looks again
                 for import_id in await asyncio.wait_for(settled, CLOSE_CANCEL_TIMEOUT):
-                    log.warning("cancelled import %s on %s: it was staged and never confirmed", import_id,
-                                entry.deployment)
+                    log.warning(
+                        "cancelled import %s on %s: it was staged and never confirmed", import_id, entry.deployment
+                    )
             except Exception as exc:  # noqa: BLE001 - the next start tries again
-                log.warning("could not cancel the import staged on %s (%s); the next start tries again",
-                            entry.deployment, type(exc).__name__)
+                log.warning(
+                    "could not cancel the import staged on %s (%s); the next start tries again",
+                    entry.deployment,
+                    type(exc).__name__,
+                )
         await self._inner.aclose()
 
     # -- after a run that died ----------------------------------------------------------------------------
@@ -181,12 +194,18 @@ class StagedImportGuard:
             try:
                 cancelled = await self._settle(entry)
             except Exception as exc:  # noqa: BLE001
-                log.warning("could not check the import staged on %s by %s (%s)", entry.deployment,
-                            entry.describe(), type(exc).__name__)
+                log.warning(
+                    "could not check the import staged on %s by %s (%s)",
+                    entry.deployment,
+                    entry.describe(),
+                    type(exc).__name__,
+                )
                 continue
             for import_id in cancelled:
-                note = (f"Cancelled import {import_id} on {entry.deployment}: it was staged by {entry.describe()}, "
-                        "which ended before confirming it. No data was changed.")
+                note = (
+                    f"Cancelled import {import_id} on {entry.deployment}: it was staged by {entry.describe()}, "
+                    "which ended before confirming it. No data was changed."
+                )
                 log.warning(note)
                 notes.append(note)
         self.cleanup_notes.extend(notes)

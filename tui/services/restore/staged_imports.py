@@ -61,8 +61,11 @@ class ImportRecord:
     @property
     def who(self) -> str:
         if self.requestor == "cloudRestore":
-            what = f"a cloud restore of backup {self.source_cloud_backup_id}" if self.source_cloud_backup_id \
+            what = (
+                f"a cloud restore of backup {self.source_cloud_backup_id}"
+                if self.source_cloud_backup_id
                 else "a cloud restore"
+            )
         else:
             what = "a snapshot import (npx convex import, the dashboard or this app)"
         if self.member_id:
@@ -74,8 +77,9 @@ class ImportRecord:
 
 def record_of(document: SnapshotImport, deployment: str) -> ImportRecord:
     """From the deployment client's `SnapshotImport`."""
-    created = (datetime.fromtimestamp(document.creation_time_ms / 1000, timezone.utc)
-               if document.creation_time_ms else None)
+    created = (
+        datetime.fromtimestamp(document.creation_time_ms / 1000, timezone.utc) if document.creation_time_ms else None
+    )
     tables = tuple(
         f"{c.component_path}/{c.display_table_name}" if c.component_path else c.display_table_name
         for c in document.checkpoints
@@ -83,9 +87,16 @@ def record_of(document: SnapshotImport, deployment: str) -> ImportRecord:
     if not tables and document.table:
         tables = (document.table,)
     return ImportRecord(
-        id=document.id, deployment=deployment, state=document.state, created=created, tables=tables,
-        mode=document.mode, requestor=document.requestor_type, source_cloud_backup_id=document.source_cloud_backup_id,
-        member_id=document.member_id, error=document.error_message if document.state == "failed" else None,
+        id=document.id,
+        deployment=deployment,
+        state=document.state,
+        created=created,
+        tables=tables,
+        mode=document.mode,
+        requestor=document.requestor_type,
+        source_cloud_backup_id=document.source_cloud_backup_id,
+        member_id=document.member_id,
+        error=document.error_message if document.state == "failed" else None,
     )
 
 

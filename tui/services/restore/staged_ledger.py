@@ -100,19 +100,29 @@ class StagedLedger:
         os.replace(tmp, self.path)
 
     # -- what the guard does ------------------------------------------------------------------------------
-    def add(self, *, target_kind: str, deployment: str, kind: str, backup_id: str | None,
-            before: tuple[str, ...] | None) -> StagedEntry:
-        entry = StagedEntry(key=uuid.uuid4().hex, target_kind=target_kind, deployment=deployment, kind=kind,
-                            backup_id=backup_id, before=before, pid=os.getpid(),
-                            staged_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    def add(
+        self, *, target_kind: str, deployment: str, kind: str, backup_id: str | None, before: tuple[str, ...] | None
+    ) -> StagedEntry:
+        entry = StagedEntry(
+            key=uuid.uuid4().hex,
+            target_kind=target_kind,
+            deployment=deployment,
+            kind=kind,
+            backup_id=backup_id,
+            before=before,
+            pid=os.getpid(),
+            staged_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        )
         with self._locked() as entries:
             entries.append(entry)
         return entry
 
     def set_import(self, key: str, import_id: str) -> None:
         with self._locked() as entries:
-            entries[:] = [StagedEntry(**{**asdict(e), "before": e.before, "import_id": import_id})
-                          if e.key == key else e for e in entries]
+            entries[:] = [
+                StagedEntry(**{**asdict(e), "before": e.before, "import_id": import_id}) if e.key == key else e
+                for e in entries
+            ]
 
     def remove(self, key: str) -> None:
         with self._locked() as entries:

@@ -45,8 +45,9 @@ def tables_words(tables: Collection[str]) -> str:
 
 
 class TablesRestore:
-    def __init__(self, target: BackupTarget, source: DeploymentRef, backup: BackupRecord, *,
-                 stats: StatsCache | None = None) -> None:
+    def __init__(
+        self, target: BackupTarget, source: DeploymentRef, backup: BackupRecord, *, stats: StatsCache | None = None
+    ) -> None:
         self.target = target
         self.stats = stats
         self.source = source
@@ -65,8 +66,9 @@ class TablesRestore:
             if on_progress is not None:
                 on_progress(value.as_progress())
 
-        result = await self.target.download_backup(self.source, self.backup.id, folder=Path(self._folder.name),
-                                                   progress=progress)
+        result = await self.target.download_backup(
+            self.source, self.backup.id, folder=Path(self._folder.name), progress=progress
+        )
         self.zip_path = result.path
         self.tables = await asyncio.to_thread(_read_tables, result.path)
         try:  # counted while it is here: the trend never downloads it again
@@ -79,19 +81,26 @@ class TablesRestore:
         """The chosen names, in the backup's order; raises `UnknownTables` for a name it lacks."""
         chosen = list(dict.fromkeys(chosen))
         if not chosen:
-            raise UnknownTables(f"No table chosen; backup {self.backup.id} has {tables_words(self.tables)}.",
-                                code="NoTableChosen")
+            raise UnknownTables(
+                f"No table chosen; backup {self.backup.id} has {tables_words(self.tables)}.", code="NoTableChosen"
+            )
         missing = [name for name in chosen if name not in self.tables]
         if missing:
             noun = "table" if len(missing) == 1 else "tables"
             raise UnknownTables(
                 f"Backup {self.backup.id} of {self.backup.source_deployment} has no {noun} "
                 f"{tables_words(missing)}; its tables are: {tables_words(self.tables) or 'none'}.",
-                code="UnknownTable")
+                code="UnknownTable",
+            )
         return [name for name in self.tables if name in chosen]
 
-    async def stage(self, deployment: DeploymentRef, chosen: Collection[str], *,
-                    on_progress: Callable[[Progress], None] | None = None) -> RestorePlan:
+    async def stage(
+        self,
+        deployment: DeploymentRef,
+        chosen: Collection[str],
+        *,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> RestorePlan:
         """Write the chosen tables into a ZIP of their own and stage it in `replace` mode; nothing changes
         until the plan is confirmed."""
         chosen = self.check(chosen)
@@ -99,10 +108,13 @@ class TablesRestore:
         subset = Path(self._folder.name) / f"tables-of-{self.zip_path.name}"
         await asyncio.to_thread(write_table_subset, self.zip_path, subset, chosen)
         when = self.backup.completed or self.backup.requested
-        source = (f"tables {tables_words(chosen)} of backup {self.backup.id} of {self.backup.source_deployment} "
-                  f"({when:%Y-%m-%d %H:%M} UTC)")
-        plan = await self.target.prepare_file_import(subset, deployment, on_progress=on_progress, mode=REPLACE_MODE,
-                                                     source=source, backup_id=self.backup.id)
+        source = (
+            f"tables {tables_words(chosen)} of backup {self.backup.id} of {self.backup.source_deployment} "
+            f"({when:%Y-%m-%d %H:%M} UTC)"
+        )
+        plan = await self.target.prepare_file_import(
+            subset, deployment, on_progress=on_progress, mode=REPLACE_MODE, source=source, backup_id=self.backup.id
+        )
         return replace(plan, only_tables=tuple(chosen))
 
     def close(self) -> None:

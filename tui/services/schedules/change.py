@@ -24,6 +24,10 @@ def changed_schedule(
     if retention is None and current is not None:
         retention = current.retention
     return Schedule(
-        frequency="daily" if weekday is None else "weekly", utc_hour=utc_hour, utc_minute=utc_minute,
-        weekday=weekday, include_storage=include_storage, retention=retention,
+        frequency="daily" if weekday is None else "weekly",
+        utc_hour=utc_hour,
+        utc_minute=utc_minute,
+        weekday=weekday,
+        include_storage=include_storage,
+        retention=retention,
     )

@@ -26,7 +26,7 @@ def local_zone() -> tzinfo:
     try:
         target = Path("/etc/localtime").resolve()
         if "zoneinfo" in target.parts:
-            candidates.append("/".join(target.parts[target.parts.index("zoneinfo") + 1:]))
+            candidates.append("/".join(target.parts[target.parts.index("zoneinfo") + 1 :]))
     except OSError:
         pass
     for candidate in candidates:
@@ -78,7 +78,7 @@ def utc_to_local(
 
 
 def parse_time(text: str) -> tuple[int, int]:
-    """"HH:MM" (24-hour) → (hour, minute)."""
+    """ "HH:MM" (24-hour) → (hour, minute)."""
     parts = text.strip().split(":")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
         raise ValueError(f"{text!r} is not a time: use HH:MM, 24-hour (e.g. 04:30)")
@@ -88,7 +88,7 @@ def parse_time(text: str) -> tuple[int, int]:
 
 
 def parse_weekday(text: str) -> int:
-    """"mon", "Monday" or "1" (0 = Sunday) → the cron weekday."""
+    """ "mon", "Monday" or "1" (0 = Sunday) → the cron weekday."""
     key = text.strip().lower()
     if key.isdigit() and 0 <= int(key) <= 6:
         return int(key)

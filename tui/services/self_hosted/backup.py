@@ -36,18 +36,26 @@ class ExportFailed(ConvexApiError):
     """The deployment's snapshot export failed or was canceled."""
 
 
-async def wait_for_export(client: DeploymentClient, export_id: str, *, use_sync: bool = True,
-                          on_progress: Callable[[str | None], None] | None = None) -> Export:
+async def wait_for_export(
+    client: DeploymentClient,
+    export_id: str,
+    *,
+    use_sync: bool = True,
+    on_progress: Callable[[str | None], None] | None = None,
+) -> Export:
     """The export once completed; `ExportFailed` when it failed or was canceled."""
-    subscribe = (lambda: SyncClient(client.url, client.admin_key, name=client.name).watch_latest_export()
-                 ) if use_sync else None
+    subscribe = (
+        (lambda: SyncClient(client.url, client.admin_key, name=client.name).watch_latest_export()) if use_sync else None
+    )
     async with aclosing(live_values(client.latest_export, subscribe)) as values:
         async for export in values:
             if export is None:
                 continue
             if export.id != export_id:  # only one export runs at a time: ours ended unseen, another began
-                raise ExportFailed(f"Another export started on {client.target} before ours was seen to finish; "
-                                   "try again.", code="ExportReplaced")
+                raise ExportFailed(
+                    f"Another export started on {client.target} before ours was seen to finish; try again.",
+                    code="ExportReplaced",
+                )
             if on_progress is not None:
                 on_progress(export.progress_message)
             if export.state == "completed":
@@ -58,20 +66,46 @@ async def wait_for_export(client: DeploymentClient, export_id: str, *, use_sync:
 
 
 async def make_backup(
-    client: DeploymentClient, store: LocalStore, key: str, deployment: str, *, kind: str = "manual",
-    include_storage: bool = False, downloader: Downloader | None = None, env_store: EnvStore | None = None,
-    on_progress: Callable[[Progress], None] | None = None, use_sync: bool = True,
+    client: DeploymentClient,
+    store: LocalStore,
+    key: str,
+    deployment: str,
+    *,
+    kind: str = "manual",
+    include_storage: bool = False,
+    downloader: Downloader | None = None,
+    env_store: EnvStore | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    use_sync: bool = True,
     on_started: Callable[[str, datetime], None] | None = None,
 ) -> StoredBackup:
     """Take one backup into `store` under `key`; returns it once its manifest is written."""
     estimator = Estimator()
 
-    def say(message: str, fraction: float | None = None, state: str = "inProgress", timed: bool = True, *,
-            done: int | None = None, total: int | None = None, finished: bool = False) -> None:
+    def say(
+        message: str,
+        fraction: float | None = None,
+        state: str = "inProgress",
+        timed: bool = True,
+        *,
+        done: int | None = None,
+        total: int | None = None,
+        finished: bool = False,
+    ) -> None:
         if on_progress is not None:
             eta = estimator.eta(fraction) if timed else None
-            on_progress(Progress(message, fraction=fraction, elapsed=estimator.elapsed, eta=eta, state=state,
-                                 done=done, total=total, finished=finished))
+            on_progress(
+                Progress(
+                    message,
+                    fraction=fraction,
+                    elapsed=estimator.elapsed,
+                    eta=eta,
+                    state=state,
+                    done=done,
+                    total=total,
+                    finished=finished,
+                )
+            )
 
     with store.begin(key, deployment=deployment, kind=kind, include_storage=include_storage) as pending:
         say("Requesting a snapshot export", 0.0, "requested")
@@ -96,13 +130,19 @@ async def make_backup(
             share = p.fraction if p.fraction is not None else 0.0
             rate = f" at {human_rate(p.rate)}" if p.rate else ""
             words = {"verifying": "Checking the downloaded ZIP", "done": "Downloaded"}.get(p.phase, "Downloading")
-            say(f"{words} {human_size(p.done)} of {human_size(p.total or 0)}{rate}",
-                EXPORT_SHARE + share * (1 - EXPORT_SHARE) * 0.98, done=p.done, total=p.total)
+            say(
+                f"{words} {human_size(p.done)} of {human_size(p.total or 0)}{rate}",
+                EXPORT_SHARE + share * (1 - EXPORT_SHARE) * 0.98,
+                done=p.done,
+                total=p.total,
+            )
 
         try:
             downloaded = await (downloader or Downloader()).download(
-                lambda offset: client.download_export(export.id, offset=offset), source=export.id,
-                path=pending.zip_path, progress=download_step,
+                lambda offset: client.download_export(export.id, offset=offset),
+                source=export.id,
+                path=pending.zip_path,
+                progress=download_step,
             )
         except (RetriesExhausted, DiskFull) as exc:
             raise _for_backup(exc, store) from None
@@ -117,8 +157,14 @@ async def make_backup(
             log.warning("could not save the environment variables of %s (%s)", deployment, type(exc).__name__)
             notes.append(f"The environment variables were not saved ({exc}).")
         stored = pending.commit(
-            size=downloaded.size, sha256=downloaded.sha256, snapshot_ts=export.snapshot_ts, export_id=export.id,
-            env_snapshot=env_snapshot, notes=notes, source_url=client.url, integrity=downloaded.integrity.to_dict(),
+            size=downloaded.size,
+            sha256=downloaded.sha256,
+            snapshot_ts=export.snapshot_ts,
+            export_id=export.id,
+            env_snapshot=env_snapshot,
+            notes=notes,
+            source_url=client.url,
+            integrity=downloaded.integrity.to_dict(),
         )
     pruned = store.prune(key, keep=stored.id)
     if pruned:
@@ -131,12 +177,17 @@ def _for_backup(error: RetriesExhausted | DiskFull, store: LocalStore) -> Retrie
     """The download's error, told for a backup: an unfinished backup's folder is removed (a new backup is
     a new export, so there is nothing to resume), and there is no --to to download elsewhere."""
     if isinstance(error, DiskFull):
-        return DiskFull(str(store.root), error.needed,
-                        advice="free some space there (or move the store with CONVEX_BACKUPS_HOME), then take "
-                               "the backup again")
+        return DiskFull(
+            str(store.root),
+            error.needed,
+            advice="free some space there (or move the store with CONVEX_BACKUPS_HOME), then take the backup again",
+        )
     last = f" ({error.last})" if error.last is not None else ""
-    return RetriesExhausted(f"The download of the snapshot export kept failing{last}. The unfinished backup was "
-                            "removed: take the backup again once the connection is steady.", error.last)
+    return RetriesExhausted(
+        f"The download of the snapshot export kept failing{last}. The unfinished backup was "
+        "removed: take the backup again once the connection is steady.",
+        error.last,
+    )
 
 
 class BackupJob:
@@ -173,9 +224,17 @@ class BackupJob:
             return self.stored.record()
         notes = (str(self.error),) if isinstance(self.error, Exception) else ()
         return BackupRecord(
-            id=self.id, deployment=self.deployment, state=self.state,
-            requested=self.requested, completed=None, expires=None, include_storage=self.include_storage,
-            size=None, source_deployment=self.deployment, kind=self.kind, snapshot_id=None,  # type: ignore[arg-type]
+            id=self.id,
+            deployment=self.deployment,
+            state=self.state,
+            requested=self.requested,
+            completed=None,
+            expires=None,
+            include_storage=self.include_storage,
+            size=None,
+            source_deployment=self.deployment,
+            kind=self.kind,
+            snapshot_id=None,  # type: ignore[arg-type]
             notes=notes,
         )
 
@@ -195,7 +254,8 @@ class BackupJob:
     def final_progress(self) -> Progress:
         state = self.state
         if state == "complete":
-            return Progress(self.progress.message, fraction=1.0, elapsed=self.progress.elapsed, state="complete",
-                            finished=True)
+            return Progress(
+                self.progress.message, fraction=1.0, elapsed=self.progress.elapsed, state="complete", finished=True
+            )
         reason = str(self.error) if isinstance(self.error, Exception) else state
         return Progress(f"The backup {state}: {reason}", elapsed=self.progress.elapsed, state=state, finished=True)

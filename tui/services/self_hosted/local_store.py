@@ -61,8 +61,10 @@ class RetentionPolicy:
 
     def describe(self) -> str:
         cap = f", at most {self.max_backups} per deployment" if self.max_backups else ""
-        return (f"Backups are kept in this app's store: manual {self.manual_days:g} days, daily {self.daily_days:g} "
-                f"days, weekly {self.weekly_days:g} days{cap}.")
+        return (
+            f"Backups are kept in this app's store: manual {self.manual_days:g} days, daily {self.daily_days:g} "
+            f"days, weekly {self.weekly_days:g} days{cap}."
+        )
 
 
 @dataclass(frozen=True)
@@ -94,22 +96,40 @@ class StoredBackup:
 
     def record(self) -> BackupRecord:
         return BackupRecord(
-            id=self.id, deployment=self.deployment, state="complete", requested=self.requested,
-            completed=self.completed, expires=self.expires, include_storage=self.include_storage, size=self.size,
-            source_deployment=self.deployment, kind=self.kind,  # type: ignore[arg-type]
+            id=self.id,
+            deployment=self.deployment,
+            state="complete",
+            requested=self.requested,
+            completed=self.completed,
+            expires=self.expires,
+            include_storage=self.include_storage,
+            size=self.size,
+            source_deployment=self.deployment,
+            kind=self.kind,  # type: ignore[arg-type]
             snapshot_id=str(self.snapshot_ts) if self.snapshot_ts else self.export_id,
-            env_snapshot=self.env_snapshot, notes=self.notes,
+            env_snapshot=self.env_snapshot,
+            notes=self.notes,
         )
 
     @classmethod
     def from_manifest(cls, folder: Path, body: Mapping[str, Any]) -> StoredBackup:
         return cls(
-            id=str(body["id"]), deployment=str(body["deployment"]), kind=str(body.get("kind", "manual")),
-            include_storage=bool(body.get("include_storage")), requested=_time(body["requested"]),
-            completed=_time(body["completed"]), expires=_time(body["expires"]), size=int(body["size"]),
-            sha256=str(body["sha256"]), folder=folder, snapshot_ts=body.get("snapshot_ts"),
-            export_id=body.get("export_id"), env_saved=bool(body.get("env_saved")),
-            env_snapshot=body.get("env_snapshot"), notes=tuple(body.get("notes", ())), extra=dict(body),
+            id=str(body["id"]),
+            deployment=str(body["deployment"]),
+            kind=str(body.get("kind", "manual")),
+            include_storage=bool(body.get("include_storage")),
+            requested=_time(body["requested"]),
+            completed=_time(body["completed"]),
+            expires=_time(body["expires"]),
+            size=int(body["size"]),
+            sha256=str(body["sha256"]),
+            folder=folder,
+            snapshot_ts=body.get("snapshot_ts"),
+            export_id=body.get("export_id"),
+            env_saved=bool(body.get("env_saved")),
+            env_snapshot=body.get("env_snapshot"),
+            notes=tuple(body.get("notes", ())),
+            extra=dict(body),
         )
 
 
@@ -144,8 +164,16 @@ class PendingBackup:
     """A backup being written. `zip_path` is where the ZIP goes; `commit` writes the manifest (last);
     leaving the `with` block without committing removes the folder."""
 
-    def __init__(self, store: LocalStore, key: str, backup_id: str, kind: str, include_storage: bool,
-                 deployment: str, requested: datetime):
+    def __init__(
+        self,
+        store: LocalStore,
+        key: str,
+        backup_id: str,
+        kind: str,
+        include_storage: bool,
+        deployment: str,
+        requested: datetime,
+    ):
         self.store, self.key, self.id = store, key, backup_id
         self.kind, self.include_storage, self.deployment, self.requested = kind, include_storage, deployment, requested
         self.folder = store.folder(key) / backup_id
@@ -166,10 +194,21 @@ class PendingBackup:
     def commit(self, *, size: int, sha256: str, **facts: Any) -> StoredBackup:
         completed = self.store.clock()
         expires = completed + self.store.policy(self.key).keep_for(self.kind)
-        body = {"format": FORMAT, "id": self.id, "deployment": self.deployment, "kind": self.kind,
-                "include_storage": self.include_storage, "requested": self.requested.isoformat(),
-                "completed": completed.isoformat(), "expires": expires.isoformat(), "size": size, "sha256": sha256,
-                "zip": ZIP_NAME, "env_saved": self.env_saved, **facts}
+        body = {
+            "format": FORMAT,
+            "id": self.id,
+            "deployment": self.deployment,
+            "kind": self.kind,
+            "include_storage": self.include_storage,
+            "requested": self.requested.isoformat(),
+            "completed": completed.isoformat(),
+            "expires": expires.isoformat(),
+            "size": size,
+            "sha256": sha256,
+            "zip": ZIP_NAME,
+            "env_saved": self.env_saved,
+            **facts,
+        }
         write_json_atomically(self.folder / MANIFEST, body)
         self.committed = StoredBackup.from_manifest(self.folder, body)
         self._release()
@@ -255,8 +294,7 @@ class LocalStore:
             return matches[0]
         known = ", ".join(b.id for b in backups[:5]) or "none yet"
         what = "matches several backups" if matches else "is not a backup"
-        raise NotFound(f"{backup_id!r} {what} in this app's store for {key} (newest: {known}).",
-                       code="BackupNotFound")
+        raise NotFound(f"{backup_id!r} {what} in this app's store for {key} (newest: {known}).", code="BackupNotFound")
 
     def incomplete(self, key: str) -> builtins.list[Path]:
         """Folders of interrupted backups (no manifest, and nobody writing them now)."""

@@ -71,9 +71,15 @@ def due_slot(body: dict[str, Any], now: datetime) -> datetime | None:
 
 def to_schedule(body: dict[str, Any], policy: RetentionPolicy, now: datetime) -> Schedule:
     frequency = body["frequency"]
-    return Schedule(frequency=frequency, utc_hour=int(body["utc_hour"]), utc_minute=int(body["utc_minute"]),
-                    weekday=body.get("weekday"), include_storage=bool(body.get("include_storage")),
-                    next_run=next_slot(body, now), retention=policy.keep_for(frequency))
+    return Schedule(
+        frequency=frequency,
+        utc_hour=int(body["utc_hour"]),
+        utc_minute=int(body["utc_minute"]),
+        weekday=body.get("weekday"),
+        include_storage=bool(body.get("include_storage")),
+        next_run=next_slot(body, now),
+        retention=policy.keep_for(frequency),
+    )
 
 
 def read(store: LocalStore, key: str) -> Schedule | None:
@@ -85,12 +91,21 @@ def read(store: LocalStore, key: str) -> Schedule | None:
 
 def write(store: LocalStore, key: str, schedule: Schedule, deployment: DeploymentRef) -> Schedule:
     """Save (or replace) the schedule; its retention, when given, becomes the policy for its kind."""
-    if schedule.frequency not in ("daily", "weekly") or (schedule.frequency == "weekly") != (schedule.weekday is not None):
+    if schedule.frequency not in ("daily", "weekly") or (schedule.frequency == "weekly") != (
+        schedule.weekday is not None
+    ):
         raise ValueError("a daily schedule has no weekday; a weekly one needs one")
     now = store.clock()
-    body = {"frequency": schedule.frequency, "utc_hour": schedule.utc_hour, "utc_minute": schedule.utc_minute,
-            "weekday": schedule.weekday, "include_storage": schedule.include_storage, "created": now.isoformat(),
-            "deployment": deployment.name, "url": deployment.url}
+    body = {
+        "frequency": schedule.frequency,
+        "utc_hour": schedule.utc_hour,
+        "utc_minute": schedule.utc_minute,
+        "weekday": schedule.weekday,
+        "include_storage": schedule.include_storage,
+        "created": now.isoformat(),
+        "deployment": deployment.name,
+        "url": deployment.url,
+    }
     previous = store.read_schedule(key) or {}
     if previous.get("last_slot"):
         body["last_slot"] = previous["last_slot"]
@@ -119,8 +134,9 @@ class ScheduledTarget(Protocol):
 
     def key(self, deployment: DeploymentRef) -> str: ...
 
-    async def run_backup(self, deployment: DeploymentRef, *, kind: str = ..., include_storage: bool = ...,
-                         on_progress: Any = ...) -> Any: ...
+    async def run_backup(
+        self, deployment: DeploymentRef, *, kind: str = ..., include_storage: bool = ..., on_progress: Any = ...
+    ) -> Any: ...
 
 
 @dataclass
@@ -161,8 +177,9 @@ class RunLock:
             self._fd = None
 
 
-async def run_due(targets: Sequence[ScheduledTarget], store: LocalStore, *,
-                  on_progress: Callable[[str, Any], None] | None = None) -> RunReport:
+async def run_due(
+    targets: Sequence[ScheduledTarget], store: LocalStore, *, on_progress: Callable[[str, Any], None] | None = None
+) -> RunReport:
     """Run every due schedule of `targets` once. Never raises for a failed backup (see `RunReport`)."""
     report = RunReport()
     lock = RunLock(store)
@@ -177,8 +194,9 @@ async def run_due(targets: Sequence[ScheduledTarget], store: LocalStore, *,
     return report
 
 
-async def _run_one(target: ScheduledTarget, store: LocalStore, report: RunReport,
-                   on_progress: Callable[[str, Any], None] | None) -> None:
+async def _run_one(
+    target: ScheduledTarget, store: LocalStore, report: RunReport, on_progress: Callable[[str, Any], None] | None
+) -> None:
     try:
         deployment = await target.deployment()
     except ConvexApiError as exc:
@@ -197,17 +215,22 @@ async def _run_one(target: ScheduledTarget, store: LocalStore, report: RunReport
     log.info("running the %s backup of %s due at %s", kind, deployment.name, slot.isoformat())
     try:
         stored = await target.run_backup(
-            deployment, kind=kind, include_storage=bool(body.get("include_storage")),
+            deployment,
+            kind=kind,
+            include_storage=bool(body.get("include_storage")),
             on_progress=(lambda p: on_progress(deployment.name, p)) if on_progress else None,
         )
     except (ConvexApiError, OSError) as exc:
-        body = {**(store.read_schedule(key) or body),
-                "last_failure": {"slot": slot.isoformat(), "at": store.clock().isoformat(), "error": str(exc)}}
+        body = {
+            **(store.read_schedule(key) or body),
+            "last_failure": {"slot": slot.isoformat(), "at": store.clock().isoformat(), "error": str(exc)},
+        }
         store.write_schedule(key, body)
         report.failed.append({"deployment": deployment.name, "slot": slot.isoformat(), "error": str(exc)})
         return
     body = {**(store.read_schedule(key) or body), "last_slot": slot.isoformat(), "last_backup": stored.id}
     body.pop("last_failure", None)
     store.write_schedule(key, body)
-    report.ran.append({"deployment": deployment.name, "slot": slot.isoformat(), "backup": stored.id,
-                       "size": stored.size})
+    report.ran.append(
+        {"deployment": deployment.name, "slot": slot.isoformat(), "backup": stored.id, "size": stored.size}
+    )

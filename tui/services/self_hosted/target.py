@@ -112,8 +112,17 @@ class SelfHostedTarget:
             name = self._name or (await self.client.instance_name()).strip() or "convex-self-hosted"
             await self._check_admin_key()
             url = self.client.url
-            self._ref = DeploymentRef(team="", project="", name=name, type="selfHosted", region=None, url=url,
-                                      id=None, is_prod=not _is_loopback(url), read_only=self._read_only(name))
+            self._ref = DeploymentRef(
+                team="",
+                project="",
+                name=name,
+                type="selfHosted",
+                region=None,
+                url=url,
+                id=None,
+                is_prod=not _is_loopback(url),
+                read_only=self._read_only(name),
+            )
         return self._ref
 
     async def _check_admin_key(self) -> None:
@@ -147,8 +156,9 @@ class SelfHostedTarget:
     async def get_deployment(self, name: str) -> DeploymentRef:
         ref = await self.deployment()
         if name != ref.name:
-            raise NotFound(f"No deployment named {name!r} here: {self.client.url} is {ref.name}.",
-                           code="DeploymentNotFound")
+            raise NotFound(
+                f"No deployment named {name!r} here: {self.client.url} is {ref.name}.", code="DeploymentNotFound"
+            )
         return ref
 
     async def plan_limits(self, deployment: DeploymentRef) -> PlanLimits:
@@ -158,8 +168,11 @@ class SelfHostedTarget:
 
     # -- backups -------------------------------------------------------------------------------------------
     def _running(self, deployment: DeploymentRef) -> list[BackupJob]:
-        return [job for job in self._jobs.values() if job.deployment == deployment.name and job.stored is None
-                and job.task is not None and not job.task.done()]
+        return [
+            job
+            for job in self._jobs.values()
+            if job.deployment == deployment.name and job.stored is None and job.task is not None and not job.task.done()
+        ]
 
     async def list_backups(self, deployment: DeploymentRef) -> list[BackupRecord]:
         running = [job.record() for job in self._running(deployment)]
@@ -175,22 +188,33 @@ class SelfHostedTarget:
         return self.store.get(self.key(deployment), backup_id)
 
     async def download_backup(
-        self, deployment: DeploymentRef, backup_id: str, *, folder: Path | None = None,
-        progress: Callable[[DownloadProgress], None] | None = None, full_verify: bool = False,
+        self,
+        deployment: DeploymentRef,
+        backup_id: str,
+        *,
+        folder: Path | None = None,
+        progress: Callable[[DownloadProgress], None] | None = None,
+        full_verify: bool = False,
     ) -> DownloadResult:
         """The backup is in this app's store already: copied out, its recorded sha256 checked on the way."""
         record = await self.get_backup(deployment, backup_id)
         require_complete(record)
-        return await copy_stored_backup(self.stored_backup(deployment, record.id), folder=folder, progress=progress,
-                                        downloader=self.downloader.verifying(full_verify))
+        return await copy_stored_backup(
+            self.stored_backup(deployment, record.id),
+            folder=folder,
+            progress=progress,
+            downloader=self.downloader.verifying(full_verify),
+        )
 
-    async def request_backup(self, deployment: DeploymentRef, *, include_storage: bool = False,
-                             kind: str = "manual") -> BackupRecord:
+    async def request_backup(
+        self, deployment: DeploymentRef, *, include_storage: bool = False, kind: str = "manual"
+    ) -> BackupRecord:
         """Starts the backup in a task and returns once it has an id (follow it with `follow_backup`)."""
         self._writable(deployment, "back up")
         if self._running(deployment):
-            raise Conflict(f"A backup of {deployment.name} is already running: wait for it to finish.",
-                           code="BackupInProgress")
+            raise Conflict(
+                f"A backup of {deployment.name} is already running: wait for it to finish.", code="BackupInProgress"
+            )
         job = BackupJob(deployment.name, kind, include_storage, self.store.clock())
 
         async def run() -> None:
@@ -198,8 +222,9 @@ class SelfHostedTarget:
             # nobody awaits this task, so a raised error would only reach asyncio's "Task exception was
             # never retrieved" traceback. Cancellation still propagates.
             try:
-                job.stored = await self.run_backup(deployment, kind=kind, include_storage=include_storage,
-                                                   on_progress=job.update, on_started=job.begin)
+                job.stored = await self.run_backup(
+                    deployment, kind=kind, include_storage=include_storage, on_progress=job.update, on_started=job.begin
+                )
             except Exception as exc:
                 job.error = exc
                 log.info("backup of %s failed (%s)", deployment.name, type(exc).__name__)
@@ -220,15 +245,29 @@ class SelfHostedTarget:
         self._jobs[job.id] = job
         return job.record()
 
-    async def run_backup(self, deployment: DeploymentRef, *, kind: str = "manual", include_storage: bool = False,
-                         on_progress: Callable[[Progress], None] | None = None,
-                         on_started: Callable[[str, datetime], None] | None = None) -> StoredBackup:
+    async def run_backup(
+        self,
+        deployment: DeploymentRef,
+        *,
+        kind: str = "manual",
+        include_storage: bool = False,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_started: Callable[[str, datetime], None] | None = None,
+    ) -> StoredBackup:
         """Take a backup and return it once it is complete (the schedule runner's way)."""
         self._writable(deployment, "back up")
         return await make_backup(
-            self.client, self.store, self.key(deployment), deployment.name, kind=kind,
-            include_storage=include_storage, downloader=self.downloader, env_store=self.env_store,
-            on_progress=on_progress, use_sync=self.use_sync, on_started=on_started,
+            self.client,
+            self.store,
+            self.key(deployment),
+            deployment.name,
+            kind=kind,
+            include_storage=include_storage,
+            downloader=self.downloader,
+            env_store=self.env_store,
+            on_progress=on_progress,
+            use_sync=self.use_sync,
+            on_started=on_started,
         )
 
     async def follow_backup(self, deployment: DeploymentRef, backup_id: str) -> AsyncIterator[Progress]:
@@ -265,8 +304,9 @@ class SelfHostedTarget:
     def local_backup_folder(self, deployment: DeploymentRef) -> Path:
         return self.store.folder(self.key(deployment))
 
-    async def safety_snapshot(self, deployment: DeploymentRef, *, include_storage: bool = True,
-                              on_progress: ProgressCallback | None = None) -> BackupRecord:
+    async def safety_snapshot(
+        self, deployment: DeploymentRef, *, include_storage: bool = True, on_progress: ProgressCallback | None = None
+    ) -> BackupRecord:
         stored = await self.run_backup(deployment, include_storage=include_storage, on_progress=on_progress)
         record = stored.record()
         where = f"Saved in {stored.folder}: the snapshot export, verified, and its environment variables."
@@ -285,28 +325,42 @@ class SelfHostedTarget:
         self._writable(target, "restore into" if backup is not None else "import into")
         refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))
         if refusal is None:
-            refusal = restore_checks.running_import_refusal(target, await self.client.list_imports(),
-                                                            cloud_restore=False)
+            refusal = restore_checks.running_import_refusal(
+                target, await self.client.list_imports(), cloud_restore=False
+            )
         if refusal is not None:
             raise refusal
 
-    async def prepare_restore(self, backup_id: str, target: DeploymentRef, *,
-                              source: DeploymentRef | None = None) -> RestorePlan:
+    async def prepare_restore(
+        self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None
+    ) -> RestorePlan:
         self._writable(target, "restore into")
         source = source or target
         stored = self.store.get(self.key(source), backup_id)
         when = f"{stored.completed:%Y-%m-%d %H:%M} UTC"
         return await self._imports.prepare(
-            stored.zip_path, target, full_verify=False, expected_sha256=stored.sha256, backup_id=stored.id,
+            stored.zip_path,
+            target,
+            full_verify=False,
+            expected_sha256=stored.sha256,
+            backup_id=stored.id,
             source=f"backup {stored.id} of {stored.deployment} ({when})",
         )
 
-    async def prepare_file_import(self, path: Path, target: DeploymentRef, *,
-                                  on_progress: ProgressCallback | None = None, mode: str = "replaceAll",
-                                  source: str | None = None, backup_id: str | None = None) -> RestorePlan:
+    async def prepare_file_import(
+        self,
+        path: Path,
+        target: DeploymentRef,
+        *,
+        on_progress: ProgressCallback | None = None,
+        mode: str = "replaceAll",
+        source: str | None = None,
+        backup_id: str | None = None,
+    ) -> RestorePlan:
         self._writable(target, "import into")
-        return await self._imports.prepare(Path(path), target, on_progress=on_progress, full_verify=True, mode=mode,
-                                           source=source, backup_id=backup_id)
+        return await self._imports.prepare(
+            Path(path), target, on_progress=on_progress, full_verify=True, mode=mode, source=source, backup_id=backup_id
+        )
 
     async def confirm_restore(self, plan: RestorePlan) -> None:
         self._writable(plan.target, "restore into")
@@ -375,18 +429,40 @@ class SelfHostedTarget:
         return await pausing.unpause(self.client)
 
 
-def self_hosted_target(url: str, admin_key: str | Secret, homes: Homes, *, name: str | None = None,
-                       read_only: Callable[[str], bool] = lambda name: False, source: str = "",
-                       use_sync: bool = True, downloader: Downloader | None = None) -> SelfHostedTarget:
+def self_hosted_target(
+    url: str,
+    admin_key: str | Secret,
+    homes: Homes,
+    *,
+    name: str | None = None,
+    read_only: Callable[[str], bool] = lambda name: False,
+    source: str = "",
+    use_sync: bool = True,
+    downloader: Downloader | None = None,
+) -> SelfHostedTarget:
     client = DeploymentClient(url, admin_key, name=name)
-    return SelfHostedTarget(client, LocalStore(homes.store_dir), EnvStore(homes.env_dir), name=name,
-                            read_only=read_only, source=source, use_sync=use_sync, downloader=downloader)
+    return SelfHostedTarget(
+        client,
+        LocalStore(homes.store_dir),
+        EnvStore(homes.env_dir),
+        name=name,
+        read_only=read_only,
+        source=source,
+        use_sync=use_sync,
+        downloader=downloader,
+    )
 
 
 async def open_self_hosted(spec: TargetSpec, homes: Homes, *, use_sync: bool = True) -> SelfHostedTarget:
     """From a `TargetSpec` of kind selfHosted (see `tui.services.config.open_target`)."""
     if not spec.url or spec.admin_key is None:
-        raise ConfigError(f"The self-hosted target from {spec.source} needs a URL and an admin key.",
-                          code="BadTarget")
-    return self_hosted_target(spec.url, spec.admin_key, homes, name=spec.deployment, read_only=spec.is_read_only,
-                              source=spec.source, use_sync=use_sync)
+        raise ConfigError(f"The self-hosted target from {spec.source} needs a URL and an admin key.", code="BadTarget")
+    return self_hosted_target(
+        spec.url,
+        spec.admin_key,
+        homes,
+        name=spec.deployment,
+        read_only=spec.is_read_only,
+        source=spec.source,
+        use_sync=use_sync,
+    )

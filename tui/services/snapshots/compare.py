@@ -37,8 +37,14 @@ def _say(on_progress: ProgressCallback | None, message: str, fraction: float | N
         on_progress(Progress(message, fraction=fraction, state="inProgress"))
 
 
-async def snapshot_now(target: BackupTarget, deployment: DeploymentRef, folder: Path, *,
-                       include_storage: bool = True, on_progress: ProgressCallback | None = None) -> Path:
+async def snapshot_now(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    folder: Path,
+    *,
+    include_storage: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> Path:
     """A fresh snapshot export of `deployment`, downloaded into `folder`; its path."""
     from tui.services.checklist.data import client_for
     from tui.services.downloads.downloader import Downloader
@@ -52,20 +58,31 @@ async def snapshot_now(target: BackupTarget, deployment: DeploymentRef, folder: 
         from tui.api.errors import ProtocolError
 
         raise ProtocolError(f"{deployment.name} accepted the snapshot export but shows none.")
-    export = await wait_for_export(client, export.id, use_sync=getattr(target, "use_sync", True),
-                                   on_progress=lambda m: _say(on_progress, f"Snapshot of now: {m or 'exporting'}"))
+    export = await wait_for_export(
+        client,
+        export.id,
+        use_sync=getattr(target, "use_sync", True),
+        on_progress=lambda m: _say(on_progress, f"Snapshot of now: {m or 'exporting'}"),
+    )
 
     def step(p: DownloadProgress) -> None:
         _say(on_progress, f"Downloading the snapshot of now: {human_size(p.done)}", p.fraction)
 
     downloader = getattr(target, "downloader", None) or Downloader()
-    result = await downloader.download(lambda offset: client.download_export(export.id, offset=offset),
-                                       source=export.id, folder=folder, progress=step)
+    result = await downloader.download(
+        lambda offset: client.download_export(export.id, offset=offset), source=export.id, folder=folder, progress=step
+    )
     return result.path
 
 
-async def backup_zip(target: BackupTarget, deployment: DeploymentRef, backup_id: str, folder: Path, *,
-                     on_progress: ProgressCallback | None = None) -> Path:
+async def backup_zip(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    backup_id: str,
+    folder: Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> Path:
     """The ZIP of backup `backup_id`: the store's own file when the target keeps backups locally, else a
     verified download into `folder`."""
     stored = getattr(target, "stored_backup", None)
@@ -81,27 +98,43 @@ async def backup_zip(target: BackupTarget, deployment: DeploymentRef, backup_id:
     return result.path
 
 
-async def compare_files(old: Path, new: Path, folder: Path, *, tables: list[str] | None = None,
-                        on_progress: ProgressCallback | None = None) -> DiffStore:
+async def compare_files(
+    old: Path, new: Path, folder: Path, *, tables: list[str] | None = None, on_progress: ProgressCallback | None = None
+) -> DiffStore:
     """Diff two ZIPs on disk into `folder/diff.sqlite`, in a thread (the event loop stays free)."""
+
     def step(table: str, done: int, total: int) -> None:
         _say(on_progress, f"Comparing {table}", done / total if total else None)
 
-    return await asyncio.to_thread(diff_snapshots, old, new, Path(folder) / "diff.sqlite", tables=tables,
-                                   progress=step if on_progress is not None else None)
+    return await asyncio.to_thread(
+        diff_snapshots,
+        old,
+        new,
+        Path(folder) / "diff.sqlite",
+        tables=tables,
+        progress=step if on_progress is not None else None,
+    )
 
 
-async def compare_backup(target: BackupTarget, deployment: DeploymentRef, backup_id: str, folder: Path, *,
-                         against: str = NOW, tables: list[str] | None = None,
-                         on_progress: ProgressCallback | None = None) -> DiffStore:
+async def compare_backup(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    backup_id: str,
+    folder: Path,
+    *,
+    against: str = NOW,
+    tables: list[str] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> DiffStore:
     """Backup `backup_id` (the old side) against `against`: "now" (a fresh snapshot) or another backup's id
     (the new side). Everything temporary goes into `folder`, which the caller removes."""
     folder = Path(folder)
     old = await backup_zip(target, deployment, backup_id, _made(folder / "old"), on_progress=on_progress)
     if against == NOW:  # with file storage only when the backup has it: else every file would look new
         record = await target.get_backup(deployment, backup_id)
-        new = await snapshot_now(target, deployment, _made(folder / "new"), include_storage=record.include_storage,
-                                 on_progress=on_progress)
+        new = await snapshot_now(
+            target, deployment, _made(folder / "new"), include_storage=record.include_storage, on_progress=on_progress
+        )
     else:
         new = await backup_zip(target, deployment, against, _made(folder / "new"), on_progress=on_progress)
     return await compare_files(old, new, folder, tables=tables, on_progress=on_progress)

@@ -40,7 +40,9 @@ def describe(summary: ArchiveSummary | dict[str, Any]) -> list[str]:
         lines.append(f"    {_label(table):<{width}}  {table['documents']:>12,}  {human_size(table['bytes']):>10}")
     storage = body["storage"]
     if storage["files"] or storage["members"]:
-        lines.append(f"  files:       {storage['files']:,} ({human_size(storage['bytes'])}), {storage['members']:,} in the ZIP")
+        lines.append(
+            f"  files:       {storage['files']:,} ({human_size(storage['bytes'])}), {storage['members']:,} in the ZIP"
+        )
     else:
         lines.append("  files:       none (a tables-only backup)")
     if body.get("sidecarSha256"):

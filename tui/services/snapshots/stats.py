@@ -48,13 +48,22 @@ class BackupStats:
         return sum(self.tables.values())
 
     def to_json(self) -> dict[str, Any]:
-        return {"taken": self.taken.isoformat(), "size": self.size, "tables": dict(self.tables),
-                "learned_from": self.learned_from}
+        return {
+            "taken": self.taken.isoformat(),
+            "size": self.size,
+            "tables": dict(self.tables),
+            "learned_from": self.learned_from,
+        }
 
     @classmethod
     def from_json(cls, backup_id: str, body: Mapping[str, Any]) -> BackupStats:
-        return cls(backup_id, datetime.fromisoformat(body["taken"]), body.get("size"),
-                   {str(k): int(v) for k, v in body["tables"].items()}, str(body.get("learned_from", "zip")))
+        return cls(
+            backup_id,
+            datetime.fromisoformat(body["taken"]),
+            body.get("size"),
+            {str(k): int(v) for k, v in body["tables"].items()},
+            str(body.get("learned_from", "zip")),
+        )
 
 
 @dataclass(frozen=True)
@@ -88,15 +97,17 @@ class Trend:
         return [float(p.documents) for p in self.points]
 
     def flag(self, backup_id: str) -> str:
-        """"DROP a -40%, DROP b -25%" for a flagged backup, "" otherwise."""
+        """ "DROP a -40%, DROP b -25%" for a flagged backup, "" otherwise."""
         return ", ".join(drop.words() for drop in self.drops.get(backup_id, ()))
 
 
-def trend(backups: Iterable[BackupRecord], known: Mapping[str, BackupStats],
-          drop_share: float = DEFAULT_DROP_SHARE) -> Trend:
+def trend(
+    backups: Iterable[BackupRecord], known: Mapping[str, BackupStats], drop_share: float = DEFAULT_DROP_SHARE
+) -> Trend:
     """Compare each complete backup whose counts are known with the one before it (by time)."""
-    points = sorted((known[b.id] for b in backups if b.state == "complete" and b.id in known),
-                    key=lambda s: (s.taken, s.backup_id))
+    points = sorted(
+        (known[b.id] for b in backups if b.state == "complete" and b.id in known), key=lambda s: (s.taken, s.backup_id)
+    )
     drops: dict[str, tuple[TableDrop, ...]] = {}
     for previous, current in zip(points, points[1:]):
         found = tuple(
@@ -178,8 +189,9 @@ def counts_in_zip(path: Path) -> dict[str, int]:
 
 
 def stats_from_zip(backup: BackupRecord, path: Path) -> BackupStats:
-    return BackupStats(backup.id, backup.requested, backup.size or Path(path).stat().st_size,
-                       counts_in_zip(Path(path)), "zip")
+    return BackupStats(
+        backup.id, backup.requested, backup.size or Path(path).stat().st_size, counts_in_zip(Path(path)), "zip"
+    )
 
 
 def stats_from_plan(backup: BackupRecord, plan: RestorePlan) -> BackupStats | None:
@@ -191,8 +203,9 @@ def stats_from_plan(backup: BackupRecord, plan: RestorePlan) -> BackupStats | No
     return BackupStats(backup.id, backup.requested, backup.size, tables, "restore review")
 
 
-def record_plan(cache: StatsCache | None, source: DeploymentRef | None, backup: BackupRecord | None,
-                plan: RestorePlan) -> None:
+def record_plan(
+    cache: StatsCache | None, source: DeploymentRef | None, backup: BackupRecord | None, plan: RestorePlan
+) -> None:
     """Keep the counts a restore review showed for `backup` of deployment `source`, unless known."""
     if cache is None or source is None or backup is None:
         return
@@ -201,13 +214,16 @@ def record_plan(cache: StatsCache | None, source: DeploymentRef | None, backup: 
         cache.put(source, stats)
 
 
-def record_summary(cache: StatsCache | None, source: DeploymentRef, backup: BackupRecord,
-                   summary: Mapping[str, Any]) -> None:
+def record_summary(
+    cache: StatsCache | None, source: DeploymentRef, backup: BackupRecord, summary: Mapping[str, Any]
+) -> None:
     """Keep the counts an inspection of the backup's ZIP found (`tui.services.snapshots.inspect.inspect_file`'s dict)."""
     if cache is None or backup.id in cache.load(source):
         return
-    tables = {(f"{t['component']}/{t['name']}" if t["component"] else t["name"]): int(t["documents"])
-              for t in summary["tables"]}
+    tables = {
+        (f"{t['component']}/{t['name']}" if t["component"] else t["name"]): int(t["documents"])
+        for t in summary["tables"]
+    }
     cache.put(source, BackupStats(backup.id, backup.requested, backup.size or summary.get("zipBytes"), tables, "zip"))
 
 
@@ -217,9 +233,15 @@ def record_zip(cache: StatsCache | None, source: DeploymentRef, backup: BackupRe
         cache.put(source, stats_from_zip(backup, path))
 
 
-async def learn_missing(target: BackupTarget, deployment: DeploymentRef, backups: Iterable[BackupRecord],
-                        cache: StatsCache, *, limit_bytes: int = DEFAULT_COUNT_DOWNLOAD_LIMIT,
-                        note: Callable[[str], None] | None = None) -> dict[str, BackupStats]:
+async def learn_missing(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    backups: Iterable[BackupRecord],
+    cache: StatsCache,
+    *,
+    limit_bytes: int = DEFAULT_COUNT_DOWNLOAD_LIMIT,
+    note: Callable[[str], None] | None = None,
+) -> dict[str, BackupStats]:
     """The counts of every complete backup of `deployment`, learning the missing ones: from this app's own
     store where the ZIP lies on disk, else by downloading it once (verified, into a temporary folder,
     deleted at once) when it is no larger than `limit_bytes`. A backup that cannot be counted is left
@@ -241,8 +263,13 @@ async def learn_missing(target: BackupTarget, deployment: DeploymentRef, backups
     return known
 
 
-async def _count(target: BackupTarget, deployment: DeploymentRef, backup: BackupRecord,
-                 limit_bytes: int, note: Callable[[str], None] | None) -> BackupStats | None:
+async def _count(
+    target: BackupTarget,
+    deployment: DeploymentRef,
+    backup: BackupRecord,
+    limit_bytes: int,
+    note: Callable[[str], None] | None,
+) -> BackupStats | None:
     stored = getattr(target, "stored_backup", None)
     if stored is not None:  # self-hosted: the ZIP is in this app's store already
         path = stored(deployment, backup.id).zip_path
@@ -250,8 +277,10 @@ async def _count(target: BackupTarget, deployment: DeploymentRef, backup: Backup
     if backup.size is None or backup.size > limit_bytes:
         return None
     if note is not None:
-        note(f"Counting the documents of backup {backup.id} of {deployment.name}: downloading it once "
-             f"({human_size(backup.size or 0)}, verified, deleted at once; --no-counts skips this)...")
+        note(
+            f"Counting the documents of backup {backup.id} of {deployment.name}: downloading it once "
+            f"({human_size(backup.size or 0)}, verified, deleted at once; --no-counts skips this)..."
+        )
     with tempfile.TemporaryDirectory(prefix="convex-backups-counts-") as folder:
         result = await target.download_backup(deployment, backup.id, folder=Path(folder))
         return await asyncio.to_thread(stats_from_zip, backup, result.path)

@@ -68,8 +68,11 @@ class VerifyOutcome:
         name = os.path.basename(self.path)
         if not self.ok:
             return f"{name}: NOT OK — {self.error['message'] if self.error else 'unknown problem'}"
-        what = f"{self.documents:,} documents in {len(self.tables)} tables" if self.documents is not None else (
-            f"{self.entries} entries")
+        what = (
+            f"{self.documents:,} documents in {len(self.tables)} tables"
+            if self.documents is not None
+            else (f"{self.entries} entries")
+        )
         files = f", {self.storage_files} files ({self.storage_bytes:,} bytes)" if self.storage_files else ""
         check = {"match": ", sha256 matches its sidecar", "absent": ""}.get(self.sidecar, "")
         return f"{name}: OK ({self.level}) — {what}{files}{check}"
@@ -100,10 +103,15 @@ def verify_file(
     documents: int | None = None
     try:
         if full:
-            report = verify_archive(path, strict_storage=strict_storage,
-                                    progress=(lambda done, total, message: progress(message)) if progress else None)
-            tables = tuple(TableCount(f"{t.component_path}/{t.name}" if t.component_path else t.name, t.documents,
-                                      t.bytes) for t in report.tables)
+            report = verify_archive(
+                path,
+                strict_storage=strict_storage,
+                progress=(lambda done, total, message: progress(message)) if progress else None,
+            )
+            tables = tuple(
+                TableCount(f"{t.component_path}/{t.name}" if t.component_path else t.name, t.documents, t.bytes)
+                for t in report.tables
+            )
             documents = report.documents
             counts: IntegrityReport | VerifyReport = report
             entries = report.members_checked
@@ -113,15 +121,39 @@ def verify_file(
             counts = check_integrity(path, strict_storage=strict_storage)
             entries = counts.entries
     except ArchiveError as exc:
-        return VerifyOutcome(path=str(path), level=level, size=size, deployment_name=deployment_name,
-                             snapshot_ts=snapshot_ts, ok=False, sidecar=sidecar, sha256=digest, error=error_dict(exc),
-                             elapsed=time.monotonic() - started, notes=notes)
-    return VerifyOutcome(path=str(path), level=level, size=size, deployment_name=deployment_name,
-                         snapshot_ts=snapshot_ts, ok=sidecar_error is None, sidecar=sidecar, sha256=digest,
-                         error=sidecar_error, elapsed=time.monotonic() - started, notes=notes, tables=tables,
-                         documents=documents, entries=entries, storage_files=counts.storage_files,
-                         storage_bytes=counts.storage_bytes, storage_missing=counts.storage_missing,
-                         storage_unindexed=counts.storage_unindexed)
+        return VerifyOutcome(
+            path=str(path),
+            level=level,
+            size=size,
+            deployment_name=deployment_name,
+            snapshot_ts=snapshot_ts,
+            ok=False,
+            sidecar=sidecar,
+            sha256=digest,
+            error=error_dict(exc),
+            elapsed=time.monotonic() - started,
+            notes=notes,
+        )
+    return VerifyOutcome(
+        path=str(path),
+        level=level,
+        size=size,
+        deployment_name=deployment_name,
+        snapshot_ts=snapshot_ts,
+        ok=sidecar_error is None,
+        sidecar=sidecar,
+        sha256=digest,
+        error=sidecar_error,
+        elapsed=time.monotonic() - started,
+        notes=notes,
+        tables=tables,
+        documents=documents,
+        entries=entries,
+        storage_files=counts.storage_files,
+        storage_bytes=counts.storage_bytes,
+        storage_missing=counts.storage_missing,
+        storage_unindexed=counts.storage_unindexed,
+    )
 
 
 def _sidecar(path: Path, wanted: bool, progress: Progress | None) -> tuple[str, str | None, dict[str, Any] | None]:
@@ -133,7 +165,11 @@ def _sidecar(path: Path, wanted: bool, progress: Progress | None) -> tuple[str, 
     actual = sha256_file(path)
     if actual == expected:
         return "match", actual, None
-    error = {"code": "Sha256SidecarMismatch", "member": None, "line": None,
-             "message": f"the file's sha256 is {actual} but {path.name}.sha256 says {expected}",
-             "hint": "The file changed after it was downloaded; download the backup again"}
+    error = {
+        "code": "Sha256SidecarMismatch",
+        "member": None,
+        "line": None,
+        "message": f"the file's sha256 is {actual} but {path.name}.sha256 says {expected}",
+        "hint": "The file changed after it was downloaded; download the backup again",
+    }
     return "mismatch", actual, error

@@ -59,8 +59,13 @@ def _principal(conn: sqlite3.Connection, row: sqlite3.Row) -> Principal:
     else:
         team_ids = frozenset([row["team_id"]])
     return Principal(
-        token_id=row["id"], kind=row["kind"], name=row["name"], create_time=row["create_time"],
-        team_ids=team_ids, member_id=row["member_id"], team_id=row["team_id"],
+        token_id=row["id"],
+        kind=row["kind"],
+        name=row["name"],
+        create_time=row["create_time"],
+        team_ids=team_ids,
+        member_id=row["member_id"],
+        team_id=row["team_id"],
     )
 
 

@@ -28,7 +28,8 @@ def check(principal: Principal, path: str) -> None:
     if principal.kind == "team" and path.startswith(_TEAM_TOKEN_ROUTES):
         return
     raise ConvexError(
-        403, "TokenKindNotAccepted",
+        403,
+        "TokenKindNotAccepted",
         "A team access token is accepted by the management API (/v1) only, not by this route. Use the "
         "token of `npx convex login` for the dashboard's and the Convex CLI's routes.",
     )

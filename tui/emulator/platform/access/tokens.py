@@ -42,23 +42,43 @@ def is_well_formed(token: str) -> bool:
 
 
 def register(
-    conn: sqlite3.Connection, token: str, *, kind: str, name: str, now_ms: int,
-    member_id: int | None = None, team_id: int | None = None,
+    conn: sqlite3.Connection,
+    token: str,
+    *,
+    kind: str,
+    name: str,
+    now_ms: int,
+    member_id: int | None = None,
+    team_id: int | None = None,
 ) -> int:
     """Remember a token by its hash (idempotent)."""
     digest = sha256(token)
     row = conn.execute("SELECT id FROM access_tokens WHERE token_sha256 = ?", (digest,)).fetchone()
     if row:
         return row[0]
-    return insert(conn, "access_tokens", {
-        "token_sha256": digest, "kind": kind, "member_id": member_id, "team_id": team_id, "name": name,
-        "create_time": now_ms,
-    })
+    return insert(
+        conn,
+        "access_tokens",
+        {
+            "token_sha256": digest,
+            "kind": kind,
+            "member_id": member_id,
+            "team_id": team_id,
+            "name": name,
+            "create_time": now_ms,
+        },
+    )
 
 
 def ensure_token_file(
-    conn: sqlite3.Connection, path: Path, *, kind: str, name: str, now_ms: int,
-    member_id: int | None = None, team_id: int | None = None,
+    conn: sqlite3.Connection,
+    path: Path,
+    *,
+    kind: str,
+    name: str,
+    now_ms: int,
+    member_id: int | None = None,
+    team_id: int | None = None,
 ) -> None:
     """The token in `path` is known to the store; a missing file gets a fresh token. The file is written
     before the hash is committed, so a crash in between leaves a file that the next start registers."""

@@ -30,9 +30,7 @@ TERMINAL = ("complete", "failed", "canceled")
 DAY_MS = 24 * 3600 * 1000
 MANUAL_RETENTION_MS = 7 * DAY_MS
 BACKUP_TIMEOUT_MS = DAY_MS  # a backup not complete a day after its request is failed
-VISIBLE = (
-    "deleted_time IS NULL AND NOT (state IN ('complete', 'failed', 'canceled') AND expiration_time <= :now)"
-)
+VISIBLE = "deleted_time IS NULL AND NOT (state IN ('complete', 'failed', 'canceled') AND expiration_time <= :now)"
 
 
 def _dicts(rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
@@ -94,7 +92,12 @@ def response(platform: Platform, backup: dict[str, Any], source_name: str | None
 
 
 def create(
-    conn: sqlite3.Connection, deployment_row: dict[str, Any], *, kind: str, include_storage: bool, now_ms: int,
+    conn: sqlite3.Connection,
+    deployment_row: dict[str, Any],
+    *,
+    kind: str,
+    include_storage: bool,
+    now_ms: int,
     expiration_ms: int,
 ) -> dict[str, Any]:
     """A new `requested` backup, inside the caller's transaction; raises when the rules forbid it."""
@@ -118,9 +121,17 @@ def create(
             f"Delete one first ({name} has {kept}).",
         )
     values = {
-        "deployment_id": deployment_row["id"], "kind": kind, "state": "requested", "snapshot_id": None,
-        "include_storage": int(include_storage), "requested_time": now_ms, "completed_time": None,
-        "expiration_time": expiration_ms, "failure": None, "deleted_time": None, "purged": 0,
+        "deployment_id": deployment_row["id"],
+        "kind": kind,
+        "state": "requested",
+        "snapshot_id": None,
+        "include_storage": int(include_storage),
+        "requested_time": now_ms,
+        "completed_time": None,
+        "expiration_time": expiration_ms,
+        "failure": None,
+        "deleted_time": None,
+        "purged": 0,
     }
     backup_id = insert(conn, "cloud_backups", values)
     return {"id": backup_id, **values}
@@ -131,12 +142,19 @@ def request(platform: Platform, principal: Principal, deployment_row: dict[str, 
     now = platform.clock.now_ms()
     with platform.lock, platform.store.write() as conn:
         backup = create(
-            conn, deployment_row, kind="manual", include_storage=include_storage, now_ms=now,
+            conn,
+            deployment_row,
+            kind="manual",
+            include_storage=include_storage,
+            now_ms=now,
             expiration_ms=now + MANUAL_RETENTION_MS,
         )
         audit.record(
-            conn, team_id=directory.team_id_of_deployment(conn, deployment_row), actor=principal.actor(),
-            action=audit.START_MANUAL_BACKUP, now_ms=now,
+            conn,
+            team_id=directory.team_id_of_deployment(conn, deployment_row),
+            actor=principal.actor(),
+            action=audit.START_MANUAL_BACKUP,
+            now_ms=now,
             metadata={"current": models.cloud_backup_response(backup, deployment_row["name"])},
         )
     platform.tracker.poke(deployment_row["name"])
@@ -203,8 +221,11 @@ def delete(platform: Platform, principal: Principal, backup: dict[str, Any], sou
                 )
             conn.execute("UPDATE cloud_backups SET deleted_time = ? WHERE id = ?", (now, backup["id"]))
             audit.record(
-                conn, team_id=directory.team_id_of_deployment(conn, source), actor=principal.actor(),
-                action=audit.DELETE_BACKUP, now_ms=now,
+                conn,
+                team_id=directory.team_id_of_deployment(conn, source),
+                actor=principal.actor(),
+                action=audit.DELETE_BACKUP,
+                now_ms=now,
                 metadata={"previous": models.cloud_backup_response({**backup, "state": state}, source["name"])},
             )
     platform.retention.purge_now()

@@ -33,14 +33,14 @@ _SHAPE = re.compile(r"^(\d{1,2}) (\d{1,2}) \* \* (\*|\d)$")
 def parse_cronspec(value: Any) -> tuple[str, bool]:
     """The normalised cronspec and whether it is weekly; 400 `InvalidCronspec` for any other shape."""
     if not isinstance(value, str):
-        raise bad_request("BadJsonBody", "missing field `cronspec` (a string such as \"7 17 * * *\")")
+        raise bad_request("BadJsonBody", 'missing field `cronspec` (a string such as "7 17 * * *")')
     spec = " ".join(value.split())
     match = _SHAPE.match(spec)
     if not match or int(match[1]) > 59 or int(match[2]) > 23 or (match[3] != "*" and int(match[3]) > 6):
         raise bad_request(
             "InvalidCronspec",
-            f"Unsupported cronspec {value!r}: use \"<minute> <hour> * * *\" for a daily backup or "
-            "\"<minute> <hour> * * <weekday 0-6, 0 = Sunday>\" for a weekly one, with the time in UTC.",
+            f'Unsupported cronspec {value!r}: use "<minute> <hour> * * *" for a daily backup or '
+            '"<minute> <hour> * * <weekday 0-6, 0 = Sunday>" for a weekly one, with the time in UTC.',
         )
     minute, hour, weekday = int(match[1]), int(match[2]), match[3]
     spec = f"{minute} {hour} * * {weekday}"
@@ -99,9 +99,13 @@ def configure(platform: Platform, principal: Principal, row: dict[str, Any], bod
         if include_storage is None:
             include_storage = bool(previous["include_storage"]) if previous else False
         config = {
-            "deployment_id": row["id"], "cronspec": cronspec, "expiration_delta_secs": delta,
-            "include_storage": int(include_storage), "next_run": next_run_ms(cronspec, now),
-            "create_time": previous["create_time"] if previous else now, "update_time": now,
+            "deployment_id": row["id"],
+            "cronspec": cronspec,
+            "expiration_delta_secs": delta,
+            "include_storage": int(include_storage),
+            "next_run": next_run_ms(cronspec, now),
+            "create_time": previous["create_time"] if previous else now,
+            "update_time": now,
         }
         conn.execute(
             "INSERT OR REPLACE INTO periodic_configs(deployment_id, cronspec, expiration_delta_secs, include_storage, "
@@ -109,11 +113,19 @@ def configure(platform: Platform, principal: Principal, row: dict[str, Any], bod
             ":include_storage, :next_run, :create_time, :update_time)",
             config,
         )
-        metadata: dict[str, Any] = {"current": {**models.periodic_config_response(config), "sourceDeploymentName": row["name"]}}
+        metadata: dict[str, Any] = {
+            "current": {**models.periodic_config_response(config), "sourceDeploymentName": row["name"]}
+        }
         if previous:
             metadata["previous"] = {**models.periodic_config_response(previous), "sourceDeploymentName": row["name"]}
-        audit.record(conn, team_id=team["id"], actor=principal.actor(), action=audit.CONFIGURE_PERIODIC,
-                     metadata=metadata, now_ms=now)
+        audit.record(
+            conn,
+            team_id=team["id"],
+            actor=principal.actor(),
+            action=audit.CONFIGURE_PERIODIC,
+            metadata=metadata,
+            now_ms=now,
+        )
     platform.scheduler.notify()
     return config
 
@@ -127,7 +139,12 @@ def disable(platform: Platform, principal: Principal, row: dict[str, Any]) -> No
             return
         conn.execute("DELETE FROM periodic_configs WHERE deployment_id = ?", (row["id"],))
         audit.record(
-            conn, team_id=directory.team_id_of_deployment(conn, row), actor=principal.actor(),
-            action=audit.DISABLE_PERIODIC, now_ms=now,
-            metadata={"previous": {**models.periodic_config_response(dict(previous)), "sourceDeploymentName": row["name"]}},
+            conn,
+            team_id=directory.team_id_of_deployment(conn, row),
+            actor=principal.actor(),
+            action=audit.DISABLE_PERIODIC,
+            now_ms=now,
+            metadata={
+                "previous": {**models.periodic_config_response(dict(previous)), "sourceDeploymentName": row["name"]}
+            },
         )

@@ -35,7 +35,7 @@ def backup_id_of(body: Any) -> int:
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise bad_request("BadJsonBody", "Expected {\"id\": <cloud backup id>}.")
+        raise bad_request("BadJsonBody", 'Expected {"id": <cloud backup id>}.')
     return value
 
 
@@ -94,7 +94,9 @@ def restore(platform: Platform, principal: Principal, target: dict[str, Any], bo
                 f"{running['state']['state']}). Confirm or cancel it first.",
             )
         source_deployment = platform.deployments[source["name"]]
-        export = exports.get(source_deployment.db.connection(), backup["snapshot_id"]) if backup["snapshot_id"] else None
+        export = (
+            exports.get(source_deployment.db.connection(), backup["snapshot_id"]) if backup["snapshot_id"] else None
+        )
         zip_path = source_deployment.export_worker.zip_path(export) if export else None
         if zip_path is None or not zip_path.is_file():
             raise bad_request("CloudBackupUnavailable", f"The ZIP of cloud backup {backup_id} is no longer stored.")
@@ -103,12 +105,17 @@ def restore(platform: Platform, principal: Principal, target: dict[str, Any], bo
         )
         with platform.store.write() as wconn:
             audit.record(
-                wconn, team_id=target_team["id"], actor=principal.actor(), action=audit.RESTORE_FROM_BACKUP,
+                wconn,
+                team_id=target_team["id"],
+                actor=principal.actor(),
+                action=audit.RESTORE_FROM_BACKUP,
                 now_ms=now,
-                metadata={"current": {
-                    "targetDeploymentName": target["name"],
-                    "backup": models.cloud_backup_response(backup, source["name"]),
-                    "importId": document["_id"],
-                }},
+                metadata={
+                    "current": {
+                        "targetDeploymentName": target["name"],
+                        "backup": models.cloud_backup_response(backup, source["name"]),
+                        "importId": document["_id"],
+                    }
+                },
             )
     return document

@@ -78,15 +78,23 @@ class Scheduler(WakeLoop):
             else:
                 try:
                     backup = cloud_backups.create(
-                        conn, row, kind="periodic", include_storage=bool(config["include_storage"]), now_ms=now,
+                        conn,
+                        row,
+                        kind="periodic",
+                        include_storage=bool(config["include_storage"]),
+                        now_ms=now,
                         expiration_ms=now + config["expiration_delta_secs"] * 1000,
                     )
                     backup_id = backup["id"]
                 except ConvexError as exc:
                     outcome = f"skipped: {exc.code}: {exc.message}"
             fire = {
-                "deployment_id": deployment_id, "cronspec": config["cronspec"], "slot_time": slot,
-                "fired_time": now, "backup_id": backup_id, "outcome": outcome,
+                "deployment_id": deployment_id,
+                "cronspec": config["cronspec"],
+                "slot_time": slot,
+                "fired_time": now,
+                "backup_id": backup_id,
+                "outcome": outcome,
             }
             insert(conn, "periodic_fires", fire)
         if backup_id is None:

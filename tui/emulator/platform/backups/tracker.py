@@ -100,8 +100,10 @@ class BackupTracker:
         a backup's cancel and its export's), so they do not hold the deployment's export slot."""
         self.sync_pending()
         with self.platform.lock:
-            claimed = {r[0] for r in self.platform.store.all(
-                "SELECT snapshot_id FROM cloud_backups WHERE snapshot_id IS NOT NULL")}
+            claimed = {
+                r[0]
+                for r in self.platform.store.all("SELECT snapshot_id FROM cloud_backups WHERE snapshot_id IS NOT NULL")
+            }
             for deployment in self.platform.deployments.values():
                 for export in exports.pending(deployment.db.connection()):
                     if export["requestor"] == exports.CLOUD_BACKUP and export["_id"] not in claimed:
@@ -133,7 +135,8 @@ class BackupTracker:
     def _claim_orphan(self, backup: dict[str, Any], deployment: Deployment) -> dict[str, Any] | None:
         """An export this backup asked for before a crash kept it from recording the export's id."""
         claimed = {
-            r[0] for r in self.platform.store.all(
+            r[0]
+            for r in self.platform.store.all(
                 "SELECT snapshot_id FROM cloud_backups WHERE deployment_id = ? AND snapshot_id IS NOT NULL",
                 (backup["deployment_id"],),
             )
@@ -169,7 +172,10 @@ class BackupTracker:
         with self.platform.store.write() as conn:
             if state == "completed":
                 cloud_backups.set_state(
-                    conn, backup["id"], "complete", expect=("inProgress",),
+                    conn,
+                    backup["id"],
+                    "complete",
+                    expect=("inProgress",),
                     completed_time=export["complete_ts"] // 1_000_000,
                 )
             elif state == "canceled":

@@ -42,7 +42,7 @@ def request_backup(call: Call) -> Any:
     row = _deployment(call)
     body = call.body if call.body is not None else {}
     if not isinstance(body, dict):
-        raise bad_request("BadJsonBody", "Expected {\"includeStorage\": <bool>}.")
+        raise bad_request("BadJsonBody", 'Expected {"includeStorage": <bool>}.')
     include_storage = body.get("includeStorage", False)
     if include_storage is None:
         include_storage = False

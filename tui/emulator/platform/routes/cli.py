@@ -49,7 +49,10 @@ def team_and_project(call: Call) -> Any:
     row = visible_deployment_by_name(call.conn, call.caller, call.path["deployment_name"])
     team, project = _team_and_project(call, row)
     return {
-        "team": team["slug"], "project": project["slug"], "teamId": team["id"], "projectId": project["id"],
+        "team": team["slug"],
+        "project": project["slug"],
+        "teamId": team["id"],
+        "projectId": project["id"],
         "deploymentId": row["id"],
     }
 
@@ -59,7 +62,7 @@ def _deploy_key_deployment(call: Call) -> dict[str, Any]:
     body = call.body if isinstance(call.body, dict) else {}
     key = body.get("deployKey")
     if not isinstance(key, str) or "|" not in key:
-        raise bad_request("BadJsonBody", "Expected {\"deployKey\": \"<type>:<deployment name>|<secret>\"}.")
+        raise bad_request("BadJsonBody", 'Expected {"deployKey": "<type>:<deployment name>|<secret>"}.')
     if bearer_token(call.headers.get("authorization")) != key:
         raise invalid("Send the deploy key as `Authorization: Bearer <deploy key>` too.")
     head = key.split("|", 1)[0]
@@ -80,8 +83,12 @@ def team_and_project_for_key(call: Call) -> Any:
     row = _deploy_key_deployment(call)
     team, project = _team_and_project(call, row)
     return {
-        "team": team["slug"], "project": project["slug"], "teamId": team["id"], "projectId": project["id"],
-        "reference": row["reference"], "isDefault": bool(row["is_default"]),
+        "team": team["slug"],
+        "project": project["slug"],
+        "teamId": team["id"],
+        "projectId": project["id"],
+        "reference": row["reference"],
+        "isDefault": bool(row["is_default"]),
     }
 
 
@@ -144,11 +151,13 @@ def routes() -> list[Route]:
         Route("/api/deployment/url_for_key", endpoint(url_for_key, auth=False, body=True), methods=["POST"]),
         Route(
             "/api/deployment/team_and_project_for_key",
-            endpoint(team_and_project_for_key, auth=False, body=True), methods=["POST"],
+            endpoint(team_and_project_for_key, auth=False, body=True),
+            methods=["POST"],
         ),
         Route(
             "/api/deployment/authorize_within_current_project",
-            endpoint(authorize_within_current_project, body=True), methods=["POST"],
+            endpoint(authorize_within_current_project, body=True),
+            methods=["POST"],
         ),
         Route("/api/deployment/authorize_prod", endpoint(authorize_prod, body=True), methods=["POST"]),
     ]

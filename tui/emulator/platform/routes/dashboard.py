@@ -22,8 +22,10 @@ BASE = "/api/dashboard"
 
 def team_list(call: Call) -> list[dict[str, Any]]:
     suspended = call.platform.refusals.suspended_teams()  # a test switch (refusals.py)
-    return [{**models.team_response(t), **({"suspended": True} if t["slug"] in suspended else {})}
-            for t in directory.teams(call.conn, call.caller.team_ids)]
+    return [
+        {**models.team_response(t), **({"suspended": True} if t["slug"] in suspended else {})}
+        for t in directory.teams(call.conn, call.caller.team_ids)
+    ]
 
 
 def project_list(call: Call, team_id: int) -> list[dict[str, Any]]:

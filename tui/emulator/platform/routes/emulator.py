@@ -89,12 +89,17 @@ def set_refusals(call: Call) -> Any:
         refusal = Refusal(status, str(code or "Forbidden"), str(message or "This route refuses the token."))
         refusals.set_route(route, refusal if refuse else None)
     elif isinstance(team, str) and route is None:
-        refusal = Refusal(status, str(code or "SSORequired"),
-                          str(message or f"Team {team} requires single sign-on: log in to it through SSO."))
+        refusal = Refusal(
+            status,
+            str(code or "SSORequired"),
+            str(message or f"Team {team} requires single sign-on: log in to it through SSO."),
+        )
         refusals.set_team(team, refusal if refuse else None, suspended=body.get("suspended") is True)
     else:
-        raise bad_request("BadJsonBody", f'Expected {{"route": <one of {", ".join(ROUTES)}>}}, '
-                          '{"team": "<slug>"} or {"clear": true}.')
+        raise bad_request(
+            "BadJsonBody",
+            f'Expected {{"route": <one of {", ".join(ROUTES)}>}}, {{"team": "<slug>"}} or {{"clear": true}}.',
+        )
     return refusals.describe()
 
 

@@ -62,8 +62,9 @@ def endpoint(fn: Callable[[Call], Any], *, auth: bool = True, body: bool = False
             token_scopes.check(principal, request.url.path)
         if platform.refusals.active:
             # The test switches (refusals.py): a route or a team that refuses, as Convex may.
-            await in_thread(lambda: platform.refusals.check(
-                platform.store.conn(), request.url.path, dict(request.path_params)))
+            await in_thread(
+                lambda: platform.refusals.check(platform.store.conn(), request.url.path, dict(request.path_params))
+            )
         payload = await json_body(request, required=False) if body else None
         call = Call(platform, principal, request.path_params, request.query_params, payload, request.headers)
         result = await in_thread(fn, call)
@@ -105,7 +106,7 @@ def paginate(call: Call, items: list[dict[str, Any]], *, default_limit: int = 10
         if not cursor.isdigit():
             raise bad_request("BadQueryArgs", f"Invalid cursor {cursor!r}.")
         start = int(cursor)
-    page = items[start:start + limit]
+    page = items[start : start + limit]
     has_more = start + limit < len(items)
     pagination: dict[str, Any] = {"hasMore": has_more}
     if has_more:

@@ -32,7 +32,13 @@ def token_details(call: Call) -> Any:
     p = call.caller
     if p.kind == "team":
         return {"type": "teamToken", "teamId": p.team_id, "id": p.token_id, "name": p.name, "createTime": p.create_time}
-    return {"type": "accessToken", "memberId": p.member_id, "id": p.token_id, "name": p.name, "createTime": p.create_time}
+    return {
+        "type": "accessToken",
+        "memberId": p.member_id,
+        "id": p.token_id,
+        "name": p.name,
+        "createTime": p.create_time,
+    }
 
 
 def _team(call: Call, key: str = "team_id") -> dict[str, Any]:
@@ -81,7 +87,8 @@ def _filter(call: Call, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     is_default = bool_query(call, "isDefault")
     needle = (call.query.get("q") or "").lower()
     return [
-        r for r in rows
+        r
+        for r in rows
         if (kind is None or r["deployment_type"] == kind)
         and (is_default is None or bool(r["is_default"]) == is_default)
         and (needle in r["name"] or needle in r["reference"])
@@ -104,7 +111,9 @@ def team_deployments(call: Call) -> Any:
     sort_by = call.query.get("sortBy", "createTime")
     order = call.query.get("sortOrder", "desc")
     if sort_by not in SORT_KEYS or order not in ("asc", "desc"):
-        raise bad_request("BadQueryArgs", "sortBy must be createTime, lastDeployTime or reference; sortOrder asc or desc.")
+        raise bad_request(
+            "BadQueryArgs", "sortBy must be createTime, lastDeployTime or reference; sortOrder asc or desc."
+        )
     rows.sort(key=SORT_KEYS[sort_by], reverse=order == "desc")
     return paginate(call, deployment_list(call, rows))
 
@@ -119,7 +128,9 @@ def routes() -> list[Route]:
         Route(f"{BASE}/token_details", endpoint(token_details), methods=["GET"]),
         Route(f"{BASE}/teams/{{team_id}}/projects", endpoint(team_projects), methods=["GET"]),
         Route(f"{BASE}/teams/{{team_id}}/list_projects", endpoint(list_projects), methods=["GET"]),
-        Route(f"{BASE}/teams/{{team_id_or_slug}}/projects/{{project_slug}}", endpoint(project_by_slug), methods=["GET"]),
+        Route(
+            f"{BASE}/teams/{{team_id_or_slug}}/projects/{{project_slug}}", endpoint(project_by_slug), methods=["GET"]
+        ),
         Route(f"{BASE}/teams/{{team_id}}/list_deployments", endpoint(team_deployments), methods=["GET"]),
         Route(f"{BASE}/projects/{{project_id}}", endpoint(project_by_id), methods=["GET"]),
         Route(f"{BASE}/projects/{{project_id}}/list_deployments", endpoint(project_deployments), methods=["GET"]),
