@@ -65,10 +65,10 @@ def build_platform_app(platform: Platform) -> Starlette:
 
 
 class PlatformServer(LoopbackServer):
-    """Serves the platform API on 127.0.0.1 (same interface as DeploymentServer for serve_all)."""
+    """The platform API's socket on 127.0.0.1 and its app (served beside the deployments')."""
 
     def __init__(self, platform: Platform, port: int = 0):
         super().__init__(port)
         self.platform = platform
         platform.serving_at(self.url, self.port)
-        self.configure(build_platform_app(platform))
+        self.app = build_platform_app(platform)

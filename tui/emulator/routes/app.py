@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 
@@ -32,7 +33,10 @@ ROUTE_MODULES = (
 )
 
 
-def _module_routes() -> list[BaseRoute]:
+@functools.cache
+def _module_routes() -> tuple[BaseRoute, ...]:
+    """Built once: the routes find their deployment through the request's app, so every deployment's app
+    shares them (compiling them per deployment was a good part of the sandbox's start-up, issue 16)."""
     routes: list[BaseRoute] = []
     for name in ROUTE_MODULES:
         try:
@@ -42,7 +46,7 @@ def _module_routes() -> list[BaseRoute]:
                 raise
             continue
         routes.extend(module.routes())
-    return routes
+    return tuple(routes)
 
 
 async def _convex_error(request: Request, exc: Exception) -> Response:

@@ -103,16 +103,15 @@ async def _serve(runtime, ready_out) -> None:
                 pass
 
     threading.Thread(target=watch_stdin, name="parent-watch", daemon=True).start()
+    # Ready as soon as the server task runs: every socket already listens (bound by `open`), so a connection
+    # the app makes meanwhile waits in the backlog until the server accepts it, while the app spends that
+    # time on its own start-up (issue 16).
+    ready_out.write(f"{READY}{runtime.platform_server.url}\n")
+    ready_out.close()
     # The first request would otherwise import anyio's thread-pool backend (some 50 ms) while the app waits.
     from tui.emulator.routes.common import in_thread
 
     await in_thread(lambda: None)
-    # Ready once the platform's server accepts connections (its socket is bound earlier, but a request sent
-    # then would wait for every server's start-up).
-    while not runtime.platform_server.server.started and not task.done():
-        await asyncio.sleep(0.002)
-    ready_out.write(f"{READY}{runtime.platform_server.url}\n")
-    ready_out.close()
     await task
 
 

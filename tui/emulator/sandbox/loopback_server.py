@@ -1,12 +1,12 @@
-"""An ASGI app served by uvicorn on 127.0.0.1 only, on a port bound before the app is built (a
-deployment's URL names its port), with signals left to whoever runs the servers."""
+"""ASGI apps served on 127.0.0.1 only, each on a port bound before its app is built (a deployment's URL
+names its port), all by one uvicorn server, with signals left to whoever runs it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import uvicorn
@@ -33,11 +33,11 @@ def bind_loopback(port: int) -> socket.socket:
 
 
 class _QuietServer(uvicorn.Server):
-    """Signals are handled once by whoever runs the servers, not by each uvicorn instance.
+    """Signals are handled once by whoever runs the server, not by uvicorn.
 
     uvicorn's own main loop wakes every 0.1 s to see whether it should stop (and once a second refreshes the
-    Date header): with one server per deployment that was nearly all of an idle sandbox's CPU.
-    Here it wakes once a second for the Date header, and at once when told to stop (`request_stop`)."""
+    Date header): in an idle sandbox that was most of its CPU. Here it wakes once a second for the Date
+    header, and at once when told to stop (`stop_now`)."""
 
     TICK = 1.0  # seconds; uvicorn's `on_tick` refreshes the Date header when its counter is a multiple of 10
 
@@ -59,30 +59,50 @@ class _QuietServer(uvicorn.Server):
 
 
 class LoopbackServer:
+    """One listening socket and the ASGI app that answers on it (served by `LoopbackServers`)."""
+
     def __init__(self, port: int = 0):
         self.socket = bind_loopback(port)
         self.port = self.socket.getsockname()[1]
-        self.server: _QuietServer | None = None
-
-    def configure(self, app: Any, **options: Any) -> None:
-        config = uvicorn.Config(
-            app,
-            log_level="warning",
-            access_log=False,  # access lines would carry `?adminKey=` query strings
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-            **options,
-        )
-        self.server = _QuietServer(config)
+        self.app: Any = None
 
     @property
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
+
+class _ByLocalPort:
+    """The ASGI app that hands each connection to the app of the socket it arrived on: uvicorn gives the
+    local address as scope["server"]."""
+
+    def __init__(self, listeners: Sequence[LoopbackServer]):
+        self.apps = {listener.port: listener.app for listener in listeners}
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        await self.apps[scope["server"][1]](scope, receive, send)
+
+
+class LoopbackServers:
+    """Every listener served by one uvicorn server: one start-up (uvicorn loads its protocols and logging
+    configuration per server), one main loop, however many deployments (issue 16)."""
+
+    def __init__(self, listeners: Sequence[LoopbackServer]):
+        assert all(listener.app is not None for listener in listeners), "every listener needs its app"
+        self.sockets = [listener.socket for listener in listeners]
+        self.server = _QuietServer(
+            uvicorn.Config(
+                _ByLocalPort(listeners),
+                log_level="warning",
+                access_log=False,  # access lines would carry `?adminKey=` query strings
+                lifespan="off",
+                timeout_graceful_shutdown=2,
+                ws="websockets-sansio",
+                ws_ping_interval=None,  # the sync protocol has its own Ping messages
+            )
+        )
+
     async def serve(self) -> None:
-        assert self.server is not None, "configure() first"
-        await self.server.serve(sockets=[self.socket])
+        await self.server.serve(sockets=self.sockets)
 
     def request_stop(self) -> None:
-        if self.server is not None:
-            self.server.stop_now()
+        self.server.stop_now()

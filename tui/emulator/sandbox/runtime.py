@@ -15,6 +15,7 @@ from tui.emulator.deployment.deployment import Deployment
 from tui.emulator.sandbox.folder_lock import FolderLock
 from tui.emulator.platform.app import PlatformServer
 from tui.emulator.platform.service import Platform
+from tui.emulator.sandbox.loopback_server import LoopbackServers
 from tui.emulator.sandbox.server import DeploymentServer, serve_all
 from tui.emulator.throttle import Throttle
 
@@ -36,6 +37,7 @@ class SandboxRuntime:
     servers: list[DeploymentServer] = field(default_factory=list)
     platform: Platform | None = None
     platform_server: PlatformServer | None = None
+    server: LoopbackServers | None = None  # serving all of them, once `serve()` runs
     traffic_generator: Any = None
     _loop: asyncio.AbstractEventLoop | None = None
     _stop: asyncio.Event | None = None
@@ -102,14 +104,13 @@ class SandboxRuntime:
 
     @property
     def all_servers(self) -> list:
-        # The platform first: an app waiting for the sandbox asks it first (each server loads its app as
-        # its task starts, one after another).
         return [*([self.platform_server] if self.platform_server else []), *self.servers]
 
     async def serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        await serve_all(self.all_servers, self._stop)
+        self.server = LoopbackServers(self.all_servers)
+        await serve_all(self.server, self._stop)
 
     def stop(self) -> None:
         if self._loop and self._stop:

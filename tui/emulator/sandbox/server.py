@@ -7,7 +7,7 @@ import logging
 
 from tui.emulator.deployment.deployment import Deployment
 from tui.emulator.routes.app import build_app
-from tui.emulator.sandbox.loopback_server import LoopbackServer
+from tui.emulator.sandbox.loopback_server import LoopbackServer, LoopbackServers
 
 
 class DeploymentServer(LoopbackServer):
@@ -15,22 +15,16 @@ class DeploymentServer(LoopbackServer):
         super().__init__(port)
         self.deployment = deployment
         deployment.url = self.url
-        self.configure(
-            build_app(deployment),
-            ws="websockets-sansio",
-            ws_ping_interval=None,  # the sync protocol has its own Ping messages
-        )
+        self.app = build_app(deployment)
 
 
-async def serve_all(servers: list[DeploymentServer], stop: asyncio.Event) -> None:
-    """Run every server until `stop` is set."""
-    tasks = [asyncio.create_task(s.serve()) for s in servers]
+async def serve_all(servers: LoopbackServers, stop: asyncio.Event) -> None:
+    """Serve until `stop` is set."""
+    task = asyncio.create_task(servers.serve())
     stopper = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-    for server in servers:
-        server.request_stop()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.wait([task, stopper], return_when=asyncio.FIRST_COMPLETED)
+    servers.request_stop()
+    await asyncio.gather(task, return_exceptions=True)
     stopper.cancel()
-    for task in done:
-        if task is not stopper and task.exception():
-            logging.getLogger(__name__).error("a deployment server stopped: %s", task.exception())
+    if not task.cancelled() and task.exception():
+        logging.getLogger(__name__).error("the sandbox's server stopped: %s", task.exception())
