@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
+
+from tui.services.json_file import write_json_atomically
 
 StepStatus = Literal["pending", "running", "done", "failed", "skipped", "rehearsed"]
 STATUSES: tuple[str, ...] = ("pending", "running", "done", "failed", "skipped", "rehearsed")
@@ -358,17 +359,7 @@ class ChecklistStore:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.root.chmod(0o700)
         path = self.path_of(checklist.id)
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(checklist.to_json(), handle, indent=1, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        write_json_atomically(path, checklist.to_json(), indent=1)
         checklist.path = path
         return path
 

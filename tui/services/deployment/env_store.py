@@ -8,7 +8,6 @@ a temporary name and renamed. An id is the UTC time it was taken plus a short ra
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from tui.api.errors import NotFound
 from tui.services.errors import ConfigError
+from tui.services.json_file import write_json_atomically
 from tui.services.protocol import EnvSnapshot
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -45,17 +45,7 @@ class EnvStore:
             directory.chmod(0o700)
         body = {"deployment": deployment, "taken": taken.isoformat(), "reason": reason, "values": dict(values)}
         path = folder / f"{snapshot_id}.json"
-        temporary = folder / f".{snapshot_id}.tmp"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(body, handle, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        write_json_atomically(path, body, indent=None)
         return EnvSnapshot(deployment=deployment, taken=taken, values=dict(values), id=snapshot_id, reason=reason)
 
     def list(self, deployment: str) -> list[EnvSnapshot]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import builtins  # `LocalStore.list` shadows the built-in inside the class
 import fcntl
-import json
 import os
 import re
 import secrets
@@ -35,6 +34,7 @@ from urllib.parse import urlsplit
 
 from tui.api.errors import NotFound
 from tui.services.downloads.part_file import fsync_folder
+from tui.services.json_file import read_json, write_json_atomically
 from tui.services.protocol import BackupRecord
 
 MANIFEST, ZIP_NAME, ENV_NAME, LOCK_NAME = "manifest.json", "snapshot.zip", "env.json", ".writing"
@@ -135,29 +135,6 @@ class StoredBackup:
 
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(timezone.utc)
-
-
-def write_json_atomically(path: Path, body: Any, *, mode: int = 0o600) -> None:
-    """Temporary name, fsync, rename, fsync of the folder: the file is either old or new, never half."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(3)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(body, handle, indent=2, sort_keys=True, default=str)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    fsync_folder(path.parent)
-
-
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 class PendingBackup:

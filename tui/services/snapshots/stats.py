@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
+from tui.services.json_file import write_json_atomically
 from tui.services.sizes import human_size
 
 log = logging.getLogger("tui.services.snapshots.stats")
@@ -172,10 +172,7 @@ class StatsCache:
         path = self._path(deployment)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".stats-")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({k: v.to_json() for k, v in sorted(known.items())}, handle, indent=1, sort_keys=True)
-            os.replace(temporary, path)
+            write_json_atomically(path, {k: v.to_json() for k, v in sorted(known.items())}, indent=1)
         except OSError as exc:
             log.warning("could not save backup counts in %s (%s)", path, exc.strerror or type(exc).__name__)
 
