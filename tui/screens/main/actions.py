@@ -6,7 +6,7 @@ the app's start does not wait for them."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 
@@ -17,6 +17,7 @@ from tui.services.errors import ReadOnlyRefused
 from tui.services.protocol import BackupRecord, DeploymentRef, Progress, Schedule
 from tui.widgets import formatting as fmt
 from tui.widgets.backup_table import BackupTable
+from tui.screens.main.parts import MainScreenParts
 
 # Restore is not here: its wizard chooses the source (this deployment's backups, another deployment's of the
 # team, or a ZIP on disk), so a deployment without backups can be restored into.
@@ -24,30 +25,16 @@ NEEDS_BACKUP = {"cancel_backup", "delete_backup", "download_backup", "inspect_ba
 MUTATING = {spec.action for spec in keys.MAIN_KEYS if spec.mutating}
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
     from textual.worker import Worker
 
-    from tui.app import ConvexBackupsApp
     from tui.services.errors import RestoreRefused
-    from tui.services.protocol import BackupTarget
-
-    _Screen = Screen[Any]
-else:
-    _Screen = object
 
 
-class MainActions(_Screen):
+class MainActions(MainScreenParts):
     """Mixed into `MainScreen` (which provides `current`, `target`, workers and widgets)."""
 
-    if TYPE_CHECKING:  # what `MainScreen` provides
-        current: DeploymentRef | None
-        deployments: list[DeploymentRef]
-        app: ConvexBackupsApp
+    if TYPE_CHECKING:  # what `MainScreen` provides besides `MainScreenParts`
 
-        @property
-        def target(self) -> BackupTarget | None: ...
-        @property
-        def connected_target(self) -> BackupTarget: ...
         def load_deployments(self) -> Worker[None]: ...
         def load_backups(self, deployment: DeploymentRef) -> Worker[None]: ...
         def refresh_current(self) -> None: ...

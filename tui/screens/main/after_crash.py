@@ -7,7 +7,6 @@ it costs a deployment credential each."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.widgets import Static
@@ -20,29 +19,11 @@ from tui.services.protocol import DeploymentRef
 from tui.widgets.deployment_tree import DeploymentTree
 from tui.widgets.detail_pane import DetailPane
 
-if TYPE_CHECKING:
-    from textual.screen import Screen
-
-    from tui.app import ConvexBackupsApp
-    from tui.services.protocol import BackupTarget
-
-    _Screen = Screen[Any]
-else:
-    _Screen = object
+from tui.screens.main.parts import MainScreenParts
 
 
-class EmergencyFactsMixin(_Screen):
+class EmergencyFactsMixin(MainScreenParts):
     """Mixed into `MainScreen` (which provides `current`, `deployments` and `target`)."""
-
-    if TYPE_CHECKING:  # what `MainScreen` provides
-        current: DeploymentRef | None
-        deployments: list[DeploymentRef]
-        app: ConvexBackupsApp
-
-        @property
-        def target(self) -> BackupTarget | None: ...
-        @property
-        def connected_target(self) -> BackupTarget: ...
 
     def init_emergency_facts(self) -> None:
         self.unfinished: list[Checklist] = []
