@@ -179,9 +179,11 @@ def _raw_zip(path: Path, members: dict[str, bytes]) -> Path:
 
 
 def test_memory_stays_bounded_on_200k_documents(tmp_path):
-    """Two 200k-document snapshots, one in ten documents changed: the diff's peak memory in a fresh process."""
+    """Two 200k-document snapshots (about 45 MB of JSONL each), one in ten documents changed: the diff's own
+    peak memory in a fresh process. Its peak is read from VmHWM after resetting it once the ZIPs are written;
+    not from ru_maxrss, which on Linux keeps the parent's high-water mark across fork and exec (in a full
+    run that is the xdist worker's, whatever it ran before)."""
     script = textwrap.dedent(f"""
-        import resource, sys
         from pathlib import Path
         from tui.archive.ids import encode_id
         from tui.archive.writer import SnapshotWriter
@@ -194,10 +196,12 @@ def test_memory_stays_bounded_on_200k_documents(tmp_path):
                         v = n + step if n % 10 == 0 else n
                         table.write_document({{"_id": encode_id(10001, n.to_bytes(16, "big")),
                                               "_creationTime": 1.0 * n, "v": v, "pad": "x" * 200}})
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        Path("/proc/self/clear_refs").write_text("5")  # peak := now
         store = diff_snapshots(folder / "a.zip", folder / "b.zip", folder / "d.sqlite")
         counts = store.counts("big")
-        print(counts.unchanged, counts.changed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        status = Path("/proc/self/status").read_text().splitlines()
+        peak_kb = int(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+        print(counts.unchanged, counts.changed, peak_kb // 1024)
     """)
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=Path(__file__).parents[2]
@@ -205,7 +209,9 @@ def test_memory_stays_bounded_on_200k_documents(tmp_path):
     assert done.returncode == 0, done.stderr
     unchanged, changed, peak_mb = map(int, done.stdout.split())
     assert (unchanged, changed) == (180_000, 20_000)
-    assert peak_mb < 300
+    # About 41 MB measured (the interpreter and app modules included): well under the ~90 MB of JSONL
+    # compared, so the diff does not hold a table in memory.
+    assert peak_mb < 80
 
 
 def test_legacy_tables_decode_bare_integers_as_float64(tmp_path):

@@ -69,13 +69,17 @@ def _unzip_seconds(paths: list[Path]) -> float:
 
 
 _DIFF = """
-import resource, sys, time
+import sys, time
+from pathlib import Path
 from tui.archive.snapshot_diff import diff_snapshots
 start = time.perf_counter()
 store = diff_snapshots(sys.argv[1], sys.argv[2], sys.argv[3])
 seconds = time.perf_counter() - start
 totals = [sum(getattr(t, k) for t in store.tables()) for k in ("unchanged", "changed", "created", "deleted")]
-print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, *totals)
+# VmHWM, not ru_maxrss: the latter keeps the parent's high-water mark across fork and exec.
+status = Path("/proc/self/status").read_text().splitlines()
+peak_mb = int(next(line for line in status if line.startswith("VmHWM:")).split()[1]) / 1024
+print(seconds, peak_mb, *totals)
 """
 
 
