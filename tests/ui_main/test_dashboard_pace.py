@@ -12,6 +12,7 @@ from pilot_support import wait_until
 
 from tui.app import ConvexBackupsApp
 from tui.screens.main import screen as main_screen
+from tui.widgets.trend_panel import TrendPanel
 from tui.services.cloud.backups import FASTEST_POLL_S, follow
 
 REQUEST = re.compile(r"^(GET|POST|HEAD|PUT|DELETE) (\S+) -> \d+")
@@ -87,12 +88,17 @@ async def test_an_idle_dashboard_sends_nothing_says_how_fresh_it_is_and_polls_ag
             )
         await wait_until(pilot, lambda: not screen.busy, timeout=60, what="the backup's end")
         await wait_until(pilot, lambda: "not live" in _subtitle(screen), what="the subtitle after the end")
-        # The backup that just ended is counted once for the trend (one download of it): part of its end,
-        # not idling, so the quiet window starts after that count.
+        # The backup that just ended is counted once for the trend (one download of it) and its facts are read
+        # again: part of its end, not idling, so the quiet window starts once the trend shows it and no worker
+        # runs (the trend's worker starts only once the refreshed list has been handled).
+        trend = screen.query_one(TrendPanel)
         await wait_until(
             pilot,
-            lambda: not any(w.group == "trend" and w.is_running for w in app.workers),
-            what="the ended backup counted",
+            lambda: (
+                any(point.backup_id == backup.id for point in trend.trend.points)
+                and not any(w.is_running for w in app.workers)
+            ),
+            what="the ended backup counted and every worker done",
         )
         await pilot.pause(0.2)
         mark = len(caplog.records)
