@@ -66,6 +66,11 @@ COMMANDS = (
 )
 
 
+# The emulator's own command: the sandbox process (started by every app and test that uses the sandbox) must
+# not import the headless commands, and the network stack they import, before it serves.
+SANDBOX = "sandbox"
+
+
 def _command_modules(only: str | None = None) -> dict[str, ModuleType]:
     """The command modules by subcommand name; with `only`, just that command's (one command's run need
     not import every other command, and what they import, before it starts)."""
@@ -127,7 +132,7 @@ def named_command(argv: list[str]) -> str | None:
     args, unknown = light.parse_known_args(argv)
     if unknown or not args.rest:
         return None
-    return args.rest[0] if args.rest[0] in {_default_name(path) for path in COMMANDS} else None
+    return args.rest[0] if args.rest[0] in {SANDBOX, *(_default_name(path) for path in COMMANDS)} else None
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -140,7 +145,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     for module in _command_modules(only).values():
         module.add_parser(sub)
-    if only is None:
+    if only in (None, SANDBOX):
         _sandbox_parser(sub)
     return parser
 
@@ -204,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     if args is None:
         only = named_command(argv)
         args = build_parser(only).parse_args(argv)
-        if args.command == "sandbox":
+        if args.command == SANDBOX:
             return _sandbox(args)
         commands = _command_modules(only)
         if args.command in commands:

@@ -18,8 +18,27 @@ def test_the_command_is_found_after_the_top_options():
 def test_help_no_command_and_unknown_words_get_the_full_parser():
     assert named_command([]) is None
     assert named_command(["download", "--help"]) is None
-    assert named_command(["sandbox", "serve"]) is None
+    assert named_command(["sandbox", "serve", "--help"]) is None
     assert named_command(["nonsense"]) is None
+
+
+def test_the_sandbox_is_a_command_of_its_own():
+    assert named_command(["sandbox", "serve"]) == "sandbox"
+    argv = ["sandbox", "serve", "--data", "/tmp/x", "--port", "0"]
+    assert vars(build_parser(named_command(argv)).parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+def test_the_sandbox_process_imports_no_command_and_no_http_client():
+    """Every app and test that uses the sandbox starts it: it must not import the headless commands and the
+    network stack they bring (that doubled its start-up CPU)."""
+    code = (
+        "import sys; from tui.cli import build_parser, named_command; "
+        "argv = ['sandbox', 'serve', '--port', '0']; build_parser(named_command(argv)).parse_args(argv); "
+        "import tui.emulator.sandbox.serve; "
+        "print(sorted(m for m in sys.modules if m.startswith('tui.commands.') or m == 'httpx'))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
 
 
 def test_one_command_parses_as_with_the_full_parser():
