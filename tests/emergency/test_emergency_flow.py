@@ -72,7 +72,11 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
         await pilot.press("g")
         await wait_until(pilot, lambda: isinstance(app.screen, RestoreWizard), what="the restore wizard")
         wizard = app.screen
-        await wait_until(pilot, lambda: good.id in wizard.query_one("SourceStep").backups, what="wizard backups")
+        await wait_until(
+            pilot,
+            lambda: any(good.id in step.backups for step in wizard.query("SourceStep")),  # mounted a step later
+            what="wizard backups",
+        )
         await pilot.press("enter")
         await wait_until(pilot, lambda: wizard.stage == "safety-offer", what="the safety offer")
         await pilot.press("u")  # step 1's backup, minutes old: reused on the operator's word

@@ -34,7 +34,12 @@ async def open_step_2(pilot, app):
         what="step 2's note",
     )
     await pilot.press("g")
-    await wait_until(pilot, lambda: isinstance(app.screen, RestoreWizard), what="the restore wizard")
+    # The wizard is the screen before its first step is mounted (under load, a pilot step apart).
+    await wait_until(
+        pilot,
+        lambda: isinstance(app.screen, RestoreWizard) and bool(app.screen.query("SourceStep DataTable")),
+        what="the restore wizard's first step",
+    )
     return screen, app.screen
 
 
