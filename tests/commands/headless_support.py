@@ -1,11 +1,12 @@
-"""Running `convex-backups` as a subprocess with a clean environment, for the headless tests."""
+"""Running `convex-backups` as its own process with a clean environment, for the headless tests."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from command_forkserver import CommandForkServer
 
 
 def clean_environ(**extra: str) -> dict[str, str]:
@@ -14,14 +15,10 @@ def clean_environ(**extra: str) -> dict[str, str]:
     return {**keep, "PYTHONUNBUFFERED": "1", **extra}
 
 
-def run_cli(home: Path, environ: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess:
+def run_cli(home: Path, environ: dict[str, str], *args: str, stdin: int | None = None) -> subprocess.CompletedProcess:
+    """`convex-backups ARGS` in `home` with `environ`, its output captured and no input, forked from a process
+    that has imported the app (command_forkserver.py)."""
+    if stdin not in (None, subprocess.DEVNULL):
+        raise ValueError("a headless run reads no input")
     home.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        cwd=home,
-        env=environ,
-        timeout=120,
-        **kwargs,
-    )
+    return CommandForkServer.shared().run(list(args), cwd=home, env=environ, timeout=120)
