@@ -26,8 +26,8 @@ import threading
 from pathlib import Path
 
 # The server: imports, then serves one request per connection. Each request is answered by a fork (the
-# waiter) that forks the command, sends its pid, waits for it and sends its exit code; the server never waits,
-# so two runs can overlap. Nothing here starts a thread: a fork copies only the thread that calls it.
+# waiter) that forks the command, sends its pid, waits for it and sends its exit code; the server never waits
+# for a run, so two runs can overlap. Nothing here starts a thread: a fork copies only the thread that calls it.
 _SERVER = r"""
 import json, os, signal, socket, sys, threading, time
 import tui.cli, tui.launcher, tui.commands
@@ -43,7 +43,13 @@ listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 listener.bind(sys.argv[1])
 listener.listen(16)
 print("ready", flush=True)
-signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the waiters are reaped by the kernel
+def reap(*_):  # the waiters, as they end: reaped (not ignored) so that their CPU time counts as this process's
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+signal.signal(signal.SIGCHLD, reap)
 while True:
     conn, _ = listener.accept()
     message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
