@@ -18,6 +18,7 @@ if sys.path[0] != ROOT:
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fixed_target import NOW, FixedTarget  # noqa: E402
+from pilot_host import wait_until  # noqa: E402
 
 from tui.app import ConvexBackupsApp  # noqa: E402
 from tui.widgets.progress_panel import ProgressPanel  # noqa: E402
@@ -63,9 +64,13 @@ async def settle(pilot) -> None:
 def run(*keys: str):
     async def before(pilot):
         await settle(pilot)
+        main = pilot.app.screen
         for key in keys:
             await pilot.press(key)
             await pilot.pause(0.3)
+        # A key that moves to another deployment redraws the progress panel: its row shows the running backup's
+        # progress again once the next progress event reaches it (under load, later than the pauses above).
+        await wait_until(pilot, lambda: _progress_shown(main), what="the running backup's progress, again")
         await pilot.pause(0.3)
 
     return before
