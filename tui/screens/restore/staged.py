@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input, Static
 
+from tui.screens import host_app
 from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
 from tui.services.restore.safety import (
@@ -529,7 +530,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             return
         if event.key in ("escape", "enter"):
             return
-        keymap = getattr(self.app, "keymap", {})  # the keys after [ui.keys] remaps (tui/bindings.py)
+        keymap = host_app.keymap(self.app)  # the keys after [ui.keys] remaps (tui/bindings.py)
         bindings = [b for b in RESTORE_BINDINGS if event.key in keymap.get(b.id or "", b.key).split(",")]
         # A key may have a hidden twin that explains itself (the safety step's "why" bindings): let it run.
         if not bindings or any(self.check_action(*parse_action(b.action)[1:]) is True for b in bindings):

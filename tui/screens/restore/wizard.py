@@ -17,6 +17,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 
+from tui.screens import host_app
 from tui.services.snapshots import stats as backup_stats
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
 from tui.services.restore.tables import TablesRestore, tables_words
@@ -130,7 +131,7 @@ class RestoreWizard(StagedRestoreScreen):
         self.tables_restore, self.chosen_tables = None, None
 
     def _stats(self) -> backup_stats.StatsCache | None:
-        return backup_stats.StatsCache.of_session(getattr(self.app, "session", None), self.target)
+        return backup_stats.StatsCache.of_session(host_app.session_homes(self.app), self.target)
 
     # -- staging --------------------------------------------------------------------------------------------
     def restore_backup(self) -> BackupRecord | None:

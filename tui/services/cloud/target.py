@@ -44,6 +44,7 @@ from tui.services.protocol import (
 )
 
 if TYPE_CHECKING:
+    from tui.api.deployment.client import DeploymentClient
     from tui.services.restore.staged_imports import ImportRecord
     from tui.services.downloads.downloader import Downloader, DownloadProgress, DownloadResult
     from tui.services.self_hosted.local_store import LocalStore
@@ -64,6 +65,9 @@ def cloud_backup_id(backup_id: str) -> int:
 
 
 class CloudTarget:
+    has_data_api = True
+    can_pause = True
+
     def __init__(
         self,
         platform: PlatformClient,
@@ -98,6 +102,9 @@ class CloudTarget:
 
             self._downloader = Downloader()
         return self._downloader
+
+    async def deployment_client(self, deployment: DeploymentRef) -> DeploymentClient:
+        return await self.directory.client(deployment.name)
 
     def __repr__(self) -> str:
         return f"CloudTarget({self.kind!r}, {self.platform.base_url!r})"
@@ -259,6 +266,9 @@ class CloudTarget:
         return await download_cloud_backup(
             self.directory, record, folder=folder, progress=progress, downloader=self.downloader.verifying(full_verify)
         )
+
+    async def stored_zip(self, deployment: DeploymentRef, backup_id: str) -> None:
+        return None  # Convex Cloud keeps its backups: they are downloaded, never in this app's store
 
     # -- safety copies that use no backup slot ------------------------------------------------------------
     def local_backup_folder(self, deployment: DeploymentRef) -> Path:

@@ -68,6 +68,9 @@ def _is_loopback(url: str) -> bool:
 
 
 class SelfHostedTarget:
+    has_data_api = True
+    can_pause = True
+
     def __init__(
         self,
         client: DeploymentClient,
@@ -91,6 +94,9 @@ class SelfHostedTarget:
         self._ref: DeploymentRef | None = None
         self._jobs: dict[str, BackupJob] = {}
         self._imports = FileImport(client, use_sync=use_sync)
+
+    async def deployment_client(self, deployment: DeploymentRef) -> DeploymentClient:
+        return self.client  # the one deployment, reached with the admin key
 
     def __repr__(self) -> str:
         return f"SelfHostedTarget({self.client.url!r})"
@@ -186,6 +192,10 @@ class SelfHostedTarget:
 
     def stored_backup(self, deployment: DeploymentRef, backup_id: str) -> StoredBackup:
         return self.store.get(self.key(deployment), backup_id)
+
+    async def stored_zip(self, deployment: DeploymentRef, backup_id: str) -> Path:
+        record = await self.get_backup(deployment, backup_id)
+        return self.stored_backup(deployment, record.id).zip_path
 
     async def download_backup(
         self,
