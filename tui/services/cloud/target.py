@@ -284,7 +284,7 @@ class CloudTarget:
         from tui.services.self_hosted.local_store import LocalStore
         from tui.services.self_hosted.backup import make_backup
 
-        folder = self.local_backup_folder(deployment)  # refuses first when there is no store
+        self.local_backup_folder(deployment)  # refuses first when there is no store
         assert self.store is not None
         client = await self.directory.client(deployment.name)
         stored = await make_backup(
@@ -298,9 +298,7 @@ class CloudTarget:
             on_progress=on_progress,
             use_sync=self.use_sync,
         )
-        record = stored.record()
-        where = f"Saved in {folder / stored.id}: the snapshot export, verified, and its environment variables."
-        return replace(record, notes=(where, *record.notes))
+        return stored.safety_record()
 
     async def stored_file_count(self, deployment: DeploymentRef) -> int | None:
         try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from dataclasses import replace
 from datetime import datetime
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -318,9 +317,7 @@ class SelfHostedTarget:
         self, deployment: DeploymentRef, *, include_storage: bool = True, on_progress: ProgressCallback | None = None
     ) -> BackupRecord:
         stored = await self.run_backup(deployment, include_storage=include_storage, on_progress=on_progress)
-        record = stored.record()
-        where = f"Saved in {stored.folder}: the snapshot export, verified, and its environment variables."
-        return replace(record, notes=(where, *record.notes))
+        return stored.safety_record()
 
     async def stored_file_count(self, deployment: DeploymentRef) -> int | None:
         try:
