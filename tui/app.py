@@ -128,7 +128,7 @@ class ConvexBackupsApp(App):
             specs = (
                 tuple(
                     keys.KeySpec(b.id or "", b.key, b.action, b.description or b.action, "screen")
-                    for b in getattr(screen, "BINDINGS", [])
+                    for b in screen.BINDINGS
                     if isinstance(b, Binding) and not (b.id or "").endswith(keys.TWIN_SUFFIX)
                 )
                 + keys.APP_KEYS

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, ProgressBar, Static
 
 from tui.screens import host_app
+from tui.services.downloads.values import DownloadProgress
 from tui.services.snapshots.inspect import inspect_file
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
 from tui.screens.restore.text import explain
@@ -121,8 +122,8 @@ class InspectScreen(Screen[None]):
         bar = self.query_one("#inspect-bar", ProgressBar)
         bar.remove_class("hidden")
 
-        def progress(value) -> None:
-            fraction = getattr(value, "fraction", None)
+        def progress(value: DownloadProgress) -> None:
+            fraction = value.fraction
             if fraction is not None:
                 bar.update(total=100, progress=fraction * 100)
 

@@ -26,6 +26,7 @@ from textual.events import Key
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
+from textual.worker import Worker
 
 from tui import bindings as keys
 from tui.messages import (
@@ -94,6 +95,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self._poll: Timer | None = None
         self.as_of: datetime | None = None  # when the shown backups were fetched
         self.last_error: str | None = None
+        self._layout: tuple[bool, bool] | None = None  # (narrow, wide) as last laid out
+        self._trend_worker: Worker[None] | None = None
+        self._trend_of: str | None = None  # the deployment whose trend that worker counts
         self.init_emergency_facts()
 
     @property
@@ -115,7 +119,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     def on_resize(self) -> None:
         layout = (self.narrow, self.size.width >= WIDE_FROM)
-        if layout != getattr(self, "_layout", None):
+        if layout != self._layout:
             self._layout = layout
             self.query_one(DeploymentTree).set_regions(not self.narrow)
             self.query_one(DetailPane).set_compact(self.narrow)
@@ -202,8 +206,8 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     def _start_trend(self, deployment: DeploymentRef, backups: list[BackupRecord]) -> None:
         """Not restarted by every refresh while it downloads a backup to count it (that could never end)."""
-        worker = getattr(self, "_trend_worker", None)
-        if worker is not None and worker.is_running and getattr(self, "_trend_of", None) == deployment.name:
+        worker = self._trend_worker
+        if worker is not None and worker.is_running and self._trend_of == deployment.name:
             return
         self._trend_of = deployment.name
         self._trend_worker = self.load_trend(deployment, backups)

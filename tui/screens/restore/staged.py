@@ -201,6 +201,14 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
         """Whether the data restored holds file storage (when unknown: yes)."""
         return True
 
+    def restore_source(self) -> DeploymentRef:
+        """The deployment whose backup is restored (another one's, or this one's)."""
+        return self.deployment
+
+    def restores_chosen_tables(self) -> bool:
+        """Whether only some tables of the backup are restored."""
+        return False
+
     async def _read_safety_options(self) -> SafetyOptions:
         backup = self.restore_backup()
         return await safety_options(
@@ -410,10 +418,10 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
 
         backup = self.restore_backup()
         name = self.deployment.name
-        if backup is None or getattr(self, "file", None) is not None:
+        if backup is None:
             self.documents_review = not_compared_lines(name, "a ZIP file is imported")
             return
-        if getattr(self, "chosen_tables", None):
+        if self.restores_chosen_tables():
             self.documents_review = not_compared_lines(name, "only chosen tables are restored")
             return
         if not documents_restore.has_data_api(self.target):
@@ -432,7 +440,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             rescue = await documents_restore.save_rescue_in_temp(
                 self.target,
                 self.deployment,
-                getattr(self, "source", None) or self.deployment,
+                self.restore_source(),
                 backup,
                 on_progress=self.on_staging_progress,
             )

@@ -137,6 +137,12 @@ class RestoreWizard(StagedRestoreScreen):
     def restore_backup(self) -> BackupRecord | None:
         return self.backup
 
+    def restore_source(self) -> DeploymentRef:
+        return self.source or self.deployment
+
+    def restores_chosen_tables(self) -> bool:
+        return bool(self.chosen_tables)
+
     def source_has_storage(self) -> bool:
         if self.chosen_tables is not None:
             return any(t.rsplit("/", 1)[-1] == "_storage" for t in self.chosen_tables)
