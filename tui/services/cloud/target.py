@@ -319,12 +319,7 @@ class CloudTarget:
             refusal = restore_checks.cross_refusal(backup, source, target)
             if refusal is not None:
                 raise refusal
-        refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))
-        if refusal is None:
-            imports = await self.directory.on_deployment(target.name, lambda client: client.list_imports())
-            refusal = restore_checks.running_import_refusal(target, imports, cloud_restore=backup is not None)
-        if refusal is not None:
-            raise refusal
+        await restore_checks.refuse_while_running(self, target, cloud_restore=backup is not None)
 
     async def prepare_restore(
         self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None

@@ -330,13 +330,7 @@ class SelfHostedTarget:
         from tui.services.restore import checks as restore_checks
 
         self._writable(target, "restore into" if backup is not None else "import into")
-        refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))
-        if refusal is None:
-            refusal = restore_checks.running_import_refusal(
-                target, await self.client.list_imports(), cloud_restore=False
-            )
-        if refusal is not None:
-            raise refusal
+        await restore_checks.refuse_while_running(self, target, cloud_restore=False)
 
     async def prepare_restore(
         self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None
