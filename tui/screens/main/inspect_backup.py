@@ -138,7 +138,7 @@ class InspectScreen(Screen[None]):
 
         if self.backup is None or self.body is None or self.backup.deployment != self.deployment.name:
             return
-        cache = backup_stats.StatsCache.of_session(host_app.session_homes(self.app), self.target)
+        cache = backup_stats.StatsCache.for_homes_or_target(host_app.session_homes(self.app), self.target)
         try:
             backup_stats.record_summary(cache, self.deployment, self.backup, self.body)
         except Exception:  # noqa: BLE001 - a trend must never stop an inspection

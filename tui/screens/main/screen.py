@@ -218,7 +218,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         from tui.services.snapshots import stats as backup_stats
         from tui.services.config.settings import trend_settings
 
-        cache = backup_stats.StatsCache.of_session(
+        cache = backup_stats.StatsCache.for_homes_or_target(
             self.app.session.homes if self.app.session else None, self.connected_target
         )
         if cache is None:

@@ -131,7 +131,7 @@ class RestoreWizard(StagedRestoreScreen):
         self.tables_restore, self.chosen_tables = None, None
 
     def _stats(self) -> backup_stats.StatsCache | None:
-        return backup_stats.StatsCache.of_session(host_app.session_homes(self.app), self.target)
+        return backup_stats.StatsCache.for_homes_or_target(host_app.session_homes(self.app), self.target)
 
     # -- staging --------------------------------------------------------------------------------------------
     def restore_backup(self) -> BackupRecord | None:

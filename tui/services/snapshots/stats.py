@@ -136,7 +136,7 @@ class StatsCache:
         return cls(Path(data_dir) / FOLDER)
 
     @classmethod
-    def of_session(cls, homes: Homes | None, target: BackupTarget) -> StatsCache | None:
+    def for_homes_or_target(cls, homes: Homes | None, target: BackupTarget) -> StatsCache | None:
         """In the session's data folder (the TUI's and the commands' `Session.homes`), else beside the
         target's backup store; None when neither is known."""
         return cls.for_data_dir(homes.data_dir) if homes is not None else cls.for_target(target)
