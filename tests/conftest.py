@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from official_cli import CACHE  # noqa: E402
-from sandbox_process import DEMO, SandboxProcess, wait_for  # noqa: E402
+from sandbox_process import DEMO, SandboxProcess, start_demo_copy, wait_for  # noqa: E402
 
 # Every sandbox, CLI run and xdist worker is a new Python process importing the app. Where PYTHONDONTWRITEBYTECODE
 # is set, each compiled every module from source again: a quarter of a sandbox start's CPU. Their bytecode goes to
@@ -138,6 +138,14 @@ def demo_template(tmp_path_factory) -> Path:
             _seed_demo(folder)
             seeded.touch()
     return folder
+
+
+@pytest.fixture
+def demo(demo_template, tmp_path):
+    """A fresh copy of the demo world (seeded once per session, `demo_template`), stopped after the test."""
+    process = start_demo_copy(demo_template, tmp_path / "sandbox")
+    yield process
+    process.stop()
 
 
 def _seed_demo(folder: Path) -> Path:

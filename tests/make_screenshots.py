@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import pilot_host  # noqa: E402
 from sandbox_process import SandboxProcess  # noqa: E402
 
 from tui.app import ConvexBackupsApp  # noqa: E402
@@ -39,15 +40,7 @@ PROD = "brave-marmot-193"  # acme-corp (Pro plan), storefront, production
 PNG_WIDTH = 1200  # pixels: readable on GitHub, small files
 
 
-async def wait_until(pilot, condition, timeout: float = 90, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+wait_until = functools.partial(pilot_host.wait_until, timeout=90)  # a fresh demo world answers slower
 
 
 class Shooter:

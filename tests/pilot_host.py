@@ -29,12 +29,14 @@ class HostApp(App):
 
 
 async def wait_until(pilot, condition, timeout: float = 60, what: str = "condition"):
+    """`condition()`'s first true value, checked every 50 ms of the app's time for up to `timeout` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not condition():
+    while not (value := condition()):
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
+    return value
 
 
 def record_notifications(app: App) -> list[Notification]:

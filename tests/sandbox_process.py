@@ -153,6 +153,13 @@ class SandboxProcess:
         headers = {"Authorization": f"Bearer {token or self.access_token}", "Convex-Client": "tests-0.1.0"}
         return httpx.Client(base_url=self.platform_url, headers=headers, timeout=60, **kwargs)
 
+    def platform_json(self, method: str, path: str, body=None):
+        """One platform API request with the operator's token, which must succeed: its JSON (None when empty)."""
+        with self.platform_client() as platform:
+            reply = platform.request(method, path, json=body)
+        assert reply.status_code == 200, reply.text
+        return reply.json() if reply.content else None
+
     def advance_clock(self, seconds: float) -> int:
         """Move the manual clock (`--clock manual`) forward; returns the new time in ms."""
         with self.platform_client() as client:

@@ -102,8 +102,11 @@ class ConvexBackupsApp(App):
             where = f" ({info.base_url})" if info.base_url else ""
             self.sub_title = f"{info.notice or 'local sandbox — not your Convex account'}{where}"
         self.main.target_ready()
-        for note in getattr(self.target, "cleanup_notes", ()):  # imports an earlier run left staged
-            self.notify(note, title="Staged import cancelled", timeout=20)
+        from tui.services.restore.staged_guard import StagedImportGuard
+
+        if isinstance(self.target, StagedImportGuard):  # imports an earlier run left staged, cancelled on opening
+            for note in self.target.cleanup_notes:
+                self.notify(note, title="Staged import cancelled", timeout=20)
         if self.emergency is not None and self.target is not None:
             from tui.screens.emergency.open import open_emergency
 
@@ -125,7 +128,7 @@ class ConvexBackupsApp(App):
             specs = (
                 tuple(
                     keys.KeySpec(b.id or "", b.key, b.action, b.description or b.action, "screen")
-                    for b in getattr(screen, "BINDINGS", [])
+                    for b in screen.BINDINGS
                     if isinstance(b, Binding) and not (b.id or "").endswith(keys.TWIN_SUFFIX)
                 )
                 + keys.APP_KEYS

@@ -11,6 +11,7 @@ from textual.app import App, ComposeResult
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from memory_target import InMemoryTarget
 from tui.services.protocol import BackupRecord, DeploymentRef, PlanLimits, Schedule, TargetInfo
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -55,7 +56,7 @@ def big_world(n_deployments: int = N_DEPLOYMENTS, n_backups: int = N_BACKUPS):
     return deployments, backups
 
 
-class BigTarget:
+class BigTarget(InMemoryTarget):
     """Answers at once from memory: measures the app, not the network."""
 
     def __init__(self) -> None:

@@ -131,16 +131,7 @@ def test_an_import_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        try:
-
-            def uploaded():
-                assert process.poll() is None, process.communicate()
-                return next((d["_id"] for d in _raw_imports(client) if d["state"]["state"] == "uploaded"), None)
-
-            staged = wait_for(uploaded, timeout=90, message="the app's upload")
-        finally:
-            process.send_signal(signal.SIGKILL)  # killed before it could confirm or cancel
-            process.wait()
+        staged = _kill_once_staged(process, client, lambda d: d["state"]["state"] == "uploaded", "the app's upload")
         wait_state(client, staged, "waiting_for_confirmation", timeout=60)  # and there it would stay
 
     result = cli("imports", "--deployment", PRO_DEV, "--json")  # the next start of the app
@@ -159,6 +150,21 @@ def _raw_imports(client) -> list[dict]:
     from convex_http import query
 
     return query(client, "_system/frontend/snapshotImport:list", {}) or []
+
+
+def _kill_once_staged(process, client, staged, what: str) -> str:
+    """The id of the first import `staged(document)` picks out while the app's `process` runs; the process is
+    then killed, before it could confirm or cancel that import."""
+
+    def found():
+        assert process.poll() is None, process.communicate()
+        return next((d["_id"] for d in _raw_imports(client) if staged(d)), None)
+
+    try:
+        return wait_for(found, timeout=90, message=what)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
 
 
 def test_a_cloud_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the_next_start(world, cli, home):
@@ -194,23 +200,12 @@ def test_a_cloud_restore_the_app_staged_before_it_was_killed_is_cancelled_on_the
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        try:
-
-            def staged_restore():
-                assert process.poll() is None, process.communicate()
-                return next(
-                    (
-                        d["_id"]
-                        for d in _raw_imports(client)
-                        if d["requestor"]["type"] == "cloudRestore" and d["state"]["state"] == "uploaded"
-                    ),
-                    None,
-                )
-
-            staged = wait_for(staged_restore, timeout=90, message="the restore's import")
-        finally:
-            process.send_signal(signal.SIGKILL)  # killed before it could confirm or cancel
-            process.wait()
+        staged = _kill_once_staged(
+            process,
+            client,
+            lambda d: d["requestor"]["type"] == "cloudRestore" and d["state"]["state"] == "uploaded",
+            "the restore's import",
+        )
         wait_state(client, staged, "waiting_for_confirmation", timeout=60)  # what a dashboard tab would confirm
     ledger = (home / "data" / "staged_imports.json").read_text()
     assert f'"backup_id": "{backup_id}"' in ledger and '"kind": "cloudRestore"' in ledger  # recorded first
@@ -254,23 +249,12 @@ def test_a_self_hosted_restore_the_app_staged_before_it_was_killed_is_cancelled_
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        try:
-
-            def staged_restore():
-                assert process.poll() is None, process.communicate()
-                return next(
-                    (
-                        d["_id"]
-                        for d in _raw_imports(client)
-                        if d["_id"] not in known and d["state"]["state"] == "uploaded"
-                    ),
-                    None,
-                )
-
-            staged = wait_for(staged_restore, timeout=90, message="the restore's upload")
-        finally:
-            process.send_signal(signal.SIGKILL)  # killed before it could confirm or cancel
-            process.wait()
+        staged = _kill_once_staged(
+            process,
+            client,
+            lambda d: d["_id"] not in known and d["state"]["state"] == "uploaded",
+            "the restore's upload",
+        )
         wait_state(client, staged, "waiting_for_confirmation", timeout=60)
 
     result = run_cli(tmp_path, environ, "imports", "--json")  # the next start of the app

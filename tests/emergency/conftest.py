@@ -7,7 +7,6 @@ import pytest
 import pytest_asyncio
 
 from deployment_data import open_sandbox
-from sandbox_process import start_demo_copy
 
 from tui.services.config.settings import Homes  # noqa: E402
 
@@ -15,14 +14,6 @@ from tui.services.config.settings import Homes  # noqa: E402
 @pytest.fixture
 def homes(tmp_path):
     return Homes(tmp_path / "home" / "config", tmp_path / "home" / "data")
-
-
-@pytest.fixture
-def demo(demo_template, tmp_path):
-    """A fresh copy of the demo world (seeded once per session: tests/conftest.py)."""
-    process = start_demo_copy(demo_template, tmp_path / "sandbox")
-    yield process
-    process.stop()
 
 
 @pytest_asyncio.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
 
 import pytest
+from tiny_project import git
 
 from tui.services.checklist import code_push
 from tui.services.checklist import incident_log
@@ -66,33 +66,18 @@ def test_a_running_restore_cannot_be_reset_and_the_log_lists_every_step(tmp_path
     assert "backup 7 complete" in text and "imp1" in text and "`API_KEY`" in text and "| users | 1 | 4 |" in text
 
 
-def _git(folder, *args):
-    subprocess.run(
-        ["git", "-C", str(folder), *args],
-        check=True,
-        capture_output=True,
-        env={
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@t",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@t",
-            "PATH": "/usr/bin:/bin",
-        },
-    )
-
-
 @pytest.fixture
 def project(tmp_path):
     folder = tmp_path / "app"
     (folder / "convex").mkdir(parents=True)
     (folder / "package.json").write_text('{"dependencies": {"convex": "1"}}')
     (folder / "convex" / "messages.ts").write_text("export const v = 1;\n")
-    _git(folder, "init", "-q")
-    _git(folder, "add", ".")
-    _git(folder, "commit", "-qm", "good version")
-    _git(folder, "tag", "v1")
+    git(folder, "init", "-q")
+    git(folder, "add", ".")
+    git(folder, "commit", "-qm", "good version")
+    git(folder, "tag", "v1")
     (folder / "convex" / "messages.ts").write_text("export const v = 2; // broken\n")
-    _git(folder, "commit", "-qam", "bad version")
+    git(folder, "commit", "-qam", "bad version")
     return folder
 
 

@@ -3,7 +3,6 @@ code, with a fake deploy command in a tiny git repo) and 5 (manual data fixes) t
 
 from __future__ import annotations
 
-import subprocess
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +11,7 @@ import pytest_asyncio
 from deployment_data import open_sandbox
 from emergency_support import HostApp, client_of, wait_until, shown_table
 from sandbox_process import start_demo_copy
-from tiny_project import write_empty_lockfile
+from tiny_project import git, write_empty_lockfile
 
 from tui.app import ConvexBackupsApp
 from tui.cli import build_parser
@@ -66,30 +65,15 @@ async def test_main_screen_key_palette_and_start_option_open_the_checklist(demo_
         assert screen.ref.name == DEV
 
 
-def _git(folder, *args):
-    subprocess.run(
-        ["git", "-C", str(folder), *args],
-        check=True,
-        capture_output=True,
-        env={
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@t",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@t",
-            "PATH": "/usr/bin:/bin",
-        },
-    )
-
-
 async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_target, homes, tmp_path):
     project = tmp_path / "app"
     (project / "convex").mkdir(parents=True)
     (project / "convex" / "messages.ts").write_text("export const v = 1;\n")
     write_empty_lockfile(project)
-    _git(project, "init", "-q")
-    _git(project, "add", ".")
-    _git(project, "commit", "-qm", "known good")
-    _git(project, "tag", "v1")
+    git(project, "init", "-q")
+    git(project, "add", ".")
+    git(project, "commit", "-qm", "known good")
+    git(project, "tag", "v1")
 
     store = ChecklistStore.in_data_dir(homes.data_dir)
     app = HostApp(

@@ -47,6 +47,10 @@ class SandboxFixedTarget(FixedTarget):
     """The snapshot world as the sandbox; its deployment's client is never called in a rehearsal."""
 
     client = DeploymentClient("http://127.0.0.1:3210", "stand-in-admin-key", name="brave-marmot-193")
+    has_data_api = True
+
+    async def deployment_client(self, deployment):
+        return self.client
 
     async def info(self):
         return TargetInfo("sandbox", "local sandbox")

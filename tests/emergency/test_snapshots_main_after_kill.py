@@ -26,6 +26,8 @@ PAUSED = "brave-marmot-193"
 
 
 class PausedTarget(FixedTarget):
+    can_pause = True
+
     async def deployment_state(self, deployment):
         return DeploymentState(user="paused" if deployment.name == PAUSED else "none")
 

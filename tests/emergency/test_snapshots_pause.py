@@ -27,6 +27,8 @@ PAUSED_AT = "2026-03-02T11:41:00+00:00"
 class PausableFixedTarget(EmergencyFixedTarget):
     """The fixture target with a deployment state (snapshots only)."""
 
+    can_pause = True
+
     def __init__(self, paused: bool) -> None:
         self.state = DeploymentState(user="paused" if paused else "none")
 

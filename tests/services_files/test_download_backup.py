@@ -113,3 +113,19 @@ async def test_unknown_and_unfinished_backups_are_refused(kind, world, tmp_path)
     finally:
         world.throttle(ref.name, 0)
     assert not folder.exists() or not any(folder.iterdir())
+
+
+async def test_what_the_kinds_differ_in_is_asked_of_the_target(kind):
+    """The members the kinds differ in (tui/services/protocol.py): every kind reaches the deployment's own API
+    and can pause it; only self-hosted Convex keeps a backup as a ZIP in this app's own store."""
+    what, target, ref = kind
+    assert target.has_data_api and target.can_pause
+    client = await target.deployment_client(ref)
+    assert "notes" in await client.user_tables()
+    backup_id = await _complete_backup(target, ref)
+    stored = await target.stored_zip(ref, backup_id)
+    if what == "selfHosted":
+        assert target.store is not None and stored is not None
+        assert stored.is_file() and stored.is_relative_to(target.store.root)
+    else:
+        assert stored is None

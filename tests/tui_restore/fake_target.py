@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
+from memory_target import InMemoryTarget
 from tui.api.errors import ImportFailed
 from tui.services.protocol import (
     BackupRecord,
@@ -62,7 +63,7 @@ CHANGES = (
 )
 
 
-class FakeTarget:
+class FakeTarget(InMemoryTarget):
     def __init__(self, *, recent: bool = False, fail_stage: bool = False, at_limit: bool = False):
         self.backups = {
             PROD.name: [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+from memory_target import InMemoryTarget
 from tui.services.protocol import (
     BackupRecord,
     DeploymentRef,
@@ -70,7 +71,7 @@ STARTER = PlanLimits(
 SCHEDULE = Schedule("weekly", 3, 30, 1, True, next_run=NOW + timedelta(days=6, hours=15, minutes=30))
 
 
-class FixedTarget:
+class FixedTarget(InMemoryTarget):
     async def info(self):
         return TargetInfo("cloud", "Convex Cloud (snapshot fixture)")
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox_process import start_demo_copy
-from tui.api.secrets import Secret
+from pilot_support import open_cloud_target
+
+from sandbox_process import SandboxProcess, start_demo_copy
 from tui.services.config.settings import Homes
-from tui.services.config.open_target import open_target
-from tui.services.config.targets import TargetSpec
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +16,14 @@ def demo_sandbox(demo_template, tmp_path_factory):
     """The demo teams (indie-studio on Starter, acme-corp on Pro), with a little throttle so a running
     backup can be watched and canceled; a copy of the demo world seeded once per session."""
     process = start_demo_copy(demo_template, tmp_path_factory.mktemp("tui") / "sandbox", throttle=0.15)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def sandbox_process(tmp_path):
+    """A fresh sandbox of its own, for a test that changes what the others would see."""
+    process = SandboxProcess(tmp_path / "sandbox").start()
     yield process
     process.stop()
 
@@ -32,14 +39,7 @@ def open_demo(demo_sandbox, homes):
     opened = []
 
     async def opener(read_only: frozenset[str] = frozenset()):
-        spec = TargetSpec(
-            "cloud",
-            source="tests",
-            provision_host=demo_sandbox.platform_url,
-            token=Secret(demo_sandbox.access_token),
-            read_only_names=read_only,
-        )
-        target = await open_target(spec, homes)
+        target = await open_cloud_target(demo_sandbox, homes, read_only_names=read_only)
         opened.append(target)
         return target
 

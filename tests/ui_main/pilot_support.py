@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import time
-
 from pilot_host import record_notifications  # noqa: F401 (with `notes`, the ui tests' way to read them)
+from pilot_host import wait_until  # noqa: F401 (the ui tests import it from here)
 
 
-async def wait_until(pilot, predicate, timeout: float = 30, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+async def open_cloud_target(process, homes, *, token: str | None = None, **spec):
+    """The Cloud-kind target the app opens (tui/services/config/open_target.py) on `process`'s platform API,
+    with the operator's token unless `token` is given; `spec`: more `TargetSpec` fields."""
+    from tui.api.secrets import Secret
+    from tui.services.config.open_target import open_target
+    from tui.services.config.targets import TargetSpec
+
+    secret = Secret(token or process.access_token)
+    return await open_target(
+        TargetSpec("cloud", source="tests", provision_host=process.platform_url, token=secret, **spec), homes
+    )
 
 
 async def wait_for_screen(pilot, app, screen_type, what: str = ""):

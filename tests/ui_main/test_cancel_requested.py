@@ -4,50 +4,25 @@ drawn before the backup's state was read again."""
 
 from __future__ import annotations
 
-import pytest
-from pilot_support import choose, notes, record_notifications, wait_until
+from pilot_support import choose, notes, open_cloud_target, record_notifications, wait_until
 
-from sandbox_process import SandboxProcess
-from tui.api.secrets import Secret
 from tui.app import ConvexBackupsApp
 from tui.screens.dialogs.confirm import ConfirmDialog
-from tui.services.config.open_target import open_target
-from tui.services.config.targets import TargetSpec
 from tui.widgets.backup_table import BackupTable
-
-
-@pytest.fixture
-def sandbox_process(tmp_path):
-    process = SandboxProcess(tmp_path / "sandbox").start()
-    yield process
-    process.stop()
-
-
-def _platform(process, method: str, path: str):
-    with process.platform_client() as platform:
-        reply = platform.request(method, path)
-    assert reply.status_code == 200, reply.text
-    return reply.json() if reply.content else None
 
 
 async def test_c_on_a_backup_that_has_not_started_says_so_and_sends_nothing(sandbox_process, homes):
     name = sandbox_process.name
-    deployment_id = _platform(sandbox_process, "GET", f"/v1/deployments/{name}")["id"]
+    deployment_id = sandbox_process.platform_json("GET", f"/v1/deployments/{name}")["id"]
     sandbox_process.set_throttle(name, 2.0)
     try:
         with sandbox_process.client() as client:  # a snapshot export holds the deployment's one export slot
             assert client.post("/api/export/request/zip").status_code == 200
-        waiting = _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
-        assert waiting["state"] == "requested"
-        target = await open_target(
-            TargetSpec(
-                "cloud",
-                source="tests",
-                provision_host=sandbox_process.platform_url,
-                token=Secret(sandbox_process.access_token),
-            ),
-            homes,
+        waiting = sandbox_process.platform_json(
+            "POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup"
         )
+        assert waiting["state"] == "requested"
+        target = await open_cloud_target(sandbox_process, homes)
         app = ConvexBackupsApp(target=target)
         shown = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -58,7 +33,7 @@ async def test_c_on_a_backup_that_has_not_started_says_so_and_sends_nothing(sand
             await wait_until(pilot, lambda: any("has not started yet" in n for n in notes(shown)), what="the refusal")
             assert not isinstance(app.screen, ConfirmDialog)
         await target.aclose()
-        state = _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{waiting['id']}")["state"]
+        state = sandbox_process.platform_json("GET", f"/api/dashboard/cloud_backups/{waiting['id']}")["state"]
         assert state in ("requested", "inProgress")  # not cancelled
     finally:
         sandbox_process.set_throttle(name, 0)

@@ -3,7 +3,7 @@ against a real sandbox."""
 
 from __future__ import annotations
 
-from pilot_support import choose, notes, record_notifications, wait_for_screen, wait_until
+from pilot_support import choose, notes, open_cloud_target, record_notifications, wait_for_screen, wait_until
 
 from sandbox_process import SandboxProcess
 from tui.app import ConvexBackupsApp
@@ -106,16 +106,9 @@ async def test_read_only_deployment_refuses_mutations_and_says_why(open_demo):
 
 
 async def test_network_down_gives_a_clear_error_not_a_crash(tmp_path, homes):
-    from tui.api.secrets import Secret
-    from tui.services.config.open_target import open_target
-    from tui.services.config.targets import TargetSpec
-
     process = SandboxProcess(tmp_path / "sandbox").start()
     try:
-        spec = TargetSpec(
-            "cloud", source="tests", provision_host=process.platform_url, token=Secret(process.access_token)
-        )
-        target = await open_target(spec, homes)
+        target = await open_cloud_target(process, homes)
         app = ConvexBackupsApp(target=target)
         shown = record_notifications(app)
         async with app.run_test(size=(80, 24)) as pilot:

@@ -10,35 +10,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-from pilot_support import choose, notes, record_notifications, wait_until
+from pilot_support import choose, notes, open_cloud_target, record_notifications, wait_until
 
-from sandbox_process import SandboxProcess, wait_for
-from tui.api.secrets import Secret
+from sandbox_process import wait_for
 from tui.app import ConvexBackupsApp
 from tui.screens.main.screen import MainScreen
-from tui.services.config.open_target import open_target
-from tui.services.config.targets import TargetSpec
 from tui.widgets.backup_table import BackupTable
 from tui.widgets.progress_panel import ProgressPanel
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "emulator"))  # the import tests' helpers
 
 from import_support import wait_state  # noqa: E402
-
-
-@pytest.fixture
-def sandbox_process(tmp_path):
-    process = SandboxProcess(tmp_path / "sandbox").start()
-    yield process
-    process.stop()
-
-
-def _platform(process, method: str, path: str, body=None):
-    with process.platform_client() as platform:
-        reply = platform.request(method, path, json=body)
-    assert reply.status_code == 200, reply.text
-    return reply.json() if reply.content else None
 
 
 def _add(process, table: str, count: int) -> None:
@@ -68,11 +50,11 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
     name = sandbox_process.name
     for table in ("orders", "customers", "events"):
         _add(sandbox_process, table, 4100)  # three batches a table: a restore with steps to watch
-    deployment_id = _platform(sandbox_process, "GET", f"/v1/deployments/{name}")["id"]
-    backup = _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
+    deployment_id = sandbox_process.platform_json("GET", f"/v1/deployments/{name}")["id"]
+    backup = sandbox_process.platform_json("POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
     wait_for(
         lambda: (
-            _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{backup['id']}")["state"] == "complete"
+            sandbox_process.platform_json("GET", f"/api/dashboard/cloud_backups/{backup['id']}")["state"] == "complete"
         ),
         timeout=120,
         message="the backup",
@@ -81,8 +63,7 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
     sandbox_process.set_throttle(name, 1.5)  # seconds a step: the restore runs for a while
     try:
         # Someone else restores: big brain's route, then the confirmation a dashboard Backups page sends.
-        _platform(
-            sandbox_process,
+        sandbox_process.platform_json(
             "POST",
             f"/api/dashboard/deployments/{deployment_id}/restore_from_cloud_backup",
             {"id": backup["id"]},
@@ -92,15 +73,7 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
             wait_state(client, elsewhere["_id"], "waiting_for_confirmation", timeout=60)
             assert client.post("/api/perform_import", json={"importId": elsewhere["_id"]}).status_code == 200
 
-        target = await open_target(
-            TargetSpec(
-                "cloud",
-                source="tests",
-                provision_host=sandbox_process.platform_url,
-                token=Secret(sandbox_process.access_token),
-            ),
-            homes,
-        )
+        target = await open_cloud_target(sandbox_process, homes)
         app = ConvexBackupsApp(target=target)
         shown = record_notifications(app)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -146,17 +119,16 @@ async def test_a_restore_started_elsewhere_shows_with_its_progress_and_blocks_an
 async def test_a_restore_staged_elsewhere_and_left_waiting_shows_and_blocks_another(sandbox_process, homes):
     name = sandbox_process.name
     _add(sandbox_process, "orders", 50)
-    deployment_id = _platform(sandbox_process, "GET", f"/v1/deployments/{name}")["id"]
-    backup = _platform(sandbox_process, "POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
+    deployment_id = sandbox_process.platform_json("GET", f"/v1/deployments/{name}")["id"]
+    backup = sandbox_process.platform_json("POST", f"/api/dashboard/deployments/{deployment_id}/request_cloud_backup")
     wait_for(
         lambda: (
-            _platform(sandbox_process, "GET", f"/api/dashboard/cloud_backups/{backup['id']}")["state"] == "complete"
+            sandbox_process.platform_json("GET", f"/api/dashboard/cloud_backups/{backup['id']}")["state"] == "complete"
         ),
         timeout=120,
         message="the backup",
     )
-    _platform(
-        sandbox_process,
+    sandbox_process.platform_json(
         "POST",
         f"/api/dashboard/deployments/{deployment_id}/restore_from_cloud_backup",
         {"id": backup["id"]},
@@ -165,15 +137,7 @@ async def test_a_restore_staged_elsewhere_and_left_waiting_shows_and_blocks_anot
     with sandbox_process.client() as client:
         wait_state(client, elsewhere["_id"], "waiting_for_confirmation", timeout=60)
 
-    target = await open_target(
-        TargetSpec(
-            "cloud",
-            source="tests",
-            provision_host=sandbox_process.platform_url,
-            token=Secret(sandbox_process.access_token),
-        ),
-        homes,
-    )
+    target = await open_cloud_target(sandbox_process, homes)
     app = ConvexBackupsApp(target=target)
     shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -7,38 +7,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-from pilot_support import choose, notes, record_notifications, wait_for_screen, wait_until
+from pilot_support import choose, notes, open_cloud_target, record_notifications, wait_for_screen, wait_until
 
-from sandbox_process import SandboxProcess
-from tui.api.secrets import Secret
 from tui.app import ConvexBackupsApp
 from tui.screens.dialogs.confirm import ConfirmDialog
 from tui.screens.main.screen import MainScreen
 from tui.screens.restore.staged_imports import StagedImportsDialog
-from tui.services.config.open_target import open_target
-from tui.services.config.targets import TargetSpec
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "emulator"))  # the import tests' helpers
 
 from import_support import documents, get_import, make_zip, upload, wait_state  # noqa: E402
 
 
-@pytest.fixture
-def sandbox_process(tmp_path):
-    process = SandboxProcess(tmp_path / "sandbox").start()
-    yield process
-    process.stop()
-
-
 async def test_a_staged_import_is_listed_and_cancelled_from_the_main_screen(sandbox_process, homes):
     with sandbox_process.client() as client:
         staged = upload(client, make_zip({"notes": documents(10001, 4)}), mode="replaceAll")
         wait_state(client, staged, "waiting_for_confirmation")
-    spec = TargetSpec(
-        "cloud", source="tests", provision_host=sandbox_process.platform_url, token=Secret(sandbox_process.access_token)
-    )
-    target = await open_target(spec, homes)
+    target = await open_cloud_target(sandbox_process, homes)
     app = ConvexBackupsApp(target=target)
     shown = record_notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -69,10 +54,7 @@ async def test_esc_on_the_confirmation_keeps_the_import(sandbox_process, homes):
     with sandbox_process.client() as client:
         staged = upload(client, make_zip({"notes": documents(10001, 2)}), mode="replaceAll")
         wait_state(client, staged, "waiting_for_confirmation")
-    spec = TargetSpec(
-        "cloud", source="tests", provision_host=sandbox_process.platform_url, token=Secret(sandbox_process.access_token)
-    )
-    target = await open_target(spec, homes)
+    target = await open_cloud_target(sandbox_process, homes)
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=(80, 24)) as pilot:
         await choose(pilot, app, sandbox_process.name)

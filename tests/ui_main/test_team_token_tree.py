@@ -4,21 +4,15 @@ for `/v1` only, and the sandbox refuses them elsewhere) the backups table says s
 
 from __future__ import annotations
 
-from pilot_support import wait_until
+from pilot_support import open_cloud_target, wait_until
 
-from tui.api.secrets import Secret
 from tui.app import ConvexBackupsApp
-from tui.services.config.open_target import open_target
-from tui.services.config.targets import TargetSpec
 from tui.widgets.deployment_tree import DeploymentTree
 
 
 async def test_a_team_token_is_described_and_its_refusals_are_shown(demo_sandbox, homes):
     token = demo_sandbox.team_token("acme-corp")
-    spec = TargetSpec(
-        "cloud", source="tests", provision_host=demo_sandbox.platform_url, token=Secret(token), token_kind="unknown"
-    )
-    target = await open_target(spec, homes)
+    target = await open_cloud_target(demo_sandbox, homes, token=token, token_kind="unknown")
     try:
         app = ConvexBackupsApp(target=target)
         async with app.run_test(size=(120, 40)) as pilot:

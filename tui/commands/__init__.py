@@ -22,12 +22,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.api.errors import AuthError, ConvexApiError, CredentialsError, NotFound, PermissionDenied
 from tui.api.secrets import scrub
 from tui.services.errors import ConfigError, Refused
 from tui.services.protocol import BackupTarget, DeploymentRef, Progress, TargetInfo
+
+if TYPE_CHECKING:
+    from tui.launcher import Session
+    from tui.services.config.settings import Config, Homes
 
 OK, FAILED, USAGE, REFUSED, AUTH, NOT_FOUND = 0, 1, 2, 3, 4, 5
 INTERRUPTED = 130
@@ -106,8 +110,8 @@ class Context:
     info: TargetInfo
     default_deployment: str | None
     stderr_is_tty: bool
-    homes: Any = None  # tui.services.config.settings.Homes of the session (None in a bare Context)
-    config: Any = None  # tui.services.config.settings.Config of the session
+    homes: Homes | None = None  # the session's data folders (None in a bare Context)
+    config: Config | None = None  # the session's config.toml
 
     async def deployment(self, name: str | None = None) -> DeploymentRef:
         """`--deployment`, else the one the configuration names, else the only one there is."""
@@ -200,7 +204,7 @@ def run_command(args: argparse.Namespace, body: Callable[[Context], Awaitable[in
         return FAILED
 
 
-async def _run(args: argparse.Namespace, chosen, body: Callable[[Context], Awaitable[int]]) -> int:
+async def _run(args: argparse.Namespace, chosen: Session, body: Callable[[Context], Awaitable[int]]) -> int:
     target = await chosen.open()
     try:
         info = await target.info()
@@ -212,8 +216,8 @@ async def _run(args: argparse.Namespace, chosen, body: Callable[[Context], Await
             info,
             chosen.spec.deployment,
             sys.stderr.isatty(),
-            getattr(chosen, "homes", None),
-            getattr(chosen, "config", None),
+            chosen.homes,
+            chosen.config,
         )
         return await body(context)
     finally:

@@ -5,7 +5,9 @@ restore takes first."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +39,64 @@ async def apply_documents(
     safety_id: str | None,
     done: str,
 ) -> int:
-    if not getattr(context.args, "pause", False):
-        return await _apply_documents(
-            context, deployment, edits_from, source=source, backup_id=backup_id, safety_id=safety_id, done=done
-        )
+    paused = _paused(context, deployment) if getattr(context.args, "pause", False) else contextlib.nullcontext()
+    async with paused:
+        with tempfile.TemporaryDirectory(prefix="convex-backups-documents-") as folder:
+            context.note(f"Taking a snapshot of {deployment.name} as it is now, to work out the changes...")
+            staged = await documents_restore.stage(
+                context.target,
+                deployment,
+                Path(folder),
+                edits_from,
+                source=source,
+                backup_id=backup_id,
+                on_progress=context.progress,
+            )
+            if staged is None:
+                context.note("Nothing to change: every chosen document is already as it should be.")
+                if context.args.json:
+                    print_json({"changed": False, "safety_backup": safety_id})
+                return OK
+            context.note(f"Documents to restore into {deployment.name} ({deployment.danger_label}):")
+            for line in staged.review:
+                context.note(line)
+            context.note(RACE_WARNING)
+            result = await confirm_and_follow(context, staged.plan, "Import", "documents restore")
+            if not result.ok:
+                raise Failure(
+                    f"The documents restore into {deployment.name} {result.state}: "
+                    f"{result.error or 'no reason given'}. Nothing was changed (an import is all or "
+                    "nothing).",
+                    FAILED,
+                )
+            check = await documents_restore.verify(
+                context.target, deployment, staged, Path(folder), on_progress=context.progress
+            )
+            if context.args.json:
+                print_json(
+                    {
+                        "changed": True,
+                        "safety_backup": safety_id,
+                        "verified": check.ok,
+                        "as_planned": check.as_planned,
+                        "not_as_planned": check.not_as_planned,
+                        "other_changes": check.other_changes,
+                        "tables": {
+                            o.label: {"documents": o.documents, "put": o.put, "removed": o.dropped}
+                            for o in staged.outcomes
+                        },
+                    }
+                )
+            else:
+                for line in check.lines():
+                    print(line)
+                print(f"{done}." if check.ok else f"{done}, but the check found differences (above).")
+            return OK if check.ok else FAILED
+
+
+@contextlib.asynccontextmanager
+async def _paused(context: Context, deployment: Any) -> AsyncIterator[None]:
+    """`--pause`: the deployment paused meanwhile (unpaused after, unless it was paused already)."""
     from tui.services.deployment import pausing
     from tui.services.checklist.data import client_for
 
@@ -50,75 +106,11 @@ async def apply_documents(
         context.note(f"Pausing {deployment.name} (--pause) until the documents are back and checked...")
         await pausing.pause(client)
     try:
-        return await _apply_documents(
-            context, deployment, edits_from, source=source, backup_id=backup_id, safety_id=safety_id, done=done
-        )
+        yield
     finally:
         if not was_paused:
             await pausing.unpause(client)
             context.note(f"Unpaused {deployment.name}.")
-
-
-async def _apply_documents(
-    context: Context,
-    deployment: Any,
-    edits_from: documents_restore.EditsFrom,
-    *,
-    source: str,
-    backup_id: str | None,
-    safety_id: str | None,
-    done: str,
-) -> int:
-    with tempfile.TemporaryDirectory(prefix="convex-backups-documents-") as folder:
-        context.note(f"Taking a snapshot of {deployment.name} as it is now, to work out the changes...")
-        staged = await documents_restore.stage(
-            context.target,
-            deployment,
-            Path(folder),
-            edits_from,
-            source=source,
-            backup_id=backup_id,
-            on_progress=context.progress,
-        )
-        if staged is None:
-            context.note("Nothing to change: every chosen document is already as it should be.")
-            if context.args.json:
-                print_json({"changed": False, "safety_backup": safety_id})
-            return OK
-        context.note(f"Documents to restore into {deployment.name} ({deployment.danger_label}):")
-        for line in staged.review:
-            context.note(line)
-        context.note(RACE_WARNING)
-        result = await confirm_and_follow(context, staged.plan, "Import", "documents restore")
-        if not result.ok:
-            raise Failure(
-                f"The documents restore into {deployment.name} {result.state}: "
-                f"{result.error or 'no reason given'}. Nothing was changed (an import is all or "
-                "nothing).",
-                FAILED,
-            )
-        check = await documents_restore.verify(
-            context.target, deployment, staged, Path(folder), on_progress=context.progress
-        )
-        if context.args.json:
-            print_json(
-                {
-                    "changed": True,
-                    "safety_backup": safety_id,
-                    "verified": check.ok,
-                    "as_planned": check.as_planned,
-                    "not_as_planned": check.not_as_planned,
-                    "other_changes": check.other_changes,
-                    "tables": {
-                        o.label: {"documents": o.documents, "put": o.put, "removed": o.dropped} for o in staged.outcomes
-                    },
-                }
-            )
-        else:
-            for line in check.lines():
-                print(line)
-            print(f"{done}." if check.ok else f"{done}, but the check found differences (above).")
-        return OK if check.ok else FAILED
 
 
 async def rescue_before_full_restore(

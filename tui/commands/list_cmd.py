@@ -77,7 +77,7 @@ async def _list(context: Context) -> int:
     listed = [(ref, *await _backups(target, ref, len(deployments) > 1)) for ref in deployments]
     notes = target.listing_notes()
     settings = trend_settings(context.config)
-    cache = StatsCache.of_session(context, target)
+    cache = StatsCache.for_homes_or_target(context.homes, target)
     trends = [await _trend(context, cache, ref, backups, settings) for ref, backups, _ in listed]
     if context.args.json:
         print_json(

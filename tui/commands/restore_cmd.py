@@ -219,4 +219,4 @@ async def _restore_tables(context: Context, deployment, source, backup) -> int:
 
 
 def _stats(context: Context) -> StatsCache | None:
-    return StatsCache.of_session(context, context.target)
+    return StatsCache.for_homes_or_target(context.homes, context.target)

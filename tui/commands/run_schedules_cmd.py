@@ -12,11 +12,12 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from tui.commands import FAILED, OK, USAGE, command_parser, print_json
 
 if TYPE_CHECKING:
+    from tui.services.protocol import BackupTarget
     from tui.services.self_hosted.schedules_runner import ScheduledTarget
 
 NAME = "run-schedules"
@@ -75,26 +76,32 @@ async def _run(args: argparse.Namespace) -> int:
     from tui.services.config.settings import Homes
     from tui.services.self_hosted.local_store import LocalStore
     from tui.services.config.open_target import open_target
+    from tui.services.restore.staged_guard import StagedImportGuard
     from tui.services.self_hosted.schedules_runner import run_due
+    from tui.services.self_hosted.target import SelfHostedTarget
 
     environ = dict(os.environ)
     homes = Homes.from_environ(environ)
     targets: list[ScheduledTarget] = []
+    guarded: list[BackupTarget] = []  # what was opened, closed through the guard
     seen: set[str] = set()
     try:
         for spec in _specs(args, homes, environ):
             # Self-hosted profiles only (`_specs`): a `SelfHostedTarget` behind the staged-import guard, which
-            # forwards to it.
-            target = cast("ScheduledTarget", await open_target(spec, homes))
-            if target.client.url in seen:
-                await target.aclose()
+            # has cleaned up what an earlier run left staged; a backup stages nothing, so the runner takes the
+            # target itself.
+            opened = await open_target(spec, homes)
+            target = opened.inner if isinstance(opened, StagedImportGuard) else opened
+            if not isinstance(target, SelfHostedTarget) or target.client.url in seen:
+                await opened.aclose()
                 continue
             seen.add(target.client.url)
+            guarded.append(opened)
             targets.append(target)
         report = await run_due(targets, LocalStore(homes.store_dir))
     finally:
-        for target in targets:
-            await target.aclose()
+        for opened in guarded:
+            await opened.aclose()
     if args.json:
         print_json(
             {

@@ -3,6 +3,7 @@ deployment), `restore/` (every restore and import), `dialogs/` (small modal dial
 checklist.
 
 UI: may import textual, `tui.widgets`, `tui.messages`, `tui.bindings`, `tui.services`, one another (the main
-screen opens the others) and `tui.app` for its type only (under `TYPE_CHECKING`); never `tui.api` (services
-re-export what screens need) nor the emulator.
+screen opens the others) and `tui.app` for its type (under `TYPE_CHECKING`; at run time only in `host_app.py`,
+which says what a screen may read of the app showing it); never `tui.api` (services re-export what screens
+need) nor the emulator.
 """

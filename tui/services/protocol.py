@@ -84,8 +84,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from tui.api.deployment.client import DeploymentClient
     from tui.services.restore.staged_imports import ImportRecord
-    from tui.services.downloads.downloader import DownloadProgress, DownloadResult
+    from tui.services.downloads.downloader import Downloader, DownloadProgress, DownloadResult
+    from tui.services.self_hosted.local_store import LocalStore
 
 
 @runtime_checkable
@@ -96,6 +98,37 @@ class BackupTarget(Protocol):
     async def info(self) -> TargetInfo: ...
 
     async def aclose(self) -> None: ...
+
+    # -- what the kinds differ in, declared so that callers ask the target, not its class ---------------------
+    @property
+    def use_sync(self) -> bool:
+        """Whether progress is followed over the deployment's sync WebSocket (else by polling its HTTP API)."""
+        ...
+
+    @property
+    def downloader(self) -> Downloader:
+        """What saves this target's ZIPs (verifying them as they arrive)."""
+        ...
+
+    @property
+    def store(self) -> LocalStore | None:
+        """This app's store of local copies (self-hosted backups, safety snapshots); None when it keeps none."""
+        ...
+
+    @property
+    def has_data_api(self) -> bool:
+        """Whether `deployment_client` answers (Cloud, the sandbox and self-hosted Convex all do)."""
+        ...
+
+    async def deployment_client(self, deployment: DeploymentRef) -> DeploymentClient:
+        """The deployment's own API with this target's credential (Cloud and the sandbox: the one big brain
+        hands out; self-hosted: the admin key's). Raises `NotImplementedError` when `has_data_api` is False."""
+        ...
+
+    @property
+    def can_pause(self) -> bool:
+        """Whether `deployment_state`, `pause_deployment` and `unpause_deployment` answer (every real kind)."""
+        ...
 
     # -- browsing ------------------------------------------------------------------------------------------
     async def list_teams(self) -> list[TeamRef]: ...
@@ -166,6 +199,11 @@ class BackupTarget(Protocol):
         `npx convex export` makes), downloaded and verified into `local_backup_folder(deployment)` with the
         environment variables beside it (mode 0600, never printed). Returns once it is complete; its `notes`
         say where it is."""
+        ...
+
+    async def stored_zip(self, deployment: DeploymentRef, backup_id: str) -> Path | None:
+        """The ZIP of backup `backup_id` in this app's own store, where the backup is that file (self-hosted
+        Convex; `NotFound` for an unknown one); None where backups live elsewhere (Convex Cloud)."""
         ...
 
     def local_backup_folder(self, deployment: DeploymentRef) -> Path:

@@ -129,7 +129,7 @@ class DetailPane(Static):
     ) -> None:
         """Update some parts (False leaves a part as it was; `paused` or `imports` None leaves it)."""
         if deployment is not None and deployment != self.deployment:
-            if deployment.name != getattr(self.deployment, "name", None):
+            if self.deployment is None or deployment.name != self.deployment.name:
                 self.imports = []
             self.deployment, self.facts_loaded = deployment, False
             self.schedule = self.limits = self.paused = self.trend = None

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tui.emulator.clock import Clock
+from tui.emulator.thread_connections import ThreadConnections
 
 PAGE_SIZE = 16384  # bytes, for new database files
 WAL_CHECKPOINT_BYTES = 64 * 1024 * 1024
@@ -81,11 +82,9 @@ class Database:
     def __init__(self, path: Path, clock: Clock):
         self.path = Path(path)
         self.clock = clock
-        self._local = threading.local()
+        self._connections = ThreadConnections(self._connect)
         self._write_lock = threading.RLock()
         self._listeners: list[CommitListener] = []
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
         # Environment variable values live here too: the file (and SQLite's -wal/-shm, which copy
         # its mode) must be private before SQLite creates it.
         if not self.path.exists():
@@ -111,13 +110,7 @@ class Database:
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, for reads outside a transaction and for writes inside `write()`."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.get()
 
     def add_commit_listener(self, listener: CommitListener) -> None:
         self._listeners.append(listener)
@@ -158,11 +151,4 @@ class Database:
             conn.close()
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._connections:
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tui.emulator.thread_connections import ThreadConnections
+
 FILE = "platform.sqlite3"
 PORT_META = "port"  # meta key: the platform's port as of its last start
 DEFAULT_PORT = 3200
@@ -141,10 +143,8 @@ class PlatformStore:
     def __init__(self, root: Path):
         self.path = Path(root) / FILE
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._connections = ThreadConnections(self._connect)
         self._write_lock = threading.RLock()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
         if not self.path.exists():  # token hashes and the audit log: private from the start
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.conn().executescript(SCHEMA)
@@ -153,16 +153,14 @@ class PlatformStore:
         return f"PlatformStore({str(self.path)!r})"
 
     def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=60000")
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
+        return self._connections.get()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=60)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=60000")
         return conn
 
     @contextmanager
@@ -188,14 +186,7 @@ class PlatformStore:
         return self.conn().execute(sql, params).fetchall()
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._connections:
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     # -- meta -----------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

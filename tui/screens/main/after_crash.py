@@ -30,11 +30,9 @@ class EmergencyFactsMixin(MainScreenParts):
         self.paused: dict[str, bool] = {}  # deployment name -> paused, as last read from the server
 
     def checklist_store(self) -> ChecklistStore | None:
-        from tui.app import ConvexBackupsApp  # the app imports the main screen
-
         """The data folder's checklists: the session's, or `$CONVEX_BACKUPS_HOME`'s. An app opened on a bare
         target (tests, scripts) without either reads none, rather than the user's own folder."""
-        session = self.app.session if isinstance(self.app, ConvexBackupsApp) else None
+        session = self.app.session
         homes = session.homes if session is not None else None
         if homes is None and HOME_VARIABLE in os.environ:
             homes = Homes.from_environ()

@@ -22,6 +22,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, ProgressBar, Static
 
+from tui.screens import host_app
+from tui.services.downloads.values import DownloadProgress
 from tui.services.snapshots.inspect import inspect_file
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef
 from tui.screens.restore.text import explain
@@ -120,8 +122,8 @@ class InspectScreen(Screen[None]):
         bar = self.query_one("#inspect-bar", ProgressBar)
         bar.remove_class("hidden")
 
-        def progress(value) -> None:
-            fraction = getattr(value, "fraction", None)
+        def progress(value: DownloadProgress) -> None:
+            fraction = value.fraction
             if fraction is not None:
                 bar.update(total=100, progress=fraction * 100)
 
@@ -136,7 +138,7 @@ class InspectScreen(Screen[None]):
 
         if self.backup is None or self.body is None or self.backup.deployment != self.deployment.name:
             return
-        cache = backup_stats.StatsCache.of_session(getattr(self.app, "session", None), self.target)
+        cache = backup_stats.StatsCache.for_homes_or_target(host_app.session_homes(self.app), self.target)
         try:
             backup_stats.record_summary(cache, self.deployment, self.backup, self.body)
         except Exception:  # noqa: BLE001 - a trend must never stop an inspection

@@ -26,6 +26,7 @@ from textual.events import Key
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
+from textual.worker import Worker
 
 from tui import bindings as keys
 from tui.messages import (
@@ -94,6 +95,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self._poll: Timer | None = None
         self.as_of: datetime | None = None  # when the shown backups were fetched
         self.last_error: str | None = None
+        self._layout: tuple[bool, bool] | None = None  # (narrow, wide) as last laid out
+        self._trend_worker: Worker[None] | None = None
+        self._trend_of: str | None = None  # the deployment whose trend that worker counts
         self.init_emergency_facts()
 
     @property
@@ -115,7 +119,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     def on_resize(self) -> None:
         layout = (self.narrow, self.size.width >= WIDE_FROM)
-        if layout != getattr(self, "_layout", None):
+        if layout != self._layout:
             self._layout = layout
             self.query_one(DeploymentTree).set_regions(not self.narrow)
             self.query_one(DetailPane).set_compact(self.narrow)
@@ -125,7 +129,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     @property
     def target(self) -> BackupTarget | None:
-        return getattr(self.app, "target", None)
+        return self.app.target
 
     @property
     def connected_target(self) -> BackupTarget:
@@ -188,8 +192,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         except Exception as exc:  # noqa: BLE001 - becomes a message
             self.post_message(ServiceFailed("list the deployments", exc))
             return
-        notes = getattr(self.target, "listing_notes", None)  # every BackupTarget has it; the tests' fake targets do not
-        self.post_message(DeploymentsLoaded(deployments, notes() if notes is not None else []))
+        self.post_message(DeploymentsLoaded(deployments, self.connected_target.listing_notes()))
 
     @work(exclusive=True, group="backups", exit_on_error=False)
     async def load_backups(self, deployment: DeploymentRef) -> None:
@@ -203,8 +206,8 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     def _start_trend(self, deployment: DeploymentRef, backups: list[BackupRecord]) -> None:
         """Not restarted by every refresh while it downloads a backup to count it (that could never end)."""
-        worker = getattr(self, "_trend_worker", None)
-        if worker is not None and worker.is_running and getattr(self, "_trend_of", None) == deployment.name:
+        worker = self._trend_worker
+        if worker is not None and worker.is_running and self._trend_of == deployment.name:
             return
         self._trend_of = deployment.name
         self._trend_worker = self.load_trend(deployment, backups)
@@ -215,11 +218,13 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         from tui.services.snapshots import stats as backup_stats
         from tui.services.config.settings import trend_settings
 
-        cache = backup_stats.StatsCache.of_session(getattr(self.app, "session", None), self.target)
+        cache = backup_stats.StatsCache.for_homes_or_target(
+            self.app.session.homes if self.app.session else None, self.connected_target
+        )
         if cache is None:
             return
         try:
-            settings = trend_settings(getattr(self.app, "config", None))
+            settings = trend_settings(self.app.config)
         except Exception as exc:  # noqa: BLE001 - a bad [trend] table: said once, defaults used
             self.post_message(ServiceFailed("read [trend] in config.toml", exc))
             settings = trend_settings(None)
@@ -307,7 +312,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self.deployments = message.deployments
         # A team that could not be listed: its node says so, and the full reason is read here (the tree is narrow).
         self.show_notice(Text("  ".join(f"Team {n.team} {n.message.rstrip('.')}." for n in message.notes if n.error)))
-        keep = self.current.name if self.current else getattr(self.app, "start_deployment", None)
+        keep = self.current.name if self.current else self.app.start_deployment
         self.query_one(DeploymentTree).show_deployments(message.deployments, keep=keep, notes=message.notes)
         if not message.deployments:
             self.query_one(BackupTable).show_backups([])
@@ -573,7 +578,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         key with no backup chosen) would otherwise do nothing at all: say why here, and what would help."""
         if isinstance(self.focused, Input):
             return
-        keymap = getattr(self.app, "keymap", {})
+        keymap = self.app.keymap
         for spec in keys.MAIN_KEYS:
             if event.key not in keymap.get(spec.id, spec.key).split(","):
                 continue

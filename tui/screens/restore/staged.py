@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input, Static
 
+from tui.screens import host_app
 from tui.services.errors import RestoreRefused
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, Progress, RestorePlan, RestoreResult
 from tui.services.restore.safety import (
@@ -199,6 +200,14 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
     def source_has_storage(self) -> bool:
         """Whether the data restored holds file storage (when unknown: yes)."""
         return True
+
+    def restore_source(self) -> DeploymentRef:
+        """The deployment whose backup is restored (another one's, or this one's)."""
+        return self.deployment
+
+    def restores_chosen_tables(self) -> bool:
+        """Whether only some tables of the backup are restored."""
+        return False
 
     async def _read_safety_options(self) -> SafetyOptions:
         backup = self.restore_backup()
@@ -409,10 +418,10 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
 
         backup = self.restore_backup()
         name = self.deployment.name
-        if backup is None or getattr(self, "file", None) is not None:
+        if backup is None:
             self.documents_review = not_compared_lines(name, "a ZIP file is imported")
             return
-        if getattr(self, "chosen_tables", None):
+        if self.restores_chosen_tables():
             self.documents_review = not_compared_lines(name, "only chosen tables are restored")
             return
         if not documents_restore.has_data_api(self.target):
@@ -431,7 +440,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             rescue = await documents_restore.save_rescue_in_temp(
                 self.target,
                 self.deployment,
-                getattr(self, "source", None) or self.deployment,
+                self.restore_source(),
                 backup,
                 on_progress=self.on_staging_progress,
             )
@@ -529,7 +538,7 @@ class StagedRestoreScreen(Screen[RestoreResult | None]):
             return
         if event.key in ("escape", "enter"):
             return
-        keymap = getattr(self.app, "keymap", {})  # the keys after [ui.keys] remaps (tui/bindings.py)
+        keymap = host_app.keymap(self.app)  # the keys after [ui.keys] remaps (tui/bindings.py)
         bindings = [b for b in RESTORE_BINDINGS if event.key in keymap.get(b.id or "", b.key).split(",")]
         # A key may have a hidden twin that explains itself (the safety step's "why" bindings): let it run.
         if not bindings or any(self.check_action(*parse_action(b.action)[1:]) is True for b in bindings):

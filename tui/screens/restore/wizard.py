@@ -17,6 +17,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 
+from tui.screens import host_app
 from tui.services.snapshots import stats as backup_stats
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
 from tui.services.restore.tables import TablesRestore, tables_words
@@ -130,11 +131,17 @@ class RestoreWizard(StagedRestoreScreen):
         self.tables_restore, self.chosen_tables = None, None
 
     def _stats(self) -> backup_stats.StatsCache | None:
-        return backup_stats.StatsCache.of_session(getattr(self.app, "session", None), self.target)
+        return backup_stats.StatsCache.for_homes_or_target(host_app.session_homes(self.app), self.target)
 
     # -- staging --------------------------------------------------------------------------------------------
     def restore_backup(self) -> BackupRecord | None:
         return self.backup
+
+    def restore_source(self) -> DeploymentRef:
+        return self.source or self.deployment
+
+    def restores_chosen_tables(self) -> bool:
+        return bool(self.chosen_tables)
 
     def source_has_storage(self) -> bool:
         if self.chosen_tables is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from tui.api.deployment.client import DeploymentClient
 from tui.values.encoding import ConvexValueError, decode_encoded_value, encode_json_value
@@ -25,23 +25,11 @@ NO_USER_FUNCTIONS = (
 )
 
 
-@runtime_checkable
-class _ClientDirectory(Protocol):
-    """What a Cloud or sandbox target's `directory` offers here (tui/services/cloud/directory.py)."""
-
-    async def client(self, name: str) -> DeploymentClient: ...
-
-
 async def client_for(target: BackupTarget, ref: DeploymentRef) -> DeploymentClient:
-    """The deployment's API client with the target's credential (Cloud and sandbox: `directory.client`;
-    self-hosted: the target's own client)."""
-    directory = getattr(target, "directory", None)
-    if isinstance(directory, _ClientDirectory):
-        return await directory.client(ref.name)
-    client = getattr(target, "client", None)
-    if isinstance(client, DeploymentClient):
-        return client
-    raise NotImplementedError("This target gives no access to the deployment's data API.")
+    """The deployment's API client with the target's credential (`BackupTarget.deployment_client`)."""
+    if not target.has_data_api:
+        raise NotImplementedError("This target gives no access to the deployment's data API.")
+    return await target.deployment_client(ref)
 
 
 def _check(value: Any, what: str) -> None:

@@ -19,10 +19,8 @@ WHAT_PAUSING_DOES = (
 
 
 def supports_pause(target: BackupTarget) -> bool:
-    """Every real target kind pauses through the deployment's API; a target without the methods cannot."""
-    return all(
-        callable(getattr(target, m, None)) for m in ("pause_deployment", "unpause_deployment", "deployment_state")
-    )
+    """Every real target kind pauses through the deployment's API (`BackupTarget.can_pause`)."""
+    return target.can_pause
 
 
 async def live_state(target: BackupTarget, ref: DeploymentRef) -> DeploymentState | None:

@@ -44,6 +44,7 @@ from tui.services.protocol import (
 )
 
 if TYPE_CHECKING:
+    from tui.api.deployment.client import DeploymentClient
     from tui.services.restore.staged_imports import ImportRecord
     from tui.services.downloads.downloader import Downloader, DownloadProgress, DownloadResult
     from tui.services.self_hosted.local_store import LocalStore
@@ -64,6 +65,9 @@ def cloud_backup_id(backup_id: str) -> int:
 
 
 class CloudTarget:
+    has_data_api = True
+    can_pause = True
+
     def __init__(
         self,
         platform: PlatformClient,
@@ -98,6 +102,9 @@ class CloudTarget:
 
             self._downloader = Downloader()
         return self._downloader
+
+    async def deployment_client(self, deployment: DeploymentRef) -> DeploymentClient:
+        return await self.directory.client(deployment.name)
 
     def __repr__(self) -> str:
         return f"CloudTarget({self.kind!r}, {self.platform.base_url!r})"
@@ -260,6 +267,9 @@ class CloudTarget:
             self.directory, record, folder=folder, progress=progress, downloader=self.downloader.verifying(full_verify)
         )
 
+    async def stored_zip(self, deployment: DeploymentRef, backup_id: str) -> None:
+        return None  # Convex Cloud keeps its backups: they are downloaded, never in this app's store
+
     # -- safety copies that use no backup slot ------------------------------------------------------------
     def local_backup_folder(self, deployment: DeploymentRef) -> Path:
         from tui.services.self_hosted.local_store import LocalStore
@@ -274,7 +284,7 @@ class CloudTarget:
         from tui.services.self_hosted.local_store import LocalStore
         from tui.services.self_hosted.backup import make_backup
 
-        folder = self.local_backup_folder(deployment)  # refuses first when there is no store
+        self.local_backup_folder(deployment)  # refuses first when there is no store
         assert self.store is not None
         client = await self.directory.client(deployment.name)
         stored = await make_backup(
@@ -288,9 +298,7 @@ class CloudTarget:
             on_progress=on_progress,
             use_sync=self.use_sync,
         )
-        record = stored.record()
-        where = f"Saved in {folder / stored.id}: the snapshot export, verified, and its environment variables."
-        return replace(record, notes=(where, *record.notes))
+        return stored.safety_record()
 
     async def stored_file_count(self, deployment: DeploymentRef) -> int | None:
         try:
@@ -311,12 +319,7 @@ class CloudTarget:
             refusal = restore_checks.cross_refusal(backup, source, target)
             if refusal is not None:
                 raise refusal
-        refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))
-        if refusal is None:
-            imports = await self.directory.on_deployment(target.name, lambda client: client.list_imports())
-            refusal = restore_checks.running_import_refusal(target, imports, cloud_restore=backup is not None)
-        if refusal is not None:
-            raise refusal
+        await restore_checks.refuse_while_running(self, target, cloud_restore=backup is not None)
 
     async def prepare_restore(
         self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None

@@ -9,11 +9,15 @@ what would get past it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tui.api.deployment.models import SnapshotImport
 from tui.services.errors import RestoreRefused
 from tui.services.records import BackupRecord, DeploymentRef
 from tui.services.restore.staged_imports import ImportRecord
+
+if TYPE_CHECKING:
+    from tui.services.protocol import BackupTarget
 
 DOWNLOAD_AND_IMPORT = (
     "Download the backup (convex-backups download {backup} --deployment {source}) and import "
@@ -82,3 +86,14 @@ def running_import_refusal(
         "Import), then start again; no flag gets past this.",
         code="RestoreInProgress",
     )
+
+
+async def refuse_while_running(target: BackupTarget, deployment: DeploymentRef, *, cloud_restore: bool) -> None:
+    """Raises the refusal for a backup running on `deployment`, else for an import running there (the imports
+    are listed only when no backup runs). Every kind of target checks this before a restore or an import."""
+    refusal = running_backup_refusal(deployment, await target.list_backups(deployment))
+    if refusal is None:
+        imports = await target.list_imports(deployment)
+        refusal = running_import_refusal(deployment, imports, cloud_restore=cloud_restore)
+    if refusal is not None:
+        raise refusal

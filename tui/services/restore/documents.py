@@ -346,12 +346,7 @@ async def save_rescue_in_temp(
 
 def has_data_api(target: BackupTarget) -> bool:
     """Whether a snapshot of now can be taken through the target (Cloud, sandbox, self-hosted all can)."""
-    from tui.api.deployment.client import DeploymentClient
-
-    directory = getattr(target, "directory", None)
-    return (directory is not None and hasattr(directory, "client")) or isinstance(
-        getattr(target, "client", None), DeploymentClient
-    )
+    return target.has_data_api
 
 
 def _made(path: Path) -> Path:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import orjson
 
+from tui.services.json_file import write_json_atomically
+
 FILE_NAME = "staged_imports.json"
 
 
@@ -95,9 +97,9 @@ class StagedLedger:
         return entries
 
     def _write(self, entries: list[StagedEntry]) -> None:
-        tmp = self.path.with_name(f"{FILE_NAME}.{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps([asdict(e) for e in entries], option=orjson.OPT_INDENT_2))
-        os.replace(tmp, self.path)
+        # Under the lock (`_locked`); the file itself is written whole and synced, as this app's other JSON files
+        # are: after a power cut the entry of an import still staged is there to be cancelled.
+        write_json_atomically(self.path, [asdict(e) for e in entries])
 
     # -- what the guard does ------------------------------------------------------------------------------
     def add(

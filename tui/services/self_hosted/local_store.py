@@ -26,7 +26,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,12 @@ class StoredBackup:
             env_snapshot=self.env_snapshot,
             notes=self.notes,
         )
+
+    def safety_record(self) -> BackupRecord:
+        """Its record as the answer to `BackupTarget.safety_snapshot`: the notes say first where it is."""
+        record = self.record()
+        where = f"Saved in {self.folder}: the snapshot export, verified, and its environment variables."
+        return replace(record, notes=(where, *record.notes))
 
     @classmethod
     def from_manifest(cls, folder: Path, body: Mapping[str, Any]) -> StoredBackup:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from dataclasses import replace
 from datetime import datetime
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -68,6 +67,9 @@ def _is_loopback(url: str) -> bool:
 
 
 class SelfHostedTarget:
+    has_data_api = True
+    can_pause = True
+
     def __init__(
         self,
         client: DeploymentClient,
@@ -91,6 +93,9 @@ class SelfHostedTarget:
         self._ref: DeploymentRef | None = None
         self._jobs: dict[str, BackupJob] = {}
         self._imports = FileImport(client, use_sync=use_sync)
+
+    async def deployment_client(self, deployment: DeploymentRef) -> DeploymentClient:
+        return self.client  # the one deployment, reached with the admin key
 
     def __repr__(self) -> str:
         return f"SelfHostedTarget({self.client.url!r})"
@@ -186,6 +191,10 @@ class SelfHostedTarget:
 
     def stored_backup(self, deployment: DeploymentRef, backup_id: str) -> StoredBackup:
         return self.store.get(self.key(deployment), backup_id)
+
+    async def stored_zip(self, deployment: DeploymentRef, backup_id: str) -> Path:
+        record = await self.get_backup(deployment, backup_id)
+        return self.stored_backup(deployment, record.id).zip_path
 
     async def download_backup(
         self,
@@ -308,9 +317,7 @@ class SelfHostedTarget:
         self, deployment: DeploymentRef, *, include_storage: bool = True, on_progress: ProgressCallback | None = None
     ) -> BackupRecord:
         stored = await self.run_backup(deployment, include_storage=include_storage, on_progress=on_progress)
-        record = stored.record()
-        where = f"Saved in {stored.folder}: the snapshot export, verified, and its environment variables."
-        return replace(record, notes=(where, *record.notes))
+        return stored.safety_record()
 
     async def stored_file_count(self, deployment: DeploymentRef) -> int | None:
         try:
@@ -323,13 +330,7 @@ class SelfHostedTarget:
         from tui.services.restore import checks as restore_checks
 
         self._writable(target, "restore into" if backup is not None else "import into")
-        refusal = restore_checks.running_backup_refusal(target, await self.list_backups(target))
-        if refusal is None:
-            refusal = restore_checks.running_import_refusal(
-                target, await self.client.list_imports(), cloud_restore=False
-            )
-        if refusal is not None:
-            raise refusal
+        await restore_checks.refuse_while_running(self, target, cloud_restore=False)
 
     async def prepare_restore(
         self, backup_id: str, target: DeploymentRef, *, source: DeploymentRef | None = None

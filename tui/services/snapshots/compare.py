@@ -47,7 +47,6 @@ async def snapshot_now(
 ) -> Path:
     """A fresh snapshot export of `deployment`, downloaded into `folder`; its path."""
     from tui.services.checklist.data import client_for
-    from tui.services.downloads.downloader import Downloader
     from tui.services.self_hosted.backup import wait_for_export
 
     client = await client_for(target, deployment)
@@ -61,15 +60,14 @@ async def snapshot_now(
     export = await wait_for_export(
         client,
         export.id,
-        use_sync=getattr(target, "use_sync", True),
+        use_sync=target.use_sync,
         on_progress=lambda m: _say(on_progress, f"Snapshot of now: {m or 'exporting'}"),
     )
 
     def step(p: DownloadProgress) -> None:
         _say(on_progress, f"Downloading the snapshot of now: {human_size(p.done)}", p.fraction)
 
-    downloader = getattr(target, "downloader", None) or Downloader()
-    result = await downloader.download(
+    result = await target.downloader.download(
         lambda offset: client.download_export(export.id, offset=offset), source=export.id, folder=folder, progress=step
     )
     return result.path
@@ -85,11 +83,9 @@ async def backup_zip(
 ) -> Path:
     """The ZIP of backup `backup_id`: the store's own file when the target keeps backups locally, else a
     verified download into `folder`."""
-    stored = getattr(target, "stored_backup", None)
+    stored = await target.stored_zip(deployment, backup_id)
     if stored is not None:
-        record = await target.get_backup(deployment, backup_id)
-        zip_path: Path = stored(deployment, record.id).zip_path  # a self-hosted target's `StoredBackup`
-        return zip_path
+        return stored
 
     def step(p: DownloadProgress) -> None:
         _say(on_progress, f"Downloading backup {backup_id}: {human_size(p.done)}", p.fraction)

@@ -23,11 +23,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.services.protocol import BackupRecord, BackupTarget, DeploymentRef, RestorePlan
 from tui.services.json_file import write_json_atomically
 from tui.services.sizes import human_size
+
+if TYPE_CHECKING:
+    from tui.services.config.settings import Homes
 
 log = logging.getLogger("tui.services.snapshots.stats")
 DEFAULT_DROP_SHARE = 0.20  # a table losing more than this share of its documents is flagged
@@ -133,18 +136,16 @@ class StatsCache:
         return cls(Path(data_dir) / FOLDER)
 
     @classmethod
-    def of_session(cls, session: Any, target: Any) -> StatsCache | None:
+    def for_homes_or_target(cls, homes: Homes | None, target: BackupTarget) -> StatsCache | None:
         """In the session's data folder (the TUI's and the commands' `Session.homes`), else beside the
         target's backup store; None when neither is known."""
-        homes = getattr(session, "homes", None)
         return cls.for_data_dir(homes.data_dir) if homes is not None else cls.for_target(target)
 
     @classmethod
-    def for_target(cls, target: Any) -> StatsCache | None:
+    def for_target(cls, target: BackupTarget) -> StatsCache | None:
         """Beside the target's local backup store (`<data folder>/backups`); None when it has none."""
-        store = getattr(target, "store", None)
-        root = getattr(store, "root", None)
-        return cls(Path(root).parent / FOLDER) if root is not None else None
+        store = target.store
+        return cls(Path(store.root).parent / FOLDER) if store is not None else None
 
     def _path(self, deployment: DeploymentRef | str) -> Path:
         from tui.services.self_hosted.local_store import LocalStore
@@ -267,10 +268,9 @@ async def _count(
     limit_bytes: int,
     note: Callable[[str], None] | None,
 ) -> BackupStats | None:
-    stored = getattr(target, "stored_backup", None)
+    stored = await target.stored_zip(deployment, backup.id)
     if stored is not None:  # self-hosted: the ZIP is in this app's store already
-        path = stored(deployment, backup.id).zip_path
-        return await asyncio.to_thread(stats_from_zip, backup, path)
+        return await asyncio.to_thread(stats_from_zip, backup, stored)
     if backup.size is None or backup.size > limit_bytes:
         return None
     if note is not None:
