@@ -66,7 +66,15 @@ async def test_the_checklist_puts_data_and_env_vars_back(demo, target, homes, tm
         table.move_cursor(row=keys.index(good.id))
         await pilot.press("i")  # inspect it (per-table counts against the current data), then back
         await wait_until(pilot, lambda: type(app.screen).__name__ == "InspectScreen", what="the inspect screen")
-        await pilot.pause(0.5)
+        inspect = app.screen
+        await wait_until(
+            pilot,
+            lambda: str(inspect.query_one("#inspect-compare").render()).startswith("Compared with the deployment"),
+            what="the backup's tables next to the deployment's now",
+        )
+        now = {table: len(rows) for table, rows in (await documents_of(demo, PROD)).items()}
+        shown = inspect.query_one("DataTable")
+        assert now and all(shown.get_cell(name, "now") == f"{count:,}" for name, count in now.items())
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen, what="back from inspecting")
         await pilot.press("g")

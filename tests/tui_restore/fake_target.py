@@ -199,5 +199,20 @@ class InspectableFake(FakeTarget):
         """Like a `DownloadResult`, as far as the inspect screen reads it: where the ZIP is."""
         return SimpleNamespace(path=write_demo_zip(Path(folder) / "snapshot_brave-marmot-193_1764063000000000000.zip"))
 
-    async def table_counts(self, deployment):
-        return {"products": 3, "orders": 1, "carts": 4}
+    has_data_api = True
+
+    async def deployment_client(self, deployment):
+        return _CountingClient({"products": 3, "orders": 1, "carts": 4})
+
+
+class _CountingClient:
+    """The two calls of a deployment's API that counting its tables makes (DeploymentClient), from memory."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+
+    async def user_tables(self, component_id=None):
+        return list(self.counts)
+
+    async def table_sizes(self, tables, component_id=None):
+        return {table: self.counts[table] for table in tables}

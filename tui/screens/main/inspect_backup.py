@@ -145,12 +145,15 @@ class InspectScreen(Screen[None]):
             pass
 
     async def _current_counts(self) -> dict[str, int] | None:
-        counts = getattr(self.target, "table_counts", None)
-        if counts is None or (self.backup and self.backup.deployment != self.deployment.name):
+        """The deployment's tables now, counted through its data API; None where the target has none, for
+        another deployment's backup, or when counting fails (the screen then says there is no comparison)."""
+        from tui.services.checklist.operations import table_counts
+
+        if not self.target.has_data_api or (self.backup and self.backup.deployment != self.deployment.name):
             return None
         try:
-            return dict(await counts(self.deployment))
-        except Exception:
+            return await table_counts(self.target, self.deployment)
+        except Exception:  # noqa: BLE001 - the backup's own counts are still worth showing
             return None
 
     def _show(self, body: dict[str, Any], current: dict[str, int] | None) -> None:
