@@ -4,6 +4,7 @@ for the local emulator."""
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -215,6 +216,16 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"convex-backups: debug log in {debug_to_file(Homes.from_environ().data_dir)}", file=sys.stderr)
     return _run_tui(args)
+
+
+def run() -> int:
+    """The `convex-backups` program (also `python -m tui`): `main`, then an exit that does not collect
+    garbage. The interpreter's last collections on the way out visit every object of every module imported
+    (0.1-0.25 s measured after a download, a fifth of the time a whole ~500 MB download may spend beyond
+    curl's); frozen objects are skipped. Cleanups (`atexit`, `finally`) still run."""
+    code = main()
+    gc.freeze()
+    return code
 
 
 def _run_tui(args: argparse.Namespace) -> int:
