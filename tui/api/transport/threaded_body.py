@@ -3,9 +3,8 @@
 Through the event loop every network piece (64 KiB) costs a wakeup, a pause and resume of the socket and a
 timeout scope: for a 1 GB backup that was more CPU than hashing it. Here one thread reads the pieces one
 after another and gathers them into pieces of exactly `size` bytes (the last one may be shorter; whole
-blocks are what a file written with O_DIRECT takes), which it either hands to the event loop (`chunks`,
-reading the next one ahead) or passes on itself (`pour`), so that the event loop is not on the data's path
-at all.
+blocks are what a file written with O_DIRECT takes), which it passes on itself (`pour`), so that the event
+loop is not on the data's path at all.
 
 What arrived before a failure is handed over first; the failure comes after it. Closing while a read is
 in flight shuts the socket down, so the thread stops at once instead of at the read timeout.
@@ -15,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -39,16 +38,6 @@ class ThreadedBody:
         self._running: Future[Any] | None = None  # the thread's current job
         self._carry: memoryview | None = None  # what the last network piece had beyond the last chunk
         self._stopping = False
-
-    async def chunks(self, size: int) -> AsyncIterator[bytes]:
-        """Pieces of `size` bytes (the last one may be shorter), on the event loop."""
-        self._running = self._thread.submit(self._gather, size)
-        while True:
-            chunk = await asyncio.wrap_future(self._running)
-            if not chunk:
-                return
-            self._running = self._thread.submit(self._gather, size)  # read ahead
-            yield chunk
 
     async def pour(self, sink: Callable[[bytes], None], size: int) -> None:
         """Read the whole body, calling `sink` with each piece of `size` bytes on the reading
