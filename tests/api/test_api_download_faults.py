@@ -75,16 +75,16 @@ async def test_drop_mid_body_then_resume_with_range():
 
 
 @pytest.mark.parametrize("size", [10_000, 7_000, 1 << 20])
-async def test_chunks_are_exactly_the_size_asked_for(size):
-    """Whole chunks (the last may be shorter) whatever pieces the network delivers: the download writes
-    them to disk in whole blocks."""
+async def test_pieces_are_at_least_the_size_asked_for(size):
+    """Whatever pieces the network delivers, the sink gets them gathered (the last may be shorter)."""
     async with FaultServer(export_server()) as server:
         async with api(server) as client:
             async with client.download_export("abc") as download:
                 chunks: list[bytes] = []
                 await download.pour(chunks.append, size)
     assert b"".join(chunks) == ZIP
-    assert all(len(chunk) == size for chunk in chunks[:-1]) and 0 < len(chunks[-1]) <= size
+    assert all(len(chunk) >= size for chunk in chunks[:-1]) and 0 < len(chunks[-1])
+    assert len(chunks) <= len(ZIP) // size + 1
 
 
 async def test_a_server_that_ignores_range_restarts_at_zero():
@@ -144,7 +144,7 @@ async def test_leaving_a_stalled_download_returns_at_once():
         async with api(server) as client:
             received = bytearray()
             async with client.download_export("abc") as download:
-                pouring = asyncio.ensure_future(download.pour(received.extend, 50_000))
+                pouring = asyncio.ensure_future(download.pour(received.extend, 1))  # each piece as it comes
                 deadline = time.monotonic() + 10
                 while len(received) < 100_000 and not pouring.done():  # the rest of the body never comes
                     assert time.monotonic() < deadline, len(received)

@@ -50,10 +50,9 @@ class ExportDownload:
         return self.status == 206 or "bytes" in self._response.headers.get("accept-ranges", "").lower()
 
     async def pour(self, sink: Callable[[bytes], None], chunk_size: int = 1 << 20) -> None:
-        """The whole body into `sink`, off the event loop (on the reading thread when there is one, so the
-        bytes never pass through the loop), in pieces of `chunk_size` bytes there (the last may be shorter),
-        of at least that many otherwise; `sink` may block. A dropped connection raises `NetworkError` after
-        `sink` had the bytes that arrived."""
+        """The whole body into `sink`, in pieces of at least `chunk_size` bytes (the last may be shorter), off
+        the event loop (on the reading thread when there is one, so the bytes never pass through the loop);
+        `sink` may block. A dropped connection raises `NetworkError` after `sink` had the bytes that arrived."""
         if self._threaded is not None:
             await self._threaded.pour(sink, chunk_size)
             return
