@@ -19,7 +19,7 @@ from typing import Any
 # start-up, measured) unless that import fails, in which case it defines a stub `httpx.main`. This app never
 # runs that tool (the `httpx` command, a separate process, is unaffected); a None entry makes the import fail.
 if "httpx" not in sys.modules:
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 _WHERE = {
     "Credentials": "credentials.finder",
