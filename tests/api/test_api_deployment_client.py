@@ -42,8 +42,7 @@ def client(process, key: str | None = None) -> DeploymentClient:
 
 async def read_all(download) -> bytes:
     data = bytearray()
-    async for chunk in download.chunks(64 * 1024):
-        data += chunk
+    await download.pour(data.extend, 64 * 1024)
     return bytes(data)
 
 

@@ -3,6 +3,7 @@ Range, or is briefly unavailable: the transport reports each case so the downloa
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -62,29 +63,28 @@ async def test_drop_mid_body_then_resume_with_range():
             with pytest.raises(NetworkError) as caught:
                 async with client.download_export("1712345678901234567") as download:
                     assert download.filename == NAME and download.total_size == len(ZIP)
-                    async for chunk in download.chunks(16 * 1024):
-                        received += chunk
+                    await download.pour(received.extend, 16 * 1024)
             assert caught.value.code == "ConnectionDropped" and 0 < len(received) < len(ZIP)
             resume_at = len(received)
             async with client.download_export("1712345678901234567", offset=resume_at) as download:
                 assert download.resumed and download.offset == resume_at
-                async for chunk in download.chunks():
-                    received += chunk
+                await download.pour(received.extend)
     assert hashlib.sha256(received).digest() == hashlib.sha256(ZIP).digest()
     assert server.requests[1].headers["range"] == f"bytes={resume_at}-"
     assert server.requests[1].headers["accept-encoding"] == "identity"
 
 
 @pytest.mark.parametrize("size", [10_000, 7_000, 1 << 20])
-async def test_chunks_are_exactly_the_size_asked_for(size):
-    """Whole chunks (the last may be shorter) whatever pieces the network delivers: the download writes
-    them to disk in whole blocks."""
+async def test_pieces_are_at_least_the_size_asked_for(size):
+    """Whatever pieces the network delivers, the sink gets them gathered (the last may be shorter)."""
     async with FaultServer(export_server()) as server:
         async with api(server) as client:
             async with client.download_export("abc") as download:
-                chunks = [chunk async for chunk in download.chunks(size)]
+                chunks: list[bytes] = []
+                await download.pour(chunks.append, size)
     assert b"".join(chunks) == ZIP
-    assert all(len(chunk) == size for chunk in chunks[:-1]) and 0 < len(chunks[-1]) <= size
+    assert all(len(chunk) >= size for chunk in chunks[:-1]) and 0 < len(chunks[-1])
+    assert len(chunks) <= len(ZIP) // size + 1
 
 
 async def test_a_server_that_ignores_range_restarts_at_zero():
@@ -108,7 +108,9 @@ async def test_unavailable_before_the_headers_is_retried():
     async with FaultServer(export_server(unavailable_first=2)) as server:
         async with api(server, sleep) as client:
             async with client.download_export("abc") as download:
-                body = b"".join([chunk async for chunk in download.chunks()])
+                received = bytearray()
+                await download.pour(received.extend)
+    body = bytes(received)
     assert body == ZIP and len(server.requests) == 3 and min(sleep.waits) >= 1.0
 
 
@@ -132,22 +134,25 @@ def test_filename_from_disposition():
 
 
 async def test_leaving_a_stalled_download_returns_at_once():
-    """The body is read ahead on a thread; leaving the download must stop that read now, not when the
-    read timeout (a minute) runs out."""
+    """The body is read on a thread; leaving the download while that thread waits for bytes that never
+    come must stop the read now, not when the read timeout (a minute) runs out."""
 
     def handler(request):
         return Reply(200, ZIP, {"Content-Disposition": f"attachment; filename={NAME}"}, stall_at=100_000)
 
     async with FaultServer(handler) as server:
         async with api(server) as client:
-            received = 0
-            started = time.monotonic()
+            received = bytearray()
             async with client.download_export("abc") as download:
-                async for chunk in download.chunks(50_000):
-                    received += len(chunk)
-                    break  # the read-ahead of the next piece is now waiting for bytes that never come
+                pouring = asyncio.ensure_future(download.pour(received.extend, 1))  # each piece as it comes
+                deadline = time.monotonic() + 10
+                while len(received) < 100_000 and not pouring.done():  # the rest of the body never comes
+                    assert time.monotonic() < deadline, len(received)
+                    await asyncio.sleep(0.01)
+                started = time.monotonic()
+                pouring.cancel()
             assert time.monotonic() - started < 5
-            assert received >= 50_000
+            assert len(received) == 100_000 and pouring.cancelled()
             # The session still works afterwards (a new connection).
             async with client.download_export("abc") as download:
                 assert download.total_size == len(ZIP)
@@ -166,11 +171,13 @@ async def test_the_event_loop_path_keeps_the_bytes_before_a_drop():
             received = bytearray()
             with pytest.raises(NetworkError) as caught:
                 async with client.download_export("abc") as download:
-                    async for chunk in download.chunks(1 << 20):  # more than arrives before the drop
-                        received += chunk
+                    await download.pour(received.extend, 1 << 20)  # more than arrives before the drop
             assert caught.value.code == "ConnectionDropped" and 0 < len(received) < len(ZIP)
             async with client.download_export("abc", offset=len(received)) as download:
-                async for chunk in download.chunks(64 * 1024):
+
+                def take(chunk: bytes) -> None:
                     assert len(chunk) >= 64 * 1024 or len(received) + len(chunk) == len(ZIP)
-                    received += chunk
+                    received.extend(chunk)
+
+                await download.pour(take, 64 * 1024)
     assert received == ZIP

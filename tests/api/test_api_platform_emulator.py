@@ -74,7 +74,9 @@ async def test_backup_download_restore_and_limits(world):
             done = await poll(lambda: platform.get_cloud_backup(first.id), lambda b: b.is_terminal)
             assert done.state == "complete" and done.snapshot_id
             async with api.download_export(done.snapshot_id) as download:
-                data = b"".join([chunk async for chunk in download.chunks()])
+                received = bytearray()
+                await download.pour(received.extend)
+            data = bytes(received)
             assert "things/documents.jsonl" in zipfile.ZipFile(io.BytesIO(data)).namelist()
 
             await api.mutation("_system/frontend/addDocument", {"table": "things", "documents": [{"n": 2.0}]})

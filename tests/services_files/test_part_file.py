@@ -1,58 +1,33 @@
-"""The `.part` file a download writes: whole blocks go to disk with O_DIRECT, an unaligned tail waits for
-the next write, and whatever path each byte takes, the file and its sha256 are exactly what was handed in
-(fresh, resumed at an odd size, with O_DIRECT refused or cut short, with the disk full, after a failed
-write)."""
+"""The `.part` file a download writes: whatever pieces arrive, the file and its sha256 are exactly what was
+handed in (fresh, resumed at an odd size, restarted, with the disk full, after a failed write), and a
+closed file keeps every byte counted for the next run."""
 
 from __future__ import annotations
 
+import ctypes
 import errno
-import fcntl
 import hashlib
+import mmap
 import os
 
 import pytest
 
 from tui.services.downloads.errors import DiskFull
-from tui.services.downloads.block_writer import DIRECT_BLOCK, DIRECT_FILE_SYSTEMS, file_system_type, type_in_mount_table
 from tui.services.downloads.part_file import PartFile
-
-pytestmark = pytest.mark.skipif(not hasattr(os, "O_DIRECT"), reason="O_DIRECT is Linux's")
-
-
-@pytest.fixture(autouse=True)
-def direct_io_works(tmp_path):
-    """These tests need a local disk file system that takes O_DIRECT (ext4, xfs, btrfs...)."""
-    probe = tmp_path / "probe"
-    try:
-        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600)
-    except OSError:
-        pytest.skip(f"{tmp_path} does not take O_DIRECT")
-    kind = file_system_type(fd)
-    os.close(fd)
-    probe.unlink()
-    if kind not in DIRECT_FILE_SYSTEMS:
-        pytest.skip(f"{tmp_path} is on {kind}, where downloads are written through the page cache")
 
 
 class RecordingWriter:
-    """os.pwrite, noting for every call whether it went through an O_DIRECT descriptor."""
+    """os.pwrite, noting each call's (offset, length); with `most`, it writes at most that many bytes a call."""
 
-    def __init__(self, refuse_direct_after: int | None = None, short_direct_at: int | None = None):
-        self.calls: list[tuple[bool, int, int]] = []  # (direct, offset, length)
-        self.refuse_direct_after = refuse_direct_after
-        self.short_direct_at = short_direct_at
+    def __init__(self, most: int | None = None):
+        self.calls: list[tuple[int, int]] = []
+        self.most = most
 
     def __call__(self, fd: int, data: memoryview, offset: int) -> int:
-        direct = bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT)
-        if direct and self.refuse_direct_after is not None and self.direct_calls() >= self.refuse_direct_after:
-            raise OSError(errno.EINVAL, "Invalid argument")
-        if direct and self.short_direct_at is not None and self.direct_calls() == self.short_direct_at:
-            data = data[:DIRECT_BLOCK]  # a short write: the rest is not aligned to the device any more
-        self.calls.append((direct, offset, len(data)))
+        if self.most is not None:
+            data = data[: self.most]
+        self.calls.append((offset, len(data)))
         return os.pwrite(fd, data, offset)
-
-    def direct_calls(self) -> int:
-        return sum(1 for direct, _, _ in self.calls if direct)
 
 
 def pieces(*sizes: int) -> list[bytes]:
@@ -76,26 +51,56 @@ def check_written(path, chunks: list[bytes], **options) -> None:
     assert path.read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
 
 
-def test_whole_blocks_go_direct_and_the_rest_through_the_page_cache(tmp_path):
-    writer = RecordingWriter()
-    chunks = pieces(1 << 20, 1 << 20, 3 * DIRECT_BLOCK + 123, 5000, 1 << 20, 17)
-    part = PartFile(tmp_path / "a.zip.part", writer=writer)
+def test_the_file_and_its_sha256_are_exactly_the_pieces(tmp_path):
+    check_written(tmp_path / "a.zip.part", pieces(1 << 20, 1 << 20, 3 * 4096 + 123, 5000, 1 << 20, 17))
+
+
+def test_short_writes_are_completed(tmp_path):
+    writer = RecordingWriter(most=1000)
+    check_written(tmp_path / "b.zip.part", pieces(5000, 4321), writer=writer)
+    assert len(writer.calls) == 10 and writer.calls[5] == (5000, 1000)
+
+
+def resident_fraction(path) -> float:
+    """How much of the file is in the page cache (Linux `mincore` over a mapping of it, which reads nothing)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    size = path.stat().st_size
+    pages = -(-size // mmap.PAGESIZE)
+    vector = ctypes.create_string_buffer(pages)
+    with open(path, "rb") as handle:
+        mapping = mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_COPY)
+        start = ctypes.c_char.from_buffer(mapping)
+        failed = libc.mincore(ctypes.byref(start), ctypes.c_size_t(size), vector)
+        del start
+        mapping.close()
+    if failed:
+        pytest.skip(f"mincore refused: {os.strerror(ctypes.get_errno())}")
+    return sum(byte & 1 for byte in vector.raw) / pages
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="posix_fadvise is not on this system")
+def test_a_finished_file_leaves_the_page_cache(tmp_path):
+    """A backup is not read again soon: once it is on disk it does not crowd the operator's page cache."""
+    probe = tmp_path / "probe"
+    probe.write_bytes(os.urandom(1 << 20))
+    with open(probe, "rb") as handle:
+        os.fsync(handle.fileno())
+        os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    if resident_fraction(probe) > 0.5:
+        pytest.skip(f"{tmp_path} keeps its files in memory (tmpfs)")
+    path = tmp_path / "c.zip.part"
+    part = PartFile(path)
     part.open(keep_existing=False)
-    digest = write_all(part, chunks)
-
-    whole = b"".join(chunks)
-    assert (tmp_path / "a.zip.part").read_bytes() == whole
-    assert digest == hashlib.sha256(whole).hexdigest()
-    direct = [(offset, length) for is_direct, offset, length in writer.calls if is_direct]
-    buffered = [(offset, length) for is_direct, offset, length in writer.calls if not is_direct]
-    assert sum(length for _, length in direct) > 0.95 * len(whole)
-    assert all(offset % DIRECT_BLOCK == 0 and length % DIRECT_BLOCK == 0 for offset, length in direct)
-    assert all(length < DIRECT_BLOCK for _, length in buffered)  # only heads and tails of blocks
-    assert sum(length for _, length in direct + buffered) == len(whole)
+    for _ in range(8):
+        part.write(os.urandom(1 << 20))
+    assert resident_fraction(path) > 0.5  # written through the page cache
+    part.finish()
+    part.close()
+    assert resident_fraction(path) < 0.1
 
 
-def test_a_resumed_file_of_odd_size_is_realigned(tmp_path):
-    path = tmp_path / "b.zip.part"
+def test_a_resumed_file_of_odd_size_continues_after_its_last_byte(tmp_path):
+    path = tmp_path / "d.zip.part"
     kept = os.urandom(5000)
     path.write_bytes(kept)
     writer = RecordingWriter()
@@ -106,37 +111,12 @@ def test_a_resumed_file_of_odd_size_is_realigned(tmp_path):
 
     whole = kept + b"".join(more)
     assert path.read_bytes() == whole and digest == hashlib.sha256(whole).hexdigest()
-    # The kept partial block is rewritten whole, so everything but the final tail goes direct.
-    assert writer.calls[0][:2] == (True, DIRECT_BLOCK)
-    assert [call for call in writer.calls if not call[0]] == [
-        (False, len(whole) // DIRECT_BLOCK * DIRECT_BLOCK, len(whole) % DIRECT_BLOCK)
-    ]
+    assert writer.calls[0] == (5000, 1 << 20)
 
 
-def test_o_direct_refused_while_writing_falls_back_to_the_page_cache(tmp_path):
-    writer = RecordingWriter(refuse_direct_after=1)
-    check_written(tmp_path / "c.zip.part", pieces(1 << 20, 1 << 20, 1 << 20), writer=writer)
-    assert writer.direct_calls() == 1
-    assert writer.calls[-1][0] is False
-
-
-def test_a_short_direct_write_is_completed_through_the_page_cache(tmp_path):
-    writer = RecordingWriter(short_direct_at=1)
-    check_written(tmp_path / "d.zip.part", pieces(1 << 20, 1 << 20, 1 << 20), writer=writer)
-    assert writer.direct_calls() == 2  # one whole chunk, then the short one; none after it
-
-
-def test_without_o_direct_everything_is_buffered(tmp_path):
-    writer = RecordingWriter()
-    check_written(tmp_path / "e.zip.part", pieces(1 << 20, 4321), writer=writer, direct=False)
-    assert writer.direct_calls() == 0
-
-
-def test_a_full_disk_during_a_direct_write_is_a_disk_full_error(tmp_path):
+def test_a_full_disk_is_a_disk_full_error(tmp_path):
     def full(fd, data, offset):
-        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return os.pwrite(fd, data, offset)
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     part = PartFile(tmp_path / "f.zip.part", writer=full, expected_size=1 << 21)
     part.open(keep_existing=False)
@@ -149,7 +129,7 @@ def test_a_full_disk_during_a_direct_write_is_a_disk_full_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_restart_then_direct_writes_start_again_at_zero(tmp_path):
+def test_restart_then_writes_start_again_at_zero(tmp_path):
     writer = RecordingWriter()
     part = PartFile(tmp_path / "g.zip.part", writer=writer)
     part.open(keep_existing=False)
@@ -158,7 +138,7 @@ def test_restart_then_direct_writes_start_again_at_zero(tmp_path):
     again = os.urandom(1 << 20)
     digest = write_all(part, [again])
     assert (tmp_path / "g.zip.part").read_bytes() == again and digest == hashlib.sha256(again).hexdigest()
-    assert writer.calls[-1][:2] == (True, 0)
+    assert writer.calls[-1] == (0, 1 << 20)
 
 
 def test_after_a_failed_write_nothing_more_is_written(tmp_path):
@@ -184,8 +164,8 @@ def test_after_a_failed_write_nothing_more_is_written(tmp_path):
 
 
 def test_closing_without_finishing_keeps_every_byte_counted(tmp_path):
-    """A download that gives up keeps its part file for the next run: the tail waiting in memory is
-    written when the file is closed."""
+    """A download that gives up keeps its part file for the next run, which resumes after every byte
+    counted."""
     chunks = pieces(1 << 20, 777)
     part = PartFile(tmp_path / "i.zip.part")
     part.open(keep_existing=False)
@@ -196,30 +176,3 @@ def test_closing_without_finishing_keeps_every_byte_counted(tmp_path):
     again = PartFile(tmp_path / "i.zip.part")
     assert again.open(keep_existing=True) == part.size
     again.close()
-
-
-MOUNT_TABLE = """\
-22 27 0:21 / /proc rw,relatime - proc proc rw
-27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard
-25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=24684084k
-31 27 0:45 / /home/ops rw,relatime shared:12 master:3 - nfs4 files:/home/ops rw,vers=4.2
-32 27 0:46 / /mnt/with\\040space rw - cifs //nas/backups rw
-"""
-
-
-@pytest.mark.parametrize(
-    "device,kind", [("254:0", "ext4"), ("0:23", "tmpfs"), ("0:45", "nfs4"), ("0:46", "cifs"), ("8:1", None)]
-)
-def test_the_file_system_type_comes_from_the_mount_table(device, kind):
-    assert type_in_mount_table(MOUNT_TABLE, device) == kind
-
-
-def test_network_and_memory_file_systems_are_written_through_the_page_cache(tmp_path, monkeypatch):
-    """An NFS home folder would make every direct write wait for the server; tmpfs is the page cache."""
-    import tui.services.downloads.block_writer as block_writer
-
-    for kind in ("nfs4", "cifs", "tmpfs", "fuse.sshfs"):
-        monkeypatch.setattr(block_writer, "file_system_type", lambda fd, kind=kind: kind)
-        writer = RecordingWriter()
-        check_written(tmp_path / f"{kind}.zip.part", pieces(1 << 20, 1 << 20), writer=writer)
-        assert writer.direct_calls() == 0, kind

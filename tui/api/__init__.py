@@ -11,8 +11,15 @@ The names below are loaded when first used (PEP 562): importing one light module
 as `tui.api.secrets`, must not import httpx and every client (the app's start-up waits on imports).
 """
 
+import sys
 from importlib import import_module
 from typing import Any
+
+# httpx's package imports its command-line tool (click, pygments, rich: 60-120 ms of every command's
+# start-up, measured) unless that import fails, in which case it defines a stub `httpx.main`. This app never
+# runs that tool (the `httpx` command, a separate process, is unaffected); a None entry makes the import fail.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 _WHERE = {
     "Credentials": "credentials.finder",

@@ -248,7 +248,7 @@ class DeploymentClient:
         )
 
     def download_export(self, id_or_ts: str | int, *, offset: int = 0) -> AbstractAsyncContextManager[ExportDownload]:
-        """`async with client.download_export(id, offset=n) as download:` then `download.chunks()`.
+        """`async with client.download_export(id, offset=n) as download:` then `download.pour(sink)`.
         With `offset`, asks for the rest of the file (Range); `download.offset` says where the body
         actually starts (0 if the server sent the whole file again)."""
         return open_export_download(self._http, id_or_ts, offset=offset)

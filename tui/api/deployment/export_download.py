@@ -29,7 +29,7 @@ _FILENAME = re.compile(r"filename\s*=\s*(\"[^\"]*\"|[^;]+)")
 
 @dataclass
 class ExportDownload:
-    """An open download: read `chunks()` once, inside the `download_export` context."""
+    """An open download: read it once with `pour()`, inside the `download_export` context."""
 
     status: int  # 200 (whole file) or 206 (from `offset`)
     offset: int  # the file position of the first body byte (0 when the server ignored the Range)
@@ -49,12 +49,12 @@ class ExportDownload:
         """The server said it serves byte ranges (`Accept-Ranges: bytes`); Convex's handler does not."""
         return self.status == 206 or "bytes" in self._response.headers.get("accept-ranges", "").lower()
 
-    async def chunks(self, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        """The body in pieces of at least `chunk_size` bytes (the last may be shorter). A dropped connection
-        raises `NetworkError` (resume with a new `offset`) after the bytes that arrived before it."""
+    async def pour(self, sink: Callable[[bytes], None], chunk_size: int = 1 << 20) -> None:
+        """The whole body into `sink`, in pieces of at least `chunk_size` bytes (the last may be shorter), off
+        the event loop (on the reading thread when there is one, so the bytes never pass through the loop);
+        `sink` may block. A dropped connection raises `NetworkError` after `sink` had the bytes that arrived."""
         if self._threaded is not None:
-            async for chunk in self._threaded.chunks(chunk_size):
-                yield chunk
+            await self._threaded.pour(sink, chunk_size)
             return
         pieces: list[bytes] = []
         gathered = 0
@@ -66,24 +66,14 @@ class ExportDownload:
                 pieces.append(piece)
                 gathered += len(piece)
                 if gathered >= chunk_size:
-                    yield b"".join(pieces)
+                    await asyncio.to_thread(sink, b"".join(pieces))
                     pieces, gathered = [], 0
         except NetworkError:
-            if pieces:
-                yield b"".join(pieces)
+            if pieces:  # the bytes that arrived before the drop are kept
+                await asyncio.to_thread(sink, b"".join(pieces))
             raise
         if pieces:
-            yield b"".join(pieces)
-
-    async def pour(self, sink: Callable[[bytes], None], chunk_size: int = 1 << 20) -> None:
-        """The whole body into `sink`, in pieces as `chunks` gives them, called off the event loop (on the
-        reading thread when there is one, so the bytes never pass through the loop); `sink` may block.
-        A dropped connection raises `NetworkError` after `sink` had the bytes that arrived."""
-        if self._threaded is not None:
-            await self._threaded.pour(sink, chunk_size)
-            return
-        async for chunk in self.chunks(chunk_size):
-            await asyncio.to_thread(sink, chunk)
+            await asyncio.to_thread(sink, b"".join(pieces))
 
 
 def filename_from_disposition(header: str | None) -> str | None:

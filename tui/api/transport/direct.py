@@ -27,7 +27,10 @@ import httpx
 
 from tui.api.transport.tls import tls_context
 
-PIECE = 1 << 18  # the most one socket read of the body asks for
+# The most one socket read of the body asks for. A read gets what has arrived, up to this: on a fast link
+# 1 MiB reads took 0.35-0.45 s of the reading thread's CPU per GB against 0.65-0.7 with 256 KiB reads
+# (fewer, larger pieces to pass on; measured on this project's 2-core VM).
+PIECE = 1 << 20
 
 
 class DirectTransport(httpx.BaseTransport):

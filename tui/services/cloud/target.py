@@ -262,7 +262,12 @@ class CloudTarget:
     ) -> DownloadResult:
         from tui.services.downloads.backup_download import download_cloud_backup
 
-        record = await self.get_backup(deployment, backup_id)
+        # Only what the download needs: the backup itself (not the size and the schedule's kind that
+        # `get_backup` adds, two more requests), and the deployment's credential asked for side by side.
+        backup, _ = await asyncio.gather(
+            self.platform.get_cloud_backup(cloud_backup_id(backup_id)), self._client_or_none(deployment)
+        )
+        record = cloud_backups.record(backup, deployment.name)
         return await download_cloud_backup(
             self.directory, record, folder=folder, progress=progress, downloader=self.downloader.verifying(full_verify)
         )

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from tui.api.errors import Conflict, ConvexApiError
 from tui.archive.errors import ArchiveError
 from tui.archive.layout import snapshot_filename
-from tui.archive.verify import VerifyReport, verify_archive
 from tui.archive.integrity import IntegrityReport
 from tui.services.downloads.errors import CorruptArchive, DownloadError, TargetExists
 from tui.services.downloads.downloader import Downloader, DownloadProgress, DownloadResult, default_download_folder
@@ -30,6 +29,7 @@ from tui.services.protocol import BackupRecord
 from tui.services.downloads.sidecar import write_sidecar
 
 if TYPE_CHECKING:
+    from tui.archive.verify import VerifyReport
     from tui.services.cloud.directory import CloudDirectory
     from tui.services.self_hosted.local_store import StoredBackup
 
@@ -144,6 +144,8 @@ def copy_verified(
                     )
                 )
             try:
+                from tui.archive.verify import verify_archive  # rarely asked for: loaded then
+
                 full = verify_archive(part.path)
             except ArchiveError as exc:
                 raise CorruptArchive(f"The stored backup {source.parent.name}", exc) from None

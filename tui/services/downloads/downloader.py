@@ -37,7 +37,6 @@ from tui.api.errors import ConvexApiError, InvalidRequest, NetworkError, NotFoun
 from tui.api.errors import RateLimited
 from tui.api.deployment.export_download import ExportDownload
 from tui.archive.errors import ArchiveError
-from tui.archive.verify import verify_archive
 from tui.archive.integrity import finish_check
 from tui.services.downloads.errors import CorruptArchive, DownloadError, RetriesExhausted, TargetExists
 from tui.services.downloads.pipeline import ChunkPipeline, RateMeter
@@ -340,6 +339,8 @@ class _Run:
             full = None
             if self.o.full_verify:
                 self._report("verifying", "Reading every document", force=True)
+                from tui.archive.verify import verify_archive  # rarely asked for: loaded then
+
                 full = await asyncio.to_thread(verify_archive, part.path, strict_storage=self.o.strict_storage)
         except ArchiveError as exc:
             raise CorruptArchive(self._what(), exc) from None

@@ -7,12 +7,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.archive.verify import VerifyReport
 from tui.archive.integrity import IntegrityReport
 from tui.services.protocol import Progress
 from tui.services.sizes import human_rate, human_size
+
+if TYPE_CHECKING:  # decoding every document is asked for rarely: its module loads when it is
+    from tui.archive.verify import VerifyReport
 
 
 @dataclass(frozen=True)
