@@ -4,7 +4,7 @@ benchmarks").
 Each `convex-backups` run in the headless tests used to be a cold `python -m tui`: about 0.3 CPU-seconds of
 interpreter start and imports before the command did anything, paid a few hundred times a run. Here one
 server process per test worker imports the command line and every command once; each run is a fork of it
-that takes its own argv, environment, working folder and standard streams, runs `tui.cli.main` exactly as
+that takes its own argv, environment, working folder and standard streams, runs `tui.cli.run` exactly as
 `python -m tui` does (`tui/__main__.py`), and exits through the interpreter's normal shutdown, so atexit
 handlers (the embedded sandbox's stop among them) run as they would. The result is a real process with a real
 exit code; only the imports are shared.
@@ -80,7 +80,7 @@ while True:
     os.environ.update(request["env"])
     time.tzset()  # the time zone is read from TZ at start-up
     sys.argv = ["convex-backups", *request["args"]]
-    raise SystemExit(tui.cli.main(request["args"]))
+    raise SystemExit(tui.cli.run())  # as tui/__main__.py
 """
 
 
