@@ -48,6 +48,11 @@ class Session:
         """A `BackupTarget`, once the sandbox (if it is the target) serves."""
         import asyncio  # here, not at the top: the sandbox starts before asyncio is imported
 
+        # httpx's package imports its command-line tool (click, pygments, rich.syntax: some 20 ms of this
+        # process's CPU before the first request) unless that import fails, when it defines a stub
+        # `httpx.main`. The app never runs that tool (the `httpx` command, another process, is unaffected).
+        if "httpx" not in sys.modules:
+            sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
         # While the sandbox may still be starting: what the first requests need.
         from tui.api.deployment import client as deployment_client  # noqa: F401 - reads the backups' sizes
         from tui.api.transport.clients import preload
