@@ -104,8 +104,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self._poll: Timer | None = None
         self.as_of: datetime | None = None  # when the shown backups were fetched
         self.last_error: str | None = None
-        # At start-up the first deployment's backups are fetched alone, the rest once they are shown: on a
-        # loopback sandbox the other requests would share the two cores with the list (issue 16's first screen).
+        # At start-up the first deployment's backups are fetched alone and the rest once they are shown: the
+        # other requests and their repaints would otherwise compete with the list for this process's CPU (and,
+        # on the local sandbox, the server's): issue 16's first complete screen.
         self._details_after_backups: str | None = None
         self.init_emergency_facts()
 
@@ -298,6 +299,7 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     def refresh_current(self) -> None:
         if self.current is not None:
+            self._details_after_backups = None  # asked for here already
             self.load_backups(self.current)
             self.load_details(self.current)
 
