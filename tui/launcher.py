@@ -52,7 +52,7 @@ class Session:
         # process's CPU before the first request) unless that import fails, when it defines a stub
         # `httpx.main`. The app never runs that tool (the `httpx` command, another process, is unaffected).
         if "httpx" not in sys.modules:
-            sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+            sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
         # While the sandbox may still be starting: what the first requests need.
         with imports_uncollected():
             from tui.api.deployment import client as deployment_client  # noqa: F401 - reads the backups' sizes
