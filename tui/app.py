@@ -73,7 +73,7 @@ class ConvexBackupsApp(App):
         self.start_deployment = spec.deployment if spec is not None else None
         # The target opens once the main screen's first frame is drawn (MainScreen.on_mount): opening
         # imports the network stack, which would otherwise delay that frame.
-        self.push_screen(MainScreen(clock=self.clock))
+        self.push_screen(MainScreen(clock=self.clock, width=self.size.width))
 
     @property
     def main(self) -> MainScreen:

@@ -48,12 +48,14 @@ class Session:
         """A `BackupTarget`, once the sandbox (if it is the target) serves."""
         import asyncio  # here, not at the top: the sandbox starts before asyncio is imported
 
+        # (Importing tui.api keeps httpx's command-line tool out: tui/api/__init__.py.)
         # While the sandbox may still be starting: what the first requests need.
-        from tui.api.deployment import client as deployment_client  # noqa: F401 - reads the backups' sizes
-        from tui.api.transport.clients import preload
-        from tui.services.config.open_target import open_target, sandbox_spec
+        with imports_uncollected():
+            from tui.api.deployment import client as deployment_client  # noqa: F401 - reads the backups' sizes
+            from tui.api.transport.clients import preload
+            from tui.services.config.open_target import open_target, sandbox_spec
 
-        preload()
+            preload()
         if self.starting is not None:
             url, token = await asyncio.wrap_future(self.starting)
             self.spec, self.starting = sandbox_spec(self.spec, url, token), None
@@ -95,6 +97,24 @@ class Session:
             done.set_exception(exc)
             return
         done.set_result(running)
+
+
+@contextmanager
+def imports_uncollected() -> Iterator[None]:
+    """The garbage collector held back while the app's modules load, then everything loaded so far frozen
+    (kept out of later collections): modules, classes and functions are never garbage, yet while they load
+    they set off collections that walk them again and again (about 50 ms of the launch's CPU measured, by
+    `tests/benchmarks/test_tui_latency.py`'s first screen)."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def running_sandbox(root: Path) -> tuple[str, str] | None:
@@ -219,7 +239,8 @@ def run_app(
     starts first, and Textual is imported while it does. `runner(make_app, session)` runs the app some
     other way than `App.run()` (the start-up benchmark); `where`: `session()`'s environ, cwd and home."""
     with session(profile, **where) as chosen:
-        from tui.app import ConvexBackupsApp
+        with imports_uncollected():
+            from tui.app import ConvexBackupsApp
 
         # The app opens its BackupTarget from the session in a worker (`await session.open()`).
         def make_app() -> ConvexBackupsApp:

@@ -5,6 +5,8 @@ the operator's account."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -84,3 +86,23 @@ def test_a_running_sandbox_of_the_same_folder_is_reused(tmp_path):
             assert names == [serving.name]
     finally:
         serving.stop()
+
+
+def test_the_collector_is_held_back_while_modules_load_and_runs_again_after_even_on_an_error():
+    """Issue 16: start-up's imports are not walked by collections again and again (`imports_uncollected`);
+    in a fresh interpreter, so that this test run's own objects are not frozen."""
+    code = (
+        "import gc\n"
+        "from tui.launcher import imports_uncollected\n"
+        "with imports_uncollected():\n"
+        "    held = not gc.isenabled()\n"
+        "    import json\n"
+        "try:\n"
+        "    with imports_uncollected():\n"
+        "        raise ImportError('no such module')\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "print(held, gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["True", "True", "True"]

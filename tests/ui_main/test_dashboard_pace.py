@@ -1,6 +1,7 @@
-"""The dashboard's pace: the request count of a cold start on the demo world (printed), none at all while
-nothing runs, no credential or size fetched for a deployment that is not on screen, and a running cloud
-backup asked about no faster than once a second, backing off while nothing changes."""
+"""The dashboard's pace: the request count of a cold start on the demo world (printed), its backups asked
+for before the rest, none at all while nothing runs, no credential or size fetched for a deployment that is
+not on screen, and a running cloud backup asked about no faster than once a second, backing off while
+nothing changes."""
 
 from __future__ import annotations
 
@@ -111,6 +112,27 @@ async def test_an_idle_dashboard_sends_nothing_says_how_fresh_it_is_and_polls_ag
     assert credentials == {shown.name}  # no credential (and so no size) for a deployment not on screen
     assert len(cold) <= 20
     assert idle == [] and after == []
+
+
+async def test_at_start_up_the_backups_come_first_and_the_rest_of_the_deployment_once_they_are_shown(open_demo, caplog):
+    """Issue 16 (first complete screen): the selected deployment's backups and their sizes are asked for
+    alone; its plan, its imports and its pause state only once the backups are on screen."""
+    caplog.set_level(logging.DEBUG, logger="tui")
+    target = await open_demo()
+    app = ConvexBackupsApp(target=target)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_until(
+            pilot,
+            lambda: screen.query_one("#detail").facts_loaded and screen.query_one("#backups").row_count,
+            timeout=60,
+            what="the backups and the facts of the first deployment",
+        )
+        await wait_until(pilot, lambda: not any(w.is_running for w in app.workers), what="every worker done")
+    paths = [p for _, p in _requests(caplog.records)]  # in the order the answers came
+    sizes = paths.index("HEAD /api/export/zip/{id}")  # the last step of the backups' listing
+    rest = [i for i, p in enumerate(paths) if p.endswith("/get_entitlements") or p == "POST /api/query"]
+    assert rest and sizes < min(rest), "\n".join(paths)
 
 
 async def test_a_running_backup_is_polled_at_most_once_a_second(open_demo, demo_sandbox, caplog):

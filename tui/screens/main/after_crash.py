@@ -7,19 +7,21 @@ it costs a deployment credential each."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.widgets import Static
 
 from tui.messages import EmergencyFacts
-from tui.services.checklist import pause as checklist_pause
-from tui.services.checklist.state import STEP_TITLES, Checklist, ChecklistStore
 from tui.services.config.settings import HOME_VARIABLE, Homes
 from tui.services.protocol import DeploymentRef
 from tui.widgets.deployment_tree import DeploymentTree
 from tui.widgets.detail_pane import DetailPane
 
 from tui.screens.main.parts import MainScreenParts
+
+if TYPE_CHECKING:  # read once the first screen is complete (`load_emergency_facts`): not before it
+    from tui.services.checklist.state import Checklist, ChecklistStore
 
 
 class EmergencyFactsMixin(MainScreenParts):
@@ -32,6 +34,8 @@ class EmergencyFactsMixin(MainScreenParts):
     def checklist_store(self) -> ChecklistStore | None:
         """The data folder's checklists: the session's, or `$CONVEX_BACKUPS_HOME`'s. An app opened on a bare
         target (tests, scripts) without either reads none, rather than the user's own folder."""
+        from tui.services.checklist.state import ChecklistStore
+
         session = self.app.session
         homes = session.homes if session is not None else None
         if homes is None and HOME_VARIABLE in os.environ:
@@ -42,6 +46,8 @@ class EmergencyFactsMixin(MainScreenParts):
     async def load_emergency_facts(self, also: DeploymentRef | None = None) -> None:
         """Unfinished checklists from the data folder, and the pause state of their deployments (and of
         `also`, the selected one)."""
+        from tui.services.checklist import pause as checklist_pause
+
         store = self.checklist_store()
         try:
             unfinished = [c for c in store.all() if not c.finished] if store is not None else []
@@ -75,6 +81,8 @@ class EmergencyFactsMixin(MainScreenParts):
         text = ""
         checklist = self.unfinished[0] if self.unfinished else None
         if checklist is not None:
+            from tui.services.checklist.state import STEP_TITLES
+
             step = checklist.current_step()
             state = " — PAUSED" if self.paused.get(checklist.deployment) else ""
             more = f" (and {len(self.unfinished) - 1} more)" if len(self.unfinished) > 1 else ""

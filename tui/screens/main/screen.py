@@ -69,6 +69,14 @@ FOOTER_KEYS = {
         "quit",
     ),
 }
+BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-normal"), (WIDE_FROM, "-wide")]
+
+
+def breakpoint_class(width: int) -> str:
+    """The class `BREAKPOINTS` give the screen at this width (as Textual's resize handler chooses it)."""
+    return next(name for edge, name in sorted(BREAKPOINTS, reverse=True) if width >= edge)
+
+
 RUNNING_POLL = 30.0  # seconds between refreshes of the visible deployment while something runs
 STALE_AFTER = 30.0  # seconds after which coming back to this screen fetches the visible deployment again
 SETTLE = 0.25  # seconds the cursor must rest on a deployment before its backups are fetched
@@ -76,14 +84,16 @@ SETTLE = 0.25  # seconds the cursor must rest on a deployment before its backups
 
 class MainScreen(EmergencyFactsMixin, MainActions, Screen):
     BINDINGS = keys.bindings(keys.MAIN_KEYS)
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-normal"), (WIDE_FROM, "-wide")]
+    HORIZONTAL_BREAKPOINTS = BREAKPOINTS
     HELP = (
         "Deployments on the left (PROD marks production), their backups on the right, the selected "
         "backup's details and every running operation below. Actions marked * change a deployment."
     )
 
-    def __init__(self, clock: Callable[[], datetime] = fmt.utc_now) -> None:
-        super().__init__()
+    def __init__(self, clock: Callable[[], datetime] = fmt.utc_now, width: int | None = None) -> None:
+        """`width`: the terminal's, when known: the screen then starts with its breakpoint class, so the first
+        resize does not restyle every widget once more (a few ms of the first frame at start-up)."""
+        super().__init__(classes=None if width is None else breakpoint_class(width))
         self.clock = clock
         self.current: DeploymentRef | None = None
         self.deployments: list[DeploymentRef] = []
@@ -98,6 +108,10 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         self._layout: tuple[bool, bool] | None = None  # (narrow, wide) as last laid out
         self._trend_worker: Worker[None] | None = None
         self._trend_of: str | None = None  # the deployment whose trend that worker counts
+        # At start-up the first deployment's backups are fetched alone and the rest once they are shown: the
+        # other requests and their repaints would otherwise compete with the list for this process's CPU (and,
+        # on the local sandbox, the server's): issue 16's first complete screen.
+        self._details_after_backups: str | None = None
         self.init_emergency_facts()
 
     @property
@@ -290,10 +304,15 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
 
     def refresh_current(self) -> None:
         if self.current is not None:
+            self._details_after_backups = None  # asked for here already
             self.load_backups(self.current)
-            self.load_facts(self.current)
-            self.load_emergency_facts(self.current)
-            self.load_imports(self.current)
+            self.load_details(self.current)
+
+    def load_details(self, deployment: DeploymentRef) -> None:
+        """What the detail pane and the emergency line show besides the backups."""
+        self.load_facts(deployment)
+        self.load_emergency_facts(deployment)
+        self.load_imports(deployment)
 
     def on_screen_resume(self) -> None:
         """Back from another screen (the checklist may have paused, unpaused or closed): ask again."""
@@ -339,8 +358,10 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
         if self._settle is not None:
             self._settle.stop()
         self._settle = None if first else self.set_timer(SETTLE, self.refresh_current)
+        # At start-up the backups first: the rest is asked for once they are painted (`on_backups_loaded`).
+        self._details_after_backups = ref.name if first else None
         if first:
-            self.refresh_current()
+            self.load_backups(ref)
 
     def on_backups_loaded(self, message: BackupsLoaded) -> None:
         for backup in message.backups:  # follow every running backup, wherever it is
@@ -348,6 +369,9 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
                 self.follow(message.deployment, backup.id)
         if self.current is None or message.deployment.name != self.current.name:
             return
+        if self._details_after_backups == message.deployment.name:
+            self._details_after_backups = None
+            self.call_after_refresh(self.load_details, message.deployment)
         if message.error and self.backups:
             return  # a refresh that failed keeps the rows it had (the notification says why)
         self.backups = message.backups
@@ -359,7 +383,8 @@ class MainScreen(EmergencyFactsMixin, MainActions, Screen):
             f"The backups could not be listed: {message.error}" if message.error else "No backups yet: b backs up now."
         )
         table.show_backups(message.backups)
-        self._start_trend(message.deployment, message.backups)
+        # Once the rows are painted: counting starts with a repaint of its own, and at start-up maybe a download.
+        self.call_after_refresh(self._start_trend, message.deployment, message.backups)
 
     def on_imports_loaded(self, message: ImportsLoaded) -> None:
         if self.current is None or message.deployment.name != self.current.name:
