@@ -45,6 +45,12 @@ def _progress_shown(screen) -> bool:
     return any(row.progress.state == "inProgress" for row in rows)
 
 
+def _starting(app) -> bool:
+    """What the main screen asks for once the backups are painted (the imports, the pause state, the trend) is
+    still being read: its answers change the screen, also under a dialog opened meanwhile."""
+    return any(w.is_running and w.group in ("imports", "emergency-facts", "trend") for w in app.workers)
+
+
 async def settle(pilot) -> None:
     screen = pilot.app.screen
     for _ in range(200):
@@ -54,6 +60,7 @@ async def settle(pilot) -> None:
             and screen.query_one("#detail").facts_loaded
             and screen.following
             and _progress_shown(screen)
+            and not _starting(pilot.app)
         ):
             break
     await pilot.pause(0.3)
