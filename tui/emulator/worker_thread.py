@@ -6,12 +6,6 @@ from __future__ import annotations
 import threading
 
 
-# How often an idle worker looks on its own. Every request that makes work notifies its worker, so this is only
-# housekeeping (expiry, the files of ended imports): a deployment's two workers polling every second were most
-# of an idle sandbox's CPU (13 deployments: 1.6 %, measured).
-IDLE_POLL_S = 5.0
-
-
 class WorkerThread:
     def __init__(self, thread_name: str):
         self._wake = threading.Event()

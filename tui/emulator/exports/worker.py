@@ -17,7 +17,7 @@ from tui.emulator.deployment.documents import iter_bodies
 from tui.emulator.deployment.file_storage import read_blob
 from tui.emulator.deployment.tables import STORAGE_TABLE, Tablet, active_tablets, components, count_documents
 from tui.emulator.throttle import Throttle
-from tui.emulator.worker_thread import IDLE_POLL_S, WorkerThread
+from tui.emulator.worker_thread import WorkerThread
 
 if TYPE_CHECKING:  # imported by the first export (`_write_zip`): starting a deployment does not need it
     from tui.archive.writer import SnapshotWriter
@@ -39,7 +39,6 @@ class ExportWorker(WorkerThread):
         self.instance_name = instance_name
         self.throttle = throttle
         super().__init__(f"export-{instance_name}")
-        self._wake.set()  # the first look is at once: an export pending when the sandbox stopped resumes
 
     def interrupt(self) -> None:
         self.throttle.set(self.throttle.step_delay)  # cut a throttled sleep short
@@ -49,7 +48,7 @@ class ExportWorker(WorkerThread):
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(IDLE_POLL_S)
+            self._wake.wait(1.0)
             self._wake.clear()
             try:
                 self.purge_expired()

@@ -21,7 +21,7 @@ from tui.emulator.clock import Clock
 from tui.emulator.deployment.database import Database
 from tui.emulator.deployment.tables import purge_dropped
 from tui.emulator.throttle import Throttle
-from tui.emulator.worker_thread import IDLE_POLL_S, WorkerThread
+from tui.emulator.worker_thread import WorkerThread
 
 log = logging.getLogger(__name__)
 UPLOADS = "uploads"
@@ -147,7 +147,7 @@ class ImportWorker(WorkerThread):
                 job = self._next_job()
                 if job is None:
                     self._sweep()
-                    self._wake.wait(IDLE_POLL_S)
+                    self._wake.wait(1.0)
                     self._wake.clear()
                     continue
                 kind, document = job
