@@ -43,6 +43,22 @@ def install_lock() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def npm_install(prefix: Path, package: str, marker: Path) -> None:
+    """`npm install package` into `prefix` (the tests' cache) unless `marker`, a file it installs, is there."""
+    with install_lock():
+        if marker.exists():
+            return
+        prefix.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(prefix), package],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if result.returncode != 0 or not marker.exists():
+            pytest.fail(f"npm could not install {package}:\n{result.stderr[-2000:]}")
+
+
 def install_cli() -> Path:
     """node_modules holding the CLI; installs it with npm on first use. Skips, saying why, without Node."""
     if shutil.which("node") is None or shutil.which("npm") is None:
@@ -51,26 +67,7 @@ def install_cli() -> Path:
         )
     prefix = CACHE / f"convex-{CONVEX_VERSION}"
     binary = prefix / "node_modules" / "convex" / "bin" / "main.js"
-    with install_lock():
-        if not binary.exists():
-            prefix.mkdir(parents=True, exist_ok=True)
-            result = subprocess.run(
-                [
-                    "npm",
-                    "install",
-                    "--no-audit",
-                    "--no-fund",
-                    "--loglevel=error",
-                    "--prefix",
-                    str(prefix),
-                    f"convex@{CONVEX_VERSION}",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            if result.returncode != 0 or not binary.exists():
-                pytest.fail(f"npm could not install convex@{CONVEX_VERSION}:\n{result.stderr[-2000:]}")
+    npm_install(prefix, f"convex@{CONVEX_VERSION}", binary)
     return prefix / "node_modules"
 
 

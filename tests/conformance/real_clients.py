@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from official_cli import CACHE, CONVEX_VERSION, install_cli, install_lock
+from official_cli import CACHE, CONVEX_VERSION, install_cli, install_lock, npm_install
 
 PLATFORM_VERSION = "0.1.10"  # @convex-dev/platform on npm
 PYTHON_CLIENT_VERSION = "0.8.1"  # `convex` on PyPI: the Rust client behind a Python API
@@ -36,26 +36,7 @@ def platform_npm() -> Path:
     require_node()
     prefix = CACHE / f"convex-dev-platform-{PLATFORM_VERSION}"
     marker = prefix / "node_modules" / "@convex-dev" / "platform" / "package.json"
-    with install_lock():
-        if not marker.exists():
-            prefix.mkdir(parents=True, exist_ok=True)
-            result = subprocess.run(
-                [
-                    "npm",
-                    "install",
-                    "--no-audit",
-                    "--no-fund",
-                    "--loglevel=error",
-                    "--prefix",
-                    str(prefix),
-                    f"@convex-dev/platform@{PLATFORM_VERSION}",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            if result.returncode != 0 or not marker.exists():
-                pytest.fail(f"npm could not install @convex-dev/platform@{PLATFORM_VERSION}:\n{result.stderr[-2000:]}")
+    npm_install(prefix, f"@convex-dev/platform@{PLATFORM_VERSION}", marker)
     return prefix / "node_modules"
 
 
