@@ -49,7 +49,7 @@ async def _failed_backup(deployment, tmp_path, spoil: str | None, caplog, **down
     homes = Homes(tmp_path / "config", tmp_path / "data")
     store = LocalStore(homes.store_dir)
     async with FaultServer(SpoilingProxy(deployment.url, spoil)) as server:
-        client = DeploymentClient(server.url, deployment.key)
+        client = DeploymentClient(server.url, deployment.key, sleep=SleepRecorder())  # the session retries too
         target = SelfHostedTarget(
             client,
             store,

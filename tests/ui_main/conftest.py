@@ -13,9 +13,9 @@ from tui.services.config.settings import Homes
 
 @pytest.fixture(scope="module")
 def demo_sandbox(demo_template, tmp_path_factory):
-    """The demo teams (indie-studio on Starter, acme-corp on Pro), with a little throttle so a running
-    backup can be watched and canceled; a copy of the demo world seeded once per session."""
-    process = start_demo_copy(demo_template, tmp_path_factory.mktemp("tui") / "sandbox", throttle=0.15)
+    """The demo teams (indie-studio on Starter, acme-corp on Pro); a copy of the demo world seeded once per
+    session. Unthrottled: a test that watches a backup or restore run slows it with `demo_sandbox.throttled`."""
+    process = start_demo_copy(demo_template, tmp_path_factory.mktemp("tui") / "sandbox")
     yield process
     process.stop()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pilot_host import record_notifications  # noqa: F401 (with `notes`, the ui tests' way to read them)
-from pilot_host import wait_until  # noqa: F401 (the ui tests import it from here)
+from pilot_host import screen_settled, wait_until  # noqa: F401 (the ui tests import them from here)
 
 
 async def open_cloud_target(process, homes, *, token: str | None = None, **spec):

@@ -6,7 +6,7 @@ glyph, and no "None" on any screen reachable from the main screen."""
 from __future__ import annotations
 
 import pytest
-from pilot_support import choose, record_notifications, wait_for_screen, wait_until
+from pilot_support import choose, record_notifications, screen_settled, wait_for_screen, wait_until
 from screen_text import screen_lines, widget_lines, widget_text
 
 from tui.app import ConvexBackupsApp
@@ -33,21 +33,23 @@ async def _acme(target, prod: bool):
     return next(d for d in await target.list_deployments() if d.team == "acme-corp" and d.is_prod == prod)
 
 
-async def _with_backups(target, ref, count: int):
-    """At least `count` backups of `ref` (every other one with file storage), each one finished."""
+async def _with_backups(sandbox, target, ref, count: int):
+    """At least `count` backups of `ref` (every other one with file storage), each one finished: taken without
+    the sandbox's throttle, which is there for the tests that watch a backup run."""
     backups = await target.list_backups(ref)
-    while len(backups) < count:
-        record = await target.request_backup(ref, include_storage=len(backups) % 2 == 0)
-        async for _ in target.follow_backup(ref, record.id):
-            pass
-        backups = await target.list_backups(ref)
+    with sandbox.throttled(ref.name, 0.0):
+        while len(backups) < count:
+            record = await target.request_backup(ref, include_storage=len(backups) % 2 == 0)
+            async for _ in target.follow_backup(ref, record.id):
+                pass
+            backups = await target.list_backups(ref)
     return backups
 
 
-async def test_backups_table_keeps_state_age_size_files_whole_without_sideways_scrolling(open_demo):
+async def test_backups_table_keeps_state_age_size_files_whole_without_sideways_scrolling(open_demo, demo_sandbox):
     target = await open_demo()
     ref = await _acme(target, prod=False)
-    backups = await _with_backups(target, ref, 6)
+    backups = await _with_backups(demo_sandbox, target, ref, 6)
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, app, ref.name)
@@ -76,12 +78,12 @@ async def test_backups_table_keeps_state_age_size_files_whole_without_sideways_s
         assert "(UTC)" in widget_lines(app, table)[0]
 
 
-async def test_backup_ids_are_whole_where_they_are_shown(open_demo):
+async def test_backup_ids_are_whole_where_they_are_shown(open_demo, demo_sandbox):
     """Every backup's id is drawn whole for the row under the cursor, so two backups never look alike; also
     on a deployment whose details are long (a periodic schedule and the plan's limits)."""
     target = await open_demo()
     ref = await _acme(target, prod=False)
-    backups = await _with_backups(target, ref, 3)
+    backups = await _with_backups(demo_sandbox, target, ref, 3)
     await target.set_schedule(ref, Schedule("weekly", 3, 30, 1, True))
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=SIZE) as pilot:
@@ -155,10 +157,10 @@ async def test_checkboxes_say_on_or_off_in_words_and_a_glyph_without_colour(open
         await wait_until(pilot, lambda: flipped in widget_text(app, on), what="the flipped state in words")
 
 
-async def test_the_cursor_row_is_marked_by_a_glyph_not_colour_alone(open_demo):
+async def test_the_cursor_row_is_marked_by_a_glyph_not_colour_alone(open_demo, demo_sandbox):
     target = await open_demo()
     ref = await _acme(target, prod=False)
-    await _with_backups(target, ref, 3)
+    await _with_backups(demo_sandbox, target, ref, 3)
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, app, ref.name)
@@ -197,19 +199,18 @@ async def test_no_none_on_any_screen_reachable_from_the_main_screen(open_demo):
     async with app.run_test(size=SIZE) as pilot:
         for ref in kinds.values():
             screen = await choose(pilot, app, ref.name)
-            await pilot.pause(0.2)
+            await pilot.pause()
             look(ref.name)
             for key in ("b", "p", "e", "question_mark", "r", "w", "d"):
                 await pilot.press(key)
-                for _ in range(40):  # a dialog, or a line saying why not (some keys need a backup)
-                    await pilot.pause(0.05)
-                    if app.screen is not screen or shown:
-                        break
-                await pilot.pause(0.5)
+                # A dialog, or a line saying why not (some keys need a backup).
+                await wait_until(pilot, lambda: app.screen is not screen or shown, what=f"what {key} opens")
+                if app.screen is not screen:
+                    await screen_settled(pilot)  # what the dialog loads as it opens is drawn
                 look(f"{ref.name} {key}")
                 while app.screen is not screen:
                     await pilot.press("escape")
-                    await pilot.pause(0.2)
+                    await pilot.pause()
                 app.clear_notifications()
                 shown.clear()
     assert len(seen) >= 8 * len(kinds)

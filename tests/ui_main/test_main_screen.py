@@ -50,36 +50,37 @@ async def test_tree_lists_demo_deployments_with_prod_in_words(open_demo):
         assert table.row_count == len(table.shown) > 0
 
 
-async def test_back_up_now_shows_live_progress_and_completes(open_demo):
+async def test_back_up_now_shows_live_progress_and_completes(open_demo, demo_sandbox):
     target = await open_demo()
     ref = await _pick(target, team="acme-corp", prod=False)
     before = {b.id for b in await target.list_backups(ref)}
     app = ConvexBackupsApp(target=target)
     shown = record_notifications(app)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await choose(pilot, app, ref.name)
-        await pilot.press("b")
-        dialog = await wait_for_screen(pilot, app, BackupNowDialog, what="backup dialog")
-        assert "backups per deployment" in dialog.query_one("#limit").render().plain
-        await pilot.press("f")  # with file storage
-        await pilot.press("enter")
-        panel = screen.query_one(ProgressPanel)
-        await wait_until(pilot, lambda: panel.rows, what="a progress row")
-        seen_states = set()
+    with demo_sandbox.throttled(ref.name, 0.15):  # the backup runs long enough to be seen running
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await choose(pilot, app, ref.name)
+            await pilot.press("b")
+            dialog = await wait_for_screen(pilot, app, BackupNowDialog, what="backup dialog")
+            assert "backups per deployment" in dialog.query_one("#limit").render().plain
+            await pilot.press("f")  # with file storage
+            await pilot.press("enter")
+            panel = screen.query_one(ProgressPanel)
+            await wait_until(pilot, lambda: panel.rows, what="a progress row")
+            seen_states = set()
 
-        def ended():
-            for row in panel.rows.values():
-                seen_states.add(row.progress.state)
-            return any("ended: complete" in n for n in notes(shown))
+            def ended():
+                for row in panel.rows.values():
+                    seen_states.add(row.progress.state)
+                return any("ended: complete" in n for n in notes(shown))
 
-        await wait_until(pilot, ended, timeout=120, what="the backup to complete")
-        after = await target.list_backups(ref)
-        new = [b for b in after if b.id not in before]
-        assert len(new) == 1 and new[0].state == "complete" and new[0].include_storage
-        assert seen_states & {"inProgress", "requested"}
-        await wait_until(
-            pilot, lambda: new[0].id in {b.id for b in screen.query_one(BackupTable).shown}, what="table refreshed"
-        )
+            await wait_until(pilot, ended, timeout=120, what="the backup to complete")
+            after = await target.list_backups(ref)
+            new = [b for b in after if b.id not in before]
+            assert len(new) == 1 and new[0].state == "complete" and new[0].include_storage
+            assert seen_states & {"inProgress", "requested"}
+            await wait_until(
+                pilot, lambda: new[0].id in {b.id for b in screen.query_one(BackupTable).shown}, what="table refreshed"
+            )
 
 
 async def test_starter_limit_is_explained_before_any_request(open_demo):
