@@ -203,8 +203,14 @@ class SandboxProcess:
 def start_demo_copy(template: Path, folder: Path, *, throttle: float = 0.0, timeout: float = 120) -> SandboxProcess:
     """A sandbox serving a fresh copy of the seeded demo world (tests/conftest.py's `demo_template`) from
     `folder`; started with `--seed demo` like the original, which leaves a seeded world as it is."""
-    shutil.copytree(template, folder, ignore=shutil.ignore_patterns("sandbox.lock", "sandbox.running*"))
+    copy_demo_world(template, folder)
     return SandboxProcess(folder, throttle=throttle, extra_args=DEMO).start(timeout=timeout)
+
+
+def copy_demo_world(template: Path, folder: Path) -> Path:
+    """`folder`: a copy of the seeded demo world's data folder, without the running sandbox's lock files."""
+    shutil.copytree(template, folder, ignore=shutil.ignore_patterns("sandbox.lock", "sandbox.running*"))
+    return folder
 
 
 def wait_for(predicate, timeout: float = 30, interval: float = 0.05, message: str = "condition"):

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from sandbox_process import SandboxProcess
+from sandbox_process import SandboxProcess, copy_demo_world
 
 from tui.launcher import session
 from tui.services.config.targets import SANDBOX_NOTICE
@@ -39,10 +39,17 @@ def test_embedded_sandbox_starts_and_stops(tmp_path):
     assert chosen.runtime is None and child.process.poll() == 0  # stopped cleanly on leaving
 
 
-def test_the_sandbox_stops_when_the_app_dies(tmp_path):
+def _seeded_home(demo_template, home: Path) -> Path:
+    """A home whose sandbox folder already holds the seeded demo world (a copy of the run's), as after a first
+    start: only test_embedded_sandbox_starts_and_stops pays for seeding it."""
+    copy_demo_world(demo_template, home / "data" / "sandbox")
+    return home
+
+
+def test_the_sandbox_stops_when_the_app_dies(tmp_path, demo_template):
     """The child watches its standard input: a parent that vanishes without closing the session (killed)
     still ends it."""
-    environ = {"CONVEX_BACKUPS_HOME": str(tmp_path / "home")}
+    environ = {"CONVEX_BACKUPS_HOME": str(_seeded_home(demo_template, tmp_path / "home"))}
     with session(environ=environ, cwd=tmp_path, home=tmp_path) as chosen:
         asyncio.run(_deployments(chosen))
         child = chosen.runtime
@@ -65,8 +72,8 @@ def _sandbox_processes(root) -> list[int]:
     return found
 
 
-def test_a_session_left_before_the_sandbox_serves_leaves_no_process(tmp_path):
-    home = tmp_path / "home"
+def test_a_session_left_before_the_sandbox_serves_leaves_no_process(tmp_path, demo_template):
+    home = _seeded_home(demo_template, tmp_path / "home")
     with session(environ={"CONVEX_BACKUPS_HOME": str(home)}, cwd=tmp_path, home=tmp_path) as chosen:
         pass
     chosen.starting.exception(timeout=60)  # the start ends one way or the other
