@@ -106,7 +106,11 @@ async def test_push_code_and_manual_fixes_through_the_screen(shared_demo, demo_t
         )
         name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         await pilot.press("g")
-        await wait_until(pilot, lambda: screen.data_step.data_table == name and table.row_count, what="the documents")
+        await wait_until(  # the page read (until then the list still shows the tables)
+            pilot,
+            lambda: screen.data_step.data_table == name and screen.data_step.page_view is not None and table.row_count,
+            what="the documents",
+        )
         doc_id = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         await pilot.press("e")  # the field editor: a name, enter, a JSON value, enter
         await wait_until(pilot, lambda: type(app.screen).__name__ == "FieldEditDialog", what="the field editor")
