@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 from tui.api.errors import AuthError, ConvexApiError, NotFound
 from tui.api.platform.client import PlatformClient
 from tui.api.platform.models import Deployment, Project, Team
-from tui.services.cloud.deployment_credentials import CredentialRoutes
+from tui.services.cloud.deployment_credentials import REFUSED, CredentialRoutes
 from tui.services.records import ListingNote
 from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
 from tui.services.cloud.token_access import TokenAccess
@@ -198,11 +198,21 @@ class CloudDirectory:
 
     # -- each deployment's own API ------------------------------------------------------------------------
     async def client(self, name: str) -> DeploymentClient:
+        """The deployment's API client. A name not listed yet is not looked up first with a login token
+        (the credential route refuses a deployment the token cannot reach: then the listing says which
+        exist); a team or project token's credential is the token itself, at the URL the listing gives."""
         async with self._lock:
             if name not in self._clients:
                 self.credentials.token_is_login = (await self._access.resolve()).kind == "login"
+                if not self.credentials.token_is_login and name not in self._refs:
+                    await self.get(name)
                 ref = self._refs.get(name)
-                credential = await self.credentials.fetch(name, ref)
+                try:
+                    credential = await self.credentials.fetch(name, ref)
+                except REFUSED:
+                    if ref is None:
+                        await self.get(name)  # NotFound naming the deployments there are, when it is not one
+                    raise
                 url = credential.url or (ref.url if ref is not None else None)
                 if not url:
                     raise NotFound(f"Convex gave no URL for deployment {name}.", code="DeploymentNotFound")
