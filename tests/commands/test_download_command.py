@@ -30,6 +30,7 @@ def test_a_named_deployment_is_downloaded_without_listing_the_teams(cli, backup_
     assert path.parent == tmp_path and path.is_file()
     assert Path(saved["sidecar"]).read_text().split()[0] == saved["sha256"]
     paths = REQUEST.findall(done.stderr)
+    assert paths[0] == "/v1/token_details"  # a token of unknown kind: no dashboard route before it is known
     assert not [p for p in paths if "/teams" in p], paths  # neither the dashboard's listing nor /v1's
     assert f"/api/dashboard/cloud_backups/{backup_id}" in paths and paths[-1].startswith("/api/export/zip/")
 

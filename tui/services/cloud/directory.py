@@ -16,7 +16,7 @@ from tui.api.platform.models import Deployment, Project, Team
 from tui.services.cloud.deployment_credentials import REFUSED, CredentialRoutes
 from tui.services.records import ListingNote
 from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
-from tui.services.cloud.token_access import TokenAccess
+from tui.services.cloud.token_access import Access, TokenAccess
 
 if TYPE_CHECKING:  # loaded when a deployment's own API is first used, not for listing
     from tui.api.deployment.client import DeploymentClient
@@ -75,10 +75,15 @@ class CloudDirectory:
         return [*self._access.notes(), *self._team_notes.values()]
 
     # -- listing ------------------------------------------------------------------------------------------
+    async def access(self) -> Access:
+        """What the token is (asked once; no dashboard route is sent before it is known: token_access.py)."""
+        access = await self._access.resolve()
+        self.credentials.token_is_login = access.kind == "login"
+        return access
+
     async def teams(self) -> list[Team]:
         if self._teams is None:
-            access = await self._access.resolve()
-            self.credentials.token_is_login = access.kind == "login"
+            await self.access()
             self._teams = await self._access.teams()
         return self._teams
 
@@ -203,7 +208,7 @@ class CloudDirectory:
         exist); a team or project token's credential is the token itself, at the URL the listing gives."""
         async with self._lock:
             if name not in self._clients:
-                self.credentials.token_is_login = (await self._access.resolve()).kind == "login"
+                await self.access()
                 if not self.credentials.token_is_login and name not in self._refs:
                     await self.get(name)
                 ref = self._refs.get(name)

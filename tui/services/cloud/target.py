@@ -262,10 +262,12 @@ class CloudTarget:
     ) -> DownloadResult:
         from tui.services.downloads.backup_download import download_cloud_backup
 
-        # Only what the download needs, side by side: the backup itself (not the size and the schedule's
-        # kind that `get_backup` adds, two more requests) and the deployment's credential, which also
-        # says that the deployment exists (a deployment given by name is not looked up in the listing).
+        # Only what the download needs: what the token is (before any dashboard route), then side by side
+        # the backup itself (not the size and the schedule's kind that `get_backup` adds, two more
+        # requests) and the deployment's credential, which also says that the deployment exists (a
+        # deployment given by name is not looked up in the listing).
         name = deployment if isinstance(deployment, str) else deployment.name
+        await self.directory.access()
         backup, _ = await asyncio.gather(
             self.platform.get_cloud_backup(cloud_backup_id(backup_id)), self.directory.client(name)
         )
