@@ -41,3 +41,18 @@ def test_a_name_that_is_no_deployment_is_not_found(cli, backup_id, tmp_path):
     assert "No deployment named 'no-such-deployment-404' is visible to this login" in missing.stderr
     assert PRO_DEV in missing.stderr and "Traceback" not in missing.stderr
     assert not (tmp_path / "dl").exists() or not any((tmp_path / "dl").iterdir())
+
+
+def test_a_named_deployment_big_brain_refuses_instance_auth_for_comes_through_the_cli_route(
+    world, cli, backup_id, tmp_path
+):
+    world.sandbox.refuse(
+        route="instanceAuth", status=401, code="AccessTokenInvalid", message="Not a dashboard session."
+    )
+    try:
+        done = cli("download", backup_id, "--deployment", PRO_DEV, "--to", str(tmp_path), "--json", "--debug")
+    finally:
+        world.sandbox.refuse(clear=True)
+    assert done.returncode == 0, done.stderr
+    assert Path(json.loads(done.stdout)["path"]).is_file()
+    assert f"credential for deployment {PRO_DEV}: POST /api/deployment/authorize_within_current_project" in done.stderr
