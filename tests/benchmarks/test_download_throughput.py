@@ -265,6 +265,8 @@ def test_download_against_curl(tmp_path):
             ["link", "client", "MB", "seconds", "MB/s", "of curl", "client CPU s/GB", "peak MB"],
             rows,
         )
+        each = ", ".join(f"{a / b:.2f}x" for a, b in zip(curl_s, command_s))
+        print(f"the command's rounds (curl's seconds / the command's): {each}")
     finally:
         world.stop()
     assert max(peaks) < 100, f"peak memory {max(peaks):.0f} MB"
