@@ -113,9 +113,13 @@ class Context:
     homes: Homes | None = None  # the session's data folders (None in a bare Context)
     config: Config | None = None  # the session's config.toml
 
+    def named_deployment(self) -> str | None:
+        """The name `--deployment` or the configuration gives, not looked up; None when neither names one."""
+        return getattr(self.args, "deployment", None) or self.default_deployment
+
     async def deployment(self, name: str | None = None) -> DeploymentRef:
         """`--deployment`, else the one the configuration names, else the only one there is."""
-        chosen = name or getattr(self.args, "deployment", None) or self.default_deployment
+        chosen = name or self.named_deployment()
         if chosen:
             return await self.target.get_deployment(chosen)
         deployments = await self.target.list_deployments()

@@ -56,7 +56,8 @@ def progress_printer(enabled: bool):
 
 async def _download(context: Context) -> int:
     args = context.args
-    deployment = await context.deployment()
+    # A named deployment is not looked up before the download starts: the download asks for its credential.
+    deployment = context.named_deployment() or await context.deployment()
     result = await context.target.download_backup(
         deployment,
         args.backup_id,

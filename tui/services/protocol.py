@@ -174,7 +174,7 @@ class BackupTarget(Protocol):
 
     async def download_backup(
         self,
-        deployment: DeploymentRef,
+        deployment: DeploymentRef | str,
         backup_id: str,
         *,
         folder: Path | None = None,
@@ -189,7 +189,9 @@ class BackupTarget(Protocol):
         left by an interrupted run of the same backup is continued. Raises `tui.api.errors.Conflict`
         (`BackupNotComplete`) for a backup that is not complete, `NotFound` for an unknown one, and a
         `tui.services.downloads.errors.DownloadError` (`DiskFull`, `CorruptArchive`, `RetriesExhausted`,
-        ...) when no verified file could be saved. Allowed on read-only deployments."""
+        ...) when no verified file could be saved. Allowed on read-only deployments. `deployment` may be
+        given by name (as the command line gives it): it is then not looked up before the download starts,
+        and an unknown name is still `NotFound`."""
         ...
 
     async def safety_snapshot(

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, TypeVar
 from tui.api.errors import AuthError, ConvexApiError, NotFound
 from tui.api.platform.client import PlatformClient
 from tui.api.platform.models import Deployment, Project, Team
-from tui.services.cloud.deployment_credentials import CredentialRoutes
+from tui.services.cloud.deployment_credentials import REFUSED, CredentialRoutes
 from tui.services.records import ListingNote
 from tui.services.protocol import DeploymentRef, ProjectRef, TeamRef
-from tui.services.cloud.token_access import TokenAccess
+from tui.services.cloud.token_access import Access, TokenAccess
 
 if TYPE_CHECKING:  # loaded when a deployment's own API is first used, not for listing
     from tui.api.deployment.client import DeploymentClient
@@ -75,10 +75,15 @@ class CloudDirectory:
         return [*self._access.notes(), *self._team_notes.values()]
 
     # -- listing ------------------------------------------------------------------------------------------
+    async def access(self) -> Access:
+        """What the token is (asked once; no dashboard route is sent before it is known: token_access.py)."""
+        access = await self._access.resolve()
+        self.credentials.token_is_login = access.kind == "login"
+        return access
+
     async def teams(self) -> list[Team]:
         if self._teams is None:
-            access = await self._access.resolve()
-            self.credentials.token_is_login = access.kind == "login"
+            await self.access()
             self._teams = await self._access.teams()
         return self._teams
 
@@ -198,11 +203,21 @@ class CloudDirectory:
 
     # -- each deployment's own API ------------------------------------------------------------------------
     async def client(self, name: str) -> DeploymentClient:
+        """The deployment's API client. A name not listed yet is not looked up first with a login token
+        (the credential route refuses a deployment the token cannot reach: then the listing says which
+        exist); a team or project token's credential is the token itself, at the URL the listing gives."""
         async with self._lock:
             if name not in self._clients:
-                self.credentials.token_is_login = (await self._access.resolve()).kind == "login"
+                await self.access()
+                if not self.credentials.token_is_login and name not in self._refs:
+                    await self.get(name)
                 ref = self._refs.get(name)
-                credential = await self.credentials.fetch(name, ref)
+                try:
+                    credential = await self.credentials.fetch(name, ref)
+                except REFUSED:
+                    if ref is None:
+                        await self.get(name)  # NotFound naming the deployments there are, when it is not one
+                    raise
                 url = credential.url or (ref.url if ref is not None else None)
                 if not url:
                     raise NotFound(f"Convex gave no URL for deployment {name}.", code="DeploymentNotFound")

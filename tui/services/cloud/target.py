@@ -253,7 +253,7 @@ class CloudTarget:
 
     async def download_backup(
         self,
-        deployment: DeploymentRef,
+        deployment: DeploymentRef | str,
         backup_id: str,
         *,
         folder: Path | None = None,
@@ -262,12 +262,16 @@ class CloudTarget:
     ) -> DownloadResult:
         from tui.services.downloads.backup_download import download_cloud_backup
 
-        # Only what the download needs: the backup itself (not the size and the schedule's kind that
-        # `get_backup` adds, two more requests), and the deployment's credential asked for side by side.
+        # Only what the download needs: what the token is (before any dashboard route), then side by side
+        # the backup itself (not the size and the schedule's kind that `get_backup` adds, two more
+        # requests) and the deployment's credential, which also says that the deployment exists (a
+        # deployment given by name is not looked up in the listing).
+        name = deployment if isinstance(deployment, str) else deployment.name
+        await self.directory.access()
         backup, _ = await asyncio.gather(
-            self.platform.get_cloud_backup(cloud_backup_id(backup_id)), self._client_or_none(deployment)
+            self.platform.get_cloud_backup(cloud_backup_id(backup_id)), self.directory.client(name)
         )
-        record = cloud_backups.record(backup, deployment.name)
+        record = cloud_backups.record(backup, name)
         return await download_cloud_backup(
             self.directory, record, folder=folder, progress=progress, downloader=self.downloader.verifying(full_verify)
         )

@@ -198,7 +198,7 @@ class SelfHostedTarget:
 
     async def download_backup(
         self,
-        deployment: DeploymentRef,
+        deployment: DeploymentRef | str,
         backup_id: str,
         *,
         folder: Path | None = None,
@@ -206,6 +206,8 @@ class SelfHostedTarget:
         full_verify: bool = False,
     ) -> DownloadResult:
         """The backup is in this app's store already: copied out, its recorded sha256 checked on the way."""
+        if isinstance(deployment, str):
+            deployment = await self.get_deployment(deployment)
         record = await self.get_backup(deployment, backup_id)
         require_complete(record)
         return await copy_stored_backup(
