@@ -29,15 +29,17 @@ class HostApp(App):
 
 
 async def wait_until(pilot, condition, timeout: float = 60, what: str = "condition"):
-    """`condition()`'s first true value, checked every 50 ms of the app's time for up to `timeout` seconds.
-    Between checks the app runs on its own (its own timers lay out and paint): `pilot.pause` would also flush
-    every widget's message queue at each check, a walk of the whole screen 20 times a second."""
+    """`condition()`'s first true value, checked every 50 ms of the app's time for up to `timeout` seconds;
+    once it holds, the messages already queued on the screen are handled (`pilot.pause()`), so that what the
+    same change set off (a prompt, a redraw) is done too. Between checks the app runs on its own: a
+    `pilot.pause` there would walk the whole screen 20 times a second."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not (value := condition()):
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+    await pilot.pause()
     return value
 
 
