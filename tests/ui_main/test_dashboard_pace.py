@@ -16,17 +16,20 @@ from tui.screens.main import screen as main_screen
 from tui.widgets.trend_panel import TrendPanel
 from tui.services.cloud.backups import FASTEST_POLL_S, follow
 
-REQUEST = re.compile(r"^(GET|POST|HEAD|PUT|DELETE) (\S+) -> \d+")
+REQUEST = re.compile(r"^(GET|POST|HEAD|PUT|DELETE) (\S+) -> \d+ \((\d+) ms\)")
 CREDENTIAL = re.compile(r"^credential for deployment (\S+):")
 
 
 def _requests(records) -> list[tuple[float, str]]:
+    """(when each request was sent, its method and path with ids as `{id}`), in the order the answers came.
+    The time sent is the answer's log time less the time the request took: how late an answer comes on a
+    loaded machine says nothing of the client's pace."""
     out = []
     for record in records:
         match = REQUEST.match(record.getMessage()) if record.name == "tui.api.transport.http" else None
         if match:
             path = re.sub(r"/(?!v1/)[^/]*[0-9][^/]*", "/{id}", match.group(2) + "/").rstrip("/")
-            out.append((record.created, f"{match.group(1)} {path}"))
+            out.append((record.created - int(match.group(3)) / 1000, f"{match.group(1)} {path}"))
     return out
 
 
