@@ -11,6 +11,7 @@ import struct
 import pytest
 from fault_server import SleepRecorder
 from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
 
 from tui.api.deployment.client import DeploymentClient
 from tui.api.errors import AuthError, FunctionError, FunctionPermissionDenied, NetworkError
@@ -145,6 +146,35 @@ async def test_silence_and_out_of_step_transitions_cause_a_reconnect():
             assert await values.next(5) == 2  # 99 came out of step and was never yielded
             assert values.connections == 3
     assert server.hellos[0][2]["modifications"][0]["args"] == [{"x": 1.5}]
+
+
+async def test_closing_ends_the_connection_even_as_a_message_arrives():
+    """A close that lands while a frame is being received ends the subscription. With `asyncio.wait_for` around
+    the receive, Python 3.11 kept the frame and dropped the cancellation when both came in the same turn of the
+    loop: the connection went on answering Pings and the close waited for ever (a restore the operator backed
+    out of while it was being staged hung, tests/services/test_staged_guard.py)."""
+
+    async def chatty(ws, hello):
+        message, _ = _transition(ZERO, 1)
+        await ws.send(json.dumps(message))
+        try:
+            while True:  # a frame every turn of the loop: each close meets one on its way in
+                await ws.send(json.dumps({"type": "Ping"}))
+                await asyncio.sleep(0)
+        except ConnectionClosed:
+            return
+
+    rounds = 20
+    async with ScriptedSyncServer(*[chatty] * rounds) as server:
+        sync = client(server.url)
+        for turns in range(rounds):
+            values = sync.subscribe("m:q")
+            assert await values.next(5) == 1
+            for _ in range(turns % 5):  # close at a different point of the receive each round
+                await asyncio.sleep(0)
+            closing = asyncio.ensure_future(values.aclose())
+            done, _ = await asyncio.wait({closing}, timeout=5)
+            assert closing in done, f"round {turns}: the subscription did not close"
 
 
 async def test_gives_up_after_bounded_attempts():

@@ -86,7 +86,7 @@ def main() -> None:
     from pathlib import Path
 
     here = Path(__file__).resolve().parent
-    sys.path[:0] = [str(here.parents[1]), str(here)]
+    sys.path[:0] = [str(here.parents[1]), str(here.parent), str(here)]  # the project, tests/ (memory_target), here
     parser = argparse.ArgumentParser()
     parser.add_argument("which", choices=("app", "minimal"))
     parser.add_argument("home", nargs="?")

@@ -188,7 +188,8 @@ class Subscription(Generic[T]):
         if self._closed and self._queue.empty():
             raise StopAsyncIteration
         self._start()
-        is_value, item = await asyncio.wait_for(self._queue.get(), timeout)
+        async with asyncio.timeout(timeout):  # not `wait_for`: see `_receive`
+            is_value, item = await self._queue.get()
         if is_value:
             value: T = item
             return value
@@ -302,8 +303,11 @@ class Subscription(Generic[T]):
         )
 
     async def _receive(self, ws: ClientConnection) -> dict[str, Any]:
+        # `asyncio.timeout`, not `wait_for`: on Python 3.11, a cancel (`aclose`) landing in the turn of the loop in
+        # which a frame arrived was dropped by `wait_for` in favour of the frame, and the connection lived on.
         try:
-            raw = await asyncio.wait_for(ws.recv(), self._client.inactivity_timeout)
+            async with asyncio.timeout(self._client.inactivity_timeout):
+                raw = await ws.recv()
         except TimeoutError:
             raise _Reconnect(f"no message for {self._client.inactivity_timeout:.0f} s") from None
         try:

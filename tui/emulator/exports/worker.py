@@ -47,9 +47,7 @@ class ExportWorker(WorkerThread):
         return self.dir / f"{export['_id']}.zip"
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(1.0)
-            self._wake.clear()
+        while self._looking():
             try:
                 self.purge_expired()
                 for export in exports.pending(self.db.connection()):
@@ -59,6 +57,8 @@ class ExportWorker(WorkerThread):
             except Exception:  # a worker that dies silently would leave exports pending forever
                 log.exception("export worker error; retrying")
                 self._stop.wait(1.0)
+                continue
+            self._wait()
 
     def _run_one(self, export: dict[str, Any]) -> None:
         self.throttle.pause()

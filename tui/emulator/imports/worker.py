@@ -142,13 +142,12 @@ class ImportWorker(WorkerThread):
     # -- the loop -----------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        while not self._stop.is_set():
+        while self._looking():
             try:
                 job = self._next_job()
                 if job is None:
                     self._sweep()
-                    self._wake.wait(1.0)
-                    self._wake.clear()
+                    self._wait()
                     continue
                 kind, document = job
                 if kind == "parse":

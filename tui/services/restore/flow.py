@@ -161,7 +161,8 @@ async def wait_for_import(
 
     timeout = STAGING_TIMEOUT if timeout is None else timeout
     try:
-        document = await asyncio.wait_for(watch(), timeout)
+        async with asyncio.timeout(timeout):  # not `wait_for`, which on Python 3.11 can drop a cancel (sync_client.py)
+            document = await watch()
     except TimeoutError:
         raise RequestTimeout(
             f"{client.target} did not get the import ready within {_span(timeout)}.", code="ImportTimeout"
