@@ -88,12 +88,13 @@ def pytest_collection_finish(session):
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: without xdist, no `-n` at all
 def pytest_xdist_auto_num_workers(config) -> int:
-    """`-n auto`: two workers a core. Most of a sandbox test's time is spent waiting (on the sandbox process,
-    a throttled export or import, a subprocess, a Pilot pause), not computing: measured alone, a Pilot test file
-    with its sandbox used 8 CPU seconds in 53. PYTEST_XDIST_AUTO_NUM_WORKERS overrides it, as in xdist."""
+    """`-n auto`: three workers a core. Much of a sandbox test's time is spent waiting (on the sandbox process,
+    the dashboard's one-second polls, a subprocess), not computing: with two workers a core the cores were
+    about 70 % busy. Measured on this 2-core machine, full runs: 4 workers 310-316 s (445-451 CPU-s), 6 workers
+    263-283 s (474-485 CPU-s). PYTEST_XDIST_AUTO_NUM_WORKERS overrides it, as in xdist."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
-    return 2 * len(os.sched_getaffinity(0))
+    return 3 * len(os.sched_getaffinity(0))
 
 
 @pytest.fixture

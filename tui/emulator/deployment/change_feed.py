@@ -31,9 +31,10 @@ class ChangeFeed:
             self._waiters.add(entry)
         try:
             if self.version == version:
-                try:
-                    await asyncio.wait_for(entry[1].wait(), timeout)
-                except asyncio.TimeoutError:
+                try:  # `asyncio.timeout`, not `wait_for`, which on Python 3.11 can drop a cancel
+                    async with asyncio.timeout(timeout):
+                        await entry[1].wait()
+                except TimeoutError:
                     pass
         finally:
             with self._lock:

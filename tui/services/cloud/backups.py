@@ -167,8 +167,9 @@ class _Latest:
             pass  # live progress is a nicety: big brain's state still ends the wait
 
     async def wait(self, timeout: float) -> None:
-        try:
-            await asyncio.wait_for(self.changed.wait(), timeout)
+        try:  # `asyncio.timeout`, not `wait_for`, which on Python 3.11 can drop a cancel (api/deployment/sync_client.py)
+            async with asyncio.timeout(timeout):
+                await self.changed.wait()
         except TimeoutError:
             pass
         self.changed.clear()

@@ -246,8 +246,9 @@ class BackupJob:
                 yield self.final_progress()
                 return
             yield self.progress
-            try:
-                await asyncio.wait_for(self._changed.wait(), 1.0)
+            try:  # `asyncio.timeout`, not `wait_for`, which on Python 3.11 can drop a cancel (api/deployment/sync_client.py)
+                async with asyncio.timeout(1.0):
+                    await self._changed.wait()
             except TimeoutError:
                 pass
 
