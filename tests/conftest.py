@@ -47,7 +47,7 @@ _SLOW_MODULE = re.compile(
 
 # Under xdist the longest modules start first, so that the run does not end with one worker still inside a
 # long module while the others idle; then the other sandbox modules; the pure tests last, filling the gaps.
-# module_seconds.json: the seconds each module's tests took in a full `-n auto` run on the shared 2-core machine
+# module_seconds.json: the seconds each module's tests took in a full `-n auto` run (6 workers) on the 2-core machine
 # (the junit report's times summed by module; those over 12 s). Only the order depends on these figures: a stale
 # one makes the run a little slower, never wrong.
 _LONGEST_FIRST: dict[str, float] = json.loads((Path(__file__).parent / "module_seconds.json").read_text())
