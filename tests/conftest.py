@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import fcntl
 import functools
 import gc
 import json
 import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from official_cli import CACHE  # noqa: E402
+from run_shared import built_once_per_run  # noqa: E402
 from sandbox_process import DEMO, SandboxProcess, start_demo_copy, wait_for  # noqa: E402
 
 # Every sandbox, CLI run and xdist worker is a new Python process importing the app. Where PYTHONDONTWRITEBYTECODE
@@ -124,21 +123,9 @@ def platform_sandbox(tmp_path):
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    """The demo world's data folder, seeded once per run: seeding takes half a minute, a copy of its folder
-    starts in a few seconds. Under xdist the first worker that needs it seeds it in the folder every worker of
-    the run shares (their base temp's parent) while the others wait on a lock, then all copy it."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _seed_demo(tmp_path_factory.mktemp("demo-template") / "sandbox")
-    shared = tmp_path_factory.getbasetemp().parent / "demo-template"
-    shared.mkdir(exist_ok=True)
-    folder, seeded = shared / "sandbox", shared / "seeded"
-    with open(shared / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
-        if not seeded.exists():
-            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed half-way left
-            _seed_demo(folder)
-            seeded.touch()
-    return folder
+    """The demo world's data folder, seeded once per run (`run_shared`) and copied by the tests: seeding takes
+    half a minute, a copy of its folder starts in a few seconds."""
+    return built_once_per_run(tmp_path_factory, "demo-template", "sandbox", _seed_demo)
 
 
 @pytest.fixture

@@ -8,14 +8,14 @@ CPU-seconds), and no memory; it is built once per test run, for every xdist work
 
 from __future__ import annotations
 
-import fcntl
-import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import orjson
+
+from run_shared import built_once_per_run
 
 from tui.archive.ids import new_id
 
@@ -25,32 +25,17 @@ MEMORY_LIMIT_MB = 300
 BIG_STRING_BYTES = 20_000_000  # a "20 MB document"
 
 
-def nul_line_bomb_of_the_run(tmp_path_factory) -> Path:
-    """The run's NUL-line bomb: under xdist in the folder every worker of the run shares (their base temp's
-    parent), else in the session's own base temp."""
-    base = tmp_path_factory.getbasetemp()
-    return nul_line_bomb((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "bomb")
-
-
-def nul_line_bomb(folder: Path) -> Path:
-    """`folder/nul-line-bomb.zip`, built if it is not there yet (by one process at a time)."""
-    path = folder / "nul-line-bomb.zip"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "nul-line-bomb.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
-        if not path.exists():
-            _write_bomb(path)
-    return path
+def nul_line_bomb(tmp_path_factory) -> Path:
+    """The run's NUL-line bomb (`run_shared`: one for every xdist worker)."""
+    return built_once_per_run(tmp_path_factory, "bomb", "nul-line-bomb.zip", _write_bomb)
 
 
 def _write_bomb(path: Path) -> None:
-    partial = path.with_suffix(".part")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         with archive.open(BOMB_MEMBER, "w", force_zip64=True) as member:
             chunk = bytes(1 << 20)
             for _ in range(BOMB_LINE_BYTES // len(chunk)):
                 member.write(chunk)
-    os.replace(partial, path)
 
 
 def document_line(table_number: int, n: int, **fields) -> bytes:

@@ -44,8 +44,9 @@ async def wait_until(pilot, condition, timeout: float = 60, what: str = "conditi
 
 
 async def screen_settled(pilot, timeout: float = 60) -> None:
-    """Until no worker of the screen on top (nor of any widget on it) runs, then a frame: what a dialog loads
-    when it opens is on screen. Not for a screen that keeps a worker running (the main screen's polls)."""
+    """Until no worker of the screen on top (nor of any widget on it) runs, and what they posted is handled
+    (`wait_until`): what a dialog loads when it opens is on screen. Not for a screen that keeps a worker
+    running (the main screen's polls)."""
     app = pilot.app
 
     def idle() -> bool:
@@ -54,7 +55,6 @@ async def screen_settled(pilot, timeout: float = 60) -> None:
         return not any(worker.is_running and worker.node in on_screen for worker in app.workers)
 
     await wait_until(pilot, idle, timeout, what=f"the workers of {type(app.screen).__name__} to end")
-    await pilot.pause()
 
 
 def record_notifications(app: App) -> list[Notification]:

@@ -22,7 +22,7 @@ from hostile_archives import (  # noqa: E402
     BOMB_MEMBER,
     MEMORY_LIMIT_MB,
     document_line,
-    nul_line_bomb_of_the_run,
+    nul_line_bomb,
     peak_of_process,
     zip_of_lines,
 )
@@ -35,7 +35,7 @@ TOO_LARGE = "Value is too large (19.07 MiB > maximum size 1 MiB)"  # Convex's wo
 
 @pytest.fixture(scope="module")
 def bomb(tmp_path_factory) -> Path:
-    return nul_line_bomb_of_the_run(tmp_path_factory)
+    return nul_line_bomb(tmp_path_factory)
 
 
 def _imports_folder(process: SandboxProcess) -> Path:

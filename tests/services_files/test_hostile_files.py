@@ -26,7 +26,7 @@ from hostile_archives import (  # noqa: E402
     BOMB_MEMBER,
     MEMORY_LIMIT_MB,
     document_line,
-    nul_line_bomb_of_the_run,
+    nul_line_bomb,
     run_measured,
     zip_of_lines,
 )
@@ -42,7 +42,7 @@ TOO_LONG = "the line is longer than 32 MiB"
 
 @pytest.fixture(scope="module")
 def bomb(tmp_path_factory) -> Path:
-    return nul_line_bomb_of_the_run(tmp_path_factory)
+    return nul_line_bomb(tmp_path_factory)
 
 
 @pytest.fixture

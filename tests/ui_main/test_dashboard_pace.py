@@ -33,6 +33,23 @@ def _requests(records) -> list[tuple[float, str]]:
     return out
 
 
+async def _first_complete_screen(pilot):
+    """The main screen once the first deployment's backups are listed and its plan's facts are in."""
+    screen = pilot.app.screen
+    await wait_until(
+        pilot,
+        lambda: (
+            screen.deployments
+            and screen.current is not None
+            and not screen.query_one("#backups").empty_text.startswith("Loading")
+            and screen.query_one("#detail").facts_loaded
+        ),
+        timeout=60,
+        what="first complete screen",
+    )
+    return screen
+
+
 IDLE_WINDOW = 3.0  # seconds of idling watched: six periods of the shortened poll below
 
 
@@ -51,18 +68,7 @@ async def test_an_idle_dashboard_sends_nothing_says_how_fresh_it_is_and_polls_ag
     target = await open_demo()
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        await wait_until(
-            pilot,
-            lambda: (
-                screen.deployments
-                and screen.current is not None
-                and not screen.query_one("#backups").empty_text.startswith("Loading")
-                and screen.query_one("#detail").facts_loaded
-            ),
-            timeout=60,
-            what="first complete screen",
-        )
+        screen = await _first_complete_screen(pilot)
         await pilot.pause(0.2)
         shown = screen.current
         cold = _requests(caplog.records)
@@ -124,13 +130,7 @@ async def test_at_start_up_the_backups_come_first_and_the_rest_of_the_deployment
     target = await open_demo()
     app = ConvexBackupsApp(target=target)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = app.screen
-        await wait_until(
-            pilot,
-            lambda: screen.query_one("#detail").facts_loaded and screen.query_one("#backups").row_count,
-            timeout=60,
-            what="the backups and the facts of the first deployment",
-        )
+        await _first_complete_screen(pilot)
         await wait_until(pilot, lambda: not any(w.is_running for w in app.workers), what="every worker done")
     paths = [p for _, p in _requests(caplog.records)]  # in the order the answers came
     sizes = paths.index("HEAD /api/export/zip/{id}")  # the last step of the backups' listing
