@@ -24,7 +24,7 @@ from tui.widgets import formatting as fmt
 if TYPE_CHECKING:  # opening a target imports the network stack: not before the first frame
     from tui.services.config.open_target import AppSession
 
-CSS_FILES: list[str | PurePath] = ["styles/app.tcss", "styles/panes.tcss", "styles/dialogs_main.tcss"]
+CSS_FILES: list[str | PurePath] = ["styles/app.tcss", "styles/panes.tcss"]  # dialogs bring their own
 
 
 class ConvexBackupsApp(App):

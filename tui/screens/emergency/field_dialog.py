@@ -7,7 +7,6 @@ then asks for the typed deployment name); `esc` changes nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual import on
@@ -18,13 +17,10 @@ from textual.widgets import Input, Static
 from tui.screens.dialogs.base import Dialog
 from tui.services.checklist.data import FieldEdit, parse_value, show_value, type_name, value_words
 
-STYLES = Path(__file__).parent.parent.parent / "styles"
 _NEW = object()
 
 
 class FieldEditDialog(Dialog):
-    # its own styles: the checklist also runs inside hosts that do not load the main screen's
-    CSS_PATH = [STYLES / "dialogs_main.tcss"]
     HELP = "Type a field name (an existing one or a new one) and its new value as JSON; enter saves."
 
     def __init__(self, table: str, document: dict, field: str | None, where: str, *, danger: bool = False) -> None:

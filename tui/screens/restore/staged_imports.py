@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from tui.screens.dialogs.confirm import ConfirmDialog
-from tui.screens.dialogs.base import Dialog
+from tui.screens.dialogs.base import DIALOG_STYLES, Dialog
 from tui.services.protocol import BackupTarget, DeploymentRef
 from tui.services.restore.staged_imports import ImportRecord, age_text
 from tui.widgets import formatting as fmt
@@ -52,7 +52,7 @@ def describe(record: ImportRecord, now: datetime) -> str:
 
 
 class StagedImportsDialog(Dialog):
-    CSS_PATH = [STYLES / "staged_imports.tcss"]
+    CSS_PATH = [DIALOG_STYLES, STYLES / "staged_imports.tcss"]
     BINDINGS = [
         Binding("x", "cancel_import", "Cancel import", id="staged_cancel"),
         Binding("f5", "reload", "Reload", id="staged_reload"),
