@@ -196,10 +196,15 @@ class SandboxChild:
 
 
 def sandbox_token(root: Path) -> str:
-    from tui.emulator.platform.credentials import platform_credentials
+    """The operator's token, from the file the sandbox keeps it in (the URL comes from the sandbox itself:
+    reading it from the platform's database here cost the UI's process SQLite's import and an open)."""
+    from tui.emulator.platform.access.token_files import operator_token_path
+    from tui.emulator.secrets_file import read_secret
 
-    values = dict(line.split("=", 1) for line in platform_credentials(root))
-    return values["CONVEX_OVERRIDE_ACCESS_TOKEN"]
+    token = read_secret(operator_token_path(root))
+    if not token:
+        raise LookupError(f"No access token for the operator in {root}. Start the sandbox once to create it.")
+    return token
 
 
 @contextmanager
