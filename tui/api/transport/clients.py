@@ -1,7 +1,6 @@
 """How every httpx client of this app is built: the `Convex-Client` and `User-Agent` headers, timeouts on
 every phase, no redirects (they must not carry the Authorization header anywhere), bounded pools, the
-environment's proxies (`proxies`). The async client serves every request; the blocking one reads large
-download bodies on a worker thread."""
+environment's proxies (`proxies`). One async client serves every request, download bodies included."""
 
 from __future__ import annotations
 
@@ -35,28 +34,6 @@ def build_client(
         transport=transport or SchemeTransport(POOL_LIMITS, proxies or ProxyRoutes()),
         **_client_options(base_url, authorization, timeout, headers),
     )
-
-
-def build_blocking_client(
-    base_url: str,
-    *,
-    authorization: Secret | None = None,
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-    proxies: ProxyRoutes | None = None,
-) -> httpx.Client:
-    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), through
-    `http.client`, which reads a body straight into the buffers handed on (`direct`); through
-    httpx's own transport when a proxy is in the way."""
-    from tui.api.transport.direct import DirectTransport
-
-    url = httpx.URL(base_url)
-    proxy = (proxies or ProxyRoutes()).for_url(url.scheme, url.host, url.port)
-    transport: httpx.BaseTransport
-    if proxy is None:
-        transport = DirectTransport()  # one connection per response: nothing to pool
-    else:
-        transport = httpx.HTTPTransport(verify=tls_context(), limits=POOL_LIMITS, proxy=proxy)
-    return httpx.Client(transport=transport, **_client_options(base_url, authorization, timeout, None))
 
 
 class SchemeTransport(httpx.AsyncBaseTransport):
