@@ -7,9 +7,9 @@ import asyncio
 import hashlib
 import os
 import re
-import threading
 import time
 
+import httpx
 import pytest
 from fault_server import FaultServer, Reply, SleepRecorder
 
@@ -134,8 +134,8 @@ def test_filename_from_disposition():
 
 
 async def test_leaving_a_stalled_download_returns_at_once():
-    """Leaving the download while it waits for bytes that never come stops the read now, not when the read
-    timeout (a minute) runs out."""
+    """The body is read on a thread; leaving the download while that thread waits for bytes that never
+    come must stop the read now, not when the read timeout (a minute) runs out."""
 
     def handler(request):
         return Reply(200, ZIP, {"Content-Disposition": f"attachment; filename={NAME}"}, stall_at=100_000)
@@ -158,25 +158,26 @@ async def test_leaving_a_stalled_download_returns_at_once():
                 assert download.total_size == len(ZIP)
 
 
-async def test_a_cancel_waits_for_the_sink_it_interrupted():
-    """The sink runs on a worker thread: a cancelled `pour` returns only once the sink has, so nothing still
-    feeds the download's pipeline while the caller drains or restarts it."""
-    entered, release = threading.Event(), threading.Event()
-    inside = []
+async def test_the_event_loop_path_keeps_the_bytes_before_a_drop():
+    """With a transport handed in, the body is read on the event loop: the same promises hold."""
+    async with FaultServer(export_server(drop_first_at=100_000)) as server:
+        client = DeploymentClient(
+            server.url,
+            "test-deployment-1|0123456789abcdef",
+            sleep=SleepRecorder(),
+            transport=httpx.AsyncHTTPTransport(),
+        )
+        async with client:
+            received = bytearray()
+            with pytest.raises(NetworkError) as caught:
+                async with client.download_export("abc") as download:
+                    await download.pour(received.extend, 1 << 20)  # more than arrives before the drop
+            assert caught.value.code == "ConnectionDropped" and 0 < len(received) < len(ZIP)
+            async with client.download_export("abc", offset=len(received)) as download:
 
-    def sink(chunk: bytes) -> None:
-        inside.append(True)
-        entered.set()
-        release.wait(10)
-        inside.append(False)
+                def take(chunk: bytes) -> None:
+                    assert len(chunk) >= 64 * 1024 or len(received) + len(chunk) == len(ZIP)
+                    received.extend(chunk)
 
-    async with FaultServer(export_server()) as server:
-        async with api(server) as client:
-            async with client.download_export("abc") as download:
-                pouring = asyncio.ensure_future(download.pour(sink, 1))
-                assert await asyncio.to_thread(entered.wait, 10)
-                pouring.cancel()
-                asyncio.get_running_loop().call_later(0.2, release.set)  # later than a cancel takes
-                await asyncio.wait({pouring})
-                sink_running_at_return = inside[-1]
-    assert pouring.cancelled() and not sink_running_at_return
+                await download.pour(take, 64 * 1024)
+    assert received == ZIP

@@ -168,8 +168,9 @@ async def test_connection_refused_is_retried_even_for_posts():
     assert len(sleep.waits) == 2  # nothing was sent, so retrying is safe
 
 
-async def test_an_untrusted_certificate_is_refused(tmp_path):
-    """A server whose certificate no trusted authority signed gets no request, download bodies included."""
+@pytest.mark.parametrize("blocking", [False, True], ids=["async client", "blocking client (download bodies)"])
+async def test_an_untrusted_certificate_is_refused(tmp_path, blocking):
+    """A server whose certificate no trusted authority signed gets no request, from either client."""
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subject = ["-subj", "/CN=127.0.0.1", "-days", "1", "-nodes"]
     made = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-keyout", str(key), "-out", str(cert), *subject]
@@ -191,7 +192,7 @@ async def test_an_untrusted_certificate_is_refused(tmp_path):
     http = HttpSession(url, target=Target("self-signed"), sleep=SleepRecorder(), timeout=FAST)
     try:
         with pytest.raises(NetworkError) as caught:
-            async with http.stream("GET", "/api/export/zip/1", retry=Retry.NEVER):
+            async with http.stream("GET", "/api/export/zip/1", retry=Retry.NEVER, blocking=blocking):
                 pass
     finally:
         await http.aclose()

@@ -1,5 +1,5 @@
-"""Proxies from the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY): API requests, backup
-downloads and the sync WebSocket all go through a real proxy on loopback to a sandbox named
+"""Proxies from the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY): API requests, the blocking
+download client and the sync WebSocket all go through a real proxy on loopback to a sandbox named
 `sandbox.test`, which only the proxy can resolve; loopback addresses never use a proxy; a proxy's password
 shows nowhere."""
 
@@ -64,7 +64,7 @@ async def test_requests_and_downloads_go_through_the_proxy(deployment, monkeypat
     assert result.size == export.size
     assert hashlib.sha256(result.path.read_bytes()).hexdigest() == result.sha256
     targets = [target for _, target in proxy.seen]
-    assert any(target.startswith(f"{url}/api/export/zip/") for target in targets)  # the download
+    assert any(target.startswith(f"{url}/api/export/zip/") for target in targets)  # the blocking client
     assert all(target.startswith(url) for target in targets)
 
 

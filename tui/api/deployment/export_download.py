@@ -2,9 +2,7 @@
 
 This is the transport only: it asks for the bytes from `offset` on (HTTP Range when resuming), reports what
 the server answered (status, where the body starts, the ZIP's total size, the file name it suggests) and
-hands out the body chunk by chunk. The body is read on the event loop with httpx's own streaming: the
-threaded `http.client` reader that once did this was no faster under a capped link (measured in
-tests/benchmarks/test_download_throughput.py, issue 16).
+hands out the body chunk by chunk, read on a thread of its own when the session can (`ThreadedBody`).
 Writing to disk, resuming after a drop and verifying belong to the download service.
 """
 
@@ -21,6 +19,7 @@ import httpx
 
 from tui.api.errors import InvalidRequest, NetworkError, ProtocolError
 from tui.api.transport.http import HttpSession, Retry, iter_body
+from tui.api.transport.threaded_body import ThreadedBody
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 _UNSATISFIED_RANGE = re.compile(r"bytes\s+\*/(\d+)", re.IGNORECASE)
@@ -39,6 +38,7 @@ class ExportDownload:
     content_length: int | None  # bytes in this body
     _response: httpx.Response = field(repr=False)
     _session: HttpSession = field(repr=False)
+    _threaded: ThreadedBody | None = field(default=None, repr=False)
 
     @property
     def resumed(self) -> bool:
@@ -50,38 +50,30 @@ class ExportDownload:
         return self.status == 206 or "bytes" in self._response.headers.get("accept-ranges", "").lower()
 
     async def pour(self, sink: Callable[[bytes], None], chunk_size: int = 1 << 20) -> None:
-        """The whole body into `sink`, in pieces of at least `chunk_size` bytes (the last may be shorter),
-        called on a worker thread (`sink` may block). A dropped connection raises `NetworkError` after `sink`
-        had the bytes that arrived."""
+        """The whole body into `sink`, in pieces of at least `chunk_size` bytes (the last may be shorter), off
+        the event loop (on the reading thread when there is one, so the bytes never pass through the loop);
+        `sink` may block. A dropped connection raises `NetworkError` after `sink` had the bytes that arrived."""
+        if self._threaded is not None:
+            await self._threaded.pour(sink, chunk_size)
+            return
         pieces: list[bytes] = []
         gathered = 0
         try:
             # Gathered here rather than by httpx, whose half-filled buffer would be lost with a drop.
-            async for piece in iter_body(self._response, target=self._session.target, secrets=self._session.secrets):
+            async for piece in iter_body(
+                self._response, target=self._session.target, secrets=self._session.secrets, chunk_size=None
+            ):
                 pieces.append(piece)
                 gathered += len(piece)
                 if gathered >= chunk_size:
-                    await _hand_over(sink, b"".join(pieces))
+                    await asyncio.to_thread(sink, b"".join(pieces))
                     pieces, gathered = [], 0
         except NetworkError:
             if pieces:  # the bytes that arrived before the drop are kept
-                await _hand_over(sink, b"".join(pieces))
+                await asyncio.to_thread(sink, b"".join(pieces))
             raise
         if pieces:
-            await _hand_over(sink, b"".join(pieces))
-
-
-async def _hand_over(sink: Callable[[bytes], None], chunk: bytes) -> None:
-    """`sink(chunk)` on a worker thread. A cancel waits for it to return: a `sink` still running after
-    `pour` has returned could race whatever its caller does next (the download's drain)."""
-    handing = asyncio.ensure_future(asyncio.to_thread(sink, chunk))
-    try:
-        await asyncio.shield(handing)
-    except asyncio.CancelledError:
-        await asyncio.wait({handing})
-        if not handing.cancelled():
-            handing.exception()  # seen here: the cancel is what the caller gets
-        raise
+            await asyncio.to_thread(sink, b"".join(pieces))
 
 
 def filename_from_disposition(header: str | None) -> str | None:
@@ -122,8 +114,15 @@ async def open_export_download(
         headers["Range"] = f"bytes={offset}-"
     path = f"/api/export/zip/{quote(str(id_or_ts), safe='')}"
     try:
-        async with session.stream("GET", path, headers=headers, retry=Retry.IDEMPOTENT) as response:
-            yield _describe(session, response, offset)
+        async with session.stream("GET", path, headers=headers, retry=Retry.IDEMPOTENT, blocking=True) as response:
+            download = _describe(session, response, offset)
+            if session.can_block:
+                download._threaded = ThreadedBody(response, target=session.target, secrets=session.secrets)
+            try:
+                yield download
+            finally:
+                if download._threaded is not None:
+                    await download._threaded.aclose()
     except InvalidRequest as error:
         if error.status == 416:  # the offset is at or past the end: nothing left to fetch
             raise InvalidRequest(

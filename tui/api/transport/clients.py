@@ -1,6 +1,7 @@
 """How every httpx client of this app is built: the `Convex-Client` and `User-Agent` headers, timeouts on
 every phase, no redirects (they must not carry the Authorization header anywhere), bounded pools, the
-environment's proxies (`proxies`). One async client serves every request, download bodies included."""
+environment's proxies (`proxies`). The async client serves every request; the blocking one reads large
+download bodies on a worker thread."""
 
 from __future__ import annotations
 
@@ -34,6 +35,21 @@ def build_client(
         transport=transport or SchemeTransport(POOL_LIMITS, proxies or ProxyRoutes()),
         **_client_options(base_url, authorization, timeout, headers),
     )
+
+
+def build_blocking_client(
+    base_url: str,
+    *,
+    authorization: Secret | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    proxies: ProxyRoutes | None = None,
+) -> httpx.Client:
+    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), on
+    httpx's own blocking transport."""
+    url = httpx.URL(base_url)
+    proxy = (proxies or ProxyRoutes()).for_url(url.scheme, url.host, url.port)
+    transport = httpx.HTTPTransport(verify=tls_context(), limits=POOL_LIMITS, proxy=proxy)
+    return httpx.Client(transport=transport, **_client_options(base_url, authorization, timeout, None))
 
 
 class SchemeTransport(httpx.AsyncBaseTransport):

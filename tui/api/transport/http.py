@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import enum
+import functools
 import logging
 import random
 import time
@@ -34,7 +35,7 @@ import orjson
 
 from tui.api.credentials.checks import require_no_userinfo, require_sendable
 from tui.api.errors import ConvexApiError, ProtocolError, Target, error_from_response
-from tui.api.transport.clients import DEFAULT_TIMEOUT, build_client
+from tui.api.transport.clients import DEFAULT_TIMEOUT, build_blocking_client, build_client
 from tui.api.transport.proxies import ProxyRoutes
 from tui.api.transport.errors import transport_error
 from tui.api.secrets import Secret, scrub
@@ -105,10 +106,11 @@ async def iter_body(
     *,
     target: Target,
     secrets: Iterable[str | Secret | None] = (),
+    chunk_size: int | None = 1 << 20,
 ) -> AsyncIterator[bytes]:
-    """The body of a streamed response as the network delivers it, with transport failures as typed errors."""
+    """The body of a streamed response, with transport failures as typed errors."""
     try:
-        async for chunk in response.aiter_raw():
+        async for chunk in response.aiter_raw(chunk_size):
             yield chunk
     except httpx.TransportError as exc:
         raise transport_error(exc, target, secrets) from None
@@ -147,6 +149,10 @@ class HttpSession:
         self._client = build_client(
             self.base_url, authorization=authorization, transport=transport, timeout=timeout, proxies=self._proxies
         )
+        # Large bodies are read with blocking calls on a worker thread: per network piece that costs a
+        # fraction of what the event loop's path does. Not with a transport handed in (tests).
+        self._blocking_options = (authorization, timeout) if transport is None else None
+        self._blocking: httpx.Client | None = None
 
     def __repr__(self) -> str:
         return f"HttpSession({self.base_url!r})"
@@ -161,6 +167,14 @@ class HttpSession:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        if self._blocking is not None:
+            await asyncio.to_thread(self._blocking.close)
+            self._blocking = None
+
+    @property
+    def can_block(self) -> bool:
+        """Whether `stream(..., blocking=True)` gives a blocking response (else an async one)."""
+        return self._blocking_options is not None
 
     # -- one request --------------------------------------------------------------------------------
     async def request(
@@ -224,15 +238,27 @@ class HttpSession:
         headers: Mapping[str, str] | None = None,
         retry: Retry | None = None,
         timeout: httpx.Timeout | None = None,
+        blocking: bool = False,
     ) -> AsyncIterator[httpx.Response]:
         """A streamed response (headers received, body not yet read). Retries apply until the headers
-        arrive; a failure while reading the body is the caller's to handle (see `iter_body`)."""
+        arrive; a failure while reading the body is the caller's to handle (see `iter_body`).
+
+        With `blocking` (and `can_block`), the response comes from a blocking client: its body must be
+        read off the event loop (`tui.api.transport.threaded_body.ThreadedBody`)."""
         retry = retry or (Retry.IDEMPOTENT if method in ("GET", "HEAD") else Retry.SAFE)
+        client: httpx.AsyncClient | httpx.Client = self._client
+        if blocking and self._blocking_options is not None:
+            if self._blocking is None:
+                authorization, client_timeout = self._blocking_options
+                self._blocking = build_blocking_client(
+                    self.base_url, authorization=authorization, timeout=client_timeout, proxies=self._proxies
+                )
+            client = self._blocking
         attempt = 0
         error: ConvexApiError
         while True:
             attempt += 1
-            request = self._client.build_request(
+            request = client.build_request(
                 method,
                 path,
                 params=params,
@@ -241,7 +267,7 @@ class HttpSession:
             )
             started = time.monotonic()
             try:
-                response = await self._client.send(request, stream=True)
+                response = await _send_streamed(client, request)
             except httpx.TransportError as exc:
                 error = transport_error(exc, self.target, self._secrets)
                 if not await self._should_retry(attempt, retry, request, exc=exc, error=error):
@@ -255,14 +281,14 @@ class HttpSession:
             except httpx.TransportError:
                 body = b""
             finally:
-                await response.aclose()
+                await _close(response)
             error = self._status_error(request, response, body, self._secrets)
             if not await self._should_retry(attempt, retry, request, status=response.status_code, error=error):
                 raise error from None
         try:
             yield response
         finally:
-            await response.aclose()
+            await _close(response)
 
     # -- helpers --------------------------------------------------------------------------------------
     @staticmethod
@@ -339,9 +365,43 @@ class HttpSession:
             )
 
 
+async def _send_streamed(client: httpx.AsyncClient | httpx.Client, request: httpx.Request) -> httpx.Response:
+    if isinstance(client, httpx.AsyncClient):
+        return await client.send(request, stream=True)
+    sent = asyncio.get_running_loop().run_in_executor(None, functools.partial(client.send, request, stream=True))
+    try:
+        return await asyncio.shield(sent)
+    except asyncio.CancelledError:  # the thread still finishes: close what it gets, so no connection leaks
+        sent.add_done_callback(_close_when_sent)
+        raise
+
+
+def _close_when_sent(done: asyncio.Future[httpx.Response]) -> None:
+    if done.exception() is None:
+        done.result().close()
+
+
+async def _close(response: httpx.Response) -> None:
+    if isinstance(response.stream, httpx.SyncByteStream):
+        await asyncio.to_thread(response.close)
+    else:
+        await response.aclose()
+
+
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    if isinstance(response.stream, httpx.SyncByteStream):
+        return await asyncio.to_thread(_read_limited_blocking, response, limit)
     data = bytearray()
     async for chunk in response.aiter_bytes():
+        data += chunk
+        if len(data) >= limit:
+            break
+    return bytes(data[:limit])
+
+
+def _read_limited_blocking(response: httpx.Response, limit: int) -> bytes:
+    data = bytearray()
+    for chunk in response.iter_bytes():
         data += chunk
         if len(data) >= limit:
             break

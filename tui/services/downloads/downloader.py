@@ -254,13 +254,13 @@ class _Run:
         assert pipeline is not None
         received = offset
 
-        def take(chunk: bytes) -> None:  # on a worker thread: `feed` blocks while the pipeline is full
+        def take(chunk: bytes) -> None:  # on the thread that reads the network
             nonlocal received
             pipeline.feed(chunk)
             received += len(chunk)
 
-        # The bytes go on to the writer and checker threads. The transport passes on what arrived before a
-        # drop, so the resume keeps it.
+        # The bytes go from the network thread to the writer and checker threads; the event loop only
+        # reports progress. The transport passes on what arrived before a drop, so the resume keeps it.
         pouring = asyncio.ensure_future(download.pour(take, self.o.chunk_size))
         try:
             while not pouring.done():

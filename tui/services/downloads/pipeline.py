@@ -1,5 +1,6 @@
 """The worker side of a download: each chunk is written (with its sha256) on one thread and checked (CRC,
-storage sha256) on another, while the next chunk is already being received. At most `depth` chunks are in
+storage sha256) on another, while the next chunk is already being received. Chunks are handed over by the
+thread that reads the network (`feed`), not through the event loop. At most `depth` chunks are in
 flight, so memory stays flat and a slow disk or checker slows the download instead of filling RAM.
 
 Also the rate meter behind the progress values.
