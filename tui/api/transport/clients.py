@@ -48,7 +48,8 @@ def build_blocking_client(
     httpx's own blocking transport."""
     url = httpx.URL(base_url)
     proxy = (proxies or ProxyRoutes()).for_url(url.scheme, url.host, url.port)
-    transport = httpx.HTTPTransport(verify=tls_context(), limits=POOL_LIMITS, proxy=proxy)
+    verify = tls_context() if url.scheme != "http" else False  # as `SchemeTransport`: no CA bundle for http://
+    transport = httpx.HTTPTransport(verify=verify, limits=POOL_LIMITS, proxy=proxy)
     return httpx.Client(transport=transport, **_client_options(base_url, authorization, timeout, None))
 
 
