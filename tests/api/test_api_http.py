@@ -3,6 +3,11 @@ purpose (429 with Retry-After, 503, 500, 502, resets, silence)."""
 
 from __future__ import annotations
 
+import socket
+import ssl
+import subprocess
+import threading
+
 import httpx
 import pytest
 from fault_server import FaultServer, Reply, Reset, SleepRecorder, error_reply, json_reply
@@ -161,6 +166,39 @@ async def test_connection_refused_is_retried_even_for_posts():
     await http.aclose()
     assert caught.value.code == "ConnectError" and "Could not connect to gone" in str(caught.value)
     assert len(sleep.waits) == 2  # nothing was sent, so retrying is safe
+
+
+@pytest.mark.parametrize("blocking", [False, True], ids=["async client", "blocking client (download bodies)"])
+async def test_an_untrusted_certificate_is_refused(tmp_path, blocking):
+    """A server whose certificate no trusted authority signed gets no request, from either client."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subject = ["-subj", "/CN=127.0.0.1", "-days", "1", "-nodes"]
+    made = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-keyout", str(key), "-out", str(cert), *subject]
+    subprocess.run(made, check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def handshake() -> None:
+        connection, _ = listener.accept()
+        try:
+            context.wrap_socket(connection, server_side=True).close()
+        except (ssl.SSLError, OSError):
+            connection.close()
+
+    thread = threading.Thread(target=handshake, daemon=True)
+    thread.start()
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}"
+    http = HttpSession(url, target=Target("self-signed"), sleep=SleepRecorder(), timeout=FAST)
+    try:
+        with pytest.raises(NetworkError) as caught:
+            async with http.stream("GET", "/api/export/zip/1", retry=Retry.NEVER, blocking=blocking):
+                pass
+    finally:
+        await http.aclose()
+        thread.join(5)
+        listener.close()
+    assert caught.value.code == "ConnectError" and "certificate" in str(caught.value).lower()
 
 
 async def test_accepted_statuses_and_conflicts():

@@ -44,18 +44,12 @@ def build_blocking_client(
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     proxies: ProxyRoutes | None = None,
 ) -> httpx.Client:
-    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), through
-    `http.client`, which reads a body straight into the buffers handed on (`direct`); through
-    httpx's own transport when a proxy is in the way."""
-    from tui.api.transport.direct import DirectTransport
-
+    """The same, blocking: for large response bodies read on a worker thread (see `threaded_body`), on
+    httpx's own blocking transport."""
     url = httpx.URL(base_url)
     proxy = (proxies or ProxyRoutes()).for_url(url.scheme, url.host, url.port)
-    transport: httpx.BaseTransport
-    if proxy is None:
-        transport = DirectTransport()  # one connection per response: nothing to pool
-    else:
-        transport = httpx.HTTPTransport(verify=tls_context(), limits=POOL_LIMITS, proxy=proxy)
+    verify = tls_context() if url.scheme != "http" else False  # as `SchemeTransport`: no CA bundle for http://
+    transport = httpx.HTTPTransport(verify=verify, limits=POOL_LIMITS, proxy=proxy)
     return httpx.Client(transport=transport, **_client_options(base_url, authorization, timeout, None))
 
 
