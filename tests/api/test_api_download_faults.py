@@ -9,7 +9,6 @@ import os
 import re
 import time
 
-import httpx
 import pytest
 from fault_server import FaultServer, Reply, SleepRecorder
 
@@ -156,28 +155,3 @@ async def test_leaving_a_stalled_download_returns_at_once():
             # The session still works afterwards (a new connection).
             async with client.download_export("abc") as download:
                 assert download.total_size == len(ZIP)
-
-
-async def test_the_event_loop_path_keeps_the_bytes_before_a_drop():
-    """With a transport handed in, the body is read on the event loop: the same promises hold."""
-    async with FaultServer(export_server(drop_first_at=100_000)) as server:
-        client = DeploymentClient(
-            server.url,
-            "test-deployment-1|0123456789abcdef",
-            sleep=SleepRecorder(),
-            transport=httpx.AsyncHTTPTransport(),
-        )
-        async with client:
-            received = bytearray()
-            with pytest.raises(NetworkError) as caught:
-                async with client.download_export("abc") as download:
-                    await download.pour(received.extend, 1 << 20)  # more than arrives before the drop
-            assert caught.value.code == "ConnectionDropped" and 0 < len(received) < len(ZIP)
-            async with client.download_export("abc", offset=len(received)) as download:
-
-                def take(chunk: bytes) -> None:
-                    assert len(chunk) >= 64 * 1024 or len(received) + len(chunk) == len(ZIP)
-                    received.extend(chunk)
-
-                await download.pour(take, 64 * 1024)
-    assert received == ZIP

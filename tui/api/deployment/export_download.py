@@ -2,13 +2,12 @@
 
 This is the transport only: it asks for the bytes from `offset` on (HTTP Range when resuming), reports what
 the server answered (status, where the body starts, the ZIP's total size, the file name it suggests) and
-hands out the body chunk by chunk, read on a thread of its own when the session can (`ThreadedBody`).
+hands out the body chunk by chunk, read on a thread of its own (`ThreadedBody`).
 Writing to disk, resuming after a drop and verifying belong to the download service.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,8 +16,8 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from tui.api.errors import InvalidRequest, NetworkError, ProtocolError
-from tui.api.transport.http import HttpSession, Retry, iter_body
+from tui.api.errors import InvalidRequest, ProtocolError
+from tui.api.transport.http import HttpSession, Retry
 from tui.api.transport.threaded_body import ThreadedBody
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
@@ -37,8 +36,7 @@ class ExportDownload:
     filename: str | None  # from Content-Disposition, reduced to a plain file name
     content_length: int | None  # bytes in this body
     _response: httpx.Response = field(repr=False)
-    _session: HttpSession = field(repr=False)
-    _threaded: ThreadedBody | None = field(default=None, repr=False)
+    _body: ThreadedBody = field(repr=False)
 
     @property
     def resumed(self) -> bool:
@@ -50,30 +48,10 @@ class ExportDownload:
         return self.status == 206 or "bytes" in self._response.headers.get("accept-ranges", "").lower()
 
     async def pour(self, sink: Callable[[bytes], None], chunk_size: int = 1 << 20) -> None:
-        """The whole body into `sink`, in pieces of at least `chunk_size` bytes (the last may be shorter), off
-        the event loop (on the reading thread when there is one, so the bytes never pass through the loop);
-        `sink` may block. A dropped connection raises `NetworkError` after `sink` had the bytes that arrived."""
-        if self._threaded is not None:
-            await self._threaded.pour(sink, chunk_size)
-            return
-        pieces: list[bytes] = []
-        gathered = 0
-        try:
-            # Gathered here rather than by httpx, whose half-filled buffer would be lost with a drop.
-            async for piece in iter_body(
-                self._response, target=self._session.target, secrets=self._session.secrets, chunk_size=None
-            ):
-                pieces.append(piece)
-                gathered += len(piece)
-                if gathered >= chunk_size:
-                    await asyncio.to_thread(sink, b"".join(pieces))
-                    pieces, gathered = [], 0
-        except NetworkError:
-            if pieces:  # the bytes that arrived before the drop are kept
-                await asyncio.to_thread(sink, b"".join(pieces))
-            raise
-        if pieces:
-            await asyncio.to_thread(sink, b"".join(pieces))
+        """The whole body into `sink`, in pieces of at least `chunk_size` bytes (the last may be shorter), on
+        the reading thread, so the bytes never pass through the event loop; `sink` may block. A dropped
+        connection raises `NetworkError` after `sink` had the bytes that arrived."""
+        await self._body.pour(sink, chunk_size)
 
 
 def filename_from_disposition(header: str | None) -> str | None:
@@ -114,15 +92,17 @@ async def open_export_download(
         headers["Range"] = f"bytes={offset}-"
     path = f"/api/export/zip/{quote(str(id_or_ts), safe='')}"
     try:
-        async with session.stream("GET", path, headers=headers, retry=Retry.IDEMPOTENT, blocking=True) as response:
-            download = _describe(session, response, offset)
-            if session.can_block:
-                download._threaded = ThreadedBody(response, target=session.target, secrets=session.secrets)
+        async with session.stream(
+            "GET",
+            path,
+            headers=headers,
+            retry=Retry.IDEMPOTENT,
+        ) as response:
+            body = ThreadedBody(response, target=session.target, secrets=session.secrets)
             try:
-                yield download
+                yield _describe(session, response, offset, body)
             finally:
-                if download._threaded is not None:
-                    await download._threaded.aclose()
+                await body.aclose()
     except InvalidRequest as error:
         if error.status == 416:  # the offset is at or past the end: nothing left to fetch
             raise InvalidRequest(
@@ -134,7 +114,7 @@ async def open_export_download(
         raise
 
 
-def _describe(session: HttpSession, response: httpx.Response, offset: int) -> ExportDownload:
+def _describe(session: HttpSession, response: httpx.Response, offset: int, body: ThreadedBody) -> ExportDownload:
     length = _int_header(response, "content-length")
     disposition = filename_from_disposition(response.headers.get("content-disposition"))
     if response.status_code == 206:
@@ -146,6 +126,6 @@ def _describe(session: HttpSession, response: httpx.Response, offset: int) -> Ex
                 status=206,
             )
         total = None if match.group(3) == "*" else int(match.group(3))
-        return ExportDownload(206, offset, total, disposition, length, response, session)
+        return ExportDownload(206, offset, total, disposition, length, response, body)
     # 200: the whole file, whether or not a Range was asked for.
-    return ExportDownload(response.status_code, 0, length, disposition, length, response, session)
+    return ExportDownload(response.status_code, 0, length, disposition, length, response, body)

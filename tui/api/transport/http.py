@@ -101,21 +101,6 @@ def _path_of(request: httpx.Request) -> str:
     return request.url.path
 
 
-async def iter_body(
-    response: httpx.Response,
-    *,
-    target: Target,
-    secrets: Iterable[str | Secret | None] = (),
-    chunk_size: int | None = 1 << 20,
-) -> AsyncIterator[bytes]:
-    """The body of a streamed response, with transport failures as typed errors."""
-    try:
-        async for chunk in response.aiter_raw(chunk_size):
-            yield chunk
-    except httpx.TransportError as exc:
-        raise transport_error(exc, target, secrets) from None
-
-
 class HttpSession:
     """Requests to one base URL with one credential; owns its `httpx.AsyncClient`."""
 
@@ -149,9 +134,9 @@ class HttpSession:
         self._client = build_client(
             self.base_url, authorization=authorization, transport=transport, timeout=timeout, proxies=self._proxies
         )
-        # Large bodies are read with blocking calls on a worker thread: per network piece that costs a
-        # fraction of what the event loop's path does. Not with a transport handed in (tests).
-        self._blocking_options = (authorization, timeout) if transport is None else None
+        # Large bodies (`stream`) are read with blocking calls on a worker thread: per network piece that
+        # costs a fraction of what the event loop's path does (tui/README.md has the figures).
+        self._blocking_options = (authorization, timeout)
         self._blocking: httpx.Client | None = None
 
     def __repr__(self) -> str:
@@ -170,11 +155,6 @@ class HttpSession:
         if self._blocking is not None:
             await asyncio.to_thread(self._blocking.close)
             self._blocking = None
-
-    @property
-    def can_block(self) -> bool:
-        """Whether `stream(..., blocking=True)` gives a blocking response (else an async one)."""
-        return self._blocking_options is not None
 
     # -- one request --------------------------------------------------------------------------------
     async def request(
@@ -238,22 +218,17 @@ class HttpSession:
         headers: Mapping[str, str] | None = None,
         retry: Retry | None = None,
         timeout: httpx.Timeout | None = None,
-        blocking: bool = False,
     ) -> AsyncIterator[httpx.Response]:
-        """A streamed response (headers received, body not yet read). Retries apply until the headers
-        arrive; a failure while reading the body is the caller's to handle (see `iter_body`).
-
-        With `blocking` (and `can_block`), the response comes from a blocking client: its body must be
-        read off the event loop (`tui.api.transport.threaded_body.ThreadedBody`)."""
+        """A streamed response (headers received, body not yet read) from the blocking client: its body must
+        be read off the event loop (`tui.api.transport.threaded_body.ThreadedBody`). Retries apply until the
+        headers arrive; a failure while reading the body is the reader's to handle."""
         retry = retry or (Retry.IDEMPOTENT if method in ("GET", "HEAD") else Retry.SAFE)
-        client: httpx.AsyncClient | httpx.Client = self._client
-        if blocking and self._blocking_options is not None:
-            if self._blocking is None:
-                authorization, client_timeout = self._blocking_options
-                self._blocking = build_blocking_client(
-                    self.base_url, authorization=authorization, timeout=client_timeout, proxies=self._proxies
-                )
-            client = self._blocking
+        if self._blocking is None:
+            authorization, client_timeout = self._blocking_options
+            self._blocking = build_blocking_client(
+                self.base_url, authorization=authorization, timeout=client_timeout, proxies=self._proxies
+            )
+        client = self._blocking
         attempt = 0
         error: ConvexApiError
         while True:
@@ -365,9 +340,7 @@ class HttpSession:
             )
 
 
-async def _send_streamed(client: httpx.AsyncClient | httpx.Client, request: httpx.Request) -> httpx.Response:
-    if isinstance(client, httpx.AsyncClient):
-        return await client.send(request, stream=True)
+async def _send_streamed(client: httpx.Client, request: httpx.Request) -> httpx.Response:
     sent = asyncio.get_running_loop().run_in_executor(None, functools.partial(client.send, request, stream=True))
     try:
         return await asyncio.shield(sent)
@@ -382,21 +355,11 @@ def _close_when_sent(done: asyncio.Future[httpx.Response]) -> None:
 
 
 async def _close(response: httpx.Response) -> None:
-    if isinstance(response.stream, httpx.SyncByteStream):
-        await asyncio.to_thread(response.close)
-    else:
-        await response.aclose()
+    await asyncio.to_thread(response.close)
 
 
 async def _read_limited(response: httpx.Response, limit: int) -> bytes:
-    if isinstance(response.stream, httpx.SyncByteStream):
-        return await asyncio.to_thread(_read_limited_blocking, response, limit)
-    data = bytearray()
-    async for chunk in response.aiter_bytes():
-        data += chunk
-        if len(data) >= limit:
-            break
-    return bytes(data[:limit])
+    return await asyncio.to_thread(_read_limited_blocking, response, limit)
 
 
 def _read_limited_blocking(response: httpx.Response, limit: int) -> bytes:

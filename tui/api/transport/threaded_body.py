@@ -25,7 +25,7 @@ from tui.api.secrets import Secret
 
 
 class ThreadedBody:
-    """The body of a blocking `httpx.Response` (see `HttpSession.stream(blocking=True)`). Read it once."""
+    """The body of a blocking `httpx.Response` (see `HttpSession.stream`). Read it once."""
 
     def __init__(self, response: httpx.Response, *, target: Target, secrets: Iterable[str | Secret | None] = ()):
         self._response = response
