@@ -92,12 +92,7 @@ async def open_export_download(
         headers["Range"] = f"bytes={offset}-"
     path = f"/api/export/zip/{quote(str(id_or_ts), safe='')}"
     try:
-        async with session.stream(
-            "GET",
-            path,
-            headers=headers,
-            retry=Retry.IDEMPOTENT,
-        ) as response:
+        async with session.stream("GET", path, headers=headers, retry=Retry.IDEMPOTENT) as response:
             body = ThreadedBody(response, target=session.target, secrets=session.secrets)
             try:
                 yield _describe(session, response, offset, body)
