@@ -13,7 +13,7 @@ import httpx
 from tui import __version__
 from tui.api.transport.proxies import ProxyRoutes
 from tui.api.secrets import Secret
-from tui.api.transport.tls import tls_context
+from tui.api.transport.tls import tls_verify
 
 CONVEX_CLIENT = f"convex-backups-{__version__}"
 USER_AGENT = f"convex-backups/{__version__}"
@@ -48,8 +48,7 @@ def build_blocking_client(
     httpx's own blocking transport."""
     url = httpx.URL(base_url)
     proxy = (proxies or ProxyRoutes()).for_url(url.scheme, url.host, url.port)
-    verify = tls_context() if url.scheme != "http" else False  # as `SchemeTransport`: no CA bundle for http://
-    transport = httpx.HTTPTransport(verify=verify, limits=POOL_LIMITS, proxy=proxy)
+    transport = httpx.HTTPTransport(verify=tls_verify(url.scheme), limits=POOL_LIMITS, proxy=proxy)
     return httpx.Client(transport=transport, **_client_options(base_url, authorization, timeout, None))
 
 
@@ -67,9 +66,9 @@ class SchemeTransport(httpx.AsyncBaseTransport):
         proxy = self._proxies.for_url(url.scheme, url.host, url.port)
         key = (url.scheme, proxy)
         if key not in self._transports:
-            # verify=False makes a context without loading certificates; plain http never uses it.
-            verify = tls_context() if url.scheme != "http" else False
-            self._transports[key] = httpx.AsyncHTTPTransport(verify=verify, limits=self._limits, proxy=proxy)
+            self._transports[key] = httpx.AsyncHTTPTransport(
+                verify=tls_verify(url.scheme), limits=self._limits, proxy=proxy
+            )
         return self._transports[key]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -136,7 +136,7 @@ class HttpSession:
         )
         # Large bodies (`stream`) are read with blocking calls on a worker thread: per network piece that
         # costs a fraction of what the event loop's path does (tui/README.md has the figures).
-        self._blocking_options = (authorization, timeout)
+        self._blocking_options = (authorization, timeout)  # the blocking client is made on first use
         self._blocking: httpx.Client | None = None
 
     def __repr__(self) -> str:
